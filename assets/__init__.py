@@ -1,0 +1,1 @@
+"""Theme, icons and lesson files, read with importlib.resources."""

@@ -1,0 +1,1 @@
+"""The desktop app (pygame-ce + pygame_gui): the only package that imports pygame."""

@@ -1,0 +1,97 @@
+"""The ``dl-explorer`` command: the app with no subcommand, and headless tools beside it.
+
+Every command lives in its own module under ``explorer/commands/``; this file is the group, the
+options every command shares, and the one place a user's mistake becomes a sentence, not a
+traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from explorer.plugins import UnknownName, load_plugins, set_default_registry
+
+# (module under explorer.commands, attribute, group): a command module missing from this checkout
+# is skipped, so the command list grows as the parts land.
+COMMANDS = [
+    ("plugins_cmd", "plugins", "main"),
+    ("race", "race", "main"),
+    ("critical", "critical", "main"),
+    ("train", "train", "main"),
+    ("render", "render", "main"),
+    ("bench_race", "race", "bench"),
+    ("bench_train", "train", "bench"),
+    ("bench_frames", "frames", "bench"),
+]
+
+
+class UserError(click.ClickException):
+    """A mistake in what the user typed: shown as one sentence."""
+
+
+class FriendlyGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (UnknownName, ValueError) as exc:
+            raise UserError(str(exc)) from None
+
+
+@click.group(cls=FriendlyGroup, invoke_without_command=True)
+@click.option(
+    "--plugins-dir",
+    "plugins_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Load every plugin file (*.py) in this folder; may be given more than once.",
+)
+@click.option(
+    "--no-plugins",
+    is_flag=True,
+    help="Load only the built-ins (also: DL_EXPLORER_NO_PLUGINS=1).",
+)
+@click.version_option(package_name="dl-explorer")
+@click.pass_context
+def main(ctx: click.Context, plugins_dirs: tuple[str, ...], no_plugins: bool) -> None:
+    """DL Explorer: see why deep networks are hard to train. With no command, opens the app."""
+    registry = load_plugins(plugins_dirs, third_party=False if no_plugins else None)
+    set_default_registry(registry)
+    ctx.obj = registry
+    if ctx.invoked_subcommand != "plugins":
+        for failure in registry.failures:
+            click.echo(f"warning: plugin {failure}", err=True)
+    if ctx.invoked_subcommand is None:
+        try:
+            from explorer.app.main import run_app
+        except ModuleNotFoundError:
+            click.echo(ctx.get_help())
+            return
+        run_app(registry)
+
+
+@main.group(cls=FriendlyGroup)
+def bench() -> None:
+    """Benchmarks that print figures (speed lives here, not in tests)."""
+
+
+def _add_commands() -> None:
+    groups = {"main": main, "bench": bench}
+    for module_name, attr, group in COMMANDS:
+        full = f"explorer.commands.{module_name}"
+        try:
+            module = importlib.import_module(full)
+        except ModuleNotFoundError as exc:
+            if exc.name == full:
+                continue
+            raise
+        groups[group].add_command(getattr(module, attr))
+
+
+_add_commands()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

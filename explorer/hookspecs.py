@@ -1,0 +1,46 @@
+"""Every hook a plugin may implement: the plugin author's contract.
+
+Each hook receives ``register``, a callback; call it once per thing the plugin adds. A plugin is a
+module (or object) with functions decorated by ``explorer.hookimpl`` and named exactly as below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pluggy
+
+PROJECT = "dl_explorer"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_optimizers(register: Callable) -> None:
+    """Add optimizers.
+
+    ``register(rule_class)`` for an ``explorer.UpdateRule`` subclass (its ``name`` and ``hyper``
+    are read from the class), or ``register(torch_optimizer_class, name="adamax",
+    hyper={"lr": Hyper(...)}, doc="...")`` for any existing ``torch.optim.Optimizer`` class.
+    """
+
+
+@hookspec
+def register_surfaces(register: Callable) -> None:
+    """Add 2D loss surfaces: ``register(SurfaceSpec(...))``."""
+
+
+@hookspec
+def register_activations(register: Callable) -> None:
+    """Add activation functions: ``register(ActivationSpec(...))``."""
+
+
+@hookspec
+def register_schedules(register: Callable) -> None:
+    """Add learning-rate schedules: ``register(ScheduleSpec(...))``."""
+
+
+@hookspec
+def register_datasets(register: Callable) -> None:
+    """Add datasets: ``register(DatasetSpec(...))``."""

@@ -1,0 +1,41 @@
+"""Using schedule plugins: attach one to a torch optimizer, or sample its curve for drawing."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from explorer.specs import ScheduleSpec
+
+
+def make_scheduler(
+    spec: ScheduleSpec, optimizer: torch.optim.Optimizer, total_steps: int, **hyper: float
+) -> torch.optim.lr_scheduler.LRScheduler:
+    """The torch scheduler for ``spec`` on ``optimizer``; unknown hyperparameters are refused."""
+    unknown = set(hyper) - set(spec.hyper)
+    if unknown:
+        raise ValueError(
+            f"schedule {spec.name!r} has no hyperparameter {', '.join(sorted(unknown))}; "
+            f"valid: {', '.join(sorted(spec.hyper)) or 'none'}"
+        )
+    values = {k: spec.hyper[k].clamp(v) for k, v in (spec.defaults() | hyper).items()}
+    return spec.factory(optimizer, int(total_steps), **values)
+
+
+def lr_curve(spec: ScheduleSpec, lr: float, steps: int, **hyper: float) -> np.ndarray:
+    """The learning rate at each of ``steps`` steps, as the real torch scheduler produces it."""
+    dummy = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([dummy], lr=lr)
+    sched = make_scheduler(spec, opt, steps, **hyper)
+    out = np.empty(steps)
+    group = opt.param_groups[0]
+    with warnings.catch_warnings():
+        # The dummy optimizer never steps (no gradient); torch warns about that order.
+        warnings.simplefilter("ignore", UserWarning)
+        for i in range(steps):
+            out[i] = group["lr"]
+            opt.step()
+            sched.step()
+    return out

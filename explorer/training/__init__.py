@@ -1,0 +1,1 @@
+"""The torch backend of the network lab: datasets, models, trainer, probes. No pygame here."""
