@@ -8,6 +8,7 @@ becomes one line in ``Registry.failures`` and the rest loads.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import importlib
@@ -22,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pluggy
 import platformdirs
+import pluggy
 import torch
 
 from explorer import hookspecs
@@ -108,8 +109,14 @@ class Registry:
         return self.get("datasets", name)
 
 
-def optimizer_spec(obj: Any, *, name: str | None = None, hyper: dict | None = None,
-                   doc: str | None = None, plugin: str = "?") -> OptimizerSpec:
+def optimizer_spec(
+    obj: Any,
+    *,
+    name: str | None = None,
+    hyper: dict | None = None,
+    doc: str | None = None,
+    plugin: str = "?",
+) -> OptimizerSpec:
     """Turn what a plugin passed to ``register`` into an ``OptimizerSpec`` (or raise TypeError)."""
     if isinstance(obj, type) and issubclass(obj, UpdateRule):
         if obj is UpdateRule:
@@ -155,7 +162,9 @@ class PluginHost:
         self.registry = Registry()
 
     # -- loading ---------------------------------------------------------------------------
-    def load(self, plugin_dirs: Iterable[str | os.PathLike] = (), third_party: bool = True) -> Registry:
+    def load(
+        self, plugin_dirs: Iterable[str | os.PathLike] = (), third_party: bool = True
+    ) -> Registry:
         self._load_entry_points(third_party)
         if third_party:
             for folder in [*plugin_dirs, user_plugins_dir()]:
@@ -184,7 +193,7 @@ class PluginHost:
             except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's
                 self._fail(ep.name, f"could not be imported ({type(exc).__name__}: {exc})")
                 continue
-            self.add(obj, ep.name if ep in builtin else f"{ep.name} ({ep.value})")
+            self.add(obj, f"builtin/{ep.name}" if ep in builtin else f"{ep.name} ({ep.value})")
 
     def _load_folder(self, folder: Path) -> None:
         if not folder.is_dir():
@@ -236,20 +245,20 @@ class PluginHost:
             looks_like = attr.startswith("register_") and inspect.isfunction(fn)
             if marked or looks_like:
                 close = difflib.get_close_matches(attr, HOOK_NAMES, n=1, cutoff=0.6)
-                hint = f"did you mean {close[0]!r}?" if close else f"hooks are {', '.join(HOOK_NAMES)}"
+                hint = (
+                    f"did you mean {close[0]!r}?" if close else f"hooks are {', '.join(HOOK_NAMES)}"
+                )
                 self._fail(name, f"{attr!r} is not a hook ({hint}); it was ignored")
                 if marked:
                     # pluggy would refuse the whole plugin for an unknown marked hook; drop the mark.
-                    try:
+                    with contextlib.suppress(AttributeError):
                         delattr(fn, hookspecs.PROJECT + "_impl")
-                    except AttributeError:
-                        pass
 
     # -- collecting --------------------------------------------------------------------------
     def _collect(self, kind: str) -> None:
         hook = getattr(self.pm.hook, f"register_{kind}")
         table: dict = getattr(self.registry, kind)
-        for impl in reversed(hook.get_hookimpls()):  # pluggy lists the last registered first
+        for impl in hook.get_hookimpls():  # registration order: built-ins first
             plugin = impl.plugin_name
 
             def register(obj: Any = None, _plugin: str = plugin, **kwargs: Any) -> None:
@@ -262,7 +271,9 @@ class PluginHost:
                     )
                 table[spec.name] = spec
 
-            def safe_register(obj: Any = None, _register=register, _plugin=plugin, **kw: Any) -> None:
+            def safe_register(
+                obj: Any = None, _register=register, _plugin=plugin, **kw: Any
+            ) -> None:
                 try:
                     _register(obj, **kw)
                 except (TypeError, ValueError, _Refused) as exc:

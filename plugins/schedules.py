@@ -36,9 +36,7 @@ def warmup_cosine(opt, total_steps, *, steps, start):
 def cyclic(opt, total_steps, *, period, low):
     base = opt.param_groups[0]["lr"]
     half = max(1, int(period) // 2)
-    return S.CyclicLR(
-        opt, base_lr=low * base, max_lr=base, step_size_up=half, cycle_momentum=False
-    )
+    return S.CyclicLR(opt, base_lr=low * base, max_lr=base, step_size_up=half, cycle_momentum=False)
 
 
 STEPS = Hyper(100, 1, 5000, integer=True, log=True)
@@ -47,29 +45,51 @@ STEPS = Hyper(100, 1, 5000, integer=True, log=True)
 @hookimpl
 def register_schedules(register):
     register(ScheduleSpec("constant", constant, doc="η stays η₀"))
-    register(ScheduleSpec(
-        "step", step_decay,
-        {"every": Hyper(500, 1, 10000, integer=True, log=True), "gamma": Hyper(0.5, 0.01, 1.0)},
-        doc="η ← γη every k steps",
-    ))
-    register(ScheduleSpec(
-        "exponential", exponential, {"gamma": Hyper(0.999, 0.9, 1.0)}, doc="η ← γη every step",
-    ))
-    register(ScheduleSpec(
-        "cosine", cosine, {"floor": Hyper(0.0, 0.0, 1.0)},
-        doc="η falls from η₀ to floor·η₀ along half a cosine over the run",
-    ))
-    register(ScheduleSpec(
-        "warmup", warmup, {"steps": STEPS, "start": Hyper(0.01, 0.001, 1.0, log=True)},
-        doc="η rises linearly from start·η₀ to η₀, then stays",
-    ))
-    register(ScheduleSpec(
-        "warmup_cosine", warmup_cosine,
-        {"steps": STEPS, "start": Hyper(0.01, 0.001, 1.0, log=True)},
-        doc="linear warm-up, then cosine decay to 0",
-    ))
-    register(ScheduleSpec(
-        "cyclic", cyclic,
-        {"period": Hyper(400, 2, 10000, integer=True, log=True), "low": Hyper(0.1, 0.001, 1.0)},
-        doc="η goes back and forth between low·η₀ and η₀ (triangular)",
-    ))
+    register(
+        ScheduleSpec(
+            "step",
+            step_decay,
+            {"every": Hyper(500, 1, 10000, integer=True, log=True), "gamma": Hyper(0.5, 0.01, 1.0)},
+            doc="η ← γη every k steps",
+        )
+    )
+    register(
+        ScheduleSpec(
+            "exponential",
+            exponential,
+            {"gamma": Hyper(0.999, 0.9, 1.0)},
+            doc="η ← γη every step",
+        )
+    )
+    register(
+        ScheduleSpec(
+            "cosine",
+            cosine,
+            {"floor": Hyper(0.0, 0.0, 1.0)},
+            doc="η falls from η₀ to floor·η₀ along half a cosine over the run",
+        )
+    )
+    register(
+        ScheduleSpec(
+            "warmup",
+            warmup,
+            {"steps": STEPS, "start": Hyper(0.01, 0.001, 1.0, log=True)},
+            doc="η rises linearly from start·η₀ to η₀, then stays",
+        )
+    )
+    register(
+        ScheduleSpec(
+            "warmup_cosine",
+            warmup_cosine,
+            {"steps": STEPS, "start": Hyper(0.01, 0.001, 1.0, log=True)},
+            doc="linear warm-up, then cosine decay to 0",
+        )
+    )
+    register(
+        ScheduleSpec(
+            "cyclic",
+            cyclic,
+            {"period": Hyper(400, 2, 10000, integer=True, log=True), "low": Hyper(0.1, 0.001, 1.0)},
+            doc="η goes back and forth between low·η₀ and η₀ (triangular)",
+        )
+    )

@@ -76,35 +76,137 @@ def least_squares(xs, ys):
 @hookimpl
 def register_surfaces(register):
     S = SurfaceSpec
-    register(S("bowl", ((-2, 2), (-2, 2)), [(0, 0)], [(-1.6, 1.2)], bowl, "½(x² + y²)",
-               "A round bowl: every optimizer finds the bottom."))
-    register(S("ravine", ((-4, 4), (-2, 2)), [(0, 0)], [(-3.6, 1.0)], ravine, "0.05x² + 2y²",
-               "Ill-conditioned: steep across, shallow along. SGD zig-zags, momentum glides."))
-    register(S("rosenbrock", ((-2, 2), (-1, 3)), [(1, 1)], [(-1.2, 1.0)], rosenbrock,
-               "(1 − x)² + 100(y − x²)²", "A curved, narrow valley with a flat floor."))
-    register(S("beale", ((-4.5, 4.5), (-4.5, 4.5)), [(3, 0.5)], [(1.0, 1.4)], beale,
-               "(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
-               "Flat plains and sharp ridges."))
-    register(S("himmelblau", ((-5, 5), (-5, 5)),
-               [(3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)],
-               [(-0.5, 0.5)], himmelblau, "(x² + y − 11)² + (x + y² − 7)²",
-               "Four equal minima: where a ball ends depends on its path."))
-    register(S("booth", ((-10, 10), (-10, 10)), [(1, 3)], [(-8, -8)], booth,
-               "(x + 2y − 7)² + (2x + y − 5)²", "A tilted bowl."))
-    register(S("saddle", ((-2, 2), (-2, 2)), [], [(-1.8, 0.02)], saddle, "x² − y²",
-               "A saddle at the origin: the gradient vanishes there, yet it is no minimum."))
-    register(S("monkey_saddle", ((-1.5, 1.5), (-1.5, 1.5)), [], [(1.2, 0.05)], monkey_saddle,
-               "x³ − 3xy²", "A degenerate saddle: the Hessian is zero at the origin."))
-    register(S("plateau", ((-3, 4), (-2, 2)), [(2.7102813, 0)], [(-2.5, 1.0)], plateau,
-               "2σ(−6(x − 1.5)) + 0.02(x − 2.5)² + ½y²",
-               "A plateau where gradients almost vanish, then a cliff."))
-    register(S("two_valleys", ((-3, 3), (-2, 2)), [(-1.1849213, 0), (1.4287339, 0)], [(-2.6, 0.6)],
-               two_valleys, "0.2(x − 0.3)² − 0.5e^(−(x+1.3)²/0.18) − 1.6e^(−(x−1.5)²/0.5) + ½y²",
-               "A shallow valley, a small hill, a deeper valley: momentum crosses, SGD stays."))
-    register(S("rastrigin", ((-5.12, 5.12), (-5.12, 5.12)), [(0, 0)], [(-4.2, 3.7)], rastrigin,
-               "20 + x² − 10cos 2πx + y² − 10cos 2πy", "Many local minima on a bowl."))
+    register(
+        S(
+            "bowl",
+            ((-2, 2), (-2, 2)),
+            [(0, 0)],
+            [(-1.6, 1.2)],
+            bowl,
+            "½(x² + y²)",
+            "A round bowl: every optimizer finds the bottom.",
+        )
+    )
+    register(
+        S(
+            "ravine",
+            ((-4, 4), (-2, 2)),
+            [(0, 0)],
+            [(-3.6, 1.0)],
+            ravine,
+            "0.05x² + 2y²",
+            "Ill-conditioned: steep across, shallow along. SGD zig-zags, momentum glides.",
+        )
+    )
+    register(
+        S(
+            "rosenbrock",
+            ((-2, 2), (-1, 3)),
+            [(1, 1)],
+            [(-1.2, 1.0)],
+            rosenbrock,
+            "(1 − x)² + 100(y − x²)²",
+            "A curved, narrow valley with a flat floor.",
+        )
+    )
+    register(
+        S(
+            "beale",
+            ((-4.5, 4.5), (-4.5, 4.5)),
+            [(3, 0.5)],
+            [(1.0, 1.4)],
+            beale,
+            "(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
+            "Flat plains and sharp ridges.",
+        )
+    )
+    register(
+        S(
+            "himmelblau",
+            ((-5, 5), (-5, 5)),
+            [(3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)],
+            [(-0.5, 0.5)],
+            himmelblau,
+            "(x² + y − 11)² + (x + y² − 7)²",
+            "Four equal minima: where a ball ends depends on its path.",
+        )
+    )
+    register(
+        S(
+            "booth",
+            ((-10, 10), (-10, 10)),
+            [(1, 3)],
+            [(-8, -8)],
+            booth,
+            "(x + 2y − 7)² + (2x + y − 5)²",
+            "A tilted bowl.",
+        )
+    )
+    register(
+        S(
+            "saddle",
+            ((-2, 2), (-2, 2)),
+            [],
+            [(-1.8, 0.02)],
+            saddle,
+            "x² − y²",
+            "A saddle at the origin: the gradient vanishes there, yet it is no minimum.",
+        )
+    )
+    register(
+        S(
+            "monkey_saddle",
+            ((-1.5, 1.5), (-1.5, 1.5)),
+            [],
+            [(1.2, 0.05)],
+            monkey_saddle,
+            "x³ − 3xy²",
+            "A degenerate saddle: the Hessian is zero at the origin.",
+        )
+    )
+    register(
+        S(
+            "plateau",
+            ((-3, 4), (-2, 2)),
+            [(2.7102813, 0)],
+            [(-2.5, 1.0)],
+            plateau,
+            "2σ(−6(x − 1.5)) + 0.02(x − 2.5)² + ½y²",
+            "A plateau where gradients almost vanish, then a cliff.",
+        )
+    )
+    register(
+        S(
+            "two_valleys",
+            ((-3, 3), (-2, 2)),
+            [(-1.1849213, 0), (1.4287339, 0)],
+            [(-2.6, 0.6)],
+            two_valleys,
+            "0.2(x − 0.3)² − 0.5e^(−(x+1.3)²/0.18) − 1.6e^(−(x−1.5)²/0.5) + ½y²",
+            "A shallow valley, a small hill, a deeper valley: momentum crosses, SGD stays.",
+        )
+    )
+    register(
+        S(
+            "rastrigin",
+            ((-5.12, 5.12), (-5.12, 5.12)),
+            [(0, 0)],
+            [(-4.2, 3.7)],
+            rastrigin,
+            "20 + x² − 10cos 2πx + y² − 10cos 2πy",
+            "Many local minima on a bowl.",
+        )
+    )
     xs, ys = line_fit_data()
-    register(S("linear_regression", ((-1, 5), (-4, 2)), [least_squares(xs, ys)], [(-0.5, 1.5)],
-               formula="mean over data of (w·x + b − y)², axes w (x) and b (y)",
-               description="Fitting a line to 200 points: mini-batch gradients are real here.",
-               data=(xs, ys), sample_loss=squared_error))
+    register(
+        S(
+            "linear_regression",
+            ((-1, 5), (-4, 2)),
+            [least_squares(xs, ys)],
+            [(-0.5, 1.5)],
+            formula="mean over data of (w·x + b − y)², axes w (x) and b (y)",
+            description="Fitting a line to 200 points: mini-batch gradients are real here.",
+            data=(xs, ys),
+            sample_loss=squared_error,
+        )
+    )

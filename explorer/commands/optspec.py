@@ -44,7 +44,9 @@ def parse_point(text: str, what: str = "--start") -> tuple[float, float]:
             raise ValueError
         x, y = (float(p) for p in parts)
     except ValueError:
-        raise ValueError(f"{what} expects two numbers x,y (e.g. {what}=-1.2,1), got {text!r}") from None
+        raise ValueError(
+            f"{what} expects two numbers x,y (e.g. {what}=-1.2,1), got {text!r}"
+        ) from None
     if not (math.isfinite(x) and math.isfinite(y)):
         raise ValueError(f"{what} must be finite numbers, got {text!r}")
     return x, y

@@ -52,7 +52,8 @@ def analyze(
     """Gradient, Hessian (autograd, float64), eigen-decomposition and the verdict at (x, y)."""
     g = S.gradient(spec, x, y)
     h = S.hessian(spec, x, y)
-    if not (np.all(np.isfinite(g)) and np.all(np.isfinite(h))):
+    value = S.value(spec, x, y)
+    if not (np.isfinite(value) and np.all(np.isfinite(g)) and np.all(np.isfinite(h))):
         raise ValueError(f"the surface is not finite at ({x:g}, {y:g}); pick a point inside it")
     vals, vecs = np.linalg.eigh(h)
     scale = max(1.0, float(np.abs(vals).max()))
@@ -68,7 +69,7 @@ def analyze(
     return CriticalPoint(
         x=float(x),
         y=float(y),
-        value=S.value(spec, x, y),
+        value=value,
         gradient=g,
         hessian=h,
         eigenvalues=vals,

@@ -52,7 +52,9 @@ def compile_expression(text: str) -> Node:
     """Check ``text`` and return ``f(x, y)`` built from torch ops (raises ExpressionError)."""
     text = text.strip()
     if not text:
-        raise ExpressionError("The expression is empty; write a formula in x and y, e.g. x**2 + y**2.")
+        raise ExpressionError(
+            "The expression is empty; write a formula in x and y, e.g. x**2 + y**2."
+        )
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"The expression is longer than {MAX_LENGTH} characters.")
     try:
@@ -67,8 +69,10 @@ def compile_expression(text: str) -> Node:
 def _build(node: ast.AST, depth: int) -> Node:
     if depth > MAX_DEPTH:
         raise ExpressionError("The expression is nested too deeply.")
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(
-        node.value, bool
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
     ):
         c = float(node.value)
         return lambda x, y: c
@@ -86,9 +90,9 @@ def _build(node: ast.AST, depth: int) -> Node:
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         op = _BINARY[type(node.op)]
         left, right = _build(node.left, depth + 1), _build(node.right, depth + 1)
-        if isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant):
-            if abs(float(node.right.value)) > 100:
-                raise ExpressionError("Powers are limited to exponents between -100 and 100.")
+        big_power = isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant)
+        if big_power and abs(float(node.right.value)) > 100:
+            raise ExpressionError("Powers are limited to exponents between -100 and 100.")
         return lambda x, y: op(left(x, y), right(x, y))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         op = _UNARY[type(node.op)]

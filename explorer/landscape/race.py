@@ -55,7 +55,9 @@ class Noise:
 
     def __post_init__(self) -> None:
         if self.mode not in ("none", "gaussian", "minibatch"):
-            raise ValueError(f"noise mode {self.mode!r} is unknown; use none, gaussian or minibatch")
+            raise ValueError(
+                f"noise mode {self.mode!r} is unknown; use none, gaussian or minibatch"
+            )
         if self.sigma < 0 or not math.isfinite(self.sigma):
             raise ValueError("noise sigma must be a finite number ≥ 0")
         if self.batch < 1:
@@ -69,7 +71,9 @@ class Ball:
         self.config = config
         self.spec = spec
         self.label = label
-        self.hyper = {k: spec.hyper[k].clamp(v) for k, v in (spec.defaults() | config.hyper).items()}
+        self.hyper = {
+            k: spec.hyper[k].clamp(v) for k, v in (spec.defaults() | config.hyper).items()
+        }
         self.status = Status.RUNNING
         self.reason = ""
         self.converged_at: int | None = None
@@ -248,7 +252,10 @@ class Race:
             L.backward(torch.ones_like(L))
         if x.grad is None or y.grad is None:  # a formula without x or without y
             zeros = torch.zeros_like(x)
-            x.grad, y.grad = (zeros if x.grad is None else x.grad), (zeros if y.grad is None else y.grad)
+            x.grad, y.grad = (
+                (zeros if x.grad is None else x.grad),
+                (zeros if y.grad is None else y.grad),
+            )
         G = np.stack([x.grad.numpy(), y.grad.numpy()], axis=1)
         if self.noise.mode == "gaussian" and self.noise.sigma > 0:
             G += self.noise.sigma * torch.randn(G.shape, generator=self._gen, dtype=S.DTYPE).numpy()
@@ -301,7 +308,9 @@ class Race:
         self._grow()
         self._pos[self.t] = new
 
-    def _ball_step(self, ball: Ball, g: torch.Tensor, p: torch.Tensor, t: int) -> torch.Tensor | None:
+    def _ball_step(
+        self, ball: Ball, g: torch.Tensor, p: torch.Tensor, t: int
+    ) -> torch.Tensor | None:
         lr = None
         if ball.lr_schedule is not None:
             lr = float(ball.lr_schedule[min(t, len(ball.lr_schedule) - 1)])
@@ -309,13 +318,20 @@ class Race:
         try:
             step = ball.step(g, p, lr)
         except Exception as exc:  # noqa: BLE001 - the plugin's fault, never the app's
-            self._stop(ball, Status.FROZEN, f"{ball.spec.plugin}/{ball.spec.name} raised "
-                       f"{type(exc).__name__}: {exc}")
+            self._stop(
+                ball,
+                Status.FROZEN,
+                f"{ball.spec.plugin}/{ball.spec.name} raised {type(exc).__name__}: {exc}",
+            )
             return None
         if not isinstance(step, torch.Tensor) or step.shape != p.shape:
             got = tuple(step.shape) if isinstance(step, torch.Tensor) else type(step).__name__
-            self._stop(ball, Status.FROZEN, f"{ball.spec.plugin}/{ball.spec.name} returned "
-                       f"{got}; update() must return a tensor shaped like the parameter (2,)")
+            self._stop(
+                ball,
+                Status.FROZEN,
+                f"{ball.spec.plugin}/{ball.spec.name} returned "
+                f"{got}; update() must return a tensor shaped like the parameter (2,)",
+            )
             return None
         return step if step.dtype == S.DTYPE else step.to(S.DTYPE)
 
@@ -358,17 +374,21 @@ class Race:
         minima = np.array(self.surface.minima, dtype=float).reshape(-1, 2)
         for i, ball in enumerate(self.balls):
             x, y = self.positions[-1, i]
-            dist = float(np.min(np.hypot(minima[:, 0] - x, minima[:, 1] - y))) if len(minima) else None
-            rows.append({
-                "optimizer": ball.label,
-                "x": float(x),
-                "y": float(y),
-                "loss": float(self.losses[-1, i]),
-                "distance": dist,
-                "converged_at": ball.converged_at,
-                "status": str(ball.status),
-                "reason": ball.reason,
-            })
+            dist = (
+                float(np.min(np.hypot(minima[:, 0] - x, minima[:, 1] - y))) if len(minima) else None
+            )
+            rows.append(
+                {
+                    "optimizer": ball.label,
+                    "x": float(x),
+                    "y": float(y),
+                    "loss": float(self.losses[-1, i]),
+                    "distance": dist,
+                    "converged_at": ball.converged_at,
+                    "status": str(ball.status),
+                    "reason": ball.reason,
+                }
+            )
         return rows
 
     def to_csv(self, path: str | Path) -> None:
@@ -379,5 +399,12 @@ class Race:
             w.writerow(["optimizer", "step", "x", "y", "loss"])
             for i, ball in enumerate(self.balls):
                 for t in range(len(pos)):
-                    w.writerow([ball.label, t, repr(float(pos[t, i, 0])),
-                                repr(float(pos[t, i, 1])), repr(float(losses[t, i]))])
+                    w.writerow(
+                        [
+                            ball.label,
+                            t,
+                            repr(float(pos[t, i, 0])),
+                            repr(float(pos[t, i, 1])),
+                            repr(float(losses[t, i])),
+                        ]
+                    )

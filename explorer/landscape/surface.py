@@ -33,7 +33,9 @@ def loss(spec: SurfaceSpec, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def batch_loss(spec: SurfaceSpec, x: torch.Tensor, y: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+def batch_loss(
+    spec: SurfaceSpec, x: torch.Tensor, y: torch.Tensor, idx: torch.Tensor
+) -> torch.Tensor:
     """Mini-batch loss of a data surface: ``x``, ``y`` are (n,), ``idx`` (n, B) sample indices."""
     cols = [c[idx] for c in spec.data]
     return spec.sample_loss(x[:, None], y[:, None], *cols).mean(-1)

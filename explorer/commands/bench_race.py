@@ -1,0 +1,74 @@
+"""``dl-explorer bench race``: the race engine against a plain loop of torch.optim optimizers."""
+
+from __future__ import annotations
+
+import time
+
+import click
+import torch
+
+from explorer.commands.output import console as make_console
+from explorer.landscape import surface as S
+from explorer.landscape.race import BallConfig, Race
+
+# Eight balls, each a different optimizer, with the torch.optim twin that the naive loop runs.
+BALLS = [
+    ("sgd", {"lr": 1e-4}, torch.optim.SGD, {"lr": 1e-4}),
+    ("momentum", {"lr": 1e-4}, torch.optim.SGD, {"lr": 1e-4, "momentum": 0.9}),
+    ("nesterov", {"lr": 1e-4}, torch.optim.SGD, {"lr": 1e-4, "momentum": 0.9, "nesterov": True}),
+    ("adagrad", {"lr": 0.05}, torch.optim.Adagrad, {"lr": 0.05}),
+    ("rmsprop", {"lr": 1e-3}, torch.optim.RMSprop, {"lr": 1e-3}),
+    ("adam", {"lr": 0.01}, torch.optim.Adam, {"lr": 0.01}),
+    ("adamw", {"lr": 0.01}, torch.optim.AdamW, {"lr": 0.01}),
+    ("adamax", {"lr": 0.01}, torch.optim.Adamax, {"lr": 0.01}),
+]
+
+
+def naive_loop(surface, start, steps: int) -> float:
+    """What a student would write: one tensor, one optimizer, one backward per ball per step."""
+    params = [torch.tensor(start, dtype=S.DTYPE, requires_grad=True) for _ in BALLS]
+    opts = [cls([p], **kw) for p, (*_, cls, kw) in zip(params, BALLS, strict=True)]
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        for p, opt in zip(params, opts, strict=True):
+            opt.zero_grad()
+            S.loss(surface, p[0], p[1]).backward()
+            opt.step()
+    return time.perf_counter() - t0
+
+
+@click.command()
+@click.option("--steps", default=10_000, show_default=True, type=click.IntRange(10, 10_000_000))
+@click.option("--surface", default="rosenbrock", show_default=True)
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="torch intra-op threads (the target is stated for one core).",
+)
+@click.pass_obj
+def race(registry, steps: int, surface: str, threads: int) -> None:
+    """Time 8 balls (8 different optimizers) for --steps steps, against the naive torch loop."""
+    torch.set_num_threads(threads)
+    spec = registry.surface(surface)
+    start = tuple(spec.starts[0]) if spec.starts else (0.5, 0.5)
+    configs = [BallConfig(name, hyper) for name, hyper, *_ in BALLS]
+    the_race = Race(spec, configs, start, total_steps=steps, registry=registry)
+    t0 = time.perf_counter()
+    the_race.step(steps)
+    ours = time.perf_counter() - t0
+    naive = naive_loop(spec, start, steps)
+    n = len(BALLS)
+    out = make_console()
+    out.print(f"bench race: {n} balls × {steps} steps on {spec.name}, {threads} torch thread(s)")
+    out.print(f"  race engine      {ours:8.2f} s   {n * steps / ours:10.0f} ball-steps/s")
+    out.print(f"  naive torch loop {naive:8.2f} s   {n * steps / naive:10.0f} ball-steps/s")
+    out.print(f"  ratio engine / naive = {ours / naive:.2f}   (target ≤ 1.0)")
+    if steps != 10_000:
+        out.print(f"  projected to 10,000 steps: {ours * 10_000 / steps:.2f} s   (target < 5 s)")
+    else:
+        out.print("  target: under 5 s for 8 × 10,000 steps")
+    frozen = [b.label for b in the_race.balls if str(b.status) in ("frozen", "diverged")]
+    if frozen:
+        out.print(f"  note: {', '.join(frozen)} stopped early, which shortens the engine's time")

@@ -1,0 +1,119 @@
+"""``dl-explorer race``: optimizers racing on a surface, headless, as a table and a CSV."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from explorer.commands.optspec import parse_optimizer_arg, parse_point, parse_values
+from explorer.commands.output import console as make_console
+from explorer.landscape.race import BallConfig, Noise, Race
+
+DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+
+
+def parse_noise(text: str) -> Noise:
+    """``none``, ``gaussian:0.1`` or ``minibatch:8``."""
+    mode, _, arg = text.partition(":")
+    mode = mode.strip()
+    if mode == "none":
+        return Noise()
+    try:
+        if mode == "gaussian":
+            return Noise("gaussian", sigma=float(arg or 0.1))
+        if mode == "minibatch":
+            return Noise("minibatch", batch=int(arg or 8))
+    except ValueError:
+        raise ValueError(f"--noise {text!r}: expected gaussian:SIGMA or minibatch:B") from None
+    raise ValueError(f"--noise {text!r}: use none, gaussian:SIGMA or minibatch:B")
+
+
+@click.command()
+@click.option(
+    "--surface",
+    default="rosenbrock",
+    show_default=True,
+    help="A surface name (see `dl-explorer plugins`) or expr:FORMULA in x and y.",
+)
+@click.option("--start", default=None, help="Start point x,y (default: the surface's suggestion).")
+@click.option("--steps", default=2000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option(
+    "--optimizer",
+    "optimizers",
+    multiple=True,
+    metavar="NAME[:k=v,...]",
+    help="An optimizer and its hyperparameters, e.g. momentum:lr=0.001,beta=0.9. "
+    "Repeat for more balls. Default: the six classics.",
+)
+@click.option(
+    "--schedule",
+    default="constant",
+    show_default=True,
+    metavar="NAME[:k=v,...]",
+    help="Learning-rate schedule for every ball, e.g. cosine or step:every=500,gamma=0.5.",
+)
+@click.option(
+    "--noise",
+    default="none",
+    show_default=True,
+    help="Gradient noise: none, gaussian:SIGMA, or minibatch:B (data surfaces).",
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write every step of every ball: optimizer,step,x,y,loss.",
+)
+@click.pass_obj
+def race(registry, surface, start, steps, optimizers, schedule, noise, seed, csv_path) -> None:
+    """Race optimizers on a loss surface and print where each one ended."""
+    spec = registry.surface(surface)
+    sched_name, _, sched_args = schedule.partition(":")
+    sched = registry.schedule(sched_name.strip())
+    sched_hyper = parse_values(sched_args, sched.hyper, f"schedule {sched.name!r}")
+    configs = []
+    for text in optimizers or DEFAULT_OPTIMIZERS:
+        name, hyper = parse_optimizer_arg(text, registry)
+        configs.append(BallConfig(name, hyper, sched.name, sched_hyper))
+    the_race = Race(
+        spec,
+        configs,
+        parse_point(start, "--start") if start else None,
+        noise=parse_noise(noise),
+        seed=seed,
+        total_steps=steps,
+        registry=registry,
+    )
+    the_race.step(steps)
+    print_summary(the_race)
+    if csv_path:
+        the_race.to_csv(csv_path)
+        click.echo(f"wrote {len(the_race.positions) * len(the_race.balls)} rows to {csv_path}")
+
+
+def print_summary(the_race: Race) -> None:
+    s = the_race.surface
+    x, y = the_race.start
+    table = Table(title=f"{s.name} from ({x:g}, {y:g}), {the_race.t} steps")
+    for col in ("optimizer", "x", "y", "loss", "to nearest min", "converged at", "status"):
+        table.add_column(col, justify="left" if col in ("optimizer", "status") else "right")
+    notes = []
+    for row in the_race.summary():
+        dist = "-" if row["distance"] is None else f"{row['distance']:.3g}"
+        conv = "-" if row["converged_at"] is None else str(row["converged_at"])
+        table.add_row(
+            row["optimizer"],
+            f"{row['x']:.5g}",
+            f"{row['y']:.5g}",
+            f"{row['loss']:.4g}",
+            dist,
+            conv,
+            row["status"],
+        )
+        if row["reason"] and row["status"] != "converged":
+            notes.append(f"{row['optimizer']} {row['status']}: {row['reason']}")
+    console = make_console()
+    console.print(table)
+    for note in notes:
+        console.print(note, highlight=False)

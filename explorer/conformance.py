@@ -1,0 +1,184 @@
+"""``plugins check``: does an optimizer plugin behave like an optimizer? One verdict per check."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from explorer.specs import OptimizerSpec
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    passed: bool
+    detail: str
+
+
+def _bowl(p: torch.Tensor) -> torch.Tensor:
+    return 0.5 * (p**2).sum()
+
+
+def _rosenbrock(p: torch.Tensor) -> torch.Tensor:
+    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+
+def _run(spec: OptimizerSpec, f: Callable, start: list[float], steps: int, **hyper: float):
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = spec.make([p], **hyper)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = f(p)
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+    losses.append(f(p).item())
+    return p.detach().clone(), losses
+
+
+def _downhill(
+    spec: OptimizerSpec, f: Callable, start: list[float], steps: int, label: str
+) -> Check:
+    """Passes at the default lr, or at a smaller one inside the plugin's range (reported)."""
+    lr0 = spec.defaults().get("lr")
+    lrs = [lr0] + ([lr0 / 10, lr0 / 100] if lr0 else [])
+    low = spec.hyper["lr"].low if "lr" in spec.hyper else 0.0
+    tried = []
+    for lr in lrs:
+        if lr is not None and lr < low:
+            continue
+        hyper = {} if lr is None else {"lr": lr}
+        _, losses = _run(spec, f, start, steps, **hyper)
+        finite = all(math.isfinite(v) for v in losses)
+        tried.append(f"lr={lr:g}" if lr is not None else "defaults")
+        if finite and losses[-1] < 0.5 * losses[0]:
+            at = f" at lr={lr:g}" if lr is not None else ""
+            return Check(
+                f"goes downhill on {label}",
+                True,
+                f"loss {losses[0]:.4g} → {losses[-1]:.4g} in {steps} steps{at}",
+            )
+    return Check(
+        f"goes downhill on {label}",
+        False,
+        f"the loss did not halve in {steps} steps (tried {', '.join(tried)})",
+    )
+
+
+def check_optimizer(spec: OptimizerSpec) -> list[Check]:
+    """Run every check on one optimizer; a check that raises fails with the exception's text."""
+    checks: list[Check] = []
+
+    def guarded(name: str, fn: Callable[[], Check]) -> None:
+        try:
+            checks.append(fn())
+        except Exception as exc:  # noqa: BLE001 - the plugin's failure is the finding
+            checks.append(Check(name, False, f"raised {type(exc).__name__}: {exc}"))
+
+    guarded(
+        "goes downhill on the bowl", lambda: _downhill(spec, _bowl, [1.5, -1.0], 300, "the bowl")
+    )
+    guarded(
+        "goes downhill on Rosenbrock",
+        lambda: _downhill(spec, _rosenbrock, [-1.2, 1.0], 500, "Rosenbrock"),
+    )
+    guarded("stays finite", lambda: _finite(spec))
+    guarded("is deterministic", lambda: _deterministic(spec))
+    guarded("leaves the gradient alone", lambda: _grad_untouched(spec))
+    guarded("works for any tensor shape", lambda: _shapes(spec))
+    guarded("round-trips state_dict", lambda: _state_dict(spec))
+    return checks
+
+
+def _finite(spec: OptimizerSpec) -> Check:
+    p, losses = _run(spec, _bowl, [3.0, -2.0, 0.5], 200)
+    ok = all(math.isfinite(v) for v in losses) and bool(torch.isfinite(p).all())
+    return Check(
+        "stays finite", ok, "200 steps on a 3-D bowl" + ("" if ok else ": non-finite values")
+    )
+
+
+def _deterministic(spec: OptimizerSpec) -> Check:
+    a, _ = _run(spec, _rosenbrock, [-1.2, 1.0], 50, lr=_small_lr(spec))
+    b, _ = _run(spec, _rosenbrock, [-1.2, 1.0], 50, lr=_small_lr(spec))
+    same = torch.equal(a, b)
+    return Check(
+        "is deterministic",
+        same,
+        "two runs agree bit for bit"
+        if same
+        else f"two identical runs ended at {a.tolist()} and {b.tolist()}",
+    )
+
+
+def _small_lr(spec: OptimizerSpec) -> float:
+    h = spec.hyper["lr"]
+    return h.clamp(h.default / 10)
+
+
+def _grad_untouched(spec: OptimizerSpec) -> Check:
+    p = torch.tensor([0.5, -1.5, 2.0], dtype=torch.float64, requires_grad=True)
+    opt = spec.make([p])
+    problems = []
+    for _ in range(3):
+        opt.zero_grad()
+        _bowl(p).backward()
+        before = p.grad.clone()
+        opt.step()
+        if not torch.equal(p.grad, before):
+            problems.append("p.grad was changed in place")
+            break
+    ok = not problems
+    return Check("leaves the gradient alone", ok, "grad unchanged by step()" if ok else problems[0])
+
+
+def _shapes(spec: OptimizerSpec) -> Check:
+    bad = []
+    for shape in [(), (3,), (4, 5), (2, 3, 4)]:
+        torch.manual_seed(0)
+        p = torch.randn(shape, dtype=torch.float64, requires_grad=True)
+        opt = spec.make([p])
+        for _ in range(3):
+            opt.zero_grad()
+            _bowl(p).backward()
+            opt.step()
+        if p.shape != torch.Size(shape) or not bool(torch.isfinite(p).all()):
+            bad.append(str(shape))
+    ok = not bad
+    return Check(
+        "works for any tensor shape",
+        ok,
+        "shapes (), (3,), (4, 5), (2, 3, 4)" if ok else f"failed for {', '.join(bad)}",
+    )
+
+
+def _state_dict(spec: OptimizerSpec) -> Check:
+    torch.manual_seed(0)
+    p = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    opt = spec.make([p], lr=_small_lr(spec))
+
+    def run(param, optimizer, n):
+        for _ in range(n):
+            optimizer.zero_grad()
+            _rosenbrock(param[:2]).backward()
+            optimizer.step()
+
+    run(p, opt, 5)
+    saved, q = copy.deepcopy(opt.state_dict()), p.detach().clone().requires_grad_(True)
+    opt2 = spec.make([q], lr=_small_lr(spec))
+    opt2.load_state_dict(saved)
+    run(p, opt, 5)
+    run(q, opt2, 5)
+    ok = torch.allclose(p, q, rtol=0, atol=1e-12)
+    return Check(
+        "round-trips state_dict",
+        ok,
+        "a reloaded optimizer continues identically"
+        if ok
+        else "after load_state_dict the next steps differ from the original's",
+    )
