@@ -11,7 +11,7 @@ from explorer.specs import ScheduleSpec
 
 
 def make_scheduler(
-    spec: ScheduleSpec, optimizer: torch.optim.Optimizer, total_steps: int, **hyper: float
+    spec: ScheduleSpec, optimizer: torch.optim.Optimizer, total_steps: int, /, **hyper: float
 ) -> torch.optim.lr_scheduler.LRScheduler:
     """The torch scheduler for ``spec`` on ``optimizer``; unknown hyperparameters are refused."""
     unknown = set(hyper) - set(spec.hyper)
@@ -24,7 +24,7 @@ def make_scheduler(
     return spec.factory(optimizer, int(total_steps), **values)
 
 
-def lr_curve(spec: ScheduleSpec, lr: float, steps: int, **hyper: float) -> np.ndarray:
+def lr_curve(spec: ScheduleSpec, lr: float, steps: int, /, **hyper: float) -> np.ndarray:
     """The learning rate at each of ``steps`` steps, as the real torch scheduler produces it."""
     dummy = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([dummy], lr=lr)
