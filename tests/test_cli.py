@@ -59,7 +59,7 @@ def test_race_prints_a_table_and_writes_the_csv(tmp_path):
     assert result.exit_code == 0, result.output
     for col in ("optimizer", "loss", "to nearest min", "converged at", "status"):
         assert col in result.output
-    rows = list(csv.DictReader(out.open()))
+    rows = list(csv.DictReader(out.read_text().splitlines()))
     assert len(rows) == 3 * 2001
     assert rows[0]["optimizer"] == "sgd" and rows[0]["step"] == "0"
     assert (float(rows[0]["x"]), float(rows[0]["y"])) == (-1.2, 1.0)

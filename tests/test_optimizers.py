@@ -56,7 +56,7 @@ def test_matches_torch_on_rosenbrock(registry, name, ours, torch_cls, theirs):
             opt.zero_grad()
             rosenbrock(p).backward()
             opt.step()
-        worst = max(worst, float((a - b).abs().max()))
+        worst = max(worst, (a - b).abs().max().item())
     assert worst < 1e-6
     assert float((b.detach() - torch.tensor([-1.2, 1.0], dtype=torch.float64)).abs().max()) > 0.01
 
@@ -77,7 +77,7 @@ def test_matches_torch_on_a_small_mlp(registry, name, ours, torch_cls, theirs):
     opt_a = registry.optimizer(name).make(net_a.parameters(), **ours)
     opt_b = torch_cls(net_b.parameters(), **theirs)
     loss_fn = torch.nn.CrossEntropyLoss()
-    first = float(loss_fn(net_b(X), y))
+    first = loss_fn(net_b(X), y).item()
     for step in range(500):
         batch = slice((step * 16) % 64, (step * 16) % 64 + 16)
         for net, opt in ((net_a, opt_a), (net_b, opt_b)):
@@ -86,8 +86,8 @@ def test_matches_torch_on_a_small_mlp(registry, name, ours, torch_cls, theirs):
             loss.backward()
             opt.step()
     for pa, pb in zip(net_a.parameters(), net_b.parameters(), strict=True):
-        assert float((pa - pb).abs().max()) < 1e-6
-    assert float(loss_fn(net_b(X), y)) < first - 1e-3  # it trained: the match is not vacuous
+        assert (pa - pb).abs().max().item() < 1e-6
+    assert loss_fn(net_b(X), y).item() < first - 1e-3  # it trained: the match is not vacuous
 
 
 def test_rule_optimizer_works_with_torch_schedulers(registry):
@@ -139,7 +139,7 @@ def test_closure_is_called_and_its_loss_returned(registry):
         return loss
 
     loss = opt.step(closure)
-    assert float(loss) == pytest.approx(5.0)
+    assert loss.item() == pytest.approx(5.0)
     assert p.tolist() == pytest.approx([0.8, 1.6])
 
 

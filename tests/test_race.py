@@ -50,7 +50,7 @@ def test_trajectory_rows_start_at_the_start_and_carry_losses(registry, tmp_path)
     assert race.losses[25, 0] == pytest.approx(0.5 * 2 * 0.81**25)
     out = tmp_path / "traj.csv"
     race.to_csv(out)
-    rows = list(csv.DictReader(out.open()))
+    rows = list(csv.DictReader(out.read_text().splitlines()))
     assert len(rows) == 2 * 26
     assert rows[0] == {"optimizer": "sgd", "step": "0", "x": "1.0", "y": "-1.0", "loss": "1.0"}
     assert float(rows[26]["loss"]) == pytest.approx(1.0)
