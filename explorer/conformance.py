@@ -89,7 +89,7 @@ def check_optimizer(spec: OptimizerSpec) -> list[Check]:
     )
     guarded("stays finite", lambda: _finite(spec))
     guarded("is deterministic", lambda: _deterministic(spec))
-    guarded("leaves the gradient alone", lambda: _grad_untouched(spec))
+    guarded("leaves grad and param alone", lambda: _grad_untouched(spec))
     guarded("works for any tensor shape", lambda: _shapes(spec))
     guarded("round-trips state_dict", lambda: _state_dict(spec))
     return checks
@@ -133,8 +133,23 @@ def _grad_untouched(spec: OptimizerSpec) -> Check:
         if not torch.equal(p.grad, before):
             problems.append("p.grad was changed in place")
             break
+    if spec.rule is not None and not problems:
+        # update() returns the step; changing param itself would apply the step twice.
+        rule = spec.rule()
+        param = torch.tensor([0.5, -1.5, 2.0], dtype=torch.float64)
+        state = rule.init(param.clone())
+        for _ in range(3):
+            before = param.clone()
+            rule.update(param.clone(), state, param, **spec.defaults())
+            if not torch.equal(param, before):
+                problems.append("update() changed param in place; return the step instead")
+                break
     ok = not problems
-    return Check("leaves the gradient alone", ok, "grad unchanged by step()" if ok else problems[0])
+    return Check(
+        "leaves grad and param alone",
+        ok,
+        "neither is changed in place" if ok else problems[0],
+    )
 
 
 def _shapes(spec: OptimizerSpec) -> Check:

@@ -113,7 +113,14 @@ def test_plugins_check_passes_a_good_optimizer():
     assert result.output.count("│ pass ") == 7 and "All checks passed." in result.output
 
 
-def test_plugins_check_catches_a_rule_that_changes_the_gradient(tmp_path):
+@pytest.mark.parametrize(
+    ("bug", "message"),
+    [
+        ("grad.mul_(lr)", "p.grad was changed in place"),
+        ("param.sub_(lr * grad)", "update() changed param in place"),
+    ],
+)
+def test_plugins_check_catches_a_rule_that_changes_its_inputs(tmp_path, bug, message):
     path = tmp_path / "inplace.py"
     path.write_text(
         textwrap.dedent("""
@@ -123,17 +130,17 @@ def test_plugins_check_catches_a_rule_that_changes_the_gradient(tmp_path):
             name = "inplace"
             hyper = {"lr": Hyper(0.1, 1e-4, 1.0, log=True)}
             def update(self, grad, state, param, *, lr):
-                grad.mul_(lr)            # the bug: changes the caller's gradient
-                return -grad
+                BUG
+                return -lr * grad
 
         @hookimpl
         def register_optimizers(register):
             register(InPlace)
-    """)
+    """).replace("BUG", bug)
     )
     result = run("plugins", "check", str(path))
     assert result.exit_code == 1
-    assert "p.grad was changed in place" in result.output and "Some checks failed." in result.output
+    assert message in result.output and "Some checks failed." in result.output
 
 
 def test_plugins_check_reports_an_import_error(tmp_path):
