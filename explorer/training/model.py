@@ -1,0 +1,235 @@
+"""The network the lab trains: a plain stack of hidden layers that remembers what the view shows.
+
+Each hidden layer is linear → (batch norm) → activation → (dropout). While training the net keeps
+references to the last mini-batch's pre-activations, activations and dropout masks (no copies, no
+hooks), so probes cost nothing until someone asks for a snapshot.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+
+import torch
+from torch import nn
+
+from explorer.specs import ActivationSpec
+from explorer.training.config import RELU_FAMILY, TrainConfig
+
+
+class HiddenLayer(nn.Module):
+    """linear (``width · pieces`` units) → batch norm (optional) → activation → dropout ``p``."""
+
+    def __init__(
+        self, fan_in: int, width: int, act: nn.Module, pieces: int, batch_norm: bool, p: float
+    ) -> None:
+        super().__init__()
+        self.width = width
+        self.pieces = pieces
+        self.p = float(p)
+        self.linear = nn.Linear(fan_in, width * pieces)
+        self.norm = nn.BatchNorm1d(width * pieces) if batch_norm else None
+        self.act = act
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The layer without dropout (``Net.forward`` runs the layers itself, dropout included)."""
+        z = self.linear(x)
+        return self.act(self.norm(z) if self.norm is not None else z)
+
+
+class Net(nn.Module):
+    """Hidden layers, then a linear output layer (logits for classes, one value for regression).
+
+    Dropout is inverted dropout: kept units are scaled by 1 / (1 − p) while training, so the
+    network in evaluation mode (every unit kept, nothing scaled) is the lecture's weight-scaled
+    network. The masks of all hidden layers are drawn in one call per mini-batch from the run's
+    own generator.
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        config: TrainConfig,
+        spec: ActivationSpec,
+        pieces: int,
+    ) -> None:
+        super().__init__()
+        self._args = (input_dim, output_dim, config, spec, pieces)
+        self.activation = spec.name
+        self.pieces = pieces
+        self.width = config.width
+        self.p = float(config.dropout)
+        layers, fan_in = [], input_dim
+        for _ in range(config.depth):
+            act = make_activation(spec, pieces)
+            layers.append(
+                HiddenLayer(fan_in, config.width, act, pieces, config.batch_norm, config.dropout)
+            )
+            fan_in = config.width
+        self.hidden = nn.ModuleList(layers)
+        self.out = nn.Linear(fan_in, output_dim)
+        self.record = False
+        self.init_scheme = ""
+        self.generator: torch.Generator | None = None
+        # What the last training forward pass saw, kept by reference (no copies): per hidden
+        # layer (pre-activation z, activation y), and the dropout masks scaled by 1 / (1 − p).
+        self.trace: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.drop_masks: torch.Tensor | None = None
+
+    def forward(
+        self, x: torch.Tensor, masks: list[torch.Tensor | None] | None = None
+    ) -> torch.Tensor:
+        """``masks`` (per hidden layer, 1 = kept, broadcast over the batch) replaces dropout's
+        random draw, in any mode: that runs one chosen thinned network."""
+        record = self.record and self.training
+        trace = [] if record else None
+        drawn = None
+        if masks is None and self.training and self.p > 0 and self.hidden:
+            shape = (len(self.hidden), x.shape[0], self.width)
+            noise = torch.rand(shape, generator=self.generator, device=x.device, dtype=x.dtype)
+            drawn = torch.where(noise >= self.p, 1.0 / (1.0 - self.p), 0.0)
+        for i, layer in enumerate(self.hidden):
+            z = layer.linear(x)
+            if layer.norm is not None:
+                z = layer.norm(z)
+            x = layer.act(z)
+            if trace is not None:
+                trace.append((z, x))
+            if masks is not None and masks[i] is not None:
+                x = x * masks[i] / (1.0 - layer.p)
+            elif drawn is not None:
+                x = x * drawn[i]
+        if record:
+            # Plain attributes set past nn.Module.__setattr__, which costs more than the step's
+            # own arithmetic on a small net.
+            self.__dict__["trace"] = trace
+            self.__dict__["drop_masks"] = drawn
+        return self.out(x)
+
+    def dropout_mask(self, i: int) -> torch.Tensor | None:
+        """Hidden layer ``i``'s mask at the last training step: bool (batch, width), True = kept."""
+        if self.drop_masks is None or i >= len(self.drop_masks):
+            return None
+        return self.drop_masks[i] != 0
+
+    @property
+    def linears(self) -> list[nn.Linear]:
+        """Every weight layer, input side first, the output layer last."""
+        return [layer.linear for layer in self.hidden] + [self.out]
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Units per layer as the view draws them: input, each hidden layer, output."""
+        return (self.linears[0].in_features, *(h.width for h in self.hidden), self.out.out_features)
+
+    def copy(self) -> Net:
+        """A detached twin with the same weights and batch-norm statistics (nothing recorded)."""
+        twin = Net(*self._args)
+        twin.load_state_dict(self.state_dict())
+        twin.init_scheme = self.init_scheme
+        return twin.to(next(self.parameters()).device).train(self.training)
+
+    def set_generator(self, generator: torch.Generator) -> None:
+        """Dropout draws its masks from ``generator`` (the run's own, for reproducible runs)."""
+        self.__dict__["generator"] = generator
+
+
+def make_activation(spec: ActivationSpec, pieces: int) -> nn.Module:
+    """``spec.factory()``; a factory taking ``pieces`` (Maxout) is told how many."""
+    if pieces != spec.pieces and not _takes_pieces(spec.factory):
+        raise ValueError(
+            f"activation {spec.name!r} has {spec.pieces} piece(s) and takes no pieces setting"
+        )
+    module = spec.factory(pieces=pieces) if _takes_pieces(spec.factory) else spec.factory()
+    if not isinstance(module, nn.Module):
+        raise ValueError(
+            f"activation {spec.name!r} (plugin {spec.plugin}): factory() must return an "
+            f"nn.Module, got {type(module).__name__}"
+        )
+    return module
+
+
+def _takes_pieces(factory) -> bool:
+    try:
+        return "pieces" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def resolve_init(init: str, activation: str) -> str:
+    if init != "auto":
+        return init
+    return "kaiming" if activation in RELU_FAMILY else "xavier"
+
+
+def init_weights(
+    net: Net,
+    init: str,
+    scale: float | None,
+    generator: torch.Generator,
+) -> str:
+    """Initialize every linear layer with ``init`` (drawn from ``generator``); returns the scheme
+    used (``auto`` resolved). Biases start at 0, except with torch's own default."""
+    scheme = resolve_init(init, net.activation)
+    relu_gain = "leaky_relu" if net.activation == "leaky_relu" else "relu"
+    for i, linear in enumerate(net.linears):
+        w, b = linear.weight, linear.bias
+        is_output = i == len(net.linears) - 1
+        with torch.no_grad():
+            b.zero_()
+            if scheme == "xavier" or (scheme == "kaiming" and is_output):
+                # torch's recommended gain for tanh (5/3) keeps the spread through 10 layers; a
+                # linear output layer, sigmoid and the rest take Glorot's gain of 1.
+                tanh = net.activation == "tanh" and not is_output
+                gain = nn.init.calculate_gain("tanh") if tanh else 1.0
+                nn.init.xavier_normal_(w, gain=gain, generator=generator)
+            elif scheme == "kaiming" and net.pieces > 1:
+                std = maxout_gain(net.pieces) / math.sqrt(w.shape[1])
+                nn.init.normal_(w, 0.0, std, generator=generator)
+            elif scheme == "kaiming":
+                a = 0.01 if relu_gain == "leaky_relu" else 0.0
+                nn.init.kaiming_normal_(w, a=a, nonlinearity=relu_gain, generator=generator)
+            elif scheme == "normal":
+                nn.init.normal_(w, 0.0, 1.0 if scale is None else scale, generator=generator)
+            elif scheme == "small":
+                nn.init.normal_(w, 0.0, 0.01 if scale is None else scale, generator=generator)
+            elif scheme == "constant":
+                nn.init.constant_(w, 0.1 if scale is None else scale)
+            elif scheme == "torch":
+                bound = 1.0 / math.sqrt(w.shape[1])
+                nn.init.uniform_(w, -bound, bound, generator=generator)
+                nn.init.uniform_(b, -bound, bound, generator=generator)
+            else:
+                raise ValueError(f"init {init!r} is unknown")
+    return scheme
+
+
+@functools.cache
+def maxout_gain(pieces: int) -> float:
+    """He et al.'s rule for Maxout: the gain that keeps the second moment of the activations,
+    1 / √E[max of ``pieces`` standard normals²] (1 for two pieces; ReLU's √2 would double it
+    every layer)."""
+    if pieces == 1:
+        return 1.0
+    g = torch.Generator().manual_seed(0)
+    second_moment = torch.randn(200_000, pieces, generator=g).amax(1).pow(2).mean()
+    return float(second_moment.rsqrt())
+
+
+def build_model(
+    config: TrainConfig,
+    spec: ActivationSpec,
+    input_dim: int,
+    output_dim: int,
+    generator: torch.Generator | None = None,
+) -> Net:
+    """The network for ``config``: ``depth`` hidden layers of ``width`` units (Maxout's layers
+    ``pieces`` times wider before the activation), initialized with ``config.init``."""
+    pieces = config.pieces if config.pieces is not None else spec.pieces
+    net = Net(input_dim, output_dim, config, spec, pieces)
+    if generator is None:
+        generator = torch.Generator().manual_seed(config.seed)
+    net.init_scheme = init_weights(net, config.init, config.init_scale, generator)
+    return net

@@ -1,0 +1,359 @@
+"""One training run, stepped by its caller: the synchronous engine under the CLI, the tests and the
+background ``Trainer``.
+
+Everything random comes from the run's own generators (initialization, batch order, dropout), so
+the same config and seed give the same numbers, whatever else runs in the process.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from explorer.plugins import Registry, default_registry
+from explorer.schedules import make_scheduler
+from explorer.specs import ActivationSpec, DatasetSpec, OptimizerSpec, ScheduleSpec
+from explorer.training.config import TrainConfig
+from explorer.training.data import Splits, load_splits
+from explorer.training.device import resolve_device
+from explorer.training.model import Net, _takes_pieces, build_model
+from explorer.training.probes import grad_norms, layer_probes
+from explorer.training.snapshot import EpochRecord, Snapshot
+
+
+@dataclass(frozen=True)
+class Plugins:
+    """The four plugins a run uses, looked up once (and what a worker process is sent)."""
+
+    dataset: DatasetSpec
+    activation: ActivationSpec
+    optimizer: OptimizerSpec
+    schedule: ScheduleSpec
+
+
+def check_config(config: TrainConfig, registry: Registry | None = None) -> Plugins:
+    """Validate ``config`` against the registry: one sentence (ValueError / UnknownName) for the
+    first problem, else the plugins it names."""
+    config.validate()
+    registry = registry or default_registry()
+    plugins = Plugins(
+        registry.dataset(config.dataset),
+        registry.activation(config.activation),
+        registry.optimizer(config.optimizer),
+        registry.schedule(config.schedule),
+    )
+    for what, spec, hyper in (
+        ("optimizer", plugins.optimizer, config.optimizer_hyper),
+        ("schedule", plugins.schedule, config.schedule_hyper),
+    ):
+        unknown = sorted(set(hyper) - set(spec.hyper))
+        if unknown:
+            raise ValueError(
+                f"{what} {spec.name!r} has no hyperparameter {', '.join(unknown)}; "
+                f"valid: {', '.join(spec.hyper) or 'none'}"
+            )
+    act = plugins.activation
+    if config.pieces not in (None, act.pieces) and not _takes_pieces(act.factory):
+        raise ValueError(
+            f"activation {act.name!r} has no pieces setting; pieces is for Maxout-like activations"
+        )
+    resolve_device(config.device)
+    return plugins
+
+
+def _seed(seed: int, stream: int) -> int:
+    """Independent seeds per random stream, so e.g. a different init leaves the batch order be."""
+    return (int(seed) * 1_000_003 + stream * 7919) % (2**63)
+
+
+class _LossBuffer:
+    """Append-only float32 history whose read-only views stay valid as it grows."""
+
+    def __init__(self) -> None:
+        self._data = np.zeros(256, np.float32)
+        self.n = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        need = self.n + len(values)
+        if need > len(self._data):
+            grown = np.zeros(max(need, 2 * len(self._data)), np.float32)
+            grown[: self.n] = self._data[: self.n]
+            self._data = grown  # views handed out earlier keep the old array
+        self._data[self.n : need] = values
+        self.n = need
+
+    def view(self, start: int = 0) -> np.ndarray:
+        v = self._data[start : self.n]
+        v.flags.writeable = False
+        return v
+
+
+class TrainingSession:
+    """A network, its data and optimizer, stepped synchronously.
+
+    ``step(n)``, ``run_epochs(n)`` and ``fit()`` train; ``snapshot()`` reads everything the view
+    shows; ``reset()`` starts the same run again from scratch (same numbers).
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        registry: Registry | None = None,
+        *,
+        plugins: Plugins | None = None,
+    ) -> None:
+        self.plugins = plugins or check_config(config, registry)
+        if plugins is not None:
+            config.validate()
+        self.config = config
+        self.device = resolve_device(config.device)
+        self.splits: Splits = load_splits(
+            self.plugins.dataset,
+            n=config.n,
+            noise=config.noise,
+            seed=config.seed,
+            val_fraction=config.val_fraction,
+            test_fraction=config.test_fraction,
+            device=self.device,
+        )
+        self._config_dict = config.to_dict()
+        self.reset()
+
+    # -- building --------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to step 0 with freshly initialized weights (the same ones: same seed)."""
+        cfg, splits = self.config, self.splits
+        init_gen = torch.Generator().manual_seed(_seed(cfg.seed, 1))
+        self.model: Net = build_model(
+            cfg, self.plugins.activation, splits.input_dim, splits.output_dim, init_gen
+        ).to(self.device)
+        self.model.record = True
+        self.model.set_generator(torch.Generator(self.device).manual_seed(_seed(cfg.seed, 2)))
+        self._shuffle_gen = torch.Generator().manual_seed(_seed(cfg.seed, 3))
+        self._weights = [linear.weight for linear in self.model.linears]
+        hyper = dict(cfg.optimizer_hyper)
+        try:
+            self.optimizer = self.plugins.optimizer.make(self.model.parameters(), **hyper)
+        except TypeError as exc:
+            raise ValueError(f"optimizer {cfg.optimizer!r}: {exc}") from None
+        n_train = len(splits.train)
+        bs = min(cfg.batch_size, n_train)
+        # A last batch of one sample is dropped: batch norm cannot normalize a single sample.
+        self.steps_per_epoch = n_train // bs + (1 if n_train % bs >= 2 else 0)
+        self.total_steps = cfg.epochs * self.steps_per_epoch
+        self.scheduler = make_scheduler(
+            self.plugins.schedule, self.optimizer, self.total_steps, **dict(cfg.schedule_hyper)
+        )
+        self.classify = splits.task == "classification"
+        self.global_step = 0
+        self.epoch = 0
+        self.epochs: list[EpochRecord] = []
+        self.done = False
+        self.diverged = False
+        self.message = ""
+        self.best_epoch: int | None = None
+        self.best_val = math.inf
+        self.stopped_early: int | None = None
+        self._best_state: dict[str, torch.Tensor] | None = None
+        self._bad_epochs = 0
+        self._batches: list[torch.Tensor] | None = None
+        self._batch_idx = 0
+        self._pending_losses: list[torch.Tensor] = []
+        self._epoch_norms: list[torch.Tensor] = []
+        self._last_norms: torch.Tensor | None = None
+        self._losses = _LossBuffer()
+        self._epoch_start = 0
+        self._lr = float(self.optimizer.param_groups[0]["lr"])
+
+    # -- training --------------------------------------------------------------------------
+    def loss_fn(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(out, y) if self.classify else F.mse_loss(out, y)
+
+    def penalty(self) -> torch.Tensor | float:
+        """The L1 / L2 terms added to the loss (on weights only, not biases)."""
+        cfg, total = self.config, 0.0
+        if cfg.l1:
+            total = total + cfg.l1 * sum(w.abs().sum() for w in self._weights)
+        if cfg.l2:
+            total = total + 0.5 * cfg.l2 * sum((w * w).sum() for w in self._weights)
+        return total
+
+    def _next_batch(self) -> torch.Tensor:
+        if self._batches is None:
+            n = len(self.splits.train)
+            order = torch.randperm(n, generator=self._shuffle_gen).to(self.device)
+            bs = min(self.config.batch_size, n)
+            self._batches = list(order.split(bs))[: self.steps_per_epoch]
+            self._batch_idx = 0
+        idx = self._batches[self._batch_idx]
+        self._batch_idx += 1
+        return idx
+
+    def _train_step(self) -> None:
+        idx = self._next_batch()
+        x, y = self.splits.train.x[idx], self.splits.train.y[idx]
+        model, opt = self.model, self.optimizer
+        if not model.training:  # someone looked at it in evaluation mode
+            model.train()
+        opt.zero_grad(set_to_none=True)
+        loss = self.loss_fn(model(x), y)
+        objective = loss + self.penalty() if (self.config.l1 or self.config.l2) else loss
+        objective.backward()
+        norms = grad_norms(self._weights)
+        self._lr = opt.param_groups[0]["lr"]  # the rate this step used (the schedule moves on)
+        opt.step()
+        self.scheduler.step()
+        self._pending_losses.append(loss.detach())
+        self._epoch_norms.append(norms)
+        self._last_norms = norms
+        self.global_step += 1
+        if self._batch_idx >= len(self._batches):
+            self._end_epoch()
+
+    def step(self, n: int = 1) -> int:
+        """Take up to ``n`` optimizer steps (fewer when the run ends); returns how many."""
+        taken = 0
+        while taken < n and not self.done:
+            self._train_step()
+            taken += 1
+        return taken
+
+    def run_epochs(self, n: int = 1) -> list[EpochRecord]:
+        """Train until ``n`` more epochs are complete (or the run ends); their records."""
+        start = len(self.epochs)
+        target = self.epoch + n
+        while self.epoch < target and not self.done:
+            self._train_step()
+        return self.epochs[start:]
+
+    def fit(self) -> list[EpochRecord]:
+        """Train to the end of the budget (or until early stopping); every epoch's record."""
+        while not self.done:
+            self._train_step()
+        return list(self.epochs)
+
+    # -- epochs ----------------------------------------------------------------------------
+    def _flush(self) -> None:
+        if self._pending_losses:
+            values = torch.stack(self._pending_losses).float().cpu().numpy()
+            self._losses.extend(values)
+            self._pending_losses = []
+
+    @torch.no_grad()
+    def evaluate(self, split: str = "val") -> tuple[float | None, float | None]:
+        """(loss, accuracy) on a whole split in evaluation mode (no dropout, batch-norm running
+        statistics); accuracy is None for regression, both are None for an empty split."""
+        data = getattr(self.splits, split)
+        if len(data) == 0:
+            return None, None
+        was_training = self.model.training
+        self.model.eval()
+        out = self.model(data.x)
+        loss = self.loss_fn(out, data.y)
+        acc = (out.argmax(1) == data.y).float().mean() if self.classify else None
+        self.model.train(was_training)
+        values = torch.stack([loss, acc]).tolist() if acc is not None else [loss.item(), None]
+        return values[0], values[1]
+
+    def _end_epoch(self) -> None:
+        cfg = self.config
+        self._flush()
+        batch_losses = self._losses.view(self._epoch_start)
+        self._epoch_start = self._losses.n
+        norms = torch.stack(self._epoch_norms).mean(0).tolist()
+        self._epoch_norms = []
+        self._batches = None
+        train_loss, train_acc = self.evaluate("train")
+        val_loss, val_acc = self.evaluate("val")
+        self.epoch += 1
+        record = EpochRecord(
+            epoch=self.epoch,
+            step=self.global_step,
+            train_loss=train_loss,
+            train_acc=train_acc,
+            val_loss=val_loss,
+            val_acc=val_acc,
+            batch_loss=float(batch_losses.mean()),
+            grad_norms=tuple(norms),
+            lr=float(self._lr),
+        )
+        self.epochs.append(record)
+        if val_loss is not None and math.isfinite(val_loss) and val_loss < self.best_val:
+            self.best_val, self.best_epoch, self._bad_epochs = val_loss, self.epoch, 0
+            if cfg.patience is not None:
+                self._best_state = {
+                    k: v.detach().clone() for k, v in self.model.state_dict().items()
+                }
+        else:
+            self._bad_epochs += 1
+        if not (math.isfinite(train_loss) and math.isfinite(record.batch_loss)):
+            self.diverged = True
+            self._finish(f"diverged at epoch {self.epoch}: the loss is not finite")
+        elif cfg.patience is not None and self._bad_epochs >= cfg.patience:
+            self.stopped_early = self.epoch
+            self._finish(
+                f"stopped early after epoch {self.epoch}: no better validation loss for "
+                f"{cfg.patience} epoch(s); weights of epoch {self.best_epoch} restored"
+            )
+        elif self.epoch >= cfg.epochs:
+            kept = f"; weights of epoch {self.best_epoch} restored" if cfg.patience else ""
+            self._finish(f"finished {self.epoch} epochs{kept}")
+
+    def _finish(self, message: str) -> None:
+        self.done = True
+        self.message = message
+        if self.config.patience is not None and self._best_state is not None:
+            self.model.load_state_dict(self._best_state)
+
+    # -- reading ---------------------------------------------------------------------------
+    def snapshot(
+        self, state: str | None = None, *, run: int = 0, weights: bool = True, max_units: int = 64
+    ) -> Snapshot:
+        """Everything the view draws, as small immutable numpy / Python values."""
+        self._flush()
+        if state is None:
+            state = "done" if self.done else ("paused" if self.global_step else "idle")
+        norms = self._last_norms.tolist() if self._last_norms is not None else []
+        return Snapshot(
+            state=state,
+            run=run,
+            step=self.global_step,
+            epoch=self.epoch,
+            steps_per_epoch=self.steps_per_epoch,
+            total_steps=self.total_steps,
+            losses=self._losses.view(),
+            epochs=tuple(self.epochs),
+            layers=layer_probes(self.model, norms, max_units, weights),
+            sizes=self.model.sizes,
+            best_epoch=self.best_epoch,
+            stopped_early=self.stopped_early,
+            diverged=self.diverged,
+            message=self.message,
+            device=str(self.device),
+            init=self.model.init_scheme,
+            task=self.splits.task,
+            config=self._config_dict,
+        )
+
+    def result(self) -> dict[str, Any]:
+        """The run's figures as plain JSON-ready values (what ``train --json`` writes)."""
+        test_loss, test_acc = self.evaluate("test")
+        return {
+            "config": self._config_dict,
+            "device": str(self.device),
+            "init": self.model.init_scheme,
+            "sizes": list(self.model.sizes),
+            "steps": self.global_step,
+            "epochs": [r.to_dict() for r in self.epochs],
+            "best_epoch": self.best_epoch,
+            "stopped_early": self.stopped_early,
+            "diverged": self.diverged,
+            "message": self.message,
+            "test_loss": test_loss,
+            "test_acc": test_acc,
+        }

@@ -1,0 +1,127 @@
+"""Built-in datasets: the 2D toys of the classroom and scikit-learn's 8×8 handwritten digits.
+
+Every loader is ``loader(n=..., noise=..., seed=...) -> (X, y)``: float inputs, class indices
+(or a float column for regression), the same numbers for the same seed.
+"""
+
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from explorer import DatasetSpec, hookimpl
+
+
+def _rng(seed):
+    return torch.Generator().manual_seed(int(seed))
+
+
+def _jitter(x, noise, g):
+    return x + noise * torch.randn(x.shape, generator=g)
+
+
+def circle(n=400, noise=0.1, seed=0):
+    """A disc of one class inside a ring of the other."""
+    g = _rng(seed)
+    y = torch.arange(n) % 2
+    radius = torch.where(y == 0, 0.5, 1.0) * (1 + 0.1 * torch.randn(n, generator=g))
+    angle = 2 * math.pi * torch.rand(n, generator=g)
+    x = torch.stack([radius * angle.cos(), radius * angle.sin()], 1)
+    return _jitter(x, noise, g), y
+
+
+def xor(n=400, noise=0.1, seed=0):
+    """The class is the sign of x₁·x₂: no straight line separates it."""
+    g = _rng(seed)
+    x = 2 * torch.rand(n, 2, generator=g) - 1
+    x = x + 0.05 * x.sign()  # a small margin around the axes
+    y = (x[:, 0] * x[:, 1] > 0).long()
+    return _jitter(x, noise, g), y
+
+
+def blobs(n=400, noise=0.1, seed=0):
+    """Three Gaussian blobs on a circle; noise widens them."""
+    g = _rng(seed)
+    y = torch.arange(n) % 3
+    angle = 2 * math.pi * y / 3 + math.pi / 2
+    centers = torch.stack([angle.cos(), angle.sin()], 1)
+    return centers + (0.25 + noise) * torch.randn(n, 2, generator=g), y
+
+
+def spiral(n=400, noise=0.1, seed=0):
+    """Two interleaved spiral arms."""
+    g = _rng(seed)
+    y = torch.arange(n) % 2
+    t = torch.rand(n, generator=g) * 2.5 * math.pi + 0.3
+    angle = t + math.pi * y
+    x = torch.stack([t * angle.cos(), t * angle.sin()], 1) / (2.8 * math.pi) * 2
+    return _jitter(x, noise, g), y
+
+
+def moons(n=400, noise=0.1, seed=0):
+    """Two interleaved half circles (like scikit-learn's make_moons, centred)."""
+    g = _rng(seed)
+    y = torch.arange(n) % 2
+    t = math.pi * torch.rand(n, generator=g)
+    upper = torch.stack([t.cos(), t.sin()], 1)
+    lower = torch.stack([1 - t.cos(), 0.5 - t.sin()], 1)
+    x = torch.where(y[:, None] == 0, upper, lower) - torch.tensor([0.5, 0.25])
+    return _jitter(x, noise, g), y
+
+
+def plane(n=400, noise=0.1, seed=0):
+    """Regression: y = 0.8·x₁ − 0.5·x₂ + 0.2, plus noise."""
+    g = _rng(seed)
+    x = 2 * torch.rand(n, 2, generator=g) - 1
+    y = 0.8 * x[:, :1] - 0.5 * x[:, 1:] + 0.2
+    return x, _jitter(y, noise, g)
+
+
+DIGITS_SIZE = 1797
+
+
+def _digits_table():
+    """scikit-learn's digits.csv.gz read directly: importing sklearn.datasets takes seconds."""
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    if path.is_file():
+        table = np.loadtxt(path, delimiter=",", dtype=np.float32)
+        return table[:, :-1], table[:, -1]
+    from sklearn.datasets import load_digits  # the file moved: let scikit-learn find it
+
+    return load_digits(return_X_y=True)
+
+
+def digits(n=DIGITS_SIZE, noise=0.0, seed=0):
+    """scikit-learn's bundled 8×8 digits (no download), each pixel standardized."""
+    if not 1 <= n <= DIGITS_SIZE:
+        raise ValueError(f"digits has {DIGITS_SIZE} images; choose n from 1 to {DIGITS_SIZE}")
+    x, y = _digits_table()
+    x = torch.tensor(x, dtype=torch.float32)
+    x = (x - x.mean(0)) / x.std(0).clamp_min(1e-6)  # blank border pixels stay 0
+    g = _rng(seed)
+    keep = torch.randperm(DIGITS_SIZE, generator=g)[:n] if n < DIGITS_SIZE else slice(None)
+    return _jitter(x[keep], noise, g), torch.tensor(y, dtype=torch.long)[keep]
+
+
+@hookimpl
+def register_datasets(register):
+    register(DatasetSpec("circle", circle, doc=circle.__doc__))
+    register(DatasetSpec("xor", xor, doc=xor.__doc__))
+    register(DatasetSpec("blobs", blobs, n_classes=3, doc=blobs.__doc__))
+    register(DatasetSpec("spiral", spiral, doc=spiral.__doc__))
+    register(DatasetSpec("moons", moons, doc=moons.__doc__))
+    register(DatasetSpec("plane", plane, task="regression", n_classes=0, doc=plane.__doc__))
+    register(
+        DatasetSpec(
+            "digits",
+            digits,
+            n_classes=10,
+            input_dim=64,
+            default_n=DIGITS_SIZE,
+            default_noise=0.0,
+            doc=digits.__doc__,
+        )
+    )
