@@ -1,0 +1,95 @@
+"""Driving the app with fake time and synthetic events (tests, scripted tours, screenshots)."""
+
+from __future__ import annotations
+
+import pygame
+
+from explorer.app.app_loop import DT, App
+from explorer.app.landscape_model import LandscapeModel
+from explorer.app.landscape_scene import LandscapeScene
+from explorer.plugins import Registry
+
+
+class Driver:
+    """An App on SDL's current video driver (the dummy one in tests) with a Landscape scene.
+
+    pygame_gui answers clicks by posting its own events to SDL's queue, so every tick also
+    feeds the app what is waiting there, as the real loop does."""
+
+    def __init__(self, registry: Registry, size=(1280, 720), **model_kwargs) -> None:
+        pygame.display.init()
+        pygame.font.init()
+        screen = pygame.display.set_mode(size)
+        pygame.event.clear()
+        self.model = LandscapeModel(registry, **model_kwargs)
+        self.app = App(screen)
+        self.scene = LandscapeScene(self.model, size)
+        self.app.push(self.scene)
+        self.tick()
+
+    @property
+    def screen(self) -> pygame.Surface:
+        return self.app.screen
+
+    def tick(self, n: int = 1, events=(), seconds: float = DT) -> None:
+        events = list(events)
+        for _ in range(n):
+            self.app.tick(seconds, events + pygame.event.get())
+            events = []
+
+    def click(self, pos, button: int = 1, ticks: int = 5) -> None:
+        pos = (int(pos[0]), int(pos[1]))
+        self.tick(
+            1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))]
+        )
+        self.tick(
+            ticks,
+            [
+                pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button),
+                pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button),
+            ],
+        )
+
+    def drag(self, start, end, steps: int = 5) -> None:
+        events = [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=start, button=1)]
+        for k in range(1, steps + 1):
+            p = (
+                int(start[0] + (end[0] - start[0]) * k / steps),
+                int(start[1] + (end[1] - start[1]) * k / steps),
+            )
+            events.append(
+                pygame.event.Event(pygame.MOUSEMOTION, pos=p, rel=(0, 0), buttons=(1, 0, 0))
+            )
+        events.append(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=end, button=1))
+        self.tick(2, events)
+
+    def key(self, key: int, ticks: int = 2, unicode: str = "") -> None:
+        """A key pressed and released (pygame_gui's text entry waits for the release)."""
+        down = pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=unicode, scancode=0)
+        up = pygame.event.Event(pygame.KEYUP, key=key, mod=0, unicode=unicode, scancode=0)
+        self.tick(1, [down])
+        self.tick(ticks, [up])
+
+    def type_text(self, text: str) -> None:
+        for ch in text:
+            self.tick(1, [pygame.event.Event(pygame.TEXTINPUT, text=ch)])
+        self.key(pygame.K_RETURN, ticks=3, unicode="\r")
+
+    def wheel(self, pos, y: int) -> None:
+        self.tick(
+            1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))]
+        )
+        self.tick(
+            2,
+            [
+                pygame.event.Event(
+                    pygame.MOUSEWHEEL, x=0, y=y, precise_x=0.0, precise_y=float(y), flipped=False
+                )
+            ],
+        )
+
+    def run(self, seconds: float) -> None:
+        self.tick(max(1, round(seconds / DT)))
+
+    def pixel(self, pos) -> tuple[int, int, int]:
+        return tuple(self.screen.get_at((int(pos[0]), int(pos[1]))))[:3]

@@ -1,0 +1,182 @@
+"""Running the app without a window: still images, GIFs, MP4s, and the frame-time benchmark."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+from explorer.app.app_loop import App
+from explorer.app.landscape_model import LandscapeModel
+from explorer.app.landscape_scene import LandscapeScene
+
+
+def single_threaded_torch() -> None:
+    """The app's tensors are tiny (a grid, a few balls): torch's thread pool only adds latency,
+    and on a busy 2-core machine its spinning threads made a surface grid 10× slower."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def init_offscreen(size: tuple[int, int]) -> pygame.Surface:
+    """pygame set up with no display needed (SDL's dummy driver unless one is already up)."""
+    if not pygame.display.get_init():
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        pygame.display.init()
+    pygame.font.init()
+    if pygame.display.get_surface() is None:
+        pygame.display.set_mode((1, 1))
+    return pygame.Surface(size)
+
+
+def offscreen_app(model: LandscapeModel, size: tuple[int, int]) -> tuple[App, LandscapeScene]:
+    screen = init_offscreen(size)
+    app = App(screen, windowed=False)
+    scene = LandscapeScene(model, size)
+    app.push(scene)
+    return app, scene
+
+
+def frame_image(surface: pygame.Surface):
+    from PIL import Image
+
+    return Image.frombytes("RGB", surface.get_size(), pygame.image.tobytes(surface, "RGB"))
+
+
+def render_to_file(
+    model: LandscapeModel,
+    out: Path,
+    frames: int,
+    size: tuple[int, int] = (1280, 720),
+    fps: int = 30,
+    scale: float = 1.0,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Play ``model`` for ``frames`` frames at ``fps`` and write ``out`` (.png: the last frame;
+    .gif: all of them; .mp4: all of them, needs imageio-ffmpeg). Returns the frames written."""
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".gif", ".mp4"):
+        raise ValueError(f"--out {out.name}: use a .png (still), .gif or .mp4 file name")
+    writer = None
+    if suffix == ".mp4":
+        try:
+            import imageio.v2 as imageio
+            import imageio_ffmpeg  # noqa: F401
+        except ImportError:
+            raise ValueError(
+                "writing MP4 needs imageio and imageio-ffmpeg: pip install 'dl-explorer[video]' "
+                "(or write a .gif)"
+            ) from None
+        writer = imageio.get_writer(str(out), fps=fps, macro_block_size=1)
+    app, _ = offscreen_app(model, size)
+    model.timer = lambda: 0.0  # no time budget: every frame gets exactly speed/fps steps
+    model.play()
+    images = []
+    target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
+    try:
+        for k in range(frames):
+            app.tick(1.0 / fps, [])
+            if suffix == ".png" and k < frames - 1:
+                continue
+            image = frame_image(app.screen)
+            if target != image.size:
+                image = image.resize(target, resample=3)  # LANCZOS
+            if writer is not None:
+                writer.append_data(np.asarray(image))
+            else:
+                images.append(image)
+            if progress:
+                progress(k)
+    finally:
+        if writer is not None:
+            writer.close()
+    if suffix == ".png":
+        images[-1].save(out)
+        return 1
+    if suffix == ".gif":
+        _save_gif(images, out, fps)
+    return len(images) if suffix == ".gif" else frames
+
+
+def _save_gif(images, out: Path, fps: int) -> None:
+    from PIL import Image
+
+    from explorer.app import palette as colours
+
+    # One palette for every frame (from the last, which has every trail): no flicker, and fast.
+    # The balls' and the UI's own colours are added exactly, so a small GIF keeps them vivid.
+    exact = [*colours.BALL_COLOURS, colours.TEXT, colours.TEXT_DIM, colours.ERROR, colours.GOOD,
+             colours.WARN, colours.STATE_ARROW, colours.ESCAPE_ARROW, colours.PANEL,
+             colours.BACKGROUND, (0, 0, 0)]  # fmt: skip
+    n = 256 - len(exact)
+    base = images[-1].quantize(colors=n, method=Image.Quantize.MEDIANCUT).getpalette()[: 3 * n]
+    base += [0] * (3 * n - len(base))
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(base + [c for rgb in exact for c in rgb])
+    frames = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
+    frames[0].save(
+        out,
+        save_all=True,
+        append_images=frames[1:],
+        duration=max(20, round(1000 / fps)),
+        loop=0,
+        optimize=False,
+    )
+
+
+def bench_frames(
+    model: LandscapeModel, size: tuple[int, int], frames: int, warmup: int = 30
+) -> dict:
+    """Per frame (one tick at 60 Hz while racing): the whole tick, and the same without the race
+    simulation (which the race engine owns; ``bench race`` measures it); surface-switch times."""
+    app, scene = offscreen_app(model, size)
+    sim = [0.0]
+    run_steps = model._run_steps
+
+    def timed_steps(n: int) -> int:
+        t0 = time.perf_counter()
+        done = run_steps(n)
+        sim[0] += time.perf_counter() - t0
+        return done
+
+    model._run_steps = timed_steps
+    model.play()
+    ticks, frames_only, sims = [], [], []
+    steps = 0
+    for k in range(warmup + frames):
+        if not model.playing:
+            steps += model.race.t
+            model.reset()
+            model.play()
+        sim[0] = 0.0
+        t0 = time.perf_counter()
+        app.tick(1 / 60, [])
+        t1 = time.perf_counter()
+        if k >= warmup:
+            ticks.append(t1 - t0)
+            frames_only.append(t1 - t0 - sim[0])
+            sims.append(sim[0])
+    steps += model.race.t
+    model._run_steps = run_steps
+    first, second = {}, {}
+    for table in (first, second):  # the second round: surfaces already visited once
+        for name in model.registry.surfaces:
+            t0 = time.perf_counter()
+            scene.switch_surface(name)
+            scene.prepare()
+            app.draw()
+            table[name] = time.perf_counter() - t0
+    return {
+        "tick": np.array(ticks),
+        "frame": np.array(frames_only),
+        "sim": np.array(sims),
+        "switch_first": first,
+        "switch": second,
+        "steps": steps,
+        "balls": len(model.race.balls),
+    }

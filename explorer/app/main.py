@@ -1,0 +1,55 @@
+"""``run_app(registry)``: the window, the scene stack, the loop. ``dl-explorer`` calls this."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+
+import pygame
+
+from explorer.app.app_loop import App
+from explorer.app.headless import single_threaded_torch
+from explorer.app.landscape_model import LandscapeModel
+from explorer.app.landscape_scene import LandscapeScene
+from explorer.app.layout import MIN_SIZE
+from explorer.plugins import Registry
+
+DEFAULT_SIZE = (1280, 720)
+TITLE = "DL Explorer — optimizers on loss surfaces"
+
+
+def _warm_up_torch(registry: Registry) -> None:
+    """The first torch.optim step in a process takes ~1–2 s of imports; pay it in the background
+    so the first schedule the user picks responds at once."""
+    try:
+        from explorer.schedules import lr_curve
+
+        lr_curve(registry.schedule("constant"), 0.1, 2)
+    except Exception:  # noqa: BLE001 - only a warm-up
+        pass
+
+
+def run_app(registry: Registry, size: tuple[int, int] = DEFAULT_SIZE) -> None:
+    single_threaded_torch()
+    pygame.display.init()
+    driver = pygame.display.get_driver()
+    if driver in ("offscreen", "dummy") and not os.environ.get("SDL_VIDEODRIVER"):
+        pygame.quit()
+        raise ValueError(
+            "No display found (SDL could only draw offscreen): run dl-explorer on a desktop, "
+            "or draw headless with `dl-explorer render --out run.gif`."
+        )
+    pygame.font.init()
+    try:
+        pygame.display.set_caption(TITLE)
+        screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        with contextlib.suppress(AttributeError, pygame.error):
+            pygame.Window.from_display_module().minimum_size = MIN_SIZE
+        threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True).start()
+        app = App(screen)
+        app.push(LandscapeScene(LandscapeModel(registry), screen.get_size()))
+        pygame.key.set_repeat(350, 40)
+        app.run()
+    finally:
+        pygame.quit()

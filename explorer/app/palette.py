@@ -1,0 +1,75 @@
+"""Colours: a perceptual colour map for the heatmap, one colour per ball, the UI's greys."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Viridis sampled at 17 evenly spaced points (matplotlib's table); interpolated to 256 entries.
+_VIRIDIS_ANCHORS = np.array(
+    [
+        (0.267004, 0.004874, 0.329415),
+        (0.282327, 0.094955, 0.417331),
+        (0.278826, 0.175490, 0.483397),
+        (0.258965, 0.251537, 0.524736),
+        (0.229739, 0.322361, 0.545706),
+        (0.199430, 0.387607, 0.554642),
+        (0.172719, 0.448791, 0.557885),
+        (0.149039, 0.508051, 0.557250),
+        (0.127568, 0.566949, 0.550556),
+        (0.120638, 0.625828, 0.533488),
+        (0.157851, 0.683765, 0.501686),
+        (0.246070, 0.738910, 0.452024),
+        (0.369214, 0.788888, 0.382914),
+        (0.515992, 0.831158, 0.294279),
+        (0.678489, 0.863742, 0.189503),
+        (0.845561, 0.887322, 0.099702),
+        (0.993248, 0.906157, 0.143936),
+    ]
+)
+
+
+def colormap_lut(n: int = 256, dim: float = 0.82) -> np.ndarray:
+    """(n, 3) uint8 viridis, dimmed a little so bright balls and trails stand out on it."""
+    x = np.linspace(0.0, 1.0, len(_VIRIDIS_ANCHORS))
+    t = np.linspace(0.0, 1.0, n)
+    rgb = np.stack([np.interp(t, x, _VIRIDIS_ANCHORS[:, c]) for c in range(3)], axis=1)
+    return np.clip(rgb * dim * 255 + 0.5, 0, 255).astype(np.uint8)
+
+
+# Bright, mutually distinct on viridis (no blues or greens that vanish into it).
+BALL_COLOURS = [
+    (255, 82, 82),  # red
+    (255, 166, 48),  # orange
+    (255, 255, 255),  # white
+    (90, 220, 255),  # sky
+    (255, 110, 220),  # pink
+    (190, 255, 90),  # lime
+    (255, 225, 80),  # gold
+    (185, 150, 255),  # lavender
+    (255, 190, 160),  # peach
+    (120, 255, 200),  # mint
+]
+
+NAN_COLOUR = (70, 70, 76)
+BACKGROUND = (24, 26, 32)
+PANEL = (32, 35, 43)
+PANEL_LINE = (60, 64, 76)
+TEXT = (225, 228, 235)
+TEXT_DIM = (150, 155, 168)
+ERROR = (255, 110, 100)
+GOOD = (120, 230, 140)
+WARN = (255, 200, 90)
+GRADIENT_ARROW = (255, 255, 255)
+STATE_ARROW = (255, 236, 150)
+POSITIVE_CURVATURE = (120, 230, 140)
+NEGATIVE_CURVATURE = (255, 110, 100)
+ESCAPE_ARROW = (255, 170, 40)
+
+
+def ball_colour(index: int) -> tuple[int, int, int]:
+    return BALL_COLOURS[index % len(BALL_COLOURS)]
+
+
+def dim(colour: tuple[int, int, int], amount: float, towards=BACKGROUND) -> tuple[int, int, int]:
+    """``colour`` mixed with ``towards``: amount 0 keeps it, 1 gives ``towards``."""
+    return tuple(int(c + (t - c) * amount) for c, t in zip(colour, towards, strict=True))

@@ -1,0 +1,112 @@
+"""Fonts and a cache of rendered strings (text rendering is the costliest thing in a frame)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from importlib import resources
+
+import pygame
+
+# pygame_gui ships these fonts; using them keeps the drawn text and the widgets alike, and they
+# have the Greek letters (θ, η, σ, λ) and the arrows pygame's default font lacks.
+_FONTS = {
+    "sans": "NotoSans-Regular.ttf",
+    "bold": "NotoSans-Bold.ttf",
+    "mono": "FiraCode-Regular.ttf",
+}
+
+
+def _font_path(kind: str):
+    return resources.files("pygame_gui.data").joinpath(_FONTS[kind])
+
+
+class Text:
+    """``text.render("θ = 1", 14, colour)`` → a cached Surface."""
+
+    def __init__(self, max_entries: int = 1500) -> None:
+        self._fonts: dict[tuple[str, int], pygame.font.Font] = {}
+        self._cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
+        self._max = max_entries
+        self._fits: dict[tuple, str] = {}
+
+    def font(self, size: int, kind: str = "sans") -> pygame.font.Font:
+        key = (kind, size)
+        if key not in self._fonts:
+            try:
+                with resources.as_file(_font_path(kind)) as path:
+                    self._fonts[key] = pygame.font.Font(str(path), size)
+            except (OSError, FileNotFoundError, ModuleNotFoundError):
+                self._fonts[key] = pygame.font.Font(None, int(size * 1.3))
+        return self._fonts[key]
+
+    def render(self, text: str, size: int, colour, kind: str = "sans") -> pygame.Surface:
+        key = (text, size, tuple(colour), kind)
+        surf = self._cache.get(key)
+        if surf is not None:
+            self._cache.move_to_end(key)
+            return surf
+        surf = self.font(size, kind).render(text, True, colour)
+        self._cache[key] = surf
+        if len(self._cache) > self._max:
+            self._cache.popitem(last=False)
+        return surf
+
+    def blit(
+        self,
+        target: pygame.Surface,
+        text: str,
+        pos,
+        size: int,
+        colour,
+        kind="sans",
+        anchor="topleft",
+    ):
+        surf = self.render(text, size, colour, kind)
+        rect = surf.get_rect(**{anchor: (int(pos[0]), int(pos[1]))})
+        target.blit(surf, rect)
+        return rect
+
+    def tag(self, target: pygame.Surface, text: str, pos, size: int, colour, kind="mono"):
+        """Text on a dark box, readable over trails and the colour map."""
+        surf = self.render(text, size, colour, kind)
+        box = surf.get_rect(topleft=(int(pos[0]), int(pos[1]))).inflate(8, 4)
+        pygame.draw.rect(target, (14, 16, 20), box, border_radius=3)
+        target.blit(surf, surf.get_rect(center=box.center))
+        return box
+
+    def wrap(self, text: str, size: int, width: int, kind: str = "sans") -> list[str]:
+        """Greedy word wrap to ``width`` pixels."""
+        font = self.font(size, kind)
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            line = ""
+            for word in paragraph.split(" "):
+                trial = f"{line} {word}" if line else word
+                if font.size(trial)[0] <= width or not line:
+                    line = trial
+                else:
+                    lines.append(line)
+                    line = word
+            lines.append(line)
+        return lines
+
+    def ellipsize(self, text: str, size: int, width: int, kind: str = "sans") -> str:
+        key = ("…", text, size, width, kind)
+        if key not in self._fits:
+            if len(self._fits) > self._max:
+                self._fits.clear()
+            self._fits[key] = self._ellipsize(text, size, width, kind)
+        return self._fits[key]
+
+    def _ellipsize(self, text: str, size: int, width: int, kind: str) -> str:
+        font = self.font(size, kind)
+        if font.size(text)[0] <= width:
+            return text
+        lo, hi = 0, len(text)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if font.size(text[:mid] + "…")[0] <= width:
+                lo = mid
+            else:
+                hi = mid - 1
+        return text[:lo] + "…"

@@ -1,0 +1,74 @@
+"""``dl-explorer bench frames``: frame times of the app's scenes, headless, and surface switches."""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+
+from explorer.commands.output import console as make_console
+
+TARGETS = {"p50": 4.0, "p99": 12.0, "switch": 60.0}  # milliseconds, on a 2-core CPU
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--size expects WIDTHxHEIGHT, e.g. 1280x720, got {text!r}") from None
+    return w, h
+
+
+@click.command()
+@click.option("--scene", type=click.Choice(["landscape"]), default="landscape", show_default=True)
+@click.option("--frames", default=600, show_default=True, type=click.IntRange(10, 100_000))
+@click.option("--size", default="1280x720", show_default=True, help="Window size WIDTHxHEIGHT.")
+@click.option("--surface", default="rosenbrock", show_default=True)
+@click.option("--speed", default=120.0, show_default=True, help="Simulation steps per second.")
+@click.pass_obj
+def frames(registry, scene: str, frames: int, size: str, surface: str, speed: float) -> None:
+    """Frame time p50/p95/p99 with 8 balls, trails, arrows and the chart; surface-switch time."""
+    from explorer.app.headless import bench_frames, single_threaded_torch
+    from explorer.app.landscape_model import LandscapeModel
+
+    single_threaded_torch()
+    w, h = _size(size)
+    names = list(registry.optimizers)[:8]
+    model = LandscapeModel(registry, surface, names, speed=speed)
+    model.arrow_kinds = {k: True for k in model.arrow_kinds}
+    result = bench_frames(model, (w, h), frames)
+    out = make_console()
+    out.print(
+        f"bench frames: {scene} at {w}×{h}, {result['balls']} balls with trails, every arrow "
+        f"kind, legend, numbers and loss chart; {frames} frames at 60 Hz racing at "
+        f"{speed:g} steps/s (headless)"
+    )
+
+    def line(name: str, values: np.ndarray, target: str = "") -> None:
+        p50, p95, p99 = np.percentile(values * 1e3, [50, 95, 99])
+        out.print(
+            f"  {name:28s} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   p99 {p99:6.2f} ms{target}",
+            highlight=False,
+        )
+
+    line(
+        "frame (UI, caches, drawing)",
+        result["frame"],
+        f"   targets p50 ≤ {TARGETS['p50']:g}, p99 ≤ {TARGETS['p99']:g}",
+    )
+    line("race simulation in the frame", result["sim"])
+    line("whole tick (both)", result["tick"])
+    for label, key in (("first visit", "switch_first"), ("later visits", "switch")):
+        sw = np.array(list(result[key].values())) * 1e3
+        slowest = max(result[key].items(), key=lambda kv: kv[1])
+        out.print(
+            f"  surface switch, {label:13s} median {np.median(sw):6.1f} ms   max {sw.max():6.1f} ms"
+            f" ({slowest[0]})   target ≤ {TARGETS['switch']:g} ms",
+            highlight=False,
+        )
+    per_step = result["sim"].sum() / max(result["steps"], 1) * 1e3
+    out.print(
+        f"  {result['steps']} race steps simulated while measuring, {per_step:.2f} ms a step for "
+        f"{result['balls']} balls: the machine's speed in this run (`bench race` targets "
+        "0.5 ms a step); compare figures from runs at similar speeds",
+        highlight=False,
+    )

@@ -1,0 +1,108 @@
+"""``dl-explorer render``: the app's scene drawn headless to a GIF, a PNG still or an MP4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from explorer.commands.optspec import parse_optimizer_arg, parse_point, parse_values
+from explorer.commands.race import parse_noise
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--size expects WIDTHxHEIGHT, e.g. 1280x720, got {text!r}") from None
+    if w < 320 or h < 240 or w > 7680 or h > 4320:
+        raise ValueError(f"--size {text}: width and height must be within 320x240 … 7680x4320")
+    return w, h
+
+
+@click.command()
+@click.option("--scene", type=click.Choice(["landscape"]), default="landscape", show_default=True)
+@click.option(
+    "--surface", default="rosenbrock", show_default=True, help="A surface name or expr:FORMULA."
+)
+@click.option(
+    "--optimizer",
+    "optimizers",
+    multiple=True,
+    metavar="NAME[:k=v,...]",
+    help="An optimizer and its hyperparameters, e.g. momentum:lr=0.001. Repeat for more balls "
+    "(default: the app's six, with its per-surface learning rates).",
+)
+@click.option("--start", default=None, help="Start point x,y (default: the surface's suggestion).")
+@click.option("--schedule", default="constant", show_default=True, metavar="NAME[:k=v,...]")
+@click.option(
+    "--noise", default="none", show_default=True, help="none, gaussian:SIGMA or minibatch:B."
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--frames", default=240, show_default=True, type=click.IntRange(1, 20_000))
+@click.option("--fps", default=30, show_default=True, type=click.IntRange(1, 120))
+@click.option("--speed", default=120.0, show_default=True, help="Race steps per second of video.")
+@click.option("--size", default="1280x720", show_default=True, help="Frame size WIDTHxHEIGHT.")
+@click.option(
+    "--scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 1.0),
+    help="Shrink the written frames (e.g. 0.5 for a small GIF).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="run.gif (animation), shot.png (the last frame) or run.mp4 (needs imageio-ffmpeg).",
+)
+@click.pass_obj
+def render(
+    registry,
+    scene,
+    surface,
+    optimizers,
+    start,
+    schedule,
+    noise,
+    seed,
+    frames,
+    fps,
+    speed,
+    size,
+    scale,
+    out,
+) -> None:
+    """Play a scene headless and write it to a GIF, PNG or MP4 (no display needed)."""
+    from explorer.app.headless import render_to_file, single_threaded_torch
+    from explorer.app.landscape_model import LandscapeModel
+
+    registry.surface(surface)  # an unknown name or a bad formula: one sentence, before any work
+    names, hyper = [], {}
+    for text in optimizers:
+        name, values = parse_optimizer_arg(text, registry)
+        if name not in names:
+            names.append(name)
+        hyper[name] = hyper.get(name, {}) | values
+    sched_name, _, sched_args = schedule.partition(":")
+    sched = registry.schedule(sched_name.strip())
+    sched_hyper = parse_values(sched_args, sched.hyper, f"schedule {sched.name!r}")
+    single_threaded_torch()
+    model = LandscapeModel(
+        registry,
+        surface,
+        names or None,
+        hyper=hyper,
+        start=parse_point(start, "--start") if start else None,
+        schedule=sched.name,
+        schedule_hyper=sched_hyper,
+        noise=parse_noise(noise),
+        seed=seed,
+        speed=speed,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = render_to_file(model, out, frames, _size(size), fps, scale)
+    kind = "still" if out.suffix.lower() == ".png" else f"{written} frames at {fps} fps"
+    click.echo(
+        f"wrote {out} ({kind}, {model.race.t} race steps, {out.stat().st_size / 1e6:.2f} MB)"
+    )

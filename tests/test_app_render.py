@@ -1,0 +1,68 @@
+"""Headless output: `dl-explorer render` writes GIFs and PNGs; `bench frames` prints figures."""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from explorer.cli import main
+
+
+def run(*args):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_render_writes_an_animated_gif(tmp_path):
+    out = tmp_path / "run.gif"
+    result = run(
+        "render", "--scene", "landscape", "--surface", "two_valleys",
+        "--optimizer", "sgd", "--optimizer", "momentum", "--frames", "6",
+        "--size", "1024x640", "--scale", "0.5", "--out", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as im:
+        assert im.format == "GIF" and im.n_frames == 6
+        assert im.size == (512, 320)
+
+
+def test_render_writes_a_still_png_with_the_race_on_it(tmp_path):
+    out = tmp_path / "shot.png"
+    result = run(
+        "render", "--surface", "bowl", "--optimizer", "sgd:lr=0.05", "--start=-1.5,1",
+        "--frames", "10", "--out", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output
+    with Image.open(out) as im:
+        assert im.size == (1280, 720)
+        # the red sgd ball is somewhere on the map
+        pixels = np.asarray(im.convert("RGB")).reshape(-1, 3)
+        assert (pixels == (255, 82, 82)).all(axis=1).any()
+
+
+def test_render_mistakes_are_one_sentence(tmp_path):
+    result = run("render", "--surface", "rosenbrok", "--out", str(tmp_path / "x.png"))
+    assert result.exit_code != 0 and "Did you mean 'rosenbrock'" in result.output
+    result = run("render", "--out", str(tmp_path / "x.bmp"), "--frames", "1")
+    assert result.exit_code != 0 and ".png" in result.output
+    result = run("render", "--optimizer", "sgd:beta=1", "--out", str(tmp_path / "x.png"))
+    assert result.exit_code != 0 and "no hyperparameter 'beta'" in result.output
+
+
+def test_bench_frames_prints_percentiles():
+    result = run("bench", "frames", "--scene", "landscape", "--frames", "20")
+    assert result.exit_code == 0, result.output
+    for word in ("p50", "p95", "p99", "surface switch", "8 balls"):
+        assert word in result.output
+
+
+def test_render_writes_mp4_when_imageio_ffmpeg_is_installed(tmp_path):
+    pytest.importorskip("imageio_ffmpeg")
+    import imageio.v2 as imageio
+
+    out = tmp_path / "run.mp4"
+    result = run("render", "--surface", "bowl", "--frames", "5", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert imageio.get_reader(str(out)).count_frames() == 5
