@@ -11,19 +11,26 @@ from explorer.plugins import Registry
 
 
 class Driver:
-    """An App on SDL's current video driver (the dummy one in tests) with a Landscape scene.
+    """An App on SDL's current video driver (the dummy one in tests) with one scene (the
+    Landscape unless ``scene`` is given).
 
     pygame_gui answers clicks by posting its own events to SDL's queue, so every tick also
     feeds the app what is waiting there, as the real loop does."""
 
-    def __init__(self, registry: Registry, size=(1280, 720), **model_kwargs) -> None:
+    def __init__(self, registry: Registry, size=(1280, 720), scene=None, **model_kwargs) -> None:
+        """``scene``: a factory ``(registry, size) -> Scene`` for another scene than the
+        Landscape (then ``model`` is None)."""
         pygame.display.init()
         pygame.font.init()
         screen = pygame.display.set_mode(size)
         pygame.event.clear()
-        self.model = LandscapeModel(registry, **model_kwargs)
         self.app = App(screen)
-        self.scene = LandscapeScene(self.model, size)
+        if scene is None:
+            self.model = LandscapeModel(registry, **model_kwargs)
+            self.scene = LandscapeScene(self.model, size)
+        else:
+            self.model = None
+            self.scene = scene(registry, size)
         self.app.push(self.scene)
         self.tick()
 

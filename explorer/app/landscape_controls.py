@@ -159,7 +159,7 @@ class LandscapeControls:
     def _build_toolbar(self) -> None:
         L, m = self.scene.layout, self.model
         self._clear("toolbar")
-        y, h, gap = 6, 32, 6
+        y, h, gap = L.toolbar.y + 6, 32, 6
         w = L.size[0]
         fixed = 76 + 60 + 64 + 46 + 64 + 170 + 76 + 60 + 56 + gap * 13
         left = max(0, w - fixed)

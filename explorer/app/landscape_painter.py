@@ -24,6 +24,7 @@ def paint(scene, screen: pygame.Surface) -> None:
     # ~0.3 ms of memory bandwidth, a tenth of the frame budget.
     for gap in L.bottom_gaps:
         screen.fill(palette.BACKGROUND, gap)
+    screen.fill(palette.BACKGROUND, (0, 0, L.size[0], L.toolbar.y))  # under the scene tabs
     screen.fill(palette.PANEL, L.toolbar)
     pygame.draw.line(screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright)
     screen.fill(palette.PANEL, L.side)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from importlib import resources
-
 import numpy as np
 import pygame
 import pygame_gui
@@ -25,6 +22,7 @@ from explorer.app.scene import Scene
 from explorer.app.schedule_preview import render_schedule
 from explorer.app.state_vectors import read_state
 from explorer.app.text import Text
+from explorer.app.theme import load_theme
 from explorer.app.trail_renderer import TrailCache
 from explorer.app.view import View
 from explorer.landscape import surface as S
@@ -43,10 +41,6 @@ UI_EVENTS = {
     pygame_gui.UI_CHECK_BOX_CHECKED,
     pygame_gui.UI_CHECK_BOX_UNCHECKED,
 }
-
-
-def load_theme() -> dict:
-    return json.loads(resources.files("explorer.assets").joinpath("theme.json").read_text("utf-8"))
 
 
 class LandscapeScene(Scene):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pygame
 
 MIN_SIZE = (1024, 640)
+TAB_H = 30  # the strip of scene tabs across the top of the window (explorer.app.scene_tabs)
 TOOLBAR_H = 44
 AXIS_LEFT, AXIS_BOTTOM, AXIS_TOP, AXIS_RIGHT = 48, 24, 8, 10
 
@@ -40,9 +41,10 @@ def compute_layout(size: tuple[int, int]) -> Layout:
     w, h = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
     side_w = max(380, min(460, int(w * 0.31)))
     bottom_h = max(176, min(260, int(h * 0.26)))
-    toolbar = pygame.Rect(0, 0, w, TOOLBAR_H)
-    side = pygame.Rect(w - side_w, TOOLBAR_H, side_w, h - TOOLBAR_H)
-    map_area = pygame.Rect(0, TOOLBAR_H, w - side_w, h - TOOLBAR_H - bottom_h)
+    top = TAB_H + TOOLBAR_H
+    toolbar = pygame.Rect(0, TAB_H, w, TOOLBAR_H)
+    side = pygame.Rect(w - side_w, top, side_w, h - top)
+    map_area = pygame.Rect(0, top, w - side_w, h - top - bottom_h)
     plot = pygame.Rect(
         map_area.x + AXIS_LEFT,
         map_area.y + AXIS_TOP,
