@@ -273,3 +273,27 @@ def test_devices(monkeypatch):
     assert resolve_device(None).type in ("cpu", "mps")
     with pytest.raises(ValueError, match="no CUDA GPU"):
         resolve_device("cuda")
+
+
+def test_snapshots_carry_unit_activations_and_what_the_net_computes(registry):
+    cfg = TrainConfig(dataset="moons", depth=2, width=6, epochs=3, device="cpu")
+    session = TrainingSession(cfg, registry)
+    session.step(1)
+    snap = session.snapshot()
+    # each unit's colour in the network view is its mean activation over the mini-batch
+    y = session.model.trace[0][1]
+    assert snap.layers[0].unit_act == pytest.approx(y.mean(0).detach().numpy(), abs=1e-6)
+    view = snap.function
+    assert view.kind == "grid" and view.values.shape == view.confidence.shape == (64, 64)
+    # the grid's classes are the model's own predictions at those inputs
+    x0, x1, y0, y1 = view.extent
+    point = torch.tensor([[x0, y0], [x1, y1]])
+    session.model.eval()
+    with torch.no_grad():
+        expected = session.model(point).argmax(1).tolist()
+    session.model.train()
+    assert [int(view.values[0, 0]), int(view.values[-1, -1])] == expected
+    digits = TrainingSession(TrainConfig(dataset="digits", depth=1, device="cpu"), registry)
+    shown = digits.snapshot().function
+    assert shown.kind == "samples" and shown.images.shape[1:] == (8, 8)
+    assert len(shown.predicted) == len(shown.labels) == 12

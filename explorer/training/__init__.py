@@ -8,6 +8,7 @@ from explorer.training.config import INIT_HELP, INITS, RELU_FAMILY, TrainConfig
 from explorer.training.data import Split, Splits, load_samples, load_splits
 from explorer.training.device import resolve_device
 from explorer.training.dropout_average import ThinnedAverage, thinned_average
+from explorer.training.function_view import FunctionView
 from explorer.training.model import Net, build_model, resolve_init
 from explorer.training.session import Plugins, TrainingSession, check_config
 from explorer.training.snapshot import SATURATION_SLOPE, EpochRecord, LayerProbe, Snapshot
@@ -20,6 +21,7 @@ __all__ = [
     "RELU_FAMILY",
     "SATURATION_SLOPE",
     "EpochRecord",
+    "FunctionView",
     "LayerProbe",
     "Net",
     "Plugins",

@@ -32,9 +32,10 @@ def _shared_activation(net: Net) -> torch.nn.Module | None:
     return first
 
 
-def activation_stats(net: Net) -> torch.Tensor | None:
+def activation_stats(net: Net) -> tuple[torch.Tensor, torch.Tensor] | None:
     """(mean, std, saturated fraction) per hidden layer of the last recorded mini-batch, as one
-    (layers, 3) tensor; None before the first training step."""
+    (layers, 3) tensor, and each unit's mean activation over the batch, (layers, width); None
+    before the first training step."""
     trace = net.trace
     if not trace or len(trace) != len(net.hidden):
         return None
@@ -54,7 +55,7 @@ def activation_stats(net: Net) -> torch.Tensor | None:
         slope = slope.unflatten(-1, (-1, net.pieces)).sum(-1)
     saturated = (slope.abs() < SATURATION_SLOPE).float().mean((1, 2))
     std, mean = torch.std_mean(y, dim=(1, 2), correction=0)
-    return torch.stack([mean, std, saturated], 1)
+    return torch.stack([mean, std, saturated], 1), y.mean(1)
 
 
 def _to_numpy(tensors: list[torch.Tensor], max_units: int) -> list[np.ndarray]:
@@ -77,7 +78,10 @@ def layer_probes(
     """One ``LayerProbe`` per weight layer from what the net recorded at its last training step."""
     n_hidden = len(net.hidden)
     stats = activation_stats(net) if n_hidden else None
-    rows = stats.tolist() if stats is not None else [(None, None, None)] * n_hidden
+    rows = stats[0].tolist() if stats is not None else [(None, None, None)] * n_hidden
+    unit_acts: list[np.ndarray | None] = [None] * n_hidden
+    if stats is not None:
+        unit_acts = list(_to_numpy([stats[1]], max_units)[0])
     masks: list[np.ndarray | None] = [None] * n_hidden
     if net.drop_masks is not None and len(net.drop_masks) == n_hidden:
         kept = (net.drop_masks != 0).cpu().numpy()
@@ -102,6 +106,7 @@ def layer_probes(
                 act_std=std,
                 saturated=saturated,
                 mask=masks[i] if hidden else None,
+                unit_act=unit_acts[i] if hidden else None,
                 weight=arrays[2 * i],
                 bias=arrays[2 * i + 1],
             )

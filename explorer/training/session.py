@@ -8,6 +8,7 @@ the same config and seed give the same numbers, whatever else runs in the proces
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +22,12 @@ from explorer.specs import ActivationSpec, DatasetSpec, OptimizerSpec, ScheduleS
 from explorer.training.config import TrainConfig
 from explorer.training.data import Splits, load_splits
 from explorer.training.device import resolve_device
+from explorer.training.function_view import FunctionProbe, FunctionView
 from explorer.training.model import Net, _takes_pieces, build_model
 from explorer.training.probes import grad_norms, layer_probes
 from explorer.training.snapshot import EpochRecord, Snapshot
+
+FUNCTION_INTERVAL = 0.1  # seconds: the decision-region picture's refresh while training runs
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ class TrainingSession:
             device=self.device,
         )
         self._config_dict = config.to_dict()
+        self._function_probe = FunctionProbe(self.splits)
         self.reset()
 
     # -- building --------------------------------------------------------------------------
@@ -169,6 +174,7 @@ class TrainingSession:
         self._losses = _LossBuffer()
         self._epoch_start = 0
         self._lr = float(self.optimizer.param_groups[0]["lr"])
+        self._function: tuple[int, float, FunctionView] | None = None
 
     # -- training --------------------------------------------------------------------------
     def loss_fn(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -311,8 +317,28 @@ class TrainingSession:
             self.model.load_state_dict(self._best_state)
 
     # -- reading ---------------------------------------------------------------------------
+    def function_view(self, fresh: bool = True) -> FunctionView:
+        """What the net computes now (decision regions or predictions). With ``fresh`` False a
+        view less than FUNCTION_INTERVAL seconds old is reused: while training runs, the picture
+        need not follow every step, and the grid costs as much as a few steps."""
+        now = time.perf_counter()
+        cached = self._function
+        if cached is not None and (
+            cached[0] == self.global_step or (not fresh and now - cached[1] < FUNCTION_INTERVAL)
+        ):
+            return cached[2]
+        view = self._function_probe.view(self.model)
+        self._function = (self.global_step, now, view)
+        return view
+
     def snapshot(
-        self, state: str | None = None, *, run: int = 0, weights: bool = True, max_units: int = 64
+        self,
+        state: str | None = None,
+        *,
+        run: int = 0,
+        weights: bool = True,
+        max_units: int = 64,
+        function: bool = True,
     ) -> Snapshot:
         """Everything the view draws, as small immutable numpy / Python values."""
         self._flush()
@@ -338,6 +364,7 @@ class TrainingSession:
             init=self.model.init_scheme,
             task=self.splits.task,
             config=self._config_dict,
+            function=self.function_view(fresh=state != "running") if function else None,
         )
 
     def result(self) -> dict[str, Any]:

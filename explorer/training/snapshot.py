@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from explorer.training.function_view import FunctionView
+
 # A unit counts as saturated when its activation's slope f'(z) is below this: less than 5% of the
 # gradient arriving at its output gets through to its input (sigmoid beyond |z| ≈ 2.9, tanh beyond
 # |z| ≈ 2.2, ReLU for z < 0).
@@ -72,6 +74,7 @@ class LayerProbe:
     act_std: float | None = None
     saturated: float | None = None  # fraction of (sample, unit) pairs with f'(z) < SATURATION_SLOPE
     mask: np.ndarray | None = None  # bool (batch, units), True = kept; None without dropout
+    unit_act: np.ndarray | None = None  # (units,) each unit's mean activation over the batch
     weight: np.ndarray | None = None  # (out, in), truncated to the snapshot's max_units
     bias: np.ndarray | None = None
 
@@ -103,6 +106,7 @@ class Snapshot:
     task: str = "classification"
     config: dict[str, Any] = field(default_factory=dict)
     ack: int = 0  # the number of the last control command the trainer applied
+    function: FunctionView | None = None  # what the net computes (decision regions, predictions)
 
     @property
     def finished(self) -> bool:
