@@ -35,10 +35,15 @@ def init_offscreen(size: tuple[int, int]) -> pygame.Surface:
 
 
 def offscreen_app(model: LandscapeModel, size: tuple[int, int]) -> tuple[App, LandscapeScene]:
+    """The app as a window shows it (scene tabs included), drawn offscreen, on ``model``."""
+    from explorer.app.shell import build_app
+
     screen = init_offscreen(size)
-    app = App(screen, windowed=False)
     scene = LandscapeScene(model, size)
-    app.push(scene)
+    app, _ = build_app(
+        model.registry, screen, windowed=False, backend="thread",
+        scenes={"landscape": lambda _size: scene},
+    )  # fmt: skip
     return app, scene
 
 
@@ -59,27 +64,52 @@ def render_to_file(
 ) -> int:
     """Play ``model`` for ``frames`` frames at ``fps`` and write ``out`` (.png: the last frame;
     .gif: all of them; .mp4: all of them, needs imageio-ffmpeg). Returns the frames written."""
-    suffix = out.suffix.lower()
-    if suffix not in (".png", ".gif", ".mp4"):
+    check_out(out)
+    app, _ = offscreen_app(model, size)
+    model.timer = lambda: 0.0  # no time budget: every frame gets exactly speed/fps steps
+    model.play()
+    return record(app, out, frames, fps, scale, progress=progress)
+
+
+def check_out(out: Path) -> None:
+    if out.suffix.lower() not in (".png", ".gif", ".mp4"):
         raise ValueError(f"--out {out.name}: use a .png (still), .gif or .mp4 file name")
-    writer = None
-    if suffix == ".mp4":
+    if out.suffix.lower() == ".mp4":
         try:
-            import imageio.v2 as imageio
+            import imageio.v2  # noqa: F401
             import imageio_ffmpeg  # noqa: F401
         except ImportError:
             raise ValueError(
                 "writing MP4 needs imageio and imageio-ffmpeg: pip install 'dl-explorer[video]' "
                 "(or write a .gif)"
             ) from None
+
+
+def record(
+    app: App,
+    out: Path,
+    frames: int,
+    fps: int = 30,
+    scale: float = 1.0,
+    before_frame: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Tick ``app`` ``frames`` times at ``fps`` (``before_frame(k)`` first, e.g. to advance a
+    training run a fixed amount) and write the frames to ``out``; returns the frames written."""
+    check_out(out)
+    suffix = out.suffix.lower()
+    writer = None
+    if suffix == ".mp4":
+        import imageio.v2 as imageio
+
         writer = imageio.get_writer(str(out), fps=fps, macro_block_size=1)
-    app, _ = offscreen_app(model, size)
-    model.timer = lambda: 0.0  # no time budget: every frame gets exactly speed/fps steps
-    model.play()
+    size = app.screen.get_size()
     images = []
     target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
     try:
         for k in range(frames):
+            if before_frame is not None:
+                before_frame(k)
             app.tick(1.0 / fps, [])
             if suffix == ".png" and k < frames - 1:
                 continue

@@ -19,6 +19,7 @@ KEYS = [
     ("i", "inspect the selected ball's point"),
     ("f", "fit the whole surface in view"),
     ("e", "export trajectories to CSV"),
+    ("F2 – F5", "Landscape, Network lab, Activations, Dropout"),
     ("F11", "full screen"),
     ("h  /  esc", "this help / close"),
 ]
@@ -40,9 +41,18 @@ class HelpOverlay(Scene):
     opaque = False
     updates_below = True
 
-    def __init__(self, text: Text | None = None) -> None:
+    def __init__(
+        self,
+        text: Text | None = None,
+        keys: list[tuple[str, str]] | None = None,
+        mouse: list[tuple[str, str]] | None = None,
+        title: str = "Keys and mouse",
+    ) -> None:
         super().__init__()
         self.text = text or Text()
+        self.keys = KEYS if keys is None else keys
+        self.mouse = MOUSE if mouse is None else mouse
+        self.title = title
         self.sheet: pygame.Surface | None = None  # the shade and the panel, built once per size
 
     def prepare(self) -> None:
@@ -66,12 +76,12 @@ class HelpOverlay(Scene):
         w, h = size
         sheet = pygame.Surface((w, h), pygame.SRCALPHA)
         sheet.fill((10, 12, 16, 170))
-        pw, ph = 760, 420
+        pw, ph = 760, 110 + 25 * max(len(self.keys), len(self.mouse))
         panel = pygame.Rect((w - pw) // 2, (h - ph) // 2, pw, ph)
         pygame.draw.rect(sheet, palette.PANEL, panel, border_radius=8)
         pygame.draw.rect(sheet, palette.PANEL_LINE, panel, 1, border_radius=8)
         t = self.text
-        t.blit(sheet, "Keys and mouse", (panel.x + 24, panel.y + 16), 20, palette.TEXT, "bold")
+        t.blit(sheet, self.title, (panel.x + 24, panel.y + 16), 20, palette.TEXT, "bold")
         t.blit(
             sheet,
             "h or esc closes this",
@@ -80,7 +90,7 @@ class HelpOverlay(Scene):
             palette.TEXT_DIM,
             anchor="topright",
         )
-        for col, (title, rows) in enumerate((("Keys", KEYS), ("Mouse", MOUSE))):
+        for col, (title, rows) in enumerate((("Keys", self.keys), ("Mouse", self.mouse))):
             x = panel.x + 24 + col * 380
             y = panel.y + 60
             t.blit(sheet, title, (x, y), 15, (143, 180, 255), "bold")

@@ -8,15 +8,13 @@ import threading
 
 import pygame
 
-from explorer.app.app_loop import App
 from explorer.app.headless import single_threaded_torch
-from explorer.app.landscape_model import LandscapeModel
-from explorer.app.landscape_scene import LandscapeScene
 from explorer.app.layout import MIN_SIZE
+from explorer.app.shell import build_app
 from explorer.plugins import Registry
 
 DEFAULT_SIZE = (1280, 720)
-TITLE = "DL Explorer — optimizers on loss surfaces"
+TITLE = "DL Explorer — how deep networks are trained"
 
 
 def _warm_up_torch(registry: Registry) -> None:
@@ -30,7 +28,9 @@ def _warm_up_torch(registry: Registry) -> None:
         pass
 
 
-def run_app(registry: Registry, size: tuple[int, int] = DEFAULT_SIZE) -> None:
+def run_app(
+    registry: Registry, size: tuple[int, int] = DEFAULT_SIZE, scene: str = "landscape"
+) -> None:
     single_threaded_torch()
     pygame.display.init()
     driver = pygame.display.get_driver()
@@ -47,9 +47,11 @@ def run_app(registry: Registry, size: tuple[int, int] = DEFAULT_SIZE) -> None:
         with contextlib.suppress(AttributeError, pygame.error):
             pygame.Window.from_display_module().minimum_size = MIN_SIZE
         threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True).start()
-        app = App(screen)
-        app.push(LandscapeScene(LandscapeModel(registry), screen.get_size()))
+        app, tabs = build_app(registry, screen, scene)
         pygame.key.set_repeat(350, 40)
-        app.run()
+        try:
+            app.run()
+        finally:
+            tabs.close()
     finally:
         pygame.quit()

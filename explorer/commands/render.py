@@ -8,6 +8,10 @@ import click
 
 from explorer.commands.optspec import parse_optimizer_arg, parse_point, parse_values
 from explorer.commands.race import parse_noise
+from explorer.training.config import TrainConfig
+from explorer.training.session import check_config
+
+COMPARE_KEYS = ("activation", "init", "batch_norm", "dropout", "optimizer", "depth")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -20,8 +24,37 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _compare(text: str | None):
+    """``activation=relu`` → ("activation", "relu"); None → (None, None)."""
+    if not text:
+        return None, None
+    key, sep, value = text.partition("=")
+    key, value = key.strip(), value.strip()
+    if not sep or key not in COMPARE_KEYS or not value:
+        raise ValueError(
+            f"--compare expects KEY=VALUE with KEY one of {', '.join(COMPARE_KEYS)}, got {text!r}"
+        )
+    if key == "batch_norm":
+        if value.lower() not in ("on", "off", "true", "false"):
+            raise ValueError(f"--compare batch_norm=on or batch_norm=off, got {value!r}")
+        return key, value.lower() in ("on", "true")
+    try:
+        if key == "dropout":
+            return key, float(value)
+        if key == "depth":
+            return key, int(value)
+    except ValueError:
+        raise ValueError(f"--compare {key}: {value!r} is not a number") from None
+    return key, value
+
+
 @click.command()
-@click.option("--scene", type=click.Choice(["landscape"]), default="landscape", show_default=True)
+@click.option(
+    "--scene",
+    type=click.Choice(["landscape", "network", "activations", "dropout"]),
+    default="landscape",
+    show_default=True,
+)
 @click.option(
     "--surface", default="rosenbrock", show_default=True, help="A surface name or expr:FORMULA."
 )
@@ -39,6 +72,29 @@ def _size(text: str) -> tuple[int, int]:
     "--noise", default="none", show_default=True, help="none, gaussian:SIGMA or minibatch:B."
 )
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--dataset", default="digits", show_default=True, help="Network lab: a dataset.")
+@click.option("--depth", default=8, show_default=True, type=click.IntRange(0, 64))
+@click.option("--width", default=32, show_default=True, type=click.IntRange(1, 1024))
+@click.option("--activation", default="sigmoid", show_default=True)
+@click.option("--init", "init", default="auto", show_default=True)
+@click.option("--batch-norm/--no-batch-norm", default=False, show_default=True)
+@click.option("--dropout", default=0.0, show_default=True, type=float)
+@click.option("--epochs", default=40, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--patience", default=None, type=click.IntRange(1, 1000), help="Early stopping.")
+@click.option(
+    "--compare",
+    default=None,
+    metavar="KEY=VALUE",
+    help="Network lab side by side: a second net that differs in one setting, e.g. "
+    "activation=relu (keys: activation, init, batch_norm, dropout, optimizer, depth).",
+)
+@click.option(
+    "--steps-per-frame",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Network lab: mini-batches trained between frames.",
+)
 @click.option("--frames", default=240, show_default=True, type=click.IntRange(1, 20_000))
 @click.option("--fps", default=30, show_default=True, type=click.IntRange(1, 120))
 @click.option("--speed", default=120.0, show_default=True, help="Race steps per second of video.")
@@ -66,6 +122,17 @@ def render(
     schedule,
     noise,
     seed,
+    dataset,
+    depth,
+    width,
+    activation,
+    init,
+    batch_norm,
+    dropout,
+    epochs,
+    patience,
+    compare,
+    steps_per_frame,
     frames,
     fps,
     speed,
@@ -74,8 +141,43 @@ def render(
     out,
 ) -> None:
     """Play a scene headless and write it to a GIF, PNG or MP4 (no display needed)."""
-    from explorer.app.headless import render_to_file, single_threaded_torch
+    from explorer.app.headless import check_out, render_to_file, single_threaded_torch
     from explorer.app.landscape_model import LandscapeModel
+
+    check_out(out)
+    single_threaded_torch()
+    if scene != "landscape":
+        from explorer.app import scene_headless
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if scene == "network":
+            name, hyper = parse_optimizer_arg(
+                optimizers[0] if optimizers else "sgd:lr=0.1", registry
+            )
+            sched_name, _, sched_args = schedule.partition(":")
+            sched = registry.schedule(sched_name.strip())
+            config = TrainConfig(
+                dataset=dataset, depth=depth, width=width, activation=activation, init=init,
+                batch_norm=batch_norm, dropout=dropout, optimizer=name, optimizer_hyper=hyper,
+                schedule=sched.name,
+                schedule_hyper=parse_values(sched_args, sched.hyper, f"schedule {sched.name!r}"),
+                epochs=epochs, patience=patience, seed=seed, device="cpu",
+            )  # fmt: skip
+            check_config(config, registry)
+            key, value = _compare(compare)
+            written, model = scene_headless.render_network(
+                registry, config, out, frames, steps_per_frame, _size(size), fps, scale,
+                side_by_side=key is not None, compare=key or "activation", compare_value=value,
+            )  # fmt: skip
+            steps = f", {model.snapshots[0].step} training steps"
+        else:
+            written = scene_headless.render_scene(
+                registry, scene, out, frames, _size(size), fps, scale
+            )
+            steps = ""
+        kind = "still" if out.suffix.lower() == ".png" else f"{written} frames at {fps} fps"
+        click.echo(f"wrote {out} ({kind}{steps}, {out.stat().st_size / 1e6:.2f} MB)")
+        return
 
     registry.surface(surface)  # an unknown name or a bad formula: one sentence, before any work
     names, hyper = [], {}
@@ -87,7 +189,6 @@ def render(
     sched_name, _, sched_args = schedule.partition(":")
     sched = registry.schedule(sched_name.strip())
     sched_hyper = parse_values(sched_args, sched.hyper, f"schedule {sched.name!r}")
-    single_threaded_torch()
     model = LandscapeModel(
         registry,
         surface,

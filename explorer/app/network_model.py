@@ -1,0 +1,244 @@
+"""The Network lab's state, without pygame: the settings the user chose, one trainer per net (two
+in side-by-side mode) and their newest snapshots.
+
+Every change of a setting restarts the run(s) with the new configuration; a mistake (a value the
+backend refuses, a broken plugin) becomes a message and the previous run goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from typing import Any
+
+from explorer.plugins import Registry
+from explorer.training import Snapshot, TrainConfig, Trainer
+from explorer.training.session import check_config
+
+# What side-by-side mode can vary, and the B side's default value for each.
+COMPARE_KEYS = ("activation", "init", "batch_norm", "dropout", "optimizer", "depth")
+COMPARE_DEFAULT_B = {
+    "activation": "relu",
+    "init": "small",
+    "batch_norm": True,
+    "dropout": 0.5,
+    "optimizer": "adam",
+    "depth": 2,
+}
+DEFAULT = TrainConfig(
+    dataset="digits",
+    depth=8,
+    width=32,
+    activation="sigmoid",
+    optimizer="sgd",
+    optimizer_hyper={"lr": 0.1},
+    epochs=40,
+    batch_size=64,
+    device="auto",
+)
+MAX_STEPS_PER_SECOND = 10_000
+
+
+class NetworkModel:
+    """``configs`` (one, or two in side-by-side mode), their ``trainers`` and ``snapshots``.
+
+    ``backend`` "process" keeps training off the UI's core (the app); "thread" starts at once
+    (tests, headless rendering). ``make_trainer`` may replace how trainers are built."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        config: TrainConfig = DEFAULT,
+        *,
+        backend: str = "process",
+        side_by_side: bool = False,
+        compare: str = "activation",
+        compare_value: Any = None,
+        make_trainer: Callable[[TrainConfig], Trainer] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.backend = backend
+        self._make = make_trainer or self._default_trainer
+        check_config(config, registry)
+        self.config = config
+        self.side_by_side = side_by_side
+        self.compare = compare
+        self.compare_value = COMPARE_DEFAULT_B[compare] if compare_value is None else compare_value
+        self.playing = False
+        self.message = ""
+        self.message_kind = "info"
+        self.version = 0  # goes up whenever the runs restart
+        self.trainers: list[Trainer] = []
+        self.snapshots: list[Snapshot] = []
+        self._restart()
+
+    # -- configurations ---------------------------------------------------------------------
+    def _default_trainer(self, config: TrainConfig) -> Trainer:
+        return Trainer(config, self.registry, backend=self.backend, publish_hz=30.0)
+
+    def configs(self) -> list[TrainConfig]:
+        if not self.side_by_side:
+            return [self.config]
+        return [self.config, self.variant(self.config)]
+
+    def variant(self, config: TrainConfig) -> TrainConfig:
+        """The B side: ``config`` with the compared setting changed (same data, same seed)."""
+        value = self.compare_value
+        if self.compare == "activation" and value == config.activation:
+            value = "sigmoid" if value != "sigmoid" else "relu"  # B must differ from A
+        if self.compare == "optimizer":
+            spec = self.registry.optimizer(str(value))
+            lr = {"lr": spec.hyper["lr"].default} if "lr" in spec.hyper else {}
+            return config.replace(optimizer=spec.name, optimizer_hyper=lr)
+        return config.replace(**{self.compare: value})
+
+    def labels(self) -> list[str]:
+        if not self.side_by_side:
+            return [describe(self.config)]
+        a, b = self.configs()
+        return [f"A · {_show(self.compare, a)}", f"B · {_show(self.compare, b)}"]
+
+    def set(self, **changes: Any) -> bool:
+        """Change settings of the A side (and so of B); restarts the runs. False (and a message)
+        if the backend refuses the new configuration."""
+        try:
+            config = self.config.replace(**changes)
+            for cfg in [config, self.variant(config)] if self.side_by_side else [config]:
+                check_config(cfg, self.registry)
+        except Exception as exc:  # noqa: BLE001 - one sentence, the previous run goes on
+            self.notify(_sentence(exc), "error")
+            return False
+        self.config = config
+        self._restart()
+        return True
+
+    def set_side_by_side(self, on: bool, compare: str | None = None, value: Any = None) -> bool:
+        old = (self.side_by_side, self.compare, self.compare_value)
+        if compare is not None:
+            if compare not in COMPARE_KEYS:
+                self.notify(f"side by side compares one of {', '.join(COMPARE_KEYS)}", "error")
+                return False
+            if compare != self.compare:
+                self.compare_value = COMPARE_DEFAULT_B[compare]
+            self.compare = compare
+        if value is not None:
+            self.compare_value = value
+        self.side_by_side = bool(on)
+        try:
+            for cfg in self.configs():
+                check_config(cfg, self.registry)
+        except Exception as exc:  # noqa: BLE001
+            self.side_by_side, self.compare, self.compare_value = old
+            self.notify(_sentence(exc), "error")
+            return False
+        self._restart()
+        return True
+
+    # -- runs -------------------------------------------------------------------------------
+    def _restart(self) -> None:
+        configs = self.configs()
+        keep = len(self.trainers) == len(configs)
+        if keep:
+            for trainer, cfg in zip(self.trainers, configs, strict=True):
+                trainer.reset(cfg)
+        else:
+            self.close()
+            self.trainers = [self._make(cfg) for cfg in configs]
+        self.snapshots = [t.latest() for t in self.trainers]
+        self.version += 1
+        self.message = ""
+        if self.playing:
+            for t in self.trainers:
+                t.start()
+
+    def play(self) -> None:
+        self.playing = True
+        for t, snap in zip(self.trainers, self.snapshots, strict=True):
+            if snap.state in ("idle", "starting"):
+                t.start()
+            else:
+                t.resume()
+
+    def pause(self) -> None:
+        self.playing = False
+        for t in self.trainers:
+            t.pause()
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def step(self, n: int = 1) -> None:
+        """``n`` mini-batches on every net, then paused."""
+        self.playing = False
+        for t in self.trainers:
+            t.pause()
+            t.step(n)
+
+    def reset(self) -> None:
+        self._restart()
+
+    def update(self) -> None:
+        """Read the newest snapshots (never waits)."""
+        self.snapshots = [t.latest() for t in self.trainers]
+        if self.playing and all(s.finished for s in self.snapshots):
+            self.playing = False
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Block until every trainer has applied what it was told (headless rendering, tests)."""
+        self.snapshots = [t.wait(timeout) for t in self.trainers]
+
+    def notify(self, text: str, kind: str = "info") -> None:
+        self.message, self.message_kind = text, kind
+
+    def close(self) -> None:
+        for t in self.trainers:
+            t.stop()
+        self.trainers = []
+
+    # -- reading ----------------------------------------------------------------------------
+    def device(self) -> str:
+        devices = {s.device for s in self.snapshots if s.device}
+        return ", ".join(sorted(devices)) or "starting…"
+
+
+def describe(config: TrainConfig) -> str:
+    bits = [f"{config.depth} × {config.width} {config.activation}"]
+    if config.batch_norm:
+        bits.append("batch norm")
+    if config.dropout:
+        bits.append(f"dropout {config.dropout:g}")
+    return ", ".join(bits)
+
+
+def _show(key: str, config: TrainConfig) -> str:
+    value = getattr(config, key)
+    if key == "batch_norm":
+        return "batch norm" if value else "no batch norm"
+    if key == "depth":
+        return f"{value} hidden layers"
+    if key == "dropout":
+        return f"dropout {value:g}"
+    if key == "init":
+        return f"{value} init"
+    return str(value)
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if isinstance(exc, ValueError | LookupError) else f"{type(exc).__name__}: {text}"
+
+
+def lr_of(config: TrainConfig, registry: Registry) -> float:
+    spec = registry.optimizer(config.optimizer)
+    value = config.optimizer_hyper.get("lr")
+    if value is None and "lr" in spec.hyper:
+        value = spec.hyper["lr"].default
+    return float(value) if value is not None and math.isfinite(value) else float("nan")
+
+
+def replace_hyper(config: TrainConfig, key: str, value: float) -> TrainConfig:
+    return dataclasses.replace(config, optimizer_hyper={**config.optimizer_hyper, key: value})

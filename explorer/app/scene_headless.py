@@ -1,0 +1,123 @@
+"""The Network lab, Activation and Dropout scenes without a window: stills, GIFs and MP4s, and
+the Network lab's frame-time benchmark (the UI drawing while a real net trains beside it)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from explorer.app.headless import init_offscreen, record
+from explorer.app.network_model import NetworkModel
+from explorer.app.network_scene import NetworkScene
+from explorer.app.shell import build_app
+from explorer.plugins import Registry
+from explorer.training import TrainConfig
+
+
+def render_network(
+    registry: Registry,
+    config: TrainConfig,
+    out: Path,
+    frames: int,
+    steps_per_frame: int,
+    size: tuple[int, int] = (1280, 720),
+    fps: int = 30,
+    scale: float = 1.0,
+    side_by_side: bool = False,
+    compare: str = "activation",
+    compare_value=None,
+) -> tuple[int, NetworkModel]:
+    """Train ``steps_per_frame`` mini-batches between frames (the same pictures for the same seed,
+    however fast the machine) and write the frames to ``out``."""
+    screen = init_offscreen(size)
+    model = NetworkModel(
+        registry, config, backend="thread", side_by_side=side_by_side, compare=compare,
+        compare_value=compare_value,
+    )  # fmt: skip
+    scene = NetworkScene(model, size)
+    app, tabs = build_app(
+        registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
+    )
+
+    def advance(k: int) -> None:
+        if k:
+            model.step(steps_per_frame)
+        scene.wait_ready()
+
+    try:
+        written = record(app, out, frames, fps, scale, before_frame=advance)
+    finally:
+        tabs.close()
+    return written, model
+
+
+def render_scene(
+    registry: Registry,
+    name: str,
+    out: Path,
+    frames: int,
+    size: tuple[int, int] = (1280, 720),
+    fps: int = 30,
+    scale: float = 1.0,
+) -> int:
+    """The Activation or Dropout scene, once its background work is done, played for
+    ``frames`` frames."""
+    screen = init_offscreen(size)
+    app, tabs = build_app(registry, screen, name, windowed=False, backend="thread")
+    try:
+        tabs.scene().wait_ready()
+        return record(app, out, frames, fps, scale)
+    finally:
+        tabs.close()
+
+
+def bench_network_frames(
+    registry: Registry,
+    config: TrainConfig,
+    size: tuple[int, int],
+    frames: int,
+    side_by_side: bool = False,
+    warmup_s: float = 3.0,
+) -> dict:
+    """Frame times of the Network lab at 60 Hz while its net(s) train in a worker process, as
+    in the app; and how fast the training went meanwhile."""
+    screen = init_offscreen(size)
+    model = NetworkModel(registry, config, backend="process", side_by_side=side_by_side)
+    scene = NetworkScene(model, size)
+    app, tabs = build_app(
+        registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
+    )
+    period = 1 / 60
+    try:
+        model.play()
+        t_end = time.perf_counter() + 60
+        while time.perf_counter() < t_end and not all(s.step > 0 for s in model.snapshots):
+            app.tick(period, [])
+            time.sleep(period)  # the worker starts (imports torch) in the meantime
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < warmup_s:
+            app.tick(period, [])
+            time.sleep(period)
+        step0 = model.snapshots[0].step
+        times = []
+        start = time.perf_counter()
+        for _ in range(frames):
+            a = time.perf_counter()
+            app.tick(period, [])
+            b = time.perf_counter()
+            times.append(b - a)
+            time.sleep(max(0.0, period - (b - a)))
+        elapsed = time.perf_counter() - start
+        model.update()
+        steps = model.snapshots[0].step - step0
+        done = model.snapshots[0].finished
+    finally:
+        tabs.close()
+    return {
+        "frame": np.array(times),
+        "steps_per_s": steps / elapsed,
+        "finished_early": done,
+        "nets": len(model.configs()),
+    }
