@@ -39,7 +39,7 @@ def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> p
     w, h = max(size[0], 80), max(size[1], 80)
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
-    text.blit(surface, "gradient per layer", (8, 5), 13, palette.TEXT, "bold")
+    text.blit(surface, "gradients", (8, 5), 13, palette.TEXT, "bold")
     norms = layer_norms(snap)
     if not norms:
         text.blit(surface, "no step yet", (w // 2, h // 2), 13, palette.TEXT_DIM, anchor="center")
@@ -79,7 +79,7 @@ def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> p
         text.blit(surface, label, (cx, plot.bottom + 2), 11, palette.TEXT_DIM, anchor="midtop")
         if i < len(sat) and sat[i] is not None and np.isfinite(sat[i]):
             s = float(sat[i])
-            colour = palette.ERROR if s > 0.5 else (palette.WARN if s > 0.2 else palette.TEXT_DIM)
+            colour = palette.ERROR if s > 0.9 else (palette.WARN if s > 0.5 else palette.TEXT_DIM)
             label = f"{s:.0%}" if slot >= 30 else f"{100 * s:.0f}"
             if slot >= 16:
                 text.blit(surface, label, (cx, plot.bottom + 16), 10, colour, anchor="midtop")
@@ -93,10 +93,11 @@ def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> p
         pygame.draw.circle(surface, GUIDE, p, 2)
     ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
     caption = f"first/last {num(ratio, 2)}"
-    text.blit(surface, caption, (w - 8, 22), 12, _ratio_colour(ratio), "mono", "topright")
-    text.blit(surface, "norm of dL/dW, log", (8, 23), 10, palette.TEXT_DIM)
+    text.blit(surface, caption, (w - 8, 5), 12, _ratio_colour(ratio), "mono", "topright")
     text.blit(surface, "sat.%", (8, plot.bottom + 16), 10, palette.TEXT_DIM)
-    text.blit(surface, "¼ per layer", (8, plot.bottom + 2), 10, GUIDE)
+    r = text.blit(surface, "norm of dL/dW, log", (8, 23), 10, palette.TEXT_DIM)
+    _dashed(surface, GUIDE, (r.right + 10, r.centery), (r.right + 30, r.centery))
+    text.blit(surface, "¼ per layer (σ' ≤ ¼)", (r.right + 34, 23), 10, GUIDE)
     return surface
 
 
