@@ -19,11 +19,16 @@ TITLE = "DL Explorer — how deep networks are trained"
 
 def _warm_up_torch(registry: Registry) -> None:
     """The first torch.optim step in a process takes ~1–2 s of imports; pay it in the background
-    so the first schedule the user picks responds at once."""
+    so the first schedule the user picks, and the first scene that trains, respond at once."""
     try:
         from explorer.schedules import lr_curve
+        from explorer.training import TrainConfig, TrainingSession
 
         lr_curve(registry.schedule("constant"), 0.1, 2)
+        # the first training step in a process costs ~1 s more: the Dropout and Activation
+        # scenes train small nets when they open
+        tiny = TrainConfig(dataset="moons", n=16, depth=1, width=2, epochs=1, device="cpu")
+        TrainingSession(tiny, registry).step(1)
     except Exception:  # noqa: BLE001 - only a warm-up
         pass
 
