@@ -58,7 +58,7 @@ class DropoutControls:
                                         "Play / pause the training (space)")  # fmt: skip
         x += 76 + gap
         self.step_button = self._button((x, y, 124, h), "Next mini-batch", s.next_batch,
-                                        "Train on one more mini-batch (→)")  # fmt: skip
+                                        "Train on one more mini-batch (right arrow key)")  # fmt: skip
         x += 124 + gap
         self._button((x, y, 60, h), "Reset", s.reset, "Start the run again, same seed (r)")
         x += 60 + gap * 3

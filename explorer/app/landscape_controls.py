@@ -180,7 +180,12 @@ class LandscapeControls:
         x += 76 + gap
         self._add(
             "toolbar",
-            UIButton(pygame.Rect(x, y, 60, h), "Step", self.manager, tool_tip_text="One step (→)"),
+            UIButton(
+                pygame.Rect(x, y, 60, h),
+                "Step",
+                self.manager,
+                tool_tip_text="One step (right arrow key)",
+            ),
             lambda e: m.step_once(),
         )
         x += 60 + gap

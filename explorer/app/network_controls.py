@@ -86,7 +86,7 @@ class NetworkControls:
         x += 82
         self.step_button = self._add(
             UIButton(pygame.Rect(x, y, 100, h), "Mini-batch", self.manager,
-                     tool_tip_text="One mini-batch, then pause (→)"),
+                     tool_tip_text="One mini-batch, then pause (right arrow key)"),
             lambda e: m.step(1),
         )  # fmt: skip
         x += 106

@@ -8,7 +8,8 @@ from importlib import resources
 import pygame
 
 # pygame_gui ships these fonts; using them keeps the drawn text and the widgets alike, and they
-# have the Greek letters (θ, η, σ, λ) and the arrows pygame's default font lacks.
+# have the Greek letters (θ, η, σ, λ) pygame's default font lacks. Noto Sans has no arrows and few
+# maths signs (→ ≤ ≈ ∂ ∇ ∞ …): a string with one of those is drawn in Fira Code, which has them.
 _FONTS = {
     "sans": "NotoSans-Regular.ttf",
     "bold": "NotoSans-Bold.ttf",
@@ -28,6 +29,7 @@ class Text:
         self._cache: OrderedDict[tuple, pygame.Surface] = OrderedDict()
         self._max = max_entries
         self._fits: dict[tuple, str] = {}
+        self._glyphs: dict[tuple[str, str], bool] = {}
 
     def font(self, size: int, kind: str = "sans") -> pygame.font.Font:
         key = (kind, size)
@@ -39,13 +41,31 @@ class Text:
                 self._fonts[key] = pygame.font.Font(None, int(size * 1.3))
         return self._fonts[key]
 
+    def _has_glyph(self, kind: str, ch: str) -> bool:
+        key = (kind, ch)
+        found = self._glyphs.get(key)
+        if found is None:
+            font = self.font(14, kind)
+            missing = pygame.image.tobytes(font.render("\ue000", True, (255, 255, 255)), "RGBA")
+            drawn = pygame.image.tobytes(font.render(ch, True, (255, 255, 255)), "RGBA")
+            found = self._glyphs[key] = drawn != missing
+        return found
+
+    def kind_for(self, text: str, kind: str) -> str:
+        """``kind``, or "mono" when ``kind``'s font lacks a character of ``text``."""
+        if kind == "mono" or text.isascii():
+            return kind
+        if all(self._has_glyph(kind, ch) for ch in set(text) if not ch.isascii()):
+            return kind
+        return "mono"
+
     def render(self, text: str, size: int, colour, kind: str = "sans") -> pygame.Surface:
         key = (text, size, tuple(colour), kind)
         surf = self._cache.get(key)
         if surf is not None:
             self._cache.move_to_end(key)
             return surf
-        surf = self.font(size, kind).render(text, True, colour)
+        surf = self.font(size, self.kind_for(text, kind)).render(text, True, colour)
         self._cache[key] = surf
         if len(self._cache) > self._max:
             self._cache.popitem(last=False)
@@ -76,7 +96,7 @@ class Text:
 
     def wrap(self, text: str, size: int, width: int, kind: str = "sans") -> list[str]:
         """Greedy word wrap to ``width`` pixels."""
-        font = self.font(size, kind)
+        font = self.font(size, self.kind_for(text, kind))
         lines: list[str] = []
         for paragraph in text.split("\n"):
             line = ""
@@ -99,7 +119,7 @@ class Text:
         return self._fits[key]
 
     def _ellipsize(self, text: str, size: int, width: int, kind: str) -> str:
-        font = self.font(size, kind)
+        font = self.font(size, self.kind_for(text, kind))
         if font.size(text)[0] <= width:
             return text
         lo, hi = 0, len(text)
