@@ -7,7 +7,7 @@ import numpy as np
 import pygame
 
 from explorer.app import palette
-from explorer.app.network_view import diverging
+from explorer.app.network_view import diverging, diverging_array
 from explorer.app.text import Text
 from explorer.training import FunctionView
 
@@ -60,7 +60,7 @@ def _grid(surface: pygame.Surface, view: FunctionView, text: Text) -> None:
         rgb = np.asarray(palette.PANEL, np.float32) * (1 - t) + rgb * t
     else:
         scale = float(np.nanmax(np.abs(values))) or 1.0
-        rgb = np.array([[diverging(v, scale) for v in row] for row in values], np.float32)
+        rgb = diverging_array(values, scale)
     rgb = np.nan_to_num(rgb, nan=60.0)
     # rows run from y0 upwards; the screen's y runs down, and surfarray is (x, y)
     image = np.ascontiguousarray(rgb[::-1].transpose(1, 0, 2).astype(np.uint8))

@@ -206,7 +206,10 @@ class NetworkModel:
 
 
 def describe(config: TrainConfig) -> str:
-    bits = [f"{config.depth} × {config.width} {config.activation}"]
+    if config.depth == 0:
+        bits = ["no hidden layer (a linear model)"]
+    else:
+        bits = [f"{config.depth} × {config.width} {config.activation}"]
     if config.batch_norm:
         bits.append("batch norm")
     if config.dropout:

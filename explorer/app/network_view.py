@@ -46,6 +46,14 @@ def diverging(value: float, scale: float = 1.0) -> tuple[int, int, int]:
     return tuple(int(n + (c - n) * a) for n, c in zip(NEUTRAL, target, strict=True))
 
 
+def diverging_array(values: np.ndarray, scale: float) -> np.ndarray:
+    """``diverging`` for a whole array: (..., 3) float RGB."""
+    t = np.clip(np.nan_to_num(values / scale if scale > 0 else values * 0.0), -1.0, 1.0)[..., None]
+    neutral = np.array(NEUTRAL, np.float32)
+    target = np.where(t >= 0, np.array(POSITIVE, np.float32), np.array(NEGATIVE, np.float32))
+    return neutral + (target - neutral) * np.abs(t)
+
+
 def render_network(snap: Snapshot, size: tuple[int, int], text: Text) -> NetPicture:
     w, h = max(size[0], 60), max(size[1], 60)
     surface = pygame.Surface((w, h))
