@@ -66,3 +66,37 @@ def test_render_writes_mp4_when_imageio_ffmpeg_is_installed(tmp_path):
     result = run("render", "--surface", "bowl", "--frames", "5", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert imageio.get_reader(str(out)).count_frames() == 5
+
+
+def test_render_the_network_lab_side_by_side(tmp_path):
+    out = tmp_path / "net.gif"
+    result = run(
+        "render", "--scene", "network", "--dataset", "moons", "--depth", "3", "--width", "8",
+        "--activation", "sigmoid", "--compare", "activation=relu", "--frames", "3",
+        "--steps-per-frame", "5", "--scale", "0.5", "--out", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "10 training steps" in result.output  # frames after the first train 5 mini-batches
+    with Image.open(out) as im:
+        assert im.format == "GIF" and im.n_frames == 3 and im.size == (640, 360)
+
+
+@pytest.mark.parametrize("scene", ["activations", "dropout"])
+def test_render_the_activation_and_dropout_scenes(tmp_path, scene):
+    out = tmp_path / f"{scene}.png"
+    result = run("render", "--scene", scene, "--frames", "2", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as im:
+        assert im.size == (1280, 720)
+        # more than a blank window: the scene drew its panels and plots
+        assert len(np.unique(np.asarray(im.convert("RGB")).reshape(-1, 3), axis=0)) > 200
+
+
+def test_network_render_mistakes_are_one_sentence(tmp_path):
+    out = str(tmp_path / "x.png")
+    result = run("render", "--scene", "network", "--compare", "colour=red", "--out", out)
+    assert result.exit_code != 0 and "--compare expects KEY=VALUE" in result.output
+    result = run("render", "--scene", "network", "--activation", "sigmoidd", "--out", out)
+    assert result.exit_code != 0 and "sigmoid" in result.output
+    result = run("render", "--scene", "network", "--dropout", "1.5", "--out", out)
+    assert result.exit_code != 0 and "dropout" in result.output
