@@ -361,12 +361,12 @@ class LandscapeScene(Scene):
         """The map corner where the legend hides the least: not over the start, the minima or
         the balls (chosen when the race restarts, so it does not jump about mid-race)."""
         m, plot = self.model, self.layout.plot
-        key = (m.race_version, m.surface_version, self.view.key())
+        key = (m.race_version, m.surface_version, self.view.key(), tuple(self.exits))
         if key == self._legend_key or self.legend is None:
             return
         self._legend_key = key
         w, h = self.legend.get_size()
-        points = [m.race.start, *m.spec.minima]
+        points = [m.race.start, *m.spec.minima, *self.exits.values()]  # and diverged balls' marks
         if len(m.race.balls):
             points += [tuple(p) for p in m.race.positions[-1]]
         screen_pts = [self.view.point_to_screen(float(x), float(y)) for x, y in points]
