@@ -10,6 +10,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu
 
 from explorer.app.landscape_controls import TextSlot
+from explorer.app.widget_events import run_action
 
 PIECES = ("2", "3", "4")
 
@@ -68,10 +69,8 @@ class ActivationControls:
         self.captions.append(slot)
         return slot
 
-    def handle(self, event) -> None:
-        action = self.actions.get(getattr(event, "ui_element", None))
-        if action is not None:
-            action(event)
+    def handle(self, event) -> bool:
+        return run_action(self.actions, event)
 
     def sync(self) -> None:
         """A click on a grid cell (or a key) selects too: the menu follows. (A choice made in the

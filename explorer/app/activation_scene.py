@@ -22,8 +22,8 @@ from explorer.app.relu_thinner_view import NetDrawing, render_map, render_net, r
 from explorer.app.scene import Scene
 from explorer.app.text import Text
 from explorer.app.theme import load_theme
+from explorer.app.widget_events import widget_event
 
-UI_EVENTS = {pygame_gui.UI_BUTTON_PRESSED, pygame_gui.UI_DROP_DOWN_MENU_CHANGED}
 PAD, TITLE_H = 8, 26
 NUMBERS_H = 5 * 17
 
@@ -137,13 +137,7 @@ class ActivationScene(Scene):
 
     # -- events -------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
-        if event.type == pygame.USEREVENT:  # pygame_gui's deprecated duplicates of its events
-            return True
-        consumed = self.manager.process_events(event)
-        if event.type in UI_EVENTS:
-            self.controls.handle(event)
-            return True
-        if consumed:
+        if widget_event(self.manager, self.controls.handle, event):
             return True
         if event.type == pygame.KEYDOWN:
             return self._key(event.key)

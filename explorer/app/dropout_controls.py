@@ -11,6 +11,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider
 
 from explorer.app.landscape_controls import TextSlot
+from explorer.app.widget_events import run_action
 
 P_RANGE = (0.05, 0.9)
 P_STEP = 0.05
@@ -106,10 +107,8 @@ class DropoutControls:
     def _play_text(self) -> str:
         return "Pause" if self.scene.playing else "Play"
 
-    def handle(self, event) -> None:
-        action = self.actions.get(getattr(event, "ui_element", None))
-        if action is not None:
-            action(event)
+    def handle(self, event) -> bool:
+        return run_action(self.actions, event)
 
     def sync(self) -> None:
         """Keys change what the widgets show too."""

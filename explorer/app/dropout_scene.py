@@ -28,13 +28,9 @@ from explorer.app.scene import Scene
 from explorer.app.text import Text
 from explorer.app.theme import load_theme
 from explorer.app.thinned_net_view import NetDrawing, render_net
+from explorer.app.widget_events import widget_event
 from explorer.training import TrainingSession
 
-UI_EVENTS = {
-    pygame_gui.UI_BUTTON_PRESSED,
-    pygame_gui.UI_HORIZONTAL_SLIDER_MOVED,
-    pygame_gui.UI_DROP_DOWN_MENU_CHANGED,
-}
 SETTLE_S = 0.25  # a new p restarts the nets once the slider rests
 MAX_STEPS_PER_UPDATE = 4
 PAD, TITLE_H = 8, 26
@@ -245,13 +241,7 @@ class DropoutScene(Scene):
 
     # -- events -------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
-        if event.type == pygame.USEREVENT:  # pygame_gui's deprecated duplicates of its events
-            return True
-        consumed = self.manager.process_events(event)
-        if event.type in UI_EVENTS:
-            self.controls.handle(event)
-            return True
-        if consumed:
+        if widget_event(self.manager, self.controls.handle, event):
             return True
         if event.type == pygame.KEYDOWN:
             return self._key(event.key)

@@ -23,6 +23,7 @@ from pygame_gui.elements import (
 from explorer.app import palette
 from explorer.app.landscape_model import BATCH_RANGE, SIGMA_RANGE, SPEED_RANGE, LandscapeModel
 from explorer.app.numbers_format import num
+from explorer.app.widget_events import run_action
 from explorer.specs import Hyper
 
 ROW = 26
@@ -468,13 +469,7 @@ class LandscapeControls:
 
     # -- reacting -------------------------------------------------------------------------------
     def handle(self, event) -> bool:
-        action = self.actions.get(getattr(event, "ui_element", None))
-        if action is None:
-            return False
-        if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and not hasattr(event, "value"):
-            return False
-        action(event)
-        return True
+        return run_action(self.actions, event)
 
     def _surface_chosen(self, event) -> None:
         if event.text == CUSTOM:

@@ -25,6 +25,7 @@ from explorer.app.text import Text
 from explorer.app.theme import load_theme
 from explorer.app.trail_renderer import TrailCache
 from explorer.app.view import View
+from explorer.app.widget_events import UI_EVENTS
 from explorer.landscape import surface as S
 from explorer.landscape.race import Status
 
@@ -33,14 +34,6 @@ PANEL_REFRESH_S = 0.2  # numbers and legend redraw at most 5 times a second whil
 CHART_REFRESH_S = 0.1
 PICK_RADIUS = 12
 SNAP_PX = 14  # a click this close to a critical point inspects the point itself
-UI_EVENTS = {
-    pygame_gui.UI_BUTTON_PRESSED,
-    pygame_gui.UI_HORIZONTAL_SLIDER_MOVED,
-    pygame_gui.UI_DROP_DOWN_MENU_CHANGED,
-    pygame_gui.UI_TEXT_ENTRY_FINISHED,
-    pygame_gui.UI_CHECK_BOX_CHECKED,
-    pygame_gui.UI_CHECK_BOX_UNCHECKED,
-}
 
 
 class LandscapeScene(Scene):

@@ -16,6 +16,7 @@ from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu, UIHorizont
 from explorer.app.landscape_controls import TextSlot
 from explorer.app.network_model import COMPARE_KEYS, NetworkModel
 from explorer.app.numbers_format import num
+from explorer.app.widget_events import run_action
 from explorer.specs import Hyper
 from explorer.training import INITS
 
@@ -211,13 +212,7 @@ class NetworkControls:
 
     # -- events -------------------------------------------------------------------------------
     def handle(self, event) -> bool:
-        action = self.actions.get(getattr(event, "ui_element", None))
-        if action is None:
-            return False
-        if event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and not hasattr(event, "value"):
-            return False
-        action(event)
-        return True
+        return run_action(self.actions, event)
 
     def apply_pending(self, now: float | None = None, settle: float = SETTLE_S) -> None:
         now = time.perf_counter() if now is None else now

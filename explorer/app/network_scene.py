@@ -25,15 +25,9 @@ from explorer.app.scene import Scene
 from explorer.app.text import Text
 from explorer.app.theme import load_theme
 from explorer.app.training_curves import render_curves
+from explorer.app.widget_events import widget_event
 
 PANELS = ("net", "grads", "curves", "function")
-UI_EVENTS = {
-    pygame_gui.UI_BUTTON_PRESSED,
-    pygame_gui.UI_HORIZONTAL_SLIDER_MOVED,
-    pygame_gui.UI_DROP_DOWN_MENU_CHANGED,
-    pygame_gui.UI_CHECK_BOX_CHECKED,
-    pygame_gui.UI_CHECK_BOX_UNCHECKED,
-}
 KEYS = [
     ("space", "train / pause"),
     ("→", "one mini-batch"),
@@ -135,13 +129,7 @@ class NetworkScene(Scene):
 
     # -- events -------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
-        if event.type == pygame.USEREVENT:
-            return True
-        consumed = self.manager.process_events(event)
-        if event.type in UI_EVENTS:
-            self.controls.handle(event)
-            return True
-        if consumed:
+        if widget_event(self.manager, self.controls.handle, event):
             return True
         if event.type == pygame.KEYDOWN:
             return self._key(event)
