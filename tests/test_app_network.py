@@ -264,3 +264,20 @@ def test_fuzz_random_events_never_crash_the_lab(registry):
         assert d.scene.model.snapshots[0].state != "error"
     finally:
         d.scene.close()
+
+
+def test_the_b_menu_shows_what_the_b_net_really_uses(registry):
+    # A is already relu, the default B: B moves to sigmoid, and its menu says so
+    d = lab(registry, SMALL, side_by_side=True)
+    try:
+        d.tick(2)
+        m = d.scene.model
+        assert [c.activation for c in m.configs()] == ["relu", "sigmoid"]
+        assert d.scene.controls.menus["b_value"].selected_option[0] == "sigmoid"
+        choose(d, d.scene.controls.menus["activation"], "sigmoid")
+        d.tick(2)
+        assert [c.activation for c in m.configs()] == ["sigmoid", "relu"]
+        assert d.scene.controls.menus["b_value"].selected_option[0] == "relu"
+        assert d.scene.model.labels() == ["A · sigmoid", "B · relu"]
+    finally:
+        d.scene.close()

@@ -52,6 +52,7 @@ class NetworkControls:
         self.pending: dict[str, tuple[float, Callable[[], None]]] = {}
         self.status_rect = pygame.Rect(0, 0, 0, 0)
         self._synced: dict[str, bool] = {}
+        self._b_shown = ""
         self.build()
 
     # -- building -----------------------------------------------------------------------------
@@ -190,7 +191,7 @@ class NetworkControls:
         values = B_VALUES[m.compare]
         if values is None:
             values = list(reg.activations if m.compare == "activation" else reg.optimizers)
-        current = _b_text(m.compare_value)
+        current = self._b_shown = b_value_text(m)
         menu("b_value", "B =", values, current, x0 + half + 28, w - half - 28,
              lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)))  # fmt: skip
         y += ROW
@@ -265,6 +266,14 @@ class NetworkControls:
                 self._synced[key] = value
                 if box.get_state() != value:
                     box.set_state(value)
+        # B's value can change without its menu (A took the same activation, so B moved off
+        # it): show the truth. Only on such a change, never while a menu pick is on its way.
+        shown = b_value_text(m)
+        if shown != self._b_shown:
+            self._b_shown = shown
+            menu = self.menus.get("b_value")
+            if menu is not None and menu.selected_option[0] != shown:
+                self.build()
 
     def menu_open(self) -> bool:
         return any(dd.current_state is dd.menu_states.get("expanded") for dd in self.menus.values())
@@ -274,6 +283,12 @@ def _penalty(value: float) -> str:
     if not value:
         return "off"
     return f"{value:.0e}".replace("e-0", "e-")
+
+
+def b_value_text(model: NetworkModel) -> str:
+    """What the B side really uses for the compared setting, as its menu writes it."""
+    b = model.variant(model.config)
+    return _b_text(getattr(b, model.compare))
 
 
 def _b_text(value) -> str:
