@@ -281,3 +281,23 @@ def test_the_b_menu_shows_what_the_b_net_really_uses(registry):
         assert d.scene.model.labels() == ["A · sigmoid", "B · relu"]
     finally:
         d.scene.close()
+
+
+def test_a_set_speed_trains_that_many_mini_batches_a_second(driver):
+    d, m = driver, driver.scene.model
+    choose(d, d.scene.controls.speed_menu, "10/s")
+    assert m.speed == 10
+    d.key(pygame.K_SPACE)
+    assert m.playing
+    for _ in range(60):  # one second of frames; the trainer keeps up after each
+        d.tick(1)
+        m.wait()
+    assert m.snapshots[0].step in (9, 10)
+    choose(d, d.scene.controls.speed_menu, "max")  # flat out again
+    for _ in range(400):
+        d.tick(1)
+        if m.snapshots[0].finished:
+            break
+        pygame.time.wait(5)
+    snap = m.snapshots[0]
+    assert snap.state == "done" and snap.step == snap.total_steps == 20  # 5 epochs of 4 batches

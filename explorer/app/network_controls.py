@@ -14,7 +14,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu, UIHorizontalSlider
 
 from explorer.app.landscape_controls import TextSlot
-from explorer.app.network_model import COMPARE_KEYS, NetworkModel
+from explorer.app.network_model import COMPARE_KEYS, SPEEDS, NetworkModel
 from explorer.app.numbers_format import num
 from explorer.app.widget_events import run_action
 from explorer.specs import Hyper
@@ -104,6 +104,12 @@ class NetworkControls:
             lambda e: m.reset(),
         )  # fmt: skip
         x += 70
+        self._caption((x + 6, y + 5, 44, 22), "speed")
+        options = [_speed_text(v) for v in SPEEDS]
+        self.speed_menu = UIDropDownMenu(options, _speed_text(m.speed),
+                                         pygame.Rect(x + 52, y + 4, 96, 24), self.manager)  # fmt: skip
+        self._add(self.speed_menu, lambda e: m.set_speed(SPEEDS[options.index(e.text)]))
+        x += 152
         self.status_rect = pygame.Rect(x + 8, y, L.toolbar.right - x - 80, h)
         self._add(
             UIButton(pygame.Rect(L.toolbar.right - 64, y, 56, h), "Help", self.manager,
@@ -277,6 +283,10 @@ class NetworkControls:
 
     def menu_open(self) -> bool:
         return any(dd.current_state is dd.menu_states.get("expanded") for dd in self.menus.values())
+
+
+def _speed_text(speed: float | None) -> str:
+    return "max" if speed is None else f"{speed:g}/s"
 
 
 def _penalty(value: float) -> str:

@@ -37,7 +37,7 @@ DEFAULT = TrainConfig(
     batch_size=64,
     device="auto",
 )
-MAX_STEPS_PER_SECOND = 10_000
+SPEEDS = (None, 200.0, 50.0, 10.0, 2.0)  # mini-batches per second; None: as fast as it trains
 
 
 class NetworkModel:
@@ -66,6 +66,8 @@ class NetworkModel:
         self.compare = compare
         self.compare_value = COMPARE_DEFAULT_B[compare] if compare_value is None else compare_value
         self.playing = False
+        self.speed: float | None = None
+        self._budget = 0.0
         self.message = ""
         self.message_kind = "info"
         self.version = 0  # goes up whenever the runs restart
@@ -149,16 +151,28 @@ class NetworkModel:
         self.version += 1
         self.message = ""
         if self.playing:
+            self._go()
+
+    def _go(self) -> None:
+        """Let the trainers run free; at a set speed ``update`` hands them steps instead."""
+        self._budget = 0.0
+        if self.speed is None:
             for t in self.trainers:
-                t.start()
+                t.start()  # starts an idle run, resumes a paused one
 
     def play(self) -> None:
         self.playing = True
-        for t, snap in zip(self.trainers, self.snapshots, strict=True):
-            if snap.state in ("idle", "starting"):
-                t.start()
-            else:
-                t.resume()
+        self._go()
+
+    def set_speed(self, speed: float | None) -> None:
+        """Mini-batches per second while playing (None: as fast as it trains): slow enough to
+        watch each mini-batch's thinner network, or flat out."""
+        self.speed = None if speed is None else max(0.1, float(speed))
+        if self.playing:
+            if self.speed is not None:
+                for t in self.trainers:
+                    t.pause()
+            self._go()
 
     def pause(self) -> None:
         self.playing = False
@@ -181,11 +195,22 @@ class NetworkModel:
     def reset(self) -> None:
         self._restart()
 
-    def update(self) -> None:
-        """Read the newest snapshots (never waits)."""
+    def update(self, dt: float = 0.0) -> None:
+        """Read the newest snapshots (never waits); at a set speed, hand out the steps due."""
         self.snapshots = [t.latest() for t in self.trainers]
         if self.playing and all(s.finished for s in self.snapshots):
             self.playing = False
+        if not (self.playing and self.speed is not None):
+            return
+        # at most a quarter second of steps waits: a trainer that lags drops steps, not frames
+        self._budget = min(self._budget + dt * self.speed, max(1.0, 0.25 * self.speed))
+        due = int(self._budget)
+        if due < 1:
+            return
+        self._budget -= due
+        for t, snap in zip(self.trainers, self.snapshots, strict=True):
+            if snap.ack >= t.sent and snap.state in ("idle", "paused"):
+                t.step(due)
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until every trainer has applied what it was told (headless rendering, tests)."""

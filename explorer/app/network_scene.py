@@ -159,7 +159,7 @@ class NetworkScene(Scene):
     def update(self, dt: float) -> None:
         self.manager.update(dt)
         self.controls.apply_pending()
-        self.model.update()
+        self.model.update(dt)
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size, len(self.model.configs()))

@@ -135,6 +135,11 @@ class Trainer:
         return snap
 
     @property
+    def sent(self) -> int:
+        """How many commands were sent: a snapshot whose ``ack`` reaches it has applied them all."""
+        return self._number
+
+    @property
     def alive(self) -> bool:
         return not self._stopped and self._impl.alive()
 
