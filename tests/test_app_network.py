@@ -301,3 +301,15 @@ def test_a_set_speed_trains_that_many_mini_batches_a_second(driver):
         pygame.time.wait(5)
     snap = m.snapshots[0]
     assert snap.state == "done" and snap.step == snap.total_steps == 20  # 5 epochs of 4 batches
+
+
+def test_widgets_follow_changes_made_by_keys(driver):
+    d, m = driver, driver.scene.model
+    d.key(pygame.K_b)
+    assert m.config.batch_norm
+    d.tick(2)
+    assert d.scene.controls.boxes["batch_norm"].get_state()
+    d.key(pygame.K_s)
+    d.tick(2)
+    assert m.side_by_side and d.scene.controls.boxes["side"].get_state()
+    assert len(d.scene.layout.columns) == 2

@@ -51,8 +51,7 @@ class NetworkControls:
         self.boxes: dict[str, UICheckBox] = {}
         self.pending: dict[str, tuple[float, Callable[[], None]]] = {}
         self.status_rect = pygame.Rect(0, 0, 0, 0)
-        self._synced: dict[str, bool] = {}
-        self._b_shown = ""
+        self._seen: tuple = ()
         self.build()
 
     # -- building -----------------------------------------------------------------------------
@@ -63,7 +62,6 @@ class NetworkControls:
         self.sliders.clear()
         self.menus.clear()
         self.boxes.clear()
-        self._synced.clear()
         self._toolbar()
         self._panel()
 
@@ -136,7 +134,8 @@ class NetworkControls:
             dd = UIDropDownMenu(options, current, pygame.Rect(x + 70, y, width - 70, 24),
                                 self.manager, expansion_height_limit=300)  # fmt: skip
             self.menus[key] = dd
-            self._add(dd, lambda e: apply(e.text))
+            # a refused choice (one sentence below the panel) puts the menus back as they were
+            self._add(dd, lambda e: apply(e.text) is False and self.build())
 
         header("Data")
         menu("dataset", "dataset", list(reg.datasets), cfg.dataset, x0, half,
@@ -197,7 +196,7 @@ class NetworkControls:
         values = B_VALUES[m.compare]
         if values is None:
             values = list(reg.activations if m.compare == "activation" else reg.optimizers)
-        current = self._b_shown = b_value_text(m)
+        current = b_value_text(m)
         menu("b_value", "B =", values, current, x0 + half + 28, w - half - 28,
              lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)))  # fmt: skip
         y += ROW
@@ -234,11 +233,13 @@ class NetworkControls:
         """Apply every waiting slider change now (tests, scripts)."""
         self.apply_pending(settle=0.0)
 
-    def _optimizer_chosen(self, name: str) -> None:
+    def _optimizer_chosen(self, name: str) -> bool:
         spec = self.model.registry.optimizer(name)
         lr = {"lr": spec.hyper["lr"].default} if "lr" in spec.hyper else {}
-        if self.model.set(optimizer=name, optimizer_hyper=lr):
-            self.build()
+        ok = self.model.set(optimizer=name, optimizer_hyper=lr)
+        if ok:
+            self.build()  # its own sliders
+        return ok
 
     def _hyper_moved(self, key: str, value: float) -> None:
         cfg = self.model.config
@@ -259,27 +260,58 @@ class NetworkControls:
         slider.set_current_value(hyper.to_unit(value))
 
     def sync(self) -> None:
-        """Widgets follow the model (keys and failed changes show up in them too)."""
+        """Widgets follow the model: a key, a refused change or B moving off A's value shows up
+        in them too. Checked only when the model's settings change, never while a widget's own
+        event is still on its way (forcing a widget back then would post the opposite event)."""
         m = self.model
         label = "Pause" if m.playing else "Play"
         if self.play_button.text != label:
             self.play_button.set_text(label)
-        for key, value in (("batch_norm", m.config.batch_norm), ("side", m.side_by_side)):
-            # Only a change made elsewhere (a key) moves the box: a click's own event is still
-            # on its way, and forcing the box back now would post the opposite event.
-            box = self.boxes.get(key)
-            if box is not None and self._synced.get(key) != value:
-                self._synced[key] = value
-                if box.get_state() != value:
-                    box.set_state(value)
-        # B's value can change without its menu (A took the same activation, so B moved off
-        # it): show the truth. Only on such a change, never while a menu pick is on its way.
-        shown = b_value_text(m)
-        if shown != self._b_shown:
-            self._b_shown = shown
-            menu = self.menus.get("b_value")
-            if menu is not None and menu.selected_option[0] != shown:
+        state = (m.config, m.speed, m.side_by_side, m.compare, m.compare_value)
+        if state != self._seen:
+            self._seen = state
+            if self._disagree():
                 self.build()
+
+    def _disagree(self) -> bool:
+        m, cfg = self.model, self.model.config
+        expected = {
+            "dataset": cfg.dataset,
+            "batch": str(cfg.batch_size),
+            "activation": cfg.activation,
+            "init": cfg.init,
+            "l1": _penalty(cfg.l1),
+            "l2": _penalty(cfg.l2),
+            "patience": str(cfg.patience or "off"),
+            "epochs": str(cfg.epochs),
+            "optimizer": cfg.optimizer,
+            "schedule": cfg.schedule,
+            "compare": m.compare,
+            "b_value": b_value_text(m),
+        }
+        if self.speed_menu.selected_option[0] != _speed_text(m.speed):
+            return True
+        for key, text in expected.items():
+            menu = self.menus.get(key)
+            if menu is not None and menu.selected_option[0] != text:
+                return True
+        for key, value in (("batch_norm", cfg.batch_norm), ("side", m.side_by_side)):
+            box = self.boxes.get(key)
+            if box is not None and box.get_state() != value:
+                return True
+        spec = m.registry.optimizer(cfg.optimizer)
+        for key, (slider, _, hyper) in self.sliders.items():
+            if key.startswith("opt:"):
+                name = key[4:]
+                value = cfg.optimizer_hyper.get(name, spec.hyper[name].default)
+            else:
+                value = getattr(cfg, key)
+            shown = hyper.from_unit(slider.get_current_value())
+            if hyper.integer and round(shown) != value:
+                return True
+            if not hyper.integer and abs(shown - value) > 1e-9 + 1e-6 * abs(value):
+                return True
+        return False
 
     def menu_open(self) -> bool:
         return any(dd.current_state is dd.menu_states.get("expanded") for dd in self.menus.values())
