@@ -40,11 +40,12 @@ KEYS = [
     ("h  /  esc", "this help / close"),
 ]
 MOUSE = [
-    ("sliders", "applied when they rest"),
-    ("menus", "restart the run with the new setting"),
-    ("grey neurons", "dropped in this mini-batch"),
+    ("sliders", "apply when they rest"),
+    ("menus", "restart the run"),
+    ("speed", "mini-batches a second"),
+    ("grey neuron", "dropped this mini-batch"),
     ("orange / blue", "negative / positive"),
-    ("dashed line", "¼ per layer: sigmoid's bound"),
+    ("dashed line", "sigmoid's ¼ per layer"),
 ]
 
 
