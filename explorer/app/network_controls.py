@@ -313,9 +313,6 @@ class NetworkControls:
                 return True
         return False
 
-    def menu_open(self) -> bool:
-        return any(dd.current_state is dd.menu_states.get("expanded") for dd in self.menus.values())
-
 
 def _speed_text(speed: float | None) -> str:
     return "max" if speed is None else f"{speed:g}/s"

@@ -7,8 +7,6 @@ backend refuses, a broken plugin) becomes a message and the previous run goes on
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -258,15 +256,3 @@ def _show(key: str, config: TrainConfig) -> str:
 def _sentence(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if isinstance(exc, ValueError | LookupError) else f"{type(exc).__name__}: {text}"
-
-
-def lr_of(config: TrainConfig, registry: Registry) -> float:
-    spec = registry.optimizer(config.optimizer)
-    value = config.optimizer_hyper.get("lr")
-    if value is None and "lr" in spec.hyper:
-        value = spec.hyper["lr"].default
-    return float(value) if value is not None and math.isfinite(value) else float("nan")
-
-
-def replace_hyper(config: TrainConfig, key: str, value: float) -> TrainConfig:
-    return dataclasses.replace(config, optimizer_hyper={**config.optimizer_hyper, key: value})
