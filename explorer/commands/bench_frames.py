@@ -5,17 +5,10 @@ from __future__ import annotations
 import click
 import numpy as np
 
+from explorer.commands.optspec import parse_size
 from explorer.commands.output import console as make_console
 
 TARGETS = {"p50": 4.0, "p99": 12.0, "switch": 60.0}  # milliseconds, on a 2-core CPU
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise ValueError(f"--size expects WIDTHxHEIGHT, e.g. 1280x720, got {text!r}") from None
-    return w, h
 
 
 @click.command()
@@ -39,7 +32,7 @@ def frames(
     from explorer.app.landscape_model import LandscapeModel
 
     single_threaded_torch()
-    w, h = _size(size)
+    w, h = parse_size(size)
     if scene == "network":
         _network(registry, (w, h), frames, side_by_side)
         return

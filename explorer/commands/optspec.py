@@ -50,3 +50,14 @@ def parse_point(text: str, what: str = "--start") -> tuple[float, float]:
     if not (math.isfinite(x) and math.isfinite(y)):
         raise ValueError(f"{what} must be finite numbers, got {text!r}")
     return x, y
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1280x720"`` → ``(1280, 720)``, within 320x240 … 7680x4320."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--size expects WIDTHxHEIGHT, e.g. 1280x720, got {text!r}") from None
+    if w < 320 or h < 240 or w > 7680 or h > 4320:
+        raise ValueError(f"--size {text}: width and height must be within 320x240 … 7680x4320")
+    return w, h

@@ -6,22 +6,12 @@ from pathlib import Path
 
 import click
 
-from explorer.commands.optspec import parse_optimizer_arg, parse_point, parse_values
+from explorer.app.network_model import COMPARE_KEYS
+from explorer.commands.optspec import parse_optimizer_arg, parse_point, parse_size, parse_values
 from explorer.commands.race import parse_noise
+from explorer.commands.train import parse_knob
 from explorer.training.config import TrainConfig
 from explorer.training.session import check_config
-
-COMPARE_KEYS = ("activation", "init", "batch_norm", "dropout", "optimizer", "depth")
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise ValueError(f"--size expects WIDTHxHEIGHT, e.g. 1280x720, got {text!r}") from None
-    if w < 320 or h < 240 or w > 7680 or h > 4320:
-        raise ValueError(f"--size {text}: width and height must be within 320x240 … 7680x4320")
-    return w, h
 
 
 def _compare(text: str | None):
@@ -34,18 +24,7 @@ def _compare(text: str | None):
         raise ValueError(
             f"--compare expects KEY=VALUE with KEY one of {', '.join(COMPARE_KEYS)}, got {text!r}"
         )
-    if key == "batch_norm":
-        if value.lower() not in ("on", "off", "true", "false"):
-            raise ValueError(f"--compare batch_norm=on or batch_norm=off, got {value!r}")
-        return key, value.lower() in ("on", "true")
-    try:
-        if key == "dropout":
-            return key, float(value)
-        if key == "depth":
-            return key, int(value)
-    except ValueError:
-        raise ValueError(f"--compare {key}: {value!r} is not a number") from None
-    return key, value
+    return key, parse_knob(key, value)
 
 
 @click.command()
@@ -166,13 +145,13 @@ def render(
             check_config(config, registry)
             key, value = _compare(compare)
             written, model = scene_headless.render_network(
-                registry, config, out, frames, steps_per_frame, _size(size), fps, scale,
+                registry, config, out, frames, steps_per_frame, parse_size(size), fps, scale,
                 side_by_side=key is not None, compare=key or "activation", compare_value=value,
             )  # fmt: skip
             steps = f", {model.snapshots[0].step} training steps"
         else:
             written = scene_headless.render_scene(
-                registry, scene, out, frames, _size(size), fps, scale
+                registry, scene, out, frames, parse_size(size), fps, scale
             )
             steps = ""
         kind = "still" if out.suffix.lower() == ".png" else f"{written} frames at {fps} fps"
@@ -202,7 +181,7 @@ def render(
         speed=speed,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    written = render_to_file(model, out, frames, _size(size), fps, scale)
+    written = render_to_file(model, out, frames, parse_size(size), fps, scale)
     kind = "still" if out.suffix.lower() == ".png" else f"{written} frames at {fps} fps"
     click.echo(
         f"wrote {out} ({kind}, {model.race.t} race steps, {out.stat().st_size / 1e6:.2f} MB)"

@@ -49,7 +49,7 @@ def _split_specs(text: str) -> list[str]:
     return out
 
 
-def _convert(key: str, raw: str) -> Any:
+def parse_knob(key: str, raw: str) -> Any:
     kind = _TYPES[key]
     text = raw.strip()
     args = typing.get_args(kind)
@@ -97,7 +97,7 @@ def parse_compare(text: str, registry: Registry) -> tuple[str, list[dict[str, An
         return key, changes
     out = []
     for raw in (v for v in values.split(",") if v.strip()):
-        out.append({key: _convert(key, raw), "_label": f"{key}={raw.strip()}"})
+        out.append({key: parse_knob(key, raw), "_label": f"{key}={raw.strip()}"})
     return key, out
 
 
