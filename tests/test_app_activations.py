@@ -11,14 +11,14 @@ import pytest
 import torch
 from torch import nn
 
-from explorer.app.activation_plots import F_COLOUR, PLOT_BG, SHADE
-from explorer.app.activation_scene import ActivationScene, compute_layout
 from explorer.app.harness import Driver
-from explorer.app.layout import MIN_SIZE, TAB_H
-from explorer.app.maxout_pieces import hidden_output
-from explorer.app.relu_thinner_view import ACTIVE, INACTIVE
+from explorer.app.scenes.activations.activation_plots import F_COLOUR, PLOT_BG, SHADE
+from explorer.app.scenes.activations.relu_thinner_view import ACTIVE, INACTIVE
+from explorer.app.scenes.activations.scene import ActivationScene, compute_layout
+from explorer.app.ui.frame import MIN_SIZE, TAB_H
 from explorer.specs import ActivationSpec
 from explorer.training import SATURATION_SLOPE
+from explorer.training.maxout_pieces import hidden_output
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import pygame
 import pytest
 
 from explorer.app.harness import Driver
-from explorer.app.landscape_controls import LandscapeControls
-from explorer.app.numbers_format import num
+from explorer.app.scenes.landscape.controls import LandscapeControls
+from explorer.app.ui.numbers_format import num
 from explorer.landscape.race import Status
 
 

@@ -4,11 +4,11 @@ import numpy as np
 import pygame
 import pytest
 
-from explorer.app import palette
-from explorer.app.contours import contour_segments
 from explorer.app.harness import Driver
-from explorer.app.state_vectors import read_state
-from explorer.app.view import View, nice_ticks
+from explorer.app.scenes.landscape.contours import contour_segments
+from explorer.app.scenes.landscape.state_vectors import read_state
+from explorer.app.ui import palette
+from explorer.app.ui.view import View, nice_ticks
 from explorer.landscape.race import Status
 
 

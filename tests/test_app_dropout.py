@@ -8,9 +8,9 @@ import pygame
 import pygame_gui
 import pytest
 
-from explorer.app.dropout_scene import DropoutScene
 from explorer.app.harness import Driver
-from explorer.app.thinned_net_view import KEPT
+from explorer.app.scenes.dropout.scene import DropoutScene
+from explorer.app.scenes.dropout.thinned_net_view import KEPT
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from explorer import Hyper, UpdateRule
-from explorer.app.default_rates import TABLE, default_lr
-from explorer.app.landscape_model import RUN_LENGTH, LandscapeModel, snap_to_critical
+from explorer.app.scenes.landscape.default_rates import TABLE, default_lr
+from explorer.app.scenes.landscape.model import RUN_LENGTH, LandscapeModel, snap_to_critical
 from explorer.landscape.race import Noise, Status
 from explorer.plugins import optimizer_spec
 from explorer.schedules import lr_curve

@@ -7,13 +7,13 @@ import numpy as np
 import pygame
 import pytest
 
-from explorer.app.gradient_bars import sigmoid_guide
 from explorer.app.harness import Driver
-from explorer.app.network_model import NetworkModel
-from explorer.app.network_scene import NetworkScene
-from explorer.app.network_view import DROPPED
-from explorer.app.scene_tabs import SceneTabs
+from explorer.app.scenes.network.gradient_bars import sigmoid_guide
+from explorer.app.scenes.network.model import NetworkModel
+from explorer.app.scenes.network.network_view import DROPPED
+from explorer.app.scenes.network.scene import NetworkScene
 from explorer.app.shell import build_app
+from explorer.app.ui.scene_tabs import SceneTabs
 from explorer.training import TrainConfig
 
 SMALL = TrainConfig(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pygame
 
-from explorer.app.app_loop import DT, App
-from explorer.app.landscape_model import LandscapeModel
-from explorer.app.landscape_scene import LandscapeScene
+from explorer.app.scenes.landscape.model import LandscapeModel
+from explorer.app.scenes.landscape.scene import LandscapeScene
+from explorer.app.ui.app_loop import DT, App
 from explorer.plugins import Registry
 
 

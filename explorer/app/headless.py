@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from explorer.app.app_loop import App
-from explorer.app.landscape_model import LandscapeModel
-from explorer.app.landscape_scene import LandscapeScene
+from explorer.app.scenes.landscape.model import LandscapeModel
+from explorer.app.scenes.landscape.scene import LandscapeScene
+from explorer.app.ui.app_loop import App
 
 
 def single_threaded_torch() -> None:
@@ -136,7 +136,7 @@ def record(
 def _save_gif(images, out: Path, fps: int) -> None:
     from PIL import Image
 
-    from explorer.app import palette as colours
+    from explorer.app.ui import palette as colours
 
     # One palette for every frame (from the last, which has every trail): no flicker, and fast.
     # The balls' and the UI's own colours are added exactly, so a small GIF keeps them vivid.

@@ -9,8 +9,8 @@ import threading
 import pygame
 
 from explorer.app.headless import single_threaded_torch
-from explorer.app.layout import MIN_SIZE
 from explorer.app.shell import build_app
+from explorer.app.ui.frame import MIN_SIZE
 from explorer.plugins import Registry
 
 DEFAULT_SIZE = (1280, 720)

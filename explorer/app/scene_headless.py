@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from explorer.app.headless import init_offscreen, record
-from explorer.app.network_model import NetworkModel
-from explorer.app.network_scene import NetworkScene
+from explorer.app.scenes.network.model import NetworkModel
+from explorer.app.scenes.network.scene import NetworkScene
 from explorer.app.shell import build_app
 from explorer.plugins import Registry
 from explorer.training import TrainConfig

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pygame
 
-from explorer.app.app_loop import App
-from explorer.app.scene import Scene
-from explorer.app.scene_tabs import SceneTabs
+from explorer.app.ui.app_loop import App
+from explorer.app.ui.scene import Scene
+from explorer.app.ui.scene_tabs import SceneTabs
 from explorer.plugins import Registry
 
 
@@ -14,23 +14,23 @@ def scene_factories(registry: Registry, backend: str = "process") -> dict:
     """name → ``factory(size) -> Scene``; each imports its scene only when first shown."""
 
     def landscape(size) -> Scene:
-        from explorer.app.landscape_model import LandscapeModel
-        from explorer.app.landscape_scene import LandscapeScene
+        from explorer.app.scenes.landscape.model import LandscapeModel
+        from explorer.app.scenes.landscape.scene import LandscapeScene
 
         return LandscapeScene(LandscapeModel(registry), size)
 
     def network(size) -> Scene:
-        from explorer.app.network_scene import NetworkScene
+        from explorer.app.scenes.network.scene import NetworkScene
 
         return NetworkScene.for_app(registry, size, backend=backend)
 
     def activations(size) -> Scene:
-        from explorer.app.activation_scene import ActivationScene
+        from explorer.app.scenes.activations.scene import ActivationScene
 
         return ActivationScene(registry, size)
 
     def dropout(size) -> Scene:
-        from explorer.app.dropout_scene import DropoutScene
+        from explorer.app.scenes.dropout.scene import DropoutScene
 
         return DropoutScene(registry, size)
 

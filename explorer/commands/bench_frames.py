@@ -29,7 +29,7 @@ def frames(
     """Frame times: the Landscape with 8 balls, trails, arrows and the chart (and surface-switch
     time), or the Network lab while its net trains in the background."""
     from explorer.app.headless import bench_frames, single_threaded_torch
-    from explorer.app.landscape_model import LandscapeModel
+    from explorer.app.scenes.landscape.model import LandscapeModel
 
     single_threaded_torch()
     w, h = parse_size(size)
@@ -79,8 +79,8 @@ def frames(
 
 
 def _network(registry, size: tuple[int, int], frames: int, side_by_side: bool) -> None:
-    from explorer.app.network_model import DEFAULT
     from explorer.app.scene_headless import bench_network_frames
+    from explorer.app.scenes.network.model import DEFAULT
 
     config = DEFAULT.replace(dropout=0.2, epochs=10_000)  # trains through the whole measurement
     result = bench_network_frames(registry, config, size, frames, side_by_side=side_by_side)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from explorer.app.network_model import COMPARE_KEYS
+from explorer.app.scenes.network.model import COMPARE_KEYS
 from explorer.commands.optspec import parse_optimizer_arg, parse_point, parse_size, parse_values
 from explorer.commands.race import parse_noise
 from explorer.commands.train import parse_knob
@@ -121,7 +121,7 @@ def render(
 ) -> None:
     """Play a scene headless and write it to a GIF, PNG or MP4 (no display needed)."""
     from explorer.app.headless import check_out, render_to_file, single_threaded_torch
-    from explorer.app.landscape_model import LandscapeModel
+    from explorer.app.scenes.landscape.model import LandscapeModel
 
     check_out(out)
     single_threaded_torch()

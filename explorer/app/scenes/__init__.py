@@ -1,0 +1,1 @@
+"""One package per scene; no scene package imports another."""

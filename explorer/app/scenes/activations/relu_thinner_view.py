@@ -1,0 +1,152 @@
+"""The ReLU panel's pictures: the input plane (decision regions, the linear regions' borders, the
+chosen input's region lit), the net with the units that are off for that input greyed out with
+their links, and the thinner network's linear map as numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pygame
+
+from explorer.app.ui import palette
+from explorer.app.ui.numbers_format import num
+from explorer.app.ui.text import Text
+from explorer.training.relu_regions import ReluNet, Thinner
+
+CLASS_COLOURS = [(90, 200, 255), (255, 166, 48)]
+ACTIVE = (250, 210, 80)
+ACTIVE_RING = (255, 240, 180)
+INACTIVE = (58, 60, 68)
+INACTIVE_RING = (110, 112, 122)
+IO_FILL = (70, 74, 86)
+POSITIVE = (70, 160, 235)
+NEGATIVE = (245, 120, 70)
+DEAD_LINK = (48, 50, 58)
+
+
+@dataclass
+class NetDrawing:
+    surface: pygame.Surface
+    centres: list[list[tuple[int, int]]] = field(default_factory=list)  # per layer, per unit
+    radius: int = 8
+
+
+def render_map(net: ReluNet, thinner: Thinner | None, side: int) -> pygame.Surface:
+    """The input plane ``side`` pixels square."""
+    p = net.probs
+    c0, c1 = (np.array(palette.dim(c, 0.72), float) for c in CLASS_COLOURS)
+    rgb = c0[None, None] * (1 - p[..., None]) + c1[None, None] * p[..., None]
+    pat = net.patterns
+    border = np.zeros(pat.shape, bool)
+    border[:, 1:] |= pat[:, 1:] != pat[:, :-1]
+    border[1:, :] |= pat[1:, :] != pat[:-1, :]
+    if thinner is not None:
+        region = pat == thinner.pattern
+        rgb = np.where(region[..., None], rgb * 0.55 + 255 * 0.45, rgb * 0.8)
+    rgb = np.where(border[..., None], rgb * 0.45 + 235 * 0.55, rgb)
+    small = pygame.surfarray.make_surface(
+        np.ascontiguousarray(rgb.transpose(1, 0, 2)).astype(np.uint8)
+    )
+    surface = pygame.transform.scale(small, (side, side))
+    for point, cls in zip(net.x, net.y, strict=True):
+        u, v = net.to_map(point)
+        pos = (int(u * side), int(v * side))
+        pygame.draw.circle(surface, (16, 18, 22), pos, 3)
+        pygame.draw.circle(surface, CLASS_COLOURS[int(cls) % 2], pos, 2)
+    if thinner is not None:
+        u, v = net.to_map(thinner.x)
+        pos = (int(u * side), int(v * side))
+        pygame.draw.circle(surface, (10, 10, 12), pos, 8, 3)
+        pygame.draw.circle(surface, (255, 255, 255), pos, 7, 2)
+    pygame.draw.rect(surface, palette.PANEL_LINE, surface.get_rect(), 1)
+    return surface
+
+
+def render_net(net: ReluNet, thinner: Thinner | None, size, text: Text) -> NetDrawing:
+    w, h = max(size[0], 160), max(size[1], 100)
+    surface = pygame.Surface((w, h))
+    surface.fill(palette.PANEL)
+    sizes = net.sizes
+    top, bottom, left, right = 18, 4, 74, 54
+    xs = [int(left + (w - left - right) * k / max(1, len(sizes) - 1)) for k in range(len(sizes))]
+    gap = (h - top - bottom) / max(sizes)
+    radius = int(max(4, min(10, gap * 0.34)))
+    centres = []
+    for k, units in enumerate(sizes):
+        y0 = top + (h - top - bottom - gap * units) / 2 + gap / 2
+        centres.append([(xs[k], int(y0 + j * gap)) for j in range(units)])
+    names = ["input", *(f"hidden {i}" for i in range(1, len(sizes) - 1)), "logits"]
+    for k, name in enumerate(names):
+        text.blit(surface, name, (xs[k], 0), 12, palette.TEXT_DIM, anchor="midtop")
+    on = [np.ones(sizes[0], bool)]
+    on += list(thinner.active) if thinner is not None else [np.ones(s, bool) for s in sizes[1:-1]]
+    on.append(np.ones(sizes[-1], bool))
+    live = []
+    for k, wk in enumerate(net.weights):
+        big = float(np.abs(wk).max()) or 1.0
+        for j, a in enumerate(centres[k]):
+            for i, b in enumerate(centres[k + 1]):
+                if on[k][j] and on[k + 1][i]:
+                    live.append((abs(wk[i, j]) / big, float(wk[i, j]), a, b))
+                else:
+                    pygame.draw.line(surface, DEAD_LINK, a, b)
+    for strength, value, a, b in sorted(live, key=lambda t: t[0]):
+        colour = palette.dim(POSITIVE if value >= 0 else NEGATIVE, 0.8 - 0.7 * strength)
+        pygame.draw.line(surface, colour, a, b, 1 + int(strength * 2.5))
+    for k, layer in enumerate(centres):
+        hidden = 0 < k < len(centres) - 1
+        for u, c in enumerate(layer):
+            fill, ring = (IO_FILL, palette.TEXT_DIM)
+            if hidden:
+                fill, ring = (ACTIVE, ACTIVE_RING) if on[k][u] else (INACTIVE, INACTIVE_RING)
+            pygame.draw.circle(surface, fill, c, radius)
+            pygame.draw.circle(surface, ring, c, radius, 1)
+    if thinner is not None:
+        for j, c in enumerate(centres[0]):
+            label = f"x{j + 1} {num(float(thinner.x[j]), 2)}"
+            text.blit(surface, label, (c[0] - radius - 4, c[1]), 12, palette.TEXT, "mono",
+                      "midright")  # fmt: skip
+        for j, c in enumerate(centres[-1]):
+            label = num(float(thinner.logits[j]), 3)
+            text.blit(surface, label, (c[0] + radius + 4, c[1]), 12, palette.TEXT, "mono",
+                      "midleft")  # fmt: skip
+    return NetDrawing(surface, centres, radius)
+
+
+def numbers_lines(thinner: Thinner) -> list[tuple[str, tuple[int, int, int]]]:
+    """The thinner network's linear map, as rows of (text, colour)."""
+    counts = "  ·  ".join(
+        f"layer {i + 1}: {int(a.sum())} of {len(a)} on" for i, a in enumerate(thinner.active)
+    )
+    rows = [(f"active units  {counts}", palette.TEXT)]
+    rows.append(("logits = A·x + c, A = W₃·D₂·W₂·D₁·W₁ (D: 1 on, 0 off)", palette.TEXT_DIM))
+    width = max(len(num(float(v), 3)) for v in [*thinner.A.ravel(), *thinner.c])
+    for i in range(thinner.A.shape[0]):
+        a = "  ".join(num(float(v), 3).rjust(width) for v in thinner.A[i])
+        rows.append((f"{'A =' if i == 0 else '   '} [ {a} ]   "
+                     f"{'c =' if i == 0 else '   '} [ {num(float(thinner.c[i]), 3).rjust(width)} ]",
+                     palette.TEXT))  # fmt: skip
+    diff = thinner.agrees
+    ok = diff < 1e-6
+    rows.append(
+        (
+            f"autograd Jacobian {'=' if ok else 'differs from'} A  (max diff {num(diff, 2)})",
+            palette.GOOD if ok else palette.ERROR,
+        )
+    )
+    return rows
+
+
+def render_numbers(thinner: Thinner | None, size, text: Text) -> pygame.Surface:
+    w, h = max(size[0], 100), max(size[1], 40)
+    surface = pygame.Surface((w, h))
+    surface.fill(palette.PANEL)
+    if thinner is None:
+        return surface
+    y = 0
+    for row, colour in numbers_lines(thinner):
+        kind = "mono" if row.startswith(("A =", "   ")) else "sans"
+        text.blit(surface, text.ellipsize(row, 12, w, kind), (0, y), 12, colour, kind)
+        y += 17
+    return surface

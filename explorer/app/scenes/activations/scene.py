@@ -1,0 +1,320 @@
+"""The Activation scene: every activation plugin's f(z) and f′(z) with the saturated stretches
+shaded; Maxout as the linear pieces a trained net learned; and a trained ReLU net seen, for one
+input, as the thinner linear network of its active units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pygame
+import pygame_gui
+
+from explorer.app.scenes.activations.activation_plots import GridPicture, render_detail, render_grid
+from explorer.app.scenes.activations.controls import ActivationControls
+from explorer.app.scenes.activations.maxout_plots import render_pieces
+from explorer.app.scenes.activations.relu_thinner_view import (
+    NetDrawing,
+    render_map,
+    render_net,
+    render_numbers,
+)
+from explorer.app.ui import palette
+from explorer.app.ui.frame import MIN_SIZE, TAB_H, TOOLBAR_H
+from explorer.app.ui.scene import Scene
+from explorer.app.ui.text import Text
+from explorer.app.ui.theme import load_theme
+from explorer.app.ui.widget_events import widget_event
+from explorer.training.activation_curves import compute_curves
+from explorer.training.activation_training import MAXOUT_CONFIG, BackgroundTrainer, Results
+from explorer.training.relu_regions import Thinner, thinner_at
+
+PAD, TITLE_H = 8, 26
+NUMBERS_H = 5 * 17
+
+
+@dataclass(frozen=True)
+class ActivationLayout:
+    size: tuple[int, int]
+    toolbar: pygame.Rect
+    panels: dict[str, pygame.Rect]  # "grid", "detail", "maxout", "relu": framed and titled
+    areas: dict[str, pygame.Rect]  # what the pictures fill inside them
+
+
+def compute_layout(size: tuple[int, int]) -> ActivationLayout:
+    w, h = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
+    toolbar = pygame.Rect(0, TAB_H, w, TOOLBAR_H)
+    top = toolbar.bottom + PAD
+    top_h = int((h - top - 2 * PAD) * 0.47)
+    grid_w = int((w - 3 * PAD) * 0.6)
+    grid = pygame.Rect(PAD, top, grid_w, top_h)
+    detail = pygame.Rect(grid.right + PAD, top, w - grid_w - 3 * PAD, top_h)
+    bottom_y = grid.bottom + PAD
+    maxout_w = int((w - 3 * PAD) * 0.45)
+    maxout = pygame.Rect(PAD, bottom_y, maxout_w, h - bottom_y - PAD)
+    relu = pygame.Rect(maxout.right + PAD, bottom_y, w - maxout_w - 3 * PAD, maxout.h)
+
+    def body(r: pygame.Rect) -> pygame.Rect:
+        return pygame.Rect(r.x + 10, r.y + TITLE_H + 4, r.w - 20, r.h - TITLE_H - 12)
+
+    rb = body(relu)
+    side = min(rb.h - 18, int(rb.w * 0.4))
+    right = rb.x + side + 14
+    areas = {
+        "grid": body(grid),
+        "detail": body(detail),
+        "maxout": body(maxout),
+        "map": pygame.Rect(rb.x, rb.y, side, side),
+        "net": pygame.Rect(right, rb.y, rb.right - right, rb.h - NUMBERS_H - 6),
+        "numbers": pygame.Rect(right, rb.bottom - NUMBERS_H, rb.right - right, NUMBERS_H),
+    }
+    panels = {"grid": grid, "detail": detail, "maxout": maxout, "relu": relu}
+    return ActivationLayout((w, h), toolbar, panels, areas)
+
+
+class ActivationScene(Scene):
+    def __init__(self, registry, size: tuple[int, int] = (1280, 720)) -> None:
+        super().__init__()
+        self.registry = registry
+        self.text = Text()
+        self.layout = compute_layout(size)
+        self.manager = pygame_gui.UIManager(
+            self.layout.size, load_theme(), enable_live_theme_updates=False
+        )
+        self.curves = compute_curves(registry.activations)
+        names = list(self.curves)
+        self.selected = "sigmoid" if "sigmoid" in names else (names[0] if names else "")
+        self.pieces = int(MAXOUT_CONFIG.pieces)
+        self.seed = 0
+        self.input_point: np.ndarray | None = None  # None: the first training input
+        self.thinner: Thinner | None = None
+        self.thinner_error = ""
+        self.trainer = BackgroundTrainer(registry)
+        self.results = Results()
+        self.grid: GridPicture | None = None
+        self.relu_drawing: NetDrawing | None = None
+        self.maxout_frames: list = []
+        self.pictures: dict[str, pygame.Surface] = {}
+        self._keys: dict[str, tuple] = {}
+        self.controls = ActivationControls(self)
+        self.trainer.start(self.seed, self.pieces)
+        self.prepare()
+
+    # -- actions ------------------------------------------------------------------------------
+    def select(self, name: str) -> None:
+        if name in self.curves:
+            self.selected = name
+
+    def step_selection(self, delta: int) -> None:
+        names = list(self.curves)
+        if names:
+            i = names.index(self.selected) if self.selected in names else 0
+            self.selected = names[(i + delta) % len(names)]
+
+    def set_pieces(self, pieces: int) -> None:
+        if pieces != self.pieces:
+            self.pieces = pieces
+            self.trainer.start(self.seed, self.pieces)
+
+    def retrain(self) -> None:
+        self.seed += 1
+        self.trainer.start(self.seed, self.pieces)
+
+    def choose_input(self, point) -> None:
+        self.input_point = np.asarray(point, np.float64).reshape(2)
+
+    def status_text(self) -> str:
+        r = self.trainer.results
+        if not r.done:
+            return f"training the ReLU and Maxout nets (seed {self.seed})…"
+        if r.relu_error or r.maxout_error:
+            return f"seed {self.seed}  ·  a net could not be trained (see below)"
+        return f"seed {self.seed}  ·  both nets trained on {self.trainer.dataset}"
+
+    # -- background work ------------------------------------------------------------------
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Block until both nets are trained (or ``timeout``), then bring the pictures up to date."""
+        self.trainer.wait(timeout)
+        self.prepare()
+
+    def close(self) -> None:
+        self.trainer.close()
+
+    # -- events -------------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        if widget_event(self.manager, self.controls.handle, event):
+            return True
+        if event.type == pygame.KEYDOWN:
+            return self._key(event.key)
+        if event.type == pygame.MOUSEBUTTONDOWN and getattr(event, "button", 0) == 1:
+            return self._click(event.pos)
+        return False
+
+    def _key(self, key: int) -> bool:
+        if key in (pygame.K_RIGHT, pygame.K_DOWN):
+            self.step_selection(1)
+        elif key in (pygame.K_LEFT, pygame.K_UP):
+            self.step_selection(-1)
+        elif key == pygame.K_r:
+            self.retrain()
+        else:
+            return False
+        return True
+
+    def _click(self, pos) -> bool:
+        for name in self.curves:
+            if self.cell_rect(name).collidepoint(pos):
+                self.select(name)
+                return True
+        net, area = self.results.relu, self.layout.areas["map"]
+        if net is not None and area.collidepoint(pos):
+            u = (pos[0] - area.x + 0.5) / area.w
+            v = (pos[1] - area.y + 0.5) / area.h
+            self.choose_input(net.to_world(u, v))
+            return True
+        return False
+
+    # -- where things are on screen (clicks and tests) -----------------------------------------
+    def cell_rect(self, name: str) -> pygame.Rect:
+        if self.grid is None or name not in self.grid.cells:
+            return pygame.Rect(0, 0, 0, 0)
+        area = self.layout.areas["grid"]
+        return self.grid.cells[name].move(area.topleft)
+
+    def grid_point(self, name: str, z: float, v: float) -> tuple[int, int]:
+        """The screen pixel of (z, value) in ``name``'s small plot."""
+        area = self.layout.areas["grid"]
+        return self.grid.frames[name].moved(*area.topleft).point(z, v)
+
+    def maxout_frame(self, unit: int):
+        return self.maxout_frames[unit].moved(*self.layout.areas["maxout"].topleft)
+
+    def unit_centre(self, layer: int, unit: int) -> tuple[int, int]:
+        x, y = self.relu_drawing.centres[layer][unit]
+        area = self.layout.areas["net"]
+        return area.x + x, area.y + y
+
+    # -- time ---------------------------------------------------------------------------------
+    def update(self, dt: float) -> None:
+        self.manager.update(dt)
+
+    def resize(self, size: tuple[int, int]) -> None:
+        self.layout = compute_layout(size)
+        self.manager.set_window_resolution(self.layout.size)
+        self.controls.build()
+        self._keys.clear()
+
+    def _stale(self, name: str, key: tuple) -> bool:
+        if self._keys.get(name) == key:
+            return False
+        self._keys[name] = key
+        return True
+
+    def prepare(self) -> None:
+        self.controls.sync()
+        A, text = self.layout.areas, self.text
+        self.results = r = self.trainer.results
+        if self._stale("grid", (self.selected, A["grid"].size)):
+            self.grid = render_grid(self.curves, A["grid"].size, self.selected, text)
+        if self._stale("detail", (self.selected, A["detail"].size)):
+            curve = self.curves.get(self.selected)
+            self.pictures["detail"] = render_detail(curve, A["detail"].size, text)
+        if self._stale("maxout", (id(r.maxout), r.maxout_error, r.done, A["maxout"].size)):
+            status = r.maxout_error or (
+                f"training a Maxout net with k = {self.pieces} pieces…"
+                if not r.done
+                else "no Maxout net"
+            )
+            picture, self.maxout_frames = render_pieces(r.maxout, status, A["maxout"].size, text)
+            self.pictures["maxout"] = picture
+        self._prepare_relu(r)
+
+    def _prepare_relu(self, r: Results) -> None:
+        A, net = self.layout.areas, r.relu
+        point = None if self.input_point is None else tuple(self.input_point)
+        if self._stale("thinner", (id(net), point)):
+            self.thinner, self.thinner_error = None, ""
+            if net is not None:
+                x = net.x[0] if point is None else np.array(point)
+                try:
+                    self.thinner = thinner_at(net, x)
+                except Exception as exc:  # noqa: BLE001 - shown instead of the numbers
+                    self.thinner_error = f"could not follow this input: {exc}"
+        if net is None:
+            self.relu_drawing = None
+            return
+        th = self.thinner
+        if self._stale("relu", (id(net), id(th), A["map"].size, A["net"].size)):
+            self.pictures["map"] = render_map(net, th, A["map"].w)
+            self.relu_drawing = render_net(net, th, A["net"].size, self.text)
+            self.pictures["numbers"] = render_numbers(th, A["numbers"].size, self.text)
+
+    # -- drawing (reads only) -----------------------------------------------------------------
+    def draw(self, screen: pygame.Surface) -> None:
+        L, text, r = self.layout, self.text, self.results
+        screen.fill(palette.BACKGROUND)
+        screen.fill(palette.PANEL, L.toolbar)
+        pygame.draw.line(screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright)
+        titles = {
+            "grid": "1 · Every activation: f(z) and f′(z), saturated stretches shaded",
+            "detail": f"Selected: {self.selected}",
+            "maxout": f"2 · The activation Maxout learned (k = {self.pieces})",
+            "relu": "3 · ReLU: one input's thinner, linear network",
+        }
+        notes = {
+            "maxout": self._acc_note(r.maxout, r.maxout_error),
+            "relu": self._acc_note(r.relu, r.relu_error),
+        }
+        for name, rect in L.panels.items():
+            screen.fill(palette.PANEL, rect)
+            pygame.draw.rect(screen, palette.PANEL_LINE, rect, 1, border_radius=4)
+            note = notes.get(name, "")
+            note_w = text.font(13).size(note)[0] + 16 if note else 0
+            title = text.ellipsize(titles[name], 15, rect.w - 20 - note_w, "bold")
+            text.blit(screen, title, (rect.x + 10, rect.y + 6), 15, palette.TEXT, "bold")
+            if note:
+                text.blit(screen, note, (rect.right - 10, rect.y + 8), 13, palette.TEXT_DIM,
+                          anchor="topright")  # fmt: skip
+        if self.grid is not None:
+            screen.blit(self.grid.surface, L.areas["grid"])
+        if not self.curves:
+            text.blit(screen, "No activation plugin is registered.", L.areas["grid"].topleft, 13,
+                      palette.TEXT_DIM)  # fmt: skip
+        for name in ("detail", "maxout"):
+            if name in self.pictures:
+                screen.blit(self.pictures[name], L.areas[name])
+        self._draw_relu(screen)
+        for slot in self.controls.captions:
+            size, colour, kind = 13, palette.TEXT_DIM, "sans"
+            if slot.style == "value":
+                colour = palette.TEXT if r.done else palette.WARN
+            text.blit(screen, text.ellipsize(slot.text, size, slot.rect.w, kind),
+                      (slot.rect.x, slot.rect.y + 2), size, colour, kind)  # fmt: skip
+        self.manager.draw_ui(screen)
+
+    def _acc_note(self, net, error: str) -> str:
+        if net is not None:
+            acc = net.accuracy
+            return "trained" if acc is None else f"val accuracy {acc:.0%}"
+        return "" if error else ("training…" if not self.results.done else "")
+
+    def _draw_relu(self, screen: pygame.Surface) -> None:
+        A, text, r = self.layout.areas, self.text, self.results
+        if r.relu is None:
+            message = r.relu_error or "training a ReLU net (2, 6, 6, 2 units)…"
+            colour = palette.ERROR if r.relu_error else palette.TEXT_DIM
+            width = A["net"].right - A["map"].x
+            for k, row in enumerate(text.wrap(message, 13, width)[:4]):
+                text.blit(screen, row, (A["map"].x, A["map"].y + 4 + 18 * k), 13, colour)
+            return
+        screen.blit(self.pictures["map"], A["map"])
+        hint = "click: pick an input · lit: its region"
+        text.blit(screen, text.ellipsize(hint, 12, A["map"].w), (A["map"].x, A["map"].bottom + 3),
+                  12, palette.TEXT_DIM)  # fmt: skip
+        if self.relu_drawing is not None:
+            screen.blit(self.relu_drawing.surface, A["net"])
+        if self.thinner_error:
+            text.blit(screen, text.ellipsize(self.thinner_error, 12, A["numbers"].w),
+                      A["numbers"].topleft, 12, palette.ERROR)  # fmt: skip
+        elif "numbers" in self.pictures:
+            screen.blit(self.pictures["numbers"], A["numbers"])

@@ -1,0 +1,1 @@
+"""Dropout: the thinned network of each mini-batch, the scaling conventions, the ensemble."""

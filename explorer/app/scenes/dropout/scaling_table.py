@@ -1,0 +1,110 @@
+"""The two scaling conventions side by side, with the numbers for one unit: inverted dropout
+(×1/(1−p) on kept units while training) and the original one (weights ×(1−p) at test) give the
+unit the same input on average in training as at test; forgetting the scaling does not."""
+
+from __future__ import annotations
+
+import pygame
+
+from explorer.app.ui import palette
+from explorer.app.ui.numbers_format import num
+from explorer.app.ui.text import Text
+from explorer.training.dropout_numbers import Scaling
+
+LINE = 17
+
+
+def _pm(mean: float, se: float) -> str:
+    return f"{num(mean, 4)} ± {num(se, 1)}"
+
+
+def render_scaling(s: Scaling | None, x, size: tuple[int, int], text: Text) -> pygame.Surface:
+    w, h = max(size[0], 200), max(size[1], 100)
+    surface = pygame.Surface((w, h))
+    surface.fill(palette.PANEL)
+    if s is None:
+        return surface
+    up, down = num(1 / (1 - s.p), 3), num(1 - s.p, 3)
+    where = f"({num(float(x[0]), 2)}, {num(float(x[1]), 2)})" if len(x) >= 2 else ""
+    intro = (
+        f"Unit {s.unit + 1} of hidden layer 2 (ringed): its input from hidden layer 1, Σ w·h "
+        f"(bias aside), at x = {where}. Training: the mean of {s.n_masks} random masks."
+    )
+    y = 0
+    for line in text.wrap(intro, 12, w)[:3]:
+        text.blit(surface, line, (0, y), 12, palette.TEXT_DIM)
+        y += LINE - 1
+    y += 6
+    col_w = (w - 16) // 2
+    cards = [
+        (
+            ("inverted (torch, this app)",),
+            [f"training: kept ×1/(1−p) = ×{up}", "test: nothing"],
+            (s.inv_train, s.inv_se, s.inv_test),
+            f"forget ×{up} in training:",
+        ),
+        (
+            ("original (lecture, Srivastava et al.)", "original (the lecture's)"),
+            ["training: nothing", f"test: weights ×(1−p) = ×{down}"],
+            (s.orig_train, s.orig_se, s.orig_test),
+            f"forget ×{down} at test:",
+        ),
+    ]
+    bottom = y
+    for k, (titles, rules, (train, se, test), forgot) in enumerate(cards):
+        cx, cy = k * (col_w + 16), y
+        fits = [t for t in titles if text.font(14, "bold").size(t)[0] <= col_w]
+        title = text.ellipsize((fits or titles[-1:])[0], 14, col_w, "bold")
+        text.blit(surface, title, (cx, cy), 14, palette.TEXT, "bold")
+        cy += LINE + 3
+        for rule in rules:
+            text.blit(surface, text.ellipsize(rule, 13, col_w), (cx, cy), 13, palette.TEXT)
+            cy += LINE
+        cy += 3
+        cy = _row(surface, text, cx, cy, col_w, "training", _pm(train, se), palette.TEXT)
+        cy = _row(surface, text, cx, cy, col_w, "test", num(test, 4), palette.TEXT)
+        ok = s.agrees(train, se, test)
+        verdict = "the same, on average" if ok else "differ beyond Monte Carlo error"
+        cy = _verdict(surface, text, cx, cy + 1, col_w, ok, verdict) + 6
+        text.blit(surface, text.ellipsize(forgot, 13, col_w), (cx, cy), 13, palette.WARN)
+        cy += LINE
+        # forgetting either scaling leaves the original training input and the full test input
+        pair = f"{num(s.orig_train, 4)} / {num(s.inv_test, 4)}"
+        cy = _row(surface, text, cx, cy, col_w, "train / test", pair, palette.TEXT_DIM, 12)
+        cy = _verdict(surface, text, cx, cy + 1, col_w, False, f"test input ×{up}: too big")
+        bottom = max(bottom, cy)
+    pygame.draw.line(surface, palette.PANEL_LINE, (col_w + 8, y), (col_w + 8, bottom))
+    y = bottom + 8
+    notes = [
+        f"Both at once (×{up} in training and ×{down} at test): {num(s.orig_test, 4)} at test vs "
+        f"{num(s.inv_train, 4)} in training, ×{down}: too small."
+    ]
+    if s.this_batch is not None:
+        notes.append(f"This mini-batch's mask gave {num(s.this_batch, 4)}: one draw of many.")
+    for note in notes:
+        lines = text.wrap(note, 12, w)
+        if y + (LINE - 2) * len(lines) > h:
+            break
+        for line in lines:
+            text.blit(surface, line, (0, y), 12, palette.TEXT_DIM)
+            y += LINE - 2
+    return surface
+
+
+def _row(surface, text: Text, x, y, w, label: str, value: str, colour, size: int = 13) -> int:
+    vr = text.render(value, size, colour, "mono")
+    text.blit(surface, label, (x, y + 1), 12, palette.TEXT_DIM)
+    surface.blit(vr, (x + w - vr.get_width(), y))
+    return y + LINE
+
+
+def _verdict(surface, text: Text, x: int, y: int, w: int, ok: bool, words: str) -> int:
+    colour = palette.GOOD if ok else palette.ERROR
+    cy = y + LINE // 2
+    if ok:  # a tick and a cross drawn, not typed: the UI font has neither glyph
+        pygame.draw.lines(surface, colour, False, [(x, cy), (x + 3, cy + 4), (x + 10, cy - 4)], 2)
+    else:
+        pygame.draw.line(surface, colour, (x + 1, cy - 4), (x + 9, cy + 4), 2)
+        pygame.draw.line(surface, colour, (x + 1, cy + 4), (x + 9, cy - 4), 2)
+    text.blit(surface, text.ellipsize(words, 13, w - 16), (x + 16, y), 13, colour)
+    return y + LINE

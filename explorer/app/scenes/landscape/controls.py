@@ -1,0 +1,586 @@
+"""The Landscape scene's widgets (pygame_gui only): built from the model, routed back to it.
+
+Each widget is registered with the function its event calls. Sections are rebuilt on their own
+when what they show changes shape (another ball to tune, another schedule, another noise mode);
+values are synced every frame so keys and clicks on the map show up in the widgets too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import (
+    UIButton,
+    UICheckBox,
+    UIDropDownMenu,
+    UIHorizontalSlider,
+    UITextEntryLine,
+)
+
+from explorer.app.scenes.landscape.model import (
+    BATCH_RANGE,
+    SIGMA_RANGE,
+    SPEED_RANGE,
+    LandscapeModel,
+)
+from explorer.app.ui import palette
+from explorer.app.ui.numbers_format import num
+from explorer.app.ui.text_slot import TextSlot
+from explorer.app.ui.widget_events import run_action
+from explorer.specs import Hyper
+
+ROW = 26
+CUSTOM = "custom formula"
+NOISE_OPTIONS = {"none": "no noise", "gaussian": "gaussian σ", "minibatch": "mini-batch B"}
+ARROW_LABELS = {"gradient": "−grad", "step": "step", "state": "state", "squares": "g² sums"}
+SPEED = Hyper(120.0, SPEED_RANGE[0], SPEED_RANGE[1], log=True)
+SIGMA = Hyper(0.3, SIGMA_RANGE[0], SIGMA_RANGE[1], log=True)
+BATCH = Hyper(8, BATCH_RANGE[0], BATCH_RANGE[1], log=True, integer=True)
+SCHEDULE_DEBOUNCE_S = 0.25  # a schedule curve costs ~0.2 s: apply it when the slider rests
+
+
+class LandscapeControls:
+    def __init__(self, scene) -> None:
+        self.scene = scene
+        self.model: LandscapeModel = scene.model
+        self.manager: pygame_gui.UIManager = scene.manager
+        self.actions: dict[object, Callable] = {}
+        self.sections: dict[str, list] = {}
+        self.slider_of: dict[tuple, tuple] = {}  # (kind, key) → (slider, value label, hyper)
+        self.opt_boxes: dict[str, UICheckBox] = {}
+        self.swatches: list[tuple[tuple[int, int], tuple[int, int, int]]] = []
+        self.schedule_rect = pygame.Rect(0, 0, 0, 0)
+        self.inspector_rect = pygame.Rect(0, 0, 0, 0)
+        self.state_label_pos = (0, 0)
+        self.tune_doc: tuple[pygame.Rect, str, str] = (pygame.Rect(0, 0, 0, 0), "", "")
+        self.pending_schedule: dict[str, tuple[float, float]] = {}
+        self._shown: dict = {}
+        self.build()
+
+    # -- building -------------------------------------------------------------------------------
+    def build(self) -> None:
+        self.manager.clear_and_reset()
+        self.actions.clear()
+        self.sections.clear()
+        self.slider_of.clear()
+        self._shown.clear()
+        L = self.scene.layout
+        self.x0, self.sw = L.side.x + 12, L.side.w - 24
+        n_opt = len(self.model.optimizer_names)
+        max_hyper = min(
+            6, max((len(s.hyper) for s in self.model.registry.optimizers.values()), default=1)
+        )
+        max_sched = min(
+            3, max((len(s.hyper) for s in self.model.registry.schedules.values()), default=0)
+        )
+        y = L.side.y + 8
+        self.y_opt = y
+        y += 24 + ROW * math.ceil(n_opt / 3) + 8
+        self.y_tune = y
+        y += ROW + 4 + ROW * max_hyper + 8
+        self.y_sched = y
+        y += ROW + 4 + ROW * max_sched + 50 + 8
+        self.y_noise = y
+        y += ROW + 8
+        self.y_arrows = y
+        y += ROW + 10
+        self.y_inspect = y
+        self._build_toolbar()
+        self._build_optimizers()
+        self._build_tune()
+        self._build_schedule()
+        self._build_noise()
+        self._build_arrows()
+        self._build_inspector()
+
+    def _add(self, section: str, element, action: Callable | None = None):
+        self.sections.setdefault(section, []).append(element)
+        if action is not None:
+            self.actions[element] = action
+        return element
+
+    def _clear(self, section: str) -> None:
+        for element in self.sections.pop(section, []):
+            self.actions.pop(element, None)
+            element.kill()
+        for key in [k for k in self.slider_of if k[0] == section]:
+            del self.slider_of[key]
+        self._shown = {k: v for k, v in self._shown.items() if k[0] != section}
+
+    def _label(self, section, rect, text, style="label"):
+        return self._add(section, TextSlot(rect, text, style))
+
+    def captions(self):
+        for elements in self.sections.values():
+            for element in elements:
+                if isinstance(element, TextSlot):
+                    yield element
+
+    def _slider_row(
+        self, section, key, name, hyper: Hyper, value, y, on_change, label_w=78, x=None, w=None
+    ):
+        x = self.x0 if x is None else x
+        w = self.sw if w is None else w
+        self._label(section, (x, y, label_w, 22), name)
+        value_w = 78
+        slider = UIHorizontalSlider(
+            pygame.Rect(x + label_w, y, w - label_w - value_w - 4, 22),
+            hyper.to_unit(value),
+            (0.0, 1.0),
+            self.manager,
+            click_increment=0.02,
+        )
+        if hyper.help:
+            slider.set_tooltip(hyper.help)
+        value_label = self._label(section, (x + w - value_w, y, value_w, 22), num(value), "value")
+
+        def moved(event, _hyper=hyper, _label=value_label):
+            v = _hyper.from_unit(event.value)
+            _label.set_text(num(v))
+            on_change(v)
+
+        self._add(section, slider, moved)
+        self.slider_of[(section, key)] = (slider, value_label, hyper)
+        self._shown[(section, key)] = value
+        return slider
+
+    def _build_toolbar(self) -> None:
+        L, m = self.scene.layout, self.model
+        self._clear("toolbar")
+        y, h, gap = L.toolbar.y + 6, 32, 6
+        w = L.size[0]
+        fixed = 76 + 60 + 64 + 46 + 64 + 170 + 76 + 60 + 56 + gap * 13
+        left = max(0, w - fixed)
+        slider_w = int(min(170, max(90, left * 0.32)))
+        entry_w = max(120, left - slider_w)
+        x = 8
+        self.play_button = self._add(
+            "toolbar",
+            UIButton(
+                pygame.Rect(x, y, 76, h),
+                "Play",
+                self.manager,
+                object_id="@play",
+                tool_tip_text="Play / pause (space)",
+            ),
+            lambda e: m.toggle_play(),
+        )
+        x += 76 + gap
+        self._add(
+            "toolbar",
+            UIButton(
+                pygame.Rect(x, y, 60, h),
+                "Step",
+                self.manager,
+                tool_tip_text="One step (right arrow key)",
+            ),
+            lambda e: m.step_once(),
+        )
+        x += 60 + gap
+        self._add(
+            "toolbar",
+            UIButton(
+                pygame.Rect(x, y, 64, h),
+                "Reset",
+                self.manager,
+                tool_tip_text="Back to the start (r)",
+            ),
+            lambda e: m.reset(),
+        )
+        x += 64 + gap * 2
+        self._label("toolbar", (x, y + 5, 46, 22), "speed")
+        x += 46
+        self.speed_slider = self._add(
+            "toolbar",
+            UIHorizontalSlider(
+                pygame.Rect(x, y + 5, slider_w, 22),
+                SPEED.to_unit(m.speed),
+                (0.0, 1.0),
+                self.manager,
+                click_increment=0.02,
+            ),
+            lambda e: m.set_speed(SPEED.from_unit(e.value)),
+        )
+        self.speed_slider.set_tooltip("simulation steps per second")
+        x += slider_w + 2
+        self.speed_label = self._label("toolbar", (x, y + 5, 64, 22), f"{m.speed:.0f}/s", "value")
+        x += 64 + gap * 2
+        self._build_surface_menu(x, y, h)
+        x += 170 + gap
+        self.expr_entry = self._add(
+            "toolbar",
+            UITextEntryLine(
+                pygame.Rect(x, y, entry_w, h),
+                self.manager,
+                placeholder_text="your own f(x, y), e.g. x**2 - y**2, then Enter",
+            ),
+            self._expression_entered,
+        )
+        if m.spec.name.startswith("expr:"):
+            self.expr_entry.set_text(m.spec.formula)
+        x += entry_w + gap
+        self.inspect_button = self._add(
+            "toolbar",
+            UIButton(
+                pygame.Rect(x, y, 76, h),
+                "Inspect",
+                self.manager,
+                tool_tip_text="Clicks on the map inspect the point (or right-click)",
+            ),
+            lambda e: self.scene.toggle_inspect_mode(),
+        )
+        if self.scene.inspect_mode:
+            self.inspect_button.select()
+        x += 76 + gap
+        self._add(
+            "toolbar",
+            UIButton(
+                pygame.Rect(x, y, 60, h),
+                "CSV",
+                self.manager,
+                tool_tip_text="Export every ball's trajectory to a CSV file",
+            ),
+            lambda e: m.export_csv(),
+        )
+        x += 60 + gap
+        self._add(
+            "toolbar",
+            UIButton(
+                pygame.Rect(x, y, 56, h), "Help", self.manager, tool_tip_text="Keys and mouse (h)"
+            ),
+            lambda e: self.scene.show_help(),
+        )
+
+    def _build_surface_menu(self, x, y, h) -> None:
+        m = self.model
+        for element in self.sections.get("surface", []):
+            self.actions.pop(element, None)
+            element.kill()
+        self.sections["surface"] = []
+        options = list(m.registry.surfaces)
+        current = m.spec.name
+        if current.startswith("expr:") or current not in options:
+            options.append(CUSTOM)
+            current = CUSTOM
+        menu = UIDropDownMenu(
+            options, current, pygame.Rect(x, y, 170, h), self.manager, expansion_height_limit=520
+        )
+        self.surface_menu = self._add("surface", menu, self._surface_chosen)
+        self._surface_menu_pos = (x, y, h)
+        self._shown[("surface",)] = m.surface_version
+
+    def _build_optimizers(self) -> None:
+        m = self.model
+        self._clear("optimizers")
+        self.opt_boxes.clear()
+        self.swatches = []
+        self._label("optimizers", (self.x0, self.y_opt, self.sw, 20), "Optimizers", "header")
+        col_w = self.sw // 3
+        for k, name in enumerate(m.optimizer_names):
+            spec = m.registry.optimizers[name]
+            cx = self.x0 + (k % 3) * col_w
+            cy = self.y_opt + 24 + (k // 3) * ROW
+            box = UICheckBox(
+                pygame.Rect(cx + 14, cy + 2, 18, 18),
+                name,
+                self.manager,
+                initial_state=name in m.enabled,
+                tool_tip_text=f"{spec.doc.splitlines()[0] if spec.doc else name}  [{spec.plugin}]",
+            )
+            self._add("optimizers", box, lambda e, _n=name: self._toggle_optimizer(_n, e))
+            self.opt_boxes[name] = box
+            self.swatches.append(((cx + 5, cy + 11), palette.ball_colour(k)))
+
+    def _build_tune(self) -> None:
+        m = self.model
+        self._clear("tune")
+        y = self.y_tune
+        self._label("tune", (self.x0, y + 2, 54, 22), "Tune", "header")
+        labels = [b.label for b in m.race.balls]
+        self.tune_doc = (pygame.Rect(0, 0, 0, 0), "", "")
+        if not labels:
+            self._label("tune", (self.x0 + 60, y + 2, self.sw - 60, 22), "no optimizer ticked")
+            self._shown[("tune", "shape")] = ((), None)
+            return
+        current = labels[m.selected] if m.selected < len(labels) else labels[0]
+        menu = UIDropDownMenu(labels, current, pygame.Rect(self.x0 + 58, y, 150, 24), self.manager)
+        self._add("tune", menu, lambda e: self._select_ball(e.text))
+        name = m.selected_name()
+        arrows = UICheckBox(
+            pygame.Rect(self.x0 + 222, y + 3, 18, 18),
+            "arrows",
+            self.manager,
+            initial_state=bool(m.arrows_for.get(name, True)),
+            tool_tip_text="Draw this ball's arrows (a)",
+        )
+        self._add("tune", arrows, lambda e, _n=name: self._set_arrows_for(_n, e))
+        self.arrows_box = arrows
+        self.state_label_pos = (self.x0 + 300, y + 5)
+        spec = m.registry.optimizers[name]
+        rows = list(spec.hyper.items())[:6]
+        for k, (key, hyper) in enumerate(rows):
+            self._slider_row(
+                "tune",
+                (name, key),
+                key,
+                hyper,
+                m.hyper[name][key],
+                y + ROW + 4 + k * ROW,
+                lambda v, _n=name, _k=key: m.set_hyper(_n, _k, v),
+            )
+        top = y + ROW + 8 + len(rows) * ROW
+        self.tune_doc = (
+            pygame.Rect(self.x0, top, self.sw, self.y_sched - top - 6),
+            spec.doc,
+            spec.plugin,
+        )
+        self._shown[("tune", "shape")] = (tuple(labels), name)
+
+    def _build_schedule(self) -> None:
+        m = self.model
+        self._clear("schedule")
+        y = self.y_sched
+        self._label("schedule", (self.x0, y + 2, 80, 22), "Schedule", "header")
+        menu = UIDropDownMenu(
+            list(m.registry.schedules),
+            m.schedule,
+            pygame.Rect(self.x0 + 84, y, 170, 24),
+            self.manager,
+        )
+        self._add("schedule", menu, lambda e: self._schedule_chosen(e.text))
+        spec = m.registry.schedule(m.schedule)
+        values = m.schedule_values()
+        rows = list(spec.hyper.items())[:3]
+        for k, (key, hyper) in enumerate(rows):
+            self._slider_row(
+                "schedule",
+                key,
+                key,
+                hyper,
+                values[key],
+                y + ROW + 4 + k * ROW,
+                lambda v, _k=key: self._schedule_hyper_moved(_k, v),
+            )
+        self.schedule_rect = pygame.Rect(self.x0, y + ROW + 4 + len(rows) * ROW + 2, self.sw, 46)
+        self._shown[("schedule", "shape")] = m.schedule
+
+    def _build_noise(self) -> None:
+        m = self.model
+        self._clear("noise")
+        y = self.y_noise
+        self._label("noise", (self.x0, y + 2, 54, 22), "Noise", "header")
+        modes = ["none", "gaussian"] + (["minibatch"] if m.spec.has_data else [])
+        options = [NOISE_OPTIONS[k] for k in modes]
+        current = NOISE_OPTIONS.get(m.noise.mode, "no noise")
+        menu = UIDropDownMenu(options, current, pygame.Rect(self.x0 + 58, y, 128, 24), self.manager)
+        self._add("noise", menu, lambda e: self._noise_chosen(e.text))
+        x = self.x0 + 192
+        if m.noise.mode == "gaussian":
+            self._slider_row(
+                "noise",
+                "sigma",
+                "σ",
+                SIGMA,
+                m.sigma,
+                y + 1,
+                lambda v: m.set_noise("gaussian", v),
+                label_w=16,
+                x=x,
+                w=self.sw - 192,
+            )
+        elif m.noise.mode == "minibatch":
+            self._slider_row(
+                "noise",
+                "batch",
+                "B",
+                BATCH,
+                m.batch,
+                y + 1,
+                lambda v: m.set_noise("minibatch", v),
+                label_w=16,
+                x=x,
+                w=self.sw - 192,
+            )
+        elif not m.spec.has_data:
+            self._label("noise", (x, y + 2, self.sw - 192, 22), "(mini-batch: data only)")
+        self._shown[("noise", "shape")] = (m.noise.mode, m.spec.has_data)
+
+    def _build_arrows(self) -> None:
+        m = self.model
+        self._clear("arrows")
+        y = self.y_arrows
+        self._label("arrows", (self.x0, y + 2, 60, 22), "Arrows", "header")
+        x = self.x0 + 64
+        step = (self.sw - 64) // 4
+        tips = {
+            "gradient": "the negative gradient: steepest way down",
+            "step": "the step the optimizer just took",
+            "state": "state vectors (velocity, first moment), drawn the way they push",
+            "squares": "accumulated squared gradients: per-axis ellipse (bigger = smaller steps)",
+        }
+        for k, kind in enumerate(ARROW_LABELS):
+            box = UICheckBox(
+                pygame.Rect(x + k * step, y + 3, 18, 18),
+                ARROW_LABELS[kind],
+                self.manager,
+                initial_state=bool(m.arrow_kinds.get(kind)),
+                tool_tip_text=tips[kind],
+            )
+            self._add("arrows", box, lambda e, _k=kind: self._set_kind(_k, e))
+
+    def _build_inspector(self) -> None:
+        self._clear("inspector")
+        L = self.scene.layout
+        y = self.y_inspect
+        self._label("inspector", (self.x0, y, 200, 20), "Inspector", "header")
+        bottom = L.side.bottom - 8
+        self.inspector_rect = pygame.Rect(self.x0, y + 22, self.sw, max(10, bottom - 32 - (y + 22)))
+        self.start_here = self._add(
+            "inspector",
+            UIButton(
+                pygame.Rect(self.x0, bottom - 28, self.sw - 86, 28),
+                "Start a ball here",
+                self.manager,
+                tool_tip_text="Every ball starts at the inspected point",
+            ),
+            lambda e: self.model.start_from_inspection(),
+        )
+        self._add(
+            "inspector",
+            UIButton(
+                pygame.Rect(self.x0 + self.sw - 80, bottom - 28, 80, 28), "Close", self.manager
+            ),
+            lambda e: self.model.close_inspector(),
+        )
+        self._shown[("inspector", "shape")] = None
+
+    # -- reacting -------------------------------------------------------------------------------
+    def handle(self, event) -> bool:
+        return run_action(self.actions, event)
+
+    def _surface_chosen(self, event) -> None:
+        if event.text == CUSTOM:
+            return
+        self.scene.switch_surface(event.text)
+
+    def _expression_entered(self, event) -> None:
+        if event.type != pygame_gui.UI_TEXT_ENTRY_FINISHED:
+            return
+        self.scene.apply_expression(event.text)
+
+    def _toggle_optimizer(self, name: str, event) -> None:
+        if event.type == pygame_gui.UI_CHECK_BOX_CHECKED:
+            self.model.set_enabled(name, True)
+        elif event.type == pygame_gui.UI_CHECK_BOX_UNCHECKED:
+            self.model.set_enabled(name, False)
+
+    def _select_ball(self, label: str) -> None:
+        for i, ball in enumerate(self.model.race.balls):
+            if ball.label == label:
+                self.model.select(i)
+
+    def _set_arrows_for(self, name: str, event) -> None:
+        self.model.arrows_for[name] = event.type == pygame_gui.UI_CHECK_BOX_CHECKED
+
+    def _set_kind(self, kind: str, event) -> None:
+        self.model.arrow_kinds[kind] = event.type == pygame_gui.UI_CHECK_BOX_CHECKED
+
+    def _schedule_chosen(self, name: str) -> None:
+        self.pending_schedule.clear()
+        self.model.set_schedule(name)
+
+    def _schedule_hyper_moved(self, key: str, value: float) -> None:
+        self.pending_schedule[key] = (value, self.model.clock)
+        self._shown[("schedule", key)] = value
+
+    def _noise_chosen(self, text: str) -> None:
+        mode = next((k for k, v in NOISE_OPTIONS.items() if v == text), "none")
+        value = {"gaussian": self.model.sigma, "minibatch": self.model.batch}.get(mode)
+        self.model.set_noise(mode, value)
+
+    def apply_pending(self) -> None:
+        """Schedule sliders apply once they rest (see SCHEDULE_DEBOUNCE_S)."""
+        if not self.pending_schedule:
+            return
+        latest = max(t for _, t in self.pending_schedule.values())
+        if self.model.clock - latest < SCHEDULE_DEBOUNCE_S:
+            return
+        for key, (value, _) in self.pending_schedule.items():
+            self.model.schedule_hyper[key] = value
+        self.pending_schedule.clear()
+        self.model.set_schedule(self.model.schedule, dict(self.model.schedule_hyper))
+
+    # -- syncing --------------------------------------------------------------------------------
+    def sync(self) -> None:
+        """Make the widgets show the model (changes made by keys, clicks or the race itself)."""
+        m = self.model
+        play_text = "Pause" if m.playing else "Play"
+        if self.play_button.text != play_text:
+            self.play_button.set_text(play_text)
+        speed_text = f"{m.speed:.0f}/s"
+        if self.speed_label.text != speed_text:
+            self.speed_label.set_text(speed_text)
+        if self._shown.get(("surface",)) != m.surface_version:
+            x, y, h = self._surface_menu_pos
+            self._build_surface_menu(x, y, h)
+        labels = tuple(b.label for b in m.race.balls)
+        if self._shown.get(("tune", "shape")) != (
+            labels,
+            m.selected_name(),
+        ) and not self._menu_open("tune"):
+            self._build_tune()
+        if self._shown.get(("schedule", "shape")) != m.schedule and not self._menu_open("schedule"):
+            self._build_schedule()
+        if self._shown.get(("noise", "shape")) != (
+            m.noise.mode,
+            m.spec.has_data,
+        ) and not self._menu_open("noise"):
+            self._build_noise()
+        # Widgets follow the model only when the model changed (by a key, a click on the map):
+        # comparing with the widget instead would undo a click whose event is still queued.
+        for name, box in self.opt_boxes.items():
+            on = name in m.enabled
+            if self._shown.get(("optimizers", name), on) != on:
+                box.set_state(on)
+            self._shown[("optimizers", name)] = on
+        name = m.selected_name()
+        if name:
+            for key in m.registry.optimizers[name].hyper:
+                self._sync_slider(("tune", (name, key)), m.hyper[name][key])
+        if self.inspect_button.is_selected != self.scene.inspect_mode:
+            (
+                self.inspect_button.select
+                if self.scene.inspect_mode
+                else self.inspect_button.unselect
+            )()
+        has_point = m.inspection is not None
+        if self._shown.get(("inspector", "shape")) != has_point:
+            (self.start_here.enable if has_point else self.start_here.disable)()
+            self._shown[("inspector", "shape")] = has_point
+        text = "Start a ball here"
+        if has_point and m.inspection.escape_direction is not None:
+            text = "Start here, nudged along the escape"
+        if self.start_here.text != text:
+            self.start_here.set_text(text)
+
+    def _sync_slider(self, key, value) -> None:
+        if key not in self.slider_of or self._shown.get(key) == value:
+            return
+        slider, label, hyper = self.slider_of[key]
+        slider.set_current_value(hyper.to_unit(value), warn=False)
+        label.set_text(num(value))
+        self._shown[key] = value
+
+    def _menu_open(self, section: str) -> bool:
+        for element in self.sections.get(section, []):
+            if isinstance(
+                element, UIDropDownMenu
+            ) and element.current_state is element.menu_states.get("expanded"):
+                return True
+        return False
+
+    def text_focused(self) -> bool:
+        return bool(self.expr_entry.is_focused)

@@ -1,0 +1,105 @@
+"""Loss against step for every ball, on a log scale.
+
+A loss can be negative (two_valleys, saddles), so the chart plots the gap to the best known
+minimum, log(f − f*), when the surface knows its minima; log f when every loss is positive; and
+a symmetric log otherwise. The axis title says which.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pygame
+
+from explorer.app.ui import palette
+from explorer.app.ui.numbers_format import num
+from explorer.app.ui.text import Text
+from explorer.app.ui.view import nice_ticks
+
+MAX_POINTS = 400
+
+
+def chart_transform(losses: np.ndarray, floor: float | None) -> tuple[np.ndarray, str]:
+    """(values to plot, axis title) for a (T, n) loss history."""
+    finite = losses[np.isfinite(losses)]
+    if floor is not None and math.isfinite(floor):
+        return np.log10(np.maximum(losses - floor, 1e-16)), "log₁₀(loss − min)"
+    if finite.size and finite.min() > 0:
+        return np.log10(np.maximum(losses, 1e-300)), "log₁₀ loss"
+    return np.sign(losses) * np.log10(1 + np.abs(losses)), "symlog loss"
+
+
+def _decade(tick: float) -> str:
+    if float(tick).is_integer():
+        k = int(tick)
+        return str(10**k) if 0 <= k <= 3 else f"1e{k}".replace("-", "−")
+    return num(10.0**tick, 2)
+
+
+def render_chart(
+    losses: np.ndarray, colours, floor: float | None, size, text: Text, horizon: int
+) -> pygame.Surface:
+    w, h = size
+    surf = pygame.Surface((max(w, 1), max(h, 1)))
+    surf.fill(palette.PANEL)
+    pygame.draw.rect(surf, palette.PANEL_LINE, surf.get_rect(), 1, border_radius=4)
+    T = len(losses)
+    values, title = chart_transform(losses, floor) if T else (losses, "loss")
+    text.blit(surf, f"loss vs step   ({title})", (10, 5), 13, palette.TEXT_DIM)
+    plot = pygame.Rect(50, 26, w - 60, h - 48)
+    if plot.w < 20 or plot.h < 20 or T == 0:
+        return surf
+    idx = np.unique(np.linspace(0, T - 1, min(T, MAX_POINTS, max(2, plot.w // 2))).astype(int))
+    v = values[idx]
+    finite = v[np.isfinite(v)]
+    if finite.size == 0:
+        return surf
+    lo, hi = float(finite.min()), float(finite.max())
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.5, hi + 0.5
+    pad = 0.05 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    x_max = max(T - 1, min(horizon, 100), 1)
+    sx = plot.w / x_max
+    sy = plot.h / (hi - lo)
+    pygame.draw.rect(surf, (26, 28, 35), plot)
+    step = 0.0
+    ticks = nice_ticks(lo, hi, 4)
+    if title.startswith("log"):  # whole decades read best: 1, 0.01, 1e−4 …
+        first, last = math.ceil(lo), math.floor(hi)
+        stride = max(1, math.ceil((last - first + 1) / 5))
+        decades = list(range(first, last + 1, stride))
+        ticks = decades if len(decades) >= 2 else ticks
+    for tick in ticks:
+        y = plot.bottom - (tick - lo) * sy
+        pygame.draw.line(surf, palette.PANEL_LINE, (plot.x, y), (plot.right, y))
+        if title.startswith("log"):
+            label = _decade(tick)
+        else:  # symlog: the axis value v stands for sign(v)·(10^|v| − 1)
+            label = num(float(np.sign(tick) * (10 ** abs(tick) - 1)), 3)
+        text.blit(surf, label, (plot.x - 4, y), 11, palette.TEXT_DIM, "mono", "midright")
+    ticks = nice_ticks(0, x_max, 4)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    for tick in ticks:
+        x = plot.x + tick * sx
+        pygame.draw.line(surf, palette.PANEL_LINE, (x, plot.bottom), (x, plot.bottom + 3))
+        text.blit(
+            surf,
+            f"{tick:.0f}" if step >= 1 else f"{tick:g}",
+            (x, plot.bottom + 4),
+            11,
+            palette.TEXT_DIM,
+            "mono",
+            "midtop",
+        )
+    xs = plot.x + idx * sx
+    for i, colour in enumerate(colours):
+        ys = plot.bottom - (v[:, i] - lo) * sy
+        ok = np.isfinite(ys)
+        pts = np.stack([xs[ok], np.clip(ys[ok], plot.y - 2, plot.bottom + 2)], axis=1)
+        if len(pts) >= 2:
+            pygame.draw.aalines(surf, colour, False, pts.tolist())
+        elif len(pts) == 1:
+            pygame.draw.circle(surf, colour, pts[0], 2)
+    return surf

@@ -1,0 +1,559 @@
+"""Everything the Landscape scene shows and lets the user change, without pygame.
+
+The scene turns clicks and keys into calls here; tests call the same methods. The model owns the
+``Race`` and rebuilds it when the surface or the set of optimizers changes; everything else
+(hyperparameters, schedule, noise, start) is changed on the running race.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from explorer.app.scenes.landscape.default_rates import default_lr
+from explorer.app.scenes.landscape.schedule_curves import ScheduleCurves
+from explorer.landscape import surface as S
+from explorer.landscape.critical import CriticalPoint, analyze
+from explorer.landscape.race import BallConfig, Noise, Race, Status
+from explorer.plugins import Registry
+from explorer.specs import SurfaceSpec
+
+DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+DEFAULT_SURFACE = "rosenbrock"
+DEFAULT_SPEED = 120.0  # steps per second
+SPEED_RANGE = (1.0, 2000.0)
+RUN_LENGTH = 2000  # steps a run lasts before pausing (and the horizon schedules decay over)
+MAX_STEPS = 200_000
+SIM_BUDGET_S = 0.006  # simulation time allowed per update, whatever speed is asked for
+MAX_STEPS_PER_UPDATE = 400
+SIGMA_RANGE = (1e-3, 10.0)
+BATCH_RANGE = (1, 200)
+ARROW_KINDS = ("gradient", "step", "state", "squares")
+
+
+def _default_start(spec: SurfaceSpec) -> tuple[float, float]:
+    if spec.starts:
+        x, y = spec.starts[0]
+        return float(x), float(y)
+    (x0, x1), (y0, y1) = spec.domain
+    return (x0 + x1) / 2, (y0 + y1) / 2
+
+
+def snap_to_critical(spec: SurfaceSpec, x: float, y: float, radius: float) -> tuple[float, float]:
+    """A critical point (minimum, saddle or maximum: Newton finds them all) within ``radius`` of
+    (x, y), or (x, y) itself if Newton's method does not settle there."""
+    p = np.array([x, y], dtype=float)
+    for _ in range(30):
+        g = S.gradient(spec, *p)
+        h = S.hessian(spec, *p)
+        if not (np.all(np.isfinite(g)) and np.all(np.isfinite(h))):
+            return x, y
+        try:
+            delta = np.linalg.solve(h, g)
+        except np.linalg.LinAlgError:
+            return x, y
+        p = p - delta
+        if np.hypot(*(p - (x, y))) > radius:
+            return x, y
+        if np.hypot(*delta) < 1e-12 * max(1.0, radius):
+            break
+    g = S.gradient(spec, *p)
+    if np.all(np.isfinite(g)) and np.hypot(*g) < 1e-6 * max(1.0, np.abs(S.hessian(spec, *p)).max()):
+        return float(p[0]), float(p[1])
+    return x, y
+
+
+@dataclass
+class Message:
+    text: str
+    level: str  # "info" | "error"
+    until: float
+
+
+@dataclass(frozen=True)
+class BallReadout:
+    """One row of the numbers panel, as numbers (the scene formats them)."""
+
+    index: int
+    label: str
+    colour_index: int
+    x: float
+    y: float
+    loss: float
+    grad_norm: float
+    step_norm: float
+    lr: float
+    status: str
+    reason: str
+    stopped_at: int | None
+
+
+class LandscapeModel:
+    def __init__(
+        self,
+        registry: Registry,
+        surface: str | None = None,
+        optimizers: Iterable[str] | None = None,
+        *,
+        hyper: dict[str, dict[str, float]] | None = None,
+        start: tuple[float, float] | None = None,
+        schedule: str = "constant",
+        schedule_hyper: dict[str, float] | None = None,
+        noise: Noise | None = None,
+        seed: int = 0,
+        speed: float = DEFAULT_SPEED,
+        timer: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.registry = registry
+        self.timer = timer
+        self.seed = seed
+        self.optimizer_names = list(registry.optimizers)
+        wanted = list(optimizers) if optimizers is not None else list(DEFAULT_OPTIMIZERS)
+        self.enabled = [n for n in wanted if n in registry.optimizers]
+        if optimizers is None and not self.enabled:
+            self.enabled = self.optimizer_names[:6]
+        self.pinned = {k: dict(v) for k, v in (hyper or {}).items()}
+        self.hyper: dict[str, dict[str, float]] = {
+            name: spec.defaults() for name, spec in registry.optimizers.items()
+        }
+        self.arrows_for = {name: True for name in self.optimizer_names}
+        self.arrow_kinds = {"gradient": True, "step": False, "state": True, "squares": True}
+        self.schedule = registry.schedule(schedule).name
+        self.schedule_hyper = dict(schedule_hyper or {})
+        self.noise = noise or Noise()
+        self.sigma = self.noise.sigma if self.noise.mode == "gaussian" else 0.3
+        self.batch = self.noise.batch if self.noise.mode == "minibatch" else 8
+        self.speed = float(min(max(speed, SPEED_RANGE[0]), SPEED_RANGE[1]))
+        self.playing = False
+        self.horizon = RUN_LENGTH
+        self.selected = 0
+        self.inspection: CriticalPoint | None = None
+        self.inspect_error = ""
+        self.expr_error = ""
+        self.messages: list[Message] = []
+        self.clock = 0.0
+        self.surface_version = 0
+        self.race_version = 0
+        self.step_cost = 5e-4  # seconds per race step, measured as it runs
+        self.rate = 0.0  # steps per second actually achieved
+        self._owed = 0.0
+        self._curves = ScheduleCurves()
+        self.spec: SurfaceSpec
+        self.race: Race
+        self.start: tuple[float, float]
+        if surface is not None:
+            self.set_surface(surface, start=start)
+        else:  # the first screen: rosenbrock, or whatever surface works
+            for name in [DEFAULT_SURFACE, *registry.surfaces, "expr:x**2 + y**2"]:
+                try:
+                    self.set_surface(name, start=start)
+                    break
+                except (ValueError, LookupError) as exc:
+                    if name in registry.surfaces:
+                        self.notify(str(exc), "error", 12)
+        for failure in registry.failures:
+            self.notify(f"plugin {failure.plugin} failed to load: {failure.reason}", "error", 12)
+
+    # -- messages -----------------------------------------------------------------------------
+    def notify(self, text: str, level: str = "info", seconds: float = 5.0) -> None:
+        self.messages = [m for m in self.messages if m.text != text][-3:]
+        self.messages.append(Message(text, level, self.clock + seconds))
+
+    def live_messages(self) -> list[Message]:
+        return [m for m in self.messages if m.until > self.clock]
+
+    # -- surface ------------------------------------------------------------------------------
+    def set_surface(self, name: str, start: tuple[float, float] | None = None) -> None:
+        """Switch surface (a registered name or ``expr:FORMULA``). A bad name or formula, or a
+        surface whose function raises, leaves everything as it was and raises ValueError or
+        UnknownName with one sentence."""
+        spec = self.registry.surface(name)
+        try:
+            probe = start if start is not None else _default_start(spec)
+            S.value(spec, *probe)
+        except Exception as exc:  # noqa: BLE001 - a plugin's or a formula's function raising
+            raise ValueError(f"surface {spec.name!r} cannot be evaluated: {exc}") from None
+        self.spec = spec
+        self.expr_error = ""
+        for opt_name, opt in self.registry.optimizers.items():
+            lr = default_lr(spec, opt)
+            if lr is not None:
+                self.hyper[opt_name]["lr"] = lr
+            self.hyper[opt_name].update(self._clamped(opt_name, self.pinned.get(opt_name, {})))
+        if self.noise.mode == "minibatch" and not spec.has_data:
+            self.noise = Noise()
+            self.notify("mini-batch noise needs a data surface (linear_regression): noise is off")
+        self.start = start if start is not None else _default_start(spec)
+        self.inspection, self.inspect_error = None, ""
+        self.surface_version += 1
+        self._build_race()
+
+    def try_expression(self, text: str) -> bool:
+        """Switch to the formula ``text``; on a bad formula keep the surface and say why."""
+        text = text.strip()
+        if text.startswith("expr:"):
+            text = text[5:]
+        try:
+            self.set_surface(f"expr:{text}")
+        except ValueError as exc:
+            self.expr_error = str(exc)
+            return False
+        return True
+
+    def _clamped(self, opt_name: str, values: dict[str, float]) -> dict[str, float]:
+        spec = self.registry.optimizers[opt_name].hyper
+        return {k: spec[k].clamp(v) for k, v in values.items() if k in spec}
+
+    # -- the race -----------------------------------------------------------------------------
+    def _configs(self, names: list[str]) -> list[BallConfig]:
+        return [BallConfig(n, dict(self.hyper[n]), label=n) for n in names]
+
+    def _build_race(self) -> None:
+        """A fresh race with the enabled optimizers; one whose plugin cannot start is left out."""
+        names = list(self.enabled)
+        race = self._try_race(names)
+        if race is None:
+            good = []
+            for n in names:
+                if self._try_race([n], report=True) is not None:
+                    good.append(n)
+            self.enabled = good
+            race = self._try_race(good) or Race(
+                self.spec, [], self.start, noise=self.noise, registry=self.registry
+            )
+        self.race = race
+        self.race_version += 1
+        self.horizon = RUN_LENGTH
+        self._owed = 0.0
+        self.selected = min(self.selected, max(0, len(race.balls) - 1))
+        self._apply_schedule_all()
+
+    def _try_race(self, names: list[str], report: bool = False) -> Race | None:
+        try:
+            return Race(
+                self.spec,
+                self._configs(names),
+                self.start,
+                noise=self.noise,
+                seed=self.seed,
+                total_steps=RUN_LENGTH,
+                registry=self.registry,
+            )
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the app down
+            if report and names:
+                plugin = self.registry.optimizers[names[0]].plugin
+                self.notify(
+                    f"{plugin}/{names[0]} could not start: {type(exc).__name__}: {exc}",
+                    "error",
+                    12,
+                )
+            return None
+
+    def ball_index(self, name: str) -> int | None:
+        for i, ball in enumerate(self.race.balls):
+            if ball.spec.name == name:
+                return i
+        return None
+
+    def colour_index(self, name: str) -> int:
+        return self.optimizer_names.index(name) if name in self.optimizer_names else 0
+
+    def set_enabled(self, name: str, on: bool) -> None:
+        """Add or remove an optimizer's ball (the race restarts from the same start)."""
+        if name not in self.registry.optimizers or (name in self.enabled) == on:
+            return
+        selected_name = self.selected_name()
+        if on:
+            self.enabled.append(name)
+            self.enabled.sort(key=self.optimizer_names.index)
+            selected_name = name
+        else:
+            self.enabled.remove(name)
+        self._build_race()
+        idx = self.ball_index(selected_name) if selected_name else None
+        self.selected = idx if idx is not None else 0
+
+    def selected_name(self) -> str | None:
+        if 0 <= self.selected < len(self.race.balls):
+            return self.race.balls[self.selected].spec.name
+        return None
+
+    def select(self, index: int) -> None:
+        if 0 <= index < len(self.race.balls):
+            self.selected = index
+
+    def set_hyper(self, name: str, key: str, value: float) -> None:
+        """Change one optimizer's hyperparameter, mid-run if it is racing."""
+        spec = self.registry.optimizers[name]
+        if key not in spec.hyper:
+            raise ValueError(f"{name} has no hyperparameter {key!r}")
+        value = spec.hyper[key].clamp(value)
+        self.hyper[name][key] = value
+        i = self.ball_index(name)
+        if i is None:
+            return
+        ball = self.race.balls[i]
+        if key == "lr" and self.schedule != "constant":
+            # Race.set_hyper would recompute the schedule with the slow exact path.
+            ball.hyper["lr"] = value
+            self._apply_schedule(i)
+        else:
+            self.race.set_hyper(i, key, value)
+
+    def set_schedule(self, name: str, hyper: dict[str, float] | None = None) -> None:
+        spec = self.registry.schedule(name)
+        self.schedule = spec.name
+        self.schedule_hyper = {
+            k: spec.hyper[k].clamp(v) for k, v in (hyper or {}).items() if k in spec.hyper
+        }
+        self._apply_schedule_all()
+
+    def set_schedule_hyper(self, key: str, value: float) -> None:
+        spec = self.registry.schedule(self.schedule)
+        if key in spec.hyper:
+            self.schedule_hyper[key] = spec.hyper[key].clamp(value)
+            self._apply_schedule_all()
+
+    def schedule_values(self) -> dict[str, float]:
+        spec = self.registry.schedule(self.schedule)
+        return spec.defaults() | self.schedule_hyper
+
+    def _apply_schedule_all(self) -> None:
+        for i in range(len(self.race.balls)):
+            self._apply_schedule(i)
+
+    def _apply_schedule(self, i: int) -> None:
+        ball = self.race.balls[i]
+        ball.config.schedule = self.schedule
+        ball.config.schedule_hyper = dict(self.schedule_hyper)
+        if self.schedule == "constant" or "lr" not in ball.hyper:
+            ball.lr_schedule = None
+            return
+        try:
+            ball.lr_schedule = self._curves.curve(
+                self.registry.schedule(self.schedule),
+                self.schedule_values(),
+                self.race.total_steps,
+                ball.hyper["lr"],
+            )
+        except Exception as exc:  # noqa: BLE001 - a schedule plugin that fails
+            plugin = self.registry.schedule(self.schedule).plugin
+            self.notify(
+                f"schedule {plugin}/{self.schedule} failed ({type(exc).__name__}: {exc}); "
+                "back to constant",
+                "error",
+                10,
+            )
+            self.schedule, self.schedule_hyper = "constant", {}
+            for ball in self.race.balls:
+                ball.config.schedule, ball.lr_schedule = "constant", None
+
+    def schedule_preview(self) -> np.ndarray | None:
+        """lr / lr₀ over the run for the current schedule (None for constant)."""
+        if self.schedule == "constant":
+            return None
+        try:
+            return self._curves.unit_curve(
+                self.registry.schedule(self.schedule), self.schedule_values(), RUN_LENGTH
+            )
+        except Exception:  # noqa: BLE001 - already reported by _apply_schedule
+            return None
+
+    def set_noise(self, mode: str, value: float | None = None) -> None:
+        """``none``, ``gaussian`` (value = σ) or ``minibatch`` (value = batch size)."""
+        if mode == "minibatch" and not self.spec.has_data:
+            self.notify(
+                f"mini-batch noise needs a data-defined surface; {self.spec.name} is a formula "
+                "(try linear_regression)",
+                "error",
+            )
+            return
+        if mode == "gaussian" and value is not None:
+            self.sigma = min(max(float(value), SIGMA_RANGE[0]), SIGMA_RANGE[1])
+        if mode == "minibatch" and value is not None:
+            self.batch = int(min(max(round(value), BATCH_RANGE[0]), BATCH_RANGE[1]))
+        self.noise = Noise(mode, sigma=self.sigma, batch=self.batch)
+        self.race.noise = self.noise
+
+    def set_speed(self, steps_per_second: float) -> None:
+        self.speed = float(min(max(steps_per_second, SPEED_RANGE[0]), SPEED_RANGE[1]))
+
+    # -- running ------------------------------------------------------------------------------
+    def play(self) -> None:
+        if not self.race.balls:
+            self.notify("tick at least one optimizer to race")
+            return
+        if not self._any_running():
+            self.notify("every ball has stopped: press r to reset, or click a new start")
+            return
+        if self.race.t >= self.horizon:
+            self.horizon = self.race.t + RUN_LENGTH
+        self.playing = True
+
+    def pause(self) -> None:
+        self.playing = False
+        self._owed = 0.0
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def step_once(self) -> None:
+        self.pause()
+        self._run_steps(1)
+
+    def reset(self) -> None:
+        self.pause()
+        self._reset_race(self.start)
+
+    def set_start(self, x: float, y: float) -> None:
+        """A new start for every ball; the race restarts (and keeps playing if it was)."""
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return
+        self.start = (float(x), float(y))
+        self._reset_race(self.start)
+
+    def _reset_race(self, start: tuple[float, float]) -> None:
+        try:
+            self.race.reset(start)
+        except Exception as exc:  # noqa: BLE001 - a plugin's init() raising
+            self.notify(f"reset failed: {type(exc).__name__}: {exc}", "error")
+            self._build_race()
+        self.horizon = RUN_LENGTH
+        self._owed = 0.0
+        self.race_version += 1
+
+    def _any_running(self) -> bool:
+        return any(b.status is Status.RUNNING for b in self.race.balls)
+
+    def update(self, dt: float) -> int:
+        """Advance model time by ``dt`` seconds; returns the race steps taken."""
+        self.clock += dt
+        if not self.playing:
+            self.rate *= 0.9
+            return 0
+        self._owed += self.speed * dt
+        n = int(self._owed)
+        self._owed -= n
+        cap = max(1, min(MAX_STEPS_PER_UPDATE, int(SIM_BUDGET_S / max(self.step_cost, 1e-6))))
+        if n > cap:  # more than fits in the frame: run slower than asked instead of stuttering
+            n, self._owed = cap, 0.0
+        n = min(n, self.horizon - self.race.t, MAX_STEPS - self.race.t)
+        done = self._run_steps(n) if n > 0 else 0
+        self.rate = 0.9 * self.rate + 0.1 * (done / dt if dt > 0 else 0.0)
+        if self.race.t >= self.horizon or self.race.t >= MAX_STEPS:
+            self.pause()
+            if self.race.t < MAX_STEPS:
+                self.notify(f"paused after {self.race.t} steps: space runs {RUN_LENGTH} more")
+        elif not self._any_running():
+            self.pause()
+            self.notify("every ball has stopped")
+        return done
+
+    def _run_steps(self, n: int) -> int:
+        t0, before = self.timer(), self.race.t
+        try:
+            self.race.step(n)
+        except Exception as exc:  # noqa: BLE001 - e.g. a surface plugin failing mid-race
+            self.pause()
+            self.notify(f"the race stopped: {type(exc).__name__}: {exc}", "error", 10)
+        done = self.race.t - before
+        if done > 0:
+            per_step = (self.timer() - t0) / done
+            self.step_cost = 0.8 * self.step_cost + 0.2 * per_step
+        return done
+
+    # -- inspector ----------------------------------------------------------------------------
+    def inspect(self, x: float, y: float, snap: float = 0.0) -> None:
+        """The Hessian at (x, y); with ``snap`` > 0, at the critical point Newton's method finds
+        within that distance, if any (a click is never exactly on a saddle)."""
+        try:
+            if snap > 0:
+                x, y = snap_to_critical(self.spec, float(x), float(y), snap)
+            self.inspection = analyze(self.spec, float(x), float(y))
+            self.inspect_error = ""
+        except Exception as exc:  # noqa: BLE001 - SurfaceError, non-finite point
+            self.inspection = None
+            self.inspect_error = str(exc)
+
+    def inspect_ball(self, index: int) -> None:
+        """The Hessian where a ball is now (a stalled ball: is it a minimum or a saddle?)."""
+        if 0 <= index < len(self.race.balls):
+            self.selected = index
+            x, y = self.race.positions[-1, index]
+            self.inspect(x, y)
+
+    def close_inspector(self) -> None:
+        self.inspection, self.inspect_error = None, ""
+
+    def start_from_inspection(self, nudge_fraction: float = 0.01) -> None:
+        """Start every ball at the inspected point, nudged along the escape direction if any."""
+        cp = self.inspection
+        if cp is None:
+            return
+        (x0, x1), (y0, y1) = self.spec.domain
+        nudge = nudge_fraction * max(x1 - x0, y1 - y0)
+        escape = cp.escape_direction
+        dx, dy = (0.0, 0.0) if escape is None else (nudge * escape[0], nudge * escape[1])
+        self.set_start(cp.x + dx, cp.y + dy)
+        self.play()
+
+    # -- reading ------------------------------------------------------------------------------
+    def exit_point(self, index: int) -> tuple[float, float]:
+        """Where a diverged ball left the surface's domain (its last point inside it); the race
+        keeps the ball at its last finite point, which can be far off the map."""
+        path = self.race.positions[:, index]
+        (x0, x1), (y0, y1) = self.spec.domain
+        inside = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
+        inside &= np.isfinite(path).all(axis=1)
+        k = np.flatnonzero(inside)
+        x, y = path[k[-1]] if k.size else path[-1]
+        return float(x), float(y)
+
+    def readout(self) -> list[BallReadout]:
+        rows = []
+        pos, losses = self.race.positions[-1], self.race.losses[-1]
+        for i, ball in enumerate(self.race.balls):
+            rows.append(
+                BallReadout(
+                    index=i,
+                    label=ball.label,
+                    colour_index=self.colour_index(ball.spec.name),
+                    x=float(pos[i, 0]),
+                    y=float(pos[i, 1]),
+                    loss=float(losses[i]),
+                    grad_norm=float(np.hypot(*ball.grad)),
+                    step_norm=float(np.hypot(*ball.last_step)),
+                    lr=float(ball.lr),
+                    status=str(ball.status),
+                    reason=ball.reason,
+                    stopped_at=ball.stopped_at,
+                )
+            )
+        return rows
+
+    def surface_title(self) -> str:
+        if self.spec.name.startswith("expr:"):
+            return "custom"
+        return self.spec.name
+
+    def export_csv(self, folder: Path | str = ".") -> Path | None:
+        name = re.sub(r"[^A-Za-z0-9_]+", "_", self.surface_title()).strip("_") or "surface"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = Path(folder) / f"dl-explorer-{name}-{stamp}.csv"
+        try:
+            self.race.to_csv(path)
+        except OSError as exc:
+            self.notify(f"could not write the CSV: {exc}", "error")
+            return None
+        rows = len(self.race.positions) * len(self.race.balls)
+        self.notify(f"wrote {rows} rows (optimizer,step,x,y,loss) to {path.resolve()}")
+        return path

@@ -1,0 +1,411 @@
+"""The Landscape scene: optimizers racing on a loss surface, with every knob on screen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pygame
+import pygame_gui
+
+from explorer.app.scenes.landscape.ball_renderer import arrow_refs, magnitudes
+from explorer.app.scenes.landscape.controls import LandscapeControls
+from explorer.app.scenes.landscape.inspector_view import render_panel
+from explorer.app.scenes.landscape.layout import compute_layout
+from explorer.app.scenes.landscape.legend_renderer import render_legend
+from explorer.app.scenes.landscape.loss_chart import render_chart
+from explorer.app.scenes.landscape.map_background import MapPicture, render_map
+from explorer.app.scenes.landscape.model import LandscapeModel
+from explorer.app.scenes.landscape.numbers_panel import render_numbers
+from explorer.app.scenes.landscape.painter import paint
+from explorer.app.scenes.landscape.schedule_preview import render_schedule
+from explorer.app.scenes.landscape.state_vectors import read_state
+from explorer.app.scenes.landscape.trail_renderer import TrailCache
+from explorer.app.ui import palette
+from explorer.app.ui.help_overlay import HelpOverlay
+from explorer.app.ui.scene import Scene
+from explorer.app.ui.text import Text
+from explorer.app.ui.theme import load_theme
+from explorer.app.ui.view import View
+from explorer.app.ui.widget_events import UI_EVENTS
+from explorer.landscape import surface as S
+from explorer.landscape.race import Status
+
+DRAG_THRESHOLD = 4  # pixels: below, a press and release is a click
+PANEL_REFRESH_S = 0.2  # numbers and legend redraw at most 5 times a second while racing
+CHART_REFRESH_S = 0.1
+PICK_RADIUS = 12
+SNAP_PX = 14  # a click this close to a critical point inspects the point itself
+
+
+class LandscapeScene(Scene):
+    def __init__(self, model: LandscapeModel, size: tuple[int, int]) -> None:
+        super().__init__()
+        self.model = model
+        self.text = Text()
+        self.layout = compute_layout(size)
+        self.view = View(tuple(self.layout.plot), model.spec.domain)
+        self.manager = pygame_gui.UIManager(
+            self.layout.size, load_theme(), enable_live_theme_updates=False
+        )
+        self.inspect_mode = False
+        self.mouse = (0, 0)
+        self.drag: dict | None = None
+        self.picture: MapPicture | None = None
+        self._picture_key = None
+        self._surface_version = model.surface_version
+        self._panels_key = None
+        self._panels_clock = -1e9
+        self._chart_key = None
+        self._chart_clock = -1e9
+        self._inspector_key = None
+        self.legend = self.numbers = self.chart = self.inspector_panel = None
+        self.legend_pos = (0, 0)
+        self._legend_key = None
+        self._schedule_key = None
+        self.schedule_picture = None
+        self._start_grad = (None, np.zeros(2))
+        self.trails = TrailCache()
+        self._arrows_key = None
+        self.arrows: list[tuple] = []  # (ball index, grad, step, state view) to draw
+        self.exits: dict[int, tuple[float, float]] = {}  # diverged ball → where it left
+        self.arrow_refs: dict[str, float] = {}
+        self.controls = LandscapeControls(self)
+        self.prepare()
+
+    # -- actions the controls and keys share ----------------------------------------------------
+    def switch_surface(self, name: str) -> None:
+        try:
+            self.model.set_surface(name)
+        except Exception as exc:  # noqa: BLE001 - a plugin surface failing to build
+            self.model.notify(f"surface {name!r}: {exc}", "error")
+
+    def apply_expression(self, text: str) -> None:
+        if not text.strip():
+            self.model.expr_error = ""
+            return
+        self.model.try_expression(text)
+
+    def toggle_inspect_mode(self) -> None:
+        self.inspect_mode = not self.inspect_mode
+
+    def show_help(self) -> None:
+        if self.app is not None and not any(isinstance(s, HelpOverlay) for s in self.app.scenes):
+            self.app.push(HelpOverlay(self.text))
+
+    # -- events -----------------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.USEREVENT:  # pygame_gui's deprecated duplicates of its events
+            return True
+        if hasattr(event, "pos") and event.type in (
+            pygame.MOUSEMOTION,
+            pygame.MOUSEBUTTONDOWN,
+            pygame.MOUSEBUTTONUP,
+        ):
+            self.mouse = tuple(event.pos)
+        if self.drag is not None and event.type == pygame.MOUSEBUTTONUP and event.button == 1:
+            return self._mouse_up(event)  # a drag ends wherever the button is let go
+        # While dragging the map, motion belongs to the drag, not to widgets under the pointer.
+        dragging = self.drag is not None and event.type == pygame.MOUSEMOTION
+        consumed = not dragging and self.manager.process_events(event)
+        if event.type in UI_EVENTS:  # composite widgets (sliders, menus) needed it first
+            self.controls.handle(event)
+            return True
+        if consumed:
+            return True
+        if event.type == pygame.KEYDOWN:
+            return self._key(event)
+        if event.type == pygame.MOUSEBUTTONDOWN:
+            return self._mouse_down(event)
+        if event.type == pygame.MOUSEMOTION and self.drag is not None:
+            self._drag_to(event.pos)
+            return True
+        if event.type == pygame.MOUSEWHEEL:
+            return self._wheel(event)
+        if event.type in (pygame.WINDOWFOCUSLOST, pygame.WINDOWLEAVE):
+            self.drag = None
+        return False
+
+    def _key(self, event) -> bool:
+        if self.controls.text_focused():
+            return False
+        m, key = self.model, event.key
+        if key == pygame.K_SPACE:
+            m.toggle_play()
+        elif key == pygame.K_RIGHT:
+            m.step_once()
+        elif key == pygame.K_r:
+            m.reset()
+        elif key == pygame.K_h or key == pygame.K_F1:
+            self.show_help()
+        elif pygame.K_1 <= key <= pygame.K_9:
+            names = list(m.registry.surfaces)
+            k = key - pygame.K_1
+            if k < len(names):
+                self.switch_surface(names[k])
+        elif key in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
+            m.set_speed(m.speed * 1.5)
+        elif key in (pygame.K_MINUS, pygame.K_KP_MINUS):
+            m.set_speed(m.speed / 1.5)
+        elif key == pygame.K_TAB and m.race.balls:
+            m.select((m.selected + 1) % len(m.race.balls))
+        elif key == pygame.K_a and m.selected_name():
+            name = m.selected_name()
+            m.arrows_for[name] = not m.arrows_for.get(name, True)
+            self.controls.arrows_box.set_state(m.arrows_for[name])
+        elif key == pygame.K_i:
+            m.inspect_ball(m.selected)
+        elif key == pygame.K_f:
+            self.view.fit()
+        elif key == pygame.K_e:
+            m.export_csv()
+        elif key == pygame.K_ESCAPE:
+            if self.inspect_mode or m.inspection is not None or m.inspect_error:
+                self.inspect_mode = False
+                m.close_inspector()
+            else:
+                return False
+        else:
+            return False
+        return True
+
+    def _mouse_down(self, event) -> bool:
+        if not self.view.contains(*event.pos):
+            return False
+        if event.button == 1:
+            self.drag = {"start": tuple(event.pos), "moved": False, "offset": (0, 0)}
+            return True
+        if event.button == 3:
+            i = self._ball_at(event.pos)
+            if i is not None:
+                self.model.inspect_ball(i)
+            else:
+                self.model.inspect(*self.view.to_world(*event.pos), snap=SNAP_PX / self.view.scale)
+            return True
+        return False
+
+    def _drag_to(self, pos) -> None:
+        sx, sy = self.drag["start"]
+        dx, dy = pos[0] - sx, pos[1] - sy
+        if abs(dx) + abs(dy) > DRAG_THRESHOLD:
+            self.drag["moved"] = True
+        if self.drag["moved"]:
+            self.drag["offset"] = (dx, dy)
+
+    def _mouse_up(self, event) -> bool:
+        drag, self.drag = self.drag, None
+        self._drag_to_end(drag, event.pos)
+        if drag["moved"]:
+            self.view.pan_pixels(*drag["offset"])
+        elif self.view.contains(*event.pos):
+            x, y = self.view.to_world(*event.pos)
+            if self.inspect_mode:
+                i = self._ball_at(event.pos)
+                if i is not None:
+                    self.model.inspect_ball(i)
+                else:
+                    self.model.inspect(x, y, snap=SNAP_PX / self.view.scale)
+            else:
+                self.model.set_start(x, y)
+        return True
+
+    def _drag_to_end(self, drag, pos) -> None:
+        sx, sy = drag["start"]
+        dx, dy = pos[0] - sx, pos[1] - sy
+        if abs(dx) + abs(dy) > DRAG_THRESHOLD:
+            drag["moved"] = True
+            drag["offset"] = (dx, dy)
+
+    def _wheel(self, event) -> bool:
+        pos = self.mouse
+        if not self.view.contains(*pos):
+            return False
+        steps = max(-5.0, min(5.0, float(getattr(event, "precise_y", event.y) or event.y)))
+        if steps:
+            self.view.zoom_at(pos[0], pos[1], 1.2**steps)
+        return True
+
+    def _ball_at(self, pos) -> int | None:
+        race = self.model.race
+        if not race.balls:
+            return None
+        pts = self.view.to_screen(race.positions[-1])
+        d = np.hypot(pts[:, 0] - pos[0], pts[:, 1] - pos[1])
+        i = int(np.argmin(d))
+        return i if d[i] <= PICK_RADIUS else None
+
+    # -- time -------------------------------------------------------------------------------------
+    def update(self, dt: float) -> None:
+        self.manager.update(dt)
+        self.controls.apply_pending()
+        self.model.update(dt)
+
+    def resize(self, size: tuple[int, int]) -> None:
+        self.layout = compute_layout(size)
+        self.view.set_rect(tuple(self.layout.plot))
+        self.manager.set_window_resolution(self.layout.size)
+        self.drag = None
+        self.controls.build()
+        self._panels_key = self._chart_key = self._inspector_key = self._legend_key = None
+        self._schedule_key = None
+
+    def prepare(self) -> None:
+        m = self.model
+        if self._surface_version != m.surface_version:
+            self._surface_version = m.surface_version
+            self.view.set_domain(m.spec.domain)
+        key = (m.surface_version, self.view.key(), self.layout.size)
+        if key != self._picture_key:
+            self.picture = render_map(m.spec, self.view, self.layout.map_area, self.text)
+            self._picture_key = key
+        self.controls.sync()
+        if self._start_grad[0] != (m.race_version, m.surface_version):
+            try:
+                g = S.gradient(m.spec, *m.race.start)
+            except Exception:  # noqa: BLE001 - the arrow is just not drawn
+                g = np.zeros(2)
+            self._start_grad = (
+                (m.race_version, m.surface_version),
+                g if np.all(np.isfinite(g)) else np.zeros(2),
+            )
+        self.trails.update(self.view, (m.race_version, m.surface_version), m.race.positions)
+        self._refresh_arrows()
+        self._refresh_panels()
+        self._refresh_chart()
+        self._refresh_inspector()
+        sched_key = (
+            m.schedule,
+            tuple(sorted(m.schedule_values().items())),
+            self.controls.schedule_rect.size,
+        )
+        if sched_key != self._schedule_key:
+            self._schedule_key = sched_key
+            self.schedule_picture = render_schedule(
+                m.schedule_preview(), self.controls.schedule_rect.size, self.text, m.schedule
+            )
+
+    def _refresh_arrows(self) -> None:
+        m, race = self.model, self.model.race
+        key = (
+            m.race_version,
+            m.surface_version,
+            race.t,
+            self.view.scale,
+            id(self.picture),
+            tuple(sorted(m.arrows_for.items())),
+            tuple(b.status for b in race.balls),
+        )
+        if key == self._arrows_key:
+            return
+        self._arrows_key = key
+        self.exits = {
+            i: m.exit_point(i) for i, b in enumerate(race.balls) if b.status is Status.DIVERGED
+        }
+        self.arrows = []
+        for i, ball in enumerate(race.balls):
+            if m.arrows_for.get(ball.spec.name, True) and ball.status in (
+                Status.RUNNING,
+                Status.FROZEN,
+            ):
+                grad = self._start_grad[1] if race.t == 0 else ball.grad
+                step = ball.last_step
+                self.arrows.append(
+                    (
+                        i,
+                        (float(grad[0]), float(grad[1])),
+                        (float(step[0]), float(step[1])),
+                        read_state(ball.state),
+                    )
+                )
+        floor = 0.1 * (self.picture.grad_scale if self.picture else 1.0)
+        self.arrow_refs = arrow_refs(
+            [magnitudes(g, s, st, self.view.scale) for _, g, s, st in self.arrows],
+            {"*": floor, "step": 0.5},
+        )
+
+    def _refresh_panels(self) -> None:
+        m = self.model
+        race = m.race
+        key = (
+            m.race_version,
+            race.t,
+            m.selected,
+            m.surface_version,
+            tuple(b.status for b in race.balls),
+            tuple(self.layout.size),
+        )
+        if key == self._panels_key:
+            return
+        if (
+            m.playing
+            and m.clock - self._panels_clock < PANEL_REFRESH_S
+            and self._panels_key is not None
+        ):
+            return
+        self._panels_key, self._panels_clock = key, m.clock
+        rows = m.readout()
+        if race.t == 0:
+            g = self._start_grad[1]
+            rows = [r.__class__(**{**r.__dict__, "grad_norm": float(np.hypot(*g))}) for r in rows]
+        L = self.layout
+        self.legend = render_legend(rows, self.text, f"{m.surface_title()}  ·  step {race.t}")
+        self.numbers = render_numbers(rows, L.numbers.size, self.text, m.selected)
+        self._place_legend()
+
+    def _place_legend(self) -> None:
+        """The map corner where the legend hides the least: not over the start, the minima or
+        the balls (chosen when the race restarts, so it does not jump about mid-race)."""
+        m, plot = self.model, self.layout.plot
+        key = (m.race_version, m.surface_version, self.view.key(), tuple(self.exits))
+        if key == self._legend_key or self.legend is None:
+            return
+        self._legend_key = key
+        w, h = self.legend.get_size()
+        points = [m.race.start, *m.spec.minima, *self.exits.values()]  # and diverged balls' marks
+        if len(m.race.balls):
+            points += [tuple(p) for p in m.race.positions[-1]]
+        screen_pts = [self.view.point_to_screen(float(x), float(y)) for x, y in points]
+        corners = [
+            (plot.x + 8, plot.y + 8),
+            (plot.right - w - 8, plot.y + 8),
+            (plot.x + 8, plot.bottom - h - 8),
+            (plot.right - w - 8, plot.bottom - h - 8),
+        ]
+
+        def covered(pos) -> int:
+            box = pygame.Rect(pos, (w, h)).inflate(24, 24)
+            return sum(box.collidepoint(p) for p in screen_pts)
+
+        self.legend_pos = min(corners, key=covered)
+
+    def _refresh_chart(self) -> None:
+        """Like the panels, at most 10 times a second, but never in the same frame as them."""
+        m, race, L = self.model, self.model.race, self.layout
+        key = (m.race_version, race.t, m.surface_version, tuple(L.size), len(race.balls))
+        if key == self._chart_key:
+            return
+        fresh_panels = self._panels_clock == m.clock
+        if (
+            m.playing
+            and self._chart_key is not None
+            and (m.clock - self._chart_clock < CHART_REFRESH_S or fresh_panels)
+        ):
+            return
+        self._chart_key, self._chart_clock = key, m.clock
+        colours = [palette.ball_colour(m.colour_index(b.spec.name)) for b in race.balls]
+        floor = None
+        if m.spec.minima:
+            try:
+                floor = min(S.value(m.spec, *p) for p in m.spec.minima)
+            except Exception:  # noqa: BLE001 - no floor: the chart falls back to log or symlog
+                floor = None
+        self.chart = render_chart(race.losses, colours, floor, L.chart.size, self.text, m.horizon)
+
+    def _refresh_inspector(self) -> None:
+        m, rect = self.model, self.controls.inspector_rect
+        key = (id(m.inspection), m.inspect_error, rect.size)
+        if key != self._inspector_key:
+            self._inspector_key = key
+            self.inspector_panel = render_panel(m.inspection, m.inspect_error, rect.size, self.text)
+
+    # -- drawing (reads only) ----------------------------------------------------------------
+    def draw(self, screen: pygame.Surface) -> None:
+        paint(self, screen)

@@ -1,0 +1,1 @@
+"""The Network lab: a real PyTorch net trains live in a worker process."""

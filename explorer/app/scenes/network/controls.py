@@ -1,0 +1,348 @@
+"""The Network lab's widgets (pygame_gui only): every knob of the run, routed to the model.
+
+Sliders restart the training, so a change is applied once the slider rests (a drag would
+otherwise restart the run every frame); menus and boxes apply at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu, UIHorizontalSlider
+
+from explorer.app.scenes.network.model import COMPARE_KEYS, SPEEDS, NetworkModel
+from explorer.app.ui.numbers_format import num
+from explorer.app.ui.text_slot import TextSlot
+from explorer.app.ui.widget_events import run_action
+from explorer.specs import Hyper
+from explorer.training import INITS
+
+ROW = 28
+SETTLE_S = 0.3
+DEPTH = Hyper(3, 0, 12, integer=True)
+WIDTH = Hyper(32, 2, 128, log=True, integer=True)
+DROPOUT = Hyper(0.0, 0.0, 0.9)
+BATCHES = ("8", "16", "32", "64", "128", "256")
+PENALTIES = ("off", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1")
+PATIENCE = ("off", "2", "3", "5", "10")
+EPOCHS = ("5", "10", "20", "40", "100", "300")
+B_VALUES = {
+    "activation": None,  # every activation plugin
+    "init": INITS,
+    "batch_norm": ("on", "off"),
+    "dropout": ("0", "0.2", "0.5", "0.8"),
+    "optimizer": None,
+    "depth": ("1", "2", "4", "8", "12"),
+}
+
+
+class NetworkControls:
+    def __init__(self, scene) -> None:
+        self.scene = scene
+        self.model: NetworkModel = scene.model
+        self.manager: pygame_gui.UIManager = scene.manager
+        self.actions: dict[object, Callable] = {}
+        self.captions: list[TextSlot] = []
+        self.sliders: dict[str, tuple[UIHorizontalSlider, TextSlot, Hyper]] = {}
+        self.menus: dict[str, UIDropDownMenu] = {}
+        self.boxes: dict[str, UICheckBox] = {}
+        self.pending: dict[str, tuple[float, Callable[[], None]]] = {}
+        self.status_rect = pygame.Rect(0, 0, 0, 0)
+        self._seen: tuple = ()
+        self.build()
+
+    # -- building -----------------------------------------------------------------------------
+    def build(self) -> None:
+        self.manager.clear_and_reset()
+        self.actions.clear()
+        self.captions.clear()
+        self.sliders.clear()
+        self.menus.clear()
+        self.boxes.clear()
+        self._toolbar()
+        self._panel()
+
+    def _add(self, element, action: Callable | None = None):
+        if action is not None:
+            self.actions[element] = action
+        return element
+
+    def _caption(self, rect, text: str, style: str = "label") -> TextSlot:
+        slot = TextSlot(rect, text, style)
+        self.captions.append(slot)
+        return slot
+
+    def _toolbar(self) -> None:
+        L, m = self.scene.layout, self.model
+        y, h, x = L.toolbar.y + 6, 32, 8
+        self.play_button = self._add(
+            UIButton(pygame.Rect(x, y, 76, h), "Pause" if m.playing else "Play", self.manager,
+                     tool_tip_text="Train / pause (space)"),
+            lambda e: m.toggle_play(),
+        )  # fmt: skip
+        x += 82
+        self.step_button = self._add(
+            UIButton(pygame.Rect(x, y, 100, h), "Mini-batch", self.manager,
+                     tool_tip_text="One mini-batch, then pause (right arrow key)"),
+            lambda e: m.step(1),
+        )  # fmt: skip
+        x += 106
+        self.epoch_button = self._add(
+            UIButton(pygame.Rect(x, y, 70, h), "Epoch", self.manager,
+                     tool_tip_text="One epoch, then pause (e)"),
+            lambda e: m.step(max(1, max((s.steps_per_epoch for s in m.snapshots), default=1))),
+        )  # fmt: skip
+        x += 76
+        self.reset_button = self._add(
+            UIButton(pygame.Rect(x, y, 64, h), "Reset", self.manager,
+                     tool_tip_text="New run from step 0, same seed (r)"),
+            lambda e: m.reset(),
+        )  # fmt: skip
+        x += 70
+        self._caption((x + 6, y + 5, 44, 22), "speed")
+        options = [_speed_text(v) for v in SPEEDS]
+        self.speed_menu = UIDropDownMenu(options, _speed_text(m.speed),
+                                         pygame.Rect(x + 52, y + 4, 96, 24), self.manager)  # fmt: skip
+        self._add(self.speed_menu, lambda e: m.set_speed(SPEEDS[options.index(e.text)]))
+        x += 152
+        self.status_rect = pygame.Rect(x + 8, y, L.toolbar.right - x - 80, h)
+        self._add(
+            UIButton(pygame.Rect(L.toolbar.right - 64, y, 56, h), "Help", self.manager,
+                     tool_tip_text="Keys (h)"),
+            lambda e: self.scene.show_help(),
+        )  # fmt: skip
+
+    def _panel(self) -> None:
+        L, m, cfg = self.scene.layout, self.model, self.model.config
+        x0, w = L.side.x + 12, L.side.w - 24
+        half = (w - 8) // 2
+        y = L.side.y + 8
+        reg = m.registry
+
+        def header(text: str) -> None:
+            nonlocal y
+            self._caption((x0, y, w, 22), text, "header")
+            y += 24
+
+        def menu(key, label, options, current, x, width, apply) -> None:
+            self._caption((x, y + 2, 70, 22), label)
+            options = [str(o) for o in options]
+            current = str(current) if str(current) in options else options[0]
+            dd = UIDropDownMenu(options, current, pygame.Rect(x + 70, y, width - 70, 24),
+                                self.manager, expansion_height_limit=300)  # fmt: skip
+            self.menus[key] = dd
+            # a refused choice (one sentence below the panel) puts the menus back as they were
+            self._add(dd, lambda e: apply(e.text) is False and self.build())
+
+        header("Data")
+        menu("dataset", "dataset", list(reg.datasets), cfg.dataset, x0, half,
+             lambda t: m.set(dataset=t, n=None, noise=None))  # fmt: skip
+        menu("batch", "batch", BATCHES, cfg.batch_size, x0 + half + 8, half,
+             lambda t: m.set(batch_size=int(t)))  # fmt: skip
+        y += ROW + 4
+        header("Network")
+        self._slider("depth", "depth", DEPTH, cfg.depth, x0, y, w,
+                     lambda v: m.set(depth=int(round(v))))  # fmt: skip
+        y += ROW
+        self._slider("width", "width", WIDTH, cfg.width, x0, y, w,
+                     lambda v: m.set(width=int(round(v))))  # fmt: skip
+        y += ROW
+        menu("activation", "activation", list(reg.activations), cfg.activation, x0, half,
+             lambda t: m.set(activation=t, pieces=None))  # fmt: skip
+        menu("init", "init", INITS, cfg.init, x0 + half + 8, half, lambda t: m.set(init=t))
+        y += ROW
+        box = UICheckBox(pygame.Rect(x0, y + 3, 18, 18), "batch norm", self.manager,
+                         initial_state=cfg.batch_norm)  # fmt: skip
+        self.boxes["batch_norm"] = box
+        self._add(box, lambda e: m.set(batch_norm=e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
+        y += ROW + 4
+        header("Regularization")
+        self._slider("dropout", "dropout", DROPOUT, cfg.dropout, x0, y, w,
+                     lambda v: m.set(dropout=round(v, 2)))  # fmt: skip
+        y += ROW
+        menu("l1", "L1", PENALTIES, _penalty(cfg.l1), x0, half,
+             lambda t: m.set(l1=0.0 if t == "off" else float(t)))  # fmt: skip
+        menu("l2", "L2", PENALTIES, _penalty(cfg.l2), x0 + half + 8, half,
+             lambda t: m.set(l2=0.0 if t == "off" else float(t)))  # fmt: skip
+        y += ROW
+        menu("patience", "early stop", PATIENCE, cfg.patience or "off", x0, half,
+             lambda t: m.set(patience=None if t == "off" else int(t)))  # fmt: skip
+        menu("epochs", "epochs", EPOCHS, cfg.epochs, x0 + half + 8, half,
+             lambda t: m.set(epochs=int(t)))  # fmt: skip
+        y += ROW + 4
+        header("Training")
+        menu("optimizer", "optimizer", list(reg.optimizers), cfg.optimizer, x0, half,
+             self._optimizer_chosen)  # fmt: skip
+        menu("schedule", "schedule", list(reg.schedules), cfg.schedule, x0 + half + 8, half,
+             lambda t: m.set(schedule=t, schedule_hyper={}))  # fmt: skip
+        y += ROW
+        spec = reg.optimizer(cfg.optimizer)
+        for key, hyper in list(spec.hyper.items())[:3]:
+            value = cfg.optimizer_hyper.get(key, hyper.default)
+            self._slider(f"opt:{key}", key, hyper, value, x0, y, w,
+                         lambda v, _k=key: self._hyper_moved(_k, v))  # fmt: skip
+            y += ROW
+        y += 4
+        header("Side by side")
+        box = UICheckBox(pygame.Rect(x0 + 110, y - 21, 18, 18), "two nets (s)", self.manager,
+                         initial_state=m.side_by_side)  # fmt: skip
+        self.boxes["side"] = box
+        self._add(box, lambda e: m.set_side_by_side(e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
+        menu("compare", "B differs", COMPARE_KEYS, m.compare, x0, half + 20,
+             lambda t: m.set_side_by_side(m.side_by_side, compare=t) and self.build())  # fmt: skip
+        values = B_VALUES[m.compare]
+        if values is None:
+            values = list(reg.activations if m.compare == "activation" else reg.optimizers)
+        current = b_value_text(m)
+        menu("b_value", "B =", values, current, x0 + half + 28, w - half - 28,
+             lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)))  # fmt: skip
+        y += ROW
+        self.message_rect = pygame.Rect(x0, y + 4, w, max(20, L.side.bottom - y - 8))
+
+    def _slider(self, key, label, hyper: Hyper, value, x, y, w, apply) -> None:
+        self._caption((x, y, 64, 22), label)
+        slider = UIHorizontalSlider(pygame.Rect(x + 64, y, w - 64 - 70, 22), hyper.to_unit(value),
+                                    (0.0, 1.0), self.manager, click_increment=0.02)  # fmt: skip
+        shown = self._caption((x + w - 64, y, 64, 22), num(value), "value")
+        self.sliders[key] = (slider, shown, hyper)
+
+        def moved(event) -> None:
+            v = hyper.from_unit(event.value)
+            shown.set_text(num(v))
+            self.pending[key] = (time.perf_counter(), lambda: apply(v))
+
+        self._add(slider, moved)
+
+    # -- events -------------------------------------------------------------------------------
+    def handle(self, event) -> bool:
+        return run_action(self.actions, event)
+
+    def apply_pending(self, now: float | None = None, settle: float = SETTLE_S) -> None:
+        now = time.perf_counter() if now is None else now
+        for key, (since, apply) in list(self.pending.items()):
+            if now - since >= settle:
+                del self.pending[key]
+                apply()
+                if key.startswith("opt:") or key in ("depth", "width", "dropout"):
+                    self._sync_slider(key)
+
+    def flush(self) -> None:
+        """Apply every waiting slider change now (tests, scripts)."""
+        self.apply_pending(settle=0.0)
+
+    def _optimizer_chosen(self, name: str) -> bool:
+        spec = self.model.registry.optimizer(name)
+        lr = {"lr": spec.hyper["lr"].default} if "lr" in spec.hyper else {}
+        ok = self.model.set(optimizer=name, optimizer_hyper=lr)
+        if ok:
+            self.build()  # its own sliders
+        return ok
+
+    def _hyper_moved(self, key: str, value: float) -> None:
+        cfg = self.model.config
+        self.model.set(optimizer_hyper={**cfg.optimizer_hyper, key: value})
+
+    def _sync_slider(self, key: str) -> None:
+        cfg = self.model.config
+        if key.startswith("opt:"):
+            name = key[4:]
+            spec = self.model.registry.optimizer(cfg.optimizer)
+            value = cfg.optimizer_hyper.get(name, spec.hyper[name].default)
+        else:
+            value = getattr(cfg, key)
+        slider, shown, hyper = self.sliders[key]
+        shown.set_text(num(value))
+        if hyper.integer and round(hyper.from_unit(slider.get_current_value())) == value:
+            return  # keep the knob where the user left it, between two whole numbers
+        slider.set_current_value(hyper.to_unit(value))
+
+    def sync(self) -> None:
+        """Widgets follow the model: a key, a refused change or B moving off A's value shows up
+        in them too. Checked only when the model's settings change, never while a widget's own
+        event is still on its way (forcing a widget back then would post the opposite event)."""
+        m = self.model
+        label = "Pause" if m.playing else "Play"
+        if self.play_button.text != label:
+            self.play_button.set_text(label)
+        state = (m.config, m.speed, m.side_by_side, m.compare, m.compare_value)
+        if state != self._seen:
+            self._seen = state
+            if self._disagree():
+                self.build()
+
+    def _disagree(self) -> bool:
+        m, cfg = self.model, self.model.config
+        expected = {
+            "dataset": cfg.dataset,
+            "batch": str(cfg.batch_size),
+            "activation": cfg.activation,
+            "init": cfg.init,
+            "l1": _penalty(cfg.l1),
+            "l2": _penalty(cfg.l2),
+            "patience": str(cfg.patience or "off"),
+            "epochs": str(cfg.epochs),
+            "optimizer": cfg.optimizer,
+            "schedule": cfg.schedule,
+            "compare": m.compare,
+            "b_value": b_value_text(m),
+        }
+        if self.speed_menu.selected_option[0] != _speed_text(m.speed):
+            return True
+        for key, text in expected.items():
+            menu = self.menus.get(key)
+            if menu is not None and menu.selected_option[0] != text:
+                return True
+        for key, value in (("batch_norm", cfg.batch_norm), ("side", m.side_by_side)):
+            box = self.boxes.get(key)
+            if box is not None and box.get_state() != value:
+                return True
+        spec = m.registry.optimizer(cfg.optimizer)
+        for key, (slider, _, hyper) in self.sliders.items():
+            if key.startswith("opt:"):
+                name = key[4:]
+                value = cfg.optimizer_hyper.get(name, spec.hyper[name].default)
+            else:
+                value = getattr(cfg, key)
+            shown = hyper.from_unit(slider.get_current_value())
+            if hyper.integer and round(shown) != value:
+                return True
+            if not hyper.integer and abs(shown - value) > 1e-9 + 1e-6 * abs(value):
+                return True
+        return False
+
+
+def _speed_text(speed: float | None) -> str:
+    return "max" if speed is None else f"{speed:g}/s"
+
+
+def _penalty(value: float) -> str:
+    if not value:
+        return "off"
+    return f"{value:.0e}".replace("e-0", "e-")
+
+
+def b_value_text(model: NetworkModel) -> str:
+    """What the B side really uses for the compared setting, as its menu writes it."""
+    b = model.variant(model.config)
+    return _b_text(getattr(b, model.compare))
+
+
+def _b_text(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _b_value(key: str, text: str):
+    if key == "batch_norm":
+        return text == "on"
+    if key == "dropout":
+        return float(text)
+    if key == "depth":
+        return int(text)
+    return text

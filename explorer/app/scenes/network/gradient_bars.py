@@ -1,0 +1,121 @@
+"""Per-layer gradient norms as bars on a log scale, with sigmoid's 0.25^L bound as a guide, and
+each hidden layer's saturated fraction under them."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pygame
+
+from explorer.app.ui import palette
+from explorer.app.ui.numbers_format import num
+from explorer.app.ui.text import Text
+from explorer.training import Snapshot
+
+BAR = (110, 190, 255)
+GUIDE = (255, 200, 90)
+SIGMOID_SLOPE = 0.25  # σ'(z) ≤ 1/4: each sigmoid layer passes back at most a quarter
+
+
+def layer_norms(snap: Snapshot) -> list[float]:
+    """Mean ‖∂L/∂W‖ per weight layer over the last epoch, else the last step's."""
+    if snap.epochs:
+        return list(snap.epochs[-1].grad_norms)
+    return [p.grad_norm for p in snap.layers]
+
+
+def sigmoid_guide(norms: list[float]) -> list[float]:
+    """The output layer's norm times 0.25 per layer towards the input: what is left of the
+    gradient if every sigmoid layer passed back at most its largest slope (weights aside)."""
+    if not norms:
+        return []
+    last = norms[-1]
+    n = len(norms)
+    return [last * SIGMOID_SLOPE ** (n - 1 - i) for i in range(n)]
+
+
+def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> pygame.Surface:
+    w, h = max(size[0], 80), max(size[1], 80)
+    surface = pygame.Surface((w, h))
+    surface.fill(palette.PANEL)
+    text.blit(surface, "gradients", (8, 5), 13, palette.TEXT, "bold")
+    norms = layer_norms(snap)
+    if not norms:
+        text.blit(surface, "no step yet", (w // 2, h // 2), 13, palette.TEXT_DIM, anchor="center")
+        return surface
+    sat = [p.saturated for p in snap.layers if p.hidden]
+    plot = pygame.Rect(44, 44, w - 52, h - 44 - 40)
+    guide = sigmoid_guide(norms)
+    finite = [v for v in norms + guide if v > 0 and math.isfinite(v)]
+    hi = math.ceil(math.log10(max(finite))) if finite else 1
+    positive = [v for v in norms if v > 0 and math.isfinite(v)]
+    lo = math.floor(math.log10(min(positive))) if positive else hi - 4
+    lo = min(lo, hi - 2)
+    lo = max(lo, hi - 16)
+
+    def y_of(v: float) -> int:
+        if not (v > 0 and math.isfinite(v)):
+            return plot.bottom
+        t = (math.log10(v) - lo) / max(hi - lo, 1e-9)
+        return int(plot.bottom - max(0.0, min(1.0, t)) * plot.h)
+
+    step = max(1, (hi - lo) // 4)
+    for e in range(lo, hi + 1, step):
+        y = y_of(10.0**e)
+        pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y))
+        text.blit(surface, f"1e{e}", (plot.x - 4, y), 11, palette.TEXT_DIM, "mono", "midright")
+    n = len(norms)
+    slot = plot.w / n
+    bar_w = max(3, int(slot * 0.6))
+    centres = []
+    for i, v in enumerate(norms):
+        cx = int(plot.x + slot * (i + 0.5))
+        centres.append(cx)
+        top = y_of(v)
+        colour = BAR if i < n - 1 else (200, 204, 214)
+        pygame.draw.rect(surface, colour, (cx - bar_w // 2, top, bar_w, plot.bottom - top))
+        label = "out" if i == n - 1 else str(i + 1)
+        text.blit(surface, label, (cx, plot.bottom + 2), 11, palette.TEXT_DIM, anchor="midtop")
+        if i < len(sat) and sat[i] is not None and np.isfinite(sat[i]):
+            s = float(sat[i])
+            colour = palette.ERROR if s > 0.9 else (palette.WARN if s > 0.5 else palette.TEXT_DIM)
+            label = f"{s:.0%}" if slot >= 30 else f"{100 * s:.0f}"
+            if slot >= 16:
+                text.blit(surface, label, (cx, plot.bottom + 16), 10, colour, anchor="midtop")
+            else:
+                pygame.draw.rect(surface, colour, (cx - bar_w // 2, plot.bottom + 18, bar_w, 8))
+    points = [(cx, y_of(g)) for cx, g in zip(centres, guide, strict=True)]
+    if len(points) > 1:
+        for a, b in zip(points, points[1:], strict=False):
+            _dashed(surface, GUIDE, a, b)
+    for p in points:
+        pygame.draw.circle(surface, GUIDE, p, 2)
+    ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
+    caption = f"first/last {num(ratio, 2)}"
+    text.blit(surface, caption, (w - 8, 5), 12, _ratio_colour(ratio), "mono", "topright")
+    text.blit(surface, "sat.%", (8, plot.bottom + 16), 10, palette.TEXT_DIM)
+    r = text.blit(surface, "norm of dL/dW, log", (8, 23), 10, palette.TEXT_DIM)
+    _dashed(surface, GUIDE, (r.right + 10, r.centery), (r.right + 30, r.centery))
+    text.blit(surface, "¼ per layer (σ' ≤ ¼)", (r.right + 34, 23), 10, GUIDE)
+    return surface
+
+
+def _ratio_colour(ratio: float):
+    if not math.isfinite(ratio):
+        return palette.TEXT_DIM
+    return palette.ERROR if ratio < 0.01 else (palette.WARN if ratio < 0.1 else palette.GOOD)
+
+
+def _dashed(surface, colour, a, b, dash: int = 5) -> None:
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length = math.hypot(dx, dy)
+    if length < 1:
+        return
+    k = 0.0
+    while k < length:
+        e = min(k + dash, length)
+        p0 = (a[0] + dx * k / length, a[1] + dy * k / length)
+        p1 = (a[0] + dx * e / length, a[1] + dy * e / length)
+        pygame.draw.line(surface, colour, p0, p1, 1)
+        k += 2 * dash

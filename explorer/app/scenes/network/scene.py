@@ -1,0 +1,307 @@
+"""The Network lab: a real PyTorch net (or two, side by side) training live, drawn as it learns.
+
+Training runs in a worker (a process in the app); the scene only reads its newest snapshot each
+frame and redraws the pictures that changed, one picture per frame at most, so the frame time
+stays flat however fast the net trains.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pygame
+import pygame_gui
+
+from explorer.app.scenes.network.controls import NetworkControls
+from explorer.app.scenes.network.function_picture import render_function
+from explorer.app.scenes.network.gradient_bars import render_gradient_bars
+from explorer.app.scenes.network.model import NetworkModel
+from explorer.app.scenes.network.network_view import NetPicture, render_network
+from explorer.app.scenes.network.training_curves import render_curves
+from explorer.app.ui import palette
+from explorer.app.ui.frame import MIN_SIZE, TAB_H, TOOLBAR_H
+from explorer.app.ui.help_overlay import HelpOverlay
+from explorer.app.ui.scene import Scene
+from explorer.app.ui.text import Text
+from explorer.app.ui.theme import load_theme
+from explorer.app.ui.widget_events import widget_event
+
+PANELS = ("net", "grads", "curves", "function")
+KEYS = [
+    ("space", "train / pause"),
+    ("→", "one mini-batch"),
+    ("e", "one epoch"),
+    ("r", "reset: a new run, same seed"),
+    ("s", "side by side on / off"),
+    ("b", "batch norm on / off"),
+    ("F2 – F5", "Landscape, Network lab, Activations, Dropout"),
+    ("F11", "full screen"),
+    ("h  /  esc", "this help / close"),
+]
+MOUSE = [
+    ("sliders", "apply when they rest"),
+    ("menus", "restart the run"),
+    ("speed", "mini-batches a second"),
+    ("grey neuron", "dropped this mini-batch"),
+    ("orange / blue", "negative / positive"),
+    ("dashed line", "sigmoid's ¼ per layer"),
+]
+
+
+@dataclass(frozen=True)
+class NetLayout:
+    size: tuple[int, int]
+    toolbar: pygame.Rect
+    side: pygame.Rect
+    main: pygame.Rect
+    columns: tuple[dict[str, pygame.Rect], ...]  # per net: title, net, grads, curves, function
+
+
+def compute_layout(size: tuple[int, int], nets: int) -> NetLayout:
+    w, h = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
+    side_w = max(360, min(420, int(w * 0.3)))
+    toolbar = pygame.Rect(0, TAB_H, w, TOOLBAR_H)
+    top = toolbar.bottom
+    side = pygame.Rect(w - side_w, top, side_w, h - top)
+    main = pygame.Rect(0, top, w - side_w, h - top)
+    columns = []
+    if nets == 1:
+        title = pygame.Rect(main.x + 8, main.y + 4, main.w - 16, 20)
+        net_h = int((main.h - 24) * 0.54)
+        net = pygame.Rect(main.x + 8, title.bottom, main.w - 16, net_h)
+        row_y = net.bottom + 6
+        row_h = main.bottom - row_y - 8
+        fn_w = min(row_h, int(main.w * 0.3))
+        grads_w = int((main.w - 16 - fn_w - 12) * 0.45)
+        grads = pygame.Rect(main.x + 8, row_y, grads_w, row_h)
+        curves = pygame.Rect(grads.right + 6, row_y, main.w - 16 - fn_w - 12 - grads_w, row_h)
+        function = pygame.Rect(curves.right + 6, row_y, fn_w, row_h)
+        columns.append(
+            {"title": title, "net": net, "grads": grads, "curves": curves, "function": function}
+        )
+    else:
+        col_w = (main.w - 24) // 2
+        for k in range(2):
+            x = main.x + 8 + k * (col_w + 8)
+            title = pygame.Rect(x, main.y + 4, col_w, 20)
+            net_h = int((main.h - 24) * 0.40)
+            net = pygame.Rect(x, title.bottom, col_w, net_h)
+            mid_h = int((main.h - 24) * 0.30)
+            grads = pygame.Rect(x, net.bottom + 6, col_w - mid_h - 6, mid_h)
+            function = pygame.Rect(grads.right + 6, net.bottom + 6, mid_h, mid_h)
+            curves = pygame.Rect(x, grads.bottom + 6, col_w, main.bottom - grads.bottom - 14)
+            columns.append(
+                {"title": title, "net": net, "grads": grads, "curves": curves, "function": function}
+            )
+    return NetLayout((w, h), toolbar, side, main, tuple(columns))
+
+
+class NetworkScene(Scene):
+    def __init__(self, model: NetworkModel, size: tuple[int, int]) -> None:
+        super().__init__()
+        self.model = model
+        self.text = Text()
+        self.layout = compute_layout(size, len(model.configs()))
+        self.manager = pygame_gui.UIManager(
+            self.layout.size, load_theme(), enable_live_theme_updates=False
+        )
+        self.pictures: dict[tuple[int, str], pygame.Surface] = {}
+        self.nets: dict[int, NetPicture] = {}
+        self._keys: dict[tuple[int, str], tuple] = {}
+        self._layout_key = (self.layout.size, len(model.configs()))
+        self._next = 0
+        self._status = ""
+        self._rate = (0.0, 0, 0.0)  # (time, step, steps per second)
+        self.controls = NetworkControls(self)
+
+    @classmethod
+    def for_app(cls, registry, size, backend: str = "process") -> NetworkScene:
+        return cls(NetworkModel(registry, backend=backend), size)
+
+    # -- actions ------------------------------------------------------------------------------
+    def show_help(self) -> None:
+        if self.app is not None and not any(isinstance(s, HelpOverlay) for s in self.app.scenes):
+            self.app.push(HelpOverlay(self.text, keys=KEYS, mouse=MOUSE, title="Network lab"))
+
+    def toggle_side_by_side(self) -> None:
+        m = self.model
+        m.set_side_by_side(not m.side_by_side)
+
+    # -- events -------------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        if widget_event(self.manager, self.controls.handle, event):
+            return True
+        if event.type == pygame.KEYDOWN:
+            return self._key(event)
+        return False
+
+    def _key(self, event) -> bool:
+        m, key = self.model, event.key
+        if key == pygame.K_SPACE:
+            m.toggle_play()
+        elif key == pygame.K_RIGHT:
+            m.step(1)
+        elif key == pygame.K_e:
+            m.step(max((s.steps_per_epoch for s in m.snapshots), default=1) or 1)
+        elif key == pygame.K_r:
+            m.reset()
+        elif key == pygame.K_s:
+            self.toggle_side_by_side()
+        elif key == pygame.K_b:
+            m.set(batch_norm=not m.config.batch_norm)
+        elif key in (pygame.K_h, pygame.K_F1):
+            self.show_help()
+        else:
+            return False
+        return True
+
+    # -- time ---------------------------------------------------------------------------------
+    def update(self, dt: float) -> None:
+        self.manager.update(dt)
+        self.controls.apply_pending()
+        self.model.update(dt)
+
+    def resize(self, size: tuple[int, int]) -> None:
+        self.layout = compute_layout(size, len(self.model.configs()))
+        self._layout_key = (self.layout.size, len(self.model.configs()))
+        self.manager.set_window_resolution(self.layout.size)
+        self.controls.build()
+        self._keys.clear()
+
+    def close(self) -> None:
+        self.model.close()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        self.controls.flush()
+        self.model.wait(timeout)
+        self._keys.clear()
+        self.prepare(all_panels=True)
+
+    def prepare(self, all_panels: bool = False) -> None:
+        m = self.model
+        nets = len(m.configs())
+        if (self.layout.size, nets) != self._layout_key:
+            # one net or two: only the main area changes; the widgets stay as they are
+            self.layout = compute_layout(self.layout.size, nets)
+            self._layout_key = (self.layout.size, nets)
+            self._keys.clear()
+        self.controls.sync()
+        stale = []
+        for i, snap in enumerate(m.snapshots[:nets]):
+            cols = self.layout.columns[i]
+            for name in PANELS:
+                rect = cols[name]
+                key = (m.version, snap.run, snap.step, snap.state, len(snap.epochs), rect.size)
+                if name == "function":
+                    key = (id(snap.function), rect.size, m.version)
+                if self._keys.get((i, name)) != key:
+                    stale.append((i, name, key))
+        if not all_panels and stale:
+            # one picture per frame, taking turns, so no frame pays for all of them
+            stale.sort(key=lambda s: (PANELS.index(s[1]) - self._next) % len(PANELS))
+            stale = stale[:1]
+            self._next = (PANELS.index(stale[0][1]) + 1) % len(PANELS)
+        for i, name, key in stale:
+            self._render(i, name)
+            self._keys[(i, name)] = key
+        self._update_status()
+
+    def _render(self, i: int, name: str) -> None:
+        snap = self.model.snapshots[i]
+        size = self.layout.columns[i][name].size
+        if name == "net":
+            picture = render_network(snap, size, self.text)
+            self.nets[i] = picture
+            self.pictures[(i, name)] = picture.surface
+        elif name == "grads":
+            self.pictures[(i, name)] = render_gradient_bars(snap, size, self.text)
+        elif name == "curves":
+            self.pictures[(i, name)] = render_curves(snap, size, self.text)
+        else:
+            self.pictures[(i, name)] = render_function(snap.function, size, self.text)
+
+    def _update_status(self) -> None:
+        m = self.model
+        if not m.snapshots:
+            return
+        snap = m.snapshots[0]
+        now = time.perf_counter()
+        t0, step0, rate = self._rate
+        if now - t0 >= 0.5:
+            rate = (snap.step - step0) / (now - t0) if snap.step >= step0 and t0 else 0.0
+            self._rate = (now, snap.step, max(rate, 0.0))
+        epochs = int(snap.config.get("epochs") or 0)
+        bits = [f"epoch {snap.epoch}/{epochs}", f"step {snap.step}"]
+        if m.playing and self._rate[2] > 0:
+            bits.append(f"{self._rate[2]:.0f} steps/s")
+        bits.append(f"device {m.device()}")
+        self._status = "  ·  ".join(bits)
+
+    # -- drawing (reads only) -----------------------------------------------------------------
+    def draw(self, screen: pygame.Surface) -> None:
+        L, m, text = self.layout, self.model, self.text
+        screen.fill(palette.BACKGROUND)
+        screen.fill(palette.PANEL, L.toolbar)
+        pygame.draw.line(screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright)
+        screen.fill(palette.PANEL, L.side)
+        pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft)
+        labels = m.labels()
+        for i, cols in enumerate(L.columns):
+            if i >= len(m.snapshots):
+                break
+            snap = m.snapshots[i]
+            self._draw_title(screen, cols["title"], labels[i], snap)
+            for name in PANELS:
+                picture = self.pictures.get((i, name))
+                if picture is not None:
+                    screen.blit(picture, cols[name], area=pygame.Rect((0, 0), cols[name].size))
+        sr = self.controls.status_rect
+        text.blit(screen, text.ellipsize(self._status, 14, sr.w), (sr.x, sr.centery), 14,
+                  palette.TEXT, anchor="midleft")  # fmt: skip
+        for slot in self.controls.captions:
+            style = {"header": (15, palette.TEXT, "bold"), "value": (13, palette.TEXT, "mono")}
+            size, colour, kind = style.get(slot.style, (13, palette.TEXT_DIM, "sans"))
+            text.blit(screen, text.ellipsize(slot.text, size, slot.rect.w, kind),
+                      (slot.rect.x, slot.rect.y + 2), size, colour, kind)  # fmt: skip
+        self._draw_message(screen)
+        self.manager.draw_ui(screen)
+
+    def _draw_title(self, screen, rect, label: str, snap) -> None:
+        text = self.text
+        r = text.blit(screen, label, (rect.x, rect.y + 1), 14, palette.TEXT, "bold")
+        bits = []
+        if snap.last is not None:
+            last = snap.last
+            acc = f"  train acc {last.train_acc:.0%}" if last.train_acc is not None else ""
+            bits.append(f"loss {last.train_loss:.3g}{acc}")
+        if snap.init:
+            bits.append(f"{snap.init} init")
+        dropped = [p.dropped_fraction for p in snap.layers if p.dropped_fraction is not None]
+        if dropped:
+            bits.append(f"dropped this batch {sum(dropped) / len(dropped):.0%}")
+        if snap.state == "error":
+            bits = [snap.message]
+        elif snap.finished and snap.message:
+            bits.append(snap.message)
+        colour = palette.ERROR if snap.state == "error" else palette.TEXT_DIM
+        info = text.ellipsize("   ".join(bits), 12, rect.right - r.right - 12)
+        text.blit(screen, info, (r.right + 12, rect.y + 3), 12, colour)
+
+    def _draw_message(self, screen) -> None:
+        m, rect = self.model, self.controls.message_rect
+        lines = []
+        if m.message:
+            colour = palette.ERROR if m.message_kind == "error" else palette.TEXT
+            lines = [(line, colour) for line in self.text.wrap(m.message, 13, rect.w)]
+        else:
+            sampled = any(p.sampled for p in self.nets.values())
+            note = (
+                "Layers wider than the view are sampled (drawn/total above them). "
+                if sampled
+                else ""
+            )
+            note += "Grey neurons: dropped in this mini-batch." if m.config.dropout else ""
+            lines = [(line, palette.TEXT_DIM) for line in self.text.wrap(note, 12, rect.w)]
+        for k, (line, colour) in enumerate(lines[: max(1, rect.h // 17)]):
+            self.text.blit(screen, line, (rect.x, rect.y + 17 * k), 13, colour)

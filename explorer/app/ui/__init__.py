@@ -1,0 +1,1 @@
+"""What every scene shares: the Scene base and the loop, the tab strip, text and fonts, palette, theme, widget events, help."""

@@ -1,0 +1,139 @@
+"""The app: a stack of scenes and one loop (events → fixed-timestep updates → draw).
+
+``tick(frame_seconds, events)`` is the whole loop body, so tests and the headless renderer drive
+the app with fake time and synthetic events; ``run()`` feeds it the real clock and event queue.
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from explorer.app.ui.frame import MIN_SIZE
+from explorer.app.ui.scene import Scene
+
+DT = 1 / 60  # the fixed update step
+MAX_UPDATES_PER_TICK = 2  # after a long stall, drop time instead of spiralling
+MAX_SIZE = (7680, 4320)
+
+
+class App:
+    def __init__(self, screen: pygame.Surface, windowed: bool = True) -> None:
+        self.screen = screen
+        self.windowed = windowed  # False when rendering offscreen: no display mode changes
+        self.scenes: list[Scene] = []
+        self.running = True
+        self.fullscreen = False
+        self._windowed_size = screen.get_size()
+        self._acc = 0.0
+        self.frames = 0
+
+    # -- the stack ------------------------------------------------------------------------------
+    @property
+    def top(self) -> Scene | None:
+        return self.scenes[-1] if self.scenes else None
+
+    def push(self, scene: Scene) -> None:
+        scene.app = self
+        self.scenes.append(scene)
+
+    def pop(self, scene: Scene | None = None) -> None:
+        if not self.scenes:
+            return
+        if scene is None or scene is self.scenes[-1]:
+            self.scenes.pop().close()
+        elif scene in self.scenes:
+            self.scenes.remove(scene)
+            scene.close()
+
+    # -- the loop -------------------------------------------------------------------------------
+    def tick(self, frame_seconds: float, events) -> None:
+        for event in events:
+            self.handle_event(event)
+        self._acc += min(max(frame_seconds, 0.0), MAX_UPDATES_PER_TICK * DT)
+        updates = 0
+        while self._acc >= DT - 1e-9 and updates < MAX_UPDATES_PER_TICK:
+            for scene in self._updating():
+                scene.update(DT)
+            self._acc -= DT
+            updates += 1
+        for scene in list(self.scenes):
+            scene.prepare()
+        self.draw()
+        self.frames += 1
+
+    def _updating(self) -> list[Scene]:
+        out = []
+        for scene in reversed(self.scenes):
+            out.append(scene)
+            if not scene.updates_below:
+                break
+        return out
+
+    def draw(self) -> None:
+        first = 0
+        for i in range(len(self.scenes) - 1, -1, -1):
+            if self.scenes[i].opaque:
+                first = i
+                break
+        for scene in self.scenes[first:]:
+            scene.draw(self.screen)
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+            return
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_F11:
+            self.toggle_fullscreen()
+            return
+        if event.type == pygame.VIDEORESIZE:
+            self.resize(event.size)
+            return
+        for scene in reversed(list(self.scenes)):
+            if scene.handle_event(event):
+                break
+
+    # -- the window -----------------------------------------------------------------------------
+    def resize(self, size) -> None:
+        try:
+            w, h = int(size[0]), int(size[1])
+        except (TypeError, ValueError, IndexError):
+            return
+        w = min(max(w, MIN_SIZE[0]), MAX_SIZE[0])
+        h = min(max(h, MIN_SIZE[1]), MAX_SIZE[1])
+        if self.windowed and not self.fullscreen:
+            self._windowed_size = (w, h)
+        if self.windowed:
+            flags = pygame.FULLSCREEN if self.fullscreen else pygame.RESIZABLE
+            self.screen = pygame.display.set_mode((w, h), flags)
+        else:
+            self.screen = pygame.Surface((w, h))
+        for scene in self.scenes:
+            scene.resize(self.screen.get_size())
+
+    def toggle_fullscreen(self) -> None:
+        if not self.windowed:
+            return
+        self.fullscreen = not self.fullscreen
+        if self.fullscreen:
+            self._windowed_size = self.screen.get_size()
+            try:
+                self.screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+            except pygame.error:
+                self.fullscreen = False
+                self.screen = pygame.display.set_mode(self._windowed_size, pygame.RESIZABLE)
+        else:
+            self.screen = pygame.display.set_mode(self._windowed_size, pygame.RESIZABLE)
+        size = self.screen.get_size()
+        if size[0] < MIN_SIZE[0] or size[1] < MIN_SIZE[1]:
+            self.screen = pygame.display.set_mode(
+                (max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])), pygame.RESIZABLE
+            )
+        for scene in self.scenes:
+            scene.resize(self.screen.get_size())
+
+    def run(self, fps: int = 60) -> None:
+        clock = pygame.time.Clock()
+        while self.running and self.scenes:
+            seconds = clock.tick(fps) / 1000.0
+            self.tick(seconds, pygame.event.get())
+            pygame.display.flip()

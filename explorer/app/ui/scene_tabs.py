@@ -1,0 +1,160 @@
+"""The strip of tabs across the top of the window: Landscape, Network lab, Activations, Dropout.
+
+It sits on the scene stack above the current scene, owns the top ``TAB_H`` pixels, and swaps the
+scene under it. Each scene is built the first time it is shown and kept, so switching back finds
+it as it was left (a race mid-way, a net still training). A scene that fails to build is reported
+in the strip and the current one stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton
+
+from explorer.app.ui import palette
+from explorer.app.ui.frame import TAB_H
+from explorer.app.ui.scene import Scene
+from explorer.app.ui.text import Text
+from explorer.app.ui.theme import load_theme
+
+SCENES = (
+    ("landscape", "Landscape"),
+    ("network", "Network lab"),
+    ("activations", "Activations"),
+    ("dropout", "Dropout"),
+)
+KEYS = {pygame.K_F2: 0, pygame.K_F3: 1, pygame.K_F4: 2, pygame.K_F5: 3}
+TAB_W = 120
+
+
+class SceneTabs(Scene):
+    opaque = False
+    updates_below = True
+
+    def __init__(
+        self,
+        factories: dict[str, Callable[[tuple[int, int]], Scene]],
+        size: tuple[int, int],
+        text: Text | None = None,
+    ) -> None:
+        super().__init__()
+        self.factories = factories
+        self.built: dict[str, Scene] = {}
+        self.current = ""
+        self.size = size
+        self.text = text or Text()
+        self.error = ""
+        self.manager = pygame_gui.UIManager(size, load_theme(), enable_live_theme_updates=False)
+        self.buttons: dict[str, UIButton] = {}
+        self._build()
+
+    def _build(self) -> None:
+        self.manager.clear_and_reset()
+        self.buttons = {}
+        x = 6
+        for k, (name, label) in enumerate(SCENES):
+            if name not in self.factories:
+                continue
+            button = UIButton(
+                pygame.Rect(x, 2, TAB_W, TAB_H - 4),
+                label,
+                self.manager,
+                tool_tip_text=f"{label} (F{k + 2})",
+            )
+            if name == self.current:
+                button.select()
+            self.buttons[name] = button
+            x += TAB_W + 4
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in SCENES if name in self.factories]
+
+    def scene(self) -> Scene | None:
+        return self.built.get(self.current)
+
+    def show(self, name: str) -> bool:
+        """Make ``name`` the scene under the tabs (built on first use)."""
+        if name == self.current or name not in self.factories or self.app is None:
+            return name == self.current
+        scene = self.built.get(name)
+        if scene is None:
+            try:
+                scene = self.factories[name](self.size)
+            except Exception as exc:  # noqa: BLE001 - a scene that cannot start is reported
+                self.error = f"{dict(SCENES).get(name, name)} could not start: {exc}"
+                return False
+            self.built[name] = scene
+        elif scene.__dict__.get("_shown_size") != self.size:
+            scene.resize(self.size)
+        scene.app = self.app
+        scene.__dict__["_shown_size"] = self.size
+        # the previous scene's overlays (help) go with it; the scene itself is kept for later
+        stack = self.app.scenes
+        while stack and stack[-1] is not self:
+            stack.pop().close()
+        old = self.scene()
+        if old is not None and old in stack:
+            stack.remove(old)
+        stack.insert(0, scene)
+        self.current = name
+        self.error = ""
+        for key, button in self.buttons.items():
+            (button.select if key == name else button.unselect)()
+        return True
+
+    def handle_event(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.KEYDOWN and event.key in KEYS:
+            names = [n for n, _ in SCENES]
+            self.show(names[KEYS[event.key]])
+            return True
+        if (
+            event.type == pygame.KEYDOWN
+            and event.key == pygame.K_TAB
+            and event.mod & pygame.KMOD_CTRL
+        ):
+            names = self.names
+            if self.current in names:
+                self.show(names[(names.index(self.current) + 1) % len(names)])
+            return True
+        consumed = self.manager.process_events(event)
+        if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            for name, button in self.buttons.items():
+                if event.ui_element is button:
+                    self.show(name)
+                    return True
+        pos = getattr(event, "pos", None)
+        in_strip = pos is not None and 0 <= pos[1] < TAB_H
+        return consumed or (in_strip and event.type != pygame.MOUSEMOTION)
+
+    def update(self, dt: float) -> None:
+        self.manager.update(dt)
+
+    def resize(self, size: tuple[int, int]) -> None:
+        self.size = size
+        self.manager.set_window_resolution(size)
+        self._build()
+        current = self.scene()
+        if current is not None:
+            current.__dict__["_shown_size"] = size
+
+    def draw(self, screen: pygame.Surface) -> None:
+        strip = pygame.Rect(0, 0, screen.get_width(), TAB_H)
+        screen.fill(palette.BACKGROUND, strip)
+        pygame.draw.line(screen, palette.PANEL_LINE, (0, TAB_H - 1), (strip.right, TAB_H - 1))
+        right = 6 + len(self.buttons) * (TAB_W + 4) + 8
+        if self.error:
+            self.text.blit(screen, self.text.ellipsize(self.error, 13, strip.w - right - 8),
+                           (right, TAB_H // 2), 13, palette.ERROR, anchor="midleft")  # fmt: skip
+        else:
+            self.text.blit(screen, "DL Explorer", (strip.right - 10, TAB_H // 2), 13,
+                           palette.TEXT_DIM, "bold", anchor="midright")  # fmt: skip
+        self.manager.draw_ui(screen)
+
+    def close(self) -> None:
+        for scene in self.built.values():
+            scene.close()
+        self.built.clear()
