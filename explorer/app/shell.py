@@ -1,6 +1,12 @@
-"""The whole app on one screen: the scene tabs and the four scenes they switch between."""
+"""The whole app on one screen: ONE table of scenes, the tab strip and the scenes it switches.
+
+Adding a scene is one package under ``explorer/app/scenes/`` and one row in ``SCENES``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pygame
 
@@ -10,36 +16,51 @@ from explorer.app.ui.scene_tabs import SceneTabs
 from explorer.plugins import Registry
 
 
+@dataclass(frozen=True)
+class SceneEntry:
+    name: str  # the scene's key on the command line, in setups and lessons
+    label: str  # its tab
+    key: int  # the function key that shows it
+    build: Callable[[Registry, tuple[int, int], str], Scene]  # (registry, size, backend) → scene
+
+
+def _landscape(registry: Registry, size, backend: str) -> Scene:
+    from explorer.app.scenes.landscape.model import LandscapeModel
+    from explorer.app.scenes.landscape.scene import LandscapeScene
+
+    return LandscapeScene(LandscapeModel(registry), size)
+
+
+def _network(registry: Registry, size, backend: str) -> Scene:
+    from explorer.app.scenes.network.scene import NetworkScene
+
+    return NetworkScene.for_app(registry, size, backend=backend)
+
+
+def _activations(registry: Registry, size, backend: str) -> Scene:
+    from explorer.app.scenes.activations.scene import ActivationScene
+
+    return ActivationScene(registry, size)
+
+
+def _dropout(registry: Registry, size, backend: str) -> Scene:
+    from explorer.app.scenes.dropout.scene import DropoutScene
+
+    return DropoutScene(registry, size)
+
+
+SCENES: tuple[SceneEntry, ...] = (
+    SceneEntry("landscape", "Landscape", pygame.K_F2, _landscape),
+    SceneEntry("network", "Network lab", pygame.K_F3, _network),
+    SceneEntry("activations", "Activations", pygame.K_F4, _activations),
+    SceneEntry("dropout", "Dropout", pygame.K_F5, _dropout),
+)
+SCENE_NAMES = tuple(e.name for e in SCENES)
+
+
 def scene_factories(registry: Registry, backend: str = "process") -> dict:
     """name → ``factory(size) -> Scene``; each imports its scene only when first shown."""
-
-    def landscape(size) -> Scene:
-        from explorer.app.scenes.landscape.model import LandscapeModel
-        from explorer.app.scenes.landscape.scene import LandscapeScene
-
-        return LandscapeScene(LandscapeModel(registry), size)
-
-    def network(size) -> Scene:
-        from explorer.app.scenes.network.scene import NetworkScene
-
-        return NetworkScene.for_app(registry, size, backend=backend)
-
-    def activations(size) -> Scene:
-        from explorer.app.scenes.activations.scene import ActivationScene
-
-        return ActivationScene(registry, size)
-
-    def dropout(size) -> Scene:
-        from explorer.app.scenes.dropout.scene import DropoutScene
-
-        return DropoutScene(registry, size)
-
-    return {
-        "landscape": landscape,
-        "network": network,
-        "activations": activations,
-        "dropout": dropout,
-    }
+    return {e.name: (lambda size, e=e: e.build(registry, size, backend)) for e in SCENES}
 
 
 def build_app(
@@ -55,7 +76,7 @@ def build_app(
     Landscape built from a prepared model)."""
     factories = scene_factories(registry, backend) | (scenes or {})
     app = App(screen, windowed=windowed)
-    tabs = SceneTabs(factories, screen.get_size())
+    tabs = SceneTabs(factories, screen.get_size(), entries=SCENES)
     app.push(tabs)
     if not tabs.show(first):
         raise ValueError(tabs.error or f"unknown scene {first!r}")

@@ -1,4 +1,17 @@
-"""A scene: one screen of the app (the Landscape now, the Network lab later), or an overlay."""
+"""A scene: one screen of the app (Landscape, Network lab, ...), or an overlay (help, tabs).
+
+The contract every scene keeps, so the shell, headless render, saved setups and lessons drive
+every scene the same way:
+
+- ``handle_event`` / ``update(dt)`` / ``prepare()`` / ``draw(screen)`` each frame (``draw``
+  changes no state; ``prepare`` only brings derived pictures up to date);
+- ``resize(size)`` on a new window size, ``close()`` once at the end (stop workers);
+- ``model``: the scene's pygame-free state; ``setup()`` returns the plain dataclass of everything a
+  user can set, ``apply(setup)`` puts one in place (all or nothing);
+- ``wait_ready(timeout)``: block until the scene's background work for the current setup is done
+  (headless render and tests call it; the app never does);
+- ``help_sheet()``: the keys and the legend the help overlay shows for this scene.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +27,8 @@ class Scene:
     opaque = True
     #: an overlay lets the scenes under it keep updating (a help sheet does not pause the race)
     updates_below = False
+    #: the scene's pygame-free state (None for overlays)
+    model = None
 
     def __init__(self) -> None:
         self.app = None  # set by App.push
@@ -35,3 +50,22 @@ class Scene:
 
     def close(self) -> None:
         pass
+
+    # -- the contract lessons, setups and headless render rely on ------------------------------
+    def setup(self):
+        """Everything a user can set in this scene, as a plain dataclass (None: nothing)."""
+        return self.model.setup() if self.model is not None else None
+
+    def apply(self, setup) -> None:
+        """Put ``setup`` in place (the model validates it first: all or nothing)."""
+        if self.model is None:
+            raise ValueError("this scene has no settings")
+        self.model.apply(setup)
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Block until the background work for the current setup is done, then prepare."""
+        self.prepare()
+
+    def help_sheet(self):
+        """The keys and legend of this scene's help overlay (None: the overlay has nothing)."""
+        return None

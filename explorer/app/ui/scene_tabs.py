@@ -20,13 +20,6 @@ from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
 from explorer.app.ui.theme import load_theme
 
-SCENES = (
-    ("landscape", "Landscape"),
-    ("network", "Network lab"),
-    ("activations", "Activations"),
-    ("dropout", "Dropout"),
-)
-KEYS = {pygame.K_F2: 0, pygame.K_F3: 1, pygame.K_F4: 2, pygame.K_F5: 3}
 TAB_W = 120
 
 
@@ -39,8 +32,11 @@ class SceneTabs(Scene):
         factories: dict[str, Callable[[tuple[int, int]], Scene]],
         size: tuple[int, int],
         text: Text | None = None,
+        entries: tuple = (),
     ) -> None:
+        """``entries``: the shell's table of scenes (name, label, key), in tab order."""
         super().__init__()
+        self.entries = tuple(entries)
         self.factories = factories
         self.built: dict[str, Scene] = {}
         self.current = ""
@@ -55,14 +51,15 @@ class SceneTabs(Scene):
         self.manager.clear_and_reset()
         self.buttons = {}
         x = 6
-        for k, (name, label) in enumerate(SCENES):
+        for entry in self.entries:
+            name, label = entry.name, entry.label
             if name not in self.factories:
                 continue
             button = UIButton(
                 pygame.Rect(x, 2, TAB_W, TAB_H - 4),
                 label,
                 self.manager,
-                tool_tip_text=f"{label} (F{k + 2})",
+                tool_tip_text=f"{label} ({pygame.key.name(entry.key).upper()})",
             )
             if name == self.current:
                 button.select()
@@ -71,7 +68,7 @@ class SceneTabs(Scene):
 
     @property
     def names(self) -> list[str]:
-        return [name for name, _ in SCENES if name in self.factories]
+        return [e.name for e in self.entries if e.name in self.factories]
 
     def scene(self) -> Scene | None:
         return self.built.get(self.current)
@@ -85,7 +82,8 @@ class SceneTabs(Scene):
             try:
                 scene = self.factories[name](self.size)
             except Exception as exc:  # noqa: BLE001 - a scene that cannot start is reported
-                self.error = f"{dict(SCENES).get(name, name)} could not start: {exc}"
+                labels = {e.name: e.label for e in self.entries}
+                self.error = f"{labels.get(name, name)} could not start: {exc}"
                 return False
             self.built[name] = scene
         elif scene.__dict__.get("_shown_size") != self.size:
@@ -107,10 +105,11 @@ class SceneTabs(Scene):
         return True
 
     def handle_event(self, event: pygame.event.Event) -> bool:
-        if event.type == pygame.KEYDOWN and event.key in KEYS:
-            names = [n for n, _ in SCENES]
-            self.show(names[KEYS[event.key]])
-            return True
+        if event.type == pygame.KEYDOWN:
+            for entry in self.entries:
+                if event.key == entry.key:
+                    self.show(entry.name)
+                    return True
         if (
             event.type == pygame.KEYDOWN
             and event.key == pygame.K_TAB
