@@ -16,12 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer import setups
 from explorer.app.scenes.landscape.default_rates import default_lr
 from explorer.app.scenes.landscape.schedule_curves import ScheduleCurves
+from explorer.knob_text import Spec
 from explorer.landscape import surface as S
 from explorer.landscape.critical import CriticalPoint, analyze
 from explorer.landscape.race import BallConfig, Noise, Race, Status
 from explorer.plugins import Registry
+from explorer.setups import SetupError, knob
 from explorer.specs import SurfaceSpec
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
@@ -35,6 +38,29 @@ MAX_STEPS_PER_UPDATE = 400
 SIGMA_RANGE = (1e-3, 10.0)
 BATCH_RANGE = (1, 200)
 ARROW_KINDS = ("gradient", "step", "state", "squares")
+NOISE_MODES = ("none", "gaussian", "minibatch")
+SEED_RANGE = (0, 2**32 - 1)
+
+
+@dataclass(frozen=True)
+class LandscapeSetup:
+    """Everything a user can set in the Landscape: what ``dl-explorer open``, ``--set``, Ctrl+S /
+    Ctrl+O, ``render --setup`` and lessons read and write. A ball's hyperparameters left out take
+    the surface's suggested rate and the optimizer's defaults."""
+
+    surface: str = knob(DEFAULT_SURFACE, names="surfaces", doc="a surface or expr:FORMULA")
+    start: tuple[float, float] | None = knob(None, none="auto", follows="surface")
+    optimizers: tuple[Spec, ...] = knob(
+        tuple(Spec(n) for n in DEFAULT_OPTIMIZERS), names="optimizers", follows="surface"
+    )
+    schedule: Spec = knob(Spec("constant"), names="schedules")
+    noise: str = knob("none", choices=NOISE_MODES)
+    sigma: float = knob(0.3, low=SIGMA_RANGE[0], high=SIGMA_RANGE[1])
+    batch: int = knob(8, low=BATCH_RANGE[0], high=BATCH_RANGE[1])
+    arrows: tuple[str, ...] = knob(("gradient", "state", "squares"), choices=ARROW_KINDS)
+    arrows_hidden: tuple[str, ...] = knob((), names="optimizers", doc="balls drawn without arrows")
+    seed: int = knob(0, low=SEED_RANGE[0], high=SEED_RANGE[1])
+    speed: float = knob(DEFAULT_SPEED, low=SPEED_RANGE[0], high=SPEED_RANGE[1])
 
 
 def _default_start(spec: SurfaceSpec) -> tuple[float, float]:
@@ -557,3 +583,69 @@ class LandscapeModel:
         rows = len(self.race.positions) * len(self.race.balls)
         self.notify(f"wrote {rows} rows (optimizer,step,x,y,loss) to {path.resolve()}")
         return path
+
+    # -- the setup (everything a user can set) -------------------------------------------------
+    def setup(self) -> LandscapeSetup:
+        start = (float(self.start[0]), float(self.start[1]))
+        return LandscapeSetup(
+            surface=self.spec.name,
+            start=None if start == _default_start(self.spec) else start,
+            optimizers=tuple(
+                Spec(n, {k: float(v) for k, v in self.hyper[n].items()}) for n in self.enabled
+            ),
+            schedule=Spec(self.schedule, {k: float(v) for k, v in self.schedule_values().items()}),
+            noise=self.noise.mode,
+            sigma=float(self.sigma),
+            batch=int(self.batch),
+            arrows=tuple(k for k in ARROW_KINDS if self.arrow_kinds.get(k)),
+            arrows_hidden=tuple(
+                n for n in self.optimizer_names if not self.arrows_for.get(n, True)
+            ),
+            seed=int(self.seed),
+            speed=float(self.speed),
+        )
+
+    def apply(self, setup: LandscapeSetup) -> None:
+        """Put ``setup`` in place: everything is checked first (SetupError, one sentence, and
+        nothing changes), then the race is rebuilt once."""
+        setups.check(setup, self.registry)
+        spec = self.registry.surface(setup.surface)
+        start = setup.start if setup.start is not None else _default_start(spec)
+        try:
+            S.value(spec, *start)
+        except Exception as exc:  # noqa: BLE001 - a plugin's or a formula's function raising
+            raise SetupError(
+                f'surface = "{setup.surface}" cannot be evaluated at {start}: {exc}; valid: a '
+                "surface and a start where it is defined",
+                "surface",
+            ) from None
+        if setup.noise == "minibatch" and not spec.has_data:
+            raise SetupError(
+                f'noise = "minibatch" needs a data-defined surface and {spec.name} is a formula; '
+                "valid: none or gaussian here, or minibatch on linear_regression",
+                "noise",
+            )
+        hyper = {}
+        for name, opt in self.registry.optimizers.items():
+            values = opt.defaults()
+            lr = default_lr(spec, opt)
+            if lr is not None and "lr" in values:
+                values["lr"] = lr
+            hyper[name] = values | self._clamped(name, self.pinned.get(name, {}))
+        for ball in setup.optimizers:
+            hyper[ball.name] |= self._clamped(ball.name, ball.values)
+        sched = self.registry.schedule(setup.schedule.name)
+        # -- everything is valid: change
+        self.spec, self.expr_error, self.start = spec, "", (float(start[0]), float(start[1]))
+        self.hyper = hyper
+        self.enabled = [ball.name for ball in setup.optimizers]
+        self.schedule = sched.name
+        self.schedule_hyper = {k: sched.hyper[k].clamp(v) for k, v in setup.schedule.values.items()}
+        self.sigma, self.batch = float(setup.sigma), int(setup.batch)
+        self.noise = Noise(setup.noise, sigma=self.sigma, batch=self.batch)
+        self.arrow_kinds = {k: k in setup.arrows for k in ARROW_KINDS}
+        self.arrows_for = {n: n not in setup.arrows_hidden for n in self.optimizer_names}
+        self.seed, self.speed = int(setup.seed), float(setup.speed)
+        self.inspection, self.inspect_error = None, ""
+        self.surface_version += 1
+        self._build_race()

@@ -8,10 +8,14 @@ backend refuses, a broken plugin) becomes a message and the previous run goes on
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from explorer import setups
+from explorer.knob_text import Pick, Spec
 from explorer.plugins import Registry
-from explorer.training import Snapshot, TrainConfig, Trainer
+from explorer.setups import SetupError, knob
+from explorer.training import INITS, Snapshot, TrainConfig, Trainer
 from explorer.training.session import check_config
 
 # What side-by-side mode can vary, and the B side's default value for each.
@@ -36,6 +40,36 @@ DEFAULT = TrainConfig(
     device="auto",
 )
 SPEEDS = (None, 200.0, 50.0, 10.0, 2.0)  # mini-batches per second; None: as fast as it trains
+SPEED_RANGE = (0.1, 10_000.0)
+DEPTH_RANGE = (0, 64)
+WIDTH_RANGE = (1, 1024)
+
+
+@dataclass(frozen=True)
+class NetworkSetup:
+    """Everything a user can set in the Network lab (the keys of ``--set`` and of a setup file,
+    named as ``train``'s options). ``compare`` = KEY:VALUE shows a second net, B, that differs
+    from A in that one setting; ``off`` shows one net."""
+
+    dataset: str = knob(DEFAULT.dataset, names="datasets")
+    batch_size: int = knob(DEFAULT.batch_size, low=1, high=4096)
+    depth: int = knob(DEFAULT.depth, low=DEPTH_RANGE[0], high=DEPTH_RANGE[1])
+    width: int = knob(DEFAULT.width, low=WIDTH_RANGE[0], high=WIDTH_RANGE[1])
+    activation: str = knob(DEFAULT.activation, names="activations")
+    init: str = knob(DEFAULT.init, choices=INITS)
+    batch_norm: bool = knob(DEFAULT.batch_norm)
+    dropout: float = knob(DEFAULT.dropout, low=0.0, below=1.0)
+    l1: float = knob(DEFAULT.l1, low=0.0)
+    l2: float = knob(DEFAULT.l2, low=0.0)
+    patience: int | None = knob(DEFAULT.patience, low=1, high=1000, none="off")
+    epochs: int = knob(DEFAULT.epochs, low=1, high=10_000)
+    optimizer: Spec = knob(
+        Spec(DEFAULT.optimizer, dict(DEFAULT.optimizer_hyper)), names="optimizers"
+    )
+    schedule: Spec = knob(Spec(DEFAULT.schedule), names="schedules")
+    seed: int = knob(DEFAULT.seed, low=0, high=2**32 - 1)
+    speed: float | None = knob(None, low=SPEED_RANGE[0], high=SPEED_RANGE[1], none="max")
+    compare: Pick | None = knob(None, keys=COMPARE_KEYS, none="off")
 
 
 class NetworkModel:
@@ -82,16 +116,19 @@ class NetworkModel:
             return [self.config]
         return [self.config, self.variant(self.config)]
 
-    def variant(self, config: TrainConfig) -> TrainConfig:
+    def variant(
+        self, config: TrainConfig, compare: str | None = None, value: Any = None
+    ) -> TrainConfig:
         """The B side: ``config`` with the compared setting changed (same data, same seed)."""
-        value = self.compare_value
-        if self.compare == "activation" and value == config.activation:
+        compare = compare or self.compare
+        value = self.compare_value if value is None else value
+        if compare == "activation" and value == config.activation:
             value = "sigmoid" if value != "sigmoid" else "relu"  # B must differ from A
-        if self.compare == "optimizer":
+        if compare == "optimizer":
             spec = self.registry.optimizer(str(value))
             lr = {"lr": spec.hyper["lr"].default} if "lr" in spec.hyper else {}
             return config.replace(optimizer=spec.name, optimizer_hyper=lr)
-        return config.replace(**{self.compare: value})
+        return config.replace(**{compare: value})
 
     def labels(self) -> list[str]:
         if not self.side_by_side:
@@ -222,6 +259,88 @@ class NetworkModel:
             t.stop()
         self.trainers = []
 
+    # -- the setup (everything a user can set) -----------------------------------------------
+    def setup(self) -> NetworkSetup:
+        c, reg = self.config, self.registry
+        value = self.compare_value
+        if self.compare == "optimizer":
+            value = Spec(str(value))
+        elif self.compare == "dropout":
+            value = float(value)
+        return NetworkSetup(
+            dataset=c.dataset,
+            batch_size=c.batch_size,
+            depth=c.depth,
+            width=c.width,
+            activation=c.activation,
+            init=c.init,
+            batch_norm=c.batch_norm,
+            dropout=float(c.dropout),
+            l1=float(c.l1),
+            l2=float(c.l2),
+            patience=c.patience,
+            epochs=c.epochs,
+            optimizer=Spec(
+                c.optimizer, _floats(reg.optimizer(c.optimizer).defaults(), c.optimizer_hyper)
+            ),
+            schedule=Spec(
+                c.schedule, _floats(reg.schedule(c.schedule).defaults(), c.schedule_hyper)
+            ),
+            seed=c.seed,
+            speed=self.speed,
+            compare=Pick(self.compare, value) if self.side_by_side else None,
+        )
+
+    def apply(self, setup: NetworkSetup) -> None:
+        """Put ``setup`` in place and restart the run(s); everything is checked first (SetupError,
+        one sentence: the current run goes on untouched)."""
+        setups.check(setup, self.registry)
+        c = self.config
+        config = c.replace(
+            dataset=setup.dataset,
+            n=c.n if setup.dataset == c.dataset else None,
+            noise=c.noise if setup.dataset == c.dataset else None,
+            batch_size=setup.batch_size,
+            depth=setup.depth,
+            width=setup.width,
+            activation=setup.activation,
+            pieces=c.pieces if setup.activation == c.activation else None,
+            init=setup.init,
+            batch_norm=setup.batch_norm,
+            dropout=setup.dropout,
+            l1=setup.l1,
+            l2=setup.l2,
+            patience=setup.patience,
+            epochs=setup.epochs,
+            optimizer=setup.optimizer.name,
+            optimizer_hyper=dict(setup.optimizer.values),
+            schedule=setup.schedule.name,
+            schedule_hyper=dict(setup.schedule.values),
+            seed=setup.seed,
+        )
+        side = setup.compare is not None
+        compare, value = self.compare, self.compare_value
+        if side:
+            compare, value = setup.compare.key, setup.compare.value
+            if isinstance(value, Spec):
+                if value.values:
+                    raise SetupError(
+                        f'compare.optimizer = "{value.text()}" sets hyperparameters; valid: an '
+                        "optimizer name (B uses its default rate)",
+                        "compare",
+                    )
+                value = value.name
+        try:
+            for cfg in [config, self.variant(config, compare, value)] if side else [config]:
+                check_config(cfg, self.registry)
+        except (ValueError, LookupError) as exc:
+            raise SetupError(_sentence(exc), None) from None
+        # -- everything is valid: change
+        self.config = config
+        self.side_by_side, self.compare, self.compare_value = side, compare, value
+        self._restart()
+        self.set_speed(setup.speed)
+
     # -- reading ----------------------------------------------------------------------------
     def device(self) -> str:
         devices = {s.device for s in self.snapshots if s.device}
@@ -251,6 +370,10 @@ def _show(key: str, config: TrainConfig) -> str:
     if key == "init":
         return f"{value} init"
     return str(value)
+
+
+def _floats(defaults: dict, given) -> dict[str, float]:
+    return {k: float(v) for k, v in (defaults | dict(given)).items()}
 
 
 def _sentence(exc: BaseException) -> str:

@@ -1,0 +1,596 @@
+"""Setups: everything a user can set in a scene, as data that is saved, opened, typed on the
+command line (``--set KEY=VALUE``) and applied by lessons, all through the model's ``apply``.
+
+A scene's model follows one convention (its ``model.py``, no pygame):
+
+- a frozen dataclass ``XxxSetup`` whose fields are the knobs, each with a default; a field may
+  carry ``knob(...)`` metadata (range, choices, registry names, the word for None, ...) that
+  ``check`` enforces and error sentences quote;
+- ``model.setup()`` returns the current one; ``model.apply(setup)`` validates all of it first
+  (raising ``SetupError`` or ValueError with one sentence) and only then changes anything.
+
+This module knows no scene: it is driven by the dataclass fields, their types and metadata. Files
+are TOML with a ``version`` and the ``scene`` name, written atomically (temp file + rename).
+Fields are listed so that a later one may depend on an earlier one (``follows``): overriding the
+surface alone puts the start and the learning rates back to the new surface's suggestions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import math
+import os
+import tempfile
+import time
+import tomllib
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from explorer.knob_text import Pick, Spec, describe_kind, optional_of, parse_value, unknown
+
+SETUP_VERSION = 1
+HEADER = (
+    "# DL Explorer setup: `dl-explorer open THIS_FILE`, Ctrl+O in the app, or\n"
+    "# `dl-explorer render --setup THIS_FILE --out run.gif`. Keys left out keep their values.\n"
+)
+
+
+class SetupError(ValueError):
+    """One sentence naming the key, what is wrong and what is valid; ``at(source)`` prefixes the
+    file (or ``--set``) it came from."""
+
+    def __init__(self, message: str, key: str | None = None, source: str = "") -> None:
+        super().__init__(message)
+        self.message, self.key, self.source = message, key, source
+
+    def at(self, source: str) -> SetupError:
+        return SetupError(self.message, self.key, source) if not self.source else self
+
+    def __str__(self) -> str:
+        text = f"{self.source}: {self.message}" if self.source else self.message
+        return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def knob(
+    default: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    below: float | None = None,
+    choices: Iterable[Any] | None = None,
+    names: str | None = None,
+    none: str | None = None,
+    follows: str | None = None,
+    keys: Iterable[str] | None = None,
+    doc: str = "",
+) -> Any:
+    """A setup field with what ``check`` enforces: ``low``/``high`` (inclusive) or ``below``
+    (exclusive) for numbers, ``choices`` (fixed values), ``names`` (a registry table: optimizers,
+    schedules, surfaces, activations, datasets; for a Spec also its hyperparameters' ranges),
+    ``none`` (the word written for None: off, max, auto), ``follows`` (a field this one returns to
+    its automatic value with when only that field is overridden), ``keys`` (a Pick's keys)."""
+    meta = {
+        "low": low,
+        "high": high,
+        "below": below,
+        "choices": tuple(choices) if choices is not None else None,
+        "names": names,
+        "none": none,
+        "follows": follows,
+        "keys": tuple(keys) if keys is not None else None,
+        "doc": doc,
+    }
+    return dataclasses.field(default=default, metadata={"knob": meta})
+
+
+@dataclass(frozen=True)
+class Knob:
+    name: str
+    kind: Any
+    meta: Mapping[str, Any]
+
+    @property
+    def none(self) -> str:
+        return self.meta.get("none") or "none"
+
+
+_EMPTY_META = {"none": None}
+
+
+@functools.cache
+def knobs(cls: type) -> dict[str, Knob]:
+    """The setup class's fields, in order, with their resolved types and metadata."""
+    hints = typing.get_type_hints(cls)
+    return {
+        f.name: Knob(f.name, hints[f.name], f.metadata.get("knob", _EMPTY_META))
+        for f in dataclasses.fields(cls)
+    }
+
+
+def _knobs_of(setup: Any) -> dict[str, Knob]:
+    return knobs(setup if isinstance(setup, type) else type(setup))
+
+
+# -- validation --------------------------------------------------------------------------------
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Spec | Pick):
+        return f'"{value.text()}"'
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _range_text(kind: Any, meta: Mapping[str, Any]) -> str:
+    low, high, below = meta.get("low"), meta.get("high"), meta.get("below")
+    what = "whole numbers" if kind is int else "numbers"
+    if low is not None and below is not None:
+        return f"{what} from {low:g} up to (not including) {below:g}"
+    if low is not None and high is not None:
+        return f"{what} {low:g} … {high:g}"
+    if low is not None:
+        return f"{what} ≥ {low:g}"
+    if high is not None:
+        return f"{what} ≤ {high:g}"
+    return what
+
+
+def valid_text(k: Knob, registry: Any = None) -> str:
+    """What values ``k`` accepts, as the error sentences write it."""
+    base, optional = optional_of(k.kind)
+    meta = k.meta
+    if meta.get("choices"):
+        text = ", ".join(str(c) for c in meta["choices"])
+    elif meta.get("names") and registry is not None:
+        table = list(getattr(registry, meta["names"]))
+        text = ", ".join(table) + (" or expr:FORMULA" if meta["names"] == "surfaces" else "")
+    elif base is Pick and meta.get("keys"):
+        text = "KEY:VALUE with KEY one of " + ", ".join(meta["keys"])
+    elif base in (int, float):
+        text = _range_text(base, meta)
+    elif base is bool:
+        text = "true or false (on or off)"
+    else:
+        text = describe_kind(base)
+    return f"{text} or {k.none}" if optional else text
+
+
+def _fail(key: str, value: Any, problem: str, valid: str) -> SetupError:
+    return SetupError(f"{key} = {_show(value)} {problem}; valid: {valid}", key)
+
+
+def _not_one_of(key: str, value: Any, thing: str, valid: Iterable[Any]) -> SetupError:
+    """``depth = "dpth" is not a setting (did you mean 'depth'?); valid: ...``"""
+    valid = [str(v) for v in valid]
+    close = difflib.get_close_matches(str(value), valid, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return _fail(key, value, f"is not {thing}{hint}", ", ".join(valid) or "none")
+
+
+def _check_number(key: str, value: Any, kind: Any, meta: Mapping[str, Any], valid: str) -> None:
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise _fail(key, value, "is not a whole number", valid)
+    if kind is float and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise _fail(key, value, "is not a number", valid)
+    if not math.isfinite(value):
+        raise _fail(key, value, "is not a finite number", valid)
+    low, high, below = meta.get("low"), meta.get("high"), meta.get("below")
+    if (
+        (low is not None and value < low)
+        or (high is not None and value > high)
+        or (below is not None and value >= below)
+    ):
+        raise _fail(key, value, "is out of range", valid)
+
+
+def _lookup(registry: Any, table: str, name: str) -> tuple[str, Mapping[str, Any]]:
+    """(registered name, its hyperparameters) or LookupError / ValueError with one sentence."""
+    if table == "surfaces":
+        spec = registry.surface(name)
+        return spec.name, {}
+    spec = getattr(registry, table)[name]
+    return spec.name, getattr(spec, "hyper", {})
+
+
+def _check_name(key: str, value: str, k: Knob, registry: Any) -> Mapping[str, Any]:
+    table = k.meta.get("names")
+    if table and registry is not None:
+        if table == "surfaces" and value.startswith("expr:"):
+            try:
+                registry.surface(value)
+            except (LookupError, ValueError) as exc:
+                raise _fail(
+                    key, value, f"is not a formula that works ({exc})", "expr:FORMULA in x and y"
+                ) from None
+            return {}
+        names = getattr(registry, table)
+        if value not in names:
+            raise _not_one_of(key, value, f"a known {table[:-1]}", names)
+        return getattr(names[value], "hyper", {})
+    choices = k.meta.get("choices")
+    if choices and value not in choices:
+        raise _not_one_of(key, value, "one of the choices", choices)
+    return {}
+
+
+def _check_spec(key: str, spec: Any, k: Knob, registry: Any, in_list: str | None = None) -> None:
+    if not isinstance(spec, Spec) or not isinstance(spec.name, str):
+        raise _fail(key, spec, "is not NAME[:k=v,...]", valid_text(k, registry))
+    hyper = _check_name(key, spec.name, k, registry)
+    if registry is None or not k.meta.get("names"):
+        return
+    for name, value in spec.values.items():
+        where = f"{key}.{name}" if in_list is None else f"{in_list}.{spec.name}.{name}"
+        if name not in hyper:
+            raise SetupError(
+                f"{where}: " + unknown("hyperparameter", name, hyper, owner=spec.name), where
+            )
+        h = hyper[name]
+        meta = {"low": h.low, "high": h.high}
+        _check_number(where, value, float, meta, _range_text(float, meta))
+
+
+def check_value(k: Knob, value: Any, registry: Any = None, setup_cls: type | None = None) -> None:
+    """Raise SetupError (one sentence) unless ``value`` is valid for ``k``."""
+    key, meta = k.name, k.meta
+    base, optional = optional_of(k.kind)
+    if value is None:
+        if optional:
+            return
+        raise _fail(key, value, "is missing", valid_text(k, registry))
+    valid = valid_text(k, registry)
+    if base is bool:
+        if not isinstance(value, bool):
+            raise _fail(key, value, "is not true or false", valid)
+    elif base in (int, float):
+        _check_number(key, value, base, meta, valid)
+    elif base is str:
+        if not isinstance(value, str):
+            raise _fail(key, value, "is not text", valid)
+        _check_name(key, value, k, registry)
+    elif base is Spec:
+        _check_spec(key, value, k, registry)
+    elif base is Pick:
+        keys = meta.get("keys") or ()
+        if not isinstance(value, Pick) or value.key not in keys:
+            what = value.key if isinstance(value, Pick) else value
+            raise _not_one_of(key, what, "a setting it can change", keys)
+        if setup_cls is not None:
+            inner = knobs(setup_cls)[value.key]
+            check_value(Knob(f"{key}.{value.key}", inner.kind, inner.meta), value.value, registry)
+    elif typing.get_origin(base) is tuple:
+        args = typing.get_args(base)
+        if not isinstance(value, tuple):
+            raise _fail(key, value, f"is not {describe_kind(base)}", valid)
+        if len(args) == 2 and args[1] is not Ellipsis:
+            if len(value) != 2:
+                raise _fail(key, value, "is not two numbers x,y", valid)
+            for v in value:
+                _check_number(key, v, float, {}, "two finite numbers x,y")
+            return
+        item = Knob(key, args[0], meta)
+        seen = set()
+        for v in value:
+            if args[0] is Spec:
+                _check_spec(key, v, item, registry, in_list=key)
+            else:
+                check_value(item, v, registry, setup_cls)
+            name = v.name if isinstance(v, Spec) else v
+            if name in seen:
+                raise _fail(key, value, f"names {name!r} twice", "each name once")
+            seen.add(name)
+
+
+def check(setup: Any, registry: Any = None) -> None:
+    """Every field of ``setup`` against its type and ``knob`` metadata (registry names and
+    hyperparameter ranges too when a registry is given): SetupError with one sentence."""
+    for name, k in _knobs_of(setup).items():
+        check_value(k, getattr(setup, name), registry, type(setup))
+
+
+# -- combining ---------------------------------------------------------------------------------
+def _automatic(k: Knob, value: Any) -> Any:
+    """The value a ``follows`` field goes back to: None (the automatic choice) for an optional,
+    the same names with their knobs left to the defaults for specs."""
+    if optional_of(k.kind)[1]:
+        return None
+    if isinstance(value, Spec):
+        return Spec(value.name)
+    if isinstance(value, tuple) and all(isinstance(v, Spec) for v in value):
+        return tuple(Spec(v.name) for v in value)
+    return value
+
+
+def merge(base: Any, overrides: Mapping[str, Any]) -> Any:
+    """``base`` with ``overrides`` put in (names already checked); a field that ``follows`` an
+    overridden one, and is not overridden itself, goes back to its automatic value."""
+    ks = _knobs_of(base)
+    changes = dict(overrides)
+    for name, k in ks.items():
+        dep = k.meta.get("follows")
+        if (
+            dep
+            and dep in overrides
+            and name not in overrides
+            and overrides[dep] != getattr(base, dep)
+        ):
+            changes[name] = _automatic(k, getattr(base, name))
+    return dataclasses.replace(base, **changes)
+
+
+def apply(model: Any, overrides: Mapping[str, Any], source: str = "") -> Any:
+    """``model.apply(merge(model.setup(), overrides))``; any refusal becomes a SetupError naming
+    ``source``. Returns the setup applied."""
+    base = model.setup()
+    if base is None:
+        raise SetupError("this scene has no settings to set").at(source)
+    try:
+        setup = merge(base, overrides)
+        model.apply(setup)
+    except SetupError as exc:
+        raise exc.at(source) from None
+    except (ValueError, LookupError, TypeError) as exc:
+        raise SetupError(str(exc)).at(source) from None
+    return setup
+
+
+# -- text (--set KEY=VALUE) --------------------------------------------------------------------
+def unknown_key(cls: type, key: str, scene: str = "") -> SetupError:
+    owner = f"the {scene} scene" if scene else "this scene"
+    text = unknown("setting", key, knobs(cls), owner=owner)
+    return SetupError(text.replace("; valid:", "; valid keys:"), key)
+
+
+def from_text(cls: type, key: str, text: str) -> Any:
+    """What ``--set KEY=TEXT`` means for the setup class ``cls`` (typed, not yet range-checked)."""
+    ks = knobs(cls)
+    if key not in ks:
+        raise unknown_key(cls, key)
+    k = ks[key]
+    try:
+        return parse_value(
+            text,
+            k.kind,
+            key,
+            none=k.none,
+            pick_kind=lambda name: ks[name].kind if name in ks else str,
+            pick_keys=k.meta.get("keys") or (),
+        )
+    except ValueError as exc:
+        base = optional_of(k.kind)[0]
+        if base in (bool, int, float, str):
+            raise _fail(key, text, f"is not {describe_kind(base)}", valid_text(k)) from None
+        text = str(exc) if "valid:" in str(exc) else f"{exc}; valid: {valid_text(k)}"
+        raise SetupError(text, key) from None
+
+
+def overrides_from_text(cls: type, assignments: Iterable[str], scene: str = "") -> dict:
+    """``["depth=10", "activation=sigmoid"]`` → typed overrides; a mistake is one sentence."""
+    from explorer.knob_text import parse_assignment
+
+    out: dict[str, Any] = {}
+    for text in assignments:
+        try:
+            key, raw = parse_assignment(text)
+            if key not in knobs(cls):
+                raise unknown_key(cls, key, scene)
+            out[key] = from_text(cls, key, raw)
+        except ValueError as exc:
+            raise SetupError(str(exc).rstrip(".")).at(f"--set {text}") from None
+    return out
+
+
+# -- TOML --------------------------------------------------------------------------------------
+def _to_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
+    if value is None:
+        return k.none
+    if isinstance(value, Spec):
+        return {"name": value.name, **{key: float(v) for key, v in value.values.items()}}
+    if isinstance(value, Pick):
+        inner = value.value
+        if isinstance(inner, Spec):
+            inner = inner.text()  # optimizer:adam, not a nested table
+        elif value.key in ks:
+            inner = _to_toml(ks[value.key], inner, ks)
+        return {value.key: inner}
+    if isinstance(value, tuple):
+        args = typing.get_args(optional_of(k.kind)[0])
+        if args == (Spec, Ellipsis):
+            return {v.name: {key: float(x) for key, x in v.values.items()} for v in value}
+        return [float(v) if isinstance(v, float) else v for v in value]
+    if isinstance(value, bool | int | str):
+        return value
+    return float(value)
+
+
+def to_toml(scene: str, setup: Any) -> dict[str, Any]:
+    ks = _knobs_of(setup)
+    data: dict[str, Any] = {"version": SETUP_VERSION, "scene": scene}
+    for name, k in ks.items():
+        data[name] = _to_toml(k, getattr(setup, name), ks)
+    return data
+
+
+def dumps(scene: str, setup: Any) -> str:
+    return HEADER + tomli_w.dumps(to_toml(scene, setup))
+
+
+def write(path: Path | str, scene: str, setup: Any) -> Path:
+    """Write ``setup`` to ``path`` atomically (a temp file beside it, then a rename)."""
+    path = Path(path)
+    text = dumps(scene, setup)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def default_folder() -> Path:
+    """Where Ctrl+S saves: $DL_EXPLORER_SETUPS, else the user's documents/dl-explorer-setups."""
+    env = os.environ.get("DL_EXPLORER_SETUPS")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_documents_dir()) / "dl-explorer-setups"
+
+
+def new_path(scene: str, folder: Path | None = None) -> Path:
+    """``folder/SCENE-YYYYmmdd-HHMMSS.toml`` (with -2, -3 ... if that exists)."""
+    folder = folder or default_folder()
+    stem = f"{scene}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path, k = folder / f"{stem}.toml", 2
+    while path.exists():
+        path, k = folder / f"{stem}-{k}.toml", k + 1
+    return path
+
+
+def _number(k: Knob, key: str, value: Any, integer: bool) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        word = "a whole number" if integer else "a number"
+        raise _fail(key, value, f"is not {word}", valid_text(k))
+    if integer:
+        if isinstance(value, float) and not value.is_integer():
+            raise _fail(key, value, "is not a whole number", valid_text(k))
+        return int(value)
+    return float(value)
+
+
+def from_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
+    """A TOML value as the field's type (a string takes the ``--set`` form); SetupError if it
+    has the wrong type. Ranges and names are ``check``'s."""
+    key = k.name
+    base, optional = optional_of(k.kind)
+    if isinstance(value, str) and base is not str:
+        if optional and value.strip().lower() in (k.none, "none"):
+            return None
+        try:
+            return parse_value(
+                value,
+                k.kind,
+                key,
+                none=k.none,
+                pick_kind=lambda name: ks[name].kind if name in ks else str,
+                pick_keys=k.meta.get("keys") or (),
+            )
+        except ValueError:
+            raise _fail(key, value, f"is not {describe_kind(base)}", valid_text(k)) from None
+    if base is bool:
+        if not isinstance(value, bool):
+            raise _fail(key, value, "is not true or false", valid_text(k))
+        return value
+    if base in (int, float):
+        return _number(k, key, value, base is int)
+    if base is str:
+        if not isinstance(value, str):
+            raise _fail(key, value, "is not text", valid_text(k))
+        return value
+    if base is Spec:
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+            raise _fail(key, value, "is not a table with a name", 'name = "..." and k = v')
+        rest = {n: v for n, v in value.items() if n != "name"}
+        return Spec(value["name"], _spec_values(k, f"{key}", rest))
+    if base is Pick:
+        if not isinstance(value, dict) or len(value) != 1:
+            raise _fail(key, value, "is not one KEY = VALUE", valid_text(k))
+        ((name, inner),) = value.items()
+        keys = k.meta.get("keys") or ()
+        if name not in keys:
+            raise _not_one_of(key, name, "a setting it can change", keys)
+        sub = ks[name]
+        return Pick(name, from_toml(Knob(f"{key}.{name}", sub.kind, sub.meta), inner, ks))
+    if typing.get_origin(base) is tuple:
+        args = typing.get_args(base)
+        if len(args) == 2 and args[1] is not Ellipsis:
+            if not isinstance(value, list) or len(value) != 2:
+                raise _fail(key, value, "is not two numbers [x, y]", "[x, y]")
+            return tuple(_number(k, key, v, False) for v in value)
+        if args[0] is Spec:
+            if isinstance(value, dict):
+                specs = []
+                for name, knobs_ in value.items():
+                    if not isinstance(knobs_, dict):
+                        raise _fail(f"{key}.{name}", knobs_, "is not a table", "k = v lines")
+                    specs.append(Spec(name, _spec_values(k, f"{key}.{name}", knobs_)))
+                return tuple(specs)
+            if isinstance(value, list):
+                return tuple(from_toml(Knob(key, Spec, k.meta), v, ks) for v in value)
+            raise _fail(key, value, "is not a table of names", "[optimizers.NAME] tables")
+        if not isinstance(value, list):
+            raise _fail(key, value, f"is not {describe_kind(base)}", valid_text(k))
+        return tuple(from_toml(Knob(key, args[0], k.meta), v, ks) for v in value)
+    return value
+
+
+def _spec_values(k: Knob, key: str, values: Mapping[str, Any]) -> dict[str, float]:
+    out = {}
+    for name, v in values.items():
+        out[name] = _number(Knob(f"{key}.{name}", float, {}), f"{key}.{name}", v, False)
+    return out
+
+
+def read(path: Path | str, scenes: Mapping[str, type | None]) -> tuple[str, dict[str, Any]]:
+    """The scene a setup file names and its values, typed (``{}`` for a scene without a setup
+    class). Anything wrong (not TOML, a newer version, an unknown scene or key, a wrong type) is
+    one SetupError naming the file and the key."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SetupError(f"{source} cannot be read ({why}); give a setup file (.toml)") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SetupError(
+            f"{source} is not a TOML file ({exc}); a setup holds lines like depth = 10"
+        ) from None
+    version = data.pop("version", SETUP_VERSION)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _fail("version", version, "is not a setup version", str(SETUP_VERSION)).at(source)
+    if version > SETUP_VERSION:
+        raise SetupError(
+            f"version = {version} is newer than this DL Explorer reads; valid: "
+            f"{SETUP_VERSION} (update dl-explorer to open it)",
+            "version",
+        ).at(source)
+    scene = data.pop("scene", None)
+    if scene is None:
+        raise SetupError(f"scene is missing; valid: {', '.join(scenes)}", "scene").at(source)
+    if not isinstance(scene, str) or scene not in scenes:
+        raise _not_one_of("scene", scene, "a scene", scenes).at(source)
+    cls = scenes[scene]
+    if cls is None:
+        if data:
+            raise SetupError(
+                f"the {scene} scene has no settings a file can set (found {', '.join(data)})",
+                next(iter(data)),
+            ).at(source)
+        return scene, {}
+    ks = knobs(cls)
+    values = {}
+    for key, value in data.items():
+        if key not in ks:
+            raise unknown_key(cls, key, scene).at(source)
+        try:
+            values[key] = from_toml(ks[key], value, ks)
+        except SetupError as exc:
+            raise exc.at(source) from None
+    return scene, values
