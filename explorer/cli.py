@@ -22,6 +22,7 @@ COMMANDS = [
     ("critical", "critical", "main"),
     ("train", "train", "main"),
     ("render", "render", "main"),
+    ("open_cmd", "open_setup", "main"),
     ("bench_race", "race", "bench"),
     ("bench_train", "train", "bench"),
     ("bench_frames", "frames", "bench"),
@@ -53,9 +54,29 @@ class FriendlyGroup(click.Group):
     is_flag=True,
     help="Load only the built-ins (also: DL_EXPLORER_NO_PLUGINS=1).",
 )
+@click.option(
+    "--scene",
+    default=None,
+    metavar="NAME",
+    help="The scene the app opens on: landscape, network, activations or dropout.",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set one knob of that scene before the first frame (repeatable), e.g. --set depth=10 "
+    "--set compare=activation:relu. The keys are a setup file's (Ctrl+S writes one).",
+)
 @click.version_option(package_name="dl-explorer")
 @click.pass_context
-def main(ctx: click.Context, plugins_dirs: tuple[str, ...], no_plugins: bool) -> None:
+def main(
+    ctx: click.Context,
+    plugins_dirs: tuple[str, ...],
+    no_plugins: bool,
+    scene: str | None,
+    assignments: tuple[str, ...],
+) -> None:
     """DL Explorer: see why deep networks are hard to train. With no command, opens the app."""
     registry = load_plugins(plugins_dirs, third_party=False if no_plugins else None)
     set_default_registry(registry)
@@ -65,11 +86,16 @@ def main(ctx: click.Context, plugins_dirs: tuple[str, ...], no_plugins: bool) ->
             click.echo(f"warning: plugin {failure}", err=True)
     if ctx.invoked_subcommand is None:
         try:
-            from explorer.app.main import run_app
+            from explorer.commands.open_cmd import gather, run_with_setup
         except ModuleNotFoundError:
             click.echo(ctx.get_help())
             return
-        run_app(registry)
+        run_with_setup(registry, *gather(registry, scene, None, assignments))
+    elif scene or assignments:
+        raise UserError(
+            "--scene and --set open the app (dl-explorer --scene network --set depth=10); "
+            f"for {ctx.invoked_subcommand}, put them after the command where it has them"
+        )
 
 
 @main.group(cls=FriendlyGroup)

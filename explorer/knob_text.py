@@ -184,7 +184,7 @@ def parse_spec(text: str, what: str = "") -> Spec:
             values[key] = float(parse_number(raw))
         except ValueError:
             label = f"{key}={raw.strip()!r}" if key else repr(raw.strip())
-            raise ValueError(f"{what}: {label} is not a finite number") from None
+            raise ValueError(f"{what}: {label} is not a number") from None
     return Spec(name, values)
 
 
@@ -204,7 +204,7 @@ def spec_for(
         values = {next(iter(knobs)): values.pop("")}
     for key in values:
         if key not in knobs:
-            raise ValueError(f"{what}: " + unknown("hyperparameter", key, knobs, owner=name))
+            raise ValueError(unknown("hyperparameter", key, knobs, owner=f"{what} {name!r}"))
     return Spec(name, values)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Callable
 
 import pygame
 
@@ -34,8 +35,13 @@ def _warm_up_torch(registry: Registry) -> None:
 
 
 def run_app(
-    registry: Registry, size: tuple[int, int] = DEFAULT_SIZE, scene: str = "landscape"
+    registry: Registry,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    scene: str = "landscape",
+    prepare: Callable | None = None,
 ) -> None:
+    """The window on ``scene``; ``prepare(tabs)`` runs before the first frame (a setup applied:
+    a ValueError it raises closes the window and reaches the command line as one sentence)."""
     single_threaded_torch()
     pygame.display.init()
     driver = pygame.display.get_driver()
@@ -55,6 +61,8 @@ def run_app(
         app, tabs = build_app(registry, screen, scene)
         pygame.key.set_repeat(350, 40)
         try:
+            if prepare is not None:
+                prepare(tabs)
             app.run()
         finally:
             tabs.close()

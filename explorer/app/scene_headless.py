@@ -31,14 +31,28 @@ def render_network(
 ) -> tuple[int, NetworkModel]:
     """Train ``steps_per_frame`` mini-batches between frames (the same pictures for the same seed,
     however fast the machine) and write the frames to ``out``."""
-    screen = init_offscreen(size)
+    init_offscreen(size)
     model = NetworkModel(
         registry, config, backend="thread", side_by_side=side_by_side, compare=compare,
         compare_value=compare_value,
     )  # fmt: skip
+    return record_network(model, out, frames, steps_per_frame, size, fps, scale), model
+
+
+def record_network(
+    model: NetworkModel,
+    out: Path,
+    frames: int,
+    steps_per_frame: int,
+    size: tuple[int, int] = (1280, 720),
+    fps: int = 30,
+    scale: float = 1.0,
+) -> int:
+    """The Network lab on ``model`` (thread backend), ``steps_per_frame`` mini-batches a frame."""
+    screen = init_offscreen(size)
     scene = NetworkScene(model, size)
     app, tabs = build_app(
-        registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
+        model.registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
     )
 
     def advance(k: int) -> None:
@@ -47,10 +61,47 @@ def render_network(
         scene.wait_ready()
 
     try:
-        written = record(app, out, frames, fps, scale, before_frame=advance)
+        return record(app, out, frames, fps, scale, before_frame=advance)
     finally:
         tabs.close()
-    return written, model
+
+
+def render_setup(
+    registry: Registry,
+    scene: str,
+    values: dict,
+    source: str,
+    out: Path,
+    frames: int,
+    steps_per_frame: int,
+    size: tuple[int, int] = (1280, 720),
+    fps: int = 30,
+    scale: float = 1.0,
+) -> tuple[int, str]:
+    """Any scene with a setup (a file's values, ``--set``) applied through its model's ``apply``:
+    (frames written, what ran)."""
+    from explorer import setups
+
+    if scene == "landscape":
+        from explorer.app.headless import render_to_file
+        from explorer.app.scenes.landscape.model import LandscapeModel
+
+        model = LandscapeModel(registry)
+        setups.apply(model, values, source)
+        return render_to_file(model, out, frames, size, fps, scale), f"{model.race.t} race steps"
+    if scene == "network":
+        from explorer.app.scenes.network.model import DEFAULT
+
+        init_offscreen(size)
+        net = NetworkModel(registry, DEFAULT.replace(device="cpu"), backend="thread")
+        try:
+            setups.apply(net, values, source)
+        except Exception:
+            net.close()
+            raise
+        written = record_network(net, out, frames, steps_per_frame, size, fps, scale)
+        return written, f"{net.snapshots[0].step} training steps"
+    return render_scene(registry, scene, out, frames, size, fps, scale, values, source), ""
 
 
 def render_scene(
@@ -61,12 +112,17 @@ def render_scene(
     size: tuple[int, int] = (1280, 720),
     fps: int = 30,
     scale: float = 1.0,
+    values: dict | None = None,
+    source: str = "",
 ) -> int:
-    """The Activation or Dropout scene, once its background work is done, played for
-    ``frames`` frames."""
+    """The Activation or Dropout scene (with ``values`` applied to its setup), once its
+    background work is done, played for ``frames`` frames."""
+    from explorer.app import setup_files
+
     screen = init_offscreen(size)
     app, tabs = build_app(registry, screen, name, windowed=False, backend="thread")
     try:
+        setup_files.apply_to_scene(tabs.scene(), values or {}, source, size)
         tabs.scene().wait_ready()
         return record(app, out, frames, fps, scale)
     finally:

@@ -1,55 +1,85 @@
-"""Parsing what users type for optimizers, points and key=value lists on the command line."""
+"""What users type on the command line for optimizers, schedules, noise, points and frame sizes.
+
+Every ``NAME[:k=v,...]`` goes through the one parser in ``explorer.knob_text`` (the same one
+``--set``, setup files and the app use); this module only names what each flag looks up.
+"""
 
 from __future__ import annotations
 
-import math
-
+from explorer.knob_text import parse_point, parse_spec, spec_for, unknown
+from explorer.landscape.race import Noise
 from explorer.plugins import Registry
+from explorer.specs import Hyper
+
+__all__ = [
+    "parse_noise",
+    "parse_optimizer_arg",
+    "parse_point",
+    "parse_schedule_arg",
+    "parse_size",
+    "parse_values",
+]
+
+NOISE_KNOBS = {
+    "none": {},
+    "gaussian": {"sigma": Hyper(0.1, 1e-6, 1e6)},
+    "minibatch": {"batch": Hyper(8, 1, 1e9, integer=True)},
+}
 
 
 def parse_values(text: str, valid: dict, what: str) -> dict[str, float]:
     """``"lr=0.1,beta=0.9"`` → ``{"lr": 0.1, "beta": 0.9}``, checked against ``valid`` names."""
-    values: dict[str, float] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        key, sep, raw = part.partition("=")
-        key = key.strip()
-        if not sep:
-            raise ValueError(f"{what}: expected name=value, got {part!r} (e.g. lr=0.01)")
+    values = dict(parse_spec(f"_:{text}", what).values)
+    if "" in values:
+        raise ValueError(f"{what}: expected name=value, got {text!r} (e.g. lr=0.01)")
+    for key in values:
         if key not in valid:
-            raise ValueError(
-                f"{what} has no hyperparameter {key!r}; valid: {', '.join(valid) or 'none'}"
-            )
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"{what}: {key}={raw!r} is not a number") from None
-        if not math.isfinite(value):
-            raise ValueError(f"{what}: {key} must be a finite number")
-        values[key] = value
+            raise ValueError(unknown("hyperparameter", key, valid, owner=what))
     return values
+
+
+def _registered(registry: Registry, table: str):
+    def lookup(name: str):
+        spec = registry.get(table, name.strip())
+        return spec.name, spec.hyper
+
+    return lookup
 
 
 def parse_optimizer_arg(text: str, registry: Registry) -> tuple[str, dict[str, float]]:
     """``"momentum:lr=0.001,beta=0.9"`` → ``("momentum", {"lr": 0.001, "beta": 0.9})``."""
-    name, _, rest = text.partition(":")
-    spec = registry.optimizer(name.strip())
-    return spec.name, parse_values(rest, spec.hyper, f"optimizer {spec.name!r}")
+    spec = spec_for(text, _registered(registry, "optimizers"), "optimizer")
+    return spec.name, dict(spec.values)
 
 
-def parse_point(text: str, what: str = "--start") -> tuple[float, float]:
-    """``"-1.2,1"`` → ``(-1.2, 1.0)``."""
-    parts = text.split(",")
+def parse_schedule_arg(text: str, registry: Registry) -> tuple[str, dict[str, float]]:
+    """``"step:every=500,gamma=0.5"`` → ``("step", {"every": 500.0, "gamma": 0.5})``."""
+    spec = spec_for(text, _registered(registry, "schedules"), "schedule")
+    return spec.name, dict(spec.values)
+
+
+def parse_noise(text: str) -> Noise:
+    """``none``, ``gaussian:0.1`` (or ``gaussian:sigma=0.1``), ``minibatch:8``."""
+
+    def lookup(name: str):
+        if name not in NOISE_KNOBS:
+            raise ValueError(f"--noise {text!r}: use none, gaussian:SIGMA or minibatch:B")
+        return name, NOISE_KNOBS[name]
+
     try:
-        if len(parts) != 2:
-            raise ValueError
-        x, y = (float(p) for p in parts)
-    except ValueError:
-        raise ValueError(
-            f"{what} expects two numbers x,y (e.g. {what}=-1.2,1), got {text!r}"
-        ) from None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise ValueError(f"{what} must be finite numbers, got {text!r}")
-    return x, y
+        spec = spec_for(text, lookup, "--noise")
+    except ValueError as exc:
+        if "use none" in str(exc):
+            raise
+        raise ValueError(f"--noise {text!r}: expected gaussian:SIGMA or minibatch:B") from None
+    if spec.name == "gaussian":
+        return Noise("gaussian", sigma=spec.values.get("sigma", 0.1))
+    if spec.name == "minibatch":
+        batch = spec.values.get("batch", 8)
+        if not float(batch).is_integer():
+            raise ValueError(f"--noise {text!r}: the batch size B is a whole number")
+        return Noise("minibatch", batch=int(batch))
+    return Noise()
 
 
 def parse_size(text: str) -> tuple[int, int]:

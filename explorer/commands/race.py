@@ -5,27 +5,17 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from explorer.commands.optspec import parse_optimizer_arg, parse_point, parse_values
+from explorer.commands.optspec import (
+    parse_noise,
+    parse_optimizer_arg,
+    parse_point,
+    parse_schedule_arg,
+)
 from explorer.commands.output import console as make_console
-from explorer.landscape.race import BallConfig, Noise, Race
+from explorer.landscape.race import BallConfig, Race
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-
-
-def parse_noise(text: str) -> Noise:
-    """``none``, ``gaussian:0.1`` or ``minibatch:8``."""
-    mode, _, arg = text.partition(":")
-    mode = mode.strip()
-    if mode == "none":
-        return Noise()
-    try:
-        if mode == "gaussian":
-            return Noise("gaussian", sigma=float(arg or 0.1))
-        if mode == "minibatch":
-            return Noise("minibatch", batch=int(arg or 8))
-    except ValueError:
-        raise ValueError(f"--noise {text!r}: expected gaussian:SIGMA or minibatch:B") from None
-    raise ValueError(f"--noise {text!r}: use none, gaussian:SIGMA or minibatch:B")
+__all__ = ["parse_noise", "print_summary", "race"]
 
 
 @click.command()
@@ -69,13 +59,11 @@ def parse_noise(text: str) -> Noise:
 def race(registry, surface, start, steps, optimizers, schedule, noise, seed, csv_path) -> None:
     """Race optimizers on a loss surface and print where each one ended."""
     spec = registry.surface(surface)
-    sched_name, _, sched_args = schedule.partition(":")
-    sched = registry.schedule(sched_name.strip())
-    sched_hyper = parse_values(sched_args, sched.hyper, f"schedule {sched.name!r}")
+    sched_name, sched_hyper = parse_schedule_arg(schedule, registry)
     configs = []
     for text in optimizers or DEFAULT_OPTIMIZERS:
         name, hyper = parse_optimizer_arg(text, registry)
-        configs.append(BallConfig(name, hyper, sched.name, sched_hyper))
+        configs.append(BallConfig(name, hyper, sched_name, sched_hyper))
     the_race = Race(
         spec,
         configs,

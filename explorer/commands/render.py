@@ -5,26 +5,62 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from explorer.app.scenes.network.model import COMPARE_KEYS
-from explorer.commands.optspec import parse_optimizer_arg, parse_point, parse_size, parse_values
-from explorer.commands.race import parse_noise
-from explorer.commands.train import parse_knob
+from explorer.app.scenes.network.model import COMPARE_KEYS, NetworkSetup
+from explorer.commands.optspec import (
+    parse_noise,
+    parse_optimizer_arg,
+    parse_point,
+    parse_schedule_arg,
+    parse_size,
+)
+from explorer.knob_text import Spec
+from explorer.setups import from_text
 from explorer.training.config import TrainConfig
 from explorer.training.session import check_config
 
+# The flags that set a scene's knobs: with --setup / --set those come from the setup instead.
+KNOB_FLAGS = ("surface", "optimizers", "start", "schedule", "noise", "seed", "dataset", "depth",
+              "width", "activation", "init", "batch_norm", "dropout", "epochs", "patience",
+              "compare", "speed")  # fmt: skip
+
 
 def _compare(text: str | None):
-    """``activation=relu`` → ("activation", "relu"); None → (None, None)."""
+    """``activation=relu`` (or ``activation:relu``, as ``--set compare=``) → ("activation",
+    "relu"); None → (None, None). The Network lab setup's own parser and keys."""
     if not text:
         return None, None
-    key, sep, value = text.partition("=")
-    key, value = key.strip(), value.strip()
-    if not sep or key not in COMPARE_KEYS or not value:
+    key = text.replace(":", "=").partition("=")[0].strip()
+    if key not in COMPARE_KEYS or not text.partition(key)[2].strip(":= "):
         raise ValueError(
             f"--compare expects KEY=VALUE with KEY one of {', '.join(COMPARE_KEYS)}, got {text!r}"
         )
-    return key, parse_knob(key, value)
+    pick = from_text(NetworkSetup, "compare", text)
+    value = pick.value.name if isinstance(pick.value, Spec) else pick.value
+    return pick.key, value
+
+
+def _render_setup(registry, scene, setup_path, assignments, out, options) -> None:
+    """``render --setup FILE`` / ``--set KEY=VALUE``: the scene and its knobs from the setup."""
+    from explorer.app import scene_headless
+    from explorer.commands.open_cmd import gather
+
+    ctx = click.get_current_context()
+    given = [n for n in KNOB_FLAGS if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE]
+    if given:
+        flag = "--" + given[0].replace("_", "-").rstrip("s")
+        raise ValueError(
+            f"{flag} and --setup/--set both set the scene's knobs: put it in the setup, or "
+            f"write --set {given[0].rstrip('s') if given[0] == 'optimizers' else given[0]}=..."
+        )
+    explicit = ctx.get_parameter_source("scene") is ParameterSource.COMMANDLINE
+    scene, values, source = gather(registry, scene if explicit else None, setup_path, assignments)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written, ran = scene_headless.render_setup(registry, scene, values, source, out, **options)
+    kind = "still" if out.suffix.lower() == ".png" else f"{written} frames at {options['fps']} fps"
+    ran = f", {ran}" if ran else ""
+    click.echo(f"wrote {out} ({kind}{ran}, {out.stat().st_size / 1e6:.2f} MB)")
 
 
 @click.command()
@@ -86,6 +122,20 @@ def _compare(text: str | None):
     help="Shrink the written frames (e.g. 0.5 for a small GIF).",
 )
 @click.option(
+    "--setup",
+    "setup_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A setup file (Ctrl+S in the app writes one): its scene and every knob, seed and speed.",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set one knob of the scene's setup (repeatable), as the app's --set: e.g. depth=10.",
+)
+@click.option(
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
@@ -117,6 +167,8 @@ def render(
     speed,
     size,
     scale,
+    setup_path,
+    assignments,
     out,
 ) -> None:
     """Play a scene headless and write it to a GIF, PNG or MP4 (no display needed)."""
@@ -125,6 +177,11 @@ def render(
 
     check_out(out)
     single_threaded_torch()
+    if setup_path is not None or assignments:
+        options = dict(frames=frames, steps_per_frame=steps_per_frame, size=parse_size(size),
+                       fps=fps, scale=scale)  # fmt: skip
+        _render_setup(registry, scene, setup_path, assignments, out, options)
+        return
     if scene != "landscape":
         from explorer.app import scene_headless
 
@@ -133,13 +190,11 @@ def render(
             name, hyper = parse_optimizer_arg(
                 optimizers[0] if optimizers else "sgd:lr=0.1", registry
             )
-            sched_name, _, sched_args = schedule.partition(":")
-            sched = registry.schedule(sched_name.strip())
+            sched_name, sched_hyper = parse_schedule_arg(schedule, registry)
             config = TrainConfig(
                 dataset=dataset, depth=depth, width=width, activation=activation, init=init,
                 batch_norm=batch_norm, dropout=dropout, optimizer=name, optimizer_hyper=hyper,
-                schedule=sched.name,
-                schedule_hyper=parse_values(sched_args, sched.hyper, f"schedule {sched.name!r}"),
+                schedule=sched_name, schedule_hyper=sched_hyper,
                 epochs=epochs, patience=patience, seed=seed, device="cpu",
             )  # fmt: skip
             check_config(config, registry)
@@ -165,16 +220,14 @@ def render(
         if name not in names:
             names.append(name)
         hyper[name] = hyper.get(name, {}) | values
-    sched_name, _, sched_args = schedule.partition(":")
-    sched = registry.schedule(sched_name.strip())
-    sched_hyper = parse_values(sched_args, sched.hyper, f"schedule {sched.name!r}")
+    sched_name, sched_hyper = parse_schedule_arg(schedule, registry)
     model = LandscapeModel(
         registry,
         surface,
         names or None,
         hyper=hyper,
         start=parse_point(start, "--start") if start else None,
-        schedule=sched.name,
+        schedule=sched_name,
         schedule_hyper=sched_hyper,
         noise=parse_noise(noise),
         seed=seed,

@@ -17,8 +17,9 @@ from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from explorer.commands.optspec import parse_optimizer_arg, parse_values
+from explorer.commands.optspec import parse_optimizer_arg, parse_schedule_arg
 from explorer.commands.output import console as make_console
+from explorer.knob_text import parse_value, split_specs
 from explorer.plugins import Registry
 from explorer.training.config import INITS, TrainConfig
 from explorer.training.session import TrainingSession, check_config
@@ -31,49 +32,9 @@ COMPARABLE = sorted(
 )
 
 
-def parse_schedule_arg(text: str, registry: Registry) -> tuple[str, dict[str, float]]:
-    name, _, rest = text.partition(":")
-    spec = registry.schedule(name.strip())
-    return spec.name, parse_values(rest, spec.hyper, f"schedule {spec.name!r}")
-
-
-def _split_specs(text: str) -> list[str]:
-    """``sgd:lr=0.1,beta=0.9,adam`` → ``["sgd:lr=0.1,beta=0.9", "adam"]``: a part that is only
-    ``k=v`` belongs to the optimizer before it."""
-    out: list[str] = []
-    for part in (p.strip() for p in text.split(",")):
-        if out and "=" in part and ":" not in part:
-            out[-1] += "," + part
-        elif part:
-            out.append(part)
-    return out
-
-
 def parse_knob(key: str, raw: str) -> Any:
-    kind = _TYPES[key]
-    text = raw.strip()
-    args = typing.get_args(kind)
-    if text.lower() == "none" and type(None) in args:
-        return None
-    base = next((a for a in args if a is not type(None)), kind) if args else kind
-    try:
-        if base is bool:
-            if text.lower() in ("on", "true", "yes", "1"):
-                return True
-            if text.lower() in ("off", "false", "no", "0"):
-                return False
-            raise ValueError
-        if base is int:
-            return int(text)
-        if base is float:
-            value = float(text)
-            if not math.isfinite(value):
-                raise ValueError
-            return value
-    except ValueError:
-        expected = {bool: "on or off", int: "a whole number", float: "a number"}[base]
-        raise ValueError(f"--compare {key}: {raw!r} is not {expected}") from None
-    return text
+    """A value for the TrainConfig field ``key`` (the one value parser, typed by the field)."""
+    return parse_value(raw, _TYPES[key], f"--compare {key}")
 
 
 def parse_compare(text: str, registry: Registry) -> tuple[str, list[dict[str, Any]]]:
@@ -91,7 +52,7 @@ def parse_compare(text: str, registry: Registry) -> tuple[str, list[dict[str, An
     if key in ("optimizer", "schedule"):
         parse = parse_optimizer_arg if key == "optimizer" else parse_schedule_arg
         changes = []
-        for spec_text in _split_specs(values):
+        for spec_text in split_specs(values):
             name, hyper = parse(spec_text, registry)
             changes.append({key: name, f"{key}_hyper": hyper, "_label": f"{key}={spec_text}"})
         return key, changes

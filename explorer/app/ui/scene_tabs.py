@@ -17,6 +17,7 @@ from pygame_gui.elements import UIButton
 from explorer.app.ui import palette
 from explorer.app.ui.frame import TAB_H
 from explorer.app.ui.scene import Scene
+from explorer.app.ui.setup_keys import SetupKeys
 from explorer.app.ui.text import Text
 from explorer.app.ui.theme import load_theme
 
@@ -46,6 +47,7 @@ class SceneTabs(Scene):
         self.manager = pygame_gui.UIManager(size, load_theme(), enable_live_theme_updates=False)
         self.buttons: dict[str, UIButton] = {}
         self._build()
+        self.setup_keys = SetupKeys(self)  # Ctrl+S / Ctrl+O in every scene
 
     def _build(self) -> None:
         self.manager.clear_and_reset()
@@ -105,6 +107,8 @@ class SceneTabs(Scene):
         return True
 
     def handle_event(self, event: pygame.event.Event) -> bool:
+        if self.setup_keys.handle_event(event):
+            return True
         if event.type == pygame.KEYDOWN:
             for entry in self.entries:
                 if event.key == entry.key:
@@ -131,11 +135,13 @@ class SceneTabs(Scene):
 
     def update(self, dt: float) -> None:
         self.manager.update(dt)
+        self.setup_keys.update(dt)
 
     def resize(self, size: tuple[int, int]) -> None:
         self.size = size
         self.manager.set_window_resolution(size)
         self._build()
+        self.setup_keys.resize(size)
         current = self.scene()
         if current is not None:
             current.__dict__["_shown_size"] = size
@@ -152,6 +158,7 @@ class SceneTabs(Scene):
             self.text.blit(screen, "DL Explorer", (strip.right - 10, TAB_H // 2), 13,
                            palette.TEXT_DIM, "bold", anchor="midright")  # fmt: skip
         self.manager.draw_ui(screen)
+        self.setup_keys.draw(screen)
 
     def close(self) -> None:
         for scene in self.built.values():
