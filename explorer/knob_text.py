@@ -169,9 +169,9 @@ def parse_spec(text: str, what: str = "") -> Spec:
     name. Only the syntax is checked here."""
     name, _, rest = text.partition(":")
     name = name.strip()
-    what = what or name
     if not name:
-        raise ValueError(f"{what}: expected NAME[:k=v,...], got {text!r}")
+        raise ValueError(f"{what or 'spec'}: expected NAME[:k=v,...], got {text!r}")
+    what = f"{what} {name!r}" if what else name
     values: dict[str, float] = {}
     parts = [p.strip() for p in rest.split(",") if p.strip()]
     for part in parts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import warnings
 from collections.abc import Callable
 
 import pygame
@@ -55,7 +56,8 @@ def run_app(
     try:
         pygame.display.set_caption(TITLE)
         screen = pygame.display.set_mode(size, pygame.RESIZABLE)
-        with contextlib.suppress(AttributeError, pygame.error):
+        with contextlib.suppress(AttributeError, pygame.error), warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # pygame-ce 2.5's Window API
             pygame.Window.from_display_module().minimum_size = MIN_SIZE
         threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True).start()
         app, tabs = build_app(registry, screen, scene)

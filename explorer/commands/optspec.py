@@ -29,7 +29,10 @@ NOISE_KNOBS = {
 
 def parse_values(text: str, valid: dict, what: str) -> dict[str, float]:
     """``"lr=0.1,beta=0.9"`` → ``{"lr": 0.1, "beta": 0.9}``, checked against ``valid`` names."""
-    values = dict(parse_spec(f"_:{text}", what).values)
+    try:
+        values = dict(parse_spec(f"_:{text}").values)
+    except ValueError as exc:  # its sentence names the spec "_": name what it is instead
+        raise ValueError(what + str(exc)[1:]) from None
     if "" in values:
         raise ValueError(f"{what}: expected name=value, got {text!r} (e.g. lr=0.01)")
     for key in values:
