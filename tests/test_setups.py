@@ -59,7 +59,7 @@ CHANGES = {
 SAVED = {
     "landscape": ['surface = "himmelblau"', "start = [\n    1.5,\n    -2.0,\n]", "seed = 7",
                   "speed = 300.0", "sigma = 0.7", 'noise = "gaussian"', "[optimizers.sgd]\nlr = 0.0123",
-                  "[optimizers.momentum]\nlr = 0.001\nbeta = 0.8", "[optimizers.adamw]",
+                  "[optimizers.momentum]\nlr = 0.005\nbeta = 0.8", "[optimizers.adamw]",
                   'arrows_hidden = [\n    "momentum",\n]', 'name = "step"\nevery = 300.0'],
     "network": ['dataset = "moons"', "depth = 3", "width = 8", 'activation = "tanh"',
                 'init = "xavier"', "batch_norm = true", "dropout = 0.25", "l2 = 0.001",
