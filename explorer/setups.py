@@ -231,6 +231,12 @@ def _check_spec(key: str, spec: Any, k: Knob, registry: Any, in_list: str | None
         return
     for name, value in spec.values.items():
         where = f"{key}.{name}" if in_list is None else f"{in_list}.{spec.name}.{name}"
+        if name == "":  # NAME:VALUE, which only a thing with one knob may use
+            raise SetupError(
+                f"{key} = {_show(spec)} gives a value without its name; valid: "
+                f"{spec.name}:k=v with k one of {', '.join(hyper) or 'none'}",
+                key,
+            )
         if name not in hyper:
             raise SetupError(
                 f"{where}: " + unknown("hyperparameter", name, hyper, owner=spec.name), where
