@@ -93,8 +93,8 @@ def main(
         run_with_setup(registry, *gather(registry, scene, None, assignments))
     elif scene or assignments:
         raise UserError(
-            "--scene and --set open the app (dl-explorer --scene network --set depth=10); "
-            f"for {ctx.invoked_subcommand}, put them after the command where it has them"
+            "--scene and --set open the app (dl-explorer --scene network --set depth=10), not "
+            f"{ctx.invoked_subcommand}; render takes its own --scene and --set."
         )
 
 

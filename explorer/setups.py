@@ -33,7 +33,15 @@ from typing import Any
 
 import tomli_w
 
-from explorer.knob_text import Pick, Spec, describe_kind, optional_of, parse_value, unknown
+from explorer.knob_text import (
+    Pick,
+    Spec,
+    describe_kind,
+    optional_of,
+    parse_pick,
+    parse_value,
+    unknown,
+)
 
 SETUP_VERSION = 1
 HEADER = (
@@ -362,22 +370,26 @@ def from_text(cls: type, key: str, text: str) -> Any:
     ks = knobs(cls)
     if key not in ks:
         raise unknown_key(cls, key)
-    k = ks[key]
+    return _from_text(ks[key], text, ks)
+
+
+def _from_text(k: Knob, text: str, ks: Mapping[str, Knob]) -> Any:
+    base, optional = optional_of(k.kind)
     try:
-        return parse_value(
-            text,
-            k.kind,
-            key,
-            none=k.none,
-            pick_kind=lambda name: ks[name].kind if name in ks else str,
-            pick_keys=k.meta.get("keys") or (),
-        )
+        if base is Pick and not (optional and text.strip().lower() in (k.none, "none")):
+            # KEY:VALUE, the value read as that setting of the same setup would be
+            pick = parse_pick(text, k.name, k.meta.get("keys") or ())
+            inner = ks[pick.key]
+            value = _from_text(Knob(f"{k.name}.{pick.key}", inner.kind, inner.meta), pick.value, ks)
+            return Pick(pick.key, value)
+        return parse_value(text, k.kind, k.name, none=k.none)
+    except SetupError:
+        raise
     except ValueError as exc:
-        base = optional_of(k.kind)[0]
         if base in (bool, int, float, str):
-            raise _fail(key, text, f"is not {describe_kind(base)}", valid_text(k)) from None
-        text = str(exc) if "valid:" in str(exc) else f"{exc}; valid: {valid_text(k)}"
-        raise SetupError(text, key) from None
+            raise _fail(k.name, text, f"is not {describe_kind(base)}", valid_text(k)) from None
+        sentence = str(exc) if "valid:" in str(exc) else f"{exc}; valid: {valid_text(k)}"
+        raise SetupError(sentence, k.name) from None
 
 
 def overrides_from_text(cls: type, assignments: Iterable[str], scene: str = "") -> dict:

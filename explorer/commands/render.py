@@ -31,8 +31,8 @@ def _compare(text: str | None):
     "relu"); None → (None, None). The Network lab setup's own parser and keys."""
     if not text:
         return None, None
-    key = text.replace(":", "=").partition("=")[0].strip()
-    if key not in COMPARE_KEYS or not text.partition(key)[2].strip(":= "):
+    key = text.replace(":", "=").split("=")[0].strip()
+    if key not in COMPARE_KEYS:
         raise ValueError(
             f"--compare expects KEY=VALUE with KEY one of {', '.join(COMPARE_KEYS)}, got {text!r}"
         )
