@@ -114,12 +114,19 @@ _EMPTY_META = {"none": None}
 
 @functools.cache
 def knobs(cls: type) -> dict[str, Knob]:
-    """The setup class's fields, in order, with their resolved types and metadata."""
+    """The setup class's fields, in order, with their resolved types and metadata (a
+    ``Literal["a", "b"]`` field is a str with those choices)."""
     hints = typing.get_type_hints(cls)
-    return {
-        f.name: Knob(f.name, hints[f.name], f.metadata.get("knob", _EMPTY_META))
-        for f in dataclasses.fields(cls)
-    }
+    out = {}
+    for f in dataclasses.fields(cls):
+        kind, meta = hints[f.name], dict(f.metadata.get("knob", _EMPTY_META))
+        base, optional = optional_of(kind)
+        if typing.get_origin(base) is typing.Literal:
+            choices = typing.get_args(base)
+            meta["choices"] = meta.get("choices") or choices
+            kind = type(choices[0]) | None if optional else type(choices[0])
+        out[f.name] = Knob(f.name, kind, meta)
+    return out
 
 
 def _knobs_of(setup: Any) -> dict[str, Knob]:

@@ -4,6 +4,7 @@ key and what is valid (and nothing changes), and `render --setup` draws what the
 
 import dataclasses
 import math
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -513,3 +514,31 @@ def test_any_frozen_setup_dataclass_round_trips_and_is_checked(tmp_path):
     ]:
         with pytest.raises(SetupError, match=sentence):
             setups.check(bad)
+
+
+@dataclasses.dataclass(frozen=True)
+class PlainSetup:
+    """A scene's setup written with plain types only, no knob metadata."""
+
+    p: float = 0.5
+    mode: typing.Literal["train", "test"] = "train"
+    width: int = 4
+
+
+def test_a_plain_dataclass_with_a_literal_is_read_typed_and_checked(tmp_path):
+    assert setups.overrides_from_text(PlainSetup, ["p=0.2", "mode=test", "width=3"]) == {
+        "p": 0.2,
+        "mode": "test",
+        "width": 3,
+    }
+    path = tmp_path / "plain.toml"
+    path.write_text('scene = "plain"\nmode = "tset"\n')
+    scene, values = setups.read(path, {"plain": PlainSetup})
+    with pytest.raises(
+        SetupError,
+        match="mode = \"tset\" is not one of the choices \\(did you mean 'test'\\?\\); valid: train, test",
+    ):
+        setups.check(setups.merge(PlainSetup(), values))
+    path.write_text('scene = "plain"\nwidth = 2.5\n')
+    with pytest.raises(SetupError, match=f"{path}: width = 2.5 is not a whole number"):
+        setups.read(path, {"plain": PlainSetup})

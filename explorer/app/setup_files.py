@@ -27,15 +27,15 @@ def setup_class(scene: str) -> type | None:
         if exc.name in (name, f"explorer.app.scenes.{scene}"):
             return None
         raise
-    for obj in vars(module).values():
-        if (
-            isinstance(obj, type)
-            and dataclasses.is_dataclass(obj)
-            and obj.__name__.endswith("Setup")
-            and obj.__module__ == name
-        ):
-            return obj
-    return None
+    found = [
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and dataclasses.is_dataclass(obj)
+        and obj.__name__.endswith("Setup")
+    ]
+    found.sort(key=lambda cls: cls.__module__ != name)  # its own first, else one it imports
+    return found[0] if found else None
 
 
 def setup_classes(scenes: Iterable[str] | None = None) -> dict[str, type | None]:
@@ -60,7 +60,11 @@ def check(scene: str, values: Mapping[str, Any], registry: Any, source: str) -> 
             raise SetupError(f"the {scene} scene has no settings to set yet").at(source)
         return
     try:
-        setups.check(setups.merge(cls(), values), registry)
+        base = cls()
+    except TypeError:  # a field without a default: the model's apply checks everything
+        return
+    try:
+        setups.check(setups.merge(base, values), registry)
     except SetupError as exc:
         raise exc.at(source) from None
 
