@@ -99,7 +99,7 @@ class SetupKeys:
                 self.dialog = None
                 return True
             return consumed or event.type in _BLOCKED  # the scene under waits
-        if event.type == pygame.KEYDOWN and event.mod & pygame.KMOD_CTRL:
+        if event.type == pygame.KEYDOWN and event.mod & (pygame.KMOD_CTRL | pygame.KMOD_META):
             if event.key == pygame.K_s:
                 self.save()
                 return True
