@@ -542,3 +542,15 @@ def test_a_plain_dataclass_with_a_literal_is_read_typed_and_checked(tmp_path):
     path.write_text('scene = "plain"\nwidth = 2.5\n')
     with pytest.raises(SetupError, match=f"{path}: width = 2.5 is not a whole number"):
         setups.read(path, {"plain": PlainSetup})
+
+
+def test_scene_and_set_belong_to_the_app_not_to_another_command():
+    result = run("--set", "depth=3", "race", "--steps", "1")
+    assert result.exit_code != 0
+    assert "--scene and --set open the app" in result.output and "not race" in result.output
+
+
+def test_the_plain_app_opens_on_the_scene_asked_for_with_nothing_applied(captured):
+    result = run("--scene", "dropout")
+    assert result.exit_code == 0, result.output
+    assert captured["scene"] == "dropout"

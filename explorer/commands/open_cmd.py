@@ -30,6 +30,8 @@ def gather(registry, scene: str | None, path: Path | None, assignments=()) -> tu
     scene = scene or "landscape"
     if scene not in SCENE_NAMES:
         raise SetupError("--scene: " + unknown("scene", scene, SCENE_NAMES))
+    if path is None and not assignments:
+        return scene, {}, source  # the plain app: nothing to read (and no model to import)
     extra = setup_files.overrides(scene, assignments)
     if path is not None and extra:
         source = f"{path} with --set"
