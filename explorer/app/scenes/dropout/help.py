@@ -28,7 +28,9 @@ MOUSE = (
 )
 LEGEND = (
     Swatch("dot", KEPT, "unit kept in this mini-batch (×1/(1−p))", (KEPT_RING,)),
-    Swatch("dot", DROPPED, "unit dropped in this mini-batch, with its links", (DROPPED_RING,)),
+    Swatch(
+        "dot", DROPPED, "unit dropped (crossed) in this mini-batch, with its links", (DROPPED_RING,)
+    ),  # fmt: skip
     Swatch("ring", palette.WARN, "the unit followed in panel 2"),
     Swatch("line", POSITIVE, "link with a positive weight (brighter: larger)"),
     Swatch("line", NEGATIVE, "link with a negative weight"),
