@@ -135,6 +135,7 @@ class HelpOverlay(Scene):
         self.sheet: pygame.Surface | None = None  # the shade and the panel, built once per size
         self.panel = pygame.Rect(0, 0, 0, 0)  # where the panel is (tests check it fits)
         self.font_size = 14  # the size the sheet fitted at
+        self.placed: list = []
 
     def prepare(self) -> None:
         size = self.app.screen.get_size() if self.app is not None else (1280, 720)
@@ -178,6 +179,7 @@ class HelpOverlay(Scene):
         else:
             placed, used_h = self._flow(pw, 10**6, columns, 11)
         self.font_size = size_px
+        self.placed = placed  # what was laid out where (tests check nothing was left out)
         ph = min(used_h, max_h)
         panel = pygame.Rect((w - pw) // 2, (h - ph) // 2, pw, ph)
         self.panel = panel
