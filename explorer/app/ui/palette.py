@@ -48,9 +48,9 @@ BALL_COLOURS = [
     (190, 255, 90),  # lime
     (185, 150, 255),  # lavender
     (120, 255, 200),  # mint
-    (255, 190, 160),  # peach
-    (120, 150, 255),  # periwinkle
-    (255, 120, 150),  # rose
+    (110, 120, 255),  # blue-violet
+    (255, 60, 160),  # hot pink
+    (0, 230, 200),  # turquoise
 ]
 
 NAN_COLOUR = (70, 70, 76)

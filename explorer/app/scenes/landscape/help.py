@@ -80,6 +80,6 @@ def help_sheet(scene) -> HelpSheet:
         Swatch("line", palette.POSITIVE_CURVATURE, "inspector: an axis curving up (λ > 0)"),
         Swatch("line", palette.NEGATIVE_CURVATURE, "inspector: an axis curving down (λ < 0)"),
         Swatch("dasharrow", palette.ESCAPE_ARROW, "inspector: a saddle's way down (dashed)"),
-        Swatch("ring", palette.WARN, "inspector: the inspected point"),
+        Swatch("ring", palette.MARK, "inspector: the inspected point, its axes through it"),
     ]
     return HelpSheet("Landscape: optimizers racing on a loss surface", KEYS, MOUSE, legend)

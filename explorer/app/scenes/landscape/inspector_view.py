@@ -52,7 +52,7 @@ def draw_on_map(target: pygame.Surface, cp: CriticalPoint, view: View, text: Tex
             pygame.draw.line(target, palette.BACKGROUND, *gap, 5)
         text.blit(target, "escape", (tip[0] + 4, tip[1] + 2), 12, palette.ESCAPE_ARROW, "mono")
     pygame.draw.circle(target, palette.BACKGROUND, (int(x), int(y)), 7, 3)
-    pygame.draw.aacircle(target, palette.WARN, (int(x), int(y)), 6, 2)
+    pygame.draw.aacircle(target, palette.MARK, (int(x), int(y)), 6, 2)
 
 
 def render_panel(cp: CriticalPoint | None, error: str, size, text: Text) -> pygame.Surface:
