@@ -10,6 +10,8 @@ costs next to no CPU. h / F1 open the help sheet of the scene on screen, whateve
 
 from __future__ import annotations
 
+import time
+
 import pygame
 
 from explorer.app.ui.frame import MIN_SIZE
@@ -19,6 +21,7 @@ from explorer.app.ui.scene import Scene
 DT = 1 / 60  # the fixed update step
 MAX_UPDATES_PER_TICK = 2  # after a long stall, drop time instead of spiralling
 MAX_SIZE = (7680, 4320)
+IDLE_FPS = 20  # loop rate while nothing is drawn
 QUIET_S = 2.0  # after the last input or activity, frames are still drawn this long (hover fades)
 
 
@@ -156,10 +159,16 @@ class App:
         for scene in self.scenes:
             scene.resize(self.screen.get_size())
 
-    def run(self, fps: int = 60) -> None:
+    def run(self, fps: int = 60, *, lazy: bool = True, seconds: float | None = None) -> None:
+        """The main loop: real clock and events until the window closes (or ``seconds`` pass).
+        ``lazy``: skip drawing while idle, and loop at ``IDLE_FPS`` meanwhile."""
         clock = pygame.time.Clock()
-        self.lazy = True
-        while self.running and self.scenes:
-            seconds = clock.tick(fps) / 1000.0
-            if self.tick(seconds, pygame.event.get()):
+        self.lazy = lazy
+        drawn = True
+        end = None if seconds is None else time.perf_counter() + seconds
+        while self.running and self.scenes and (end is None or time.perf_counter() < end):
+            # idle: a slower loop (input still answered within 1/IDLE_FPS s, then full speed)
+            seconds_now = clock.tick(fps if drawn else IDLE_FPS) / 1000.0
+            drawn = self.tick(seconds_now, pygame.event.get())
+            if drawn:
                 pygame.display.flip()

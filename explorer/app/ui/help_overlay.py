@@ -150,6 +150,9 @@ class HelpOverlay(Scene):
             self.app.pop(self)
         return event.type in INPUT_EVENTS
 
+    def idle(self) -> bool:
+        return True  # a still sheet: what is under it decides
+
     def draw(self, screen: pygame.Surface) -> None:
         if self.sheet is not None:
             screen.blit(self.sheet, (0, 0))

@@ -143,6 +143,9 @@ class SceneTabs(Scene):
     def update(self, dt: float) -> None:
         self.manager.update(dt)
 
+    def idle(self) -> bool:
+        return True  # the strip changes only on input (which always redraws)
+
     def resize(self, size: tuple[int, int]) -> None:
         self.size = size
         self.manager.set_window_resolution(size)
