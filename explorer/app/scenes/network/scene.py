@@ -107,9 +107,12 @@ class NetworkScene(Scene):
     def idle(self) -> bool:
         """Paused, and every net has done what it was told (its last snapshot is in)."""
         m = self.model
-        return not m.playing and all(
+        trainers = getattr(m, "trainers", None)
+        if m.playing or trainers is None:  # unknown: always drawn
+            return False
+        return all(
             s.ack >= getattr(t, "sent", 0) and s.state not in ("starting", "running")
-            for t, s in zip(m.trainers, m.snapshots, strict=False)
+            for t, s in zip(trainers, m.snapshots, strict=False)
         )
 
     def toggle_side_by_side(self) -> None:
