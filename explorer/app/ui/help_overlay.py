@@ -227,11 +227,12 @@ class HelpOverlay(Scene):
                 return None, 0
             if y > top:
                 y += 6
+            head = len(items)
             items.append(("head", (x, y), title, col_w))
             y += head_h
             if isinstance(rows, str):
                 rows = [rows]
-            for row in rows:
+            for k, row in enumerate(rows):
                 if isinstance(row, Swatch):
                     desc_x = SWATCH_W + 10
                     lines = t.wrap(row.label, size, col_w - desc_x)
@@ -246,6 +247,12 @@ class HelpOverlay(Scene):
                     lines = t.wrap(row[1], size, col_w - desc_x)
                     kind = "key"
                 height = line * len(lines)
+                if k == 0 and y + height > max_h - 14:
+                    # a heading never ends a column: it moves along with its first row
+                    if not room(10**9 if col + 1 < columns else height):
+                        return None, 0
+                    items[head] = ("head", (x, y), title, col_w)
+                    y += head_h
                 if not room(height):
                     return None, 0
                 items.append((kind, (x, y), row, lines, desc_x, line))
