@@ -97,6 +97,10 @@ def test_every_sheet_fits_the_window_with_nothing_left_out(shell, size):
         # every row of every section was placed (none clipped away)
         rows = sum(len(list(r)) for _, r in overlay.sections())
         assert len([p for p in overlay.placed if p[0] != "head"]) == rows
+        for i, item in enumerate(overlay.placed):  # a heading sits atop its first row
+            if item[0] == "head":
+                below = overlay.placed[i + 1]
+                assert below[0] != "head" and below[1][0] == item[1][0], (entry.name, item[2])
         for item in overlay.placed:  # and inside the panel
             x, y = item[1]
             assert x >= 0 and y + (item[5] * len(item[3]) if item[0] != "head" else 0) <= (
