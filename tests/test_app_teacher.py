@@ -109,6 +109,15 @@ def test_linear_regression_names_its_axes_w_and_b(registry):
         assert not ({"x", "y", "w", "b"} - names) & set(text.drawn)
 
 
+def test_the_numbers_panel_heads_its_coordinates_with_the_surfaces_axes(registry):
+    d = Driver(registry, timer=lambda: 0.0, surface="linear_regression")
+    text = RecordingText()
+    d.scene.text = text
+    d.scene._panels_key = None
+    d.tick(2)
+    assert any(s.lstrip().startswith("optimizer θ = (w, b)") for s in text.drawn), text.drawn[:5]
+
+
 def test_a_surface_with_a_bad_axis_name_is_refused_in_one_sentence():
     with pytest.raises(ValueError, match="axes must be two names"):
         SurfaceSpec("s", ((0, 1), (0, 1)), fn=lambda x, y: x + y, axes=("w",))

@@ -374,7 +374,7 @@ class LandscapeScene(Scene):
             rows = [r.__class__(**{**r.__dict__, "grad_norm": float(np.hypot(*g))}) for r in rows]
         L = self.layout
         self.legend = render_legend(rows, self.text, f"{m.surface_title()}  ·  step {race.t}")
-        self.numbers = render_numbers(rows, L.numbers.size, self.text, m.selected)
+        self.numbers = render_numbers(rows, L.numbers.size, self.text, m.selected, m.spec.axes)
         self._place_legend()
 
     def _place_legend(self) -> None:
