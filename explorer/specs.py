@@ -92,8 +92,15 @@ class SurfaceSpec:
     data: tuple | None = None
     sample_loss: Callable | None = None
     plugin: str = "?"
+    axes: tuple[str, str] = ("x", "y")  # what the two coordinates are called (w, b for a line fit)
 
     def __post_init__(self) -> None:
+        if (
+            not isinstance(self.axes, tuple | list)
+            or len(self.axes) != 2
+            or not all(isinstance(a, str) and a.strip() for a in self.axes)
+        ):
+            raise ValueError(f"surface {self.name!r}: axes must be two names, got {self.axes!r}")
         if (self.fn is None) == (self.sample_loss is None):
             raise ValueError(f"surface {self.name!r} needs exactly one of fn or sample_loss")
         if self.sample_loss is not None and not self.data:

@@ -208,5 +208,6 @@ def register_surfaces(register):
             description="Fitting a line to 200 points: mini-batch gradients are real here.",
             data=(xs, ys),
             sample_loss=squared_error,
+            axes=("w", "b"),
         )
     )

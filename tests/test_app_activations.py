@@ -253,6 +253,7 @@ def _event(rng: random.Random, size) -> pygame.event.Event:
     return pygame.event.Event(pygame.VIDEORESIZE, size=size, w=size[0], h=size[1])
 
 
+@pytest.mark.slow
 def test_random_events_never_raise(registry):
     rng = random.Random(7)
     d = Driver(registry, scene=ActivationScene)

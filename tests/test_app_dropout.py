@@ -78,6 +78,7 @@ def test_each_mini_batch_draws_a_new_thinner_network(driver):
         assert picture == [not k for k in mask[:8]]
 
 
+@pytest.mark.slow
 def test_the_dropped_fraction_over_many_mini_batches_is_close_to_p(driver):
     scene = driver.scene
     driver.click(scene.controls.rate_slider.right_button.rect.center)
@@ -104,6 +105,7 @@ def test_play_trains_at_the_chosen_rate_and_the_button_pauses(driver):
     assert scene.session.global_step == stopped + 1
 
 
+@pytest.mark.slow
 def test_moving_the_p_slider_restarts_both_demonstrations_with_that_p(driver):
     scene = driver.scene
     scene.wait_ready()
@@ -222,6 +224,7 @@ def test_close_ends_the_background_thread(registry):
     assert threads and not any(t.is_alive() for t in threads)
 
 
+@pytest.mark.slow
 def test_random_input_never_breaks_the_scene(driver):
     rng = random.Random(7)
     keys = [pygame.K_SPACE, pygame.K_RIGHT, pygame.K_r, pygame.K_LEFT, pygame.K_UP, pygame.K_a,

@@ -3,6 +3,7 @@
 import random
 
 import pygame
+import pytest
 
 from explorer.app.harness import Driver
 
@@ -47,6 +48,7 @@ def random_event(rng: random.Random, size) -> pygame.event.Event:
     return pygame.event.Event(kind)
 
 
+@pytest.mark.slow
 def test_random_events_never_raise(registry, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the CSV key writes files here
     rng = random.Random(20240611)

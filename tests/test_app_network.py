@@ -214,6 +214,7 @@ def test_the_tabs_switch_scenes_and_keep_them(registry):
         tabs.close()
 
 
+@pytest.mark.slow
 def test_fuzz_random_events_never_crash_the_lab(registry):
     d = lab(registry, SMALL.replace(dropout=0.3))
     rng = random.Random(5)

@@ -81,6 +81,7 @@ def test_render_the_network_lab_side_by_side(tmp_path):
         assert im.format == "GIF" and im.n_frames == 3 and im.size == (640, 360)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scene", ["activations", "dropout"])
 def test_render_the_activation_and_dropout_scenes(tmp_path, scene):
     out = tmp_path / f"{scene}.png"

@@ -5,6 +5,8 @@ import importlib.resources
 import subprocess
 import sys
 
+import pytest
+
 
 def test_builtins_are_declared_as_entry_points():
     eps = importlib.metadata.entry_points(group="dl_explorer")
@@ -18,6 +20,7 @@ def test_assets_are_a_resource_package():
     assert importlib.resources.files("explorer.assets").is_dir()
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_command_line():
     out = subprocess.run(
         [sys.executable, "-m", "explorer", "--help"], capture_output=True, text=True, check=True

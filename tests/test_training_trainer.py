@@ -129,6 +129,7 @@ def test_mistakes_raise_in_the_caller_before_any_worker_starts(registry):
         Trainer(SMALL, registry, backend="gpu")
 
 
+@pytest.mark.slow
 def test_the_process_backend_gives_the_same_numbers_and_cleans_up(registry):
     t = Trainer(SMALL, registry, backend="process")
     try:

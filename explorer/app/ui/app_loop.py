@@ -2,18 +2,27 @@
 
 ``tick(frame_seconds, events)`` is the whole loop body, so tests and the headless renderer drive
 the app with fake time and synthetic events; ``run()`` feeds it the real clock and event queue.
+
+In ``run()`` the app is *lazy*: when no input came for ``QUIET_S`` and every scene on screen says
+it is ``idle()`` (a paused race, a finished net), nothing is drawn or flipped, so a paused app
+costs next to no CPU. h / F1 open the help sheet of the scene on screen, whatever the scene.
 """
 
 from __future__ import annotations
 
+import time
+
 import pygame
 
 from explorer.app.ui.frame import MIN_SIZE
+from explorer.app.ui.help_overlay import show_help, typing
 from explorer.app.ui.scene import Scene
 
 DT = 1 / 60  # the fixed update step
 MAX_UPDATES_PER_TICK = 2  # after a long stall, drop time instead of spiralling
 MAX_SIZE = (7680, 4320)
+IDLE_FPS = 20  # loop rate while nothing is drawn
+QUIET_S = 2.0  # after the last input or activity, frames are still drawn this long (hover fades)
 
 
 class App:
@@ -25,7 +34,10 @@ class App:
         self.fullscreen = False
         self._windowed_size = screen.get_size()
         self._acc = 0.0
-        self.frames = 0
+        self.frames = 0  # frames drawn
+        self.lazy = False  # skip drawing while idle (run() turns it on; tests draw every tick)
+        self._quiet = 0.0  # seconds since the last input or the last busy scene
+        self._drawn_size = None
 
     # -- the stack ------------------------------------------------------------------------------
     @property
@@ -46,7 +58,9 @@ class App:
             scene.close()
 
     # -- the loop -------------------------------------------------------------------------------
-    def tick(self, frame_seconds: float, events) -> None:
+    def tick(self, frame_seconds: float, events) -> bool:
+        """One frame; returns whether it was drawn (a lazy app skips idle frames)."""
+        events = list(events)
         for event in events:
             self.handle_event(event)
         self._acc += min(max(frame_seconds, 0.0), MAX_UPDATES_PER_TICK * DT)
@@ -58,8 +72,15 @@ class App:
             updates += 1
         for scene in list(self.scenes):
             scene.prepare()
+        busy = bool(events) or not all(scene.idle() for scene in self._visible())
+        self._quiet = 0.0 if busy else self._quiet + max(frame_seconds, 0.0)
+        size = self.screen.get_size()
+        if self.lazy and self._quiet > QUIET_S and self._drawn_size == size:
+            return False
         self.draw()
+        self._drawn_size = size
         self.frames += 1
+        return True
 
     def _updating(self) -> list[Scene]:
         out = []
@@ -69,13 +90,16 @@ class App:
                 break
         return out
 
-    def draw(self) -> None:
+    def _visible(self) -> list[Scene]:
         first = 0
         for i in range(len(self.scenes) - 1, -1, -1):
             if self.scenes[i].opaque:
                 first = i
                 break
-        for scene in self.scenes[first:]:
+        return self.scenes[first:]
+
+    def draw(self) -> None:
+        for scene in self._visible():
             scene.draw(self.screen)
 
     def handle_event(self, event: pygame.event.Event) -> None:
@@ -90,7 +114,11 @@ class App:
             return
         for scene in reversed(list(self.scenes)):
             if scene.handle_event(event):
-                break
+                return
+        if event.type == pygame.KEYDOWN and (
+            event.key == pygame.K_F1 or (event.key == pygame.K_h and not typing(self))
+        ):
+            show_help(self)
 
     # -- the window -----------------------------------------------------------------------------
     def resize(self, size) -> None:
@@ -131,9 +159,16 @@ class App:
         for scene in self.scenes:
             scene.resize(self.screen.get_size())
 
-    def run(self, fps: int = 60) -> None:
+    def run(self, fps: int = 60, *, lazy: bool = True, seconds: float | None = None) -> None:
+        """The main loop: real clock and events until the window closes (or ``seconds`` pass).
+        ``lazy``: skip drawing while idle, and loop at ``IDLE_FPS`` meanwhile."""
         clock = pygame.time.Clock()
-        while self.running and self.scenes:
-            seconds = clock.tick(fps) / 1000.0
-            self.tick(seconds, pygame.event.get())
-            pygame.display.flip()
+        self.lazy = lazy
+        drawn = True
+        end = None if seconds is None else time.perf_counter() + seconds
+        while self.running and self.scenes and (end is None or time.perf_counter() < end):
+            # idle: a slower loop (input still answered within 1/IDLE_FPS s, then full speed)
+            seconds_now = clock.tick(fps if drawn else IDLE_FPS) / 1000.0
+            drawn = self.tick(seconds_now, pygame.event.get())
+            if drawn:
+                pygame.display.flip()

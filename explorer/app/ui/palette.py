@@ -36,18 +36,21 @@ def colormap_lut(n: int = 256, dim: float = 0.82) -> np.ndarray:
     return np.clip(rgb * dim * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
-# Bright, mutually distinct on viridis (no blues or greens that vanish into it).
+# One colour per ball, in optimizer order: bright and mutually distinct on viridis (no blues or
+# greens that vanish into it), and never one of the marks' colours below, so a ball is never
+# taken for an arrow or a mark: no white (−grad, contours, minima, the start, the escape
+# direction) and no yellow or cream (state arrows and g² ellipses).
 BALL_COLOURS = [
     (255, 82, 82),  # red
-    (255, 166, 48),  # orange
-    (255, 255, 255),  # white
+    (255, 150, 40),  # orange
     (90, 220, 255),  # sky
     (255, 110, 220),  # pink
     (190, 255, 90),  # lime
-    (255, 225, 80),  # gold
     (185, 150, 255),  # lavender
-    (255, 190, 160),  # peach
     (120, 255, 200),  # mint
+    (110, 120, 255),  # blue-violet
+    (255, 60, 160),  # hot pink
+    (0, 230, 200),  # turquoise
 ]
 
 NAN_COLOUR = (70, 70, 76)
@@ -59,11 +62,15 @@ TEXT_DIM = (150, 155, 168)
 ERROR = (255, 110, 100)
 GOOD = (120, 230, 140)
 WARN = (255, 200, 90)
-GRADIENT_ARROW = (255, 255, 255)
-STATE_ARROW = (255, 236, 150)
+# The marks: white and cream belong to the surface's maths, never to a ball.
+MARK = (255, 255, 255)  # the start ring, the known minima's crosses
+GRADIENT_ARROW = (255, 255, 255)  # −gradient (solid)
+STATE_ARROW = (255, 236, 150)  # state vectors (velocity, first moment) and g² ellipses: cream
 POSITIVE_CURVATURE = (120, 230, 140)
 NEGATIVE_CURVATURE = (255, 110, 100)
-ESCAPE_ARROW = (255, 170, 40)
+ESCAPE_ARROW = (255, 255, 255)  # a saddle's way down (dashed, labelled "escape")
+TRAIL_FADE = (0.16, 0.11, 0.07, 0.03, 0.0)  # oldest → newest part of a trail, towards BACKGROUND
+TRAIL_WIDTHS = (1, 1, 2, 2, 3)  # older parts thinner: they fade by width, keeping their hue
 
 
 def ball_colour(index: int) -> tuple[int, int, int]:

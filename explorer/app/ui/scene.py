@@ -10,7 +10,8 @@ every scene the same way:
   user can set, ``apply(setup)`` puts one in place (all or nothing);
 - ``wait_ready(timeout)``: block until the scene's background work for the current setup is done
   (headless render and tests call it; the app never does);
-- ``help_sheet()``: the keys and the legend the help overlay shows for this scene.
+- ``help_sheet()``: the keys and the legend the help overlay shows for this scene;
+- ``idle()``: True while nothing on screen changes without input (the app then stops drawing).
 """
 
 from __future__ import annotations
@@ -69,3 +70,14 @@ class Scene:
     def help_sheet(self):
         """The keys and legend of this scene's help overlay (None: the overlay has nothing)."""
         return None
+
+    def show_help(self) -> None:
+        """Open the help sheet over this scene (the Help buttons; h and F1 reach it too)."""
+        from explorer.app.ui.help_overlay import show_help
+
+        show_help(self.app)
+
+    def idle(self) -> bool:
+        """True while the picture would not change without input (a paused race): the app
+        then skips drawing. The safe default is False: always drawn."""
+        return False

@@ -16,12 +16,14 @@ from pygame_gui.elements import UIButton
 
 from explorer.app.ui import palette
 from explorer.app.ui.frame import TAB_H
+from explorer.app.ui.help_overlay import show_help
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.setup_keys import SetupKeys
 from explorer.app.ui.text import Text
 from explorer.app.ui.theme import load_theme
 
 TAB_W = 120
+HELP_W = 64  # the Help button at the strip's right end
 
 
 class SceneTabs(Scene):
@@ -67,6 +69,12 @@ class SceneTabs(Scene):
                 button.select()
             self.buttons[name] = button
             x += TAB_W + 4
+        self.help_button = UIButton(
+            pygame.Rect(self.size[0] - HELP_W - 6, 2, HELP_W, TAB_H - 4),
+            "Help",
+            self.manager,
+            tool_tip_text="This scene's keys and what its colours mean (h or F1)",
+        )
 
     @property
     def names(self) -> list[str]:
@@ -125,6 +133,9 @@ class SceneTabs(Scene):
             return True
         consumed = self.manager.process_events(event)
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            if event.ui_element is self.help_button:
+                show_help(self.app)
+                return True
             for name, button in self.buttons.items():
                 if event.ui_element is button:
                     self.show(name)
@@ -136,6 +147,9 @@ class SceneTabs(Scene):
     def update(self, dt: float) -> None:
         self.manager.update(dt)
         self.setup_keys.update(dt)
+
+    def idle(self) -> bool:
+        return True  # the strip changes only on input (which always redraws)
 
     def resize(self, size: tuple[int, int]) -> None:
         self.size = size
@@ -152,10 +166,10 @@ class SceneTabs(Scene):
         pygame.draw.line(screen, palette.PANEL_LINE, (0, TAB_H - 1), (strip.right, TAB_H - 1))
         right = 6 + len(self.buttons) * (TAB_W + 4) + 8
         if self.error:
-            self.text.blit(screen, self.text.ellipsize(self.error, 13, strip.w - right - 8),
+            self.text.blit(screen, self.text.ellipsize(self.error, 13, strip.w - right - HELP_W - 20),
                            (right, TAB_H // 2), 13, palette.ERROR, anchor="midleft")  # fmt: skip
         else:
-            self.text.blit(screen, "DL Explorer", (strip.right - 10, TAB_H // 2), 13,
+            self.text.blit(screen, "DL Explorer", (strip.right - HELP_W - 18, TAB_H // 2), 13,
                            palette.TEXT_DIM, "bold", anchor="midright")  # fmt: skip
         self.manager.draw_ui(screen)
         self.setup_keys.draw(screen)

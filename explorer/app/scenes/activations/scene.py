@@ -12,6 +12,7 @@ import pygame_gui
 
 from explorer.app.scenes.activations.activation_plots import GridPicture, render_detail, render_grid
 from explorer.app.scenes.activations.controls import ActivationControls
+from explorer.app.scenes.activations.help import help_sheet
 from explorer.app.scenes.activations.maxout_plots import render_pieces
 from explorer.app.scenes.activations.relu_thinner_view import (
     NetDrawing,
@@ -130,6 +131,13 @@ class ActivationScene(Scene):
         if r.relu_error or r.maxout_error:
             return f"seed {self.seed}  ·  a net could not be trained (see below)"
         return f"seed {self.seed}  ·  both nets trained on {self.trainer.dataset}"
+
+    def help_sheet(self):
+        return help_sheet(self)
+
+    def idle(self) -> bool:
+        """Both nets trained: nothing changes until the user does something."""
+        return self.trainer.results.done
 
     # -- background work ------------------------------------------------------------------
     def wait_ready(self, timeout: float = 30.0) -> None:

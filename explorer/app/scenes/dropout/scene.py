@@ -13,6 +13,7 @@ import pygame_gui
 
 from explorer.app.scenes.dropout.controls import DropoutControls
 from explorer.app.scenes.dropout.ensemble_chart import render_ensemble
+from explorer.app.scenes.dropout.help import help_sheet
 from explorer.app.scenes.dropout.scaling_table import render_scaling
 from explorer.app.scenes.dropout.thinned_net_view import NetDrawing, render_net
 from explorer.app.ui import palette
@@ -176,6 +177,13 @@ class DropoutScene(Scene):
         if self.session is not None and unit != self.unit:
             self.unit = unit
             self.view = read_live(self.session, unit)
+
+    def help_sheet(self):
+        return help_sheet(self)
+
+    def idle(self) -> bool:
+        """Paused, no new p waiting to apply, and the ensemble computed."""
+        return not self.playing and self._pending_p is None and self.ensemble_ready
 
     def _apply_pending(self, force: bool = False) -> None:
         if self._pending_p is None or (not force and self.clock < self._pending_p[1]):

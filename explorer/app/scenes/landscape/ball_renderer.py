@@ -205,3 +205,53 @@ def draw_offscreen(target, plot: pygame.Rect, pos_px, colour, status: Status) ->
         pygame.draw.line(target, palette.ERROR, (cx - 5, cy - 5), (cx + 5, cy + 5), 2)
         pygame.draw.line(target, palette.ERROR, (cx - 5, cy + 5), (cx + 5, cy - 5), 2)
     return True
+
+
+SHARED_PX = 3  # balls closer than this on screen are drawn as one shared point
+
+
+def shared_groups(points, indices) -> list[list[int]]:
+    """``indices`` (balls drawn as balls) grouped by screen point: balls within ``SHARED_PX`` of
+    the first of a group share it. Each group keeps the order of ``indices``."""
+    groups: list[list[int]] = []
+    anchors: list[tuple[float, float]] = []
+    for i in indices:
+        x, y = float(points[i][0]), float(points[i][1])
+        for group, (ax, ay) in zip(groups, anchors, strict=True):
+            if abs(x - ax) <= SHARED_PX and abs(y - ay) <= SHARED_PX:
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+            anchors.append((x, y))
+    return groups
+
+
+def draw_shared(target, text: Text, pos_px, colours, selected: bool, plot=None) -> pygame.Rect:
+    """Several balls on one point: a disc cut into one wedge per ball, in their colours, so none
+    hides another, and a tag saying how many share the point. Returns the tag's box."""
+    x, y = int(round(pos_px[0])), int(round(pos_px[1]))
+    r = RADIUS + 2
+    n = len(colours)
+    if selected:
+        pygame.draw.circle(target, palette.BACKGROUND, (x, y), r + 6, 3)
+        pygame.draw.aacircle(target, (255, 255, 255), (x, y), r + 5, 2)
+    pygame.draw.circle(target, palette.BACKGROUND, (x, y), r + 2)
+    for k, colour in enumerate(colours):
+        a0 = -math.pi / 2 + 2 * math.pi * k / n
+        a1 = -math.pi / 2 + 2 * math.pi * (k + 1) / n
+        steps = max(2, int(24 / n) + 1)
+        pts = [(x, y)] + [
+            (
+                x + r * math.cos(a0 + (a1 - a0) * s / steps),
+                y + r * math.sin(a0 + (a1 - a0) * s / steps),
+            )
+            for s in range(steps + 1)
+        ]
+        pygame.draw.polygon(target, colour, pts)
+    pygame.draw.aacircle(target, palette.BACKGROUND, (x, y), r + 1, 1)
+    label = f"{n} balls here"
+    pos = (x + r + 6, y - 8)
+    if plot is not None and pos[0] + text.font(12, "mono").size(label)[0] + 8 > plot.right:
+        pos = (x - r - 10 - text.font(12, "mono").size(label)[0], y - 8)
+    return text.tag(target, label, pos, 12, palette.TEXT)

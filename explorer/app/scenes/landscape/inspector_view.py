@@ -3,6 +3,8 @@ side panel, the numbers and the verdict."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pygame
 
@@ -40,10 +42,17 @@ def draw_on_map(target: pygame.Surface, cp: CriticalPoint, view: View, text: Tex
         text.blit(target, f"λ{'₁₂'[k]}={num(lam, 3)}", (b[0] + 4, b[1] - 8), 12, colour, "mono")
     escape = cp.escape_direction
     if escape is not None:
-        tip = arrow(target, palette.ESCAPE_ARROW, (x, y), world_dir(escape), 70, width=3)
+        direction = world_dir(escape)
+        tip = arrow(target, palette.ESCAPE_ARROW, (x, y), direction, 70, width=3)
+        # dashed, so it is never taken for a ball's solid −grad arrow
+        n = max(math.hypot(*direction), 1e-300)
+        ux, uy = direction[0] / n, direction[1] / n
+        for d in range(14, 56, 12):
+            gap = ((x + ux * d, y + uy * d), (x + ux * (d + 5), y + uy * (d + 5)))
+            pygame.draw.line(target, palette.BACKGROUND, *gap, 5)
         text.blit(target, "escape", (tip[0] + 4, tip[1] + 2), 12, palette.ESCAPE_ARROW, "mono")
     pygame.draw.circle(target, palette.BACKGROUND, (int(x), int(y)), 7, 3)
-    pygame.draw.aacircle(target, palette.ESCAPE_ARROW, (int(x), int(y)), 6, 2)
+    pygame.draw.aacircle(target, palette.MARK, (int(x), int(y)), 6, 2)
 
 
 def render_panel(cp: CriticalPoint | None, error: str, size, text: Text) -> pygame.Surface:
@@ -71,7 +80,7 @@ def render_panel(cp: CriticalPoint | None, error: str, size, text: Text) -> pyga
         y += 18
     kind_colour = {
         "minimum": palette.GOOD,
-        "saddle": palette.ESCAPE_ARROW,
+        "saddle": palette.WARN,
         "maximum": palette.ERROR,
     }
     r = text.blit(

@@ -62,7 +62,7 @@ def render_map(spec: SurfaceSpec, view: View, area: pygame.Rect, text: Text) -> 
         grad_scale = _typical_gradient(z, dx, dy)
     out.blit(heat, plot)
     pygame.draw.rect(out, palette.PANEL_LINE, plot.inflate(2, 2), 1)
-    _draw_axes(out, view, plot, area, text)
+    _draw_axes(out, view, plot, area, text, spec.axes)
     _draw_minima(out, spec, view, area, plot)
     return MapPicture(out, grad_scale, error)
 
@@ -124,7 +124,7 @@ def _typical_gradient(z: np.ndarray, dx: float, dy: float) -> float:
     return ref if ref > 0 and math.isfinite(ref) else 1.0
 
 
-def _draw_axes(out, view: View, plot: pygame.Rect, area: pygame.Rect, text: Text) -> None:
+def _draw_axes(out, view: View, plot: pygame.Rect, area: pygame.Rect, text: Text, axes) -> None:
     (x0, x1), (y0, y1) = view.bounds()
     tick_colour, label_colour = palette.PANEL_LINE, palette.TEXT_DIM
     xt = nice_ticks(x0, x1, max(2, plot.w // 95))
@@ -145,8 +145,9 @@ def _draw_axes(out, view: View, plot: pygame.Rect, area: pygame.Rect, text: Text
             text.blit(
                 out, format_tick(v, step), (plot.x - 6, sy), 12, label_colour, anchor="midright"
             )
-    text.blit(out, "x", (plot.right, plot.bottom + 4), 13, palette.TEXT, "bold", "topright")
-    text.blit(out, "y", (plot.x - 6, plot.y - 1), 13, palette.TEXT, "bold", "topright")
+    # the surface's own names for its coordinates (w and b for a line fit), not always x and y
+    text.blit(out, axes[0], (plot.right, plot.bottom + 4), 13, palette.TEXT, "bold", "topright")
+    text.blit(out, axes[1], (plot.x - 6, plot.y - 1), 13, palette.TEXT, "bold", "topright")
 
 
 def _draw_minima(out, spec: SurfaceSpec, view: View, area: pygame.Rect, plot: pygame.Rect) -> None:

@@ -120,6 +120,9 @@ class BallReadout:
     stopped_at: int | None
 
 
+RACE_OVER_NOTICES = ("every ball has stopped", "paused after ")
+
+
 class LandscapeModel:
     def __init__(
         self,
@@ -456,6 +459,8 @@ class LandscapeModel:
         self.horizon = RUN_LENGTH
         self._owed = 0.0
         self.race_version += 1
+        # a new race: the old one's "every ball has stopped" / "paused after" notices are stale
+        self.messages = [x for x in self.messages if not x.text.startswith(RACE_OVER_NOTICES)]
 
     def _any_running(self) -> bool:
         return any(b.status is Status.RUNNING for b in self.race.balls)

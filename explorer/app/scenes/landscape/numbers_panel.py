@@ -68,14 +68,21 @@ def _cells(r: BallReadout) -> list[str]:
     ]
 
 
-def render_numbers(rows: list[BallReadout], size, text: Text, selected: int) -> pygame.Surface:
+def render_numbers(
+    rows: list[BallReadout], size, text: Text, selected: int, axes=("x", "y")
+) -> pygame.Surface:
+    """``axes``: the surface's names for its coordinates (the θ column's heading)."""
     w, h = size
     surf = pygame.Surface((max(w, 1), max(h, 1)))
     surf.fill(palette.PANEL)
     pygame.draw.rect(surf, palette.PANEL_LINE, surf.get_rect(), 1, border_radius=4)
     char_px = text.font(FONT, "mono").size("0" * 10)[0] / 10
     cols = _columns(w - 34, char_px)
-    header = " ".join(_fit(COLUMNS[k][0], COLUMNS[k][1], COLUMNS[k][2]) for k in cols) + "  status"
+    names = {"θ = (x, y)": f"θ = ({axes[0]}, {axes[1]})"}
+    header = " ".join(
+        _fit(names.get(COLUMNS[k][0], COLUMNS[k][0]), COLUMNS[k][1], COLUMNS[k][2]) for k in cols
+    )
+    header += "  status"
     text.blit(surf, header, (24, 7), FONT, palette.TEXT_DIM, "mono")
     pygame.draw.line(surf, palette.PANEL_LINE, (8, 26), (w - 8, 26))
     if not rows:

@@ -13,7 +13,9 @@ from explorer.app.scenes.landscape.ball_renderer import (
     draw_ball,
     draw_ball_arrows,
     draw_offscreen,
+    draw_shared,
     draw_start,
+    shared_groups,
 )
 from explorer.app.scenes.landscape.inspector_view import draw_on_map
 from explorer.app.scenes.landscape.schedule_preview import marker_x
@@ -90,6 +92,7 @@ def _draw_map(scene, screen: pygame.Surface) -> None:
                     labels=i == m.selected,
                 )
         tags: list[pygame.Rect] = []
+        on_map: list[int] = []
         for i in order:
             status = race.balls[i].status
             if i in scene.exits:
@@ -101,7 +104,14 @@ def _draw_map(scene, screen: pygame.Surface) -> None:
                     pos[1] += 18  # balls that left at the same place: stack their tags
                 tags.append(scene.text.tag(screen, label, pos, 12, palette.ERROR))
             elif not draw_offscreen(screen, L.plot, pts[i], colours[i], status):
-                draw_ball(screen, pts[i], colours[i], status, i == m.selected)
+                on_map.append(i)
+        for group in shared_groups(pts, on_map):  # balls on one point (a shared start): a pie
+            if len(group) == 1:
+                i = group[0]
+                draw_ball(screen, pts[i], colours[i], race.balls[i].status, i == m.selected)
+            else:
+                shared = [colours[i] for i in sorted(group)]
+                draw_shared(screen, scene.text, pts[group[0]], shared, m.selected in group, L.plot)
     screen.set_clip(None)
     if scene.legend is not None:
         screen.blit(scene.legend, scene.legend_pos)

@@ -8,6 +8,7 @@ import pygame_gui
 
 from explorer.app.scenes.landscape.ball_renderer import arrow_refs, magnitudes
 from explorer.app.scenes.landscape.controls import LandscapeControls
+from explorer.app.scenes.landscape.help import SURFACE_KEYS, help_sheet
 from explorer.app.scenes.landscape.inspector_view import render_panel
 from explorer.app.scenes.landscape.layout import compute_layout
 from explorer.app.scenes.landscape.legend_renderer import render_legend
@@ -20,7 +21,6 @@ from explorer.app.scenes.landscape.schedule_preview import render_schedule
 from explorer.app.scenes.landscape.state_vectors import read_state
 from explorer.app.scenes.landscape.trail_renderer import TrailCache
 from explorer.app.ui import palette
-from explorer.app.ui.help_overlay import HelpOverlay
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
 from explorer.app.ui.theme import load_theme
@@ -87,9 +87,31 @@ class LandscapeScene(Scene):
     def toggle_inspect_mode(self) -> None:
         self.inspect_mode = not self.inspect_mode
 
-    def show_help(self) -> None:
-        if self.app is not None and not any(isinstance(s, HelpOverlay) for s in self.app.scenes):
-            self.app.push(HelpOverlay(self.text))
+    def help_sheet(self):
+        return help_sheet(self)
+
+    def idle(self) -> bool:
+        """Nothing moves without input: paused, not dragged, no text cursor, no notice to expire."""
+        m = self.model
+        return not (
+            m.playing or self.drag is not None or self.controls.text_focused() or m.live_messages()
+        )
+
+    def switch_surface_by(self, delta: int) -> None:
+        """The previous / next surface in menu order (every surface, however many)."""
+        names = list(self.model.registry.surfaces)
+        if names:
+            here = names.index(self.model.spec.name) if self.model.spec.name in names else -1
+            self.switch_surface(names[(here + delta) % len(names)])
+
+    def start_at(self, x: float, y: float) -> None:
+        """Every ball starts at (x, y). After every ball had stopped, the race runs again at
+        once (as "Start a ball here" does); a race paused by hand stays paused."""
+        m = self.model
+        over = bool(m.race.balls) and not any(b.status is Status.RUNNING for b in m.race.balls)
+        m.set_start(x, y)
+        if over and not m.playing:
+            m.play()
 
     # -- events -----------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
@@ -134,13 +156,18 @@ class LandscapeScene(Scene):
             m.step_once()
         elif key == pygame.K_r:
             m.reset()
-        elif key == pygame.K_h or key == pygame.K_F1:
-            self.show_help()
-        elif pygame.K_1 <= key <= pygame.K_9:
+        elif key in SURFACE_KEYS:
             names = list(m.registry.surfaces)
-            k = key - pygame.K_1
+            k = SURFACE_KEYS.index(key)
             if k < len(names):
                 self.switch_surface(names[k])
+        elif key in (
+            pygame.K_LEFTBRACKET,
+            pygame.K_RIGHTBRACKET,
+            pygame.K_PAGEUP,
+            pygame.K_PAGEDOWN,
+        ):
+            self.switch_surface_by(-1 if key in (pygame.K_LEFTBRACKET, pygame.K_PAGEUP) else 1)
         elif key in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
             m.set_speed(m.speed * 1.5)
         elif key in (pygame.K_MINUS, pygame.K_KP_MINUS):
@@ -204,7 +231,7 @@ class LandscapeScene(Scene):
                 else:
                     self.model.inspect(x, y, snap=SNAP_PX / self.view.scale)
             else:
-                self.model.set_start(x, y)
+                self.start_at(x, y)
         return True
 
     def _drag_to_end(self, drag, pos) -> None:
@@ -347,7 +374,7 @@ class LandscapeScene(Scene):
             rows = [r.__class__(**{**r.__dict__, "grad_norm": float(np.hypot(*g))}) for r in rows]
         L = self.layout
         self.legend = render_legend(rows, self.text, f"{m.surface_title()}  ·  step {race.t}")
-        self.numbers = render_numbers(rows, L.numbers.size, self.text, m.selected)
+        self.numbers = render_numbers(rows, L.numbers.size, self.text, m.selected, m.spec.axes)
         self._place_legend()
 
     def _place_legend(self) -> None:

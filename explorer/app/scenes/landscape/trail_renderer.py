@@ -1,4 +1,7 @@
-"""Fading trails: each ball's path, older parts dimmer.
+"""Fading trails: each ball's path, older parts thinner and a little dimmer.
+
+They fade by width, barely by colour: dimmed far towards the dark background every warm colour
+turns the same brown and the trail's owner is lost, so an old stretch keeps its ball's hue.
 
 The race's trajectory only grows, so the on-screen paths are kept and extended with the new
 steps each frame (rebuilt when the view or the race changes); drawing is then a few line calls.
@@ -13,7 +16,8 @@ from explorer.app.ui import palette
 from explorer.app.ui.view import View
 
 MAX_POINTS = 2500  # distinct on-screen points kept per ball, newest first
-FADE = (0.62, 0.48, 0.34, 0.18, 0.0)  # oldest chunk → newest: how far towards the background
+FADE = palette.TRAIL_FADE  # oldest chunk → newest: how far towards the background
+WIDTHS = palette.TRAIL_WIDTHS
 LIMIT = 20000.0  # pixel coordinates are clipped here (a diverging ball can be far away)
 
 
@@ -71,4 +75,4 @@ def draw_trails(target: pygame.Surface, cache: TrailCache, colours) -> None:
             if b <= a:
                 continue
             # Plain lines: anti-aliased ones cost 5× more and trails have thousands of points.
-            lines(target, shades[c], False, path[a : b + 1], 3 if c == chunks - 1 else 2)
+            lines(target, shades[c], False, path[a : b + 1], WIDTHS[c])

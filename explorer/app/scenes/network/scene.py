@@ -16,37 +16,18 @@ import pygame_gui
 from explorer.app.scenes.network.controls import NetworkControls
 from explorer.app.scenes.network.function_picture import render_function
 from explorer.app.scenes.network.gradient_bars import render_gradient_bars
+from explorer.app.scenes.network.help import help_sheet
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import NetPicture, render_network
 from explorer.app.scenes.network.training_curves import render_curves
 from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, TAB_H, TOOLBAR_H
-from explorer.app.ui.help_overlay import HelpOverlay
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
 from explorer.app.ui.theme import load_theme
 from explorer.app.ui.widget_events import widget_event
 
 PANELS = ("net", "grads", "curves", "function")
-KEYS = [
-    ("space", "train / pause"),
-    ("→", "one mini-batch"),
-    ("e", "one epoch"),
-    ("r", "reset: a new run, same seed"),
-    ("s", "side by side on / off"),
-    ("b", "batch norm on / off"),
-    ("F2 – F5", "Landscape, Network lab, Activations, Dropout"),
-    ("F11", "full screen"),
-    ("h  /  esc", "this help / close"),
-]
-MOUSE = [
-    ("sliders", "apply when they rest"),
-    ("menus", "restart the run"),
-    ("speed", "mini-batches a second"),
-    ("grey neuron", "dropped this mini-batch"),
-    ("orange / blue", "negative / positive"),
-    ("dashed line", "sigmoid's ¼ per layer"),
-]
 
 
 @dataclass(frozen=True)
@@ -120,9 +101,19 @@ class NetworkScene(Scene):
         return cls(NetworkModel(registry, backend=backend), size)
 
     # -- actions ------------------------------------------------------------------------------
-    def show_help(self) -> None:
-        if self.app is not None and not any(isinstance(s, HelpOverlay) for s in self.app.scenes):
-            self.app.push(HelpOverlay(self.text, keys=KEYS, mouse=MOUSE, title="Network lab"))
+    def help_sheet(self):
+        return help_sheet(self)
+
+    def idle(self) -> bool:
+        """Paused, and every net has done what it was told (its last snapshot is in)."""
+        m = self.model
+        trainers = getattr(m, "trainers", None)
+        if m.playing or trainers is None:  # unknown: always drawn
+            return False
+        return all(
+            s.ack >= getattr(t, "sent", 0) and s.state not in ("starting", "running")
+            for t, s in zip(trainers, m.snapshots, strict=False)
+        )
 
     def toggle_side_by_side(self) -> None:
         m = self.model
@@ -150,8 +141,6 @@ class NetworkScene(Scene):
             self.toggle_side_by_side()
         elif key == pygame.K_b:
             m.set(batch_norm=not m.config.batch_norm)
-        elif key in (pygame.K_h, pygame.K_F1):
-            self.show_help()
         else:
             return False
         return True
