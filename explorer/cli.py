@@ -53,10 +53,24 @@ class FriendlyGroup(click.Group):
     is_flag=True,
     help="Load only the built-ins (also: DL_EXPLORER_NO_PLUGINS=1).",
 )
+@click.option(
+    "--scale",
+    "ui_scale",
+    default="auto",
+    show_default=True,
+    help="UI scale for a projector: text, lines, widgets and panels (e.g. 1.5; Ctrl+= / Ctrl+- "
+    "/ Ctrl+0 in the app).",
+)
 @click.version_option(package_name="dl-explorer")
 @click.pass_context
-def main(ctx: click.Context, plugins_dirs: tuple[str, ...], no_plugins: bool) -> None:
+def main(ctx: click.Context, plugins_dirs: tuple[str, ...], no_plugins: bool, ui_scale: str) -> None:
     """DL Explorer: see why deep networks are hard to train. With no command, opens the app."""
+    from explorer.app.ui.scale import parse_scale
+
+    try:
+        requested = parse_scale(ui_scale)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     registry = load_plugins(plugins_dirs, third_party=False if no_plugins else None)
     set_default_registry(registry)
     ctx.obj = registry
@@ -69,7 +83,7 @@ def main(ctx: click.Context, plugins_dirs: tuple[str, ...], no_plugins: bool) ->
         except ModuleNotFoundError:
             click.echo(ctx.get_help())
             return
-        run_app(registry)
+        run_app(registry, ui_scale=requested)
 
 
 @main.group(cls=FriendlyGroup)

@@ -34,8 +34,13 @@ def _warm_up_torch(registry: Registry) -> None:
 
 
 def run_app(
-    registry: Registry, size: tuple[int, int] = DEFAULT_SIZE, scene: str = "landscape"
+    registry: Registry,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    scene: str = "landscape",
+    *,
+    ui_scale: float | None = None,
 ) -> None:
+    """``ui_scale``: the UI scale asked for (``--scale``); None lets the window pick one."""
     single_threaded_torch()
     pygame.display.init()
     driver = pygame.display.get_driver()
@@ -52,7 +57,7 @@ def run_app(
         with contextlib.suppress(AttributeError, pygame.error):
             pygame.Window.from_display_module().minimum_size = MIN_SIZE
         threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True).start()
-        app, tabs = build_app(registry, screen, scene)
+        app, tabs = build_app(registry, screen, scene, ui_scale=ui_scale)
         pygame.key.set_repeat(350, 40)
         try:
             app.run()

@@ -8,17 +8,33 @@ from __future__ import annotations
 
 import pygame
 
+from explorer.app.ui import scale
 from explorer.app.ui.frame import MIN_SIZE
 from explorer.app.ui.scene import Scene
 
+# Ctrl + these keys: larger, smaller, back to the window's own scale
+SCALE_KEYS = {
+    pygame.K_EQUALS: 1,
+    pygame.K_PLUS: 1,
+    pygame.K_KP_PLUS: 1,
+    pygame.K_MINUS: -1,
+    pygame.K_KP_MINUS: -1,
+    pygame.K_0: 0,
+    pygame.K_KP_0: 0,
+}
 DT = 1 / 60  # the fixed update step
 MAX_UPDATES_PER_TICK = 2  # after a long stall, drop time instead of spiralling
 MAX_SIZE = (7680, 4320)
 
 
 class App:
-    def __init__(self, screen: pygame.Surface, windowed: bool = True) -> None:
+    def __init__(
+        self, screen: pygame.Surface, windowed: bool = True, ui_scale: float | None = None
+    ) -> None:
+        """``ui_scale``: the scale asked for (``--scale``); None picks one from the window."""
         self.screen = screen
+        self.requested_scale = ui_scale
+        scale.set_factor(scale.effective(screen.get_size(), ui_scale))
         self.windowed = windowed  # False when rendering offscreen: no display mode changes
         self.scenes: list[Scene] = []
         self.running = True
@@ -88,6 +104,11 @@ class App:
         if event.type == pygame.VIDEORESIZE:
             self.resize(event.size)
             return
+        if event.type == pygame.KEYDOWN and event.mod & pygame.KMOD_CTRL:
+            direction = SCALE_KEYS.get(event.key)
+            if direction is not None:
+                self.set_scale(scale.step(self.requested_scale, self.screen.get_size(), direction))
+                return
         for scene in reversed(list(self.scenes)):
             if scene.handle_event(event):
                 break
@@ -107,8 +128,18 @@ class App:
             self.screen = pygame.display.set_mode((w, h), flags)
         else:
             self.screen = pygame.Surface((w, h))
+        self._relayout()
+
+    def set_scale(self, requested: float | None) -> None:
+        """Ask for UI scale ``requested`` (None: the window's own); every scene re-lays out."""
+        self.requested_scale = requested
+        self._relayout()
+
+    def _relayout(self) -> None:
+        size = self.screen.get_size()
+        scale.set_factor(scale.effective(size, self.requested_scale))
         for scene in self.scenes:
-            scene.resize(self.screen.get_size())
+            scene.resize(size)
 
     def toggle_fullscreen(self) -> None:
         if not self.windowed:
@@ -128,8 +159,7 @@ class App:
             self.screen = pygame.display.set_mode(
                 (max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])), pygame.RESIZABLE
             )
-        for scene in self.scenes:
-            scene.resize(self.screen.get_size())
+        self._relayout()
 
     def run(self, fps: int = 60) -> None:
         clock = pygame.time.Clock()

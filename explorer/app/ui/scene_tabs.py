@@ -14,11 +14,11 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton
 
-from explorer.app.ui import palette
-from explorer.app.ui.frame import TAB_H
+from explorer.app.ui import palette, scale
+from explorer.app.ui.frame import tab_h
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
-from explorer.app.ui.theme import load_theme
+from explorer.app.ui.theme import ui_manager
 
 TAB_W = 120
 
@@ -43,20 +43,20 @@ class SceneTabs(Scene):
         self.size = size
         self.text = text or Text()
         self.error = ""
-        self.manager = pygame_gui.UIManager(size, load_theme(), enable_live_theme_updates=False)
+        self.manager = ui_manager(size)
         self.buttons: dict[str, UIButton] = {}
         self._build()
 
     def _build(self) -> None:
         self.manager.clear_and_reset()
         self.buttons = {}
-        x = 6
+        x, tab_w = scale.px(6), scale.px(TAB_W)
         for entry in self.entries:
             name, label = entry.name, entry.label
             if name not in self.factories:
                 continue
             button = UIButton(
-                pygame.Rect(x, 2, TAB_W, TAB_H - 4),
+                pygame.Rect(x, scale.px(2), tab_w, tab_h() - scale.px(4)),
                 label,
                 self.manager,
                 tool_tip_text=f"{label} ({pygame.key.name(entry.key).upper()})",
@@ -64,7 +64,7 @@ class SceneTabs(Scene):
             if name == self.current:
                 button.select()
             self.buttons[name] = button
-            x += TAB_W + 4
+            x += tab_w + scale.px(4)
 
     @property
     def names(self) -> list[str]:
@@ -86,10 +86,10 @@ class SceneTabs(Scene):
                 self.error = f"{labels.get(name, name)} could not start: {exc}"
                 return False
             self.built[name] = scene
-        elif scene.__dict__.get("_shown_size") != self.size:
+        elif scene.__dict__.get("_shown_size") != (self.size, scale.factor()):
             scene.resize(self.size)
         scene.app = self.app
-        scene.__dict__["_shown_size"] = self.size
+        scene.__dict__["_shown_size"] = (self.size, scale.factor())
         # the previous scene's overlays (help) go with it; the scene itself is kept for later
         stack = self.app.scenes
         while stack and stack[-1] is not self:
@@ -126,7 +126,7 @@ class SceneTabs(Scene):
                     self.show(name)
                     return True
         pos = getattr(event, "pos", None)
-        in_strip = pos is not None and 0 <= pos[1] < TAB_H
+        in_strip = pos is not None and 0 <= pos[1] < tab_h()
         return consumed or (in_strip and event.type != pygame.MOUSEMOTION)
 
     def update(self, dt: float) -> None:
@@ -134,22 +134,23 @@ class SceneTabs(Scene):
 
     def resize(self, size: tuple[int, int]) -> None:
         self.size = size
-        self.manager.set_window_resolution(size)
+        self.manager = ui_manager(size, self.manager)
         self._build()
         current = self.scene()
         if current is not None:
-            current.__dict__["_shown_size"] = size
+            current.__dict__["_shown_size"] = (size, scale.factor())
 
     def draw(self, screen: pygame.Surface) -> None:
-        strip = pygame.Rect(0, 0, screen.get_width(), TAB_H)
+        th, px = tab_h(), scale.px
+        strip = pygame.Rect(0, 0, screen.get_width(), th)
         screen.fill(palette.BACKGROUND, strip)
-        pygame.draw.line(screen, palette.PANEL_LINE, (0, TAB_H - 1), (strip.right, TAB_H - 1))
-        right = 6 + len(self.buttons) * (TAB_W + 4) + 8
+        pygame.draw.line(screen, palette.PANEL_LINE, (0, th - 1), (strip.right, th - 1))
+        right = px(6 + len(self.buttons) * (TAB_W + 4) + 8)
         if self.error:
-            self.text.blit(screen, self.text.ellipsize(self.error, 13, strip.w - right - 8),
-                           (right, TAB_H // 2), 13, palette.ERROR, anchor="midleft")  # fmt: skip
+            self.text.blit(screen, self.text.ellipsize(self.error, 13, strip.w - right - px(8)),
+                           (right, th // 2), 13, palette.ERROR, anchor="midleft")  # fmt: skip
         else:
-            self.text.blit(screen, "DL Explorer", (strip.right - 10, TAB_H // 2), 13,
+            self.text.blit(screen, "DL Explorer", (strip.right - px(10), th // 2), 13,
                            palette.TEXT_DIM, "bold", anchor="midright")  # fmt: skip
         self.manager.draw_ui(screen)
 
