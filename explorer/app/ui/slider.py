@@ -65,9 +65,11 @@ def step_value(hyper: Hyper, value: float, direction: int) -> float:
             new = round(new)
     else:
         s = round_step(hyper)
-        new = (math.floor(value / s + 1e-9) + 1) * s if direction > 0 else (
-            math.ceil(value / s - 1e-9) - 1
-        ) * s
+        new = (
+            (math.floor(value / s + 1e-9) + 1) * s
+            if direction > 0
+            else (math.ceil(value / s - 1e-9) - 1) * s
+        )
         new = float(f"{new:.12g}")
     if direction > 0 and value >= hyper.high:
         return value  # typed past the range: the arrow does not pull it back
@@ -103,12 +105,20 @@ class SteppedSlider(UIHorizontalSlider):
         self.value = float(value)
         super().__init__(rect, hyper.to_unit(value), (0.0, 1.0), manager, **kwargs)
 
+    def show(self, value: float) -> None:
+        """Put the knob at ``value`` (the model changed it)."""
+        self.value = float(value)
+        self.set_current_value(self.hyper.to_unit(value), warn=False)
+
     def process_event(self, event: pygame.event.Event) -> bool:
         buttons = (self.left_button, self.right_button)
         if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element in buttons:
             if event.ui_element is None:
                 return False
             direction = -1 if event.ui_element is self.left_button else 1
+            u = self.get_current_value()
+            if abs(self.hyper.to_unit(self.value) - u) > 1e-6:  # dragged since the last step
+                self.value = self.hyper.from_unit(u)
             self.value = step_value(self.hyper, self.value, direction)
             self.set_current_value(self.hyper.to_unit(self.value), warn=False)
             pygame.event.post(
@@ -196,8 +206,8 @@ class ValueSlider:
         value = float(value)
         if value == self.value:
             return
-        self.value = self.slider.value = value
-        self.slider.set_current_value(self.hyper.to_unit(value), warn=False)
+        self.value = value
+        self.slider.show(value)
         if not self.entry.is_focused:
             self.entry.set_text(num(value))
 

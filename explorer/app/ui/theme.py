@@ -14,6 +14,7 @@ from importlib import resources
 
 from explorer.app.ui import scale
 
+_FONT_ELEMENTS = ("button", "label", "text_entry_line", "tool_tip", "text_box")
 # theme "misc" entries that are lengths in pixels
 _PIXEL_MISC = ("shape_corner_radius", "border_width", "sliding_button_width", "text_shadow_size")
 
@@ -27,6 +28,17 @@ def load_theme(factor: float | None = None) -> dict:
     """The theme at ``factor`` (default: the current UI scale)."""
     f = scale.factor() if factor is None else factor
     theme = copy.deepcopy(_base_theme())
+    # pygame_gui reads no font from "defaults": give each kind of widget the default font, so
+    # the one size there (scaled below) reaches every button, menu, box and tooltip
+    default_font = theme.get("defaults", {}).get("font")
+    if default_font:
+        for element in _FONT_ELEMENTS:
+            block = theme.setdefault(element, {})
+            block.setdefault("font", dict(default_font))
+        # a check box draws its tick in its own font: the symbols one has the tick (✓)
+        theme.setdefault("check_box", {}).setdefault(
+            "font", {"name": "fira_code_symbols", "size": default_font.get("size", "14")}
+        )
     for block in theme.values():
         font = block.get("font")
         if isinstance(font, dict) and "size" in font:

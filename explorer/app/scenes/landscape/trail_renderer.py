@@ -10,6 +10,7 @@ import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.scale import lw
 from explorer.app.ui.view import View
 
 MAX_POINTS = 2500  # distinct on-screen points kept per ball, newest first
@@ -71,4 +72,4 @@ def draw_trails(target: pygame.Surface, cache: TrailCache, colours) -> None:
             if b <= a:
                 continue
             # Plain lines: anti-aliased ones cost 5× more and trails have thousands of points.
-            lines(target, shades[c], False, path[a : b + 1], 3 if c == chunks - 1 else 2)
+            lines(target, shades[c], False, path[a : b + 1], lw(3) if c == chunks - 1 else lw(2))
