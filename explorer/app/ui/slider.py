@@ -187,7 +187,7 @@ class ValueSlider:
                 if self.on_error is not None:
                     self.on_error(str(exc))
                 return True
-            self.entry.unfocus()
+            self.entry.ui_manager.set_focus_set(None)
             self.slider.value = v
             self.slider.set_current_value(self.hyper.to_unit(v), warn=False)
             self._changed(v)

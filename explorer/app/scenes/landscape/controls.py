@@ -440,7 +440,7 @@ class LandscapeControls:
         if event.type != pygame_gui.UI_TEXT_ENTRY_FINISHED:
             return
         # Enter hands the keyboard back to the scene: Space plays again, keys are shortcuts
-        self.expr_entry.unfocus()
+        self.manager.set_focus_set(None)
         self.scene.apply_expression(event.text)
 
     def _toggle_optimizer(self, name: str, event) -> None:
