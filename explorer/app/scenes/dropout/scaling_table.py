@@ -84,11 +84,12 @@ def render_scaling(s: Scaling | None, x, size: tuple[int, int], text: Text) -> p
         notes.append(f"This mini-batch's mask gave {num(s.this_batch, 4)}: one draw of many.")
     for note in notes:
         lines = text.wrap(note, 12, w)
-        if y + px(LINE - 2) * len(lines) > h:
+        step = max(px(LINE - 2), text.line_height(12))
+        if y + step * len(lines) > h:
             break
         for line in lines:
             text.blit(surface, line, (0, y), 12, palette.TEXT_DIM)
-            y += px(LINE - 2)
+            y += step
     return surface
 
 

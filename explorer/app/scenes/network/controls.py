@@ -128,11 +128,13 @@ class NetworkControls:
 
         def header(text: str) -> None:
             nonlocal y
-            self._caption((x0, y, w, px(22)), text, "header")
+            text_w = self.scene.text.font(15, "bold").size(text)[0] + px(4)
+            self._caption((x0, y, min(w, text_w), px(22)), text, "header")
             y += px(24)
 
-        def menu(key, label, options, current, x, width, apply, label_w=70) -> None:
-            label_w = px(label_w)
+        def menu(key, label, options, current, x, width, apply) -> None:
+            # the label takes what its text needs; the menu the rest
+            label_w = self.scene.text.font(13).size(label)[0] + px(8)
             self._caption((x, y, label_w - px(4), px(24)), label)
             options = [str(o) for o in options]
             current = str(current) if str(current) in options else options[0]
@@ -155,10 +157,11 @@ class NetworkControls:
         self._slider("width", "width", WIDTH, cfg.width, x0, y, w,
                      lambda v: m.set(width=int(round(v))), limits=WIDTH_LIMITS)  # fmt: skip
         y += row
-        menu("activation", "activation", list(reg.activations), cfg.activation, x0, half,
+        wide = int((w - px(8)) * 0.56)  # "activation" is a long label, "init" a short one
+        menu("activation", "activation", list(reg.activations), cfg.activation, x0, wide,
              lambda t: m.set(activation=t, pieces=None))  # fmt: skip
-        menu("init", "init", INITS, cfg.init, x0 + half + px(8), half, lambda t: m.set(init=t),
-             label_w=40)  # fmt: skip
+        menu("init", "init", INITS, cfg.init, x0 + wide + px(8), w - wide - px(8),
+             lambda t: m.set(init=t))  # fmt: skip
         y += row
         box = UICheckBox(pygame.Rect(x0, y + px(3), px(18), px(18)), "batch norm", self.manager,
                          initial_state=cfg.batch_norm)  # fmt: skip
@@ -172,17 +175,19 @@ class NetworkControls:
         menu("l1", "L1", PENALTIES, _penalty(cfg.l1), x0, half,
              lambda t: m.set(l1=0.0 if t == "off" else float(t)))  # fmt: skip
         menu("l2", "L2", PENALTIES, _penalty(cfg.l2), x0 + half + px(8), half,
-             lambda t: m.set(l2=0.0 if t == "off" else float(t)), label_w=40)  # fmt: skip
+             lambda t: m.set(l2=0.0 if t == "off" else float(t)))  # fmt: skip
         y += row
         menu("patience", "early stop", PATIENCE, cfg.patience or "off", x0, half,
              lambda t: m.set(patience=None if t == "off" else int(t)))  # fmt: skip
         menu("epochs", "epochs", EPOCHS, cfg.epochs, x0 + half + px(8), half,
-             lambda t: m.set(epochs=int(t)), label_w=56)  # fmt: skip
+             lambda t: m.set(epochs=int(t)))  # fmt: skip
         y += row + px(4)
         header("Training")
-        menu("optimizer", "optimizer", list(reg.optimizers), cfg.optimizer, x0, half,
+        # one row each: schedule names (reduce_on_plateau, …) need the whole width
+        menu("optimizer", "optimizer", list(reg.optimizers), cfg.optimizer, x0, w,
              self._optimizer_chosen)  # fmt: skip
-        menu("schedule", "schedule", list(reg.schedules), cfg.schedule, x0 + half + px(8), half,
+        y += row
+        menu("schedule", "schedule", list(reg.schedules), cfg.schedule, x0, w,
              lambda t: m.set(schedule=t, schedule_hyper={}))  # fmt: skip
         y += row
         spec = reg.optimizer(cfg.optimizer)
@@ -204,8 +209,7 @@ class NetworkControls:
             values = list(reg.activations if m.compare == "activation" else reg.optimizers)
         current = b_value_text(m)
         menu("b_value", "B =", values, current, x0 + half + px(28), w - half - px(28),
-             lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)),
-             label_w=34)  # fmt: skip
+             lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)))  # fmt: skip
         y += row
         self.message_rect = pygame.Rect(x0, y + px(4), w, max(px(20), L.side.bottom - y - px(8)))
 
