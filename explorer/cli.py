@@ -63,7 +63,9 @@ class FriendlyGroup(click.Group):
 )
 @click.version_option(package_name="dl-explorer")
 @click.pass_context
-def main(ctx: click.Context, plugins_dirs: tuple[str, ...], no_plugins: bool, ui_scale: str) -> None:
+def main(
+    ctx: click.Context, plugins_dirs: tuple[str, ...], no_plugins: bool, ui_scale: str
+) -> None:
     """DL Explorer: see why deep networks are hard to train. With no command, opens the app."""
     from explorer.app.ui.scale import parse_scale
 
