@@ -104,7 +104,7 @@ class App:
         if event.type == pygame.VIDEORESIZE:
             self.resize(event.size)
             return
-        if event.type == pygame.KEYDOWN and event.mod & pygame.KMOD_CTRL:
+        if event.type == pygame.KEYDOWN and getattr(event, "mod", 0) & pygame.KMOD_CTRL:
             direction = SCALE_KEYS.get(event.key)
             if direction is not None:
                 self.set_scale(scale.step(self.requested_scale, self.screen.get_size(), direction))
