@@ -147,11 +147,24 @@ class SceneTabs(Scene):
         pygame.draw.line(screen, palette.PANEL_LINE, (0, th - 1), (strip.right, th - 1))
         right = px(6 + len(self.buttons) * (TAB_W + 4) + 8)
         if self.error:
-            self.text.blit(screen, self.text.ellipsize(self.error, 13, strip.w - right - px(8)),
-                           (right, th // 2), 13, palette.ERROR, anchor="midleft")  # fmt: skip
+            self.text.blit(
+                screen,
+                self.text.ellipsize(self.error, 13, strip.w - right - px(8)),
+                (right, th // 2),
+                13,
+                palette.ERROR,
+                anchor="midleft",
+            )
         else:
-            self.text.blit(screen, "DL Explorer", (strip.right - px(10), th // 2), 13,
-                           palette.TEXT_DIM, "bold", anchor="midright")  # fmt: skip
+            self.text.blit(
+                screen,
+                "DL Explorer",
+                (strip.right - px(10), th // 2),
+                13,
+                palette.TEXT_DIM,
+                "bold",
+                anchor="midright",
+            )
         self.manager.draw_ui(screen)
 
     def close(self) -> None:

@@ -121,8 +121,15 @@ def pieces_idea(surface, rect: pygame.Rect, text: Text, size: int = 12) -> None:
     for k, (title, short, pieces) in enumerate(PIECE_EXAMPLES):
         x = rect.x + k * (w + gap)
         label = title if text.font(size, "mono").size(title)[0] <= w else short
-        text.blit(surface, label, (x + w // 2, rect.bottom), size, palette.TEXT_DIM, "mono",
-                  anchor="midbottom")  # fmt: skip
+        text.blit(
+            surface,
+            label,
+            (x + w // 2, rect.bottom),
+            size,
+            palette.TEXT_DIM,
+            "mono",
+            anchor="midbottom",
+        )
         below = text.line_height(size, "mono") + px(2)
         pieces_plot(surface, pygame.Rect(x, rect.y, w, rect.h - below), pieces)
 
@@ -186,8 +193,9 @@ def _cell(surface, cell: pygame.Rect, curve: Curve, text: Text, selected: bool) 
         # the whole formula in the cell: a smaller size where 12 px would cut it
         size = 12 if text.font(12).size(curve.formula)[0] <= inner.w else 11
         formula = text.ellipsize(curve.formula, size, inner.w)
-        text.blit(surface, formula, (inner.x, inner.bottom), size, palette.TEXT_DIM,
-                  anchor="bottomleft")  # fmt: skip
+        text.blit(
+            surface, formula, (inner.x, inner.bottom), size, palette.TEXT_DIM, anchor="bottomleft"
+        )
     colour, width = (palette.WARN, lw(2)) if selected else (palette.PANEL_LINE, lw())
     pygame.draw.rect(surface, colour, cell, width, border_radius=px(3))
     return frame
@@ -241,12 +249,19 @@ def render_detail(curve: Curve | None, size, text: Text) -> pygame.Surface:
         x = plot.x
         for colour, label in ((F_COLOUR, "f(z)"), (DF_COLOUR, "f′(z) by autograd")):
             pygame.draw.line(surface, colour, (x, mid), (x + px(18), mid), lw(2))
-            x = text.blit(surface, label, (x + px(24), mid), 13, palette.TEXT,
-                          anchor="midleft").right + px(14)  # fmt: skip
+            x = text.blit(
+                surface, label, (x + px(24), mid), 13, palette.TEXT, anchor="midleft"
+            ).right + px(14)
         pygame.draw.rect(surface, SHADE, (x, mid - px(6), px(18), px(13)))
         label = "saturated"
-        text.blit(surface, text.ellipsize(label, 13, w - x - px(24)), (x + px(24), mid), 13,
-                  palette.TEXT, anchor="midleft")  # fmt: skip
+        text.blit(
+            surface,
+            text.ellipsize(label, 13, w - x - px(24)),
+            (x + px(24), mid),
+            13,
+            palette.TEXT,
+            anchor="midleft",
+        )
     else:
         note = (
             "Not elementwise: each Maxout unit keeps the largest of its k linear pieces (thin), "

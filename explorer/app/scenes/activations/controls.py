@@ -45,9 +45,12 @@ class ActivationControls:
         pieces = UIDropDownMenu(list(PIECES), str(s.pieces), row.take(62), self.manager)
         self.actions[pieces] = lambda e: s.set_pieces(int(e.text))
         row.skip(18)
-        retrain = UIButton(row.take(150), "Retrain (new seed)", self.manager,
-                           tool_tip_text="Train the Maxout and ReLU nets again from a new "
-                           "random start (r)")  # fmt: skip
+        retrain = UIButton(
+            row.take(150),
+            "Retrain (new seed)",
+            self.manager,
+            tool_tip_text="Train the Maxout and ReLU nets again from a new random start (r)",
+        )
         self.actions[retrain] = lambda e: s.retrain()
         row.skip(10)
         self.status = self._caption(row.take(0, 22, stretch=True), "", "value")

@@ -69,10 +69,18 @@ def _unit_plot(surface, cell: pygame.Rect, unit: MaxoutUnit, text: Text) -> Fram
     for t in unit.rug:
         x = int(frame.x(t))
         if plot.x <= x < plot.right:
-            pygame.draw.line(surface, palette.TEXT_DIM, (x, plot.bottom - px(5)), (x, plot.bottom - 1),
-                             lw())  # fmt: skip
+            pygame.draw.line(
+                surface, palette.TEXT_DIM, (x, plot.bottom - px(5)), (x, plot.bottom - 1), lw()
+            )
     for k, v in enumerate((frame.z0, frame.z1)):
         x = plot.x if k == 0 else plot.right
-        text.blit(surface, f"t = {num(v, 2)}", (x, plot.bottom + 1), 12, palette.TEXT_DIM,
-                  "mono", "topleft" if k == 0 else "topright")  # fmt: skip
+        text.blit(
+            surface,
+            f"t = {num(v, 2)}",
+            (x, plot.bottom + 1),
+            12,
+            palette.TEXT_DIM,
+            "mono",
+            "topleft" if k == 0 else "topright",
+        )
     return frame

@@ -108,12 +108,14 @@ def render_net(net: ReluNet, thinner: Thinner | None, size, text: Text) -> NetDr
     if thinner is not None:
         for j, c in enumerate(centres[0]):
             label = f"x{j + 1} {num(float(thinner.x[j]), 2)}"
-            text.blit(surface, label, (c[0] - radius - px(4), c[1]), 12, palette.TEXT, "mono",
-                      "midright")  # fmt: skip
+            text.blit(
+                surface, label, (c[0] - radius - px(4), c[1]), 12, palette.TEXT, "mono", "midright"
+            )
         for j, c in enumerate(centres[-1]):
             label = num(float(thinner.logits[j]), 3)
-            text.blit(surface, label, (c[0] + radius + px(4), c[1]), 12, palette.TEXT, "mono",
-                      "midleft")  # fmt: skip
+            text.blit(
+                surface, label, (c[0] + radius + px(4), c[1]), 12, palette.TEXT, "mono", "midleft"
+            )
     return NetDrawing(surface, centres, radius)
 
 
@@ -127,9 +129,13 @@ def numbers_lines(thinner: Thinner) -> list[tuple[str, tuple[int, int, int]]]:
     width = max(len(num(float(v), 3)) for v in [*thinner.A.ravel(), *thinner.c])
     for i in range(thinner.A.shape[0]):
         a = "  ".join(num(float(v), 3).rjust(width) for v in thinner.A[i])
-        rows.append((f"{'A =' if i == 0 else '   '} [ {a} ]   "
-                     f"{'c =' if i == 0 else '   '} [ {num(float(thinner.c[i]), 3).rjust(width)} ]",
-                     palette.TEXT))  # fmt: skip
+        rows.append(
+            (
+                f"{'A =' if i == 0 else '   '} [ {a} ]   "
+                f"{'c =' if i == 0 else '   '} [ {num(float(thinner.c[i]), 3).rjust(width)} ]",
+                palette.TEXT,
+            )
+        )
     diff = thinner.agrees
     ok = diff < 1e-6
     rows.append(

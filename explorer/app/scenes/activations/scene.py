@@ -278,13 +278,24 @@ class ActivationScene(Scene):
             mid = rect.y + px(TITLE_H) // 2 + px(3)
             text.blit(screen, title, (rect.x + px(10), mid), 15, palette.TEXT, "bold", "midleft")
             if note:
-                text.blit(screen, note, (rect.right - px(10), mid), 13, palette.TEXT_DIM,
-                          anchor="midright")  # fmt: skip
+                text.blit(
+                    screen,
+                    note,
+                    (rect.right - px(10), mid),
+                    13,
+                    palette.TEXT_DIM,
+                    anchor="midright",
+                )
         if self.grid is not None:
             screen.blit(self.grid.surface, L.areas["grid"])
         if not self.curves:
-            text.blit(screen, "No activation plugin is registered.", L.areas["grid"].topleft, 13,
-                      palette.TEXT_DIM)  # fmt: skip
+            text.blit(
+                screen,
+                "No activation plugin is registered.",
+                L.areas["grid"].topleft,
+                13,
+                palette.TEXT_DIM,
+            )
         for name in ("detail", "maxout"):
             if name in self.pictures:
                 screen.blit(self.pictures[name], L.areas[name])
@@ -293,8 +304,15 @@ class ActivationScene(Scene):
             size, colour, kind = 13, palette.TEXT_DIM, "sans"
             if slot.style == "value":
                 colour = palette.TEXT if r.done else palette.WARN
-            text.blit(screen, text.ellipsize(slot.text, size, slot.rect.w, kind),
-                      (slot.rect.x, slot.rect.centery), size, colour, kind, "midleft")  # fmt: skip
+            text.blit(
+                screen,
+                text.ellipsize(slot.text, size, slot.rect.w, kind),
+                (slot.rect.x, slot.rect.centery),
+                size,
+                colour,
+                kind,
+                "midleft",
+            )
         self.manager.draw_ui(screen)
 
     def _acc_note(self, net, error: str) -> str:
@@ -315,12 +333,22 @@ class ActivationScene(Scene):
             return
         screen.blit(self.pictures["map"], A["map"])
         hint = "click: pick an input · lit: its region"
-        text.blit(screen, text.ellipsize(hint, 12, A["map"].w),
-                  (A["map"].x, A["map"].bottom + px(3)), 12, palette.TEXT_DIM)  # fmt: skip
+        text.blit(
+            screen,
+            text.ellipsize(hint, 12, A["map"].w),
+            (A["map"].x, A["map"].bottom + px(3)),
+            12,
+            palette.TEXT_DIM,
+        )
         if self.relu_drawing is not None:
             screen.blit(self.relu_drawing.surface, A["net"])
         if self.thinner_error:
-            text.blit(screen, text.ellipsize(self.thinner_error, 12, A["numbers"].w),
-                      A["numbers"].topleft, 12, palette.ERROR)  # fmt: skip
+            text.blit(
+                screen,
+                text.ellipsize(self.thinner_error, 12, A["numbers"].w),
+                A["numbers"].topleft,
+                12,
+                palette.ERROR,
+            )
         elif "numbers" in self.pictures:
             screen.blit(self.pictures["numbers"], A["numbers"])

@@ -45,30 +45,50 @@ class DropoutControls:
         s = self.scene
         bar = s.layout.toolbar
         row = Row(bar.x + px(8), bar.right - px(8), bar.y + px(6), 32)
-        self.play_button = self._button(row.take(76), self._play_text(), s.toggle_play,
-                                        "Play / pause the training (space)")  # fmt: skip
-        self.step_button = self._button(row.take(124), "Next mini-batch", s.next_batch,
-                                        "Train on one more mini-batch (right arrow key)")  # fmt: skip
+        self.play_button = self._button(
+            row.take(76), self._play_text(), s.toggle_play, "Play / pause the training (space)"
+        )
+        self.step_button = self._button(
+            row.take(124),
+            "Next mini-batch",
+            s.next_batch,
+            "Train on one more mini-batch (right arrow key)",
+        )
         self._button(row.take(60), "Reset", s.reset, "Start the run again, same seed (r)")
         menu_w = max(110, min(150, (bar.w / factor() - 1024) // 4 + 110))
-        self.dataset_menu = UIDropDownMenu(s.datasets, s.dataset, row.take_right(menu_w),
-                                           self.manager)  # fmt: skip
+        self.dataset_menu = UIDropDownMenu(
+            s.datasets, s.dataset, row.take_right(menu_w), self.manager
+        )
         self.actions[self.dataset_menu] = lambda e: s.choose_dataset(e.text)
         row.skip(12)
         self._caption(row.take(70, 22), "dropout p")
         rate_caption = px(104 + 6)
         each = (row.rest() - rate_caption - px(3 * 6)) // 2
-        self.p = ValueSlider(self.manager, row.take(each / factor(), 22), P_HYPER, s.p,
-                             lambda v: s.choose_p(snap_p(v)), entry_w=px(56), limits=P_RANGE,
-                             on_error=self._error, tooltip="the probability of dropping each "
-                             "hidden unit while training")  # fmt: skip
+        self.p = ValueSlider(
+            self.manager,
+            row.take(each / factor(), 22),
+            P_HYPER,
+            s.p,
+            lambda v: s.choose_p(snap_p(v)),
+            entry_w=px(56),
+            limits=P_RANGE,
+            on_error=self._error,
+            tooltip="the probability of dropping each hidden unit while training",
+        )
         self.p_slider = self.p.slider
         row.skip(6)
         self._caption(row.take(104, 22), "mini-batches/s")
-        self.rate = ValueSlider(self.manager, row.take(0, 22, stretch=True), RATE_HYPER, s.rate,
-                                s.set_rate, entry_w=px(56), limits=RATE_RANGE,
-                                on_error=self._error,
-                                tooltip="how fast the live net trains while playing")  # fmt: skip
+        self.rate = ValueSlider(
+            self.manager,
+            row.take(0, 22, stretch=True),
+            RATE_HYPER,
+            s.rate,
+            s.set_rate,
+            entry_w=px(56),
+            limits=RATE_RANGE,
+            on_error=self._error,
+            tooltip="how fast the live net trains while playing",
+        )
         self.rate_slider = self.rate.slider
 
     def _error(self, sentence: str) -> None:

@@ -30,8 +30,9 @@ def render_ensemble(
         colour = palette.ERROR if status.startswith("error") else palette.TEXT_DIM
         step = text.line_height(14)
         for k, line in enumerate(text.wrap(status, 14, w - px(20))[:4]):
-            text.blit(surface, line, (w // 2, h // 2 - px(20) + step * k), 14, colour,
-                      anchor="midtop")  # fmt: skip
+            text.blit(
+                surface, line, (w // 2, h // 2 - px(20) + step * k), 14, colour, anchor="midtop"
+            )
         return surface
     hist_w = max(px(150), min(px(300), w - px(370)))
     table_w = w - hist_w - px(14)
@@ -46,11 +47,17 @@ def _table(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
     title = f"{net.activation} net {arch}, p = {num(net.p, 2)}"
     if net.val_acc is not None:
         title += f", val acc {net.val_acc:.0%}"
-    text.blit(surface, text.ellipsize(title, 14, rect.w, "bold"), rect.topleft, 14, palette.TEXT,
-              "bold")  # fmt: skip
+    text.blit(
+        surface, text.ellipsize(title, 14, rect.w, "bold"), rect.topleft, 14, palette.TEXT, "bold"
+    )
     sub = f"{m} droppable units: 2^{m} = {r.n_networks} thinned networks"
-    text.blit(surface, text.ellipsize(sub, 13, rect.w), (rect.x, rect.y + px(LINE + 2)), 13,
-              palette.TEXT_DIM)  # fmt: skip
+    text.blit(
+        surface,
+        text.ellipsize(sub, 13, rect.w),
+        (rect.x, rect.y + px(LINE + 2)),
+        13,
+        palette.TEXT_DIM,
+    )
     rights = [rect.x + int(rect.w * 0.57), rect.x + int(rect.w * 0.83), rect.right]
     y = rect.y + px(2 * LINE + 12)
     text.blit(surface, "input x", (rect.x, y), 12, palette.TEXT_DIM)
@@ -65,8 +72,14 @@ def _table(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
         if y + px(LINE) > rect.bottom - px(2 * LINE + 6):
             break
         a, s = float(r.average[i, o]), float(r.scaled[i, o])
-        text.blit(surface, f"({num(float(x[0]), 2)}, {num(float(x[1]), 2)})", (rect.x, y), 12,
-                  palette.TEXT, "mono")  # fmt: skip
+        text.blit(
+            surface,
+            f"({num(float(x[0]), 2)}, {num(float(x[1]), 2)})",
+            (rect.x, y),
+            12,
+            palette.TEXT,
+            "mono",
+        )
         cells = ((num(a, 6), AVERAGE), (num(s, 6), SCALED), (num(abs(a - s), 2), palette.TEXT))
         for right, (cell, colour) in zip(rights, cells, strict=True):
             text.blit(surface, cell, (right, y), 12, colour, "mono", "topright")
@@ -81,8 +94,14 @@ def _table(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
         else f"largest gap {num(gap, 2)}: close, not exact"
     )
     y += px(4)
-    text.blit(surface, text.ellipsize(verdict, 14, rect.w, "bold"), (rect.x, y), 14,
-              palette.GOOD if exact else palette.WARN, "bold")  # fmt: skip
+    text.blit(
+        surface,
+        text.ellipsize(verdict, 14, rect.w, "bold"),
+        (rect.x, y),
+        14,
+        palette.GOOD if exact else palette.WARN,
+        "bold",
+    )
     why = (
         "a linear net's output is linear in each mask, so its average is the scaled net"
         if exact
@@ -121,18 +140,27 @@ def _histogram(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None
     for y in range(plot.y, plot.bottom, px(8)):
         pygame.draw.line(surface, SCALED, (xs, y), (xs, min(y + px(4), plot.bottom - 1)), lw())
     text.blit(surface, num(lo, 3), (plot.x, plot.bottom + px(2)), 12, palette.TEXT_DIM, "mono")
-    text.blit(surface, num(hi, 3), (plot.right, plot.bottom + px(2)), 12, palette.TEXT_DIM, "mono",
-              "topright")  # fmt: skip
+    text.blit(
+        surface,
+        num(hi, 3),
+        (plot.right, plot.bottom + px(2)),
+        12,
+        palette.TEXT_DIM,
+        "mono",
+        "topright",
+    )
     y = plot.bottom + px(LINE + 2)
     mid = y + px(8)
     pygame.draw.line(surface, AVERAGE, (plot.x, mid), (plot.x + px(14), mid), lw(3))
-    text.blit(surface, f"average  {num(avg, 5)}", (plot.x + px(20), mid), 12, AVERAGE, "mono",
-              "midleft")  # fmt: skip
+    text.blit(
+        surface, f"average  {num(avg, 5)}", (plot.x + px(20), mid), 12, AVERAGE, "mono", "midleft"
+    )
     mid += px(LINE - 2)
     for x in range(plot.x, plot.x + px(14), px(6)):
         pygame.draw.line(surface, SCALED, (x, mid), (x + px(3), mid), lw())
-    text.blit(surface, f"scaled   {num(scaled, 5)}", (plot.x + px(20), mid), 12, SCALED,
-              "mono", "midleft")  # fmt: skip
+    text.blit(
+        surface, f"scaled   {num(scaled, 5)}", (plot.x + px(20), mid), 12, SCALED, "mono", "midleft"
+    )
 
 
 def gap_of(net: EnsembleNet | None) -> float | None:

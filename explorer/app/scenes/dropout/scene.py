@@ -305,8 +305,9 @@ class DropoutScene(Scene):
             key = (id(v), A[name].size)
             if self._keys.get(name) != key:
                 self._keys[name] = key
-                self.drawings[name] = render_net(v, A[name].size, self.text, name == "train",
-                                                 v.scaling.unit)  # fmt: skip
+                self.drawings[name] = render_net(
+                    v, A[name].size, self.text, name == "train", v.scaling.unit
+                )
         key = (id(v.scaling), A["scaling"].size)
         if self._keys.get("scaling") != key:
             self._keys["scaling"] = key
@@ -317,8 +318,9 @@ class DropoutScene(Scene):
             if self._keys.get(name) != key:
                 self._keys[name] = key
                 status = error or f"computing the {name} net's thinned networks…"
-                self.pictures[name] = render_ensemble(nets.get(name), status, A[name].size,
-                                                      self.text)  # fmt: skip
+                self.pictures[name] = render_ensemble(
+                    nets.get(name), status, A[name].size, self.text
+                )
 
     # -- drawing (reads only) -----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
@@ -348,10 +350,20 @@ class DropoutScene(Scene):
             if name in self.pictures:
                 screen.blit(self.pictures[name], L.areas[name])
         for slot in self.controls.captions:
-            size, colour, kind = (13, palette.TEXT, "mono") if slot.style == "value" else (
-                13, palette.TEXT_DIM, "sans")  # fmt: skip
-            text.blit(screen, text.ellipsize(slot.text, size, slot.rect.w, kind),
-                      (slot.rect.x, slot.rect.centery), size, colour, kind, "midleft")  # fmt: skip
+            size, colour, kind = (
+                (13, palette.TEXT, "mono")
+                if slot.style == "value"
+                else (13, palette.TEXT_DIM, "sans")
+            )
+            text.blit(
+                screen,
+                text.ellipsize(slot.text, size, slot.rect.w, kind),
+                (slot.rect.x, slot.rect.centery),
+                size,
+                colour,
+                kind,
+                "midleft",
+            )
         self.manager.draw_ui(screen)
 
     def _draw_nets(self, screen: pygame.Surface) -> None:
@@ -359,22 +371,35 @@ class DropoutScene(Scene):
         nets = L.panels["nets"]
         if v is not None:
             mid = nets.y + px(TITLE_H) // 2 + px(3)
-            text.blit(screen, self._nets_status(), (nets.right - px(10), mid), 13,
-                      palette.TEXT_DIM, anchor="midright")  # fmt: skip
+            text.blit(
+                screen,
+                self._nets_status(),
+                (nets.right - px(10), mid),
+                13,
+                palette.TEXT_DIM,
+                anchor="midright",
+            )
         for name, label in (
             ("train", "training: this mini-batch's thinned net"),
             ("eval", "evaluation: every unit, nothing scaled"),
         ):
             area = L.areas[name]
-            text.blit(screen, text.ellipsize(label, 13, area.w), (area.x, area.y - px(2)), 13,
-                      palette.TEXT, anchor="bottomleft")  # fmt: skip
+            text.blit(
+                screen,
+                text.ellipsize(label, 13, area.w),
+                (area.x, area.y - px(2)),
+                13,
+                palette.TEXT,
+                anchor="bottomleft",
+            )
             drawing = self.drawings.get(name)
             if drawing is not None:
                 screen.blit(drawing.surface, area)
         rect = L.areas["dropped"]
         if self.message:
-            text.blit(screen, text.ellipsize(self.message, 13, rect.w), rect.topleft, 13,
-                      palette.ERROR)  # fmt: skip
+            text.blit(
+                screen, text.ellipsize(self.message, 13, rect.w), rect.topleft, 13, palette.ERROR
+            )
             return
         if v is None or v.batch_dropped is None:
             return
@@ -394,8 +419,13 @@ class DropoutScene(Scene):
         if len(text.wrap(line2, 12, rect.w)) > 2:
             rows[-1] = text.ellipsize(rows[-1] + " …", 12, rect.w)
         for k, line in enumerate(rows):
-            text.blit(screen, line, (rect.x, rect.y + text.line_height(13) + step * k), 12,
-                      palette.TEXT_DIM)  # fmt: skip
+            text.blit(
+                screen,
+                line,
+                (rect.x, rect.y + text.line_height(13) + step * k),
+                12,
+                palette.TEXT_DIM,
+            )
 
     def _nets_status(self) -> str:
         v = self.view

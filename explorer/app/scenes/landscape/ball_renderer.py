@@ -126,8 +126,14 @@ def draw_ball_arrows(
             width=3,
         )
         if labels and n > 0:
-            text.blit(target, "−grad", (tip[0] + px(4), tip[1] - px(8)), 12, palette.GRADIENT_ARROW,
-                      "mono")  # fmt: skip
+            text.blit(
+                target,
+                "−grad",
+                (tip[0] + px(4), tip[1] - px(8)),
+                12,
+                palette.GRADIENT_ARROW,
+                "mono",
+            )
     if kinds.get("step"):
         length = math.hypot(*step) * scale
         tip = arrow(
@@ -154,8 +160,9 @@ def draw_ball_arrows(
             )
             if labels and n > 0:
                 name = f"−{key}" if sign < 0 else key
-                text.blit(target, name, (tip[0] + px(4), tip[1] - px(8)), 12, palette.STATE_ARROW,
-                          "mono")  # fmt: skip
+                text.blit(
+                    target, name, (tip[0] + px(4), tip[1] - px(8)), 12, palette.STATE_ARROW, "mono"
+                )
 
 
 def draw_ball(target, pos_px, colour, status: Status, selected: bool) -> None:

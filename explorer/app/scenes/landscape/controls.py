@@ -154,10 +154,15 @@ class LandscapeControls:
         bar = Row(px(8), L.toolbar.right - px(8), L.toolbar.y + px(6), 32)
         self.play_button = self._add(
             "toolbar",
-            UIButton(bar.take(76), "Play", self.manager, object_id="@play",
-                     tool_tip_text="Play / pause (space)"),
+            UIButton(
+                bar.take(76),
+                "Play",
+                self.manager,
+                object_id="@play",
+                tool_tip_text="Play / pause (space)",
+            ),
             lambda e: m.toggle_play(),
-        )  # fmt: skip
+        )
         self._add(
             "toolbar",
             UIButton(
@@ -178,16 +183,24 @@ class LandscapeControls:
         )
         self._add(
             "toolbar",
-            UIButton(bar.take_right(60), "CSV", self.manager,
-                     tool_tip_text="Export every ball's trajectory to a CSV file"),
+            UIButton(
+                bar.take_right(60),
+                "CSV",
+                self.manager,
+                tool_tip_text="Export every ball's trajectory to a CSV file",
+            ),
             lambda e: m.export_csv(),
-        )  # fmt: skip
+        )
         self.inspect_button = self._add(
             "toolbar",
-            UIButton(bar.take_right(76), "Inspect", self.manager,
-                     tool_tip_text="Clicks on the map inspect the point (or right-click)"),
+            UIButton(
+                bar.take_right(76),
+                "Inspect",
+                self.manager,
+                tool_tip_text="Clicks on the map inspect the point (or right-click)",
+            ),
             lambda e: self.scene.toggle_inspect_mode(),
-        )  # fmt: skip
+        )
         if self.scene.inspect_mode:
             self.inspect_button.select()
         bar.skip(6)
@@ -196,12 +209,14 @@ class LandscapeControls:
         slider_w = int(min(px(170), max(px(90), spare * 0.32)))
         self.speed_slider = self._add(
             "toolbar",
-            SteppedSlider(pygame.Rect(bar.take(0, 22).topleft, (slider_w, px(22))), SPEED,
-                          m.speed, self.manager),
-            lambda e: m.set_speed(
-                getattr(e, "stepped", None) or SPEED.from_unit(e.value)
+            SteppedSlider(
+                pygame.Rect(bar.take(0, 22).topleft, (slider_w, px(22))),
+                SPEED,
+                m.speed,
+                self.manager,
             ),
-        )  # fmt: skip
+            lambda e: m.set_speed(getattr(e, "stepped", None) or SPEED.from_unit(e.value)),
+        )
         bar.left += slider_w
         self.speed_slider.set_tooltip("simulation steps per second")
         self.speed_label = self._label("toolbar", bar.take(64, 22), f"{m.speed:.0f}/s", "value")
@@ -211,10 +226,11 @@ class LandscapeControls:
         entry_rect = bar.take(0, stretch=True)
         self.expr_entry = self._add(
             "toolbar",
-            UITextEntryLine(entry_rect, self.manager,
-                            placeholder_text=self._placeholder(entry_rect.w)),
+            UITextEntryLine(
+                entry_rect, self.manager, placeholder_text=self._placeholder(entry_rect.w)
+            ),
             self._expression_entered,
-        )  # fmt: skip
+        )
         self.expr_entry.set_tooltip("your own f(x, y), e.g. x**2 - y**2, then Enter")
         if m.spec.name.startswith("expr:"):
             self.expr_entry.set_text(m.spec.formula)
@@ -242,8 +258,9 @@ class LandscapeControls:
         if current.startswith("expr:") or current not in options:
             options.append(CUSTOM)
             current = CUSTOM
-        menu = UIDropDownMenu(options, current, self._surface_menu_rect, self.manager,
-                              expansion_height_limit=px(520))  # fmt: skip
+        menu = UIDropDownMenu(
+            options, current, self._surface_menu_rect, self.manager, expansion_height_limit=px(520)
+        )
         self.surface_menu = self._add("surface", menu, self._surface_chosen)
         self._shown[("surface",)] = m.surface_version
 
@@ -277,13 +294,17 @@ class LandscapeControls:
         labels = [b.label for b in m.race.balls]
         self.tune_doc = (pygame.Rect(0, 0, 0, 0), "", "")
         if not labels:
-            self._label("tune", (self.x0 + px(60), y + px(2), self.sw - px(60), px(22)),
-                        "no optimizer ticked")  # fmt: skip
+            self._label(
+                "tune",
+                (self.x0 + px(60), y + px(2), self.sw - px(60), px(22)),
+                "no optimizer ticked",
+            )
             self._shown[("tune", "shape")] = ((), None)
             return
         current = labels[m.selected] if m.selected < len(labels) else labels[0]
-        menu = UIDropDownMenu(labels, current, pygame.Rect(self.x0 + px(58), y, px(150), px(24)),
-                              self.manager)  # fmt: skip
+        menu = UIDropDownMenu(
+            labels, current, pygame.Rect(self.x0 + px(58), y, px(150), px(24)), self.manager
+        )
         self._add("tune", menu, lambda e: self._select_ball(e.text))
         name = m.selected_name()
         arrows = UICheckBox(
@@ -355,16 +376,37 @@ class LandscapeControls:
         modes = ["none", "gaussian"] + (["minibatch"] if m.spec.has_data else [])
         options = [NOISE_OPTIONS[k] for k in modes]
         current = NOISE_OPTIONS.get(m.noise.mode, "no noise")
-        menu = UIDropDownMenu(options, current, pygame.Rect(self.x0 + px(58), y, px(128), px(24)),
-                              self.manager)  # fmt: skip
+        menu = UIDropDownMenu(
+            options, current, pygame.Rect(self.x0 + px(58), y, px(128), px(24)), self.manager
+        )
         self._add("noise", menu, lambda e: self._noise_chosen(e.text))
         x, w = self.x0 + px(192), self.sw - px(192)
         if m.noise.mode == "gaussian":
-            self._slider_row("noise", "sigma", "σ", SIGMA, m.sigma, y + px(1),
-                             lambda v: m.set_noise("gaussian", v), label_w=16, x=x, w=w)  # fmt: skip
+            self._slider_row(
+                "noise",
+                "sigma",
+                "σ",
+                SIGMA,
+                m.sigma,
+                y + px(1),
+                lambda v: m.set_noise("gaussian", v),
+                label_w=16,
+                x=x,
+                w=w,
+            )
         elif m.noise.mode == "minibatch":
-            self._slider_row("noise", "batch", "B", BATCH, m.batch, y + px(1),
-                             lambda v: m.set_noise("minibatch", v), label_w=16, x=x, w=w)  # fmt: skip
+            self._slider_row(
+                "noise",
+                "batch",
+                "B",
+                BATCH,
+                m.batch,
+                y + px(1),
+                lambda v: m.set_noise("minibatch", v),
+                label_w=16,
+                x=x,
+                w=w,
+            )
         elif not m.spec.has_data:
             self._label("noise", (x, y + px(2), w, px(22)), "(mini-batch: data only)")
         self._shown[("noise", "shape")] = (m.noise.mode, m.spec.has_data)

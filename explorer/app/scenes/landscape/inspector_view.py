@@ -39,13 +39,15 @@ def draw_on_map(target: pygame.Surface, cp: CriticalPoint, view: View, text: Tex
         a, b = (x - dx * half, y - dy * half), (x + dx * half, y + dy * half)
         pygame.draw.line(target, palette.BACKGROUND, a, b, lw(4))
         pygame.draw.line(target, colour, a, b, lw(2))
-        text.blit(target, f"λ{'₁₂'[k]}={num(lam, 3)}", (b[0] + px(4), b[1] - px(8)), 12, colour,
-                  "mono")  # fmt: skip
+        text.blit(
+            target, f"λ{'₁₂'[k]}={num(lam, 3)}", (b[0] + px(4), b[1] - px(8)), 12, colour, "mono"
+        )
     escape = cp.escape_direction
     if escape is not None:
         tip = arrow(target, palette.ESCAPE_ARROW, (x, y), world_dir(escape), px(70), width=3)
-        text.blit(target, "escape", (tip[0] + px(4), tip[1] + px(2)), 12, palette.ESCAPE_ARROW,
-                  "mono")  # fmt: skip
+        text.blit(
+            target, "escape", (tip[0] + px(4), tip[1] + px(2)), 12, palette.ESCAPE_ARROW, "mono"
+        )
     pygame.draw.circle(target, palette.BACKGROUND, (int(x), int(y)), px(7), lw(3))
     pygame.draw.aacircle(target, palette.ESCAPE_ARROW, (int(x), int(y)), px(6), lw(2))
 
@@ -90,8 +92,14 @@ def render_panel(cp: CriticalPoint | None, error: str, size, text: Text) -> pyga
     escape = cp.escape_direction
     if escape is not None:
         along = f"escape along ({num(float(escape[0]), 3)}, {num(float(escape[1]), 3)})"
-        text.blit(surf, text.ellipsize(along, 12, w - px(4), "mono"), (0, y), 12,
-                  palette.ESCAPE_ARROW, "mono")  # fmt: skip
+        text.blit(
+            surf,
+            text.ellipsize(along, 12, w - px(4), "mono"),
+            (0, y),
+            12,
+            palette.ESCAPE_ARROW,
+            "mono",
+        )
         y += step + px(2)
     sentence = SENTENCES[cp.kind]
     if not cp.is_critical:

@@ -40,6 +40,12 @@ def render_legend(rows: list[BallReadout], text: Text, title: str) -> pygame.Sur
         text.blit(surf, r.label, (pad + px(16), mid), 13, palette.TEXT, anchor="midleft")
         x = pad + px(16) + name_w + px(10)
         text.blit(surf, num(r.loss), (x + loss_w, mid), 12, palette.TEXT, "mono", "midright")
-        text.blit(surf, r.status, (x + loss_w + px(8), mid), 12,
-                  STATUS_COLOURS.get(r.status, palette.TEXT), anchor="midleft")  # fmt: skip
+        text.blit(
+            surf,
+            r.status,
+            (x + loss_w + px(8), mid),
+            12,
+            STATUS_COLOURS.get(r.status, palette.TEXT),
+            anchor="midleft",
+        )
     return surf

@@ -136,16 +136,23 @@ def _draw_axes(out, view: View, plot: pygame.Rect, area: pygame.Rect, text: Text
         sx = view.point_to_screen(v, 0)[0] - area.x
         pygame.draw.line(out, tick_colour, (sx, plot.bottom), (sx, plot.bottom + px(4)), lw())
         if sx < plot.right - px(26):  # leave room for the axis name
-            text.blit(out, format_tick(v, step), (sx, plot.bottom + px(5)), 12, label_colour,
-                      anchor="midtop")  # fmt: skip
+            text.blit(
+                out,
+                format_tick(v, step),
+                (sx, plot.bottom + px(5)),
+                12,
+                label_colour,
+                anchor="midtop",
+            )
     yt = nice_ticks(y0, y1, max(2, plot.h // px(70)))
     step = yt[1] - yt[0] if len(yt) > 1 else 1.0
     for v in yt:
         sy = view.point_to_screen(0, v)[1] - area.y
         pygame.draw.line(out, tick_colour, (plot.x - px(4), sy), (plot.x, sy), lw())
         if sy > plot.y + px(18):
-            text.blit(out, format_tick(v, step), (plot.x - px(6), sy), 12, label_colour,
-                      anchor="midright")  # fmt: skip
+            text.blit(
+                out, format_tick(v, step), (plot.x - px(6), sy), 12, label_colour, anchor="midright"
+            )
     text.blit(out, "x", (plot.right, plot.bottom + px(4)), 13, palette.TEXT, "bold", "topright")
     text.blit(out, "y", (plot.x - px(6), plot.y - 1), 13, palette.TEXT, "bold", "topright")
 

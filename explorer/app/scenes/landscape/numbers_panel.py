@@ -110,6 +110,12 @@ def render_numbers(rows: list[BallReadout], size, text: Text, selected: int) -> 
                 text.blit(surf, cell, (x, mid), FONT, palette.TEXT, "mono", "midleft")
             x += (chars + 1) * char_px
         status = text.ellipsize(status_text(r.status, r.stopped_at), 13, status_w)
-        text.blit(surf, status, (status_x, mid), 13, STATUS_COLOURS.get(r.status, palette.TEXT),
-                  anchor="midleft")  # fmt: skip
+        text.blit(
+            surf,
+            status,
+            (status_x, mid),
+            13,
+            STATUS_COLOURS.get(r.status, palette.TEXT),
+            anchor="midleft",
+        )
     return surf

@@ -86,25 +86,38 @@ class NetworkControls:
         L, m = self.scene.layout, self.model
         bar = Row(px(8), L.toolbar.right - px(8), L.toolbar.y + px(6), 32)
         self.play_button = self._add(
-            UIButton(bar.take(76), "Pause" if m.playing else "Play", self.manager,
-                     tool_tip_text="Train / pause (space)"),
+            UIButton(
+                bar.take(76),
+                "Pause" if m.playing else "Play",
+                self.manager,
+                tool_tip_text="Train / pause (space)",
+            ),
             lambda e: m.toggle_play(),
-        )  # fmt: skip
+        )
         self.step_button = self._add(
-            UIButton(bar.take(100), "Mini-batch", self.manager,
-                     tool_tip_text="One mini-batch, then pause (right arrow key)"),
+            UIButton(
+                bar.take(100),
+                "Mini-batch",
+                self.manager,
+                tool_tip_text="One mini-batch, then pause (right arrow key)",
+            ),
             lambda e: m.step(1),
-        )  # fmt: skip
+        )
         self.epoch_button = self._add(
-            UIButton(bar.take(70), "Epoch", self.manager,
-                     tool_tip_text="One epoch, then pause (e)"),
+            UIButton(
+                bar.take(70), "Epoch", self.manager, tool_tip_text="One epoch, then pause (e)"
+            ),
             lambda e: m.step(max(1, max((s.steps_per_epoch for s in m.snapshots), default=1))),
-        )  # fmt: skip
+        )
         self.reset_button = self._add(
-            UIButton(bar.take(64), "Reset", self.manager,
-                     tool_tip_text="New run from step 0, same seed (r)"),
+            UIButton(
+                bar.take(64),
+                "Reset",
+                self.manager,
+                tool_tip_text="New run from step 0, same seed (r)",
+            ),
             lambda e: m.reset(),
-        )  # fmt: skip
+        )
         self._add(
             UIButton(bar.take_right(56), "Help", self.manager, tool_tip_text="Keys (h)"),
             lambda e: self.scene.show_help(),
@@ -112,8 +125,9 @@ class NetworkControls:
         bar.skip(6)
         self._caption(bar.take(44, 22), "speed")
         options = [_speed_text(v) for v in SPEEDS]
-        self.speed_menu = UIDropDownMenu(options, _speed_text(m.speed), bar.take(96, 24),
-                                         self.manager)  # fmt: skip
+        self.speed_menu = UIDropDownMenu(
+            options, _speed_text(m.speed), bar.take(96, 24), self.manager
+        )
         self._add(self.speed_menu, lambda e: m.set_speed(SPEEDS[options.index(e.text)]))
         bar.skip(8)
         self.status_rect = bar.take(0, stretch=True)
@@ -138,78 +152,209 @@ class NetworkControls:
             self._caption((x, y, label_w - px(4), px(24)), label)
             options = [str(o) for o in options]
             current = str(current) if str(current) in options else options[0]
-            dd = UIDropDownMenu(options, current, pygame.Rect(x + label_w, y, width - label_w,
-                                px(24)), self.manager, expansion_height_limit=px(300))  # fmt: skip
+            dd = UIDropDownMenu(
+                options,
+                current,
+                pygame.Rect(x + label_w, y, width - label_w, px(24)),
+                self.manager,
+                expansion_height_limit=px(300),
+            )
             self.menus[key] = dd
             # a refused choice (one sentence below the panel) puts the menus back as they were
             self._add(dd, lambda e: apply(e.text) is False and self.build())
 
         header("Data")
-        menu("dataset", "dataset", list(reg.datasets), cfg.dataset, x0, half,
-             lambda t: m.set(dataset=t, n=None, noise=None))  # fmt: skip
-        menu("batch", "batch", BATCHES, cfg.batch_size, x0 + half + px(8), half,
-             lambda t: m.set(batch_size=int(t)))  # fmt: skip
+        menu(
+            "dataset",
+            "dataset",
+            list(reg.datasets),
+            cfg.dataset,
+            x0,
+            half,
+            lambda t: m.set(dataset=t, n=None, noise=None),
+        )
+        menu(
+            "batch",
+            "batch",
+            BATCHES,
+            cfg.batch_size,
+            x0 + half + px(8),
+            half,
+            lambda t: m.set(batch_size=int(t)),
+        )
         y += row + px(4)
         header("Network")
-        self._slider("depth", "depth", DEPTH, cfg.depth, x0, y, w,
-                     lambda v: m.set(depth=int(round(v))), limits=DEPTH_LIMITS)  # fmt: skip
+        self._slider(
+            "depth",
+            "depth",
+            DEPTH,
+            cfg.depth,
+            x0,
+            y,
+            w,
+            lambda v: m.set(depth=int(round(v))),
+            limits=DEPTH_LIMITS,
+        )
         y += row
-        self._slider("width", "width", WIDTH, cfg.width, x0, y, w,
-                     lambda v: m.set(width=int(round(v))), limits=WIDTH_LIMITS)  # fmt: skip
+        self._slider(
+            "width",
+            "width",
+            WIDTH,
+            cfg.width,
+            x0,
+            y,
+            w,
+            lambda v: m.set(width=int(round(v))),
+            limits=WIDTH_LIMITS,
+        )
         y += row
         wide = int((w - px(8)) * 0.56)  # "activation" is a long label, "init" a short one
-        menu("activation", "activation", list(reg.activations), cfg.activation, x0, wide,
-             lambda t: m.set(activation=t, pieces=None))  # fmt: skip
-        menu("init", "init", INITS, cfg.init, x0 + wide + px(8), w - wide - px(8),
-             lambda t: m.set(init=t))  # fmt: skip
+        menu(
+            "activation",
+            "activation",
+            list(reg.activations),
+            cfg.activation,
+            x0,
+            wide,
+            lambda t: m.set(activation=t, pieces=None),
+        )
+        menu(
+            "init",
+            "init",
+            INITS,
+            cfg.init,
+            x0 + wide + px(8),
+            w - wide - px(8),
+            lambda t: m.set(init=t),
+        )
         y += row
-        box = UICheckBox(pygame.Rect(x0, y + px(3), px(18), px(18)), "batch norm", self.manager,
-                         initial_state=cfg.batch_norm)  # fmt: skip
+        box = UICheckBox(
+            pygame.Rect(x0, y + px(3), px(18), px(18)),
+            "batch norm",
+            self.manager,
+            initial_state=cfg.batch_norm,
+        )
         self.boxes["batch_norm"] = box
         self._add(box, lambda e: m.set(batch_norm=e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
         y += row + px(4)
         header("Regularization")
-        self._slider("dropout", "dropout", DROPOUT, cfg.dropout, x0, y, w,
-                     lambda v: m.set(dropout=round(v, 4)))  # fmt: skip
+        self._slider(
+            "dropout",
+            "dropout",
+            DROPOUT,
+            cfg.dropout,
+            x0,
+            y,
+            w,
+            lambda v: m.set(dropout=round(v, 4)),
+        )
         y += row
-        menu("l1", "L1", PENALTIES, _penalty(cfg.l1), x0, half,
-             lambda t: m.set(l1=0.0 if t == "off" else float(t)))  # fmt: skip
-        menu("l2", "L2", PENALTIES, _penalty(cfg.l2), x0 + half + px(8), half,
-             lambda t: m.set(l2=0.0 if t == "off" else float(t)))  # fmt: skip
+        menu(
+            "l1",
+            "L1",
+            PENALTIES,
+            _penalty(cfg.l1),
+            x0,
+            half,
+            lambda t: m.set(l1=0.0 if t == "off" else float(t)),
+        )
+        menu(
+            "l2",
+            "L2",
+            PENALTIES,
+            _penalty(cfg.l2),
+            x0 + half + px(8),
+            half,
+            lambda t: m.set(l2=0.0 if t == "off" else float(t)),
+        )
         y += row
-        menu("patience", "early stop", PATIENCE, cfg.patience or "off", x0, half,
-             lambda t: m.set(patience=None if t == "off" else int(t)))  # fmt: skip
-        menu("epochs", "epochs", EPOCHS, cfg.epochs, x0 + half + px(8), half,
-             lambda t: m.set(epochs=int(t)))  # fmt: skip
+        menu(
+            "patience",
+            "early stop",
+            PATIENCE,
+            cfg.patience or "off",
+            x0,
+            half,
+            lambda t: m.set(patience=None if t == "off" else int(t)),
+        )
+        menu(
+            "epochs",
+            "epochs",
+            EPOCHS,
+            cfg.epochs,
+            x0 + half + px(8),
+            half,
+            lambda t: m.set(epochs=int(t)),
+        )
         y += row + px(4)
         header("Training")
         # one row each: schedule names (reduce_on_plateau, …) need the whole width
-        menu("optimizer", "optimizer", list(reg.optimizers), cfg.optimizer, x0, w,
-             self._optimizer_chosen)  # fmt: skip
+        menu(
+            "optimizer",
+            "optimizer",
+            list(reg.optimizers),
+            cfg.optimizer,
+            x0,
+            w,
+            self._optimizer_chosen,
+        )
         y += row
-        menu("schedule", "schedule", list(reg.schedules), cfg.schedule, x0, w,
-             lambda t: m.set(schedule=t, schedule_hyper={}))  # fmt: skip
+        menu(
+            "schedule",
+            "schedule",
+            list(reg.schedules),
+            cfg.schedule,
+            x0,
+            w,
+            lambda t: m.set(schedule=t, schedule_hyper={}),
+        )
         y += row
         spec = reg.optimizer(cfg.optimizer)
         for key, hyper in list(spec.hyper.items())[:3]:
             value = cfg.optimizer_hyper.get(key, hyper.default)
-            self._slider(f"opt:{key}", key, hyper, value, x0, y, w,
-                         lambda v, _k=key: self._hyper_moved(_k, v))  # fmt: skip
+            self._slider(
+                f"opt:{key}",
+                key,
+                hyper,
+                value,
+                x0,
+                y,
+                w,
+                lambda v, _k=key: self._hyper_moved(_k, v),
+            )
             y += row
         y += px(4)
         header("Side by side")
-        box = UICheckBox(pygame.Rect(x0 + px(110), y - px(21), px(18), px(18)), "two nets (s)",
-                         self.manager, initial_state=m.side_by_side)  # fmt: skip
+        box = UICheckBox(
+            pygame.Rect(x0 + px(110), y - px(21), px(18), px(18)),
+            "two nets (s)",
+            self.manager,
+            initial_state=m.side_by_side,
+        )
         self.boxes["side"] = box
         self._add(box, lambda e: m.set_side_by_side(e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
-        menu("compare", "B differs", COMPARE_KEYS, m.compare, x0, half + px(20),
-             lambda t: m.set_side_by_side(m.side_by_side, compare=t) and self.build())  # fmt: skip
+        menu(
+            "compare",
+            "B differs",
+            COMPARE_KEYS,
+            m.compare,
+            x0,
+            half + px(20),
+            lambda t: m.set_side_by_side(m.side_by_side, compare=t) and self.build(),
+        )
         values = B_VALUES[m.compare]
         if values is None:
             values = list(reg.activations if m.compare == "activation" else reg.optimizers)
         current = b_value_text(m)
-        menu("b_value", "B =", values, current, x0 + half + px(28), w - half - px(28),
-             lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)))  # fmt: skip
+        menu(
+            "b_value",
+            "B =",
+            values,
+            current,
+            x0 + half + px(28),
+            w - half - px(28),
+            lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)),
+        )
         y += row
         self.message_rect = pygame.Rect(x0, y + px(4), w, max(px(20), L.side.bottom - y - px(8)))
 

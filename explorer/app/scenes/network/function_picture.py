@@ -93,8 +93,14 @@ def _samples(surface: pygame.Surface, view: FunctionView, text: Text) -> None:
     labels, predicted = np.asarray(view.labels), np.asarray(view.predicted)
     right = int((predicted == labels).sum())
     text.blit(surface, "held-out digits", (px(8), px(4)), 12, palette.TEXT, "bold")
-    text.blit(surface, f"{right}/{len(labels)} right", (w - px(8), px(4)), 12, palette.TEXT_DIM,
-              anchor="topright")  # fmt: skip
+    text.blit(
+        surface,
+        f"{right}/{len(labels)} right",
+        (w - px(8), px(4)),
+        12,
+        palette.TEXT_DIM,
+        anchor="topright",
+    )
     if images.ndim != 3:
         return
     cols = 4

@@ -100,8 +100,9 @@ def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> p
         pygame.draw.circle(surface, GUIDE, p, px(2))
     ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
     caption = f"first/last {num(ratio, 2)}"
-    caption = text.ellipsize(caption, 12, w - px(24) - text.font(13, "bold").size("gradients")[0],
-                             "mono")  # fmt: skip
+    caption = text.ellipsize(
+        caption, 12, w - px(24) - text.font(13, "bold").size("gradients")[0], "mono"
+    )
     text.blit(surface, caption, (w - px(8), px(5)), 12, _ratio_colour(ratio), "mono", "topright")
     text.blit(surface, "sat.%", (px(8), sat_y), 10, palette.TEXT_DIM)
     r = text.blit(surface, "norm of dL/dW, log", (px(8), legend_y), 10, palette.TEXT_DIM)

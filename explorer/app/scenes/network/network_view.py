@@ -65,8 +65,9 @@ def render_network(snap: Snapshot, size: tuple[int, int], text: Text) -> NetPict
         colour = palette.ERROR if snap.state == "error" else palette.TEXT_DIM
         step = text.line_height(14)
         for k, line in enumerate(text.wrap(msg, 14, w - px(40))[:4]):
-            text.blit(surface, line, (w // 2, h // 2 - px(30) + step * k), 14, colour,
-                      anchor="midtop")  # fmt: skip
+            text.blit(
+                surface, line, (w // 2, h // 2 - px(30) + step * k), 14, colour, anchor="midtop"
+            )
         return NetPicture(surface)
     n_layers = len(sizes)
     top, bottom = px(22), px(10) + text.line_height(12)

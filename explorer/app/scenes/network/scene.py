@@ -264,13 +264,26 @@ class NetworkScene(Scene):
                 if picture is not None:
                     screen.blit(picture, cols[name], area=pygame.Rect((0, 0), cols[name].size))
         sr = self.controls.status_rect
-        text.blit(screen, text.ellipsize(self._status, 14, sr.w), (sr.x, sr.centery), 14,
-                  palette.TEXT, anchor="midleft")  # fmt: skip
+        text.blit(
+            screen,
+            text.ellipsize(self._status, 14, sr.w),
+            (sr.x, sr.centery),
+            14,
+            palette.TEXT,
+            anchor="midleft",
+        )
         for slot in self.controls.captions:
             style = {"header": (15, palette.TEXT, "bold"), "value": (13, palette.TEXT, "mono")}
             size, colour, kind = style.get(slot.style, (13, palette.TEXT_DIM, "sans"))
-            text.blit(screen, text.ellipsize(slot.text, size, slot.rect.w, kind),
-                      (slot.rect.x, slot.rect.centery), size, colour, kind, "midleft")  # fmt: skip
+            text.blit(
+                screen,
+                text.ellipsize(slot.text, size, slot.rect.w, kind),
+                (slot.rect.x, slot.rect.centery),
+                size,
+                colour,
+                kind,
+                "midleft",
+            )
         self._draw_message(screen)
         self.manager.draw_ui(screen)
 

@@ -102,8 +102,7 @@ def _loss_chart(surface, rect, snap: Snapshot, text: Text) -> None:
     for v in ticks:
         y = y_of(v)
         pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y), lw())
-        text.blit(surface, num(v, 2), (plot.x - px(4), y), 10, palette.TEXT_DIM, "mono",
-                  "midright")  # fmt: skip
+        text.blit(surface, num(v, 2), (plot.x - px(4), y), 10, palette.TEXT_DIM, "mono", "midright")
     if snap.steps_per_epoch and len(losses):
         n = len(losses)
         every = max(1, n // max(plot.w, 1))
@@ -135,14 +134,19 @@ def _acc_chart(surface, rect, snap: Snapshot, text: Text) -> None:
         val = f"   val {last.val_acc:.0%}" if last.val_acc is not None else ""
         caption = f"train {last.train_acc:.0%}{val}"
         text.blit(
-            surface, caption, (rect.right - px(8), rect.y + px(5)), 11, palette.TEXT,
+            surface,
+            caption,
+            (rect.right - px(8), rect.y + px(5)),
+            11,
+            palette.TEXT,
             anchor="topright",
-        )  # fmt: skip
+        )
     for frac in (0.0, 0.5, 1.0):
         y = plot.bottom - frac * plot.h
         pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y), lw())
-        text.blit(surface, f"{frac:.0%}", (plot.x - px(4), y), 10, palette.TEXT_DIM, "mono",
-                  "midright")  # fmt: skip
+        text.blit(
+            surface, f"{frac:.0%}", (plot.x - px(4), y), 10, palette.TEXT_DIM, "mono", "midright"
+        )
     _best_marker(surface, plot, snap, epochs, text, label=False)
     for colour, key in ((TRAIN, "train_acc"), (VAL, "val_acc")):
         pts = [
