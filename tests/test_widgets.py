@@ -163,16 +163,19 @@ class Recorder:
 
     def __init__(self, monkeypatch) -> None:
         self.items: list[tuple[str, pygame.Rect, tuple[int, int], str]] = []
+        self.targets: list[int] = []  # id of the surface each item was drawn on
         blit, tag = Text.blit, Text.tag
 
         def rec_blit(s, target, text, pos, size, colour, kind="sans", anchor="topleft"):
             rect = blit(s, target, text, pos, size, colour, kind, anchor)
             self.items.append((text, rect, target.get_size(), "blit"))
+            self.targets.append(id(target))
             return rect
 
         def rec_tag(s, target, text, pos, size, colour, kind="mono"):
             rect = tag(s, target, text, pos, size, colour, kind)
             self.items.append((text, rect, target.get_size(), "tag"))
+            self.targets.append(id(target))
             return rect
 
         monkeypatch.setattr(Text, "blit", rec_blit)
@@ -180,6 +183,14 @@ class Recorder:
 
     def on(self, size) -> list[tuple[str, pygame.Rect]]:
         return [(t, r) for t, r, s, _ in self.items if s == tuple(size)]
+
+    def pictures(self, size) -> list[list[tuple[str, pygame.Rect]]]:
+        """The strings of each picture of ``size``, one list per picture."""
+        groups: dict[int, list] = {}
+        for (t, r, s, _), target in zip(self.items, self.targets, strict=True):
+            if s == tuple(size):
+                groups.setdefault(target, []).append((t, r))
+        return list(groups.values())
 
 
 def _no_overlaps(items) -> list[str]:
@@ -272,3 +283,23 @@ def test_the_selected_activation_shows_its_whole_formula(registry, monkeypatch):
             monkeypatch.undo()
     finally:
         scene.close()
+
+
+def test_the_ensemble_table_headers_stay_apart_at_1024x640(registry, monkeypatch):
+    from explorer.app.scenes.dropout.scene import DropoutScene
+
+    d = Driver(registry, size=(1024, 640), scene=lambda reg, size: DropoutScene(reg, size))
+    try:
+        d.scene.wait_ready()
+        rec = Recorder(monkeypatch)
+        d.scene._keys.clear()
+        d.tick(1)
+        pictures = rec.pictures(d.scene.layout.areas["linear"].size)
+        assert len(pictures) == 2  # the linear net's and the sigmoid net's
+        for strings in pictures:
+            names = ("average", "scaled", "weight-scaled", "|gap|")
+            heads = [(t, r) for t, r in strings if t in names]
+            assert len(heads) == 3
+            assert _no_overlaps(heads) == []
+    finally:
+        d.scene.close()

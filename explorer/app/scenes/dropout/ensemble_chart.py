@@ -61,7 +61,11 @@ def _table(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
     rights = [rect.x + int(rect.w * 0.57), rect.x + int(rect.w * 0.83), rect.right]
     y = rect.y + px(2 * LINE + 12)
     text.blit(surface, "input x", (rect.x, y), 12, palette.TEXT_DIM)
-    for right, head in zip(rights, ("average", "weight-scaled", "|gap|"), strict=True):
+    heads = ["average", "weight-scaled", "|gap|"]
+    room = rights[1] - rights[0] - px(8)  # a narrow table says "scaled"
+    if text.font(12).size(heads[1])[0] > room:
+        heads[1] = "scaled"
+    for right, head in zip(rights, heads, strict=True):
         text.blit(surface, head, (right, y), 12, palette.TEXT_DIM, anchor="topright")
     y += px(LINE)
     pygame.draw.line(
