@@ -147,6 +147,20 @@ def test_every_widget_and_string_fits_at_every_size_and_scale(name, size, monkey
             where = f"{name} at {size[0]}×{size[1]}, scale {ui_scale:g} (drawn {scale.factor():g})"
             assert check_layout(app, tabs) == [], where
             assert drawn.outside == [], where
+        if name == "landscape":  # the tallest panel: the ball and the schedule with most knobs
+            scene = tabs.scene()
+            m, reg = scene.model, scene.model.registry
+            fullest = max(reg.optimizers, key=lambda n: len(reg.optimizers[n].hyper))
+            m.set_enabled(fullest, True)
+            m.select([b.spec.name for b in m.race.balls].index(fullest))
+            m.set_schedule(max(reg.schedules, key=lambda n: len(reg.schedules[n].hyper)))
+            m.set_noise("gaussian", 0.3)
+            app.tick(1 / 60, [])
+            app.tick(1 / 60, [])
+            where = f"landscape with {fullest} and {m.schedule}"
+            assert check_layout(app, tabs) == [], where
+            assert drawn.outside == [], where
+            assert scene.controls.inspector_rect.h >= scene.text.line_height(13), where
         if name == "network":  # the tallest panel: the optimizer with most knobs, two nets
             scene = tabs.scene()
             reg = scene.model.registry

@@ -74,20 +74,19 @@ class LandscapeControls:
         L = self.scene.layout
         self.x0, self.sw = L.side.x + px(12), L.side.w - px(24)
         n_opt = len(self.model.optimizer_names)
-        max_hyper = min(
-            6, max((len(s.hyper) for s in self.model.registry.optimizers.values()), default=1)
-        )
-        max_sched = min(
-            3, max((len(s.hyper) for s in self.model.registry.schedules.values()), default=0)
-        )
-        row = px(ROW)
+        # sections take the rows they show now (the selected ball's knobs, the schedule's), so
+        # the inspector below gets the rest; a change of either lays the panel out again
+        self._rows = self._row_counts()
+        row, doc_h, self.schedule_h = self._fit(L.side.h - px(8), n_opt)
+        n_hyper, n_sched = self._rows
+        self.row = row
         y = L.side.y + px(8)
         self.y_opt = y
         y += px(24) + row * math.ceil(n_opt / 3) + px(8)
         self.y_tune = y
-        y += row + px(4) + row * max_hyper + px(8)
+        y += row + px(4) + row * n_hyper + doc_h + px(8)
         self.y_sched = y
-        y += row + px(4) + row * max_sched + px(50 + 8)
+        y += row + px(4) + row * n_sched + self.schedule_h + px(12)
         self.y_noise = y
         y += row + px(8)
         self.y_arrows = y
@@ -100,6 +99,37 @@ class LandscapeControls:
         self._build_noise()
         self._build_arrows()
         self._build_inspector()
+
+    def _fit(self, room: int, n_opt: int) -> tuple[int, int, int]:
+        """(row height, room for the rule's formula, schedule picture height) that fit the
+        panel's ``room`` with the inspector's buttons and a line of its text: roomy when the
+        window allows, tighter (one doc line, a flatter curve, closer rows) when it does not."""
+        n_hyper, n_sched = self._rows
+        line = self.scene.text.line_height(12, "mono")
+        fixed = px(24 + 8 + 4 + 8 + 4 + 12 + 8 + 10 + 22 + 28 + 12) + line
+        rows = math.ceil(n_opt / 3) + 1 + n_hyper + 1 + n_sched + 2
+
+        def need(row: int, doc: int, sched: int) -> int:
+            return fixed + row * rows + doc + sched
+
+        row, doc, sched = px(ROW), 3 * line, px(46)
+        if need(row, doc, sched) > room:
+            doc = line
+        over = need(row, doc, sched) - room
+        if over > 0:
+            row = max(px(23), row - math.ceil(over / rows))
+        over = need(row, doc, sched) - room
+        if over > 0:
+            sched = max(px(34), sched - over)
+        return row, doc, sched
+
+    def _row_counts(self) -> tuple[int, int]:
+        """Slider rows of the Tune and Schedule sections for what the model shows now."""
+        m = self.model
+        name = m.selected_name()
+        n_hyper = len(m.registry.optimizers[name].hyper) if name else 0
+        n_sched = len(m.registry.schedule(m.schedule).hyper)
+        return min(6, n_hyper), min(3, n_sched)
 
     def _add(self, section: str, element, action: Callable | None = None):
         self.sections.setdefault(section, []).append(element)
@@ -274,7 +304,7 @@ class LandscapeControls:
         for k, name in enumerate(m.optimizer_names):
             spec = m.registry.optimizers[name]
             cx = self.x0 + (k % 3) * col_w
-            cy = self.y_opt + px(24) + (k // 3) * px(ROW)
+            cy = self.y_opt + px(24) + (k // 3) * self.row
             box = UICheckBox(
                 pygame.Rect(cx + px(14), cy + px(2), px(18), px(18)),
                 name,
@@ -289,7 +319,7 @@ class LandscapeControls:
     def _build_tune(self) -> None:
         m = self.model
         self._clear("tune")
-        y, row = self.y_tune, px(ROW)
+        y, row = self.y_tune, self.row
         self._label("tune", (self.x0, y + px(2), px(54), px(22)), "Tune", "header")
         labels = [b.label for b in m.race.balls]
         self.tune_doc = (pygame.Rect(0, 0, 0, 0), "", "")
@@ -341,7 +371,7 @@ class LandscapeControls:
     def _build_schedule(self) -> None:
         m = self.model
         self._clear("schedule")
-        y, row = self.y_sched, px(ROW)
+        y, row = self.y_sched, self.row
         self._label("schedule", (self.x0, y + px(2), px(80), px(22)), "Schedule", "header")
         menu = UIDropDownMenu(
             list(m.registry.schedules),
@@ -364,7 +394,7 @@ class LandscapeControls:
                 lambda v, _k=key: self._schedule_hyper_moved(_k, v),
             )
         self.schedule_rect = pygame.Rect(
-            self.x0, y + row + px(4) + len(rows) * row + px(2), self.sw, px(46)
+            self.x0, y + row + px(4) + len(rows) * row + px(2), self.sw, self.schedule_h
         )
         self._shown[("schedule", "shape")] = m.schedule
 
@@ -540,6 +570,10 @@ class LandscapeControls:
         if self._shown.get(("toolbar", "speed"), m.speed) != m.speed:
             self.speed_slider.show(m.speed)  # + / − keys move the knob too
         self._shown[("toolbar", "speed")] = m.speed
+        if self._row_counts() != self._rows and not any(
+            self._menu_open(section) for section in ("tune", "schedule", "noise")
+        ):
+            self.build()  # another ball or schedule with more or fewer knobs
         if self._shown.get(("surface",)) != m.surface_version:
             self._build_surface_menu()
         if self._shown.get(("toolbar", "expr")) != m.surface_version:
