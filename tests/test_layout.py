@@ -271,3 +271,16 @@ def test_the_scale_option_takes_a_number_or_auto_and_refuses_the_rest():
         result = CliRunner().invoke(main, ["--scale", bad, "plugins"])
         assert result.exit_code != 0
         assert words in result.output and "Traceback" not in result.output
+
+
+def test_dl_explorer_scale_opens_the_app_at_that_scale(monkeypatch):
+    import explorer.app.main as app_main
+    from explorer.cli import main
+
+    seen = {}
+    monkeypatch.setattr(app_main, "run_app", lambda registry, **kw: seen.update(kw))
+    result = CliRunner().invoke(main, ["--no-plugins", "--scale", "1.5"])
+    assert result.exit_code == 0, result.output
+    assert seen["ui_scale"] == 1.5
+    CliRunner().invoke(main, ["--no-plugins"])
+    assert seen["ui_scale"] is None  # the window picks

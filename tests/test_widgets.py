@@ -305,3 +305,25 @@ def test_the_ensemble_table_headers_stay_apart_at_1024x640(registry, monkeypatch
             assert min(gaps) >= 6, heads  # a space a reader can see between two headers
     finally:
         d.scene.close()
+
+
+def test_every_activation_cell_shows_its_whole_formula_at_1280x720(registry, monkeypatch):
+    from explorer.app.scenes.activations.scene import ActivationScene
+
+    d = Driver(registry, size=(1280, 720), scene=lambda reg, size: ActivationScene(reg, size))
+    try:
+        rec = Recorder(monkeypatch)
+        d.scene._keys.clear()
+        d.tick(1)
+        grid = d.scene.grid
+        drawn = rec.on(grid.surface.get_size())
+        for name, cell in grid.cells.items():
+            curve = d.scene.curves[name]
+            if not curve.plotted or not curve.formula:
+                continue
+            inside = [t for t, r in drawn if cell.contains(r)]
+            shown = " ".join(inside).replace(" ", "")
+            assert curve.formula.replace(" ", "") in shown, (name, inside)
+            assert not any("…" in t for t in inside), (name, inside)
+    finally:
+        d.scene.close()

@@ -173,9 +173,14 @@ def render_grid(curves: dict[str, Curve], size, selected: str, text: Text) -> Gr
 def _cell(surface, cell: pygame.Rect, curve: Curve, text: Text, selected: bool) -> Frame | None:
     surface.fill(CELL_BG, cell)
     inner = cell.inflate(-px(10), -px(8))
-    title_h, foot_h = text.line_height(13, "bold"), text.line_height(11)
+    title_h = text.line_height(13, "bold")
     title = text.ellipsize(curve.name, 13, inner.w, "bold")
     text.blit(surface, title, inner.topleft, 13, palette.TEXT, "bold")
+    # the whole formula under the plot: on one line at 12 px, or wrapped at 11 px
+    size, rows = 12, [curve.formula]
+    if curve.plotted and text.font(12).size(curve.formula)[0] > inner.w:
+        size, rows = 11, _formula_rows(curve.formula, inner.w, text)
+    foot_h = text.line_height(size) * (len(rows) if curve.plotted else 1)
     body = pygame.Rect(inner.x, inner.y + title_h, inner.w, inner.h - title_h - foot_h - px(2))
     frame = None
     if curve.error:
@@ -190,15 +195,20 @@ def _cell(surface, cell: pygame.Rect, curve: Curve, text: Text, selected: bool) 
         tall = pygame.Rect(body.x, body.y, body.w, body.h + foot_h)
         pieces_idea(surface, tall, text, 11)
     if curve.plotted:
-        # the whole formula in the cell: a smaller size where 12 px would cut it
-        size = 12 if text.font(12).size(curve.formula)[0] <= inner.w else 11
-        formula = text.ellipsize(curve.formula, size, inner.w)
-        text.blit(
-            surface, formula, (inner.x, inner.bottom), size, palette.TEXT_DIM, anchor="bottomleft"
-        )
+        y = inner.bottom - foot_h
+        for row in rows:
+            row = text.ellipsize(row, size, inner.w)  # only a formula past three lines is cut
+            text.blit(surface, row, (inner.x, y), size, palette.TEXT_DIM)
+            y += text.line_height(size)
     colour, width = (palette.WARN, lw(2)) if selected else (palette.PANEL_LINE, lw())
     pygame.draw.rect(surface, colour, cell, width, border_radius=px(3))
     return frame
+
+
+def _formula_rows(formula: str, width: int, text: Text) -> list[str]:
+    """A formula on at most three lines of 11 px text, broken at spaces."""
+    rows = text.wrap(formula, 11, width)
+    return rows if len(rows) <= 3 else [*rows[:2], " ".join(rows[2:])]
 
 
 def render_detail(curve: Curve | None, size, text: Text) -> pygame.Surface:
