@@ -284,3 +284,28 @@ def test_dl_explorer_scale_opens_the_app_at_that_scale(monkeypatch):
     assert seen["ui_scale"] == 1.5
     CliRunner().invoke(main, ["--no-plugins"])
     assert seen["ui_scale"] is None  # the window picks
+
+
+def test_a_scale_the_window_cannot_hold_is_explained_in_the_tab_strip():
+    app, tabs = _app("landscape", (1280, 720), 1.0)
+    try:
+        for _ in range(2):
+            app.tick(
+                1 / 60,
+                [
+                    pygame.event.Event(
+                        pygame.KEYDOWN,
+                        key=pygame.K_EQUALS,
+                        mod=pygame.KMOD_CTRL,
+                        unicode="",
+                        scancode=0,
+                    )
+                ],
+            )
+        assert scale.factor() == pytest.approx(1.125)  # as much as 1280×720 holds
+        assert "1.25× needs a 1280×800 window" in app.scale_note
+        for _ in range(5 * 60):
+            app.tick(1 / 60, [])
+        assert app.scale_note == ""  # gone after a few seconds
+    finally:
+        tabs.close()

@@ -22,6 +22,7 @@ SCALE_KEYS = {
     pygame.K_0: 0,
     pygame.K_KP_0: 0,
 }
+SCALE_NOTE_S = 4.0  # how long the tab strip says what a scale key did
 DT = 1 / 60  # the fixed update step
 MAX_UPDATES_PER_TICK = 2  # after a long stall, drop time instead of spiralling
 MAX_SIZE = (7680, 4320)
@@ -35,6 +36,8 @@ class App:
         self.screen = screen
         self.requested_scale = ui_scale
         scale.set_factor(scale.effective(screen.get_size(), ui_scale))
+        self.scale_note = ""  # a sentence about the last scale change, shown for a moment
+        self._note_left = 0.0
         self.windowed = windowed  # False when rendering offscreen: no display mode changes
         self.scenes: list[Scene] = []
         self.running = True
@@ -66,6 +69,10 @@ class App:
         for event in events:
             self.handle_event(event)
         self._acc += min(max(frame_seconds, 0.0), MAX_UPDATES_PER_TICK * DT)
+        if self._note_left > 0:
+            self._note_left -= max(frame_seconds, 0.0)
+            if self._note_left <= 0:
+                self.scale_note = ""
         updates = 0
         while self._acc >= DT - 1e-9 and updates < MAX_UPDATES_PER_TICK:
             for scene in self._updating():
@@ -134,6 +141,13 @@ class App:
         """Ask for UI scale ``requested`` (None: the window's own); every scene re-lays out."""
         self.requested_scale = requested
         self._relayout()
+        w, h = self.screen.get_size()
+        drawn = scale.factor()
+        note = f"UI scale {drawn:.3g}×" + (" (the window's own)" if requested is None else "")
+        if requested is not None and drawn < requested - 1e-6:
+            need = (int(MIN_SIZE[0] * requested), int(MIN_SIZE[1] * requested))
+            note += f": {requested:g}× needs a {need[0]}×{need[1]} window (F11: full screen)"
+        self.scale_note, self._note_left = note, SCALE_NOTE_S
 
     def _relayout(self) -> None:
         size = self.screen.get_size()

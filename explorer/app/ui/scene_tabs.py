@@ -155,6 +155,11 @@ class SceneTabs(Scene):
                 palette.ERROR,
                 anchor="midleft",
             )
+        elif self.app is not None and getattr(self.app, "scale_note", ""):
+            note = self.text.ellipsize(self.app.scale_note, 13, strip.w - right - px(8))
+            self.text.blit(
+                screen, note, (strip.right - px(10), th // 2), 13, palette.WARN, anchor="midright"
+            )
         else:
             self.text.blit(
                 screen,
