@@ -68,6 +68,14 @@ class FriendlyGroup(click.Group):
     help="Set one knob of that scene before the first frame (repeatable), e.g. --set depth=10 "
     "--set compare=activation:relu. The keys are a setup file's (Ctrl+S writes one).",
 )
+@click.option(
+    "--scale",
+    "ui_scale",
+    default="auto",
+    show_default=True,
+    help="UI scale for a projector: text, lines, widgets and panels (e.g. 1.5; Ctrl+= / Ctrl+- "
+    "/ Ctrl+0 in the app).",
+)
 @click.version_option(package_name="dl-explorer")
 @click.pass_context
 def main(
@@ -76,8 +84,16 @@ def main(
     no_plugins: bool,
     scene: str | None,
     assignments: tuple[str, ...],
+    ui_scale: str,
 ) -> None:
     """DL Explorer: see why deep networks are hard to train. With no command, opens the app."""
+    from explorer.app.ui.scale import parse_scale
+
+    try:
+        requested = parse_scale(ui_scale)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    ctx.meta["ui_scale"] = requested  # for the commands that open the app (open, lesson)
     registry = load_plugins(plugins_dirs, third_party=False if no_plugins else None)
     set_default_registry(registry)
     ctx.obj = registry
@@ -90,7 +106,7 @@ def main(
         except ModuleNotFoundError:
             click.echo(ctx.get_help())
             return
-        run_with_setup(registry, *gather(registry, scene, None, assignments))
+        run_with_setup(registry, *gather(registry, scene, None, assignments), ui_scale=requested)
     elif scene or assignments:
         raise UserError(
             "--scene and --set open the app (dl-explorer --scene network --set depth=10), not "

@@ -16,3 +16,16 @@ from explorer.plugins import load_plugins  # noqa: E402
 def registry():
     """The built-in plugins, loaded once."""
     return load_plugins(third_party=False)
+
+
+@pytest.fixture(autouse=True)
+def _ui_scale_one():
+    """Every test starts at UI scale 1 (the scale is one number the whole UI reads)."""
+    try:
+        from explorer.app.ui import scale
+    except ImportError:  # a checkout without the app
+        yield
+        return
+    scale.set_factor(1.0)
+    yield
+    scale.set_factor(1.0)

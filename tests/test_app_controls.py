@@ -18,8 +18,9 @@ def app(registry):
 
 
 def slider_for(controls: LandscapeControls, section: str, key):
-    slider, label, hyper = controls.slider_of[(section, key)]
-    return slider, label, hyper
+    """(the knob, the typed-value box beside it, its Hyper)."""
+    vs = controls.slider_of[(section, key)]
+    return vs.slider, vs.entry, vs.hyper
 
 
 def choose(driver: Driver, menu, option: str) -> None:
@@ -82,7 +83,7 @@ def test_a_slider_changes_a_balls_learning_rate_mid_run(app):
     after = m.race.balls[i].hyper["lr"]
     assert after > before
     assert after == pytest.approx(hyper.from_unit(slider.get_current_value()))
-    assert label.text == num(after)  # and the value beside the slider says so
+    assert label.get_text() == num(after)  # and the value beside the slider says so
     assert m.race.t > 0  # changed mid-run: the race went on, not restarted
     t = m.race.t
     app.run(0.2)

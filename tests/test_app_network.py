@@ -70,9 +70,9 @@ def test_the_drawn_network_has_the_models_layers_and_follows_a_change_of_depth(d
     sizes = d.scene.model.snapshots[0].sizes
     assert sizes == (2, 8, 8, 8, 2)
     assert [len(layer) for layer in d.scene.nets[0].centres] == list(sizes)
-    slider = d.scene.controls.sliders["depth"][0]
+    slider = d.scene.controls.sliders["depth"].slider
     for _ in range(12):  # the user clicks the slider's right arrow until depth goes up
-        d.click(slider.right_button.rect.center, ticks=1)
+        d.click(slider.right_button.rect.center, ticks=3)
         d.scene.controls.flush()
         if d.scene.model.config.depth > 3:
             break

@@ -17,14 +17,17 @@ class Driver:
     pygame_gui answers clicks by posting its own events to SDL's queue, so every tick also
     feeds the app what is waiting there, as the real loop does."""
 
-    def __init__(self, registry: Registry, size=(1280, 720), scene=None, **model_kwargs) -> None:
+    def __init__(
+        self, registry: Registry, size=(1280, 720), scene=None, ui_scale=1.0, **model_kwargs
+    ) -> None:
         """``scene``: a factory ``(registry, size) -> Scene`` for another scene than the
-        Landscape (then ``model`` is None)."""
+        Landscape (then ``model`` is None); ``ui_scale``: the UI scale asked for (None: the
+        window's own, as the app picks it)."""
         pygame.display.init()
         pygame.font.init()
         screen = pygame.display.set_mode(size)
         pygame.event.clear()
-        self.app = App(screen)
+        self.app = App(screen, ui_scale=ui_scale)
         if scene is None:
             self.model = LandscapeModel(registry, **model_kwargs)
             self.scene = LandscapeScene(self.model, size)

@@ -34,15 +34,20 @@ def init_offscreen(size: tuple[int, int]) -> pygame.Surface:
     return pygame.Surface(size)
 
 
-def offscreen_app(model: LandscapeModel, size: tuple[int, int]) -> tuple[App, LandscapeScene]:
-    """The app as a window shows it (scene tabs included), drawn offscreen, on ``model``."""
+def offscreen_app(
+    model: LandscapeModel, size: tuple[int, int], ui_scale: float | None = 1.0
+) -> tuple[App, LandscapeScene]:
+    """The app as a window shows it (scene tabs included), drawn offscreen, on ``model``, at UI
+    scale ``ui_scale`` (None: the one the window would pick)."""
     from explorer.app.shell import build_app
+    from explorer.app.ui import scale
 
     screen = init_offscreen(size)
+    scale.set_factor(scale.effective(size, ui_scale))
     scene = LandscapeScene(model, size)
     app, _ = build_app(
         model.registry, screen, windowed=False, backend="thread",
-        scenes={"landscape": lambda _size: scene},
+        scenes={"landscape": lambda _size: scene}, ui_scale=ui_scale,
     )  # fmt: skip
     return app, scene
 
@@ -160,11 +165,15 @@ def _save_gif(images, out: Path, fps: int) -> None:
 
 
 def bench_frames(
-    model: LandscapeModel, size: tuple[int, int], frames: int, warmup: int = 30
+    model: LandscapeModel,
+    size: tuple[int, int],
+    frames: int,
+    warmup: int = 30,
+    ui_scale: float | None = 1.0,
 ) -> dict:
     """Per frame (one tick at 60 Hz while racing): the whole tick, and the same without the race
     simulation (which the race engine owns; ``bench race`` measures it); surface-switch times."""
-    app, scene = offscreen_app(model, size)
+    app, scene = offscreen_app(model, size, ui_scale)
     sim = [0.0]
     run_steps = model._run_steps
 

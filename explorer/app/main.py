@@ -40,9 +40,12 @@ def run_app(
     size: tuple[int, int] = DEFAULT_SIZE,
     scene: str = "landscape",
     prepare: Callable | None = None,
+    *,
+    ui_scale: float | None = None,
 ) -> None:
     """The window on ``scene``; ``prepare(tabs)`` runs before the first frame (a setup applied:
-    a ValueError it raises closes the window and reaches the command line as one sentence)."""
+    a ValueError it raises closes the window and reaches the command line as one sentence).
+    ``ui_scale``: the UI scale asked for (``--scale``); None lets the window pick one."""
     single_threaded_torch()
     pygame.display.init()
     driver = pygame.display.get_driver()
@@ -60,7 +63,7 @@ def run_app(
             warnings.simplefilter("ignore", DeprecationWarning)  # pygame-ce 2.5's Window API
             pygame.Window.from_display_module().minimum_size = MIN_SIZE
         threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True).start()
-        app, tabs = build_app(registry, screen, scene)
+        app, tabs = build_app(registry, screen, scene, ui_scale=ui_scale)
         pygame.key.set_repeat(350, 40)
         try:
             if prepare is not None:

@@ -12,6 +12,7 @@ from explorer.app.headless import init_offscreen, record
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.scene import NetworkScene
 from explorer.app.shell import build_app
+from explorer.app.ui import scale
 from explorer.plugins import Registry
 from explorer.training import TrainConfig
 
@@ -136,15 +137,18 @@ def bench_network_frames(
     frames: int,
     side_by_side: bool = False,
     warmup_s: float = 3.0,
+    ui_scale: float | None = 1.0,
 ) -> dict:
     """Frame times of the Network lab at 60 Hz while its net(s) train in a worker process, as
     in the app; and how fast the training went meanwhile."""
     screen = init_offscreen(size)
+    scale.set_factor(scale.effective(size, ui_scale))
     model = NetworkModel(registry, config, backend="process", side_by_side=side_by_side)
     scene = NetworkScene(model, size)
     app, tabs = build_app(
-        registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
-    )
+        registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene},
+        ui_scale=ui_scale,
+    )  # fmt: skip
     period = 1 / 60
     try:
         model.play()

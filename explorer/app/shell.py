@@ -71,11 +71,13 @@ def build_app(
     windowed: bool = True,
     backend: str = "process",
     scenes: dict | None = None,
+    ui_scale: float | None = None,
 ) -> tuple[App, SceneTabs]:
     """An App showing ``first`` under the tabs. ``scenes`` may replace some factories (e.g. a
-    Landscape built from a prepared model)."""
+    Landscape built from a prepared model). ``ui_scale``: the UI scale asked for (None: the
+    window's own, explorer.app.ui.scale)."""
     factories = scene_factories(registry, backend) | (scenes or {})
-    app = App(screen, windowed=windowed)
+    app = App(screen, windowed=windowed, ui_scale=ui_scale)
     tabs = SceneTabs(factories, screen.get_size(), entries=SCENES)
     app.push(tabs)
     if not tabs.show(first):

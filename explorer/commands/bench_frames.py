@@ -22,27 +22,38 @@ TARGETS = {"p50": 4.0, "p99": 12.0, "switch": 60.0}  # milliseconds, on a 2-core
 @click.option(
     "--side-by-side", is_flag=True, help="Network lab: two nets training (sigmoid vs ReLU)."
 )
+@click.option("--scale", "ui_scale", default="1", show_default=True, help="UI scale (or auto).")
 @click.pass_obj
 def frames(
-    registry, scene: str, frames: int, size: str, surface: str, speed: float, side_by_side: bool
+    registry,
+    scene: str,
+    frames: int,
+    size: str,
+    surface: str,
+    speed: float,
+    side_by_side: bool,
+    ui_scale: str,
 ) -> None:
     """Frame times: the Landscape with 8 balls, trails, arrows and the chart (and surface-switch
     time), or the Network lab while its net trains in the background."""
     from explorer.app.headless import bench_frames, single_threaded_torch
     from explorer.app.scenes.landscape.model import LandscapeModel
+    from explorer.app.ui import scale
 
     single_threaded_torch()
     w, h = parse_size(size)
+    requested = scale.parse_scale(ui_scale)
+    drawn = f"UI scale {scale.effective((w, h), requested):g}"
     if scene == "network":
-        _network(registry, (w, h), frames, side_by_side)
+        _network(registry, (w, h), frames, side_by_side, requested, drawn)
         return
     names = list(registry.optimizers)[:8]
     model = LandscapeModel(registry, surface, names, speed=speed)
     model.arrow_kinds = {k: True for k in model.arrow_kinds}
-    result = bench_frames(model, (w, h), frames)
+    result = bench_frames(model, (w, h), frames, ui_scale=requested)
     out = make_console()
     out.print(
-        f"bench frames: {scene} at {w}×{h}, {result['balls']} balls with trails, every arrow "
+        f"bench frames: {scene} at {w}×{h}, {drawn}, {result['balls']} balls with trails, every arrow "
         f"kind, legend, numbers and loss chart; {frames} frames at 60 Hz racing at "
         f"{speed:g} steps/s (headless)"
     )
@@ -78,16 +89,20 @@ def frames(
     )
 
 
-def _network(registry, size: tuple[int, int], frames: int, side_by_side: bool) -> None:
+def _network(
+    registry, size: tuple[int, int], frames: int, side_by_side: bool, ui_scale, drawn: str
+) -> None:
     from explorer.app.scene_headless import bench_network_frames
     from explorer.app.scenes.network.model import DEFAULT
 
     config = DEFAULT.replace(dropout=0.2, epochs=10_000)  # trains through the whole measurement
-    result = bench_network_frames(registry, config, size, frames, side_by_side=side_by_side)
+    result = bench_network_frames(
+        registry, config, size, frames, side_by_side=side_by_side, ui_scale=ui_scale
+    )
     out = make_console()
     nets = "two nets (sigmoid vs relu)" if side_by_side else "one net"
     out.print(
-        f"bench frames: network lab at {size[0]}×{size[1]}, {nets}: {config.depth} × "
+        f"bench frames: network lab at {size[0]}×{size[1]}, {drawn}, {nets}: {config.depth} × "
         f"{config.width} {config.activation} on {config.dataset}, dropout {config.dropout:g}, "
         f"training in a worker process; {frames} frames paced at 60 Hz (headless)",
         highlight=False,

@@ -40,15 +40,18 @@ def gather(registry, scene: str | None, path: Path | None, assignments=()) -> tu
     return scene, values, source
 
 
-def run_with_setup(registry, scene: str, values: dict, source: str) -> None:
-    """The app on ``scene`` with ``values`` applied before the first frame."""
+def run_with_setup(
+    registry, scene: str, values: dict, source: str, ui_scale: float | None = None
+) -> None:
+    """The app on ``scene`` with ``values`` applied before the first frame, at ``ui_scale``
+    (None: the window picks one)."""
     from explorer.app import setup_files
     from explorer.app.main import run_app
 
     def prepare(tabs) -> None:
         setup_files.apply_to_scene(tabs.scene(), values, source, tabs.size)
 
-    run_app(registry, scene=scene, prepare=prepare if values else None)
+    run_app(registry, scene=scene, prepare=prepare if values else None, ui_scale=ui_scale)
 
 
 @click.command("open")
@@ -64,4 +67,6 @@ def run_with_setup(registry, scene: str, values: dict, source: str) -> None:
 def open_setup(registry, path: Path, assignments: tuple[str, ...]) -> None:
     """Open the app in the state a setup file holds (Ctrl+S in the app writes one)."""
     scene, values, source = gather(registry, None, path, assignments)
-    run_with_setup(registry, scene, values, source)
+    run_with_setup(
+        registry, scene, values, source, click.get_current_context().meta.get("ui_scale")
+    )

@@ -14,10 +14,22 @@ import time
 
 import pygame
 
+from explorer.app.ui import scale
 from explorer.app.ui.frame import MIN_SIZE
 from explorer.app.ui.help_overlay import show_help, typing
 from explorer.app.ui.scene import Scene
 
+# Ctrl + these keys: larger, smaller, back to the window's own scale
+SCALE_KEYS = {
+    pygame.K_EQUALS: 1,
+    pygame.K_PLUS: 1,
+    pygame.K_KP_PLUS: 1,
+    pygame.K_MINUS: -1,
+    pygame.K_KP_MINUS: -1,
+    pygame.K_0: 0,
+    pygame.K_KP_0: 0,
+}
+SCALE_NOTE_S = 4.0  # how long the tab strip says what a scale key did
 DT = 1 / 60  # the fixed update step
 MAX_UPDATES_PER_TICK = 2  # after a long stall, drop time instead of spiralling
 MAX_SIZE = (7680, 4320)
@@ -26,8 +38,15 @@ QUIET_S = 2.0  # after the last input or activity, frames are still drawn this l
 
 
 class App:
-    def __init__(self, screen: pygame.Surface, windowed: bool = True) -> None:
+    def __init__(
+        self, screen: pygame.Surface, windowed: bool = True, ui_scale: float | None = None
+    ) -> None:
+        """``ui_scale``: the scale asked for (``--scale``); None picks one from the window."""
         self.screen = screen
+        self.requested_scale = ui_scale
+        scale.set_factor(scale.effective(screen.get_size(), ui_scale))
+        self.scale_note = ""  # a sentence about the last scale change, shown for a moment
+        self._note_left = 0.0
         self.windowed = windowed  # False when rendering offscreen: no display mode changes
         self.scenes: list[Scene] = []
         self.running = True
@@ -64,6 +83,10 @@ class App:
         for event in events:
             self.handle_event(event)
         self._acc += min(max(frame_seconds, 0.0), MAX_UPDATES_PER_TICK * DT)
+        if self._note_left > 0:
+            self._note_left -= max(frame_seconds, 0.0)
+            if self._note_left <= 0:
+                self.scale_note = ""
         updates = 0
         while self._acc >= DT - 1e-9 and updates < MAX_UPDATES_PER_TICK:
             for scene in self._updating():
@@ -112,6 +135,11 @@ class App:
         if event.type == pygame.VIDEORESIZE:
             self.resize(event.size)
             return
+        if event.type == pygame.KEYDOWN and getattr(event, "mod", 0) & pygame.KMOD_CTRL:
+            direction = SCALE_KEYS.get(event.key)
+            if direction is not None:
+                self.set_scale(scale.step(self.requested_scale, self.screen.get_size(), direction))
+                return
         for scene in reversed(list(self.scenes)):
             if scene.handle_event(event):
                 return
@@ -135,8 +163,25 @@ class App:
             self.screen = pygame.display.set_mode((w, h), flags)
         else:
             self.screen = pygame.Surface((w, h))
+        self._relayout()
+
+    def set_scale(self, requested: float | None) -> None:
+        """Ask for UI scale ``requested`` (None: the window's own); every scene re-lays out."""
+        self.requested_scale = requested
+        self._relayout()
+        w, h = self.screen.get_size()
+        drawn = scale.factor()
+        note = f"UI scale {drawn:.3g}×" + (" (the window's own)" if requested is None else "")
+        if requested is not None and drawn < requested - 1e-6:
+            need = (int(MIN_SIZE[0] * requested), int(MIN_SIZE[1] * requested))
+            note += f": {requested:g}× needs a {need[0]}×{need[1]} window (F11: full screen)"
+        self.scale_note, self._note_left = note, SCALE_NOTE_S
+
+    def _relayout(self) -> None:
+        size = self.screen.get_size()
+        scale.set_factor(scale.effective(size, self.requested_scale))
         for scene in self.scenes:
-            scene.resize(self.screen.get_size())
+            scene.resize(size)
 
     def toggle_fullscreen(self) -> None:
         if not self.windowed:
@@ -156,8 +201,7 @@ class App:
             self.screen = pygame.display.set_mode(
                 (max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])), pygame.RESIZABLE
             )
-        for scene in self.scenes:
-            scene.resize(self.screen.get_size())
+        self._relayout()
 
     def run(self, fps: int = 60, *, lazy: bool = True, seconds: float | None = None) -> None:
         """The main loop: real clock and events until the window closes (or ``seconds`` pass).

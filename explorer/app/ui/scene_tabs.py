@@ -14,13 +14,13 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton
 
-from explorer.app.ui import palette
-from explorer.app.ui.frame import TAB_H
+from explorer.app.ui import palette, scale
+from explorer.app.ui.frame import tab_h
 from explorer.app.ui.help_overlay import show_help
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.setup_keys import SetupKeys
 from explorer.app.ui.text import Text
-from explorer.app.ui.theme import load_theme
+from explorer.app.ui.theme import ui_manager
 
 TAB_W = 120
 HELP_W = 64  # the Help button at the strip's right end
@@ -46,7 +46,7 @@ class SceneTabs(Scene):
         self.size = size
         self.text = text or Text()
         self.error = ""
-        self.manager = pygame_gui.UIManager(size, load_theme(), enable_live_theme_updates=False)
+        self.manager = ui_manager(size)
         self.buttons: dict[str, UIButton] = {}
         self._build()
         self.setup_keys = SetupKeys(self)  # Ctrl+S / Ctrl+O in every scene
@@ -54,13 +54,13 @@ class SceneTabs(Scene):
     def _build(self) -> None:
         self.manager.clear_and_reset()
         self.buttons = {}
-        x = 6
+        x, tab_w = scale.px(6), scale.px(TAB_W)
         for entry in self.entries:
             name, label = entry.name, entry.label
             if name not in self.factories:
                 continue
             button = UIButton(
-                pygame.Rect(x, 2, TAB_W, TAB_H - 4),
+                pygame.Rect(x, scale.px(2), tab_w, tab_h() - scale.px(4)),
                 label,
                 self.manager,
                 tool_tip_text=f"{label} ({pygame.key.name(entry.key).upper()})",
@@ -68,9 +68,14 @@ class SceneTabs(Scene):
             if name == self.current:
                 button.select()
             self.buttons[name] = button
-            x += TAB_W + 4
+            x += tab_w + scale.px(4)
         self.help_button = UIButton(
-            pygame.Rect(self.size[0] - HELP_W - 6, 2, HELP_W, TAB_H - 4),
+            pygame.Rect(
+                self.size[0] - scale.px(HELP_W + 6),
+                scale.px(2),
+                scale.px(HELP_W),
+                tab_h() - scale.px(4),
+            ),
             "Help",
             self.manager,
             tool_tip_text="This scene's keys and what its colours mean (h or F1)",
@@ -96,10 +101,10 @@ class SceneTabs(Scene):
                 self.error = f"{labels.get(name, name)} could not start: {exc}"
                 return False
             self.built[name] = scene
-        elif scene.__dict__.get("_shown_size") != self.size:
+        elif scene.__dict__.get("_shown_size") != (self.size, scale.factor()):
             scene.resize(self.size)
         scene.app = self.app
-        scene.__dict__["_shown_size"] = self.size
+        scene.__dict__["_shown_size"] = (self.size, scale.factor())
         # the previous scene's overlays (help) go with it; the scene itself is kept for later
         stack = self.app.scenes
         while stack and stack[-1] is not self:
@@ -141,7 +146,7 @@ class SceneTabs(Scene):
                     self.show(name)
                     return True
         pos = getattr(event, "pos", None)
-        in_strip = pos is not None and 0 <= pos[1] < TAB_H
+        in_strip = pos is not None and 0 <= pos[1] < tab_h()
         return consumed or (in_strip and event.type != pygame.MOUSEMOTION)
 
     def update(self, dt: float) -> None:
@@ -153,24 +158,48 @@ class SceneTabs(Scene):
 
     def resize(self, size: tuple[int, int]) -> None:
         self.size = size
-        self.manager.set_window_resolution(size)
+        self.manager = ui_manager(size, self.manager)
         self._build()
         self.setup_keys.resize(size)
         current = self.scene()
         if current is not None:
-            current.__dict__["_shown_size"] = size
+            current.__dict__["_shown_size"] = (size, scale.factor())
 
     def draw(self, screen: pygame.Surface) -> None:
-        strip = pygame.Rect(0, 0, screen.get_width(), TAB_H)
+        th, px = tab_h(), scale.px
+        strip = pygame.Rect(0, 0, screen.get_width(), th)
         screen.fill(palette.BACKGROUND, strip)
-        pygame.draw.line(screen, palette.PANEL_LINE, (0, TAB_H - 1), (strip.right, TAB_H - 1))
-        right = 6 + len(self.buttons) * (TAB_W + 4) + 8
+        pygame.draw.line(screen, palette.PANEL_LINE, (0, th - 1), (strip.right, th - 1))
+        right = px(6 + len(self.buttons) * (TAB_W + 4) + 8)
         if self.error:
-            self.text.blit(screen, self.text.ellipsize(self.error, 13, strip.w - right - HELP_W - 20),
-                           (right, TAB_H // 2), 13, palette.ERROR, anchor="midleft")  # fmt: skip
+            self.text.blit(
+                screen,
+                self.text.ellipsize(self.error, 13, strip.w - right - px(HELP_W + 20)),
+                (right, th // 2),
+                13,
+                palette.ERROR,
+                anchor="midleft",
+            )
+        elif self.app is not None and getattr(self.app, "scale_note", ""):
+            note = self.text.ellipsize(self.app.scale_note, 13, strip.w - right - px(HELP_W + 20))
+            self.text.blit(
+                screen,
+                note,
+                (strip.right - px(HELP_W + 18), th // 2),
+                13,
+                palette.WARN,
+                anchor="midright",
+            )
         else:
-            self.text.blit(screen, "DL Explorer", (strip.right - HELP_W - 18, TAB_H // 2), 13,
-                           palette.TEXT_DIM, "bold", anchor="midright")  # fmt: skip
+            self.text.blit(
+                screen,
+                "DL Explorer",
+                (strip.right - px(HELP_W + 18), th // 2),
+                13,
+                palette.TEXT_DIM,
+                "bold",
+                anchor="midright",
+            )
         self.manager.draw_ui(screen)
         self.setup_keys.draw(screen)
 

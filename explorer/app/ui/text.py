@@ -7,6 +7,8 @@ from importlib import resources
 
 import pygame
 
+from explorer.app.ui import scale
+
 # pygame_gui ships these fonts; using them keeps the drawn text and the widgets alike, and they
 # have the Greek letters (θ, η, σ, λ) pygame's default font lacks. Noto Sans has no arrows and few
 # maths signs (→ ≤ ≈ ∂ ∇ ∞ …): a string with one of those is drawn in Fira Code, which has them.
@@ -22,7 +24,9 @@ def _font_path(kind: str):
 
 
 class Text:
-    """``text.render("θ = 1", 14, colour)`` → a cached Surface."""
+    """``text.render("θ = 1", 14, colour)`` → a cached Surface. Sizes are written at scale 1:
+    the font drawn is ``size`` times the UI scale (explorer.app.ui.scale), so every string of
+    every scene grows together."""
 
     def __init__(self, max_entries: int = 1500) -> None:
         self._fonts: dict[tuple[str, int], pygame.font.Font] = {}
@@ -32,6 +36,14 @@ class Text:
         self._glyphs: dict[tuple[str, str], bool] = {}
 
     def font(self, size: int, kind: str = "sans") -> pygame.font.Font:
+        """The font for ``size`` (at scale 1) at the current scale."""
+        return self._font(max(1, scale.px(size)), kind)
+
+    def line_height(self, size: int, kind: str = "sans") -> int:
+        """Pixels from one line of ``size`` text to the next, at the current scale."""
+        return self.font(size, kind).get_linesize()
+
+    def _font(self, size: int, kind: str) -> pygame.font.Font:
         key = (kind, size)
         if key not in self._fonts:
             try:
@@ -45,7 +57,7 @@ class Text:
         key = (kind, ch)
         found = self._glyphs.get(key)
         if found is None:
-            font = self.font(14, kind)
+            font = self._font(14, kind)
             missing = pygame.image.tobytes(font.render("\ue000", True, (255, 255, 255)), "RGBA")
             drawn = pygame.image.tobytes(font.render(ch, True, (255, 255, 255)), "RGBA")
             found = self._glyphs[key] = drawn != missing
@@ -60,7 +72,7 @@ class Text:
         return "mono"
 
     def render(self, text: str, size: int, colour, kind: str = "sans") -> pygame.Surface:
-        key = (text, size, tuple(colour), kind)
+        key = (text, size, scale.factor(), tuple(colour), kind)
         surf = self._cache.get(key)
         if surf is not None:
             self._cache.move_to_end(key)
@@ -89,8 +101,8 @@ class Text:
     def tag(self, target: pygame.Surface, text: str, pos, size: int, colour, kind="mono"):
         """Text on a dark box, readable over trails and the colour map."""
         surf = self.render(text, size, colour, kind)
-        box = surf.get_rect(topleft=(int(pos[0]), int(pos[1]))).inflate(8, 4)
-        pygame.draw.rect(target, (14, 16, 20), box, border_radius=3)
+        box = surf.get_rect(topleft=(int(pos[0]), int(pos[1]))).inflate(scale.px(8), scale.px(4))
+        pygame.draw.rect(target, (14, 16, 20), box, border_radius=scale.px(3))
         target.blit(surf, surf.get_rect(center=box.center))
         return box
 
@@ -111,7 +123,7 @@ class Text:
         return lines
 
     def ellipsize(self, text: str, size: int, width: int, kind: str = "sans") -> str:
-        key = ("…", text, size, width, kind)
+        key = ("…", text, size, scale.factor(), width, kind)
         if key not in self._fits:
             if len(self._fits) > self._max:
                 self._fits.clear()

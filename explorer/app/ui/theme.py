@@ -1,10 +1,67 @@
-"""The pygame_gui theme every scene's widgets share (assets/theme.json)."""
+"""The pygame_gui theme every scene's widgets share (assets/theme.json), at the UI scale.
+
+The file is written at scale 1; ``load_theme()`` returns it with every font size and pixel
+measure (corner radii, borders, the slider's knob) multiplied by the current scale, so a
+UIManager built after a scale change draws its widgets' text as large as the scene's own.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
+from functools import cache
 from importlib import resources
 
+from explorer.app.ui import scale
 
-def load_theme() -> dict:
+_FONT_ELEMENTS = ("button", "label", "text_entry_line", "tool_tip", "text_box")
+# theme "misc" entries that are lengths in pixels
+_PIXEL_MISC = ("shape_corner_radius", "border_width", "sliding_button_width", "text_shadow_size")
+
+
+@cache
+def _base_theme() -> dict:
     return json.loads(resources.files("explorer.assets").joinpath("theme.json").read_text("utf-8"))
+
+
+def load_theme(factor: float | None = None) -> dict:
+    """The theme at ``factor`` (default: the current UI scale)."""
+    f = scale.factor() if factor is None else factor
+    theme = copy.deepcopy(_base_theme())
+    # pygame_gui reads no font from "defaults": give each kind of widget the default font, so
+    # the one size there (scaled below) reaches every button, menu, box and tooltip
+    default_font = theme.get("defaults", {}).get("font")
+    if default_font:
+        for element in _FONT_ELEMENTS:
+            block = theme.setdefault(element, {})
+            block.setdefault("font", dict(default_font))
+        # a check box draws its tick in its own font: the symbols one has the tick (✓)
+        theme.setdefault("check_box", {}).setdefault(
+            "font", {"name": "fira_code_symbols", "size": default_font.get("size", "14")}
+        )
+    for block in theme.values():
+        font = block.get("font")
+        if isinstance(font, dict) and "size" in font:
+            font["size"] = str(max(6, int(round(float(font["size"]) * f))))
+        misc = block.get("misc")
+        if isinstance(misc, dict):
+            for key in _PIXEL_MISC:
+                if key in misc:
+                    n = float(misc[key])
+                    misc[key] = str(int(round(n * f)) if n == 0 else max(1, int(round(n * f))))
+    return theme
+
+
+def ui_manager(size: tuple[int, int], old=None):
+    """A pygame_gui manager for a window of ``size`` with the theme at the current scale:
+    ``old`` itself, resized, while the scale it was themed at still holds; a new one otherwise
+    (its widgets are gone: the caller rebuilds them, as after any re-layout)."""
+    import pygame_gui
+
+    f = scale.factor()
+    if old is not None and getattr(old, "explorer_scale", None) == f:
+        old.set_window_resolution(size)
+        return old
+    manager = pygame_gui.UIManager(size, load_theme(f), enable_live_theme_updates=False)
+    manager.explorer_scale = f
+    return manager

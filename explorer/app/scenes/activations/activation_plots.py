@@ -10,6 +10,7 @@ import pygame
 
 from explorer.app.ui import palette
 from explorer.app.ui.numbers_format import num
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training import SATURATION_SLOPE
 from explorer.training.activation_curves import Z_RANGE, Curve
@@ -62,6 +63,7 @@ def line(surface, frame: Frame, z, v, colour, width: int = 1) -> None:
         return
     old = surface.get_clip()
     surface.set_clip(frame.rect.clip(old) if old else frame.rect)
+    width = lw(width)
     if width >= 3:
         pygame.draw.lines(surface, colour, False, points, width - 1)
     for k in range(min(width, 2)):
@@ -73,10 +75,10 @@ def axes(surface, frame: Frame) -> None:
     surface.fill(PLOT_BG, frame.rect)
     if frame.v0 < 0 < frame.v1:
         y = int(frame.y(0.0))
-        pygame.draw.line(surface, AXIS, (frame.rect.x, y), (frame.rect.right - 1, y))
+        pygame.draw.line(surface, AXIS, (frame.rect.x, y), (frame.rect.right - 1, y), lw())
     if frame.z0 < 0 < frame.z1:
         x = int(frame.x(0.0))
-        pygame.draw.line(surface, AXIS, (x, frame.rect.y), (x, frame.rect.bottom - 1))
+        pygame.draw.line(surface, AXIS, (x, frame.rect.y), (x, frame.rect.bottom - 1), lw())
 
 
 def curve_plot(surface, rect: pygame.Rect, curve: Curve, width: int = 1) -> Frame:
@@ -114,14 +116,22 @@ def pieces_plot(surface, rect: pygame.Rect, pieces, width: int = 1) -> Frame:
 
 def pieces_idea(surface, rect: pygame.Rect, text: Text, size: int = 12) -> None:
     """Maxout's two-piece examples side by side in ``rect``, each titled."""
-    gap = 6
+    gap = px(6)
     w = (rect.w - gap) // 2
     for k, (title, short, pieces) in enumerate(PIECE_EXAMPLES):
         x = rect.x + k * (w + gap)
         label = title if text.font(size, "mono").size(title)[0] <= w else short
-        text.blit(surface, label, (x + w // 2, rect.bottom), size, palette.TEXT_DIM, "mono",
-                  anchor="midbottom")  # fmt: skip
-        pieces_plot(surface, pygame.Rect(x, rect.y, w, rect.h - size - 6), pieces)
+        text.blit(
+            surface,
+            label,
+            (x + w // 2, rect.bottom),
+            size,
+            palette.TEXT_DIM,
+            "mono",
+            anchor="midbottom",
+        )
+        below = text.line_height(size, "mono") + px(2)
+        pieces_plot(surface, pygame.Rect(x, rect.y, w, rect.h - below), pieces)
 
 
 @dataclass
@@ -143,11 +153,11 @@ def grid_shape(n: int, w: int, h: int) -> tuple[int, int]:
 
 
 def render_grid(curves: dict[str, Curve], size, selected: str, text: Text) -> GridPicture:
-    w, h = max(size[0], 100), max(size[1], 80)
+    w, h = max(size[0], px(100)), max(size[1], px(80))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     cols, rows = grid_shape(len(curves), w, h)
-    gap = 6
+    gap = px(6)
     cw, ch = (w - gap * (cols - 1)) // cols, (h - gap * (rows - 1)) // rows
     cells, frames = {}, {}
     for i, (name, curve) in enumerate(curves.items()):
@@ -162,38 +172,60 @@ def render_grid(curves: dict[str, Curve], size, selected: str, text: Text) -> Gr
 
 def _cell(surface, cell: pygame.Rect, curve: Curve, text: Text, selected: bool) -> Frame | None:
     surface.fill(CELL_BG, cell)
-    inner = cell.inflate(-10, -8)
+    inner = cell.inflate(-px(10), -px(8))
+    title_h = text.line_height(13, "bold")
     title = text.ellipsize(curve.name, 13, inner.w, "bold")
     text.blit(surface, title, inner.topleft, 13, palette.TEXT, "bold")
-    body = pygame.Rect(inner.x, inner.y + 20, inner.w, inner.h - 20 - 18)
+    # the whole formula under the plot: on one line at 12 px, or wrapped at 11 px
+    size, rows = 12, [curve.formula]
+    if curve.plotted and text.font(12).size(curve.formula)[0] > inner.w:
+        size, rows = 11, _formula_rows(curve.formula, inner.w, text)
+    foot_h = text.line_height(size) * (len(rows) if curve.plotted else 1)
+    body = pygame.Rect(inner.x, inner.y + title_h, inner.w, inner.h - title_h - foot_h - px(2))
     frame = None
     if curve.error:
-        y = body.y + 2
-        for row in text.wrap(curve.error, 12, inner.w)[: max(1, (inner.h - 22) // 16)]:
+        y = body.y + px(2)
+        step = text.line_height(12)
+        for row in text.wrap(curve.error, 12, inner.w)[: max(1, (inner.h - title_h) // step)]:
             text.blit(surface, row, (inner.x, y), 12, palette.ERROR)
-            y += 16
+            y += step
     elif curve.plotted:
         frame = curve_plot(surface, body, curve)
     else:
-        pieces_idea(surface, pygame.Rect(body.x, body.y, body.w, body.h + 16), text, 12)
+        tall = pygame.Rect(body.x, body.y, body.w, body.h + foot_h)
+        pieces_idea(surface, tall, text, 11)
     if curve.plotted:
-        formula = text.ellipsize(curve.formula, 12, inner.w)
-        text.blit(surface, formula, (inner.x, inner.bottom), 12, palette.TEXT_DIM,
-                  anchor="bottomleft")  # fmt: skip
-    colour, width = (palette.WARN, 2) if selected else (palette.PANEL_LINE, 1)
-    pygame.draw.rect(surface, colour, cell, width, border_radius=3)
+        y = inner.bottom - foot_h
+        for row in rows:
+            row = text.ellipsize(row, size, inner.w)  # only a formula past three lines is cut
+            text.blit(surface, row, (inner.x, y), size, palette.TEXT_DIM)
+            y += text.line_height(size)
+    colour, width = (palette.WARN, lw(2)) if selected else (palette.PANEL_LINE, lw())
+    pygame.draw.rect(surface, colour, cell, width, border_radius=px(3))
     return frame
+
+
+def _formula_rows(formula: str, width: int, text: Text) -> list[str]:
+    """A formula on at most three lines of 11 px text, broken at spaces."""
+    rows = text.wrap(formula, 11, width)
+    return rows if len(rows) <= 3 else [*rows[:2], " ".join(rows[2:])]
 
 
 def render_detail(curve: Curve | None, size, text: Text) -> pygame.Surface:
     """The selected activation, larger: axes with numbers, a legend, its doc line."""
-    w, h = max(size[0], 160), max(size[1], 120)
+    w, h = max(size[0], px(160)), max(size[1], px(120))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     if curve is None:
         return surface
     head = f"{curve.name}   {curve.formula}" if curve.formula else curve.name
-    text.blit(surface, text.ellipsize(head, 14, w, "mono"), (0, 0), 14, palette.TEXT, "mono")
+    line14 = text.line_height(14, "mono")
+    head_rows = text.wrap(head, 14, w, "mono")[:2]  # a long formula takes a second line
+    for k, row in enumerate(head_rows):
+        row = text.ellipsize(row, 14, w, "mono")
+        text.blit(surface, row, (0, k * line14), 14, palette.TEXT, "mono")
+    top = line14 * len(head_rows) + px(6)
+    line13 = text.line_height(13)
     notes = [curve.doc] if curve.doc else []
     if curve.plotted:
         notes.append(
@@ -203,46 +235,60 @@ def render_detail(curve: Curve | None, size, text: Text) -> pygame.Surface:
     notes.append(f"from plugin {curve.plugin}")
     if curve.error:
         notes = [curve.error, curve.detail, *notes]
-        y = 26
+        y = top
         for k, note in enumerate(n for n in notes if n):
             colour = palette.ERROR if k < 2 else palette.TEXT_DIM
             for row in text.wrap(note, 13, w):
                 text.blit(surface, row, (0, y), 13, colour)
-                y += 18
+                y += line13
         return surface
     foot = []
     for note in notes:
         foot += text.wrap(note, 13, w)
     foot = foot[:4]
-    plot = pygame.Rect(42, 26, w - 50, h - 26 - 22 - 22 - 17 * len(foot))
+    left = max(px(42), text.font(12, "mono").size("−0.25")[0] + px(8))
+    ticks_h = text.line_height(12, "mono") + px(2)
+    legend_h = line13 + px(4)
+    plot_h = h - top - ticks_h - legend_h - line13 * len(foot) - px(4)
+    plot = pygame.Rect(left, top, w - left - px(8), plot_h)
     if curve.plotted:
         frame = curve_plot(surface, plot, curve, width=2)
         _ticks(surface, frame, text)
-        y = plot.bottom + 20
+        y = plot.bottom + ticks_h + px(2)
+        mid = y + line13 // 2
         x = plot.x
         for colour, label in ((F_COLOUR, "f(z)"), (DF_COLOUR, "f′(z) by autograd")):
-            pygame.draw.line(surface, colour, (x, y + 8), (x + 18, y + 8), 2)
-            x = text.blit(surface, label, (x + 24, y), 13, palette.TEXT).right + 14
-        pygame.draw.rect(surface, SHADE, (x, y + 2, 18, 13))
+            pygame.draw.line(surface, colour, (x, mid), (x + px(18), mid), lw(2))
+            x = text.blit(
+                surface, label, (x + px(24), mid), 13, palette.TEXT, anchor="midleft"
+            ).right + px(14)
+        pygame.draw.rect(surface, SHADE, (x, mid - px(6), px(18), px(13)))
         label = "saturated"
-        text.blit(surface, text.ellipsize(label, 13, w - x - 24), (x + 24, y), 13, palette.TEXT)
+        text.blit(
+            surface,
+            text.ellipsize(label, 13, w - x - px(24)),
+            (x + px(24), mid),
+            13,
+            palette.TEXT,
+            anchor="midleft",
+        )
     else:
         note = (
             "Not elementwise: each Maxout unit keeps the largest of its k linear pieces (thin), "
             "so its activation (thick) is learned. Panel 2: what a trained net learned."
         )
         rows = text.wrap(note, 13, w)
-        idea_h = h - 26 - 18 * len(rows) - 17 * len(foot) - 10
+        idea_h = h - top - line13 * (len(rows) + len(foot)) - px(10)
         idea_w = min(w, int(idea_h * 2.4))
-        pieces_idea(surface, pygame.Rect((w - idea_w) // 2, 26, idea_w, idea_h), text, 13)
-        y = 26 + idea_h + 4
+        pieces_idea(surface, pygame.Rect((w - idea_w) // 2, top, idea_w, idea_h), text, 13)
+        y = top + idea_h + px(4)
         for row in rows:
             text.blit(surface, row, (0, y), 13, palette.TEXT)
-            y += 18
-    y = h - 17 * len(foot)
+            y += line13
+    y = h - line13 * len(foot)
     for row in foot:
         text.blit(surface, row, (0, y), 13, palette.TEXT_DIM)
-        y += 17
+        y += line13
     return surface
 
 
@@ -250,11 +296,11 @@ def _ticks(surface, frame: Frame, text: Text) -> None:
     r = frame.rect
     for z in (-5, -2.5, 0, 2.5, 5):
         x = int(frame.x(z))
-        text.blit(surface, num(z), (x, r.bottom + 2), 12, palette.TEXT_DIM, "mono", "midtop")
-    for v in _nice_ticks(frame.v0, frame.v1, max(2, r.h // 24)):
+        text.blit(surface, num(z), (x, r.bottom + px(2)), 12, palette.TEXT_DIM, "mono", "midtop")
+    for v in _nice_ticks(frame.v0, frame.v1, max(2, r.h // px(24))):
         y = int(frame.y(v))
-        pygame.draw.line(surface, AXIS, (r.x - 4, y), (r.x - 1, y))
-        text.blit(surface, num(v, 2), (r.x - 6, y), 12, palette.TEXT_DIM, "mono", "midright")
+        pygame.draw.line(surface, AXIS, (r.x - px(4), y), (r.x - 1, y), lw())
+        text.blit(surface, num(v, 2), (r.x - px(6), y), 12, palette.TEXT_DIM, "mono", "midright")
 
 
 def _nice_ticks(lo: float, hi: float, most: int) -> list[float]:

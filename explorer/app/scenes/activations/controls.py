@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu
 
+from explorer.app.ui.row import Row
+from explorer.app.ui.scale import px
 from explorer.app.ui.text_slot import TextSlot
 from explorer.app.ui.widget_events import run_action
 
@@ -27,31 +28,32 @@ class ActivationControls:
         self.build()
 
     def build(self) -> None:
+        """The toolbar, placed for the scene's layout at the current UI scale."""
+        self.manager = self.scene.manager
         self.manager.clear_and_reset()
         self.actions.clear()
         self.captions.clear()
         self.activation_menu = None
         s = self.scene
         bar = s.layout.toolbar
-        y, h = bar.y + 6, 32
-        x = 10
-        self._caption((x, y + 6, 72, 22), "activation")
-        x += 72
-        self.menu_rect = pygame.Rect(x, y, 170, h)
+        row = Row(bar.x + px(10), bar.right - px(10), bar.y + px(6), 32)
+        self._caption(row.take(72, 22), "activation")
+        self.menu_rect = row.take(170)
         self._activation_menu()
-        x += 170 + 24
-        self._caption((x, y + 6, 104, 22), "Maxout pieces k")
-        x += 104
-        pieces = UIDropDownMenu(list(PIECES), str(s.pieces), pygame.Rect(x, y, 62, h),
-                                self.manager)  # fmt: skip
+        row.skip(18)
+        self._caption(row.take(104, 22), "Maxout pieces k")
+        pieces = UIDropDownMenu(list(PIECES), str(s.pieces), row.take(62), self.manager)
         self.actions[pieces] = lambda e: s.set_pieces(int(e.text))
-        x += 62 + 24
-        retrain = UIButton(pygame.Rect(x, y, 150, h), "Retrain (new seed)", self.manager,
-                           tool_tip_text="Train the Maxout and ReLU nets again from a new "
-                           "random start (r)")  # fmt: skip
+        row.skip(18)
+        retrain = UIButton(
+            row.take(150),
+            "Retrain (new seed)",
+            self.manager,
+            tool_tip_text="Train the Maxout and ReLU nets again from a new random start (r)",
+        )
         self.actions[retrain] = lambda e: s.retrain()
-        x += 150 + 16
-        self.status = self._caption((x, y + 6, bar.right - x - 10, 22), "", "value")
+        row.skip(10)
+        self.status = self._caption(row.take(0, 22, stretch=True), "", "value")
 
     def _activation_menu(self) -> None:
         if self.activation_menu is not None:

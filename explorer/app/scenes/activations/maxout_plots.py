@@ -8,6 +8,7 @@ import pygame
 from explorer.app.scenes.activations.activation_plots import PIECE_COLOURS, Frame, axes, line
 from explorer.app.ui import palette
 from explorer.app.ui.numbers_format import num
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training.maxout_pieces import MaxoutPieces, MaxoutUnit
 
@@ -16,13 +17,13 @@ def render_pieces(
     data: MaxoutPieces | None, status: str, size, text: Text
 ) -> tuple[pygame.Surface, list[Frame]]:
     """One plot per unit (pieces thin, their max thick, the data along the line as ticks)."""
-    w, h = max(size[0], 160), max(size[1], 100)
+    w, h = max(size[0], px(160)), max(size[1], px(100))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     if data is None:
         colour = palette.ERROR if status.startswith("could not") else palette.TEXT_DIM
         for k, row in enumerate(text.wrap(status, 13, w)[:4]):
-            text.blit(surface, row, (0, 4 + 18 * k), 13, colour)
+            text.blit(surface, row, (0, px(4) + text.line_height(13) * k), 13, colour)
         return surface, []
     caption = (
         "Along a line x = x̄ + t·d through the data (d: where the unit's pieces differ most): "
@@ -30,21 +31,22 @@ def render_pieces(
         "Ticks: training inputs."
     )
     rows = text.wrap(caption, 12, w)[:3]
-    body_h = h - 16 * len(rows) - 4
+    step = text.line_height(12)
+    body_h = h - step * len(rows) - px(4)
     n = len(data.units)
     cols = n if w / max(n, 1) >= 1.6 * body_h else max(1, -(-n // 2))
     nrows = -(-n // cols)
-    gap = 10
+    gap = px(10)
     cw, ch = (w - gap * (cols - 1)) // cols, (body_h - gap * (nrows - 1)) // nrows
     frames = []
     for i, unit in enumerate(data.units):
         r, c = divmod(i, cols)
         cell = pygame.Rect(c * (cw + gap), r * (ch + gap), cw, ch)
         frames.append(_unit_plot(surface, cell, unit, text))
-    y = h - 16 * len(rows)
+    y = h - step * len(rows)
     for row in rows:
         text.blit(surface, row, (0, y), 12, palette.TEXT_DIM)
-        y += 16
+        y += step
     return surface, frames
 
 
@@ -57,7 +59,8 @@ def _unit_plot(surface, cell: pygame.Rect, unit: MaxoutUnit, text: Text) -> Fram
     v0, v1 = max(lo, bottom - 0.6 * span), min(hi, top + 0.25 * span)
     if v1 - v0 < 1e-6:
         v0, v1 = v0 - 1, v1 + 1
-    plot = pygame.Rect(cell.x, cell.y + 18, cell.w, cell.h - 18 - 16)
+    above, below = text.line_height(12) + px(2), text.line_height(12, "mono")
+    plot = pygame.Rect(cell.x, cell.y + above, cell.w, cell.h - above - below)
     frame = Frame(plot, float(unit.t[0]), float(unit.t[-1]), v0, v1)
     axes(surface, frame)
     for k, values in enumerate(unit.pieces):
@@ -66,9 +69,18 @@ def _unit_plot(surface, cell: pygame.Rect, unit: MaxoutUnit, text: Text) -> Fram
     for t in unit.rug:
         x = int(frame.x(t))
         if plot.x <= x < plot.right:
-            pygame.draw.line(surface, palette.TEXT_DIM, (x, plot.bottom - 5), (x, plot.bottom - 1))
+            pygame.draw.line(
+                surface, palette.TEXT_DIM, (x, plot.bottom - px(5)), (x, plot.bottom - 1), lw()
+            )
     for k, v in enumerate((frame.z0, frame.z1)):
         x = plot.x if k == 0 else plot.right
-        text.blit(surface, f"t = {num(v, 2)}", (x, plot.bottom + 1), 12, palette.TEXT_DIM,
-                  "mono", "topleft" if k == 0 else "topright")  # fmt: skip
+        text.blit(
+            surface,
+            f"t = {num(v, 2)}",
+            (x, plot.bottom + 1),
+            12,
+            palette.TEXT_DIM,
+            "mono",
+            "topleft" if k == 0 else "topright",
+        )
     return frame

@@ -11,6 +11,7 @@ import pygame
 
 from explorer.app.ui import palette
 from explorer.app.ui.numbers_format import num
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training.relu_regions import ReluNet, Thinner
 
@@ -52,26 +53,28 @@ def render_map(net: ReluNet, thinner: Thinner | None, side: int) -> pygame.Surfa
     for point, cls in zip(net.x, net.y, strict=True):
         u, v = net.to_map(point)
         pos = (int(u * side), int(v * side))
-        pygame.draw.circle(surface, (16, 18, 22), pos, 3)
-        pygame.draw.circle(surface, CLASS_COLOURS[int(cls) % 2], pos, 2)
+        pygame.draw.circle(surface, (16, 18, 22), pos, px(3))
+        pygame.draw.circle(surface, CLASS_COLOURS[int(cls) % 2], pos, px(2))
     if thinner is not None:
         u, v = net.to_map(thinner.x)
         pos = (int(u * side), int(v * side))
-        pygame.draw.circle(surface, (10, 10, 12), pos, 8, 3)
-        pygame.draw.circle(surface, (255, 255, 255), pos, 7, 2)
-    pygame.draw.rect(surface, palette.PANEL_LINE, surface.get_rect(), 1)
+        pygame.draw.circle(surface, (10, 10, 12), pos, px(8), lw(3))
+        pygame.draw.circle(surface, (255, 255, 255), pos, px(7), lw(2))
+    pygame.draw.rect(surface, palette.PANEL_LINE, surface.get_rect(), lw())
     return surface
 
 
 def render_net(net: ReluNet, thinner: Thinner | None, size, text: Text) -> NetDrawing:
-    w, h = max(size[0], 160), max(size[1], 100)
+    w, h = max(size[0], px(160)), max(size[1], px(100))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     sizes = net.sizes
-    top, bottom, left, right = 18, 4, 74, 54
+    mono = text.font(12, "mono")
+    top, bottom = text.line_height(12) + px(2), px(4)
+    left, right = mono.size("x1 −0.00")[0] + px(20), mono.size("−0.000")[0] + px(20)
     xs = [int(left + (w - left - right) * k / max(1, len(sizes) - 1)) for k in range(len(sizes))]
     gap = (h - top - bottom) / max(sizes)
-    radius = int(max(4, min(10, gap * 0.34)))
+    radius = int(max(px(4), min(px(10), gap * 0.34)))
     centres = []
     for k, units in enumerate(sizes):
         y0 = top + (h - top - bottom - gap * units) / 2 + gap / 2
@@ -90,10 +93,10 @@ def render_net(net: ReluNet, thinner: Thinner | None, size, text: Text) -> NetDr
                 if on[k][j] and on[k + 1][i]:
                     live.append((abs(wk[i, j]) / big, float(wk[i, j]), a, b))
                 else:
-                    pygame.draw.line(surface, DEAD_LINK, a, b)
+                    pygame.draw.line(surface, DEAD_LINK, a, b, lw())
     for strength, value, a, b in sorted(live, key=lambda t: t[0]):
         colour = palette.dim(POSITIVE if value >= 0 else NEGATIVE, 0.8 - 0.7 * strength)
-        pygame.draw.line(surface, colour, a, b, 1 + int(strength * 2.5))
+        pygame.draw.line(surface, colour, a, b, lw() + int(strength * 2.5 * px(1)))
     for k, layer in enumerate(centres):
         hidden = 0 < k < len(centres) - 1
         for u, c in enumerate(layer):
@@ -101,16 +104,18 @@ def render_net(net: ReluNet, thinner: Thinner | None, size, text: Text) -> NetDr
             if hidden:
                 fill, ring = (ACTIVE, ACTIVE_RING) if on[k][u] else (INACTIVE, INACTIVE_RING)
             pygame.draw.circle(surface, fill, c, radius)
-            pygame.draw.circle(surface, ring, c, radius, 1)
+            pygame.draw.circle(surface, ring, c, radius, lw())
     if thinner is not None:
         for j, c in enumerate(centres[0]):
             label = f"x{j + 1} {num(float(thinner.x[j]), 2)}"
-            text.blit(surface, label, (c[0] - radius - 4, c[1]), 12, palette.TEXT, "mono",
-                      "midright")  # fmt: skip
+            text.blit(
+                surface, label, (c[0] - radius - px(4), c[1]), 12, palette.TEXT, "mono", "midright"
+            )
         for j, c in enumerate(centres[-1]):
             label = num(float(thinner.logits[j]), 3)
-            text.blit(surface, label, (c[0] + radius + 4, c[1]), 12, palette.TEXT, "mono",
-                      "midleft")  # fmt: skip
+            text.blit(
+                surface, label, (c[0] + radius + px(4), c[1]), 12, palette.TEXT, "mono", "midleft"
+            )
     return NetDrawing(surface, centres, radius)
 
 
@@ -124,9 +129,13 @@ def numbers_lines(thinner: Thinner) -> list[tuple[str, tuple[int, int, int]]]:
     width = max(len(num(float(v), 3)) for v in [*thinner.A.ravel(), *thinner.c])
     for i in range(thinner.A.shape[0]):
         a = "  ".join(num(float(v), 3).rjust(width) for v in thinner.A[i])
-        rows.append((f"{'A =' if i == 0 else '   '} [ {a} ]   "
-                     f"{'c =' if i == 0 else '   '} [ {num(float(thinner.c[i]), 3).rjust(width)} ]",
-                     palette.TEXT))  # fmt: skip
+        rows.append(
+            (
+                f"{'A =' if i == 0 else '   '} [ {a} ]   "
+                f"{'c =' if i == 0 else '   '} [ {num(float(thinner.c[i]), 3).rjust(width)} ]",
+                palette.TEXT,
+            )
+        )
     diff = thinner.agrees
     ok = diff < 1e-6
     rows.append(
@@ -139,7 +148,7 @@ def numbers_lines(thinner: Thinner) -> list[tuple[str, tuple[int, int, int]]]:
 
 
 def render_numbers(thinner: Thinner | None, size, text: Text) -> pygame.Surface:
-    w, h = max(size[0], 100), max(size[1], 40)
+    w, h = max(size[0], px(100)), max(size[1], px(40))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     if thinner is None:
@@ -148,5 +157,5 @@ def render_numbers(thinner: Thinner | None, size, text: Text) -> pygame.Surface:
     for row, colour in numbers_lines(thinner):
         kind = "mono" if row.startswith(("A =", "   ")) else "sans"
         text.blit(surface, text.ellipsize(row, 12, w, kind), (0, y), 12, colour, kind)
-        y += 17
+        y += px(17)
     return surface

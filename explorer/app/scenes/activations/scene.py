@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pygame
-import pygame_gui
 
 from explorer.app.scenes.activations.activation_plots import GridPicture, render_detail, render_grid
 from explorer.app.scenes.activations.controls import ActivationControls
@@ -21,17 +20,18 @@ from explorer.app.scenes.activations.relu_thinner_view import (
     render_numbers,
 )
 from explorer.app.ui import palette
-from explorer.app.ui.frame import MIN_SIZE, TAB_H, TOOLBAR_H
+from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
-from explorer.app.ui.theme import load_theme
+from explorer.app.ui.theme import ui_manager
 from explorer.app.ui.widget_events import widget_event
 from explorer.training.activation_curves import compute_curves
 from explorer.training.activation_training import MAXOUT_CONFIG, BackgroundTrainer, Results
 from explorer.training.relu_regions import Thinner, thinner_at
 
-PAD, TITLE_H = 8, 26
-NUMBERS_H = 5 * 17
+PAD, TITLE_H = 8, 26  # at UI scale 1
+NUMBERS_LINES = 5
 
 
 @dataclass(frozen=True)
@@ -44,30 +44,34 @@ class ActivationLayout:
 
 def compute_layout(size: tuple[int, int]) -> ActivationLayout:
     w, h = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
-    toolbar = pygame.Rect(0, TAB_H, w, TOOLBAR_H)
-    top = toolbar.bottom + PAD
-    top_h = int((h - top - 2 * PAD) * 0.47)
-    grid_w = int((w - 3 * PAD) * 0.6)
-    grid = pygame.Rect(PAD, top, grid_w, top_h)
-    detail = pygame.Rect(grid.right + PAD, top, w - grid_w - 3 * PAD, top_h)
-    bottom_y = grid.bottom + PAD
-    maxout_w = int((w - 3 * PAD) * 0.45)
-    maxout = pygame.Rect(PAD, bottom_y, maxout_w, h - bottom_y - PAD)
-    relu = pygame.Rect(maxout.right + PAD, bottom_y, w - maxout_w - 3 * PAD, maxout.h)
+    pad, title_h = px(PAD), px(TITLE_H)
+    toolbar = pygame.Rect(0, tab_h(), w, toolbar_h())
+    top = toolbar.bottom + pad
+    top_h = int((h - top - 2 * pad) * 0.47)
+    grid_w = int((w - 3 * pad) * 0.6)
+    grid = pygame.Rect(pad, top, grid_w, top_h)
+    detail = pygame.Rect(grid.right + pad, top, w - grid_w - 3 * pad, top_h)
+    bottom_y = grid.bottom + pad
+    maxout_w = int((w - 3 * pad) * 0.45)
+    maxout = pygame.Rect(pad, bottom_y, maxout_w, h - bottom_y - pad)
+    relu = pygame.Rect(maxout.right + pad, bottom_y, w - maxout_w - 3 * pad, maxout.h)
 
     def body(r: pygame.Rect) -> pygame.Rect:
-        return pygame.Rect(r.x + 10, r.y + TITLE_H + 4, r.w - 20, r.h - TITLE_H - 12)
+        return pygame.Rect(
+            r.x + px(10), r.y + title_h + px(4), r.w - px(20), r.h - title_h - px(12)
+        )
 
     rb = body(relu)
-    side = min(rb.h - 18, int(rb.w * 0.4))
-    right = rb.x + side + 14
+    side = min(rb.h - px(18), int(rb.w * 0.4))
+    right = rb.x + side + px(14)
+    numbers_h = NUMBERS_LINES * px(17)
     areas = {
         "grid": body(grid),
         "detail": body(detail),
         "maxout": body(maxout),
         "map": pygame.Rect(rb.x, rb.y, side, side),
-        "net": pygame.Rect(right, rb.y, rb.right - right, rb.h - NUMBERS_H - 6),
-        "numbers": pygame.Rect(right, rb.bottom - NUMBERS_H, rb.right - right, NUMBERS_H),
+        "net": pygame.Rect(right, rb.y, rb.right - right, rb.h - numbers_h - px(6)),
+        "numbers": pygame.Rect(right, rb.bottom - numbers_h, rb.right - right, numbers_h),
     }
     panels = {"grid": grid, "detail": detail, "maxout": maxout, "relu": relu}
     return ActivationLayout((w, h), toolbar, panels, areas)
@@ -79,9 +83,7 @@ class ActivationScene(Scene):
         self.registry = registry
         self.text = Text()
         self.layout = compute_layout(size)
-        self.manager = pygame_gui.UIManager(
-            self.layout.size, load_theme(), enable_live_theme_updates=False
-        )
+        self.manager = ui_manager(self.layout.size)
         self.curves = compute_curves(registry.activations)
         names = list(self.curves)
         self.selected = "sigmoid" if "sigmoid" in names else (names[0] if names else "")
@@ -208,7 +210,7 @@ class ActivationScene(Scene):
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size)
-        self.manager.set_window_resolution(self.layout.size)
+        self.manager = ui_manager(self.layout.size, self.manager)  # a new theme on a new scale
         self.controls.build()
         self._keys.clear()
 
@@ -262,7 +264,9 @@ class ActivationScene(Scene):
         L, text, r = self.layout, self.text, self.results
         screen.fill(palette.BACKGROUND)
         screen.fill(palette.PANEL, L.toolbar)
-        pygame.draw.line(screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright)
+        pygame.draw.line(
+            screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw()
+        )
         titles = {
             "grid": "1 · Every activation: f(z) and f′(z), saturated stretches shaded",
             "detail": f"Selected: {self.selected}",
@@ -275,19 +279,31 @@ class ActivationScene(Scene):
         }
         for name, rect in L.panels.items():
             screen.fill(palette.PANEL, rect)
-            pygame.draw.rect(screen, palette.PANEL_LINE, rect, 1, border_radius=4)
+            pygame.draw.rect(screen, palette.PANEL_LINE, rect, lw(), border_radius=px(4))
             note = notes.get(name, "")
-            note_w = text.font(13).size(note)[0] + 16 if note else 0
-            title = text.ellipsize(titles[name], 15, rect.w - 20 - note_w, "bold")
-            text.blit(screen, title, (rect.x + 10, rect.y + 6), 15, palette.TEXT, "bold")
+            note_w = text.font(13).size(note)[0] + px(16) if note else 0
+            title = text.ellipsize(titles[name], 15, rect.w - px(20) - note_w, "bold")
+            mid = rect.y + px(TITLE_H) // 2 + px(3)
+            text.blit(screen, title, (rect.x + px(10), mid), 15, palette.TEXT, "bold", "midleft")
             if note:
-                text.blit(screen, note, (rect.right - 10, rect.y + 8), 13, palette.TEXT_DIM,
-                          anchor="topright")  # fmt: skip
+                text.blit(
+                    screen,
+                    note,
+                    (rect.right - px(10), mid),
+                    13,
+                    palette.TEXT_DIM,
+                    anchor="midright",
+                )
         if self.grid is not None:
             screen.blit(self.grid.surface, L.areas["grid"])
         if not self.curves:
-            text.blit(screen, "No activation plugin is registered.", L.areas["grid"].topleft, 13,
-                      palette.TEXT_DIM)  # fmt: skip
+            text.blit(
+                screen,
+                "No activation plugin is registered.",
+                L.areas["grid"].topleft,
+                13,
+                palette.TEXT_DIM,
+            )
         for name in ("detail", "maxout"):
             if name in self.pictures:
                 screen.blit(self.pictures[name], L.areas[name])
@@ -296,8 +312,15 @@ class ActivationScene(Scene):
             size, colour, kind = 13, palette.TEXT_DIM, "sans"
             if slot.style == "value":
                 colour = palette.TEXT if r.done else palette.WARN
-            text.blit(screen, text.ellipsize(slot.text, size, slot.rect.w, kind),
-                      (slot.rect.x, slot.rect.y + 2), size, colour, kind)  # fmt: skip
+            text.blit(
+                screen,
+                text.ellipsize(slot.text, size, slot.rect.w, kind),
+                (slot.rect.x, slot.rect.centery),
+                size,
+                colour,
+                kind,
+                "midleft",
+            )
         self.manager.draw_ui(screen)
 
     def _acc_note(self, net, error: str) -> str:
@@ -312,17 +335,28 @@ class ActivationScene(Scene):
             message = r.relu_error or "training a ReLU net (2, 6, 6, 2 units)…"
             colour = palette.ERROR if r.relu_error else palette.TEXT_DIM
             width = A["net"].right - A["map"].x
+            step = text.line_height(13)
             for k, row in enumerate(text.wrap(message, 13, width)[:4]):
-                text.blit(screen, row, (A["map"].x, A["map"].y + 4 + 18 * k), 13, colour)
+                text.blit(screen, row, (A["map"].x, A["map"].y + px(4) + step * k), 13, colour)
             return
         screen.blit(self.pictures["map"], A["map"])
         hint = "click: pick an input · lit: its region"
-        text.blit(screen, text.ellipsize(hint, 12, A["map"].w), (A["map"].x, A["map"].bottom + 3),
-                  12, palette.TEXT_DIM)  # fmt: skip
+        text.blit(
+            screen,
+            text.ellipsize(hint, 12, A["map"].w),
+            (A["map"].x, A["map"].bottom + px(3)),
+            12,
+            palette.TEXT_DIM,
+        )
         if self.relu_drawing is not None:
             screen.blit(self.relu_drawing.surface, A["net"])
         if self.thinner_error:
-            text.blit(screen, text.ellipsize(self.thinner_error, 12, A["numbers"].w),
-                      A["numbers"].topleft, 12, palette.ERROR)  # fmt: skip
+            text.blit(
+                screen,
+                text.ellipsize(self.thinner_error, 12, A["numbers"].w),
+                A["numbers"].topleft,
+                12,
+                palette.ERROR,
+            )
         elif "numbers" in self.pictures:
             screen.blit(self.pictures["numbers"], A["numbers"])

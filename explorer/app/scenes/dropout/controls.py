@@ -3,38 +3,29 @@ dropout rate p, the mini-batches per second and the dataset, routed back to the 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIButton, UIDropDownMenu, UIHorizontalSlider
+from pygame_gui.elements import UIButton, UIDropDownMenu
 
+from explorer.app.ui.row import Row
+from explorer.app.ui.scale import factor, px
+from explorer.app.ui.slider import ValueSlider
 from explorer.app.ui.text_slot import TextSlot
 from explorer.app.ui.widget_events import run_action
+from explorer.specs import Hyper
 
 P_RANGE = (0.05, 0.9)
 P_STEP = 0.05
 RATE_RANGE = (0.5, 30.0)  # mini-batches per second, on a log slider
+P_HYPER = Hyper(0.5, *P_RANGE)  # arrows step by 0.05
+RATE_HYPER = Hyper(3.0, *RATE_RANGE, log=True)  # arrows step 0.5, 1, 2, 5, 10, 20, 30
 
 
 def snap_p(value: float) -> float:
     p = round(round(float(value) / P_STEP) * P_STEP, 2)
     return min(max(p, P_RANGE[0]), P_RANGE[1])
-
-
-def rate_to_unit(rate: float) -> float:
-    lo, hi = RATE_RANGE
-    return math.log(min(max(rate, lo), hi) / lo) / math.log(hi / lo)
-
-
-def unit_to_rate(u: float) -> float:
-    lo, hi = RATE_RANGE
-    return lo * (hi / lo) ** min(max(float(u), 0.0), 1.0)
-
-
-def rate_text(rate: float) -> str:
-    return f"{rate:.1f}/s" if rate < 10 else f"{rate:.0f}/s"
 
 
 class DropoutControls:
@@ -46,53 +37,62 @@ class DropoutControls:
         self.build()
 
     def build(self) -> None:
+        """The toolbar, placed for the scene's layout at the current UI scale."""
+        self.manager = self.scene.manager
         self.manager.clear_and_reset()
         self.actions.clear()
         self.captions.clear()
         s = self.scene
         bar = s.layout.toolbar
-        y, h, gap = bar.y + 6, 32, 6
-        spare = max(0, bar.w - 1024)
-        p_w, rate_w = 120 + spare // 4, 100 + spare // 4
-        x = 8
-        self.play_button = self._button((x, y, 76, h), self._play_text(), s.toggle_play,
-                                        "Play / pause the training (space)")  # fmt: skip
-        x += 76 + gap
-        self.step_button = self._button((x, y, 124, h), "Next mini-batch", s.next_batch,
-                                        "Train on one more mini-batch (right arrow key)")  # fmt: skip
-        x += 124 + gap
-        self._button((x, y, 60, h), "Reset", s.reset, "Start the run again, same seed (r)")
-        x += 60 + gap * 3
-        self._caption((x, y + 6, 70, 22), "dropout p")
-        x += 70
-        self.p_slider = UIHorizontalSlider(
-            pygame.Rect(x, y + 5, p_w, 22), s.p, P_RANGE, self.manager, click_increment=P_STEP
+        row = Row(bar.x + px(8), bar.right - px(8), bar.y + px(6), 32)
+        self.play_button = self._button(
+            row.take(76), self._play_text(), s.toggle_play, "Play / pause the training (space)"
         )
-        self.p_slider.set_tooltip("the probability of dropping each hidden unit while training")
-        self.actions[self.p_slider] = lambda e: s.choose_p(snap_p(e.value))
-        x += p_w + 4
-        self.p_label = self._caption((x, y + 6, 40, 22), f"{s.shown_p:.2f}", "value")
-        x += 40 + gap * 2
-        self._caption((x, y + 6, 104, 22), "mini-batches/s")
-        x += 104
-        self.rate_slider = UIHorizontalSlider(
-            pygame.Rect(x, y + 5, rate_w, 22),
-            rate_to_unit(s.rate),
-            (0.0, 1.0),
-            self.manager,
-            click_increment=0.02,
+        self.step_button = self._button(
+            row.take(124),
+            "Next mini-batch",
+            s.next_batch,
+            "Train on one more mini-batch (right arrow key)",
         )
-        self.rate_slider.set_tooltip("how fast the live net trains while playing")
-        self.actions[self.rate_slider] = lambda e: s.set_rate(unit_to_rate(e.value))
-        x += rate_w + 4
-        self.rate_label = self._caption((x, y + 6, 48, 22), rate_text(s.rate), "value")
-        x += 48 + gap * 2
-        options = s.datasets
-        menu_w = max(110, min(150, bar.right - x - 8))
+        self._button(row.take(60), "Reset", s.reset, "Start the run again, same seed (r)")
+        menu_w = max(110, min(150, (bar.w / factor() - 1024) // 4 + 110))
         self.dataset_menu = UIDropDownMenu(
-            options, s.dataset, pygame.Rect(x, y, menu_w, h), self.manager
+            s.datasets, s.dataset, row.take_right(menu_w), self.manager
         )
         self.actions[self.dataset_menu] = lambda e: s.choose_dataset(e.text)
+        row.skip(12)
+        self._caption(row.take(70, 22), "dropout p")
+        rate_caption = px(104 + 6)
+        each = (row.rest() - rate_caption - px(3 * 6)) // 2
+        self.p = ValueSlider(
+            self.manager,
+            row.take(each / factor(), 22),
+            P_HYPER,
+            s.p,
+            lambda v: s.choose_p(snap_p(v)),
+            entry_w=px(56),
+            limits=P_RANGE,
+            on_error=self._error,
+            tooltip="the probability of dropping each hidden unit while training",
+        )
+        self.p_slider = self.p.slider
+        row.skip(6)
+        self._caption(row.take(104, 22), "mini-batches/s")
+        self.rate = ValueSlider(
+            self.manager,
+            row.take(0, 22, stretch=True),
+            RATE_HYPER,
+            s.rate,
+            s.set_rate,
+            entry_w=px(56),
+            limits=RATE_RANGE,
+            on_error=self._error,
+            tooltip="how fast the live net trains while playing",
+        )
+        self.rate_slider = self.rate.slider
+
+    def _error(self, sentence: str) -> None:
+        self.scene.message = sentence
 
     def _button(self, rect, label: str, action: Callable[[], None], tip: str) -> UIButton:
         button = UIButton(pygame.Rect(rect), label, self.manager, tool_tip_text=tip)
@@ -108,12 +108,18 @@ class DropoutControls:
         return "Pause" if self.scene.playing else "Play"
 
     def handle(self, event) -> bool:
+        if self.p.handle(event) or self.rate.handle(event):
+            return True
         return run_action(self.actions, event)
+
+    def text_focused(self) -> bool:
+        """A typed-value box has the keyboard: keys are typing, not shortcuts."""
+        return self.p.focused or self.rate.focused
 
     def sync(self) -> None:
         """Keys change what the widgets show too."""
         s = self.scene
         if self.play_button.text != self._play_text():
             self.play_button.set_text(self._play_text())
-        self.p_label.set_text(f"{s.shown_p:.2f}")
-        self.rate_label.set_text(rate_text(s.rate))
+        self.p.show(s.shown_p)
+        self.rate.show(s.rate)

@@ -9,10 +9,11 @@ import pygame
 
 from explorer.app.ui import palette
 from explorer.app.ui.numbers_format import num
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training.dropout_numbers import ENSEMBLE_OUTPUT, EnsembleNet, weighted_histogram
 
-LINE = 18
+LINE = 18  # pixels from one line to the next at UI scale 1
 BAR = (88, 110, 150)
 AVERAGE = palette.GOOD
 SCALED = palette.WARN
@@ -22,18 +23,21 @@ EXACT_GAP = 1e-9
 def render_ensemble(
     net: EnsembleNet | None, status: str, size: tuple[int, int], text: Text
 ) -> pygame.Surface:
-    w, h = max(size[0], 200), max(size[1], 120)
+    w, h = max(size[0], px(200)), max(size[1], px(120))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     if net is None:
         colour = palette.ERROR if status.startswith("error") else palette.TEXT_DIM
-        for k, line in enumerate(text.wrap(status, 14, w - 20)[:4]):
-            text.blit(surface, line, (w // 2, h // 2 - 20 + 20 * k), 14, colour, anchor="midtop")
+        step = text.line_height(14)
+        for k, line in enumerate(text.wrap(status, 14, w - px(20))[:4]):
+            text.blit(
+                surface, line, (w // 2, h // 2 - px(20) + step * k), 14, colour, anchor="midtop"
+            )
         return surface
-    hist_w = max(150, min(300, w - 370))
-    table_w = w - hist_w - 14
+    hist_w = max(px(150), min(px(300), w - px(370)))
+    table_w = w - hist_w - px(14)
     _table(surface, net, pygame.Rect(0, 0, table_w, h), text)
-    _histogram(surface, net, pygame.Rect(table_w + 14, 0, hist_w, h), text)
+    _histogram(surface, net, pygame.Rect(table_w + px(14), 0, hist_w, h), text)
     return surface
 
 
@@ -43,29 +47,47 @@ def _table(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
     title = f"{net.activation} net {arch}, p = {num(net.p, 2)}"
     if net.val_acc is not None:
         title += f", val acc {net.val_acc:.0%}"
-    text.blit(surface, text.ellipsize(title, 14, rect.w, "bold"), rect.topleft, 14, palette.TEXT,
-              "bold")  # fmt: skip
+    text.blit(
+        surface, text.ellipsize(title, 14, rect.w, "bold"), rect.topleft, 14, palette.TEXT, "bold"
+    )
     sub = f"{m} droppable units: 2^{m} = {r.n_networks} thinned networks"
-    text.blit(surface, text.ellipsize(sub, 13, rect.w), (rect.x, rect.y + LINE + 2), 13,
-              palette.TEXT_DIM)  # fmt: skip
+    text.blit(
+        surface,
+        text.ellipsize(sub, 13, rect.w),
+        (rect.x, rect.y + px(LINE + 2)),
+        13,
+        palette.TEXT_DIM,
+    )
     rights = [rect.x + int(rect.w * 0.57), rect.x + int(rect.w * 0.83), rect.right]
-    y = rect.y + 2 * LINE + 12
+    y = rect.y + px(2 * LINE + 12)
     text.blit(surface, "input x", (rect.x, y), 12, palette.TEXT_DIM)
-    for right, head in zip(rights, ("average", "weight-scaled", "|gap|"), strict=True):
+    heads = ["average", "weight-scaled", "|gap|"]
+    room = rights[1] - rights[0] - px(8)  # a narrow table says "scaled"
+    if text.font(12).size(heads[1])[0] > room:
+        heads[1] = "scaled"
+    for right, head in zip(rights, heads, strict=True):
         text.blit(surface, head, (right, y), 12, palette.TEXT_DIM, anchor="topright")
-    y += LINE
-    pygame.draw.line(surface, palette.PANEL_LINE, (rect.x, y - 2), (rect.right, y - 2))
+    y += px(LINE)
+    pygame.draw.line(
+        surface, palette.PANEL_LINE, (rect.x, y - px(2)), (rect.right, y - px(2)), lw()
+    )
     o = ENSEMBLE_OUTPUT
     for i, x in enumerate(net.inputs):
-        if y + LINE > rect.bottom - 2 * LINE - 6:
+        if y + px(LINE) > rect.bottom - px(2 * LINE + 6):
             break
         a, s = float(r.average[i, o]), float(r.scaled[i, o])
-        text.blit(surface, f"({num(float(x[0]), 2)}, {num(float(x[1]), 2)})", (rect.x, y), 12,
-                  palette.TEXT, "mono")  # fmt: skip
+        text.blit(
+            surface,
+            f"({num(float(x[0]), 2)}, {num(float(x[1]), 2)})",
+            (rect.x, y),
+            12,
+            palette.TEXT,
+            "mono",
+        )
         cells = ((num(a, 6), AVERAGE), (num(s, 6), SCALED), (num(abs(a - s), 2), palette.TEXT))
         for right, (cell, colour) in zip(rights, cells, strict=True):
             text.blit(surface, cell, (right, y), 12, colour, "mono", "topright")
-        y += LINE
+        y += px(LINE)
     gap = r.max_abs_diff
     first = r.outputs[:, 0, ENSEMBLE_OUTPUT] - r.average[0, ENSEMBLE_OUTPUT]
     spread = float(np.sqrt((r.probs * first**2).sum()))  # the thinned nets' sd, first input
@@ -75,9 +97,15 @@ def _table(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
         if exact
         else f"largest gap {num(gap, 2)}: close, not exact"
     )
-    y += 4
-    text.blit(surface, text.ellipsize(verdict, 14, rect.w, "bold"), (rect.x, y), 14,
-              palette.GOOD if exact else palette.WARN, "bold")  # fmt: skip
+    y += px(4)
+    text.blit(
+        surface,
+        text.ellipsize(verdict, 14, rect.w, "bold"),
+        (rect.x, y),
+        14,
+        palette.GOOD if exact else palette.WARN,
+        "bold",
+    )
     why = (
         "a linear net's output is linear in each mask, so its average is the scaled net"
         if exact
@@ -85,7 +113,9 @@ def _table(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
         "so the mean of f is not f of the mean"
     )
     for k, line in enumerate(text.wrap(why, 12, rect.w)[:2]):
-        text.blit(surface, line, (rect.x, y + LINE + 2 + k * (LINE - 3)), 12, palette.TEXT_DIM)
+        text.blit(
+            surface, line, (rect.x, y + px(LINE + 2) + k * px(LINE - 3)), 12, palette.TEXT_DIM
+        )
 
 
 def _histogram(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
@@ -94,7 +124,7 @@ def _histogram(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None
     counts, edges = weighted_histogram(values, r.probs, bins=24)
     title = f"{r.n_networks} outputs, first x"
     text.blit(surface, text.ellipsize(title, 12, rect.w), rect.topleft, 12, palette.TEXT_DIM)
-    plot = pygame.Rect(rect.x, rect.y + 20, rect.w, rect.h - 20 - 3 * LINE)
+    plot = pygame.Rect(rect.x, rect.y + px(20), rect.w, rect.h - px(20) - 3 * px(LINE))
     pygame.draw.rect(surface, palette.BACKGROUND, plot)
     top = float(counts.max()) or 1.0
     lo, hi = float(edges[0]), float(edges[-1])
@@ -105,26 +135,36 @@ def _histogram(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None
     for k, c in enumerate(counts):
         if c <= 0:
             continue
-        bh = max(1, int(c / top * (plot.h - 6)))
+        bh = max(1, int(c / top * (plot.h - px(6))))
         x0, x1 = sx(float(edges[k])), sx(float(edges[k + 1]))
         pygame.draw.rect(surface, BAR, (x0, plot.bottom - bh, max(1, x1 - x0 - 1), bh))
     avg, scaled = float(r.average[0, o]), float(r.scaled[0, o])
-    pygame.draw.line(surface, AVERAGE, (sx(avg), plot.y), (sx(avg), plot.bottom - 1), 3)
+    pygame.draw.line(surface, AVERAGE, (sx(avg), plot.y), (sx(avg), plot.bottom - 1), lw(3))
     xs = sx(scaled)
-    for y in range(plot.y, plot.bottom, 8):
-        pygame.draw.line(surface, SCALED, (xs, y), (xs, min(y + 4, plot.bottom - 1)), 1)
-    text.blit(surface, num(lo, 3), (plot.x, plot.bottom + 2), 12, palette.TEXT_DIM, "mono")
-    text.blit(surface, num(hi, 3), (plot.right, plot.bottom + 2), 12, palette.TEXT_DIM, "mono",
-              "topright")  # fmt: skip
-    y = plot.bottom + LINE + 2
-    mid = y + 8
-    pygame.draw.line(surface, AVERAGE, (plot.x, mid), (plot.x + 14, mid), 3)
-    text.blit(surface, f"average  {num(avg, 5)}", (plot.x + 20, y), 12, AVERAGE, "mono")
-    mid += LINE - 2
-    for x in range(plot.x, plot.x + 14, 6):
-        pygame.draw.line(surface, SCALED, (x, mid), (x + 3, mid))
-    text.blit(surface, f"scaled   {num(scaled, 5)}", (plot.x + 20, y + LINE - 2), 12, SCALED,
-              "mono")  # fmt: skip
+    for y in range(plot.y, plot.bottom, px(8)):
+        pygame.draw.line(surface, SCALED, (xs, y), (xs, min(y + px(4), plot.bottom - 1)), lw())
+    text.blit(surface, num(lo, 3), (plot.x, plot.bottom + px(2)), 12, palette.TEXT_DIM, "mono")
+    text.blit(
+        surface,
+        num(hi, 3),
+        (plot.right, plot.bottom + px(2)),
+        12,
+        palette.TEXT_DIM,
+        "mono",
+        "topright",
+    )
+    y = plot.bottom + px(LINE + 2)
+    mid = y + px(8)
+    pygame.draw.line(surface, AVERAGE, (plot.x, mid), (plot.x + px(14), mid), lw(3))
+    text.blit(
+        surface, f"average  {num(avg, 5)}", (plot.x + px(20), mid), 12, AVERAGE, "mono", "midleft"
+    )
+    mid += px(LINE - 2)
+    for x in range(plot.x, plot.x + px(14), px(6)):
+        pygame.draw.line(surface, SCALED, (x, mid), (x + px(3), mid), lw())
+    text.blit(
+        surface, f"scaled   {num(scaled, 5)}", (plot.x + px(20), mid), 12, SCALED, "mono", "midleft"
+    )
 
 
 def gap_of(net: EnsembleNet | None) -> float | None:

@@ -8,10 +8,11 @@ import pygame
 
 from explorer.app.ui import palette
 from explorer.app.ui.numbers_format import num
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training.dropout_numbers import Scaling
 
-LINE = 17
+LINE = 17  # pixels from one line to the next at UI scale 1
 
 
 def _pm(mean: float, se: float) -> str:
@@ -19,7 +20,7 @@ def _pm(mean: float, se: float) -> str:
 
 
 def render_scaling(s: Scaling | None, x, size: tuple[int, int], text: Text) -> pygame.Surface:
-    w, h = max(size[0], 200), max(size[1], 100)
+    w, h = max(size[0], px(200)), max(size[1], px(100))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     if s is None:
@@ -33,9 +34,9 @@ def render_scaling(s: Scaling | None, x, size: tuple[int, int], text: Text) -> p
     y = 0
     for line in text.wrap(intro, 12, w)[:3]:
         text.blit(surface, line, (0, y), 12, palette.TEXT_DIM)
-        y += LINE - 1
-    y += 6
-    col_w = (w - 16) // 2
+        y += px(LINE - 1)
+    y += px(6)
+    col_w = (w - px(16)) // 2
     cards = [
         (
             ("inverted (torch, this app)",),
@@ -52,29 +53,29 @@ def render_scaling(s: Scaling | None, x, size: tuple[int, int], text: Text) -> p
     ]
     bottom = y
     for k, (titles, rules, (train, se, test), forgot) in enumerate(cards):
-        cx, cy = k * (col_w + 16), y
+        cx, cy = k * (col_w + px(16)), y
         fits = [t for t in titles if text.font(14, "bold").size(t)[0] <= col_w]
         title = text.ellipsize((fits or titles[-1:])[0], 14, col_w, "bold")
         text.blit(surface, title, (cx, cy), 14, palette.TEXT, "bold")
-        cy += LINE + 3
+        cy += px(LINE) + px(3)
         for rule in rules:
             text.blit(surface, text.ellipsize(rule, 13, col_w), (cx, cy), 13, palette.TEXT)
-            cy += LINE
-        cy += 3
+            cy += px(LINE)
+        cy += px(3)
         cy = _row(surface, text, cx, cy, col_w, "training", _pm(train, se), palette.TEXT)
         cy = _row(surface, text, cx, cy, col_w, "test", num(test, 4), palette.TEXT)
         ok = s.agrees(train, se, test)
         verdict = "the same, on average" if ok else "differ beyond Monte Carlo error"
-        cy = _verdict(surface, text, cx, cy + 1, col_w, ok, verdict) + 6
+        cy = _verdict(surface, text, cx, cy + px(1), col_w, ok, verdict) + px(6)
         text.blit(surface, text.ellipsize(forgot, 13, col_w), (cx, cy), 13, palette.WARN)
-        cy += LINE
+        cy += px(LINE)
         # forgetting either scaling leaves the original training input and the full test input
         pair = f"{num(s.orig_train, 4)} / {num(s.inv_test, 4)}"
         cy = _row(surface, text, cx, cy, col_w, "train / test", pair, palette.TEXT_DIM, 12)
-        cy = _verdict(surface, text, cx, cy + 1, col_w, False, f"test input ×{up}: too big")
+        cy = _verdict(surface, text, cx, cy + px(1), col_w, False, f"test input ×{up}: too big")
         bottom = max(bottom, cy)
-    pygame.draw.line(surface, palette.PANEL_LINE, (col_w + 8, y), (col_w + 8, bottom))
-    y = bottom + 8
+    pygame.draw.line(surface, palette.PANEL_LINE, (col_w + px(8), y), (col_w + px(8), bottom), lw())
+    y = bottom + px(8)
     notes = [
         f"Both at once (×{up} in training and ×{down} at test): {num(s.orig_test, 4)} at test vs "
         f"{num(s.inv_train, 4)} in training, ×{down}: too small."
@@ -83,28 +84,31 @@ def render_scaling(s: Scaling | None, x, size: tuple[int, int], text: Text) -> p
         notes.append(f"This mini-batch's mask gave {num(s.this_batch, 4)}: one draw of many.")
     for note in notes:
         lines = text.wrap(note, 12, w)
-        if y + (LINE - 2) * len(lines) > h:
+        step = max(px(LINE - 2), text.line_height(12))
+        if y + step * len(lines) > h:
             break
         for line in lines:
             text.blit(surface, line, (0, y), 12, palette.TEXT_DIM)
-            y += LINE - 2
+            y += step
     return surface
 
 
 def _row(surface, text: Text, x, y, w, label: str, value: str, colour, size: int = 13) -> int:
     vr = text.render(value, size, colour, "mono")
-    text.blit(surface, label, (x, y + 1), 12, palette.TEXT_DIM)
+    text.blit(surface, label, (x, y + px(1)), 12, palette.TEXT_DIM)
     surface.blit(vr, (x + w - vr.get_width(), y))
-    return y + LINE
+    return y + px(LINE)
 
 
 def _verdict(surface, text: Text, x: int, y: int, w: int, ok: bool, words: str) -> int:
     colour = palette.GOOD if ok else palette.ERROR
-    cy = y + LINE // 2
+    cy = y + px(LINE) // 2
     if ok:  # a tick and a cross drawn, not typed: the UI font has neither glyph
-        pygame.draw.lines(surface, colour, False, [(x, cy), (x + 3, cy + 4), (x + 10, cy - 4)], 2)
+        tick = [(x, cy), (x + px(3), cy + px(4)), (x + px(10), cy - px(4))]
+        pygame.draw.lines(surface, colour, False, tick, lw(2))
     else:
-        pygame.draw.line(surface, colour, (x + 1, cy - 4), (x + 9, cy + 4), 2)
-        pygame.draw.line(surface, colour, (x + 1, cy + 4), (x + 9, cy - 4), 2)
-    text.blit(surface, text.ellipsize(words, 13, w - 16), (x + 16, y), 13, colour)
-    return y + LINE
+        a, b = (x + px(1), cy - px(4)), (x + px(9), cy + px(4))
+        pygame.draw.line(surface, colour, a, b, lw(2))
+        pygame.draw.line(surface, colour, (a[0], b[1]), (b[0], a[1]), lw(2))
+    text.blit(surface, text.ellipsize(words, 13, w - px(16)), (x + px(16), y), 13, colour)
+    return y + px(LINE)

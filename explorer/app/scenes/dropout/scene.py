@@ -9,7 +9,6 @@ import threading
 from dataclasses import dataclass
 
 import pygame
-import pygame_gui
 
 from explorer.app.scenes.dropout.controls import DropoutControls
 from explorer.app.scenes.dropout.ensemble_chart import render_ensemble
@@ -17,10 +16,11 @@ from explorer.app.scenes.dropout.help import help_sheet
 from explorer.app.scenes.dropout.scaling_table import render_scaling
 from explorer.app.scenes.dropout.thinned_net_view import NetDrawing, render_net
 from explorer.app.ui import palette
-from explorer.app.ui.frame import MIN_SIZE, TAB_H, TOOLBAR_H
+from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
-from explorer.app.ui.theme import load_theme
+from explorer.app.ui.theme import ui_manager
 from explorer.app.ui.widget_events import widget_event
 from explorer.training import TrainingSession
 from explorer.training.dropout_numbers import (
@@ -34,7 +34,7 @@ from explorer.training.dropout_numbers import (
 
 SETTLE_S = 0.25  # a new p restarts the nets once the slider rests
 MAX_STEPS_PER_UPDATE = 4
-PAD, TITLE_H = 8, 26
+PAD, TITLE_H = 8, 26  # at UI scale 1
 
 
 @dataclass(frozen=True)
@@ -47,29 +47,33 @@ class DropoutLayout:
 
 def compute_layout(size: tuple[int, int]) -> DropoutLayout:
     w, h = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
-    toolbar = pygame.Rect(0, TAB_H, w, TOOLBAR_H)
-    top = toolbar.bottom + PAD
-    top_h = int((h - top - 2 * PAD) * 0.55)
-    left_w = int((w - 3 * PAD) * 0.57)
-    nets = pygame.Rect(PAD, top, left_w, top_h)
-    scaling = pygame.Rect(nets.right + PAD, top, w - left_w - 3 * PAD, top_h)
-    ensemble = pygame.Rect(PAD, nets.bottom + PAD, w - 2 * PAD, h - nets.bottom - 2 * PAD)
+    pad, title_h = px(PAD), px(TITLE_H)
+    toolbar = pygame.Rect(0, tab_h(), w, toolbar_h())
+    top = toolbar.bottom + pad
+    top_h = int((h - top - 2 * pad) * 0.55)
+    left_w = int((w - 3 * pad) * 0.57)
+    nets = pygame.Rect(pad, top, left_w, top_h)
+    scaling = pygame.Rect(nets.right + pad, top, w - left_w - 3 * pad, top_h)
+    ensemble = pygame.Rect(pad, nets.bottom + pad, w - 2 * pad, h - nets.bottom - 2 * pad)
 
     def body(r: pygame.Rect) -> pygame.Rect:
-        return pygame.Rect(r.x + 10, r.y + TITLE_H + 4, r.w - 20, r.h - TITLE_H - 12)
+        return pygame.Rect(
+            r.x + px(10), r.y + title_h + px(4), r.w - px(20), r.h - title_h - px(12)
+        )
 
     nb = body(nets)
-    half = (nb.w - 12) // 2
-    pic_h = nb.h - 18 - 52
+    half = (nb.w - px(12)) // 2
+    label_h, dropped_h = px(18), px(48)
+    pic_h = nb.h - label_h - dropped_h - px(4)
     eb = body(ensemble)
-    ens_half = (eb.w - 24) // 2
+    ens_half = (eb.w - px(24)) // 2
     areas = {
-        "train": pygame.Rect(nb.x, nb.y + 18, half, pic_h),
-        "eval": pygame.Rect(nb.x + half + 12, nb.y + 18, half, pic_h),
-        "dropped": pygame.Rect(nb.x, nb.bottom - 48, nb.w, 48),
+        "train": pygame.Rect(nb.x, nb.y + label_h, half, pic_h),
+        "eval": pygame.Rect(nb.x + half + px(12), nb.y + label_h, half, pic_h),
+        "dropped": pygame.Rect(nb.x, nb.bottom - dropped_h, nb.w, dropped_h),
         "scaling": body(scaling),
         "linear": pygame.Rect(eb.x, eb.y, ens_half, eb.h),
-        "sigmoid": pygame.Rect(eb.x + ens_half + 24, eb.y, ens_half, eb.h),
+        "sigmoid": pygame.Rect(eb.x + ens_half + px(24), eb.y, ens_half, eb.h),
     }
     panels = {"nets": nets, "scaling": scaling, "ensemble": ensemble}
     return DropoutLayout((w, h), toolbar, panels, areas)
@@ -81,9 +85,7 @@ class DropoutScene(Scene):
         self.registry = registry
         self.text = Text()
         self.layout = compute_layout(size)
-        self.manager = pygame_gui.UIManager(
-            self.layout.size, load_theme(), enable_live_theme_updates=False
-        )
+        self.manager = ui_manager(self.layout.size)
         self.datasets = [
             name
             for name, spec in registry.datasets.items()
@@ -258,6 +260,8 @@ class DropoutScene(Scene):
         return False
 
     def _key(self, key: int) -> bool:
+        if self.controls.text_focused():
+            return False  # typing a value: keys are not shortcuts
         if key == pygame.K_SPACE:
             self.toggle_play()
         elif key == pygame.K_RIGHT:
@@ -296,7 +300,7 @@ class DropoutScene(Scene):
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size)
-        self.manager.set_window_resolution(self.layout.size)
+        self.manager = ui_manager(self.layout.size, self.manager)  # a new theme on a new scale
         self.controls.build()
         self._keys.clear()
 
@@ -309,8 +313,9 @@ class DropoutScene(Scene):
             key = (id(v), A[name].size)
             if self._keys.get(name) != key:
                 self._keys[name] = key
-                self.drawings[name] = render_net(v, A[name].size, self.text, name == "train",
-                                                 v.scaling.unit)  # fmt: skip
+                self.drawings[name] = render_net(
+                    v, A[name].size, self.text, name == "train", v.scaling.unit
+                )
         key = (id(v.scaling), A["scaling"].size)
         if self._keys.get("scaling") != key:
             self._keys["scaling"] = key
@@ -321,15 +326,18 @@ class DropoutScene(Scene):
             if self._keys.get(name) != key:
                 self._keys[name] = key
                 status = error or f"computing the {name} net's thinned networks…"
-                self.pictures[name] = render_ensemble(nets.get(name), status, A[name].size,
-                                                      self.text)  # fmt: skip
+                self.pictures[name] = render_ensemble(
+                    nets.get(name), status, A[name].size, self.text
+                )
 
     # -- drawing (reads only) -----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
         L, text = self.layout, self.text
         screen.fill(palette.BACKGROUND)
         screen.fill(palette.PANEL, L.toolbar)
-        pygame.draw.line(screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright)
+        pygame.draw.line(
+            screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw()
+        )
         titles = {
             "nets": "1 · Training mode vs evaluation mode",
             "scaling": "2 · Two scaling conventions, one expectation",
@@ -338,44 +346,68 @@ class DropoutScene(Scene):
         }
         for name, rect in L.panels.items():
             screen.fill(palette.PANEL, rect)
-            pygame.draw.rect(screen, palette.PANEL_LINE, rect, 1, border_radius=4)
-            title = text.ellipsize(titles[name], 15, rect.w - 20, "bold")
-            text.blit(screen, title, (rect.x + 10, rect.y + 6), 15, palette.TEXT, "bold")
+            pygame.draw.rect(screen, palette.PANEL_LINE, rect, lw(), border_radius=px(4))
+            room = rect.w - px(20)
+            if name == "nets":  # the status sits at the right of this title
+                room -= text.font(13).size(self._nets_status())[0] + px(16)
+            title = text.ellipsize(titles[name], 15, room, "bold")
+            mid = rect.y + px(TITLE_H) // 2 + px(3)
+            text.blit(screen, title, (rect.x + px(10), mid), 15, palette.TEXT, "bold", "midleft")
         self._draw_nets(screen)
         for name in ("scaling", *ENSEMBLE_ACTIVATIONS):
             if name in self.pictures:
                 screen.blit(self.pictures[name], L.areas[name])
         for slot in self.controls.captions:
-            size, colour, kind = (13, palette.TEXT, "mono") if slot.style == "value" else (
-                13, palette.TEXT_DIM, "sans")  # fmt: skip
-            text.blit(screen, text.ellipsize(slot.text, size, slot.rect.w, kind),
-                      (slot.rect.x, slot.rect.y + 2), size, colour, kind)  # fmt: skip
+            size, colour, kind = (
+                (13, palette.TEXT, "mono")
+                if slot.style == "value"
+                else (13, palette.TEXT_DIM, "sans")
+            )
+            text.blit(
+                screen,
+                text.ellipsize(slot.text, size, slot.rect.w, kind),
+                (slot.rect.x, slot.rect.centery),
+                size,
+                colour,
+                kind,
+                "midleft",
+            )
         self.manager.draw_ui(screen)
 
     def _draw_nets(self, screen: pygame.Surface) -> None:
         L, text, v = self.layout, self.text, self.view
         nets = L.panels["nets"]
         if v is not None:
-            status = f"mini-batch {v.step}"
-            if v.val_acc is not None:
-                status += f"  ·  val acc {v.val_acc:.0%}"
-            status += "  ·  playing" if self.playing else "  ·  paused"
-            text.blit(screen, status, (nets.right - 10, nets.y + 8), 13, palette.TEXT_DIM,
-                      anchor="topright")  # fmt: skip
+            mid = nets.y + px(TITLE_H) // 2 + px(3)
+            text.blit(
+                screen,
+                self._nets_status(),
+                (nets.right - px(10), mid),
+                13,
+                palette.TEXT_DIM,
+                anchor="midright",
+            )
         for name, label in (
             ("train", "training: this mini-batch's thinned net"),
             ("eval", "evaluation: every unit, nothing scaled"),
         ):
             area = L.areas[name]
-            text.blit(screen, text.ellipsize(label, 13, area.w), (area.x, area.y - 18), 13,
-                      palette.TEXT)  # fmt: skip
+            text.blit(
+                screen,
+                text.ellipsize(label, 13, area.w),
+                (area.x, area.y - px(2)),
+                13,
+                palette.TEXT,
+                anchor="bottomleft",
+            )
             drawing = self.drawings.get(name)
             if drawing is not None:
                 screen.blit(drawing.surface, area)
         rect = L.areas["dropped"]
         if self.message:
-            text.blit(screen, text.ellipsize(self.message, 13, rect.w), rect.topleft, 13,
-                      palette.ERROR)  # fmt: skip
+            text.blit(
+                screen, text.ellipsize(self.message, 13, rect.w), rect.topleft, 13, palette.ERROR
+            )
             return
         if v is None or v.batch_dropped is None:
             return
@@ -390,5 +422,24 @@ class DropoutScene(Scene):
             "of hidden layer 2 to follow it in panel 2."
         )
         text.blit(screen, text.ellipsize(line1, 13, rect.w), rect.topleft, 13, palette.TEXT)
-        for k, line in enumerate(text.wrap(line2, 12, rect.w)[:2]):
-            text.blit(screen, line, (rect.x, rect.y + 19 + 15 * k), 12, palette.TEXT_DIM)
+        step = text.line_height(12)
+        rows = text.wrap(line2, 12, rect.w)[:2]
+        if len(text.wrap(line2, 12, rect.w)) > 2:
+            rows[-1] = text.ellipsize(rows[-1] + " …", 12, rect.w)
+        for k, line in enumerate(rows):
+            text.blit(
+                screen,
+                line,
+                (rect.x, rect.y + text.line_height(13) + step * k),
+                12,
+                palette.TEXT_DIM,
+            )
+
+    def _nets_status(self) -> str:
+        v = self.view
+        if v is None:
+            return ""
+        status = f"mini-batch {v.step}"
+        if v.val_acc is not None:
+            status += f"  ·  val acc {v.val_acc:.0%}"
+        return status + ("  ·  playing" if self.playing else "  ·  paused")

@@ -8,10 +8,11 @@ import pygame
 
 from explorer.app.scenes.landscape.state_vectors import StateView
 from explorer.app.ui import palette
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.landscape.race import Status
 
-RADIUS = 7
+RADIUS = 7  # pixels at UI scale 1, like every length here
 ARROW_MIN = 22.0  # pixels: any non-zero vector reaches well out of the ball
 ARROW_MAX = 90.0  # pixels: arrows saturate towards this length
 
@@ -20,7 +21,8 @@ def saturating(magnitude: float, ref: float) -> float:
     """Arrow length in pixels: grows with ``magnitude``, half of the maximum at ``ref``."""
     if not (math.isfinite(magnitude) and magnitude > 0):
         return 0.0
-    return ARROW_MIN + (ARROW_MAX - ARROW_MIN) * magnitude / (magnitude + max(ref, 1e-300))
+    grow = magnitude / (magnitude + max(ref, 1e-300))
+    return px(1) * (ARROW_MIN + (ARROW_MAX - ARROW_MIN) * grow)
 
 
 def arrow(target, colour, start, direction, length, width=2, outline=True) -> tuple[float, float]:
@@ -29,16 +31,17 @@ def arrow(target, colour, start, direction, length, width=2, outline=True) -> tu
     norm = math.hypot(dx, dy)
     if norm == 0 or length < 3:
         return start
+    width = lw(width)
     ux, uy = dx / norm, dy / norm
     x0, y0 = start
     tip = (x0 + ux * length, y0 + uy * length)
-    head = min(9.0, length * 0.45)
+    head = min(px(9), length * 0.45)
     base = (tip[0] - ux * head, tip[1] - uy * head)
     left = (base[0] - uy * head * 0.5, base[1] + ux * head * 0.5)
     right = (base[0] + uy * head * 0.5, base[1] - ux * head * 0.5)
     if outline:  # a dark rim keeps a white arrow visible on the bright end of the colour map
-        pygame.draw.line(target, palette.BACKGROUND, start, base, width + 2)
-        pygame.draw.polygon(target, palette.BACKGROUND, [tip, left, right], 2)
+        pygame.draw.line(target, palette.BACKGROUND, start, base, width + lw(2))
+        pygame.draw.polygon(target, palette.BACKGROUND, [tip, left, right], lw(2))
     pygame.draw.line(target, colour, start, base, width)
     pygame.draw.polygon(target, colour, [tip, left, right])
     return tip
@@ -101,13 +104,13 @@ def draw_ball_arrows(
             ry = 0.45 * saturating(math.sqrt(s[1]), ref)
             rect = pygame.Rect(0, 0, max(2, int(2 * rx)), max(2, int(2 * ry)))
             rect.center = (int(x), int(y))
-            pygame.draw.ellipse(target, palette.BACKGROUND, rect.inflate(2, 2), 3)
-            pygame.draw.ellipse(target, palette.STATE_ARROW, rect, 1)
+            pygame.draw.ellipse(target, palette.BACKGROUND, rect.inflate(lw(2), lw(2)), lw(3))
+            pygame.draw.ellipse(target, palette.STATE_ARROW, rect, lw())
             if labels:
                 text.blit(
                     target,
                     f"√{key}",
-                    (rect.right + 2, rect.top - 4),
+                    (rect.right + px(2), rect.top - px(4)),
                     12,
                     palette.STATE_ARROW,
                     "mono",
@@ -123,14 +126,25 @@ def draw_ball_arrows(
             width=3,
         )
         if labels and n > 0:
-            text.blit(target, "−grad", (tip[0] + 4, tip[1] - 8), 12, palette.GRADIENT_ARROW, "mono")
+            text.blit(
+                target,
+                "−grad",
+                (tip[0] + px(4), tip[1] - px(8)),
+                12,
+                palette.GRADIENT_ARROW,
+                "mono",
+            )
     if kinds.get("step"):
-        px = math.hypot(*step) * scale
+        length = math.hypot(*step) * scale
         tip = arrow(
-            target, colour, (x, y), (step[0], -step[1]), saturating(px, refs.get("step", px))
+            target,
+            colour,
+            (x, y),
+            (step[0], -step[1]),
+            saturating(length, refs.get("step", length)),
         )
-        if labels and px > 0:
-            text.blit(target, "step", (tip[0] + 4, tip[1] - 8), 12, colour, "mono")
+        if labels and length > 0:
+            text.blit(target, "step", (tip[0] + px(4), tip[1] - px(8)), 12, colour, "mono")
     if kinds.get("state"):
         for key, v in state.vectors:
             # Drawn the way it moves the ball: momentum's velocity and Adam's m hold gradients
@@ -146,64 +160,69 @@ def draw_ball_arrows(
             )
             if labels and n > 0:
                 name = f"−{key}" if sign < 0 else key
-                text.blit(target, name, (tip[0] + 4, tip[1] - 8), 12, palette.STATE_ARROW, "mono")
+                text.blit(
+                    target, name, (tip[0] + px(4), tip[1] - px(8)), 12, palette.STATE_ARROW, "mono"
+                )
 
 
 def draw_ball(target, pos_px, colour, status: Status, selected: bool) -> None:
     x, y = int(round(pos_px[0])), int(round(pos_px[1]))
+    r = px(RADIUS)
     if selected:
-        pygame.draw.circle(target, palette.BACKGROUND, (x, y), RADIUS + 6, 3)
-        pygame.draw.aacircle(target, (255, 255, 255), (x, y), RADIUS + 5, 2)
+        pygame.draw.circle(target, palette.BACKGROUND, (x, y), r + px(6), lw(3))
+        pygame.draw.aacircle(target, (255, 255, 255), (x, y), r + px(5), lw(2))
     if status is Status.DIVERGED:
-        pygame.draw.circle(target, palette.BACKGROUND, (x, y), RADIUS + 1, 3)
-        pygame.draw.aacircle(target, colour, (x, y), RADIUS, 2)
-        for c, w in ((palette.BACKGROUND, 5), (palette.ERROR, 3)):
-            pygame.draw.line(target, c, (x - 6, y - 6), (x + 6, y + 6), w)
-            pygame.draw.line(target, c, (x - 6, y + 6), (x + 6, y - 6), w)
+        pygame.draw.circle(target, palette.BACKGROUND, (x, y), r + px(1), lw(3))
+        pygame.draw.aacircle(target, colour, (x, y), r, lw(2))
+        d = px(6)
+        for c, w in ((palette.BACKGROUND, lw(5)), (palette.ERROR, lw(3))):
+            pygame.draw.line(target, c, (x - d, y - d), (x + d, y + d), w)
+            pygame.draw.line(target, c, (x - d, y + d), (x + d, y - d), w)
         return
-    pygame.draw.circle(target, palette.BACKGROUND, (x, y), RADIUS + 2)
+    pygame.draw.circle(target, palette.BACKGROUND, (x, y), r + px(2))
     if status is Status.FROZEN:
-        pygame.draw.circle(target, (120, 120, 128), (x, y), RADIUS)
-        pygame.draw.aacircle(target, colour, (x, y), RADIUS, 2)
-        pygame.draw.rect(target, palette.BACKGROUND, (x - 3, y - 4, 2, 8))
-        pygame.draw.rect(target, palette.BACKGROUND, (x + 1, y - 4, 2, 8))
+        pygame.draw.circle(target, (120, 120, 128), (x, y), r)
+        pygame.draw.aacircle(target, colour, (x, y), r, lw(2))
+        pygame.draw.rect(target, palette.BACKGROUND, (x - px(3), y - px(4), px(2), px(8)))
+        pygame.draw.rect(target, palette.BACKGROUND, (x + px(1), y - px(4), px(2), px(8)))
         return
-    pygame.draw.circle(target, colour, (x, y), RADIUS)
-    pygame.draw.aacircle(target, colour, (x, y), RADIUS)
+    pygame.draw.circle(target, colour, (x, y), r)
+    pygame.draw.aacircle(target, colour, (x, y), r)
     if status is Status.CONVERGED:
-        pygame.draw.aacircle(target, (255, 255, 255), (x, y), RADIUS + 3, 1)
+        pygame.draw.aacircle(target, (255, 255, 255), (x, y), r + px(3), lw())
 
 
 def draw_start(target, pos_px) -> None:
     x, y = int(pos_px[0]), int(pos_px[1])
-    pygame.draw.circle(target, palette.BACKGROUND, (x, y), 6, 3)
-    pygame.draw.aacircle(target, (255, 255, 255), (x, y), 5, 1)
+    pygame.draw.circle(target, palette.BACKGROUND, (x, y), px(6), lw(3))
+    pygame.draw.aacircle(target, (255, 255, 255), (x, y), px(5), lw())
 
 
 def draw_offscreen(target, plot: pygame.Rect, pos_px, colour, status: Status) -> bool:
     """A ball outside the map: a pointer at the map's edge, in its colour (red-crossed if it
     diverged). Returns False when the ball is on the map (nothing drawn)."""
     x, y = float(pos_px[0]), float(pos_px[1])
-    inner = plot.inflate(-2 * RADIUS, -2 * RADIUS)
+    inner = plot.inflate(-2 * px(RADIUS), -2 * px(RADIUS))
     if not (math.isfinite(x) and math.isfinite(y)):
         return False
     if inner.collidepoint(x, y):
         return False
-    cx = min(max(x, inner.left + 4), inner.right - 4)
-    cy = min(max(y, inner.top + 4), inner.bottom - 4)
+    cx = min(max(x, inner.left + px(4)), inner.right - px(4))
+    cy = min(max(y, inner.top + px(4)), inner.bottom - px(4))
     dx, dy = x - cx, y - cy
     n = math.hypot(dx, dy) or 1.0
     ux, uy = dx / n, dy / n
-    tip = (cx + ux * 8, cy + uy * 8)
-    left = (cx - uy * 7, cy + ux * 7)
-    right = (cx + uy * 7, cy - ux * 7)
+    tip = (cx + ux * px(8), cy + uy * px(8))
+    left = (cx - uy * px(7), cy + ux * px(7))
+    right = (cx + uy * px(7), cy - ux * px(7))
     pygame.draw.polygon(target, palette.BACKGROUND, [tip, left, right], 0)
     pygame.draw.polygon(
-        target, colour, [tip, left, right], 0 if status is not Status.DIVERGED else 2
+        target, colour, [tip, left, right], 0 if status is not Status.DIVERGED else lw(2)
     )
     if status is Status.DIVERGED:
-        pygame.draw.line(target, palette.ERROR, (cx - 5, cy - 5), (cx + 5, cy + 5), 2)
-        pygame.draw.line(target, palette.ERROR, (cx - 5, cy + 5), (cx + 5, cy - 5), 2)
+        d = px(5)
+        pygame.draw.line(target, palette.ERROR, (cx - d, cy - d), (cx + d, cy + d), lw(2))
+        pygame.draw.line(target, palette.ERROR, (cx - d, cy + d), (cx + d, cy - d), lw(2))
     return True
 
 
@@ -231,12 +250,12 @@ def draw_shared(target, text: Text, pos_px, colours, selected: bool, plot=None) 
     """Several balls on one point: a disc cut into one wedge per ball, in their colours, so none
     hides another, and a tag saying how many share the point. Returns the tag's box."""
     x, y = int(round(pos_px[0])), int(round(pos_px[1]))
-    r = RADIUS + 2
+    r = px(RADIUS + 2)
     n = len(colours)
     if selected:
-        pygame.draw.circle(target, palette.BACKGROUND, (x, y), r + 6, 3)
-        pygame.draw.aacircle(target, (255, 255, 255), (x, y), r + 5, 2)
-    pygame.draw.circle(target, palette.BACKGROUND, (x, y), r + 2)
+        pygame.draw.circle(target, palette.BACKGROUND, (x, y), r + px(6), lw(3))
+        pygame.draw.aacircle(target, (255, 255, 255), (x, y), r + px(5), lw(2))
+    pygame.draw.circle(target, palette.BACKGROUND, (x, y), r + px(2))
     for k, colour in enumerate(colours):
         a0 = -math.pi / 2 + 2 * math.pi * k / n
         a1 = -math.pi / 2 + 2 * math.pi * (k + 1) / n
@@ -249,9 +268,9 @@ def draw_shared(target, text: Text, pos_px, colours, selected: bool, plot=None) 
             for s in range(steps + 1)
         ]
         pygame.draw.polygon(target, colour, pts)
-    pygame.draw.aacircle(target, palette.BACKGROUND, (x, y), r + 1, 1)
+    pygame.draw.aacircle(target, palette.BACKGROUND, (x, y), r + px(1), lw())
     label = f"{n} balls here"
-    pos = (x + r + 6, y - 8)
-    if plot is not None and pos[0] + text.font(12, "mono").size(label)[0] + 8 > plot.right:
-        pos = (x - r - 10 - text.font(12, "mono").size(label)[0], y - 8)
+    pos = (x + r + px(6), y - px(8))
+    if plot is not None and pos[0] + text.font(12, "mono").size(label)[0] + px(8) > plot.right:
+        pos = (x - r - px(10) - text.font(12, "mono").size(label)[0], y - px(8))
     return text.tag(target, label, pos, 12, palette.TEXT)

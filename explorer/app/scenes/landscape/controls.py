@@ -16,7 +16,6 @@ from pygame_gui.elements import (
     UIButton,
     UICheckBox,
     UIDropDownMenu,
-    UIHorizontalSlider,
     UITextEntryLine,
 )
 
@@ -27,12 +26,14 @@ from explorer.app.scenes.landscape.model import (
     LandscapeModel,
 )
 from explorer.app.ui import palette
-from explorer.app.ui.numbers_format import num
+from explorer.app.ui.row import Row
+from explorer.app.ui.scale import px
+from explorer.app.ui.slider import SteppedSlider, ValueSlider
 from explorer.app.ui.text_slot import TextSlot
 from explorer.app.ui.widget_events import run_action
 from explorer.specs import Hyper
 
-ROW = 26
+ROW = 26  # a row of the side panel, at UI scale 1
 CUSTOM = "custom formula"
 NOISE_OPTIONS = {"none": "no noise", "gaussian": "gaussian σ", "minibatch": "mini-batch B"}
 ARROW_LABELS = {"gradient": "−grad", "step": "step", "state": "state", "squares": "g² sums"}
@@ -49,12 +50,13 @@ class LandscapeControls:
         self.manager: pygame_gui.UIManager = scene.manager
         self.actions: dict[object, Callable] = {}
         self.sections: dict[str, list] = {}
-        self.slider_of: dict[tuple, tuple] = {}  # (kind, key) → (slider, value label, hyper)
+        self.slider_of: dict[tuple, ValueSlider] = {}  # (section, key) → its slider
         self.opt_boxes: dict[str, UICheckBox] = {}
         self.swatches: list[tuple[tuple[int, int], tuple[int, int, int]]] = []
         self.schedule_rect = pygame.Rect(0, 0, 0, 0)
         self.inspector_rect = pygame.Rect(0, 0, 0, 0)
         self.state_label_pos = (0, 0)
+        self.state_label_w = 0
         self.tune_doc: tuple[pygame.Rect, str, str] = (pygame.Rect(0, 0, 0, 0), "", "")
         self.pending_schedule: dict[str, tuple[float, float]] = {}
         self._shown: dict = {}
@@ -62,31 +64,33 @@ class LandscapeControls:
 
     # -- building -------------------------------------------------------------------------------
     def build(self) -> None:
+        """Every widget, placed for the scene's layout at the current UI scale."""
+        self.manager = self.scene.manager
         self.manager.clear_and_reset()
         self.actions.clear()
         self.sections.clear()
         self.slider_of.clear()
         self._shown.clear()
         L = self.scene.layout
-        self.x0, self.sw = L.side.x + 12, L.side.w - 24
+        self.x0, self.sw = L.side.x + px(12), L.side.w - px(24)
         n_opt = len(self.model.optimizer_names)
-        max_hyper = min(
-            6, max((len(s.hyper) for s in self.model.registry.optimizers.values()), default=1)
-        )
-        max_sched = min(
-            3, max((len(s.hyper) for s in self.model.registry.schedules.values()), default=0)
-        )
-        y = L.side.y + 8
+        # sections take the rows they show now (the selected ball's knobs, the schedule's), so
+        # the inspector below gets the rest; a change of either lays the panel out again
+        self._rows = self._row_counts()
+        row, doc_h, self.schedule_h = self._fit(L.side.h - px(8), n_opt)
+        n_hyper, n_sched = self._rows
+        self.row = row
+        y = L.side.y + px(8)
         self.y_opt = y
-        y += 24 + ROW * math.ceil(n_opt / 3) + 8
+        y += px(24) + row * math.ceil(n_opt / 3) + px(8)
         self.y_tune = y
-        y += ROW + 4 + ROW * max_hyper + 8
+        y += row + px(4) + row * n_hyper + doc_h + px(8)
         self.y_sched = y
-        y += ROW + 4 + ROW * max_sched + 50 + 8
+        y += row + px(4) + row * n_sched + self.schedule_h + px(12)
         self.y_noise = y
-        y += ROW + 8
+        y += row + px(8)
         self.y_arrows = y
-        y += ROW + 10
+        y += row + px(10)
         self.y_inspect = y
         self._build_toolbar()
         self._build_optimizers()
@@ -95,6 +99,37 @@ class LandscapeControls:
         self._build_noise()
         self._build_arrows()
         self._build_inspector()
+
+    def _fit(self, room: int, n_opt: int) -> tuple[int, int, int]:
+        """(row height, room for the rule's formula, schedule picture height) that fit the
+        panel's ``room`` with the inspector's buttons and a line of its text: roomy when the
+        window allows, tighter (one doc line, a flatter curve, closer rows) when it does not."""
+        n_hyper, n_sched = self._rows
+        line = self.scene.text.line_height(12, "mono")
+        fixed = px(24 + 8 + 4 + 8 + 4 + 12 + 8 + 10 + 22 + 28 + 12) + line
+        rows = math.ceil(n_opt / 3) + 1 + n_hyper + 1 + n_sched + 2
+
+        def need(row: int, doc: int, sched: int) -> int:
+            return fixed + row * rows + doc + sched
+
+        row, doc, sched = px(ROW), 3 * line, px(46)
+        if need(row, doc, sched) > room:
+            doc = line
+        over = need(row, doc, sched) - room
+        if over > 0:
+            row = max(px(23), row - math.ceil(over / rows))
+        over = need(row, doc, sched) - room
+        if over > 0:
+            sched = max(px(34), sched - over)
+        return row, doc, sched
+
+    def _row_counts(self) -> tuple[int, int]:
+        """Slider rows of the Tune and Schedule sections for what the model shows now."""
+        m = self.model
+        name = m.selected_name()
+        n_hyper = len(m.registry.optimizers[name].hyper) if name else 0
+        n_sched = len(m.registry.schedule(m.schedule).hyper)
+        return min(6, n_hyper), min(3, n_sched)
 
     def _add(self, section: str, element, action: Callable | None = None):
         self.sections.setdefault(section, []).append(element)
@@ -122,45 +157,35 @@ class LandscapeControls:
     def _slider_row(
         self, section, key, name, hyper: Hyper, value, y, on_change, label_w=78, x=None, w=None
     ):
+        """A named slider with its typed value; ``label_w`` at scale 1, ``x``, ``y``, ``w`` on
+        screen."""
         x = self.x0 if x is None else x
         w = self.sw if w is None else w
-        self._label(section, (x, y, label_w, 22), name)
-        value_w = 78
-        slider = UIHorizontalSlider(
-            pygame.Rect(x + label_w, y, w - label_w - value_w - 4, 22),
-            hyper.to_unit(value),
-            (0.0, 1.0),
+        label_w, h = px(label_w), px(22)
+        self._label(section, (x, y, label_w, h), name)
+        vs = ValueSlider(
             self.manager,
-            click_increment=0.02,
+            pygame.Rect(x + label_w, y, w - label_w, h),
+            hyper,
+            value,
+            on_change,
+            entry_w=px(74),
+            on_error=lambda text, _n=name: self.model.notify(f"{_n}: {text}", "error"),
         )
-        if hyper.help:
-            slider.set_tooltip(hyper.help)
-        value_label = self._label(section, (x + w - value_w, y, value_w, 22), num(value), "value")
-
-        def moved(event, _hyper=hyper, _label=value_label):
-            v = _hyper.from_unit(event.value)
-            _label.set_text(num(v))
-            on_change(v)
-
-        self._add(section, slider, moved)
-        self.slider_of[(section, key)] = (slider, value_label, hyper)
+        for element in vs.elements:
+            self._add(section, element)
+        self.slider_of[(section, key)] = vs
         self._shown[(section, key)] = value
-        return slider
+        return vs
 
     def _build_toolbar(self) -> None:
         L, m = self.scene.layout, self.model
         self._clear("toolbar")
-        y, h, gap = L.toolbar.y + 6, 32, 6
-        w = L.size[0]
-        fixed = 76 + 60 + 64 + 46 + 64 + 170 + 76 + 60 + 56 + gap * 13
-        left = max(0, w - fixed)
-        slider_w = int(min(170, max(90, left * 0.32)))
-        entry_w = max(120, left - slider_w)
-        x = 8
+        bar = Row(px(8), L.toolbar.right - px(8), L.toolbar.y + px(6), 32)
         self.play_button = self._add(
             "toolbar",
             UIButton(
-                pygame.Rect(x, y, 76, h),
+                bar.take(76),
                 "Play",
                 self.manager,
                 object_id="@play",
@@ -168,64 +193,38 @@ class LandscapeControls:
             ),
             lambda e: m.toggle_play(),
         )
-        x += 76 + gap
         self._add(
             "toolbar",
             UIButton(
-                pygame.Rect(x, y, 60, h),
-                "Step",
-                self.manager,
-                tool_tip_text="One step (right arrow key)",
+                bar.take(60), "Step", self.manager, tool_tip_text="One step (right arrow key)"
             ),
             lambda e: m.step_once(),
         )
-        x += 60 + gap
+        self._add(
+            "toolbar",
+            UIButton(bar.take(64), "Reset", self.manager, tool_tip_text="Back to the start (r)"),
+            lambda e: m.reset(),
+        )
+        # from the right: Help, CSV, Inspect
+        self._add(
+            "toolbar",
+            UIButton(bar.take_right(56), "Help", self.manager, tool_tip_text="Keys and mouse (h)"),
+            lambda e: self.scene.show_help(),
+        )
         self._add(
             "toolbar",
             UIButton(
-                pygame.Rect(x, y, 64, h),
-                "Reset",
+                bar.take_right(60),
+                "CSV",
                 self.manager,
-                tool_tip_text="Back to the start (r)",
+                tool_tip_text="Export every ball's trajectory to a CSV file",
             ),
-            lambda e: m.reset(),
+            lambda e: m.export_csv(),
         )
-        x += 64 + gap * 2
-        self._label("toolbar", (x, y + 5, 46, 22), "speed")
-        x += 46
-        self.speed_slider = self._add(
-            "toolbar",
-            UIHorizontalSlider(
-                pygame.Rect(x, y + 5, slider_w, 22),
-                SPEED.to_unit(m.speed),
-                (0.0, 1.0),
-                self.manager,
-                click_increment=0.02,
-            ),
-            lambda e: m.set_speed(SPEED.from_unit(e.value)),
-        )
-        self.speed_slider.set_tooltip("simulation steps per second")
-        x += slider_w + 2
-        self.speed_label = self._label("toolbar", (x, y + 5, 64, 22), f"{m.speed:.0f}/s", "value")
-        x += 64 + gap * 2
-        self._build_surface_menu(x, y, h)
-        x += 170 + gap
-        self.expr_entry = self._add(
-            "toolbar",
-            UITextEntryLine(
-                pygame.Rect(x, y, entry_w, h),
-                self.manager,
-                placeholder_text="your own f(x, y), e.g. x**2 - y**2, then Enter",
-            ),
-            self._expression_entered,
-        )
-        if m.spec.name.startswith("expr:"):
-            self.expr_entry.set_text(m.spec.formula)
-        x += entry_w + gap
         self.inspect_button = self._add(
             "toolbar",
             UIButton(
-                pygame.Rect(x, y, 76, h),
+                bar.take_right(76),
                 "Inspect",
                 self.manager,
                 tool_tip_text="Clicks on the map inspect the point (or right-click)",
@@ -234,27 +233,51 @@ class LandscapeControls:
         )
         if self.scene.inspect_mode:
             self.inspect_button.select()
-        x += 76 + gap
-        self._add(
+        bar.skip(6)
+        self._label("toolbar", bar.take(46, 22), "speed")
+        spare = bar.rest() - px(2 + 64 + 12 + 170 + 6 + 120)  # what the slider and entry share
+        slider_w = int(min(px(170), max(px(90), spare * 0.32)))
+        self.speed_slider = self._add(
             "toolbar",
-            UIButton(
-                pygame.Rect(x, y, 60, h),
-                "CSV",
+            SteppedSlider(
+                pygame.Rect(bar.take(0, 22).topleft, (slider_w, px(22))),
+                SPEED,
+                m.speed,
                 self.manager,
-                tool_tip_text="Export every ball's trajectory to a CSV file",
             ),
-            lambda e: m.export_csv(),
+            lambda e: m.set_speed(getattr(e, "stepped", None) or SPEED.from_unit(e.value)),
         )
-        x += 60 + gap
-        self._add(
+        bar.left += slider_w
+        self.speed_slider.set_tooltip("simulation steps per second")
+        self.speed_label = self._label("toolbar", bar.take(64, 22), f"{m.speed:.0f}/s", "value")
+        bar.skip(6)
+        self._surface_menu_rect = bar.take(170)
+        self._build_surface_menu()
+        entry_rect = bar.take(0, stretch=True)
+        self.expr_entry = self._add(
             "toolbar",
-            UIButton(
-                pygame.Rect(x, y, 56, h), "Help", self.manager, tool_tip_text="Keys and mouse (h)"
+            UITextEntryLine(
+                entry_rect, self.manager, placeholder_text=self._placeholder(entry_rect.w)
             ),
-            lambda e: self.scene.show_help(),
+            self._expression_entered,
         )
+        self.expr_entry.set_tooltip("your own f(x, y), e.g. x**2 - y**2, then Enter")
+        if m.spec.name.startswith("expr:"):
+            self.expr_entry.set_text(m.spec.formula)
+        self._shown[("toolbar", "expr")] = m.surface_version
 
-    def _build_surface_menu(self, x, y, h) -> None:
+    def _placeholder(self, width: int) -> str:
+        """The longest hint that fits the formula box (at 1024 px it is short)."""
+        for hint in (
+            "your own f(x, y), e.g. x**2 - y**2, then Enter",
+            "your own f(x, y), then Enter",
+            "f(x, y), Enter",
+        ):
+            if self.scene.text.font(13, "mono").size(hint)[0] <= width - px(16):
+                return hint
+        return "f(x, y)"
+
+    def _build_surface_menu(self) -> None:
         m = self.model
         for element in self.sections.get("surface", []):
             self.actions.pop(element, None)
@@ -266,10 +289,9 @@ class LandscapeControls:
             options.append(CUSTOM)
             current = CUSTOM
         menu = UIDropDownMenu(
-            options, current, pygame.Rect(x, y, 170, h), self.manager, expansion_height_limit=520
+            options, current, self._surface_menu_rect, self.manager, expansion_height_limit=px(520)
         )
         self.surface_menu = self._add("surface", menu, self._surface_chosen)
-        self._surface_menu_pos = (x, y, h)
         self._shown[("surface",)] = m.surface_version
 
     def _build_optimizers(self) -> None:
@@ -277,14 +299,14 @@ class LandscapeControls:
         self._clear("optimizers")
         self.opt_boxes.clear()
         self.swatches = []
-        self._label("optimizers", (self.x0, self.y_opt, self.sw, 20), "Optimizers", "header")
+        self._label("optimizers", (self.x0, self.y_opt, self.sw, px(20)), "Optimizers", "header")
         col_w = self.sw // 3
         for k, name in enumerate(m.optimizer_names):
             spec = m.registry.optimizers[name]
             cx = self.x0 + (k % 3) * col_w
-            cy = self.y_opt + 24 + (k // 3) * ROW
+            cy = self.y_opt + px(24) + (k // 3) * self.row
             box = UICheckBox(
-                pygame.Rect(cx + 14, cy + 2, 18, 18),
+                pygame.Rect(cx + px(14), cy + px(2), px(18), px(18)),
                 name,
                 self.manager,
                 initial_state=name in m.enabled,
@@ -292,25 +314,31 @@ class LandscapeControls:
             )
             self._add("optimizers", box, lambda e, _n=name: self._toggle_optimizer(_n, e))
             self.opt_boxes[name] = box
-            self.swatches.append(((cx + 5, cy + 11), palette.ball_colour(k)))
+            self.swatches.append(((cx + px(5), cy + px(11)), palette.ball_colour(k)))
 
     def _build_tune(self) -> None:
         m = self.model
         self._clear("tune")
-        y = self.y_tune
-        self._label("tune", (self.x0, y + 2, 54, 22), "Tune", "header")
+        y, row = self.y_tune, self.row
+        self._label("tune", (self.x0, y + px(2), px(54), px(22)), "Tune", "header")
         labels = [b.label for b in m.race.balls]
         self.tune_doc = (pygame.Rect(0, 0, 0, 0), "", "")
         if not labels:
-            self._label("tune", (self.x0 + 60, y + 2, self.sw - 60, 22), "no optimizer ticked")
+            self._label(
+                "tune",
+                (self.x0 + px(60), y + px(2), self.sw - px(60), px(22)),
+                "no optimizer ticked",
+            )
             self._shown[("tune", "shape")] = ((), None)
             return
         current = labels[m.selected] if m.selected < len(labels) else labels[0]
-        menu = UIDropDownMenu(labels, current, pygame.Rect(self.x0 + 58, y, 150, 24), self.manager)
+        menu = UIDropDownMenu(
+            labels, current, pygame.Rect(self.x0 + px(58), y, px(150), px(24)), self.manager
+        )
         self._add("tune", menu, lambda e: self._select_ball(e.text))
         name = m.selected_name()
         arrows = UICheckBox(
-            pygame.Rect(self.x0 + 222, y + 3, 18, 18),
+            pygame.Rect(self.x0 + px(222), y + px(3), px(18), px(18)),
             "arrows",
             self.manager,
             initial_state=bool(m.arrows_for.get(name, True)),
@@ -318,7 +346,8 @@ class LandscapeControls:
         )
         self._add("tune", arrows, lambda e, _n=name: self._set_arrows_for(_n, e))
         self.arrows_box = arrows
-        self.state_label_pos = (self.x0 + 300, y + 5)
+        self.state_label_pos = (self.x0 + px(300), y + px(5))
+        self.state_label_w = self.sw - px(300)
         spec = m.registry.optimizers[name]
         rows = list(spec.hyper.items())[:6]
         for k, (key, hyper) in enumerate(rows):
@@ -328,12 +357,12 @@ class LandscapeControls:
                 key,
                 hyper,
                 m.hyper[name][key],
-                y + ROW + 4 + k * ROW,
+                y + row + px(4) + k * row,
                 lambda v, _n=name, _k=key: m.set_hyper(_n, _k, v),
             )
-        top = y + ROW + 8 + len(rows) * ROW
+        top = y + row + px(8) + len(rows) * row
         self.tune_doc = (
-            pygame.Rect(self.x0, top, self.sw, self.y_sched - top - 6),
+            pygame.Rect(self.x0, top, self.sw, self.y_sched - top - px(6)),
             spec.doc,
             spec.plugin,
         )
@@ -342,12 +371,12 @@ class LandscapeControls:
     def _build_schedule(self) -> None:
         m = self.model
         self._clear("schedule")
-        y = self.y_sched
-        self._label("schedule", (self.x0, y + 2, 80, 22), "Schedule", "header")
+        y, row = self.y_sched, self.row
+        self._label("schedule", (self.x0, y + px(2), px(80), px(22)), "Schedule", "header")
         menu = UIDropDownMenu(
             list(m.registry.schedules),
             m.schedule,
-            pygame.Rect(self.x0 + 84, y, 170, 24),
+            pygame.Rect(self.x0 + px(84), y, px(170), px(24)),
             self.manager,
         )
         self._add("schedule", menu, lambda e: self._schedule_chosen(e.text))
@@ -361,23 +390,27 @@ class LandscapeControls:
                 key,
                 hyper,
                 values[key],
-                y + ROW + 4 + k * ROW,
+                y + row + px(4) + k * row,
                 lambda v, _k=key: self._schedule_hyper_moved(_k, v),
             )
-        self.schedule_rect = pygame.Rect(self.x0, y + ROW + 4 + len(rows) * ROW + 2, self.sw, 46)
+        self.schedule_rect = pygame.Rect(
+            self.x0, y + row + px(4) + len(rows) * row + px(2), self.sw, self.schedule_h
+        )
         self._shown[("schedule", "shape")] = m.schedule
 
     def _build_noise(self) -> None:
         m = self.model
         self._clear("noise")
         y = self.y_noise
-        self._label("noise", (self.x0, y + 2, 54, 22), "Noise", "header")
+        self._label("noise", (self.x0, y + px(2), px(54), px(22)), "Noise", "header")
         modes = ["none", "gaussian"] + (["minibatch"] if m.spec.has_data else [])
         options = [NOISE_OPTIONS[k] for k in modes]
         current = NOISE_OPTIONS.get(m.noise.mode, "no noise")
-        menu = UIDropDownMenu(options, current, pygame.Rect(self.x0 + 58, y, 128, 24), self.manager)
+        menu = UIDropDownMenu(
+            options, current, pygame.Rect(self.x0 + px(58), y, px(128), px(24)), self.manager
+        )
         self._add("noise", menu, lambda e: self._noise_chosen(e.text))
-        x = self.x0 + 192
+        x, w = self.x0 + px(192), self.sw - px(192)
         if m.noise.mode == "gaussian":
             self._slider_row(
                 "noise",
@@ -385,11 +418,11 @@ class LandscapeControls:
                 "σ",
                 SIGMA,
                 m.sigma,
-                y + 1,
+                y + px(1),
                 lambda v: m.set_noise("gaussian", v),
                 label_w=16,
                 x=x,
-                w=self.sw - 192,
+                w=w,
             )
         elif m.noise.mode == "minibatch":
             self._slider_row(
@@ -398,23 +431,23 @@ class LandscapeControls:
                 "B",
                 BATCH,
                 m.batch,
-                y + 1,
+                y + px(1),
                 lambda v: m.set_noise("minibatch", v),
                 label_w=16,
                 x=x,
-                w=self.sw - 192,
+                w=w,
             )
         elif not m.spec.has_data:
-            self._label("noise", (x, y + 2, self.sw - 192, 22), "(mini-batch: data only)")
+            self._label("noise", (x, y + px(2), w, px(22)), "(mini-batch: data only)")
         self._shown[("noise", "shape")] = (m.noise.mode, m.spec.has_data)
 
     def _build_arrows(self) -> None:
         m = self.model
         self._clear("arrows")
         y = self.y_arrows
-        self._label("arrows", (self.x0, y + 2, 60, 22), "Arrows", "header")
-        x = self.x0 + 64
-        step = (self.sw - 64) // 4
+        self._label("arrows", (self.x0, y + px(2), px(60), px(22)), "Arrows", "header")
+        x = self.x0 + px(64)
+        step = (self.sw - px(64)) // 4
         tips = {
             "gradient": "the negative gradient: steepest way down",
             "step": "the step the optimizer just took",
@@ -423,7 +456,7 @@ class LandscapeControls:
         }
         for k, kind in enumerate(ARROW_LABELS):
             box = UICheckBox(
-                pygame.Rect(x + k * step, y + 3, 18, 18),
+                pygame.Rect(x + k * step, y + px(3), px(18), px(18)),
                 ARROW_LABELS[kind],
                 self.manager,
                 initial_state=bool(m.arrow_kinds.get(kind)),
@@ -435,13 +468,17 @@ class LandscapeControls:
         self._clear("inspector")
         L = self.scene.layout
         y = self.y_inspect
-        self._label("inspector", (self.x0, y, 200, 20), "Inspector", "header")
-        bottom = L.side.bottom - 8
-        self.inspector_rect = pygame.Rect(self.x0, y + 22, self.sw, max(10, bottom - 32 - (y + 22)))
+        self._label("inspector", (self.x0, y, px(200), px(20)), "Inspector", "header")
+        bottom = L.side.bottom - px(8)
+        top = y + px(22)
+        button_h = px(28)
+        self.inspector_rect = pygame.Rect(
+            self.x0, top, self.sw, max(px(10), bottom - button_h - px(4) - top)
+        )
         self.start_here = self._add(
             "inspector",
             UIButton(
-                pygame.Rect(self.x0, bottom - 28, self.sw - 86, 28),
+                pygame.Rect(self.x0, bottom - button_h, self.sw - px(86), button_h),
                 "Start a ball here",
                 self.manager,
                 tool_tip_text="Every ball starts at the inspected point",
@@ -451,7 +488,9 @@ class LandscapeControls:
         self._add(
             "inspector",
             UIButton(
-                pygame.Rect(self.x0 + self.sw - 80, bottom - 28, 80, 28), "Close", self.manager
+                pygame.Rect(self.x0 + self.sw - px(80), bottom - button_h, px(80), button_h),
+                "Close",
+                self.manager,
             ),
             lambda e: self.model.close_inspector(),
         )
@@ -459,6 +498,9 @@ class LandscapeControls:
 
     # -- reacting -------------------------------------------------------------------------------
     def handle(self, event) -> bool:
+        for slider in list(self.slider_of.values()):
+            if slider.handle(event):
+                return True
         return run_action(self.actions, event)
 
     def _surface_chosen(self, event) -> None:
@@ -469,6 +511,8 @@ class LandscapeControls:
     def _expression_entered(self, event) -> None:
         if event.type != pygame_gui.UI_TEXT_ENTRY_FINISHED:
             return
+        # Enter hands the keyboard back to the scene: Space plays again, keys are shortcuts
+        self.manager.set_focus_set(None)
         self.scene.apply_expression(event.text)
 
     def _toggle_optimizer(self, name: str, event) -> None:
@@ -523,9 +567,21 @@ class LandscapeControls:
         speed_text = f"{m.speed:.0f}/s"
         if self.speed_label.text != speed_text:
             self.speed_label.set_text(speed_text)
+        if self._shown.get(("toolbar", "speed"), m.speed) != m.speed:
+            self.speed_slider.show(m.speed)  # + / − keys move the knob too
+        self._shown[("toolbar", "speed")] = m.speed
+        if self._row_counts() != self._rows and not any(
+            self._menu_open(section) for section in ("tune", "schedule", "noise")
+        ):
+            self.build()  # another ball or schedule with more or fewer knobs
         if self._shown.get(("surface",)) != m.surface_version:
-            x, y, h = self._surface_menu_pos
-            self._build_surface_menu(x, y, h)
+            self._build_surface_menu()
+        if self._shown.get(("toolbar", "expr")) != m.surface_version:
+            # another surface: the box shows its formula, or nothing (never a stale one)
+            self._shown[("toolbar", "expr")] = m.surface_version
+            formula = m.spec.formula if m.spec.name.startswith("expr:") else ""
+            if self.expr_entry.get_text() != formula:
+                self.expr_entry.set_text(formula)
         labels = tuple(b.label for b in m.race.balls)
         if self._shown.get(("tune", "shape")) != (
             labels,
@@ -569,9 +625,7 @@ class LandscapeControls:
     def _sync_slider(self, key, value) -> None:
         if key not in self.slider_of or self._shown.get(key) == value:
             return
-        slider, label, hyper = self.slider_of[key]
-        slider.set_current_value(hyper.to_unit(value), warn=False)
-        label.set_text(num(value))
+        self.slider_of[key].show(value)
         self._shown[key] = value
 
     def _menu_open(self, section: str) -> bool:
@@ -583,4 +637,5 @@ class LandscapeControls:
         return False
 
     def text_focused(self) -> bool:
-        return bool(self.expr_entry.is_focused)
+        """A text box has the keyboard: keys are typing, not shortcuts."""
+        return bool(self.expr_entry.is_focused) or any(s.focused for s in self.slider_of.values())

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import pygame
 
-from explorer.app.ui.frame import MIN_SIZE, TAB_H, TOOLBAR_H
+from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
+from explorer.app.ui.scale import px
 
-AXIS_LEFT, AXIS_BOTTOM, AXIS_TOP, AXIS_RIGHT = 48, 24, 8, 10
+AXIS_LEFT, AXIS_BOTTOM, AXIS_TOP, AXIS_RIGHT = 48, 24, 8, 10  # at UI scale 1
 
 
 @dataclass(frozen=True)
@@ -36,24 +37,28 @@ class Layout:
 
 
 def compute_layout(size: tuple[int, int]) -> Layout:
-    """Layout for a window of ``size``; below MIN_SIZE it is laid out at MIN_SIZE and clipped."""
+    """Layout for a window of ``size`` at the current UI scale; below MIN_SIZE it is laid out at
+    MIN_SIZE and clipped."""
     w, h = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
-    side_w = max(380, min(460, int(w * 0.31)))
-    bottom_h = max(176, min(260, int(h * 0.26)))
-    top = TAB_H + TOOLBAR_H
-    toolbar = pygame.Rect(0, TAB_H, w, TOOLBAR_H)
+    side_w = max(px(380), min(px(460), int(w * 0.31)))
+    bottom_h = max(px(176), min(px(260), int(h * 0.26)))
+    top = tab_h() + toolbar_h()
+    toolbar = pygame.Rect(0, tab_h(), w, toolbar_h())
     side = pygame.Rect(w - side_w, top, side_w, h - top)
     map_area = pygame.Rect(0, top, w - side_w, h - top - bottom_h)
     plot = pygame.Rect(
-        map_area.x + AXIS_LEFT,
-        map_area.y + AXIS_TOP,
-        map_area.w - AXIS_LEFT - AXIS_RIGHT,
-        map_area.h - AXIS_TOP - AXIS_BOTTOM,
+        map_area.x + px(AXIS_LEFT),
+        map_area.y + px(AXIS_TOP),
+        map_area.w - px(AXIS_LEFT) - px(AXIS_RIGHT),
+        map_area.h - px(AXIS_TOP) - px(AXIS_BOTTOM),
     )
     bottom = pygame.Rect(0, map_area.bottom, map_area.w, bottom_h)
     numbers_w = int(bottom.w * 0.66)
-    numbers = pygame.Rect(bottom.x + 8, bottom.y + 6, numbers_w - 12, bottom.h - 12)
+    numbers = pygame.Rect(bottom.x + px(8), bottom.y + px(6), numbers_w - px(12), bottom.h - px(12))
     chart = pygame.Rect(
-        bottom.x + numbers_w + 4, bottom.y + 6, bottom.w - numbers_w - 12, bottom.h - 12
+        bottom.x + numbers_w + px(4),
+        bottom.y + px(6),
+        bottom.w - numbers_w - px(12),
+        bottom.h - px(12),
     )
     return Layout((w, h), toolbar, map_area, plot, side, bottom, numbers, chart)

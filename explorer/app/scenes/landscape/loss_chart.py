@@ -14,6 +14,7 @@ import pygame
 
 from explorer.app.ui import palette
 from explorer.app.ui.numbers_format import num
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.app.ui.view import nice_ticks
 
@@ -43,11 +44,14 @@ def render_chart(
     w, h = size
     surf = pygame.Surface((max(w, 1), max(h, 1)))
     surf.fill(palette.PANEL)
-    pygame.draw.rect(surf, palette.PANEL_LINE, surf.get_rect(), 1, border_radius=4)
+    pygame.draw.rect(surf, palette.PANEL_LINE, surf.get_rect(), lw(), border_radius=px(4))
     T = len(losses)
     values, title = chart_transform(losses, floor) if T else (losses, "loss")
-    text.blit(surf, f"loss vs step   ({title})", (10, 5), 13, palette.TEXT_DIM)
-    plot = pygame.Rect(50, 26, w - 60, h - 48)
+    heading = text.ellipsize(f"loss vs step   ({title})", 13, w - px(16))
+    text.blit(surf, heading, (px(10), px(5)), 13, palette.TEXT_DIM)
+    left = max(px(50), text.font(11, "mono").size("1e−10")[0] + px(10))
+    top = px(8) + text.line_height(13)
+    plot = pygame.Rect(left, top, w - left - px(10), h - top - px(8) - text.line_height(11))
     if plot.w < 20 or plot.h < 20 or T == 0:
         return surf
     idx = np.unique(np.linspace(0, T - 1, min(T, MAX_POINTS, max(2, plot.w // 2))).astype(int))
@@ -78,16 +82,19 @@ def render_chart(
             label = _decade(tick)
         else:  # symlog: the axis value v stands for sign(v)·(10^|v| − 1)
             label = num(float(np.sign(tick) * (10 ** abs(tick) - 1)), 3)
-        text.blit(surf, label, (plot.x - 4, y), 11, palette.TEXT_DIM, "mono", "midright")
+        text.blit(surf, label, (plot.x - px(4), y), 11, palette.TEXT_DIM, "mono", "midright")
     ticks = nice_ticks(0, x_max, 4)
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
     for tick in ticks:
         x = plot.x + tick * sx
-        pygame.draw.line(surf, palette.PANEL_LINE, (x, plot.bottom), (x, plot.bottom + 3))
+        pygame.draw.line(surf, palette.PANEL_LINE, (x, plot.bottom), (x, plot.bottom + px(3)))
         text.blit(
             surf,
             f"{tick:.0f}" if step >= 1 else f"{tick:g}",
-            (x, plot.bottom + 4),
+            (
+                min(x, w - text.font(11, "mono").size(f"{tick:g}")[0] // 2 - px(3)),
+                plot.bottom + px(4),
+            ),
             11,
             palette.TEXT_DIM,
             "mono",
@@ -99,7 +106,10 @@ def render_chart(
         ok = np.isfinite(ys)
         pts = np.stack([xs[ok], np.clip(ys[ok], plot.y - 2, plot.bottom + 2)], axis=1)
         if len(pts) >= 2:
-            pygame.draw.aalines(surf, colour, False, pts.tolist())
+            if lw() > 1:
+                pygame.draw.lines(surf, colour, False, pts.tolist(), lw())
+            else:
+                pygame.draw.aalines(surf, colour, False, pts.tolist())
         elif len(pts) == 1:
-            pygame.draw.circle(surf, colour, pts[0], 2)
+            pygame.draw.circle(surf, colour, pts[0], px(2))
     return surf

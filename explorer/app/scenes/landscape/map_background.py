@@ -13,6 +13,7 @@ import pygame
 
 from explorer.app.scenes.landscape.contours import contour_segments
 from explorer.app.ui import palette
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.app.ui.view import View, format_tick, nice_ticks
 from explorer.landscape.surface import evaluate_grid
@@ -33,10 +34,12 @@ class MapPicture:
 def render_map(spec: SurfaceSpec, view: View, area: pygame.Rect, text: Text) -> MapPicture:
     out = pygame.Surface(area.size)
     out.fill(palette.BACKGROUND)
-    px, py, pw, ph = view.rect
-    plot = pygame.Rect(px - area.x, py - area.y, pw, ph)
+    vx, vy, pw, ph = view.rect
+    plot = pygame.Rect(vx - area.x, vy - area.y, pw, ph)
     (x0, x1), (y0, y1) = view.bounds()
-    cell = 8 if spec.has_data else 3  # data surfaces cost a pass over the data per point
+    # data surfaces cost a pass over the data per point; cells grow with the UI scale, so a
+    # larger scale costs no more samples
+    cell = px(8) if spec.has_data else max(3, px(3))
     nx, ny = max(8, pw // cell), max(8, ph // cell)
     # Samples at the centres of the cells the image is stretched over, so pixels line up.
     dx, dy = (x1 - x0) / nx, (y1 - y0) / ny
@@ -61,7 +64,7 @@ def render_map(spec: SurfaceSpec, view: View, area: pygame.Rect, text: Text) -> 
         _draw_contours(heat, z, grid.levels)
         grad_scale = _typical_gradient(z, dx, dy)
     out.blit(heat, plot)
-    pygame.draw.rect(out, palette.PANEL_LINE, plot.inflate(2, 2), 1)
+    pygame.draw.rect(out, palette.PANEL_LINE, plot.inflate(2 * lw(), 2 * lw()), lw())
     _draw_axes(out, view, plot, area, text, spec.axes)
     _draw_minima(out, spec, view, area, plot)
     return MapPicture(out, grad_scale, error)
@@ -127,27 +130,32 @@ def _typical_gradient(z: np.ndarray, dx: float, dy: float) -> float:
 def _draw_axes(out, view: View, plot: pygame.Rect, area: pygame.Rect, text: Text, axes) -> None:
     (x0, x1), (y0, y1) = view.bounds()
     tick_colour, label_colour = palette.PANEL_LINE, palette.TEXT_DIM
-    xt = nice_ticks(x0, x1, max(2, plot.w // 95))
+    xt = nice_ticks(x0, x1, max(2, plot.w // px(95)))
     step = xt[1] - xt[0] if len(xt) > 1 else 1.0
     for v in xt:
         sx = view.point_to_screen(v, 0)[0] - area.x
-        pygame.draw.line(out, tick_colour, (sx, plot.bottom), (sx, plot.bottom + 4))
-        if sx < plot.right - 26:  # leave room for the axis name
+        pygame.draw.line(out, tick_colour, (sx, plot.bottom), (sx, plot.bottom + px(4)), lw())
+        if sx < plot.right - px(26):  # leave room for the axis name
             text.blit(
-                out, format_tick(v, step), (sx, plot.bottom + 5), 12, label_colour, anchor="midtop"
+                out,
+                format_tick(v, step),
+                (sx, plot.bottom + px(5)),
+                12,
+                label_colour,
+                anchor="midtop",
             )
-    yt = nice_ticks(y0, y1, max(2, plot.h // 70))
+    yt = nice_ticks(y0, y1, max(2, plot.h // px(70)))
     step = yt[1] - yt[0] if len(yt) > 1 else 1.0
     for v in yt:
         sy = view.point_to_screen(0, v)[1] - area.y
-        pygame.draw.line(out, tick_colour, (plot.x - 4, sy), (plot.x, sy))
-        if sy > plot.y + 18:
+        pygame.draw.line(out, tick_colour, (plot.x - px(4), sy), (plot.x, sy), lw())
+        if sy > plot.y + px(18):
             text.blit(
-                out, format_tick(v, step), (plot.x - 6, sy), 12, label_colour, anchor="midright"
+                out, format_tick(v, step), (plot.x - px(6), sy), 12, label_colour, anchor="midright"
             )
     # the surface's own names for its coordinates (w and b for a line fit), not always x and y
-    text.blit(out, axes[0], (plot.right, plot.bottom + 4), 13, palette.TEXT, "bold", "topright")
-    text.blit(out, axes[1], (plot.x - 6, plot.y - 1), 13, palette.TEXT, "bold", "topright")
+    text.blit(out, axes[0], (plot.right, plot.bottom + px(4)), 13, palette.TEXT, "bold", "topright")
+    text.blit(out, axes[1], (plot.x - px(6), plot.y - 1), 13, palette.TEXT, "bold", "topright")
 
 
 def _draw_minima(out, spec: SurfaceSpec, view: View, area: pygame.Rect, plot: pygame.Rect) -> None:
@@ -156,6 +164,7 @@ def _draw_minima(out, spec: SurfaceSpec, view: View, area: pygame.Rect, plot: py
         sx, sy = sx - area.x, sy - area.y
         if not plot.inflate(-4, -4).collidepoint(sx, sy):
             continue
-        for colour, width in ((palette.BACKGROUND, 4), ((255, 255, 255), 2)):
-            pygame.draw.line(out, colour, (sx - 6, sy - 6), (sx + 6, sy + 6), width)
-            pygame.draw.line(out, colour, (sx - 6, sy + 6), (sx + 6, sy - 6), width)
+        d = px(6)
+        for colour, width in ((palette.BACKGROUND, lw(4)), ((255, 255, 255), lw(2))):
+            pygame.draw.line(out, colour, (sx - d, sy - d), (sx + d, sy + d), width)
+            pygame.draw.line(out, colour, (sx - d, sy + d), (sx + d, sy - d), width)

@@ -13,6 +13,7 @@ from explorer.app.scenes.landscape.legend_renderer import STATUS_COLOURS
 from explorer.app.scenes.landscape.model import BallReadout
 from explorer.app.ui import palette
 from explorer.app.ui.numbers_format import num, short, status_text
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 
 FONT = 12
@@ -75,42 +76,53 @@ def render_numbers(
     w, h = size
     surf = pygame.Surface((max(w, 1), max(h, 1)))
     surf.fill(palette.PANEL)
-    pygame.draw.rect(surf, palette.PANEL_LINE, surf.get_rect(), 1, border_radius=4)
+    pygame.draw.rect(surf, palette.PANEL_LINE, surf.get_rect(), lw(), border_radius=px(4))
     char_px = text.font(FONT, "mono").size("0" * 10)[0] / 10
-    cols = _columns(w - 34, char_px)
+    cols = _columns(w - px(34), char_px)
     names = {"θ = (x, y)": f"θ = ({axes[0]}, {axes[1]})"}
     header = " ".join(
         _fit(names.get(COLUMNS[k][0], COLUMNS[k][0]), COLUMNS[k][1], COLUMNS[k][2]) for k in cols
     )
     header += "  status"
-    text.blit(surf, header, (24, 7), FONT, palette.TEXT_DIM, "mono")
-    pygame.draw.line(surf, palette.PANEL_LINE, (8, 26), (w - 8, 26))
+    line_h = text.line_height(FONT, "mono")
+    text.blit(surf, header, (px(24), px(5)), FONT, palette.TEXT_DIM, "mono")
+    rule = px(7) + line_h
+    pygame.draw.line(surf, palette.PANEL_LINE, (px(8), rule), (w - px(8), rule), lw())
     if not rows:
-        text.blit(
-            surf, "No optimizer ticked: choose some on the right.", (10, 34), 14, palette.TEXT_DIM
-        )
+        message = text.ellipsize("No optimizer ticked: choose some on the right.", 14, w - px(20))
+        text.blit(surf, message, (px(10), rule + px(8)), 14, palette.TEXT_DIM)
         return surf
-    row_h = min(20, max(15, (h - 32) // max(len(rows), 1)))
-    status_x = 24 + (sum(COLUMNS[k][1] + 1 for k in cols) + 1) * char_px
+    top = rule + px(4)
+    row_h = min(line_h + px(6), max(line_h, (h - top - px(2)) // max(len(rows), 1)))
+    status_x = px(24) + (sum(COLUMNS[k][1] + 1 for k in cols) + 1) * char_px
+    status_w = w - status_x - px(6)
     for i, r in enumerate(rows):
-        y = 30 + i * row_h
+        y = top + i * row_h
         if y + row_h > h:
             break
+        mid = y + row_h // 2
         if i == selected:
-            pygame.draw.rect(surf, (48, 54, 70), (4, y - 1, w - 8, row_h), border_radius=3)
-        pygame.draw.circle(surf, palette.ball_colour(r.colour_index), (14, y + row_h // 2), 5)
+            pygame.draw.rect(surf, (48, 54, 70), (px(4), y, w - px(8), row_h), border_radius=px(3))
+        pygame.draw.circle(surf, palette.ball_colour(r.colour_index), (px(14), mid), px(5))
         cells = _cells(r)
-        x = 24.0
+        x = float(px(24))
         for k in cols:
             _, chars, right, _ = COLUMNS[k]
             cell = _fit(cells[k], chars, False).rstrip()
             if right:
                 text.blit(
-                    surf, cell, (x + chars * char_px, y + 2), FONT, palette.TEXT, "mono", "topright"
+                    surf, cell, (x + chars * char_px, mid), FONT, palette.TEXT, "mono", "midright"
                 )
             else:
-                text.blit(surf, cell, (x, y + 2), FONT, palette.TEXT, "mono")
+                text.blit(surf, cell, (x, mid), FONT, palette.TEXT, "mono", "midleft")
             x += (chars + 1) * char_px
-        status = status_text(r.status, r.stopped_at)
-        text.blit(surf, status, (status_x, y + 1), 13, STATUS_COLOURS.get(r.status, palette.TEXT))
+        status = text.ellipsize(status_text(r.status, r.stopped_at), 13, status_w)
+        text.blit(
+            surf,
+            status,
+            (status_x, mid),
+            13,
+            STATUS_COLOURS.get(r.status, palette.TEXT),
+            anchor="midleft",
+        )
     return surf

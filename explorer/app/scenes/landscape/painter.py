@@ -22,6 +22,7 @@ from explorer.app.scenes.landscape.schedule_preview import marker_x
 from explorer.app.scenes.landscape.state_vectors import read_state
 from explorer.app.scenes.landscape.trail_renderer import draw_trails
 from explorer.app.ui import palette
+from explorer.app.ui.scale import lw, px
 from explorer.landscape.race import Status
 
 
@@ -33,9 +34,9 @@ def paint(scene, screen: pygame.Surface) -> None:
         screen.fill(palette.BACKGROUND, gap)
     screen.fill(palette.BACKGROUND, (0, 0, L.size[0], L.toolbar.y))  # under the scene tabs
     screen.fill(palette.PANEL, L.toolbar)
-    pygame.draw.line(screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright)
+    pygame.draw.line(screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw())
     screen.fill(palette.PANEL, L.side)
-    pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft)
+    pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft, lw())
     _draw_map(scene, screen)
     if scene.numbers is not None:
         screen.blit(scene.numbers, L.numbers)
@@ -50,6 +51,7 @@ def paint(scene, screen: pygame.Surface) -> None:
 
 def _draw_map(scene, screen: pygame.Surface) -> None:
     L, m, view = scene.layout, scene.model, scene.view
+    banner = _banner_lines(scene)
     offset = scene.drag["offset"] if scene.drag and scene.drag["moved"] else (0, 0)
     if scene.picture is not None:
         if offset == (0, 0):
@@ -93,15 +95,17 @@ def _draw_map(scene, screen: pygame.Surface) -> None:
                 )
         tags: list[pygame.Rect] = []
         on_map: list[int] = []
+        tag_h = scene.text.line_height(12, "mono") + px(4)
+        lowest = _banner_top(scene, banner) - tag_h - px(2)  # tags stay above the banner
         for i in order:
             status = race.balls[i].status
             if i in scene.exits:
                 at = view.point_to_screen(*scene.exits[i])
                 draw_ball(screen, at, colours[i], status, i == m.selected)
                 label = f"{race.balls[i].label} diverged"
-                pos = [at[0] + 14, max(at[1] - 8, L.plot.y + 4)]
-                while any(r.collidepoint(pos[0] + 4, pos[1] + 6) for r in tags):
-                    pos[1] += 18  # balls that left at the same place: stack their tags
+                pos = [at[0] + px(14), min(max(at[1] - px(8), L.plot.y + px(4)), lowest)]
+                while any(r.collidepoint(pos[0] + px(4), pos[1] + px(6)) for r in tags):
+                    pos[1] -= tag_h  # balls that left at one place: stack their tags upwards
                 tags.append(scene.text.tag(screen, label, pos, 12, palette.ERROR))
             elif not draw_offscreen(screen, L.plot, pts[i], colours[i], status):
                 on_map.append(i)
@@ -115,11 +119,11 @@ def _draw_map(scene, screen: pygame.Surface) -> None:
     screen.set_clip(None)
     if scene.legend is not None:
         screen.blit(scene.legend, scene.legend_pos)
-    _draw_banner(scene, screen)
+    _draw_banner(scene, screen, banner)
 
 
-def _draw_banner(scene, screen: pygame.Surface) -> None:
-    """Why balls stopped, plugin failures and notices, along the bottom of the map."""
+def _banner_lines(scene) -> list[tuple[str, tuple]]:
+    """The banner's wrapped lines: why balls stopped, plugin failures and notices."""
     L, m = scene.layout, scene.model
     lines = []
     for b in m.race.balls:
@@ -134,21 +138,34 @@ def _draw_banner(scene, screen: pygame.Surface) -> None:
         lines.append((f"surface: {scene.picture.error}", palette.ERROR))
     for msg in m.live_messages():
         lines.append((msg.text, palette.ERROR if msg.level == "error" else palette.TEXT))
-    if not lines:
-        return
-    width = L.plot.w - 16
+    width = L.plot.w - px(16)
     wrapped = []
     for text, colour in lines[-5:]:
-        for line in scene.text.wrap(text, 13, width - 16)[:2]:
+        for line in scene.text.wrap(text, 13, width - px(16))[:2]:
             wrapped.append((line, colour))
-    wrapped = wrapped[-6:]
-    h = 8 + 18 * len(wrapped)
-    band = pygame.Surface((width, h), pygame.SRCALPHA)
+    return wrapped[-6:]
+
+
+def _banner_top(scene, wrapped) -> int:
+    """Where the banner starts (the map's bottom when there is none)."""
+    if not wrapped:
+        return scene.layout.plot.bottom
+    return scene.layout.plot.bottom - px(8) - scene.text.line_height(13) * len(wrapped) - px(6)
+
+
+def _draw_banner(scene, screen: pygame.Surface, wrapped) -> None:
+    """Why balls stopped, plugin failures and notices, along the bottom of the map."""
+    L = scene.layout
+    if not wrapped:
+        return
+    width = L.plot.w - px(16)
+    step = scene.text.line_height(13)
+    y0 = _banner_top(scene, wrapped)
+    band = pygame.Surface((width, L.plot.bottom - px(6) - y0), pygame.SRCALPHA)
     band.fill((14, 16, 20, 215))
-    y0 = L.plot.bottom - h - 6
-    screen.blit(band, (L.plot.x + 8, y0))
+    screen.blit(band, (L.plot.x + px(8), y0))
     for k, (line, colour) in enumerate(wrapped):
-        scene.text.blit(screen, line, (L.plot.x + 16, y0 + 4 + 18 * k), 13, colour)
+        scene.text.blit(screen, line, (L.plot.x + px(16), y0 + px(4) + step * k), 13, colour)
 
 
 def _draw_captions(scene, screen: pygame.Surface) -> None:
@@ -158,7 +175,8 @@ def _draw_captions(scene, screen: pygame.Surface) -> None:
         if slot.style == "header":
             t.blit(screen, slot.text, (r.x, r.centery), 14, (143, 180, 255), "bold", "midleft")
         elif slot.style == "value":
-            t.blit(screen, slot.text, (r.right, r.centery), 13, palette.TEXT, "mono", "midright")
+            text = t.ellipsize(slot.text, 13, r.w, "mono")
+            t.blit(screen, text, (r.right, r.centery), 13, palette.TEXT, "mono", "midright")
         else:
             text = t.ellipsize(slot.text, 14, r.w)
             t.blit(screen, text, (r.x, r.centery), 14, (200, 204, 214), "sans", "midleft")
@@ -167,7 +185,7 @@ def _draw_captions(scene, screen: pygame.Surface) -> None:
 def _draw_side(scene, screen: pygame.Surface) -> None:
     c, m = scene.controls, scene.model
     for pos, colour in c.swatches:
-        pygame.draw.circle(screen, colour, pos, 5)
+        pygame.draw.circle(screen, colour, pos, px(5))
     if scene.schedule_picture is not None and c.schedule_rect.w > 0:
         screen.blit(scene.schedule_picture, c.schedule_rect)
         if m.schedule != "constant":
@@ -175,21 +193,23 @@ def _draw_side(scene, screen: pygame.Surface) -> None:
             pygame.draw.line(
                 screen,
                 palette.WARN,
-                (x, c.schedule_rect.y + 14),
-                (x, c.schedule_rect.bottom - 3),
+                (x, c.schedule_rect.y + px(14)),
+                (x, c.schedule_rect.bottom - px(3)),
+                lw(),
             )
     if scene.inspector_panel is not None:
         screen.blit(scene.inspector_panel, c.inspector_rect)
     rect, doc, plugin = c.tune_doc
-    if doc and rect.h > 16:
+    step = scene.text.line_height(12, "mono")
+    if doc and rect.h > step:
         y = rect.y
         for line in doc.splitlines():
             for part in scene.text.wrap(line.strip(), 12, rect.w, "mono"):
-                if y + 16 > rect.bottom:
+                if y + step > rect.bottom:
                     break
                 scene.text.blit(screen, part, (rect.x, y), 12, palette.TEXT_DIM, "mono")
-                y += 16
-        if y + 16 <= rect.bottom:
+                y += step
+        if y + step <= rect.bottom:
             scene.text.blit(screen, f"from {plugin}", (rect.x, y), 11, palette.TEXT_DIM)
     name = m.selected_name()
     if name is not None:
@@ -199,21 +219,22 @@ def _draw_side(scene, screen: pygame.Surface) -> None:
             for k, v in _scalar_state(m.race.balls[i].state)
         ]
         if labels:
-            scene.text.blit(
-                screen, "  ".join(labels)[:40], c.state_label_pos, 12, palette.TEXT_DIM, "mono"
-            )
+            shown = scene.text.ellipsize("  ".join(labels), 12, c.state_label_w, "mono")
+            scene.text.blit(screen, shown, c.state_label_pos, 12, palette.TEXT_DIM, "mono")
 
 
 def _draw_expr_error(scene, screen: pygame.Surface) -> None:
     entry = scene.controls.expr_entry.rect
-    lines = scene.text.wrap(scene.model.expr_error, 13, max(entry.w, 360) - 16)[:3]
-    box = pygame.Rect(entry.x, entry.bottom + 4, max(entry.w, 360), 10 + 18 * len(lines))
-    if box.right > scene.layout.size[0] - 4:
-        box.right = scene.layout.size[0] - 4
-    pygame.draw.rect(screen, (46, 22, 24), box, border_radius=4)
-    pygame.draw.rect(screen, palette.ERROR, box, 1, border_radius=4)
+    width = max(entry.w, px(360))
+    lines = scene.text.wrap(scene.model.expr_error, 13, width - px(16))[:3]
+    step = scene.text.line_height(13)
+    box = pygame.Rect(entry.x, entry.bottom + px(4), width, px(10) + step * len(lines))
+    if box.right > scene.layout.size[0] - px(4):
+        box.right = scene.layout.size[0] - px(4)
+    pygame.draw.rect(screen, (46, 22, 24), box, border_radius=px(4))
+    pygame.draw.rect(screen, palette.ERROR, box, lw(), border_radius=px(4))
     for k, line in enumerate(lines):
-        scene.text.blit(screen, line, (box.x + 8, box.y + 5 + 18 * k), 13, palette.ERROR)
+        scene.text.blit(screen, line, (box.x + px(8), box.y + px(5) + step * k), 13, palette.ERROR)
 
 
 def _scalar_state(state: dict):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pygame
-import pygame_gui
 
 from explorer.app.scenes.landscape.ball_renderer import arrow_refs, magnitudes
 from explorer.app.scenes.landscape.controls import LandscapeControls
@@ -21,9 +20,10 @@ from explorer.app.scenes.landscape.schedule_preview import render_schedule
 from explorer.app.scenes.landscape.state_vectors import read_state
 from explorer.app.scenes.landscape.trail_renderer import TrailCache
 from explorer.app.ui import palette
+from explorer.app.ui.scale import px
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
-from explorer.app.ui.theme import load_theme
+from explorer.app.ui.theme import ui_manager
 from explorer.app.ui.view import View
 from explorer.app.ui.widget_events import UI_EVENTS
 from explorer.landscape import surface as S
@@ -43,9 +43,7 @@ class LandscapeScene(Scene):
         self.text = Text()
         self.layout = compute_layout(size)
         self.view = View(tuple(self.layout.plot), model.spec.domain)
-        self.manager = pygame_gui.UIManager(
-            self.layout.size, load_theme(), enable_live_theme_updates=False
-        )
+        self.manager = ui_manager(self.layout.size)
         self.inspect_mode = False
         self.mouse = (0, 0)
         self.drag: dict | None = None
@@ -205,14 +203,16 @@ class LandscapeScene(Scene):
             if i is not None:
                 self.model.inspect_ball(i)
             else:
-                self.model.inspect(*self.view.to_world(*event.pos), snap=SNAP_PX / self.view.scale)
+                self.model.inspect(
+                    *self.view.to_world(*event.pos), snap=px(SNAP_PX) / self.view.scale
+                )
             return True
         return False
 
     def _drag_to(self, pos) -> None:
         sx, sy = self.drag["start"]
         dx, dy = pos[0] - sx, pos[1] - sy
-        if abs(dx) + abs(dy) > DRAG_THRESHOLD:
+        if abs(dx) + abs(dy) > px(DRAG_THRESHOLD):
             self.drag["moved"] = True
         if self.drag["moved"]:
             self.drag["offset"] = (dx, dy)
@@ -229,7 +229,7 @@ class LandscapeScene(Scene):
                 if i is not None:
                     self.model.inspect_ball(i)
                 else:
-                    self.model.inspect(x, y, snap=SNAP_PX / self.view.scale)
+                    self.model.inspect(x, y, snap=px(SNAP_PX) / self.view.scale)
             else:
                 self.start_at(x, y)
         return True
@@ -237,7 +237,7 @@ class LandscapeScene(Scene):
     def _drag_to_end(self, drag, pos) -> None:
         sx, sy = drag["start"]
         dx, dy = pos[0] - sx, pos[1] - sy
-        if abs(dx) + abs(dy) > DRAG_THRESHOLD:
+        if abs(dx) + abs(dy) > px(DRAG_THRESHOLD):
             drag["moved"] = True
             drag["offset"] = (dx, dy)
 
@@ -257,7 +257,7 @@ class LandscapeScene(Scene):
         pts = self.view.to_screen(race.positions[-1])
         d = np.hypot(pts[:, 0] - pos[0], pts[:, 1] - pos[1])
         i = int(np.argmin(d))
-        return i if d[i] <= PICK_RADIUS else None
+        return i if d[i] <= px(PICK_RADIUS) else None
 
     # -- time -------------------------------------------------------------------------------------
     def update(self, dt: float) -> None:
@@ -268,7 +268,7 @@ class LandscapeScene(Scene):
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size)
         self.view.set_rect(tuple(self.layout.plot))
-        self.manager.set_window_resolution(self.layout.size)
+        self.manager = ui_manager(self.layout.size, self.manager)  # a new theme on a new scale
         self.drag = None
         self.controls.build()
         self._panels_key = self._chart_key = self._inspector_key = self._legend_key = None
@@ -279,7 +279,7 @@ class LandscapeScene(Scene):
         if self._surface_version != m.surface_version:
             self._surface_version = m.surface_version
             self.view.set_domain(m.spec.domain)
-        key = (m.surface_version, self.view.key(), self.layout.size)
+        key = (m.surface_version, self.view.key(), self.layout.size, px(100))
         if key != self._picture_key:
             self.picture = render_map(m.spec, self.view, self.layout.map_area, self.text)
             self._picture_key = key
@@ -358,6 +358,7 @@ class LandscapeScene(Scene):
             m.surface_version,
             tuple(b.status for b in race.balls),
             tuple(self.layout.size),
+            px(100),
         )
         if key == self._panels_key:
             return
@@ -406,7 +407,7 @@ class LandscapeScene(Scene):
     def _refresh_chart(self) -> None:
         """Like the panels, at most 10 times a second, but never in the same frame as them."""
         m, race, L = self.model, self.model.race, self.layout
-        key = (m.race_version, race.t, m.surface_version, tuple(L.size), len(race.balls))
+        key = (m.race_version, race.t, m.surface_version, tuple(L.size), len(race.balls), px(100))
         if key == self._chart_key:
             return
         fresh_panels = self._panels_clock == m.clock

@@ -13,6 +13,7 @@ import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.scale import lw
 from explorer.app.ui.view import View
 
 MAX_POINTS = 2500  # distinct on-screen points kept per ball, newest first
@@ -75,4 +76,4 @@ def draw_trails(target: pygame.Surface, cache: TrailCache, colours) -> None:
             if b <= a:
                 continue
             # Plain lines: anti-aliased ones cost 5× more and trails have thousands of points.
-            lines(target, shades[c], False, path[a : b + 1], WIDTHS[c])
+            lines(target, shades[c], False, path[a : b + 1], lw(WIDTHS[c]))

@@ -11,19 +11,24 @@ from collections.abc import Callable
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu, UIHorizontalSlider
+from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu
 
 from explorer.app.scenes.network.model import COMPARE_KEYS, SPEEDS, NetworkModel
-from explorer.app.ui.numbers_format import num
+from explorer.app.ui.row import Row
+from explorer.app.ui.scale import px
+from explorer.app.ui.slider import ValueSlider
 from explorer.app.ui.text_slot import TextSlot
 from explorer.app.ui.widget_events import run_action
 from explorer.specs import Hyper
 from explorer.training import INITS
 
-ROW = 28
+ROW = 28  # a row of the side panel at UI scale 1
 SETTLE_S = 0.3
+# The sliders' ranges are hints; a typed value may go as far as `render` allows.
 DEPTH = Hyper(3, 0, 12, integer=True)
+DEPTH_LIMITS = (0, 64)
 WIDTH = Hyper(32, 2, 128, log=True, integer=True)
+WIDTH_LIMITS = (1, 1024)
 DROPOUT = Hyper(0.0, 0.0, 0.9)
 BATCHES = ("8", "16", "32", "64", "128", "256")
 PENALTIES = ("off", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1")
@@ -46,7 +51,7 @@ class NetworkControls:
         self.manager: pygame_gui.UIManager = scene.manager
         self.actions: dict[object, Callable] = {}
         self.captions: list[TextSlot] = []
-        self.sliders: dict[str, tuple[UIHorizontalSlider, TextSlot, Hyper]] = {}
+        self.sliders: dict[str, ValueSlider] = {}
         self.menus: dict[str, UIDropDownMenu] = {}
         self.boxes: dict[str, UICheckBox] = {}
         self.pending: dict[str, tuple[float, Callable[[], None]]] = {}
@@ -56,6 +61,8 @@ class NetworkControls:
 
     # -- building -----------------------------------------------------------------------------
     def build(self) -> None:
+        """Every widget, placed for the scene's layout at the current UI scale."""
+        self.manager = self.scene.manager
         self.manager.clear_and_reset()
         self.actions.clear()
         self.captions.clear()
@@ -77,147 +84,302 @@ class NetworkControls:
 
     def _toolbar(self) -> None:
         L, m = self.scene.layout, self.model
-        y, h, x = L.toolbar.y + 6, 32, 8
+        bar = Row(px(8), L.toolbar.right - px(8), L.toolbar.y + px(6), 32)
         self.play_button = self._add(
-            UIButton(pygame.Rect(x, y, 76, h), "Pause" if m.playing else "Play", self.manager,
-                     tool_tip_text="Train / pause (space)"),
+            UIButton(
+                bar.take(76),
+                "Pause" if m.playing else "Play",
+                self.manager,
+                tool_tip_text="Train / pause (space)",
+            ),
             lambda e: m.toggle_play(),
-        )  # fmt: skip
-        x += 82
+        )
         self.step_button = self._add(
-            UIButton(pygame.Rect(x, y, 100, h), "Mini-batch", self.manager,
-                     tool_tip_text="One mini-batch, then pause (right arrow key)"),
+            UIButton(
+                bar.take(100),
+                "Mini-batch",
+                self.manager,
+                tool_tip_text="One mini-batch, then pause (right arrow key)",
+            ),
             lambda e: m.step(1),
-        )  # fmt: skip
-        x += 106
+        )
         self.epoch_button = self._add(
-            UIButton(pygame.Rect(x, y, 70, h), "Epoch", self.manager,
-                     tool_tip_text="One epoch, then pause (e)"),
+            UIButton(
+                bar.take(70), "Epoch", self.manager, tool_tip_text="One epoch, then pause (e)"
+            ),
             lambda e: m.step(max(1, max((s.steps_per_epoch for s in m.snapshots), default=1))),
-        )  # fmt: skip
-        x += 76
+        )
         self.reset_button = self._add(
-            UIButton(pygame.Rect(x, y, 64, h), "Reset", self.manager,
-                     tool_tip_text="New run from step 0, same seed (r)"),
+            UIButton(
+                bar.take(64),
+                "Reset",
+                self.manager,
+                tool_tip_text="New run from step 0, same seed (r)",
+            ),
             lambda e: m.reset(),
-        )  # fmt: skip
-        x += 70
-        self._caption((x + 6, y + 5, 44, 22), "speed")
-        options = [_speed_text(v) for v in SPEEDS]
-        self.speed_menu = UIDropDownMenu(options, _speed_text(m.speed),
-                                         pygame.Rect(x + 52, y + 4, 96, 24), self.manager)  # fmt: skip
-        self._add(self.speed_menu, lambda e: m.set_speed(SPEEDS[options.index(e.text)]))
-        x += 152
-        self.status_rect = pygame.Rect(x + 8, y, L.toolbar.right - x - 80, h)
+        )
         self._add(
-            UIButton(pygame.Rect(L.toolbar.right - 64, y, 56, h), "Help", self.manager,
-                     tool_tip_text="Keys (h)"),
+            UIButton(bar.take_right(56), "Help", self.manager, tool_tip_text="Keys (h)"),
             lambda e: self.scene.show_help(),
-        )  # fmt: skip
+        )
+        bar.skip(6)
+        self._caption(bar.take(44, 22), "speed")
+        options = [_speed_text(v) for v in SPEEDS]
+        self.speed_menu = UIDropDownMenu(
+            options, _speed_text(m.speed), bar.take(96, 24), self.manager
+        )
+        self._add(self.speed_menu, lambda e: m.set_speed(SPEEDS[options.index(e.text)]))
+        bar.skip(8)
+        self.status_rect = bar.take(0, stretch=True)
 
     def _panel(self) -> None:
         L, m, cfg = self.scene.layout, self.model, self.model.config
-        x0, w = L.side.x + 12, L.side.w - 24
-        half = (w - 8) // 2
-        y = L.side.y + 8
+        x0, w = L.side.x + px(12), L.side.w - px(24)
+        half = (w - px(8)) // 2
+        row = px(ROW)
+        y = L.side.y + px(8)
         reg = m.registry
 
         def header(text: str) -> None:
             nonlocal y
-            self._caption((x0, y, w, 22), text, "header")
-            y += 24
+            text_w = self.scene.text.font(15, "bold").size(text)[0] + px(4)
+            self._caption((x0, y, min(w, text_w), px(22)), text, "header")
+            y += px(24)
 
         def menu(key, label, options, current, x, width, apply) -> None:
-            self._caption((x, y + 2, 70, 22), label)
+            # the label takes what its text needs; the menu the rest
+            label_w = self.scene.text.font(13).size(label)[0] + px(8)
+            self._caption((x, y, label_w - px(4), px(24)), label)
             options = [str(o) for o in options]
             current = str(current) if str(current) in options else options[0]
-            dd = UIDropDownMenu(options, current, pygame.Rect(x + 70, y, width - 70, 24),
-                                self.manager, expansion_height_limit=300)  # fmt: skip
+            dd = UIDropDownMenu(
+                options,
+                current,
+                pygame.Rect(x + label_w, y, width - label_w, px(24)),
+                self.manager,
+                expansion_height_limit=px(300),
+            )
             self.menus[key] = dd
             # a refused choice (one sentence below the panel) puts the menus back as they were
             self._add(dd, lambda e: apply(e.text) is False and self.build())
 
         header("Data")
-        menu("dataset", "dataset", list(reg.datasets), cfg.dataset, x0, half,
-             lambda t: m.set(dataset=t, n=None, noise=None))  # fmt: skip
-        menu("batch", "batch", BATCHES, cfg.batch_size, x0 + half + 8, half,
-             lambda t: m.set(batch_size=int(t)))  # fmt: skip
-        y += ROW + 4
+        menu(
+            "dataset",
+            "dataset",
+            list(reg.datasets),
+            cfg.dataset,
+            x0,
+            half,
+            lambda t: m.set(dataset=t, n=None, noise=None),
+        )
+        menu(
+            "batch",
+            "batch",
+            BATCHES,
+            cfg.batch_size,
+            x0 + half + px(8),
+            half,
+            lambda t: m.set(batch_size=int(t)),
+        )
+        y += row + px(4)
         header("Network")
-        self._slider("depth", "depth", DEPTH, cfg.depth, x0, y, w,
-                     lambda v: m.set(depth=int(round(v))))  # fmt: skip
-        y += ROW
-        self._slider("width", "width", WIDTH, cfg.width, x0, y, w,
-                     lambda v: m.set(width=int(round(v))))  # fmt: skip
-        y += ROW
-        menu("activation", "activation", list(reg.activations), cfg.activation, x0, half,
-             lambda t: m.set(activation=t, pieces=None))  # fmt: skip
-        menu("init", "init", INITS, cfg.init, x0 + half + 8, half, lambda t: m.set(init=t))
-        y += ROW
-        box = UICheckBox(pygame.Rect(x0, y + 3, 18, 18), "batch norm", self.manager,
-                         initial_state=cfg.batch_norm)  # fmt: skip
+        self._slider(
+            "depth",
+            "depth",
+            DEPTH,
+            cfg.depth,
+            x0,
+            y,
+            w,
+            lambda v: m.set(depth=int(round(v))),
+            limits=DEPTH_LIMITS,
+        )
+        y += row
+        self._slider(
+            "width",
+            "width",
+            WIDTH,
+            cfg.width,
+            x0,
+            y,
+            w,
+            lambda v: m.set(width=int(round(v))),
+            limits=WIDTH_LIMITS,
+        )
+        y += row
+        wide = int((w - px(8)) * 0.56)  # "activation" is a long label, "init" a short one
+        menu(
+            "activation",
+            "activation",
+            list(reg.activations),
+            cfg.activation,
+            x0,
+            wide,
+            lambda t: m.set(activation=t, pieces=None),
+        )
+        menu(
+            "init",
+            "init",
+            INITS,
+            cfg.init,
+            x0 + wide + px(8),
+            w - wide - px(8),
+            lambda t: m.set(init=t),
+        )
+        y += row
+        box = UICheckBox(
+            pygame.Rect(x0, y + px(3), px(18), px(18)),
+            "batch norm",
+            self.manager,
+            initial_state=cfg.batch_norm,
+        )
         self.boxes["batch_norm"] = box
         self._add(box, lambda e: m.set(batch_norm=e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
-        y += ROW + 4
+        y += row + px(4)
         header("Regularization")
-        self._slider("dropout", "dropout", DROPOUT, cfg.dropout, x0, y, w,
-                     lambda v: m.set(dropout=round(v, 2)))  # fmt: skip
-        y += ROW
-        menu("l1", "L1", PENALTIES, _penalty(cfg.l1), x0, half,
-             lambda t: m.set(l1=0.0 if t == "off" else float(t)))  # fmt: skip
-        menu("l2", "L2", PENALTIES, _penalty(cfg.l2), x0 + half + 8, half,
-             lambda t: m.set(l2=0.0 if t == "off" else float(t)))  # fmt: skip
-        y += ROW
-        menu("patience", "early stop", PATIENCE, cfg.patience or "off", x0, half,
-             lambda t: m.set(patience=None if t == "off" else int(t)))  # fmt: skip
-        menu("epochs", "epochs", EPOCHS, cfg.epochs, x0 + half + 8, half,
-             lambda t: m.set(epochs=int(t)))  # fmt: skip
-        y += ROW + 4
+        self._slider(
+            "dropout",
+            "dropout",
+            DROPOUT,
+            cfg.dropout,
+            x0,
+            y,
+            w,
+            lambda v: m.set(dropout=round(v, 4)),
+        )
+        y += row
+        menu(
+            "l1",
+            "L1",
+            PENALTIES,
+            _penalty(cfg.l1),
+            x0,
+            half,
+            lambda t: m.set(l1=0.0 if t == "off" else float(t)),
+        )
+        menu(
+            "l2",
+            "L2",
+            PENALTIES,
+            _penalty(cfg.l2),
+            x0 + half + px(8),
+            half,
+            lambda t: m.set(l2=0.0 if t == "off" else float(t)),
+        )
+        y += row
+        menu(
+            "patience",
+            "early stop",
+            PATIENCE,
+            cfg.patience or "off",
+            x0,
+            half,
+            lambda t: m.set(patience=None if t == "off" else int(t)),
+        )
+        menu(
+            "epochs",
+            "epochs",
+            EPOCHS,
+            cfg.epochs,
+            x0 + half + px(8),
+            half,
+            lambda t: m.set(epochs=int(t)),
+        )
+        y += row + px(4)
         header("Training")
-        menu("optimizer", "optimizer", list(reg.optimizers), cfg.optimizer, x0, half,
-             self._optimizer_chosen)  # fmt: skip
-        menu("schedule", "schedule", list(reg.schedules), cfg.schedule, x0 + half + 8, half,
-             lambda t: m.set(schedule=t, schedule_hyper={}))  # fmt: skip
-        y += ROW
+        # one row each: schedule names (reduce_on_plateau, …) need the whole width
+        menu(
+            "optimizer",
+            "optimizer",
+            list(reg.optimizers),
+            cfg.optimizer,
+            x0,
+            w,
+            self._optimizer_chosen,
+        )
+        y += row
+        menu(
+            "schedule",
+            "schedule",
+            list(reg.schedules),
+            cfg.schedule,
+            x0,
+            w,
+            lambda t: m.set(schedule=t, schedule_hyper={}),
+        )
+        y += row
         spec = reg.optimizer(cfg.optimizer)
         for key, hyper in list(spec.hyper.items())[:3]:
             value = cfg.optimizer_hyper.get(key, hyper.default)
-            self._slider(f"opt:{key}", key, hyper, value, x0, y, w,
-                         lambda v, _k=key: self._hyper_moved(_k, v))  # fmt: skip
-            y += ROW
-        y += 4
+            self._slider(
+                f"opt:{key}",
+                key,
+                hyper,
+                value,
+                x0,
+                y,
+                w,
+                lambda v, _k=key: self._hyper_moved(_k, v),
+            )
+            y += row
+        y += px(4)
         header("Side by side")
-        box = UICheckBox(pygame.Rect(x0 + 110, y - 21, 18, 18), "two nets (s)", self.manager,
-                         initial_state=m.side_by_side)  # fmt: skip
+        box = UICheckBox(
+            pygame.Rect(x0 + px(110), y - px(21), px(18), px(18)),
+            "two nets (s)",
+            self.manager,
+            initial_state=m.side_by_side,
+        )
         self.boxes["side"] = box
         self._add(box, lambda e: m.set_side_by_side(e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
-        menu("compare", "B differs", COMPARE_KEYS, m.compare, x0, half + 20,
-             lambda t: m.set_side_by_side(m.side_by_side, compare=t) and self.build())  # fmt: skip
+        menu(
+            "compare",
+            "B differs",
+            COMPARE_KEYS,
+            m.compare,
+            x0,
+            half + px(20),
+            lambda t: m.set_side_by_side(m.side_by_side, compare=t) and self.build(),
+        )
         values = B_VALUES[m.compare]
         if values is None:
             values = list(reg.activations if m.compare == "activation" else reg.optimizers)
         current = b_value_text(m)
-        menu("b_value", "B =", values, current, x0 + half + 28, w - half - 28,
-             lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)))  # fmt: skip
-        y += ROW
-        self.message_rect = pygame.Rect(x0, y + 4, w, max(20, L.side.bottom - y - 8))
+        menu(
+            "b_value",
+            "B =",
+            values,
+            current,
+            x0 + half + px(28),
+            w - half - px(28),
+            lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)),
+        )
+        y += row
+        self.message_rect = pygame.Rect(x0, y + px(4), w, max(px(20), L.side.bottom - y - px(8)))
 
-    def _slider(self, key, label, hyper: Hyper, value, x, y, w, apply) -> None:
-        self._caption((x, y, 64, 22), label)
-        slider = UIHorizontalSlider(pygame.Rect(x + 64, y, w - 64 - 70, 22), hyper.to_unit(value),
-                                    (0.0, 1.0), self.manager, click_increment=0.02)  # fmt: skip
-        shown = self._caption((x + w - 64, y, 64, 22), num(value), "value")
-        self.sliders[key] = (slider, shown, hyper)
+    def _slider(self, key, label, hyper: Hyper, value, x, y, w, apply, limits=None) -> None:
+        self._caption((x, y, px(64), px(22)), label)
 
-        def moved(event) -> None:
-            v = hyper.from_unit(event.value)
-            shown.set_text(num(v))
+        def moved(v: float) -> None:
             self.pending[key] = (time.perf_counter(), lambda: apply(v))
 
-        self._add(slider, moved)
+        self.sliders[key] = ValueSlider(
+            self.manager,
+            pygame.Rect(x + px(64), y, w - px(64), px(22)),
+            hyper,
+            value,
+            moved,
+            entry_w=px(66),
+            limits=limits,
+            on_error=lambda text: self.model.notify(f"{label}: {text}", "error"),
+        )
 
     # -- events -------------------------------------------------------------------------------
     def handle(self, event) -> bool:
+        for slider in list(self.sliders.values()):
+            if slider.handle(event):
+                return True
         return run_action(self.actions, event)
 
     def apply_pending(self, now: float | None = None, settle: float = SETTLE_S) -> None:
@@ -253,11 +415,7 @@ class NetworkControls:
             value = cfg.optimizer_hyper.get(name, spec.hyper[name].default)
         else:
             value = getattr(cfg, key)
-        slider, shown, hyper = self.sliders[key]
-        shown.set_text(num(value))
-        if hyper.integer and round(hyper.from_unit(slider.get_current_value())) == value:
-            return  # keep the knob where the user left it, between two whole numbers
-        slider.set_current_value(hyper.to_unit(value))
+        self.sliders[key].show(value)
 
     def sync(self) -> None:
         """Widgets follow the model: a key, a refused change or B moving off A's value shows up
@@ -300,18 +458,21 @@ class NetworkControls:
             if box is not None and box.get_state() != value:
                 return True
         spec = m.registry.optimizer(cfg.optimizer)
-        for key, (slider, _, hyper) in self.sliders.items():
+        for key, slider in self.sliders.items():
+            if key in self.pending:
+                continue  # the user's own change, on its way
             if key.startswith("opt:"):
                 name = key[4:]
                 value = cfg.optimizer_hyper.get(name, spec.hyper[name].default)
             else:
                 value = getattr(cfg, key)
-            shown = hyper.from_unit(slider.get_current_value())
-            if hyper.integer and round(shown) != value:
-                return True
-            if not hyper.integer and abs(shown - value) > 1e-9 + 1e-6 * abs(value):
+            if abs(slider.value - value) > 1e-9 + 1e-6 * abs(value):
                 return True
         return False
+
+    def text_focused(self) -> bool:
+        """A typed-value box has the keyboard: keys are typing, not shortcuts."""
+        return any(s.focused for s in self.sliders.values())
 
 
 def _speed_text(speed: float | None) -> str:

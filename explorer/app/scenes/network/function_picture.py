@@ -8,6 +8,7 @@ import pygame
 
 from explorer.app.scenes.network.network_view import diverging, diverging_array
 from explorer.app.ui import palette
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training import FunctionView
 
@@ -30,7 +31,7 @@ def class_colour(k: int) -> tuple[int, int, int]:
 
 
 def render_function(view: FunctionView | None, size: tuple[int, int], text: Text):
-    w, h = max(size[0], 60), max(size[1], 60)
+    w, h = max(size[0], px(60)), max(size[1], px(60))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     if view is None:
@@ -46,9 +47,11 @@ def render_function(view: FunctionView | None, size: tuple[int, int], text: Text
 def _grid(surface: pygame.Surface, view: FunctionView, text: Text) -> None:
     w, h = surface.get_size()
     title = "decision regions" if view.task == "classification" else "output over the input plane"
-    text.blit(surface, title, (8, 4), 12, palette.TEXT, "bold")
-    side = min(w - 16, h - 28)
-    area = pygame.Rect((w - side) // 2, 24, side, side)
+    title = text.ellipsize(title, 12, w - px(16), "bold")
+    text.blit(surface, title, (px(8), px(4)), 12, palette.TEXT, "bold")
+    top = px(8) + text.line_height(12, "bold")
+    side = min(w - px(16), h - top - px(4))
+    area = pygame.Rect((w - side) // 2, top, side, side)
     values = np.asarray(view.values)
     if view.task == "classification":
         lut = np.array([class_colour(k) for k in range(max(view.n_classes, 1))], np.float32)
@@ -66,21 +69,22 @@ def _grid(surface: pygame.Surface, view: FunctionView, text: Text) -> None:
     image = np.ascontiguousarray(rgb[::-1].transpose(1, 0, 2).astype(np.uint8))
     small = pygame.surfarray.make_surface(image)
     surface.blit(pygame.transform.smoothscale(small, area.size), area)
-    pygame.draw.rect(surface, palette.PANEL_LINE, area, 1)
+    pygame.draw.rect(surface, palette.PANEL_LINE, area, lw())
     if view.points is None:
         return
     x0, x1, y0, y1 = view.extent
     pts = np.asarray(view.points)
-    px = area.x + (pts[:, 0] - x0) / (x1 - x0) * area.w
-    py = area.bottom - (pts[:, 1] - y0) / (y1 - y0) * area.h
+    sx = area.x + (pts[:, 0] - x0) / (x1 - x0) * area.w
+    sy = area.bottom - (pts[:, 1] - y0) / (y1 - y0) * area.h
+    dot = px(3)
     labels = np.asarray(view.labels)
     for k in range(len(pts)):
         if view.task == "classification":
             colour = class_colour(int(labels[k]))
         else:
             colour = diverging(float(labels[k]), float(np.abs(labels).max()) or 1.0)
-        pygame.draw.circle(surface, colour, (int(px[k]), int(py[k])), 3)
-        pygame.draw.circle(surface, (14, 16, 20), (int(px[k]), int(py[k])), 3, 1)
+        pygame.draw.circle(surface, colour, (int(sx[k]), int(sy[k])), dot)
+        pygame.draw.circle(surface, (14, 16, 20), (int(sx[k]), int(sy[k])), dot, lw())
 
 
 def _samples(surface: pygame.Surface, view: FunctionView, text: Text) -> None:
@@ -88,21 +92,27 @@ def _samples(surface: pygame.Surface, view: FunctionView, text: Text) -> None:
     images = np.asarray(view.images)
     labels, predicted = np.asarray(view.labels), np.asarray(view.predicted)
     right = int((predicted == labels).sum())
-    text.blit(surface, "held-out digits", (8, 4), 12, palette.TEXT, "bold")
+    text.blit(surface, "held-out digits", (px(8), px(4)), 12, palette.TEXT, "bold")
     text.blit(
-        surface, f"{right}/{len(labels)} right", (w - 8, 4), 12, palette.TEXT_DIM, anchor="topright"
+        surface,
+        f"{right}/{len(labels)} right",
+        (w - px(8), px(4)),
+        12,
+        palette.TEXT_DIM,
+        anchor="topright",
     )
     if images.ndim != 3:
         return
     cols = 4
     rows = (len(images) + cols - 1) // cols
-    cell_w = (w - 16) // cols
-    cell_h = (h - 26) // max(rows, 1)
-    side = max(8, min(cell_w - 8, cell_h - 18))
+    top = px(8) + text.line_height(12)
+    cell_w = (w - px(16)) // cols
+    cell_h = (h - top - px(2)) // max(rows, 1)
+    side = max(8, min(cell_w - px(8), cell_h - px(4) - text.line_height(11)))
     for k, img in enumerate(images):
         r, c = divmod(k, cols)
-        x = 8 + c * cell_w + (cell_w - side) // 2
-        y = 24 + r * cell_h
+        x = px(8) + c * cell_w + (cell_w - side) // 2
+        y = top + r * cell_h
         # Inputs are standardized per pixel: ink shows as above-average values.
         grey = np.clip(img / 2.0 * 255, 0, 255).astype(np.uint8)
         rgb = np.repeat(grey.T[:, :, None], 3, axis=2)
@@ -110,6 +120,6 @@ def _samples(surface: pygame.Surface, view: FunctionView, text: Text) -> None:
         surface.blit(pic, (x, y))
         ok = int(predicted[k]) == int(labels[k])
         colour = palette.GOOD if ok else palette.ERROR
-        pygame.draw.rect(surface, colour, (x - 1, y - 1, side + 2, side + 2), 1)
+        pygame.draw.rect(surface, colour, (x - 1, y - 1, side + 2, side + 2), lw())
         caption = f"{int(predicted[k])}" + ("" if ok else f" (is {int(labels[k])})")
         text.blit(surface, caption, (x + side // 2, y + side + 1), 11, colour, anchor="midtop")

@@ -10,6 +10,7 @@ import pygame
 
 from explorer.app.ui import palette
 from explorer.app.ui.numbers_format import num
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training import Snapshot
 
@@ -36,16 +37,21 @@ def sigmoid_guide(norms: list[float]) -> list[float]:
 
 
 def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> pygame.Surface:
-    w, h = max(size[0], 80), max(size[1], 80)
+    w, h = max(size[0], px(80)), max(size[1], px(80))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
-    text.blit(surface, "gradients", (8, 5), 13, palette.TEXT, "bold")
+    text.blit(surface, "gradients", (px(8), px(5)), 13, palette.TEXT, "bold")
     norms = layer_norms(snap)
     if not norms:
         text.blit(surface, "no step yet", (w // 2, h // 2), 13, palette.TEXT_DIM, anchor="center")
         return surface
     sat = [p.saturated for p in snap.layers if p.hidden]
-    plot = pygame.Rect(44, 44, w - 52, h - 44 - 40)
+    line13, line11, line10 = text.line_height(13), text.line_height(11), text.line_height(10)
+    legend_y = px(5) + line13
+    left = max(px(44), text.font(11, "mono").size("1e-10")[0] + px(8))
+    top = legend_y + line10 + px(6)
+    under = line11 + line10 + px(8)  # layer names, then saturated fractions
+    plot = pygame.Rect(left, top, w - left - px(8), h - top - under)
     guide = sigmoid_guide(norms)
     finite = [v for v in norms + guide if v > 0 and math.isfinite(v)]
     hi = math.ceil(math.log10(max(finite))) if finite else 1
@@ -63,11 +69,12 @@ def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> p
     step = max(1, (hi - lo) // 4)
     for e in range(lo, hi + 1, step):
         y = y_of(10.0**e)
-        pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y))
-        text.blit(surface, f"1e{e}", (plot.x - 4, y), 11, palette.TEXT_DIM, "mono", "midright")
+        pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y), lw())
+        text.blit(surface, f"1e{e}", (plot.x - px(4), y), 11, palette.TEXT_DIM, "mono", "midright")
     n = len(norms)
     slot = plot.w / n
-    bar_w = max(3, int(slot * 0.6))
+    bar_w = max(px(3), int(slot * 0.6))
+    sat_y = plot.bottom + px(2) + line11
     centres = []
     for i, v in enumerate(norms):
         cx = int(plot.x + slot * (i + 0.5))
@@ -76,28 +83,32 @@ def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> p
         colour = BAR if i < n - 1 else (200, 204, 214)
         pygame.draw.rect(surface, colour, (cx - bar_w // 2, top, bar_w, plot.bottom - top))
         label = "out" if i == n - 1 else str(i + 1)
-        text.blit(surface, label, (cx, plot.bottom + 2), 11, palette.TEXT_DIM, anchor="midtop")
+        text.blit(surface, label, (cx, plot.bottom + px(2)), 11, palette.TEXT_DIM, anchor="midtop")
         if i < len(sat) and sat[i] is not None and np.isfinite(sat[i]):
             s = float(sat[i])
             colour = palette.ERROR if s > 0.9 else (palette.WARN if s > 0.5 else palette.TEXT_DIM)
-            label = f"{s:.0%}" if slot >= 30 else f"{100 * s:.0f}"
-            if slot >= 16:
-                text.blit(surface, label, (cx, plot.bottom + 16), 10, colour, anchor="midtop")
+            label = f"{s:.0%}" if slot >= px(30) else f"{100 * s:.0f}"
+            if slot >= px(16):
+                text.blit(surface, label, (cx, sat_y), 10, colour, anchor="midtop")
             else:
-                pygame.draw.rect(surface, colour, (cx - bar_w // 2, plot.bottom + 18, bar_w, 8))
+                pygame.draw.rect(surface, colour, (cx - bar_w // 2, sat_y + px(2), bar_w, px(8)))
     points = [(cx, y_of(g)) for cx, g in zip(centres, guide, strict=True)]
     if len(points) > 1:
         for a, b in zip(points, points[1:], strict=False):
             _dashed(surface, GUIDE, a, b)
     for p in points:
-        pygame.draw.circle(surface, GUIDE, p, 2)
+        pygame.draw.circle(surface, GUIDE, p, px(2))
     ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
     caption = f"first/last {num(ratio, 2)}"
-    text.blit(surface, caption, (w - 8, 5), 12, _ratio_colour(ratio), "mono", "topright")
-    text.blit(surface, "sat.%", (8, plot.bottom + 16), 10, palette.TEXT_DIM)
-    r = text.blit(surface, "norm of dL/dW, log", (8, 23), 10, palette.TEXT_DIM)
-    _dashed(surface, GUIDE, (r.right + 10, r.centery), (r.right + 30, r.centery))
-    text.blit(surface, "¼ per layer (σ' ≤ ¼)", (r.right + 34, 23), 10, GUIDE)
+    caption = text.ellipsize(
+        caption, 12, w - px(24) - text.font(13, "bold").size("gradients")[0], "mono"
+    )
+    text.blit(surface, caption, (w - px(8), px(5)), 12, _ratio_colour(ratio), "mono", "topright")
+    text.blit(surface, "sat.%", (px(8), sat_y), 10, palette.TEXT_DIM)
+    r = text.blit(surface, "norm of dL/dW, log", (px(8), legend_y), 10, palette.TEXT_DIM)
+    _dashed(surface, GUIDE, (r.right + px(10), r.centery), (r.right + px(30), r.centery))
+    guide_text = text.ellipsize("¼ per layer (σ' ≤ ¼)", 10, w - r.right - px(38))
+    text.blit(surface, guide_text, (r.right + px(34), legend_y), 10, GUIDE)
     return surface
 
 
@@ -108,6 +119,7 @@ def _ratio_colour(ratio: float):
 
 
 def _dashed(surface, colour, a, b, dash: int = 5) -> None:
+    dash = px(dash)
     dx, dy = b[0] - a[0], b[1] - a[1]
     length = math.hypot(dx, dy)
     if length < 1:
@@ -117,5 +129,5 @@ def _dashed(surface, colour, a, b, dash: int = 5) -> None:
         e = min(k + dash, length)
         p0 = (a[0] + dx * k / length, a[1] + dy * k / length)
         p1 = (a[0] + dx * e / length, a[1] + dy * e / length)
-        pygame.draw.line(surface, colour, p0, p1, 1)
+        pygame.draw.line(surface, colour, p0, p1, lw())
         k += 2 * dash

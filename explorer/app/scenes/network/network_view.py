@@ -10,6 +10,7 @@ import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training import Snapshot
 
@@ -55,25 +56,29 @@ def diverging_array(values: np.ndarray, scale: float) -> np.ndarray:
 
 
 def render_network(snap: Snapshot, size: tuple[int, int], text: Text) -> NetPicture:
-    w, h = max(size[0], 60), max(size[1], 60)
+    w, h = max(size[0], px(60)), max(size[1], px(60))
     surface = pygame.Surface((w, h))
     surface.fill(palette.BACKGROUND)
     sizes = snap.sizes
     if not sizes:
         msg = snap.message if snap.state == "error" else "building the network…"
         colour = palette.ERROR if snap.state == "error" else palette.TEXT_DIM
-        for k, line in enumerate(text.wrap(msg, 14, w - 40)[:4]):
-            text.blit(surface, line, (w // 2, h // 2 - 30 + 20 * k), 14, colour, anchor="midtop")
+        step = text.line_height(14)
+        for k, line in enumerate(text.wrap(msg, 14, w - px(40))[:4]):
+            text.blit(
+                surface, line, (w // 2, h // 2 - px(30) + step * k), 14, colour, anchor="midtop"
+            )
         return NetPicture(surface)
     n_layers = len(sizes)
-    top, bottom = 22, 30
-    left, right = 36, 36
+    top, bottom = px(22), px(10) + text.line_height(12)
+    left, right = px(36), px(36)
     span = max(1, n_layers - 1)
     xs = [int(left + (w - left - right) * k / span) for k in range(n_layers)]
     drawn = [sample_units(n) for n in sizes]
     tallest = max(len(d) for d in drawn)
     gap = (h - top - bottom) / max(tallest, 1)
-    radius = int(max(3, min(11, gap * 0.36, (xs[1] - xs[0]) * 0.2 if n_layers > 1 else 11)))
+    biggest = px(11)
+    radius = int(max(3, min(biggest, gap * 0.36, (xs[1] - xs[0]) * 0.2 if n_layers > 1 else 99)))
     centres: list[list[tuple[int, tuple[int, int]]]] = []
     for k, units in enumerate(drawn):
         column_h = gap * len(units)
@@ -96,7 +101,7 @@ def render_network(snap: Snapshot, size: tuple[int, int], text: Text) -> NetPict
         for u, (x, y) in column:
             if u in dropped[k]:
                 pygame.draw.circle(surface, DROPPED, (x, y), radius)
-                pygame.draw.circle(surface, DROPPED_RING, (x, y), radius, 1)
+                pygame.draw.circle(surface, DROPPED_RING, (x, y), radius, lw())
                 continue
             colour = NEUTRAL
             if acts is not None and u < len(acts) and np.isfinite(acts[u]):
@@ -106,14 +111,16 @@ def render_network(snap: Snapshot, size: tuple[int, int], text: Text) -> NetPict
             elif k == n_layers - 1:
                 colour = (200, 204, 214)
             pygame.draw.circle(surface, colour, (x, y), radius)
-            pygame.draw.circle(surface, (14, 16, 20), (x, y), radius, 1)
+            pygame.draw.circle(surface, (14, 16, 20), (x, y), radius, lw())
         label = "in" if k == 0 else ("out" if k == n_layers - 1 else str(k))
-        text.blit(surface, label, (xs[k], h - bottom + 8), 12, palette.TEXT_DIM, anchor="midtop")
+        text.blit(
+            surface, label, (xs[k], h - bottom + px(6)), 12, palette.TEXT_DIM, anchor="midtop"
+        )
         if len(drawn[k]) < sizes[k]:
             text.blit(
                 surface,
                 f"{len(drawn[k])}/{sizes[k]}",
-                (xs[k], 4),
+                (xs[k], px(4)),
                 11,
                 palette.TEXT_DIM,
                 anchor="midtop",
@@ -159,7 +166,7 @@ def _draw_links(surface, probes, centres, dropped, pieces: int) -> None:
         amount = (0.85 - 0.75 * a)[..., None]
         base = np.where((w > 0)[..., None], pos_rgb, neg_rgb)
         colours = (base + (back - base) * amount).astype(np.int32).tolist()
-        widths = (1 + (3 * a).astype(np.int32)).tolist()
+        widths = (lw() + (3 * px(1) * a).astype(np.int32)).tolist()
         off_src = [u in dropped[i] for u, _ in src]
         faint = (44, 46, 53)
         grey_links, live = [], []
@@ -173,7 +180,7 @@ def _draw_links(surface, probes, centres, dropped, pieces: int) -> None:
                 else:
                     live.append((widths[j][k], colours[j][k], p0, p1))
         for p0, p1 in grey_links:  # under the live links
-            pygame.draw.line(surface, faint, p0, p1, 1)
+            pygame.draw.line(surface, faint, p0, p1, lw())
         live.sort(key=lambda link: link[0])  # strong links on top
         for width, colour, p0, p1 in live:
             pygame.draw.line(surface, colour, p0, p1, width)

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass
 
 import pygame
-import pygame_gui
 
 from explorer.app.scenes.network.controls import NetworkControls
 from explorer.app.scenes.network.function_picture import render_function
@@ -21,10 +20,11 @@ from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import NetPicture, render_network
 from explorer.app.scenes.network.training_curves import render_curves
 from explorer.app.ui import palette
-from explorer.app.ui.frame import MIN_SIZE, TAB_H, TOOLBAR_H
+from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
-from explorer.app.ui.theme import load_theme
+from explorer.app.ui.theme import ui_manager
 from explorer.app.ui.widget_events import widget_event
 
 PANELS = ("net", "grads", "curves", "function")
@@ -41,37 +41,40 @@ class NetLayout:
 
 def compute_layout(size: tuple[int, int], nets: int) -> NetLayout:
     w, h = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
-    side_w = max(360, min(420, int(w * 0.3)))
-    toolbar = pygame.Rect(0, TAB_H, w, TOOLBAR_H)
+    side_w = max(px(360), min(px(420), int(w * 0.3)))
+    toolbar = pygame.Rect(0, tab_h(), w, toolbar_h())
     top = toolbar.bottom
     side = pygame.Rect(w - side_w, top, side_w, h - top)
     main = pygame.Rect(0, top, w - side_w, h - top)
     columns = []
+    m4, m6, m8 = px(4), px(6), px(8)
+    title_h = px(20)
     if nets == 1:
-        title = pygame.Rect(main.x + 8, main.y + 4, main.w - 16, 20)
-        net_h = int((main.h - 24) * 0.54)
-        net = pygame.Rect(main.x + 8, title.bottom, main.w - 16, net_h)
-        row_y = net.bottom + 6
-        row_h = main.bottom - row_y - 8
+        title = pygame.Rect(main.x + m8, main.y + m4, main.w - 2 * m8, title_h)
+        net_h = int((main.h - title_h - m4) * 0.54)
+        net = pygame.Rect(main.x + m8, title.bottom, main.w - 2 * m8, net_h)
+        row_y = net.bottom + m6
+        row_h = main.bottom - row_y - m8
         fn_w = min(row_h, int(main.w * 0.3))
-        grads_w = int((main.w - 16 - fn_w - 12) * 0.45)
-        grads = pygame.Rect(main.x + 8, row_y, grads_w, row_h)
-        curves = pygame.Rect(grads.right + 6, row_y, main.w - 16 - fn_w - 12 - grads_w, row_h)
-        function = pygame.Rect(curves.right + 6, row_y, fn_w, row_h)
+        grads_w = int((main.w - 2 * m8 - fn_w - 2 * m6) * 0.45)
+        grads = pygame.Rect(main.x + m8, row_y, grads_w, row_h)
+        curves_w = main.w - 2 * m8 - fn_w - 2 * m6 - grads_w
+        curves = pygame.Rect(grads.right + m6, row_y, curves_w, row_h)
+        function = pygame.Rect(curves.right + m6, row_y, fn_w, row_h)
         columns.append(
             {"title": title, "net": net, "grads": grads, "curves": curves, "function": function}
         )
     else:
-        col_w = (main.w - 24) // 2
+        col_w = (main.w - 3 * m8) // 2
         for k in range(2):
-            x = main.x + 8 + k * (col_w + 8)
-            title = pygame.Rect(x, main.y + 4, col_w, 20)
-            net_h = int((main.h - 24) * 0.40)
+            x = main.x + m8 + k * (col_w + m8)
+            title = pygame.Rect(x, main.y + m4, col_w, title_h)
+            net_h = int((main.h - title_h - m4) * 0.40)
             net = pygame.Rect(x, title.bottom, col_w, net_h)
-            mid_h = int((main.h - 24) * 0.30)
-            grads = pygame.Rect(x, net.bottom + 6, col_w - mid_h - 6, mid_h)
-            function = pygame.Rect(grads.right + 6, net.bottom + 6, mid_h, mid_h)
-            curves = pygame.Rect(x, grads.bottom + 6, col_w, main.bottom - grads.bottom - 14)
+            mid_h = int((main.h - title_h - m4) * 0.30)
+            grads = pygame.Rect(x, net.bottom + m6, col_w - mid_h - m6, mid_h)
+            function = pygame.Rect(grads.right + m6, net.bottom + m6, mid_h, mid_h)
+            curves = pygame.Rect(x, grads.bottom + m6, col_w, main.bottom - grads.bottom - m6 - m8)
             columns.append(
                 {"title": title, "net": net, "grads": grads, "curves": curves, "function": function}
             )
@@ -84,9 +87,7 @@ class NetworkScene(Scene):
         self.model = model
         self.text = Text()
         self.layout = compute_layout(size, len(model.configs()))
-        self.manager = pygame_gui.UIManager(
-            self.layout.size, load_theme(), enable_live_theme_updates=False
-        )
+        self.manager = ui_manager(self.layout.size)
         self.pictures: dict[tuple[int, str], pygame.Surface] = {}
         self.nets: dict[int, NetPicture] = {}
         self._keys: dict[tuple[int, str], tuple] = {}
@@ -128,6 +129,8 @@ class NetworkScene(Scene):
         return False
 
     def _key(self, event) -> bool:
+        if self.controls.text_focused():
+            return False  # typing a value: keys are not shortcuts
         m, key = self.model, event.key
         if key == pygame.K_SPACE:
             m.toggle_play()
@@ -154,7 +157,7 @@ class NetworkScene(Scene):
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size, len(self.model.configs()))
         self._layout_key = (self.layout.size, len(self.model.configs()))
-        self.manager.set_window_resolution(self.layout.size)
+        self.manager = ui_manager(self.layout.size, self.manager)  # a new theme on a new scale
         self.controls.build()
         self._keys.clear()
 
@@ -183,7 +186,9 @@ class NetworkScene(Scene):
                 rect = cols[name]
                 key = (m.version, snap.run, snap.step, snap.state, len(snap.epochs), rect.size)
                 if name == "function":
-                    key = (id(snap.function), rect.size, m.version)
+                    key = (id(snap.function), rect.size, m.version, px(100))
+                else:
+                    key = (*key, px(100))  # a new UI scale redraws every picture
                 if self._keys.get((i, name)) != key:
                     stale.append((i, name, key))
         if not all_panels and stale:
@@ -232,9 +237,11 @@ class NetworkScene(Scene):
         L, m, text = self.layout, self.model, self.text
         screen.fill(palette.BACKGROUND)
         screen.fill(palette.PANEL, L.toolbar)
-        pygame.draw.line(screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright)
+        pygame.draw.line(
+            screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw()
+        )
         screen.fill(palette.PANEL, L.side)
-        pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft)
+        pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft, lw())
         labels = m.labels()
         for i, cols in enumerate(L.columns):
             if i >= len(m.snapshots):
@@ -246,19 +253,32 @@ class NetworkScene(Scene):
                 if picture is not None:
                     screen.blit(picture, cols[name], area=pygame.Rect((0, 0), cols[name].size))
         sr = self.controls.status_rect
-        text.blit(screen, text.ellipsize(self._status, 14, sr.w), (sr.x, sr.centery), 14,
-                  palette.TEXT, anchor="midleft")  # fmt: skip
+        text.blit(
+            screen,
+            text.ellipsize(self._status, 14, sr.w),
+            (sr.x, sr.centery),
+            14,
+            palette.TEXT,
+            anchor="midleft",
+        )
         for slot in self.controls.captions:
             style = {"header": (15, palette.TEXT, "bold"), "value": (13, palette.TEXT, "mono")}
             size, colour, kind = style.get(slot.style, (13, palette.TEXT_DIM, "sans"))
-            text.blit(screen, text.ellipsize(slot.text, size, slot.rect.w, kind),
-                      (slot.rect.x, slot.rect.y + 2), size, colour, kind)  # fmt: skip
+            text.blit(
+                screen,
+                text.ellipsize(slot.text, size, slot.rect.w, kind),
+                (slot.rect.x, slot.rect.centery),
+                size,
+                colour,
+                kind,
+                "midleft",
+            )
         self._draw_message(screen)
         self.manager.draw_ui(screen)
 
     def _draw_title(self, screen, rect, label: str, snap) -> None:
         text = self.text
-        r = text.blit(screen, label, (rect.x, rect.y + 1), 14, palette.TEXT, "bold")
+        r = text.blit(screen, label, (rect.x, rect.centery), 14, palette.TEXT, "bold", "midleft")
         bits = []
         if snap.last is not None:
             last = snap.last
@@ -274,8 +294,8 @@ class NetworkScene(Scene):
         elif snap.finished and snap.message:
             bits.append(snap.message)
         colour = palette.ERROR if snap.state == "error" else palette.TEXT_DIM
-        info = text.ellipsize("   ".join(bits), 12, rect.right - r.right - 12)
-        text.blit(screen, info, (r.right + 12, rect.y + 3), 12, colour)
+        info = text.ellipsize("   ".join(bits), 12, rect.right - r.right - px(12))
+        text.blit(screen, info, (r.right + px(12), rect.centery), 12, colour, anchor="midleft")
 
     def _draw_message(self, screen) -> None:
         m, rect = self.model, self.controls.message_rect
@@ -291,6 +311,7 @@ class NetworkScene(Scene):
                 else ""
             )
             note += "Grey neurons: dropped in this mini-batch." if m.config.dropout else ""
-            lines = [(line, palette.TEXT_DIM) for line in self.text.wrap(note, 12, rect.w)]
-        for k, (line, colour) in enumerate(lines[: max(1, rect.h // 17)]):
-            self.text.blit(screen, line, (rect.x, rect.y + 17 * k), 13, colour)
+            lines = [(line, palette.TEXT_DIM) for line in self.text.wrap(note, 13, rect.w)]
+        step = self.text.line_height(13)
+        for k, (line, colour) in enumerate(lines[: max(1, rect.h // step)]):
+            self.text.blit(screen, line, (rect.x, rect.y + step * k), 13, colour)

@@ -10,6 +10,7 @@ import pygame
 
 from explorer.app.ui import palette
 from explorer.app.ui.numbers_format import num
+from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training import Snapshot
 
@@ -20,26 +21,29 @@ BEST = (120, 230, 140)
 
 
 def render_curves(snap: Snapshot, size: tuple[int, int], text: Text) -> pygame.Surface:
-    w, h = max(size[0], 120), max(size[1], 90)
+    w, h = max(size[0], px(120)), max(size[1], px(90))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     classify = snap.task == "classification"
-    half = (h - 4) // 2 if classify else h
+    half = (h - px(4)) // 2 if classify else h
     _loss_chart(surface, pygame.Rect(0, 0, w, half), snap, text)
     if classify:
-        _acc_chart(surface, pygame.Rect(0, half + 4, w, h - half - 4), snap, text)
+        _acc_chart(surface, pygame.Rect(0, half + px(4), w, h - half - px(4)), snap, text)
     return surface
 
 
 def _frame(surface, rect: pygame.Rect, title: str, text: Text) -> pygame.Rect:
-    text.blit(surface, title, (rect.x + 8, rect.y + 4), 12, palette.TEXT, "bold")
-    return pygame.Rect(rect.x + 44, rect.y + 22, rect.w - 56, rect.h - 22 - 18)
+    text.blit(surface, title, (rect.x + px(8), rect.y + px(4)), 12, palette.TEXT, "bold")
+    top = px(6) + text.line_height(12)
+    left = max(px(44), text.font(10, "mono").size("0.0012")[0] + px(8))
+    under = px(4) + text.line_height(10)
+    return pygame.Rect(rect.x + left, rect.y + top, rect.w - left - px(12), rect.h - top - under)
 
 
 def _x_axis(surface, plot, epochs: int, text: Text) -> None:
     for e in _ticks(epochs):
         x = plot.x + plot.w * e / max(epochs, 1)
-        text.blit(surface, str(e), (x, plot.bottom + 2), 10, palette.TEXT_DIM, anchor="midtop")
+        text.blit(surface, str(e), (x, plot.bottom + px(2)), 10, palette.TEXT_DIM, anchor="midtop")
 
 
 def _ticks(epochs: int) -> list[int]:
@@ -48,23 +52,23 @@ def _ticks(epochs: int) -> list[int]:
 
 
 def _legend(surface, rect, items, text: Text) -> None:
-    x = rect.right - 8
+    x = rect.right - px(8)
     for label, colour in reversed(items):
-        r = text.blit(surface, label, (x, rect.y + 5), 11, colour, anchor="topright")
-        x = r.x - 12
+        r = text.blit(surface, label, (x, rect.y + px(5)), 11, colour, anchor="topright")
+        x = r.x - px(12)
 
 
 def _best_marker(surface, plot, snap: Snapshot, epochs: int, text: Text, label: bool) -> None:
     if snap.best_epoch is None or not snap.config.get("patience"):
         return
     x = int(plot.x + plot.w * snap.best_epoch / max(epochs, 1))
-    pygame.draw.line(surface, BEST, (x, plot.y), (x, plot.bottom), 1)
+    pygame.draw.line(surface, BEST, (x, plot.y), (x, plot.bottom), lw())
     if label:
         word = "kept" if snap.stopped_early or snap.finished else "best"
-        text.blit(surface, f"{word} @{snap.best_epoch}", (x + 3, plot.y), 10, BEST)
+        text.blit(surface, f"{word} @{snap.best_epoch}", (x + px(3), plot.y), 10, BEST)
     if snap.stopped_early:
         xs = int(plot.x + plot.w * snap.stopped_early / max(epochs, 1))
-        pygame.draw.line(surface, palette.ERROR, (xs, plot.y), (xs, plot.bottom), 1)
+        pygame.draw.line(surface, palette.ERROR, (xs, plot.y), (xs, plot.bottom), lw())
 
 
 def _epochs_span(snap: Snapshot) -> int:
@@ -93,12 +97,12 @@ def _loss_chart(surface, rect, snap: Snapshot, text: Text) -> None:
         return plot.bottom - max(0.0, min(1.0, t)) * plot.h
 
     ticks = _log_ticks(lo, hi)
-    while len(ticks) > max(2, plot.h // 14):
+    while len(ticks) > max(2, plot.h // text.line_height(10, "mono")):
         ticks = ticks[::2]
     for v in ticks:
         y = y_of(v)
-        pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y))
-        text.blit(surface, num(v, 2), (plot.x - 4, y), 10, palette.TEXT_DIM, "mono", "midright")
+        pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y), lw())
+        text.blit(surface, num(v, 2), (plot.x - px(4), y), 10, palette.TEXT_DIM, "mono", "midright")
     if snap.steps_per_epoch and len(losses):
         n = len(losses)
         every = max(1, n // max(plot.w, 1))
@@ -109,7 +113,7 @@ def _loss_chart(surface, rect, snap: Snapshot, text: Text) -> None:
             if good[i]
         ]
         if len(pts) > 1:
-            pygame.draw.lines(surface, BATCH, False, pts, 1)
+            pygame.draw.lines(surface, BATCH, False, pts, lw())
     _best_marker(surface, plot, snap, epochs, text, label=True)
     for colour, key in ((TRAIN, "train_loss"), (VAL, "val_loss")):
         pts = [
@@ -130,12 +134,19 @@ def _acc_chart(surface, rect, snap: Snapshot, text: Text) -> None:
         val = f"   val {last.val_acc:.0%}" if last.val_acc is not None else ""
         caption = f"train {last.train_acc:.0%}{val}"
         text.blit(
-            surface, caption, (rect.right - 8, rect.y + 5), 11, palette.TEXT, anchor="topright"
+            surface,
+            caption,
+            (rect.right - px(8), rect.y + px(5)),
+            11,
+            palette.TEXT,
+            anchor="topright",
         )
     for frac in (0.0, 0.5, 1.0):
         y = plot.bottom - frac * plot.h
-        pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y))
-        text.blit(surface, f"{frac:.0%}", (plot.x - 4, y), 10, palette.TEXT_DIM, "mono", "midright")
+        pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y), lw())
+        text.blit(
+            surface, f"{frac:.0%}", (plot.x - px(4), y), 10, palette.TEXT_DIM, "mono", "midright"
+        )
     _best_marker(surface, plot, snap, epochs, text, label=False)
     for colour, key in ((TRAIN, "train_acc"), (VAL, "val_acc")):
         pts = [
@@ -162,6 +173,6 @@ def _log_ticks(lo: float, hi: float) -> list[float]:
 def _series(surface, colour, pts) -> None:
     if len(pts) > 1:
         pygame.draw.aalines(surface, colour, False, pts)
-        pygame.draw.lines(surface, colour, False, pts, 2)
+        pygame.draw.lines(surface, colour, False, pts, lw(2))
     for p in pts[-1:]:
-        pygame.draw.circle(surface, colour, (int(p[0]), int(p[1])), 3)
+        pygame.draw.circle(surface, colour, (int(p[0]), int(p[1])), px(3))

@@ -1,0 +1,51 @@
+"""Widgets placed along a bar, left to right (and right to left), at the UI scale.
+
+``row.take(76)`` is the next 76 pixels (written at scale 1) after a gap; ``row.take_right(56)``
+the same from the right end; ``row.rest()`` what is left between the two, for the one widget
+that stretches. No pixel sums in the scenes: every widget gets its place from the row.
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from explorer.app.ui.scale import px
+
+
+class Row:
+    def __init__(self, left: int, right: int, y: int, height: int, gap: int = 6) -> None:
+        """``left``, ``right``, ``y``: screen pixels; ``height`` and ``gap``: at scale 1."""
+        self.left, self.right, self.y = left, right, y
+        self.h, self.gap = px(height), px(gap)
+        self._started = False
+
+    def _gap(self) -> int:
+        return self.gap if self._started else 0
+
+    def skip(self, w: float) -> None:
+        """Leave ``w`` (scale 1) empty."""
+        self.left += px(w)
+
+    def take(self, w: float, h: float | None = None, *, stretch: bool = False) -> pygame.Rect:
+        """The next ``w`` pixels (scale 1) from the left, ``h`` high, centred on the row;
+        ``stretch``: everything up to the right end instead."""
+        self.left += self._gap()
+        self._started = True
+        width = self.rest() if stretch else px(w)
+        height = self.h if h is None else px(h)
+        r = pygame.Rect(self.left, self.y + (self.h - height) // 2, width, height)
+        self.left += width
+        return r
+
+    def take_right(self, w: float, h: float | None = None) -> pygame.Rect:
+        """The next ``w`` pixels (scale 1) from the right end."""
+        width = px(w)
+        height = self.h if h is None else px(h)
+        self.right -= width
+        r = pygame.Rect(self.right, self.y + (self.h - height) // 2, width, height)
+        self.right -= self.gap
+        return r
+
+    def rest(self) -> int:
+        """Pixels left between the two ends."""
+        return max(0, self.right - self.left - self._gap())
