@@ -170,8 +170,10 @@ def draw_ball(target, pos_px, colour, status: Status, selected: bool) -> None:
         return
     pygame.draw.circle(target, colour, (x, y), RADIUS)
     pygame.draw.aacircle(target, colour, (x, y), RADIUS)
-    if status is Status.CONVERGED:
+    if status is Status.CONVERGED:  # settled (it still steps, and may move again)
         pygame.draw.aacircle(target, (255, 255, 255), (x, y), RADIUS + 3, 1)
+    elif status is Status.SADDLE:  # settled where the loss still falls one way
+        pygame.draw.aacircle(target, palette.WARN, (x, y), RADIUS + 3, 2)
 
 
 def draw_start(target, pos_px) -> None:

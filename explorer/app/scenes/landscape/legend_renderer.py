@@ -9,9 +9,12 @@ from explorer.app.ui import palette
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.text import Text
 
+ESCAPED = (140, 200, 255)  # left the map downhill: not a failure, so not red
 STATUS_COLOURS = {
     "running": palette.TEXT_DIM,
     "converged": palette.GOOD,
+    "stuck at a saddle": palette.WARN,
+    "escaped": ESCAPED,
     "diverged": palette.ERROR,
     "frozen": palette.WARN,
 }

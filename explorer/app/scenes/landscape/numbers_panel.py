@@ -12,7 +12,7 @@ import pygame
 from explorer.app.scenes.landscape.legend_renderer import STATUS_COLOURS
 from explorer.app.scenes.landscape.model import BallReadout
 from explorer.app.ui import palette
-from explorer.app.ui.numbers_format import num, short, status_text
+from explorer.app.ui.numbers_format import num, short
 from explorer.app.ui.text import Text
 
 FONT = 12
@@ -55,6 +55,19 @@ def _coord(v: float) -> str:
     if abs(v) < 0.01:
         return f"{v:.3f}".replace("-", "−")
     return num(v, 3)
+
+
+def status_text(r: BallReadout) -> str:
+    """The status with the step it refers to: a settled ball keeps stepping, so it can move
+    again, and the panel says so."""
+    if r.status in ("converged", "stuck at a saddle") and r.converged_at is not None:
+        word = "converged" if r.status == "converged" else "saddle"
+        return f"{word} @{r.converged_at}"
+    if r.status == "running" and r.moved_again_at is not None:
+        return f"moving again @{r.moved_again_at}"
+    if r.stopped_at is not None:
+        return f"{r.status} @{r.stopped_at}"
+    return r.status
 
 
 def _cells(r: BallReadout) -> list[str]:
@@ -104,6 +117,6 @@ def render_numbers(rows: list[BallReadout], size, text: Text, selected: int) -> 
             else:
                 text.blit(surf, cell, (x, y + 2), FONT, palette.TEXT, "mono")
             x += (chars + 1) * char_px
-        status = status_text(r.status, r.stopped_at)
+        status = status_text(r)
         text.blit(surf, status, (status_x, y + 1), 13, STATUS_COLOURS.get(r.status, palette.TEXT))
     return surf
