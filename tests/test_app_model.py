@@ -123,8 +123,13 @@ def test_a_plugin_that_cannot_start_is_left_out_with_a_message(registry):
         Picky, name="picky", hyper={"lr": Hyper(0.1, 0.01, 1.0)}, plugin="gpu_only"
     )
     m = model(reg, surface="bowl", optimizers=["sgd", "picky"])
-    assert [b.label for b in m.race.balls] == ["sgd"]
-    assert any("gpu_only/picky" in msg.text and "needs a GPU" in msg.text for msg in m.messages)
+    sgd, picky = m.race.balls  # the broken one is frozen at the start, with the reason
+    assert picky.status is Status.FROZEN and picky.stopped_at == 0
+    assert "gpu_only/picky raised RuntimeError: needs a GPU" in picky.reason
+    m.play()
+    for _ in range(10):
+        m.update(1 / 60)
+    assert sgd.status is Status.RUNNING and m.race.t > 0
 
 
 def test_a_plugin_returning_nan_diverges_alone(registry):
@@ -175,7 +180,7 @@ def test_export_csv(registry, tmp_path):
     m.race.step(5)
     path = m.export_csv(tmp_path)
     rows = path.read_text().splitlines()
-    assert rows[0] == "optimizer,step,x,y,loss" and len(rows) == 1 + 2 * 6
+    assert rows[0] == "optimizer,step,x,y,loss,settled" and len(rows) == 1 + 2 * 6
 
 
 def test_a_surface_plugin_that_raises_is_refused_and_the_app_stays_put(registry):
@@ -188,7 +193,7 @@ def test_a_surface_plugin_that_raises_is_refused_and_the_app_stays_put(registry)
     reg.surfaces["broken"] = SurfaceSpec("broken", ((-1, 1), (-1, 1)), fn=broken, plugin="bad")
     m = model(reg, surface="bowl")
     version = m.surface_version
-    with pytest.raises(ValueError, match="cannot be evaluated.*divides by zero"):
+    with pytest.raises(ValueError, match="cannot be used.*divides by zero"):
         m.set_surface("broken")
     assert m.spec.name == "bowl" and m.surface_version == version
     m.race.step(3)
