@@ -195,8 +195,14 @@ def test_the_loss_chart_axis_is_the_true_loss_range(registry):
     m.set_noise("minibatch", 8)
     m.race.step(3)
     m.race.step(150)
+    from explorer.app.scenes.landscape.loss_chart import chart_transform
+
     assert np.isfinite(m.race.losses).all()
-    assert m.race.losses.max() <= m.race.losses[0].max() * 10
+    floor = float(S.value(m.spec, *m.spec.minima[0]))
+    values, title = chart_transform(m.race.losses, floor)
+    start_gap = np.log10(m.race.losses[0, 0] - floor)
+    assert title == "log₁₀(loss − min)" and values.max() <= start_gap + 1e-9  # no 1e245 axis
+    assert values.min() > -16  # and no 6.9e-310 rows pinned to the floor
 
 
 # -- the lecture's own optimizers ------------------------------------------------------------
