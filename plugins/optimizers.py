@@ -118,12 +118,12 @@ class RMSProp(UpdateRule):
 
 
 class AdagradLecture(UpdateRule):
-    """The lecture's Adagrad: divide by the root MEAN square of every gradient so far.
+    """σ(t) = √( Σ g(i)² / (t+1) ) ;  θ ← θ − η g(t) / (σ(t) + ε)
 
-    σᵗ = √( 1/(t+1) · Σᵢ₌₀ᵗ (gⁱ)² ) ;  θᵗ⁺¹ = θᵗ − η/(σᵗ + ε) · gᵗ
-
-    (torch's Adagrad divides by the root SUM, so its rate only shrinks; here σ can fall again
-    when recent gradients are small, and the step grows back.)"""
+    The lecture's Adagrad: divide by the root MEAN square of every gradient so far,
+    σ(t) = √( 1/(t+1) · Σ g(i)², i = 0 … t ). torch's Adagrad divides by the root SUM, so its
+    rate only shrinks; here σ falls again when recent gradients are small, and the step grows
+    back: the sideways burst on a long flat valley."""
 
     name = "adagrad_lecture"
     hyper = {"lr": LR, "eps": EPS}
@@ -142,12 +142,11 @@ class AdagradLecture(UpdateRule):
 
 
 class RMSPropLecture(UpdateRule):
-    """The lecture's RMSProp: σ starts from the first gradient, not from 0.
+    """σ(t)² = α σ(t−1)² + (1−α) g(t)², σ(0) = |g(0)| ;  θ ← θ − η g(t) / (σ(t) + ε)
 
-    σ⁰ = |g⁰| ;  σᵗ = √( α(σᵗ⁻¹)² + (1−α)(gᵗ)² ) ;  θᵗ⁺¹ = θᵗ − η/(σᵗ + ε) · gᵗ
-
-    (torch's RMSprop starts from σ² = 0, so its first step is η/√(1−α) per coordinate, 10η for
-    α = 0.99; here the first step is η per coordinate.)"""
+    The lecture's RMSProp: σ starts from the first gradient, σ(0) = |g(0)|, so the first step
+    is η per coordinate. torch's RMSprop starts from σ² = 0, so its first step is η/√(1−α) per
+    coordinate (10η for α = 0.99)."""
 
     name = "rmsprop_lecture"
     hyper = {
@@ -173,7 +172,7 @@ class RMSPropLecture(UpdateRule):
 
 class Adam(UpdateRule):
     """m ← β₁m + (1−β₁)g ;  v ← β₂v + (1−β₂)g² ;  θ ← θ − η m̂ / (√v̂ + ε)
-    with the bias corrections m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)."""
+    with the bias corrections m̂ = m/(1−β₁^t), v̂ = v/(1−β₂^t) after t steps."""
 
     name = "adam"
     hyper = {
@@ -229,7 +228,7 @@ def register_optimizers(register):
             },
             "eps": EPS,
         },
-        doc="u ← max(β₂u, |g|) ;  θ ← θ − η/(1−β₁ᵗ) · m / u   (torch.optim.Adamax)",
+        doc="u ← max(β₂u, |g|) ;  θ ← θ − η/(1−β₁^t) · m / u   (torch.optim.Adamax)",
         arrows={"exp_avg": "m"},
         accumulators={"exp_inf": "u"},
         suggested_lr=ADAPTIVE_RATES,

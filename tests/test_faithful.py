@@ -248,7 +248,7 @@ def test_rmsprop_lecture_starts_sigma_from_the_first_gradient(registry):
 
 def test_the_lecture_rules_document_their_equations(registry):
     assert "1/(t+1)" in registry.optimizer("adagrad_lecture").doc
-    assert "σ⁰ = |g⁰|" in registry.optimizer("rmsprop_lecture").doc
+    assert "σ(0) = |g(0)|" in registry.optimizer("rmsprop_lecture").doc
 
 
 def cross_valley_burst(registry, schedule="constant", **sched):

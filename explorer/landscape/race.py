@@ -1,9 +1,9 @@
 """A race of balls on a loss surface, one optimizer each.
 
 All balls' gradients come from one autograd call per step (the surface is elementwise); each ball
-then takes its own optimizer's step through a real ``torch.optim.Optimizer`` on a 2-element
-tensor: a registered ``UpdateRule`` runs in its ``RuleOptimizer`` (the same step path that trains
-networks), a registered torch class runs as itself. So a ball moves exactly as torch would move
+then takes its own optimizer's step on a 2-element tensor: a registered ``UpdateRule`` through
+``optim.apply_update``, the one step path its ``RuleOptimizer`` uses to train networks (the
+ball's state lives in that optimizer), a registered torch class as itself. So a ball moves exactly as torch would move
 it, step after step, for as many steps as asked: "converged" is a mark (the first step the ball
 settled), not a stop, because torch keeps stepping a settled parameter and adaptive optimizers can
 burst out again. Nothing a plugin does can stop the race: a ball whose rule raises is frozen with
@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from explorer.landscape import surface as S
+from explorer.optim import apply_update
 from explorer.plugins import Registry, default_registry
 from explorer.schedules import lr_curve
 from explorer.specs import OptimizerSpec, SurfaceSpec, outside_notes
@@ -140,6 +141,10 @@ class Ball:
     def step(self, grad: torch.Tensor, param: torch.Tensor, lr: float | None) -> torch.Tensor:
         """The position after this ball's optimizer steps from ``param`` with ``grad``."""
         hyper = self.hyper if lr is None else self.hyper | {"lr": lr}
+        rule = getattr(self._opt, "rule", None)
+        if rule is not None:  # the rules' one step path, without torch's per-call bookkeeping
+            p = param.clone()  # the rule never sees the stored trajectory
+            return p + apply_update(rule, grad, self.state, p, hyper)
         group = self._opt.param_groups[0]
         group.update(self.spec.arguments(hyper))
         with torch.no_grad():
@@ -385,9 +390,9 @@ class Race:
         if lam is not None and lam[0] < -1e-8 * max(1.0, float(np.abs(lam).max())):
             ball.status = Status.SADDLE
             ball.reason = (
-                f"stuck at a saddle since step {t}: the gradient vanishes but the curvature "
-                f"along ({vec[0, 0]:+.2f}, {vec[1, 0]:+.2f}) is {lam[0]:.3g} < 0, so the loss "
-                "still falls that way (a nudge would free it)"
+                f"stuck at a saddle since step {t}: no gradient, but the curvature along "
+                f"({vec[0, 0] + 0.0:+.2f}, {vec[1, 0] + 0.0:+.2f}) is {lam[0]:.3g} < 0, so the "
+                "loss still falls that way (a nudge frees it)"
             )
         else:
             ball.status = Status.CONVERGED
@@ -399,10 +404,9 @@ class Race:
         if finite and math.isfinite(f_new) and f_new < f_last and f_new < self._loss[0, 0]:
             ball.status, ball.stopped_at = Status.ESCAPED, t
             d = new - last
-            d = d / (np.hypot(*d) or 1.0)
+            d = d / (np.hypot(*d) or 1.0) + 0.0  # + 0.0: no "−0.00"
             ball.reason = (
-                f"left the map downhill at step {t} along ({d[0]:+.2f}, {d[1]:+.2f}): the loss "
-                f"keeps falling that way ({f_last:.4g} → {f_new:.4g})"
+                f"left the map at step {t}, still going downhill along ({d[0]:+.2f}, {d[1]:+.2f})"
             )
             return
         where = "became non-finite" if not finite else "left the domain far behind, loss rising"

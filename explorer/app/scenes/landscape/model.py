@@ -496,7 +496,7 @@ class LandscapeModel:
             self.notify(f"the race stopped: {type(exc).__name__}: {exc}", "error", 10)
         done = self.race.t - before
         for ball, was in zip(self.race.balls, moved, strict=True):
-            if ball.moved_again_at != was and ball.moved_again_at is not None:
+            if was is None and ball.moved_again_at is not None:  # once a run: it may flap
                 self.notify(
                     f"{ball.label} is moving again at step {ball.moved_again_at} "
                     f"(it had settled at step {ball.converged_at})"

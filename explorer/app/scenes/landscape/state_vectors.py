@@ -4,7 +4,8 @@ An optimizer names the state entries to draw as arrows (directions: velocity, fi
 as per-coordinate glyphs (accumulators: sums or averages of squares), each with its label
 (``UpdateRule.arrows`` / ``.accumulators``, or the same keywords when a torch class is
 registered). Nothing here knows an optimizer or a state entry by name, so a third-party
-optimizer's state is drawn exactly like a built-in's. Undeclared state shows as numbers.
+optimizer's state is drawn exactly like a built-in's. Scalars show as numbers; undeclared
+vectors are not drawn.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ Vec = tuple[float, float]
 class StateView:
     vectors: list[tuple[str, Vec]]  # (label, direction): velocity, first moment, ...
     scales: list[tuple[str, Vec]]  # (label, per-axis magnitude): accumulated squares, ...
-    labels: list[tuple[str, str]]  # (name, value as text): step counters, undeclared state
+    labels: list[tuple[str, str]]  # (name, value as text): scalars such as step counters
 
 
 def _pair(value) -> Vec | None:
@@ -52,8 +53,6 @@ def read_state(
             scales.append((accumulators[key], (abs(pair[0]), abs(pair[1]))))
         elif isinstance(value, torch.Tensor) and value.numel() == 1:
             labels.append((key, f"{value.item():g}"))
-        elif pair is not None:
-            labels.append((key, f"({pair[0]:.3g}, {pair[1]:.3g})"))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             labels.append((key, f"{value:g}"))
     return StateView(vectors, scales, labels)
