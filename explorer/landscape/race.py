@@ -390,7 +390,7 @@ class Race:
         if lam is not None and lam[0] < -1e-8 * max(1.0, float(np.abs(lam).max())):
             ball.status = Status.SADDLE
             ball.reason = (
-                f"stuck at a saddle since step {t}: no gradient, but the curvature along "
+                f"since step {t}: no gradient, but the curvature along "
                 f"({vec[0, 0] + 0.0:+.2f}, {vec[1, 0] + 0.0:+.2f}) is {lam[0]:.3g} < 0, so the "
                 "loss still falls that way (a nudge frees it)"
             )

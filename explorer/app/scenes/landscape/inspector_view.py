@@ -60,13 +60,7 @@ def render_panel(cp: CriticalPoint | None, error: str, size, text: Text) -> pyga
             text.blit(surf, line, (0, y), 13, palette.ERROR if error else palette.TEXT_DIM)
             y += 18
         return surf
-    for line in numbers_lines(cp):
-        for part in text.wrap(line, 12, w - 4, "mono"):  # wrapped, never cut at the edge
-            if y + 16 > h:
-                break
-            text.blit(surf, part, (0, y), 12, palette.TEXT, "mono")
-            y += 18
-    title, colour = headline(cp)
+    title, colour = headline(cp)  # first: what the point is, or that it is none
     r = text.blit(surf, title, (0, y), 15, colour, "bold")
     escape = cp.escape_direction
     if escape is not None and cp.is_critical:
@@ -76,7 +70,13 @@ def render_panel(cp: CriticalPoint | None, error: str, size, text: Text) -> pyga
         else:
             y += 20
             text.blit(surf, label, (0, y), 12, palette.ESCAPE_ARROW, "mono")
-    y += 24
+    y += 22
+    for line in numbers_lines(cp, lambda t: text.font(12, "mono").size(t)[0] <= w - 4):
+        for part in text.wrap(line, 12, w - 4, "mono"):  # wrapped, never cut at the edge
+            if y + 16 > h:
+                break
+            text.blit(surf, part, (0, y), 12, palette.TEXT, "mono")
+            y += 18
     for line in text.wrap(sentence(cp), 12, w - 4):
         if y + 16 > h:
             break
@@ -85,15 +85,21 @@ def render_panel(cp: CriticalPoint | None, error: str, size, text: Text) -> pyga
     return surf
 
 
-def numbers_lines(cp: CriticalPoint) -> list[str]:
-    """The inspector's numbers, one fact a line (wrapped to the panel, never cut)."""
+def numbers_lines(cp: CriticalPoint, fits=lambda text: False) -> list[str]:
+    """The inspector's numbers: the point, f and |grad| on one line where ``fits`` says it fits,
+    else one fact a line (and each line wrapped to the panel, never cut)."""
     grad = float(np.linalg.norm(cp.gradient))
-    return [
-        f"at ({num(cp.x)}, {num(cp.y)})   f = {num(cp.value)}",
-        f"|grad| = {num(grad, 3)}",
+    where, value, slope = (
+        f"at ({num(cp.x)}, {num(cp.y)})",
+        f"f = {num(cp.value)}",
+        (f"|grad| = {num(grad, 3)}"),
+    )
+    eig = (
         f"Hessian eigenvalues  λ₁ = {num(float(cp.eigenvalues[0]), 4)},  "
-        f"λ₂ = {num(float(cp.eigenvalues[1]), 4)}",
-    ]
+        f"λ₂ = {num(float(cp.eigenvalues[1]), 4)}"
+    )
+    one = f"{where}   {value}   {slope}"
+    return [one, eig] if fits(one) else [f"{where}   {value}", slope, eig]
 
 
 def headline(cp: CriticalPoint) -> tuple[str, tuple[int, int, int]]:

@@ -27,7 +27,8 @@ def render_legend(rows: list[BallReadout], text: Text, title: str) -> pygame.Sur
     name_w = max(text.font(13).size(r.label)[0] for r in rows)
     name_w = max(name_w, text.font(13, "bold").size(title)[0] - 120)
     loss_w = 80
-    w = pad * 2 + 16 + name_w + 10 + loss_w + 8 + 74
+    status_w = max(74, *(text.font(12).size(r.status)[0] + 4 for r in rows))
+    w = pad * 2 + 16 + name_w + 10 + loss_w + 8 + status_w
     h = pad * 2 + row_h * (len(rows) + 1)
     surf = pygame.Surface((w, h), pygame.SRCALPHA)
     surf.fill((18, 20, 26, 200))

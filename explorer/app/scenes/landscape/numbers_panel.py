@@ -70,14 +70,23 @@ def status_text(r: BallReadout) -> str:
     return r.status
 
 
+def _six(v: float) -> str:
+    """At most 6 characters, never cut: 0.046, 2.0e−5, and 5e−28 for the tiniest."""
+    text = short(v)
+    if len(text) > 6 and v is not None:
+        text = f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+        text = text.replace("-", "−")
+    return text
+
+
 def _cells(r: BallReadout) -> list[str]:
     return [
         r.label,
         f"({_coord(r.x)}, {_coord(r.y)})",
         num(r.loss, 4),
-        short(r.grad_norm),
-        short(r.step_norm),
-        short(r.lr),
+        _six(r.grad_norm),
+        _six(r.step_norm),
+        _six(r.lr),
     ]
 
 
