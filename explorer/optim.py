@@ -118,6 +118,14 @@ class RuleOptimizer(torch.optim.Optimizer):
     def __init__(
         self, params: Any, rule: type[UpdateRule] | UpdateRule | None = None, **hyper: float
     ) -> None:
+        if rule is not None and not (
+            isinstance(rule, UpdateRule)
+            or (isinstance(rule, type) and issubclass(rule, UpdateRule))
+        ):
+            raise TypeError(
+                f"RuleOptimizer got {rule!r} where a rule belongs; pass hyperparameters by name "
+                "(lr=0.01)"
+            )
         rule = rule if rule is not None else self.rule_class
         if rule is None:
             raise TypeError("RuleOptimizer needs a rule: RuleOptimizer(params, MyRule, lr=...)")

@@ -299,3 +299,19 @@ def test_the_inspector_never_calls_a_non_critical_point_a_minimum(registry):
     assert (edge == palette.PANEL).all()  # nothing runs into (and is cut at) the panel's edge
     critical = analyze(registry.surface("bowl"), 0.0, 0.0)
     assert headline(critical) == ("local minimum", palette.GOOD)
+
+
+def test_the_race_command_runs_every_step_unless_told_to_stop_when_settled(tmp_path):
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    out = tmp_path / "r.csv"
+    args = ["--no-plugins", "race", "--surface", "bowl", "--optimizer", "sgd:lr=0.5"]
+    full = CliRunner().invoke(main, [*args, "--steps", "500", "--csv", str(out)])
+    assert full.exit_code == 0 and "500 steps" in full.output
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    first = next(int(r["step"]) for r in rows if r["settled"] == "1")
+    assert len(rows) == 501 and all(r["settled"] == "1" for r in rows[first:])
+    early = CliRunner().invoke(main, [*args, "--steps", "500", "--stop-when-settled"])
+    assert early.exit_code == 0 and f"{first} steps" in early.output

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from explorer import optim
 from explorer.landscape import surface as S
-from explorer.optim import apply_update
 from explorer.plugins import Registry, default_registry
 from explorer.schedules import lr_curve
 from explorer.specs import OptimizerSpec, SurfaceSpec, outside_notes
@@ -144,7 +144,7 @@ class Ball:
         rule = getattr(self._opt, "rule", None)
         if rule is not None:  # the rules' one step path, without torch's per-call bookkeeping
             p = param.clone()  # the rule never sees the stored trajectory
-            return p + apply_update(rule, grad, self.state, p, hyper)
+            return p + optim.apply_update(rule, grad, self.state, p, hyper)
         group = self._opt.param_groups[0]
         group.update(self.spec.arguments(hyper))
         with torch.no_grad():
