@@ -131,7 +131,8 @@ def check_values(hypers: Mapping[str, Hyper], values: Mapping[str, Any], owner: 
 def outside_notes(hypers: Mapping[str, Hyper], values: Mapping[str, float], owner: str) -> list:
     """One note per value that runs as given but lies outside its slider's usual range."""
     return [
-        f"{owner}: {k}={v:g} is outside the usual range [{hypers[k].low:g}, {hypers[k].high:g}]"
+        f"{owner}: {k}={v:g} is outside the usual range [{hypers[k].low:g}, {hypers[k].high:g}]; "
+        "it runs as given"
         for k, v in values.items()
         if k in hypers and hypers[k].outside_range(v)
     ]

@@ -192,11 +192,13 @@ class Adam(UpdateRule):
     def update(self, grad, state, param, *, lr, beta1, beta2, eps, **_):
         state["t"] += 1
         t = state["t"]
-        state["m"] = beta1 * state["m"] + (1 - beta1) * grad
+        state["m"] = state["m"].lerp(grad, 1 - beta1)  # m ← β₁m + (1−β₁)g
         state["v"] = beta2 * state["v"] + (1 - beta2) * grad * grad
-        m_hat = state["m"] / (1 - beta1**t)
-        v_hat = state["v"] / (1 - beta2**t)
-        return -lr * m_hat / (v_hat.sqrt() + eps)
+        # η m̂ / (√v̂ + ε), grouped as torch groups it: at a minimum the gradient is rounding
+        # noise that Adam rescales to a full step, so only the same roundings follow torch there.
+        step_size = lr / (1 - beta1**t)
+        denom = state["v"].sqrt() / (1 - beta2**t) ** 0.5 + eps
+        return -step_size * state["m"] / denom
 
 
 class AdamW(Adam):
