@@ -119,6 +119,11 @@ def print_summary(the_race: Race) -> None:
         )
         if row["reason"] and row["status"] != "converged":  # saddle, moving again, stopped
             notes.append(f"{row['optimizer']} {row['status']}: {row['reason']}")
+        elif row["moved_again_at"] is not None:  # settled again after a burst
+            notes.append(
+                f"{row['optimizer']} first settled at step {row['converged_at']}, moved again "
+                f"(last at step {row['moved_again_at']}) and settled again"
+            )
     console = make_console()
     console.print(table)
     for note in notes:

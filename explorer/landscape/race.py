@@ -441,7 +441,8 @@ class Race:
     # -- results -----------------------------------------------------------------------------
     def summary(self) -> list[dict[str, Any]]:
         """Per ball: final position and loss, distance to the nearest known minimum, the step it
-        first settled (``converged_at``), status and the reason."""
+        first settled (``converged_at``) and last started moving again (``moved_again_at``),
+        status and the reason."""
         rows = []
         minima = np.array(self.surface.minima, dtype=float).reshape(-1, 2)
         losses = self.losses
@@ -458,6 +459,7 @@ class Race:
                     "loss": float(losses[-1, i]),
                     "distance": dist,
                     "converged_at": ball.converged_at,
+                    "moved_again_at": ball.moved_again_at,
                     "status": str(ball.status),
                     "reason": ball.reason,
                 }
