@@ -346,3 +346,13 @@ def test_the_race_command_runs_every_step_unless_told_to_stop_when_settled(tmp_p
     assert len(rows) == 501 and all(r["settled"] == "1" for r in rows[first:])
     early = CliRunner().invoke(main, [*args, "--steps", "500", "--stop-when-settled"])
     assert early.exit_code == 0 and f"{first} steps" in early.output
+
+
+def test_a_ball_ringing_down_into_its_minimum_is_not_said_to_move_again(registry):
+    # Momentum's step passes through zero at each turn while it rings down: not a burst.
+    race = Race(
+        registry.surface("ravine"), [BallConfig("momentum", {"lr": 0.04})], registry=registry
+    )
+    race.step(2000)
+    ball = race.balls[0]
+    assert ball.status is Status.CONVERGED and ball.moved_again_at is None

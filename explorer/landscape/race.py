@@ -348,12 +348,14 @@ class Race:
         steps = new - P
         finite = np.isfinite(new).all(axis=1)
         inside = finite & (np.abs(new - self._center).max(axis=1) <= 10 * self._span)
+        g_norm, s_norm = np.hypot(G[:, 0], G[:, 1]), np.hypot(steps[:, 0], steps[:, 1])
         if self.noise.mode == "none":
-            calm = (np.hypot(G[:, 0], G[:, 1]) < self.grad_tol) & (
-                np.hypot(steps[:, 0], steps[:, 1]) < 1e-7 * self._span
-            )
+            calm = (g_norm < self.grad_tol) & (s_norm < 1e-7 * self._span)
         else:
             calm = np.zeros(len(self.balls), dtype=bool)
+        # A settled ball moves again only past a 100× wider margin: a ball ringing down into its
+        # minimum (momentum) passes through near-zero steps without having settled and left.
+        moving = (g_norm > 100 * self.grad_tol) | (s_norm > 1e-5 * self._span)
         for i in np.flatnonzero(active):
             ball = self.balls[i]
             ball.grad, ball.last_step = G[i], steps[i]
@@ -362,7 +364,7 @@ class Race:
                 new[i] = P[i]  # marked where it left, not at infinity
             elif calm[i] and not ball.status.settled:
                 self._settle(ball, new[i], t + 1)
-            elif not calm[i] and ball.status.settled:
+            elif moving[i] and ball.status.settled:
                 ball.status, ball.moved_again_at = Status.RUNNING, t + 1
                 ball.reason = f"moving again at step {t + 1} (settled at step {ball.converged_at})"
         self.t = t + 1
