@@ -20,9 +20,15 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def register_optimizers(register: Callable) -> None:
     """Add optimizers.
 
-    ``register(rule_class)`` for an ``explorer.UpdateRule`` subclass (its ``name`` and ``hyper``
-    are read from the class), or ``register(torch_optimizer_class, name="adamax",
-    hyper={"lr": Hyper(...)}, doc="...")`` for any existing ``torch.optim.Optimizer`` class.
+    ``register(rule_class)`` for an ``explorer.UpdateRule`` subclass (its ``name``, ``hyper``,
+    ``arrows``, ``accumulators``, ``suggested_lr`` and ``lr_scale`` are read from the class), or
+    ``register(torch_optimizer_class, name="adamax", hyper={"lr": Hyper(...), "betas":
+    {"beta1": Hyper(...), "beta2": Hyper(...)}}, doc="...", arrows={"exp_avg": "m"},
+    accumulators={"exp_inf": "u"}, suggested_lr={"rosenbrock": 0.02}, lr_scale="domain")`` for
+    any existing ``torch.optim.Optimizer`` class (a tuple argument such as ``betas`` becomes one
+    knob per entry). A ``Hyper``'s range is the slider's hint; its ``allowed`` interval is the
+    law: values outside it are refused with one sentence, values inside run as given. Only the
+    registered names are accepted, even when the class takes ``**kwargs``.
     """
 
 

@@ -28,7 +28,7 @@ import pluggy
 import torch
 
 from explorer import hookspecs
-from explorer.optim import UpdateRule
+from explorer.optim import UpdateRule, rule_optimizer_class
 from explorer.specs import (
     ActivationSpec,
     DatasetSpec,
@@ -48,6 +48,11 @@ _SPEC_TYPES = {
     "activations": ActivationSpec,
     "datasets": DatasetSpec,
 }
+
+
+# Surface names with a prefix (``expr:x**2 + y**2``) are resolved by whoever knows how: the
+# landscape package adds ``expr:`` when it is imported, so this module never imports it.
+SURFACE_PREFIXES: dict[str, Any] = {}
 
 
 def user_plugins_dir() -> Path:
@@ -96,10 +101,9 @@ class Registry:
 
     def surface(self, name: str) -> SurfaceSpec:
         """A registered surface, or ``expr:<formula>`` for a custom one."""
-        if name.startswith("expr:"):
-            from explorer.landscape.expression import surface_from_expression
-
-            return surface_from_expression(name[len("expr:") :])
+        for prefix, resolve in SURFACE_PREFIXES.items():
+            if name.startswith(prefix):
+                return resolve(name[len(prefix) :])
         return self.get("surfaces", name)
 
     def activation(self, name: str) -> ActivationSpec:
@@ -116,30 +120,72 @@ def optimizer_spec(
     hyper: dict | None = None,
     doc: str | None = None,
     plugin: str = "?",
+    arrows: dict | None = None,
+    accumulators: dict | None = None,
+    suggested_lr: Any = None,
+    lr_scale: str | None = None,
 ) -> OptimizerSpec:
-    """Turn what a plugin passed to ``register`` into an ``OptimizerSpec`` (or raise TypeError)."""
+    """Turn what a plugin passed to ``register`` into an ``OptimizerSpec`` (or raise TypeError).
+
+    ``hyper`` maps each keyword to a ``Hyper``; a tuple argument (Adam's ``betas``) maps to a
+    dict of named ``Hyper``s, ``{"betas": {"beta1": Hyper(...), "beta2": Hyper(...)}}`` (or a
+    tuple of them, named ``betas_1``, ``betas_2``), each its own slider and ``--optimizer`` key.
+    """
     if isinstance(obj, type) and issubclass(obj, UpdateRule):
         if obj is UpdateRule:
             raise TypeError("registered the UpdateRule base class itself, not a subclass")
         rule_name = name or obj.name
         if not rule_name:
             raise TypeError(f"{obj.__name__} has no name; set name = '...' on the class")
-        hypers = dict(hyper or obj.hyper)
-        _check_hypers(rule_name, hypers)
-        return OptimizerSpec(rule_name, hypers, doc or obj.doc(), rule=obj, plugin=plugin)
+        try:
+            obj()
+        except TypeError as exc:
+            raise TypeError(
+                f"{rule_name}: the class cannot be created without arguments ({exc}); an "
+                "UpdateRule's __init__ must take none"
+            ) from None
+        hypers, tuples = _flatten_hypers(rule_name, dict(hyper or obj.hyper))
+        if tuples:
+            raise TypeError(f"{rule_name}: an UpdateRule takes scalar hyperparameters only")
+        return OptimizerSpec(
+            rule_name,
+            hypers,
+            doc or obj.doc(),
+            rule=obj,
+            optimizer_class=rule_optimizer_class(obj),
+            plugin=plugin,
+            arrows=_labels(rule_name, "arrows", arrows if arrows is not None else obj.arrows),
+            accumulators=_labels(
+                rule_name,
+                "accumulators",
+                accumulators if accumulators is not None else obj.accumulators,
+            ),
+            suggested_lr=suggested_lr if suggested_lr is not None else obj.suggested_lr,
+            lr_scale=_lr_scale(rule_name, lr_scale if lr_scale is not None else obj.lr_scale),
+        )
     if isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer):
-        hypers = dict(hyper or {})
+        opt_name = name or obj.__name__.lower()
+        hypers, tuples = _flatten_hypers(opt_name, dict(hyper or {}))
         if "lr" not in hypers:
             raise TypeError(f"{obj.__name__} needs hyper={{'lr': Hyper(...), ...}} when registered")
-        _check_hypers(name or obj.__name__, hypers)
         accepted = inspect.signature(obj.__init__).parameters
         if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
-            extra = sorted(set(hypers) - set(accepted))
+            args = (set(hypers) - {p for parts in tuples.values() for p in parts}) | set(tuples)
+            extra = sorted(args - set(accepted))
             if extra:
                 raise TypeError(f"{obj.__name__} takes no argument {', '.join(extra)}")
         doc_text = doc or (obj.__doc__ or "").strip().split("\n")[0]
         return OptimizerSpec(
-            name or obj.__name__.lower(), hypers, doc_text, optimizer_class=obj, plugin=plugin
+            opt_name,
+            hypers,
+            doc_text,
+            optimizer_class=obj,
+            plugin=plugin,
+            tuples=tuples,
+            arrows=_labels(opt_name, "arrows", arrows or {}),
+            accumulators=_labels(opt_name, "accumulators", accumulators or {}),
+            suggested_lr=suggested_lr,
+            lr_scale=_lr_scale(opt_name, lr_scale or ""),
         )
     raise TypeError(
         f"register_optimizers got {type(obj).__name__} {obj!r}; expected an UpdateRule subclass "
@@ -147,10 +193,46 @@ def optimizer_spec(
     )
 
 
-def _check_hypers(name: str, hypers: dict) -> None:
+LR_SCALES = ("", "curvature", "domain", "domain_shrinking")
+
+
+def _lr_scale(name: str, value: str) -> str:
+    if value not in LR_SCALES:
+        raise TypeError(f"{name}: lr_scale={value!r}; use one of {', '.join(LR_SCALES[1:])}")
+    return value
+
+
+def _labels(name: str, what: str, table: Any) -> dict[str, str]:
+    if not isinstance(table, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in table.items()
+    ):
+        raise TypeError(f"{name}: {what} must map state names to labels, e.g. {{'m': 'momentum'}}")
+    return dict(table)
+
+
+def _flatten_hypers(name: str, hypers: dict) -> tuple[dict, dict]:
+    """Scalar knobs, and the tuple arguments they assemble into."""
+    flat: dict[str, Hyper] = {}
+    tuples: dict[str, tuple[str, ...]] = {}
     for key, h in hypers.items():
-        if not isinstance(h, Hyper):
-            raise TypeError(f"{name}: hyper[{key!r}] is {type(h).__name__}, expected Hyper(...)")
+        if isinstance(h, (tuple, list)):
+            h = {f"{key}_{i + 1}": part for i, part in enumerate(h)}
+        if isinstance(h, dict):
+            if not h:
+                raise TypeError(f"{name}: hyper[{key!r}] is an empty tuple")
+            tuples[key] = tuple(h)
+            for part, ph in h.items():
+                _check_hyper(name, part, ph)
+                flat[part] = ph
+        else:
+            _check_hyper(name, key, h)
+            flat[key] = h
+    return flat, tuples
+
+
+def _check_hyper(name: str, key: str, h: Any) -> None:
+    if not isinstance(h, Hyper):
+        raise TypeError(f"{name}: hyper[{key!r}] is {type(h).__name__}, expected Hyper(...)")
 
 
 class PluginHost:

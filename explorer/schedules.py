@@ -13,14 +13,11 @@ from explorer.specs import ScheduleSpec
 def make_scheduler(
     spec: ScheduleSpec, optimizer: torch.optim.Optimizer, total_steps: int, /, **hyper: float
 ) -> torch.optim.lr_scheduler.LRScheduler:
-    """The torch scheduler for ``spec`` on ``optimizer``; unknown hyperparameters are refused."""
-    unknown = set(hyper) - set(spec.hyper)
-    if unknown:
-        raise ValueError(
-            f"schedule {spec.name!r} has no hyperparameter {', '.join(sorted(unknown))}; "
-            f"valid: {', '.join(sorted(spec.hyper)) or 'none'}"
-        )
-    values = {k: spec.hyper[k].clamp(v) for k, v in (spec.defaults() | hyper).items()}
+    """The torch scheduler for ``spec`` on ``optimizer``; an unknown hyperparameter or a value the
+    maths forbids (``every=0``) is refused with one sentence; others run as given."""
+    values = spec.values(hyper)
+    if int(total_steps) < 1:
+        raise ValueError(f"schedule {spec.name!r} needs at least 1 step, got {total_steps}")
     return spec.factory(optimizer, int(total_steps), **values)
 
 

@@ -257,8 +257,12 @@ def _check_spec(key: str, spec: Any, k: Knob, registry: Any, in_list: str | None
                 f"{where}: " + unknown("hyperparameter", name, hyper, owner=spec.name), where
             )
         h = hyper[name]
-        meta = {"low": h.low, "high": h.high}
-        _check_number(where, value, float, meta, _range_text(float, meta))
+        # a slider's range is a UI hint: judge the value by what the maths allows (Hyper.check),
+        # as race, train and the app do
+        try:
+            h.check(value, name, spec.name)
+        except ValueError as exc:
+            raise SetupError(f"{where}: {exc}; valid: {h.law}", where) from None
 
 
 def check_value(k: Knob, value: Any, registry: Any = None, setup_cls: type | None = None) -> None:

@@ -1,16 +1,32 @@
-"""Small dataclasses that plugins hand to ``register``: what a thing is, its knobs and its maths."""
+"""Small dataclasses that plugins hand to ``register``: what a thing is, its knobs and its maths.
+
+This module imports nothing of the project: every other module may import it.
+"""
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+_INTERVAL = re.compile(r"^\s*([\[(])\s*([^,]+?)\s*,\s*([^,]+?)\s*([\])])\s*$")
+
+
+def _bound(text: str) -> float:
+    text = text.strip().replace("∞", "inf")
+    return float(text)
 
 
 @dataclass(frozen=True)
 class Hyper:
-    """A hyperparameter: its default and the range a slider offers (log-scaled for rates)."""
+    """A hyperparameter: its default, the range a slider offers (a UI hint, not a law) and the
+    values the maths allows (``allowed``, interval notation such as ``"[0, 1)"`` or
+    ``"(0, inf)"``; a log-scaled knob defaults to ``"[0, inf)"``, any other to every finite
+    number). A value outside the slider's range runs as given; one outside ``allowed`` is refused
+    with one sentence."""
 
     default: float
     low: float
@@ -18,19 +34,66 @@ class Hyper:
     log: bool = False
     integer: bool = False
     help: str = ""
+    allowed: str = ""
 
     def __post_init__(self) -> None:
         if not self.low <= self.default <= self.high:
             raise ValueError(f"default {self.default} is outside [{self.low}, {self.high}]")
         if self.log and self.low <= 0:
             raise ValueError("a log-scaled range needs a positive lower bound")
+        lo, hi, _, _ = self.bounds  # a malformed ``allowed`` fails at registration
+        if not lo <= self.default <= hi:
+            raise ValueError(f"default {self.default} is outside allowed {self.law}")
+
+    @property
+    def law(self) -> str:
+        if self.allowed:
+            return self.allowed.strip()
+        return "[0, inf)" if self.log else "(-inf, inf)"
+
+    @property
+    def bounds(self) -> tuple[float, float, bool, bool]:
+        """(low, high, low_included, high_included) of what the maths allows."""
+        m = _INTERVAL.match(self.law)
+        if not m:
+            raise ValueError(f"allowed={self.law!r} is not an interval such as '[0, 1)'")
+        try:
+            lo, hi = _bound(m[2]), _bound(m[3])
+        except ValueError:
+            raise ValueError(f"allowed={self.law!r} is not an interval such as '[0, 1)'") from None
+        return lo, hi, m[1] == "[", m[4] == "]"
+
+    def check(self, value: Any, name: str = "value", owner: str = "") -> float:
+        """``value`` as a float if the maths allows it, else ValueError with one sentence."""
+        who = f"{owner}: " if owner else ""
+        try:
+            v = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{who}{name}={value!r} is not a number") from None
+        if not math.isfinite(v):
+            raise ValueError(f"{who}{name} must be a finite number, got {value!r}")
+        if self.integer and v != round(v):
+            raise ValueError(f"{who}{name} must be a whole number, got {v:g}")
+        lo, hi, lo_in, hi_in = self.bounds
+        ok = (v > lo or (lo_in and v == lo)) and (v < hi or (hi_in and v == hi))
+        if not ok:
+            what = f" ({self.help})" if self.help else ""
+            raise ValueError(
+                f"{who}{name}={v:g} is not allowed: {name}{what} must be in {self.law}"
+            )
+        return float(round(v)) if self.integer else v
+
+    def outside_range(self, value: float) -> bool:
+        """True where ``value`` runs but lies outside the slider's usual range (worth a note)."""
+        return not self.low <= value <= self.high
 
     def clamp(self, value: float) -> float:
+        """The nearest slider value (for drawing a slider, never for running)."""
         value = min(max(float(value), self.low), self.high)
         return float(round(value)) if self.integer else value
 
     def to_unit(self, value: float) -> float:
-        """Slider position in [0, 1] for ``value``."""
+        """Slider position in [0, 1] for ``value`` (a value outside the range sits at an end)."""
         value = self.clamp(value)
         if self.high == self.low:
             return 0.0
@@ -49,28 +112,77 @@ class Hyper:
 Hypers = dict[str, Hyper]
 
 
+def check_values(hypers: Mapping[str, Hyper], values: Mapping[str, Any], owner: str) -> dict:
+    """``values`` checked against the registered knobs: an unknown name (even one a ``**kwargs``
+    class would swallow) or a value the maths forbids is refused with one sentence."""
+    out = {}
+    for key, value in values.items():
+        if key not in hypers:
+            close = difflib.get_close_matches(str(key), list(hypers), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"{owner} has no hyperparameter {key!r}{hint}; valid: "
+                f"{', '.join(sorted(hypers)) or 'none'}"
+            )
+        out[key] = hypers[key].check(value, key, owner)
+    return out
+
+
+def outside_notes(hypers: Mapping[str, Hyper], values: Mapping[str, float], owner: str) -> list:
+    """One note per value that runs as given but lies outside its slider's usual range."""
+    return [
+        f"{owner}: {k}={v:g} is outside the usual range [{hypers[k].low:g}, {hypers[k].high:g}]; "
+        "it runs as given"
+        for k, v in values.items()
+        if k in hypers and hypers[k].outside_range(v)
+    ]
+
+
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """A registered optimizer: an UpdateRule subclass or any ``torch.optim.Optimizer`` class."""
+    """A registered optimizer: an UpdateRule subclass or any ``torch.optim.Optimizer`` class.
+
+    ``optimizer_class`` is always a real ``torch.optim.Optimizer`` class (for a rule, the
+    ``RuleOptimizer`` bound to it). ``tuples`` maps a tuple argument (Adam's ``betas``) to the
+    scalar knobs it is assembled from. ``arrows`` / ``accumulators`` name the state entries the
+    landscape draws as arrows (velocity, first moment) and per-coordinate glyphs (accumulated
+    squares), each with its label. ``suggested_lr`` is a first learning rate per surface name, or
+    a function ``surface -> lr | None``; ``lr_scale`` says how to pick one for other surfaces:
+    ``"curvature"`` (the step is lr × gradient), ``"domain"`` (the step is about lr per
+    coordinate) or ``"domain_shrinking"`` (the same, shrinking over time).
+    """
 
     name: str
     hyper: Hypers
     doc: str
     rule: type | None = None  # the UpdateRule subclass, when it is one
-    optimizer_class: type | None = None  # the torch.optim.Optimizer class, when it is one
+    optimizer_class: type | None = None
     plugin: str = "?"
+    tuples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    arrows: Mapping[str, str] = field(default_factory=dict)
+    accumulators: Mapping[str, str] = field(default_factory=dict)
+    suggested_lr: Mapping[str, float] | Callable | None = None
+    lr_scale: str = ""
 
     def defaults(self) -> dict[str, float]:
         return {k: h.default for k, h in self.hyper.items()}
 
+    def values(self, hyper: Mapping[str, Any] | None = None) -> dict[str, float]:
+        """Every knob's value: the defaults with ``hyper`` over them, each checked."""
+        return self.defaults() | check_values(self.hyper, hyper or {}, f"optimizer {self.name!r}")
+
+    def arguments(self, values: Mapping[str, float]) -> dict[str, Any]:
+        """Keyword arguments for ``optimizer_class``: tuple knobs assembled (``betas``)."""
+        args = dict(values)
+        for arg, parts in self.tuples.items():
+            args[arg] = tuple(args.pop(p) for p in parts)
+        return args
+
     def make(self, params: Any, **hyper: float):
         """A real ``torch.optim.Optimizer`` over ``params`` with these hyperparameters."""
-        values = self.defaults() | hyper
-        if self.rule is not None:
-            from explorer.optim import RuleOptimizer
-
-            return RuleOptimizer(params, self.rule, **values)
-        return self.optimizer_class(params, **values)
+        if self.optimizer_class is None:
+            raise ValueError(f"optimizer {self.name!r} was not registered through the plugin host")
+        return self.optimizer_class(params, **self.arguments(self.values(hyper)))
 
 
 @dataclass(frozen=True)
@@ -127,6 +239,10 @@ class ScheduleSpec:
 
     def defaults(self) -> dict[str, float]:
         return {k: h.default for k, h in self.hyper.items()}
+
+    def values(self, hyper: Mapping[str, Any] | None = None) -> dict[str, float]:
+        """Every knob's value: the defaults with ``hyper`` over them, each checked."""
+        return self.defaults() | check_values(self.hyper, hyper or {}, f"schedule {self.name!r}")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ def constant(opt, total_steps):
 
 
 def step_decay(opt, total_steps, *, every, gamma):
-    return S.StepLR(opt, step_size=max(1, int(every)), gamma=gamma)
+    return S.StepLR(opt, step_size=int(every), gamma=gamma)
 
 
 def exponential(opt, total_steps, *, gamma):
@@ -23,7 +23,7 @@ def cosine(opt, total_steps, *, floor):
 
 
 def warmup(opt, total_steps, *, steps, start):
-    return S.LinearLR(opt, start_factor=start, end_factor=1.0, total_iters=max(1, int(steps)))
+    return S.LinearLR(opt, start_factor=start, end_factor=1.0, total_iters=int(steps))
 
 
 def warmup_cosine(opt, total_steps, *, steps, start):
@@ -35,11 +35,15 @@ def warmup_cosine(opt, total_steps, *, steps, start):
 
 def cyclic(opt, total_steps, *, period, low):
     base = opt.param_groups[0]["lr"]
-    half = max(1, int(period) // 2)
+    half = int(period) // 2
     return S.CyclicLR(opt, base_lr=low * base, max_lr=base, step_size_up=half, cycle_momentum=False)
 
 
-STEPS = Hyper(100, 1, 5000, integer=True, log=True)
+# Slider ranges are hints; ``allowed`` is what the maths (and torch) accepts.
+STEPS = Hyper(100, 1, 5000, integer=True, log=True, allowed="[1, inf)", help="warm-up steps")
+START = Hyper(0.01, 0.001, 1.0, log=True, allowed="(0, 1]", help="starting fraction of η₀")
+EVERY = Hyper(500, 1, 10000, integer=True, log=True, allowed="[1, inf)", help="steps per decay")
+GAMMA = Hyper(0.5, 0.01, 1.0, allowed="(0, inf)", help="decay factor γ")
 
 
 @hookimpl
@@ -49,7 +53,7 @@ def register_schedules(register):
         ScheduleSpec(
             "step",
             step_decay,
-            {"every": Hyper(500, 1, 10000, integer=True, log=True), "gamma": Hyper(0.5, 0.01, 1.0)},
+            {"every": EVERY, "gamma": GAMMA},
             doc="η ← γη every k steps",
         )
     )
@@ -57,7 +61,7 @@ def register_schedules(register):
         ScheduleSpec(
             "exponential",
             exponential,
-            {"gamma": Hyper(0.999, 0.9, 1.0)},
+            {"gamma": Hyper(0.999, 0.9, 1.0, allowed="(0, inf)")},
             doc="η ← γη every step",
         )
     )
@@ -65,7 +69,7 @@ def register_schedules(register):
         ScheduleSpec(
             "cosine",
             cosine,
-            {"floor": Hyper(0.0, 0.0, 1.0)},
+            {"floor": Hyper(0.0, 0.0, 1.0, allowed="[0, inf)")},
             doc="η falls from η₀ to floor·η₀ along half a cosine over the run",
         )
     )
@@ -73,7 +77,7 @@ def register_schedules(register):
         ScheduleSpec(
             "warmup",
             warmup,
-            {"steps": STEPS, "start": Hyper(0.01, 0.001, 1.0, log=True)},
+            {"steps": STEPS, "start": START},
             doc="η rises linearly from start·η₀ to η₀, then stays",
         )
     )
@@ -81,7 +85,7 @@ def register_schedules(register):
         ScheduleSpec(
             "warmup_cosine",
             warmup_cosine,
-            {"steps": STEPS, "start": Hyper(0.01, 0.001, 1.0, log=True)},
+            {"steps": STEPS, "start": START},
             doc="linear warm-up, then cosine decay to 0",
         )
     )
@@ -89,7 +93,10 @@ def register_schedules(register):
         ScheduleSpec(
             "cyclic",
             cyclic,
-            {"period": Hyper(400, 2, 10000, integer=True, log=True), "low": Hyper(0.1, 0.001, 1.0)},
+            {
+                "period": Hyper(400, 2, 10000, integer=True, log=True, allowed="[2, inf)"),
+                "low": Hyper(0.1, 0.001, 1.0, allowed="[0, inf)"),
+            },
             doc="η goes back and forth between low·η₀ and η₀ (triangular)",
         )
     )

@@ -51,6 +51,12 @@ def two_valleys(x, y):
     return 0.2 * (x - 0.3) ** 2 - shallow - deep + 0.5 * y**2
 
 
+def lecture_valley(x, y):
+    # The lecture's error surface: a long, very flat valley floor (along x) between steep walls
+    # (across, y). 200× more curvature across than along.
+    return 0.01 * x**2 + 2.0 * y**2
+
+
 def rastrigin(x, y):
     return 20 + x**2 - 10 * torch.cos(2 * math.pi * x) + y**2 - 10 * torch.cos(2 * math.pi * y)
 
@@ -195,6 +201,19 @@ def register_surfaces(register):
             rastrigin,
             "20 + x² − 10cos 2πx + y² − 10cos 2πy",
             "Many local minima on a bowl.",
+        )
+    )
+    register(
+        S(
+            "lecture_valley",
+            ((-10, 10), (-3, 3)),
+            [(0, 0)],
+            [(-9, 0.5)],
+            lecture_valley,
+            "0.01x² + 2y²",
+            "The lecture's error surface: a long flat valley with steep walls. With a constant "
+            "rate adagrad_lecture bursts sideways near the end (its σ across the valley keeps "
+            "shrinking); a decaying rate or a warm-up keeps it on the floor.",
         )
     )
     xs, ys = line_fit_data()

@@ -254,5 +254,5 @@ def test_csv_button_writes_the_trajectories(app, tmp_path, monkeypatch):
     files = list(tmp_path.glob("dl-explorer-rosenbrock-*.csv"))
     assert len(files) == 1
     lines = files[0].read_text().splitlines()
-    assert lines[0] == "optimizer,step,x,y,loss"
+    assert lines[0] == "optimizer,step,x,y,loss,settled"
     assert len(lines) == 1 + 2 * len(app.model.race.balls)

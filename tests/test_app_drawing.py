@@ -3,10 +3,12 @@
 import numpy as np
 import pygame
 import pytest
+import torch
 
+from explorer import Hyper, UpdateRule
 from explorer.app.harness import Driver
 from explorer.app.scenes.landscape.contours import contour_segments
-from explorer.app.scenes.landscape.state_vectors import read_state
+from explorer.app.scenes.landscape.state_vectors import read_ball, read_state
 from explorer.app.ui import palette
 from explorer.app.ui.view import View, nice_ticks
 from explorer.landscape.race import Status
@@ -44,22 +46,64 @@ def test_the_map_is_a_heatmap_with_minima_marked(registry):
     assert d.pixel((mx, my)) == (255, 255, 255)  # the white cross on the minimum
 
 
-def test_arrows_come_from_the_plugin_state_generically():
-    import torch
+class Drifter(UpdateRule):
+    """A third-party rule whose state names mean nothing to the app: it declares them."""
 
+    name = "drifter"
+    hyper = {"lr": Hyper(0.05, 1e-4, 1.0, log=True)}
+    arrows = {"zorp": "z"}  # a direction, drawn as an arrow
+    accumulators = {"qux": "Q"}  # a per-coordinate accumulator, drawn as a glyph
+
+    def init(self, param):
+        return {"zorp": torch.zeros_like(param), "qux": torch.zeros_like(param), "k": 0}
+
+    def update(self, grad, state, param, *, lr):
+        state["zorp"] = 0.9 * state["zorp"] + grad
+        state["qux"] = state["qux"] + grad * grad
+        state["k"] += 1
+        return -lr * state["zorp"] / (state["qux"].sqrt() + 1e-8)
+
+
+def test_state_is_drawn_as_the_rule_declares_not_by_its_names():
     state = {
-        "velocity": torch.tensor([0.5, -1.0]),
+        "velocity": torch.tensor([0.5, -1.0]),  # a built-in's name, undeclared here
         "sum_sq": torch.tensor([4.0, 1.0]),
         "t": 3,
         "step": torch.tensor(7.0),
         "matrix": torch.zeros(2, 2),
     }
-    view = read_state(state)
-    assert [k for k, _ in view.vectors] == ["velocity"]
-    assert [k for k, _ in view.scales] == ["sum_sq"]
+    view = read_state(state, arrows={"sum_sq": "s"}, accumulators={"velocity": "vel"})
+    assert view.vectors == [("s", (4.0, 1.0))]
+    assert view.scales == [("vel", (0.5, 1.0))]
     assert dict(view.labels) == {"t": "3", "step": "7"}
-    # a squared-looking name with a negative entry is a direction, not a scale
-    assert read_state({"v": torch.tensor([-1.0, 2.0])}).vectors
+    assert read_state(state).vectors == [] and read_state(state).scales == []  # nothing guessed
+
+
+def test_a_third_party_rule_is_drawn_like_a_built_in(registry):
+    from dataclasses import replace
+
+    from explorer.plugins import optimizer_spec
+
+    reg = replace(registry, optimizers=dict(registry.optimizers))
+    reg.optimizers["drifter"] = optimizer_spec(Drifter, plugin="student")
+    d = Driver(reg, surface="bowl", optimizers=["drifter"], timer=lambda: 0.0)
+    m = d.model
+    m.arrow_kinds = {"gradient": False, "step": False, "state": True, "squares": False}
+    for _ in range(5):
+        m.step_once()
+    d.tick(2)
+    ball = m.race.balls[0]
+    view = read_ball(ball)
+    assert [label for label, _ in view.vectors] == ["z"] and [lb for lb, _ in view.scales] == ["Q"]
+    pos = np.array(d.scene.view.point_to_screen(*m.race.positions[-1, 0]))
+    v = ball.state["zorp"].numpy()
+    move = -v / np.linalg.norm(v)  # like momentum's velocity: drawn the way the ball moves
+    probe = pos + np.array([move[0], -move[1]]) * 14
+    assert d.pixel(probe) == palette.STATE_ARROW
+    m.arrow_kinds = {"gradient": False, "step": False, "state": False, "squares": True}
+    d.tick(2)
+    ring = [d.pixel((int(pos[0]) + dx, int(pos[1]))) for dx in range(-40, 41)]
+    assert palette.STATE_ARROW in ring  # the accumulator's glyph around the ball
 
 
 def test_momentum_velocity_arrow_is_drawn_downhill(registry):

@@ -52,16 +52,22 @@ def test_trajectory_rows_start_at_the_start_and_carry_losses(registry, tmp_path)
     race.to_csv(out)
     rows = list(csv.DictReader(out.read_text().splitlines()))
     assert len(rows) == 2 * 26
-    assert rows[0] == {"optimizer": "sgd", "step": "0", "x": "1.0", "y": "-1.0", "loss": "1.0"}
+    assert rows[0] == {
+        "optimizer": "sgd", "step": "0", "x": "1.0", "y": "-1.0", "loss": "1.0", "settled": "0"
+    }  # fmt: skip
     assert float(rows[26]["loss"]) == pytest.approx(1.0)
 
 
-def test_convergence_is_detected_and_the_ball_stops(registry):
+def test_convergence_is_a_mark_and_the_ball_keeps_stepping(registry):
     race = Race(registry.surface("bowl"), [BallConfig("sgd", {"lr": 0.5})], registry=registry)
     race.step(500)
     ball = race.balls[0]
     assert ball.status is Status.CONVERGED and 10 < ball.converged_at < 100
-    assert race.t == ball.converged_at  # nothing left running: the race stops too
+    assert race.t == 500  # every step is taken, as torch would
+    assert race.settled[ball.converged_at, 0] and not race.settled[ball.converged_at - 1, 0]
+    early = Race(registry.surface("bowl"), [BallConfig("sgd", {"lr": 0.5})], registry=registry)
+    early.step(500, stop_when_settled=True)
+    assert early.t == ball.converged_at  # opt-in: end once every ball has settled
 
 
 def test_divergence_is_explained_by_lr_times_curvature(registry):
@@ -189,8 +195,11 @@ def test_hyperparameters_change_mid_run(registry):
     race.set_hyper(0, "lr", 0.5)
     race.step(1)
     assert race.positions[2, 0, 0] == pytest.approx(0.9 * 0.5)
-    race.set_hyper(0, "lr", 99.0)  # clamped to the plugin's range
-    assert race.balls[0].hyper["lr"] == registry.optimizer("sgd").hyper["lr"].high
+    race.set_hyper(0, "lr", 99.0)  # outside the slider's range: runs as given, never clamped
+    assert race.balls[0].hyper["lr"] == 99.0
+    with pytest.raises(ValueError, match=r"lr=-1 is not allowed.*\[0, inf\)"):
+        race.set_hyper(0, "lr", -1.0)
+    assert race.balls[0].hyper["lr"] == 99.0
 
 
 def test_reset_restarts_from_a_new_point(registry):

@@ -15,10 +15,12 @@ class Lion(UpdateRule):
     name = "lion"
     hyper = {
         "lr": Hyper(0.003, 1e-5, 0.3, log=True),
-        "beta1": Hyper(0.9, 0.0, 0.999),
-        "beta2": Hyper(0.99, 0.0, 0.9999),
-        "weight_decay": Hyper(0.0, 0.0, 1.0),
+        "beta1": Hyper(0.9, 0.0, 0.999, allowed="[0, 1]"),
+        "beta2": Hyper(0.99, 0.0, 0.9999, allowed="[0, 1]"),
+        "weight_decay": Hyper(0.0, 0.0, 1.0, allowed="[0, inf)"),
     }
+    arrows = {"momentum": "m"}  # the landscape draws it as an arrow, labelled m
+    lr_scale = "domain"  # a sign step: about lr per coordinate, whatever the gradient
 
     def init(self, param):
         return {"momentum": torch.zeros_like(param)}

@@ -12,9 +12,8 @@ from explorer.commands.optspec import (
     parse_schedule_arg,
 )
 from explorer.commands.output import console as make_console
-from explorer.landscape.race import BallConfig, Race
+from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Race
 
-DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 __all__ = ["parse_noise", "print_summary", "race"]
 
 
@@ -48,15 +47,23 @@ __all__ = ["parse_noise", "print_summary", "race"]
     show_default=True,
     help="Gradient noise: none, gaussian:SIGMA, or minibatch:B (data surfaces).",
 )
+@click.option(
+    "--stop-when-settled",
+    is_flag=True,
+    help="End early once every ball still on the map has settled (by default every ball takes "
+    "every step, as torch would: a settled ball can move again).",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option(
     "--csv",
     "csv_path",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write every step of every ball: optimizer,step,x,y,loss.",
+    help="Write every step of every ball: optimizer,step,x,y,loss,settled.",
 )
 @click.pass_obj
-def race(registry, surface, start, steps, optimizers, schedule, noise, seed, csv_path) -> None:
+def race(
+    registry, surface, start, steps, optimizers, schedule, noise, stop_when_settled, seed, csv_path
+) -> None:
     """Race optimizers on a loss surface and print where each one ended."""
     spec = registry.surface(surface)
     sched_name, sched_hyper = parse_schedule_arg(schedule, registry)
@@ -73,7 +80,7 @@ def race(registry, surface, start, steps, optimizers, schedule, noise, seed, csv
         total_steps=steps,
         registry=registry,
     )
-    the_race.step(steps)
+    the_race.step(steps, stop_when_settled=stop_when_settled)
     print_summary(the_race)
     if csv_path:
         the_race.to_csv(csv_path)
@@ -86,7 +93,7 @@ def print_summary(the_race: Race) -> None:
     table = Table(title=f"{s.name} from ({x:g}, {y:g}), {the_race.t} steps")
     for col in ("optimizer", "x", "y", "loss", "to nearest min", "converged at", "status"):
         table.add_column(col, justify="left" if col in ("optimizer", "status") else "right")
-    notes = []
+    notes = [note for ball in the_race.balls for note in ball.notes]
     for row in the_race.summary():
         dist = "-" if row["distance"] is None else f"{row['distance']:.3g}"
         conv = "-" if row["converged_at"] is None else str(row["converged_at"])
@@ -99,8 +106,13 @@ def print_summary(the_race: Race) -> None:
             conv,
             row["status"],
         )
-        if row["reason"] and row["status"] != "converged":
+        if row["reason"] and row["status"] != "converged":  # saddle, moving again, stopped
             notes.append(f"{row['optimizer']} {row['status']}: {row['reason']}")
+        elif row["moved_again_at"] is not None:  # settled again after a burst
+            notes.append(
+                f"{row['optimizer']} first settled at step {row['converged_at']}, moved again "
+                f"(last at step {row['moved_again_at']}) and settled again"
+            )
     console = make_console()
     console.print(table)
     for note in notes:

@@ -62,8 +62,25 @@ def compile_expression(text: str) -> Node:
     except SyntaxError as exc:
         col = f" near column {exc.offset}" if exc.offset else ""
         raise ExpressionError(f"The expression is not valid maths{col}: {exc.msg}.") from None
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     fn = _build(tree.body, 0)
+    if not names & {"x", "y"}:
+        raise ExpressionError(
+            "The formula does not use x or y: a constant surface has no slope to roll down; "
+            "write a formula in x and y, e.g. x**2 + y**2."
+        )
     return fn
+
+
+def _constant(node: ast.AST) -> float | None:
+    """The value of a subtree without x or y (e.g. ``+1e308`` or ``2*50``), or None."""
+    if any(isinstance(n, ast.Name) and n.id in ("x", "y") for n in ast.walk(node)):
+        return None
+    try:
+        value = _build(node, 0)(torch.zeros(()), torch.zeros(()))
+        return float(value)
+    except (ExpressionError, TypeError, ValueError, OverflowError, ZeroDivisionError):
+        return None
 
 
 def _build(node: ast.AST, depth: int) -> Node:
@@ -74,7 +91,14 @@ def _build(node: ast.AST, depth: int) -> Node:
         and isinstance(node.value, (int, float))
         and not isinstance(node.value, bool)
     ):
-        c = float(node.value)
+        try:
+            c = float(node.value)
+        except OverflowError:
+            raise ExpressionError(
+                f"The number {str(node.value)[:20]}… is too large (the limit is about 1e308)."
+            ) from None
+        if not math.isfinite(c):
+            raise ExpressionError("Numbers in a formula must be finite (at most about 1e308).")
         return lambda x, y: c
     if isinstance(node, ast.Name):
         if node.id == "x":
@@ -90,9 +114,10 @@ def _build(node: ast.AST, depth: int) -> Node:
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         op = _BINARY[type(node.op)]
         left, right = _build(node.left, depth + 1), _build(node.right, depth + 1)
-        big_power = isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant)
-        if big_power and abs(float(node.right.value)) > 100:
-            raise ExpressionError("Powers are limited to exponents between -100 and 100.")
+        if isinstance(node.op, ast.Pow):
+            exponent = _constant(node.right)
+            if exponent is not None and not abs(exponent) <= 100:
+                raise ExpressionError("Powers are limited to exponents between -100 and 100.")
         return lambda x, y: op(left(x, y), right(x, y))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         op = _UNARY[type(node.op)]
@@ -140,9 +165,14 @@ def surface_from_expression(text: str, half_width: float = 3.0) -> SurfaceSpec:
     # Evaluate once so a formula that cannot produce numbers fails here, with its reason.
     probe = torch.tensor([0.3, -0.7], dtype=torch.float64)
     try:
-        f(probe, probe.flip(0))
+        value = f(probe, probe.flip(0))
     except Exception as exc:  # noqa: BLE001
         raise ExpressionError(f"The expression cannot be evaluated: {exc}.") from None
+    if not isinstance(value, torch.Tensor) or value.is_complex():
+        raise ExpressionError(
+            "The formula gives complex numbers (a negative number to a fractional power, such "
+            "as (-8)**(1/3)); a loss must be real: write -(8**(1/3)) or use abs()."
+        )
     d = (-half_width, half_width)
     return SurfaceSpec(
         name=f"expr:{text.strip()}",

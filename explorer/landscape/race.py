@@ -1,10 +1,13 @@
 """A race of balls on a loss surface, one optimizer each.
 
 All balls' gradients come from one autograd call per step (the surface is elementwise); each ball
-then takes its own optimizer's step. Plugin rules are called directly with the ball's state, so
-the same ``UpdateRule`` that trains networks moves the ball; a registered ``torch.optim.Optimizer``
-class runs as itself on a 2-element tensor. Nothing a plugin does can stop the race: a ball whose
-rule raises is frozen with the reason, one that blows up is marked diverged with the reason.
+then takes its own optimizer's step on a 2-element tensor: a registered ``UpdateRule`` through
+``optim.apply_update``, the one step path its ``RuleOptimizer`` uses to train networks (the
+ball's state lives in that optimizer), a registered torch class as itself. So a ball moves exactly as torch would move
+it, step after step, for as many steps as asked: "converged" is a mark (the first step the ball
+settled), not a stop, because torch keeps stepping a settled parameter and adaptive optimizers can
+burst out again. Nothing a plugin does can stop the race: a ball whose rule raises is frozen with
+the reason; one that blows up is marked diverged, one that leaves the map downhill escaped.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import csv
 import enum
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,17 +24,33 @@ from typing import Any
 import numpy as np
 import torch
 
+from explorer import optim
 from explorer.landscape import surface as S
 from explorer.plugins import Registry, default_registry
 from explorer.schedules import lr_curve
-from explorer.specs import OptimizerSpec, SurfaceSpec
+from explorer.specs import OptimizerSpec, SurfaceSpec, outside_notes
+
+# The balls a race gets when nobody picks: the lecture's classics.
+DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+LOSS_CHUNK = 4096  # trajectory rows per full-data loss evaluation (bounds its memory)
 
 
 class Status(enum.StrEnum):
-    RUNNING = "running"
-    CONVERGED = "converged"
-    DIVERGED = "diverged"
-    FROZEN = "frozen"
+    RUNNING = "running"  # moving
+    CONVERGED = "converged"  # settled at a minimum; still stepping, as torch would
+    SADDLE = "stuck at a saddle"  # settled where the Hessian has a negative eigenvalue
+    DIVERGED = "diverged"  # the loss grew without bound or became non-finite; stopped
+    ESCAPED = "escaped"  # left the map downhill, the loss still falling; stopped
+    FROZEN = "frozen"  # its plugin failed; stopped
+
+    @property
+    def active(self) -> bool:
+        """Still stepping."""
+        return self in (Status.RUNNING, Status.CONVERGED, Status.SADDLE)
+
+    @property
+    def settled(self) -> bool:
+        return self in (Status.CONVERGED, Status.SADDLE)
 
 
 @dataclass
@@ -64,61 +84,82 @@ class Noise:
             raise ValueError("mini-batch size must be at least 1")
 
 
+def _plugin_error(spec: OptimizerSpec, exc: BaseException) -> str:
+    who = f"{spec.plugin}/{spec.name}"
+    if isinstance(exc, ValueError) and type(exc).__name__ == "RuleError":
+        return f"{who}: {exc}"
+    return f"{who} raised {type(exc).__name__}: {exc}"
+
+
 class Ball:
-    """One optimizer on the surface: its settings, state, status and the reason for it."""
+    """One optimizer on the surface: its settings, its torch optimizer, status and reason.
+
+    Hyperparameters run as given (a value outside the slider's range gets a note in ``notes``);
+    a value the maths forbids is refused with ValueError before the race starts.
+    """
 
     def __init__(self, config: BallConfig, spec: OptimizerSpec, label: str) -> None:
         self.config = config
         self.spec = spec
         self.label = label
-        self.hyper = {
-            k: spec.hyper[k].clamp(v) for k, v in (spec.defaults() | config.hyper).items()
-        }
+        self.hyper = spec.values(config.hyper)
+        self.notes = outside_notes(spec.hyper, config.hyper, f"{label}")
         self.status = Status.RUNNING
         self.reason = ""
-        self.converged_at: int | None = None
+        self.converged_at: int | None = None  # the first step the ball settled (a mark)
+        self.moved_again_at: int | None = None  # the last step it left a settled point
         self.stopped_at: int | None = None
         self.grad = np.zeros(2)
         self.last_step = np.zeros(2)
         self.lr = self.hyper.get("lr", float("nan"))
         self.state: dict[str, Any] = {}
-        self.rule = spec.rule() if spec.rule is not None else None
+        self.lr_schedule: np.ndarray | None = None
         self._param: torch.Tensor | None = None
         self._opt: torch.optim.Optimizer | None = None
-        self.lr_schedule: np.ndarray | None = None
 
     def reset(self, position: torch.Tensor) -> None:
         self.status, self.reason = Status.RUNNING, ""
-        self.converged_at = self.stopped_at = None
+        self.converged_at = self.moved_again_at = self.stopped_at = None
         self.grad = np.zeros(2)
         self.last_step = np.zeros(2)
-        if self.rule is not None:
-            self.state = self.rule.init(position.clone())
-        else:
-            self._param = position.clone().requires_grad_(True)
-            self._opt = self.spec.optimizer_class([self._param], **self.hyper)
-            self.state = self._opt.state[self._param]
+        self.state = {}
+        self._param = position.clone().requires_grad_(True)
+        try:
+            self._opt = self.spec.make([self._param], **self.config.hyper)
+            state = self._opt.state[self._param]
+            rule = getattr(self._opt, "rule", None)
+            if rule is not None:  # the rule's state exists from the start, for drawing
+                state.update(rule.init(self._param.detach()))
+            self.state = state
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the plugin's fault
+            self._opt = None
+            self.freeze(_plugin_error(self.spec, exc), 0)
+
+    def freeze(self, reason: str, t: int) -> None:
+        self.status, self.reason, self.stopped_at = Status.FROZEN, reason, t
 
     def step(self, grad: torch.Tensor, param: torch.Tensor, lr: float | None) -> torch.Tensor:
-        """The step this ball's optimizer takes for ``grad`` at ``param``."""
+        """The position after this ball's optimizer steps from ``param`` with ``grad``."""
         hyper = self.hyper if lr is None else self.hyper | {"lr": lr}
-        if self.rule is not None:
-            return self.rule.update(grad, self.state, param, **hyper)
+        rule = getattr(self._opt, "rule", None)
+        if rule is not None:  # the rules' one step path, without torch's per-call bookkeeping
+            p = param.clone()  # the rule never sees the stored trajectory
+            return p + optim.apply_update(rule, grad, self.state, p, hyper)
         group = self._opt.param_groups[0]
-        group.update(hyper)
+        group.update(self.spec.arguments(hyper))
         with torch.no_grad():
             self._param.copy_(param)
         self._param.grad = grad.clone()
         self._opt.step()
         self.state = self._opt.state[self._param]
-        return self._param.detach() - param
+        return self._param.detach().clone()
 
 
 class Race:
     """Balls racing on ``surface`` from ``start``; ``step(n)`` advances them all.
 
     ``positions``/``losses`` hold the trajectory: row t is the position after t steps
-    (row 0 is the start) and the loss there.
+    (row 0 is the start) and the full-data loss there, whatever the gradient noise.
     """
 
     def __init__(
@@ -144,22 +185,17 @@ class Race:
                 f"mini-batch noise needs a data-defined surface; {surface.name!r} is a formula "
                 "(try the 'linear_regression' surface, or gaussian noise)"
             )
-        self.balls = [self._make_ball(c, i, balls) for i, c in enumerate(balls)]
         (x0, x1), (y0, y1) = surface.domain
         self._center = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
         self._span = max(x1 - x0, y1 - y0)
         self.start = start if start is not None else self.default_start()
+        S.check_surface(surface, self.start)
+        self.balls = [self._make_ball(c, i, balls) for i, c in enumerate(balls)]
         self.reset(self.start)
 
     # -- setup -------------------------------------------------------------------------------
     def _make_ball(self, config: BallConfig, i: int, all_configs: Sequence[BallConfig]) -> Ball:
         spec = self.registry.optimizer(config.optimizer)
-        unknown = set(config.hyper) - set(spec.hyper)
-        if unknown:
-            raise ValueError(
-                f"optimizer {spec.name!r} has no hyperparameter {', '.join(sorted(unknown))}; "
-                f"valid: {', '.join(spec.hyper)}"
-            )
         label = config.label or spec.name
         if not config.label and sum(c.optimizer == config.optimizer for c in all_configs) > 1:
             label += "(" + ",".join(f"{k}={v:g}" for k, v in config.hyper.items()) + ")"
@@ -171,11 +207,16 @@ class Race:
 
     def _schedule_ball(self, ball: Ball) -> None:
         sched = self.registry.schedule(ball.config.schedule)
+        values = sched.values(ball.config.schedule_hyper)  # a forbidden value: one sentence
+        ball.lr_schedule = None
         if sched.name == "constant" or "lr" not in ball.hyper:
-            ball.lr_schedule = None
-        else:
-            ball.lr_schedule = lr_curve(
-                sched, ball.hyper["lr"], self.total_steps, **ball.config.schedule_hyper
+            return
+        try:
+            ball.lr_schedule = lr_curve(sched, ball.hyper["lr"], self.total_steps, **values)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the schedule plugin's fault
+            ball.freeze(
+                f"schedule {sched.plugin}/{sched.name} raised {type(exc).__name__}: {exc}",
+                getattr(self, "t", 0),
             )
 
     def default_start(self) -> tuple[float, float]:
@@ -191,19 +232,26 @@ class Race:
         self.t = 0
         self._gen = torch.Generator().manual_seed(self.seed)
         for ball in self.balls:
+            frozen = ball.reason if ball.status is Status.FROZEN and ball.stopped_at == 0 else ""
             ball.reset(torch.tensor(self.start, dtype=S.DTYPE))
-        self._pos = np.empty((1024, n, 2))
-        self._loss = np.empty((1024, n))
+            if frozen and ball.status is not Status.FROZEN:  # e.g. its schedule failed
+                ball.freeze(frozen, 0)
+        self._pos = np.full((1024, n, 2), np.nan)
+        self._loss = np.full((1024, n), np.nan)
+        self._settled = np.zeros((1024, n), dtype=bool)
         self._pos[0] = self.start
         self._loss[0] = self._full_loss(self._pos[0])
+        self._loss_rows = 1  # rows whose loss is filled in
 
     def set_hyper(self, index: int, name: str, value: float) -> None:
-        """Change one ball's hyperparameter mid-run (clamped to the plugin's range)."""
+        """Change one ball's hyperparameter mid-run; a value the maths forbids is refused."""
         ball = self.balls[index]
         if name not in ball.spec.hyper:
             raise ValueError(f"{ball.spec.name} has no hyperparameter {name!r}")
-        ball.hyper[name] = ball.spec.hyper[name].clamp(value)
+        ball.hyper[name] = ball.spec.hyper[name].check(value, name, ball.spec.name)
+        ball.config.hyper[name] = ball.hyper[name]
         if name == "lr":
+            ball.lr = ball.hyper["lr"]
             self._schedule_ball(ball)
 
     def set_schedule(self, index: int, schedule: str, **hyper: float) -> None:
@@ -220,22 +268,40 @@ class Race:
 
     @property
     def losses(self) -> np.ndarray:
-        """(steps + 1, balls) loss at each trajectory point."""
+        """(steps + 1, balls) full-data loss at each trajectory point."""
+        self._fill_losses()
         return self._loss[: self.t + 1]
+
+    @property
+    def settled(self) -> np.ndarray:
+        """(steps + 1, balls): whether each ball was settled at each step."""
+        return self._settled[: self.t + 1]
 
     def _full_loss(self, P: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            P = torch.from_numpy(P)
-            return S.loss(self.surface, P[:, 0], P[:, 1]).numpy().copy()
+            P = torch.from_numpy(np.ascontiguousarray(P))
+            return S.loss(self.surface, P[..., 0], P[..., 1]).numpy().copy()
+
+    def _fill_losses(self) -> None:
+        """The full-data loss for every trajectory row that has none yet, in chunks."""
+        end = self.t + 1
+        while self._loss_rows < end:
+            a, b = self._loss_rows, min(end, self._loss_rows + LOSS_CHUNK)
+            try:
+                self._loss[a:b] = self._full_loss(self._pos[a:b])
+            except S.SurfaceError:
+                self._loss[a:b] = np.nan
+            self._loss_rows = b
 
     # -- stepping ----------------------------------------------------------------------------
-    def step(self, n: int = 1) -> None:
+    def step(self, n: int = 1, *, stop_when_settled: bool = False) -> None:
+        """``n`` steps for every active ball (fewer only if none is active, or, with
+        ``stop_when_settled``, once every active ball has settled)."""
         for _ in range(n):
-            if not any(b.status is Status.RUNNING for b in self.balls):
+            active = [b.status for b in self.balls if b.status.active]
+            if not active or (stop_when_settled and all(s.settled for s in active)):
                 break
             self._step_once()
-        # Losses normally arrive with the next step's gradients; the newest row needs its own.
-        self._loss[self.t] = self._full_loss(self._pos[self.t])
 
     def _gradients(self) -> tuple[np.ndarray, np.ndarray]:
         """Every ball's gradient (n, 2) and loss (n,) from one autograd call."""
@@ -249,14 +315,8 @@ class Race:
                 L = S.batch_loss(self.surface, x, y, idx)
             else:
                 L = S.loss(self.surface, x, y)
-            L.backward(torch.ones_like(L))
-        if x.grad is None or y.grad is None:  # a formula without x or without y
-            zeros = torch.zeros_like(x)
-            x.grad, y.grad = (
-                (zeros if x.grad is None else x.grad),
-                (zeros if y.grad is None else y.grad),
-            )
-        G = np.stack([x.grad.numpy(), y.grad.numpy()], axis=1)
+            gx, gy = S.grad_xy(self.surface, L, x, y)
+        G = np.stack([gx.numpy(), gy.numpy()], axis=1)
         if self.noise.mode == "gaussian" and self.noise.sigma > 0:
             G += self.noise.sigma * torch.randn(G.shape, generator=self._gen, dtype=S.DTYPE).numpy()
         return G, L.detach().numpy()
@@ -267,46 +327,50 @@ class Race:
             G, L = self._gradients()
         except S.SurfaceError as exc:
             for ball in self.balls:
-                if ball.status is Status.RUNNING:
-                    self._stop(ball, Status.FROZEN, str(exc))
+                if ball.status.active:
+                    ball.freeze(str(exc), t)
             return
-        if self.noise.mode != "minibatch":  # the loss at row t came with its gradient
+        if self.noise.mode != "minibatch" and self._loss_rows == t:  # came with the gradient
             self._loss[t] = L
+            self._loss_rows = t + 1
         P = self._pos[t]
-        steps = np.zeros_like(P)
-        running = np.array([ball.status is Status.RUNNING for ball in self.balls])
+        new = P.copy()
+        active = np.array([ball.status.active for ball in self.balls])
         Gs = torch.from_numpy(G).unbind(0)
         Ps = torch.from_numpy(P).unbind(0)
-        with torch.no_grad():
-            for i, ball in enumerate(self.balls):
-                if running[i]:
-                    step = self._ball_step(ball, Gs[i], Ps[i], t)
-                    if step is None:
-                        running[i] = False
-                    else:
-                        steps[i] = step.numpy()
-        new = P + steps
-        ok = np.isfinite(new).all(axis=1) & (
-            np.abs(new - self._center).max(axis=1) <= 10 * self._span
-        )
-        new[~(running & ok)] = P[~(running & ok)]  # stopped and diverging balls stay put
+        for i, ball in enumerate(self.balls):
+            if active[i]:
+                moved = self._ball_step(ball, Gs[i], Ps[i], t)
+                if moved is None:
+                    active[i] = False
+                else:
+                    new[i] = moved.numpy()
+        steps = new - P
+        finite = np.isfinite(new).all(axis=1)
+        inside = finite & (np.abs(new - self._center).max(axis=1) <= 10 * self._span)
+        g_norm, s_norm = np.hypot(G[:, 0], G[:, 1]), np.hypot(steps[:, 0], steps[:, 1])
         if self.noise.mode == "none":
-            settled = (np.hypot(G[:, 0], G[:, 1]) < self.grad_tol) & (
-                np.hypot(steps[:, 0], steps[:, 1]) < 1e-7 * self._span
-            )
+            calm = (g_norm < self.grad_tol) & (s_norm < 1e-7 * self._span)
         else:
-            settled = np.zeros(len(self.balls), dtype=bool)
-        for i in np.flatnonzero(running):
+            calm = np.zeros(len(self.balls), dtype=bool)
+        # A settled ball moves again only past a 100× wider margin: a ball ringing down into its
+        # minimum (momentum) passes through near-zero steps without having settled and left.
+        moving = (g_norm > 100 * self.grad_tol) | (s_norm > 1e-5 * self._span)
+        for i in np.flatnonzero(active):
             ball = self.balls[i]
             ball.grad, ball.last_step = G[i], steps[i]
-            if not ok[i]:
-                self._diverge(ball, P[i], t + 1, bool(np.isfinite(steps[i]).all()))
-            elif settled[i]:
-                ball.converged_at = t + 1
-                self._stop(ball, Status.CONVERGED, f"gradient below {self.grad_tol:g}")
+            if not inside[i]:
+                self._leave(ball, P[i], new[i], t + 1, bool(finite[i]))
+                new[i] = P[i]  # marked where it left, not at infinity
+            elif calm[i] and not ball.status.settled:
+                self._settle(ball, new[i], t + 1)
+            elif moving[i] and ball.status.settled:
+                ball.status, ball.moved_again_at = Status.RUNNING, t + 1
+                ball.reason = f"moving again at step {t + 1} (settled at step {ball.converged_at})"
         self.t = t + 1
         self._grow()
         self._pos[self.t] = new
+        self._settled[self.t] = [b.status.settled for b in self.balls]
 
     def _ball_step(
         self, ball: Ball, g: torch.Tensor, p: torch.Tensor, t: int
@@ -316,62 +380,74 @@ class Race:
             lr = float(ball.lr_schedule[min(t, len(ball.lr_schedule) - 1)])
         ball.lr = lr if lr is not None else ball.hyper.get("lr", float("nan"))
         try:
-            step = ball.step(g, p, lr)
-        except Exception as exc:  # noqa: BLE001 - the plugin's fault, never the app's
-            self._stop(
-                ball,
-                Status.FROZEN,
-                f"{ball.spec.plugin}/{ball.spec.name} raised {type(exc).__name__}: {exc}",
-            )
+            return ball.step(g, p, lr)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the plugin's fault, not the app's
+            ball.freeze(_plugin_error(ball.spec, exc), t)
             return None
-        if not isinstance(step, torch.Tensor) or step.shape != p.shape:
-            got = tuple(step.shape) if isinstance(step, torch.Tensor) else type(step).__name__
-            self._stop(
-                ball,
-                Status.FROZEN,
-                f"{ball.spec.plugin}/{ball.spec.name} returned "
-                f"{got}; update() must return a tensor shaped like the parameter (2,)",
+
+    def _settle(self, ball: Ball, at: np.ndarray, t: int) -> None:
+        if ball.converged_at is None:
+            ball.converged_at = t
+        lam, vec = self._curvatures(at)
+        if lam is not None and lam[0] < -1e-8 * max(1.0, float(np.abs(lam).max())):
+            ball.status = Status.SADDLE
+            ball.reason = (
+                f"since step {t}: no gradient, but the curvature along "
+                f"({vec[0, 0] + 0.0:+.2f}, {vec[1, 0] + 0.0:+.2f}) is {lam[0]:.3g} < 0, so the "
+                "loss still falls that way (a nudge frees it)"
             )
-            return None
-        return step if step.dtype == S.DTYPE else step.to(S.DTYPE)
+        else:
+            ball.status = Status.CONVERGED
+            ball.reason = f"gradient below {self.grad_tol:g} since step {t}"
 
-    def _stop(self, ball: Ball, status: Status, reason: str) -> None:
-        ball.status, ball.reason = status, reason
-        ball.stopped_at = self.t + (status is Status.CONVERGED)
-
-    def _diverge(self, ball: Ball, last: np.ndarray, t: int, finite: bool) -> None:
-        where = "became non-finite" if not finite else "left the domain far behind"
+    def _leave(self, ball: Ball, last: np.ndarray, new: np.ndarray, t: int, finite: bool) -> None:
+        """The ball left the map: escaped downhill, or diverged."""
+        f_last, f_new = (float(v) for v in self._full_loss(np.stack([last, new])))
+        if finite and math.isfinite(f_new) and f_new < f_last and f_new < self._loss[0, 0]:
+            ball.status, ball.stopped_at = Status.ESCAPED, t
+            d = new - last
+            d = d / (np.hypot(*d) or 1.0) + 0.0  # + 0.0: no "−0.00"
+            ball.reason = (
+                f"left the map at step {t}, still going downhill along ({d[0]:+.2f}, {d[1]:+.2f})"
+            )
+            return
+        where = "became non-finite" if not finite else "left the domain far behind, loss rising"
         reason = f"{where} at step {t}"
-        lam, vec = self._top_curvature(last)
+        lam, vec = self._curvatures(last)
         lr = ball.lr
-        if lam is not None and math.isfinite(lr) and lr * lam > 2:
+        if lam is not None and math.isfinite(lr) and lr * lam[-1] > 2:
             reason = (
-                f"learning rate {lr:.3g} × largest curvature {lam:.3g} = {lr * lam:.3g} > 2 along "
-                f"({vec[0]:+.2f}, {vec[1]:+.2f}): each step overshoots further ({reason})"
+                f"learning rate {lr:.3g} × largest curvature {lam[-1]:.3g} = {lr * lam[-1]:.3g} "
+                f"> 2 along ({vec[0, -1]:+.2f}, {vec[1, -1]:+.2f}): each step overshoots further "
+                f"({reason})"
             )
-        self._stop(ball, Status.DIVERGED, reason)
-        ball.stopped_at = t
+        ball.status, ball.reason, ball.stopped_at = Status.DIVERGED, reason, t
 
-    def _top_curvature(self, point: np.ndarray) -> tuple[float | None, np.ndarray]:
+    def _curvatures(self, point: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+        """Hessian eigenvalues (ascending) and eigenvectors (columns) at ``point``."""
         try:
             vals, vecs = np.linalg.eigh(S.hessian(self.surface, *point))
         except Exception:  # noqa: BLE001 - no explanation is better than a crash
-            return None, np.zeros(2)
+            return None, np.zeros((2, 2))
         if not np.all(np.isfinite(vals)):
-            return None, np.zeros(2)
-        return float(vals[-1]), vecs[:, -1]
+            return None, np.zeros((2, 2))
+        return vals, vecs
 
     def _grow(self) -> None:
         if self.t < len(self._pos):
             return
-        self._pos = np.concatenate([self._pos, np.empty_like(self._pos)])
-        self._loss = np.concatenate([self._loss, np.empty_like(self._loss)])
+        self._pos = np.concatenate([self._pos, np.full_like(self._pos, np.nan)])
+        self._loss = np.concatenate([self._loss, np.full_like(self._loss, np.nan)])
+        self._settled = np.concatenate([self._settled, np.zeros_like(self._settled)])
 
     # -- results -----------------------------------------------------------------------------
     def summary(self) -> list[dict[str, Any]]:
-        """Per ball: final position and loss, distance to the nearest known minimum, status."""
+        """Per ball: final position and loss, distance to the nearest known minimum, the step it
+        first settled (``converged_at``) and last started moving again (``moved_again_at``),
+        status and the reason."""
         rows = []
         minima = np.array(self.surface.minima, dtype=float).reshape(-1, 2)
+        losses = self.losses
         for i, ball in enumerate(self.balls):
             x, y = self.positions[-1, i]
             dist = (
@@ -382,9 +458,10 @@ class Race:
                     "optimizer": ball.label,
                     "x": float(x),
                     "y": float(y),
-                    "loss": float(self.losses[-1, i]),
+                    "loss": float(losses[-1, i]),
                     "distance": dist,
                     "converged_at": ball.converged_at,
+                    "moved_again_at": ball.moved_again_at,
                     "status": str(ball.status),
                     "reason": ball.reason,
                 }
@@ -392,11 +469,14 @@ class Race:
         return rows
 
     def to_csv(self, path: str | Path) -> None:
-        """Rows ``optimizer,step,x,y,loss``, one per ball per step; step 0 is the start."""
-        pos, losses = self.positions, self.losses
-        with open(path, "w", newline="") as fh:
+        """Rows ``optimizer,step,x,y,loss,settled``, one per ball per step; step 0 is the start;
+        ``settled`` is 1 on the steps where the ball sat settled (the first is its mark)."""
+        pos, losses, settled = self.positions, self.losses, self.settled
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "w", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["optimizer", "step", "x", "y", "loss"])
+            w.writerow(["optimizer", "step", "x", "y", "loss", "settled"])
             for i, ball in enumerate(self.balls):
                 for t in range(len(pos)):
                     w.writerow(
@@ -406,5 +486,7 @@ class Race:
                             repr(float(pos[t, i, 0])),
                             repr(float(pos[t, i, 1])),
                             repr(float(losses[t, i])),
+                            int(settled[t, i]),
                         ]
                     )
+        os.replace(tmp, path)  # an interrupted run never leaves half a file

@@ -18,7 +18,12 @@ class SurfaceError(ValueError):
 
 
 def loss(spec: SurfaceSpec, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """f(x, y) elementwise; for a data surface, the mean loss over the whole dataset."""
+    """f(x, y) elementwise; for a data surface, the mean loss over the whole dataset.
+
+    What a surface returns is checked here, once for everyone: a torch tensor of real numbers,
+    shaped like (or broadcastable to) ``x``, that autograd can differentiate when ``x`` or ``y``
+    asks for gradients. Anything else is a ``SurfaceError`` with one sentence.
+    """
     try:
         if spec.fn is not None:
             out = spec.fn(x, y)
@@ -26,11 +31,70 @@ def loss(spec: SurfaceSpec, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             out = spec.sample_loss(x[..., None], y[..., None], *spec.data).mean(-1)
     except Exception as exc:  # noqa: BLE001 - a plugin's or an expression's failure
         raise SurfaceError(f"surface {spec.name!r} failed: {type(exc).__name__}: {exc}") from exc
+    return _checked(spec, out, x, y)
+
+
+def _checked(spec: SurfaceSpec, out: object, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    name = f"surface {spec.name!r}"
     if not isinstance(out, torch.Tensor):
-        out = torch.as_tensor(out, dtype=DTYPE)
-    if out.shape != x.shape:  # a constant, or a formula in y alone, still gives one value a point
-        out = out.expand(torch.broadcast_shapes(x.shape, y.shape))
+        raise SurfaceError(
+            f"{name} returned {type(out).__name__}, not a torch tensor; write f(x, y) with torch "
+            "operations on x and y so autograd can take its gradient"
+        )
+    if out.is_complex():
+        raise SurfaceError(
+            f"{name} gives complex numbers (e.g. a negative number to a fractional power); a "
+            "loss must be real"
+        )
+    if not out.is_floating_point():
+        out = out.to(DTYPE)
+    wants_grad = x.requires_grad or y.requires_grad
+    if wants_grad and torch.is_grad_enabled() and not out.requires_grad:
+        raise SurfaceError(
+            f"{name} returned a value autograd cannot differentiate (numpy, a Python number or a "
+            "detached tensor); compute it from x and y with torch operations"
+        )
+    shape = torch.broadcast_shapes(x.shape, y.shape)
+    if out.shape != shape:  # a formula in y alone still gives one value a point
+        try:
+            out = out.expand(shape)
+        except RuntimeError:
+            raise SurfaceError(
+                f"{name} returned shape {tuple(out.shape)} for inputs of shape {tuple(shape)}; "
+                "f(x, y) must work elementwise"
+            ) from None
     return out
+
+
+def grad_xy(
+    spec: SurfaceSpec, L: torch.Tensor, x: torch.Tensor, y: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """d(sum L)/dx and d(sum L)/dy; a formula without x (or y) has zero slope that way."""
+    try:
+        gx, gy = torch.autograd.grad(L.sum(), (x, y), allow_unused=True)
+    except RuntimeError as exc:
+        raise SurfaceError(f"surface {spec.name!r} has no gradient here: {exc}") from None
+    gx = torch.zeros_like(x) if gx is None else gx
+    gy = torch.zeros_like(y) if gy is None else gy
+    return gx.detach(), gy.detach()
+
+
+def check_surface(spec: SurfaceSpec, at: tuple[float, float] | None = None) -> None:
+    """Raise ``SurfaceError`` (one sentence) unless ``spec`` gives a real, differentiable value
+    at ``at`` (default: its first start, or the middle of its domain)."""
+    if at is None:
+        if spec.starts:
+            at = spec.starts[0]
+        else:
+            (x0, x1), (y0, y1) = spec.domain
+            at = ((x0 + x1) / 2, (y0 + y1) / 2)
+    if not all(math.isfinite(float(v)) for v in at):
+        raise SurfaceError(f"the point {tuple(at)} is not finite")
+    x = torch.tensor([float(at[0]), float(at[0])], dtype=DTYPE, requires_grad=True)
+    y = torch.tensor([float(at[1]), float(at[1])], dtype=DTYPE, requires_grad=True)
+    with torch.enable_grad():
+        L = loss(spec, x, y)
+        grad_xy(spec, L, x, y)
 
 
 def batch_loss(
@@ -38,7 +102,11 @@ def batch_loss(
 ) -> torch.Tensor:
     """Mini-batch loss of a data surface: ``x``, ``y`` are (n,), ``idx`` (n, B) sample indices."""
     cols = [c[idx] for c in spec.data]
-    return spec.sample_loss(x[:, None], y[:, None], *cols).mean(-1)
+    try:
+        out = spec.sample_loss(x[:, None], y[:, None], *cols).mean(-1)
+    except Exception as exc:  # noqa: BLE001 - a plugin's failure
+        raise SurfaceError(f"surface {spec.name!r} failed: {type(exc).__name__}: {exc}") from exc
+    return _checked(spec, out, x, y)
 
 
 def _point(x: float, y: float) -> torch.Tensor:
@@ -51,13 +119,20 @@ def value(spec: SurfaceSpec, x: float, y: float) -> float:
 
 
 def gradient(spec: SurfaceSpec, x: float, y: float) -> np.ndarray:
-    p = _point(x, y).requires_grad_()
-    (g,) = torch.autograd.grad(loss(spec, p[0], p[1]), p)
-    return g.numpy()
+    px = torch.tensor(float(x), dtype=DTYPE, requires_grad=True)
+    py = torch.tensor(float(y), dtype=DTYPE, requires_grad=True)
+    with torch.enable_grad():
+        gx, gy = grad_xy(spec, loss(spec, px, py), px, py)
+    return torch.stack([gx, gy]).numpy()
 
 
 def hessian(spec: SurfaceSpec, x: float, y: float) -> np.ndarray:
-    h = torch.autograd.functional.hessian(lambda p: loss(spec, p[0], p[1]), _point(x, y))
+    try:
+        h = torch.autograd.functional.hessian(lambda p: loss(spec, p[0], p[1]), _point(x, y))
+    except SurfaceError:
+        raise
+    except RuntimeError as exc:
+        raise SurfaceError(f"surface {spec.name!r} has no Hessian here: {exc}") from None
     return h.numpy()
 
 

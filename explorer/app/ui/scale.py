@@ -55,8 +55,9 @@ def rect(x: float, y: float, w: float, h: float) -> pygame.Rect:
 
 
 def fit_limit(size: tuple[int, int]) -> float:
-    """The largest scale at which the window still holds the whole layout."""
-    return max(1.0, min(size[0] / MIN_SIZE[0], size[1] / MIN_SIZE[1]))
+    """The largest scale, in eighths, at which the window still holds the whole layout (an
+    eighth's margin absorbs the rounding of many scaled lengths added up)."""
+    return max(1.0, int(min(size[0] / MIN_SIZE[0], size[1] / MIN_SIZE[1]) * 8) / 8)
 
 
 def auto_scale(size: tuple[int, int]) -> float:

@@ -188,8 +188,10 @@ def draw_ball(target, pos_px, colour, status: Status, selected: bool) -> None:
         return
     pygame.draw.circle(target, colour, (x, y), r)
     pygame.draw.aacircle(target, colour, (x, y), r)
-    if status is Status.CONVERGED:
+    if status is Status.CONVERGED:  # settled (it still steps, and may move again)
         pygame.draw.aacircle(target, (255, 255, 255), (x, y), r + px(3), lw())
+    elif status is Status.SADDLE:  # settled where the loss still falls one way
+        pygame.draw.aacircle(target, palette.WARN, (x, y), r + px(3), lw(2))
 
 
 def draw_start(target, pos_px) -> None:

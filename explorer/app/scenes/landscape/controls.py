@@ -34,6 +34,7 @@ from explorer.app.ui.widget_events import run_action
 from explorer.specs import Hyper
 
 ROW = 26  # a row of the side panel, at UI scale 1
+OPT_ROW = 20  # an optimizer checkbox row: lower than a slider row
 CUSTOM = "custom formula"
 NOISE_OPTIONS = {"none": "no noise", "gaussian": "gaussian σ", "minibatch": "mini-batch B"}
 ARROW_LABELS = {"gradient": "−grad", "step": "step", "state": "state", "squares": "g² sums"}
@@ -74,6 +75,7 @@ class LandscapeControls:
         L = self.scene.layout
         self.x0, self.sw = L.side.x + px(12), L.side.w - px(24)
         n_opt = len(self.model.optimizer_names)
+        self.opt_cols = self._optimizer_columns()
         # sections take the rows they show now (the selected ball's knobs, the schedule's), so
         # the inspector below gets the rest; a change of either lays the panel out again
         self._rows = self._row_counts()
@@ -82,7 +84,8 @@ class LandscapeControls:
         self.row = row
         y = L.side.y + px(8)
         self.y_opt = y
-        y += px(24) + row * math.ceil(n_opt / 3) + px(8)
+        self.opt_row = min(row, px(OPT_ROW))
+        y += px(24) + self.opt_row * math.ceil(n_opt / self.opt_cols) + px(8)
         self.y_tune = y
         y += row + px(4) + row * n_hyper + doc_h + px(8)
         self.y_sched = y
@@ -100,27 +103,40 @@ class LandscapeControls:
         self._build_arrows()
         self._build_inspector()
 
+    def _optimizer_columns(self) -> int:
+        """Three columns of optimizer boxes where the longest name fits, else two, else one."""
+        font = self.scene.text.font(13)
+        widest = max((font.size(n)[0] for n in self.model.optimizer_names), default=0)
+        need = px(14 + 18 + 8 + 6) + widest
+        return max(1, min(3, self.sw // max(need, 1)))
+
     def _fit(self, room: int, n_opt: int) -> tuple[int, int, int]:
         """(row height, room for the rule's formula, schedule picture height) that fit the
         panel's ``room`` with the inspector's buttons and a line of its text: roomy when the
         window allows, tighter (one doc line, a flatter curve, closer rows) when it does not."""
         n_hyper, n_sched = self._rows
         line = self.scene.text.line_height(12, "mono")
-        fixed = px(24 + 8 + 4 + 8 + 4 + 12 + 8 + 10 + 22 + 28 + 12) + line
-        rows = math.ceil(n_opt / 3) + 1 + n_hyper + 1 + n_sched + 2
+        # the inspector keeps its buttons and at least one line of its (13 px) text
+        fixed = px(24 + 8 + 4 + 8 + 4 + 12 + 8 + 10 + 22 + 28 + 12) + self.scene.text.line_height(
+            13
+        )
+        rows = 1 + n_hyper + 1 + n_sched + 2
+        boxes = px(OPT_ROW) * math.ceil(n_opt / self.opt_cols)  # checkbox rows are compact
 
         def need(row: int, doc: int, sched: int) -> int:
-            return fixed + row * rows + doc + sched
+            return fixed + boxes + row * rows + doc + sched
 
         row, doc, sched = px(ROW), 3 * line, px(46)
         if need(row, doc, sched) > room:
             doc = line
         over = need(row, doc, sched) - room
         if over > 0:
-            row = max(px(23), row - math.ceil(over / rows))
+            row = max(px(22), row - math.ceil(over / rows))
         over = need(row, doc, sched) - room
         if over > 0:
-            sched = max(px(34), sched - over)
+            sched = max(px(24), sched - over)
+        if need(row, doc, sched) > room:
+            doc = 0  # the fullest panels: the rule's formula stays in its tooltip
         return row, doc, sched
 
     def _row_counts(self) -> tuple[int, int]:
@@ -300,13 +316,14 @@ class LandscapeControls:
         self.opt_boxes.clear()
         self.swatches = []
         self._label("optimizers", (self.x0, self.y_opt, self.sw, px(20)), "Optimizers", "header")
-        col_w = self.sw // 3
+        cols = self.opt_cols
+        col_w = self.sw // cols
         for k, name in enumerate(m.optimizer_names):
             spec = m.registry.optimizers[name]
-            cx = self.x0 + (k % 3) * col_w
-            cy = self.y_opt + px(24) + (k // 3) * self.row
+            cx = self.x0 + (k % cols) * col_w
+            cy = self.y_opt + px(24) + (k // cols) * self.opt_row
             box = UICheckBox(
-                pygame.Rect(cx + px(14), cy + px(2), px(18), px(18)),
+                pygame.Rect(cx + px(14), cy + px(1), px(18), px(18)),
                 name,
                 self.manager,
                 initial_state=name in m.enabled,
@@ -314,7 +331,7 @@ class LandscapeControls:
             )
             self._add("optimizers", box, lambda e, _n=name: self._toggle_optimizer(_n, e))
             self.opt_boxes[name] = box
-            self.swatches.append(((cx + px(5), cy + px(11)), palette.ball_colour(k)))
+            self.swatches.append(((cx + px(5), cy + px(10)), palette.ball_colour(k)))
 
     def _build_tune(self) -> None:
         m = self.model

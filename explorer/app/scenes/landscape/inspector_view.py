@@ -79,47 +79,71 @@ def render_panel(cp: CriticalPoint | None, error: str, size, text: Text) -> pyga
             text.blit(surf, line, (0, y), 13, palette.ERROR if error else palette.TEXT_DIM)
             y += step
         return surf
-    grad = float(np.linalg.norm(cp.gradient))
-    lines = [
-        f"at ({num(cp.x)}, {num(cp.y)})   f = {num(cp.value)}   |grad| = {num(grad, 2)}",
-        f"Hessian eigenvalues  λ₁ = {num(float(cp.eigenvalues[0]), 4)},  "
-        f"λ₂ = {num(float(cp.eigenvalues[1]), 4)}",
-    ]
+    title, colour = headline(cp)  # first: what the point is, or that it is none
+    r = text.blit(surf, title, (0, y), 15, colour, "bold")
+    escape = cp.escape_direction
     step = text.line_height(12, "mono")
-    for line in lines:
-        for part in text.wrap(line, 12, w - px(4), "mono"):  # a narrow panel wraps, never clips
+    if escape is not None and cp.is_critical:
+        label = f"escape along ({num(float(escape[0]), 3)}, {num(float(escape[1]), 3)})"
+        if r.right + px(12) + text.font(12, "mono").size(label)[0] <= w:
+            text.blit(surf, label, (r.right + px(12), y + px(3)), 12, palette.ESCAPE_ARROW, "mono")
+        else:
+            y += max(r.h, text.line_height(15, "bold"))
+            text.blit(surf, label, (0, y), 12, palette.ESCAPE_ARROW, "mono")
+    y += max(r.h, text.line_height(15, "bold")) + px(2)
+    fits = lambda t: text.font(12, "mono").size(t)[0] <= w - px(4)  # noqa: E731
+    for line in numbers_lines(cp, fits):
+        for part in text.wrap(line, 12, w - px(4), "mono"):  # wrapped, never cut at the edge
+            if y + step > h:
+                break
             text.blit(surf, part, (0, y), 12, palette.TEXT, "mono")
             y += step
-    kind_colour = {
-        "minimum": palette.GOOD,
-        "saddle": palette.WARN,
-        "maximum": palette.ERROR,
-    }
-    r = text.blit(
-        surf, KIND_TEXT[cp.kind], (0, y), 15, kind_colour.get(cp.kind, palette.WARN), "bold"
-    )
-    y += max(r.h, text.line_height(15, "bold")) + px(2)
-    escape = cp.escape_direction
-    if escape is not None:
-        along = f"escape along ({num(float(escape[0]), 3)}, {num(float(escape[1]), 3)})"
-        text.blit(
-            surf,
-            text.ellipsize(along, 12, w - px(4), "mono"),
-            (0, y),
-            12,
-            palette.ESCAPE_ARROW,
-            "mono",
-        )
-        y += step + px(2)
-    sentence = SENTENCES[cp.kind]
-    if not cp.is_critical:
-        sentence = "Not a critical point (the gradient still pushes); the curvature here: " + (
-            sentence[0].lower() + sentence[1:]
-        )
     step = text.line_height(12)
-    for line in text.wrap(sentence, 12, w - px(4)):
+    for line in text.wrap(sentence(cp), 12, w - px(4)):
         if y + step > h:
             break
         text.blit(surf, line, (0, y), 12, palette.TEXT_DIM)
         y += step
     return surf
+
+
+def numbers_lines(cp: CriticalPoint, fits=lambda text: False) -> list[str]:
+    """The inspector's numbers: the point, f and |grad| on one line where ``fits`` says it fits,
+    else one fact a line (and each line wrapped to the panel, never cut)."""
+    grad = float(np.linalg.norm(cp.gradient))
+    where, value, slope = (
+        f"at ({num(cp.x)}, {num(cp.y)})",
+        f"f = {num(cp.value)}",
+        (f"|grad| = {num(grad, 3)}"),
+    )
+    eig = (
+        f"Hessian eigenvalues  λ₁ = {num(float(cp.eigenvalues[0]), 4)},  "
+        f"λ₂ = {num(float(cp.eigenvalues[1]), 4)}"
+    )
+    one = f"{where}   {value}   {slope}"
+    return [one, eig] if fits(one) else [f"{where}   {value}", slope, eig]
+
+
+def headline(cp: CriticalPoint) -> tuple[str, tuple[int, int, int]]:
+    """What the point is, in its colour; a point that is not critical gets no verdict colour
+    (the curvature there says nothing about a minimum)."""
+    if not cp.is_critical:
+        return "not a critical point", palette.TEXT
+    colours = {"minimum": palette.GOOD, "saddle": palette.ESCAPE_ARROW, "maximum": palette.ERROR}
+    return KIND_TEXT[cp.kind], colours.get(cp.kind, palette.WARN)
+
+
+def sentence(cp: CriticalPoint) -> str:
+    text = SENTENCES[cp.kind]
+    if cp.is_critical:
+        return text
+    shape = {
+        "minimum": "curved up both ways, like a bowl",
+        "maximum": "curved down both ways, like a dome",
+        "saddle": "curved up one way and down the other",
+        "degenerate": "flat in one direction",
+    }[cp.kind]
+    return (
+        "The gradient is not zero here, so the ball keeps rolling: this is no minimum, saddle "
+        f"or maximum. The surface here is {shape}."
+    )

@@ -10,9 +10,12 @@ from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 
+ESCAPED = (140, 200, 255)  # left the map downhill: not a failure, so not red
 STATUS_COLOURS = {
     "running": palette.TEXT_DIM,
     "converged": palette.GOOD,
+    "stuck at a saddle": palette.WARN,
+    "escaped": ESCAPED,
     "diverged": palette.ERROR,
     "frozen": palette.WARN,
 }
@@ -23,8 +26,9 @@ def render_legend(rows: list[BallReadout], text: Text, title: str) -> pygame.Sur
         return None
     row_h, pad = max(px(18), text.line_height(13)), px(7)
     name_w = max(text.font(13).size(r.label)[0] for r in rows)
+    name_w = max(name_w, text.font(13, "bold").size(title)[0] - px(120))
     loss_w = max(px(80), text.font(12, "mono").size("−0.0001234")[0])
-    status_w = max(text.font(12).size(r.status)[0] for r in rows)
+    status_w = max(px(74), *(text.font(12).size(r.status)[0] + px(4) for r in rows))
     w = pad * 2 + px(16) + name_w + px(10) + loss_w + px(8) + status_w
     w = max(w, pad * 2 + text.font(13, "bold").size(title)[0])
     h = pad * 2 + row_h * (len(rows) + 1)

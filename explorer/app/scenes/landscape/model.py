@@ -17,17 +17,16 @@ from pathlib import Path
 import numpy as np
 
 from explorer import setups
-from explorer.app.scenes.landscape.default_rates import default_lr
 from explorer.app.scenes.landscape.schedule_curves import ScheduleCurves
 from explorer.knob_text import Spec
 from explorer.landscape import surface as S
 from explorer.landscape.critical import CriticalPoint, analyze
-from explorer.landscape.race import BallConfig, Noise, Race, Status
+from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Noise, Race
+from explorer.landscape.rates import suggested_lr
 from explorer.plugins import Registry
 from explorer.setups import SetupError, knob
 from explorer.specs import SurfaceSpec
 
-DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 DEFAULT_SURFACE = "rosenbrock"
 DEFAULT_SPEED = 120.0  # steps per second
 SPEED_RANGE = (1.0, 2000.0)
@@ -117,7 +116,9 @@ class BallReadout:
     lr: float
     status: str
     reason: str
-    stopped_at: int | None
+    stopped_at: int | None  # diverged, escaped or frozen at this step
+    converged_at: int | None = None  # the first step the ball settled (a mark; it still steps)
+    moved_again_at: int | None = None  # the last step a settled ball started moving again
 
 
 RACE_OVER_NOTICES = ("every ball has stopped", "paused after ")
@@ -205,16 +206,16 @@ class LandscapeModel:
         spec = self.registry.surface(name)
         try:
             probe = start if start is not None else _default_start(spec)
-            S.value(spec, *probe)
+            S.check_surface(spec, probe)
         except Exception as exc:  # noqa: BLE001 - a plugin's or a formula's function raising
-            raise ValueError(f"surface {spec.name!r} cannot be evaluated: {exc}") from None
+            raise ValueError(f"surface {spec.name!r} cannot be used: {exc}") from None
         self.spec = spec
         self.expr_error = ""
         for opt_name, opt in self.registry.optimizers.items():
-            lr = default_lr(spec, opt)
+            lr = suggested_lr(opt, spec)
             if lr is not None:
                 self.hyper[opt_name]["lr"] = lr
-            self.hyper[opt_name].update(self._clamped(opt_name, self.pinned.get(opt_name, {})))
+            self.hyper[opt_name].update(self._valid(opt_name, self.pinned.get(opt_name, {})))
         if self.noise.mode == "minibatch" and not spec.has_data:
             self.noise = Noise()
             self.notify("mini-batch noise needs a data surface (linear_regression): noise is off")
@@ -235,9 +236,17 @@ class LandscapeModel:
             return False
         return True
 
-    def _clamped(self, opt_name: str, values: dict[str, float]) -> dict[str, float]:
+    def _valid(self, opt_name: str, values: dict[str, float]) -> dict[str, float]:
+        """The pinned values the maths allows (run as given, never clamped); others are said."""
         spec = self.registry.optimizers[opt_name].hyper
-        return {k: spec[k].clamp(v) for k, v in values.items() if k in spec}
+        out = {}
+        for k, v in values.items():
+            if k in spec:
+                try:
+                    out[k] = spec[k].check(v, k, opt_name)
+                except ValueError as exc:
+                    self.notify(str(exc), "error", 10)
+        return out
 
     # -- the race -----------------------------------------------------------------------------
     def _configs(self, names: list[str]) -> list[BallConfig]:
@@ -317,12 +326,23 @@ class LandscapeModel:
         if 0 <= index < len(self.race.balls):
             self.selected = index
 
-    def set_hyper(self, name: str, key: str, value: float) -> None:
-        """Change one optimizer's hyperparameter, mid-run if it is racing."""
+    def set_hyper(self, name: str, key: str, value: float) -> bool:
+        """Change one optimizer's hyperparameter, mid-run if it is racing. A value the maths
+        forbids is refused with a message (False); one outside the slider's range runs as given,
+        with a note."""
         spec = self.registry.optimizers[name]
         if key not in spec.hyper:
             raise ValueError(f"{name} has no hyperparameter {key!r}")
-        value = spec.hyper[key].clamp(value)
+        try:
+            value = spec.hyper[key].check(value, key, name)
+        except ValueError as exc:
+            self.notify(str(exc), "error", 8)
+            return False
+        if spec.hyper[key].outside_range(value):
+            h = spec.hyper[key]
+            self.notify(
+                f"{name}: {key}={value:g} is outside the usual range [{h.low:g}, {h.high:g}]"
+            )
         self.hyper[name][key] = value
         i = self.ball_index(name)
         if i is None:
@@ -330,23 +350,31 @@ class LandscapeModel:
         ball = self.race.balls[i]
         if key == "lr" and self.schedule != "constant":
             # Race.set_hyper would recompute the schedule with the slow exact path.
-            ball.hyper["lr"] = value
+            ball.hyper["lr"] = ball.config.hyper["lr"] = value
             self._apply_schedule(i)
         else:
             self.race.set_hyper(i, key, value)
+        return True
 
     def set_schedule(self, name: str, hyper: dict[str, float] | None = None) -> None:
         spec = self.registry.schedule(name)
+        try:
+            values = spec.values({k: v for k, v in (hyper or {}).items() if k in spec.hyper})
+        except ValueError as exc:
+            self.notify(str(exc), "error", 8)
+            return
         self.schedule = spec.name
-        self.schedule_hyper = {
-            k: spec.hyper[k].clamp(v) for k, v in (hyper or {}).items() if k in spec.hyper
-        }
+        self.schedule_hyper = {k: values[k] for k in (hyper or {}) if k in spec.hyper}
         self._apply_schedule_all()
 
     def set_schedule_hyper(self, key: str, value: float) -> None:
         spec = self.registry.schedule(self.schedule)
         if key in spec.hyper:
-            self.schedule_hyper[key] = spec.hyper[key].clamp(value)
+            try:
+                self.schedule_hyper[key] = spec.hyper[key].check(value, key, spec.name)
+            except ValueError as exc:
+                self.notify(str(exc), "error", 8)
+                return
             self._apply_schedule_all()
 
     def schedule_values(self) -> dict[str, float]:
@@ -463,7 +491,7 @@ class LandscapeModel:
         self.messages = [x for x in self.messages if not x.text.startswith(RACE_OVER_NOTICES)]
 
     def _any_running(self) -> bool:
-        return any(b.status is Status.RUNNING for b in self.race.balls)
+        return any(b.status.active for b in self.race.balls)
 
     def update(self, dt: float) -> int:
         """Advance model time by ``dt`` seconds; returns the race steps taken."""
@@ -491,12 +519,19 @@ class LandscapeModel:
 
     def _run_steps(self, n: int) -> int:
         t0, before = self.timer(), self.race.t
+        moved = [b.moved_again_at for b in self.race.balls]
         try:
             self.race.step(n)
         except Exception as exc:  # noqa: BLE001 - e.g. a surface plugin failing mid-race
             self.pause()
             self.notify(f"the race stopped: {type(exc).__name__}: {exc}", "error", 10)
         done = self.race.t - before
+        for ball, was in zip(self.race.balls, moved, strict=True):
+            if was is None and ball.moved_again_at is not None:  # once a run: it may flap
+                self.notify(
+                    f"{ball.label} is moving again at step {ball.moved_again_at} "
+                    f"(it had settled at step {ball.converged_at})"
+                )
         if done > 0:
             per_step = (self.timer() - t0) / done
             self.step_cost = 0.8 * self.step_cost + 0.2 * per_step
@@ -567,6 +602,8 @@ class LandscapeModel:
                     status=str(ball.status),
                     reason=ball.reason,
                     stopped_at=ball.stopped_at,
+                    converged_at=ball.converged_at,
+                    moved_again_at=ball.moved_again_at,
                 )
             )
         return rows
@@ -633,19 +670,19 @@ class LandscapeModel:
         hyper = {}
         for name, opt in self.registry.optimizers.items():
             values = opt.defaults()
-            lr = default_lr(spec, opt)
+            lr = suggested_lr(opt, spec)
             if lr is not None and "lr" in values:
                 values["lr"] = lr
-            hyper[name] = values | self._clamped(name, self.pinned.get(name, {}))
+            hyper[name] = values | self._valid(name, self.pinned.get(name, {}))
         for ball in setup.optimizers:
-            hyper[ball.name] |= self._clamped(ball.name, ball.values)
+            hyper[ball.name] |= dict(ball.values)  # checked above: run as given
         sched = self.registry.schedule(setup.schedule.name)
         # -- everything is valid: change
         self.spec, self.expr_error, self.start = spec, "", (float(start[0]), float(start[1]))
         self.hyper = hyper
         self.enabled = [ball.name for ball in setup.optimizers]
         self.schedule = sched.name
-        self.schedule_hyper = {k: sched.hyper[k].clamp(v) for k, v in setup.schedule.values.items()}
+        self.schedule_hyper = {k: float(v) for k, v in setup.schedule.values.items()}
         self.sigma, self.batch = float(setup.sigma), int(setup.batch)
         self.noise = Noise(setup.noise, sigma=self.sigma, batch=self.batch)
         self.arrow_kinds = {k: k in setup.arrows for k in ARROW_KINDS}

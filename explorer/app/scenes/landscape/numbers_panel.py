@@ -12,7 +12,7 @@ import pygame
 from explorer.app.scenes.landscape.legend_renderer import STATUS_COLOURS
 from explorer.app.scenes.landscape.model import BallReadout
 from explorer.app.ui import palette
-from explorer.app.ui.numbers_format import num, short, status_text
+from explorer.app.ui.numbers_format import num, short
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 
@@ -35,11 +35,12 @@ def _fit(text: str, width: int, right: bool) -> str:
     return text.rjust(width) if right else text.ljust(width)
 
 
-def _columns(width_px: int, char_px: float) -> list[int]:
+def _columns(width_px: int, char_px: float, widths: list[int] | None = None) -> list[int]:
     """Indices of COLUMNS that fit ``width_px`` with room for the status."""
+    widths = widths or [c[1] for c in COLUMNS]
     chosen = list(range(len(COLUMNS)))
     while chosen:
-        chars = sum(COLUMNS[k][1] + 1 for k in chosen) + STATUS_CHARS + 3
+        chars = sum(widths[k] + 1 for k in chosen) + STATUS_CHARS + 3
         if chars * char_px <= width_px:
             break
         drop = max(chosen, key=lambda k: COLUMNS[k][3])
@@ -58,14 +59,36 @@ def _coord(v: float) -> str:
     return num(v, 3)
 
 
+def status_text(r: BallReadout) -> str:
+    """The status with the step it refers to: a settled ball keeps stepping, so it can move
+    again, and the panel says so."""
+    if r.status in ("converged", "stuck at a saddle") and r.converged_at is not None:
+        word = "converged" if r.status == "converged" else "saddle"
+        return f"{word} @{r.converged_at}"
+    if r.status == "running" and r.moved_again_at is not None:
+        return f"moving again @{r.moved_again_at}"
+    if r.stopped_at is not None:
+        return f"{r.status} @{r.stopped_at}"
+    return r.status
+
+
+def _six(v: float) -> str:
+    """At most 6 characters, never cut: 0.046, 2.0e−5, and 5e−28 for the tiniest."""
+    text = short(v)
+    if len(text) > 6 and v is not None:
+        text = f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+        text = text.replace("-", "−")
+    return text
+
+
 def _cells(r: BallReadout) -> list[str]:
     return [
         r.label,
         f"({_coord(r.x)}, {_coord(r.y)})",
         num(r.loss, 4),
-        short(r.grad_norm),
-        short(r.step_norm),
-        short(r.lr),
+        _six(r.grad_norm),
+        _six(r.step_norm),
+        _six(r.lr),
     ]
 
 
@@ -77,15 +100,23 @@ def render_numbers(
     surf = pygame.Surface((max(w, 1), max(h, 1)))
     surf.fill(palette.PANEL)
     pygame.draw.rect(surf, palette.PANEL_LINE, surf.get_rect(), lw(), border_radius=px(4))
-    char_px = text.font(FONT, "mono").size("0" * 10)[0] / 10
-    cols = _columns(w - px(34), char_px)
+    # as many balls as are ticked, each on its own row: the type shrinks (never below 10 px)
+    # before a row is left out
+    fs = FONT
+    while fs > 10 and (text.line_height(fs, "mono") * (len(rows) + 1) + px(14)) > h:
+        fs -= 1
+    char_px = text.font(fs, "mono").size("0" * 10)[0] / 10
+    # the name column as wide as the longest name (a plugin's may be long), within reason
+    widths = [c[1] for c in COLUMNS]
+    widths[0] = max(widths[0], min(16, max((len(r.label) for r in rows), default=0)))
+    cols = _columns(w - px(34), char_px, widths)
     names = {"θ = (x, y)": f"θ = ({axes[0]}, {axes[1]})"}
     header = " ".join(
-        _fit(names.get(COLUMNS[k][0], COLUMNS[k][0]), COLUMNS[k][1], COLUMNS[k][2]) for k in cols
+        _fit(names.get(COLUMNS[k][0], COLUMNS[k][0]), widths[k], COLUMNS[k][2]) for k in cols
     )
     header += "  status"
-    line_h = text.line_height(FONT, "mono")
-    text.blit(surf, header, (px(24), px(5)), FONT, palette.TEXT_DIM, "mono")
+    line_h = text.line_height(fs, "mono")
+    text.blit(surf, header, (px(24), px(5)), fs, palette.TEXT_DIM, "mono")
     rule = px(7) + line_h
     pygame.draw.line(surf, palette.PANEL_LINE, (px(8), rule), (w - px(8), rule), lw())
     if not rows:
@@ -94,7 +125,8 @@ def render_numbers(
         return surf
     top = rule + px(4)
     row_h = min(line_h + px(6), max(line_h, (h - top - px(2)) // max(len(rows), 1)))
-    status_x = px(24) + (sum(COLUMNS[k][1] + 1 for k in cols) + 1) * char_px
+    status_fs = min(13, fs)
+    status_x = px(24) + (sum(widths[k] + 1 for k in cols) + 1) * char_px
     status_w = w - status_x - px(6)
     for i, r in enumerate(rows):
         y = top + i * row_h
@@ -107,21 +139,21 @@ def render_numbers(
         cells = _cells(r)
         x = float(px(24))
         for k in cols:
-            _, chars, right, _ = COLUMNS[k]
+            chars, right = widths[k], COLUMNS[k][2]
             cell = _fit(cells[k], chars, False).rstrip()
             if right:
                 text.blit(
-                    surf, cell, (x + chars * char_px, mid), FONT, palette.TEXT, "mono", "midright"
+                    surf, cell, (x + chars * char_px, mid), fs, palette.TEXT, "mono", "midright"
                 )
             else:
-                text.blit(surf, cell, (x, mid), FONT, palette.TEXT, "mono", "midleft")
+                text.blit(surf, cell, (x, mid), fs, palette.TEXT, "mono", "midleft")
             x += (chars + 1) * char_px
-        status = text.ellipsize(status_text(r.status, r.stopped_at), 13, status_w)
+        status = text.ellipsize(status_text(r), status_fs, status_w)
         text.blit(
             surf,
             status,
             (status_x, mid),
-            13,
+            status_fs,
             STATUS_COLOURS.get(r.status, palette.TEXT),
             anchor="midleft",
         )

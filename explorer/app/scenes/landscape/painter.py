@@ -18,8 +18,9 @@ from explorer.app.scenes.landscape.ball_renderer import (
     shared_groups,
 )
 from explorer.app.scenes.landscape.inspector_view import draw_on_map
+from explorer.app.scenes.landscape.legend_renderer import ESCAPED
 from explorer.app.scenes.landscape.schedule_preview import marker_x
-from explorer.app.scenes.landscape.state_vectors import read_state
+from explorer.app.scenes.landscape.state_vectors import read_ball
 from explorer.app.scenes.landscape.trail_renderer import draw_trails
 from explorer.app.ui import palette
 from explorer.app.ui.scale import lw, px
@@ -102,11 +103,12 @@ def _draw_map(scene, screen: pygame.Surface) -> None:
             if i in scene.exits:
                 at = view.point_to_screen(*scene.exits[i])
                 draw_ball(screen, at, colours[i], status, i == m.selected)
-                label = f"{race.balls[i].label} diverged"
+                label = f"{race.balls[i].label} {status}"
                 pos = [at[0] + px(14), min(max(at[1] - px(8), L.plot.y + px(4)), lowest)]
                 while any(r.collidepoint(pos[0] + px(4), pos[1] + px(6)) for r in tags):
                     pos[1] -= tag_h  # balls that left at one place: stack their tags upwards
-                tags.append(scene.text.tag(screen, label, pos, 12, palette.ERROR))
+                tag_colour = palette.ERROR if status is Status.DIVERGED else ESCAPED
+                tags.append(scene.text.tag(screen, label, pos, 12, tag_colour))
             elif not draw_offscreen(screen, L.plot, pts[i], colours[i], status):
                 on_map.append(i)
         for group in shared_groups(pts, on_map):  # balls on one point (a shared start): a pie
@@ -126,14 +128,15 @@ def _banner_lines(scene) -> list[tuple[str, tuple]]:
     """The banner's wrapped lines: why balls stopped, plugin failures and notices."""
     L, m = scene.layout, scene.model
     lines = []
+    colours = {
+        Status.DIVERGED: palette.ERROR,
+        Status.FROZEN: palette.WARN,
+        Status.SADDLE: palette.WARN,
+        Status.ESCAPED: ESCAPED,
+    }
     for b in m.race.balls:
-        if b.status in (Status.DIVERGED, Status.FROZEN) and b.reason:
-            lines.append(
-                (
-                    f"{b.label} {b.status}: {b.reason}",
-                    palette.ERROR if b.status is Status.DIVERGED else palette.WARN,
-                )
-            )
+        if b.status in colours and b.reason:
+            lines.append((f"{b.label} {b.status}: {b.reason}", colours[b.status]))
     if scene.picture is not None and scene.picture.error:
         lines.append((f"surface: {scene.picture.error}", palette.ERROR))
     for msg in m.live_messages():
@@ -216,7 +219,7 @@ def _draw_side(scene, screen: pygame.Surface) -> None:
         i = m.selected
         labels = [
             f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}"
-            for k, v in _scalar_state(m.race.balls[i].state)
+            for k, v in read_ball(m.race.balls[i]).labels
         ]
         if labels:
             shown = scene.text.ellipsize("  ".join(labels), 12, c.state_label_w, "mono")
@@ -235,7 +238,3 @@ def _draw_expr_error(scene, screen: pygame.Surface) -> None:
     pygame.draw.rect(screen, palette.ERROR, box, lw(), border_radius=px(4))
     for k, line in enumerate(lines):
         scene.text.blit(screen, line, (box.x + px(8), box.y + px(5) + step * k), 13, palette.ERROR)
-
-
-def _scalar_state(state: dict):
-    return read_state(state).labels

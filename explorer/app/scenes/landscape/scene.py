@@ -17,7 +17,7 @@ from explorer.app.scenes.landscape.model import LandscapeModel
 from explorer.app.scenes.landscape.numbers_panel import render_numbers
 from explorer.app.scenes.landscape.painter import paint
 from explorer.app.scenes.landscape.schedule_preview import render_schedule
-from explorer.app.scenes.landscape.state_vectors import read_state
+from explorer.app.scenes.landscape.state_vectors import read_ball
 from explorer.app.scenes.landscape.trail_renderer import TrailCache
 from explorer.app.ui import palette
 from explorer.app.ui.scale import px
@@ -324,13 +324,14 @@ class LandscapeScene(Scene):
             return
         self._arrows_key = key
         self.exits = {
-            i: m.exit_point(i) for i, b in enumerate(race.balls) if b.status is Status.DIVERGED
+            i: m.exit_point(i)
+            for i, b in enumerate(race.balls)
+            if b.status in (Status.DIVERGED, Status.ESCAPED)
         }
         self.arrows = []
         for i, ball in enumerate(race.balls):
-            if m.arrows_for.get(ball.spec.name, True) and ball.status in (
-                Status.RUNNING,
-                Status.FROZEN,
+            if m.arrows_for.get(ball.spec.name, True) and (
+                ball.status.active or ball.status is Status.FROZEN
             ):
                 grad = self._start_grad[1] if race.t == 0 else ball.grad
                 step = ball.last_step
@@ -339,7 +340,7 @@ class LandscapeScene(Scene):
                         i,
                         (float(grad[0]), float(grad[1])),
                         (float(step[0]), float(step[1])),
-                        read_state(ball.state),
+                        read_ball(ball),
                     )
                 )
         floor = 0.1 * (self.picture.grad_scale if self.picture else 1.0)

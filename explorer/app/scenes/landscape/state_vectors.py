@@ -1,51 +1,63 @@
-"""Reading an optimizer's state generically: what to draw as an arrow, a glyph or a label.
+"""Reading an optimizer's state the way the optimizer declares it: arrows, glyphs, labels.
 
-Any tensor shaped like the parameter (2,) is drawable, so a new plugin's state is drawn with no
-code here. Accumulated squares (Adagrad's sum, RMSProp's and Adam's second moments, Adamax's
-infinity norm) are per-axis scales, not directions: they are recognised by a non-negative value
-and a name that says so, and drawn as per-axis glyphs. Everything else shaped (2,) is an arrow.
+An optimizer names the state entries to draw as arrows (directions: velocity, first moment) and
+as per-coordinate glyphs (accumulators: sums or averages of squares), each with its label
+(``UpdateRule.arrows`` / ``.accumulators``, or the same keywords when a torch class is
+registered). Nothing here knows an optimizer or a state entry by name, so a third-party
+optimizer's state is drawn exactly like a built-in's. Scalars show as numbers; undeclared
+vectors are not drawn.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
-
-_SCALE_HINTS = ("sq", "square", "sum", "inf", "second", "acc", "nu", "hess", "curv")
-_SCALE_NAMES = {"v", "s", "g2", "h", "u", "n"}
 
 Vec = tuple[float, float]
 
 
 @dataclass(frozen=True)
 class StateView:
-    vectors: list[tuple[str, Vec]]  # directions (velocity, first moment, ...)
-    scales: list[tuple[str, Vec]]  # per-axis magnitudes (accumulated squares, ...)
-    labels: list[tuple[str, str]]  # scalars (step counters, ...)
+    vectors: list[tuple[str, Vec]]  # (label, direction): velocity, first moment, ...
+    scales: list[tuple[str, Vec]]  # (label, per-axis magnitude): accumulated squares, ...
+    labels: list[tuple[str, str]]  # (name, value as text): scalars such as step counters
 
 
-def looks_like_scale(key: str) -> bool:
-    k = key.lower()
-    return k in _SCALE_NAMES or any(h in k for h in _SCALE_HINTS)
+def _pair(value) -> Vec | None:
+    if isinstance(value, torch.Tensor) and value.shape == (2,):
+        a, b = (float(v) for v in value.detach().tolist())
+        if math.isfinite(a) and math.isfinite(b):
+            return a, b
+    return None
 
 
-def read_state(state: dict) -> StateView:
+def read_state(
+    state: Mapping,
+    arrows: Mapping[str, str] | None = None,
+    accumulators: Mapping[str, str] | None = None,
+) -> StateView:
+    """What to draw for ``state`` given the optimizer's declarations (``OptimizerSpec.arrows``,
+    ``.accumulators``: state name → label)."""
+    arrows, accumulators = arrows or {}, accumulators or {}
     vectors, scales, labels = [], [], []
     for key, value in state.items():
         key = str(key)
-        if isinstance(value, torch.Tensor):
-            if value.shape == (2,):
-                a, b = (float(v) for v in value.detach().tolist())
-                if not (math.isfinite(a) and math.isfinite(b)):
-                    continue
-                if a >= 0 and b >= 0 and looks_like_scale(key):
-                    scales.append((key, (a, b)))
-                else:
-                    vectors.append((key, (a, b)))
-            elif value.numel() == 1:
-                labels.append((key, f"{value.item():g}"))
+        pair = _pair(value)
+        if key in arrows and pair is not None:
+            vectors.append((arrows[key], pair))
+        elif key in accumulators and pair is not None:
+            # An accumulator is a per-axis scale: its size, whatever its sign convention.
+            scales.append((accumulators[key], (abs(pair[0]), abs(pair[1]))))
+        elif isinstance(value, torch.Tensor) and value.numel() == 1:
+            labels.append((key, f"{value.item():g}"))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             labels.append((key, f"{value:g}"))
     return StateView(vectors, scales, labels)
+
+
+def read_ball(ball) -> StateView:
+    """The state view of a race ball, with its optimizer's declarations."""
+    return read_state(ball.state, ball.spec.arrows, ball.spec.accumulators)

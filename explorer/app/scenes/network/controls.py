@@ -333,26 +333,39 @@ class NetworkControls:
         )
         self.boxes["side"] = box
         self._add(box, lambda e: m.set_side_by_side(e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
+        values = B_VALUES[m.compare]
+        if values is None:
+            values = list(reg.activations if m.compare == "activation" else reg.optimizers)
+        # B's menu as wide as its longest choice needs (a plugin's name may be long); "B differs"
+        # takes the rest
+        font = self.scene.text.font(13)
+
+        def need(label: str, options) -> int:  # label, longest option, the arrow and borders
+            return font.size(label)[0] + max(font.size(str(o))[0] for o in options) + px(50)
+
+        want_a, want_b = need("B differs", COMPARE_KEYS), need("B =", values)
+        room = w - px(8)
+        one_row = want_a + want_b <= room  # else B's menu takes a row of its own
+        b_w = max(want_b, room - want_a) if one_row else w
         menu(
             "compare",
             "B differs",
             COMPARE_KEYS,
             m.compare,
             x0,
-            half + px(20),
+            w - b_w - px(8) if one_row else w,
             lambda t: m.set_side_by_side(m.side_by_side, compare=t) and self.build(),
         )
-        values = B_VALUES[m.compare]
-        if values is None:
-            values = list(reg.activations if m.compare == "activation" else reg.optimizers)
+        if not one_row:
+            y += row
         current = b_value_text(m)
         menu(
             "b_value",
             "B =",
             values,
             current,
-            x0 + half + px(28),
-            w - half - px(28),
+            x0 + w - b_w,
+            b_w,
             lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)),
         )
         y += row
