@@ -86,7 +86,7 @@ def plugin_fault(exc: BaseException) -> bool:
 def describe_fault(exc: BaseException) -> str:
     """``"SystemExit: 3"`` — a plugin's exception as the tail of one sentence."""
     if isinstance(exc, SystemExit):
-        return f"called sys.exit({exc.code!r})"
+        return f"SystemExit({exc.code!r}) (the plugin called sys.exit)"
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
