@@ -123,3 +123,55 @@ def write_text(path: str | os.PathLike, text: str, option: str = "output") -> No
     """``text`` into ``path`` atomically (UTF-8)."""
     with atomic_path(path, option) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+class LateProgress:
+    """A rich progress bar that appears only once the work has run for ``after`` seconds, so
+    quick commands print nothing extra and long ones are never silent. ``update(done)``."""
+
+    def __init__(self, total: int, label: str, out: Console | None = None, after: float = 2.0):
+        import time
+
+        self._clock = time.perf_counter
+        self._start = self._clock()
+        self.total, self.label, self.after = total, label, after
+        self._console = out
+        self._progress = None
+        self._task = None
+
+    def update(self, done: int) -> None:
+        if self._progress is None:
+            if self._clock() - self._start < self.after:
+                return
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=self._console or console(),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(self.label, total=self.total)
+        self._progress.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def __enter__(self) -> LateProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

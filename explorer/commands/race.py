@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 from rich.table import Table
 
 from explorer.commands.optspec import parse_optimizer_arg, parse_point, parse_values
+from explorer.commands.output import LateProgress, atomic_path, check_output, check_size
 from explorer.commands.output import console as make_console
 from explorer.landscape.race import BallConfig, Noise, Race
+from explorer.specs import SurfaceSpec
+from explorer.training.config import SEED_MAX
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+CSV_ROW_BYTES = 75  # "optimizer,step,x,y,loss" with full-precision floats, measured
+TRAJECTORY_BYTES = 24  # per ball per step kept in memory: x, y and the loss as float64
+MAX_TRAJECTORY_BYTES = 1_000_000_000
+CHUNK = 1000  # race steps between progress updates
 
 
 def parse_noise(text: str) -> Noise:
@@ -26,6 +35,32 @@ def parse_noise(text: str) -> Noise:
     except ValueError:
         raise ValueError(f"--noise {text!r}: expected gaussian:SIGMA or minibatch:B") from None
     raise ValueError(f"--noise {text!r}: use none, gaussian:SIGMA or minibatch:B")
+
+
+def fit_noise(noise: Noise, spec: SurfaceSpec) -> tuple[Noise, str]:
+    """Mini-batches larger than the surface's data set are cut to its size (with a note): a
+    batch of a billion samples drawn from 200 would only exhaust memory."""
+    if noise.mode == "minibatch" and spec.has_data and noise.batch > spec.n_samples:
+        note = (
+            f"note: mini-batch {noise.batch} is larger than the {spec.n_samples} samples of "
+            f"{spec.name!r}; using batches of {spec.n_samples}"
+        )
+        return Noise("minibatch", sigma=noise.sigma, batch=spec.n_samples), note
+    return noise, ""
+
+
+def check_start(spec: SurfaceSpec, point: tuple[float, float], option: str = "--start") -> None:
+    """A start the race would call "far behind the domain" before its first step is refused."""
+    (x0, x1), (y0, y1) = spec.domain
+    span = max(x1 - x0, y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    if not (math.isfinite(span) and span > 0):
+        return
+    if max(abs(point[0] - cx), abs(point[1] - cy)) > 10 * span:
+        raise ValueError(
+            f"{option} ({point[0]:g}, {point[1]:g}) is far outside the domain of {spec.name!r}: "
+            f"x ∈ [{x0:g}, {x1:g}], y ∈ [{y0:g}, {y1:g}]; start within ten widths of it"
+        )
 
 
 @click.command()
@@ -58,16 +93,17 @@ def parse_noise(text: str) -> Noise:
     show_default=True,
     help="Gradient noise: none, gaussian:SIGMA, or minibatch:B (data surfaces).",
 )
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, SEED_MAX))
 @click.option(
     "--csv",
     "csv_path",
-    type=click.Path(dir_okay=False, writable=True),
+    default=None,
     help="Write every step of every ball: optimizer,step,x,y,loss.",
 )
 @click.pass_obj
 def race(registry, surface, start, steps, optimizers, schedule, noise, seed, csv_path) -> None:
     """Race optimizers on a loss surface and print where each one ended."""
+    csv_file = check_output(csv_path, "--csv")
     spec = registry.surface(surface)
     sched_name, _, sched_args = schedule.partition(":")
     sched = registry.schedule(sched_name.strip())
@@ -76,20 +112,40 @@ def race(registry, surface, start, steps, optimizers, schedule, noise, seed, csv
     for text in optimizers or DEFAULT_OPTIMIZERS:
         name, hyper = parse_optimizer_arg(text, registry)
         configs.append(BallConfig(name, hyper, sched.name, sched_hyper))
+    rows = (steps + 1) * len(configs)
+    if rows * TRAJECTORY_BYTES > MAX_TRAJECTORY_BYTES:
+        raise ValueError(
+            f"{steps:,} steps × {len(configs)} balls would keep about "
+            f"{rows * TRAJECTORY_BYTES / 1e9:.1f} GB of trajectory, over the "
+            f"{MAX_TRAJECTORY_BYTES / 1e9:g} GB budget; use fewer --steps or optimizers"
+        )
+    if csv_file is not None:
+        check_size(rows * CSV_ROW_BYTES, "--csv", "use fewer --steps or optimizers")
+    point = parse_point(start, "--start") if start else None
+    if point is not None:
+        check_start(spec, point)
+    the_noise, note = fit_noise(parse_noise(noise), spec)
     the_race = Race(
         spec,
         configs,
-        parse_point(start, "--start") if start else None,
-        noise=parse_noise(noise),
+        point,
+        noise=the_noise,
         seed=seed,
         total_steps=steps,
         registry=registry,
     )
-    the_race.step(steps)
+    console = make_console()
+    if note:
+        console.print(note, highlight=False)
+    with LateProgress(steps, f"racing on {spec.name}", console) as progress:
+        while the_race.t < steps:
+            the_race.step(min(CHUNK, steps - the_race.t))
+            progress.update(the_race.t)
     print_summary(the_race)
-    if csv_path:
-        the_race.to_csv(csv_path)
-        click.echo(f"wrote {len(the_race.positions) * len(the_race.balls)} rows to {csv_path}")
+    if csv_file is not None:
+        with atomic_path(csv_file, "--csv") as tmp:
+            the_race.to_csv(tmp)
+        click.echo(f"wrote {len(the_race.positions) * len(the_race.balls)} rows to {csv_file}")
 
 
 def print_summary(the_race: Race) -> None:
