@@ -11,6 +11,7 @@ from explorer.commands.optspec import parse_optimizer_arg, parse_point, parse_va
 from explorer.commands.output import LateProgress, atomic_path, check_output, check_size
 from explorer.commands.output import console as make_console
 from explorer.landscape.race import BallConfig, Noise, Race
+from explorer.plugins import describe_fault, plugin_fault
 from explorer.specs import SurfaceSpec
 from explorer.training.config import SEED_MAX
 
@@ -139,7 +140,15 @@ def race(registry, surface, start, steps, optimizers, schedule, noise, seed, csv
         console.print(note, highlight=False)
     with LateProgress(steps, f"racing on {spec.name}", console) as progress:
         while the_race.t < steps:
-            the_race.step(min(CHUNK, steps - the_race.t))
+            try:
+                the_race.step(min(CHUNK, steps - the_race.t))
+            except BaseException as exc:  # e.g. a rule calling sys.exit(): not a silent end
+                if not plugin_fault(exc) or isinstance(exc, ValueError | LookupError):
+                    raise
+                raise ValueError(
+                    f"the race stopped after step {the_race.t}: a plugin raised "
+                    f"{describe_fault(exc)}"
+                ) from None
             progress.update(the_race.t)
     print_summary(the_race)
     if csv_file is not None:
