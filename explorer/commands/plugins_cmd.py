@@ -78,6 +78,8 @@ def check(path: Path) -> None:
     for f in registry.failures:
         console.print(f"[red]FAIL[/red] {f.plugin}: {f.reason}", highlight=False)
     found = sum(len(getattr(registry, k)) for k in KINDS)
+    if not found and registry.failures:
+        sys.exit(1)
     if not found:
         console.print(
             f"{path.name} registers nothing: add a function decorated with "

@@ -23,19 +23,22 @@ CHUNK = 1000  # race steps between progress updates
 
 
 def parse_noise(text: str) -> Noise:
-    """``none``, ``gaussian:0.1`` or ``minibatch:8``."""
+    """``none``, ``gaussian:0.1`` or ``minibatch:8`` (``minibatch:1e3`` too)."""
     mode, _, arg = text.partition(":")
     mode = mode.strip()
     if mode == "none":
         return Noise()
+    if mode not in ("gaussian", "minibatch"):
+        raise ValueError(f"--noise {text!r}: use none, gaussian:SIGMA or minibatch:B")
     try:
-        if mode == "gaussian":
-            return Noise("gaussian", sigma=float(arg or 0.1))
-        if mode == "minibatch":
-            return Noise("minibatch", batch=int(arg or 8))
+        value = float(arg or (0.1 if mode == "gaussian" else 8))
     except ValueError:
         raise ValueError(f"--noise {text!r}: expected gaussian:SIGMA or minibatch:B") from None
-    raise ValueError(f"--noise {text!r}: use none, gaussian:SIGMA or minibatch:B")
+    if mode == "gaussian":
+        return Noise("gaussian", sigma=value)
+    if not (math.isfinite(value) and value == int(value)):
+        raise ValueError(f"--noise {text!r}: the mini-batch size B is a whole number")
+    return Noise("minibatch", batch=int(value))
 
 
 def fit_noise(noise: Noise, spec: SurfaceSpec) -> tuple[Noise, str]:
@@ -140,6 +143,7 @@ def race(registry, surface, start, steps, optimizers, schedule, noise, seed, csv
         console.print(note, highlight=False)
     with LateProgress(steps, f"racing on {spec.name}", console) as progress:
         while the_race.t < steps:
+            before = the_race.t
             try:
                 the_race.step(min(CHUNK, steps - the_race.t))
             except BaseException as exc:  # e.g. a rule calling sys.exit(): not a silent end
@@ -150,6 +154,8 @@ def race(registry, surface, start, steps, optimizers, schedule, noise, seed, csv
                     f"{describe_fault(exc)}"
                 ) from None
             progress.update(the_race.t)
+            if the_race.t == before:  # every ball has stopped
+                break
     print_summary(the_race)
     if csv_file is not None:
         with atomic_path(csv_file, "--csv") as tmp:

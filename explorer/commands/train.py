@@ -453,7 +453,7 @@ def train(
     if cross:
         out.print(_cross_table(cross, folds))
     for label, reason in failures:
-        out.print(f"{label}: {reason}", highlight=False, style="red")
+        out.print(f"{label}: {reason}", highlight=False, style="red", soft_wrap=True)
     if out_path is not None:
         payload = {
             "complete": not interrupted and not failures,

@@ -133,6 +133,12 @@ def check_budget(config: TrainConfig, data: DatasetSpec, pieces: int) -> None:
     """Refuse, before anything is allocated, a run over the samples, parameters or activation
     budget of one run (MAX_SAMPLES, MAX_PARAMETERS, MAX_ACTIVATIONS)."""
     n = config.n if config.n is not None else data.default_n
+    rest = n - round(n * config.test_fraction)
+    if config.folds > 1 and (rest < config.folds or rest - math.ceil(rest / config.folds) < 2):
+        raise ValueError(
+            f"{config.folds} folds need more samples: {n} samples leave {rest} outside the test "
+            "split; use fewer --folds or a larger --n"
+        )
     if n > MAX_SAMPLES:
         raise ValueError(
             f"dataset {data.name!r} with {n:,} samples is over the budget of {MAX_SAMPLES:,} "
