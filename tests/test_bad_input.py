@@ -477,3 +477,54 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
     write_text(target, "new\n")
     assert target.read_text() == "new\n" and len(list(tmp_path.iterdir())) == 1
+
+
+# -- the sweep: every option of every command, fed hostile values -----------------------------
+HOSTILE = ["nan", "inf", "-inf", "-1", "0", "1e308", "18446744073709551616", "", "abc", "1,2,3"]
+SWEEP = {
+    ("race", "--steps", "20"): [
+        "--steps", "--seed", "--start", "--noise", "--schedule", "--optimizer", "--surface", "--csv",
+    ],
+    ("critical", "--surface", "bowl", "--at", "0.5,0.5"): ["--at", "--surface"],
+    ("train", "--dataset", "xor", "--n", "80", "--depth", "1", "--width", "4", "--epochs", "1"): [
+        "--n", "--noise", "--depth", "--width", "--pieces", "--init-scale", "--dropout",
+        "--input-dropout", "--l1", "--l2", "--batch-size", "--epochs", "--patience", "--folds",
+        "--seed", "--optimizer", "--schedule", "--compare", "--json", "--threads", "--device",
+        "--loss", "--normalize", "--init", "--activation", "--dataset",
+    ],
+    ("render", "--frames", "1", "--size", "320x240"): [
+        "--speed", "--scale", "--size", "--start", "--seed", "--noise", "--surface", "--fps",
+        "--out",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_sweep_of_hostile_values_never_shows_a_traceback(tmp_path, capsys):
+    tried = tracebacks = slow = 0
+    bad: list[str] = []
+    for base, options in SWEEP.items():
+        for option in options:
+            for value in HOSTILE:
+                args = list(base)
+                if option in args:  # replace the base's value
+                    i = args.index(option)
+                    del args[i : i + 2]
+                args += [option, value]
+                if base[0] == "render" and option != "--out":
+                    args += ["--out", str(tmp_path / "x.png")]
+                if base[0] == "train" and option == "--epochs":
+                    args = [a for a in args if a != "--epochs"]
+                t0 = time.perf_counter()
+                result = CliRunner().invoke(main, args)
+                tried += 1
+                slow += time.perf_counter() - t0 > 10
+                broken = "Traceback" in result.output or not (
+                    result.exception is None or isinstance(result.exception, SystemExit)
+                )
+                if broken or result.exit_code not in (0, 1, 2):
+                    tracebacks += 1
+                    bad.append(f"{' '.join(args)} -> {result.exit_code} {result.exception!r}")
+    with capsys.disabled():
+        print(f"\nhostile sweep: {tried} inputs, {tracebacks} tracebacks, {slow} over 10 s")
+    assert not bad, "\n".join(bad)
