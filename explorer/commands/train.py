@@ -418,6 +418,8 @@ def train(
                 try:
                     session = TrainingSession(config, registry)
                 except ValueError as exc:  # a plugin's failure while building this run
+                    if len(runs) == 1:
+                        raise
                     failures.append((label, str(exc)))
                     continue
                 task = progress.add_task(label, total=session.total_steps, epoch=0, loss="-")
