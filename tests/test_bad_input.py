@@ -279,6 +279,12 @@ CASES = [
         "x.png",
     ),
     (["render", "--out", "/proc/x.png", "--frames", "1"], 1, "cannot write there", None),
+    (
+        ["render", "--frames", "20000", "--size", "7680x4320", "--out", "{out}/x.gif"],
+        1,
+        "GB in memory, over the 4 GB budget",
+        "x.gif",
+    ),
     (["render", "--out", "/nonexistent/x.png", "--frames", "1"], 1, "does not exist", None),
     (["render", "--out", "", "--frames", "1"], 1, "use a .png (still), .gif or .mp4", None),
     (["render", "--out", "{out}/x.bmp", "--frames", "1"], 1, "use a .png", "x.bmp"),

@@ -9,11 +9,13 @@ import click
 
 from explorer.app.scenes.network.model import COMPARE_KEYS
 from explorer.commands.optspec import parse_optimizer_arg, parse_point, parse_size, parse_values
-from explorer.commands.output import atomic_path, check_output
+from explorer.commands.output import LateProgress, atomic_path, check_output
 from explorer.commands.race import check_start, fit_noise, parse_noise
 from explorer.commands.train import parse_knob
 from explorer.training.config import SEED_MAX, TrainConfig
 from explorer.training.session import check_config
+
+MAX_FRAMES_BYTES = 4_000_000_000  # frames a GIF or PNG render may hold before it is written
 
 
 def _compare(text: str | None):
@@ -136,6 +138,15 @@ def render(
             raise ValueError(f"{option} must be a number, got {value}")
     check_out(out)
     out = check_output(out, "--out")
+    if out.suffix.lower() != ".mp4":  # GIF and PNG keep every frame until the file is written
+        w, h = parse_size(size)
+        held = frames * round(w * scale) * round(h * scale) * 3
+        if held > MAX_FRAMES_BYTES:
+            raise ValueError(
+                f"{frames} frames at {w}x{h} (scale {scale:g}) hold about {held / 1e9:.1f} GB "
+                f"in memory, over the {MAX_FRAMES_BYTES / 1e9:g} GB budget; use fewer --frames, "
+                "a smaller --size or --scale, or write an .mp4"
+            )
     single_threaded_torch()
     if scene != "landscape":
         from explorer.app import scene_headless
@@ -199,8 +210,10 @@ def render(
         seed=seed,
         speed=speed,
     )
-    with atomic_path(out, "--out") as tmp:
-        written = render_to_file(model, tmp, frames, parse_size(size), fps, scale)
+    with atomic_path(out, "--out") as tmp, LateProgress(frames, f"rendering {out.name}") as bar:
+        written = render_to_file(
+            model, tmp, frames, parse_size(size), fps, scale, progress=lambda k: bar.update(k + 1)
+        )
     kind = "still" if out.suffix.lower() == ".png" else f"{written} frames at {fps} fps"
     click.echo(
         f"wrote {out} ({kind}, {model.race.t} race steps, {out.stat().st_size / 1e6:.2f} MB)"
