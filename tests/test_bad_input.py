@@ -167,6 +167,7 @@ CASES = [
     (["race", "--steps", "10000000"], 1, "GB of trajectory, over the 1 GB budget", None),
     (["race", "--steps", "3000000", "--csv", "{out}/big.csv"], 1, "over the 1 GB limit", "big.csv"),
     (["race", "--steps", "10000001"], 2, "is not in the range", None),
+    (["race", "--optimizer", "sgd", "--steps", "1000000"], 0, "diverged", None),  # stops at once
     ([*RACE, "--start", "1e308,1e308"], 1, "far outside the domain of 'rosenbrock'", None),
     ([*RACE, "--start", "nan,0"], 1, "must be finite numbers", None),
     ([*RACE, "--start", "1,2,3"], 1, "--start expects two numbers", None),
@@ -534,3 +535,26 @@ def test_sweep_of_hostile_values_never_shows_a_traceback(tmp_path, capsys):
     with capsys.disabled():
         print(f"\nhostile sweep: {tried} inputs, {tracebacks} tracebacks, {slow} over 10 s")
     assert not bad, "\n".join(bad)
+
+
+def test_long_runs_show_progress_quick_ones_print_nothing_extra():
+    import io
+
+    from rich.console import Console
+
+    from explorer.commands.output import LateProgress
+
+    now = [0.0]
+    sink = io.StringIO()
+    out = Console(file=sink, force_terminal=True, width=100)
+    with LateProgress(1000, "racing on bowl", out) as bar:
+        bar._clock = lambda: now[0]
+        bar._start = 0.0
+        bar.update(10)
+        now[0] = 1.9
+        bar.update(100)
+        assert sink.getvalue() == ""  # under 2 s: silent
+        now[0] = 2.1
+        bar.update(500)
+        bar._progress.refresh()
+        assert "racing on bowl" in sink.getvalue() and "500/1000" in sink.getvalue()
