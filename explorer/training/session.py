@@ -74,11 +74,6 @@ class _CheckedRule(UpdateRule):
                 f"update() returned {got}; it must return a tensor shaped like the parameter "
                 f"{tuple(param.shape)}"
             )
-        if not (step.is_floating_point() and step.device == param.device):
-            raise _BadStep(
-                f"update() returned a {step.dtype} tensor on {step.device}; it must be a float "
-                f"tensor on the parameter's device ({param.device})"
-            )
         return step
 
 
