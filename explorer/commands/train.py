@@ -315,7 +315,7 @@ def compare_tables(
 @click.option("--schedule", default="constant", show_default=True, metavar="NAME[:k=v,...]")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1))
 @click.option(
-    "--epochs", default=None, type=click.IntRange(1), help="Epochs to train  [default: 20]"
+    "--epochs", default=None, type=click.IntRange(1), help="Epochs to train (20 unless --steps)."
 )
 @click.option(
     "--steps",
@@ -346,6 +346,7 @@ def compare_tables(
     "--json",
     "json_path",
     default=None,
+    metavar="FILE",
     help="Also write every figure of the table(s) to this JSON file.",
 )
 @click.option(
