@@ -184,7 +184,13 @@ def parse_spec(text: str, what: str = "") -> Spec:
             values[key] = float(parse_number(raw))
         except ValueError:
             label = f"{key}={raw.strip()!r}" if key else repr(raw.strip())
-            raise ValueError(f"{what}: {label} is not a number") from None
+            try:
+                float(raw)
+            except ValueError:
+                raise ValueError(f"{what}: {label} is not a number") from None
+            raise ValueError(
+                f"{what}: {label}: {key or 'the value'} must be a finite number"
+            ) from None
     return Spec(name, values)
 
 

@@ -16,7 +16,9 @@ import importlib.metadata
 import importlib.util
 import inspect
 import os
+import signal
 import sys
+import threading
 import types
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,6 +55,44 @@ _SPEC_TYPES = {
 # Surface names with a prefix (``expr:x**2 + y**2``) are resolved by whoever knows how: the
 # landscape package adds ``expr:`` when it is imported, so this module never imports it.
 SURFACE_PREFIXES: dict[str, Any] = {}
+
+# What plugin code may raise that is the plugin's failure, not the process's end: a plugin calling
+# sys.exit() or raising KeyboardInterrupt must not end the command silently.
+PLUGIN_ERRORS = (Exception, SystemExit, KeyboardInterrupt)
+_user_pressed_ctrl_c = False
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    global _user_pressed_ctrl_c
+    _user_pressed_ctrl_c = True
+    raise KeyboardInterrupt
+
+
+def watch_ctrl_c() -> None:
+    """Tell a real Ctrl-C (SIGINT) from a KeyboardInterrupt a plugin raises itself."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _on_sigint)
+    except (ValueError, OSError):  # pragma: no cover - no signals here
+        pass
+
+
+def plugin_fault(exc: BaseException) -> bool:
+    """True when ``exc``, raised from plugin code, is that plugin's failure; False for a real
+    Ctrl-C from the user (and anything else that must end the process), which is re-raised."""
+    if isinstance(exc, KeyboardInterrupt):
+        return not _user_pressed_ctrl_c
+    return isinstance(exc, PLUGIN_ERRORS)
+
+
+def describe_fault(exc: BaseException) -> str:
+    """``"SystemExit: 3"`` — a plugin's exception as the tail of one sentence."""
+    if isinstance(exc, SystemExit):
+        return f"SystemExit({exc.code!r}) (the plugin called sys.exit)"
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def user_plugins_dir() -> Path:
@@ -272,8 +312,10 @@ class PluginHost:
         for ep in [*builtin, *others]:
             try:
                 obj = ep.load()
-            except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's
-                self._fail(ep.name, f"could not be imported ({type(exc).__name__}: {exc})")
+            except BaseException as exc:  # any import failure is the plugin's
+                if not plugin_fault(exc):
+                    raise
+                self._fail(ep.name, f"could not be imported ({describe_fault(exc)})")
                 continue
             self.add(obj, f"builtin/{ep.name}" if ep in builtin else f"{ep.name} ({ep.value})")
 
@@ -298,9 +340,11 @@ class PluginHost:
             module = importlib.util.module_from_spec(spec)
             sys.modules[mod_name] = module
             spec.loader.exec_module(module)
-        except Exception as exc:  # noqa: BLE001
+        except BaseException as exc:
             sys.modules.pop(mod_name, None)
-            self._fail(name, f"could not be imported ({type(exc).__name__}: {exc})")
+            if not plugin_fault(exc):
+                raise
+            self._fail(name, f"could not be imported ({describe_fault(exc)})")
             return None
         return module if self.add(module, name) else None
 
@@ -363,8 +407,10 @@ class PluginHost:
 
             try:
                 impl.function(register=safe_register)
-            except Exception as exc:  # noqa: BLE001 - a hook that raises is reported, not fatal
-                self._fail(plugin, f"register_{kind} raised {type(exc).__name__}: {exc}")
+            except BaseException as exc:  # a hook that raises is reported, not fatal
+                if not plugin_fault(exc):
+                    raise
+                self._fail(plugin, f"register_{kind} raised {describe_fault(exc)}")
 
     def _make_spec(self, kind: str, obj: Any, plugin: str, kwargs: dict) -> Any:
         if kind == "optimizers":
@@ -393,6 +439,7 @@ def load_plugins(
     """A fresh registry with the built-ins and, unless disabled, every third-party plugin."""
     if third_party is None:
         third_party = not third_party_disabled()
+    watch_ctrl_c()
     return PluginHost().load(plugin_dirs, third_party=third_party)
 
 

@@ -72,7 +72,7 @@ def parse_noise(text: str) -> Noise:
     try:
         spec = spec_for(text, lookup, "--noise")
     except ValueError as exc:
-        if "use none" in str(exc):
+        if "use none" in str(exc) or "finite" in str(exc):
             raise
         raise ValueError(f"--noise {text!r}: expected gaussian:SIGMA or minibatch:B") from None
     if spec.name == "gaussian":

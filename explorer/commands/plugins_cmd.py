@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -10,7 +11,14 @@ from rich.table import Table
 
 from explorer.commands.output import console as make_console
 from explorer.conformance import check_optimizer
-from explorer.plugins import KINDS, PluginHost
+from explorer.plugins import KINDS, PluginHost, describe_fault, plugin_fault
+
+
+@dataclass(frozen=True)
+class _Crashed:
+    detail: str
+    name: str = "runs"
+    passed: bool = False
 
 
 def _hypers(spec) -> str:
@@ -70,6 +78,8 @@ def check(path: Path) -> None:
     for f in registry.failures:
         console.print(f"[red]FAIL[/red] {f.plugin}: {f.reason}", highlight=False)
     found = sum(len(getattr(registry, k)) for k in KINDS)
+    if not found and registry.failures:
+        sys.exit(1)
     if not found:
         console.print(
             f"{path.name} registers nothing: add a function decorated with "
@@ -88,7 +98,13 @@ def check(path: Path) -> None:
         table.add_column("check")
         table.add_column("result")
         table.add_column("detail")
-        for c in check_optimizer(spec):
+        try:
+            checks = check_optimizer(spec)
+        except BaseException as exc:  # the plugin's code ran inside the checks
+            if not plugin_fault(exc):
+                raise
+            checks = [_Crashed(f"the checks stopped: the rule raised {describe_fault(exc)}")]
+        for c in checks:
             all_ok &= c.passed
             table.add_row(
                 c.name, "[green]pass[/green]" if c.passed else "[red]FAIL[/red]", c.detail

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 from rich.table import Table
 
@@ -11,10 +13,44 @@ from explorer.commands.optspec import (
     parse_point,
     parse_schedule_arg,
 )
+from explorer.commands.output import LateProgress, atomic_path, check_output, check_size
 from explorer.commands.output import console as make_console
-from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Race
+from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Noise, Race
+from explorer.plugins import describe_fault, plugin_fault
+from explorer.specs import SurfaceSpec
+from explorer.training.config import SEED_MAX
 
 __all__ = ["parse_noise", "print_summary", "race"]
+CSV_ROW_BYTES = 75  # "optimizer,step,x,y,loss" with full-precision floats, measured
+TRAJECTORY_BYTES = 24  # per ball per step kept in memory: x, y and the loss as float64
+MAX_TRAJECTORY_BYTES = 1_000_000_000
+CHUNK = 1000  # race steps between progress updates
+
+
+def fit_noise(noise: Noise, spec: SurfaceSpec) -> tuple[Noise, str]:
+    """Mini-batches larger than the surface's data set are cut to its size (with a note): a
+    batch of a billion samples drawn from 200 would only exhaust memory."""
+    if noise.mode == "minibatch" and spec.has_data and noise.batch > spec.n_samples:
+        note = (
+            f"note: mini-batch {noise.batch} is larger than the {spec.n_samples} samples of "
+            f"{spec.name!r}; using batches of {spec.n_samples}"
+        )
+        return Noise("minibatch", sigma=noise.sigma, batch=spec.n_samples), note
+    return noise, ""
+
+
+def check_start(spec: SurfaceSpec, point: tuple[float, float], option: str = "--start") -> None:
+    """A start the race would call "far behind the domain" before its first step is refused."""
+    (x0, x1), (y0, y1) = spec.domain
+    span = max(x1 - x0, y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    if not (math.isfinite(span) and span > 0):
+        return
+    if max(abs(point[0] - cx), abs(point[1] - cy)) > 10 * span:
+        raise ValueError(
+            f"{option} ({point[0]:g}, {point[1]:g}) is far outside the domain of {spec.name!r}: "
+            f"x ∈ [{x0:g}, {x1:g}], y ∈ [{y0:g}, {y1:g}]; start within ten widths of it"
+        )
 
 
 @click.command()
@@ -53,11 +89,11 @@ __all__ = ["parse_noise", "print_summary", "race"]
     help="End early once every ball still on the map has settled (by default every ball takes "
     "every step, as torch would: a settled ball can move again).",
 )
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, SEED_MAX))
 @click.option(
     "--csv",
     "csv_path",
-    type=click.Path(dir_okay=False, writable=True),
+    default=None,
     help="Write every step of every ball: optimizer,step,x,y,loss,settled.",
 )
 @click.pass_obj
@@ -65,26 +101,58 @@ def race(
     registry, surface, start, steps, optimizers, schedule, noise, stop_when_settled, seed, csv_path
 ) -> None:
     """Race optimizers on a loss surface and print where each one ended."""
+    csv_file = check_output(csv_path, "--csv")
     spec = registry.surface(surface)
     sched_name, sched_hyper = parse_schedule_arg(schedule, registry)
     configs = []
     for text in optimizers or DEFAULT_OPTIMIZERS:
         name, hyper = parse_optimizer_arg(text, registry)
         configs.append(BallConfig(name, hyper, sched_name, sched_hyper))
+    rows = (steps + 1) * len(configs)
+    if rows * TRAJECTORY_BYTES > MAX_TRAJECTORY_BYTES:
+        raise ValueError(
+            f"{steps:,} steps × {len(configs)} balls would keep about "
+            f"{rows * TRAJECTORY_BYTES / 1e9:.1f} GB of trajectory, over the "
+            f"{MAX_TRAJECTORY_BYTES / 1e9:g} GB budget; use fewer --steps or optimizers"
+        )
+    if csv_file is not None:
+        check_size(rows * CSV_ROW_BYTES, "--csv", "use fewer --steps or optimizers")
+    point = parse_point(start, "--start") if start else None
+    if point is not None:
+        check_start(spec, point)
+    the_noise, note = fit_noise(parse_noise(noise), spec)
     the_race = Race(
         spec,
         configs,
-        parse_point(start, "--start") if start else None,
-        noise=parse_noise(noise),
+        point,
+        noise=the_noise,
         seed=seed,
         total_steps=steps,
         registry=registry,
     )
-    the_race.step(steps, stop_when_settled=stop_when_settled)
+    console = make_console()
+    if note:
+        console.print(note, highlight=False)
+    with LateProgress(steps, f"racing on {spec.name}", console) as progress:
+        while the_race.t < steps:
+            before = the_race.t
+            try:
+                the_race.step(min(CHUNK, steps - the_race.t), stop_when_settled=stop_when_settled)
+            except BaseException as exc:  # e.g. a rule calling sys.exit(): not a silent end
+                if not plugin_fault(exc) or isinstance(exc, ValueError | LookupError):
+                    raise
+                raise ValueError(
+                    f"the race stopped after step {the_race.t}: a plugin raised "
+                    f"{describe_fault(exc)}"
+                ) from None
+            progress.update(the_race.t)
+            if the_race.t == before:  # every ball has stopped, or settled (--stop-when-settled)
+                break
     print_summary(the_race)
-    if csv_path:
-        the_race.to_csv(csv_path)
-        click.echo(f"wrote {len(the_race.positions) * len(the_race.balls)} rows to {csv_path}")
+    if csv_file is not None:
+        with atomic_path(csv_file, "--csv") as tmp:
+            the_race.to_csv(tmp)
+        click.echo(f"wrote {len(the_race.positions) * len(the_race.balls)} rows to {csv_file}")
 
 
 def print_summary(the_race: Race) -> None:

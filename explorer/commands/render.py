@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -15,11 +16,14 @@ from explorer.commands.optspec import (
     parse_schedule_arg,
     parse_size,
 )
+from explorer.commands.output import LateProgress, atomic_path, check_output
+from explorer.commands.race import check_start, fit_noise
 from explorer.knob_text import Spec
 from explorer.setups import from_text
-from explorer.training.config import TrainConfig
+from explorer.training.config import SEED_MAX, TrainConfig
 from explorer.training.session import check_config
 
+MAX_FRAMES_BYTES = 4_000_000_000  # frames a GIF or PNG render may hold before it is written
 # The flags that set a scene's knobs: with --setup / --set those come from the setup instead.
 KNOB_FLAGS = ("surface", "optimizers", "start", "schedule", "noise", "seed", "dataset", "depth",
               "width", "activation", "init", "batch_norm", "dropout", "epochs", "patience",
@@ -86,7 +90,7 @@ def _render_setup(registry, scene, setup_path, assignments, out, options) -> Non
 @click.option(
     "--noise", default="none", show_default=True, help="none, gaussian:SIGMA or minibatch:B."
 )
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, SEED_MAX))
 @click.option("--dataset", default="digits", show_default=True, help="Network lab: a dataset.")
 @click.option("--depth", default=8, show_default=True, type=click.IntRange(0, 64))
 @click.option("--width", default=32, show_default=True, type=click.IntRange(1, 1024))
@@ -112,7 +116,13 @@ def _render_setup(registry, scene, setup_path, assignments, out, options) -> Non
 )
 @click.option("--frames", default=240, show_default=True, type=click.IntRange(1, 20_000))
 @click.option("--fps", default=30, show_default=True, type=click.IntRange(1, 120))
-@click.option("--speed", default=120.0, show_default=True, help="Race steps per second of video.")
+@click.option(
+    "--speed",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(1.0, 2000.0),
+    help="Race steps per second of video.",
+)
 @click.option("--size", default="1280x720", show_default=True, help="Frame size WIDTHxHEIGHT.")
 @click.option(
     "--scale",
@@ -175,7 +185,20 @@ def render(
     from explorer.app.headless import check_out, render_to_file, single_threaded_torch
     from explorer.app.scenes.landscape.model import LandscapeModel
 
+    for option, value in (("--speed", speed), ("--scale", scale)):
+        if not math.isfinite(value):  # click's ranges let NaN through
+            raise ValueError(f"{option} must be a number, got {value}")
     check_out(out)
+    out = check_output(out, "--out")
+    if out.suffix.lower() != ".mp4":  # GIF and PNG keep every frame until the file is written
+        w, h = parse_size(size)
+        held = frames * round(w * scale) * round(h * scale) * 3
+        if held > MAX_FRAMES_BYTES:
+            raise ValueError(
+                f"{frames} frames at {w}x{h} (scale {scale:g}) hold about {held / 1e9:.1f} GB "
+                f"in memory, over the {MAX_FRAMES_BYTES / 1e9:g} GB budget; use fewer --frames, "
+                "a smaller --size or --scale, or write an .mp4"
+            )
     single_threaded_torch()
     if setup_path is not None or assignments:
         options = dict(frames=frames, steps_per_frame=steps_per_frame, size=parse_size(size),
@@ -185,7 +208,6 @@ def render(
     if scene != "landscape":
         from explorer.app import scene_headless
 
-        out.parent.mkdir(parents=True, exist_ok=True)
         if scene == "network":
             name, hyper = parse_optimizer_arg(
                 optimizers[0] if optimizers else "sgd:lr=0.1", registry
@@ -199,21 +221,23 @@ def render(
             )  # fmt: skip
             check_config(config, registry)
             key, value = _compare(compare)
-            written, model = scene_headless.render_network(
-                registry, config, out, frames, steps_per_frame, parse_size(size), fps, scale,
-                side_by_side=key is not None, compare=key or "activation", compare_value=value,
-            )  # fmt: skip
+            with atomic_path(out, "--out") as tmp:
+                written, model = scene_headless.render_network(
+                    registry, config, tmp, frames, steps_per_frame, parse_size(size), fps, scale,
+                    side_by_side=key is not None, compare=key or "activation", compare_value=value,
+                )  # fmt: skip
             steps = f", {model.snapshots[0].step} training steps"
         else:
-            written = scene_headless.render_scene(
-                registry, scene, out, frames, parse_size(size), fps, scale
-            )
+            with atomic_path(out, "--out") as tmp:
+                written = scene_headless.render_scene(
+                    registry, scene, tmp, frames, parse_size(size), fps, scale
+                )
             steps = ""
         kind = "still" if out.suffix.lower() == ".png" else f"{written} frames at {fps} fps"
         click.echo(f"wrote {out} ({kind}{steps}, {out.stat().st_size / 1e6:.2f} MB)")
         return
 
-    registry.surface(surface)  # an unknown name or a bad formula: one sentence, before any work
+    spec = registry.surface(surface)  # an unknown name or a bad formula: one sentence, first
     names, hyper = [], {}
     for text in optimizers:
         name, values = parse_optimizer_arg(text, registry)
@@ -221,20 +245,28 @@ def render(
             names.append(name)
         hyper[name] = hyper.get(name, {}) | values
     sched_name, sched_hyper = parse_schedule_arg(schedule, registry)
+    point = parse_point(start, "--start") if start else None
+    if point is not None:
+        check_start(spec, point)
+    the_noise, note = fit_noise(parse_noise(noise), spec)
+    if note:
+        click.echo(note)
     model = LandscapeModel(
         registry,
         surface,
         names or None,
         hyper=hyper,
-        start=parse_point(start, "--start") if start else None,
+        start=point,
         schedule=sched_name,
         schedule_hyper=sched_hyper,
-        noise=parse_noise(noise),
+        noise=the_noise,
         seed=seed,
         speed=speed,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    written = render_to_file(model, out, frames, parse_size(size), fps, scale)
+    with atomic_path(out, "--out") as tmp, LateProgress(frames, f"rendering {out.name}") as bar:
+        written = render_to_file(
+            model, tmp, frames, parse_size(size), fps, scale, progress=lambda k: bar.update(k + 1)
+        )
     kind = "still" if out.suffix.lower() == ".png" else f"{written} frames at {fps} fps"
     click.echo(
         f"wrote {out} ({kind}, {model.race.t} race steps, {out.stat().st_size / 1e6:.2f} MB)"

@@ -6,9 +6,10 @@ import dataclasses
 import itertools
 import json
 import math
+import statistics
+import sys
 import time
 import typing
-from pathlib import Path
 from typing import Any
 
 import click
@@ -18,17 +19,26 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from explorer.commands.optspec import parse_optimizer_arg, parse_schedule_arg
+from explorer.commands.output import check_output, write_text
 from explorer.commands.output import console as make_console
 from explorer.knob_text import parse_value, split_specs
 from explorer.plugins import Registry
-from explorer.training.config import INITS, TrainConfig
-from explorer.training.session import TrainingSession, check_config
+from explorer.training.config import (
+    INITS,
+    LOSSES,
+    MAX_SAMPLES,
+    NORMALIZE,
+    SEED_MAX,
+    TrainConfig,
+)
+from explorer.training.session import TrainingFailed, TrainingSession, check_config
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
 _TYPES = typing.get_type_hints(TrainConfig)
 # Knobs --compare may vary; optimizer and schedule take NAME[:k=v,...] like their options.
 COMPARABLE = sorted(
-    set(_FIELDS) - {"optimizer_hyper", "schedule_hyper", "val_fraction", "test_fraction"}
+    set(_FIELDS)
+    - {"optimizer_hyper", "schedule_hyper", "val_fraction", "test_fraction", "fold", "folds"}
 )
 
 
@@ -91,6 +101,10 @@ def describe(session: TrainingSession) -> str:
         for label, on in (
             ("batch norm", cfg.batch_norm),
             (f"dropout {cfg.dropout:g}", cfg.dropout),
+            (f"input dropout {cfg.input_dropout:g}", cfg.input_dropout),
+            (f"{cfg.loss} loss", cfg.loss != "auto"),
+            ("standardized inputs", cfg.normalize == "standard"),
+            (f"fold {cfg.fold + 1} of {cfg.folds}", cfg.folds > 1),
             (f"L1 {cfg.l1:g}", cfg.l1),
             (f"L2 {cfg.l2:g}", cfg.l2),
             (f"patience {cfg.patience}", cfg.patience),
@@ -104,7 +118,9 @@ def describe(session: TrainingSession) -> str:
         f"{session.model.init_scheme} init"
         + (f" · {', '.join(extras)}" if extras else "")
         + f" · {cfg.optimizer}{':' + hyper if hyper else ''}, {cfg.schedule} schedule"
-        + f" · batch {cfg.batch_size} · seed {cfg.seed} · {session.device}"
+        + f" · batch {cfg.batch_size}"
+        + (f" · {cfg.steps} steps" if cfg.steps is not None else f" · {cfg.epochs} epochs")
+        + f" · seed {cfg.seed} · {session.device}"
     )
 
 
@@ -141,6 +157,10 @@ def epoch_table(session: TrainingSession, title: str) -> Table:
     return _table(title, headers, rows)
 
 
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else 1000 * seconds
+
+
 def _fits(rows: list[list[str]], width: int) -> bool:
     widest = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return sum(widest) + 3 * len(widest) <= width
@@ -174,7 +194,8 @@ def compare_tables(
     summary: dict[str, list[str]] = {}
     for _, s, seconds in sessions:
         r = s.epochs[-1]
-        test_loss, test_acc = s.evaluate("test")
+        test_loss, test_acc = (None, None) if s.failed else s.evaluate("test")
+        timing = s.timing()
         for name, value in (
             ("train loss", _f(r.train_loss)),
             ("train acc", _pct(r.train_acc)),
@@ -185,7 +206,11 @@ def compare_tables(
             ("‖∇W‖ last", _f(r.grad_last, ".3g")),
             ("first/last", _f(r.grad_ratio, ".3g")),
             ("best epoch", str(s.best_epoch or "-")),
-            ("epochs run", str(len(s.epochs))),
+            ("epochs run", f"{s.epochs_done:.3g}"),
+            ("updates", str(s.global_step)),
+            ("ms / update", _f(_ms(timing["seconds_per_update"]), ".3g")),
+            ("s / epoch", _f(timing["seconds_per_epoch"], ".3g")),
+            ("|w| < 1e-3", _pct(s.weight_stats()["sparsity"])),
             ("seconds", f"{seconds:.1f}"),
         ):
             summary.setdefault(name, []).append(value)
@@ -202,8 +227,20 @@ def compare_tables(
 
 @click.command()
 @click.option("--dataset", default="digits", show_default=True, help="A dataset plugin.")
-@click.option("--n", type=click.IntRange(4), default=None, help="Samples (default: the dataset's).")
+@click.option(
+    "--n",
+    type=click.IntRange(4, MAX_SAMPLES),
+    default=None,
+    help=f"Samples (default: the dataset's; at most {MAX_SAMPLES:,}).",
+)
 @click.option("--noise", type=click.FloatRange(0), default=None, help="Noise of a toy dataset.")
+@click.option(
+    "--normalize",
+    type=click.Choice(NORMALIZE),
+    default="off",
+    show_default=True,
+    help="standard: every input feature to mean 0, std 1 (training split's statistics).",
+)
 @click.option("--depth", default=3, show_default=True, type=click.IntRange(0, 1000))
 @click.option("--width", default=32, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--activation", default="relu", show_default=True, help="An activation plugin.")
@@ -212,8 +249,23 @@ def compare_tables(
 @click.option("--init-scale", type=float, default=None, help="Std (normal, small) or value.")
 @click.option("--batch-norm/--no-batch-norm", default=False, show_default=True)
 @click.option("--dropout", default=0.0, show_default=True, type=float)
+@click.option(
+    "--input-dropout",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Dropout on the input features too (the lecture's picture drops inputs).",
+)
 @click.option("--l1", default=0.0, show_default=True, type=float)
 @click.option("--l2", default=0.0, show_default=True, type=float)
+@click.option(
+    "--loss",
+    type=click.Choice(LOSSES),
+    default="auto",
+    show_default=True,
+    help="ce: cross-entropy; mse: squared error of the softmax output against the one-hot "
+    "target; auto: ce for classes, mse for regression.",
+)
 @click.option(
     "--optimizer",
     default="sgd:lr=0.1",
@@ -223,9 +275,26 @@ def compare_tables(
 )
 @click.option("--schedule", default="constant", show_default=True, metavar="NAME[:k=v,...]")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1))
-@click.option("--epochs", default=20, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--epochs", default=None, type=click.IntRange(1), help="Epochs to train (20 unless --steps)."
+)
+@click.option(
+    "--steps",
+    default=None,
+    type=click.IntRange(1),
+    help="A budget of updates instead of epochs: compare batch sizes at the same number of "
+    "updates.",
+)
 @click.option("--patience", type=click.IntRange(1), default=None, help="Early stopping.")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--folds",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="K-fold cross-validation: K runs, each validating on another fold; prints the mean "
+    "and spread of the validation accuracy.",
+)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, SEED_MAX))
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or mps.")
 @click.option(
     "--threads",
@@ -237,7 +306,8 @@ def compare_tables(
 @click.option(
     "--json",
     "json_path",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    metavar="FILE",
     help="Also write every figure of the table(s) to this JSON file.",
 )
 @click.option(
@@ -250,14 +320,26 @@ def compare_tables(
 )
 @click.pass_obj
 def train(
-    registry: Registry | None, json_path: Path | None, compares, threads: int, **options
+    registry: Registry | None,
+    json_path: str | None,
+    compares,
+    threads: int,
+    folds: int,
+    **options,
 ) -> None:
-    """Train a network and print loss, accuracy and gradient flow per epoch."""
+    """Train a network and print loss, accuracy and gradient flow per epoch.
+
+    Ctrl-C stops early and still prints (and writes) every finished epoch and run."""
     torch.set_num_threads(threads)
     if registry is None:
         from explorer.plugins import default_registry
 
         registry = default_registry()
+    out_path = check_output(json_path, "--json")
+    if options["steps"] is not None and options["epochs"] is not None:
+        raise ValueError("give --epochs or --steps, not both (--steps replaces --epochs)")
+    if options["epochs"] is None:
+        options["epochs"] = 20
     opt_name, opt_hyper = parse_optimizer_arg(options.pop("optimizer"), registry)
     sched_name, sched_hyper = parse_schedule_arg(options.pop("schedule"), registry)
     base = TrainConfig(
@@ -265,18 +347,24 @@ def train(
         optimizer_hyper=opt_hyper,
         schedule=sched_name,
         schedule_hyper=sched_hyper,
+        folds=folds,
         **options,
     )
     axes = [parse_compare(text, registry)[1] for text in compares]
-    runs = []
+    runs: list[tuple[str, str, TrainConfig]] = []  # (label, label without the fold, config)
     for combo in itertools.product(*axes) if axes else [()]:
         changes = {k: v for change in combo for k, v in change.items() if k != "_label"}
         label = " ".join(change["_label"] for change in combo) or "run"
         config = base.replace(**changes)
         check_config(config, registry)  # every mistake before the first run starts
-        runs.append((label, config))
+        for fold in range(folds):
+            fold_label = f"{label} fold {fold + 1}" if folds > 1 else label
+            runs.append((fold_label, label, config.replace(fold=fold)))
     out = make_console()
-    done = []
+    done: list[tuple[str, TrainingSession, float]] = []
+    failures: list[tuple[str, str]] = []
+    groups: dict[str, list[TrainingSession]] = {}
+    interrupted = False
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -286,44 +374,141 @@ def train(
         console=out,
         transient=True,
     ) as progress:
-        for label, config in runs:
-            session = TrainingSession(config, registry)
-            task = progress.add_task(label, total=session.total_steps, epoch=0, loss="-")
-            t0 = time.perf_counter()
-            while not session.done:
-                session.step(1)
-                if session.global_step % session.steps_per_epoch == 0 or session.done:
-                    last = session.epochs[-1] if session.epochs else None
-                    progress.update(
-                        task,
-                        completed=session.global_step,
-                        epoch=session.epoch,
-                        loss=_f(last.train_loss if last else None),
-                    )
-                else:
-                    progress.update(task, completed=session.global_step)
-            progress.update(task, completed=session.total_steps)
-            done.append((label, session, time.perf_counter() - t0))
+        try:
+            for label, group, config in runs:
+                t0 = time.perf_counter()
+                try:
+                    session = TrainingSession(config, registry)
+                except ValueError as exc:  # a plugin's failure while building this run
+                    if len(runs) == 1:
+                        raise
+                    failures.append((label, str(exc)))
+                    continue
+                task = progress.add_task(label, total=session.total_steps, epoch=0, loss="-")
+                try:
+                    _train_one(session, progress, task)
+                except TrainingFailed as exc:
+                    failures.append((label, str(exc)))
+                finally:
+                    if session.epochs:
+                        shown = label if session.done else f"{label} (interrupted)"
+                        done.append((shown, session, time.perf_counter() - t0))
+                        groups.setdefault(group, []).append(session)
+                progress.update(task, visible=False)
+        except KeyboardInterrupt:
+            interrupted = True
+    if interrupted:
+        out.print(
+            f"interrupted: {len(done)} run(s) with finished epochs are shown below "
+            f"({sum(s.done for _, s, _ in done)} of {len(runs)} complete)",
+            highlight=False,
+        )
     for label, session, _ in done:
         out.print(f"{label}: {describe(session)}", highlight=False)
-    if len(done) == 1:
+    if len(done) == 1 and len(runs) == 1:
         label, session, seconds = done[0]
-        out.print(epoch_table(session, f"{session.config.dataset}: {session.message}"))
-        test_loss, test_acc = session.evaluate("test")
-        test = (
-            f"test accuracy {_pct(test_acc)}" if session.classify else f"test loss {test_loss:.4g}"
-        )
-        out.print(f"{test} · {session.global_step} steps in {seconds:.1f} s", highlight=False)
-    else:
+        title = session.message or f"stopped after {session.global_step} steps"
+        out.print(epoch_table(session, f"{session.config.dataset}: {title}"))
+        out.print(_run_line(session, seconds), highlight=False)
+    elif done:
         for table in compare_tables(done, out.width):
             out.print(table)
-    if json_path is not None:
+    cross = _cross_validation(groups) if folds > 1 else []
+    if cross:
+        out.print(_cross_table(cross, folds))
+    for label, reason in failures:
+        out.print(f"{label}: {reason}", highlight=False, style="red", soft_wrap=True)
+    if out_path is not None:
         payload = {
+            "complete": not interrupted and not failures,
+            "interrupted": interrupted,
             "compare": list(compares),
             "runs": [
                 {"label": label, "seconds": seconds} | session.result()
                 for label, session, seconds in done
             ],
+            "failed": [{"label": label, "reason": reason} for label, reason in failures],
         }
-        json_path.write_text(json.dumps(_finite(payload), indent=2) + "\n", encoding="utf-8")
-        out.print(f"wrote {json_path}", highlight=False)
+        if cross:
+            payload["cross_validation"] = cross
+        write_text(out_path, json.dumps(_finite(payload), indent=2) + "\n", "--json")
+        out.print(f"wrote {out_path}", highlight=False)
+    if interrupted:
+        sys.exit(130)
+    if failures:
+        sys.exit(1)
+
+
+def _train_one(session: TrainingSession, progress: Progress, task) -> None:
+    while not session.done:
+        session.step(1)
+        if session.global_step % session.steps_per_epoch == 0 or session.done:
+            last = session.epochs[-1] if session.epochs else None
+            progress.update(
+                task,
+                completed=session.global_step,
+                epoch=session.epoch,
+                loss=_f(last.train_loss if last else None),
+            )
+        else:
+            progress.update(task, completed=session.global_step)
+
+
+def _run_line(session: TrainingSession, seconds: float) -> str:
+    """Test figure, updates and their cost, and the sparsity readout, on one line."""
+    if session.failed:
+        test = "no test figure (the run failed)"
+    else:
+        test_loss, test_acc = session.evaluate("test")
+        test = (
+            f"test accuracy {_pct(test_acc)}" if session.classify else f"test loss {test_loss:.4g}"
+        )
+    timing = session.timing()
+    stats = session.weight_stats()
+    per_layer = ", ".join(_pct(layer["sparsity"]) for layer in stats["layers"])
+    return (
+        f"{test} · {session.global_step} updates ({session.epochs_done:.3g} epochs) in "
+        f"{seconds:.1f} s · {_f(_ms(timing['seconds_per_update']), '.3g')} ms / update · "
+        f"{_f(timing['seconds_per_epoch'], '.3g')} s / epoch · |w| < 1e-3: "
+        f"{_pct(stats['sparsity'])} of weights (per layer {per_layer})"
+    )
+
+
+def _cross_validation(groups: dict[str, list[TrainingSession]]) -> list[dict[str, Any]]:
+    """Per configuration, each fold's final validation accuracy (loss for regression), their
+    mean and their spread (sample standard deviation)."""
+    rows = []
+    for label, sessions in groups.items():
+        values = []
+        for s in sessions:
+            loss, acc = s.evaluate("val") if not s.failed else (None, None)
+            values.append(acc if s.classify else loss)
+        clean = [v for v in values if v is not None and math.isfinite(v)]
+        rows.append(
+            {
+                "label": label,
+                "metric": "val_acc" if sessions[0].classify else "val_loss",
+                "values": values,
+                "mean": statistics.fmean(clean) if clean else None,
+                "std": statistics.stdev(clean) if len(clean) > 1 else None,
+            }
+        )
+    return rows
+
+
+def _cross_table(rows: list[dict[str, Any]], folds: int) -> Table:
+    acc = rows[0]["metric"] == "val_acc"
+    fmt = _pct if acc else _f
+    table_rows = [
+        [
+            r["label"],
+            *(fmt(v) for v in r["values"]),
+            *([""] * (folds - len(r["values"]))),
+            fmt(r["mean"]),
+            fmt(r["std"]),
+        ]
+        for r in rows
+    ]
+    headers = ["run", *(f"fold {i + 1}" for i in range(folds)), "mean", "spread (std)"]
+    what = "validation accuracy" if acc else "validation loss"
+    return _table(f"{folds}-fold cross-validation: {what}", headers, table_rows, True)

@@ -18,6 +18,20 @@ INIT_HELP = {
     "constant": "every weight = init_scale (default 0.1): units stay identical",
     "torch": "torch's own nn.Linear default: uniform ±1/√fan_in",
 }
+LOSSES = ("auto", "ce", "mse")
+LOSS_HELP = {
+    "auto": "cross-entropy for classification, mean squared error for regression",
+    "ce": "cross-entropy of the softmax output (classification)",
+    "mse": "squared error of the softmax output against the one-hot target, summed over classes "
+    "(the lecture's MSE; for regression the plain squared error)",
+}
+NORMALIZE = ("off", "standard")
+SEED_MAX = 2**63 - 1  # torch's generators take at most 64 bits; the data split adds 1
+# What one run may allocate before it starts (a typo such as --width 1000000 is refused with
+# these figures instead of exhausting memory).
+MAX_SAMPLES = 1_000_000
+MAX_PARAMETERS = 20_000_000  # weights and biases (x4 bytes, and again for gradients and state)
+MAX_ACTIVATIONS = 250_000_000  # values held at once by a forward pass (1 GB of float32)
 # Activations for which "auto" picks Kaiming; everything else gets Xavier.
 RELU_FAMILY = frozenset({"relu", "leaky_relu", "prelu", "elu", "gelu", "silu", "maxout"})
 
@@ -40,6 +54,7 @@ class TrainConfig:
     init_scale: float | None = None  # std for normal / small, the value for constant
     batch_norm: bool = False
     dropout: float = 0.0  # probability of dropping each hidden unit while training
+    input_dropout: float = 0.0  # probability of dropping each input feature while training
     l1: float = 0.0  # adds l1 · Σ|w| to the loss (weights, not biases)
     l2: float = 0.0  # adds l2 / 2 · Σw² (its gradient is l2 · w: weight decay)
     optimizer: str = "sgd"
@@ -48,6 +63,11 @@ class TrainConfig:
     schedule_hyper: Mapping[str, float] = field(default_factory=dict)
     batch_size: int = 64
     epochs: int = 20
+    steps: int | None = None  # a budget of updates; when set it replaces epochs
+    loss: str = "auto"  # auto, ce or mse (see LOSS_HELP)
+    normalize: str = "off"  # off, or standard: features to mean 0, std 1 (training statistics)
+    folds: int = 1  # K > 1: K-fold cross-validation, this run validates on fold ``fold``
+    fold: int = 0
     patience: int | None = None  # early stopping after this many epochs without a better val loss
     seed: int = 0
     device: str = "auto"
@@ -67,6 +87,26 @@ class TrainConfig:
         _int_at_least("width", self.width, 1)
         _int_at_least("batch_size", self.batch_size, 1)
         _int_at_least("epochs", self.epochs, 1)
+        if self.steps is not None:
+            _int_at_least("steps", self.steps, 1)
+        _int_at_least("folds", self.folds, 1)
+        _int_at_least("fold", self.fold, 0)
+        if self.fold >= self.folds:
+            raise ValueError(f"fold {self.fold} does not exist with {self.folds} fold(s)")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ValueError(f"seed must be a whole number, got {self.seed!r}")
+        if not 0 <= self.seed <= SEED_MAX:
+            raise ValueError(f"seed must be a whole number from 0 to 2^63 - 1, got {self.seed}")
+        if self.n is not None and self.n > MAX_SAMPLES:
+            raise ValueError(
+                f"n = {self.n} samples is over the budget of {MAX_SAMPLES:,} for one run"
+            )
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss {self.loss!r} is unknown; use one of {', '.join(LOSSES)}")
+        if self.normalize not in NORMALIZE:
+            raise ValueError(
+                f"normalize {self.normalize!r} is unknown; use one of {', '.join(NORMALIZE)}"
+            )
         if self.n is not None:
             _int_at_least("n", self.n, 4)
         if self.pieces is not None:
@@ -75,8 +115,10 @@ class TrainConfig:
             _int_at_least("patience", self.patience, 1)
         if self.init not in INITS:
             raise ValueError(f"init {self.init!r} is unknown; use one of {', '.join(INITS)}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout is a probability in [0, 1), got {self.dropout}")
+        for name in ("dropout", "input_dropout"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"{name} is a probability in [0, 1), got {value}")
         for name in ("l1", "l2"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):

@@ -41,7 +41,8 @@ class HiddenLayer(nn.Module):
 class Net(nn.Module):
     """Hidden layers, then a linear output layer (logits for classes, one value for regression).
 
-    Dropout is inverted dropout: kept units are scaled by 1 / (1 − p) while training, so the
+    Dropout is inverted dropout: kept units are scaled by 1 / (1 − p) while training (input
+    features too, with their own ``input_dropout`` probability), so the
     network in evaluation mode (every unit kept, nothing scaled) is the lecture's weight-scaled
     network. The masks of all hidden layers are drawn in one call per mini-batch from the run's
     own generator.
@@ -61,6 +62,7 @@ class Net(nn.Module):
         self.pieces = pieces
         self.width = config.width
         self.p = float(config.dropout)
+        self.p_input = float(getattr(config, "input_dropout", 0.0))
         layers, fan_in = [], input_dim
         for _ in range(config.depth):
             act = make_activation(spec, pieces)
@@ -86,6 +88,10 @@ class Net(nn.Module):
         record = self.record and self.training
         trace = [] if record else None
         drawn = None
+        if masks is None and self.training and self.p_input > 0:
+            # The lecture's picture drops inputs too: each feature kept with 1 − p_input.
+            keep = torch.rand(x.shape, generator=self.generator, device=x.device, dtype=x.dtype)
+            x = x * torch.where(keep >= self.p_input, 1.0 / (1.0 - self.p_input), 0.0)
         if masks is None and self.training and self.p > 0 and self.hidden:
             shape = (len(self.hidden), x.shape[0], self.width)
             noise = torch.rand(shape, generator=self.generator, device=x.device, dtype=x.dtype)

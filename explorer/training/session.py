@@ -16,10 +16,16 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from explorer.plugins import Registry, default_registry
+from explorer.optim import RuleOptimizer, UpdateRule
+from explorer.plugins import Registry, default_registry, describe_fault, plugin_fault
 from explorer.schedules import make_scheduler
 from explorer.specs import ActivationSpec, DatasetSpec, OptimizerSpec, ScheduleSpec
-from explorer.training.config import TrainConfig
+from explorer.training.config import (
+    MAX_ACTIVATIONS,
+    MAX_PARAMETERS,
+    MAX_SAMPLES,
+    TrainConfig,
+)
 from explorer.training.data import Splits, load_splits
 from explorer.training.device import resolve_device
 from explorer.training.function_view import FunctionProbe, FunctionView
@@ -28,6 +34,47 @@ from explorer.training.probes import grad_norms, layer_probes
 from explorer.training.snapshot import EpochRecord, Snapshot
 
 FUNCTION_INTERVAL = 0.1  # seconds: the decision-region picture's refresh while training runs
+SPARSE_BELOW = 1e-3  # a weight with |w| below this counts as zero in the sparsity readout
+HISTOGRAM_BINS = 21
+
+
+class TrainingFailed(ValueError):
+    """A run stopped by a plugin's failure (or an impossible step); the message is one sentence
+    naming the plugin and the reason. The session is then done, with ``failed`` set."""
+
+
+class _BadStep(ValueError):
+    pass
+
+
+class _CheckedRule(UpdateRule):
+    """An UpdateRule whose every step is checked: a tensor shaped like the parameter, or a
+    sentence (a Python float would otherwise be added to every weight)."""
+
+    def __init__(self, rule: UpdateRule) -> None:
+        self.rule = rule
+        self.hyper = rule.hyper
+        self.name = rule.name
+
+    def init(self, param: torch.Tensor) -> dict[str, Any]:
+        state = self.rule.init(param)
+        if not isinstance(state, dict):
+            raise _BadStep(f"init() returned {type(state).__name__}; it must return a dict")
+        return state
+
+    def update(self, grad, state, param, **hyper):
+        step = self.rule.update(grad, state, param, **hyper)
+        if not isinstance(step, torch.Tensor) or step.shape != param.shape:
+            got = (
+                f"a tensor of shape {tuple(step.shape)}"
+                if isinstance(step, torch.Tensor)
+                else type(step).__name__
+            )
+            raise _BadStep(
+                f"update() returned {got}; it must return a tensor shaped like the parameter "
+                f"{tuple(param.shape)}"
+            )
+        return step
 
 
 @dataclass(frozen=True)
@@ -66,8 +113,69 @@ def check_config(config: TrainConfig, registry: Registry | None = None) -> Plugi
         raise ValueError(
             f"activation {act.name!r} has no pieces setting; pieces is for Maxout-like activations"
         )
+    data = plugins.dataset
+    if config.loss == "ce" and data.task != "classification":
+        raise ValueError(
+            f"loss 'ce' needs class labels; dataset {data.name!r} is a regression "
+            "(use --loss mse or auto)"
+        )
+    check_budget(config, data, config.pieces if config.pieces is not None else act.pieces)
     resolve_device(config.device)
     return plugins
+
+
+def check_budget(config: TrainConfig, data: DatasetSpec, pieces: int) -> None:
+    """Refuse, before anything is allocated, a run over the samples, parameters or activation
+    budget of one run (MAX_SAMPLES, MAX_PARAMETERS, MAX_ACTIVATIONS)."""
+    n = config.n if config.n is not None else data.default_n
+    rest = n - round(n * config.test_fraction)
+    if config.folds > 1 and (rest < config.folds or rest - math.ceil(rest / config.folds) < 2):
+        raise ValueError(
+            f"{config.folds} folds need more samples: {n} samples leave {rest} outside the test "
+            "split; use fewer --folds or a larger --n"
+        )
+    if n > MAX_SAMPLES:
+        raise ValueError(
+            f"dataset {data.name!r} with {n:,} samples is over the budget of {MAX_SAMPLES:,} "
+            "samples for one run; use a smaller --n"
+        )
+    out_dim = data.n_classes if data.task == "classification" else 1
+    units = config.width * max(1, pieces)
+    params, fan_in = 0, data.input_dim
+    for _ in range(config.depth):
+        params += (fan_in + 1) * units
+        fan_in = config.width
+    params += (fan_in + 1) * out_dim
+    if params > MAX_PARAMETERS:
+        raise ValueError(
+            f"a {config.depth} × {config.width} net on {data.input_dim} inputs has {params:,} "
+            f"parameters, over the budget of {MAX_PARAMETERS:,} for one run; use a smaller "
+            "--width or --depth"
+        )
+    batch = min(config.batch_size, n)
+    values = max(n * units, 3 * batch * units * max(1, config.depth))
+    if values > MAX_ACTIVATIONS:
+        raise ValueError(
+            f"{n:,} samples through {config.depth} layer(s) of {units:,} units would hold about "
+            f"{values:,} values at once, over the budget of {MAX_ACTIVATIONS:,}; use a smaller "
+            "--width, --n or --batch-size"
+        )
+
+
+def _blame(plugins: Plugins, phase: str, exc: BaseException) -> str:
+    """One sentence for a failure during a step: which plugin, doing what, and why."""
+    why = str(exc) if isinstance(exc, _BadStep) else describe_fault(exc)
+    if isinstance(exc, torch.OutOfMemoryError):
+        return f"out of memory during the {phase} ({why}); use a smaller net or batch"
+    spec = {
+        "forward": plugins.activation,
+        "optimizer": plugins.optimizer,
+        "schedule": plugins.schedule,
+    }.get(phase)
+    if spec is None:
+        return f"training failed during the {phase}: {why}"
+    kind = {"forward": "activation", "optimizer": "optimizer", "schedule": "schedule"}[phase]
+    return f"{kind} {spec.name!r} (plugin {spec.plugin}) failed: {why}"
 
 
 def _seed(seed: int, stream: int) -> int:
@@ -124,6 +232,9 @@ class TrainingSession:
             val_fraction=config.val_fraction,
             test_fraction=config.test_fraction,
             device=self.device,
+            normalize=config.normalize,
+            folds=config.folds,
+            fold=config.fold,
         )
         self._config_dict = config.to_dict()
         self._function_probe = FunctionProbe(self.splits)
@@ -134,33 +245,73 @@ class TrainingSession:
         """Back to step 0 with freshly initialized weights (the same ones: same seed)."""
         cfg, splits = self.config, self.splits
         init_gen = torch.Generator().manual_seed(_seed(cfg.seed, 1))
-        self.model: Net = build_model(
-            cfg, self.plugins.activation, splits.input_dim, splits.output_dim, init_gen
-        ).to(self.device)
+        act = self.plugins.activation
+        try:
+            self.model: Net = build_model(
+                cfg, act, splits.input_dim, splits.output_dim, init_gen
+            ).to(self.device)
+        except ValueError:
+            raise
+        except BaseException as exc:
+            if not plugin_fault(exc):
+                raise
+            raise ValueError(
+                f"activation {act.name!r} (plugin {act.plugin}): its factory raised "
+                f"{describe_fault(exc)}"
+            ) from None
         self.model.record = True
         self.model.set_generator(torch.Generator(self.device).manual_seed(_seed(cfg.seed, 2)))
         self._shuffle_gen = torch.Generator().manual_seed(_seed(cfg.seed, 3))
         self._weights = [linear.weight for linear in self.model.linears]
         hyper = dict(cfg.optimizer_hyper)
+        opt_spec = self.plugins.optimizer
         try:
-            self.optimizer = self.plugins.optimizer.make(self.model.parameters(), **hyper)
-        except TypeError as exc:
-            raise ValueError(f"optimizer {cfg.optimizer!r}: {exc}") from None
+            self.optimizer = opt_spec.make(self.model.parameters(), **hyper)
+        except BaseException as exc:
+            if not plugin_fault(exc):
+                raise
+            raise ValueError(
+                f"optimizer {cfg.optimizer!r} (plugin {opt_spec.plugin}) could not be made: "
+                f"{exc if isinstance(exc, TypeError | ValueError) else describe_fault(exc)}"
+            ) from None
+        if isinstance(self.optimizer, RuleOptimizer) and not isinstance(
+            self.optimizer.rule, _CheckedRule
+        ):
+            self.optimizer.rule = _CheckedRule(self.optimizer.rule)
         n_train = len(splits.train)
         bs = min(cfg.batch_size, n_train)
         # A last batch of one sample is dropped: batch norm cannot normalize a single sample.
         self.steps_per_epoch = n_train // bs + (1 if n_train % bs >= 2 else 0)
-        self.total_steps = cfg.epochs * self.steps_per_epoch
-        self.scheduler = make_scheduler(
-            self.plugins.schedule, self.optimizer, self.total_steps, **dict(cfg.schedule_hyper)
-        )
+        self.total_steps = cfg.steps if cfg.steps is not None else cfg.epochs * self.steps_per_epoch
+        sched = self.plugins.schedule
+        try:
+            self.scheduler = make_scheduler(
+                sched, self.optimizer, self.total_steps, **dict(cfg.schedule_hyper)
+            )
+        except ValueError:
+            raise
+        except BaseException as exc:
+            if not plugin_fault(exc):
+                raise
+            raise ValueError(
+                f"schedule {sched.name!r} (plugin {sched.plugin}): its factory raised "
+                f"{describe_fault(exc)}"
+            ) from None
+        if not callable(getattr(self.scheduler, "step", None)):
+            raise ValueError(
+                f"schedule {sched.name!r} (plugin {sched.plugin}): its factory returned "
+                f"{type(self.scheduler).__name__}; it must return a torch lr_scheduler"
+            )
         self.classify = splits.task == "classification"
         self.global_step = 0
         self.epoch = 0
         self.epochs: list[EpochRecord] = []
         self.done = False
         self.diverged = False
+        self.failed: str | None = None
         self.message = ""
+        self.train_seconds = 0.0  # time in the updates themselves (evaluations not counted)
+        self.eval_seconds = 0.0
         self.best_epoch: int | None = None
         self.best_val = math.inf
         self.stopped_early: int | None = None
@@ -178,7 +329,14 @@ class TrainingSession:
 
     # -- training --------------------------------------------------------------------------
     def loss_fn(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(out, y) if self.classify else F.mse_loss(out, y)
+        """Cross-entropy of the softmax output, or (``loss="mse"``) the lecture's squared error
+        Σ_k (softmax_k − onehot_k)² per sample, averaged over the batch; regression: MSE."""
+        if not self.classify:
+            return F.mse_loss(out, y)
+        if self.config.loss == "mse":
+            target = F.one_hot(y, out.shape[1]).to(out.dtype)
+            return (out.softmax(1) - target).pow(2).sum(1).mean()
+        return F.cross_entropy(out, y)
 
     def penalty(self) -> torch.Tensor | float:
         """The L1 / L2 terms added to the loss (on weights only, not biases)."""
@@ -201,25 +359,58 @@ class TrainingSession:
         return idx
 
     def _train_step(self) -> None:
-        idx = self._next_batch()
-        x, y = self.splits.train.x[idx], self.splits.train.y[idx]
-        model, opt = self.model, self.optimizer
-        if not model.training:  # someone looked at it in evaluation mode
-            model.train()
-        opt.zero_grad(set_to_none=True)
-        loss = self.loss_fn(model(x), y)
-        objective = loss + self.penalty() if (self.config.l1 or self.config.l2) else loss
-        objective.backward()
-        norms = grad_norms(self._weights)
-        self._lr = opt.param_groups[0]["lr"]  # the rate this step used (the schedule moves on)
-        opt.step()
-        self.scheduler.step()
-        self._pending_losses.append(loss.detach())
-        self._epoch_norms.append(norms)
-        self._last_norms = norms
-        self.global_step += 1
-        if self._batch_idx >= len(self._batches):
-            self._end_epoch()
+        """One update; a plugin failing in it (or a step that cannot be applied) ends the run
+        with the reason (``failed``, ``message``) and raises TrainingFailed."""
+        if self.failed:
+            raise TrainingFailed(self.failed)
+        phase = "forward"
+        t0 = time.perf_counter()
+        try:
+            idx = self._next_batch()
+            x, y = self.splits.train.x[idx], self.splits.train.y[idx]
+            model, opt = self.model, self.optimizer
+            if not model.training:  # someone looked at it in evaluation mode
+                model.train()
+            opt.zero_grad(set_to_none=True)
+            out = model(x)
+            if not isinstance(out, torch.Tensor):
+                raise _BadStep(f"the network's output is {type(out).__name__}, not a tensor")
+            loss = self.loss_fn(out, y)
+            objective = loss + self.penalty() if (self.config.l1 or self.config.l2) else loss
+            objective.backward()
+            cut = [i + 1 for i, w in enumerate(self._weights) if w.grad is None]
+            if cut:
+                raise _BadStep(
+                    f"no gradient reaches weight layer(s) {', '.join(map(str, cut[:5]))}: its "
+                    "output must be a torch tensor computed from its input (not detached, not "
+                    "numpy)"
+                )
+            norms = grad_norms(self._weights)
+            self._lr = opt.param_groups[0]["lr"]  # the rate this step used (the schedule moves)
+            phase = "optimizer"
+            opt.step()
+            phase = "schedule"
+            self.scheduler.step()
+            phase = "evaluation"
+            self._pending_losses.append(loss.detach())
+            self._epoch_norms.append(norms)
+            self._last_norms = norms
+            self.global_step += 1
+            self.train_seconds += time.perf_counter() - t0
+            if self._batch_idx >= len(self._batches) or self.global_step >= self.total_steps:
+                t1 = time.perf_counter()
+                phase = "forward"  # evaluation runs the activations again
+                self._end_epoch()
+                self.eval_seconds += time.perf_counter() - t1
+        except TrainingFailed:
+            raise
+        except BaseException as exc:
+            if not plugin_fault(exc):
+                raise
+            reason = _blame(self.plugins, phase, exc)
+            self.failed = f"stopped at step {self.global_step + 1}: {reason}"
+            self._finish(self.failed)
+            raise TrainingFailed(self.failed) from None
 
     def step(self, n: int = 1) -> int:
         """Take up to ``n`` optimizer steps (fewer when the run ends); returns how many."""
@@ -306,9 +497,13 @@ class TrainingSession:
                 f"stopped early after epoch {self.epoch}: no better validation loss for "
                 f"{cfg.patience} epoch(s); weights of epoch {self.best_epoch} restored"
             )
-        elif self.epoch >= cfg.epochs:
+        elif self.global_step >= self.total_steps:
             kept = f"; weights of epoch {self.best_epoch} restored" if cfg.patience else ""
-            self._finish(f"finished {self.epoch} epochs{kept}")
+            if cfg.steps is not None:
+                done = f"finished {self.global_step} steps ({self.epochs_done:.3g} epochs)"
+            else:
+                done = f"finished {self.epoch} epochs"
+            self._finish(done + kept)
 
     def _finish(self, message: str) -> None:
         self.done = True
@@ -317,6 +512,48 @@ class TrainingSession:
             self.model.load_state_dict(self._best_state)
 
     # -- reading ---------------------------------------------------------------------------
+    @property
+    def epochs_done(self) -> float:
+        """Passes over the training split so far (fractional when a step budget ends mid-way)."""
+        return self.global_step / self.steps_per_epoch
+
+    def timing(self) -> dict[str, float | None]:
+        """Seconds per update (the updates alone) and per epoch (updates and evaluations)."""
+        steps, epochs = self.global_step, self.epochs_done
+        total = self.train_seconds + self.eval_seconds
+        return {
+            "seconds_per_update": self.train_seconds / steps if steps else None,
+            "seconds_per_epoch": total / epochs if epochs else None,
+            "train_seconds": self.train_seconds,
+            "eval_seconds": self.eval_seconds,
+        }
+
+    def weight_stats(self, bins: int = HISTOGRAM_BINS) -> dict[str, Any]:
+        """Per weight layer (input side first): the fraction of weights with |w| < SPARSE_BELOW
+        (what L1 drives to zero) and a histogram over ±max|w|; and the fraction over all layers."""
+        layers, small, total = [], 0, 0
+        for i, linear in enumerate(self.model.linears):
+            w = linear.weight.detach().float().cpu().numpy().ravel()
+            n_small = int((np.abs(w) < SPARSE_BELOW).sum())
+            top = float(np.abs(w).max()) if w.size else 0.0
+            if not math.isfinite(top) or top == 0.0:
+                top = 1.0
+            counts, edges = np.histogram(w[np.isfinite(w)], bins=bins, range=(-top, top))
+            layers.append(
+                {
+                    "layer": i + 1,
+                    "weights": int(w.size),
+                    "sparsity": n_small / w.size if w.size else 0.0,
+                    "histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
+                }
+            )
+            small, total = small + n_small, total + int(w.size)
+        return {
+            "below": SPARSE_BELOW,
+            "sparsity": small / total if total else 0.0,
+            "layers": layers,
+        }
+
     def function_view(self, fresh: bool = True) -> FunctionView:
         """What the net computes now (decision regions or predictions). With ``fresh`` False a
         view less than FUNCTION_INTERVAL seconds old is reused: while training runs, the picture
@@ -369,7 +606,9 @@ class TrainingSession:
 
     def result(self) -> dict[str, Any]:
         """The run's figures as plain JSON-ready values (what ``train --json`` writes)."""
-        test_loss, test_acc = self.evaluate("test")
+        test_loss = test_acc = None
+        if not self.failed:
+            test_loss, test_acc = self.evaluate("test")
         return {
             "config": self._config_dict,
             "device": str(self.device),
@@ -380,7 +619,11 @@ class TrainingSession:
             "best_epoch": self.best_epoch,
             "stopped_early": self.stopped_early,
             "diverged": self.diverged,
+            "failed": self.failed,
             "message": self.message,
             "test_loss": test_loss,
             "test_acc": test_acc,
+            "epochs_done": self.epochs_done,
+            "timing": self.timing(),
+            "weights": self.weight_stats(),
         }
