@@ -81,7 +81,9 @@ def layer_probes(
     rows = stats[0].tolist() if stats is not None else [(None, None, None)] * n_hidden
     unit_acts: list[np.ndarray | None] = [None] * n_hidden
     if stats is not None:
-        unit_acts = list(_to_numpy([stats[1]], max_units)[0])
+        # one row per hidden layer however deep the net: only the unit axis is cut
+        rows_units = stats[1][:, :max_units]
+        unit_acts = list(_to_numpy([rows_units], max(rows_units.shape))[0])
     masks: list[np.ndarray | None] = [None] * n_hidden
     if net.drop_masks is not None and len(net.drop_masks) == n_hidden:
         kept = (net.drop_masks != 0).cpu().numpy()

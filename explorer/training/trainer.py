@@ -39,7 +39,7 @@ from explorer.plugins import Registry, default_registry, load_plugins
 from explorer.training.config import TrainConfig
 from explorer.training.session import Plugins, _LossBuffer, check_config
 from explorer.training.snapshot import Snapshot
-from explorer.training.worker import LatestSink, run_worker, sentence
+from explorer.training.worker import LatestSink, check_activation, run_worker, sentence
 
 BACKENDS = ("thread", "process")
 ACTIVE = ("starting", "running")
@@ -79,6 +79,7 @@ class Trainer:
             raise ValueError(f"backend {backend!r} is unknown; use {' or '.join(BACKENDS)}")
         self.registry = registry or default_registry()
         plugins = check_config(config, self.registry)  # mistakes surface here, not in the worker
+        check_activation(plugins.activation)
         self.config = config
         self.backend = backend
         self._number = 0
@@ -126,6 +127,7 @@ class Trainer:
         plugins = None
         if config is not None:
             plugins = check_config(config, self.registry)
+            check_activation(plugins.activation)
             self.config = config
         self._send("reset", (config, self._impl.portable(plugins)))
 

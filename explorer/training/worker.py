@@ -15,6 +15,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import torch
+
+from explorer.specs import ActivationSpec
 from explorer.training.config import TrainConfig
 from explorer.training.session import Plugins, TrainingSession
 from explorer.training.snapshot import Snapshot
@@ -72,7 +75,9 @@ def run_worker(
         nonlocal session, state, message
         session, message = None, ""
         try:
-            session = TrainingSession(cfg, plugins=found or resolve(cfg))
+            found = found or resolve(cfg)
+            check_activation(found.activation)
+            session = TrainingSession(cfg, plugins=found)
             state = "idle"
         except Exception as exc:  # noqa: BLE001 - a plugin's or the user's mistake, reported
             state, message = "error", sentence(exc, "could not build the net")
@@ -187,6 +192,26 @@ def sentence(exc: BaseException, doing: str = "") -> str:
     plugin = plugin_of(exc)
     where = f"the plugin {plugin!r} failed" if plugin else (doing or "the worker failed")
     return f"{where}: {type(exc).__name__}: {text}"
+
+
+def check_activation(spec: ActivationSpec) -> None:
+    """Try an activation plugin on a small batch before it trains: it must return a torch tensor
+    of the layer's width that autograd can follow. Raises ValueError with one sentence."""
+    width, who = 3, f"the activation {spec.name!r} (plugin {spec.plugin!r})"
+    z = torch.randn(4, width * max(1, spec.pieces), requires_grad=True)
+    try:
+        out = spec.factory()(z)
+    except Exception as exc:  # noqa: BLE001 - the plugin's own failure, in a sentence
+        raise ValueError(f"{who} failed on a test batch: {type(exc).__name__}: {exc}") from None
+    if not isinstance(out, torch.Tensor):
+        raise ValueError(f"{who} returned a {type(out).__name__}, not a torch tensor: compute it "
+                         "with torch operations so gradients flow")  # fmt: skip
+    if tuple(out.shape) != (4, width):
+        raise ValueError(f"{who} turned {width} units into {tuple(out.shape)[-1:] or 'none'}: an "
+                         "activation must keep the layer's width (declare pieces for a Maxout)")  # fmt: skip
+    if out.grad_fn is None:
+        raise ValueError(f"{who} returned a tensor autograd cannot follow (no grad_fn: detached "
+                         "or rebuilt from numpy), so no gradient would reach the layers below it")  # fmt: skip
 
 
 def _suspects(config: TrainConfig) -> str:
