@@ -45,6 +45,9 @@ def render_network(
         if k:
             model.step(steps_per_frame)
         scene.wait_ready()
+        failed = [s.message for s in model.snapshots if s.state == "error"]
+        if failed:  # never a picture of an untrained net with exit code 0
+            raise ValueError(failed[0])
 
     try:
         written = record(app, out, frames, fps, scale, before_frame=advance)

@@ -114,3 +114,21 @@ def layer_probes(
             )
         )
     return tuple(probes)
+
+
+def slope_bound(act: torch.nn.Module, pieces: int = 1) -> float | None:
+    """The largest slope |f'(z)| of an activation over z in [-30, 30] (sigmoid: ¼, tanh and
+    ReLU: 1): how much of a gradient one layer can pass back at most, weights aside. None for
+    Maxout-like activations (their slope is a choice among pieces, at most 1 each)."""
+    if pieces != 1:
+        return None
+    z = torch.linspace(-30.0, 30.0, 6001).unsqueeze(0).requires_grad_(True)
+    with torch.enable_grad():
+        try:
+            out = act(z)
+            (g,) = torch.autograd.grad(out.sum(), z, allow_unused=True)
+        except Exception:  # noqa: BLE001 - a plugin whose slope cannot be read: no guide
+            return None
+    if g is None:
+        return 0.0
+    return float(g.abs().max())
