@@ -40,13 +40,13 @@ def _network(registry: Registry, size, backend: str) -> Scene:
 def _activations(registry: Registry, size, backend: str) -> Scene:
     from explorer.app.scenes.activations.scene import ActivationScene
 
-    return ActivationScene(registry, size)
+    return ActivationScene(registry, size, backend=backend)
 
 
 def _dropout(registry: Registry, size, backend: str) -> Scene:
     from explorer.app.scenes.dropout.scene import DropoutScene
 
-    return DropoutScene(registry, size)
+    return DropoutScene(registry, size, backend=backend)
 
 
 SCENES: tuple[SceneEntry, ...] = (
