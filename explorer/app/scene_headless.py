@@ -124,3 +124,52 @@ def bench_network_frames(
         "finished_early": done,
         "nets": len(model.configs()),
     }
+
+
+def bench_scene_frames(
+    registry: Registry, name: str, size: tuple[int, int], frames: int, warmup_s: float = 2.0
+) -> dict:
+    """Frame times of the Dropout or Activations scene at 60 Hz while its work runs, as in the
+    app (jobs in worker processes): the Dropout scene plays at its fastest rate and recomputes its
+    ensemble over and over; the Activations scene retrains its two nets over and over."""
+    screen = init_offscreen(size)
+    app, tabs = build_app(registry, screen, name, windowed=False, backend="process")
+    scene = tabs.scene()
+    model = scene.model
+    period = 1 / 60
+
+    def keep_busy() -> int:
+        if name == "dropout":
+            model.playing = True
+            model.set_rate(30.0)
+            if model.ensemble_ready:
+                model._start_ensemble()  # the heaviest job, again
+                return 1
+        elif not model.jobs.busy():
+            model.retrain()
+            return 1
+        return 0
+
+    try:
+        t_end = time.perf_counter() + 60
+        while time.perf_counter() < t_end and model.jobs.busy():  # workers start (import torch)
+            app.tick(period, [])
+            time.sleep(period)
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < warmup_s:
+            keep_busy()
+            app.tick(period, [])
+            time.sleep(period)
+        times, busy, jobs = [], 0, 0
+        for _ in range(frames):
+            jobs += keep_busy()
+            busy += model.jobs.busy()
+            a = time.perf_counter()
+            app.tick(period, [])
+            b = time.perf_counter()
+            times.append(b - a)
+            time.sleep(max(0.0, period - (b - a)))
+        steps = model.view.step if name == "dropout" and model.view is not None else None
+    finally:
+        tabs.close()
+    return {"frame": np.array(times), "busy": busy / frames, "jobs": jobs, "steps": steps}
