@@ -1,10 +1,18 @@
-"""``run_app(registry)``: the window, the scene stack, the loop. ``dl-explorer`` calls this."""
+"""``run_app(registry)``: the window, the scene stack, the loop. ``dl-explorer`` calls this.
+
+Start-up: the window and its tabs are on screen before torch is imported (``splash``); once the
+app runs, a background warm-up starts a training process ahead of need, so the Network lab shows
+its first picture at once when its tab is opened. ``DL_EXPLORER_STARTUP_PROBE`` (used by
+``dl-explorer bench startup``) prints when each of those happened and ends the app.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
+import time
 
 import pygame
 
@@ -23,12 +31,13 @@ def _warm_up_torch(registry: Registry) -> None:
     try:
         from explorer.schedules import lr_curve
         from explorer.training import TrainConfig, TrainingSession
+        from explorer.training.trainer import prestart
 
+        if not os.environ.get("DL_EXPLORER_NO_PRESTART"):  # (bench startup measures both)
+            prestart(registry)  # the Network lab's worker: torch imported, first step paid
         lr_curve(registry.schedule("constant"), 0.1, 2)
-        # the first training step in a process costs ~1 s more: the Dropout and Activation
-        # scenes train small nets when they open
         tiny = TrainConfig(dataset="moons", n=16, depth=1, width=2, epochs=1, device="cpu")
-        TrainingSession(tiny, registry).step(1)
+        TrainingSession(tiny, registry).step(1)  # the Landscape's first torch.optim step
     except Exception:  # noqa: BLE001 - only a warm-up
         pass
 
@@ -55,8 +64,52 @@ def run_app(
         app, tabs = build_app(registry, screen, scene)
         pygame.key.set_repeat(350, 40)
         try:
-            app.run()
+            probe = os.environ.get("DL_EXPLORER_STARTUP_PROBE")
+            if probe:
+                _probe(app, tabs, probe)
+            else:
+                app.run()
         finally:
             tabs.close()
     finally:
         pygame.quit()
+
+
+def _probe(app, tabs, spec: str) -> None:
+    """Measure start-up (``bench startup``): print when the window first showed, when the first
+    scene's first frame did, and, for ``network:S``, the Network lab's first picture after
+    its tab is opened S seconds later; then end."""
+    from explorer.app import splash
+
+    def say(what: str, t: float) -> None:
+        print(f"startup-probe {what} {t:.6f}", file=sys.stderr, flush=True)
+
+    app.tick(1 / 60, pygame.event.get())
+    pygame.display.flip()
+    now = time.time()
+    say("window", splash.shown_at or now)
+    say("first-frame", now)
+    if not spec.startswith("network"):
+        return
+    wait = float(spec.partition(":")[2] or 0)
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        app.tick(1 / 60, pygame.event.get())
+        pygame.display.flip()
+        time.sleep(1 / 60)
+    opened = time.time()
+    if not tabs.show("network"):
+        raise ValueError(f"the Network lab did not open: {tabs.error}")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        app.tick(1 / 60, pygame.event.get())
+        pygame.display.flip()
+        scene = tabs.scene()
+        snaps = getattr(scene.model, "snapshots", [])
+        drawn = [k for (_, name), k in scene._keys.items() if name == "net"]
+        if snaps and drawn and all(k[3] != "starting" for k in drawn):
+            say("network-opened", opened)
+            say("network-picture", time.time())
+            return
+        time.sleep(1 / 120)
+    say("network-opened", opened)

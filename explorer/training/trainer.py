@@ -31,7 +31,7 @@ import time
 import weakref
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
@@ -304,20 +304,18 @@ class _ProcessBackend:
         third_party: bool = True,
         step_budget: float | None = None,
     ) -> None:
-        ctx = mp.get_context("spawn")  # fork is unsafe once torch has started its threads
-        self.commands = ctx.Queue()  # put() never blocks: a feeder thread writes
-        reader, writer = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(
-            target=_child_main,
-            args=(config, self.portable(plugins), plugin_dirs, third_party, self.commands,
-                  writer, torch_threads, interval, nice, step_budget),
-            name="dl-explorer-trainer",
-            daemon=True,
-        )  # fmt: skip
-        self.process.start()
-        writer.close()  # the worker holds the only write end: its death is our end of file
+        key = (tuple(plugin_dirs), third_party, torch_threads, nice)
+        spare = _SPARES.pop(key, None)
+        if spare is not None and spare.process.is_alive():
+            # a worker started ahead (torch imported, first step paid): it trains at once
+            self.process, self.commands, reader, self._frames = spare
+            self.commands.put(("init", (config, self.portable(plugins), interval, step_budget), 0))
+        else:
+            self.process, self.commands, reader, self._frames = _launch(
+                config, self.portable(plugins), plugin_dirs, third_party, torch_threads,
+                interval, nice, step_budget,
+            )  # fmt: skip
         self._conn = reader  # keeps the fd open
-        self._frames = FrameReader(reader.fileno()) if sys.platform != "win32" else None
         self._finalizer = weakref.finalize(
             self, _shutdown, self.process, self.commands, reader, self._frames
         )
@@ -372,6 +370,47 @@ class _ProcessBackend:
     def close(self, timeout: float) -> None:
         self.closed = True  # asked to end: its end is no death
         self._finalizer()
+
+
+class _Spare(NamedTuple):
+    process: Any
+    commands: Any
+    reader: Any
+    frames: FrameReader | None
+
+
+_SPARES: dict[tuple, _Spare] = {}
+
+
+def _launch(config, plugins, plugin_dirs, third_party, torch_threads, interval, nice,
+            step_budget) -> _Spare:  # fmt: skip
+    ctx = mp.get_context("spawn")  # fork is unsafe once torch has started its threads
+    commands = ctx.Queue()  # put() never blocks: a feeder thread writes
+    reader, writer = ctx.Pipe(duplex=False)
+    process = ctx.Process(
+        target=_child_main,
+        args=(config, plugins, plugin_dirs, third_party, commands, writer, torch_threads,
+              interval, nice, step_budget),
+        name="dl-explorer-trainer",
+        daemon=True,
+    )  # fmt: skip
+    process.start()
+    writer.close()  # the worker holds the only write end: its death is our end of file
+    frames = FrameReader(reader.fileno()) if sys.platform != "win32" else None
+    return _Spare(process, commands, reader, frames)
+
+
+def prestart(registry: Registry | None = None, *, torch_threads: int = 1, nice: int = 10) -> None:
+    """Start a training process ahead of need (it imports torch, loads the plugins and pays
+    the first step's one-off costs, then waits): the next process-backend ``Trainer`` with the
+    same settings takes it and shows its first snapshot at once. The app calls this once its
+    window is up, so the Network lab opens without the cold start."""
+    registry = registry or default_registry()
+    key = (tuple(registry.plugin_dirs), registry.third_party, torch_threads, nice)
+    spare = _SPARES.get(key)
+    if spare is None or not spare.process.is_alive():
+        _SPARES[key] = _launch(None, None, list(registry.plugin_dirs), registry.third_party,
+                               torch_threads, 1 / 30, nice, None)  # fmt: skip
 
 
 def _death(code: int | None) -> str:
@@ -459,6 +498,14 @@ def _child_main(
             registry.append(load_plugins(plugin_dirs, third_party=third_party))
         return registry[0]
 
+    if config is None:  # started ahead: get ready, then wait for the run
+        with contextlib.suppress(Exception):
+            _warm_up(the_registry())
+        kind, arg, _ = commands.get()
+        if kind != "init":
+            return
+        config, plugins, interval, step_budget = arg
+
     def resolve(cfg: TrainConfig) -> Plugins:
         return check_config(cfg, the_registry())
 
@@ -502,6 +549,15 @@ def _child_main(
             sink.credits = max(sink.credits, 1)
             sink.publish(lambda: last)
         raise
+
+
+def _warm_up(registry: Registry) -> None:
+    """The first training step in a process costs about a second of one-off work (lazy
+    imports, kernels): pay it while nobody waits."""
+    from explorer.training.session import TrainingSession
+
+    tiny = TrainConfig(dataset="moons", n=16, depth=1, width=2, epochs=1, device="cpu")
+    TrainingSession(tiny, registry).step(1)
 
 
 def _shutdown(process: Any, commands: Any, reader: Any = None, frames: Any = None) -> None:
