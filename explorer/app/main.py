@@ -20,6 +20,7 @@ from explorer.app.headless import single_threaded_torch
 from explorer.app.shell import build_app
 from explorer.app.ui.frame import MIN_SIZE
 from explorer.plugins import Registry
+from explorer.training.trainer import discard_spares
 
 DEFAULT_SIZE = (1280, 720)
 TITLE = "DL Explorer — how deep networks are trained"
@@ -55,27 +56,37 @@ def run_app(
             "or draw headless with `dl-explorer render --out run.gif`."
         )
     pygame.font.init()
+    warm = None
     try:
         pygame.display.set_caption(TITLE)
         screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         with contextlib.suppress(AttributeError, pygame.error):
             pygame.Window.from_display_module().minimum_size = MIN_SIZE
-        threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True).start()
         app, tabs = build_app(registry, screen, scene)
         pygame.key.set_repeat(350, 40)
         try:
+            app.tick(1 / 60, pygame.event.get())  # the first scene's first frame, then the
+            pygame.display.flip()  # warm-up (it would slow this frame down: one GIL)
+            first_frame = time.time()
+            warm = threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True)
+            warm.start()
             probe = os.environ.get("DL_EXPLORER_STARTUP_PROBE")
             if probe:
-                _probe(app, tabs, probe)
+                _probe(app, tabs, probe, first_frame)
             else:
                 app.run()
         finally:
             tabs.close()
     finally:
         pygame.quit()
+        # the window is gone; an interpreter that ends while a thread imports torch can hang or
+        # abort: let the warm-up finish, and end the worker it started ahead
+        if warm is not None:
+            warm.join(30.0)
+        discard_spares()
 
 
-def _probe(app, tabs, spec: str) -> None:
+def _probe(app, tabs, spec: str, first_frame: float) -> None:
     """Measure start-up (``bench startup``): print when the window first showed, when the first
     scene's first frame did, and, for ``network:S``, the Network lab's first picture after
     its tab is opened S seconds later; then end."""
@@ -84,11 +95,8 @@ def _probe(app, tabs, spec: str) -> None:
     def say(what: str, t: float) -> None:
         print(f"startup-probe {what} {t:.6f}", file=sys.stderr, flush=True)
 
-    app.tick(1 / 60, pygame.event.get())
-    pygame.display.flip()
-    now = time.time()
-    say("window", splash.shown_at or now)
-    say("first-frame", now)
+    say("window", splash.shown_at or first_frame)
+    say("first-frame", first_frame)
     if not spec.startswith("network"):
         return
     wait = float(spec.partition(":")[2] or 0)

@@ -22,8 +22,11 @@ def _launch(probe: str, extra_env: dict[str, str], args: list[str]) -> dict[str,
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("SDL_VIDEODRIVER")):
         env["SDL_VIDEODRIVER"] = "dummy"  # headless: the same work, no window on a screen
     start = time.time()
-    run = subprocess.run([sys.executable, "-m", "explorer", *args], env=env,
-                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    try:
+        run = subprocess.run([sys.executable, "-m", "explorer", *args], env=env,
+                             capture_output=True, text=True, timeout=300)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise click.ClickException("the app did not end within 300 s of its launch") from None
     found = {}
     for line in run.stderr.splitlines():
         if line.startswith("startup-probe "):

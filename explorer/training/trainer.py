@@ -413,6 +413,15 @@ def prestart(registry: Registry | None = None, *, torch_threads: int = 1, nice: 
                                torch_threads, 1 / 30, nice, None)  # fmt: skip
 
 
+def discard_spares() -> None:
+    """End every worker started ahead and not taken (the app calls this on its way out)."""
+    while _SPARES:
+        _, spare = _SPARES.popitem()
+        spare.process.terminate()  # it holds no run: nothing to finish
+        spare.process.join(2.0)
+        _shutdown(spare.process, spare.commands, spare.reader, spare.frames)
+
+
 def _death(code: int | None) -> str:
     if code is not None and code < 0:
         with contextlib.suppress(ValueError):
