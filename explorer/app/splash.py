@@ -49,8 +49,11 @@ def show(argv: list[str], size: tuple[int, int] = (1280, 720), first: str = "lan
         screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         text = Text()
         tabs = SceneTabs({e.name: None for e in SCENES}, size, text, entries=SCENES)
+        tabs.current = first
+        tabs._build()  # the tab that is loading, selected
         label = {e.name: e.label for e in SCENES}.get(first, first)
         screen.fill(palette.BACKGROUND)
+        tabs.update(0.0)  # pygame_gui lays its buttons out on the first update
         tabs.draw(screen)
         text.blit(screen, f"Loading the {label}…", (size[0] // 2, (size[1] + TAB_H) // 2), 16,
                   palette.TEXT_DIM, anchor="center")  # fmt: skip
