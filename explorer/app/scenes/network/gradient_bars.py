@@ -137,8 +137,11 @@ def render_gradient_bars(
     r = text.blit(surface, "norm of dL/dW, log", (8, 23), 10, palette.TEXT_DIM)
     if bound:
         _dashed(surface, GUIDE, (r.right + 10, r.centery), (r.right + 30, r.centery))
-        f = _fraction(bound)
-        text.blit(surface, f"{f} per layer (f' ≤ {f})", (r.right + 34, 23), 10, GUIDE)
+        f, room = _fraction(bound), w - (r.right + 34) - 6
+        label = f"{f} per layer (f' ≤ {f})"
+        if text.ellipsize(label, 10, room) != label:
+            label = text.ellipsize(f"{f} per layer", 10, room)
+        text.blit(surface, label, (r.right + 34, 23), 10, GUIDE)
     return surface
 
 
