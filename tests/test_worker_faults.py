@@ -192,6 +192,13 @@ def test_a_broken_activation_plugin_is_refused_with_its_name_before_any_worker(
     )
 
 
+def test_every_built_in_activation_passes_the_test_batch(registry):
+    from explorer.training.worker import check_activation
+
+    for spec in registry.activations.values():
+        check_activation(spec)  # linear (the identity) included
+
+
 def test_a_plugin_failing_mid_training_ends_the_run_with_its_name(tmp_path):
     registry = _plugin_registry(tmp_path, ODD_ACTIVATIONS)
     config = TrainConfig(dataset="moons", n=64, depth=2, width=4, activation="flaky", epochs=50)

@@ -214,7 +214,7 @@ def check_activation(spec: ActivationSpec) -> None:
     if tuple(out.shape) != (4, width):
         raise ValueError(f"{who} turned {width} units into {tuple(out.shape)[-1:] or 'none'}: an "
                          "activation must keep the layer's width (declare pieces for a Maxout)")  # fmt: skip
-    if out.grad_fn is None:
+    if not out.requires_grad:  # (the identity returns its input: no grad_fn, but followed)
         raise ValueError(f"{who} returned a tensor autograd cannot follow (no grad_fn: detached "
                          "or rebuilt from numpy), so no gradient would reach the layers below it")  # fmt: skip
 
