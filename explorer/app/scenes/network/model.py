@@ -42,7 +42,11 @@ DEFAULT = TrainConfig(
     device="auto",
 )
 SPEEDS = (None, 200.0, 50.0, 10.0, 2.0)  # mini-batches per second; None: as fast as it trains
-STEP_BUDGET = 0.25  # seconds a training step may take in the app (a stalling plugin is stopped)
+# seconds one training step may take in the app: a plugin that stalls (sleeps, loops) is stopped
+# with the reason. The frame never waits on the worker anyway; this keeps the lab usable. The
+# biggest net the lab offers (12 × 128, batch 256, batch norm, dropout) takes ~40 ms a step on a
+# busy 2-core machine, an epoch's last step a little more (it evaluates both splits).
+STEP_BUDGET = 1.0
 CHUNK_S = 0.05  # side by side at full speed: each lockstep chunk aims at this long
 
 
