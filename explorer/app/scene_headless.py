@@ -36,10 +36,14 @@ def render_network(
         registry, config, backend="thread", side_by_side=side_by_side, compare=compare,
         compare_value=compare_value,
     )  # fmt: skip
-    scene = NetworkScene(model, size)
-    app, tabs = build_app(
-        registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
-    )
+    try:
+        scene = NetworkScene(model, size)
+        app, tabs = build_app(
+            registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
+        )
+    except BaseException:
+        model.close()  # no trainer thread outlives a failed start (it would abort the exit)
+        raise
 
     def advance(k: int) -> None:
         if k:
@@ -88,10 +92,14 @@ def bench_network_frames(
     in the app; and how fast the training went meanwhile."""
     screen = init_offscreen(size)
     model = NetworkModel(registry, config, backend="process", side_by_side=side_by_side)
-    scene = NetworkScene(model, size)
-    app, tabs = build_app(
-        registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
-    )
+    try:
+        scene = NetworkScene(model, size)
+        app, tabs = build_app(
+            registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
+        )
+    except BaseException:
+        model.close()
+        raise
     period = 1 / 60
     try:
         model.play()

@@ -205,7 +205,7 @@ class NetworkModel:
         watch each mini-batch's thinner network, or flat out."""
         self.speed = None if speed is None else max(0.1, float(speed))
         if self.playing:
-            if self.speed is not None or self.lockstep:
+            if self.speed is not None and not self.lockstep:  # a free run becomes handed steps
                 for t in self.trainers:
                     t.pause()
             self._go()
