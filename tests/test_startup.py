@@ -9,7 +9,12 @@ import pytest
 
 from explorer.app import splash
 from explorer.training import TrainConfig, Trainer
+from explorer.training.jobs import JobRunner
 from explorer.training.trainer import _SPARES, discard_spares, prestart
+
+
+def add(ctx, a, b):
+    return a + b
 
 
 def test_the_first_frame_needs_no_torch():
@@ -64,7 +69,16 @@ def test_a_trainer_takes_the_worker_started_ahead_and_answers_at_once(registry):
         config = TrainConfig(dataset="moons", n=128, depth=1, width=8, epochs=2, seed=1)
         with Trainer(config, registry, backend="process") as trainer:
             assert trainer._impl.process is spare.process  # taken, not a new one
-            assert not _SPARES
+            (following,) = _SPARES.values()  # and another one started for whoever comes next
+            assert following.process is not spare.process
+            jobs = JobRunner(registry, backend="process")
+            try:
+                jobs.submit("sum", add, 1, 2)  # the job runner takes the next one
+                assert jobs._workers["sum"].process is following.process
+                jobs.wait(timeout=60)
+                assert jobs.result("sum").value == 3
+            finally:
+                jobs.close()
             trainer.step(3)
             snap = trainer.wait(60)
         assert snap.state == "paused" and snap.step == 3
@@ -74,4 +88,4 @@ def test_a_trainer_takes_the_worker_started_ahead_and_answers_at_once(registry):
         assert snap.losses.tolist() == pytest.approx(expected.losses.tolist(), rel=1e-6)
     finally:
         discard_spares()
-    assert not spare.process.is_alive()
+    assert not spare.process.is_alive() and not following.process.is_alive()

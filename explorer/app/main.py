@@ -1,8 +1,9 @@
 """``run_app(registry)``: the window, the scene stack, the loop. ``dl-explorer`` calls this.
 
-Start-up: the window and its tabs are on screen before torch is imported (``splash``); once the
-app runs, a background warm-up starts a training process ahead of need, so the Network lab shows
-its first picture at once when its tab is opened. ``DL_EXPLORER_STARTUP_PROBE`` (used by
+Start-up: the window and its tabs are on screen before torch is imported (``splash``); right
+after the first frame a worker process is started ahead of need (``trainer.prestart``), so the
+first scene that trains (the Network lab's net, the Dropout or Activations scene's jobs) finds
+it ready; whoever takes it leaves a new one for the next. ``DL_EXPLORER_STARTUP_PROBE`` (used by
 ``dl-explorer bench startup``) prints when each of those happened and ends the app.
 """
 
@@ -20,7 +21,7 @@ from explorer.app.headless import single_threaded_torch
 from explorer.app.shell import build_app
 from explorer.app.ui.frame import MIN_SIZE
 from explorer.plugins import Registry
-from explorer.training.trainer import discard_spares
+from explorer.training.trainer import discard_spares, prestart
 
 DEFAULT_SIZE = (1280, 720)
 TITLE = "DL Explorer — how deep networks are trained"
@@ -32,10 +33,7 @@ def _warm_up_torch(registry: Registry) -> None:
     try:
         from explorer.schedules import lr_curve
         from explorer.training import TrainConfig, TrainingSession
-        from explorer.training.trainer import prestart
 
-        if not os.environ.get("DL_EXPLORER_NO_PRESTART"):  # (bench startup measures both)
-            prestart(registry)  # the Network lab's worker: torch imported, first step paid
         lr_curve(registry.schedule("constant"), 0.1, 2)
         tiny = TrainConfig(dataset="moons", n=16, depth=1, width=2, epochs=1, device="cpu")
         TrainingSession(tiny, registry).step(1)  # the Landscape's first torch.optim step
@@ -68,6 +66,8 @@ def run_app(
             app.tick(1 / 60, pygame.event.get())  # the first scene's first frame, then the
             pygame.display.flip()  # warm-up (it would slow this frame down: one GIL)
             first_frame = time.time()
+            if not os.environ.get("DL_EXPLORER_NO_PRESTART"):  # (bench startup measures both)
+                prestart(registry)  # a worker for the first scene that trains, started ahead
             warm = threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True)
             warm.start()
             probe = os.environ.get("DL_EXPLORER_STARTUP_PROBE")

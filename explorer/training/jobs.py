@@ -19,20 +19,16 @@ and the same sentence for whatever goes wrong.
 from __future__ import annotations
 
 import collections
-import contextlib
-import multiprocessing as mp
-import os
 import pickle
 import queue
-import signal
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from explorer.plugins import Registry, default_registry, load_plugins
-from explorer.training.trainer import FrameReader, _death, write_frame
+from explorer.plugins import Registry, default_registry
+from explorer.training.trainer import _death
 from explorer.training.worker import sentence
 
 BACKENDS = ("thread", "process")
@@ -230,20 +226,15 @@ class _ThreadWorker:
 
 class _ProcessWorker:
     def __init__(self, registry: Registry, nice: int, torch_threads: int) -> None:
-        ctx = mp.get_context("spawn")  # fork is unsafe once torch has started its threads
-        self.commands = ctx.Queue()
-        reader, writer = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(
-            target=_child_main,
-            args=(self.commands, writer, list(registry.plugin_dirs), registry.third_party,
-                  nice, torch_threads),
-            name="dl-explorer-jobs",
-            daemon=True,
-        )  # fmt: skip
-        self.process.start()
-        writer.close()
-        self.reader = reader
-        self.frames = FrameReader(reader.fileno())
+        from explorer.training.trainer import _launch, spare_key, take_spare
+
+        key = spare_key(registry, torch_threads, nice)
+        spare = take_spare(key)  # a training worker started ahead serves jobs just as well
+        if spare is None:
+            spare = _launch(None, None, list(registry.plugin_dirs), registry.third_party,
+                            torch_threads, 1 / 30, nice, None)  # fmt: skip
+        self.process, self.commands, self.reader, self.frames = spare
+        self.commands.put(("jobs", None, 0))
 
     def send(self, cmd: tuple) -> None:
         if self.process.is_alive():
@@ -268,33 +259,3 @@ class _ProcessWorker:
         from explorer.training.trainer import _shutdown
 
         _shutdown(self.process, self.commands, self.reader, self.frames)
-
-
-def _child_main(commands, writer, plugin_dirs, third_party, nice, torch_threads) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    with contextlib.suppress(AttributeError, OSError):
-        os.nice(nice)
-    import torch
-
-    torch.set_num_threads(max(1, torch_threads))
-    loaded: list[Registry] = []
-
-    def registry() -> Registry:
-        if not loaded:
-            loaded.append(load_plugins(plugin_dirs, third_party=third_party))
-        return loaded[0]
-
-    fd = writer.fileno()
-
-    def emit(answer: tuple) -> None:
-        try:
-            payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # noqa: BLE001 - an answer that cannot travel: say why
-            payload = pickle.dumps((answer[0], answer[1], None, sentence(exc)))
-        write_frame(fd, payload)
-
-    def get(block: bool = True, timeout: float | None = None):
-        return commands.get(block=block, timeout=timeout)
-
-    parent = mp.parent_process()
-    serve(get, emit, registry, alive=parent.is_alive if parent is not None else None)

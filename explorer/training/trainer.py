@@ -304,9 +304,8 @@ class _ProcessBackend:
         third_party: bool = True,
         step_budget: float | None = None,
     ) -> None:
-        key = (tuple(plugin_dirs), third_party, torch_threads, nice)
-        spare = _SPARES.pop(key, None)
-        if spare is not None and spare.process.is_alive():
+        spare = take_spare((tuple(plugin_dirs), third_party, torch_threads, nice))
+        if spare is not None:
             # a worker started ahead (torch imported, first step paid): it trains at once
             self.process, self.commands, reader, self._frames = spare
             self.commands.put(("init", (config, self.portable(plugins), interval, step_budget), 0))
@@ -406,11 +405,28 @@ def prestart(registry: Registry | None = None, *, torch_threads: int = 1, nice: 
     same settings takes it and shows its first snapshot at once. The app calls this once its
     window is up, so the Network lab opens without the cold start."""
     registry = registry or default_registry()
-    key = (tuple(registry.plugin_dirs), registry.third_party, torch_threads, nice)
+    key = spare_key(registry, torch_threads, nice)
     spare = _SPARES.get(key)
     if spare is None or not spare.process.is_alive():
         _SPARES[key] = _launch(None, None, list(registry.plugin_dirs), registry.third_party,
                                torch_threads, 1 / 30, nice, None)  # fmt: skip
+
+
+def spare_key(registry: Registry, torch_threads: int = 1, nice: int = 10) -> tuple:
+    return (tuple(registry.plugin_dirs), registry.third_party, torch_threads, nice)
+
+
+def take_spare(key: tuple) -> _Spare | None:
+    """The worker started ahead for these settings, if one is alive (it is then no longer
+    spare: the caller sends it ``init`` to train or ``jobs`` to serve jobs). Another one is
+    started for whoever comes next."""
+    spare = _SPARES.pop(key, None)
+    if spare is None or not spare.process.is_alive():
+        return None
+    plugin_dirs, third_party, torch_threads, nice = key
+    _SPARES[key] = _launch(None, None, list(plugin_dirs), third_party, torch_threads, 1 / 30,
+                           nice, None)  # fmt: skip
+    return spare
 
 
 def discard_spares() -> None:
@@ -511,6 +527,13 @@ def _child_main(
         with contextlib.suppress(Exception):
             _warm_up(the_registry())
         kind, arg, _ = commands.get()
+        if kind == "jobs":  # taken by a job runner instead (explorer.training.jobs)
+            from explorer.training.jobs import serve
+
+            parent = mp.parent_process()
+            serve(commands.get, partial(_emit, sink.fd), the_registry,
+                  alive=parent.is_alive if parent is not None else None)  # fmt: skip
+            return
         if kind != "init":
             return
         config, plugins, interval, step_budget = arg
@@ -558,6 +581,15 @@ def _child_main(
             sink.credits = max(sink.credits, 1)
             sink.publish(lambda: last)
         raise
+
+
+def _emit(fd: int, answer: tuple) -> None:
+    """A job's answer as one frame (one that cannot be pickled becomes its error)."""
+    try:
+        payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # noqa: BLE001 - an answer that cannot travel: say why
+        payload = pickle.dumps((answer[0], answer[1], None, sentence(exc)))
+    write_frame(fd, payload)
 
 
 def _warm_up(registry: Registry) -> None:
