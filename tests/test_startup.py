@@ -10,7 +10,13 @@ import pytest
 from explorer.app import splash
 from explorer.training import TrainConfig, Trainer
 from explorer.training.jobs import JobRunner
-from explorer.training.trainer import _SPARES, discard_spares, prestart
+from explorer.training.trainer import (
+    _SPARES,
+    _replenish,
+    discard_spares,
+    prestart,
+    spare_key,
+)
 
 
 def add(ctx, a, b):
@@ -69,7 +75,9 @@ def test_a_trainer_takes_the_worker_started_ahead_and_answers_at_once(registry):
         config = TrainConfig(dataset="moons", n=128, depth=1, width=8, epochs=2, seed=1)
         with Trainer(config, registry, backend="process") as trainer:
             assert trainer._impl.process is spare.process  # taken, not a new one
-            (following,) = _SPARES.values()  # and another one started for whoever comes next
+            assert not _SPARES  # another one starts for whoever comes next, a little later
+            _replenish(spare_key(registry))  # (what its timer does, without the wait)
+            (following,) = _SPARES.values()
             assert following.process is not spare.process
             jobs = JobRunner(registry, backend="process")
             try:

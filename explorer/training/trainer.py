@@ -379,6 +379,9 @@ class _Spare(NamedTuple):
 
 
 _SPARES: dict[tuple, _Spare] = {}
+_SPARE_LOCK = threading.Lock()
+_TIMERS: list[threading.Timer] = []
+REPLENISH_S = 4.0  # after a spare is taken, the next one starts this much later
 
 
 def _launch(config, plugins, plugin_dirs, third_party, torch_threads, interval, nice,
@@ -405,11 +408,7 @@ def prestart(registry: Registry | None = None, *, torch_threads: int = 1, nice: 
     same settings takes it and shows its first snapshot at once. The app calls this once its
     window is up, so the Network lab opens without the cold start."""
     registry = registry or default_registry()
-    key = spare_key(registry, torch_threads, nice)
-    spare = _SPARES.get(key)
-    if spare is None or not spare.process.is_alive():
-        _SPARES[key] = _launch(None, None, list(registry.plugin_dirs), registry.third_party,
-                               torch_threads, 1 / 30, nice, None)  # fmt: skip
+    _replenish(spare_key(registry, torch_threads, nice))
 
 
 def spare_key(registry: Registry, torch_threads: int = 1, nice: int = 10) -> tuple:
@@ -420,17 +419,31 @@ def take_spare(key: tuple) -> _Spare | None:
     """The worker started ahead for these settings, if one is alive (it is then no longer
     spare: the caller sends it ``init`` to train or ``jobs`` to serve jobs). Another one is
     started for whoever comes next."""
-    spare = _SPARES.pop(key, None)
+    with _SPARE_LOCK:
+        spare = _SPARES.pop(key, None)
     if spare is None or not spare.process.is_alive():
         return None
-    plugin_dirs, third_party, torch_threads, nice = key
-    _SPARES[key] = _launch(None, None, list(plugin_dirs), third_party, torch_threads, 1 / 30,
-                           nice, None)  # fmt: skip
+    # the next one starts a little later: now it would slow down the one just taken (cores)
+    timer = threading.Timer(REPLENISH_S, _replenish, (key,))
+    timer.daemon = True
+    _TIMERS.append(timer)
+    timer.start()
     return spare
+
+
+def _replenish(key: tuple) -> None:
+    with _SPARE_LOCK:
+        spare = _SPARES.get(key)
+        if spare is None or not spare.process.is_alive():
+            plugin_dirs, third_party, torch_threads, nice = key
+            _SPARES[key] = _launch(None, None, list(plugin_dirs), third_party, torch_threads,
+                                   1 / 30, nice, None)  # fmt: skip
 
 
 def discard_spares() -> None:
     """End every worker started ahead and not taken (the app calls this on its way out)."""
+    while _TIMERS:
+        _TIMERS.pop().cancel()
     while _SPARES:
         _, spare = _SPARES.popitem()
         spare.process.terminate()  # it holds no run: nothing to finish
