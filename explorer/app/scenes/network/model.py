@@ -47,7 +47,7 @@ SPEEDS = (None, 200.0, 50.0, 10.0, 2.0)  # mini-batches per second; None: as fas
 # biggest net the lab offers (12 × 128, batch 256, batch norm, dropout) takes ~40 ms a step on a
 # busy 2-core machine, an epoch's last step a little more (it evaluates both splits).
 STEP_BUDGET = 1.0
-CHUNK_S = 0.05  # side by side at full speed: each lockstep chunk aims at this long
+CHUNK_S = 0.1  # side by side at full speed: each lockstep chunk aims at this long
 
 
 class NetworkModel:
