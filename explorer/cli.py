@@ -8,7 +8,13 @@ traceback.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+
+if os.path.basename(sys.argv[0]) in ("dl-explorer", "__main__.py"):  # the app's window first,
+    from explorer.app.splash import show as _show_window  # before torch (issue 9)
+
+    _show_window(sys.argv[1:])
 
 import click
 
@@ -26,6 +32,7 @@ COMMANDS = [
     ("bench_race", "race", "bench"),
     ("bench_train", "train", "bench"),
     ("bench_frames", "frames", "bench"),
+    ("bench_startup", "startup", "bench"),
 ]
 
 

@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import types
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +122,9 @@ class Registry:
     datasets: dict[str, DatasetSpec] = field(default_factory=dict)
     failures: list[PluginFailure] = field(default_factory=list)
     plugins: list[str] = field(default_factory=list)
+    # how it was loaded, so a worker process loads the very same plugins
+    plugin_dirs: list[str] = field(default_factory=list)
+    third_party: bool = True
 
     def get(self, kind: str, name: str) -> Any:
         table: dict = getattr(self, kind)
@@ -294,6 +298,8 @@ class PluginHost:
         for kind in KINDS:
             self._collect(kind)
         self.registry.plugins = [self.pm.get_name(p) for p in self.pm.get_plugins()]
+        self.registry.plugin_dirs = [str(Path(d).resolve()) for d in plugin_dirs]
+        self.registry.third_party = third_party
         return self.registry
 
     def _fail(self, plugin: str, reason: str) -> None:
@@ -332,7 +338,10 @@ class PluginHost:
     def load_file(self, path: Path) -> types.ModuleType | None:
         """Import one plugin file and register it; returns the module, or None if it failed."""
         name = path.stem
-        mod_name = f"dl_explorer_user_plugin_{name}_{abs(hash(str(path.resolve())))}"
+        # the same name in every process (str hash is salted per process): a worker process
+        # unpickles this module's classes by that name
+        digest = zlib.crc32(str(path.resolve()).encode())
+        mod_name = f"dl_explorer_user_plugin_{name}_{digest:08x}"
         try:
             spec = importlib.util.spec_from_file_location(mod_name, path)
             if spec is None or spec.loader is None:

@@ -145,6 +145,7 @@ def test_thinner_network_is_the_autograd_jacobian_and_grey_units_are_off(driver)
 def test_pieces_menu_and_retrain_button_train_new_nets(registry):
     d = Driver(registry, size=MIN_SIZE, scene=ActivationScene)
     scene = d.scene
+    threads = [w.thread for w in scene.model.jobs._workers.values()]
     try:
         assert "training" in scene.status_text()
         scene.wait_ready()
@@ -165,7 +166,7 @@ def test_pieces_menu_and_retrain_button_train_new_nets(registry):
         assert scene.results.maxout.seed == 1 and "seed 1" in scene.status_text()
     finally:
         scene.close()
-    assert not any(t.is_alive() for t in scene.trainer._threads)
+    assert threads and not any(t.is_alive() for t in threads)  # its worker is gone
 
 
 class Boom(nn.Module):

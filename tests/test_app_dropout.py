@@ -1,5 +1,7 @@
 """The Dropout scene as a user sees it: the thinned network of each mini-batch, the two scaling
-conventions, and the ensemble of all thinned networks vs the weight-scaled network."""
+conventions, and the ensemble of all thinned networks vs the weight-scaled network. Its work runs
+as jobs off the UI thread; these tests let each frame's jobs finish (``settle``) so they see what
+a user sees a moment later."""
 
 import random
 
@@ -16,8 +18,30 @@ from explorer.app.scenes.dropout.thinned_net_view import KEPT
 @pytest.fixture
 def driver(registry):
     d = Driver(registry, scene=DropoutScene)
+    settle(d)
     yield d
     d.scene.close()
+
+
+def settle(driver, ticks: int = 1) -> None:
+    """Let the live net's jobs sent so far finish, then draw what they answered."""
+    driver.scene.model.wait(60, ensemble=False)
+    driver.tick(ticks)
+    driver.scene.model.wait(60, ensemble=False)
+    driver.tick(1)
+
+
+def run(driver, seconds: float) -> None:
+    """``seconds`` of frames, each frame's job done before the next frame (fake time)."""
+    for _ in range(round(seconds * 60)):
+        driver.tick(1)
+        driver.scene.model.jobs.wait("live", timeout=60)
+    settle(driver)
+
+
+def key(driver, k: int) -> None:
+    driver.key(k)
+    settle(driver)
 
 
 def paused(driver) -> DropoutScene:
@@ -25,6 +49,7 @@ def paused(driver) -> DropoutScene:
     if scene.playing:
         driver.key(pygame.K_SPACE)
     assert not scene.playing
+    settle(driver)
     return scene
 
 
@@ -43,13 +68,13 @@ def is_kept_blue(rgb) -> bool:
 
 
 def current_masks(scene) -> list[np.ndarray]:
-    model = scene.session.model
-    return [model.dropout_mask(i)[0].numpy().copy() for i in range(len(model.hidden))]
+    """Sample 1's mask in each hidden layer, as the worker's net drew it this mini-batch."""
+    return [np.asarray(k) for k in scene.view.kept]
 
 
 def test_dropped_units_are_grey_in_training_mode_and_every_unit_is_there_in_evaluation(driver):
     scene = paused(driver)
-    driver.key(pygame.K_RIGHT)
+    key(driver, pygame.K_RIGHT)
     masks = current_masks(scene)
     assert any((~m).any() for m in masks) and any(m.any() for m in masks)
     for i, kept in enumerate(masks):
@@ -63,15 +88,15 @@ def test_dropped_units_are_grey_in_training_mode_and_every_unit_is_there_in_eval
 
 def test_each_mini_batch_draws_a_new_thinner_network(driver):
     scene = paused(driver)
-    step = scene.session.global_step
+    step = scene.view.step
     seen, pictures = [], []
     for _ in range(5):
-        driver.key(pygame.K_RIGHT)
+        key(driver, pygame.K_RIGHT)
         seen.append(np.concatenate(current_masks(scene)))
         pictures.append(
             [is_grey(driver.pixel(unit_centre(scene, "train", 1, u))) for u in range(8)]
         )
-    assert scene.session.global_step == step + 5  # paused: only the key trains
+    assert scene.view.step == step + 5  # paused: only the key trains
     assert len({m.tobytes() for m in seen}) >= 4
     assert len({tuple(p) for p in pictures}) >= 3
     for mask, picture in zip(seen, pictures, strict=True):
@@ -84,7 +109,7 @@ def test_the_dropped_fraction_over_many_mini_batches_is_close_to_p(driver):
     driver.click(scene.controls.rate_slider.right_button.rect.center)
     scene.controls.rate_slider.set_current_value(1.0)
     scene.set_rate(30.0)
-    driver.run(5.0)
+    run(driver, 5.0)
     assert scene.batches >= 120
     assert scene.dropped_pairs / scene.total_pairs == pytest.approx(0.5, abs=0.02)
     assert 0.3 < scene.view.batch_dropped < 0.7
@@ -93,16 +118,18 @@ def test_the_dropped_fraction_over_many_mini_batches_is_close_to_p(driver):
 def test_play_trains_at_the_chosen_rate_and_the_button_pauses(driver):
     scene = driver.scene
     assert scene.playing and scene.rate == pytest.approx(3.0)
-    start = scene.session.global_step
-    driver.run(2.0)
-    assert 5 <= scene.session.global_step - start <= 7
+    start = scene.view.step
+    run(driver, 2.0)
+    assert 5 <= scene.view.step - start <= 7
     driver.click(scene.controls.play_button.rect.center)
     assert not scene.playing and scene.controls.play_button.text == "Play"
-    stopped = scene.session.global_step
-    driver.run(1.0)
-    assert scene.session.global_step == stopped
+    settle(driver)
+    stopped = scene.view.step
+    run(driver, 1.0)
+    assert scene.view.step == stopped
     driver.click(scene.controls.step_button.rect.center)
-    assert scene.session.global_step == stopped + 1
+    settle(driver)
+    assert scene.view.step == stopped + 1
 
 
 @pytest.mark.slow
@@ -113,15 +140,16 @@ def test_moving_the_p_slider_restarts_both_demonstrations_with_that_p(driver):
     for _ in range(4):  # four clicks on the slider's left arrow: 0.5 → 0.3
         driver.click(slider.left_button.rect.center, ticks=2)
     driver.run(0.5)
-    assert scene.p == pytest.approx(0.3)
-    assert scene.session.config.dropout == pytest.approx(0.3)
-    assert scene.session.global_step <= 3  # a new run
-    assert scene.view.scaling.p == pytest.approx(0.3)
     scene.wait_ready()
+    assert scene.p == pytest.approx(0.3)
+    assert scene.view.p == pytest.approx(0.3)
+    assert scene.view.step <= 40  # a new run
+    assert scene.view.scaling.p == pytest.approx(0.3)
     assert [net.p for net in scene.ensemble.values()] == [pytest.approx(0.3)] * 2
-    scene.next_batch()
-    for _ in range(30):
+    scene.toggle_play() if scene.playing else None
+    for _ in range(31):
         scene.next_batch()
+        scene.wait_ready()
     assert scene.dropped_pairs / scene.total_pairs == pytest.approx(0.3, abs=0.03)
 
 
@@ -162,6 +190,7 @@ def test_both_scaling_conventions_give_the_same_input_in_training_and_at_test(dr
     scene = paused(driver)
     for _ in range(20):
         driver.key(pygame.K_RIGHT, ticks=1)
+        settle(driver)
     s = scene.view.scaling
     assert abs(s.full) > 1e-3
     assert s.agrees(s.inv_train, s.inv_se, s.inv_test)
@@ -176,6 +205,7 @@ def test_clicking_a_unit_of_hidden_layer_2_follows_it(driver):
     scene = paused(driver)
     target = 3 if scene.unit != 3 else 4
     driver.click(unit_centre(scene, "eval", 2, target))
+    settle(driver)
     assert scene.unit == target and scene.view.scaling.unit == target
     x, y = unit_centre(scene, "eval", 2, target)
     ring = scene.drawings["eval"].radius + 4
@@ -186,9 +216,9 @@ def test_reset_starts_the_same_run_again(driver):
     scene = paused(driver)
     first = np.concatenate(current_masks(scene))
     for _ in range(3):
-        driver.key(pygame.K_RIGHT)
-    driver.key(pygame.K_r)
-    assert scene.session.global_step == 1 and scene.batches == 1
+        key(driver, pygame.K_RIGHT)
+    key(driver, pygame.K_r)
+    assert scene.view.step == 1 and scene.batches == 1
     assert np.array_equal(np.concatenate(current_masks(scene)), first)
 
 
@@ -198,8 +228,9 @@ def test_the_dataset_menu_restarts_on_another_dataset(driver):
     menu = scene.controls.dataset_menu
     event = pygame.event.Event(pygame_gui.UI_DROP_DOWN_MENU_CHANGED, ui_element=menu, text="circle")
     driver.tick(2, [event])
-    assert scene.session.config.dataset == "circle"
     scene.wait_ready()
+    assert scene.model.setup().dataset == "circle"
+    assert scene.ensemble["linear"].inputs.shape[1] == 2
     assert scene.ensemble["linear"].result.max_abs_diff < 1e-9
 
 
@@ -217,11 +248,12 @@ def test_the_layout_fits_the_window(driver, size):
     assert driver.pixel((size[0] // 2, 5)) == (24, 26, 32)  # the tab strip's rows are bare
 
 
-def test_close_ends_the_background_thread(registry):
+def test_close_ends_the_background_worker(registry):
     d = Driver(registry, scene=DropoutScene)
-    threads = list(d.scene._threads)
+    threads = [w.thread for w in d.scene.model.jobs._workers.values()]
+    assert len(threads) == 2 and all(t.is_alive() for t in threads)  # live net, ensemble
     d.scene.close()
-    assert threads and not any(t.is_alive() for t in threads)
+    assert not any(t.is_alive() for t in threads)
 
 
 @pytest.mark.slow
@@ -256,4 +288,4 @@ def test_random_input_never_breaks_the_scene(driver):
         driver.tick(1, events[k : k + 8])
     driver.scene.wait_ready()
     driver.tick(2)
-    assert driver.scene.view is not None and driver.scene.session is not None
+    assert driver.scene.view is not None and not driver.scene.message

@@ -1,10 +1,19 @@
-"""``run_app(registry)``: the window, the scene stack, the loop. ``dl-explorer`` calls this."""
+"""``run_app(registry)``: the window, the scene stack, the loop. ``dl-explorer`` calls this.
+
+Start-up: the window and its tabs are on screen before torch is imported (``splash``); right
+after the first frame a worker process is started ahead of need (``trainer.prestart``), so the
+first scene that trains (the Network lab's net, the Dropout or Activations scene's jobs) finds
+it ready; whoever takes it leaves a new one for the next. ``DL_EXPLORER_STARTUP_PROBE`` (used by
+``dl-explorer bench startup``) prints when each of those happened and ends the app.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable
 
@@ -14,6 +23,7 @@ from explorer.app.headless import single_threaded_torch
 from explorer.app.shell import build_app
 from explorer.app.ui.frame import MIN_SIZE
 from explorer.plugins import Registry
+from explorer.training.trainer import discard_spares, prestart
 
 DEFAULT_SIZE = (1280, 720)
 TITLE = "DL Explorer — how deep networks are trained"
@@ -27,10 +37,8 @@ def _warm_up_torch(registry: Registry) -> None:
         from explorer.training import TrainConfig, TrainingSession
 
         lr_curve(registry.schedule("constant"), 0.1, 2)
-        # the first training step in a process costs ~1 s more: the Dropout and Activation
-        # scenes train small nets when they open
         tiny = TrainConfig(dataset="moons", n=16, depth=1, width=2, epochs=1, device="cpu")
-        TrainingSession(tiny, registry).step(1)
+        TrainingSession(tiny, registry).step(1)  # the Landscape's first torch.optim step
     except Exception:  # noqa: BLE001 - only a warm-up
         pass
 
@@ -56,20 +64,73 @@ def run_app(
             "or draw headless with `dl-explorer render --out run.gif`."
         )
     pygame.font.init()
+    warm = None
     try:
         pygame.display.set_caption(TITLE)
         screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         with contextlib.suppress(AttributeError, pygame.error), warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # pygame-ce 2.5's Window API
             pygame.Window.from_display_module().minimum_size = MIN_SIZE
-        threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True).start()
         app, tabs = build_app(registry, screen, scene, ui_scale=ui_scale)
         pygame.key.set_repeat(350, 40)
         try:
             if prepare is not None:
                 prepare(tabs)
-            app.run()
+            app.tick(1 / 60, pygame.event.get())  # the first scene's first frame, then the
+            pygame.display.flip()  # warm-up (it would slow this frame down: one GIL)
+            first_frame = time.time()
+            if not os.environ.get("DL_EXPLORER_NO_PRESTART"):  # (bench startup measures both)
+                prestart(registry)  # a worker for the first scene that trains, started ahead
+            warm = threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True)
+            warm.start()
+            probe = os.environ.get("DL_EXPLORER_STARTUP_PROBE")
+            if probe:
+                _probe(app, tabs, probe, first_frame)
+            else:
+                app.run()
         finally:
             tabs.close()
     finally:
         pygame.quit()
+        # the window is gone; an interpreter that ends while a thread imports torch can hang or
+        # abort: let the warm-up finish, and end the worker it started ahead
+        if warm is not None:
+            warm.join(30.0)
+        discard_spares()
+
+
+def _probe(app, tabs, spec: str, first_frame: float) -> None:
+    """Measure start-up (``bench startup``): print when the window first showed, when the first
+    scene's first frame did, and, for ``network:S``, the Network lab's first picture after
+    its tab is opened S seconds later; then end."""
+    from explorer.app import splash
+
+    def say(what: str, t: float) -> None:
+        print(f"startup-probe {what} {t:.6f}", file=sys.stderr, flush=True)
+
+    say("window", splash.shown_at or first_frame)
+    say("first-frame", first_frame)
+    if not spec.startswith("network"):
+        return
+    wait = float(spec.partition(":")[2] or 0)
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        app.tick(1 / 60, pygame.event.get())
+        pygame.display.flip()
+        time.sleep(1 / 60)
+    opened = time.time()
+    if not tabs.show("network"):
+        raise ValueError(f"the Network lab did not open: {tabs.error}")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        app.tick(1 / 60, pygame.event.get())
+        pygame.display.flip()
+        scene = tabs.scene()
+        snaps = getattr(scene.model, "snapshots", [])
+        drawn = [k for (_, name), k in scene._keys.items() if name == "net"]
+        if snaps and drawn and all(k[3] != "starting" for k in drawn):
+            say("network-opened", opened)
+            say("network-picture", time.time())
+            return
+        time.sleep(1 / 120)
+    say("network-opened", opened)

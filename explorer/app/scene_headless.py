@@ -51,15 +51,22 @@ def record_network(
 ) -> int:
     """The Network lab on ``model`` (thread backend), ``steps_per_frame`` mini-batches a frame."""
     screen = init_offscreen(size)
-    scene = NetworkScene(model, size)
-    app, tabs = build_app(
-        model.registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
-    )
+    try:
+        scene = NetworkScene(model, size)
+        app, tabs = build_app(
+            model.registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
+        )
+    except BaseException:
+        model.close()  # no trainer thread outlives a failed start (it would abort the exit)
+        raise
 
     def advance(k: int) -> None:
         if k:
             model.step(steps_per_frame)
         scene.wait_ready()
+        failed = [s.message for s in model.snapshots if s.state == "error"]
+        if failed:  # never a picture of an untrained net with exit code 0
+            raise ValueError(failed[0])
 
     try:
         return record(app, out, frames, fps, scale, before_frame=advance)
@@ -144,11 +151,15 @@ def bench_network_frames(
     screen = init_offscreen(size)
     scale.set_factor(scale.effective(size, ui_scale))
     model = NetworkModel(registry, config, backend="process", side_by_side=side_by_side)
-    scene = NetworkScene(model, size)
-    app, tabs = build_app(
-        registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene},
-        ui_scale=ui_scale,
-    )  # fmt: skip
+    try:
+        scene = NetworkScene(model, size)
+        app, tabs = build_app(
+            registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene},
+            ui_scale=ui_scale,
+        )  # fmt: skip
+    except BaseException:
+        model.close()
+        raise
     period = 1 / 60
     try:
         model.play()
@@ -181,3 +192,52 @@ def bench_network_frames(
         "finished_early": done,
         "nets": len(model.configs()),
     }
+
+
+def bench_scene_frames(
+    registry: Registry, name: str, size: tuple[int, int], frames: int, warmup_s: float = 2.0
+) -> dict:
+    """Frame times of the Dropout or Activations scene at 60 Hz while its work runs, as in the
+    app (jobs in worker processes): the Dropout scene plays at its fastest rate and recomputes its
+    ensemble over and over; the Activations scene retrains its two nets over and over."""
+    screen = init_offscreen(size)
+    app, tabs = build_app(registry, screen, name, windowed=False, backend="process")
+    scene = tabs.scene()
+    model = scene.model
+    period = 1 / 60
+
+    def keep_busy() -> int:
+        if name == "dropout":
+            model.playing = True
+            model.set_rate(30.0)
+            if model.ensemble_ready:
+                model._start_ensemble()  # the heaviest job, again
+                return 1
+        elif not model.jobs.busy():
+            model.retrain()
+            return 1
+        return 0
+
+    try:
+        t_end = time.perf_counter() + 60
+        while time.perf_counter() < t_end and model.jobs.busy():  # workers start (import torch)
+            app.tick(period, [])
+            time.sleep(period)
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < warmup_s:
+            keep_busy()
+            app.tick(period, [])
+            time.sleep(period)
+        times, busy, jobs = [], 0, 0
+        for _ in range(frames):
+            jobs += keep_busy()
+            busy += model.jobs.busy()
+            a = time.perf_counter()
+            app.tick(period, [])
+            b = time.perf_counter()
+            times.append(b - a)
+            time.sleep(max(0.0, period - (b - a)))
+        steps = model.view.step if name == "dropout" and model.view is not None else None
+    finally:
+        tabs.close()
+    return {"frame": np.array(times), "busy": busy / frames, "jobs": jobs, "steps": steps}

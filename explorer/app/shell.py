@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pygame
 
 from explorer.app.ui.app_loop import App
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.scene_tabs import SceneTabs
-from explorer.plugins import Registry
+
+if TYPE_CHECKING:  # the app's first frame must not wait for the plugins' torch import
+    from explorer.plugins import Registry
 
 
 @dataclass(frozen=True)
@@ -40,13 +43,13 @@ def _network(registry: Registry, size, backend: str) -> Scene:
 def _activations(registry: Registry, size, backend: str) -> Scene:
     from explorer.app.scenes.activations.scene import ActivationScene
 
-    return ActivationScene(registry, size)
+    return ActivationScene(registry, size, backend=backend)
 
 
 def _dropout(registry: Registry, size, backend: str) -> Scene:
     from explorer.app.scenes.dropout.scene import DropoutScene
 
-    return DropoutScene(registry, size)
+    return DropoutScene(registry, size, backend=backend)
 
 
 SCENES: tuple[SceneEntry, ...] = (

@@ -1,9 +1,8 @@
-"""The Activation scene's two small nets (a ReLU one and a Maxout one), trained in a daemon thread
-with the real backend so the UI never waits; the newest job's results win."""
+"""The Activation scene's two small nets (a ReLU one and a Maxout one), trained with the real
+backend as jobs off the UI thread (``explorer.training.jobs``); the newest job's results win."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from explorer.training import TrainConfig, TrainingSession
@@ -43,74 +42,23 @@ def pick_dataset(registry) -> str:
     return DATASET if DATASET in usable or not usable else usable[0]
 
 
-class BackgroundTrainer:
-    def __init__(self, registry) -> None:
-        self.registry = registry
-        self.dataset = pick_dataset(registry)
-        self._cond = threading.Condition()
-        self._job = 0
-        self._closed = False
-        self._threads: list[threading.Thread] = []
-        self.results = Results()
+def _train(ctx, config: TrainConfig) -> TrainingSession | None:
+    session = TrainingSession(config, ctx.registry)
+    while not session.done:
+        if ctx.cancelled():
+            return None  # a newer job (another seed, other pieces) replaces this one
+        session.run_epochs(1)
+    return session
 
-    def start(self, seed: int, pieces: int) -> None:
-        with self._cond:
-            self._job += 1
-            job = self._job
-            self.results = Results(job)
-        thread = threading.Thread(
-            target=self._run, args=(job, seed, pieces), daemon=True, name="activation-nets"
-        )
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
 
-    def _cancelled(self, job: int) -> bool:
-        return self._closed or job != self._job
+def relu_job(ctx, dataset: str, seed: int) -> ReluNet | None:
+    """Train the ReLU net (a job for ``explorer.training.jobs``) and read its regions."""
+    session = _train(ctx, RELU_CONFIG.replace(seed=seed, dataset=dataset))
+    return None if session is None else read_net(session, seed)
 
-    def _publish(self, job: int, **changes) -> None:
-        with self._cond:
-            if job == self._job:
-                self.results = Results(**{**self.results.__dict__, **changes})
-            self._cond.notify_all()
 
-    def _train(self, config: TrainConfig, job: int) -> TrainingSession | None:
-        session = TrainingSession(config, self.registry)
-        while not session.done:
-            if self._cancelled(job):
-                return None
-            session.run_epochs(1)
-        return session
-
-    def _run(self, job: int, seed: int, pieces: int) -> None:
-        try:
-            for name, base in (("relu", RELU_CONFIG), ("maxout", MAXOUT_CONFIG)):
-                config = base.replace(seed=seed, dataset=self.dataset)
-                if name == "maxout":
-                    config = config.replace(pieces=pieces)
-                try:
-                    session = self._train(config, job)
-                    if session is None:
-                        return
-                    reader = read_net if name == "relu" else read_pieces
-                    self._publish(job, **{name: reader(session, seed)})
-                except Exception as exc:  # noqa: BLE001 - a missing plugin, a failing dataset
-                    self._publish(job, **{f"{name}_error": f"could not train this net: {exc}"})
-        finally:
-            self._publish(job, done=True)
-
-    @property
-    def ready(self) -> bool:
-        return self.results.done
-
-    def wait(self, timeout: float = 30.0) -> None:
-        with self._cond:
-            self._cond.wait_for(lambda: self.results.done or self._closed, timeout)
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._job += 1
-            self._cond.notify_all()
-        for thread in self._threads:
-            thread.join(timeout=5.0)
-        self._threads = []
+def maxout_job(ctx, dataset: str, seed: int, pieces: int) -> MaxoutPieces | None:
+    """Train the Maxout net with ``pieces`` pieces and read the pieces each unit learned."""
+    config = MAXOUT_CONFIG.replace(seed=seed, dataset=dataset, pieces=pieces)
+    session = _train(ctx, config)
+    return None if session is None else read_pieces(session, seed)

@@ -175,11 +175,16 @@ class EnsembleNet:
 
 
 def build_ensemble(
-    registry: Registry, dataset: str, p: float, activation: str, cancelled: Callable[[], bool]
+    registry: Registry,
+    dataset: str,
+    p: float,
+    activation: str,
+    cancelled: Callable[[], bool],
+    seed: int = 0,
 ) -> EnsembleNet | None:
     """Train a small net briefly, then run all its thinned networks on a few inputs. None when
     ``cancelled`` says the answer is no longer wanted."""
-    config = ENSEMBLE_CONFIG.replace(dataset=dataset, dropout=p, activation=activation)
+    config = ENSEMBLE_CONFIG.replace(dataset=dataset, dropout=p, activation=activation, seed=seed)
     session = TrainingSession(config, registry)
     while not session.done:
         if cancelled():
@@ -196,6 +201,63 @@ def build_ensemble(
         result=result,
         val_acc=last.val_acc if last is not None else None,
     )
+
+
+# -- the Dropout scene's jobs (explorer.training.jobs): run off the UI thread ------------------
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """The live net after a job: what to draw, and the dropped fraction over every batch."""
+
+    view: LiveView
+    unit: int
+    dropped_pairs: int
+    total_pairs: int
+    batches: int
+    done: bool  # the run's budget is spent
+
+
+def live_job(ctx, dataset: str, p: float, seed: int, steps: int, unit: int | None,
+             restart: bool) -> LiveResult:  # fmt: skip
+    """Step the live net ``steps`` mini-batches (a new net first when ``restart`` or when the
+    settings differ from the net the worker holds) and read it for ``unit`` (None: the default)."""
+    key = (dataset, p, seed)
+    live = ctx.state.get("live")
+    if restart or live is None or live["key"] != key:
+        config = LIVE_CONFIG.replace(dropout=p, dataset=dataset, seed=seed)
+        session = TrainingSession(config, ctx.registry)
+        live = {"key": key, "session": session, "dropped": 0, "total": 0, "batches": 0}
+        ctx.state["live"] = live
+        steps = max(steps, 1)  # a net is shown after its first mini-batch
+        unit = None  # a new net: the unit with the clearest numbers
+    session = live["session"]
+    for _ in range(steps):
+        if session.step(1) == 0:
+            break
+        masks = [session.model.dropout_mask(i) for i in range(len(session.model.hidden))]
+        if all(m is not None for m in masks):
+            live["total"] += sum(int(m.numel()) for m in masks)
+            live["dropped"] += sum(int((~m).sum()) for m in masks)
+            live["batches"] += 1
+    if unit is None:
+        unit = live.get("unit")
+        if unit is None:
+            unit = default_unit(session)
+    live["unit"] = unit
+    return LiveResult(read_live(session, unit), unit, live["dropped"], live["total"],
+                      live["batches"], session.done)  # fmt: skip
+
+
+def ensemble_job(ctx, dataset: str, p: float, seed: int) -> dict[str, EnsembleNet] | None:
+    """Both ensemble nets (linear and sigmoid); None when a newer job replaced this one."""
+    nets = {}
+    for activation in ENSEMBLE_ACTIVATIONS:
+        net = build_ensemble(ctx.registry, dataset, p, activation, ctx.cancelled, seed)
+        if net is None:
+            return None
+        nets[activation] = net
+    return nets
 
 
 def weighted_histogram(values: np.ndarray, weights: np.ndarray, bins: int):

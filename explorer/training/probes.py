@@ -81,7 +81,9 @@ def layer_probes(
     rows = stats[0].tolist() if stats is not None else [(None, None, None)] * n_hidden
     unit_acts: list[np.ndarray | None] = [None] * n_hidden
     if stats is not None:
-        unit_acts = list(_to_numpy([stats[1]], max_units)[0])
+        # one row per hidden layer however deep the net: only the unit axis is cut
+        rows_units = stats[1][:, :max_units]
+        unit_acts = list(_to_numpy([rows_units], max(rows_units.shape))[0])
     masks: list[np.ndarray | None] = [None] * n_hidden
     if net.drop_masks is not None and len(net.drop_masks) == n_hidden:
         kept = (net.drop_masks != 0).cpu().numpy()
@@ -112,3 +114,21 @@ def layer_probes(
             )
         )
     return tuple(probes)
+
+
+def slope_bound(act: torch.nn.Module, pieces: int = 1) -> float | None:
+    """The largest slope |f'(z)| of an activation over z in [-30, 30] (sigmoid: ¼, tanh and
+    ReLU: 1): how much of a gradient one layer can pass back at most, weights aside. None for
+    Maxout-like activations (their slope is a choice among pieces, at most 1 each)."""
+    if pieces != 1:
+        return None
+    z = torch.linspace(-30.0, 30.0, 6001).unsqueeze(0).requires_grad_(True)
+    with torch.enable_grad():
+        try:
+            out = act(z)
+            (g,) = torch.autograd.grad(out.sum(), z, allow_unused=True)
+        except Exception:  # noqa: BLE001 - a plugin whose slope cannot be read: no guide
+            return None
+    if g is None:
+        return 0.0
+    return float(g.abs().max())

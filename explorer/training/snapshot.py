@@ -107,6 +107,7 @@ class Snapshot:
     config: dict[str, Any] = field(default_factory=dict)
     ack: int = 0  # the number of the last control command the trainer applied
     function: FunctionView | None = None  # what the net computes (decision regions, predictions)
+    slope_bound: float | None = None  # max |f'(z)| of the hidden activation (sigmoid: 0.25)
 
     @property
     def finished(self) -> bool:

@@ -6,7 +6,11 @@ Two backends run the same loop (``explorer.training.worker``):
 - ``process`` (for the app): a spawned process with one torch thread. The UI keeps its frame rate
   and the training its speed, because they no longer share the GIL (see ``dl-explorer bench
   train``). Snapshots travel as deltas (new losses and epochs only) and only as fast as the UI
-  reads them: each one read returns a credit, so an idle UI never piles up messages.
+  reads them: each one read returns a credit, so an idle UI never piles up messages. They come
+  over a pipe as length-prefixed frames that the UI reads without blocking, keeping whatever part
+  of a frame has arrived until the rest does: a snapshot (often larger than the pipe's buffer)
+  half-written by a worker that died never blocks the UI, and the dead worker becomes a sentence
+  at the next read.
 - ``thread`` (for tests, scripts, notebooks): a daemon thread in this process; no start-up cost,
   but it competes with the caller for the GIL.
 """
@@ -20,12 +24,14 @@ import os
 import pickle
 import queue
 import signal
+import struct
+import sys
 import threading
 import time
 import weakref
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
@@ -33,7 +39,7 @@ from explorer.plugins import Registry, default_registry, load_plugins
 from explorer.training.config import TrainConfig
 from explorer.training.session import Plugins, _LossBuffer, check_config
 from explorer.training.snapshot import Snapshot
-from explorer.training.worker import LatestSink, run_worker
+from explorer.training.worker import LatestSink, check_activation, run_worker, sentence
 
 BACKENDS = ("thread", "process")
 ACTIVE = ("starting", "running")
@@ -51,8 +57,10 @@ class Trainer:
     ``publish_hz``: snapshots per second while running (also one at every epoch end and every
     change of state). Process backend only: ``torch_threads`` for the worker (1: more threads
     take the UI's core on a 2-core machine), ``nice`` lowers the worker's CPU priority so that the
-    UI wins when cores are short (costs nothing when a core is free), and ``plugin_dirs`` are
-    loaded by the worker when a plugin cannot be sent to it (one loaded from a file).
+    UI wins when cores are short (costs nothing when a core is free), and ``plugin_dirs`` (by
+    default the registry's own) are loaded by the worker, so a plugin loaded from a file trains
+    there too. ``step_budget``: seconds one step may take before the run is stopped with the
+    reason (the app's budget for a slow plugin).
     """
 
     def __init__(
@@ -63,25 +71,36 @@ class Trainer:
         backend: str = "thread",
         publish_hz: float = 30.0,
         torch_threads: int = 1,
-        plugin_dirs: Iterable[str | os.PathLike] = (),
+        plugin_dirs: Iterable[str | os.PathLike] | None = None,
         nice: int = 10,
+        step_budget: float | None = None,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"backend {backend!r} is unknown; use {' or '.join(BACKENDS)}")
         self.registry = registry or default_registry()
         plugins = check_config(config, self.registry)  # mistakes surface here, not in the worker
+        check_activation(plugins.activation)
         self.config = config
         self.backend = backend
         self._number = 0
         self._stopped = False
         interval = 1.0 / max(publish_hz, 1e-3)
+        if plugin_dirs is None:
+            plugin_dirs = self.registry.plugin_dirs
         if backend == "thread":
             self._impl: _ThreadBackend | _ProcessBackend = _ThreadBackend(
-                config, plugins, self.registry, interval
+                config, plugins, self.registry, interval, step_budget
             )
         else:
             self._impl = _ProcessBackend(
-                config, plugins, interval, torch_threads, [str(d) for d in plugin_dirs], nice
+                config,
+                plugins,
+                interval,
+                torch_threads,
+                [str(d) for d in plugin_dirs],
+                nice,
+                self.registry.third_party,
+                step_budget,
             )
 
     # -- control (none of these waits) ------------------------------------------------------
@@ -108,6 +127,7 @@ class Trainer:
         plugins = None
         if config is not None:
             plugins = check_config(config, self.registry)
+            check_activation(plugins.activation)
             self.config = config
         self._send("reset", (config, self._impl.portable(plugins)))
 
@@ -172,17 +192,23 @@ class Trainer:
 
 class _ThreadBackend:
     def __init__(
-        self, config: TrainConfig, plugins: Plugins, registry: Registry, interval: float
+        self,
+        config: TrainConfig,
+        plugins: Plugins,
+        registry: Registry,
+        interval: float,
+        step_budget: float | None = None,
     ) -> None:
         self.commands: queue.Queue = queue.Queue()
         self.sink = LatestSink()
         self.thread = threading.Thread(
-            target=run_worker,
-            args=(config, plugins, partial(check_config, registry=registry), self.commands),
-            kwargs={"sink": self.sink, "publish_interval": interval},
+            target=_guarded,
+            args=(self.sink, run_worker, config, plugins, partial(check_config, registry=registry),
+                  self.commands),
+            kwargs={"sink": self.sink, "publish_interval": interval, "step_budget": step_budget},
             name="dl-explorer-trainer",
             daemon=True,
-        )
+        )  # fmt: skip
         self.thread.start()
         # A trainer dropped without stop() still ends its thread.
         self._finalizer = weakref.finalize(self, self.commands.put, ("stop", None, -1))
@@ -194,13 +220,76 @@ class _ThreadBackend:
         self.commands.put(cmd)
 
     def latest(self) -> Snapshot:
-        return self.sink.latest
+        snap = self.sink.latest
+        if not self.thread.is_alive() and not snap.finished:
+            snap = dataclasses.replace(snap, state="error",
+                                       message="the training thread ended without a reason")  # fmt: skip
+            self.sink.latest = snap
+        return snap
 
     def alive(self) -> bool:
         return self.thread.is_alive()
 
     def close(self, timeout: float) -> None:
         self.thread.join(timeout)
+
+
+def _guarded(out: LatestSink, target, *args, **kwargs) -> None:
+    """Run the worker loop; whatever escapes it becomes the run's error, never a silent thread."""
+    try:
+        target(*args, **kwargs)
+    except BaseException as exc:  # noqa: BLE001 - the thread ends either way; say why
+        last = out.latest
+        out.latest = dataclasses.replace(last, state="error", message=sentence(exc),
+                                          ack=last.ack)  # fmt: skip
+
+
+# A frame is an 8-byte big-endian length, then that many bytes of pickle.
+_HEADER = struct.Struct(">Q")
+
+
+class FrameReader:
+    """Complete frames from a non-blocking pipe: ``read()`` returns every frame that has fully
+    arrived and keeps a partial one for later; it never waits. ``eof`` once the writer is gone."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        os.set_blocking(fd, False)
+        self.buffer = bytearray()
+        self.eof = False
+
+    def read(self) -> list[bytes]:
+        while not self.eof:
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self.eof = True
+                break
+            if not chunk:
+                self.eof = True
+                break
+            self.buffer += chunk
+        frames = []
+        buf = self.buffer
+        start = 0
+        while len(buf) - start >= _HEADER.size:
+            (n,) = _HEADER.unpack_from(buf, start)
+            if len(buf) - start - _HEADER.size < n:
+                break
+            frames.append(bytes(buf[start + _HEADER.size : start + _HEADER.size + n]))
+            start += _HEADER.size + n
+        if start:
+            del buf[:start]
+        return frames
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    """Write one whole frame (blocking: only the worker writes)."""
+    view = memoryview(_HEADER.pack(len(payload)) + payload)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 class _ProcessBackend:
@@ -212,61 +301,65 @@ class _ProcessBackend:
         torch_threads: int,
         plugin_dirs: list[str],
         nice: int,
+        third_party: bool = True,
+        step_budget: float | None = None,
     ) -> None:
-        ctx = mp.get_context("spawn")  # fork is unsafe once torch has started its threads
-        self.commands = ctx.Queue()
-        self.results = ctx.Queue()
-        self.process = ctx.Process(
-            target=_child_main,
-            args=(
-                config,
-                self.portable(plugins),
-                plugin_dirs,
-                self.commands,
-                self.results,
-                torch_threads,
-                interval,
-                nice,
-            ),
-            name="dl-explorer-trainer",
-            daemon=True,
+        spare = take_spare((tuple(plugin_dirs), third_party, torch_threads, nice))
+        if spare is not None:
+            # a worker started ahead (torch imported, first step paid): it trains at once
+            self.process, self.commands, reader, self._frames = spare
+            self.commands.put(("init", (config, self.portable(plugins), interval, step_budget), 0))
+        else:
+            self.process, self.commands, reader, self._frames = _launch(
+                config, self.portable(plugins), plugin_dirs, third_party, torch_threads,
+                interval, nice, step_budget,
+            )  # fmt: skip
+        self._conn = reader  # keeps the fd open
+        self._finalizer = weakref.finalize(
+            self, _shutdown, self.process, self.commands, reader, self._frames
         )
-        self.process.start()
-        self._finalizer = weakref.finalize(self, _shutdown, self.process, self.commands)
         self._assembler = _Assembler()
+        self.closed = False
 
-    def portable(self, plugins: Plugins | None) -> Plugins | None:
-        """``plugins`` if it can be sent to the worker process; else None, and the worker looks
-        the names up in its own registry (plugin files loaded by path cannot be pickled)."""
+    def portable(self, plugins: Plugins | None) -> bytes | None:
+        """``plugins`` pickled for the worker, which unpickles them after loading the same
+        plugin folders (a file plugin's module name is the same in every process); None when
+        they cannot be pickled at all, and the worker looks the names up in its own registry."""
         if plugins is None:
             return None
         try:
-            pickle.dumps(plugins)
+            return pickle.dumps(plugins)
         except Exception:  # noqa: BLE001 - any pickling failure means: send names only
             return None
-        return plugins
 
     def send(self, cmd: tuple) -> None:
         if self.process.is_alive():
             self.commands.put(cmd)
 
+    def _receive(self) -> list[bytes]:
+        if self._frames is not None:
+            return self._frames.read()
+        out = []  # Windows: a pipe handle, not a file descriptor
+        with contextlib.suppress(EOFError, OSError):
+            while self._conn.poll(0):
+                out.append(self._conn.recv_bytes())
+        return out
+
     def latest(self) -> Snapshot:
         got = 0
-        while True:
+        for frame in self._receive():
             try:
-                delta = self.results.get_nowait()
-            except (queue.Empty, EOFError, OSError):
-                break
+                delta = pickle.loads(frame)
+            except Exception as exc:  # noqa: BLE001 - a frame we cannot read: say so
+                delta = dataclasses.replace(self._assembler.snapshot, state="error",
+                                            message=sentence(exc, "a snapshot was unreadable"))  # fmt: skip
             self._assembler.add(delta)
             got += 1
         if got:
             self.send(("credit", got, 0))
         snap = self._assembler.snapshot
-        if not self.process.is_alive() and not snap.finished:
-            code = self.process.exitcode
-            snap = dataclasses.replace(
-                snap, state="error", message=f"the training process exited (code {code})"
-            )
+        if not snap.finished and not self.closed and not self.process.is_alive():
+            snap = dataclasses.replace(snap, state="error", message=_death(self.process.exitcode))
             self._assembler.snapshot = snap
         return snap
 
@@ -274,8 +367,96 @@ class _ProcessBackend:
         return self.process.is_alive()
 
     def close(self, timeout: float) -> None:
-        self.process.join(timeout)
+        self.closed = True  # asked to end: its end is no death
         self._finalizer()
+
+
+class _Spare(NamedTuple):
+    process: Any
+    commands: Any
+    reader: Any
+    frames: FrameReader | None
+
+
+_SPARES: dict[tuple, _Spare] = {}
+_SPARE_LOCK = threading.Lock()
+_TIMERS: list[threading.Timer] = []
+REPLENISH_S = 4.0  # after a spare is taken, the next one starts this much later
+
+
+def _launch(config, plugins, plugin_dirs, third_party, torch_threads, interval, nice,
+            step_budget) -> _Spare:  # fmt: skip
+    ctx = mp.get_context("spawn")  # fork is unsafe once torch has started its threads
+    commands = ctx.Queue()  # put() never blocks: a feeder thread writes
+    reader, writer = ctx.Pipe(duplex=False)
+    process = ctx.Process(
+        target=_child_main,
+        args=(config, plugins, plugin_dirs, third_party, commands, writer, torch_threads,
+              interval, nice, step_budget),
+        name="dl-explorer-trainer",
+        daemon=True,
+    )  # fmt: skip
+    process.start()
+    writer.close()  # the worker holds the only write end: its death is our end of file
+    frames = FrameReader(reader.fileno()) if sys.platform != "win32" else None
+    return _Spare(process, commands, reader, frames)
+
+
+def prestart(registry: Registry | None = None, *, torch_threads: int = 1, nice: int = 10) -> None:
+    """Start a training process ahead of need (it imports torch, loads the plugins and pays
+    the first step's one-off costs, then waits): the next process-backend ``Trainer`` with the
+    same settings takes it and shows its first snapshot at once. The app calls this once its
+    window is up, so the Network lab opens without the cold start."""
+    registry = registry or default_registry()
+    _replenish(spare_key(registry, torch_threads, nice))
+
+
+def spare_key(registry: Registry, torch_threads: int = 1, nice: int = 10) -> tuple:
+    return (tuple(registry.plugin_dirs), registry.third_party, torch_threads, nice)
+
+
+def take_spare(key: tuple) -> _Spare | None:
+    """The worker started ahead for these settings, if one is alive (it is then no longer
+    spare: the caller sends it ``init`` to train or ``jobs`` to serve jobs). Another one is
+    started for whoever comes next."""
+    with _SPARE_LOCK:
+        spare = _SPARES.pop(key, None)
+    if spare is None or not spare.process.is_alive():
+        return None
+    # the next one starts a little later: now it would slow down the one just taken (cores)
+    timer = threading.Timer(REPLENISH_S, _replenish, (key,))
+    timer.daemon = True
+    _TIMERS.append(timer)
+    timer.start()
+    return spare
+
+
+def _replenish(key: tuple) -> None:
+    with _SPARE_LOCK:
+        spare = _SPARES.get(key)
+        if spare is None or not spare.process.is_alive():
+            plugin_dirs, third_party, torch_threads, nice = key
+            _SPARES[key] = _launch(None, None, list(plugin_dirs), third_party, torch_threads,
+                                   1 / 30, nice, None)  # fmt: skip
+
+
+def discard_spares() -> None:
+    """End every worker started ahead and not taken (the app calls this on its way out)."""
+    while _TIMERS:
+        _TIMERS.pop().cancel()
+    while _SPARES:
+        _, spare = _SPARES.popitem()
+        spare.process.terminate()  # it holds no run: nothing to finish
+        spare.process.join(2.0)
+        _shutdown(spare.process, spare.commands, spare.reader, spare.frames)
+
+
+def _death(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            name = signal.Signals(-code).name
+            return f"the training process was killed ({name}) before it could say why"
+    return f"the training process ended (exit code {code}) before it could say why"
 
 
 class _Assembler:
@@ -299,11 +480,11 @@ class _Assembler:
         )
 
 
-class _QueueSink:
-    """The worker process's sink: sends deltas while it has credit."""
+class _PipeSink:
+    """The worker process's sink: sends deltas while it has credit, as whole frames."""
 
-    def __init__(self, results: Any, credits: int = 4) -> None:
-        self.results = results
+    def __init__(self, fd: int, credits: int = 4) -> None:
+        self.fd = fd
         self.credits = credits
         self.pending = False
         self.run = -1
@@ -326,54 +507,131 @@ class _QueueSink:
             epochs=snap.epochs[self.sent_epochs :],
         )
         self.sent_losses, self.sent_epochs = len(snap.losses), len(snap.epochs)
-        self.results.put(delta)
+        write_frame(self.fd, pickle.dumps(delta, protocol=pickle.HIGHEST_PROTOCOL))
         self.credits -= 1
         self.pending = False
 
 
 def _child_main(
     config: TrainConfig,
-    plugins: Plugins | None,
+    plugins: bytes | None,
     plugin_dirs: list[str],
+    third_party: bool,
     commands: Any,
-    results: Any,
+    writer: Any,
     torch_threads: int,
     interval: float,
     nice: int = 0,
+    step_budget: float | None = None,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
         os.nice(nice)  # when cores are short, the UI's frame comes first
     torch.set_num_threads(max(1, torch_threads))
-    results.cancel_join_thread()  # never hang at exit over snapshots nobody will read
+    sink = _PipeSink(writer.fileno())
     registry: list[Registry] = []
 
-    def resolve(cfg: TrainConfig) -> Plugins:
+    def the_registry() -> Registry:
         if not registry:
-            registry.append(load_plugins(plugin_dirs))
-        return check_config(cfg, registry[0])
+            registry.append(load_plugins(plugin_dirs, third_party=third_party))
+        return registry[0]
+
+    if config is None:  # started ahead: get ready, then wait for the run
+        with contextlib.suppress(Exception):
+            _warm_up(the_registry())
+        kind, arg, _ = commands.get()
+        if kind == "jobs":  # taken by a job runner instead (explorer.training.jobs)
+            from explorer.training.jobs import serve
+
+            parent = mp.parent_process()
+            serve(commands.get, partial(_emit, sink.fd), the_registry,
+                  alive=parent.is_alive if parent is not None else None)  # fmt: skip
+            return
+        if kind != "init":
+            return
+        config, plugins, interval, step_budget = arg
+
+    def resolve(cfg: TrainConfig) -> Plugins:
+        return check_config(cfg, the_registry())
+
+    def unpickle(blob: bytes | None) -> Plugins | None:
+        if blob is None:
+            return None
+        try:
+            return pickle.loads(blob)
+        except Exception:  # noqa: BLE001 - a file plugin: its module exists once its folder loads
+            the_registry()
+            try:
+                return pickle.loads(blob)
+            except Exception:  # noqa: BLE001 - look the names up instead
+                return None
+
+    class _Commands:
+        """The command queue, with each reset's plugins unpickled here."""
+
+        def get(self, block: bool = True, timeout: float | None = None):
+            cmd = commands.get(block=block, timeout=timeout)
+            if cmd[0] == "reset":
+                new_config, blob = cmd[1]
+                cmd = ("reset", (new_config, unpickle(blob)), cmd[2])
+            return cmd
 
     parent = mp.parent_process()
-    run_worker(
-        config,
-        plugins,
-        resolve,
-        commands,
-        _QueueSink(results),
-        interval,
-        parent_alive=parent.is_alive if parent is not None else None,
-    )
+    try:
+        run_worker(
+            config,
+            unpickle(plugins),
+            resolve,
+            _Commands(),
+            sink,
+            interval,
+            parent_alive=parent.is_alive if parent is not None else None,
+            step_budget=step_budget,
+        )
+    except BaseException as exc:  # noqa: BLE001 - the last word: why this worker ends
+        last = Snapshot("error", run=sink.run, message=sentence(exc))
+        with contextlib.suppress(Exception):
+            sink.credits = max(sink.credits, 1)
+            sink.publish(lambda: last)
+        raise
 
 
-def _shutdown(process: Any, commands: Any) -> None:
-    """Stop the worker process: ask, then insist."""
+def _emit(fd: int, answer: tuple) -> None:
+    """A job's answer as one frame (one that cannot be pickled becomes its error)."""
+    try:
+        payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # noqa: BLE001 - an answer that cannot travel: say why
+        payload = pickle.dumps((answer[0], answer[1], None, sentence(exc)))
+    write_frame(fd, payload)
+
+
+def _warm_up(registry: Registry) -> None:
+    """The first training step in a process costs about a second of one-off work (lazy
+    imports, kernels): pay it while nobody waits."""
+    from explorer.training.session import TrainingSession
+
+    tiny = TrainConfig(dataset="moons", n=16, depth=1, width=2, epochs=1, device="cpu")
+    TrainingSession(tiny, registry).step(1)
+
+
+def _shutdown(process: Any, commands: Any, reader: Any = None, frames: Any = None) -> None:
+    """Stop the worker process: ask, then insist. Frames still coming are read and dropped, so
+    a worker blocked on a full pipe gets to the stop command."""
     if process.is_alive():
         with contextlib.suppress(Exception):
             commands.put(("stop", None, -1))
-        process.join(2.0)
+        deadline = time.monotonic() + 2.0
+        while process.is_alive() and time.monotonic() < deadline:
+            if frames is not None:
+                with contextlib.suppress(Exception):
+                    frames.read()
+            process.join(0.01)
     if process.is_alive():
         process.terminate()
         process.join(2.0)
     with contextlib.suppress(Exception):
         commands.cancel_join_thread()  # the reader is gone: nothing left to flush
         commands.close()
+    if reader is not None:
+        with contextlib.suppress(Exception):
+            reader.close()

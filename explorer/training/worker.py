@@ -1,16 +1,25 @@
 """The loop a background trainer runs, the same in a thread and in a process: control commands
 in, snapshots out. Commands are ``(kind, argument, number)`` tuples; every published snapshot
-says (``ack``) the number of the last command applied, so a caller can wait for its own."""
+says (``ack``) the number of the last command applied, so a caller can wait for its own.
+
+Whatever goes wrong in the loop (a plugin raising, a snapshot that cannot be read, a step slower
+than its budget) ends the run in the ``error`` state with one sentence from ``sentence()``, the
+one place a worker's failure is put into words."""
 
 from __future__ import annotations
 
 import dataclasses
 import queue
+import sys
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import torch
+
+from explorer.specs import ActivationSpec
 from explorer.training.config import TrainConfig
+from explorer.training.probes import slope_bound
 from explorer.training.session import Plugins, TrainingSession
 from explorer.training.snapshot import Snapshot
 
@@ -51,29 +60,46 @@ def run_worker(
     sink: Sink,
     publish_interval: float = 1 / 30,
     parent_alive: Callable[[], bool] | None = None,
+    step_budget: float | None = None,
 ) -> None:
     """Train in the calling thread until a ``stop`` command. ``commands`` is a queue (``get``
     with ``block``); between commands the run is idle, running, paused, done or in error.
-    ``parent_alive`` (in a worker process) is polled so an orphaned worker ends itself."""
+    ``parent_alive`` (in a worker process) is polled so an orphaned worker ends itself.
+    ``step_budget``: seconds one training step may take; a slower step (a plugin that sleeps or
+    loops) ends the run with the reason instead of stalling everything after it."""
     run, ack = 0, 0
     state, message = "starting", ""
+    bound: float | None = None
     steps_left: int | None = None
     session: TrainingSession | None = None
 
     def build(cfg: TrainConfig, found: Plugins | None) -> None:
-        nonlocal session, state, message
+        nonlocal session, state, message, bound
         session, message = None, ""
         try:
-            session = TrainingSession(cfg, plugins=found or resolve(cfg))
+            found = found or resolve(cfg)
+            check_activation(found.activation)
+            session = TrainingSession(cfg, plugins=found)
+            bound = slope_bound(found.activation.factory(), found.activation.pieces)
             state = "idle"
         except Exception as exc:  # noqa: BLE001 - a plugin's or the user's mistake, reported
-            state, message = "error", _reason(exc)
+            state, message = "error", sentence(exc, "could not build the net")
+
+    def bare() -> Snapshot:
+        return Snapshot(state, run=run, message=message, ack=ack, config=config.to_dict())
 
     def make() -> Snapshot:
+        nonlocal session, state, message
         if session is None:
-            return Snapshot(state, run=run, message=message, ack=ack, config=config.to_dict())
-        snap = session.snapshot(state, run=run)
-        return dataclasses.replace(snap, ack=ack, message=message or snap.message)
+            return bare()
+        try:
+            snap = session.snapshot(state, run=run)
+        except Exception as exc:  # noqa: BLE001 - e.g. an activation plugin that breaks autograd
+            state, message = "error", sentence(exc, "could not read the net")
+            session = None
+            return bare()
+        return dataclasses.replace(snap, ack=ack, message=message or snap.message,
+                                   slope_bound=bound)  # fmt: skip
 
     build(config, plugins)
     sink.publish(make)
@@ -112,12 +138,22 @@ def run_worker(
                 build(config, found)
         if state == "running" and session is not None:
             epoch = session.epoch
+            began = time.perf_counter()
             try:
                 session.step(1)
             except Exception as exc:  # noqa: BLE001
-                state, message = "error", _reason(exc)
+                state, message = "error", sentence(exc, "training stopped")
             else:
-                if session.done:
+                took = time.perf_counter() - began
+                # a run's first step is free: it pays one-off warm-up (kernels, caches)
+                if step_budget is not None and took > step_budget and session.global_step > 1:
+                    state = "error"
+                    message = (
+                        f"one training step took {took:.2f} s, over the budget of "
+                        f"{step_budget:g} s ({_suspects(config)}); the run was stopped so the "
+                        "app does not stall: make it faster, or train it with `dl-explorer train`"
+                    )
+                elif session.done:
                     state = "done"
                 elif steps_left is not None:
                     steps_left -= 1
@@ -130,5 +166,58 @@ def run_worker(
             last = now
 
 
-def _reason(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, ValueError | LookupError) else f"{type(exc).__name__}: {exc}"
+# modules whose frames are the framework's, not a plugin's
+_FRAMEWORK = ("explorer", "torch", "numpy", "pluggy", "importlib", "__main__")
+USER_PLUGIN_PREFIX = "dl_explorer_user_plugin_"
+
+
+def plugin_of(exc: BaseException) -> str | None:
+    """The plugin whose code raised ``exc`` (the innermost frame outside the framework and the
+    standard library), or None when the framework itself raised."""
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        top = module.partition(".")[0]
+        if module.startswith("explorer_plugins."):
+            found = module.removeprefix("explorer_plugins.")
+        elif top and top not in _FRAMEWORK and top not in sys.stdlib_module_names:
+            found = module
+        tb = tb.tb_next
+    if found and found.startswith(USER_PLUGIN_PREFIX):
+        found = found[len(USER_PLUGIN_PREFIX) :].rsplit("_", 1)[0]  # the file's stem
+    return found
+
+
+def sentence(exc: BaseException, doing: str = "") -> str:
+    """One sentence for a worker's failure: a mistake the framework caught (ValueError,
+    LookupError) as it was worded; anything else with the plugin it came from and the exception."""
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, ValueError | LookupError) and plugin_of(exc) is None:
+        return text
+    plugin = plugin_of(exc)
+    where = f"the plugin {plugin!r} failed" if plugin else (doing or "the worker failed")
+    return f"{where}: {type(exc).__name__}: {text}"
+
+
+def check_activation(spec: ActivationSpec) -> None:
+    """Try an activation plugin on a small batch before it trains: it must return a torch tensor
+    of the layer's width that autograd can follow. Raises ValueError with one sentence."""
+    width, who = 3, f"the activation {spec.name!r} (plugin {spec.plugin!r})"
+    z = torch.randn(4, width * max(1, spec.pieces), requires_grad=True)
+    try:
+        out = spec.factory()(z)
+    except Exception as exc:  # noqa: BLE001 - the plugin's own failure, in a sentence
+        raise ValueError(f"{who} failed on a test batch: {type(exc).__name__}: {exc}") from None
+    if not isinstance(out, torch.Tensor):
+        raise ValueError(f"{who} returned a {type(out).__name__}, not a torch tensor: compute it "
+                         "with torch operations so gradients flow")  # fmt: skip
+    if tuple(out.shape) != (4, width):
+        raise ValueError(f"{who} turned {width} units into {tuple(out.shape)[-1:] or 'none'}: an "
+                         "activation must keep the layer's width (declare pieces for a Maxout)")  # fmt: skip
+    if not out.requires_grad:  # (the identity returns its input: no grad_fn, but followed)
+        raise ValueError(f"{who} returned a tensor autograd cannot follow (no grad_fn: detached "
+                         "or rebuilt from numpy), so no gradient would reach the layers below it")  # fmt: skip
+
+
+def _suspects(config: TrainConfig) -> str:
+    return f"optimizer {config.optimizer!r}, activation {config.activation!r}"

@@ -13,6 +13,7 @@ from explorer.app.scenes.activations.activation_plots import GridPicture, render
 from explorer.app.scenes.activations.controls import ActivationControls
 from explorer.app.scenes.activations.help import help_sheet
 from explorer.app.scenes.activations.maxout_plots import render_pieces
+from explorer.app.scenes.activations.model import ActivationsModel, ActivationsSetup
 from explorer.app.scenes.activations.relu_thinner_view import (
     NetDrawing,
     render_map,
@@ -26,8 +27,7 @@ from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
 from explorer.app.ui.theme import ui_manager
 from explorer.app.ui.widget_events import widget_event
-from explorer.training.activation_curves import compute_curves
-from explorer.training.activation_training import MAXOUT_CONFIG, BackgroundTrainer, Results
+from explorer.training.activation_training import Results
 from explorer.training.relu_regions import Thinner, thinner_at
 
 PAD, TITLE_H = 8, 26  # at UI scale 1
@@ -78,21 +78,21 @@ def compute_layout(size: tuple[int, int]) -> ActivationLayout:
 
 
 class ActivationScene(Scene):
-    def __init__(self, registry, size: tuple[int, int] = (1280, 720)) -> None:
+    def __init__(
+        self,
+        registry,
+        size: tuple[int, int] = (1280, 720),
+        backend: str = "thread",
+        setup: ActivationsSetup | None = None,
+    ) -> None:
         super().__init__()
         self.registry = registry
+        self.model = ActivationsModel(registry, backend=backend, setup=setup)
         self.text = Text()
         self.layout = compute_layout(size)
         self.manager = ui_manager(self.layout.size)
-        self.curves = compute_curves(registry.activations)
-        names = list(self.curves)
-        self.selected = "sigmoid" if "sigmoid" in names else (names[0] if names else "")
-        self.pieces = int(MAXOUT_CONFIG.pieces)
-        self.seed = 0
-        self.input_point: np.ndarray | None = None  # None: the first training input
         self.thinner: Thinner | None = None
         self.thinner_error = ""
-        self.trainer = BackgroundTrainer(registry)
         self.results = Results()
         self.grid: GridPicture | None = None
         self.relu_drawing: NetDrawing | None = None
@@ -100,55 +100,48 @@ class ActivationScene(Scene):
         self.pictures: dict[str, pygame.Surface] = {}
         self._keys: dict[str, tuple] = {}
         self.controls = ActivationControls(self)
-        self.trainer.start(self.seed, self.pieces)
         self.prepare()
 
-    # -- actions ------------------------------------------------------------------------------
+    # -- what the controls read and call (the model holds it) --------------------------------
+    curves = property(lambda self: self.model.curves)
+    selected = property(lambda self: self.model.selected)
+    pieces = property(lambda self: self.model.pieces)
+    seed = property(lambda self: self.model.seed)
+    input_point = property(lambda self: self.model.input_point)
+
     def select(self, name: str) -> None:
-        if name in self.curves:
-            self.selected = name
+        self.model.select(name)
 
     def step_selection(self, delta: int) -> None:
-        names = list(self.curves)
-        if names:
-            i = names.index(self.selected) if self.selected in names else 0
-            self.selected = names[(i + delta) % len(names)]
+        self.model.step_selection(delta)
 
     def set_pieces(self, pieces: int) -> None:
-        if pieces != self.pieces:
-            self.pieces = pieces
-            self.trainer.start(self.seed, self.pieces)
+        self.model.set_pieces(pieces)
 
     def retrain(self) -> None:
-        self.seed += 1
-        self.trainer.start(self.seed, self.pieces)
+        self.model.retrain()
 
     def choose_input(self, point) -> None:
-        self.input_point = np.asarray(point, np.float64).reshape(2)
+        self.model.choose_input(point)
 
     def status_text(self) -> str:
-        r = self.trainer.results
-        if not r.done:
-            return f"training the ReLU and Maxout nets (seed {self.seed})…"
-        if r.relu_error or r.maxout_error:
-            return f"seed {self.seed}  ·  a net could not be trained (see below)"
-        return f"seed {self.seed}  ·  both nets trained on {self.trainer.dataset}"
+        return self.model.status_text()
 
     def help_sheet(self):
         return help_sheet(self)
 
     def idle(self) -> bool:
         """Both nets trained: nothing changes until the user does something."""
-        return self.trainer.results.done
+        return self.model.results.done
 
     # -- background work ------------------------------------------------------------------
-    def wait_ready(self, timeout: float = 30.0) -> None:
+    def wait_ready(self, timeout: float = 60.0) -> None:
         """Block until both nets are trained (or ``timeout``), then bring the pictures up to date."""
-        self.trainer.wait(timeout)
+        self.model.wait(timeout)
         self.prepare()
 
     def close(self) -> None:
-        self.trainer.close()
+        self.model.close()
 
     # -- events -------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
@@ -207,6 +200,7 @@ class ActivationScene(Scene):
     # -- time ---------------------------------------------------------------------------------
     def update(self, dt: float) -> None:
         self.manager.update(dt)
+        self.model.update(dt)
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size)
@@ -223,7 +217,7 @@ class ActivationScene(Scene):
     def prepare(self) -> None:
         self.controls.sync()
         A, text = self.layout.areas, self.text
-        self.results = r = self.trainer.results
+        self.results = r = self.model.results
         if self._stale("grid", (self.selected, A["grid"].size)):
             self.grid = render_grid(self.curves, A["grid"].size, self.selected, text)
         if self._stale("detail", (self.selected, A["detail"].size)):

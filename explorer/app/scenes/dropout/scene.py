@@ -1,11 +1,11 @@
 """The Dropout scene: a small net trained live with dropout, drawn in training mode (a new thinner
 network every mini-batch) next to evaluation mode; the two scaling conventions with numbers; and
 dropout as an ensemble (all 2^M thinned networks averaged vs the weight-scaled network, exact for a
-linear net, close for a sigmoid one), computed in a background thread."""
+linear net, close for a sigmoid one). The model (``model.py``) sends every computation to a worker
+as a job; the scene only draws its newest answers."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import pygame
@@ -13,6 +13,7 @@ import pygame
 from explorer.app.scenes.dropout.controls import DropoutControls
 from explorer.app.scenes.dropout.ensemble_chart import render_ensemble
 from explorer.app.scenes.dropout.help import help_sheet
+from explorer.app.scenes.dropout.model import DropoutModel, DropoutSetup
 from explorer.app.scenes.dropout.scaling_table import render_scaling
 from explorer.app.scenes.dropout.thinned_net_view import NetDrawing, render_net
 from explorer.app.ui import palette
@@ -22,18 +23,8 @@ from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
 from explorer.app.ui.theme import ui_manager
 from explorer.app.ui.widget_events import widget_event
-from explorer.training import TrainingSession
-from explorer.training.dropout_numbers import (
-    ENSEMBLE_ACTIVATIONS,
-    LIVE_CONFIG,
-    LiveView,
-    build_ensemble,
-    default_unit,
-    read_live,
-)
+from explorer.training.dropout_numbers import ENSEMBLE_ACTIVATIONS
 
-SETTLE_S = 0.25  # a new p restarts the nets once the slider rests
-MAX_STEPS_PER_UPDATE = 4
 PAD, TITLE_H = 8, 26  # at UI scale 1
 
 
@@ -80,174 +71,79 @@ def compute_layout(size: tuple[int, int]) -> DropoutLayout:
 
 
 class DropoutScene(Scene):
-    def __init__(self, registry, size: tuple[int, int] = (1280, 720)) -> None:
+    def __init__(
+        self,
+        registry,
+        size: tuple[int, int] = (1280, 720),
+        backend: str = "thread",
+        setup: DropoutSetup | None = None,
+    ) -> None:
         super().__init__()
         self.registry = registry
+        self.model = DropoutModel(registry, backend=backend, setup=setup)
         self.text = Text()
         self.layout = compute_layout(size)
         self.manager = ui_manager(self.layout.size)
-        self.datasets = [
-            name
-            for name, spec in registry.datasets.items()
-            if spec.task == "classification" and getattr(spec, "input_dim", 2) == 2
-        ] or [LIVE_CONFIG.dataset]
-        self.dataset = (
-            LIVE_CONFIG.dataset if LIVE_CONFIG.dataset in self.datasets else self.datasets[0]
-        )
-        self.p = self.shown_p = LIVE_CONFIG.dropout
-        self.rate = 3.0
-        self.playing = True
-        self.clock = 0.0
-        self._acc = 0.0
-        self._pending_p: tuple[float, float] | None = None  # (p, when to apply)
-        self.message = ""
-        self.session: TrainingSession | None = None
-        self.view: LiveView | None = None
-        self.unit = 0
-        self.dropped_pairs = self.total_pairs = self.batches = 0
-        # the ensemble, computed off the UI thread; the newest job's answer wins
-        self._cond = threading.Condition()
-        self._job = self._done_job = 0
-        self._closed = False
-        self._threads: list[threading.Thread] = []
-        self.ensemble: dict = {}
-        self.ensemble_error = ""
         # cached pictures
         self.pictures: dict[str, pygame.Surface] = {}
         self.drawings: dict[str, NetDrawing] = {}
         self._keys: dict[str, tuple] = {}
         self.controls = DropoutControls(self)
-        self._restart(ensemble=True)
         self.prepare()
 
-    # -- actions ------------------------------------------------------------------------------
-    def _restart(self, ensemble: bool = False) -> None:
-        config = LIVE_CONFIG.replace(dropout=self.p, dataset=self.dataset)
-        try:
-            session = TrainingSession(config, self.registry)
-        except Exception as exc:  # noqa: BLE001 - a plugin dataset failing: say so, keep the old
-            self.message = f"could not build the net: {exc}"
-            return
-        self.message = ""
-        self.session = session
-        self.dropped_pairs = self.total_pairs = self.batches = 0
-        self._acc = 0.0
-        self._step(1)
-        self.unit = default_unit(session)
-        self.view = read_live(session, self.unit)
-        if ensemble:
-            self._start_ensemble()
-
-    def _step(self, n: int) -> None:
-        s = self.session
-        for _ in range(n):
-            if s is None or s.step(1) == 0:
-                self.playing = False
-                break
-            masks = [s.model.dropout_mask(i) for i in range(len(s.model.hidden))]
-            if all(m is not None for m in masks):
-                self.total_pairs += sum(int(m.numel()) for m in masks)
-                self.dropped_pairs += sum(int((~m).sum()) for m in masks)
-                self.batches += 1
-        if s is not None:
-            self.view = read_live(s, self.unit)
+    # -- what the controls read and call (the model holds it) --------------------------------
+    datasets = property(lambda self: self.model.datasets)
+    dataset = property(lambda self: self.model.dataset)
+    p = property(lambda self: self.model.p)
+    shown_p = property(lambda self: self.model.shown_p)
+    rate = property(lambda self: self.model.rate)
+    playing = property(lambda self: self.model.playing)
+    view = property(lambda self: self.model.view)
+    unit = property(lambda self: self.model.unit)
+    ensemble = property(lambda self: self.model.ensemble)
+    ensemble_error = property(lambda self: self.model.ensemble_error)
+    ensemble_ready = property(lambda self: self.model.ensemble_ready)
+    batches = property(lambda self: self.model.batches)
+    dropped_pairs = property(lambda self: self.model.dropped_pairs)
+    total_pairs = property(lambda self: self.model.total_pairs)
+    message = property(lambda self: self.model.message)
 
     def toggle_play(self) -> None:
-        self.playing = not self.playing
-        self._acc = 0.0
+        self.model.toggle_play()
 
     def next_batch(self) -> None:
-        self.playing = False
-        self._step(1)
+        self.model.next_batch()
 
     def reset(self) -> None:
-        self._restart()
+        self.model.reset()
 
     def set_rate(self, rate: float) -> None:
-        self.rate = rate
+        self.model.set_rate(rate)
 
     def choose_p(self, p: float) -> None:
-        self.shown_p = p
-        self._pending_p = (p, self.clock + SETTLE_S)
+        self.model.choose_p(p)
 
     def choose_dataset(self, name: str) -> None:
-        if name in self.datasets and name != self.dataset:
-            self.dataset = name
-            self._restart(ensemble=True)
+        self.model.choose_dataset(name)
 
     def select_unit(self, unit: int) -> None:
-        if self.session is not None and unit != self.unit:
-            self.unit = unit
-            self.view = read_live(self.session, unit)
+        self.model.select_unit(unit)
 
     def help_sheet(self):
         return help_sheet(self)
 
     def idle(self) -> bool:
         """Paused, no new p waiting to apply, and the ensemble computed."""
-        return not self.playing and self._pending_p is None and self.ensemble_ready
+        m = self.model
+        return not m.playing and m._pending_p is None and m.ensemble_ready
 
-    def _apply_pending(self, force: bool = False) -> None:
-        if self._pending_p is None or (not force and self.clock < self._pending_p[1]):
-            return
-        p, self._pending_p = self._pending_p[0], None
-        if p != self.p:
-            self.p = p
-            self._restart(ensemble=True)
-
-    # -- the ensemble, in a background thread -----------------------------------------------------
-    def _start_ensemble(self) -> None:
-        with self._cond:
-            self._job += 1
-            job = self._job
-        self.ensemble, self.ensemble_error = {}, ""
-        thread = threading.Thread(
-            target=self._ensemble_job,
-            args=(job, self.p, self.dataset),
-            daemon=True,
-            name="dropout-ensemble",
-        )
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
-
-    def _ensemble_job(self, job: int, p: float, dataset: str) -> None:
-        def cancelled() -> bool:
-            return self._closed or self._job != job
-
-        nets, error = {}, ""
-        try:
-            for activation in ENSEMBLE_ACTIVATIONS:
-                net = build_ensemble(self.registry, dataset, p, activation, cancelled)
-                if net is None:
-                    return
-                nets[activation] = net
-        except Exception as exc:  # noqa: BLE001 - shown in the panel instead of the numbers
-            error = f"error: {exc}"
-        with self._cond:
-            if job == self._job:
-                self.ensemble, self.ensemble_error = nets, error
-                self._done_job = job
-            self._cond.notify_all()
-
-    @property
-    def ensemble_ready(self) -> bool:
-        return self._done_job == self._job
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        """Block until the ensemble for the current settings is computed (or ``timeout``)."""
-        self._apply_pending(force=True)
-        with self._cond:
-            self._cond.wait_for(lambda: self.ensemble_ready or self._closed, timeout)
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until the live net and the ensemble for the current settings are in."""
+        self.model.wait(timeout)
         self.prepare()
 
     def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._job += 1
-            self._cond.notify_all()
-        for thread in self._threads:
-            thread.join(timeout=5.0)
-        self._threads = []
+        self.model.close()
 
     # -- events -------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
@@ -289,14 +185,7 @@ class DropoutScene(Scene):
     # -- time ---------------------------------------------------------------------------------
     def update(self, dt: float) -> None:
         self.manager.update(dt)
-        self.clock += dt
-        self._apply_pending()
-        if self.playing and self.session is not None:
-            self._acc += dt * self.rate
-            n = int(self._acc)
-            if n:
-                self._acc = min(self._acc - n, 1.0)
-                self._step(min(n, MAX_STEPS_PER_UPDATE))
+        self.model.update(dt)
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size)

@@ -1,5 +1,7 @@
-"""Per-layer gradient norms as bars on a log scale, with sigmoid's 0.25^L bound as a guide, and
-each hidden layer's saturated fraction under them."""
+"""Per-layer gradient norms as bars on a log scale, with the activation's slope bound per layer as
+a guide (sigmoid's ¼^L; drawn only for an activation whose slope is bounded below 1, where it
+predicts vanishing gradients), and each hidden layer's saturated fraction under them. Side by
+side, both nets' charts share one y-axis (``shared_range``)."""
 
 from __future__ import annotations
 
@@ -26,17 +28,58 @@ def layer_norms(snap: Snapshot) -> list[float]:
     return [p.grad_norm for p in snap.layers]
 
 
-def sigmoid_guide(norms: list[float]) -> list[float]:
-    """The output layer's norm times 0.25 per layer towards the input: what is left of the
-    gradient if every sigmoid layer passed back at most its largest slope (weights aside)."""
+def sigmoid_guide(norms: list[float], bound: float = SIGMOID_SLOPE) -> list[float]:
+    """The output layer's norm times ``bound`` per layer towards the input: what is left of the
+    gradient if every layer passed back at most its activation's largest slope (weights aside)."""
     if not norms:
         return []
     last = norms[-1]
     n = len(norms)
-    return [last * SIGMOID_SLOPE ** (n - 1 - i) for i in range(n)]
+    return [last * bound ** (n - 1 - i) for i in range(n)]
 
 
-def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> pygame.Surface:
+def guide_bound(snap: Snapshot) -> float | None:
+    """The slope bound to draw as a guide: the net's own activation's, when it is below 1
+    (sigmoid: ¼); None for ReLU, tanh and the like, whose bound predicts nothing."""
+    bound = snap.slope_bound
+    return bound if bound is not None and 0 < bound < 0.99 else None
+
+
+def log_range(snap: Snapshot) -> tuple[int, int] | None:
+    """The decades (lo, hi) this net's chart needs on its log axis; None before a step."""
+    norms = layer_norms(snap)
+    if not norms:
+        return None
+    bound = guide_bound(snap)
+    guide = sigmoid_guide(norms, bound) if bound else []
+    finite = [v for v in norms + guide if v > 0 and math.isfinite(v)]
+    hi = math.ceil(math.log10(max(finite))) if finite else 1
+    positive = [v for v in norms if v > 0 and math.isfinite(v)]
+    lo = math.floor(math.log10(min(positive))) if positive else hi - 4
+    lo = min(lo, hi - 2)
+    return max(lo, hi - 16), hi
+
+
+def shared_range(snaps: list[Snapshot]) -> tuple[int, int] | None:
+    """One y-axis for several charts (side by side): wide enough for each."""
+    ranges = [r for r in map(log_range, snaps) if r is not None]
+    if not ranges:
+        return None
+    hi = max(r[1] for r in ranges)
+    return max(min(r[0] for r in ranges), hi - 16), hi
+
+
+def _fraction(bound: float) -> str:
+    return "¼" if abs(bound - 0.25) < 1e-3 else f"{bound:.2g}"
+
+
+def render_gradient_bars(
+    snap: Snapshot,
+    size: tuple[int, int],
+    text: Text,
+    y_range: tuple[int, int] | None = None,
+) -> pygame.Surface:
+    """The chart; ``y_range`` (decades lo, hi) shares an axis with another chart."""
     w, h = max(size[0], px(80)), max(size[1], px(80))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
@@ -52,13 +95,9 @@ def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> p
     top = legend_y + line10 + px(6)
     under = line11 + line10 + px(8)  # layer names, then saturated fractions
     plot = pygame.Rect(left, top, w - left - px(8), h - top - under)
-    guide = sigmoid_guide(norms)
-    finite = [v for v in norms + guide if v > 0 and math.isfinite(v)]
-    hi = math.ceil(math.log10(max(finite))) if finite else 1
-    positive = [v for v in norms if v > 0 and math.isfinite(v)]
-    lo = math.floor(math.log10(min(positive))) if positive else hi - 4
-    lo = min(lo, hi - 2)
-    lo = max(lo, hi - 16)
+    bound = guide_bound(snap)
+    guide = sigmoid_guide(norms, bound) if bound else []
+    lo, hi = y_range or log_range(snap) or (-4, 1)
 
     def y_of(v: float) -> int:
         if not (v > 0 and math.isfinite(v)):
@@ -92,7 +131,7 @@ def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> p
                 text.blit(surface, label, (cx, sat_y), 10, colour, anchor="midtop")
             else:
                 pygame.draw.rect(surface, colour, (cx - bar_w // 2, sat_y + px(2), bar_w, px(8)))
-    points = [(cx, y_of(g)) for cx, g in zip(centres, guide, strict=True)]
+    points = [(cx, y_of(g)) for cx, g in zip(centres, guide, strict=False)]
     if len(points) > 1:
         for a, b in zip(points, points[1:], strict=False):
             _dashed(surface, GUIDE, a, b)
@@ -106,9 +145,13 @@ def render_gradient_bars(snap: Snapshot, size: tuple[int, int], text: Text) -> p
     text.blit(surface, caption, (w - px(8), px(5)), 12, _ratio_colour(ratio), "mono", "topright")
     text.blit(surface, "sat.%", (px(8), sat_y), 10, palette.TEXT_DIM)
     r = text.blit(surface, "norm of dL/dW, log", (px(8), legend_y), 10, palette.TEXT_DIM)
-    _dashed(surface, GUIDE, (r.right + px(10), r.centery), (r.right + px(30), r.centery))
-    guide_text = text.ellipsize("¼ per layer (σ' ≤ ¼)", 10, w - r.right - px(38))
-    text.blit(surface, guide_text, (r.right + px(34), legend_y), 10, GUIDE)
+    if bound:
+        _dashed(surface, GUIDE, (r.right + px(10), r.centery), (r.right + px(30), r.centery))
+        f, room = _fraction(bound), w - (r.right + px(34)) - px(6)
+        label = f"{f} per layer (f' ≤ {f})"
+        if text.ellipsize(label, 10, room) != label:
+            label = text.ellipsize(f"{f} per layer", 10, room)
+        text.blit(surface, label, (r.right + px(34), legend_y), 10, GUIDE)
     return surface
 
 

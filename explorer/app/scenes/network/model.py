@@ -2,11 +2,16 @@
 in side-by-side mode) and their newest snapshots.
 
 Every change of a setting restarts the run(s) with the new configuration; a mistake (a value the
-backend refuses, a broken plugin) becomes a message and the previous run goes on.
+backend refuses, a broken plugin) becomes a message and the previous run goes on. Everything is
+checked before any worker starts; a worker that died is replaced by the next change or reset.
+
+Side by side is a fair race: the two nets take the same mini-batches (same data, same seed) in
+lockstep, a chunk of steps each, the next chunk only once both are done with the last one.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +22,7 @@ from explorer.plugins import Registry
 from explorer.setups import SetupError, knob
 from explorer.training import INITS, Snapshot, TrainConfig, Trainer
 from explorer.training.session import check_config
+from explorer.training.worker import check_activation, sentence
 
 # What side-by-side mode can vary, and the B side's default value for each.
 COMPARE_KEYS = ("activation", "init", "batch_norm", "dropout", "optimizer", "depth")
@@ -72,6 +78,14 @@ class NetworkSetup:
     compare: Pick | None = knob(None, keys=COMPARE_KEYS, none="off")
 
 
+# seconds one training step may take in the app: a plugin that stalls (sleeps, loops) is stopped
+# with the reason. The frame never waits on the worker anyway; this keeps the lab usable. The
+# biggest net the lab offers (12 × 128, batch 256, batch norm, dropout) takes ~40 ms a step on a
+# busy 2-core machine, an epoch's last step a little more (it evaluates both splits).
+STEP_BUDGET = 1.0
+CHUNK_S = 0.1  # side by side at full speed: each lockstep chunk aims at this long
+
+
 class NetworkModel:
     """``configs`` (one, or two in side-by-side mode), their ``trainers`` and ``snapshots``.
 
@@ -92,11 +106,17 @@ class NetworkModel:
         self.registry = registry
         self.backend = backend
         self._make = make_trainer or self._default_trainer
-        check_config(config, registry)
+        if compare not in COMPARE_KEYS:
+            raise ValueError(f"side by side compares one of {', '.join(COMPARE_KEYS)}, not "
+                             f"{compare!r}")  # fmt: skip
         self.config = config
         self.side_by_side = side_by_side
         self.compare = compare
         self.compare_value = COMPARE_DEFAULT_B[compare] if compare_value is None else compare_value
+        self.validate(self.configs())  # every mistake before any worker starts
+        self._chunk = 1  # lockstep steps per chunk
+        self._chunk_sent = 0.0
+        self._manual = 0  # lockstep: steps asked for by hand, not yet handed out
         self.playing = False
         self.speed: float | None = None
         self._budget = 0.0
@@ -109,7 +129,14 @@ class NetworkModel:
 
     # -- configurations ---------------------------------------------------------------------
     def _default_trainer(self, config: TrainConfig) -> Trainer:
-        return Trainer(config, self.registry, backend=self.backend, publish_hz=30.0)
+        return Trainer(config, self.registry, backend=self.backend, publish_hz=30.0,
+                       step_budget=STEP_BUDGET if self.backend == "process" else None)  # fmt: skip
+
+    def validate(self, configs: list[TrainConfig]) -> None:
+        """Raise ValueError (one sentence) unless every configuration can train: the one place
+        the Network lab's settings are checked."""
+        for cfg in configs:
+            check_activation(check_config(cfg, self.registry).activation)
 
     def configs(self) -> list[TrainConfig]:
         if not self.side_by_side:
@@ -141,10 +168,9 @@ class NetworkModel:
         if the backend refuses the new configuration."""
         try:
             config = self.config.replace(**changes)
-            for cfg in [config, self.variant(config)] if self.side_by_side else [config]:
-                check_config(cfg, self.registry)
+            self.validate([config, self.variant(config)] if self.side_by_side else [config])
         except Exception as exc:  # noqa: BLE001 - one sentence, the previous run goes on
-            self.notify(_sentence(exc), "error")
+            self.notify(sentence(exc), "error")
             return False
         self.config = config
         self._restart()
@@ -163,11 +189,10 @@ class NetworkModel:
             self.compare_value = value
         self.side_by_side = bool(on)
         try:
-            for cfg in self.configs():
-                check_config(cfg, self.registry)
+            self.validate(self.configs())
         except Exception as exc:  # noqa: BLE001
             self.side_by_side, self.compare, self.compare_value = old
-            self.notify(_sentence(exc), "error")
+            self.notify(sentence(exc), "error")
             return False
         self._restart()
         return True
@@ -175,23 +200,38 @@ class NetworkModel:
     # -- runs -------------------------------------------------------------------------------
     def _restart(self) -> None:
         configs = self.configs()
-        keep = len(self.trainers) == len(configs)
+        # a worker that died (or was stopped) is replaced, never told to reset
+        keep = len(self.trainers) == len(configs) and all(t.alive for t in self.trainers)
         if keep:
             for trainer, cfg in zip(self.trainers, configs, strict=True):
                 trainer.reset(cfg)
         else:
             self.close()
-            self.trainers = [self._make(cfg) for cfg in configs]
+            made: list[Trainer] = []
+            try:
+                for cfg in configs:
+                    made.append(self._make(cfg))
+            except BaseException:
+                for t in made:  # all or nothing: no worker left running behind an error
+                    t.stop()
+                raise
+            self.trainers = made
+        self._chunk, self._manual = 1, 0
         self.snapshots = [t.latest() for t in self.trainers]
         self.version += 1
         self.message = ""
         if self.playing:
             self._go()
 
+    @property
+    def lockstep(self) -> bool:
+        """Two nets: ``update`` hands out the steps, the same number to each, in turn."""
+        return len(self.trainers) > 1
+
     def _go(self) -> None:
-        """Let the trainers run free; at a set speed ``update`` hands them steps instead."""
+        """Let one trainer run free; two, or a set speed, get their steps from ``update``."""
         self._budget = 0.0
-        if self.speed is None:
+        if self.speed is None and not self.lockstep:
             for t in self.trainers:
                 t.start()  # starts an idle run, resumes a paused one
 
@@ -204,13 +244,15 @@ class NetworkModel:
         watch each mini-batch's thinner network, or flat out."""
         self.speed = None if speed is None else max(0.1, float(speed))
         if self.playing:
-            if self.speed is not None:
+            if self.speed is not None and not self.lockstep:  # a free run becomes handed steps
                 for t in self.trainers:
                     t.pause()
             self._go()
 
     def pause(self) -> None:
         self.playing = False
+        if self.lockstep:
+            return  # the chunk under way ends on the same step for both; none follows
         for t in self.trainers:
             t.pause()
 
@@ -223,6 +265,11 @@ class NetworkModel:
     def step(self, n: int = 1) -> None:
         """``n`` mini-batches on every net, then paused."""
         self.playing = False
+        self._chunk_sent = 0.0
+        if self.lockstep:  # handed out by ``update`` once both nets are between chunks
+            self._manual += n
+            self.update()
+            return
         for t in self.trainers:
             t.pause()
             t.step(n)
@@ -235,21 +282,41 @@ class NetworkModel:
         self.snapshots = [t.latest() for t in self.trainers]
         if self.playing and all(s.finished for s in self.snapshots):
             self.playing = False
-        if not (self.playing and self.speed is not None):
+        pairs = [(t, s) for t, s in zip(self.trainers, self.snapshots, strict=True)
+                 if not s.finished]  # fmt: skip
+        ready = all(s.ack >= t.sent and s.state in ("idle", "paused") for t, s in pairs)
+        if self._manual and ready:
+            for t, _ in pairs:
+                t.step(self._manual)
+            self._manual = 0
+        if not self.playing or (self.speed is None and not self.lockstep):
+            return
+        if self.speed is None:  # lockstep at full speed: chunks sized to about CHUNK_S each
+            if ready and pairs:
+                now = time.perf_counter()
+                if self._chunk_sent:
+                    took = max(now - self._chunk_sent, 1e-3)
+                    self._chunk = int(min(max(self._chunk * min(max(CHUNK_S / took, 0.5), 2.0),
+                                              1), 1000))  # fmt: skip
+                self._chunk_sent = now
+                for t, _ in pairs:
+                    t.step(self._chunk)
             return
         # at most a quarter second of steps waits: a trainer that lags drops steps, not frames
         self._budget = min(self._budget + dt * self.speed, max(1.0, 0.25 * self.speed))
         due = int(self._budget)
-        if due < 1:
+        if due < 1 or not ready:
             return
         self._budget -= due
-        for t, snap in zip(self.trainers, self.snapshots, strict=True):
-            if snap.ack >= t.sent and snap.state in ("idle", "paused"):
-                t.step(due)
+        for t, _ in pairs:
+            t.step(due)
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until every trainer has applied what it was told (headless rendering, tests)."""
         self.snapshots = [t.wait(timeout) for t in self.trainers]
+        if self._manual:
+            self.update()
+            self.snapshots = [t.wait(timeout) for t in self.trainers]
 
     def notify(self, text: str, kind: str = "info") -> None:
         self.message, self.message_kind = text, kind
@@ -331,10 +398,9 @@ class NetworkModel:
                     )
                 value = value.name
         try:
-            for cfg in [config, self.variant(config, compare, value)] if side else [config]:
-                check_config(cfg, self.registry)
+            self.validate([config, self.variant(config, compare, value)] if side else [config])
         except (ValueError, LookupError) as exc:
-            raise SetupError(_sentence(exc), None) from None
+            raise SetupError(sentence(exc), None) from None
         # -- everything is valid: change
         self.config = config
         self.side_by_side, self.compare, self.compare_value = side, compare, value
@@ -342,6 +408,10 @@ class NetworkModel:
         self.set_speed(setup.speed)
 
     # -- reading ----------------------------------------------------------------------------
+    def step_count(self) -> int:
+        """The one step counter: side by side, the steps both nets have taken."""
+        return min((s.step for s in self.snapshots), default=0)
+
     def device(self) -> str:
         devices = {s.device for s in self.snapshots if s.device}
         return ", ".join(sorted(devices)) or "starting…"
@@ -374,8 +444,3 @@ def _show(key: str, config: TrainConfig) -> str:
 
 def _floats(defaults: dict, given) -> dict[str, float]:
     return {k: float(v) for k, v in (defaults | dict(given)).items()}
-
-
-def _sentence(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if isinstance(exc, ValueError | LookupError) else f"{type(exc).__name__}: {text}"

@@ -14,7 +14,7 @@ import pygame
 
 from explorer.app.scenes.network.controls import NetworkControls
 from explorer.app.scenes.network.function_picture import render_function
-from explorer.app.scenes.network.gradient_bars import render_gradient_bars
+from explorer.app.scenes.network.gradient_bars import render_gradient_bars, shared_range
 from explorer.app.scenes.network.help import help_sheet
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import NetPicture, render_network
@@ -187,6 +187,8 @@ class NetworkScene(Scene):
                 key = (m.version, snap.run, snap.step, snap.state, len(snap.epochs), rect.size)
                 if name == "function":
                     key = (id(snap.function), rect.size, m.version, px(100))
+                elif name == "grads":
+                    key = (*key, self._grad_range(), px(100))
                 else:
                     key = (*key, px(100))  # a new UI scale redraws every picture
                 if self._keys.get((i, name)) != key:
@@ -209,24 +211,31 @@ class NetworkScene(Scene):
             self.nets[i] = picture
             self.pictures[(i, name)] = picture.surface
         elif name == "grads":
-            self.pictures[(i, name)] = render_gradient_bars(snap, size, self.text)
+            self.pictures[(i, name)] = render_gradient_bars(snap, size, self.text,
+                                                            self._grad_range())  # fmt: skip
         elif name == "curves":
             self.pictures[(i, name)] = render_curves(snap, size, self.text)
         else:
             self.pictures[(i, name)] = render_function(snap.function, size, self.text)
 
+    def _grad_range(self) -> tuple[int, int] | None:
+        """Side by side, one y-axis for both gradient charts."""
+        snaps = self.model.snapshots[: len(self.layout.columns)]
+        return shared_range(snaps) if len(snaps) > 1 else None
+
     def _update_status(self) -> None:
         m = self.model
         if not m.snapshots:
             return
-        snap = m.snapshots[0]
+        snap, step = m.snapshots[0], m.step_count()  # side by side: one counter for both
         now = time.perf_counter()
         t0, step0, rate = self._rate
         if now - t0 >= 0.5:
-            rate = (snap.step - step0) / (now - t0) if snap.step >= step0 and t0 else 0.0
-            self._rate = (now, snap.step, max(rate, 0.0))
+            rate = (step - step0) / (now - t0) if step >= step0 and t0 else 0.0
+            self._rate = (now, step, max(rate, 0.0))
         epochs = int(snap.config.get("epochs") or 0)
-        bits = [f"epoch {snap.epoch}/{epochs}", f"step {snap.step}"]
+        epoch = min(s.epoch for s in m.snapshots)
+        bits = [f"epoch {epoch}/{epochs}", f"step {step}"]
         if m.playing and self._rate[2] > 0:
             bits.append(f"{self._rate[2]:.0f} steps/s")
         bits.append(f"device {m.device()}")

@@ -1,0 +1,261 @@
+"""Work off the UI thread for scenes that are not one training run: ``JobRunner.submit(key, fn,
+*args)`` runs ``fn(ctx, *args)`` in a worker, and ``result(key)`` hands back the newest answer
+without ever waiting. It is built on the Trainer's process backend: the same spawned process with
+one torch thread and a lowered priority, the same length-prefixed frames read without blocking
+(so a worker that dies mid-answer never freezes the UI), the same plugins loaded in the worker,
+and the same sentence for whatever goes wrong.
+
+- The newest job per key wins: a job waiting behind a newer one of the same key is skipped, and
+  a running job can ask ``ctx.cancelled()`` to stop early.
+- Each ``lane`` (by default the key) has its own worker, so a long job (the Dropout scene's
+  ensemble) never holds up a short one (its live net's next mini-batch).
+- ``ctx.state`` is a dict kept in the worker between jobs (a live net that steps a mini-batch
+  per job); ``ctx.registry`` is the worker's plugin registry.
+- A dead worker turns every unanswered job into an error sentence; the next ``submit`` starts a
+  new worker (whose ``ctx.state`` is empty: jobs rebuild what they need from their arguments).
+- backend ``thread`` runs the same loop in a daemon thread (tests, headless rendering).
+"""
+
+from __future__ import annotations
+
+import collections
+import pickle
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from explorer.plugins import Registry, default_registry
+from explorer.training.trainer import _death
+from explorer.training.worker import sentence
+
+BACKENDS = ("thread", "process")
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job: int  # the number ``submit`` returned
+    value: Any = None
+    error: str = ""  # one sentence when the job failed (then ``value`` is None)
+
+
+class JobContext:
+    """What a job function gets as its first argument."""
+
+    def __init__(self, registry: Callable[[], Registry], cancelled: Callable[[], bool]) -> None:
+        self._registry = registry
+        self.cancelled = cancelled
+        self.state: dict[str, Any] = {}
+
+    @property
+    def registry(self) -> Registry:
+        return self._registry()
+
+
+def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry, alive=None) -> None:
+    """The worker's loop: run jobs in order until a ``stop``; skip any job a newer one of the
+    same key replaces. ``get(block, timeout)`` reads commands, ``emit`` sends answers."""
+    backlog: collections.deque = collections.deque()
+
+    def drain() -> None:
+        while True:
+            try:
+                backlog.append(get(block=False))
+            except queue.Empty:
+                return
+
+    current: list[str | None] = [None]
+
+    def cancelled() -> bool:
+        drain()
+        return any(c[0] == "stop" or c[2] == current[0] for c in backlog)
+
+    ctx = JobContext(registry, cancelled)
+    while True:
+        if not backlog:
+            try:
+                backlog.append(get(block=True, timeout=0.5))
+            except queue.Empty:
+                if alive is not None and not alive():
+                    return  # the app is gone
+                continue
+        drain()
+        cmd = backlog.popleft()
+        if cmd[0] == "stop":
+            return
+        _, number, key, fn, args = cmd
+        if any(c[0] == "job" and c[2] == key for c in backlog):
+            emit((number, key, None, "superseded"))
+            continue
+        current[0] = key
+        try:
+            value = fn(ctx, *args)
+        except Exception as exc:  # noqa: BLE001 - a job's failure is its answer, in a sentence
+            emit((number, key, None, sentence(exc, "the computation failed")))
+        else:
+            emit((number, key, value, ""))
+        current[0] = None
+
+
+class JobRunner:
+    """Jobs for one scene, off the UI thread (see the module's docstring)."""
+
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        *,
+        backend: str = "process",
+        nice: int = 10,
+        torch_threads: int = 1,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend {backend!r} is unknown; use {' or '.join(BACKENDS)}")
+        self.registry = registry or default_registry()
+        self.backend = backend
+        self.nice = nice
+        self.torch_threads = torch_threads
+        self._workers: dict[str, _ThreadWorker | _ProcessWorker] = {}
+        self._number = 0
+        self._asked: dict[str, int] = {}  # key → the newest job submitted
+        self._lanes: dict[str, str] = {}  # key → its lane
+        self._results: dict[str, JobResult] = {}
+        self._closed = False
+
+    def submit(self, key: str, fn: Callable, *args: Any, lane: str | None = None) -> int:
+        """Run ``fn(ctx, *args)`` in the worker of ``lane`` (default: ``key``); never waits.
+        ``fn`` must be a module-level function and ``args`` picklable (they may cross to
+        another process)."""
+        if self._closed:
+            raise RuntimeError("this job runner is closed")
+        lane = lane or key
+        worker = self._workers.get(lane)
+        if worker is None or not worker.alive():
+            self.poll()  # say why the old one ended before replacing it
+            worker = self._workers[lane] = self._start()
+        self._number += 1
+        self._asked[key] = self._number
+        self._lanes[key] = lane
+        worker.send(("job", self._number, key, fn, args))
+        return self._number
+
+    def _start(self) -> _ThreadWorker | _ProcessWorker:
+        if self.backend == "thread":
+            return _ThreadWorker(self.registry)
+        return _ProcessWorker(self.registry, self.nice, self.torch_threads)
+
+    def poll(self) -> None:
+        """Take in every answer that has arrived (never waits)."""
+        for lane, worker in list(self._workers.items()):
+            for number, key, value, error in worker.receive():
+                if error == "superseded" or number != self._asked.get(key):
+                    continue
+                self._results[key] = JobResult(number, value, error)
+            if not worker.alive():
+                why = worker.why()
+                for key, number in self._asked.items():
+                    unanswered = self._results.get(key, JobResult(-1)).job != number
+                    if self._lanes.get(key) == lane and unanswered:
+                        self._results[key] = JobResult(number, None, why)
+                del self._workers[lane]
+
+    def result(self, key: str) -> JobResult | None:
+        """The newest answer for ``key`` (possibly to an older job: see ``busy``)."""
+        self.poll()
+        return self._results.get(key)
+
+    def busy(self, key: str | None = None) -> bool:
+        """Whether the newest job for ``key`` (any key if None) is still unanswered."""
+        self.poll()
+        keys = [key] if key is not None else list(self._asked)
+        return any(
+            k in self._asked and self._results.get(k, JobResult(-1)).job != self._asked[k]
+            for k in keys
+        )
+
+    def wait(self, key: str | None = None, timeout: float = 60.0) -> None:
+        """Block until ``busy(key)`` is False (scripts, tests, headless rendering only)."""
+        deadline = time.monotonic() + timeout
+        while self.busy(key):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the background work was not done after {timeout:g} s")
+            time.sleep(0.005)
+
+    def close(self) -> None:
+        self._closed = True
+        for worker in self._workers.values():
+            worker.close()
+        self._workers.clear()
+
+
+class _ThreadWorker:
+    def __init__(self, registry: Registry) -> None:
+        self.commands: queue.Queue = queue.Queue()
+        self.answers: collections.deque = collections.deque()
+        self.crash = ""
+        self.thread = threading.Thread(target=self._run, args=(registry,), daemon=True,
+                                       name="dl-explorer-jobs")  # fmt: skip
+        self.thread.start()
+
+    def _run(self, registry: Registry) -> None:
+        try:
+            serve(self.commands.get, self.answers.append, lambda: registry)
+        except BaseException as exc:  # noqa: BLE001 - said by why()
+            self.crash = sentence(exc)
+
+    def send(self, cmd: tuple) -> None:
+        self.commands.put(cmd)
+
+    def receive(self) -> list[tuple]:
+        out = []
+        while self.answers:
+            out.append(self.answers.popleft())
+        return out
+
+    def alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def why(self) -> str:
+        return self.crash or "the background thread ended without a reason"
+
+    def close(self) -> None:
+        self.commands.put(("stop",))
+        self.thread.join(5.0)
+
+
+class _ProcessWorker:
+    def __init__(self, registry: Registry, nice: int, torch_threads: int) -> None:
+        from explorer.training.trainer import _launch, spare_key, take_spare
+
+        key = spare_key(registry, torch_threads, nice)
+        spare = take_spare(key)  # a training worker started ahead serves jobs just as well
+        if spare is None:
+            spare = _launch(None, None, list(registry.plugin_dirs), registry.third_party,
+                            torch_threads, 1 / 30, nice, None)  # fmt: skip
+        self.process, self.commands, self.reader, self.frames = spare
+        self.commands.put(("jobs", None, 0))
+
+    def send(self, cmd: tuple) -> None:
+        if self.process.is_alive():
+            self.commands.put(cmd)
+
+    def receive(self) -> list[tuple]:
+        out = []
+        for frame in self.frames.read():
+            try:
+                out.append(pickle.loads(frame))
+            except Exception:  # noqa: BLE001 - an answer we cannot read is lost, not a crash
+                continue
+        return out
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def why(self) -> str:
+        return _death(self.process.exitcode)
+
+    def close(self) -> None:
+        from explorer.training.trainer import _shutdown
+
+        _shutdown(self.process, self.commands, self.reader, self.frames)

@@ -1,0 +1,145 @@
+"""The one job runner every non-training scene uses, and the Dropout and Activations models'
+setups: validated first, applied all or nothing, refused with one sentence."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from explorer.app.scenes.activations.model import ActivationsModel, ActivationsSetup
+from explorer.app.scenes.dropout.model import DropoutModel, DropoutSetup
+from explorer.training.jobs import JobRunner
+
+
+def add(ctx, a, b):
+    return a + b
+
+
+def slow_count(ctx, n):
+    for i in range(n):
+        if ctx.cancelled():
+            return ("cancelled at", i)
+        time.sleep(0.01)
+    return ("counted", n)
+
+
+def broken(ctx):
+    raise RuntimeError("no luck")
+
+
+def remember(ctx, value):
+    before = ctx.state.get("x")
+    ctx.state["x"] = value
+    return before
+
+
+def test_jobs_answer_without_waiting_and_the_newest_job_per_key_wins(registry):
+    jobs = JobRunner(registry, backend="thread")
+    try:
+        first = jobs.submit("count", slow_count, 200)
+        newest = jobs.submit("count", slow_count, 3)
+        jobs.wait(timeout=30)
+        answer = jobs.result("count")
+        assert answer.job == newest and answer.value == ("counted", 3)
+        assert first != newest
+        jobs.submit("sum", add, 2, 3)
+        jobs.submit("bad", broken)
+        jobs.wait(timeout=30)
+        assert jobs.result("sum").value == 5
+        # one sentence, naming the code outside the framework that raised (here: this file)
+        assert jobs.result("bad").error == (
+            "the plugin 'test_jobs_and_scene_models' failed: RuntimeError: no luck"
+        )
+        jobs.submit("mem", remember, 1)
+        jobs.wait(timeout=30)
+        jobs.submit("mem", remember, 2)
+        jobs.wait(timeout=30)
+        assert jobs.result("mem").value == 1  # state kept in the worker between jobs
+    finally:
+        jobs.close()
+
+
+@pytest.mark.slow
+def test_a_job_worker_killed_mid_job_is_a_sentence_and_the_next_job_gets_a_new_one(registry):
+    jobs = JobRunner(registry, backend="process")
+    try:
+        jobs.submit("count", slow_count, 100_000)
+        worker = jobs._workers["count"]
+        time.sleep(0.3)  # starting, or counting: a death at any moment is said the same way
+        os.kill(worker.process.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        while jobs.busy("count"):
+            a = time.monotonic()
+            jobs.poll()
+            assert time.monotonic() - a < 0.5
+            assert time.monotonic() - killed < 0.5
+            time.sleep(0.01)
+        assert "killed (SIGKILL)" in jobs.result("count").error
+        jobs.submit("count", add, 1, 2)
+        jobs.wait(timeout=60)
+        assert jobs.result("count").value == 3 and jobs._workers["count"] is not worker
+    finally:
+        jobs.close()
+
+
+@pytest.fixture
+def dropout(registry):
+    model = DropoutModel(registry, backend="thread")
+    yield model
+    model.close()
+
+
+@pytest.mark.parametrize(
+    ("change", "sentence"),
+    [
+        ({"p": 1.5}, "p must be a dropout rate from 0.05 to 0.9, not 1.5"),
+        ({"dataset": "mnist"}, "dataset must be one of"),
+        ({"speed": 0.0}, "speed must be from 0.5 to 30 mini-batches a second, not 0.0"),
+        ({"playing": "yes"}, "playing must be true or false"),
+        ({"seed": -1}, "seed must be a whole number"),
+    ],
+)
+def test_a_bad_dropout_setup_is_refused_whole(dropout, change, sentence):
+    before = dropout.setup()
+    # the bad value comes last: nothing before it may be applied either
+    bad = DropoutSetup(**{**before.__dict__, "speed": 10.0, "seed": 4, **change})
+    with pytest.raises(ValueError, match=sentence.replace("(", r"\(")):
+        dropout.apply(bad)
+    assert dropout.setup() == before
+
+
+def test_a_dropout_setup_round_trips_and_restarts_the_nets(dropout):
+    dropout.wait(60, ensemble=False)
+    setup = DropoutSetup(p=0.3, dataset="circle", speed=12.0, playing=False, seed=7)
+    dropout.apply(setup)
+    assert dropout.setup() == setup
+    dropout.wait(60)
+    assert dropout.view.p == 0.3 and dropout.view.step == 1
+    assert all(net.p == 0.3 for net in dropout.ensemble.values())
+
+
+@pytest.mark.parametrize(
+    ("change", "sentence"),
+    [
+        ({"selected": "swish"}, "selected must be one of"),
+        ({"pieces": 5}, "pieces must be one of 2, 3, 4, not 5"),
+        ({"seed": 1.5}, "seed must be a whole number"),
+        ({"input": (0.0, float("nan"))}, "input must be two finite numbers"),
+    ],
+)
+def test_a_bad_activations_setup_is_refused_whole(registry, change, sentence):
+    model = ActivationsModel(registry, backend="thread")
+    try:
+        before = model.setup()
+        bad = ActivationsSetup(**{**before.__dict__, "seed": 3, **change})
+        with pytest.raises(ValueError, match=sentence):
+            model.apply(bad)
+        assert model.setup() == before
+        good = ActivationsSetup(selected="tanh", pieces=2, seed=5, input=(0.5, -0.25))
+        model.apply(good)
+        assert model.setup() == good
+        model.wait(60)
+        assert model.results.maxout.seed == 5 and model.results.maxout.pieces == 2
+    finally:
+        model.close()

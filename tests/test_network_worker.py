@@ -1,0 +1,150 @@
+"""The Network lab's workers: recovery from a dead one, nothing started before everything is
+checked, side by side as a fair race (lockstep, one counter, shared axes), and the slope guide
+only where the activation's slope bound predicts something."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pygame
+import pytest
+
+from explorer.app.scenes.network.gradient_bars import (
+    GUIDE,
+    log_range,
+    render_gradient_bars,
+    shared_range,
+)
+from explorer.app.scenes.network.model import NetworkModel
+from explorer.app.ui.text import Text
+from explorer.training import TrainConfig, TrainingSession
+
+SMALL = TrainConfig(dataset="moons", n=200, depth=3, width=8, activation="sigmoid", epochs=200,
+                    batch_size=32, seed=3, device="cpu")  # fmt: skip
+
+
+def _until(model: NetworkModel, done, timeout: float = 60.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not done() and time.perf_counter() < deadline:
+        model.update(1 / 60)
+        time.sleep(1 / 60)
+    assert done()
+
+
+@pytest.mark.slow
+def test_after_its_worker_dies_the_next_change_starts_a_new_one(registry):
+    model = NetworkModel(registry, SMALL, backend="process")
+    try:
+        model.play()
+        _until(model, lambda: model.snapshots[0].step > 0)
+        os.kill(model.trainers[0]._impl.process.pid, signal.SIGKILL)
+        killed = time.perf_counter()
+        _until(model, lambda: model.snapshots[0].state == "error", timeout=0.5)
+        assert time.perf_counter() - killed < 0.5
+        assert "killed" in model.snapshots[0].message
+        dead = model.trainers[0]
+        assert model.set(depth=2)  # a change: a new worker, not a reset sent to the dead one
+        assert model.trainers[0] is not dead and model.trainers[0].alive
+        model.play()
+        _until(model, lambda: model.snapshots[0].step > 0 and model.snapshots[0].run == 0)
+        assert model.snapshots[0].state != "error"
+        assert len(model.snapshots[0].layers) == 3  # the new setting: 2 hidden + output
+    finally:
+        model.close()
+
+
+def test_a_stopped_worker_is_replaced_on_reset(registry):
+    model = NetworkModel(registry, SMALL, backend="thread")
+    try:
+        old = model.trainers[0]
+        old.stop()
+        model.reset()
+        assert model.trainers[0] is not old and model.trainers[0].alive
+        model.step(2)
+        model.wait(30)
+        assert model.snapshots[0].step == 2
+    finally:
+        model.close()
+
+
+def test_a_bad_b_side_starts_no_worker_at_all(registry, monkeypatch):
+    made = []
+    monkeypatch.setattr(NetworkModel, "_default_trainer", lambda self, cfg: made.append(cfg))
+    with pytest.raises(LookupError, match="Unknown activation .swish."):
+        NetworkModel(registry, SMALL, backend="thread", side_by_side=True,
+                     compare="activation", compare_value="swish")  # fmt: skip
+    assert made == []
+
+
+@pytest.mark.slow
+def test_render_with_a_typo_says_one_sentence_and_exits_cleanly(tmp_path):
+    out = tmp_path / "x.png"
+    run = subprocess.run(
+        [sys.executable, "-m", "explorer", "render", "--scene", "network", "--compare",
+         "activation=swish", "--frames", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+        env=os.environ | {"DL_EXPLORER_NO_PLUGINS": "1"},
+    )  # fmt: skip
+    assert run.returncode == 1, (run.returncode, run.stderr)  # not SIGABRT (134)
+    assert "Unknown activation 'swish'" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not out.exists()
+
+
+def test_side_by_side_steps_both_nets_in_lockstep_on_the_same_mini_batches(registry):
+    model = NetworkModel(registry, SMALL, backend="thread", side_by_side=True,
+                         compare="activation", compare_value="relu")  # fmt: skip
+    try:
+        model.play()  # at full speed: update() hands out chunks, the same to each net
+        _until(model, lambda: model.step_count() >= 40)
+        model.pause()
+        model.wait(30)
+        a, b = model.snapshots
+        assert a.step == b.step == model.step_count() >= 40
+        # B's run is exactly its own solo run: the same mini-batches in the same order
+        solo = TrainingSession(model.configs()[1], registry)
+        solo.step(b.step)
+        np.testing.assert_allclose(b.losses, solo.snapshot().losses, rtol=1e-6)
+        model.step(3)  # by hand, too: one counter
+        model.wait(30)
+        assert model.snapshots[0].step == model.snapshots[1].step == a.step + 3
+    finally:
+        model.close()
+
+
+def _trained(registry, activation: str):
+    model = NetworkModel(registry, SMALL.replace(activation=activation, depth=6),
+                         backend="thread")  # fmt: skip
+    try:
+        model.step(5)
+        model.wait(30)
+        return model.snapshots[0]
+    finally:
+        model.close()
+
+
+def _guide_pixels(surface: pygame.Surface) -> int:
+    rgb = pygame.surfarray.array3d(surface)
+    return int(np.all(rgb == np.array(GUIDE), axis=-1).sum())
+
+
+def test_the_slope_guide_is_drawn_for_sigmoid_only(registry):
+    pygame.font.init()
+    text = Text()
+    sigmoid, relu, tanh = (_trained(registry, a) for a in ("sigmoid", "relu", "tanh"))
+    assert sigmoid.slope_bound == pytest.approx(0.25, abs=1e-4)
+    assert relu.slope_bound == pytest.approx(1.0) and tanh.slope_bound == pytest.approx(1.0)
+    assert _guide_pixels(render_gradient_bars(sigmoid, (400, 260), text)) > 30
+    assert _guide_pixels(render_gradient_bars(relu, (400, 260), text)) == 0
+    assert _guide_pixels(render_gradient_bars(tanh, (400, 260), text)) == 0
+
+
+def test_side_by_side_gradient_charts_share_one_axis(registry):
+    sigmoid, relu = _trained(registry, "sigmoid"), _trained(registry, "relu")
+    both = shared_range([sigmoid, relu])
+    (slo, shi), (rlo, rhi) = log_range(sigmoid), log_range(relu)
+    assert both == (min(slo, rlo), max(shi, rhi))
+    assert log_range(sigmoid) != log_range(relu)  # the point: on their own they would differ

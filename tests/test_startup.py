@@ -1,0 +1,99 @@
+"""Start-up: the window and its tabs come before torch; a worker started ahead trains at once."""
+
+import subprocess
+import sys
+import time
+
+import pygame
+import pytest
+
+from explorer.app import splash
+from explorer.training import TrainConfig, Trainer
+from explorer.training.jobs import JobRunner
+from explorer.training.trainer import (
+    _SPARES,
+    _replenish,
+    discard_spares,
+    prestart,
+    spare_key,
+)
+
+
+def add(ctx, a, b):
+    return a + b
+
+
+def test_the_first_frame_needs_no_torch():
+    """What the splash imports (the tabs, text, palette) and the plugin API's names load
+    without torch; torch comes when a plugin name is first used."""
+    code = (
+        "import sys, explorer, explorer.app.splash, explorer.app.shell, explorer.app.ui.text;"
+        "print('torch' in sys.modules);"
+        "from explorer import Hyper, UpdateRule;"
+        "print('torch' in sys.modules, UpdateRule.__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "UpdateRule"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "app"),
+    [
+        ([], True),
+        (["--no-plugins"], True),
+        (["--plugins-dir", "my_plugins"], True),
+        (["race", "--surface", "bowl"], False),
+        (["bench", "startup"], False),
+        (["--help"], False),
+        (["--version"], False),
+    ],
+)
+def test_the_early_window_is_only_for_the_app(argv, app):
+    assert splash.wants_app(argv) is app
+
+
+def test_the_early_window_shows_the_tabs_and_what_loads():
+    try:
+        assert splash.show([], size=(1024, 640))
+        screen = pygame.display.get_surface()
+        assert screen.get_size() == (1024, 640)
+        assert splash.shown_at is not None and splash.shown_at <= time.time()
+        # the tab strip's buttons and the loading line are drawn (not a blank window)
+        strip = {screen.get_at((x, 14))[:3] for x in range(6, 500, 3)}
+        middle = {screen.get_at((x, 340))[:3] for x in range(400, 624)}
+        assert len(strip) > 3 and len(middle) > 2
+        assert not splash.show(["race"])  # a command: no window
+    finally:
+        pygame.display.quit()
+
+
+@pytest.mark.slow
+def test_a_trainer_takes_the_worker_started_ahead_and_answers_at_once(registry):
+    prestart(registry)
+    try:
+        spare = next(iter(_SPARES.values()))
+        config = TrainConfig(dataset="moons", n=128, depth=1, width=8, epochs=2, seed=1)
+        with Trainer(config, registry, backend="process") as trainer:
+            assert trainer._impl.process is spare.process  # taken, not a new one
+            assert not _SPARES  # another one starts for whoever comes next, a little later
+            _replenish(spare_key(registry))  # (what its timer does, without the wait)
+            (following,) = _SPARES.values()
+            assert following.process is not spare.process
+            jobs = JobRunner(registry, backend="process")
+            try:
+                jobs.submit("sum", add, 1, 2)  # the job runner takes the next one
+                assert jobs._workers["sum"].process is following.process
+                jobs.wait(timeout=60)
+                assert jobs.result("sum").value == 3
+            finally:
+                jobs.close()
+            trainer.step(3)
+            snap = trainer.wait(60)
+        assert snap.state == "paused" and snap.step == 3
+        with Trainer(config, registry, backend="thread") as reference:
+            reference.step(3)
+            expected = reference.wait(60)
+        assert snap.losses.tolist() == pytest.approx(expected.losses.tolist(), rel=1e-6)
+    finally:
+        discard_spares()
+    assert not spare.process.is_alive() and not following.process.is_alive()

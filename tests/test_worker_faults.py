@@ -1,0 +1,269 @@
+"""A worker that dies, a plugin that breaks, a net too deep to probe, a plugin too slow: the UI
+never waits on any of them, and each ends as one sentence on the screen."""
+
+import os
+import pickle
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from explorer.plugins import load_plugins
+from explorer.training import TrainConfig, Trainer
+from explorer.training.trainer import FrameReader
+
+ROOT = Path(__file__).resolve().parents[1]
+BOUND = 0.5  # the longest the UI may ever wait on a worker, and the longest a death goes unsaid
+
+
+def _within(seconds: float, fn) -> None:
+    """Run ``fn`` in a thread; fail (instead of hanging the suite) if it has not returned."""
+    box: list = []
+
+    def run() -> None:
+        try:
+            fn()
+            box.append(None)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            box.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert box, f"still blocked after {seconds} s: the UI froze"
+    if box[0] is not None:
+        raise box[0]
+
+
+# A writer like the worker, framed the same way (without torch's import time): snapshot-sized
+# messages of 45–200 KiB, as fast as it can.
+WRITER = textwrap.dedent(
+    """
+    import os, pickle, random, struct, sys
+    rng = random.Random(int(sys.argv[1]))
+    fd = sys.stdout.fileno()
+    k = 0
+    while True:
+        payload = pickle.dumps({"step": k, "losses": os.urandom(rng.randrange(45_000, 200_000))})
+        view = memoryview(struct.pack(">Q", len(payload)) + payload)
+        while view:
+            view = view[os.write(fd, view):]
+        k += 1
+    """
+)
+
+
+def test_a_worker_killed_at_random_moments_never_blocks_the_ui_loop():
+    """20 kills at random moments, most of them inside a frame bigger than the pipe's buffer:
+    every read returns at once with whole snapshots only, and the end of the writer shows."""
+    rng = random.Random(7)
+
+    def twenty_kills() -> None:
+        for k in range(20):
+            proc = subprocess.Popen([sys.executable, "-c", WRITER, str(k)], stdout=subprocess.PIPE)
+            reader = FrameReader(proc.stdout.fileno())
+            kill_at = None
+            got, worst, killed = 0, 0.0, None
+            while True:
+                a = time.perf_counter()
+                frames = reader.read()
+                worst = max(worst, time.perf_counter() - a)
+                for frame in frames:
+                    message = pickle.loads(frame)  # whole frames only: every one unpickles
+                    assert message["step"] == got
+                    got += 1
+                if got and kill_at is None:
+                    kill_at = time.perf_counter() + rng.uniform(0.0, 0.1)
+                if killed is None and kill_at is not None and a >= kill_at:
+                    proc.send_signal(signal.SIGKILL)
+                    killed = time.perf_counter()
+                if killed is not None and reader.eof:
+                    break
+                assert killed is None or time.perf_counter() - killed < BOUND
+                time.sleep(1 / 60)
+            proc.wait()
+            proc.stdout.close()
+            assert worst < BOUND, f"a read took {worst:.3f} s"
+            assert got > 0
+            partial.append(bool(reader.buffer))
+
+    partial: list[bool] = []
+    _within(20, twenty_kills)
+    assert sum(partial) >= 5  # most deaths left a half-written message behind
+
+
+def test_a_training_process_killed_mid_snapshot_becomes_a_sentence_at_once(registry):
+    """The app's worker (a 12 × 64 net on digits: 100+ KiB snapshots), SIGKILLed while the UI
+    reads at 30 fps: no read blocks, and the death is said within half a second."""
+    config = TrainConfig(dataset="digits", depth=12, width=64, epochs=1000, seed=0)
+    trainer = Trainer(config, registry, backend="process", publish_hz=60)
+
+    def ui_loop() -> None:
+        trainer.start()
+        deadline = time.perf_counter() + 60
+        while trainer.latest().step < 5 and time.perf_counter() < deadline:
+            time.sleep(1 / 30)
+        assert trainer.latest().step >= 5
+        for _ in range(3):  # catch it between frames or inside one
+            trainer.latest()
+            time.sleep(random.uniform(0, 1 / 30))
+        os.kill(trainer._impl.process.pid, signal.SIGKILL)
+        killed = time.perf_counter()
+        while True:
+            a = time.perf_counter()
+            snap = trainer.latest()
+            assert time.perf_counter() - a < BOUND
+            if snap.state == "error":
+                break
+            assert time.perf_counter() - killed < BOUND, "the death went unsaid"
+            time.sleep(1 / 30)
+        assert "killed (SIGKILL)" in snap.message
+
+    try:
+        _within(90, ui_loop)
+    finally:
+        trainer.stop()
+
+
+def _plugin_registry(tmp_path: Path, source: str):
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "odd.py").write_text(textwrap.dedent(source))
+    registry = load_plugins([folder], third_party=True)
+    assert not [f for f in registry.failures if f.plugin == "odd"], registry.failures
+    return registry
+
+
+ODD_ACTIVATIONS = """
+    import numpy as np
+    import torch
+    from torch import nn
+    from explorer import ActivationSpec, hookimpl
+
+    class Detached(nn.Module):  # output with no grad_fn
+        def forward(self, z):
+            return torch.tanh(z).detach()
+
+    class Numpy(nn.Module):
+        def forward(self, z):
+            return np.tanh(z.detach().numpy())
+
+    class Halves(nn.Module):  # changes the width
+        def forward(self, z):
+            return torch.relu(z[..., : z.shape[-1] // 2])
+
+    class Flaky(nn.Module):  # fine on a test batch, then breaks mid-training
+        calls = 0
+        def forward(self, z):
+            Flaky.calls += 1
+            if Flaky.calls > 12:
+                raise RuntimeError("out of ideas")
+            return torch.tanh(z)
+
+    @hookimpl
+    def register_activations(register):
+        register(ActivationSpec("detached", Detached, "tanh, detached"))
+        register(ActivationSpec("numpy_tanh", Numpy, "tanh in numpy"))
+        register(ActivationSpec("halves", Halves, "relu of half the units"))
+        register(ActivationSpec("flaky", Flaky, "tanh, for a while"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("activation", "reason"),
+    [("detached", "no grad_fn"), ("numpy_tanh", "returned a ndarray"), ("halves", "turned 3")],
+)
+def test_a_broken_activation_plugin_is_refused_with_its_name_before_any_worker(
+    tmp_path, activation, reason
+):
+    registry = _plugin_registry(tmp_path, ODD_ACTIVATIONS)
+    config = TrainConfig(dataset="moons", n=64, depth=2, width=4, activation=activation, epochs=2)
+    with pytest.raises(ValueError, match=f"activation '{activation}' \\(plugin 'odd'\\)") as err:
+        Trainer(config, registry, backend="thread")
+    assert reason in str(err.value)
+    assert threading.active_count() == 1 or not any(
+        t.name == "dl-explorer-trainer" and t.is_alive() for t in threading.enumerate()
+    )
+
+
+def test_every_built_in_activation_passes_the_test_batch(registry):
+    from explorer.training.worker import check_activation
+
+    for spec in registry.activations.values():
+        check_activation(spec)  # linear (the identity) included
+
+
+def test_a_plugin_failing_mid_training_ends_the_run_with_its_name(tmp_path):
+    registry = _plugin_registry(tmp_path, ODD_ACTIVATIONS)
+    config = TrainConfig(dataset="moons", n=64, depth=2, width=4, activation="flaky", epochs=50)
+    with Trainer(config, registry, backend="thread") as trainer:
+        trainer.start()
+        snap = trainer.wait(30)
+    assert snap.state == "error"  # not "starting" forever, not "done" untrained
+    assert snap.message == "the plugin 'odd' failed: RuntimeError: out of ideas"
+
+
+def test_a_net_deeper_than_the_probes_cut_trains_and_shows_every_layer(registry):
+    config = TrainConfig(dataset="moons", n=64, depth=70, width=4, epochs=5, batch_size=16)
+    with Trainer(config, registry, backend="thread") as trainer:
+        trainer.step(2)
+        snap = trainer.wait(60)
+    assert snap.state == "paused", snap.message
+    assert len(snap.layers) == 71
+    assert all(p.unit_act is not None and p.unit_act.shape == (4,) for p in snap.layers[:70])
+
+
+SLOW_RULE = """
+    import time
+    from explorer import Hyper, UpdateRule, hookimpl
+
+    class Sleepy(UpdateRule):
+        name = "sleepy"
+        hyper = {"lr": Hyper(0.1, 1e-3, 1.0)}
+        def update(self, grad, state, param, *, lr):
+            time.sleep(0.4)
+            return -lr * grad
+
+    @hookimpl
+    def register_optimizers(register):
+        register(Sleepy)
+"""
+
+
+def test_a_step_over_the_budget_stops_the_run_with_the_reason_and_never_stalls_a_read(tmp_path):
+    registry = _plugin_registry(tmp_path, SLOW_RULE)
+    config = TrainConfig(dataset="moons", n=64, depth=1, width=4, optimizer="sleepy",
+                         optimizer_hyper={"lr": 0.1}, epochs=5)  # fmt: skip
+    with Trainer(config, registry, backend="thread", step_budget=0.25) as trainer:
+        trainer.start()
+        worst = 0.0
+        deadline = time.perf_counter() + 30
+        while trainer.latest().state != "error" and time.perf_counter() < deadline:
+            a = time.perf_counter()
+            trainer.latest()
+            worst = max(worst, time.perf_counter() - a)
+            time.sleep(0.01)
+        snap = trainer.latest()
+    assert snap.state == "error"
+    assert "over the budget of 0.25 s" in snap.message and "'sleepy'" in snap.message
+    assert snap.step == 2  # the first step (warm-up) is free; stopped after the next, not ten more
+    assert worst < 0.05
+
+
+def test_a_plugin_loaded_from_a_folder_trains_in_the_worker_process():
+    """The README's own example: `--plugins-dir examples/plugins` and Lion in the Network lab."""
+    registry = load_plugins([ROOT / "examples" / "plugins"], third_party=True)
+    assert "lion" in registry.optimizers
+    config = TrainConfig(dataset="moons", n=128, depth=1, width=8, optimizer="lion",
+                         optimizer_hyper={"lr": 1e-3}, epochs=2)  # fmt: skip
+    with Trainer(config, registry, backend="process") as trainer:
+        trainer.step(3)
+        snap = trainer.wait(60)
+    assert snap.state == "paused", snap.message
+    assert snap.step == 3
