@@ -133,6 +133,9 @@ class DropoutModel:
         self._start_ensemble()
         self._send_live()
 
+    def pause(self) -> None:
+        self.playing = False
+
     def toggle_play(self) -> None:
         self.playing = not self.playing
         self._acc = 0.0
