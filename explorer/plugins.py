@@ -54,7 +54,6 @@ _SPEC_TYPES = {
 }
 
 
-
 # What plugin code may raise that is the plugin's failure, not the process's end: a plugin calling
 # sys.exit() or raising KeyboardInterrupt must not end the command silently.
 PLUGIN_ERRORS = (Exception, SystemExit, KeyboardInterrupt)

@@ -227,7 +227,6 @@ class SurfaceSpec:
         return int(self.data[0].shape[0]) if self.data else 0
 
 
-
 @dataclass(frozen=True)
 class SurfaceFamily:
     """Surfaces named by a prefix and a spec, built on demand: ``expr:x**2 - y**2`` or
@@ -249,6 +248,7 @@ class SurfaceFamily:
     def __post_init__(self) -> None:
         if not (isinstance(self.prefix, str) and self.prefix.isidentifier()):
             raise ValueError(f"a surface family's prefix must be a name, got {self.prefix!r}")
+
 
 @dataclass(frozen=True)
 class ScheduleSpec:

@@ -88,7 +88,7 @@ def _expression(text, registry):
 def _net(text, registry):
     from explorer.landscape.net_surface import surface_from_net_spec
 
-    return surface_from_net_spec(text, registry)
+    return surface_from_net_spec(f"net:{text}", registry)
 
 
 def _net_keys():

@@ -158,3 +158,56 @@ def test_bad_specs_are_one_sentence(registry, text, fragment):
         build_slice(text, registry, cache=False)
     assert fragment in str(info.value)
     assert "\n" not in str(info.value)
+
+
+# -- the net: family in the registry ------------------------------------------------------------
+def test_net_and_expr_are_surface_families_of_the_builtin_plugin(registry):
+    assert set(registry.families) >= {"expr", "net"}
+    assert registry.families["net"].plugin.startswith("builtin")
+    spec = registry.surface("net:moons?n=60&epochs=2")
+    assert spec.name == "net:moons?epochs=2&n=60" and spec.has_data
+    assert registry.surface("expr:x**2 - y**2").formula == "x**2 - y**2"
+
+
+def test_a_wrong_net_spec_names_the_whole_spec_and_a_wrong_family_lists_the_families(registry):
+    with pytest.raises(NetSurfaceError, match=r"^net:moonz: no dataset 'moonz'"):
+        registry.surface("net:moonz")
+    with pytest.raises(LookupError, match=r"Or a family: expr:…, net:…"):
+        registry.surface("nett:moons")
+
+
+def test_a_third_party_surface_family_registers_and_its_failures_are_one_sentence(tmp_path):
+    from explorer.plugins import load_plugins
+
+    (tmp_path / "fam.py").write_text(
+        "import sys\n"
+        "from explorer import SurfaceFamily, SurfaceSpec, hookimpl\n"
+        "def build(text, registry):\n"
+        "    if text == 'exit':\n"
+        "        sys.exit(3)\n"
+        "    if text == 'wrong':\n"
+        "        return 42\n"
+        "    a = float(text)\n"
+        "    return SurfaceSpec(f'bowl:{text}', ((-1, 1), (-1, 1)), fn=lambda x, y: a * (x*x + y*y))\n"
+        "@hookimpl\n"
+        "def register_surfaces(register):\n"
+        "    register(SurfaceFamily('bowl', build, doc='a bowl of a given steepness'))\n",
+        encoding="utf-8",
+    )
+    registry = load_plugins([tmp_path], third_party=True)
+    assert "bowl" in registry.families
+    assert registry.surface("bowl:2").fn(torch.tensor(1.0), torch.tensor(0.0)) == 2
+    with pytest.raises(ValueError, match="the bowl: family .* raised SystemExit"):
+        registry.surface("bowl:exit")
+    with pytest.raises(ValueError, match="returned int, not a SurfaceSpec"):
+        registry.surface("bowl:wrong")
+
+
+def test_plugins_lists_the_surface_families(registry):
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    result = CliRunner().invoke(main, ["--no-plugins", "plugins"])
+    assert result.exit_code == 0
+    assert "surface family" in result.output and "net:moons" in result.output

@@ -265,9 +265,12 @@ class NetSlice:
                 span = float(np.abs(self.path).max()) * 1.3 or 1.0
             else:
                 span = 1.0
-        path_start = (
-            tuple(float(v) for v in self.path[0]) if len(self.path) else (-0.6 * span, 0.5 * span)
-        )
+        # pca: where training started (the path's first point); random directions: away from
+        # the trained weights, so the balls have somewhere to go
+        if spec.directions == "pca" and len(self.path):
+            path_start = tuple(float(v) for v in self.path[0])
+        else:
+            path_start = (-0.7 * span, 0.6 * span)
 
         def sample_loss(xs, ys, data_x, data_y):
             xs, ys = torch.broadcast_tensors(xs, ys)
