@@ -113,7 +113,8 @@ def register_surfaces(register):
             _net,
             doc="the training loss of a small real net along two directions through its weights",
             keys=tuple(_net_keys()),
-            examples=("net:moons", "net:digits?width=32&depth=1&directions=pca"),
+            # spelled as the surface names itself (keys in their canonical order)
+            examples=("net:moons", "net:spiral?width=24", "net:moons?directions=pca"),
         )
     )
     S = SurfaceSpec
