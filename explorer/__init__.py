@@ -19,6 +19,7 @@ _WHERE = {
     "Hyper": "explorer.specs",
     "OptimizerSpec": "explorer.specs",
     "ScheduleSpec": "explorer.specs",
+    "SurfaceFamily": "explorer.specs",
     "SurfaceSpec": "explorer.specs",
 }
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         Hyper,
         OptimizerSpec,
         ScheduleSpec,
+        SurfaceFamily,
         SurfaceSpec,
     )
 
@@ -41,6 +43,7 @@ __all__ = [
     "OptimizerSpec",
     "RuleOptimizer",
     "ScheduleSpec",
+    "SurfaceFamily",
     "SurfaceSpec",
     "UpdateRule",
     "hookimpl",

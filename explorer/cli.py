@@ -33,6 +33,7 @@ COMMANDS = [
     ("bench_train", "train", "bench"),
     ("bench_frames", "frames", "bench"),
     ("bench_startup", "startup", "bench"),
+    ("bench_netgrid", "netgrid", "bench"),
 ]
 
 

@@ -38,6 +38,7 @@ from explorer.specs import (
     Hyper,
     OptimizerSpec,
     ScheduleSpec,
+    SurfaceFamily,
     SurfaceSpec,
 )
 
@@ -52,10 +53,6 @@ _SPEC_TYPES = {
     "datasets": DatasetSpec,
 }
 
-
-# Surface names with a prefix (``expr:x**2 + y**2``) are resolved by whoever knows how: the
-# landscape package adds ``expr:`` when it is imported, so this module never imports it.
-SURFACE_PREFIXES: dict[str, Any] = {}
 
 # What plugin code may raise that is the plugin's failure, not the process's end: a plugin calling
 # sys.exit() or raising KeyboardInterrupt must not end the command silently.
@@ -117,6 +114,7 @@ class UnknownName(LookupError):
 class Registry:
     optimizers: dict[str, OptimizerSpec] = field(default_factory=dict)
     surfaces: dict[str, SurfaceSpec] = field(default_factory=dict)
+    families: dict[str, SurfaceFamily] = field(default_factory=dict)  # prefix → family
     schedules: dict[str, ScheduleSpec] = field(default_factory=dict)
     activations: dict[str, ActivationSpec] = field(default_factory=dict)
     datasets: dict[str, DatasetSpec] = field(default_factory=dict)
@@ -144,11 +142,32 @@ class Registry:
         return self.get("schedules", name)
 
     def surface(self, name: str) -> SurfaceSpec:
-        """A registered surface, or ``expr:<formula>`` for a custom one."""
-        for prefix, resolve in SURFACE_PREFIXES.items():
-            if name.startswith(prefix):
-                return resolve(name[len(prefix) :])
-        return self.get("surfaces", name)
+        """A registered surface, or one of a family's (``expr:<formula>``, ``net:<spec>``)."""
+        prefix, colon, rest = name.partition(":")
+        if colon and prefix in self.families and name not in self.surfaces:
+            family = self.families[prefix]
+            try:
+                spec = family.build(rest, self)
+            except BaseException as exc:  # a family's plugin code: its failure is a sentence
+                if not plugin_fault(exc) or isinstance(exc, ValueError | LookupError):
+                    raise
+                raise ValueError(
+                    f"surface {name!r}: the {family.name} family ({family.plugin}) raised "
+                    f"{describe_fault(exc)}"
+                ) from None
+            if not isinstance(spec, SurfaceSpec):
+                raise ValueError(
+                    f"surface {name!r}: the {family.name} family ({family.plugin}) returned "
+                    f"{type(spec).__name__}, not a SurfaceSpec"
+                )
+            return spec
+        try:
+            return self.get("surfaces", name)
+        except UnknownName as exc:
+            if self.families:
+                shown = ", ".join(f"{f.name}…" for f in self.families.values())
+                raise UnknownName(f"{exc} Or a family: {shown}.") from None
+            raise
 
     def activation(self, name: str) -> ActivationSpec:
         return self.get("activations", name)
@@ -396,15 +415,23 @@ class PluginHost:
         for impl in hook.get_hookimpls():  # registration order: built-ins first
             plugin = impl.plugin_name
 
-            def register(obj: Any = None, _plugin: str = plugin, **kwargs: Any) -> None:
+            def register(
+                obj: Any = None, _plugin: str = plugin, _table=table, **kwargs: Any
+            ) -> None:
                 spec = self._make_spec(kind, obj, _plugin, kwargs)
-                if spec.name in table:
-                    other = table[spec.name].plugin
+                table = _table
+                if isinstance(spec, SurfaceFamily):
+                    table = self.registry.families
+                    key = spec.prefix
+                else:
+                    key = spec.name
+                if key in table:
+                    other = table[key].plugin
                     raise _Refused(
                         f"{kind[:-1]} {spec.name!r} is already registered by {other}; "
                         "rename it to register both"
                     )
-                table[spec.name] = spec
+                table[key] = spec
 
             def safe_register(
                 obj: Any = None, _register=register, _plugin=plugin, **kw: Any
@@ -425,6 +452,8 @@ class PluginHost:
         if kind == "optimizers":
             return optimizer_spec(obj, plugin=plugin, **kwargs)
         expected = _SPEC_TYPES[kind]
+        if kind == "surfaces" and isinstance(obj, SurfaceFamily) and not kwargs:
+            return dataclasses.replace(obj, plugin=plugin)
         if kwargs:
             raise TypeError(f"register for {kind} takes one {expected.__name__}, not keywords")
         if not isinstance(obj, expected):

@@ -228,6 +228,29 @@ class SurfaceSpec:
 
 
 @dataclass(frozen=True)
+class SurfaceFamily:
+    """Surfaces named by a prefix and a spec, built on demand: ``expr:x**2 - y**2`` or
+    ``net:moons?width=16`` → ``build("moons?width=16", registry)`` → a SurfaceSpec. Registered
+    through ``register_surfaces`` like a single surface; ``keys`` and ``examples`` are shown when
+    a spec is wrong and by ``dl-explorer plugins``."""
+
+    prefix: str  # "net": names starting "net:" are this family's
+    build: Callable
+    doc: str = ""
+    keys: Sequence[str] = ()
+    examples: Sequence[str] = ()
+    plugin: str = "?"
+
+    @property
+    def name(self) -> str:
+        return f"{self.prefix}:"
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.prefix, str) and self.prefix.isidentifier()):
+            raise ValueError(f"a surface family's prefix must be a name, got {self.prefix!r}")
+
+
+@dataclass(frozen=True)
 class ScheduleSpec:
     """A learning-rate schedule: ``factory(optimizer, total_steps, **hyper)`` → a torch scheduler."""
 

@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from explorer import SurfaceSpec, hookimpl
+from explorer import SurfaceFamily, SurfaceSpec, hookimpl
 
 
 def bowl(x, y):
@@ -79,8 +79,44 @@ def least_squares(xs, ys):
     return float(w), float(b)
 
 
+def _expression(text, registry):
+    from explorer.landscape.expression import surface_from_expression
+
+    return surface_from_expression(text)
+
+
+def _net(text, registry):
+    from explorer.landscape.net_surface import surface_from_net_spec
+
+    return surface_from_net_spec(f"net:{text}", registry)
+
+
+def _net_keys():
+    from explorer.landscape.net_surface import DEFAULTS
+
+    return DEFAULTS
+
+
 @hookimpl
 def register_surfaces(register):
+    register(
+        SurfaceFamily(
+            "expr",
+            _expression,
+            doc="a formula in x and y, e.g. expr:x**2 - y**2 + 0.1*sin(3*x)",
+            examples=("expr:x**2 - y**2", "expr:(1 - x)**2 + 100*(y - x**2)**2"),
+        )
+    )
+    register(
+        SurfaceFamily(
+            "net",
+            _net,
+            doc="the training loss of a small real net along two directions through its weights",
+            keys=tuple(_net_keys()),
+            # spelled as the surface names itself (keys in their canonical order)
+            examples=("net:moons", "net:spiral?width=24", "net:moons?directions=pca"),
+        )
+    )
     S = SurfaceSpec
     register(
         S(

@@ -31,7 +31,7 @@ def _landscape(registry: Registry, size, backend: str) -> Scene:
     from explorer.app.scenes.landscape.model import LandscapeModel
     from explorer.app.scenes.landscape.scene import LandscapeScene
 
-    return LandscapeScene(LandscapeModel(registry), size)
+    return LandscapeScene(LandscapeModel(registry, backend=backend), size)
 
 
 def _network(registry: Registry, size, backend: str) -> Scene:

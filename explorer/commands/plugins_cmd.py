@@ -53,6 +53,12 @@ def plugins(ctx: click.Context) -> None:
     for kind in KINDS:
         for name, spec in getattr(registry, kind).items():
             table.add_row(kind[:-1], name, spec.plugin, _hypers(spec), _about(kind, spec))
+        if kind == "surfaces":
+            for family in registry.families.values():
+                keys = ", ".join(family.keys)
+                what = family.doc + (f" (keys: {keys})" if keys else "")
+                example = family.examples[0] if family.examples else f"{family.name}…"
+                table.add_row("surface family", example, family.plugin, "", what)
     console.print(table)
     if registry.failures:
         failed = Table(title="Plugins that failed (the rest loaded)", style="red")

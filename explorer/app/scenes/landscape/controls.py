@@ -300,6 +300,9 @@ class LandscapeControls:
             element.kill()
         self.sections["surface"] = []
         options = list(m.registry.surfaces)
+        for family in m.registry.families.values():  # a family's suggested members (net:moons)
+            if family.prefix != "expr":
+                options += [e for e in family.examples if e not in options]
         current = m.spec.name
         if current.startswith("expr:") or current not in options:
             options.append(CUSTOM)

@@ -16,7 +16,7 @@ from explorer.app.ui import palette
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.app.ui.view import View, format_tick, nice_ticks
-from explorer.landscape.surface import evaluate_grid
+from explorer.landscape.surface import Grid, evaluate_grid
 from explorer.specs import SurfaceSpec
 
 N_LEVELS = 14
@@ -31,11 +31,10 @@ class MapPicture:
     error: str  # why the surface could not be drawn, or ""
 
 
-def render_map(spec: SurfaceSpec, view: View, area: pygame.Rect, text: Text) -> MapPicture:
-    out = pygame.Surface(area.size)
-    out.fill(palette.BACKGROUND)
-    vx, vy, pw, ph = view.rect
-    plot = pygame.Rect(vx - area.x, vy - area.y, pw, ph)
+def grid_request(spec: SurfaceSpec, view: View) -> tuple[int, int, tuple, int]:
+    """(nx, ny, view bounds, levels) of the grid ``render_map`` draws for ``view``: what a worker
+    computes for a slow surface."""
+    _, _, pw, ph = view.rect
     (x0, x1), (y0, y1) = view.bounds()
     # data surfaces cost a pass over the data per point; cells grow with the UI scale, so a
     # larger scale costs no more samples
@@ -43,15 +42,29 @@ def render_map(spec: SurfaceSpec, view: View, area: pygame.Rect, text: Text) -> 
     nx, ny = max(8, pw // cell), max(8, ph // cell)
     # Samples at the centres of the cells the image is stretched over, so pixels line up.
     dx, dy = (x1 - x0) / nx, (y1 - y0) / ny
+    bounds = ((x0 + dx / 2, x1 - dx / 2), (y0 + dy / 2, y1 - dy / 2))
+    return nx, ny, bounds, N_LEVELS
+
+
+def render_map(
+    spec: SurfaceSpec, view: View, area: pygame.Rect, text: Text, grid: tuple | None = None
+) -> MapPicture:
+    """The heatmap with contours, axes and known minima; ``grid`` = (z, levels) computed
+    elsewhere (a worker, for a slow surface) instead of here."""
+    out = pygame.Surface(area.size)
+    out.fill(palette.BACKGROUND)
+    vx, vy, pw, ph = view.rect
+    plot = pygame.Rect(vx - area.x, vy - area.y, pw, ph)
+    (x0, x1), (y0, y1) = view.bounds()
+    nx, ny, bounds, n_levels = grid_request(spec, view)
+    dx, dy = (x1 - x0) / nx, (y1 - y0) / ny
     error, grad_scale = "", 1.0
     try:
-        grid = evaluate_grid(
-            spec,
-            nx,
-            ny,
-            view=((x0 + dx / 2, x1 - dx / 2), (y0 + dy / 2, y1 - dy / 2)),
-            n_levels=N_LEVELS,
-        )
+        if grid is not None:
+            z, levels = grid
+            grid = Grid(np.linspace(*bounds[0], nx), np.linspace(*bounds[1], ny), z, levels)
+        else:
+            grid = evaluate_grid(spec, nx, ny, view=bounds, n_levels=n_levels)
         z = grid.z
         if not np.isfinite(z).any():
             error = "the formula has no finite value in view"

@@ -139,8 +139,12 @@ class LandscapeModel:
         seed: int = 0,
         speed: float = DEFAULT_SPEED,
         timer: Callable[[], float] = time.perf_counter,
+        backend: str = "thread",
     ) -> None:
         self.registry = registry
+        self.backend = backend  # where slow surfaces are built: "process" in the app
+        self._jobs = None  # a JobRunner, made the first time a slow surface is asked for
+        self.pending_surface = ""  # a family surface being built in a worker
         self.timer = timer
         self.seed = seed
         self.optimizer_names = list(registry.optimizers)
@@ -496,6 +500,8 @@ class LandscapeModel:
     def update(self, dt: float) -> int:
         """Advance model time by ``dt`` seconds; returns the race steps taken."""
         self.clock += dt
+        if self.pending_surface:
+            self._take_built_surface()
         if not self.playing:
             self.rate *= 0.9
             return 0
@@ -691,3 +697,46 @@ class LandscapeModel:
         self.inspection, self.inspect_error = None, ""
         self.surface_version += 1
         self._build_race()
+
+    # -- slow surfaces (a family's, e.g. net:), built in a worker ----------------------------------
+    @property
+    def jobs(self):
+        if self._jobs is None:
+            from explorer.training.jobs import JobRunner
+
+            self._jobs = JobRunner(self.registry, backend=self.backend)
+        return self._jobs
+
+    def request_surface(self, name: str) -> bool:
+        """Switch to ``name``. A family's surface other than a formula (``net:moons`` trains a
+        real net first) is built in a worker while the app goes on, then switched to; True when
+        the switch happened at once."""
+        prefix, colon, _ = name.partition(":")
+        if not (colon and prefix in self.registry.families and prefix != "expr"):
+            self.set_surface(name)
+            return True
+        from explorer.landscape.grid_jobs import build_job
+
+        self.pending_surface = name
+        self.jobs.submit("surface", build_job, name)
+        self.notify(f"building {name}: training the net, a few seconds (cached after)", "info", 30)
+        return False
+
+    def _take_built_surface(self) -> None:
+        answer = self.jobs.result("surface")
+        if answer is None or self.jobs.busy("surface"):
+            return
+        name, self.pending_surface = self.pending_surface, ""
+        self.messages = [m for m in self.messages if not m.text.startswith(f"building {name}")]
+        if answer.error:
+            self.notify(f"{name}: {answer.error}", "error", 12)
+            return
+        try:
+            self.set_surface(name)  # the worker left it in the cache: quick now
+        except (ValueError, LookupError) as exc:
+            self.notify(str(exc), "error", 12)
+
+    def close(self) -> None:
+        if self._jobs is not None:
+            self._jobs.close()
+            self._jobs = None

@@ -12,7 +12,7 @@ from explorer.app.scenes.landscape.inspector_view import render_panel
 from explorer.app.scenes.landscape.layout import compute_layout
 from explorer.app.scenes.landscape.legend_renderer import render_legend
 from explorer.app.scenes.landscape.loss_chart import render_chart
-from explorer.app.scenes.landscape.map_background import MapPicture, render_map
+from explorer.app.scenes.landscape.map_background import MapPicture, grid_request, render_map
 from explorer.app.scenes.landscape.model import LandscapeModel
 from explorer.app.scenes.landscape.numbers_panel import render_numbers
 from explorer.app.scenes.landscape.painter import paint
@@ -27,6 +27,7 @@ from explorer.app.ui.theme import ui_manager
 from explorer.app.ui.view import View
 from explorer.app.ui.widget_events import UI_EVENTS
 from explorer.landscape import surface as S
+from explorer.landscape.grid_jobs import grid_job, is_slow
 from explorer.landscape.race import Status
 
 DRAG_THRESHOLD = 4  # pixels: below, a press and release is a click
@@ -72,7 +73,7 @@ class LandscapeScene(Scene):
     # -- actions the controls and keys share ----------------------------------------------------
     def switch_surface(self, name: str) -> None:
         try:
-            self.model.set_surface(name)
+            self.model.request_surface(name)  # a net: surface is built in a worker first
         except Exception as exc:  # noqa: BLE001 - a plugin surface failing to build
             self.model.notify(f"surface {name!r}: {exc}", "error")
 
@@ -92,8 +93,45 @@ class LandscapeScene(Scene):
         """Nothing moves without input: paused, not dragged, no text cursor, no notice to expire."""
         m = self.model
         return not (
-            m.playing or self.drag is not None or self.controls.text_focused() or m.live_messages()
+            m.playing
+            or self.drag is not None
+            or self.controls.text_focused()
+            or m.live_messages()
+            or m.pending_surface  # a worker builds a surface
+            or self._grid_asked is not None  # ... or computes a map
         )
+
+    # -- a slow surface's map, computed in a worker ------------------------------------------
+    _grid_asked = None  # (picture key, job number, grid request) of the grid being computed
+
+    def _ask_for_grid(self, key) -> None:
+        if self._grid_asked is not None and self._grid_asked[0] == key:
+            return
+        m = self.model
+        request = grid_request(m.spec, self.view)
+        job = m.jobs.submit("grid", grid_job, m.spec.name, *request)
+        self._grid_asked = (key, job, request)
+        if self.picture is None or self._picture_key is None or self._picture_key[0] != key[0]:
+            self.picture = None  # a new surface: no old map under the balls meanwhile
+            m.notify(f"computing the map of {m.spec.name} in the background…", "info", 3)
+
+    def _take_grid(self) -> None:
+        key, job, _ = self._grid_asked
+        answer = self.model.jobs.result("grid")
+        if answer is None or answer.job != job:
+            return
+        self._grid_asked = None
+        m = self.model
+        if key[0] != m.surface_version:
+            return
+        grid = None if answer.error else answer.value
+        self.picture = render_map(m.spec, self.view, self.layout.map_area, self.text, grid)
+        if answer.error:
+            self.picture.error = answer.error
+        self._picture_key = key
+
+    def close(self) -> None:
+        self.model.close()
 
     def switch_surface_by(self, delta: int) -> None:
         """The previous / next surface in menu order (every surface, however many)."""
@@ -281,8 +319,13 @@ class LandscapeScene(Scene):
             self.view.set_domain(m.spec.domain)
         key = (m.surface_version, self.view.key(), self.layout.size, px(100))
         if key != self._picture_key:
-            self.picture = render_map(m.spec, self.view, self.layout.map_area, self.text)
-            self._picture_key = key
+            if is_slow(m.spec):  # a real net's loss: its grid is computed in a worker
+                self._ask_for_grid(key)
+            else:
+                self.picture = render_map(m.spec, self.view, self.layout.map_area, self.text)
+                self._picture_key = key
+        if self._grid_asked is not None:
+            self._take_grid()
         self.controls.sync()
         if self._start_grad[0] != (m.race_version, m.surface_version):
             try:

@@ -1,0 +1,67 @@
+"""A real net's loss in the Landscape: built and mapped in a worker, while the app goes on."""
+
+from __future__ import annotations
+
+import time
+
+import pygame
+import pytest
+
+from explorer.app.harness import Driver
+from explorer.app.scenes.landscape.map_background import render_map
+
+SPEC = "net:moons?epochs=3&n=60"
+
+
+def wait_for(d: Driver, done, seconds: float = 60.0) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        d.tick(1)
+        if done():
+            return
+        time.sleep(0.01)
+    raise AssertionError("the worker did not answer in time")
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("DL_EXPLORER_CACHE", str(tmp_path))
+    return tmp_path
+
+
+def test_picking_a_net_surface_builds_it_in_a_worker_then_maps_it(registry, cache):
+    d = Driver(registry, timer=lambda: 0.0)
+    scene, m = d.scene, d.model
+    scene.switch_surface(SPEC)
+    assert m.pending_surface == SPEC and m.spec.name == "rosenbrock"  # the app goes on
+    assert any("building net:moons" in x.text for x in m.live_messages())
+    assert not scene.idle()
+    wait_for(d, lambda: m.spec.name.startswith("net:moons") and scene._grid_asked is None)
+    assert m.pending_surface == "" and m.spec.has_data
+    assert scene.picture is not None and scene.picture.error == ""
+    # the worker's grid is the grid this process would compute: the same picture, pixel for pixel
+    here = render_map(m.spec, scene.view, scene.layout.map_area, scene.text)
+    assert pygame.image.tobytes(here.surface, "RGB") == pygame.image.tobytes(
+        scene.picture.surface, "RGB"
+    )
+    m.play()
+    d.tick(30)
+    assert m.race.t > 0 and all(b.status.active for b in m.race.balls)
+
+
+def test_a_bad_net_surface_is_one_sentence_and_the_surface_stays(registry, cache):
+    d = Driver(registry, timer=lambda: 0.0)
+    m = d.model
+    d.scene.switch_surface("net:moonz")
+    wait_for(d, lambda: not m.pending_surface)
+    assert m.spec.name == "rosenbrock"
+    errors = [x.text for x in m.live_messages() if x.level == "error"]
+    assert any("no dataset 'moonz' (did you mean moons?)" in e for e in errors)
+
+
+def test_the_surface_menu_offers_the_families_suggestions(registry):
+    d = Driver(registry, timer=lambda: 0.0)
+    options = [
+        o[0] if isinstance(o, tuple) else o for o in d.scene.controls.surface_menu.options_list
+    ]
+    assert "net:moons" in options and "two_valleys" in options
