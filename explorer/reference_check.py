@@ -124,9 +124,7 @@ def _flat_knobs(kwargs: Mapping[str, Any]) -> dict[str, float]:
                 flat[f"{key}_{i + 1}"] = float(v)
             if key == "betas":
                 flat.update({f"beta{i + 1}": float(v) for i, v in enumerate(value)})
-        elif isinstance(value, bool):
-            flat[key] = float(value)
-        elif isinstance(value, int | float):
+        elif isinstance(value, bool | int | float):
             flat[key] = float(value)
     return flat
 
@@ -470,6 +468,9 @@ class Comparison:
     @property
     def first(self) -> CaseResult | None:
         return next((r for r in self.results if not r.agrees), None)
+
+    def describe(self) -> str:
+        return " ".join(describe(self))
 
 
 def _differs(new_c: torch.Tensor, new_r: torch.Tensor, step_r: torch.Tensor) -> torch.Tensor:
