@@ -175,7 +175,7 @@ def resolve_reference(text: str, registry: Registry) -> Reference:
         and isinstance(p.default, int | float | tuple)
         and not isinstance(p.default, torch.Tensor)
     }
-    kwargs = defaults | args
+    kwargs = {k: v for k, v in defaults.items() if not isinstance(v, bool)} | args
     try:  # the class's own checks (torch: "Invalid beta parameter at index 0: 1.5")
         cls([torch.zeros(1, dtype=DTYPE, requires_grad=True)], **args)
     except BaseException as exc:
