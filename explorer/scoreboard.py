@@ -209,13 +209,18 @@ def run_scoreboard(
     seed: int = 0,
     others: list[str] | None = None,
     console: Console | None = None,
+    surfaces: list[str] | None = None,
 ) -> Scoreboard:
-    """Every task of the suite for ``spec`` and ``others`` (default: the lecture's classics)."""
+    """Every task of the suite for ``spec`` and ``others`` (default: the lecture's classics);
+    ``surfaces`` narrows the surfaces (default: every built-in one)."""
     registry, target = _with(registry, spec)
-    names = [target] + [n for n in (others or DEFAULT_OPTIMIZERS) if n != target]
+    others = DEFAULT_OPTIMIZERS if others is None else others
+    names = [target] + [n for n in others if n != target]
     for n in names:
         registry.optimizer(n)  # an unknown name: one sentence before any work
-    surfaces = [s for s in registry.surfaces.values() if s.plugin.startswith("builtin/")]
+    if surfaces is None:
+        surfaces = [n for n, s in registry.surfaces.items() if s.plugin.startswith("builtin/")]
+    surfaces = [registry.surface(n) for n in surfaces]
     board = Scoreboard(target, names, [s.name for s in surfaces] + [MLP_TASK], seed=seed)
     with LateProgress(len(surfaces) + 1, "scoring", console) as progress:
         for i, surface in enumerate(surfaces):
