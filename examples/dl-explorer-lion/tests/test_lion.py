@@ -1,8 +1,8 @@
 """The Lion plugin: the project's conformance checks and Lion's own arithmetic."""
 
 import torch
-
 from dl_explorer_lion import Lion
+
 from explorer.conformance import check_optimizer
 from explorer.plugins import optimizer_spec
 
