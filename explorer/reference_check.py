@@ -428,7 +428,58 @@ def sgd_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
     return families
 
 
-FAMILIES = (adam_family, sgd_family)
+def _lion_variant(lr, b1, b2, wd, *, updated_first=False, coupled=False):
+    def step(p, g, s):
+        m = s.get("m", torch.zeros_like(p))
+        if coupled and wd:
+            g = g + wd * p
+        if updated_first:
+            m = b2 * m + (1 - b2) * g
+            u = (b1 * m + (1 - b1) * g).sign()
+        else:
+            u = (b1 * m + (1 - b1) * g).sign()
+            m = b2 * m + (1 - b2) * g
+        s["m"] = m
+        return p - lr * (u + (0.0 if coupled else wd) * p)
+
+    return step
+
+
+def lion_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
+    """Lion (sign of an interpolated momentum); only a reference that is Lion matches its
+    correct member, so other references never get these names."""
+    if not {"lr", "beta1", "beta2"} <= set(k) or "eps" in k:
+        return None
+    lr, b1, b2, wd = k["lr"], k["beta1"], k["beta2"], k.get("weight_decay", 0.0)
+    fam = [
+        Variant("", "", _lion_variant(lr, b1, b2, wd)),
+        Variant(
+            "momentum updated before the sign is taken",
+            "Lion's direction is sign(β₁m + (1−β₁)g) with the OLD m; m ← β₂m + (1−β₂)g comes "
+            "after it",
+            _lion_variant(lr, b1, b2, wd, updated_first=True),
+        ),
+    ]
+    if b1 != b2:
+        fam.append(
+            Variant(
+                "β₁ and β₂ swapped",
+                "β₁ interpolates for the sign, β₂ keeps the momentum",
+                _lion_variant(lr, b2, b1, wd),
+            )
+        )
+    if wd:
+        fam.append(
+            Variant(
+                "weight decay coupled where the reference's is decoupled",
+                "Lion decays θ ← θ − ηλθ beside the sign step; adding λθ to g puts it inside",
+                _lion_variant(lr, b1, b2, wd, coupled=True),
+            )
+        )
+    return [fam]
+
+
+FAMILIES = (adam_family, sgd_family, lion_family)
 
 
 # -- the comparison ------------------------------------------------------------------------------
@@ -596,8 +647,8 @@ def describe(c: Comparison) -> list[str]:
         rel = "" if not math.isfinite(first.relative) else f", {first.relative:.3g} of the step"
         lines.append(
             f"First difference: case {first.case!r}, step {first.first_step}, coordinate "
-            f"{first.coordinate}: {c.candidate} moved it to {first.candidate:.17g}, "
-            f"{c.reference} to {first.reference:.17g} (difference {first.size:.3g}{rel})."
+            f"{first.coordinate}: {c.candidate} moved it to {first.candidate!r}, "
+            f"{c.reference} to {first.reference!r} (difference {first.size:.3g}{rel})."
         )
     if c.failure:
         lines.append(c.failure.rstrip(".") + ".")
