@@ -8,7 +8,9 @@ from explorer.plugins import optimizer_spec
 
 
 def test_lion_passes_the_project_checks():
-    failed = [f"{c.name}: {c.detail}" for c in check_optimizer(optimizer_spec(Lion)) if not c.passed]
+    failed = [
+        f"{c.name}: {c.detail}" for c in check_optimizer(optimizer_spec(Lion)) if not c.passed
+    ]
     assert not failed, failed
 
 
