@@ -98,7 +98,8 @@ def test_score_covers_every_builtin_surface_and_writes_csv(tmp_path, registry):
     code, text = run("plugins", "score", "adam", "--against", "sgd", "--csv", str(out))
     assert code == 0, text
     assert "lr sweep" in text and "× 0.1, 0.3, 1, 3, 10" in text
-    table = list(csv.DictReader(out.open()))
+    with out.open() as fh:
+        table = list(csv.DictReader(fh))
     assert {r["optimizer"] for r in table} == {"adam", "sgd"}
     surfaces = {s for s, spec in registry.surfaces.items() if spec.plugin.startswith("builtin")}
     assert {r["task"] for r in table} == surfaces | {MLP_TASK}
