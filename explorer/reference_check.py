@@ -176,12 +176,25 @@ def resolve_reference(text: str, registry: Registry) -> Reference:
         and not isinstance(p.default, torch.Tensor)
     }
     kwargs = {k: v for k, v in defaults.items() if not isinstance(v, bool)} | args
+    probe = torch.zeros(1, dtype=DTYPE, requires_grad=True)
     try:  # the class's own checks (torch: "Invalid beta parameter at index 0: 1.5")
-        cls([torch.zeros(1, dtype=DTYPE, requires_grad=True)], **args)
+        opt = cls([probe], **args)
     except BaseException as exc:
         if not plugin_fault(exc):
             raise
-        raise AgainstError(f"--against {head}: the class refused {rest!r}: {exc}") from None
+        given = f"refused {rest!r}" if rest.strip() else "could not be created"
+        raise AgainstError(f"--against {head}: the class {given}: {exc}") from None
+    probe.grad = torch.ones(1, dtype=DTYPE)
+    try:
+        opt.step()
+    except TypeError as exc:
+        if "closure" in str(exc):
+            raise AgainstError(
+                f"--against {head}: its step() needs a closure (it evaluates the loss several "
+                "times per step); --against compares optimizers that take one gradient per step"
+            ) from None
+    except Exception:  # noqa: BLE001 - a step that fails shows in the comparison itself
+        pass
     return Reference(text, head, lambda ps: cls(ps, **args), _flat_knobs(kwargs), kwargs)
 
 

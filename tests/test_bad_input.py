@@ -344,6 +344,12 @@ CASES = [
         "x.py",
     ),
     (
+        ["plugins", "check", "{quits}/quit_in_update.py", "--against", "torch.optim.LBFGS"],
+        1,
+        "its step() needs a closure",
+        None,
+    ),
+    (
         ["plugins", "check", "{quits}/quit_in_update.py", "--against", "torch.optim.Adamm"],
         1,
         "did you mean torch.optim.Adam?",
