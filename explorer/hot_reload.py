@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from explorer.plugins import KINDS, PluginHost, Registry, describe_fault, plugin_fault
+from explorer.plugins import HOOK_NAMES, KINDS, PluginHost, Registry, describe_fault, plugin_fault
 
 QUICK_STEPS = 20
 DEBOUNCE_MS = 30  # editors write a file in a few quick events; this gathers them into one
@@ -135,7 +135,9 @@ class PluginReloader:
         fresh = host.registry
         if fresh.failures:
             first = fresh.failures[0]
-            raise ReloadFailed(f"{path.name}: {first.reason}; the previous version keeps running")
+            hooks = [getattr(module, h) for h in HOOK_NAMES if callable(getattr(module, h, None))]
+            where = _line_of(path, hooks[0]) if hooks else path.name
+            raise ReloadFailed(f"{where}: {first.reason}; the previous version keeps running")
         owned_before = self.owned.get(path, {})
         for kind in KINDS:
             table = getattr(self.registry, kind)

@@ -133,3 +133,13 @@ def test_the_app_reloads_between_frames_and_shows_a_failure(tmp_path, monkeypatc
     finally:
         tabs.close()
         scene.close()
+
+
+def test_a_file_whose_hook_fails_names_the_hook_line(setup):
+    path, registry, _ = setup
+    path.write_text(plugin_source(1.0).replace("register(Watched)", "register(Watched, colour=1)"))
+    outcome = PluginReloader(registry).reload(path)
+    assert not outcome.ok
+    line = plugin_source(1.0).splitlines().index("@hookimpl") + 1  # the hook, from its mark
+    assert outcome.message.startswith(f"watched.py:{line}: "), outcome.message
+    assert "colour" in outcome.message

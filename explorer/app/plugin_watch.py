@@ -66,6 +66,7 @@ class PluginWatchScene(Scene):
         self.banner = ""
         self.level = "info"
         self.until = 0.0
+        self.shown_at = -1e9
         self.outcomes: list[ReloadOutcome] = []
 
     def landscape_model(self):
@@ -74,6 +75,7 @@ class PluginWatchScene(Scene):
 
     def apply(self, outcome: ReloadOutcome) -> None:
         self.outcomes.append(outcome)
+        self.shown_at = self.clock()
         if outcome.ok:
             model = self.landscape_model()
             restarted = apply_to_landscape(model, outcome) if model is not None else []
@@ -93,7 +95,12 @@ class PluginWatchScene(Scene):
             self.banner, self.level, self.until = self.watcher.error, "error", float("inf")
 
     def idle(self) -> bool:
-        return not self.banner or self.clock() > self.until
+        """Busy for a moment after a reload (the banner is drawn) and until a timed banner goes
+        away; a failure's banner stays on the last frame drawn without keeping the app awake."""
+        now = self.clock()
+        if now < self.shown_at + 1.0:
+            return False
+        return not self.banner or self.until == float("inf") or now > self.until + 0.2
 
     def draw(self, screen: pygame.Surface) -> None:
         if not self.banner or self.clock() > self.until:
