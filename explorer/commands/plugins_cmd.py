@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,7 +126,9 @@ def _print_comparison(console, spec, reference) -> bool:
     from explorer.reference_check import compare, describe
 
     try:
+        started = time.perf_counter()
         comparison = compare(spec, reference)
+        took = time.perf_counter() - started
     except BaseException as exc:  # the reference or the rule raised outside a step
         if not plugin_fault(exc):
             raise
@@ -163,6 +166,7 @@ def _print_comparison(console, spec, reference) -> bool:
     console.print(table)
     for line in describe(comparison):
         console.print(line, highlight=False)
+    console.print(f"(compared in {took:.2f} s)", style="dim", highlight=False)
     return comparison.agrees
 
 
@@ -231,8 +235,12 @@ def score(registry, what: str, csv_path: str | None, seed: int, others: str | No
     spec = target_spec(what, registry)
     names = [n.strip() for n in others.split(",") if n.strip()] if others else None
     console = make_console()
+    started = time.perf_counter()
     board = run_scoreboard(spec, registry, seed=seed, others=names, console=console)
     print_scoreboard(board, console)
+    console.print(
+        f"(scored in {time.perf_counter() - started:.1f} s)", style="dim", highlight=False
+    )
     if out is not None:
         write_csv(board, out)
         console.print(f"wrote {out}")
