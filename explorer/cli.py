@@ -34,6 +34,7 @@ COMMANDS = [
     ("bench_frames", "frames", "bench"),
     ("bench_startup", "startup", "bench"),
     ("bench_netgrid", "netgrid", "bench"),
+    ("bench_reload", "reload_cmd", "bench"),
 ]
 
 
@@ -84,6 +85,12 @@ class FriendlyGroup(click.Group):
     help="UI scale for a projector: text, lines, widgets and panels (e.g. 1.5; Ctrl+= / Ctrl+- "
     "/ Ctrl+0 in the app).",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Follow the --plugins-dir folders: a plugin file saved is reloaded in the running app "
+    "and the balls that use its optimizers restart.",
+)
 @click.version_option(package_name="dl-explorer")
 @click.pass_context
 def main(
@@ -93,6 +100,7 @@ def main(
     scene: str | None,
     assignments: tuple[str, ...],
     ui_scale: str,
+    watch: bool,
 ) -> None:
     """DL Explorer: see why deep networks are hard to train. With no command, opens the app."""
     from explorer.app.ui.scale import parse_scale
@@ -102,6 +110,14 @@ def main(
     except ValueError as exc:
         raise UserError(str(exc)) from None
     ctx.meta["ui_scale"] = requested  # for the commands that open the app (open, lesson)
+    if watch and not plugins_dirs:
+        raise UserError(
+            "--watch follows the --plugins-dir folders; give one (dl-explorer --plugins-dir . "
+            "--watch)."
+        )
+    if watch and ctx.invoked_subcommand is not None:
+        raise UserError(f"--watch reloads plugins in the app, not in {ctx.invoked_subcommand}.")
+    ctx.meta["watch"] = tuple(plugins_dirs) if watch else ()
     registry = load_plugins(plugins_dirs, third_party=False if no_plugins else None)
     set_default_registry(registry)
     ctx.obj = registry
@@ -114,7 +130,12 @@ def main(
         except ModuleNotFoundError:
             click.echo(ctx.get_help())
             return
-        run_with_setup(registry, *gather(registry, scene, None, assignments), ui_scale=requested)
+        run_with_setup(
+            registry,
+            *gather(registry, scene, None, assignments),
+            ui_scale=requested,
+            watch=ctx.meta["watch"],
+        )
     elif scene or assignments:
         raise UserError(
             "--scene and --set open the app (dl-explorer --scene network --set depth=10), not "

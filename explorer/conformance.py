@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 
@@ -47,11 +48,14 @@ def _downhill(
 ) -> Check:
     """Passes at the default lr, or at a smaller one inside the plugin's range (reported)."""
     lr0 = spec.defaults().get("lr")
-    lrs = [lr0] + ([lr0 / 10, lr0 / 100] if lr0 else [])
+    # the default first, then ten times larger and smaller within the slider's range (Adam's
+    # default 0.001 moves a ball only 0.3 in 300 steps: correct, but not downhill enough)
+    lrs = [lr0] + ([lr0 * 10, lr0 / 10, lr0 * 100, lr0 / 100] if lr0 else [])
     low = spec.hyper["lr"].low if "lr" in spec.hyper else 0.0
+    high = spec.hyper["lr"].high if "lr" in spec.hyper else math.inf
     tried = []
     for lr in lrs:
-        if lr is not None and lr < low:
+        if lr is not None and not low <= lr <= high:
             continue
         hyper = {} if lr is None else {"lr": lr}
         _, losses = _run(spec, f, start, steps, **hyper)
@@ -198,3 +202,147 @@ def _state_dict(spec: OptimizerSpec) -> Check:
         if ok
         else "after load_state_dict the next steps differ from the original's",
     )
+
+
+# -- the other kinds: quick checks a plugin author and the hot reload both use -------------------
+def check_surface_spec(spec) -> list[Check]:
+    from explorer.landscape import surface as S
+
+    checks = []
+    points = [("start", p) for p in spec.starts] + [("minimum", p) for p in spec.minima]
+    if not points:
+        (x0, x1), (y0, y1) = spec.domain
+        points = [("centre", ((x0 + x1) / 2, (y0 + y1) / 2))]
+    bad = []
+    for what, (x, y) in points:
+        try:
+            v = S.value(spec, float(x), float(y))
+            g = S.gradient(spec, float(x), float(y))
+        except Exception as exc:  # noqa: BLE001 - the plugin's failure is the finding
+            bad.append(f"at the {what} ({x:g}, {y:g}) it raised {type(exc).__name__}: {exc}")
+            continue
+        if not (math.isfinite(v) and all(math.isfinite(c) for c in g)):
+            bad.append(f"at the {what} ({x:g}, {y:g}) the value or gradient is not finite")
+        elif what == "minimum" and math.hypot(*g) > 1e-4 * max(1.0, abs(v)):
+            bad.append(f"the gradient at the minimum ({x:g}, {y:g}) is {math.hypot(*g):.3g}, not 0")
+    checks.append(
+        Check(
+            "finite, differentiable, minima are flat",
+            not bad,
+            f"{len(points)} points" if not bad else bad[0],
+        )
+    )
+    return checks
+
+
+def check_schedule_spec(spec) -> list[Check]:
+    from explorer.schedules import lr_curve
+
+    try:
+        lrs = lr_curve(spec, 0.1, 200)
+    except Exception as exc:  # noqa: BLE001
+        return [Check("makes a torch scheduler", False, f"raised {type(exc).__name__}: {exc}")]
+    ok = bool(all(math.isfinite(v) and v >= 0 for v in lrs))
+    return [
+        Check(
+            "learning rates finite and ≥ 0",
+            ok,
+            f"200 steps from 0.1: ends at {lrs[-1]:.3g}" if ok else "a rate is negative or NaN",
+        )
+    ]
+
+
+def check_activation_spec(spec) -> list[Check]:
+    try:
+        module = spec.factory()
+        z = torch.linspace(-4, 4, 8 * spec.pieces).reshape(2, -1).requires_grad_(True)
+        out = module(z)
+        out.sum().backward()
+    except Exception as exc:  # noqa: BLE001
+        return [Check("runs forward and backward", False, f"raised {type(exc).__name__}: {exc}")]
+    want = (2, z.shape[1] // spec.pieces)
+    ok = tuple(out.shape) == want and bool(torch.isfinite(out).all() & torch.isfinite(z.grad).all())
+    detail = f"shape {tuple(z.shape)} → {tuple(out.shape)}"
+    return [Check("runs forward and backward", ok, detail if ok else f"{detail}, expected {want}")]
+
+
+def check_dataset_spec(spec) -> list[Check]:
+    try:
+        X, y = spec.loader(n=50, noise=spec.default_noise, seed=0)
+        X2, _ = spec.loader(n=50, noise=spec.default_noise, seed=0)
+    except Exception as exc:  # noqa: BLE001
+        return [Check("loads", False, f"raised {type(exc).__name__}: {exc}")]
+    problems = []
+    if tuple(X.shape) != (50, spec.input_dim):
+        problems.append(f"X has shape {tuple(X.shape)}, expected (50, {spec.input_dim})")
+    if spec.task == "classification" and (
+        y.dtype != torch.long or y.shape != (50,) or int(y.max()) >= spec.n_classes
+    ):
+        problems.append(f"y must be 50 class indices below {spec.n_classes}")
+    if not torch.equal(X, X2):
+        problems.append("the same seed gave different data")
+    return [Check("loads 50 samples, right shapes, same seed same data", not problems,
+                  "ok" if not problems else problems[0])]  # fmt: skip
+
+
+KIND_CHECKS = {
+    "optimizers": check_optimizer,
+    "surfaces": check_surface_spec,
+    "schedules": check_schedule_spec,
+    "activations": check_activation_spec,
+    "datasets": check_dataset_spec,
+}
+
+
+@dataclass
+class FileReport:
+    """What ``plugins check FILE`` finds: the file's own registry, its load failures and the
+    checks of everything it registers (``checks[(kind, name)]``)."""
+
+    registry: object
+    checks: dict = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[str]:
+        out = [str(f) for f in self.registry.failures]
+        for (kind, name), checks in self.checks.items():
+            out += [f"{kind[:-1]} {name!r}: {c.name}: {c.detail}" for c in checks if not c.passed]
+        if not self.checks and not out:
+            out.append("registers nothing")
+        return out
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def load_file(path) -> object:
+    """A registry holding only what the plugin file at ``path`` registers (and its failures)."""
+    from explorer.plugins import KINDS, PluginHost
+
+    host = PluginHost()
+    host.load_file(Path(path))
+    for kind in KINDS:
+        host._collect(kind)
+    return host.registry
+
+
+def check_file(path, kinds=None) -> FileReport:
+    """Load the plugin file at ``path`` alone and run the checks of every kind it registers."""
+    from explorer.plugins import describe_fault, plugin_fault
+
+    registry = load_file(path)
+    report = FileReport(registry)
+    for kind, run in KIND_CHECKS.items():
+        if kinds is not None and kind not in kinds:
+            continue
+        for name, spec in getattr(registry, kind).items():
+            try:
+                report.checks[(kind, name)] = run(spec)
+            except BaseException as exc:  # the plugin's code ran inside the checks
+                if not plugin_fault(exc):
+                    raise
+                report.checks[(kind, name)] = [
+                    Check("runs", False, f"the checks stopped: it raised {describe_fault(exc)}")
+                ]
+    return report

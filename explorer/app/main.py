@@ -50,10 +50,12 @@ def run_app(
     prepare: Callable | None = None,
     *,
     ui_scale: float | None = None,
+    watch: tuple = (),
 ) -> None:
     """The window on ``scene``; ``prepare(tabs)`` runs before the first frame (a setup applied:
     a ValueError it raises closes the window and reaches the command line as one sentence).
-    ``ui_scale``: the UI scale asked for (``--scale``); None lets the window pick one."""
+    ``ui_scale``: the UI scale asked for (``--scale``); None lets the window pick one.
+    ``watch``: plugin folders to follow (``--watch``): a saved plugin file is reloaded."""
     single_threaded_torch()
     pygame.display.init()
     driver = pygame.display.get_driver()
@@ -73,6 +75,10 @@ def run_app(
             pygame.Window.from_display_module().minimum_size = MIN_SIZE
         app, tabs = build_app(registry, screen, scene, ui_scale=ui_scale)
         pygame.key.set_repeat(350, 40)
+        if watch:
+            from explorer.app.plugin_watch import PluginWatchScene
+
+            app.push(PluginWatchScene(tabs, watch, registry))
         try:
             if prepare is not None:
                 prepare(tabs)

@@ -41,7 +41,7 @@ def gather(registry, scene: str | None, path: Path | None, assignments=()) -> tu
 
 
 def run_with_setup(
-    registry, scene: str, values: dict, source: str, ui_scale: float | None = None
+    registry, scene: str, values: dict, source: str, ui_scale: float | None = None, watch=()
 ) -> None:
     """The app on ``scene`` with ``values`` applied before the first frame, at ``ui_scale``
     (None: the window picks one)."""
@@ -51,7 +51,9 @@ def run_with_setup(
     def prepare(tabs) -> None:
         setup_files.apply_to_scene(tabs.scene(), values, source, tabs.size)
 
-    run_app(registry, scene=scene, prepare=prepare if values else None, ui_scale=ui_scale)
+    run_app(
+        registry, scene=scene, prepare=prepare if values else None, ui_scale=ui_scale, watch=watch
+    )
 
 
 @click.command("open")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,8 +11,7 @@ import click
 from rich.table import Table
 
 from explorer.commands.output import console as make_console
-from explorer.conformance import check_optimizer
-from explorer.plugins import KINDS, PluginHost, describe_fault, plugin_fault
+from explorer.plugins import KINDS, describe_fault, plugin_fault
 
 
 @dataclass(frozen=True)
@@ -73,18 +73,33 @@ def plugins(ctx: click.Context) -> None:
 
 @plugins.command("check")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def check(path: Path) -> None:
-    """Conformance report for a plugin file: loads it, then checks each optimizer it adds."""
-    host = PluginHost()
-    host.load_file(path)
-    registry = host.registry
-    for kind in KINDS:
-        host._collect(kind)
+@click.option(
+    "--against",
+    default=None,
+    metavar="CLASS[:k=v,...]",
+    help="Compare each optimizer step by step with a reference: an importable "
+    "torch.optim.Optimizer class (torch.optim.Adam:lr=0.01,betas=0.9/0.999) or a registered "
+    "optimizer (adam:lr=0.01). Names the first differing step and the likely mistake.",
+)
+@click.pass_obj
+def check(registry, path: Path, against: str | None) -> None:
+    """Conformance report for a plugin file: loads it, then checks everything it adds."""
+    from explorer.conformance import check_file
+    from explorer.reference_check import AgainstError, resolve_reference
+
     console = make_console()
-    for f in registry.failures:
+    reference = None
+    if against is not None:
+        try:
+            reference = resolve_reference(against, registry)
+        except AgainstError as exc:
+            raise click.ClickException(str(exc)) from None
+    report = check_file(path)
+    file_registry = report.registry
+    for f in file_registry.failures:
         console.print(f"[red]FAIL[/red] {f.plugin}: {f.reason}", highlight=False)
-    found = sum(len(getattr(registry, k)) for k in KINDS)
-    if not found and registry.failures:
+    found = sum(len(getattr(file_registry, k)) for k in KINDS)
+    if not found and file_registry.failures:
         sys.exit(1)
     if not found:
         console.print(
@@ -92,29 +107,146 @@ def check(path: Path) -> None:
             "@hookimpl named register_optimizers (or another hook)."
         )
         sys.exit(1)
-    all_ok = not registry.failures
-    for kind in KINDS:
-        for name in getattr(registry, kind):
-            if kind != "optimizers":
-                console.print(
-                    f"[green]ok[/green]   registers {kind[:-1]} {name!r}", highlight=False
-                )
-    for name, spec in registry.optimizers.items():
-        table = Table(title=f"optimizer {name!r}")
+    for (kind, name), checks in report.checks.items():
+        table = Table(title=f"{kind[:-1]} {name!r}")
         table.add_column("check")
         table.add_column("result")
         table.add_column("detail")
-        try:
-            checks = check_optimizer(spec)
-        except BaseException as exc:  # the plugin's code ran inside the checks
-            if not plugin_fault(exc):
-                raise
-            checks = [_Crashed(f"the checks stopped: the rule raised {describe_fault(exc)}")]
         for c in checks:
-            all_ok &= c.passed
             table.add_row(
                 c.name, "[green]pass[/green]" if c.passed else "[red]FAIL[/red]", c.detail
             )
         console.print(table)
+    all_ok = report.passed
+    if reference is not None:
+        if not file_registry.optimizers:
+            console.print(f"--against compares optimizers; {path.name} registers none.")
+            all_ok = False
+        for spec in file_registry.optimizers.values():
+            all_ok &= _print_comparison(console, spec, reference)
     console.print("All checks passed." if all_ok else "Some checks failed.")
     sys.exit(0 if all_ok else 1)
+
+
+def _print_comparison(console, spec, reference) -> bool:
+    from explorer.reference_check import compare, describe
+
+    try:
+        started = time.perf_counter()
+        comparison = compare(spec, reference)
+        took = time.perf_counter() - started
+    except BaseException as exc:  # the reference or the rule raised outside a step
+        if not plugin_fault(exc):
+            raise
+        console.print(f"[red]FAIL[/red] the comparison stopped: {describe_fault(exc)}")
+        return False
+    knobs = ", ".join(f"{k}={v:g}" for k, v in comparison.candidate_values.items())
+    ref_args = ", ".join(
+        f"{k}={'/'.join(f'{x:g}' for x in v) if isinstance(v, tuple) else v}"
+        for k, v in comparison.reference_kwargs.items()
+    )
+    table = Table(
+        title=f"{spec.name}({knobs}) against {reference.label}({ref_args}), float64, "
+        "resynchronised every step"
+    )
+    for col in ("case", "steps", "first difference", "size", "largest"):
+        table.add_column(col)
+    for r in comparison.results:
+        if r.agrees:
+            first, size = "[green]none[/green]", "—"
+        else:
+            where = f"step {r.first_step}" + (
+                f", coordinate {r.coordinate}" if r.coordinate is not None else ""
+            )
+            first, size = (
+                f"[red]{where}[/red]",
+                f"{r.size:.3g}" if r.coordinate is not None else "—",
+            )
+        table.add_row(
+            r.case + (f" ({r.note})" if r.note else ""),
+            str(r.steps),
+            first,
+            size,
+            f"{r.largest:.3g}" if r.largest else "0",
+        )
+    console.print(table)
+    for line in describe(comparison):
+        console.print(line, highlight=False)
+    console.print(f"(compared in {took:.2f} s)", style="dim", highlight=False)
+    return comparison.agrees
+
+
+@plugins.command("new")
+@click.argument(
+    "kind", type=click.Choice(["optimizer", "surface", "schedule", "activation", "dataset"])
+)
+@click.argument("name")
+@click.option(
+    "--dir",
+    "folder",
+    default=".",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="The folder to write NAME.py and test_NAME.py into.",
+)
+def new(kind: str, name: str, folder: Path) -> None:
+    """Write a plugin that runs as written (NAME.py) and its tests (test_NAME.py)."""
+    from explorer.plugin_templates import TemplateError, write_plugin
+
+    try:
+        plugin, test = write_plugin(kind, name, folder)
+    except (TemplateError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {plugin} and {test}")
+    click.echo(f"next: dl-explorer plugins check {plugin}")
+    click.echo(f"      pytest {test}")
+    click.echo(f"      dl-explorer --plugins-dir {folder} --watch")
+
+
+@plugins.command("show")
+@click.argument("name")
+@click.pass_obj
+def show(registry, name: str) -> None:
+    """Everything about one plugin thing: equation, hyperparameters, state, where it comes from."""
+    from explorer.plugin_info import describe_thing
+
+    console = make_console()
+    for block in describe_thing(registry, name):
+        console.print(block)
+
+
+@plugins.command("score")
+@click.argument("what", metavar="NAME|FILE")
+@click.option(
+    "--csv",
+    "csv_path",
+    default=None,
+    help="Write the scoreboard as CSV (one row per task and optimizer).",
+)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**32 - 1))
+@click.option(
+    "--against",
+    "others",
+    default=None,
+    metavar="NAME,NAME",
+    help="The optimizers to score against (default: the lecture's classics).",
+)
+@click.pass_obj
+def score(registry, what: str, csv_path: str | None, seed: int, others: str | None) -> None:
+    """The optimizer against the built-ins on a fixed suite, each at its best swept rate."""
+    from explorer.commands.output import check_output
+    from explorer.scoreboard import print_scoreboard, run_scoreboard, target_spec, write_csv
+
+    out = check_output(csv_path, "--csv")
+    spec = target_spec(what, registry)
+    names = [n.strip() for n in others.split(",") if n.strip()] if others else None
+    console = make_console()
+    started = time.perf_counter()
+    board = run_scoreboard(spec, registry, seed=seed, others=names, console=console)
+    print_scoreboard(board, console)
+    console.print(
+        f"(scored in {time.perf_counter() - started:.1f} s)", style="dim", highlight=False
+    )
+    if out is not None:
+        write_csv(board, out)
+        console.print(f"wrote {out}")

@@ -243,6 +243,20 @@ class Race:
         self._loss[0] = self._full_loss(self._pos[0])
         self._loss_rows = 1  # rows whose loss is filled in
 
+    def restart_ball(self, index: int, spec: OptimizerSpec) -> None:
+        """Ball ``index`` starts again from the start with ``spec`` (a reloaded plugin) and fresh
+        state, at the current step: its record so far is the start (it waited there), so its
+        trail begins anew. The other balls go on untouched."""
+        old = self.balls[index]
+        ball = Ball(old.config, spec, old.label)
+        self._schedule_ball(ball)
+        ball.reset(torch.tensor(self.start, dtype=S.DTYPE))
+        self._fill_losses()
+        self.balls[index] = ball
+        self._pos[: self.t + 1, index] = self.start
+        self._loss[: self.t + 1, index] = self._loss[0, index]
+        self._settled[: self.t + 1, index] = False
+
     def set_hyper(self, index: int, name: str, value: float) -> None:
         """Change one ball's hyperparameter mid-run; a value the maths forbids is refused."""
         ball = self.balls[index]

@@ -5,7 +5,9 @@ as per-coordinate glyphs (accumulators: sums or averages of squares), each with 
 (``UpdateRule.arrows`` / ``.accumulators``, or the same keywords when a torch class is
 registered). Nothing here knows an optimizer or a state entry by name, so a third-party
 optimizer's state is drawn exactly like a built-in's. Scalars show as numbers; undeclared
-vectors are not drawn.
+vectors are not drawn, except for a torch class that declares nothing (a third-party optimizer
+registered with ranges only): its state tensors shaped like the parameter are drawn as arrows,
+labelled by their names.
 """
 
 from __future__ import annotations
@@ -59,5 +61,13 @@ def read_state(
 
 
 def read_ball(ball) -> StateView:
-    """The state view of a race ball, with its optimizer's declarations."""
-    return read_state(ball.state, ball.spec.arrows, ball.spec.accumulators)
+    """The state view of a race ball, with its optimizer's declarations (or, for a torch class
+    that declares nothing, every parameter-shaped state tensor as an arrow)."""
+    arrows, accumulators = ball.spec.arrows, ball.spec.accumulators
+    if not arrows and not accumulators and ball.spec.rule is None:
+        arrows = {
+            str(k): str(k)
+            for k, v in ball.state.items()
+            if isinstance(v, torch.Tensor) and v.is_floating_point() and _pair(v) is not None
+        }
+    return read_state(ball.state, arrows, accumulators)
