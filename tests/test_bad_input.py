@@ -420,6 +420,17 @@ CASES = [
     (["bench", "train", "--dropout", "2", "--skip-frames"], 1, "dropout is a probability", None),
     (["bench", "train", "--activation", "nope", "--skip-frames"], 1, "Unknown activation", None),
     (["bench", "frames", "--size", "10x10"], 1, "--size 10x10", None),
+    (["bench", "frames", "--speed", "nan"], 1, "--speed must be a number, got nan", None),
+    (["bench", "race", "--surface", "expr:1", "--steps", "10"], 1, "does not use x or y", None),
+    (["critical", "--surface", "expr:pi", "--at", "0,0"], 1, "does not use x or y", None),
+    (["race", "--surface", "net:moonz"], 1, "net:moonz: no dataset 'moonz'", None),
+    (
+        ["race", "--surface", "net:moons?widht=3"],
+        1,
+        "is not a net: key (did you mean width?)",
+        None,
+    ),
+    (["race", "--surface", "nett:moons"], 1, "Or a family: expr:…, net:…", None),
     (["bench", "frames", "--surface", "nope"], 1, "Unknown surface 'nope'", None),
     (["nope"], 2, "No such command 'nope'", None),
 ]

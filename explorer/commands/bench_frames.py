@@ -21,7 +21,13 @@ TARGETS = {"p50": 4.0, "p99": 12.0, "switch": 60.0}  # milliseconds, on a 2-core
 @click.option("--frames", default=600, show_default=True, type=click.IntRange(10, 100_000))
 @click.option("--size", default="1280x720", show_default=True, help="Window size WIDTHxHEIGHT.")
 @click.option("--surface", default="rosenbrock", show_default=True)
-@click.option("--speed", default=120.0, show_default=True, help="Simulation steps per second.")
+@click.option(
+    "--speed",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(1.0, 2000.0),
+    help="Simulation steps per second.",
+)
 @click.option(
     "--side-by-side", is_flag=True, help="Network lab: two nets training (sigmoid vs ReLU)."
 )
@@ -40,9 +46,14 @@ def frames(
     """Frame times: the Landscape with 8 balls, trails, arrows and the chart (and surface-switch
     time), or the Network lab, Dropout or Activations scene while its work runs in the
     background."""
+    import math
+
     from explorer.app.headless import bench_frames, single_threaded_torch
     from explorer.app.scenes.landscape.model import LandscapeModel
     from explorer.app.ui import scale
+
+    if not math.isfinite(speed):  # click's ranges let NaN through
+        raise ValueError(f"--speed must be a number, got {speed}")
 
     single_threaded_torch()
     w, h = parse_size(size)
