@@ -76,6 +76,13 @@ class FriendlyGroup(click.Group):
     help="UI scale for a projector: text, lines, widgets and panels (e.g. 1.5; Ctrl+= / Ctrl+- "
     "/ Ctrl+0 in the app).",
 )
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    metavar="en|zh",
+    help="The app's language: en (English) or zh (中文). Ctrl+L switches it in the app.",
+)
 @click.version_option(package_name="dl-explorer")
 @click.pass_context
 def main(
@@ -85,15 +92,19 @@ def main(
     scene: str | None,
     assignments: tuple[str, ...],
     ui_scale: str,
+    lang: str,
 ) -> None:
     """DL Explorer: see why deep networks are hard to train. With no command, opens the app."""
+    from explorer.app.ui.i18n import parse_language, set_language
     from explorer.app.ui.scale import parse_scale
 
     try:
         requested = parse_scale(ui_scale)
+        language = set_language(parse_language(lang))
     except ValueError as exc:
         raise UserError(str(exc)) from None
     ctx.meta["ui_scale"] = requested  # for the commands that open the app (open, lesson)
+    ctx.meta["lang"] = language
     registry = load_plugins(plugins_dirs, third_party=False if no_plugins else None)
     set_default_registry(registry)
     ctx.obj = registry
@@ -106,7 +117,9 @@ def main(
         except ModuleNotFoundError:
             click.echo(ctx.get_help())
             return
-        run_with_setup(registry, *gather(registry, scene, None, assignments), ui_scale=requested)
+        run_with_setup(
+            registry, *gather(registry, scene, None, assignments), ui_scale=requested, lang=language
+        )
     elif scene or assignments:
         raise UserError(
             "--scene and --set open the app (dl-explorer --scene network --set depth=10), not "

@@ -42,10 +42,12 @@ def run_app(
     prepare: Callable | None = None,
     *,
     ui_scale: float | None = None,
+    lang: str | None = None,
 ) -> None:
     """The window on ``scene``; ``prepare(tabs)`` runs before the first frame (a setup applied:
     a ValueError it raises closes the window and reaches the command line as one sentence).
-    ``ui_scale``: the UI scale asked for (``--scale``); None lets the window pick one."""
+    ``ui_scale``: the UI scale asked for (``--scale``); None lets the window pick one.
+    ``lang``: the UI's language (``--lang``: en, zh); None keeps the current one (English)."""
     single_threaded_torch()
     pygame.display.init()
     driver = pygame.display.get_driver()
@@ -63,7 +65,7 @@ def run_app(
             warnings.simplefilter("ignore", DeprecationWarning)  # pygame-ce 2.5's Window API
             pygame.Window.from_display_module().minimum_size = MIN_SIZE
         threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True).start()
-        app, tabs = build_app(registry, screen, scene, ui_scale=ui_scale)
+        app, tabs = build_app(registry, screen, scene, ui_scale=ui_scale, lang=lang)
         pygame.key.set_repeat(350, 40)
         try:
             if prepare is not None:

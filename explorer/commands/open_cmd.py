@@ -41,7 +41,12 @@ def gather(registry, scene: str | None, path: Path | None, assignments=()) -> tu
 
 
 def run_with_setup(
-    registry, scene: str, values: dict, source: str, ui_scale: float | None = None
+    registry,
+    scene: str,
+    values: dict,
+    source: str,
+    ui_scale: float | None = None,
+    lang: str | None = None,
 ) -> None:
     """The app on ``scene`` with ``values`` applied before the first frame, at ``ui_scale``
     (None: the window picks one)."""
@@ -51,7 +56,9 @@ def run_with_setup(
     def prepare(tabs) -> None:
         setup_files.apply_to_scene(tabs.scene(), values, source, tabs.size)
 
-    run_app(registry, scene=scene, prepare=prepare if values else None, ui_scale=ui_scale)
+    run_app(
+        registry, scene=scene, prepare=prepare if values else None, ui_scale=ui_scale, lang=lang
+    )
 
 
 @click.command("open")
@@ -67,6 +74,5 @@ def run_with_setup(
 def open_setup(registry, path: Path, assignments: tuple[str, ...]) -> None:
     """Open the app in the state a setup file holds (Ctrl+S in the app writes one)."""
     scene, values, source = gather(registry, None, path, assignments)
-    run_with_setup(
-        registry, scene, values, source, click.get_current_context().meta.get("ui_scale")
-    )
+    meta = click.get_current_context().meta
+    run_with_setup(registry, scene, values, source, meta.get("ui_scale"), meta.get("lang"))
