@@ -80,7 +80,8 @@ def key(name: str) -> str:
 def t(name: str, /, *, lang: str | None = None, **fields) -> str:
     """The catalogue's string ``name`` in ``lang`` (default: the current language), with its
     ``%{field}`` places filled from ``fields``. A key missing from ``lang`` falls back to
-    English; one missing from both comes back as the key itself (the i18n test catches it)."""
+    English; one missing from both comes back as the key itself (the i18n test catches it).
+    python-i18n keeps the field names key, locale, count and default for itself."""
     _ready()
     text = _i18n.t(key(name), locale=lang or language(), **{k: str(v) for k, v in fields.items()})
     return text[len(PREFIX) + 1 :] if text == key(name) else text

@@ -65,7 +65,7 @@ class SceneTabs(Scene):
                 label,
                 self.manager,
                 tool_tip_text=t(
-                    "tabs.tooltip", label=label, key=pygame.key.name(entry.key).upper()
+                    "tabs.tooltip", label=label, shortcut=pygame.key.name(entry.key).upper()
                 ),
             )
             if name == self.current:

@@ -28,10 +28,8 @@ MOUSE = (
     ("help.dropout.dataset_menu", "help.dropout.dataset_menu_do"),
 )
 LEGEND = (
-    Swatch("dot", KEPT, "help.dropout.kept"KEPT_RING,)),
-    Swatch(
-        "dot", DROPPED, "help.dropout.dropped", (DROPPED_RING,)
-    ),  # fmt: skip
+    Swatch("dot", KEPT, "help.dropout.kept", (KEPT_RING,)),
+    Swatch("dot", DROPPED, "help.dropout.dropped", (DROPPED_RING,)),  # fmt: skip
     Swatch("ring", palette.WARN, "help.dropout.followed"),
     Swatch("line", POSITIVE, "help.dropout.link_pos"),
     Swatch("line", NEGATIVE, "help.dropout.link_neg"),

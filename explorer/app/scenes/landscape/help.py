@@ -10,7 +10,9 @@ from explorer.app.ui.help_overlay import HelpSheet, Swatch, localised
 from explorer.app.ui.i18n import t
 
 #: 1–9 then 0: the first ten surfaces in menu order; [ and ] reach every one
-SURFACE_# (keycap, catalogue key): the sentences live in assets/i18n, one catalogue per language
+SURFACE_KEYS = (*range(pygame.K_1, pygame.K_9 + 1), pygame.K_0)
+
+# (keycap, catalogue key): the sentences live in assets/i18n, one catalogue per language
 KEYS = (
     ("space", "help.landscape.key_play"),
     ("→", "help.landscape.key_step"),
@@ -67,18 +69,20 @@ def help_sheet(scene) -> HelpSheet:
             "help.landscape.shared",
             tuple(palette.ball_colour(k) for k in range(3)),
         ),  # fmt: skip
-        Swatch("arrow", palette.GRADIENT_ARROW, "help.landscape.grad"
+        Swatch("arrow", palette.GRADIENT_ARROW, "help.landscape.grad"),
         Swatch("arrow", palette.ball_colour(0), "help.landscape.step"),
         Swatch("arrow", palette.STATE_ARROW, "help.landscape.state"),
-        Swatch("ellipse", palette.STATE_ARROW, "help.landscape.squares"        Swatch("ring", palette.MARK, "help.landscape.start"),
+        Swatch("ellipse", palette.STATE_ARROW, "help.landscape.squares"),
+        Swatch("ring", palette.MARK, "help.landscape.start"),
         Swatch("cross", palette.MARK, "help.landscape.minimum"),
         Swatch(
             "ramp",
             palette.ball_colour(0),
-            "help.landscape.height"            tuple(tuple(int(v) for v in c) for c in palette.colormap_lut(5)),
+            "help.landscape.height",
+            tuple(tuple(int(v) for v in c) for c in palette.colormap_lut(5)),
         ),  # fmt: skip
-        Swatch("line", palette.POSITIVE_CURVATURE, "help.landscape.axis_up",
-        Swatch("line", palette.NEGATIVE_CURVATURE, "help.landscape.axis_down",
+        Swatch("line", palette.POSITIVE_CURVATURE, "help.landscape.axis_up"),
+        Swatch("line", palette.NEGATIVE_CURVATURE, "help.landscape.axis_down"),
         Swatch("dasharrow", palette.ESCAPE_ARROW, "help.landscape.saddle_way"),
         Swatch("ring", palette.MARK, "help.landscape.inspected"),
     ]

@@ -35,12 +35,10 @@ LEGEND = (
     Swatch("dot", POSITIVE, "help.network.neuron_pos"),
     Swatch("dot", NEGATIVE, "help.network.neuron_neg"),
     Swatch("dot", NEUTRAL, "help.network.near_zero"),
-    Swatch(
-        "dot", DROPPED, "help.network.dropped", (DROPPED_RING,)
-    ),  # fmt: skip
+    Swatch("dot", DROPPED, "help.network.dropped", (DROPPED_RING,)),  # fmt: skip
     Swatch("box", BAR, "help.network.grad_hidden"),
     Swatch("box", (200, 204, 214), "help.network.grad_output"),
-    Swatch("dashed", GUIDE, "help.network.sigmoid_bound",
+    Swatch("dashed", GUIDE, "help.network.sigmoid_bound"),
     Swatch("box", palette.ERROR, "help.network.sat_90"),
     Swatch("box", palette.WARN, "help.network.sat_50"),
     Swatch("line", TRAIN, "help.network.train"),
