@@ -105,11 +105,49 @@ class Text:
         if surf is not None:
             self._cache.move_to_end(key)
             return surf
-        surf = self.font(size, self.kind_for(text, kind)).render(text, True, colour)
+        surf = self._render_runs(text, size, colour, self.kind_for(text, kind))
         self._cache[key] = surf
         if len(self._cache) > self._max:
             self._cache.popitem(last=False)
         return surf
+
+    def missing(self, text: str, kind: str = "sans") -> str:
+        """The characters of ``text`` that no font drawing it has (tofu boxes on screen)."""
+        first = self.kind_for(text, kind)
+        return "".join(
+            ch
+            for ch in dict.fromkeys(text)
+            if not ch.isspace() and not any(self._has_glyph(k, ch) for k in self._chain(first))
+        )
+
+    @staticmethod
+    def _chain(kind: str) -> tuple[str, ...]:
+        """``kind``, then the fonts a character it lacks is looked for in."""
+        return (kind, *(k for k in ("sans", "mono", "cjk") if k != kind))
+
+    def _render_runs(self, text: str, size: int, colour, kind: str) -> pygame.Surface:
+        """``text`` in ``kind``'s font; a character that font lacks (Noto Sans SC has no ₁ or
+        ₀) drawn in the first font of the chain that has it, on the same baseline."""
+        font = self.font(size, kind)
+        if text.isascii() or all(self._has_glyph(kind, ch) for ch in set(text) if ch != " "):
+            return font.render(text, True, colour)
+        runs: list[tuple[str, str]] = []
+        for ch in text:
+            k = next((k for k in self._chain(kind) if ch == " " or self._has_glyph(k, ch)), kind)
+            if runs and runs[-1][0] == k:
+                runs[-1] = (k, runs[-1][1] + ch)
+            else:
+                runs.append((k, ch))
+        pieces = [(self.font(size, k), part) for k, part in runs]
+        ascent = max(f.get_ascent() for f, _ in pieces)
+        height = max(ascent - f.get_ascent() + f.get_height() for f, _ in pieces)
+        surfs = [(f.render(part, True, colour), ascent - f.get_ascent()) for f, part in pieces]
+        out = pygame.Surface((sum(s.get_width() for s, _ in surfs), height), pygame.SRCALPHA)
+        x = 0
+        for surf, dy in surfs:
+            out.blit(surf, (x, dy))
+            x += surf.get_width()
+        return out
 
     def blit(
         self,

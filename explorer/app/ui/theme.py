@@ -18,6 +18,12 @@ _FONT_ELEMENTS = ("button", "label", "text_entry_line", "tool_tip", "text_box")
 # theme "misc" entries that are lengths in pixels
 _PIXEL_MISC = ("shape_corner_radius", "border_width", "sliding_button_width", "text_shadow_size")
 # Chinese: pygame_gui's own Noto Sans SC, as each font block's "zh" locale entry
+_LATIN_FONTS = {
+    "noto_sans": {
+        "regular_resource": {"package": "pygame_gui.data", "resource": "NotoSans-Regular.ttf"},
+        "bold_resource": {"package": "pygame_gui.data", "resource": "NotoSans-Bold.ttf"},
+    }
+}
 _LOCALE_FONTS = {
     "zh": ("noto_sans_sc", "NotoSansSC-Regular.otf", "NotoSansSC-Bold.otf"),
 }
@@ -57,12 +63,15 @@ def load_theme(factor: float | None = None, lang: str | None = None) -> dict:
     local = _LOCALE_FONTS.get(lang or i18n.language())
     if local is not None:
         name, regular, bold = local
-        for block in theme.values():
+        for element, block in theme.items():
             font = block.get("font")
-            if isinstance(font, dict) and font.get("name") != "fira_code_symbols":
+            # a check box's own font draws only its tick (✓), which Noto Sans SC may lack
+            if isinstance(font, dict) and element != "check_box":
                 zh = {**font, "name": name, "locale": lang or i18n.language()}
                 zh["regular_resource"] = {"package": "pygame_gui.data", "resource": regular}
                 zh["bold_resource"] = {"package": "pygame_gui.data", "resource": bold}
+                if font.get("name") in _LATIN_FONTS:  # not the default font now: say where
+                    font = {**font, **_LATIN_FONTS[font["name"]]}
                 block["font"] = [font, zh]
     return theme
 
