@@ -3,7 +3,7 @@ library pygame_gui localises its own widgets with), and the current language in 
 
 The catalogues are ``assets/i18n/dl-explorer.<lang>.json`` (``{"<lang>": {"tabs": {...}}}``), so
 ``t("tabs.landscape")`` is python-i18n's key ``dl-explorer.tabs.landscape``. Fields are
-``%{name}`` in the catalogue and keyword arguments here: ``t("note.scale", factor="1.5")``.
+``%{name}`` in the catalogue and keyword arguments here: ``t("app.scale_note", factor="1.5")``.
 
 No pygame here: the scenes' pygame-free models word their messages with ``t`` too.
 """
