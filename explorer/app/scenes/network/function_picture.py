@@ -125,5 +125,8 @@ def _samples(surface: pygame.Surface, view: FunctionView, text: Text) -> None:
         pygame.draw.rect(surface, colour, (x - 1, y - 1, side + 2, side + 2), lw())
         caption = f"{int(predicted[k])}"
         if not ok:
-            caption += i18n.t("function.is", label=int(labels[k]))
+            full = caption + i18n.t("function.is", label=int(labels[k]))
+            # the true digit where it fits its cell (the red frame says "wrong" either way)
+            if text.font(11, text.kind_for(full, "sans")).size(full)[0] <= cell_w - px(2):
+                caption = full
         text.blit(surface, caption, (x + side // 2, y + side + 1), 11, colour, anchor="midtop")
