@@ -51,6 +51,8 @@ def test_every_key_is_in_both_languages_with_the_same_fields():
     for key in en:
         assert set(FIELD.findall(en[key])) == set(FIELD.findall(zh[key])), key
         assert zh[key].strip(), f"{key} is empty in zh"
+        # python-i18n keeps these argument names for itself
+        assert not set(FIELD.findall(en[key])) & {"key", "locale", "count", "default"}, key
     # a Chinese catalogue that is mostly Chinese (not English copied over)
     chinese = [k for k, v in zh.items() if i18n.has_cjk(v)]
     assert len(chinese) > 0.8 * len(zh)

@@ -11,7 +11,7 @@ import pygame
 
 from explorer.app.scenes.landscape.legend_renderer import STATUS_COLOURS, status_label
 from explorer.app.scenes.landscape.model import BallReadout
-from explorer.app.ui import palette
+from explorer.app.ui import i18n, palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num, short
 from explorer.app.ui.scale import lw, px
@@ -114,17 +114,22 @@ def render_numbers(
     cols = _columns(w - px(34), char_px, widths)
     names = {"θ = (x, y)": f"θ = ({axes[0]}, {axes[1]})"}
     line_h = text.line_height(fs, "mono")
-    # each heading at its column (a Chinese one is drawn in another font: no shared grid)
-    x = float(px(24))
-    for k in cols:
-        head = names.get(COLUMNS[k][0], COLUMNS[k][0])
-        head = t(head) if "." in head else head
-        anchor = (x + widths[k] * char_px, px(5)) if COLUMNS[k][2] else (x, px(5))
-        align = "topright" if COLUMNS[k][2] else "topleft"
-        text.blit(surf, head, anchor, fs, palette.TEXT_DIM, "mono", align)
-        x += (widths[k] + 1) * char_px
+    heads = [names.get(COLUMNS[k][0], COLUMNS[k][0]) for k in cols]
+    heads = [t(h) if "." in h else h for h in heads]
     status_x = px(24) + (sum(widths[k] + 1 for k in cols) + 1) * char_px
-    text.blit(surf, t("numbers.status"), (status_x, px(5)), fs, palette.TEXT_DIM, "mono")
+    if not any(i18n.has_cjk(h) for h in heads):  # one line on the monospaced grid
+        header = " ".join(_fit(h, widths[k], COLUMNS[k][2]) for h, k in zip(heads, cols, strict=True))
+        header += "  " + t("numbers.status")
+        text.blit(surf, header, (px(24), px(5)), fs, palette.TEXT_DIM, "mono")
+    else:  # each heading at its column: Chinese is drawn in another font, off the grid
+        x = float(px(24))
+        for head, k in zip(heads, cols, strict=True):
+            right = COLUMNS[k][2]
+            anchor = (x + widths[k] * char_px, px(5)) if right else (x, px(5))
+            align = "topright" if right else "topleft"
+            text.blit(surf, head, anchor, fs, palette.TEXT_DIM, "mono", align)
+            x += (widths[k] + 1) * char_px
+        text.blit(surf, t("numbers.status"), (status_x, px(5)), fs, palette.TEXT_DIM, "mono")
     rule = px(7) + line_h
     pygame.draw.line(surf, palette.PANEL_LINE, (px(8), rule), (w - px(8), rule), lw())
     if not rows:
