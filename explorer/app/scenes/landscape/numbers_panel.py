@@ -118,7 +118,9 @@ def render_numbers(
     heads = [t(h) if "." in h else h for h in heads]
     status_x = px(24) + (sum(widths[k] + 1 for k in cols) + 1) * char_px
     if not any(i18n.has_cjk(h) for h in heads):  # one line on the monospaced grid
-        header = " ".join(_fit(h, widths[k], COLUMNS[k][2]) for h, k in zip(heads, cols, strict=True))
+        header = " ".join(
+            _fit(h, widths[k], COLUMNS[k][2]) for h, k in zip(heads, cols, strict=True)
+        )
         header += "  " + t("numbers.status")
         text.blit(surf, header, (px(24), px(5)), fs, palette.TEXT_DIM, "mono")
     else:  # each heading at its column: Chinese is drawn in another font, off the grid
