@@ -229,3 +229,31 @@ def test_lang_on_the_command_line(monkeypatch):
     result = CliRunner().invoke(cli.main, ["--lang", "zh", "--no-plugins"])
     assert result.exit_code == 0, result.output
     assert opened == {"scene": "landscape", "lang": "zh"}
+
+
+@pytest.mark.parametrize(
+    "surface, hyper, start, status",
+    [
+        ("bowl", {"lr": 0.1}, (1.0, 1.0), "converged"),
+        ("saddle", {"lr": 0.05}, (1.0, 0.0), "stuck at a saddle"),
+        ("saddle", {"lr": 0.05}, (1.0, 0.3), "escaped"),
+        ("bowl", {"lr": 5.0}, (1.0, 1.0), "diverged"),
+    ],
+)
+def test_why_a_ball_stopped_is_worded_in_chinese_with_the_races_own_numbers(
+    registry, surface, hyper, start, status
+):
+    from explorer.app.scenes.landscape.reason_text import reason_text
+    from explorer.landscape.race import BallConfig, Race
+
+    race = Race(registry.surface(surface), [BallConfig("sgd", hyper)], start, registry=registry)
+    race.step(800)
+    ball = race.balls[0]
+    assert ball.status == status and ball.reason
+    assert reason_text(ball.reason) == ball.reason  # English: the race's sentence as it is
+    i18n.set_language("zh")
+    worded = reason_text(ball.reason)
+    assert i18n.has_cjk(worded) and not re.search(r"[a-z]{4,}", worded), worded
+    number = r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+    # every number the race computed, and no other (the order may differ between languages)
+    assert sorted(re.findall(number, ball.reason)) == sorted(re.findall(number, worded)), worded

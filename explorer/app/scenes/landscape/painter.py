@@ -19,6 +19,7 @@ from explorer.app.scenes.landscape.ball_renderer import (
 )
 from explorer.app.scenes.landscape.inspector_view import draw_on_map
 from explorer.app.scenes.landscape.legend_renderer import ESCAPED, status_label
+from explorer.app.scenes.landscape.reason_text import reason_text
 from explorer.app.scenes.landscape.schedule_preview import marker_x
 from explorer.app.scenes.landscape.state_vectors import read_ball
 from explorer.app.scenes.landscape.trail_renderer import draw_trails
@@ -137,7 +138,8 @@ def _banner_lines(scene) -> list[tuple[str, tuple]]:
     }
     for b in m.race.balls:
         if b.status in colours and b.reason:
-            lines.append((f"{b.label} {status_label(b.status)}: {b.reason}", colours[b.status]))
+            line = f"{b.label} {status_label(b.status)}: {reason_text(b.reason)}"
+            lines.append((line, colours[b.status]))
     if scene.picture is not None and scene.picture.error:
         lines.append((t("landscape.surface_error", reason=scene.picture.error), palette.ERROR))
     for msg in m.live_messages():
