@@ -138,7 +138,12 @@ def _banner_lines(scene) -> list[tuple[str, tuple]]:
     }
     for b in m.race.balls:
         if b.status in colours and b.reason:
-            line = f"{b.label} {status_label(b.status)}: {reason_text(b.reason)}"
+            line = t(
+                "landscape.why_stopped",
+                name=b.label,
+                status=status_label(b.status),
+                reason=reason_text(b.reason),
+            )
             lines.append((line, colours[b.status]))
     if scene.picture is not None and scene.picture.error:
         lines.append((t("landscape.surface_error", reason=scene.picture.error), palette.ERROR))
