@@ -257,3 +257,27 @@ def test_why_a_ball_stopped_is_worded_in_chinese_with_the_races_own_numbers(
     number = r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
     # every number the race computed, and no other (the order may differ between languages)
     assert sorted(re.findall(number, ball.reason)) == sorted(re.findall(number, worded)), worded
+
+
+@pytest.mark.parametrize(
+    "message",
+    [  # the trainer's sentences (explorer/training/session.py, trainer.py), as a run ends
+        "finished 40 epochs",
+        "finished 40 epochs; weights of epoch 31 restored",
+        "finished 500 steps (7.81 epochs)",
+        "stopped early after epoch 12: no better validation loss for 3 epoch(s); weights of "
+        "epoch 9 restored",
+        "diverged at epoch 2: the loss is not finite",
+        "the training process exited (code -9)",
+    ],
+)
+def test_how_a_run_ended_is_worded_in_chinese_with_its_numbers(message):
+    from explorer.app.scenes.network.message_text import message_text
+
+    assert message_text(message) == message
+    i18n.set_language("zh")
+    worded = message_text(message)
+    assert i18n.has_cjk(worded) and not re.search(r"[a-z]{4,}", worded), worded
+    number = r"-?\d+(?:\.\d+)?"
+    assert sorted(re.findall(number, message)) == sorted(re.findall(number, worded)), worded
+    assert message_text("plugin foo failed: boom") == "plugin foo failed: boom"  # as it came

@@ -87,6 +87,23 @@ def t(name: str, /, *, lang: str | None = None, **fields) -> str:
     return text[len(PREFIX) + 1 :] if text == key(name) else text
 
 
+def reword(text: str, table) -> str:
+    """``text``, an English sentence from a layer below the app (the race, the trainer), in the
+    current language: ``table`` holds (compiled pattern, catalogue key, field names); the first
+    pattern that matches gives the key, its groups the fields (a field named ``inner`` is
+    reworded too). A sentence no pattern matches is returned as it is."""
+    if language() == "en" or not text:
+        return text
+    for pattern, name, fields in table:
+        match = pattern.match(text)
+        if match:
+            values = {f: v or "" for f, v in zip(fields, match.groups(), strict=True)}
+            if "inner" in values:
+                values["inner"] = reword(values["inner"], table)
+            return t(name, **values)
+    return text
+
+
 def has_cjk(text: str) -> bool:
     """True when ``text`` has a Chinese character or CJK punctuation."""
     return bool(_CJK.search(text))

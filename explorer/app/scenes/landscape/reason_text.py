@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from explorer.app.ui.i18n import language, t
+from explorer.app.ui.i18n import reword
 
 _NUM = r"([^\s(),]+)"
 _PATTERNS = (
@@ -51,13 +51,4 @@ _PATTERNS = (
 
 def reason_text(reason: str) -> str:
     """``reason`` (the race's English sentence) in the current language."""
-    if language() == "en" or not reason:
-        return reason
-    for pattern, key, names in _PATTERNS:
-        match = pattern.match(reason)
-        if match:
-            fields = dict(zip(names, match.groups(), strict=True))
-            if "inner" in fields:
-                fields["inner"] = reason_text(fields["inner"])
-            return t(key, **fields)
-    return reason
+    return reword(reason, _PATTERNS)

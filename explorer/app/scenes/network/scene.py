@@ -16,6 +16,7 @@ from explorer.app.scenes.network.controls import NetworkControls
 from explorer.app.scenes.network.function_picture import render_function
 from explorer.app.scenes.network.gradient_bars import render_gradient_bars
 from explorer.app.scenes.network.help import help_sheet
+from explorer.app.scenes.network.message_text import message_text
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import NetPicture, render_network
 from explorer.app.scenes.network.training_curves import render_curves
@@ -298,9 +299,9 @@ class NetworkScene(Scene):
         if dropped:
             bits.append(t("network.title_dropped", share=f"{sum(dropped) / len(dropped):.0%}"))
         if snap.state == "error":
-            bits = [snap.message]
+            bits = [message_text(snap.message)]
         elif snap.finished and snap.message:
-            bits.append(snap.message)
+            bits.append(message_text(snap.message))
         colour = palette.ERROR if snap.state == "error" else palette.TEXT_DIM
         info = text.ellipsize("   ".join(bits), 12, rect.right - r.right - px(12))
         text.blit(screen, info, (r.right + px(12), rect.centery), 12, colour, anchor="midleft")
