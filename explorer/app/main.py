@@ -13,10 +13,11 @@ import pygame
 from explorer.app.headless import single_threaded_torch
 from explorer.app.shell import build_app
 from explorer.app.ui.frame import MIN_SIZE
+from explorer.app.ui.i18n import set_language, t
 from explorer.plugins import Registry
 
 DEFAULT_SIZE = (1280, 720)
-TITLE = "DL Explorer — how deep networks are trained"
+TITLE = "DL Explorer — how deep networks are trained"  # the window's, in English (app.window_title)
 
 
 def _warm_up_torch(registry: Registry) -> None:
@@ -59,7 +60,9 @@ def run_app(
         )
     pygame.font.init()
     try:
-        pygame.display.set_caption(TITLE)
+        if lang is not None:
+            set_language(lang)
+        pygame.display.set_caption(t("app.window_title"))
         screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         with contextlib.suppress(AttributeError, pygame.error), warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # pygame-ce 2.5's Window API

@@ -196,6 +196,8 @@ class App:
         """Speak ``lang`` (en, zh) from now on: every scene re-lays out in it (words have other
         widths), as after a change of scale. A lesson presenter's L key calls this too."""
         i18n.set_language(lang)
+        if self.windowed:
+            pygame.display.set_caption(i18n.t("app.window_title"))
         self._relayout()
         self.scale_note, self._note_left = i18n.t("app.language_note"), SCALE_NOTE_S
 
