@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import pygame
 
-from explorer.app.ui import palette
+from explorer.app.ui import palette, scale
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
@@ -195,9 +195,10 @@ class HelpOverlay(Scene):
         w, h = size
         sheet = pygame.Surface((w, h), pygame.SRCALPHA)
         sheet.fill((10, 12, 16, 190))
-        pw = min(w - 2 * MARGIN, 1240)
-        columns = 3 if pw >= 880 else 2
-        max_h = h - 2 * MARGIN
+        p = scale.px  # the layout's pixels grow with the UI scale, as the type does
+        pw = min(w - 2 * p(MARGIN), p(1240))
+        columns = 3 if pw >= p(880) else 2
+        max_h = h - 2 * p(MARGIN)
         # The largest type at which everything fits; below 11 px it is clipped, never smaller.
         for size_px in (15, 14, 13, 12, 11):
             placed, used_h = self._flow(pw, max_h, columns, size_px)
@@ -219,12 +220,12 @@ class HelpOverlay(Scene):
         ph = min(used_h, max_h)
         panel = pygame.Rect((w - pw) // 2, (h - ph) // 2, pw, ph)
         self.panel = panel
-        pygame.draw.rect(sheet, palette.PANEL, panel, border_radius=8)
-        pygame.draw.rect(sheet, palette.PANEL_LINE, panel, 1, border_radius=8)
+        pygame.draw.rect(sheet, palette.PANEL, panel, border_radius=p(8))
+        pygame.draw.rect(sheet, palette.PANEL_LINE, panel, 1, border_radius=p(8))
         text = self.text
-        text.blit(sheet, self.sheet_data.title, (panel.x + 20, panel.y + 12), size_px + 5,
+        text.blit(sheet, self.sheet_data.title, (panel.x + p(20), panel.y + p(12)), size_px + 5,
                   palette.TEXT, "bold")  # fmt: skip
-        text.blit(sheet, t("help.closes"), (panel.right - 20, panel.y + 18),
+        text.blit(sheet, t("help.closes"), (panel.right - p(20), panel.y + p(18)),
                   size_px - 1, palette.TEXT_DIM, anchor="topright")  # fmt: skip
         sheet.set_clip(panel)
         for item in placed:
@@ -236,30 +237,31 @@ class HelpOverlay(Scene):
         """Sections laid out down the columns, left to right, a row never split. Returns
         (items, panel height) or (None, 0) when they do not fit in ``max_h``."""
         txt = self.text
-        line = round(size * 1.45)
-        gap = 22
-        col_w = (pw - 40 - gap * (columns - 1)) // columns
-        top = 12 + round((size + 5) * 1.5) + 10
-        x, y, col, bottom = 20, top, 0, top
+        p = scale.px
+        line = round(p(size) * 1.45)
+        gap = p(22)
+        col_w = (pw - p(40) - gap * (columns - 1)) // columns
+        top = p(12) + round(p(size + 5) * 1.5) + p(10)
+        x, y, col, bottom = p(20), top, 0, top
         items = []
 
         def room(height: int) -> bool:
             nonlocal x, y, col
-            if y + height <= max_h - 14:
+            if y + height <= max_h - p(14):
                 return True
             if col + 1 >= columns:
                 return False
             col += 1
-            x, y = 20 + col * (col_w + gap), top
+            x, y = p(20) + col * (col_w + gap), top
             return True
 
         for title, rows in self.sections():
-            head_h = round(size * 1.7)
+            head_h = round(p(size) * 1.7)
             first_h = head_h + (line if rows else 0)
-            if y > top and not room(first_h + 6):
+            if y > top and not room(first_h + p(6)):
                 return None, 0
             if y > top:
-                y += 6
+                y += p(6)
             head = len(items)
             items.append(("head", (x, y), title, col_w))
             y += head_h
@@ -267,7 +269,7 @@ class HelpOverlay(Scene):
                 rows = [rows]
             for k, row in enumerate(rows):
                 if isinstance(row, Swatch):
-                    desc_x = SWATCH_W + 10
+                    desc_x = p(SWATCH_W + 10)
                     lines = txt.wrap(row.label, size, col_w - desc_x)
                     kind = "swatch"
                 elif isinstance(row, str):
@@ -276,11 +278,11 @@ class HelpOverlay(Scene):
                     kind = "note"
                 else:
                     key_w = self._key_width(rows, size, col_w)
-                    desc_x = key_w + 12
+                    desc_x = key_w + p(12)
                     lines = txt.wrap(row[1], size, col_w - desc_x)
                     kind = "key"
                 height = line * len(lines)
-                if k == 0 and y + height > max_h - 14:
+                if k == 0 and y + height > max_h - p(14):
                     # a heading never ends a column: it moves along with its first row
                     if not room(10**9 if col + 1 < columns else height):
                         return None, 0
@@ -291,7 +293,7 @@ class HelpOverlay(Scene):
                 items.append((kind, (x, y), row, lines, desc_x, line))
                 y += height
                 bottom = max(bottom, y)
-        return items, bottom + 14
+        return items, bottom + p(14)
 
     def sections(self) -> list:
         out = self.sheet_data.sections()
@@ -320,10 +322,11 @@ class HelpOverlay(Scene):
             return
         row, lines, desc_x, line = item[2], item[3], item[4], item[5]
         if kind == "key":
-            key = txt.ellipsize(row[0], size, desc_x - 12, "mono")
+            key = txt.ellipsize(row[0], size, desc_x - scale.px(12), "mono")
             txt.blit(sheet, key, (x, y), size, palette.WARN, "mono")
         elif kind == "swatch":
-            draw_swatch(sheet, row, pygame.Rect(x, y + (line - SWATCH_H) // 2, SWATCH_W, SWATCH_H))
+            sw, sh = scale.px(SWATCH_W), scale.px(SWATCH_H)
+            draw_swatch(sheet, row, pygame.Rect(x, y + (line - sh) // 2, sw, sh))
         colour = palette.TEXT_DIM if kind == "note" else palette.TEXT
         for k, text in enumerate(lines):
             txt.blit(sheet, text, (x + desc_x, y + line * k), size, colour)
