@@ -201,7 +201,12 @@ def test_ctrl_l_switches_the_visible_labels_live_and_back(registry):
         # a scene first shown after the switch is built in Chinese; one built before re-lays out
         assert tabs.show("network")
         app.tick(1 / 60, [])
-        assert tabs.scene().controls.play_button.text in ("训练", "暂停")
+        controls = tabs.scene().controls
+        assert controls.play_button.text in ("训练", "暂停")
+        # menu words that are not names are Chinese too, and still mean what they say
+        assert controls.menus["l1"].selected_option[0] == "关"
+        assert controls.speed_menu.selected_option[0] == "最快"
+        assert not controls._disagree()  # the widgets agree with the model: no rebuild loop
         app.tick(1 / 60, [ctrl_l])
         assert i18n.language() == "en"
         assert tabs.buttons["network"].text == "Network lab"

@@ -135,9 +135,9 @@ class NetworkControls:
         self._caption(bar.take(44, 22), t("network.speed"))
         options = [_speed_text(v) for v in SPEEDS]
         self.speed_menu = UIDropDownMenu(
-            options, _speed_text(m.speed), bar.take(96, 24), self.manager
+            [_word(o) for o in options], _word(_speed_text(m.speed)), bar.take(96, 24), self.manager
         )
-        self._add(self.speed_menu, lambda e: m.set_speed(SPEEDS[options.index(e.text)]))
+        self._add(self.speed_menu, lambda e: m.set_speed(SPEEDS[options.index(_unword(e.text))]))
         bar.skip(8)
         self.status_rect = bar.take(0, stretch=True)
 
@@ -164,15 +164,15 @@ class NetworkControls:
             options = [str(o) for o in options]
             current = str(current) if str(current) in options else options[0]
             dd = UIDropDownMenu(
-                options,
-                current,
+                [_word(o) for o in options],  # "off", "on", "max" in the UI's language
+                _word(current),
                 pygame.Rect(x + label_w, y, width - label_w, px(24)),
                 self.manager,
                 expansion_height_limit=px(300),
             )
             self.menus[key] = dd
             # a refused choice (one sentence below the panel) puts the menus back as they were
-            self._add(dd, lambda e: apply(e.text) is False and self.build())
+            self._add(dd, lambda e: apply(_unword(e.text)) is False and self.build())
 
         header(t("network.data"))
         menu(
@@ -475,11 +475,11 @@ class NetworkControls:
             "compare": m.compare,
             "b_value": b_value_text(m),
         }
-        if self.speed_menu.selected_option[0] != _speed_text(m.speed):
+        if self.speed_menu.selected_option[0] != _word(_speed_text(m.speed)):
             return True
         for key, text in expected.items():
             menu = self.menus.get(key)
-            if menu is not None and menu.selected_option[0] != text:
+            if menu is not None and menu.selected_option[0] != _word(text):
                 return True
         for key, value in (("batch_norm", cfg.batch_norm), ("side", m.side_by_side)):
             box = self.boxes.get(key)
@@ -501,6 +501,18 @@ class NetworkControls:
     def text_focused(self) -> bool:
         """A typed-value box has the keyboard: keys are typing, not shortcuts."""
         return any(s.focused for s in self.sliders.values())
+
+
+# menu words that are not names (of a plugin, a dataset): shown in the UI's language
+WORDS = {"off": "network.word_off", "on": "network.word_on", "max": "network.word_max"}
+
+
+def _word(value: str) -> str:
+    return t(WORDS[value]) if value in WORDS else value
+
+
+def _unword(text: str) -> str:
+    return next((value for value, key in WORDS.items() if t(key) == text), text)
 
 
 def _speed_text(speed: float | None) -> str:
