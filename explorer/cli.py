@@ -91,6 +91,13 @@ class FriendlyGroup(click.Group):
     help="Follow the --plugins-dir folders: a plugin file saved is reloaded in the running app "
     "and the balls that use its optimizers restart.",
 )
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    metavar="en|zh",
+    help="The app's language: en (English) or zh (中文). Ctrl+L switches it in the app.",
+)
 @click.version_option(package_name="dl-explorer")
 @click.pass_context
 def main(
@@ -101,12 +108,15 @@ def main(
     assignments: tuple[str, ...],
     ui_scale: str,
     watch: bool,
+    lang: str,
 ) -> None:
     """DL Explorer: see why deep networks are hard to train. With no command, opens the app."""
+    from explorer.app.ui.i18n import parse_language, set_language
     from explorer.app.ui.scale import parse_scale
 
     try:
         requested = parse_scale(ui_scale)
+        language = set_language(parse_language(lang))
     except ValueError as exc:
         raise UserError(str(exc)) from None
     ctx.meta["ui_scale"] = requested  # for the commands that open the app (open, lesson)
@@ -118,6 +128,7 @@ def main(
     if watch and ctx.invoked_subcommand is not None:
         raise UserError(f"--watch reloads plugins in the app, not in {ctx.invoked_subcommand}.")
     ctx.meta["watch"] = tuple(plugins_dirs) if watch else ()
+    ctx.meta["lang"] = language
     registry = load_plugins(plugins_dirs, third_party=False if no_plugins else None)
     set_default_registry(registry)
     ctx.obj = registry
@@ -135,6 +146,7 @@ def main(
             *gather(registry, scene, None, assignments),
             ui_scale=requested,
             watch=ctx.meta["watch"],
+            lang=language,
         )
     elif scene or assignments:
         raise UserError(

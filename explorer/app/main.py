@@ -22,11 +22,12 @@ import pygame
 from explorer.app.headless import single_threaded_torch
 from explorer.app.shell import build_app
 from explorer.app.ui.frame import MIN_SIZE
+from explorer.app.ui.i18n import set_language, t
 from explorer.plugins import Registry
 from explorer.training.trainer import discard_spares, prestart
 
 DEFAULT_SIZE = (1280, 720)
-TITLE = "DL Explorer — how deep networks are trained"
+TITLE = "DL Explorer — how deep networks are trained"  # the window's, in English (app.window_title)
 
 
 def _warm_up_torch(registry: Registry) -> None:
@@ -51,11 +52,13 @@ def run_app(
     *,
     ui_scale: float | None = None,
     watch: tuple = (),
+    lang: str | None = None,
 ) -> None:
     """The window on ``scene``; ``prepare(tabs)`` runs before the first frame (a setup applied:
     a ValueError it raises closes the window and reaches the command line as one sentence).
     ``ui_scale``: the UI scale asked for (``--scale``); None lets the window pick one.
-    ``watch``: plugin folders to follow (``--watch``): a saved plugin file is reloaded."""
+    ``watch``: plugin folders to follow (``--watch``): a saved plugin file is reloaded.
+    ``lang``: the UI's language (``--lang``: en, zh); None keeps the current one (English)."""
     single_threaded_torch()
     pygame.display.init()
     driver = pygame.display.get_driver()
@@ -68,12 +71,14 @@ def run_app(
     pygame.font.init()
     warm = None
     try:
-        pygame.display.set_caption(TITLE)
+        if lang is not None:
+            set_language(lang)
+        pygame.display.set_caption(t("app.window_title"))
         screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         with contextlib.suppress(AttributeError, pygame.error), warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # pygame-ce 2.5's Window API
             pygame.Window.from_display_module().minimum_size = MIN_SIZE
-        app, tabs = build_app(registry, screen, scene, ui_scale=ui_scale)
+        app, tabs = build_app(registry, screen, scene, ui_scale=ui_scale, lang=lang)
         pygame.key.set_repeat(350, 40)
         if watch:
             from explorer.app.plugin_watch import PluginWatchScene

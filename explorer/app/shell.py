@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 
+from explorer.app.ui import i18n
 from explorer.app.ui.app_loop import App
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.scene_tabs import SceneTabs
@@ -22,9 +23,14 @@ if TYPE_CHECKING:  # the app's first frame must not wait for the plugins' torch 
 @dataclass(frozen=True)
 class SceneEntry:
     name: str  # the scene's key on the command line, in setups and lessons
-    label: str  # its tab
+    label_key: str  # its tab's label in the string catalogue (assets/i18n)
     key: int  # the function key that shows it
     build: Callable[[Registry, tuple[int, int], str], Scene]  # (registry, size, backend) → scene
+
+    @property
+    def label(self) -> str:
+        """Its tab, in the current language."""
+        return i18n.t(self.label_key)
 
 
 def _landscape(registry: Registry, size, backend: str) -> Scene:
@@ -53,10 +59,10 @@ def _dropout(registry: Registry, size, backend: str) -> Scene:
 
 
 SCENES: tuple[SceneEntry, ...] = (
-    SceneEntry("landscape", "Landscape", pygame.K_F2, _landscape),
-    SceneEntry("network", "Network lab", pygame.K_F3, _network),
-    SceneEntry("activations", "Activations", pygame.K_F4, _activations),
-    SceneEntry("dropout", "Dropout", pygame.K_F5, _dropout),
+    SceneEntry("landscape", "tabs.landscape", pygame.K_F2, _landscape),
+    SceneEntry("network", "tabs.network", pygame.K_F3, _network),
+    SceneEntry("activations", "tabs.activations", pygame.K_F4, _activations),
+    SceneEntry("dropout", "tabs.dropout", pygame.K_F5, _dropout),
 )
 SCENE_NAMES = tuple(e.name for e in SCENES)
 
@@ -75,12 +81,13 @@ def build_app(
     backend: str = "process",
     scenes: dict | None = None,
     ui_scale: float | None = None,
+    lang: str | None = None,
 ) -> tuple[App, SceneTabs]:
     """An App showing ``first`` under the tabs. ``scenes`` may replace some factories (e.g. a
     Landscape built from a prepared model). ``ui_scale``: the UI scale asked for (None: the
-    window's own, explorer.app.ui.scale)."""
+    window's own, explorer.app.ui.scale). ``lang``: the UI's language (None: the current one)."""
     factories = scene_factories(registry, backend) | (scenes or {})
-    app = App(screen, windowed=windowed, ui_scale=ui_scale)
+    app = App(screen, windowed=windowed, ui_scale=ui_scale, lang=lang)
     tabs = SceneTabs(factories, screen.get_size(), entries=SCENES)
     app.push(tabs)
     if not tabs.show(first):

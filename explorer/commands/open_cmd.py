@@ -41,7 +41,13 @@ def gather(registry, scene: str | None, path: Path | None, assignments=()) -> tu
 
 
 def run_with_setup(
-    registry, scene: str, values: dict, source: str, ui_scale: float | None = None, watch=()
+    registry,
+    scene: str,
+    values: dict,
+    source: str,
+    ui_scale: float | None = None,
+    watch=(),
+    lang: str | None = None,
 ) -> None:
     """The app on ``scene`` with ``values`` applied before the first frame, at ``ui_scale``
     (None: the window picks one)."""
@@ -52,7 +58,12 @@ def run_with_setup(
         setup_files.apply_to_scene(tabs.scene(), values, source, tabs.size)
 
     run_app(
-        registry, scene=scene, prepare=prepare if values else None, ui_scale=ui_scale, watch=watch
+        registry,
+        scene=scene,
+        prepare=prepare if values else None,
+        ui_scale=ui_scale,
+        watch=watch,
+        lang=lang,
     )
 
 
@@ -69,6 +80,13 @@ def run_with_setup(
 def open_setup(registry, path: Path, assignments: tuple[str, ...]) -> None:
     """Open the app in the state a setup file holds (Ctrl+S in the app writes one)."""
     scene, values, source = gather(registry, None, path, assignments)
+    meta = click.get_current_context().meta
     run_with_setup(
-        registry, scene, values, source, click.get_current_context().meta.get("ui_scale")
+        registry,
+        scene,
+        values,
+        source,
+        ui_scale=meta.get("ui_scale"),
+        watch=meta.get("watch", ()),
+        lang=meta.get("lang"),
     )

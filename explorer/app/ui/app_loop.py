@@ -5,7 +5,8 @@ the app with fake time and synthetic events; ``run()`` feeds it the real clock a
 
 In ``run()`` the app is *lazy*: when no input came for ``QUIET_S`` and every scene on screen says
 it is ``idle()`` (a paused race, a finished net), nothing is drawn or flipped, so a paused app
-costs next to no CPU. h / F1 open the help sheet of the scene on screen, whatever the scene.
+costs next to no CPU. h / F1 open the help sheet of the scene on screen, whatever the scene;
+Ctrl+L switches the language (English ↔ 中文) live.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 
 import pygame
 
-from explorer.app.ui import scale
+from explorer.app.ui import i18n, scale
 from explorer.app.ui.frame import MIN_SIZE
 from explorer.app.ui.help_overlay import show_help, typing
 from explorer.app.ui.scene import Scene
@@ -39,9 +40,16 @@ QUIET_S = 2.0  # after the last input or activity, frames are still drawn this l
 
 class App:
     def __init__(
-        self, screen: pygame.Surface, windowed: bool = True, ui_scale: float | None = None
+        self,
+        screen: pygame.Surface,
+        windowed: bool = True,
+        ui_scale: float | None = None,
+        lang: str | None = None,
     ) -> None:
-        """``ui_scale``: the scale asked for (``--scale``); None picks one from the window."""
+        """``ui_scale``: the scale asked for (``--scale``); None picks one from the window.
+        ``lang``: the UI's language (``--lang``); None keeps the current one."""
+        if lang is not None:
+            i18n.set_language(lang)
         self.screen = screen
         self.requested_scale = ui_scale
         scale.set_factor(scale.effective(screen.get_size(), ui_scale))
@@ -140,6 +148,9 @@ class App:
             if direction is not None:
                 self.set_scale(scale.step(self.requested_scale, self.screen.get_size(), direction))
                 return
+            if event.key == pygame.K_l:
+                self.set_language(i18n.other())
+                return
         for scene in reversed(list(self.scenes)):
             if scene.handle_event(event):
                 return
@@ -171,11 +182,24 @@ class App:
         self._relayout()
         w, h = self.screen.get_size()
         drawn = scale.factor()
-        note = f"UI scale {drawn:.3g}×" + (" (the window's own)" if requested is None else "")
+        note = i18n.t("app.scale_note", factor=f"{drawn:.3g}")
+        if requested is None:
+            note += i18n.t("app.scale_own")
         if requested is not None and drawn < requested - 1e-6:
             need = (int(MIN_SIZE[0] * requested), int(MIN_SIZE[1] * requested))
-            note += f": {requested:g}× needs a {need[0]}×{need[1]} window (F11: full screen)"
+            note += i18n.t(
+                "app.scale_needs", factor=f"{requested:g}", width=need[0], height=need[1]
+            )
         self.scale_note, self._note_left = note, SCALE_NOTE_S
+
+    def set_language(self, lang: str) -> None:
+        """Speak ``lang`` (en, zh) from now on: every scene re-lays out in it (words have other
+        widths), as after a change of scale. A lesson presenter's L key calls this too."""
+        i18n.set_language(lang)
+        if self.windowed:
+            pygame.display.set_caption(i18n.t("app.window_title"))
+        self._relayout()
+        self.scale_note, self._note_left = i18n.t("app.language_note"), SCALE_NOTE_S
 
     def _relayout(self) -> None:
         size = self.screen.get_size()

@@ -3,33 +3,37 @@ of every colour and arrow it draws, with swatches, over the scene, which keeps r
 
 Each scene describes itself with a ``HelpSheet`` (its ``help_sheet()``, written in a small
 ``help.py`` in its package); the keys every scene shares (``APP_KEYS``) are added here, once.
+Every sentence is a key of the string catalogue (assets/i18n): ``localised`` words a sheet in the
+current language when it is shown, and the open sheet is worded again when the language changes.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pygame
 
-from explorer.app.ui import palette
+from explorer.app.ui import palette, scale
+from explorer.app.ui.i18n import t
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
 
 Colour = tuple[int, int, int]
 
-#: what every scene answers to (the tab strip and the app handle them)
+#: what every scene answers to (the tab strip and the app handle them): (key, catalogue key)
 APP_KEYS: tuple[tuple[str, str], ...] = (
-    ("F2 – F5", "Landscape, Network lab, Activations, Dropout"),
-    ("Ctrl+Tab", "the next scene"),
-    ("Ctrl+S", "save this scene's setup (TOML)"),
-    ("Ctrl+O", "open a saved setup"),
-    ("Ctrl+=", "everything larger (text, lines, widgets)"),
-    ("Ctrl+-", "everything smaller"),
-    ("Ctrl+0", "back to the normal size"),
-    ("F11", "full screen on / off"),
-    ("h  /  F1", "this help (esc or a click closes it)"),
+    ("F2 – F5", "help.app.scenes"),
+    ("Ctrl+Tab", "help.app.next_scene"),
+    ("Ctrl+S", "help.app.save"),
+    ("Ctrl+O", "help.app.open"),
+    ("Ctrl+=", "help.app.larger"),
+    ("Ctrl+-", "help.app.smaller"),
+    ("Ctrl+0", "help.app.normal_size"),
+    ("Ctrl+L", "help.app.language"),
+    ("F11", "help.app.full_screen"),
+    ("h  /  F1", "help.app.help"),
 )
 
 SWATCH_KINDS = (
@@ -69,13 +73,32 @@ class HelpSheet:
     notes: Sequence[str] = field(default_factory=tuple)  # a sentence or two under the legend
 
     def sections(self) -> list[tuple[str, list]]:
-        out: list[tuple[str, list]] = [("Keys", list(self.keys))]
+        out: list[tuple[str, list]] = [(t("help.keys"), list(self.keys))]
         if self.mouse:
-            out.append(("Mouse", list(self.mouse)))
-        out.append(("Every scene", list(APP_KEYS)))
+            out.append((t("help.mouse"), list(self.mouse)))
+        out.append((t("help.every_scene"), [(k, t(v)) for k, v in APP_KEYS]))
         if self.legend:
-            out.append(("What the colours and arrows mean", list(self.legend)))
+            out.append((t("help.legend"), list(self.legend)))
         return out
+
+
+def localised(
+    title: str,
+    keys: Sequence[tuple[str, str]],
+    mouse: Sequence[tuple[str, str]] = (),
+    legend: Sequence[Swatch] = (),
+    notes: Sequence[str] = (),
+) -> HelpSheet:
+    """A sheet worded in the current language from catalogue keys: the title, each key's
+    meaning (the keys themselves are keycaps: "space", "→"), both sides of a mouse row, each
+    swatch's label and each note."""
+    return HelpSheet(
+        t(title),
+        [(k, t(v)) for k, v in keys],
+        [(t(k), t(v)) for k, v in mouse],
+        [replace(s, label=t(s.label)) for s in legend],
+        tuple(t(n) for n in notes),
+    )
 
 
 INPUT_EVENTS = {
@@ -116,12 +139,15 @@ def show_help(app) -> HelpOverlay | None:
         if isinstance(scene, HelpOverlay):
             return scene
     scene = current_scene(app)
-    sheet = scene.help_sheet() if scene is not None else None
-    if sheet is None:
-        sheet = HelpSheet("DL Explorer", [])
-    overlay = HelpOverlay(sheet, getattr(scene, "text", None))
+    overlay = HelpOverlay(_sheet_of(scene), getattr(scene, "text", None))
+    overlay.source = scene
     app.push(overlay)
     return overlay
+
+
+def _sheet_of(scene) -> HelpSheet:
+    sheet = scene.help_sheet() if scene is not None else None
+    return sheet if sheet is not None else HelpSheet(t("app.title"), [])
 
 
 class HelpOverlay(Scene):
@@ -136,6 +162,13 @@ class HelpOverlay(Scene):
         self.panel = pygame.Rect(0, 0, 0, 0)  # where the panel is (tests check it fits)
         self.font_size = 14  # the size the sheet fitted at
         self.placed: list = []
+        self.source: Scene | None = None  # the scene whose sheet this is (worded again on resize)
+
+    def resize(self, size: tuple[int, int]) -> None:
+        """A new size, scale or language: the sheet is worded and laid out again."""
+        if self.source is not None:
+            self.sheet_data = _sheet_of(self.source)
+        self.sheet = None
 
     def prepare(self) -> None:
         size = self.app.screen.get_size() if self.app is not None else (1280, 720)
@@ -162,9 +195,10 @@ class HelpOverlay(Scene):
         w, h = size
         sheet = pygame.Surface((w, h), pygame.SRCALPHA)
         sheet.fill((10, 12, 16, 190))
-        pw = min(w - 2 * MARGIN, 1240)
-        columns = 3 if pw >= 880 else 2
-        max_h = h - 2 * MARGIN
+        p = scale.px  # the layout's pixels grow with the UI scale, as the type does
+        pw = min(w - 2 * p(MARGIN), p(1240))
+        columns = 3 if pw >= p(880) else 2
+        max_h = h - 2 * p(MARGIN)
         # The largest type at which everything fits; below 11 px it is clipped, never smaller.
         for size_px in (15, 14, 13, 12, 11):
             placed, used_h = self._flow(pw, max_h, columns, size_px)
@@ -186,13 +220,13 @@ class HelpOverlay(Scene):
         ph = min(used_h, max_h)
         panel = pygame.Rect((w - pw) // 2, (h - ph) // 2, pw, ph)
         self.panel = panel
-        pygame.draw.rect(sheet, palette.PANEL, panel, border_radius=8)
-        pygame.draw.rect(sheet, palette.PANEL_LINE, panel, 1, border_radius=8)
-        t = self.text
-        t.blit(sheet, self.sheet_data.title, (panel.x + 20, panel.y + 12), size_px + 5,
-               palette.TEXT, "bold")  # fmt: skip
-        t.blit(sheet, "h, F1, esc or a click closes this", (panel.right - 20, panel.y + 18),
-               size_px - 1, palette.TEXT_DIM, anchor="topright")  # fmt: skip
+        pygame.draw.rect(sheet, palette.PANEL, panel, border_radius=p(8))
+        pygame.draw.rect(sheet, palette.PANEL_LINE, panel, 1, border_radius=p(8))
+        text = self.text
+        text.blit(sheet, self.sheet_data.title, (panel.x + p(20), panel.y + p(12)), size_px + 5,
+                  palette.TEXT, "bold")  # fmt: skip
+        text.blit(sheet, t("help.closes"), (panel.right - p(20), panel.y + p(18)),
+                  size_px - 1, palette.TEXT_DIM, anchor="topright")  # fmt: skip
         sheet.set_clip(panel)
         for item in placed:
             self._draw_item(sheet, panel.topleft, item, size_px)
@@ -202,31 +236,32 @@ class HelpOverlay(Scene):
     def _flow(self, pw: int, max_h: int, columns: int, size: int):
         """Sections laid out down the columns, left to right, a row never split. Returns
         (items, panel height) or (None, 0) when they do not fit in ``max_h``."""
-        t = self.text
-        line = round(size * 1.45)
-        gap = 22
-        col_w = (pw - 40 - gap * (columns - 1)) // columns
-        top = 12 + round((size + 5) * 1.5) + 10
-        x, y, col, bottom = 20, top, 0, top
+        txt = self.text
+        p = scale.px
+        line = round(p(size) * 1.45)
+        gap = p(22)
+        col_w = (pw - p(40) - gap * (columns - 1)) // columns
+        top = p(12) + round(p(size + 5) * 1.5) + p(10)
+        x, y, col, bottom = p(20), top, 0, top
         items = []
 
         def room(height: int) -> bool:
             nonlocal x, y, col
-            if y + height <= max_h - 14:
+            if y + height <= max_h - p(14):
                 return True
             if col + 1 >= columns:
                 return False
             col += 1
-            x, y = 20 + col * (col_w + gap), top
+            x, y = p(20) + col * (col_w + gap), top
             return True
 
         for title, rows in self.sections():
-            head_h = round(size * 1.7)
+            head_h = round(p(size) * 1.7)
             first_h = head_h + (line if rows else 0)
-            if y > top and not room(first_h + 6):
+            if y > top and not room(first_h + p(6)):
                 return None, 0
             if y > top:
-                y += 6
+                y += p(6)
             head = len(items)
             items.append(("head", (x, y), title, col_w))
             y += head_h
@@ -234,20 +269,20 @@ class HelpOverlay(Scene):
                 rows = [rows]
             for k, row in enumerate(rows):
                 if isinstance(row, Swatch):
-                    desc_x = SWATCH_W + 10
-                    lines = t.wrap(row.label, size, col_w - desc_x)
+                    desc_x = p(SWATCH_W + 10)
+                    lines = txt.wrap(row.label, size, col_w - desc_x)
                     kind = "swatch"
                 elif isinstance(row, str):
                     desc_x = 0
-                    lines = t.wrap(row, size, col_w)
+                    lines = txt.wrap(row, size, col_w)
                     kind = "note"
                 else:
                     key_w = self._key_width(rows, size, col_w)
-                    desc_x = key_w + 12
-                    lines = t.wrap(row[1], size, col_w - desc_x)
+                    desc_x = key_w + p(12)
+                    lines = txt.wrap(row[1], size, col_w - desc_x)
                     kind = "key"
                 height = line * len(lines)
-                if k == 0 and y + height > max_h - 14:
+                if k == 0 and y + height > max_h - p(14):
                     # a heading never ends a column: it moves along with its first row
                     if not room(10**9 if col + 1 < columns else height):
                         return None, 0
@@ -258,35 +293,43 @@ class HelpOverlay(Scene):
                 items.append((kind, (x, y), row, lines, desc_x, line))
                 y += height
                 bottom = max(bottom, y)
-        return items, bottom + 14
+        return items, bottom + p(14)
 
     def sections(self) -> list:
         out = self.sheet_data.sections()
         if self.sheet_data.notes:
-            out.append(("Notes", list(self.sheet_data.notes)))
+            out.append((t("help.notes"), list(self.sheet_data.notes)))
         return out
 
     def _key_width(self, rows, size: int, col_w: int) -> int:
-        font = self.text.font(size, "mono")
-        widest = max((font.size(k)[0] for k, _ in rows if isinstance(k, str)), default=0)
+        text = self.text
+        widest = max(
+            (
+                text.font(size, text.kind_for(k, "mono")).size(k)[0]
+                for k, _ in rows
+                if isinstance(k, str)
+            ),
+            default=0,
+        )
         return min(widest, int(col_w * 0.42))
 
     def _draw_item(self, sheet, origin, item, size: int) -> None:
-        t, (ox, oy) = self.text, origin
+        txt, (ox, oy) = self.text, origin
         kind, (x, y) = item[0], item[1]
         x, y = ox + x, oy + y
         if kind == "head":
-            t.blit(sheet, item[2], (x, y), size + 1, HEADER, "bold")
+            txt.blit(sheet, item[2], (x, y), size + 1, HEADER, "bold")
             return
         row, lines, desc_x, line = item[2], item[3], item[4], item[5]
         if kind == "key":
-            key = t.ellipsize(row[0], size, desc_x - 12, "mono")
-            t.blit(sheet, key, (x, y), size, palette.WARN, "mono")
+            key = txt.ellipsize(row[0], size, desc_x - scale.px(12), "mono")
+            txt.blit(sheet, key, (x, y), size, palette.WARN, "mono")
         elif kind == "swatch":
-            draw_swatch(sheet, row, pygame.Rect(x, y + (line - SWATCH_H) // 2, SWATCH_W, SWATCH_H))
+            sw, sh = scale.px(SWATCH_W), scale.px(SWATCH_H)
+            draw_swatch(sheet, row, pygame.Rect(x, y + (line - sh) // 2, sw, sh))
         colour = palette.TEXT_DIM if kind == "note" else palette.TEXT
         for k, text in enumerate(lines):
-            t.blit(sheet, text, (x + desc_x, y + line * k), size, colour)
+            txt.blit(sheet, text, (x + desc_x, y + line * k), size, colour)
 
 
 def draw_swatch(target: pygame.Surface, swatch: Swatch, rect: pygame.Rect) -> None:

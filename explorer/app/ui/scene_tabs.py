@@ -17,6 +17,7 @@ from pygame_gui.elements import UIButton
 from explorer.app.ui import palette, scale
 from explorer.app.ui.frame import tab_h
 from explorer.app.ui.help_overlay import show_help
+from explorer.app.ui.i18n import language, t
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.setup_keys import SetupKeys
 from explorer.app.ui.text import Text
@@ -63,7 +64,9 @@ class SceneTabs(Scene):
                 pygame.Rect(x, scale.px(2), tab_w, tab_h() - scale.px(4)),
                 label,
                 self.manager,
-                tool_tip_text=f"{label} ({pygame.key.name(entry.key).upper()})",
+                tool_tip_text=t(
+                    "tabs.tooltip", label=label, shortcut=pygame.key.name(entry.key).upper()
+                ),
             )
             if name == self.current:
                 button.select()
@@ -76,9 +79,9 @@ class SceneTabs(Scene):
                 scale.px(HELP_W),
                 tab_h() - scale.px(4),
             ),
-            "Help",
+            t("tabs.help"),
             self.manager,
-            tool_tip_text="This scene's keys and what its colours mean (h or F1)",
+            tool_tip_text=t("tabs.help_tooltip"),
         )
 
     @property
@@ -98,13 +101,13 @@ class SceneTabs(Scene):
                 scene = self.factories[name](self.size)
             except Exception as exc:  # noqa: BLE001 - a scene that cannot start is reported
                 labels = {e.name: e.label for e in self.entries}
-                self.error = f"{labels.get(name, name)} could not start: {exc}"
+                self.error = t("tabs.could_not_start", scene=labels.get(name, name), reason=exc)
                 return False
             self.built[name] = scene
-        elif scene.__dict__.get("_shown_size") != (self.size, scale.factor()):
-            scene.resize(self.size)
+        elif scene.__dict__.get("_shown_size") != (self.size, scale.factor(), language()):
+            scene.resize(self.size)  # a size, scale or language it has not been laid out for
         scene.app = self.app
-        scene.__dict__["_shown_size"] = (self.size, scale.factor())
+        scene.__dict__["_shown_size"] = (self.size, scale.factor(), language())
         # the previous scene's overlays (help) go with it; the scene itself is kept for later
         stack = self.app.scenes
         while stack and stack[-1] is not self:
@@ -163,7 +166,7 @@ class SceneTabs(Scene):
         self.setup_keys.resize(size)
         current = self.scene()
         if current is not None:
-            current.__dict__["_shown_size"] = (size, scale.factor())
+            current.__dict__["_shown_size"] = (size, scale.factor(), language())
 
     def draw(self, screen: pygame.Surface) -> None:
         th, px = tab_h(), scale.px
@@ -193,7 +196,7 @@ class SceneTabs(Scene):
         else:
             self.text.blit(
                 screen,
-                "DL Explorer",
+                t("app.title"),
                 (strip.right - px(HELP_W + 18), th // 2),
                 13,
                 palette.TEXT_DIM,

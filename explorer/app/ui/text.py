@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from importlib import resources
 
 import pygame
 
-from explorer.app.ui import scale
+from explorer.app.ui import i18n, scale
 
 # pygame_gui ships these fonts; using them keeps the drawn text and the widgets alike, and they
 # have the Greek letters (θ, η, σ, λ) pygame's default font lacks. Noto Sans has no arrows and few
 # maths signs (→ ≤ ≈ ∂ ∇ ∞ …): a string with one of those is drawn in Fira Code, which has them.
+# A string with a Chinese character is drawn in Noto Sans SC (pygame_gui ships it too).
 _FONTS = {
     "sans": "NotoSans-Regular.ttf",
     "bold": "NotoSans-Bold.ttf",
     "mono": "FiraCode-Regular.ttf",
+    "cjk": "NotoSansSC-Regular.otf",
+    "cjk_bold": "NotoSansSC-Bold.otf",
 }
+_CJK_CHARS = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef\uf900-\ufaff"
+# a line may break before any Chinese character, never before closing punctuation
+_TOKENS = re.compile(rf"\s+|[{_CJK_CHARS}]|[^\s{_CJK_CHARS}]+")
+_CLOSING = set("，。：；、！？）》」』”’,.:;!?)]")
+
+
+def _tokens(paragraph: str) -> list[str]:
+    out: list[str] = []
+    for match in _TOKENS.finditer(paragraph):
+        token = match.group()
+        if out and token[0] in _CLOSING and not out[-1].isspace():
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
 
 
 def _font_path(kind: str):
@@ -40,8 +59,12 @@ class Text:
         return self._font(max(1, scale.px(size)), kind)
 
     def line_height(self, size: int, kind: str = "sans") -> int:
-        """Pixels from one line of ``size`` text to the next, at the current scale."""
-        return self.font(size, kind).get_linesize()
+        """Pixels from one line of ``size`` text to the next, at the current scale (in Chinese,
+        Noto Sans SC's taller lines)."""
+        height = self.font(size, kind).get_linesize()
+        if i18n.language() == "zh":
+            height = max(height, self.font(size, "cjk").get_linesize())
+        return height
 
     def _font(self, size: int, kind: str) -> pygame.font.Font:
         key = (kind, size)
@@ -64,8 +87,13 @@ class Text:
         return found
 
     def kind_for(self, text: str, kind: str) -> str:
-        """``kind``, or "mono" when ``kind``'s font lacks a character of ``text``."""
-        if kind == "mono" or text.isascii():
+        """``kind``; Noto Sans SC ("cjk", "cjk_bold") for a string with a Chinese character;
+        "mono" when ``kind``'s font lacks another character of ``text``."""
+        if text.isascii() or kind.startswith("cjk"):
+            return kind
+        if i18n.has_cjk(text):
+            return "cjk_bold" if kind == "bold" else "cjk"
+        if kind == "mono":
             return kind
         if all(self._has_glyph(kind, ch) for ch in set(text) if not ch.isascii()):
             return kind
@@ -77,11 +105,49 @@ class Text:
         if surf is not None:
             self._cache.move_to_end(key)
             return surf
-        surf = self.font(size, self.kind_for(text, kind)).render(text, True, colour)
+        surf = self._render_runs(text, size, colour, self.kind_for(text, kind))
         self._cache[key] = surf
         if len(self._cache) > self._max:
             self._cache.popitem(last=False)
         return surf
+
+    def missing(self, text: str, kind: str = "sans") -> str:
+        """The characters of ``text`` that no font drawing it has (tofu boxes on screen)."""
+        first = self.kind_for(text, kind)
+        return "".join(
+            ch
+            for ch in dict.fromkeys(text)
+            if not ch.isspace() and not any(self._has_glyph(k, ch) for k in self._chain(first))
+        )
+
+    @staticmethod
+    def _chain(kind: str) -> tuple[str, ...]:
+        """``kind``, then the fonts a character it lacks is looked for in."""
+        return (kind, *(k for k in ("sans", "mono", "cjk") if k != kind))
+
+    def _render_runs(self, text: str, size: int, colour, kind: str) -> pygame.Surface:
+        """``text`` in ``kind``'s font; a character that font lacks (Noto Sans SC has no ₁ or
+        ₀) drawn in the first font of the chain that has it, on the same baseline."""
+        font = self.font(size, kind)
+        if text.isascii() or all(self._has_glyph(kind, ch) for ch in set(text) if ch != " "):
+            return font.render(text, True, colour)
+        runs: list[tuple[str, str]] = []
+        for ch in text:
+            k = next((k for k in self._chain(kind) if ch == " " or self._has_glyph(k, ch)), kind)
+            if runs and runs[-1][0] == k:
+                runs[-1] = (k, runs[-1][1] + ch)
+            else:
+                runs.append((k, ch))
+        pieces = [(self.font(size, k), part) for k, part in runs]
+        ascent = max(f.get_ascent() for f, _ in pieces)
+        height = max(ascent - f.get_ascent() + f.get_height() for f, _ in pieces)
+        surfs = [(f.render(part, True, colour), ascent - f.get_ascent()) for f, part in pieces]
+        out = pygame.Surface((sum(s.get_width() for s, _ in surfs), height), pygame.SRCALPHA)
+        x = 0
+        for surf, dy in surfs:
+            out.blit(surf, (x, dy))
+            x += surf.get_width()
+        return out
 
     def blit(
         self,
@@ -107,10 +173,13 @@ class Text:
         return box
 
     def wrap(self, text: str, size: int, width: int, kind: str = "sans") -> list[str]:
-        """Greedy word wrap to ``width`` pixels."""
+        """Greedy word wrap to ``width`` pixels (Chinese breaks between characters)."""
         font = self.font(size, self.kind_for(text, kind))
         lines: list[str] = []
         for paragraph in text.split("\n"):
+            if i18n.has_cjk(paragraph):
+                lines.extend(self._wrap_cjk(paragraph, font, width))
+                continue
             line = ""
             for word in paragraph.split(" "):
                 trial = f"{line} {word}" if line else word
@@ -120,6 +189,23 @@ class Text:
                     lines.append(line)
                     line = word
             lines.append(line)
+        return lines
+
+    @staticmethod
+    def _wrap_cjk(paragraph: str, font: pygame.font.Font, width: int) -> list[str]:
+        lines: list[str] = []
+        line = ""
+        for token in _tokens(paragraph):
+            if token.isspace():
+                line += token if line else ""
+                continue
+            trial = line + token
+            if font.size(trial)[0] <= width or not line.strip():
+                line = trial
+            else:
+                lines.append(line.rstrip())
+                line = token
+        lines.append(line.rstrip())
         return lines
 
     def ellipsize(self, text: str, size: int, width: int, kind: str = "sans") -> str:

@@ -12,11 +12,21 @@ import json
 from functools import cache
 from importlib import resources
 
-from explorer.app.ui import scale
+from explorer.app.ui import i18n, scale
 
 _FONT_ELEMENTS = ("button", "label", "text_entry_line", "tool_tip", "text_box")
 # theme "misc" entries that are lengths in pixels
 _PIXEL_MISC = ("shape_corner_radius", "border_width", "sliding_button_width", "text_shadow_size")
+# Chinese: pygame_gui's own Noto Sans SC, as each font block's "zh" locale entry
+_LATIN_FONTS = {
+    "noto_sans": {
+        "regular_resource": {"package": "pygame_gui.data", "resource": "NotoSans-Regular.ttf"},
+        "bold_resource": {"package": "pygame_gui.data", "resource": "NotoSans-Bold.ttf"},
+    }
+}
+_LOCALE_FONTS = {
+    "zh": ("noto_sans_sc", "NotoSansSC-Regular.otf", "NotoSansSC-Bold.otf"),
+}
 
 
 @cache
@@ -24,8 +34,9 @@ def _base_theme() -> dict:
     return json.loads(resources.files("explorer.assets").joinpath("theme.json").read_text("utf-8"))
 
 
-def load_theme(factor: float | None = None) -> dict:
-    """The theme at ``factor`` (default: the current UI scale)."""
+def load_theme(factor: float | None = None, lang: str | None = None) -> dict:
+    """The theme at ``factor`` (default: the current UI scale), its fonts for ``lang``
+    (default: the current language)."""
     f = scale.factor() if factor is None else factor
     theme = copy.deepcopy(_base_theme())
     # pygame_gui reads no font from "defaults": give each kind of widget the default font, so
@@ -49,19 +60,37 @@ def load_theme(factor: float | None = None) -> dict:
                 if key in misc:
                     n = float(misc[key])
                     misc[key] = str(int(round(n * f)) if n == 0 else max(1, int(round(n * f))))
+    local = _LOCALE_FONTS.get(lang or i18n.language())
+    if local is not None:
+        name, regular, bold = local
+        for element, block in theme.items():
+            font = block.get("font")
+            # a check box's own font draws only its tick (✓), which Noto Sans SC may lack
+            if isinstance(font, dict) and element != "check_box":
+                zh = {**font, "name": name, "locale": lang or i18n.language()}
+                zh["regular_resource"] = {"package": "pygame_gui.data", "resource": regular}
+                zh["bold_resource"] = {"package": "pygame_gui.data", "resource": bold}
+                if font.get("name") in _LATIN_FONTS:  # not the default font now: say where
+                    font = {**font, **_LATIN_FONTS[font["name"]]}
+                block["font"] = [font, zh]
     return theme
 
 
 def ui_manager(size: tuple[int, int], old=None):
     """A pygame_gui manager for a window of ``size`` with the theme at the current scale:
-    ``old`` itself, resized, while the scale it was themed at still holds; a new one otherwise
-    (its widgets are gone: the caller rebuilds them, as after any re-layout)."""
+    ``old`` itself, resized, while the scale and language it was built for still hold; a new one
+    otherwise (its widgets are gone: the caller rebuilds them, as after any re-layout)."""
     import pygame_gui
 
-    f = scale.factor()
-    if old is not None and getattr(old, "explorer_scale", None) == f:
+    f, lang = scale.factor(), i18n.language()
+    if old is not None and getattr(old, "explorer_scale", None) == (f, lang):
         old.set_window_resolution(size)
         return old
-    manager = pygame_gui.UIManager(size, load_theme(f), enable_live_theme_updates=False)
-    manager.explorer_scale = f
+    manager = pygame_gui.UIManager(
+        size,
+        load_theme(f, lang),
+        enable_live_theme_updates=False,
+        starting_language=lang,  # python-i18n's locale; i18n.py put the catalogues on its path
+    )
+    manager.explorer_scale = (f, lang)
     return manager

@@ -19,44 +19,43 @@ from explorer.app.scenes.activations.relu_thinner_view import (
     POSITIVE,
 )
 from explorer.app.ui import palette
-from explorer.app.ui.help_overlay import HelpSheet, Swatch
+from explorer.app.ui.help_overlay import HelpSheet, Swatch, localised
 
+# (keycap, catalogue key): the sentences live in assets/i18n, one catalogue per language
 KEYS = (
-    ("→  /  ↓", "select the next activation"),
-    ("←  /  ↑", "select the previous activation"),
-    ("r", "train the ReLU and Maxout nets again (next seed)"),
+    ("→  /  ↓", "help.activations.key_next"),
+    ("←  /  ↑", "help.activations.key_previous"),
+    ("r", "help.activations.key_retrain"),
 )
 MOUSE = (
-    ("click a plot", "select that activation"),
-    ("click the map", "pick the input whose thinner network is drawn"),
-    ("pieces menu", "Maxout's k: linear pieces per unit"),
+    ("help.activations.click_plot", "help.activations.click_plot_do"),
+    ("help.activations.click_map", "help.activations.click_map_do"),
+    ("help.activations.pieces_menu", "help.activations.pieces_menu_do"),
 )
 LEGEND = (
-    Swatch("line", F_COLOUR, "f(z): the activation"),
-    Swatch("line", DF_COLOUR, "f′(z): its slope, what backprop multiplies by"),
-    Swatch("box", SHADE, "saturated: |f′(z)| small, the gradient nearly stops"),
-    Swatch("box", palette.WARN, "the selected activation's frame"),
-    Swatch("line", palette.TEXT, "Maxout: the max of its pieces (what the unit outputs)"),
+    Swatch("line", F_COLOUR, "help.activations.f"),
+    Swatch("line", DF_COLOUR, "help.activations.df"),
+    Swatch("box", SHADE, "help.activations.saturated"),
+    Swatch("box", palette.WARN, "help.activations.selected"),
+    Swatch("line", palette.TEXT, "help.activations.maxout_max"),
     Swatch(
-        "pie", PIECE_COLOURS[0], "Maxout: the linear pieces, one colour each", tuple(PIECE_COLOURS)
+        "pie", PIECE_COLOURS[0], "help.activations.maxout_pieces", tuple(PIECE_COLOURS)
     ),  # fmt: skip
-    Swatch("dot", ACTIVE, "ReLU unit active for this input (passes z on)", (ACTIVE_RING,)),
-    Swatch(
-        "dot", INACTIVE, "ReLU unit off (outputs 0): cut out of the thinner net", (INACTIVE_RING,)
-    ),  # fmt: skip
-    Swatch("line", POSITIVE, "link with a positive weight (brighter: larger)"),
-    Swatch("line", NEGATIVE, "link with a negative weight"),
-    Swatch("line", DEAD_LINK, "link into or out of an off unit: no effect"),
+    Swatch("dot", ACTIVE, "help.activations.relu_on", (ACTIVE_RING,)),
+    Swatch("dot", INACTIVE, "help.activations.relu_off", (INACTIVE_RING,)),  # fmt: skip
+    Swatch("line", POSITIVE, "help.activations.link_pos"),
+    Swatch("line", NEGATIVE, "help.activations.link_neg"),
+    Swatch("line", DEAD_LINK, "help.activations.link_dead"),
     Swatch(
         "ramp",
         CLASS_COLOURS[0],
-        "map: the two classes; the lit patch is the input's linear region",
+        "help.activations.map_classes",
         (CLASS_COLOURS[0], palette.PANEL, CLASS_COLOURS[1]),
     ),  # fmt: skip
-    Swatch("ring", (255, 255, 255), "map: the chosen input"),
-    Swatch("box", palette.GOOD, "numbers: A·x + c equals the net's output"),
+    Swatch("ring", (255, 255, 255), "help.activations.map_input"),
+    Swatch("box", palette.GOOD, "help.activations.numbers_equal"),
 )
 
 
 def help_sheet(scene) -> HelpSheet:
-    return HelpSheet("Activations: f, f′, Maxout's pieces, ReLU's thinner net", KEYS, MOUSE, LEGEND)
+    return localised("help.activations.title", KEYS, MOUSE, LEGEND)

@@ -13,35 +13,34 @@ from explorer.app.scenes.dropout.thinned_net_view import (
     POSITIVE,
 )
 from explorer.app.ui import palette
-from explorer.app.ui.help_overlay import HelpSheet, Swatch
+from explorer.app.ui.help_overlay import HelpSheet, Swatch, localised
 
+# (keycap, catalogue key): the sentences live in assets/i18n, one catalogue per language
 KEYS = (
-    ("space", "train / pause"),
-    ("→", "one mini-batch (a new thinned network)"),
-    ("r", "reset: a new run"),
+    ("space", "help.dropout.key_play"),
+    ("→", "help.dropout.key_batch"),
+    ("r", "help.dropout.key_reset"),
 )
 MOUSE = (
-    ("click a unit", "of hidden layer 2: follow it in panel 2"),
-    ("p slider", "the dropout rate; the nets restart when it rests"),
-    ("speed", "mini-batches a second"),
-    ("dataset menu", "the data the small net learns"),
+    ("help.dropout.click_unit", "help.dropout.click_unit_do"),
+    ("help.dropout.p_slider", "help.dropout.p_slider_do"),
+    ("help.dropout.speed", "help.dropout.speed_do"),
+    ("help.dropout.dataset_menu", "help.dropout.dataset_menu_do"),
 )
 LEGEND = (
-    Swatch("dot", KEPT, "unit kept in this mini-batch (×1/(1−p))", (KEPT_RING,)),
-    Swatch(
-        "dot", DROPPED, "unit dropped (crossed) in this mini-batch, with its links", (DROPPED_RING,)
-    ),  # fmt: skip
-    Swatch("ring", palette.WARN, "the unit followed in panel 2"),
-    Swatch("line", POSITIVE, "link with a positive weight (brighter: larger)"),
-    Swatch("line", NEGATIVE, "link with a negative weight"),
-    Swatch("line", DEAD_LINK, "link of a dropped unit: carries nothing"),
-    Swatch("box", BAR, "histogram of the thinned networks' outputs (weighted by chance)"),
-    Swatch("line", AVERAGE, "their average (the ensemble)"),
-    Swatch("dashed", SCALED, "the weight-scaled network (what evaluation uses)"),
-    Swatch("box", palette.GOOD, "equal, or the expectation matches"),
-    Swatch("box", palette.ERROR, "does not match"),
+    Swatch("dot", KEPT, "help.dropout.kept", (KEPT_RING,)),
+    Swatch("dot", DROPPED, "help.dropout.dropped", (DROPPED_RING,)),  # fmt: skip
+    Swatch("ring", palette.WARN, "help.dropout.followed"),
+    Swatch("line", POSITIVE, "help.dropout.link_pos"),
+    Swatch("line", NEGATIVE, "help.dropout.link_neg"),
+    Swatch("line", DEAD_LINK, "help.dropout.link_dead"),
+    Swatch("box", BAR, "help.dropout.histogram"),
+    Swatch("line", AVERAGE, "help.dropout.average"),
+    Swatch("dashed", SCALED, "help.dropout.scaled"),
+    Swatch("box", palette.GOOD, "help.dropout.equal"),
+    Swatch("box", palette.ERROR, "help.dropout.mismatch"),
 )
 
 
 def help_sheet(scene) -> HelpSheet:
-    return HelpSheet("Dropout: thinned networks and their ensemble", KEYS, MOUSE, LEGEND)
+    return localised("help.dropout.title", KEYS, MOUSE, LEGEND)

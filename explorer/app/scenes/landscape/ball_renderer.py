@@ -8,6 +8,7 @@ import pygame
 
 from explorer.app.scenes.landscape.state_vectors import StateView
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.landscape.race import Status
@@ -144,7 +145,14 @@ def draw_ball_arrows(
             saturating(length, refs.get("step", length)),
         )
         if labels and length > 0:
-            text.blit(target, "step", (tip[0] + px(4), tip[1] - px(8)), 12, colour, "mono")
+            text.blit(
+                target,
+                t("landscape.arrow_step"),
+                (tip[0] + px(4), tip[1] - px(8)),
+                12,
+                colour,
+                "mono",
+            )
     if kinds.get("state"):
         for key, v in state.vectors:
             # Drawn the way it moves the ball: momentum's velocity and Adam's m hold gradients
@@ -271,7 +279,7 @@ def draw_shared(target, text: Text, pos_px, colours, selected: bool, plot=None) 
         ]
         pygame.draw.polygon(target, colour, pts)
     pygame.draw.aacircle(target, palette.BACKGROUND, (x, y), r + px(1), lw())
-    label = f"{n} balls here"
+    label = t("landscape.balls_here", n=n)
     pos = (x + r + px(6), y - px(8))
     if plot is not None and pos[0] + text.font(12, "mono").size(label)[0] + px(8) > plot.right:
         pos = (x - r - px(10) - text.font(12, "mono").size(label)[0], y - px(8))

@@ -26,6 +26,7 @@ from explorer.app.scenes.landscape.model import (
     LandscapeModel,
 )
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
 from explorer.app.ui.scale import px
 from explorer.app.ui.slider import SteppedSlider, ValueSlider
@@ -35,9 +36,18 @@ from explorer.specs import Hyper
 
 ROW = 26  # a row of the side panel, at UI scale 1
 OPT_ROW = 20  # an optimizer checkbox row: lower than a slider row
-CUSTOM = "custom formula"
-NOISE_OPTIONS = {"none": "no noise", "gaussian": "gaussian σ", "minibatch": "mini-batch B"}
-ARROW_LABELS = {"gradient": "−grad", "step": "step", "state": "state", "squares": "g² sums"}
+CUSTOM = "landscape.custom_formula"  # catalogue keys (assets/i18n): worded when built
+NOISE_OPTIONS = {
+    "none": "landscape.noise_none",
+    "gaussian": "landscape.noise_gaussian",
+    "minibatch": "landscape.noise_minibatch",
+}
+ARROW_LABELS = {
+    "gradient": "landscape.arrow_gradient",
+    "step": "landscape.arrow_step",
+    "state": "landscape.arrow_state",
+    "squares": "landscape.arrow_squares",
+}
 SPEED = Hyper(120.0, SPEED_RANGE[0], SPEED_RANGE[1], log=True)
 SIGMA = Hyper(0.3, SIGMA_RANGE[0], SIGMA_RANGE[1], log=True)
 BATCH = Hyper(8, BATCH_RANGE[0], BATCH_RANGE[1], log=True, integer=True)
@@ -186,7 +196,9 @@ class LandscapeControls:
             value,
             on_change,
             entry_w=px(74),
-            on_error=lambda text, _n=name: self.model.notify(f"{_n}: {text}", "error"),
+            on_error=lambda text, _n=name: self.model.notify(
+                t("landscape.slider_error", name=_n, reason=text), "error"
+            ),
         )
         for element in vs.elements:
             self._add(section, element)
@@ -202,29 +214,42 @@ class LandscapeControls:
             "toolbar",
             UIButton(
                 bar.take(76),
-                "Play",
+                t("landscape.play"),
                 self.manager,
                 object_id="@play",
-                tool_tip_text="Play / pause (space)",
+                tool_tip_text=t("landscape.play_tip"),
             ),
             lambda e: m.toggle_play(),
         )
         self._add(
             "toolbar",
             UIButton(
-                bar.take(60), "Step", self.manager, tool_tip_text="One step (right arrow key)"
+                bar.take(60),
+                t("landscape.step"),
+                self.manager,
+                tool_tip_text=t("landscape.step_tip"),
             ),
             lambda e: m.step_once(),
         )
         self._add(
             "toolbar",
-            UIButton(bar.take(64), "Reset", self.manager, tool_tip_text="Back to the start (r)"),
+            UIButton(
+                bar.take(64),
+                t("landscape.reset"),
+                self.manager,
+                tool_tip_text=t("landscape.reset_tip"),
+            ),
             lambda e: m.reset(),
         )
         # from the right: Help, CSV, Inspect
         self._add(
             "toolbar",
-            UIButton(bar.take_right(56), "Help", self.manager, tool_tip_text="Keys and mouse (h)"),
+            UIButton(
+                bar.take_right(56),
+                t("landscape.help"),
+                self.manager,
+                tool_tip_text=t("landscape.help_tip"),
+            ),
             lambda e: self.scene.show_help(),
         )
         self._add(
@@ -233,7 +258,7 @@ class LandscapeControls:
                 bar.take_right(60),
                 "CSV",
                 self.manager,
-                tool_tip_text="Export every ball's trajectory to a CSV file",
+                tool_tip_text=t("landscape.csv_tip"),
             ),
             lambda e: m.export_csv(),
         )
@@ -241,16 +266,16 @@ class LandscapeControls:
             "toolbar",
             UIButton(
                 bar.take_right(76),
-                "Inspect",
+                t("landscape.inspect"),
                 self.manager,
-                tool_tip_text="Clicks on the map inspect the point (or right-click)",
+                tool_tip_text=t("landscape.inspect_tip"),
             ),
             lambda e: self.scene.toggle_inspect_mode(),
         )
         if self.scene.inspect_mode:
             self.inspect_button.select()
         bar.skip(6)
-        self._label("toolbar", bar.take(46, 22), "speed")
+        self._label("toolbar", bar.take(46, 22), t("landscape.speed"))
         spare = bar.rest() - px(2 + 64 + 12 + 170 + 6 + 120)  # what the slider and entry share
         slider_w = int(min(px(170), max(px(90), spare * 0.32)))
         self.speed_slider = self._add(
@@ -264,8 +289,10 @@ class LandscapeControls:
             lambda e: m.set_speed(getattr(e, "stepped", None) or SPEED.from_unit(e.value)),
         )
         bar.left += slider_w
-        self.speed_slider.set_tooltip("simulation steps per second")
-        self.speed_label = self._label("toolbar", bar.take(64, 22), f"{m.speed:.0f}/s", "value")
+        self.speed_slider.set_tooltip(t("landscape.speed_tip"))
+        self.speed_label = self._label(
+            "toolbar", bar.take(64, 22), t("landscape.per_second", n=f"{m.speed:.0f}"), "value"
+        )
         bar.skip(6)
         self._surface_menu_rect = bar.take(170)
         self._build_surface_menu()
@@ -277,7 +304,7 @@ class LandscapeControls:
             ),
             self._expression_entered,
         )
-        self.expr_entry.set_tooltip("your own f(x, y), e.g. x**2 - y**2, then Enter")
+        self.expr_entry.set_tooltip(t("landscape.formula_long"))
         if m.spec.name.startswith("expr:"):
             self.expr_entry.set_text(m.spec.formula)
         self._shown[("toolbar", "expr")] = m.surface_version
@@ -285,11 +312,12 @@ class LandscapeControls:
     def _placeholder(self, width: int) -> str:
         """The longest hint that fits the formula box (at 1024 px it is short)."""
         for hint in (
-            "your own f(x, y), e.g. x**2 - y**2, then Enter",
-            "your own f(x, y), then Enter",
-            "f(x, y), Enter",
+            t("landscape.formula_long"),
+            t("landscape.formula_medium"),
+            t("landscape.formula_short"),
         ):
-            if self.scene.text.font(13, "mono").size(hint)[0] <= width - px(16):
+            font = self.scene.text.font(13, self.scene.text.kind_for(hint, "mono"))
+            if font.size(hint)[0] <= width - px(16):
                 return hint
         return "f(x, y)"
 
@@ -305,8 +333,8 @@ class LandscapeControls:
                 options += [e for e in family.examples if e not in options]
         current = m.spec.name
         if current.startswith("expr:") or current not in options:
-            options.append(CUSTOM)
-            current = CUSTOM
+            options.append(t(CUSTOM))
+            current = t(CUSTOM)
         menu = UIDropDownMenu(
             options, current, self._surface_menu_rect, self.manager, expansion_height_limit=px(520)
         )
@@ -318,7 +346,12 @@ class LandscapeControls:
         self._clear("optimizers")
         self.opt_boxes.clear()
         self.swatches = []
-        self._label("optimizers", (self.x0, self.y_opt, self.sw, px(20)), "Optimizers", "header")
+        self._label(
+            "optimizers",
+            (self.x0, self.y_opt, self.sw, px(20)),
+            t("landscape.optimizers"),
+            "header",
+        )
         cols = self.opt_cols
         col_w = self.sw // cols
         for k, name in enumerate(m.optimizer_names):
@@ -340,14 +373,14 @@ class LandscapeControls:
         m = self.model
         self._clear("tune")
         y, row = self.y_tune, self.row
-        self._label("tune", (self.x0, y + px(2), px(54), px(22)), "Tune", "header")
+        self._label("tune", (self.x0, y + px(2), px(54), px(22)), t("landscape.tune"), "header")
         labels = [b.label for b in m.race.balls]
         self.tune_doc = (pygame.Rect(0, 0, 0, 0), "", "")
         if not labels:
             self._label(
                 "tune",
                 (self.x0 + px(60), y + px(2), self.sw - px(60), px(22)),
-                "no optimizer ticked",
+                t("landscape.none_ticked"),
             )
             self._shown[("tune", "shape")] = ((), None)
             return
@@ -359,10 +392,10 @@ class LandscapeControls:
         name = m.selected_name()
         arrows = UICheckBox(
             pygame.Rect(self.x0 + px(222), y + px(3), px(18), px(18)),
-            "arrows",
+            t("landscape.arrows_box"),
             self.manager,
             initial_state=bool(m.arrows_for.get(name, True)),
-            tool_tip_text="Draw this ball's arrows (a)",
+            tool_tip_text=t("landscape.arrows_box_tip"),
         )
         self._add("tune", arrows, lambda e, _n=name: self._set_arrows_for(_n, e))
         self.arrows_box = arrows
@@ -392,7 +425,9 @@ class LandscapeControls:
         m = self.model
         self._clear("schedule")
         y, row = self.y_sched, self.row
-        self._label("schedule", (self.x0, y + px(2), px(80), px(22)), "Schedule", "header")
+        self._label(
+            "schedule", (self.x0, y + px(2), px(80), px(22)), t("landscape.schedule"), "header"
+        )
         menu = UIDropDownMenu(
             list(m.registry.schedules),
             m.schedule,
@@ -422,10 +457,10 @@ class LandscapeControls:
         m = self.model
         self._clear("noise")
         y = self.y_noise
-        self._label("noise", (self.x0, y + px(2), px(54), px(22)), "Noise", "header")
+        self._label("noise", (self.x0, y + px(2), px(54), px(22)), t("landscape.noise"), "header")
         modes = ["none", "gaussian"] + (["minibatch"] if m.spec.has_data else [])
-        options = [NOISE_OPTIONS[k] for k in modes]
-        current = NOISE_OPTIONS.get(m.noise.mode, "no noise")
+        options = [t(NOISE_OPTIONS[k]) for k in modes]
+        current = t(NOISE_OPTIONS.get(m.noise.mode, NOISE_OPTIONS["none"]))
         menu = UIDropDownMenu(
             options, current, pygame.Rect(self.x0 + px(58), y, px(128), px(24)), self.manager
         )
@@ -458,29 +493,24 @@ class LandscapeControls:
                 w=w,
             )
         elif not m.spec.has_data:
-            self._label("noise", (x, y + px(2), w, px(22)), "(mini-batch: data only)")
+            self._label("noise", (x, y + px(2), w, px(22)), t("landscape.minibatch_data_only"))
         self._shown[("noise", "shape")] = (m.noise.mode, m.spec.has_data)
 
     def _build_arrows(self) -> None:
         m = self.model
         self._clear("arrows")
         y = self.y_arrows
-        self._label("arrows", (self.x0, y + px(2), px(60), px(22)), "Arrows", "header")
+        self._label("arrows", (self.x0, y + px(2), px(60), px(22)), t("landscape.arrows"), "header")
         x = self.x0 + px(64)
         step = (self.sw - px(64)) // 4
-        tips = {
-            "gradient": "the negative gradient: steepest way down",
-            "step": "the step the optimizer just took",
-            "state": "state vectors (velocity, first moment), drawn the way they push",
-            "squares": "accumulated squared gradients: per-axis ellipse (bigger = smaller steps)",
-        }
+
         for k, kind in enumerate(ARROW_LABELS):
             box = UICheckBox(
                 pygame.Rect(x + k * step, y + px(3), px(18), px(18)),
-                ARROW_LABELS[kind],
+                t(ARROW_LABELS[kind]),
                 self.manager,
                 initial_state=bool(m.arrow_kinds.get(kind)),
-                tool_tip_text=tips[kind],
+                tool_tip_text=t(ARROW_LABELS[kind] + "_tip"),
             )
             self._add("arrows", box, lambda e, _k=kind: self._set_kind(_k, e))
 
@@ -488,7 +518,7 @@ class LandscapeControls:
         self._clear("inspector")
         L = self.scene.layout
         y = self.y_inspect
-        self._label("inspector", (self.x0, y, px(200), px(20)), "Inspector", "header")
+        self._label("inspector", (self.x0, y, px(200), px(20)), t("landscape.inspector"), "header")
         bottom = L.side.bottom - px(8)
         top = y + px(22)
         button_h = px(28)
@@ -499,9 +529,9 @@ class LandscapeControls:
             "inspector",
             UIButton(
                 pygame.Rect(self.x0, bottom - button_h, self.sw - px(86), button_h),
-                "Start a ball here",
+                t("landscape.start_here"),
                 self.manager,
-                tool_tip_text="Every ball starts at the inspected point",
+                tool_tip_text=t("landscape.start_here_tip"),
             ),
             lambda e: self.model.start_from_inspection(),
         )
@@ -509,7 +539,7 @@ class LandscapeControls:
             "inspector",
             UIButton(
                 pygame.Rect(self.x0 + self.sw - px(80), bottom - button_h, px(80), button_h),
-                "Close",
+                t("landscape.close"),
                 self.manager,
             ),
             lambda e: self.model.close_inspector(),
@@ -524,7 +554,7 @@ class LandscapeControls:
         return run_action(self.actions, event)
 
     def _surface_chosen(self, event) -> None:
-        if event.text == CUSTOM:
+        if event.text == t(CUSTOM):
             return
         self.scene.switch_surface(event.text)
 
@@ -561,7 +591,7 @@ class LandscapeControls:
         self._shown[("schedule", key)] = value
 
     def _noise_chosen(self, text: str) -> None:
-        mode = next((k for k, v in NOISE_OPTIONS.items() if v == text), "none")
+        mode = next((k for k, v in NOISE_OPTIONS.items() if t(v) == text), "none")
         value = {"gaussian": self.model.sigma, "minibatch": self.model.batch}.get(mode)
         self.model.set_noise(mode, value)
 
@@ -581,10 +611,10 @@ class LandscapeControls:
     def sync(self) -> None:
         """Make the widgets show the model (changes made by keys, clicks or the race itself)."""
         m = self.model
-        play_text = "Pause" if m.playing else "Play"
+        play_text = t("landscape.pause") if m.playing else t("landscape.play")
         if self.play_button.text != play_text:
             self.play_button.set_text(play_text)
-        speed_text = f"{m.speed:.0f}/s"
+        speed_text = t("landscape.per_second", n=f"{m.speed:.0f}")
         if self.speed_label.text != speed_text:
             self.speed_label.set_text(speed_text)
         if self._shown.get(("toolbar", "speed"), m.speed) != m.speed:
@@ -636,9 +666,9 @@ class LandscapeControls:
         if self._shown.get(("inspector", "shape")) != has_point:
             (self.start_here.enable if has_point else self.start_here.disable)()
             self._shown[("inspector", "shape")] = has_point
-        text = "Start a ball here"
+        text = t("landscape.start_here")
         if has_point and m.inspection.escape_direction is not None:
-            text = "Start here, nudged along the escape"
+            text = t("landscape.start_nudged")
         if self.start_here.text != text:
             self.start_here.set_text(text)
 

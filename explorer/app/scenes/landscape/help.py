@@ -6,80 +6,85 @@ from __future__ import annotations
 import pygame
 
 from explorer.app.ui import palette
-from explorer.app.ui.help_overlay import HelpSheet, Swatch
+from explorer.app.ui.help_overlay import HelpSheet, Swatch, localised
+from explorer.app.ui.i18n import t
 
 #: 1–9 then 0: the first ten surfaces in menu order; [ and ] reach every one
 SURFACE_KEYS = (*range(pygame.K_1, pygame.K_9 + 1), pygame.K_0)
 
+# (keycap, catalogue key): the sentences live in assets/i18n, one catalogue per language
 KEYS = (
-    ("space", "play / pause"),
-    ("→", "one step"),
-    ("r", "reset the balls to the start"),
-    ("1 – 9, 0", "the first ten surfaces, in menu order"),
-    ("[  /  ]", "previous / next surface (all of them)"),
-    ("+  /  −", "faster / slower"),
-    ("tab", "select the next ball"),
-    ("a", "arrows on / off for the selected ball"),
-    ("i", "inspect the selected ball's point"),
-    ("f", "fit the whole surface in view"),
-    ("e", "export trajectories to CSV"),
-    ("esc", "close the inspector"),
+    ("space", "help.landscape.key_play"),
+    ("→", "help.landscape.key_step"),
+    ("r", "help.landscape.key_reset"),
+    ("1 – 9, 0", "help.landscape.key_surfaces"),
+    ("[  /  ]", "help.landscape.key_next_surface"),
+    ("+  /  −", "help.landscape.key_speed"),
+    ("tab", "help.landscape.key_select"),
+    ("a", "help.landscape.key_arrows"),
+    ("i", "help.landscape.key_inspect"),
+    ("f", "help.landscape.key_fit"),
+    ("e", "help.landscape.key_csv"),
+    ("esc", "help.landscape.key_close"),
 )
 MOUSE = (
-    ("click the map", "start every ball there (runs again if all had stopped)"),
-    ("drag", "pan"),
-    ("wheel", "zoom around the pointer"),
-    ("right-click", "inspect a point or a ball: the Hessian there"),
-    ("Inspect button", "left clicks inspect too"),
-    ("formula box", "type f(x, y), press Enter"),
+    ("help.landscape.click_map", "help.landscape.click_map_do"),
+    ("help.landscape.drag", "help.landscape.drag_do"),
+    ("help.landscape.wheel", "help.landscape.wheel_do"),
+    ("help.landscape.right_click", "help.landscape.right_click_do"),
+    ("help.landscape.inspect_button", "help.landscape.inspect_button_do"),
+    ("help.landscape.formula_box", "help.landscape.formula_box_do"),
 )
 
 
 def help_sheet(scene) -> HelpSheet:
     m = scene.model
     balls = [
-        Swatch("dot", palette.ball_colour(m.colour_index(b.spec.name)), f"{b.label}'s ball")
+        Swatch(
+            "dot",
+            palette.ball_colour(m.colour_index(b.spec.name)),
+            t("help.landscape.ball", name=b.label),
+        )
         for b in m.race.balls
     ]
-    state = "velocity, first moment (m)"
     legend = [
-        *balls,
-        Swatch("fade", palette.ball_colour(0), "its trail: older parts thinner, same colour"),
+        Swatch("fade", palette.ball_colour(0), "help.landscape.trail"),
         Swatch(
             "dot",
             palette.ball_colour(0),
-            "selected ball (tab, or a click on its row)",
+            "help.landscape.selected",
             (255, 255, 255),
         ),  # fmt: skip
-        Swatch("ring", (255, 255, 255), "converged (a thin white ring)", palette.ball_colour(0)),
+        Swatch("ring", (255, 255, 255), "help.landscape.converged", palette.ball_colour(0)),
         Swatch(
             "dot",
             (120, 120, 128),
-            "frozen: a plugin failed (why: bottom of the map)",
+            "help.landscape.frozen",
             palette.ball_colour(0),
         ),  # fmt: skip
-        Swatch("cross", palette.ERROR, "diverged: marked where it left the surface"),
+        Swatch("cross", palette.ERROR, "help.landscape.diverged"),
         Swatch(
             "pie",
             palette.ball_colour(0),
-            "balls on one point (a shared start): one wedge each, and how many",
+            "help.landscape.shared",
             tuple(palette.ball_colour(k) for k in range(3)),
         ),  # fmt: skip
-        Swatch("arrow", palette.GRADIENT_ARROW, "−grad: downhill, where plain SGD would go"),
-        Swatch("arrow", palette.ball_colour(0), "step: the move just made, in the ball's colour"),
-        Swatch("arrow", palette.STATE_ARROW, f"optimizer state: {state}"),
-        Swatch("ellipse", palette.STATE_ARROW, "√ of accumulated g² (AdaGrad, RMSProp, Adam)"),
-        Swatch("ring", palette.MARK, "the start"),
-        Swatch("cross", palette.MARK, "a known minimum"),
+        Swatch("arrow", palette.GRADIENT_ARROW, "help.landscape.grad"),
+        Swatch("arrow", palette.ball_colour(0), "help.landscape.step"),
+        Swatch("arrow", palette.STATE_ARROW, "help.landscape.state"),
+        Swatch("ellipse", palette.STATE_ARROW, "help.landscape.squares"),
+        Swatch("ring", palette.MARK, "help.landscape.start"),
+        Swatch("cross", palette.MARK, "help.landscape.minimum"),
         Swatch(
             "ramp",
             palette.ball_colour(0),
-            "height: low → high (viridis), light contours",
+            "help.landscape.height",
             tuple(tuple(int(v) for v in c) for c in palette.colormap_lut(5)),
         ),  # fmt: skip
-        Swatch("line", palette.POSITIVE_CURVATURE, "inspector: an axis curving up (λ > 0)"),
-        Swatch("line", palette.NEGATIVE_CURVATURE, "inspector: an axis curving down (λ < 0)"),
-        Swatch("dasharrow", palette.ESCAPE_ARROW, "inspector: a saddle's way down (dashed)"),
-        Swatch("ring", palette.MARK, "inspector: the inspected point, its axes through it"),
+        Swatch("line", palette.POSITIVE_CURVATURE, "help.landscape.axis_up"),
+        Swatch("line", palette.NEGATIVE_CURVATURE, "help.landscape.axis_down"),
+        Swatch("dasharrow", palette.ESCAPE_ARROW, "help.landscape.saddle_way"),
+        Swatch("ring", palette.MARK, "help.landscape.inspected"),
     ]
-    return HelpSheet("Landscape: optimizers racing on a loss surface", KEYS, MOUSE, legend)
+    sheet = localised("help.landscape.title", KEYS, MOUSE, legend)
+    return HelpSheet(sheet.title, sheet.keys, sheet.mouse, [*balls, *sheet.legend])

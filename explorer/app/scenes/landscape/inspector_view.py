@@ -10,25 +10,16 @@ import pygame
 
 from explorer.app.scenes.landscape.ball_renderer import arrow, world_dir
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.app.ui.view import View
 from explorer.landscape.critical import CriticalPoint
 
-SENTENCES = {
-    "minimum": "Both curvatures are positive: every way out goes up.",
-    "maximum": "Both curvatures are negative: every way out goes down.",
-    "saddle": "Curvatures of both signs: up one way, down the other. A ball placed exactly "
-    "here stays; nudged along the escape direction it rolls away.",
-    "degenerate": "A curvature is zero: the Hessian alone cannot tell what this point is.",
-}
-KIND_TEXT = {
-    "minimum": "local minimum",
-    "maximum": "local maximum",
-    "saddle": "saddle point",
-    "degenerate": "degenerate (Hessian cannot tell)",
-}
+# what each kind of point is called and what it means: keys of the string catalogue
+SENTENCES = {k: f"inspector.sentence_{k}" for k in ("minimum", "maximum", "saddle", "degenerate")}
+KIND_TEXT = {k: f"inspector.kind_{k}" for k in ("minimum", "maximum", "saddle", "degenerate")}
 
 
 def draw_on_map(target: pygame.Surface, cp: CriticalPoint, view: View, text: Text) -> None:
@@ -56,7 +47,12 @@ def draw_on_map(target: pygame.Surface, cp: CriticalPoint, view: View, text: Tex
             gap = ((x + ux * d0, y + uy * d0), (x + ux * d1, y + uy * d1))
             pygame.draw.line(target, palette.BACKGROUND, *gap, lw(5))
         text.blit(
-            target, "escape", (tip[0] + px(4), tip[1] + px(2)), 12, palette.ESCAPE_ARROW, "mono"
+            target,
+            t("inspector.escape"),
+            (tip[0] + px(4), tip[1] + px(2)),
+            12,
+            palette.ESCAPE_ARROW,
+            "mono",
         )
     pygame.draw.circle(target, palette.BACKGROUND, (int(x), int(y)), px(7), lw(3))
     pygame.draw.aacircle(target, palette.MARK, (int(x), int(y)), px(6), lw(2))
@@ -68,10 +64,7 @@ def render_panel(cp: CriticalPoint | None, error: str, size, text: Text) -> pyga
     surf.fill(palette.PANEL)
     y = px(2)
     if cp is None:
-        msg = error or (
-            "Right-click the map (or a stalled ball) to see the Hessian there: its eigenvalues, "
-            "whether the point is a minimum, a saddle or a maximum, and the way off a saddle."
-        )
+        msg = error or t("inspector.hint")
         step = text.line_height(13)
         for line in text.wrap(msg, 13, w - px(4)):
             if y + step > h:
@@ -84,7 +77,11 @@ def render_panel(cp: CriticalPoint | None, error: str, size, text: Text) -> pyga
     escape = cp.escape_direction
     step = text.line_height(12, "mono")
     if escape is not None and cp.is_critical:
-        label = f"escape along ({num(float(escape[0]), 3)}, {num(float(escape[1]), 3)})"
+        label = t(
+            "inspector.escape_along",
+            x=num(float(escape[0]), 3),
+            y=num(float(escape[1]), 3),
+        )
         if r.right + px(12) + text.font(12, "mono").size(label)[0] <= w:
             text.blit(surf, label, (r.right + px(12), y + px(3)), 12, palette.ESCAPE_ARROW, "mono")
         else:
@@ -112,13 +109,14 @@ def numbers_lines(cp: CriticalPoint, fits=lambda text: False) -> list[str]:
     else one fact a line (and each line wrapped to the panel, never cut)."""
     grad = float(np.linalg.norm(cp.gradient))
     where, value, slope = (
-        f"at ({num(cp.x)}, {num(cp.y)})",
+        t("inspector.at", x=num(cp.x), y=num(cp.y)),
         f"f = {num(cp.value)}",
         (f"|grad| = {num(grad, 3)}"),
     )
-    eig = (
-        f"Hessian eigenvalues  λ₁ = {num(float(cp.eigenvalues[0]), 4)},  "
-        f"λ₂ = {num(float(cp.eigenvalues[1]), 4)}"
+    eig = t(
+        "inspector.eigenvalues",
+        l1=num(float(cp.eigenvalues[0]), 4),
+        l2=num(float(cp.eigenvalues[1]), 4),
     )
     one = f"{where}   {value}   {slope}"
     return [one, eig] if fits(one) else [f"{where}   {value}", slope, eig]
@@ -128,22 +126,12 @@ def headline(cp: CriticalPoint) -> tuple[str, tuple[int, int, int]]:
     """What the point is, in its colour; a point that is not critical gets no verdict colour
     (the curvature there says nothing about a minimum)."""
     if not cp.is_critical:
-        return "not a critical point", palette.TEXT
+        return t("inspector.not_critical"), palette.TEXT
     colours = {"minimum": palette.GOOD, "saddle": palette.ESCAPE_ARROW, "maximum": palette.ERROR}
-    return KIND_TEXT[cp.kind], colours.get(cp.kind, palette.WARN)
+    return t(KIND_TEXT[cp.kind]), colours.get(cp.kind, palette.WARN)
 
 
 def sentence(cp: CriticalPoint) -> str:
-    text = SENTENCES[cp.kind]
     if cp.is_critical:
-        return text
-    shape = {
-        "minimum": "curved up both ways, like a bowl",
-        "maximum": "curved down both ways, like a dome",
-        "saddle": "curved up one way and down the other",
-        "degenerate": "flat in one direction",
-    }[cp.kind]
-    return (
-        "The gradient is not zero here, so the ball keeps rolling: this is no minimum, saddle "
-        f"or maximum. The surface here is {shape}."
-    )
+        return t(SENTENCES[cp.kind])
+    return t("inspector.not_critical_sentence", shape=t(f"inspector.shape_{cp.kind}"))

@@ -6,11 +6,21 @@ import pygame
 
 from explorer.app.scenes.landscape.model import BallReadout
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 
 ESCAPED = (140, 200, 255)  # left the map downhill: not a failure, so not red
+# a status (the race's word, also the colour's key) → its name in the string catalogue
+STATUS_KEYS = {
+    "running": "status.running",
+    "converged": "status.converged",
+    "stuck at a saddle": "status.saddle",
+    "escaped": "status.escaped",
+    "diverged": "status.diverged",
+    "frozen": "status.frozen",
+}
 STATUS_COLOURS = {
     "running": palette.TEXT_DIM,
     "converged": palette.GOOD,
@@ -21,6 +31,12 @@ STATUS_COLOURS = {
 }
 
 
+def status_label(status: str) -> str:
+    """A ball's status in the current language."""
+    key = STATUS_KEYS.get(str(status))
+    return t(key) if key else str(status)
+
+
 def render_legend(rows: list[BallReadout], text: Text, title: str) -> pygame.Surface | None:
     if not rows:
         return None
@@ -28,7 +44,7 @@ def render_legend(rows: list[BallReadout], text: Text, title: str) -> pygame.Sur
     name_w = max(text.font(13).size(r.label)[0] for r in rows)
     name_w = max(name_w, text.font(13, "bold").size(title)[0] - px(120))
     loss_w = max(px(80), text.font(12, "mono").size("−0.0001234")[0])
-    status_w = max(px(74), *(text.font(12).size(r.status)[0] + px(4) for r in rows))
+    status_w = max(px(74), *(text.font(12).size(status_label(r.status))[0] + px(4) for r in rows))
     w = pad * 2 + px(16) + name_w + px(10) + loss_w + px(8) + status_w
     w = max(w, pad * 2 + text.font(13, "bold").size(title)[0])
     h = pad * 2 + row_h * (len(rows) + 1)
@@ -46,7 +62,7 @@ def render_legend(rows: list[BallReadout], text: Text, title: str) -> pygame.Sur
         text.blit(surf, num(r.loss), (x + loss_w, mid), 12, palette.TEXT, "mono", "midright")
         text.blit(
             surf,
-            r.status,
+            status_label(r.status),
             (x + loss_w + px(8), mid),
             12,
             STATUS_COLOURS.get(r.status, palette.TEXT),

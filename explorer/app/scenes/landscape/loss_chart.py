@@ -13,6 +13,7 @@ import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
@@ -25,10 +26,10 @@ def chart_transform(losses: np.ndarray, floor: float | None) -> tuple[np.ndarray
     """(values to plot, axis title) for a (T, n) loss history."""
     finite = losses[np.isfinite(losses)]
     if floor is not None and math.isfinite(floor):
-        return np.log10(np.maximum(losses - floor, 1e-16)), "log₁₀(loss − min)"
+        return np.log10(np.maximum(losses - floor, 1e-16)), t("chart.log_gap")
     if finite.size and finite.min() > 0:
-        return np.log10(np.maximum(losses, 1e-300)), "log₁₀ loss"
-    return np.sign(losses) * np.log10(1 + np.abs(losses)), "symlog loss"
+        return np.log10(np.maximum(losses, 1e-300)), t("chart.log_loss")
+    return np.sign(losses) * np.log10(1 + np.abs(losses)), t("chart.symlog_loss")
 
 
 def _decade(tick: float) -> str:
@@ -46,8 +47,8 @@ def render_chart(
     surf.fill(palette.PANEL)
     pygame.draw.rect(surf, palette.PANEL_LINE, surf.get_rect(), lw(), border_radius=px(4))
     T = len(losses)
-    values, title = chart_transform(losses, floor) if T else (losses, "loss")
-    heading = text.ellipsize(f"loss vs step   ({title})", 13, w - px(16))
+    values, title = chart_transform(losses, floor) if T else (losses, t("numbers.loss"))
+    heading = text.ellipsize(t("chart.heading", scale=title), 13, w - px(16))
     text.blit(surf, heading, (px(10), px(5)), 13, palette.TEXT_DIM)
     left = max(px(50), text.font(11, "mono").size("1e−10")[0] + px(10))
     top = px(8) + text.line_height(13)

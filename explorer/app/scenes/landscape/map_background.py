@@ -13,6 +13,7 @@ import pygame
 
 from explorer.app.scenes.landscape.contours import contour_segments
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.app.ui.view import View, format_tick, nice_ticks
@@ -67,7 +68,7 @@ def render_map(
             grid = evaluate_grid(spec, nx, ny, view=bounds, n_levels=n_levels)
         z = grid.z
         if not np.isfinite(z).any():
-            error = "the formula has no finite value in view"
+            error = t("landscape.no_finite_value")
     except Exception as exc:  # noqa: BLE001 - a plugin surface or a formula failing
         z = np.full((ny, nx), np.nan)
         grid = None

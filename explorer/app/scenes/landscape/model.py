@@ -18,6 +18,7 @@ import numpy as np
 
 from explorer import setups
 from explorer.app.scenes.landscape.schedule_curves import ScheduleCurves
+from explorer.app.ui.i18n import LANGUAGES, t
 from explorer.knob_text import Spec
 from explorer.landscape import surface as S
 from explorer.landscape.critical import CriticalPoint, analyze
@@ -124,6 +125,18 @@ class BallReadout:
 RACE_OVER_NOTICES = ("every ball has stopped", "paused after ")
 
 
+def _race_over_notices() -> tuple[str, ...]:
+    """How the race-over notices begin, in every language (a notice outlives a Ctrl+L)."""
+    return RACE_OVER_NOTICES + tuple(
+        text
+        for lang in LANGUAGES
+        for text in (
+            t("landscape.all_stopped", lang=lang),
+            t("landscape.paused_after", lang=lang).split("%{")[0],
+        )
+    )
+
+
 class LandscapeModel:
     def __init__(
         self,
@@ -222,7 +235,7 @@ class LandscapeModel:
             self.hyper[opt_name].update(self._valid(opt_name, self.pinned.get(opt_name, {})))
         if self.noise.mode == "minibatch" and not spec.has_data:
             self.noise = Noise()
-            self.notify("mini-batch noise needs a data surface (linear_regression): noise is off")
+            self.notify(t("landscape.noise_off"))
         self.start = start if start is not None else _default_start(spec)
         self.inspection, self.inspect_error = None, ""
         self.surface_version += 1
@@ -345,7 +358,13 @@ class LandscapeModel:
         if spec.hyper[key].outside_range(value):
             h = spec.hyper[key]
             self.notify(
-                f"{name}: {key}={value:g} is outside the usual range [{h.low:g}, {h.high:g}]"
+                t(
+                    "landscape.outside_range",
+                    name=name,
+                    setting=f"{key}={value:g}",
+                    low=f"{h.low:g}",
+                    high=f"{h.high:g}",
+                )
             )
         self.hyper[name][key] = value
         i = self.ball_index(name)
@@ -430,8 +449,7 @@ class LandscapeModel:
         """``none``, ``gaussian`` (value = σ) or ``minibatch`` (value = batch size)."""
         if mode == "minibatch" and not self.spec.has_data:
             self.notify(
-                f"mini-batch noise needs a data-defined surface; {self.spec.name} is a formula "
-                "(try linear_regression)",
+                t("landscape.minibatch_needs_data", surface=self.spec.name),
                 "error",
             )
             return
@@ -448,10 +466,10 @@ class LandscapeModel:
     # -- running ------------------------------------------------------------------------------
     def play(self) -> None:
         if not self.race.balls:
-            self.notify("tick at least one optimizer to race")
+            self.notify(t("landscape.tick_one"))
             return
         if not self._any_running():
-            self.notify("every ball has stopped: press r to reset, or click a new start")
+            self.notify(t("landscape.all_stopped_hint"))
             return
         if self.race.t >= self.horizon:
             self.horizon = self.race.t + RUN_LENGTH
@@ -492,7 +510,7 @@ class LandscapeModel:
         self._owed = 0.0
         self.race_version += 1
         # a new race: the old one's "every ball has stopped" / "paused after" notices are stale
-        self.messages = [x for x in self.messages if not x.text.startswith(RACE_OVER_NOTICES)]
+        self.messages = [x for x in self.messages if not x.text.startswith(_race_over_notices())]
 
     def _any_running(self) -> bool:
         return any(b.status.active for b in self.race.balls)
@@ -517,10 +535,10 @@ class LandscapeModel:
         if self.race.t >= self.horizon or self.race.t >= MAX_STEPS:
             self.pause()
             if self.race.t < MAX_STEPS:
-                self.notify(f"paused after {self.race.t} steps: space runs {RUN_LENGTH} more")
+                self.notify(t("landscape.paused_after", steps=self.race.t, more=RUN_LENGTH))
         elif not self._any_running():
             self.pause()
-            self.notify("every ball has stopped")
+            self.notify(t("landscape.all_stopped"))
         return done
 
     def _run_steps(self, n: int) -> int:
@@ -535,8 +553,12 @@ class LandscapeModel:
         for ball, was in zip(self.race.balls, moved, strict=True):
             if was is None and ball.moved_again_at is not None:  # once a run: it may flap
                 self.notify(
-                    f"{ball.label} is moving again at step {ball.moved_again_at} "
-                    f"(it had settled at step {ball.converged_at})"
+                    t(
+                        "landscape.moving_again",
+                        name=ball.label,
+                        step=ball.moved_again_at,
+                        settled=ball.converged_at,
+                    )
                 )
         if done > 0:
             per_step = (self.timer() - t0) / done

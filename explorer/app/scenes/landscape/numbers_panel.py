@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import pygame
 
-from explorer.app.scenes.landscape.legend_renderer import STATUS_COLOURS
+from explorer.app.scenes.landscape.legend_renderer import STATUS_COLOURS, status_label
 from explorer.app.scenes.landscape.model import BallReadout
-from explorer.app.ui import palette
+from explorer.app.ui import i18n, palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num, short
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 
 FONT = 12
-# (header, width in characters, right-aligned, drop order: higher drops first)
+# (header, width in characters, right-aligned, drop order: higher drops first); a header with a
+# dot is a key of the string catalogue
 COLUMNS = [
-    ("optimizer", 9, False, 0),
+    ("numbers.optimizer", 9, False, 0),
     ("θ = (x, y)", 16, False, 0),
-    ("loss", 8, True, 0),
+    ("numbers.loss", 8, True, 0),
     ("|grad|", 6, True, 2),
     ("|step|", 6, True, 3),
     ("lr", 6, True, 1),
@@ -63,13 +65,13 @@ def status_text(r: BallReadout) -> str:
     """The status with the step it refers to: a settled ball keeps stepping, so it can move
     again, and the panel says so."""
     if r.status in ("converged", "stuck at a saddle") and r.converged_at is not None:
-        word = "converged" if r.status == "converged" else "saddle"
+        word = t("status.converged") if r.status == "converged" else t("numbers.saddle")
         return f"{word} @{r.converged_at}"
     if r.status == "running" and r.moved_again_at is not None:
-        return f"moving again @{r.moved_again_at}"
+        return t("numbers.moving_again", step=r.moved_again_at)
     if r.stopped_at is not None:
-        return f"{r.status} @{r.stopped_at}"
-    return r.status
+        return f"{status_label(r.status)} @{r.stopped_at}"
+    return status_label(r.status)
 
 
 def _six(v: float) -> str:
@@ -111,22 +113,34 @@ def render_numbers(
     widths[0] = max(widths[0], min(16, max((len(r.label) for r in rows), default=0)))
     cols = _columns(w - px(34), char_px, widths)
     names = {"θ = (x, y)": f"θ = ({axes[0]}, {axes[1]})"}
-    header = " ".join(
-        _fit(names.get(COLUMNS[k][0], COLUMNS[k][0]), widths[k], COLUMNS[k][2]) for k in cols
-    )
-    header += "  status"
     line_h = text.line_height(fs, "mono")
-    text.blit(surf, header, (px(24), px(5)), fs, palette.TEXT_DIM, "mono")
+    heads = [names.get(COLUMNS[k][0], COLUMNS[k][0]) for k in cols]
+    heads = [t(h) if "." in h else h for h in heads]
+    status_x = px(24) + (sum(widths[k] + 1 for k in cols) + 1) * char_px
+    if not any(i18n.has_cjk(h) for h in heads):  # one line on the monospaced grid
+        header = " ".join(
+            _fit(h, widths[k], COLUMNS[k][2]) for h, k in zip(heads, cols, strict=True)
+        )
+        header += "  " + t("numbers.status")
+        text.blit(surf, header, (px(24), px(5)), fs, palette.TEXT_DIM, "mono")
+    else:  # each heading at its column: Chinese is drawn in another font, off the grid
+        x = float(px(24))
+        for head, k in zip(heads, cols, strict=True):
+            right = COLUMNS[k][2]
+            anchor = (x + widths[k] * char_px, px(5)) if right else (x, px(5))
+            align = "topright" if right else "topleft"
+            text.blit(surf, head, anchor, fs, palette.TEXT_DIM, "mono", align)
+            x += (widths[k] + 1) * char_px
+        text.blit(surf, t("numbers.status"), (status_x, px(5)), fs, palette.TEXT_DIM, "mono")
     rule = px(7) + line_h
     pygame.draw.line(surf, palette.PANEL_LINE, (px(8), rule), (w - px(8), rule), lw())
     if not rows:
-        message = text.ellipsize("No optimizer ticked: choose some on the right.", 14, w - px(20))
+        message = text.ellipsize(t("numbers.none_ticked"), 14, w - px(20))
         text.blit(surf, message, (px(10), rule + px(8)), 14, palette.TEXT_DIM)
         return surf
     top = rule + px(4)
     row_h = min(line_h + px(6), max(line_h, (h - top - px(2)) // max(len(rows), 1)))
     status_fs = min(13, fs)
-    status_x = px(24) + (sum(widths[k] + 1 for k in cols) + 1) * char_px
     status_w = w - status_x - px(6)
     for i, r in enumerate(rows):
         y = top + i * row_h

@@ -18,11 +18,13 @@ from explorer.app.scenes.landscape.ball_renderer import (
     shared_groups,
 )
 from explorer.app.scenes.landscape.inspector_view import draw_on_map
-from explorer.app.scenes.landscape.legend_renderer import ESCAPED
+from explorer.app.scenes.landscape.legend_renderer import ESCAPED, status_label
+from explorer.app.scenes.landscape.reason_text import reason_text
 from explorer.app.scenes.landscape.schedule_preview import marker_x
 from explorer.app.scenes.landscape.state_vectors import read_ball
 from explorer.app.scenes.landscape.trail_renderer import draw_trails
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.landscape.race import Status
 
@@ -103,7 +105,7 @@ def _draw_map(scene, screen: pygame.Surface) -> None:
             if i in scene.exits:
                 at = view.point_to_screen(*scene.exits[i])
                 draw_ball(screen, at, colours[i], status, i == m.selected)
-                label = f"{race.balls[i].label} {status}"
+                label = f"{race.balls[i].label} {status_label(status)}"
                 pos = [at[0] + px(14), min(max(at[1] - px(8), L.plot.y + px(4)), lowest)]
                 while any(r.collidepoint(pos[0] + px(4), pos[1] + px(6)) for r in tags):
                     pos[1] -= tag_h  # balls that left at one place: stack their tags upwards
@@ -136,9 +138,15 @@ def _banner_lines(scene) -> list[tuple[str, tuple]]:
     }
     for b in m.race.balls:
         if b.status in colours and b.reason:
-            lines.append((f"{b.label} {b.status}: {b.reason}", colours[b.status]))
+            line = t(
+                "landscape.why_stopped",
+                name=b.label,
+                status=status_label(b.status),
+                reason=reason_text(b.reason),
+            )
+            lines.append((line, colours[b.status]))
     if scene.picture is not None and scene.picture.error:
-        lines.append((f"surface: {scene.picture.error}", palette.ERROR))
+        lines.append((t("landscape.surface_error", reason=scene.picture.error), palette.ERROR))
     for msg in m.live_messages():
         lines.append((msg.text, palette.ERROR if msg.level == "error" else palette.TEXT))
     width = L.plot.w - px(16)
@@ -213,7 +221,9 @@ def _draw_side(scene, screen: pygame.Surface) -> None:
                 scene.text.blit(screen, part, (rect.x, y), 12, palette.TEXT_DIM, "mono")
                 y += step
         if y + step <= rect.bottom:
-            scene.text.blit(screen, f"from {plugin}", (rect.x, y), 11, palette.TEXT_DIM)
+            scene.text.blit(
+                screen, t("landscape.from_plugin", plugin=plugin), (rect.x, y), 11, palette.TEXT_DIM
+            )
     name = m.selected_name()
     if name is not None:
         i = m.selected

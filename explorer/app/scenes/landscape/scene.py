@@ -20,6 +20,7 @@ from explorer.app.scenes.landscape.schedule_preview import render_schedule
 from explorer.app.scenes.landscape.state_vectors import read_ball
 from explorer.app.scenes.landscape.trail_renderer import TrailCache
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import px
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
@@ -75,7 +76,7 @@ class LandscapeScene(Scene):
         try:
             self.model.request_surface(name)  # a net: surface is built in a worker first
         except Exception as exc:  # noqa: BLE001 - a plugin surface failing to build
-            self.model.notify(f"surface {name!r}: {exc}", "error")
+            self.model.notify(t("landscape.surface_failed", name=repr(name), reason=exc), "error")
 
     def apply_expression(self, text: str) -> None:
         if not text.strip():
@@ -418,7 +419,8 @@ class LandscapeScene(Scene):
             g = self._start_grad[1]
             rows = [r.__class__(**{**r.__dict__, "grad_norm": float(np.hypot(*g))}) for r in rows]
         L = self.layout
-        self.legend = render_legend(rows, self.text, f"{m.surface_title()}  ·  step {race.t}")
+        title = t("landscape.legend_title", surface=m.surface_title(), step=race.t)
+        self.legend = render_legend(rows, self.text, title)
         self.numbers = render_numbers(rows, L.numbers.size, self.text, m.selected, m.spec.axes)
         self._place_legend()
 

@@ -6,6 +6,7 @@ import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 
@@ -28,7 +29,7 @@ def render_schedule(curve: np.ndarray | None, size, text: Text, name: str) -> py
         pygame.draw.lines(surf, (143, 180, 255), False, pts, lw())
     else:
         pygame.draw.aalines(surf, (143, 180, 255), False, pts)
-    text.blit(surf, f"lr / lr₀   ({name})", (px(6), px(2)), 11, palette.TEXT_DIM, "mono")
+    text.blit(surf, t("chart.schedule", name=name), (px(6), px(2)), 11, palette.TEXT_DIM, "mono")
     return surf
 
 

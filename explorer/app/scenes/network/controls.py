@@ -14,6 +14,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu
 
 from explorer.app.scenes.network.model import COMPARE_KEYS, SPEEDS, NetworkModel
+from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
 from explorer.app.ui.scale import px
 from explorer.app.ui.slider import ValueSlider
@@ -88,47 +89,55 @@ class NetworkControls:
         self.play_button = self._add(
             UIButton(
                 bar.take(76),
-                "Pause" if m.playing else "Play",
+                t("network.pause") if m.playing else t("network.play"),
                 self.manager,
-                tool_tip_text="Train / pause (space)",
+                tool_tip_text=t("network.play_tip"),
             ),
             lambda e: m.toggle_play(),
         )
         self.step_button = self._add(
             UIButton(
                 bar.take(100),
-                "Mini-batch",
+                t("network.minibatch"),
                 self.manager,
-                tool_tip_text="One mini-batch, then pause (right arrow key)",
+                tool_tip_text=t("network.minibatch_tip"),
             ),
             lambda e: m.step(1),
         )
         self.epoch_button = self._add(
             UIButton(
-                bar.take(70), "Epoch", self.manager, tool_tip_text="One epoch, then pause (e)"
+                bar.take(70),
+                t("network.epoch"),
+                self.manager,
+                tool_tip_text=t("network.epoch_tip"),
             ),
             lambda e: m.step(max(1, max((s.steps_per_epoch for s in m.snapshots), default=1))),
         )
         self.reset_button = self._add(
             UIButton(
                 bar.take(64),
-                "Reset",
+                t("network.reset"),
                 self.manager,
-                tool_tip_text="New run from step 0, same seed (r)",
+                tool_tip_text=t("network.reset_tip"),
             ),
             lambda e: m.reset(),
         )
         self._add(
-            UIButton(bar.take_right(56), "Help", self.manager, tool_tip_text="Keys (h)"),
+            UIButton(
+                bar.take_right(56),
+                t("network.help"),
+                self.manager,
+                tool_tip_text=t("network.help_tip"),
+            ),
             lambda e: self.scene.show_help(),
         )
         bar.skip(6)
-        self._caption(bar.take(44, 22), "speed")
+        self._caption(bar.take(44, 22), t("network.speed"))
         options = [_speed_text(v) for v in SPEEDS]
         self.speed_menu = UIDropDownMenu(
-            options, _speed_text(m.speed), bar.take(96, 24), self.manager
+            [_word(o) for o in options], _word(_speed_text(m.speed)), bar.take(96, 24), self.manager
         )
-        self._add(self.speed_menu, lambda e: m.set_speed(SPEEDS[options.index(e.text)]))
+        self._add(self.speed_menu, lambda e: m.set_speed(SPEEDS[options.index(_unword(e.text))]))
         bar.skip(8)
         self.status_rect = bar.take(0, stretch=True)
 
@@ -142,31 +151,33 @@ class NetworkControls:
 
         def header(text: str) -> None:
             nonlocal y
-            text_w = self.scene.text.font(15, "bold").size(text)[0] + px(4)
+            kind = self.scene.text.kind_for(text, "bold")
+            text_w = self.scene.text.font(15, kind).size(text)[0] + px(4)
             self._caption((x0, y, min(w, text_w), px(22)), text, "header")
             y += px(24)
 
         def menu(key, label, options, current, x, width, apply) -> None:
             # the label takes what its text needs; the menu the rest
-            label_w = self.scene.text.font(13).size(label)[0] + px(8)
+            label_w = self.scene.text.font(13, self.scene.text.kind_for(label, "sans"))
+            label_w = label_w.size(label)[0] + px(8)
             self._caption((x, y, label_w - px(4), px(24)), label)
             options = [str(o) for o in options]
             current = str(current) if str(current) in options else options[0]
             dd = UIDropDownMenu(
-                options,
-                current,
+                [_word(o) for o in options],  # "off", "on", "max" in the UI's language
+                _word(current),
                 pygame.Rect(x + label_w, y, width - label_w, px(24)),
                 self.manager,
                 expansion_height_limit=px(300),
             )
             self.menus[key] = dd
             # a refused choice (one sentence below the panel) puts the menus back as they were
-            self._add(dd, lambda e: apply(e.text) is False and self.build())
+            self._add(dd, lambda e: apply(_unword(e.text)) is False and self.build())
 
-        header("Data")
+        header(t("network.data"))
         menu(
             "dataset",
-            "dataset",
+            t("network.dataset"),
             list(reg.datasets),
             cfg.dataset,
             x0,
@@ -175,7 +186,7 @@ class NetworkControls:
         )
         menu(
             "batch",
-            "batch",
+            t("network.batch"),
             BATCHES,
             cfg.batch_size,
             x0 + half + px(8),
@@ -183,10 +194,10 @@ class NetworkControls:
             lambda t: m.set(batch_size=int(t)),
         )
         y += row + px(4)
-        header("Network")
+        header(t("network.network"))
         self._slider(
             "depth",
-            "depth",
+            t("network.depth"),
             DEPTH,
             cfg.depth,
             x0,
@@ -198,7 +209,7 @@ class NetworkControls:
         y += row
         self._slider(
             "width",
-            "width",
+            t("network.width"),
             WIDTH,
             cfg.width,
             x0,
@@ -211,7 +222,7 @@ class NetworkControls:
         wide = int((w - px(8)) * 0.56)  # "activation" is a long label, "init" a short one
         menu(
             "activation",
-            "activation",
+            t("network.activation"),
             list(reg.activations),
             cfg.activation,
             x0,
@@ -220,7 +231,7 @@ class NetworkControls:
         )
         menu(
             "init",
-            "init",
+            t("network.init"),
             INITS,
             cfg.init,
             x0 + wide + px(8),
@@ -230,17 +241,17 @@ class NetworkControls:
         y += row
         box = UICheckBox(
             pygame.Rect(x0, y + px(3), px(18), px(18)),
-            "batch norm",
+            t("network.batch_norm"),
             self.manager,
             initial_state=cfg.batch_norm,
         )
         self.boxes["batch_norm"] = box
         self._add(box, lambda e: m.set(batch_norm=e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
         y += row + px(4)
-        header("Regularization")
+        header(t("network.regularization"))
         self._slider(
             "dropout",
-            "dropout",
+            t("network.dropout"),
             DROPOUT,
             cfg.dropout,
             x0,
@@ -270,7 +281,7 @@ class NetworkControls:
         y += row
         menu(
             "patience",
-            "early stop",
+            t("network.early_stop"),
             PATIENCE,
             cfg.patience or "off",
             x0,
@@ -279,7 +290,7 @@ class NetworkControls:
         )
         menu(
             "epochs",
-            "epochs",
+            t("network.epochs"),
             EPOCHS,
             cfg.epochs,
             x0 + half + px(8),
@@ -287,11 +298,11 @@ class NetworkControls:
             lambda t: m.set(epochs=int(t)),
         )
         y += row + px(4)
-        header("Training")
+        header(t("network.training"))
         # one row each: schedule names (reduce_on_plateau, …) need the whole width
         menu(
             "optimizer",
-            "optimizer",
+            t("network.optimizer"),
             list(reg.optimizers),
             cfg.optimizer,
             x0,
@@ -301,7 +312,7 @@ class NetworkControls:
         y += row
         menu(
             "schedule",
-            "schedule",
+            t("network.schedule"),
             list(reg.schedules),
             cfg.schedule,
             x0,
@@ -324,10 +335,10 @@ class NetworkControls:
             )
             y += row
         y += px(4)
-        header("Side by side")
+        header(t("network.side_by_side"))
         box = UICheckBox(
             pygame.Rect(x0 + px(110), y - px(21), px(18), px(18)),
-            "two nets (s)",
+            t("network.two_nets"),
             self.manager,
             initial_state=m.side_by_side,
         )
@@ -339,17 +350,19 @@ class NetworkControls:
         # B's menu as wide as its longest choice needs (a plugin's name may be long); "B differs"
         # takes the rest
         font = self.scene.text.font(13)
+        b_differs = t("network.b_differs")
 
         def need(label: str, options) -> int:  # label, longest option, the arrow and borders
-            return font.size(label)[0] + max(font.size(str(o))[0] for o in options) + px(50)
+            label_font = self.scene.text.font(13, self.scene.text.kind_for(label, "sans"))
+            return label_font.size(label)[0] + max(font.size(str(o))[0] for o in options) + px(50)
 
-        want_a, want_b = need("B differs", COMPARE_KEYS), need("B =", values)
+        want_a, want_b = need(b_differs, COMPARE_KEYS), need("B =", values)
         room = w - px(8)
         one_row = want_a + want_b <= room  # else B's menu takes a row of its own
         b_w = max(want_b, room - want_a) if one_row else w
         menu(
             "compare",
-            "B differs",
+            b_differs,
             COMPARE_KEYS,
             m.compare,
             x0,
@@ -385,7 +398,9 @@ class NetworkControls:
             moved,
             entry_w=px(66),
             limits=limits,
-            on_error=lambda text: self.model.notify(f"{label}: {text}", "error"),
+            on_error=lambda text: self.model.notify(
+                t("landscape.slider_error", name=label, reason=text), "error"
+            ),
         )
 
     # -- events -------------------------------------------------------------------------------
@@ -435,7 +450,7 @@ class NetworkControls:
         in them too. Checked only when the model's settings change, never while a widget's own
         event is still on its way (forcing a widget back then would post the opposite event)."""
         m = self.model
-        label = "Pause" if m.playing else "Play"
+        label = t("network.pause") if m.playing else t("network.play")
         if self.play_button.text != label:
             self.play_button.set_text(label)
         state = (m.config, m.speed, m.side_by_side, m.compare, m.compare_value)
@@ -460,11 +475,11 @@ class NetworkControls:
             "compare": m.compare,
             "b_value": b_value_text(m),
         }
-        if self.speed_menu.selected_option[0] != _speed_text(m.speed):
+        if self.speed_menu.selected_option[0] != _word(_speed_text(m.speed)):
             return True
         for key, text in expected.items():
             menu = self.menus.get(key)
-            if menu is not None and menu.selected_option[0] != text:
+            if menu is not None and menu.selected_option[0] != _word(text):
                 return True
         for key, value in (("batch_norm", cfg.batch_norm), ("side", m.side_by_side)):
             box = self.boxes.get(key)
@@ -486,6 +501,18 @@ class NetworkControls:
     def text_focused(self) -> bool:
         """A typed-value box has the keyboard: keys are typing, not shortcuts."""
         return any(s.focused for s in self.sliders.values())
+
+
+# menu words that are not names (of a plugin, a dataset): shown in the UI's language
+WORDS = {"off": "network.word_off", "on": "network.word_on", "max": "network.word_max"}
+
+
+def _word(value: str) -> str:
+    return t(WORDS[value]) if value in WORDS else value
+
+
+def _unword(text: str) -> str:
+    return next((value for value, key in WORDS.items() if t(key) == text), text)
 
 
 def _speed_text(speed: float | None) -> str:

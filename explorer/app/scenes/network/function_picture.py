@@ -7,7 +7,7 @@ import numpy as np
 import pygame
 
 from explorer.app.scenes.network.network_view import diverging, diverging_array
-from explorer.app.ui import palette
+from explorer.app.ui import i18n, palette
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training import FunctionView
@@ -46,7 +46,9 @@ def render_function(view: FunctionView | None, size: tuple[int, int], text: Text
 
 def _grid(surface: pygame.Surface, view: FunctionView, text: Text) -> None:
     w, h = surface.get_size()
-    title = "decision regions" if view.task == "classification" else "output over the input plane"
+    title = (
+        i18n.t("function.regions") if view.task == "classification" else i18n.t("function.output")
+    )
     title = text.ellipsize(title, 12, w - px(16), "bold")
     text.blit(surface, title, (px(8), px(4)), 12, palette.TEXT, "bold")
     top = px(8) + text.line_height(12, "bold")
@@ -92,10 +94,10 @@ def _samples(surface: pygame.Surface, view: FunctionView, text: Text) -> None:
     images = np.asarray(view.images)
     labels, predicted = np.asarray(view.labels), np.asarray(view.predicted)
     right = int((predicted == labels).sum())
-    text.blit(surface, "held-out digits", (px(8), px(4)), 12, palette.TEXT, "bold")
+    text.blit(surface, i18n.t("function.digits"), (px(8), px(4)), 12, palette.TEXT, "bold")
     text.blit(
         surface,
-        f"{right}/{len(labels)} right",
+        i18n.t("function.right", right=right, total=len(labels)),
         (w - px(8), px(4)),
         12,
         palette.TEXT_DIM,
@@ -121,5 +123,10 @@ def _samples(surface: pygame.Surface, view: FunctionView, text: Text) -> None:
         ok = int(predicted[k]) == int(labels[k])
         colour = palette.GOOD if ok else palette.ERROR
         pygame.draw.rect(surface, colour, (x - 1, y - 1, side + 2, side + 2), lw())
-        caption = f"{int(predicted[k])}" + ("" if ok else f" (is {int(labels[k])})")
+        caption = f"{int(predicted[k])}"
+        if not ok:
+            full = caption + i18n.t("function.is", label=int(labels[k]))
+            # the true digit where it fits its cell (the red frame says "wrong" either way)
+            if text.font(11, text.kind_for(full, "sans")).size(full)[0] <= cell_w - px(2):
+                caption = full
         text.blit(surface, caption, (x + side // 2, y + side + 1), 11, colour, anchor="midtop")

@@ -11,6 +11,7 @@ import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
@@ -83,10 +84,12 @@ def render_gradient_bars(
     w, h = max(size[0], px(80)), max(size[1], px(80))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
-    text.blit(surface, "gradients", (px(8), px(5)), 13, palette.TEXT, "bold")
+    text.blit(surface, t("grads.title"), (px(8), px(5)), 13, palette.TEXT, "bold")
     norms = layer_norms(snap)
     if not norms:
-        text.blit(surface, "no step yet", (w // 2, h // 2), 13, palette.TEXT_DIM, anchor="center")
+        text.blit(
+            surface, t("grads.no_step"), (w // 2, h // 2), 13, palette.TEXT_DIM, anchor="center"
+        )
         return surface
     sat = [p.saturated for p in snap.layers if p.hidden]
     line13, line11, line10 = text.line_height(13), text.line_height(11), text.line_height(10)
@@ -138,19 +141,19 @@ def render_gradient_bars(
     for p in points:
         pygame.draw.circle(surface, GUIDE, p, px(2))
     ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
-    caption = f"first/last {num(ratio, 2)}"
-    caption = text.ellipsize(
-        caption, 12, w - px(24) - text.font(13, "bold").size("gradients")[0], "mono"
-    )
+    caption = t("grads.ratio", ratio=num(ratio, 2))
+    title = t("grads.title")
+    title_w = text.font(13, text.kind_for(title, "bold")).size(title)[0]
+    caption = text.ellipsize(caption, 12, w - px(24) - title_w, "mono")
     text.blit(surface, caption, (w - px(8), px(5)), 12, _ratio_colour(ratio), "mono", "topright")
-    text.blit(surface, "sat.%", (px(8), sat_y), 10, palette.TEXT_DIM)
-    r = text.blit(surface, "norm of dL/dW, log", (px(8), legend_y), 10, palette.TEXT_DIM)
+    text.blit(surface, t("grads.saturated"), (px(8), sat_y), 10, palette.TEXT_DIM)
+    r = text.blit(surface, t("grads.norm"), (px(8), legend_y), 10, palette.TEXT_DIM)
     if bound:
         _dashed(surface, GUIDE, (r.right + px(10), r.centery), (r.right + px(30), r.centery))
         f, room = _fraction(bound), w - (r.right + px(34)) - px(6)
-        label = f"{f} per layer (f' ≤ {f})"
+        label = t("grads.per_layer", f=f)
         if text.ellipsize(label, 10, room) != label:
-            label = text.ellipsize(f"{f} per layer", 10, room)
+            label = text.ellipsize(t("grads.per_layer_short", f=f), 10, room)
         text.blit(surface, label, (r.right + px(34), legend_y), 10, GUIDE)
     return surface
 

@@ -14,49 +14,48 @@ from explorer.app.scenes.network.network_view import (
 )
 from explorer.app.scenes.network.training_curves import BATCH, BEST, TRAIN, VAL
 from explorer.app.ui import palette
-from explorer.app.ui.help_overlay import HelpSheet, Swatch
+from explorer.app.ui.help_overlay import HelpSheet, Swatch, localised
 
+# (keycap, catalogue key): the sentences live in assets/i18n, one catalogue per language
 KEYS = (
-    ("space", "train / pause"),
-    ("→", "one mini-batch"),
-    ("e", "one epoch"),
-    ("r", "reset: a new run, same seed"),
-    ("s", "side by side on / off"),
-    ("b", "batch norm on / off"),
+    ("space", "help.network.key_play"),
+    ("→", "help.network.key_batch"),
+    ("e", "help.network.key_epoch"),
+    ("r", "help.network.key_reset"),
+    ("s", "help.network.key_side"),
+    ("b", "help.network.key_bn"),
 )
 MOUSE = (
-    ("sliders", "apply when they rest"),
-    ("menus", "restart the run with the new choice"),
-    ("speed", "mini-batches a second (or flat out)"),
-    ("B menu", "side by side: what the second net changes"),
+    ("help.network.sliders", "help.network.sliders_do"),
+    ("help.network.menus", "help.network.menus_do"),
+    ("help.network.speed", "help.network.speed_do"),
+    ("help.network.b_menu", "help.network.b_menu_do"),
 )
 LEGEND = (
-    Swatch("dot", POSITIVE, "neuron: positive mean activation (links: positive weight)"),
-    Swatch("dot", NEGATIVE, "neuron: negative mean activation (links: negative weight)"),
-    Swatch("dot", NEUTRAL, "near zero; thicker, brighter links: larger weights"),
-    Swatch(
-        "dot", DROPPED, "dropped by dropout in this mini-batch, with its links", (DROPPED_RING,)
-    ),  # fmt: skip
-    Swatch("box", BAR, "gradient norm of a hidden layer's weights (log scale)"),
-    Swatch("box", (200, 204, 214), "gradient norm of the output layer"),
-    Swatch("dashed", GUIDE, "sigmoid's bound: at most ¼ per layer going back"),
-    Swatch("box", palette.ERROR, "saturated units > 90 % (sat.%); first/last ratio < 0.01"),
-    Swatch("box", palette.WARN, "saturated units > 50 %; first/last ratio < 0.1"),
-    Swatch("line", TRAIN, "training loss / accuracy (per epoch)"),
-    Swatch("line", VAL, "validation loss / accuracy"),
-    Swatch("line", BATCH, "loss of each mini-batch"),
-    Swatch("line", BEST, "early stopping: the epoch kept"),
-    Swatch("line", palette.ERROR, "early stopping: where training stopped"),
+    Swatch("dot", POSITIVE, "help.network.neuron_pos"),
+    Swatch("dot", NEGATIVE, "help.network.neuron_neg"),
+    Swatch("dot", NEUTRAL, "help.network.near_zero"),
+    Swatch("dot", DROPPED, "help.network.dropped", (DROPPED_RING,)),  # fmt: skip
+    Swatch("box", BAR, "help.network.grad_hidden"),
+    Swatch("box", (200, 204, 214), "help.network.grad_output"),
+    Swatch("dashed", GUIDE, "help.network.sigmoid_bound"),
+    Swatch("box", palette.ERROR, "help.network.sat_90"),
+    Swatch("box", palette.WARN, "help.network.sat_50"),
+    Swatch("line", TRAIN, "help.network.train"),
+    Swatch("line", VAL, "help.network.val"),
+    Swatch("line", BATCH, "help.network.batch"),
+    Swatch("line", BEST, "help.network.best"),
+    Swatch("line", palette.ERROR, "help.network.stopped"),
     Swatch(
         "ramp",
         CLASS_COLOURS[0],
-        "decision regions: one colour per class, paler near the boundary",
+        "help.network.regions",
         (CLASS_COLOURS[0], palette.PANEL, CLASS_COLOURS[1]),
     ),  # fmt: skip
-    Swatch("ring", palette.GOOD, "held-out digit guessed right"),
-    Swatch("ring", palette.ERROR, "held-out digit guessed wrong"),
+    Swatch("ring", palette.GOOD, "help.network.digit_right"),
+    Swatch("ring", palette.ERROR, "help.network.digit_wrong"),
 )
 
 
 def help_sheet(scene) -> HelpSheet:
-    return HelpSheet("Network lab: a real PyTorch net, training live", KEYS, MOUSE, LEGEND)
+    return localised("help.network.title", KEYS, MOUSE, LEGEND)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from explorer import setups
+from explorer.app.ui import i18n
 from explorer.knob_text import Pick, Spec
 from explorer.plugins import Registry
 from explorer.setups import SetupError, knob
@@ -180,7 +181,7 @@ class NetworkModel:
         old = (self.side_by_side, self.compare, self.compare_value)
         if compare is not None:
             if compare not in COMPARE_KEYS:
-                self.notify(f"side by side compares one of {', '.join(COMPARE_KEYS)}", "error")
+                self.notify(i18n.t("network.compare_one_of", keys=", ".join(COMPARE_KEYS)), "error")
                 return False
             if compare != self.compare:
                 self.compare_value = COMPARE_DEFAULT_B[compare]
@@ -414,31 +415,31 @@ class NetworkModel:
 
     def device(self) -> str:
         devices = {s.device for s in self.snapshots if s.device}
-        return ", ".join(sorted(devices)) or "starting…"
+        return ", ".join(sorted(devices)) or i18n.t("network.starting")
 
 
 def describe(config: TrainConfig) -> str:
     if config.depth == 0:
-        bits = ["no hidden layer (a linear model)"]
+        bits = [i18n.t("network.no_hidden")]
     else:
         bits = [f"{config.depth} × {config.width} {config.activation}"]
     if config.batch_norm:
-        bits.append("batch norm")
+        bits.append(i18n.t("network.batch_norm"))
     if config.dropout:
-        bits.append(f"dropout {config.dropout:g}")
-    return ", ".join(bits)
+        bits.append(i18n.t("network.dropout_value", p=f"{config.dropout:g}"))
+    return i18n.t("network.list_separator").join(bits)
 
 
 def _show(key: str, config: TrainConfig) -> str:
     value = getattr(config, key)
     if key == "batch_norm":
-        return "batch norm" if value else "no batch norm"
+        return i18n.t("network.batch_norm") if value else i18n.t("network.no_batch_norm")
     if key == "depth":
-        return f"{value} hidden layers"
+        return i18n.t("network.hidden_layers", n=value)
     if key == "dropout":
-        return f"dropout {value:g}"
+        return i18n.t("network.dropout_value", p=f"{value:g}")
     if key == "init":
-        return f"{value} init"
+        return i18n.t("network.title_init", init=value)
     return str(value)
 
 

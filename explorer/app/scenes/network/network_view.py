@@ -10,6 +10,7 @@ import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training import Snapshot
@@ -61,7 +62,7 @@ def render_network(snap: Snapshot, size: tuple[int, int], text: Text) -> NetPict
     surface.fill(palette.BACKGROUND)
     sizes = snap.sizes
     if not sizes:
-        msg = snap.message if snap.state == "error" else "building the network…"
+        msg = snap.message if snap.state == "error" else t("network.building")
         colour = palette.ERROR if snap.state == "error" else palette.TEXT_DIM
         step = text.line_height(14)
         for k, line in enumerate(text.wrap(msg, 14, w - px(40))[:4]):

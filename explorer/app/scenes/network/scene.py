@@ -16,11 +16,13 @@ from explorer.app.scenes.network.controls import NetworkControls
 from explorer.app.scenes.network.function_picture import render_function
 from explorer.app.scenes.network.gradient_bars import render_gradient_bars, shared_range
 from explorer.app.scenes.network.help import help_sheet
+from explorer.app.scenes.network.message_text import message_text
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import NetPicture, render_network
 from explorer.app.scenes.network.training_curves import render_curves
 from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
+from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
@@ -235,10 +237,13 @@ class NetworkScene(Scene):
             self._rate = (now, step, max(rate, 0.0))
         epochs = int(snap.config.get("epochs") or 0)
         epoch = min(s.epoch for s in m.snapshots)
-        bits = [f"epoch {epoch}/{epochs}", f"step {step}"]
+        bits = [
+            t("network.status_epoch", epoch=epoch, epochs=epochs),
+            t("network.status_step", step=step),
+        ]
         if m.playing and self._rate[2] > 0:
-            bits.append(f"{self._rate[2]:.0f} steps/s")
-        bits.append(f"device {m.device()}")
+            bits.append(t("network.status_rate", rate=f"{self._rate[2]:.0f}"))
+        bits.append(t("network.status_device", device=m.device()))
         self._status = "  ·  ".join(bits)
 
     # -- drawing (reads only) -----------------------------------------------------------------
@@ -291,17 +296,21 @@ class NetworkScene(Scene):
         bits = []
         if snap.last is not None:
             last = snap.last
-            acc = f"  train acc {last.train_acc:.0%}" if last.train_acc is not None else ""
-            bits.append(f"loss {last.train_loss:.3g}{acc}")
+            acc = (
+                t("network.title_acc", acc=f"{last.train_acc:.0%}")
+                if last.train_acc is not None
+                else ""
+            )
+            bits.append(t("network.title_loss", loss=f"{last.train_loss:.3g}") + acc)
         if snap.init:
-            bits.append(f"{snap.init} init")
+            bits.append(t("network.title_init", init=snap.init))
         dropped = [p.dropped_fraction for p in snap.layers if p.dropped_fraction is not None]
         if dropped:
-            bits.append(f"dropped this batch {sum(dropped) / len(dropped):.0%}")
+            bits.append(t("network.title_dropped", share=f"{sum(dropped) / len(dropped):.0%}"))
         if snap.state == "error":
-            bits = [snap.message]
+            bits = [message_text(snap.message)]
         elif snap.finished and snap.message:
-            bits.append(snap.message)
+            bits.append(message_text(snap.message))
         colour = palette.ERROR if snap.state == "error" else palette.TEXT_DIM
         info = text.ellipsize("   ".join(bits), 12, rect.right - r.right - px(12))
         text.blit(screen, info, (r.right + px(12), rect.centery), 12, colour, anchor="midleft")
@@ -314,12 +323,8 @@ class NetworkScene(Scene):
             lines = [(line, colour) for line in self.text.wrap(m.message, 13, rect.w)]
         else:
             sampled = any(p.sampled for p in self.nets.values())
-            note = (
-                "Layers wider than the view are sampled (drawn/total above them). "
-                if sampled
-                else ""
-            )
-            note += "Grey neurons: dropped in this mini-batch." if m.config.dropout else ""
+            note = t("network.note_sampled") if sampled else ""
+            note += t("network.note_dropped") if m.config.dropout else ""
             lines = [(line, palette.TEXT_DIM) for line in self.text.wrap(note, 13, rect.w)]
         step = self.text.line_height(13)
         for k, (line, colour) in enumerate(lines[: max(1, rect.h // step)]):

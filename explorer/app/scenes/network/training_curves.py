@@ -9,6 +9,7 @@ import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
@@ -64,7 +65,7 @@ def _best_marker(surface, plot, snap: Snapshot, epochs: int, text: Text, label: 
     x = int(plot.x + plot.w * snap.best_epoch / max(epochs, 1))
     pygame.draw.line(surface, BEST, (x, plot.y), (x, plot.bottom), lw())
     if label:
-        word = "kept" if snap.stopped_early or snap.finished else "best"
+        word = t("curves.kept") if snap.stopped_early or snap.finished else t("curves.best")
         text.blit(surface, f"{word} @{snap.best_epoch}", (x + px(3), plot.y), 10, BEST)
     if snap.stopped_early:
         xs = int(plot.x + plot.w * snap.stopped_early / max(epochs, 1))
@@ -76,8 +77,8 @@ def _epochs_span(snap: Snapshot) -> int:
 
 
 def _loss_chart(surface, rect, snap: Snapshot, text: Text) -> None:
-    plot = _frame(surface, rect, "loss", text)
-    _legend(surface, rect, [("train", TRAIN), ("validation", VAL)], text)
+    plot = _frame(surface, rect, t("curves.loss"), text)
+    _legend(surface, rect, [(t("curves.train"), TRAIN), (t("curves.validation"), VAL)], text)
     epochs = _epochs_span(snap)
     recs = snap.epochs
     values = [r.train_loss for r in recs] + [r.val_loss for r in recs if r.val_loss is not None]
@@ -86,7 +87,7 @@ def _loss_chart(surface, rect, snap: Snapshot, text: Text) -> None:
     values += list(losses[good][-2000:]) if good.any() else []
     values = [v for v in values if v is not None and math.isfinite(v) and v > 0]
     if not values:
-        text.blit(surface, "no epoch yet", plot.center, 12, palette.TEXT_DIM, anchor="center")
+        text.blit(surface, t("curves.no_epoch"), plot.center, 12, palette.TEXT_DIM, anchor="center")
         return
     lo = math.floor(math.log10(min(values)) * 2) / 2
     hi = math.ceil(math.log10(max(values)) * 2) / 2
@@ -126,13 +127,13 @@ def _loss_chart(surface, rect, snap: Snapshot, text: Text) -> None:
 
 
 def _acc_chart(surface, rect, snap: Snapshot, text: Text) -> None:
-    plot = _frame(surface, rect, "accuracy", text)
+    plot = _frame(surface, rect, t("curves.accuracy"), text)
     recs = snap.epochs
     epochs = _epochs_span(snap)
     if recs:
         last = recs[-1]
-        val = f"   val {last.val_acc:.0%}" if last.val_acc is not None else ""
-        caption = f"train {last.train_acc:.0%}{val}"
+        val = t("curves.val_acc", acc=f"{last.val_acc:.0%}") if last.val_acc is not None else ""
+        caption = t("curves.train_acc", acc=f"{last.train_acc:.0%}") + val
         text.blit(
             surface,
             caption,
