@@ -1,0 +1,518 @@
+"""``net:`` surfaces: the training loss of a real PyTorch net on a 2-D slice of its weights.
+
+``net:moons?width=16&depth=2&directions=pca`` trains a small net on a registered dataset (seeded),
+then the surface is L(θ₀ + x·d₁ + y·d₂) over the training split, with
+
+- ``directions=random``: filter-normalized random directions (Li et al. 2018, "Visualizing the
+  Loss Landscape of Neural Nets"): each row of each weight matrix of a direction is rescaled to the
+  norm of the same row of θ₀; biases and batch-norm parameters get 0;
+- ``directions=pca``: the top two principal directions of the weights' training trajectory
+  (relative to θ₀), with the share of the trajectory's variance they explain.
+
+It is a data-defined surface (``sample_loss``), so the ball's mini-batch gradients are real, and
+gradients and Hessians come from autograd like every surface's. All grid points are evaluated at
+once with ``torch.func.functional_call`` + ``vmap``. The trained weights and directions are cached
+on disk per spec, so opening the same spec again is instant and gives the same numbers bit for bit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.func import functional_call, vmap
+
+from explorer.specs import SurfaceSpec
+
+PREFIX = "net:"
+DTYPE = torch.float64
+CACHE_VERSION = 1
+# What one vmap chunk may hold: points × samples × widest layer, in numbers.
+CHUNK_NUMBERS = 4_000_000
+# A net whose grid would be too slow to draw is refused up front.
+MAX_PARAMETERS = 200_000
+MAX_SAMPLES = 5_000
+
+DEFAULTS: dict[str, object] = {
+    "depth": 2,
+    "width": 16,
+    "activation": "relu",
+    "directions": "random",
+    "at": "trained",
+    "epochs": 30,
+    "n": None,  # samples: the dataset's default
+    "seed": 0,
+    "span": None,  # half-width of the domain: 1 for random directions, from the path for pca
+    "optimizer": "adam",
+    "lr": 0.01,
+}
+CHOICES = {"directions": ("random", "pca"), "at": ("trained", "init")}
+
+
+class NetSurfaceError(ValueError):
+    """A ``net:`` spec that cannot be built; the message says what is valid."""
+
+
+@dataclass(frozen=True)
+class NetSpec:
+    dataset: str
+    depth: int
+    width: int
+    activation: str
+    directions: str
+    at: str
+    epochs: int
+    n: int | None
+    seed: int
+    span: float | None
+    optimizer: str
+    lr: float
+
+    @property
+    def text(self) -> str:
+        keys = [k for k in DEFAULTS if getattr(self, k) != DEFAULTS[k]]
+        query = "&".join(f"{k}={getattr(self, k)}" for k in keys)
+        return f"{PREFIX}{self.dataset}" + (f"?{query}" if query else "")
+
+
+def parse_net_spec(text: str) -> NetSpec:
+    """``net:NAME?key=value&...`` or ``net:NAME:key=value,...`` (the form optimizer specs use)
+    → NetSpec; mistakes are one sentence."""
+    body = text[len(PREFIX) :] if text.startswith(PREFIX) else text
+    cut = min((i for i in (body.find("?"), body.find(":")) if i >= 0), default=len(body))
+    name, query = body[:cut], body[cut + 1 :]
+    name = name.strip()
+    if not name:
+        raise NetSurfaceError(
+            "a net: surface names a dataset, e.g. net:moons or net:digits?width=32"
+        )
+    values = dict(DEFAULTS)
+    for item in filter(None, (p.strip() for p in query.replace(",", "&").split("&"))):
+        key, eq, raw = item.partition("=")
+        key = key.strip()
+        if not eq:
+            raise NetSurfaceError(f"{text}: {item!r} must be key=value")
+        if key not in DEFAULTS:
+            close = difflib.get_close_matches(key, DEFAULTS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise NetSurfaceError(
+                f"{text}: {key!r} is not a net: key{hint}; the keys are {', '.join(DEFAULTS)}"
+            )
+        values[key] = _typed(text, key, raw.strip())
+    spec = NetSpec(dataset=name, **values)
+    _check(text, spec)
+    return spec
+
+
+def _typed(text: str, key: str, raw: str):
+    default = DEFAULTS[key]
+    try:
+        if key in ("depth", "width", "epochs", "seed", "n"):
+            return int(raw)
+        if key in ("span", "lr"):
+            return float(raw)
+    except ValueError:
+        kind = "a whole number" if key in ("depth", "width", "epochs", "seed", "n") else "a number"
+        raise NetSurfaceError(f"{text}: {key} must be {kind}, not {raw!r}") from None
+    if key in CHOICES and raw not in CHOICES[key]:
+        raise NetSurfaceError(
+            f"{text}: {key} must be one of {', '.join(CHOICES[key])}, not {raw!r}"
+        )
+    return raw if default is None or isinstance(default, str) else type(default)(raw)
+
+
+def _check(text: str, s: NetSpec) -> None:
+    limits = [
+        ("depth", s.depth, 0, 8),
+        ("width", s.width, 1, 256),
+        ("epochs", s.epochs, 0, 500),
+        ("seed", s.seed, 0, 2**63 - 1),
+    ]
+    for key, value, lo, hi in limits:
+        if not lo <= value <= hi:
+            raise NetSurfaceError(f"{text}: {key} must be between {lo} and {hi}, not {value}")
+    if s.n is not None and not 8 <= s.n <= MAX_SAMPLES:
+        raise NetSurfaceError(f"{text}: n must be between 8 and {MAX_SAMPLES}, not {s.n}")
+    if s.span is not None and not (0 < s.span < 1e6):
+        raise NetSurfaceError(f"{text}: span must be a positive number, not {s.span}")
+    if not (0 < s.lr < 10):
+        raise NetSurfaceError(f"{text}: lr must be between 0 and 10, not {s.lr}")
+    if s.directions == "pca" and s.epochs < 1:
+        raise NetSurfaceError(
+            f"{text}: pca directions need a training path of at least three points; "
+            "use epochs ≥ 1 or directions=random"
+        )
+
+
+@dataclass
+class NetSlice:
+    """A trained net, its training data and two directions through its weights."""
+
+    spec: NetSpec
+    registry: object
+    model: torch.nn.Module  # evaluation mode, float64, CPU
+    theta0: dict[str, torch.Tensor]
+    d1: dict[str, torch.Tensor]
+    d2: dict[str, torch.Tensor]
+    x: torch.Tensor  # (N, features) training inputs
+    y: torch.Tensor  # (N,) class indices, or (N, 1) regression targets
+    classify: bool
+    path: np.ndarray  # (T, 2): the training trajectory projected on (d1, d2) around θ₀
+    explained: tuple[float, float] | None  # pca: share of the path's variance per direction
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(int(t.numel()) for t in self.theta0.values())
+
+    def params_at(self, a: torch.Tensor, b: torch.Tensor) -> dict[str, torch.Tensor]:
+        """θ₀ + a·d₁ + b·d₂ for each of the P points in ``a``, ``b`` (shape (P,)): (P, ...)."""
+        out = {}
+        for name, t0 in self.theta0.items():
+            shape = (-1,) + (1,) * t0.dim()
+            out[name] = t0 + a.reshape(shape) * self.d1[name] + b.reshape(shape) * self.d2[name]
+        return out
+
+    def per_sample_loss(
+        self, a: torch.Tensor, b: torch.Tensor, x: torch.Tensor, y: torch.Tensor
+    ) -> torch.Tensor:
+        """Losses (P, N) at P points; ``x`` is (N, d) for every point or (P, B, d) per point."""
+        shared = x.dim() == 2
+        n = x.shape[-2]
+        widest = max([self.spec.width * max(1, getattr(self.model, "pieces", 1)), x.shape[-1], 1])
+        chunk = max(1, CHUNK_NUMBERS // max(1, n * widest))
+        outs = []
+        for i in range(0, a.shape[0], chunk):
+            ai, bi = a[i : i + chunk], b[i : i + chunk]
+            xi = x if shared else x[i : i + chunk]
+            yi = y if shared else y[i : i + chunk]
+            if self._layered:
+                out = self._forward_layers(ai, bi, xi)  # (p, N, C)
+                outs.append(self._loss(out, yi, shared))
+            else:
+                fn = vmap(self._one, in_dims=(0, None, None) if shared else (0, 0, 0))
+                outs.append(fn(self.params_at(ai, bi), xi, yi))
+        return torch.cat(outs) if outs else torch.zeros((0, n), dtype=DTYPE)
+
+    @property
+    def _layered(self) -> bool:
+        """The project's own Net (linear layers, optional batch norm, an activation): forward
+        with batched weights directly; any other module goes through torch.func's vmap."""
+        return hasattr(self.model, "hidden") and hasattr(self.model, "out")
+
+    def _linear(self, h: torch.Tensor, name: str, a: torch.Tensor, b: torch.Tensor):
+        """h @ W(p)ᵀ + bias(p) with W(p) = W₀ + a·D₁ + b·D₂: three shared matrix products
+        (fast BLAS on all points at once) instead of one small product per point."""
+        t0, d1, d2 = self.theta0, self.d1, self.d2
+        w, bias = f"{name}.weight", f"{name}.bias"
+        A, B = a[:, None, None], b[:, None, None]
+        z = h @ t0[w].T
+        if d1[w].any():
+            z = z + A * (h @ d1[w].T)
+        if d2[w].any():
+            z = z + B * (h @ d2[w].T)
+        return z + (t0[bias] + A * d1[bias] + B * d2[bias])
+
+    def _forward_layers(self, a: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        h = x
+        for i, layer in enumerate(self.model.hidden):
+            z = self._linear(h, f"hidden.{i}.linear", a, b)  # (p, N, width·pieces)
+            if layer.norm is not None:
+                norm, name = layer.norm, f"hidden.{i}.norm"
+                A, B = a[:, None, None], b[:, None, None]
+                gamma = (
+                    self.theta0[f"{name}.weight"]
+                    + A * self.d1[f"{name}.weight"]
+                    + B * self.d2[f"{name}.weight"]
+                )
+                beta = (
+                    self.theta0[f"{name}.bias"]
+                    + A * self.d1[f"{name}.bias"]
+                    + B * self.d2[f"{name}.bias"]
+                )
+                z = (z - norm.running_mean) / torch.sqrt(norm.running_var + norm.eps) * gamma + beta
+            p, n, f = z.shape
+            h = layer.act(z.reshape(p * n, f))
+            h = h.reshape(p, n, h.shape[-1])
+        return self._linear(h, "out", a, b)
+
+    def _loss(self, out: torch.Tensor, y: torch.Tensor, shared: bool) -> torch.Tensor:
+        p, n, c = out.shape
+        if self.classify:
+            target = y.expand(p, n) if shared else y
+            flat = F.cross_entropy(out.reshape(p * n, c), target.reshape(p * n), reduction="none")
+            return flat.reshape(p, n)
+        return ((out - y) ** 2).mean(-1)
+
+    def _one(self, params, x, y):
+        out = functional_call(self.model, params, (x,))
+        if self.classify:
+            return F.cross_entropy(out, y, reduction="none")
+        return ((out - y) ** 2).mean(-1)
+
+    def surface(self) -> SurfaceSpec:
+        spec = self.spec
+        span = spec.span
+        if span is None:
+            if spec.directions == "pca" and len(self.path):
+                span = float(np.abs(self.path).max()) * 1.3 or 1.0
+            else:
+                span = 1.0
+        path_start = (
+            tuple(float(v) for v in self.path[0]) if len(self.path) else (-0.6 * span, 0.5 * span)
+        )
+
+        def sample_loss(xs, ys, data_x, data_y):
+            xs, ys = torch.broadcast_tensors(xs, ys)
+            lead = xs.shape[:-1]
+            a, b = xs.reshape(-1).to(DTYPE), ys.reshape(-1).to(DTYPE)
+            if data_x.dim() == 2:
+                losses = self.per_sample_loss(a, b, data_x, data_y)
+            else:
+                bx = data_x.reshape(-1, *data_x.shape[-2:])
+                by = data_y.reshape(-1, *data_y.shape[len(lead) :])
+                losses = self.per_sample_loss(a, b, bx, by)
+            return losses.reshape(*lead, losses.shape[-1])
+
+        where = "trained weights" if spec.at == "trained" else "initial weights"
+        kind = "filter-normalized random" if spec.directions == "random" else "PCA"
+        share = (
+            f"; they explain {self.explained[0]:.0%} + {self.explained[1]:.0%} of the path"
+            if self.explained
+            else ""
+        )
+        return SurfaceSpec(
+            name=spec.text,
+            domain=((-span, span), (-span, span)),
+            minima=(),
+            starts=(path_start, (0.5 * span, -0.5 * span)),
+            formula=f"training loss of a {describe(spec)} around its {where}, along {kind} directions",
+            description=f"{describe(spec)} on {spec.dataset}: {kind} directions{share}.",
+            data=(self.x, self.y),
+            sample_loss=sample_loss,
+            plugin="net",
+        )
+
+
+def describe(spec: NetSpec) -> str:
+    return f"{spec.depth}×{spec.width} {spec.activation} net"
+
+
+# -- building ----------------------------------------------------------------------------------
+def build_slice(text: str, registry, cache: Path | None | bool = None) -> NetSlice:
+    """Train (or read from the cache) the net ``text`` names and pick its two directions."""
+    from explorer.training import TrainingSession
+
+    spec = parse_net_spec(text)
+    if spec.dataset not in registry.datasets:
+        close = difflib.get_close_matches(spec.dataset, list(registry.datasets), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise NetSurfaceError(
+            f"{text}: no dataset {spec.dataset!r}{hint}; the datasets are "
+            f"{', '.join(registry.datasets)}"
+        )
+    if spec.activation not in registry.activations:
+        raise NetSurfaceError(
+            f"{text}: no activation {spec.activation!r}; use one of {', '.join(registry.activations)}"
+        )
+    config = _config(spec)
+    try:
+        session = TrainingSession(config, registry)
+    except ValueError as exc:
+        raise NetSurfaceError(f"{text}: {exc}") from None
+    n_params = sum(p.numel() for p in session.model.parameters())
+    if n_params > MAX_PARAMETERS or len(session.splits.train) > MAX_SAMPLES:
+        raise NetSurfaceError(
+            f"{text}: the net has {n_params} parameters on {len(session.splits.train)} samples; a "
+            f"grid fits up to {MAX_PARAMETERS} parameters and {MAX_SAMPLES} samples (use a smaller "
+            "width, depth or n)"
+        )
+    path_file = _cache_file(spec, cache)
+    stored = _read_cache(path_file)
+    names = [n for n, _ in session.model.named_parameters()]
+    if stored is None:
+        stored = _train_and_pick(spec, session, names)
+        _write_cache(path_file, stored)
+    model = session.model.copy().double().eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    x = session.splits.train.x.detach().to(DTYPE)
+    y = session.splits.train.y.detach()
+    classify = session.splits.task == "classification"
+    if not classify:
+        y = y.to(DTYPE)
+    return NetSlice(
+        spec,
+        registry,
+        model,
+        stored["theta0"],
+        stored["d1"],
+        stored["d2"],
+        x,
+        y,
+        classify,
+        stored["path"].numpy(),
+        tuple(stored["explained"].tolist()) if stored["explained"] is not None else None,
+    )
+
+
+def _config(spec: NetSpec):
+    from explorer.training import TrainConfig
+
+    return TrainConfig(
+        dataset=spec.dataset,
+        n=spec.n,
+        depth=spec.depth,
+        width=spec.width,
+        activation=spec.activation,
+        optimizer=spec.optimizer,
+        optimizer_hyper={"lr": spec.lr},
+        epochs=max(1, spec.epochs),
+        seed=spec.seed,
+        device="cpu",
+        val_fraction=0.0,
+        test_fraction=0.0,
+    )
+
+
+def _replay_path(sl: NetSlice) -> torch.Tensor:
+    """The recorded weights of ``sl``'s training run, (T, parameters), trained again from its spec
+    (deterministic: the same seed gives the same path). For tests and the path's share."""
+    from explorer.training import TrainingSession
+
+    session = TrainingSession(_config(sl.spec), sl.registry)
+    return _record_path(sl.spec, session, list(sl.theta0))[0]
+
+
+def _flat(params: dict[str, torch.Tensor]) -> torch.Tensor:
+    return torch.cat([t.reshape(-1) for t in params.values()])
+
+
+def _unflat(vec: torch.Tensor, like: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    out, i = {}, 0
+    for name, t in like.items():
+        out[name] = vec[i : i + t.numel()].reshape(t.shape).clone()
+        i += t.numel()
+    return out
+
+
+def _current(session, names) -> dict[str, torch.Tensor]:
+    params = dict(session.model.named_parameters())
+    return {n: params[n].detach().to(DTYPE).clone() for n in names}
+
+
+def _record_path(spec: NetSpec, session, names) -> tuple[torch.Tensor, dict, dict]:
+    """Train with the weights recorded about 60 times along the way: (path (T, P), θ_init,
+    θ_trained)."""
+    initial = _current(session, names)
+    path = [_flat(initial)]
+    total = spec.epochs * session.steps_per_epoch
+    every = max(1, total // 60)
+    done = 0
+    while done < total and not session.done:
+        done += session.step(min(every, total - done))
+        path.append(_flat(_current(session, names)))
+    return torch.stack(path), initial, _current(session, names)
+
+
+def _train_and_pick(spec: NetSpec, session, names) -> dict:
+    """Train, then pick the two directions (and the path's coordinates along them)."""
+    path, initial, trained = _record_path(spec, session, names)
+    theta0 = trained if spec.at == "trained" else initial
+    traj = path - _flat(theta0)  # (T, P)
+    gen = torch.Generator().manual_seed(spec.seed + 7919)
+    explained = None
+    if spec.directions == "random":
+        d1 = _filter_normalized(theta0, gen)
+        d2 = _filter_normalized(theta0, gen)
+    else:
+        if traj.shape[0] < 3:
+            raise NetSurfaceError(
+                f"{spec.text}: pca directions need at least three recorded points, got "
+                f"{traj.shape[0]}; train longer (epochs) or use directions=random"
+            )
+        centred = traj - traj.mean(0, keepdim=True)
+        _, s, vt = torch.linalg.svd(centred, full_matrices=False)
+        var = s**2
+        explained = var[:2] / var.sum()
+        d1, d2 = _unflat(vt[0], theta0), _unflat(vt[1], theta0)
+    D = torch.stack([_flat(d1), _flat(d2)], 1)  # (P, 2)
+    coords = torch.linalg.lstsq(D, traj.T).solution.T  # (T, 2): least-squares projection
+    return {
+        "theta0": theta0,
+        "d1": d1,
+        "d2": d2,
+        "path": coords,
+        "explained": explained,
+    }
+
+
+def _filter_normalized(theta0: dict[str, torch.Tensor], gen) -> dict[str, torch.Tensor]:
+    """A Gaussian direction with each row (filter) rescaled to the norm of θ₀'s row; vectors
+    (biases, batch-norm scales and shifts) get 0, as in Li et al.'s ``ignore='biasbn'``."""
+    out = {}
+    for name, t in theta0.items():
+        if t.dim() <= 1:
+            out[name] = torch.zeros_like(t)
+            continue
+        d = torch.randn(t.shape, generator=gen, dtype=DTYPE)
+        rows_d = d.reshape(d.shape[0], -1).norm(dim=1).clamp(min=1e-12)
+        rows_t = t.reshape(t.shape[0], -1).norm(dim=1)
+        scale = (rows_t / rows_d).reshape((-1,) + (1,) * (t.dim() - 1))
+        out[name] = d * scale
+    return out
+
+
+# -- the cache ---------------------------------------------------------------------------------
+def _cache_dir(cache: Path | None | bool) -> Path | None:
+    if cache is False:
+        return None
+    if isinstance(cache, Path):
+        return cache
+    env = os.environ.get("DL_EXPLORER_CACHE")
+    if env:
+        return Path(env) / "net-surfaces"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("dl-explorer")) / "net-surfaces"
+
+
+def _cache_file(spec: NetSpec, cache) -> Path | None:
+    folder = _cache_dir(cache)
+    if folder is None:
+        return None
+    key = json.dumps([CACHE_VERSION, spec.text, torch.__version__], sort_keys=True)
+    return folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.pt"
+
+
+def _read_cache(path: Path | None) -> dict | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        return torch.load(path, weights_only=True)
+    except Exception:  # noqa: BLE001 - a damaged cache file is recomputed
+        return None
+
+
+def _write_cache(path: Path | None, data: dict) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        os.close(fd)
+        torch.save(data, tmp)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache folder only costs the next open its training time
+        pass
+
+
+def surface_from_net_spec(text: str, registry, cache: Path | None | bool = None) -> SurfaceSpec:
+    return build_slice(text, registry, cache).surface()
