@@ -1,0 +1,61 @@
+"""``dl-explorer bench netgrid``: how fast a ``net:`` surface's heatmap grid is computed, against a
+plain Python loop over the grid points (what a first version would write)."""
+
+from __future__ import annotations
+
+import time
+
+import click
+import torch
+import torch.nn.functional as F
+from torch.func import functional_call
+
+from explorer.commands.output import console as make_console
+from explorer.landscape.net_surface import build_slice
+from explorer.landscape.surface import evaluate_grid
+
+CASES = [
+    # (spec, grid side, target seconds)
+    ("net:moons?n=200&width=16&depth=2", 128, 1.0),  # a 2-16-16-2 net on 200 points
+    ("net:digits?width=32&depth=1", 64, 10.0),  # 64-32-10 on all 1 797 images
+]
+
+
+def loop_seconds_per_point(sl, points: int = 64) -> float:
+    """One functional_call per grid point, as a plain loop."""
+    xs = torch.linspace(-1, 1, points, dtype=torch.float64)
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for a in xs:
+            params = {k: sl.theta0[k] + a * sl.d1[k] - a * sl.d2[k] for k in sl.theta0}
+            out = functional_call(sl.model, params, (sl.x,))
+            F.cross_entropy(out, sl.y) if sl.classify else ((out - sl.y) ** 2).mean()
+    return (time.perf_counter() - t0) / points
+
+
+@click.command()
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.pass_obj
+def netgrid(registry, threads: int) -> None:
+    """Time the heatmap grids of two net: surfaces (the issue's targets) against a plain loop."""
+    torch.set_num_threads(threads)
+    out = make_console()
+    out.print(f"bench netgrid: {threads} torch thread(s), float64")
+    for text, side, target in CASES:
+        t0 = time.perf_counter()
+        sl = build_slice(text, registry, cache=False)
+        built = time.perf_counter() - t0
+        spec = sl.surface()
+        t0 = time.perf_counter()
+        evaluate_grid(spec, side, side)
+        grid = time.perf_counter() - t0
+        per_point = loop_seconds_per_point(sl)
+        loop = per_point * side * side
+        out.print(
+            f"  {text}: {sl.n_parameters} parameters, {sl.x.shape[0]} samples; training "
+            f"{built:.2f} s (cached after the first open)"
+        )
+        out.print(
+            f"    {side}×{side} grid {grid:6.2f} s (target ≤ {target:g} s)   plain loop "
+            f"{loop:6.2f} s (measured on 64 points)   ratio {loop / grid:5.1f}× (target ≥ 20×)"
+        )
