@@ -50,7 +50,7 @@ class SceneFacts:
     """What a lesson may name in one scene: its setup keys, live numbers and highlights."""
 
     setup_keys: frozenset[str]
-    numbers: frozenset[str]
+    numbers: frozenset[str] | None  # None: the scene's numbers are not known yet (not checked)
     highlights: frozenset[str] = frozenset()
     unit: str = "steps"  # what ``limit`` counts in this scene
 
@@ -129,7 +129,7 @@ def _step(raw, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
             names = [n for n, _ in placeholders(text)]
         except CaptionError as exc:
             raise LessonError(f"{where}: caption.{lang}: {exc}.") from None
-        unknown = [n for n in names if n not in facts.numbers]
+        unknown = [n for n in names if facts.numbers is not None and n not in facts.numbers]
         if unknown:
             raise LessonError(
                 f"{where}: caption.{lang} shows {{{unknown[0]}}}, which the {scene} scene does "
@@ -168,7 +168,8 @@ def _condition(text, where: str, facts: SceneFacts) -> Condition:
     if not isinstance(text, str):
         raise LessonError(f'{where}: must be a condition in quotes, e.g. "epoch >= 5".')
     try:
-        return parse_condition(text, set(facts.numbers))
+        known = set(facts.numbers) if facts.numbers is not None else None
+        return parse_condition(text, known)
     except ConditionError as exc:
         raise LessonError(f"{where}: {exc}.") from None
 
