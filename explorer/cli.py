@@ -23,6 +23,7 @@ COMMANDS = [
     ("train", "train", "main"),
     ("render", "render", "main"),
     ("open_cmd", "open_setup", "main"),
+    ("lesson_cmd", "lesson", "main"),
     ("bench_race", "race", "bench"),
     ("bench_train", "train", "bench"),
     ("bench_frames", "frames", "bench"),

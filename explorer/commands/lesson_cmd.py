@@ -1,0 +1,112 @@
+"""``dl-explorer lesson``: the built-in lessons, one presented in the app, or a lesson file checked.
+
+dl-explorer lesson                               # the lessons: name, title, steps
+dl-explorer lesson vanishing-gradients           # the app in presenter mode at step 1
+dl-explorer lesson momentum --lang zh --step 3   # in Chinese, from step 3 (--scale is global)
+dl-explorer lesson check my_lesson.toml          # validate, play headless, check every expect
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from explorer.lessons import LANGUAGES, LessonError
+
+
+def _list(registry) -> None:
+    from explorer.lessons.catalogue import builtin_lessons
+
+    lessons = builtin_lessons(registry)
+    width = max(len(lesson.name) for lesson in lessons)
+    for lesson in lessons:
+        n = len(lesson.steps)
+        click.echo(
+            f"{lesson.name:<{width}}  {lesson.title['en']} ({lesson.title['zh']}), "
+            f"{n} step{'s' if n != 1 else ''}"
+        )
+    click.echo("\nPresent one: dl-explorer lesson NAME [--lang zh] [--step N]")
+
+
+def _check(registry, target: str) -> None:
+    """Read, play headless to the end and check every expect; exit 1 with one sentence each."""
+    from explorer.app.headless import single_threaded_torch
+    from explorer.lessons.catalogue import load
+    from explorer.lessons.player import play_headless
+
+    single_threaded_torch()
+    lesson = load(target, registry)  # a LessonError is one sentence (the group shows it)
+    t0 = time.perf_counter()
+    n_expect = sum(len(s.expect) for s in lesson.steps)
+    failures = play_headless(lesson, registry)
+    seconds = time.perf_counter() - t0
+    if failures:
+        for failure in failures:
+            click.echo(failure.sentence, err=True)
+        click.echo(
+            f"{lesson.path.name}: {len(failures)} of {n_expect} expect conditions failed.",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(
+        f"{lesson.path.name}: {len(lesson.steps)} steps played in {seconds:.1f} s; all "
+        f"{n_expect} expect conditions hold."
+    )
+
+
+@click.command("lesson")
+@click.argument("words", nargs=-1, metavar="[NAME | check FILE]")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="The captions' language (L switches it in the app).",
+)
+@click.option(
+    "--step", "step", default=1, show_default=True, type=click.IntRange(1, None),
+    help="The step to open at.",
+)  # fmt: skip
+@click.pass_obj
+def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
+    """Classroom lessons: list them, present one (keys: → next, ← back, R replay, P pause,
+    L English/中文, Tab panels, Esc leaves the lesson), or check a lesson file."""
+    if not words:
+        _list(registry)
+        return
+    if words[0] == "check":
+        if len(words) != 2:
+            raise click.UsageError("lesson check takes one lesson: a file or a built-in name.")
+        _check(registry, words[1])
+        return
+    if len(words) > 1:
+        raise click.UsageError(f"lesson takes one name, got {' '.join(words)!r}.")
+    from explorer.lessons.catalogue import load
+
+    the_lesson = load(words[0], registry)
+    if step > len(the_lesson.steps):
+        raise LessonError(f"--step {step}: {the_lesson.name} has {len(the_lesson.steps)} steps.")
+    from explorer.lessons.player import missing_scenes
+
+    missing = missing_scenes(the_lesson, registry)
+    if missing:
+        raise LessonError(
+            f"{the_lesson.path.name}: the {' and '.join(missing)} scene cannot be presented by "
+            "a lesson yet (no model with live numbers)."
+        )
+    from explorer.app.main import run_app
+    from explorer.app.ui.presenter import start_lesson
+
+    first = the_lesson.steps[step - 1].scene
+
+    def prepare(tabs) -> None:
+        start_lesson(tabs, the_lesson, registry, lang=lang, step=step - 1)
+
+    run_app(
+        registry,
+        scene=first,
+        prepare=prepare,
+        ui_scale=click.get_current_context().meta.get("ui_scale"),
+    )
