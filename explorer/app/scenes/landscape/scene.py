@@ -438,3 +438,27 @@ class LandscapeScene(Scene):
     # -- drawing (reads only) ----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
         paint(self, screen)
+
+    # -- lessons ------------------------------------------------------------------------------
+    def highlight_rects(self) -> dict[str, pygame.Rect]:
+        """The parts a lesson step can outline: the map, the numbers panel, the loss chart, the
+        Hessian inspector, the schedule preview, and ``ball:NAME`` (where that ball is drawn)."""
+        L, m = self.layout, self.model
+        out = {
+            "map": pygame.Rect(L.plot),
+            "numbers": pygame.Rect(L.numbers),
+            "chart": pygame.Rect(L.chart),
+            "inspector": pygame.Rect(self.controls.inspector_rect),
+            "schedule": pygame.Rect(self.controls.schedule_rect),
+        }
+        race = m.race
+        if race.balls:
+            pts = self.view.to_screen(race.positions[-1])
+            r = px(16)
+            for i, ball in enumerate(race.balls):
+                at = self.view.point_to_screen(*self.exits[i]) if i in self.exits else pts[i]
+                box = pygame.Rect(0, 0, 2 * r, 2 * r)
+                box.center = (int(at[0]), int(at[1]))
+                if L.plot.colliderect(box):
+                    out.setdefault(f"ball:{ball.spec.name}", box)
+        return out
