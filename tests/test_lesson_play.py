@@ -134,7 +134,7 @@ def test_network_numbers_come_from_the_training_run(registry):
 
     driver = headless_driver("network", registry)
     try:
-        driver.apply(NetworkSetup(dataset="moons", depth=2, width=8, epochs=3, seed=0))
+        driver.apply(NetworkSetup(dataset="moons", depth=2, width=8, epochs=50, seed=0))
         driver.model.step(30)
         driver.wait(60)
         values = driver.values()

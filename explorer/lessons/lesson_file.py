@@ -18,6 +18,7 @@ highlight = ["gradient_bars"]           # what to outline while the step shows
 until = "epoch >= 5"                    # the step is done when this holds (optional)
 limit = 40                              # ... or after this many steps / epochs of the scene
 expect = ["grad_ratio < 1e-3"]          # what the caption claims, checked when the step is done
+inspect = [0.0, 0.0]                    # Landscape: open the Hessian inspector at this point
 ```
 
 Everything is checked when the file is read; a mistake is one sentence naming the file, the step
@@ -38,7 +39,7 @@ from explorer.lessons.conditions import Condition, ConditionError, parse_conditi
 
 LANGUAGES = ("en", "zh")
 TOP_KEYS = {"order", "title", "summary", "steps"}
-STEP_KEYS = {"scene", "setup", "caption", "highlight", "until", "limit", "expect"}
+STEP_KEYS = {"scene", "setup", "caption", "highlight", "until", "limit", "expect", "inspect"}
 
 
 class LessonError(ValueError):
@@ -64,6 +65,7 @@ class Step:
     until: Condition | None = None
     limit: int | None = None
     expect: tuple[Condition, ...] = ()
+    inspect: tuple[float, float] | None = None  # Landscape: the Hessian inspector's point
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,18 @@ def _step(raw, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
     if not isinstance(expect, list):
         raise LessonError(f"{where}: expect must be a list of conditions.")
     conditions = tuple(_condition(e, f"{where}: expect", facts) for e in expect)
-    return Step(scene, dict(setup), caption, tuple(highlight), until, limit, conditions)
+    inspect = raw.get("inspect")
+    if inspect is not None:
+        if scene != "landscape":
+            raise LessonError(f"{where}: inspect opens the Landscape's Hessian inspector only.")
+        if not (
+            isinstance(inspect, list)
+            and len(inspect) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in inspect)
+        ):
+            raise LessonError(f"{where}: inspect must be a point [x, y], e.g. [0.0, 0.0].")
+        inspect = (float(inspect[0]), float(inspect[1]))
+    return Step(scene, dict(setup), caption, tuple(highlight), until, limit, conditions, inspect)
 
 
 def _condition(text, where: str, facts: SceneFacts) -> Condition:

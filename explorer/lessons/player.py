@@ -85,6 +85,9 @@ class Driver:
     def wait(self, timeout: float) -> None:
         """Block until ``busy`` is False (headless play)."""
 
+    def show(self, step: Step) -> None:
+        """What a step shows besides its setup (the Landscape's Hessian inspector)."""
+
     def close(self) -> None:
         if self.owned and hasattr(self.model, "close"):
             self.model.close()
@@ -106,6 +109,11 @@ class LandscapeDriver(Driver):
 
     def finished(self) -> bool:
         return not any(b.status.active for b in self.model.race.balls)
+
+    def show(self, step: Step) -> None:
+        if step.inspect is not None:
+            (x0, x1), (y0, y1) = self.model.spec.domain
+            self.model.inspect(*step.inspect, snap=0.02 * max(x1 - x0, y1 - y0))
 
     def advance(self, budget: int | None, until: Condition | None, left: int | None) -> int:
         """One race step at a time (``until`` is checked after each); at most ``budget``."""
@@ -283,6 +291,7 @@ class LessonPlayer:
             self.queue.append((StepRun(k, step, driver), False))
         self.current = k
         self.checked.discard(k)
+        driver.show(step)
         if self.on_scene is not None:
             self.on_scene(step.scene, driver)
 

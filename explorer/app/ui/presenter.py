@@ -108,6 +108,8 @@ class Presenter(Scene):
         self.paused = False
         self.panels = False  # the scene's control panels shown (Tab)
         self.fonts = CaptionFonts()
+        self._wrapped: dict[tuple, list[str]] = {}  # (text, width, px) → lines
+        self._lines: dict[tuple, pygame.Surface] = {}  # (line, px, colour) → rendered
         self.clock = 0.0
         self._owed = 0.0
         self._values: dict = {}
@@ -262,8 +264,11 @@ class Presenter(Scene):
         rects = scene.highlight_rects() if hasattr(scene, "highlight_rects") else {}
         out = []
         for name in self.lesson.steps[self.index].highlight:
-            if name in rects:
-                out.append((name, pygame.Rect(rects[name])))
+            found = rects.get(name)
+            if found is None:
+                continue
+            for rect in found if isinstance(found, list) else [found]:  # a rect, or one per net
+                out.append((name, pygame.Rect(rect)))
         return out
 
     def draw(self, screen: pygame.Surface) -> None:
@@ -331,8 +336,26 @@ class Presenter(Scene):
         return text + "…"
 
     def _caption_lines(self, width: int, size_pt: int):
-        font = self.fonts.get(scale.px(size_pt))
-        return font, wrap(font, self.caption(), width)
+        size = scale.px(size_pt)
+        font = self.fonts.get(size)
+        text = self.caption()
+        key = (text, width, size)
+        lines = self._wrapped.get(key)
+        if lines is None:
+            if len(self._wrapped) > 200:
+                self._wrapped.clear()
+            lines = self._wrapped[key] = wrap(font, text, width)
+        return font, lines
+
+    def _line(self, font, text: str, colour) -> pygame.Surface:
+        """A rendered caption line (cached: text rendering is the costliest part of a frame)."""
+        key = (text, font.get_height(), tuple(colour))
+        surf = self._lines.get(key)
+        if surf is None:
+            if len(self._lines) > 400:
+                self._lines.clear()
+            surf = self._lines[key] = font.render(text, True, colour)
+        return surf
 
     def _draw_caption(self, screen: pygame.Surface, box: pygame.Rect) -> int:
         """The caption in the (hidden) control panel's place; returns the y under it."""
@@ -344,7 +367,7 @@ class Presenter(Scene):
         for line in lines:
             if y + line_h > box.bottom:
                 break
-            screen.blit(font.render(line, True, palette.TEXT), (box.x, y))
+            screen.blit(self._line(font, line, palette.TEXT), (box.x, y))
             y += line_h
         y = self._draw_notes(screen, box.x, y + px(8), box.w)
         return y
@@ -375,7 +398,7 @@ class Presenter(Scene):
         screen.blit(shade, band)
         y = band.y + px(12)
         for line in lines:
-            screen.blit(font.render(line, True, palette.TEXT), (band.x + px(20), y))
+            screen.blit(self._line(font, line, palette.TEXT), (band.x + px(20), y))
             y += line_h
         counter = self.fonts.get(px(NOTE_PT)).render(
             f"{self.index + 1} / {len(self.lesson.steps)}", True, HIGHLIGHT

@@ -317,8 +317,8 @@ class NetworkScene(Scene):
             self.text.blit(screen, line, (rect.x, rect.y + step * k), 13, colour)
 
     # -- lessons ------------------------------------------------------------------------------
-    def highlight_rects(self) -> dict[str, pygame.Rect]:
-        """The parts a lesson step can outline (each net's, joined in side-by-side mode): the
+    def highlight_rects(self) -> dict[str, list[pygame.Rect]]:
+        """The parts a lesson step can outline (one rect per net in side-by-side mode): the
         network drawing, the gradient bars, the training curves and the function picture."""
         parts = {"network": "net", "gradient_bars": "grads", "curves": "curves",
                  "function": "function"}  # fmt: skip
@@ -326,5 +326,5 @@ class NetworkScene(Scene):
         for name, key in parts.items():
             rects = [pygame.Rect(col[key]) for col in self.layout.columns if key in col]
             if rects:
-                out[name] = rects[0].unionall(rects[1:])
+                out[name] = rects
         return out
