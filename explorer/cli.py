@@ -28,6 +28,7 @@ COMMANDS = [
     ("bench_train", "train", "bench"),
     ("bench_frames", "frames", "bench"),
     ("bench_netgrid", "netgrid", "bench"),
+    ("lesson_cmd", "bench_lesson", "bench"),
 ]
 
 

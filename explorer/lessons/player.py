@@ -88,6 +88,12 @@ class Driver:
     def show(self, step: Step) -> None:
         """What a step shows besides its setup (the Landscape's Hessian inspector)."""
 
+    def warm(self, setup) -> None:
+        """Prepare ahead for ``setup`` (the next step's), if the model can."""
+        warm = getattr(self.model, "warm", None)
+        if warm is not None and setup is not None:
+            warm(setup)
+
     def close(self) -> None:
         if self.owned and hasattr(self.model, "close"):
             self.model.close()
@@ -311,7 +317,15 @@ class LessonPlayer:
             self.queue.pop(0)
             if not catching:
                 self._check(run)
+                self._warm_next(run.index + 1)
         return True
+
+    def _warm_next(self, k: int) -> None:
+        """While the teacher talks: get the next step's run ready (if it starts one)."""
+        if k < len(self.steps) and self.run_start(k) == k and k in self.setups:
+            scene = self.steps[k].scene
+            if scene in self.drivers:
+                self.drivers[scene].warm(self.setups[k])
 
     @property
     def done(self) -> bool:

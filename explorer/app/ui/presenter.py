@@ -114,6 +114,7 @@ class Presenter(Scene):
         self._owed = 0.0
         self._values: dict = {}
         self._values_at = -1.0
+        self._stale_widgets = False
         self.notes: list[str] = []  # failed expects, for the teacher
         self.error = ""  # a step that could not be shown (one sentence)
         self.player = LessonPlayer(
@@ -164,9 +165,15 @@ class Presenter(Scene):
             self.tabs.show(name)
             if on_stack:
                 app.scenes.append(self)
+        self._stale_widgets = True  # rebuilt from the new setup when the panels are shown
+
+    def _refresh_widgets(self) -> None:
+        """The hidden panels' widgets, rebuilt from the scene's setup (done when they are shown,
+        not on every step: a rebuild costs more than the 100 ms a step may take)."""
         scene = self.tabs.scene()
-        if scene is not None:
-            scene.resize(self.tabs.size)  # widgets rebuilt from the setup just applied
+        if self._stale_widgets and scene is not None:
+            scene.resize(self.tabs.size)
+        self._stale_widgets = False
 
     def scene(self):
         return self.tabs.scene()
@@ -205,6 +212,8 @@ class Presenter(Scene):
                 self.lang = LANGUAGES[(LANGUAGES.index(self.lang) + 1) % len(LANGUAGES)]
             elif key == pygame.K_TAB:
                 self.panels = not self.panels
+                if self.panels:
+                    self._refresh_widgets()
             elif key == pygame.K_ESCAPE:
                 self.leave()
             else:
@@ -217,6 +226,7 @@ class Presenter(Scene):
 
     def leave(self) -> None:
         """Esc: the lesson ends; the scene stays exactly as it is, for exploring from there."""
+        self._refresh_widgets()
         if self.app is not None:
             self.app.pop(self)
 

@@ -766,6 +766,17 @@ class LandscapeModel:
             out = {k: v for k, v in out.items() if k in wanted}
         return out
 
+    def warm(self, setup: LandscapeSetup) -> None:
+        """Compute ahead what applying ``setup`` will need (its schedule's curve), so that a
+        lesson's next step appears at once; a schedule that fails is left for ``apply``."""
+        try:
+            spec = self.registry.schedule(setup.schedule.name)
+            values = spec.defaults() | {k: float(v) for k, v in setup.schedule.values.items()}
+            if spec.name != "constant":
+                self._curves.curve(spec, values, RUN_LENGTH, 1.0)
+        except Exception:  # noqa: BLE001 - only a head start
+            pass
+
 
 # What ``readouts`` gives for each ball, as ``NAME.KEY``.
 BALL_NUMBERS = (
