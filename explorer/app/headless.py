@@ -239,6 +239,8 @@ class GifStream:
         self.fp = open(path, "wb")  # noqa: SIM115 - closed in close()
         self.duration = max(20, round(1000 / fps))
         self.palette = None
+        self._pending = None  # the last frame, written once its duration is known
+        self._pending_ms = 0
         first = Image.new("P", size)
         first.putpalette([0, 0, 0] * 256)
         header, _ = GifImagePlugin.getheader(first, info={"loop": 0})
@@ -263,12 +265,25 @@ class GifStream:
 
         if self.palette is None:
             self.new_palette(image)
-        frame = image.quantize(palette=self.palette, dither=Image.Dither.NONE)
-        chunks = self._gif.getdata(frame, duration=self.duration, include_color_table=True)
-        self.fp.write(b"".join(chunks))
+        self._flush()
+        self._pending = image.quantize(palette=self.palette, dither=Image.Dither.NONE)
+        self._pending_ms = self.duration
+
+    def repeat(self) -> None:
+        """The same picture once more: the last frame just stays longer."""
+        self._pending_ms += self.duration
+
+    def _flush(self) -> None:
+        if self._pending is not None:
+            chunks = self._gif.getdata(
+                self._pending, duration=self._pending_ms, include_color_table=True
+            )
+            self.fp.write(b"".join(chunks))
+            self._pending = None
 
     def close(self) -> None:
         if not self.fp.closed:
+            self._flush()
             self.fp.write(b";")
             self.fp.close()
 
@@ -321,8 +336,12 @@ def render_lesson(
         player = presenter.player
         while player.queue and player.queue[0][0].driver.busy():  # deterministic: work applied
             player.queue[0][0].driver.wait(600.0)
-        if writer is not None and not redraw and previous is not None:
-            writer.append_data(previous)  # a still caption: only the outline's pulse would move
+        if not redraw and (previous is not None or gif is not None):
+            # a still caption: only the outline's pulse would move
+            if writer is not None:
+                writer.append_data(previous)
+            elif gif is not None:
+                gif.repeat()
             written += 1
             return
         app.tick(dt, [])
