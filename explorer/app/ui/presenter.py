@@ -166,6 +166,7 @@ class Presenter(Scene):
             if on_stack:
                 app.scenes.append(self)
         self._stale_widgets = True  # rebuilt from the new setup when the panels are shown
+        self._hide_controls(not self.panels)
 
     def _refresh_widgets(self) -> None:
         """The hidden panels' widgets, rebuilt from the scene's setup (done when they are shown,
@@ -174,6 +175,13 @@ class Presenter(Scene):
         if self._stale_widgets and scene is not None:
             scene.resize(self.tabs.size)
         self._stale_widgets = False
+        self._hide_controls(False)
+
+    def _hide_controls(self, hidden: bool) -> None:
+        """A scene that can skip keeping its hidden widgets in sync is told so."""
+        for scene in self.tabs.built.values():
+            if hasattr(scene, "controls_hidden"):
+                scene.controls_hidden = hidden
 
     def scene(self):
         return self.tabs.scene()
@@ -214,6 +222,8 @@ class Presenter(Scene):
                 self.panels = not self.panels
                 if self.panels:
                     self._refresh_widgets()
+                else:
+                    self._hide_controls(True)
             elif key == pygame.K_ESCAPE:
                 self.leave()
             else:

@@ -67,6 +67,7 @@ class LandscapeScene(Scene):
         self.exits: dict[int, tuple[float, float]] = {}  # diverged ball → where it left
         self.arrow_refs: dict[str, float] = {}
         self.controls = LandscapeControls(self)
+        self.controls_hidden = False
         self.prepare()
 
     # -- actions the controls and keys share ----------------------------------------------------
@@ -283,7 +284,8 @@ class LandscapeScene(Scene):
         if key != self._picture_key:
             self.picture = render_map(m.spec, self.view, self.layout.map_area, self.text)
             self._picture_key = key
-        self.controls.sync()
+        if not self.controls_hidden:  # a lesson's presenter hides them (synced when shown)
+            self.controls.sync()
         if self._start_grad[0] != (m.race_version, m.surface_version):
             try:
                 g = S.gradient(m.spec, *m.race.start)
