@@ -186,3 +186,39 @@ def test_lesson_lists_every_builtin_with_its_length():
     assert result.exit_code == 0
     assert "vanishing-gradients" in result.output and "梯度消失" in result.output
     assert "adaptive-lr" in result.output and "6 steps" in result.output
+
+
+@pytest.mark.slow
+def test_render_lesson_streams_a_deterministic_gif_with_the_captions(tmp_path):
+    from PIL import Image
+
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"saddle{k}.gif"
+        result = CliRunner().invoke(
+            main,
+            ["--no-plugins", "render", "--lesson", "saddle-points", "--lang", "zh",
+             "--frames-per-step", "3", "--scale", "0.5", "--out", str(out)],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "saddle-points, 4 steps, 12 frames at 30 fps" in result.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]  # the same lesson, the same file
+    with Image.open(tmp_path / "saddle0.gif") as gif:
+        assert gif.n_frames == 12 and gif.size == (640, 360)
+        gif.seek(11)
+        frame = gif.convert("RGB")
+    import numpy as np
+
+    caption = np.asarray(frame.crop((450, 45, 640, 200)))  # where the control panel was
+    assert (caption.max(axis=2) > 200).sum() > 100  # bright caption text
+
+
+def test_render_lesson_refuses_a_scene_knob_in_one_sentence(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        ["--no-plugins", "render", "--lesson", "momentum", "--surface", "bowl",
+         "--out", str(tmp_path / "x.gif")],
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "--lesson sets every scene itself" in result.output
