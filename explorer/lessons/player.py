@@ -417,7 +417,8 @@ def typed_setups(
 
 # -- headless ----------------------------------------------------------------------------------
 def headless_driver(scene: str, registry) -> Driver:
-    """A driver on a fresh model of ``scene`` (Network lab: CPU, a training thread)."""
+    """A driver on a fresh model of ``scene`` (Network lab: CPU, a training thread); the models
+    are imported here so that reading a lesson needs no scene."""
     if scene == "landscape":
         from explorer.app.scenes.landscape.model import LandscapeModel
 
@@ -430,18 +431,15 @@ def headless_driver(scene: str, registry) -> Driver:
     raise SceneMissing(f"the {scene} scene cannot be played by a lesson yet (no driver for it).")
 
 
-def missing_scenes(lesson: Lesson, registry) -> list[str]:
-    """The scenes a lesson uses that this checkout cannot play (no model, or no live numbers
-    where a step reads one)."""
-    from explorer.lessons.catalogue import scene_info
+DRIVERS = {"landscape": LandscapeDriver, "network": NetworkDriver}  # scenes a lesson can drive
 
-    infos = scene_info(registry)
-    out = []
+
+def missing_scenes(lesson: Lesson, registry=None) -> list[str]:
+    """The scenes a lesson uses that this checkout cannot play yet (no driver: the Activation
+    and Dropout scenes until their models give live numbers), in the lesson's order."""
+    out: list[str] = []
     for step in lesson.steps:
-        info = infos.get(step.scene)
-        if step.scene in out:
-            continue
-        if step.scene not in ("landscape", "network") or info is None or info.model_module is None:
+        if step.scene not in DRIVERS and step.scene not in out:
             out.append(step.scene)
     return out
 
