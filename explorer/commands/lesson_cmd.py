@@ -50,9 +50,10 @@ def _check(registry, target: str) -> None:
             err=True,
         )
         sys.exit(1)
+    n = len(lesson.steps)
     click.echo(
-        f"{lesson.path.name}: {len(lesson.steps)} steps played in {seconds:.1f} s; all "
-        f"{n_expect} expect conditions hold."
+        f"{lesson.path.name}: {n} step{'s' if n != 1 else ''} played in {seconds:.1f} s; all "
+        f"{n_expect} expect condition{'s hold' if n_expect != 1 else ' holds'}."
     )
 
 
