@@ -155,3 +155,43 @@ def test_every_caption_and_title_of_every_lesson_has_its_glyphs(registry):
         if pygame.image.tobytes(font.render(ch, True, (255, 255, 255)), "RGBA") == missing_glyph
     ]
     assert missing == []
+
+
+def test_the_lesson_command_opens_the_app_in_presenter_mode_at_the_step_asked(
+    monkeypatch, registry
+):
+    """`dl-explorer --scale 1.25 lesson momentum --lang zh --step 3`: the window's first frame is
+    step 3 of 4, in Chinese, at UI scale 1.25 (the app's loop replaced by a few offscreen frames)."""
+    from click.testing import CliRunner
+
+    import explorer.app.main as app_main
+    from explorer.app.ui.presenter import Presenter
+    from explorer.cli import main
+
+    seen = {}
+
+    def fake_run_app(registry, scene="landscape", prepare=None, *, ui_scale=None, **_):
+        screen = init_offscreen((1280, 720))
+        app, tabs = build_app(registry, screen, scene, windowed=False, backend="thread",
+                              ui_scale=ui_scale)  # fmt: skip
+        try:
+            prepare(tabs)
+            for _ in range(3):
+                app.tick(1 / 30, [])
+            presenter = next(s for s in app.scenes if isinstance(s, Presenter))
+            seen.update(step=presenter.index, lang=presenter.lang, scale=scale.factor(),
+                        caption=presenter.caption(), scene=tabs.current)  # fmt: skip
+        finally:
+            tabs.close()
+
+    monkeypatch.setattr(app_main, "run_app", fake_run_app)
+    result = CliRunner().invoke(
+        main,
+        ["--no-plugins", "--scale", "1.25", "lesson", "momentum", "--lang", "zh", "--step", "3"],
+    )
+    assert result.exit_code == 0, result.output
+    assert seen["step"] == 2 and seen["lang"] == "zh" and seen["scene"] == "landscape"
+    assert seen["scale"] == 1.125  # 1.25 asked; a 1280×720 window holds the layout at 1.125
+    assert seen["caption"].startswith("600 步之后")  # step 2's advance was caught up first
+    bad = CliRunner().invoke(main, ["--no-plugins", "lesson", "momentum", "--step", "9"])
+    assert bad.exit_code != 0 and "momentum has 4 steps" in bad.output

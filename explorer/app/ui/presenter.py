@@ -131,6 +131,7 @@ class Presenter(Scene):
         return self.player.current
 
     def go(self, k: int) -> None:
+        self.notes = []
         try:
             self.player.go(k)
             self.error = ""
