@@ -89,14 +89,6 @@ def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
     the_lesson = load(words[0], registry)
     if step > len(the_lesson.steps):
         raise LessonError(f"--step {step}: {the_lesson.name} has {len(the_lesson.steps)} steps.")
-    from explorer.lessons.player import missing_scenes
-
-    missing = missing_scenes(the_lesson, registry)
-    if missing:
-        raise LessonError(
-            f"{the_lesson.path.name}: the {' and '.join(missing)} scene cannot be presented by "
-            "a lesson yet (no model with live numbers)."
-        )
     from explorer.app.main import run_app
     from explorer.app.ui.presenter import start_lesson
 

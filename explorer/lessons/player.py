@@ -42,6 +42,7 @@ class Failure:
     step: int  # 1-based
     condition: str
     sentence: str
+    checked: bool = True  # False: a number it reads was not there (the scene has no such number)
 
 
 class SceneMissing(LessonError):
@@ -97,6 +98,20 @@ class Driver:
     def close(self) -> None:
         if self.owned and hasattr(self.model, "close"):
             self.model.close()
+
+
+class SceneDriver(Driver):
+    """A scene a lesson shows but does not advance (the Activation and Dropout scenes until
+    they get drivers): its setup applied if it has one, its live numbers if its model gives
+    ``readouts()``, none otherwise (the caption shows "…")."""
+
+    def apply(self, setup) -> None:
+        if setup is not None and self.model is not None:
+            self.model.apply(setup)
+
+    def values(self, names=None) -> dict[str, Any]:
+        readouts = getattr(self.model, "readouts", None)
+        return dict(readouts()) if readouts is not None else {}
 
 
 class LandscapeDriver(Driver):
@@ -346,7 +361,7 @@ class LessonPlayer:
                     f"{self.lesson.path.name}: step {k + 1}: expect {cond.explain(values)} "
                     f"is {why}."
                 )
-                out.append(Failure(k + 1, cond.text, sentence))
+                out.append(Failure(k + 1, cond.text, sentence, why == "false"))
         self.failures[k] = out
         self.checked.add(k)
 

@@ -21,7 +21,13 @@ import pygame
 from explorer.app.ui import palette, scale
 from explorer.app.ui.scene import Scene
 from explorer.lessons import LANGUAGES, Lesson
-from explorer.lessons.player import Driver, LandscapeDriver, LessonPlayer, NetworkDriver
+from explorer.lessons.player import (
+    Driver,
+    LandscapeDriver,
+    LessonPlayer,
+    NetworkDriver,
+    SceneDriver,
+)
 
 CAPTION_PT = 28  # caption body at UI scale 1 (1280×720)
 TITLE_PT = 20
@@ -83,7 +89,7 @@ def _app_driver(tabs, scene_name: str) -> Driver:
         return LandscapeDriver(scene.model)
     if scene_name == "network":
         return NetworkDriver(scene.model)
-    raise ValueError(f"the {scene_name} scene cannot be presented by a lesson yet")
+    return SceneDriver(getattr(scene, "model", None))  # shown as it is, not advanced
 
 
 def start_lesson(tabs, lesson: Lesson, registry, lang: str = "en", step: int = 0) -> Presenter:
@@ -262,7 +268,11 @@ class Presenter(Scene):
         if done:
             self._values_at = -1.0
             failures = self.player.failures.get(self.index, [])
-            self.notes = [f"expect {f.condition} did not hold here" for f in failures]
+            self.notes = [
+                f"expect {f.condition} "
+                + ("did not hold here" if f.checked else "could not be checked here")
+                for f in failures
+            ]
 
     def idle(self) -> bool:
         return False  # the highlight pulses
