@@ -33,7 +33,11 @@ def test_every_builtin_lesson_plays_to_the_end_and_every_expect_holds(path, regi
         infos = scene_info(registry)
         why = [
             f"explorer/app/scenes/{m}/model.py "
-            + ("does not exist yet" if infos[m].model_module is None else "has no readouts()")
+            + (
+                "does not exist yet"
+                if infos[m].model_module is None
+                else "has no lesson driver (explorer/lessons/player.py DRIVERS) yet"
+            )
             for m in missing
         ]
         pytest.skip(f"{path.name} needs the {', '.join(missing)} scene: {'; '.join(why)}")
