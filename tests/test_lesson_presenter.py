@@ -88,7 +88,8 @@ def test_keys_step_through_the_lesson_and_esc_keeps_the_scene(presenting):
     key(app, pygame.K_LEFT)
     assert presenter.index == 0 and tabs.scene().model.race.t == 0
     key(app, pygame.K_PAGEDOWN)
-    key(app, pygame.K_r)  # replay: back to the run's start, then the same advance
+    key(app, pygame.K_r)  # replay: back to the run's start, then the same advance, animated
+    assert tabs.scene().model.race.t < 10
     while not presenter.player.done:
         app.tick(1 / 30, [])
     t_before = tabs.scene().model.race.t

@@ -322,14 +322,23 @@ class LessonPlayer:
         self.current = -1
         self.go(k)
 
-    def poll(self, budget: int | None = None) -> bool:
-        """Advance the queue by up to ``budget`` units (catch-up steps take what they need;
-        None: no limit). Returns True once the current step is done (and checked)."""
+    def poll(self, budget: int | None = None, catch_up: int | None = None) -> bool:
+        """Advance the current step by up to ``budget`` units and the earlier steps it must catch
+        up first by up to ``catch_up`` (None: no limit). Returns True once the current step is
+        done (and checked)."""
         while self.queue:
             run, catching = self.queue[0]
-            if not run.poll(None if catching and budget is not None else budget):
+            if catching:
+                before = run.driver.progress()
+                finished = run.poll(catch_up)
+                if catch_up is not None:
+                    catch_up -= max(1, run.driver.progress() - before)
+                if not finished:
+                    return False
+            elif not run.poll(budget):
                 return False
-            self.queue.pop(0)
+            if self.queue and self.queue[0][0] is run:
+                self.queue.pop(0)
             if not catching:
                 self._check(run)
                 self._warm_next(run.index + 1)

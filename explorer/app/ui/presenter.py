@@ -32,7 +32,8 @@ from explorer.lessons.player import (
 CAPTION_PT = 28  # caption body at UI scale 1 (1280×720)
 TITLE_PT = 20
 NOTE_PT = 14
-NUMBERS_REFRESH_S = 0.1  # live numbers in the caption: at most 10 times a second
+NUMBERS_REFRESH_S = 0.1
+CATCH_UP_STEPS = 400  # Landscape race steps a frame may spend catching up earlier steps  # live numbers in the caption: at most 10 times a second
 HIGHLIGHT = (255, 214, 90)
 NEXT_KEYS = (pygame.K_RIGHT, pygame.K_SPACE, pygame.K_PAGEDOWN)
 BACK_KEYS = (pygame.K_LEFT, pygame.K_PAGEUP)
@@ -251,16 +252,19 @@ class Presenter(Scene):
         self.clock += dt
         if self.paused or self.player.done:
             return
-        budget = None
-        if not self.player.catching_up:
-            step = self.lesson.steps[self.index]
-            driver = self.player.driver(step.scene)
-            if isinstance(driver, LandscapeDriver):
+        budget = catch_up = None
+        step = self.lesson.steps[self.index]
+        driver = self.player.driver(step.scene)
+        if isinstance(driver, LandscapeDriver):
+            catch_up = CATCH_UP_STEPS  # earlier steps as fast as the frame allows
+            if not self.player.catching_up:  # this step at the scene's own speed
                 self._owed += driver.model.speed * dt
                 budget = int(self._owed)
                 self._owed -= budget
+            else:
+                budget = 0
         try:
-            done = self.player.poll(budget)
+            done = self.player.poll(budget, catch_up)
         except Exception as exc:  # noqa: BLE001 - a lesson never takes the app down
             self.error = f"step {self.index + 1} stopped: {exc}"
             self.player.queue.clear()
