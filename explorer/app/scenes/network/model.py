@@ -402,7 +402,6 @@ NET_NUMBERS = (
     "best_epoch", "stopped", "finished", "diverged", "grad_ratio", "grad_first", "grad_last",
     "sparsity", "batch_loss", "lr",
 )  # fmt: skip
-SPARSE_BELOW = 1e-3  # |w| below this counts as zero (the train command's sparsity readout)
 
 
 def readout_names() -> frozenset[str]:
@@ -441,6 +440,8 @@ def snapshot_readouts(snap: Snapshot, prefix: str = "") -> dict[str, Any]:
             out["grad_ratio"] = float(norms[0] / norms[-1])
     if len(snap.losses):
         out["batch_loss"] = float(snap.losses[-1])
+    from explorer.training.session import SPARSE_BELOW  # the train command's sparsity readout
+
     weights = [p.weight for p in snap.layers if p.weight is not None]
     total = sum(w.size for w in weights)
     if total:
