@@ -29,12 +29,14 @@ COMMANDS = [
     ("train", "train", "main"),
     ("render", "render", "main"),
     ("open_cmd", "open_setup", "main"),
+    ("lesson_cmd", "lesson", "main"),
     ("bench_race", "race", "bench"),
     ("bench_train", "train", "bench"),
     ("bench_frames", "frames", "bench"),
     ("bench_startup", "startup", "bench"),
     ("bench_netgrid", "netgrid", "bench"),
     ("bench_reload", "reload_cmd", "bench"),
+    ("lesson_cmd", "bench_lesson", "bench"),
 ]
 
 

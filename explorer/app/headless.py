@@ -219,3 +219,172 @@ def bench_frames(
         "steps": steps,
         "balls": len(model.race.balls),
     }
+
+
+# -- lessons -----------------------------------------------------------------------------------
+HOLD_CHARS_PER_S = 18.0  # a caption stays on screen long enough to read it at this pace
+HOLD_RANGE_S = (3.0, 8.0)
+HOLD_REDRAW_EVERY = 3  # while a caption is read, the pulse is drawn at a third of the frame rate
+
+
+class GifStream:
+    """An animated GIF written frame by frame (nothing held but the current frame): one palette
+    per lesson step (from its first frame, plus the UI's own colours exactly), stored as each
+    frame's local colour table."""
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: int) -> None:
+        from PIL import GifImagePlugin, Image
+
+        self._gif = GifImagePlugin
+        self.fp = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self.duration = max(20, round(1000 / fps))
+        self.palette = None
+        self._pending = None  # the last frame, written once its duration is known
+        self._pending_ms = 0
+        first = Image.new("P", size)
+        first.putpalette([0, 0, 0] * 256)
+        header, _ = GifImagePlugin.getheader(first, info={"loop": 0})
+        self.fp.write(b"".join(header))
+
+    def new_palette(self, image) -> None:
+        from PIL import Image
+
+        from explorer.app.ui import palette as colours
+
+        exact = [*colours.BALL_COLOURS, colours.TEXT, colours.TEXT_DIM, colours.ERROR,
+                 colours.GOOD, colours.WARN, colours.PANEL, colours.BACKGROUND, (255, 214, 90),
+                 (0, 0, 0)]  # fmt: skip
+        n = 256 - len(exact)
+        base = image.quantize(colors=n, method=Image.Quantize.MEDIANCUT).getpalette()[: 3 * n]
+        base += [0] * (3 * n - len(base))
+        self.palette = Image.new("P", (1, 1))
+        self.palette.putpalette(base + [c for rgb in exact for c in rgb])
+
+    def append(self, image) -> None:
+        from PIL import Image
+
+        if self.palette is None:
+            self.new_palette(image)
+        self._flush()
+        self._pending = image.quantize(palette=self.palette, dither=Image.Dither.NONE)
+        self._pending_ms = self.duration
+
+    def repeat(self) -> None:
+        """The same picture once more: the last frame just stays longer."""
+        self._pending_ms += self.duration
+
+    def _flush(self) -> None:
+        if self._pending is not None:
+            chunks = self._gif.getdata(
+                self._pending, duration=self._pending_ms, include_color_table=True
+            )
+            self.fp.write(b"".join(chunks))
+            self._pending = None
+
+    def close(self) -> None:
+        if not self.fp.closed:
+            self._flush()
+            self.fp.write(b";")
+            self.fp.close()
+
+
+def render_lesson(
+    registry,
+    lesson,
+    out: Path,
+    lang: str = "en",
+    frames_per_step: int | None = None,
+    size: tuple[int, int] = (1280, 720),
+    fps: int = 30,
+    scale: float = 1.0,
+    ui_scale: float | None = 1.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Play ``lesson`` in presenter mode with its captions burnt in, frames streamed to ``out``
+    (.gif or .mp4; .png: the last frame). Each step lasts ``frames_per_step`` frames, or as long as
+    its own advance takes at the scene's speed, plus time to read the caption. Deterministic:
+    a Network-lab step's mini-batches are applied before each frame is drawn.
+    Returns frames written, the lesson's length in seconds of video, and the steps."""
+    from explorer.app.shell import build_app
+    from explorer.app.ui import scale as ui
+    from explorer.app.ui.presenter import start_lesson
+
+    check_out(out)
+    suffix = out.suffix.lower()
+    screen = init_offscreen(size)
+    ui.set_factor(ui.effective(size, ui_scale))
+    app, tabs = build_app(registry, screen, lesson.steps[0].scene, windowed=False,
+                          backend="thread", ui_scale=ui_scale)  # fmt: skip
+    target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
+    writer = gif = None
+    if suffix == ".mp4":
+        import imageio.v2 as imageio
+
+        # veryfast: the encoder keeps up with the drawing (a lesson is mostly still pictures)
+        writer = imageio.get_writer(str(out), fps=fps, macro_block_size=1,
+                                    ffmpeg_params=["-preset", "veryfast"])  # fmt: skip
+    elif suffix == ".gif":
+        gif = GifStream(out, target, fps)
+    written = 0
+    last = None
+    dt = 1.0 / fps
+
+    previous = None
+
+    def frame(new_step: bool, redraw: bool = True) -> None:
+        nonlocal written, last, previous
+        player = presenter.player
+        while player.queue and player.queue[0][0].driver.busy():  # deterministic: work applied
+            player.queue[0][0].driver.wait(600.0)
+        if not redraw and (previous is not None or gif is not None):
+            # a still caption: only the outline's pulse would move
+            if writer is not None:
+                writer.append_data(previous)
+            elif gif is not None:
+                gif.repeat()
+            written += 1
+            return
+        app.tick(dt, [])
+        image = frame_image(app.screen)
+        if target != image.size:
+            image = image.resize(target, resample=3)  # LANCZOS
+        if writer is not None:
+            previous = np.asarray(image)
+            writer.append_data(previous)
+        elif gif is not None:
+            if new_step:
+                gif.new_palette(image)
+            gif.append(image)
+        else:
+            last = image
+        written += 1
+
+    try:
+        presenter = start_lesson(tabs, lesson, registry, lang=lang, step=0)
+        n = len(lesson.steps)
+        for k in range(n):
+            if k:
+                presenter.go(k)
+            if progress is not None:
+                progress(k, n)
+            if frames_per_step is not None:
+                for j in range(frames_per_step):
+                    frame(j == 0)
+                continue
+            j = 0
+            while not presenter.player.done:
+                frame(j == 0)
+                j += 1
+            chars = len(presenter.caption())
+            hold = min(max(chars / HOLD_CHARS_PER_S, HOLD_RANGE_S[0]), HOLD_RANGE_S[1])
+            for i in range(round(hold * fps)):
+                frame(j == 0 and i == 0, redraw=i % HOLD_REDRAW_EVERY == 0)
+    finally:
+        if writer is not None:
+            writer.close()
+        if gif is not None:
+            gif.close()
+        tabs.close()
+    if suffix == ".png" and last is not None:
+        last.save(out)
+    return {"frames": written, "seconds": written / fps, "steps": len(lesson.steps)}

@@ -67,6 +67,43 @@ def _render_setup(registry, scene, setup_path, assignments, out, options) -> Non
     click.echo(f"wrote {out} ({kind}{ran}, {out.stat().st_size / 1e6:.2f} MB)")
 
 
+def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale) -> None:
+    """``render --lesson NAME``: the lesson in presenter mode, frames streamed to the file."""
+    import time
+
+    from explorer.app.headless import render_lesson, single_threaded_torch
+    from explorer.lessons.catalogue import load
+    from explorer.lessons.player import missing_scenes
+
+    lesson = load(name, registry)
+    missing = missing_scenes(lesson, registry)
+    if missing:
+        raise ValueError(
+            f"{lesson.path.name}: the {' and '.join(missing)} scene cannot be recorded by a "
+            "lesson yet (no model with live numbers)."
+        )
+    ctx = click.get_current_context()
+    given = [n for n in KNOB_FLAGS if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE]
+    if given or ctx.get_parameter_source("setup_path") is ParameterSource.COMMANDLINE:
+        raise ValueError("--lesson sets every scene itself: leave out the scene's own options")
+    single_threaded_torch()
+    t0 = time.perf_counter()
+    with (
+        atomic_path(out, "--out") as tmp,
+        LateProgress(len(lesson.steps), f"rendering {out.name}") as bar,
+    ):
+        done = render_lesson(
+            registry, lesson, tmp, lang, frames_per_step, parse_size(size), fps, scale,
+            progress=lambda k, n: bar.update(k + 1),
+        )  # fmt: skip
+    seconds = time.perf_counter() - t0
+    kind = "still" if out.suffix.lower() == ".png" else f"{done['frames']} frames at {fps} fps"
+    click.echo(
+        f"wrote {out} ({lesson.name}, {done['steps']} steps, {kind}: {done['seconds']:.1f} s of "
+        f"video rendered in {seconds:.1f} s, {out.stat().st_size / 1e6:.2f} MB)"
+    )
+
+
 @click.command()
 @click.option(
     "--scene",
@@ -146,6 +183,24 @@ def _render_setup(registry, scene, setup_path, assignments, out, options) -> Non
     help="Set one knob of the scene's setup (repeatable), as the app's --set: e.g. depth=10.",
 )
 @click.option(
+    "--lesson",
+    "lesson_name",
+    default=None,
+    metavar="NAME|FILE",
+    help="Record a lesson (a built-in name or a lesson file) with its captions burnt in; each "
+    "step lasts as its own advance takes, plus time to read it (or --frames-per-step).",
+)
+@click.option(
+    "--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+    help="--lesson: the captions' language.",
+)  # fmt: skip
+@click.option(
+    "--frames-per-step",
+    default=None,
+    type=click.IntRange(1, 100_000),
+    help="--lesson: every step lasts exactly this many frames.",
+)
+@click.option(
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
@@ -179,6 +234,9 @@ def render(
     scale,
     setup_path,
     assignments,
+    lesson_name,
+    lang,
+    frames_per_step,
     out,
 ) -> None:
     """Play a scene headless and write it to a GIF, PNG or MP4 (no display needed)."""
@@ -190,6 +248,9 @@ def render(
             raise ValueError(f"{option} must be a number, got {value}")
     check_out(out)
     out = check_output(out, "--out")
+    if lesson_name is not None:
+        _render_lesson(registry, lesson_name, lang, frames_per_step, out, size, fps, scale)
+        return
     if out.suffix.lower() != ".mp4":  # GIF and PNG keep every frame until the file is written
         w, h = parse_size(size)
         held = frames * round(w * scale) * round(h * scale) * 3

@@ -22,7 +22,7 @@ from explorer.app.ui.i18n import LANGUAGES, t
 from explorer.knob_text import Spec
 from explorer.landscape import surface as S
 from explorer.landscape.critical import CriticalPoint, analyze
-from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Noise, Race
+from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Noise, Race, Status
 from explorer.landscape.rates import suggested_lr
 from explorer.plugins import Registry
 from explorer.setups import SetupError, knob
@@ -762,3 +762,95 @@ class LandscapeModel:
         if self._jobs is not None:
             self._jobs.close()
             self._jobs = None
+
+    # -- live numbers (lesson captions and ``expect`` conditions) --------------------------------
+    @staticmethod
+    def readout_names(registry: Registry) -> frozenset[str]:
+        """Every live number a Landscape can provide, before it runs: ``step`` and, for each
+        optimizer a lesson may race, ``NAME.loss`` … (see ``BALL_NUMBERS``)."""
+        return frozenset({"step"} | {f"{n}.{k}" for n in registry.optimizers for k in BALL_NUMBERS})
+
+    def readouts(self, names: Iterable[str] | None = None) -> dict[str, float | int | bool]:
+        """The live numbers of the race now: ``step`` and per ball ``NAME.loss`` (full-data loss),
+        ``.x`` ``.y``, ``.grad`` (‖∇L‖), ``.step_size``, ``.lr`` (this step's rate), the status
+        flags ``.settled`` ``.converged`` ``.saddle`` ``.escaped`` ``.diverged`` ``.frozen``,
+        ``.settled_at`` (the first step it settled; absent until it has), ``.max_abs_x`` /
+        ``.max_abs_y`` (the largest |x| / |y| of its path so far), ``.distance`` (to the nearest
+        known minimum) and ``.min_eig`` / ``.max_eig`` (the Hessian's eigenvalues where it is).
+        ``names``: compute only these (the Hessian is the costly one); a number the race does not
+        have (a ball not racing) is absent, never invented."""
+        wanted = None if names is None else set(names)
+
+        def want(key: str) -> bool:
+            return wanted is None or key in wanted
+
+        race = self.race
+        out: dict[str, float | int | bool] = {}
+        if want("step"):
+            out["step"] = int(race.t)
+        if not race.balls:
+            return out
+        pos = race.positions
+        losses = race.losses[-1] if any(want(f"{b.spec.name}.loss") for b in race.balls) else None
+        minima = np.array(self.spec.minima, dtype=float).reshape(-1, 2)
+        seen: set[str] = set()
+        for i, ball in enumerate(race.balls):
+            name = ball.spec.name
+            if name in seen:  # the same optimizer twice: the first ball answers to its name
+                continue
+            seen.add(name)
+            x, y = (float(v) for v in pos[-1, i])
+            status = ball.status
+            simple = {
+                "x": lambda x=x: x,
+                "y": lambda y=y: y,
+                "loss": lambda i=i: float(losses[i]),
+                "grad": lambda b=ball: float(np.hypot(*b.grad)),
+                "step_size": lambda b=ball: float(np.hypot(*b.last_step)),
+                "lr": lambda b=ball: float(b.lr),
+                "settled": lambda s=status: bool(s.settled),
+                "converged": lambda s=status: s is Status.CONVERGED,
+                "saddle": lambda s=status: s is Status.SADDLE,
+                "escaped": lambda s=status: s is Status.ESCAPED,
+                "diverged": lambda s=status: s is Status.DIVERGED,
+                "frozen": lambda s=status: s is Status.FROZEN,
+                "max_abs_x": lambda i=i: float(np.nanmax(np.abs(pos[:, i, 0]))),
+                "max_abs_y": lambda i=i: float(np.nanmax(np.abs(pos[:, i, 1]))),
+            }
+            for key, read in simple.items():
+                if want(f"{name}.{key}"):
+                    out[f"{name}.{key}"] = read()
+            if want(f"{name}.settled_at") and ball.converged_at is not None:
+                out[f"{name}.settled_at"] = int(ball.converged_at)
+            if want(f"{name}.distance") and len(minima):
+                out[f"{name}.distance"] = float(
+                    np.min(np.hypot(minima[:, 0] - x, minima[:, 1] - y))
+                )
+            if want(f"{name}.min_eig") or want(f"{name}.max_eig"):
+                try:
+                    eig = np.linalg.eigvalsh(S.hessian(self.spec, x, y))
+                except Exception:  # noqa: BLE001 - off the surface's domain: no curvature
+                    eig = None
+                if eig is not None and np.all(np.isfinite(eig)):
+                    out[f"{name}.min_eig"], out[f"{name}.max_eig"] = float(eig[0]), float(eig[-1])
+        if wanted is not None:
+            out = {k: v for k, v in out.items() if k in wanted}
+        return out
+
+    def warm(self, setup: LandscapeSetup) -> None:
+        """Compute ahead what applying ``setup`` will need (its schedule's curve), so that a
+        lesson's next step appears at once; a schedule that fails is left for ``apply``."""
+        try:
+            spec = self.registry.schedule(setup.schedule.name)
+            values = spec.defaults() | {k: float(v) for k, v in setup.schedule.values.items()}
+            if spec.name != "constant":
+                self._curves.curve(spec, values, RUN_LENGTH, 1.0)
+        except Exception:  # noqa: BLE001 - only a head start
+            pass
+
+
+# What ``readouts`` gives for each ball, as ``NAME.KEY``.
+BALL_NUMBERS = (
+    "loss", "x", "y", "grad", "step_size", "lr", "settled", "converged", "saddle", "escaped",
+    "diverged", "frozen", "settled_at", "max_abs_x", "max_abs_y", "distance", "min_eig", "max_eig",
+)  # fmt: skip

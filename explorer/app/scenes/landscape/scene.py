@@ -69,6 +69,7 @@ class LandscapeScene(Scene):
         self.exits: dict[int, tuple[float, float]] = {}  # diverged ball → where it left
         self.arrow_refs: dict[str, float] = {}
         self.controls = LandscapeControls(self)
+        self.controls_hidden = False
         self.prepare()
 
     # -- actions the controls and keys share ----------------------------------------------------
@@ -327,7 +328,8 @@ class LandscapeScene(Scene):
                 self._picture_key = key
         if self._grid_asked is not None:
             self._take_grid()
-        self.controls.sync()
+        if not self.controls_hidden:  # a lesson's presenter hides them (synced when shown)
+            self.controls.sync()
         if self._start_grad[0] != (m.race_version, m.surface_version):
             try:
                 g = S.gradient(m.spec, *m.race.start)
@@ -483,3 +485,27 @@ class LandscapeScene(Scene):
     # -- drawing (reads only) ----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
         paint(self, screen)
+
+    # -- lessons ------------------------------------------------------------------------------
+    def highlight_rects(self) -> dict[str, pygame.Rect]:
+        """The parts a lesson step can outline: the map, the numbers panel, the loss chart, the
+        Hessian inspector, the schedule preview, and ``ball:NAME`` (where that ball is drawn)."""
+        L, m = self.layout, self.model
+        out = {
+            "map": pygame.Rect(L.plot),
+            "numbers": pygame.Rect(L.numbers),
+            "chart": pygame.Rect(L.chart),
+            "inspector": pygame.Rect(self.controls.inspector_rect),
+            "schedule": pygame.Rect(self.controls.schedule_rect),
+        }
+        race = m.race
+        if race.balls:
+            pts = self.view.to_screen(race.positions[-1])
+            r = px(16)
+            for i, ball in enumerate(race.balls):
+                at = self.view.point_to_screen(*self.exits[i]) if i in self.exits else pts[i]
+                box = pygame.Rect(0, 0, 2 * r, 2 * r)
+                box.center = (int(at[0]), int(at[1]))
+                if L.plot.colliderect(box):
+                    out.setdefault(f"ball:{ball.spec.name}", box)
+        return out

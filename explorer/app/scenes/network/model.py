@@ -417,6 +417,20 @@ class NetworkModel:
         devices = {s.device for s in self.snapshots if s.device}
         return ", ".join(sorted(devices)) or i18n.t("network.starting")
 
+    # -- live numbers (lesson captions and ``expect`` conditions) ----------------------------
+    @staticmethod
+    def readout_names() -> frozenset[str]:
+        """Every live number a Network lab can provide, before it runs."""
+        return readout_names()
+
+    def readouts(self) -> dict[str, Any]:
+        """The live numbers of the run(s) now, from the newest snapshots (A's; B's as ``b.*``;
+        see ``snapshot_readouts``)."""
+        out: dict[str, Any] = {}
+        for snap, prefix in zip(self.snapshots, ("", "b."), strict=False):
+            out |= snapshot_readouts(snap, prefix)
+        return out
+
 
 def describe(config: TrainConfig) -> str:
     if config.depth == 0:
@@ -445,3 +459,57 @@ def _show(key: str, config: TrainConfig) -> str:
 
 def _floats(defaults: dict, given) -> dict[str, float]:
     return {k: float(v) for k, v in (defaults | dict(given)).items()}
+
+
+# -- live numbers (lesson captions and ``expect`` conditions) ----------------------------------
+# Per net; the B net of side-by-side mode gives the same with a ``b.`` prefix.
+NET_NUMBERS = (
+    "epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "best_val_loss",
+    "best_epoch", "stopped", "finished", "diverged", "grad_ratio", "grad_first", "grad_last",
+    "sparsity", "batch_loss", "lr",
+)  # fmt: skip
+
+
+def readout_names() -> frozenset[str]:
+    """Every live number a Network lab can provide, before it runs (A's, and B's as ``b.*``)."""
+    return frozenset(NET_NUMBERS) | frozenset(f"b.{k}" for k in NET_NUMBERS)
+
+
+def snapshot_readouts(snap: Snapshot, prefix: str = "") -> dict[str, Any]:
+    """One net's live numbers from its snapshot: losses and accuracies of the last finished epoch
+    (on the whole split), ``best_val_loss`` / ``best_epoch`` so far, ``stopped`` (early stopping
+    ended the run), ``grad_ratio`` = first layer's gradient norm / last layer's (the epoch's mean,
+    else the last step's: what the gradient bars show), ``sparsity`` = the share of weights with
+    |w| < 1e-3 among those the snapshot carries. A number the run has not produced is absent."""
+    out: dict[str, Any] = {
+        "epoch": snap.epoch,
+        "step": snap.step,
+        "stopped": snap.stopped_early is not None,
+        "finished": snap.finished,
+        "diverged": bool(snap.diverged),
+    }
+    last = snap.last
+    if last is not None:
+        for key in ("train_loss", "train_acc", "val_loss", "val_acc", "lr"):
+            value = getattr(last, key)
+            if value is not None:
+                out[key] = float(value)
+        vals = [(r.val_loss, r.epoch) for r in snap.epochs if r.val_loss is not None]
+        if vals:
+            best = min(vals)
+            out["best_val_loss"] = float(best[0])
+            out["best_epoch"] = int(snap.best_epoch if snap.best_epoch is not None else best[1])
+    norms = list(last.grad_norms) if last is not None else [p.grad_norm for p in snap.layers]
+    if len(norms) >= 2:
+        out["grad_first"], out["grad_last"] = float(norms[0]), float(norms[-1])
+        if norms[-1] > 0:
+            out["grad_ratio"] = float(norms[0] / norms[-1])
+    if len(snap.losses):
+        out["batch_loss"] = float(snap.losses[-1])
+    from explorer.training.session import SPARSE_BELOW  # the train command's sparsity readout
+
+    weights = [p.weight for p in snap.layers if p.weight is not None]
+    total = sum(w.size for w in weights)
+    if total:
+        out["sparsity"] = sum(int((abs(w) < SPARSE_BELOW).sum()) for w in weights) / total
+    return {prefix + k: v for k, v in out.items()}

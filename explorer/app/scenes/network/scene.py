@@ -329,3 +329,16 @@ class NetworkScene(Scene):
         step = self.text.line_height(13)
         for k, (line, colour) in enumerate(lines[: max(1, rect.h // step)]):
             self.text.blit(screen, line, (rect.x, rect.y + step * k), 13, colour)
+
+    # -- lessons ------------------------------------------------------------------------------
+    def highlight_rects(self) -> dict[str, list[pygame.Rect]]:
+        """The parts a lesson step can outline (one rect per net in side-by-side mode): the
+        network drawing, the gradient bars, the training curves and the function picture."""
+        parts = {"network": "net", "gradient_bars": "grads", "curves": "curves",
+                 "function": "function"}  # fmt: skip
+        out = {}
+        for name, key in parts.items():
+            rects = [pygame.Rect(col[key]) for col in self.layout.columns if key in col]
+            if rects:
+                out[name] = rects
+        return out

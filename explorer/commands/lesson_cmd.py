@@ -1,0 +1,158 @@
+"""``dl-explorer lesson``: the built-in lessons, one presented in the app, or a lesson file checked.
+
+dl-explorer lesson                               # the lessons: name, title, steps
+dl-explorer lesson vanishing-gradients           # the app in presenter mode at step 1
+dl-explorer lesson momentum --lang zh --step 3   # in Chinese, from step 3 (--scale is global)
+dl-explorer lesson check my_lesson.toml          # validate, play headless, check every expect
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from explorer.lessons import LANGUAGES, LessonError
+
+
+def _list(registry) -> None:
+    from explorer.lessons.catalogue import builtin_lessons
+
+    lessons = builtin_lessons(registry)
+    width = max(len(lesson.name) for lesson in lessons)
+    for lesson in lessons:
+        n = len(lesson.steps)
+        click.echo(
+            f"{lesson.name:<{width}}  {lesson.title['en']} ({lesson.title['zh']}), "
+            f"{n} step{'s' if n != 1 else ''}"
+        )
+    click.echo("\nPresent one: dl-explorer lesson NAME [--lang zh] [--step N]")
+
+
+def _check(registry, target: str) -> None:
+    """Read, play headless to the end and check every expect; exit 1 with one sentence each."""
+    from explorer.app.headless import single_threaded_torch
+    from explorer.lessons.catalogue import load
+    from explorer.lessons.player import play_headless
+
+    single_threaded_torch()
+    lesson = load(target, registry)  # a LessonError is one sentence (the group shows it)
+    t0 = time.perf_counter()
+    n_expect = sum(len(s.expect) for s in lesson.steps)
+    failures = play_headless(lesson, registry)
+    seconds = time.perf_counter() - t0
+    if failures:
+        for failure in failures:
+            click.echo(failure.sentence, err=True)
+        click.echo(
+            f"{lesson.path.name}: {len(failures)} of {n_expect} expect conditions failed.",
+            err=True,
+        )
+        sys.exit(1)
+    n = len(lesson.steps)
+    click.echo(
+        f"{lesson.path.name}: {n} step{'s' if n != 1 else ''} played in {seconds:.1f} s; all "
+        f"{n_expect} expect condition{'s hold' if n_expect != 1 else ' holds'}."
+    )
+
+
+@click.command("lesson")
+@click.argument("words", nargs=-1, metavar="[NAME | check FILE]")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="The captions' language (L switches it in the app).",
+)
+@click.option(
+    "--step", "step", default=1, show_default=True, type=click.IntRange(1, None),
+    help="The step to open at.",
+)  # fmt: skip
+@click.pass_obj
+def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
+    """Classroom lessons: list them, present one (keys: → next, ← back, R replay, P pause,
+    L English/中文, Tab panels, Esc leaves the lesson), or check a lesson file."""
+    if not words:
+        _list(registry)
+        return
+    if words[0] == "check":
+        if len(words) != 2:
+            raise click.UsageError("lesson check takes one lesson: a file or a built-in name.")
+        _check(registry, words[1])
+        return
+    if len(words) > 1:
+        raise click.UsageError(f"lesson takes one name, got {' '.join(words)!r}.")
+    from explorer.lessons.catalogue import load
+
+    the_lesson = load(words[0], registry)
+    if step > len(the_lesson.steps):
+        raise LessonError(f"--step {step}: {the_lesson.name} has {len(the_lesson.steps)} steps.")
+    from explorer.app.main import run_app
+    from explorer.app.ui.presenter import start_lesson
+
+    first = the_lesson.steps[step - 1].scene
+
+    def prepare(tabs) -> None:
+        start_lesson(tabs, the_lesson, registry, lang=lang, step=step - 1)
+
+    run_app(
+        registry,
+        scene=first,
+        prepare=prepare,
+        ui_scale=click.get_current_context().meta.get("ui_scale"),
+    )
+
+
+@click.command("lesson")
+@click.argument("name")
+@click.option("--size", default="1280x720", show_default=True, help="Window size WIDTHxHEIGHT.")
+@click.pass_obj
+def bench_lesson(registry, name: str, size: str) -> None:
+    """Next-step response of a lesson in presenter mode (offscreen): for each → press, the time
+    until the frame showing the new step is drawn, and for a Network-lab step the time until
+    its new run's first snapshot is drawn."""
+    import pygame
+
+    from explorer.app.headless import init_offscreen, single_threaded_torch
+    from explorer.app.shell import build_app
+    from explorer.app.ui.presenter import start_lesson
+    from explorer.commands.optspec import parse_size
+    from explorer.lessons.catalogue import load
+
+    single_threaded_torch()
+    the_lesson = load(name, registry)
+    screen = init_offscreen(parse_size(size))
+    app, tabs = build_app(registry, screen, the_lesson.steps[0].scene, windowed=False,
+                          backend="process")  # fmt: skip
+    dt = 1 / 60
+    try:
+        presenter = start_lesson(tabs, the_lesson, registry)
+        right = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RIGHT, mod=0, unicode="")
+        rows = []
+        for k in range(1, len(the_lesson.steps)):
+            deadline = time.perf_counter() + 600
+            while not presenter.player.done and time.perf_counter() < deadline:
+                app.tick(dt, [])
+                time.sleep(0.002)
+            step = the_lesson.steps[k]
+            t0 = time.perf_counter()
+            app.tick(dt, [right])  # the key, the new setup applied, the first frame drawn
+            response = time.perf_counter() - t0
+            first = None
+            if step.scene == "network" and presenter.player.run_start(k) == k:
+                driver = presenter.player.driver("network")
+                while driver.busy() and time.perf_counter() - t0 < 60:
+                    app.tick(dt, [])
+                    time.sleep(0.002)
+                app.tick(dt, [])
+                first = time.perf_counter() - t0
+            kind = "new setup" if step.setup else "goes on"
+            rows.append((k + 1, step.scene, kind, response, first))
+    finally:
+        tabs.close()
+    click.echo(f"{the_lesson.name}: → to the next step, presenter mode at {size}")
+    for k, scene, kind, response, first in rows:
+        extra = f", first picture of the new run {first * 1000:.0f} ms" if first else ""
+        click.echo(f"  step {k:>2} ({scene}, {kind}): {response * 1000:6.1f} ms{extra}")

@@ -1,0 +1,214 @@
+"""Lesson files: TOML with a title and summary in each language and ordered steps.
+
+```toml
+order = 2
+[title]
+en = "Vanishing gradients"
+zh = "梯度消失"
+[summary]
+en = "..."
+zh = "..."
+
+[[steps]]
+scene = "network"                       # a scene of the app
+setup = { depth = 8, activation = "sigmoid" }   # that scene's setup keys, as in saved setups
+caption.en = "Layer 1 gets {grad_ratio:.0e} of the output layer's gradient."
+caption.zh = "第 1 层的梯度只有输出层的 {grad_ratio:.0e}。"
+highlight = ["gradient_bars"]           # what to outline while the step shows
+until = "epoch >= 5"                    # the step is done when this holds (optional)
+limit = 40                              # ... or after this many steps / epochs of the scene
+expect = ["grad_ratio < 1e-3"]          # what the caption claims, checked when the step is done
+inspect = [0.0, 0.0]                    # Landscape: open the Hessian inspector at this point
+```
+
+Everything is checked when the file is read; a mistake is one sentence naming the file, the step
+and the key, and nothing is half-built.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from explorer.lessons.captions import CaptionError, placeholders
+from explorer.lessons.conditions import Condition, ConditionError, parse_condition
+
+LANGUAGES = ("en", "zh")
+TOP_KEYS = {"order", "title", "summary", "steps"}
+STEP_KEYS = {"scene", "setup", "caption", "highlight", "until", "limit", "expect", "inspect"}
+
+
+class LessonError(ValueError):
+    """A lesson file that cannot be played; the message names the file, step and key."""
+
+
+@dataclass(frozen=True)
+class SceneFacts:
+    """What a lesson may name in one scene: its setup keys, live numbers and highlights."""
+
+    setup_keys: frozenset[str]
+    numbers: frozenset[str] | None  # None: the scene's numbers are not known yet (not checked)
+    highlights: frozenset[str] = frozenset()
+    unit: str = "steps"  # what ``limit`` counts in this scene
+
+
+@dataclass(frozen=True)
+class Step:
+    scene: str
+    setup: dict
+    caption: dict[str, str]
+    highlight: tuple[str, ...] = ()
+    until: Condition | None = None
+    limit: int | None = None
+    expect: tuple[Condition, ...] = ()
+    inspect: tuple[float, float] | None = None  # Landscape: the Hessian inspector's point
+
+
+@dataclass(frozen=True)
+class Lesson:
+    name: str  # the file's stem: ``dl-explorer lesson NAME``
+    path: Path
+    order: int
+    title: dict[str, str]
+    summary: dict[str, str]
+    steps: tuple[Step, ...] = field(default_factory=tuple)
+
+
+def read_lesson(path: Path | str, scenes: Mapping[str, SceneFacts]) -> Lesson:
+    """Read and check one lesson file against what each scene provides."""
+    path = Path(path)
+    where = path.name
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise LessonError(f"{path}: there is no such lesson file.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LessonError(f"{path}: cannot be read ({exc}).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LessonError(f"{where}: is not valid TOML ({exc}).") from None
+    _no_unknown(data, TOP_KEYS, where, "the top level")
+    title = _languages(data.get("title"), f"{where}: title")
+    summary = _languages(data.get("summary"), f"{where}: summary")
+    order = data.get("order", 999)
+    if not isinstance(order, int) or isinstance(order, bool):
+        raise LessonError(f"{where}: order must be a whole number, not {order!r}.")
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise LessonError(f"{where}: has no [[steps]]; a lesson needs at least one step.")
+    steps = tuple(
+        _step(raw, f"{where}: step {i}", scenes) for i, raw in enumerate(raw_steps, start=1)
+    )
+    return Lesson(lesson_name(path), path, order, title, summary, steps)
+
+
+def lesson_name(path: Path) -> str:
+    """``02-vanishing-gradients.toml`` → ``vanishing-gradients`` (the number only sorts files)."""
+    return re.sub(r"^\d+[-_]", "", Path(path).stem)
+
+
+def _step(raw, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
+    if not isinstance(raw, dict):
+        raise LessonError(f"{where}: must be a table of keys.")
+    _no_unknown(raw, STEP_KEYS, where, "a step")
+    scene = raw.get("scene")
+    if scene not in scenes:
+        raise LessonError(
+            f"{where}: scene {scene!r} is not a scene of the app; use one of "
+            f"{', '.join(sorted(scenes))}."
+        )
+    facts = scenes[scene]
+    setup = raw.get("setup", {})
+    if not isinstance(setup, dict):
+        raise LessonError(f"{where}: setup must be a table of {scene} settings.")
+    _no_unknown(setup, facts.setup_keys, where, f"the {scene} setup", prefix="setup.")
+    caption = _languages(raw.get("caption"), f"{where}: caption")
+    for lang, text in caption.items():
+        try:
+            names = [n for n, _ in placeholders(text)]
+        except CaptionError as exc:
+            raise LessonError(f"{where}: caption.{lang}: {exc}.") from None
+        unknown = [n for n in names if facts.numbers is not None and n not in facts.numbers]
+        if unknown:
+            raise LessonError(
+                f"{where}: caption.{lang} shows {{{unknown[0]}}}, which the {scene} scene does "
+                f"not compute{_did_you_mean(unknown[0], facts.numbers)}."
+            )
+    highlight = raw.get("highlight", [])
+    if isinstance(highlight, str):
+        highlight = [highlight]
+    if not isinstance(highlight, list) or not all(isinstance(h, str) for h in highlight):
+        raise LessonError(f"{where}: highlight must be a list of names.")
+    for h in highlight:
+        base = h.split(":", 1)[0]
+        if facts.highlights and base not in facts.highlights:
+            raise LessonError(
+                f"{where}: highlight {h!r} is not a part of the {scene} scene; use one of "
+                f"{', '.join(sorted(facts.highlights))}."
+            )
+    until = _condition(raw.get("until"), f"{where}: until", facts) if "until" in raw else None
+    limit = raw.get("limit")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise LessonError(f"{where}: limit must be a whole number of {facts.unit} ≥ 1.")
+    if until is not None and limit is None:
+        raise LessonError(
+            f"{where}: until needs a limit (the most {facts.unit} to wait), so no step can hang."
+        )
+    expect = raw.get("expect", [])
+    if isinstance(expect, str):
+        expect = [expect]
+    if not isinstance(expect, list):
+        raise LessonError(f"{where}: expect must be a list of conditions.")
+    conditions = tuple(_condition(e, f"{where}: expect", facts) for e in expect)
+    inspect = raw.get("inspect")
+    if inspect is not None:
+        if scene != "landscape":
+            raise LessonError(f"{where}: inspect opens the Landscape's Hessian inspector only.")
+        if not (
+            isinstance(inspect, list)
+            and len(inspect) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in inspect)
+        ):
+            raise LessonError(f"{where}: inspect must be a point [x, y], e.g. [0.0, 0.0].")
+        inspect = (float(inspect[0]), float(inspect[1]))
+    return Step(scene, dict(setup), caption, tuple(highlight), until, limit, conditions, inspect)
+
+
+def _condition(text, where: str, facts: SceneFacts) -> Condition:
+    if not isinstance(text, str):
+        raise LessonError(f'{where}: must be a condition in quotes, e.g. "epoch >= 5".')
+    try:
+        known = set(facts.numbers) if facts.numbers is not None else None
+        return parse_condition(text, known)
+    except ConditionError as exc:
+        raise LessonError(f"{where}: {exc}.") from None
+
+
+def _languages(value, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise LessonError(f"{where} needs a text in each language: {', '.join(LANGUAGES)}.")
+    missing = [
+        lang
+        for lang in LANGUAGES
+        if not isinstance(value.get(lang), str) or not value[lang].strip()
+    ]
+    if missing:
+        raise LessonError(f"{where} has no {' or '.join(missing)} text (a translation is missing).")
+    return {lang: value[lang].strip() for lang in LANGUAGES}
+
+
+def _no_unknown(table: dict, allowed, where: str, what: str, prefix: str = "") -> None:
+    for key in table:
+        if key not in allowed:
+            raise LessonError(
+                f"{where}: {prefix}{key} is not a key of {what}{_did_you_mean(key, allowed)}; "
+                f"the keys are {', '.join(sorted(allowed))}."
+            )
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
