@@ -294,7 +294,9 @@ class LandscapeControls:
             "toolbar", bar.take(64, 22), t("landscape.per_second", n=f"{m.speed:.0f}"), "value"
         )
         bar.skip(6)
-        self._surface_menu_rect = bar.take(170)
+        # as wide as its longest choice needs (a family's suggestion like net:moons?directions=pca)
+        longest = max(self.scene.text.font(14).size(o)[0] for o in self._surface_options())
+        self._surface_menu_rect = bar.take(max(170, round(longest / px(100) * 100) + 40))
         self._build_surface_menu()
         entry_rect = bar.take(0, stretch=True)
         self.expr_entry = self._add(
@@ -321,16 +323,22 @@ class LandscapeControls:
                 return hint
         return "f(x, y)"
 
+    def _surface_options(self) -> list[str]:
+        """Every registered surface, then each family's suggested members (net:moons)."""
+        registry = self.model.registry
+        options = list(registry.surfaces)
+        for family in registry.families.values():
+            if family.prefix != "expr":  # formulas have their own box
+                options += [e for e in family.examples if e not in options]
+        return options
+
     def _build_surface_menu(self) -> None:
         m = self.model
         for element in self.sections.get("surface", []):
             self.actions.pop(element, None)
             element.kill()
         self.sections["surface"] = []
-        options = list(m.registry.surfaces)
-        for family in m.registry.families.values():  # a family's suggested members (net:moons)
-            if family.prefix != "expr":
-                options += [e for e in family.examples if e not in options]
+        options = self._surface_options()
         current = m.spec.name
         if current.startswith("expr:") or current not in options:
             options.append(t(CUSTOM))
