@@ -207,7 +207,7 @@ class StepRun:
         self.step = step
         self.driver = driver
         self.start: int | None = None  # progress when the run began (after the runs before it)
-        self.done = step.until is None and step.limit is None
+        self.done = False  # a step without until or limit is done once its scene's work is in
 
     def left(self) -> int | None:
         if self.step.limit is None:
@@ -238,6 +238,8 @@ class StepRun:
 
     def _reached(self) -> bool:
         s, d = self.step, self.driver
+        if s.until is None and s.limit is None:
+            return True  # nothing to run: it shows the scene as it is (its jobs finished)
         if s.until is not None and _holds(s.until, d.values(s.until.names)):
             return True
         left = self.left()
@@ -439,6 +441,44 @@ def typed_setups(
     return out
 
 
+class JobSceneDriver(Driver):
+    """The Activation and Dropout scenes: their work runs in jobs the model sends itself; a
+    lesson waits for it (``busy``) and, for Dropout, trains mini-batches one at a time."""
+
+    unit = "mini-batches"
+
+    def apply(self, setup) -> None:
+        self.model.apply(setup)
+        if hasattr(self.model, "pause"):
+            self.model.pause()  # the lesson, not the clock, moves it
+
+    def values(self, names=None) -> dict[str, Any]:
+        return self.model.readouts()
+
+    def progress(self) -> int:
+        return int(getattr(self.model, "batches", 0))
+
+    def finished(self) -> bool:
+        return not hasattr(self.model, "next_batch") or bool(getattr(self.model, "done", False))
+
+    def busy(self) -> bool:
+        m = self.model
+        m.update(0.0)  # take in the jobs' answers (never waits)
+        if hasattr(m, "ensemble_ready"):
+            return not (m.ensemble_ready and m.live_ready)
+        return not m.results.done
+
+    def advance(self, budget: int | None, until: Condition | None, left: int | None) -> int:
+        if hasattr(self.model, "next_batch") and not self.finished():
+            self.model.next_batch()
+            return 1
+        return 0
+
+    def wait(self, timeout: float) -> None:
+        self.model.wait(timeout)
+        self.model.update(0.0)
+
+
 # -- headless ----------------------------------------------------------------------------------
 def headless_driver(scene: str, registry) -> Driver:
     """A driver on a fresh model of ``scene`` (Network lab: CPU, a training thread); the models
@@ -452,10 +492,23 @@ def headless_driver(scene: str, registry) -> Driver:
 
         model = NetworkModel(registry, DEFAULT.replace(device="cpu"), backend="thread")
         return NetworkDriver(model, owned=True)
+    if scene == "dropout":
+        from explorer.app.scenes.dropout.model import DropoutModel
+
+        return JobSceneDriver(DropoutModel(registry, backend="thread"), owned=True)
+    if scene == "activations":
+        from explorer.app.scenes.activations.model import ActivationsModel
+
+        return JobSceneDriver(ActivationsModel(registry, backend="thread"), owned=True)
     raise SceneMissing(f"the {scene} scene cannot be played by a lesson yet (no driver for it).")
 
 
-DRIVERS = {"landscape": LandscapeDriver, "network": NetworkDriver}  # scenes a lesson can drive
+DRIVERS = {  # scenes a lesson can drive
+    "landscape": LandscapeDriver,
+    "network": NetworkDriver,
+    "dropout": JobSceneDriver,
+    "activations": JobSceneDriver,
+}
 
 
 def missing_scenes(lesson: Lesson, registry=None) -> list[str]:

@@ -23,6 +23,7 @@ from explorer.app.ui.scene import Scene
 from explorer.lessons import LANGUAGES, Lesson
 from explorer.lessons.player import (
     Driver,
+    JobSceneDriver,
     LandscapeDriver,
     LessonPlayer,
     NetworkDriver,
@@ -90,6 +91,8 @@ def _app_driver(tabs, scene_name: str) -> Driver:
         return LandscapeDriver(scene.model)
     if scene_name == "network":
         return NetworkDriver(scene.model)
+    if scene_name in ("dropout", "activations"):
+        return JobSceneDriver(scene.model)
     return SceneDriver(getattr(scene, "model", None))  # shown as it is, not advanced
 
 

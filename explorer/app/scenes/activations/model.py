@@ -162,3 +162,36 @@ class ActivationsModel:
 
     def close(self) -> None:
         self.jobs.close()
+
+    # -- live numbers (lesson captions and ``expect`` conditions) -----------------------------
+    @staticmethod
+    def readout_names() -> frozenset[str]:
+        return frozenset(ACTIVATION_NUMBERS)
+
+    def readouts(self) -> dict[str, float | int | bool]:
+        """The ReLU net's ``relu_accuracy`` and, at the chosen input (the first training input by
+        default), ``relu_jacobian_gap`` (its thinner network's matrix A against autograd's
+        Jacobian) and ``relu_active`` (units on); the Maxout net's ``maxout_accuracy``,
+        ``maxout_pieces`` (k) and ``maxout_pieces_used`` (pieces that are the max somewhere, the
+        least over its units). Absent until the nets are trained."""
+        out: dict[str, float | int | bool] = {"trained": bool(self.results.done)}
+        relu, maxout = self.results.relu, self.results.maxout
+        if relu is not None:
+            from explorer.training.relu_regions import thinner_at
+
+            x = self.input_point if self.input_point is not None else relu.x[0]
+            thin = thinner_at(relu, x)
+            out["relu_jacobian_gap"] = float(abs(thin.A - thin.jacobian).max())
+            out["relu_active"] = int(sum(int(a.sum()) for a in thin.active))
+            if relu.accuracy is not None:
+                out["relu_accuracy"] = float(relu.accuracy)
+        if maxout is not None:
+            out["maxout_pieces"] = int(maxout.pieces)
+            out["maxout_pieces_used"] = min((u.used for u in maxout.units), default=0)
+            if maxout.accuracy is not None:
+                out["maxout_accuracy"] = float(maxout.accuracy)
+        return out
+
+
+ACTIVATION_NUMBERS = ("trained", "relu_jacobian_gap", "relu_active", "relu_accuracy",
+                      "maxout_pieces", "maxout_pieces_used", "maxout_accuracy")  # fmt: skip

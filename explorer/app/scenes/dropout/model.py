@@ -256,6 +256,24 @@ class DropoutModel:
     def close(self) -> None:
         self.jobs.close()
 
+    # -- live numbers (lesson captions and ``expect`` conditions) -----------------------------
+    @staticmethod
+    def readout_names() -> frozenset[str]:
+        return frozenset(DROPOUT_NUMBERS)
+
+    def readouts(self) -> dict[str, float | int | bool]:
+        """``p``; ``batches`` trained and ``dropped_fraction`` (dropped / all sample-unit pairs
+        over every mini-batch so far); per ensemble net (``linear``, ``sigmoid``) ``X_gap`` (the
+        largest gap between the average of all 2^M thinned networks and the weight-scaled one)
+        and ``X_networks`` (2^M). A number not computed yet is absent."""
+        out: dict[str, float | int | bool] = {"p": float(self.p), "batches": int(self.batches)}
+        if self.total_pairs:
+            out["dropped_fraction"] = self.dropped_pairs / self.total_pairs
+        for name, net in (self.ensemble or {}).items():
+            out[f"{name}_gap"] = net.result.max_abs_diff
+            out[f"{name}_networks"] = net.result.n_networks
+        return out
+
 
 def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
@@ -263,3 +281,7 @@ def _number(value) -> bool:
 
 def _as_dict(setup: DropoutSetup) -> dict:
     return {f.name: getattr(setup, f.name) for f in fields(setup)}
+
+
+DROPOUT_NUMBERS = ("p", "batches", "dropped_fraction", "linear_gap", "sigmoid_gap",
+                   "linear_networks", "sigmoid_networks")  # fmt: skip
