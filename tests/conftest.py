@@ -29,3 +29,16 @@ def _ui_scale_one():
     scale.set_factor(1.0)
     yield
     scale.set_factor(1.0)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Every test starts in English (the language is one setting the whole UI reads)."""
+    try:
+        from explorer.app.ui import i18n
+    except ImportError:  # a checkout without the app
+        yield
+        return
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")

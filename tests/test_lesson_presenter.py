@@ -85,6 +85,10 @@ def test_keys_step_through_the_lesson_and_esc_keeps_the_scene(presenting):
     assert race.t == 40 and presenter.index == 1
     key(app, pygame.K_l)
     assert presenter.caption().startswith("40 步之后")
+    from explorer.app.ui import i18n
+
+    assert i18n.language() == "zh"  # the whole UI follows the captions' language
+    assert tabs.buttons["landscape"].text != "Landscape"
     key(app, pygame.K_LEFT)
     assert presenter.index == 0 and tabs.scene().model.race.t == 0
     key(app, pygame.K_PAGEDOWN)

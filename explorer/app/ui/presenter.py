@@ -99,6 +99,8 @@ def _app_driver(tabs, scene_name: str) -> Driver:
 def start_lesson(tabs, lesson: Lesson, registry, lang: str = "en", step: int = 0) -> Presenter:
     """Push a presenter for ``lesson`` above ``tabs`` (its App must be running) at ``step``."""
     presenter = Presenter(tabs, lesson, registry, lang)
+    if hasattr(tabs.app, "set_language"):
+        tabs.app.set_language(presenter.lang)  # the UI speaks the lesson's language
     tabs.app.push(presenter)
     presenter.go(step)
     return presenter
@@ -229,6 +231,8 @@ class Presenter(Scene):
                 self.paused = not self.paused
             elif key == pygame.K_l:
                 self.lang = LANGUAGES[(LANGUAGES.index(self.lang) + 1) % len(LANGUAGES)]
+                if self.app is not None and hasattr(self.app, "set_language"):
+                    self.app.set_language(self.lang)  # the whole UI follows the captions
             elif key == pygame.K_TAB:
                 self.panels = not self.panels
                 if self.panels:
