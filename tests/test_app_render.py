@@ -101,3 +101,25 @@ def test_network_render_mistakes_are_one_sentence(tmp_path):
     assert result.exit_code != 0 and "sigmoid" in result.output
     result = run("render", "--scene", "network", "--dropout", "1.5", "--out", out)
     assert result.exit_code != 0 and "dropout" in result.output
+
+
+def test_render_region_records_one_part_of_the_scene_for_slides(tmp_path):
+    from PIL import Image
+
+    from explorer.cli import main
+
+    out = tmp_path / "map.png"
+    args = ["--no-plugins", "render", "--frames", "3", "--size", "1280x720", "--region", "map"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    whole = tmp_path / "whole.png"
+    args = ["--no-plugins", "render", "--frames", "3", "--size", "1280x720"]
+    assert CliRunner().invoke(main, [*args, "--out", str(whole)]).exit_code == 0
+    part, full = Image.open(out), Image.open(whole)
+    assert part.size[0] < full.size[0] and part.size[1] < full.size[1]
+    # the part is exactly those pixels of the whole picture (no widgets, no tab strip)
+    from explorer.app.scenes.landscape.layout import compute_layout
+
+    plot = compute_layout((1280, 720)).plot
+    assert part.size == plot.size
+    assert part.tobytes() == full.crop((plot.x, plot.y, plot.right, plot.bottom)).tobytes()

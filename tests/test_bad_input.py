@@ -421,6 +421,12 @@ CASES = [
     (["bench", "train", "--activation", "nope", "--skip-frames"], 1, "Unknown activation", None),
     (["bench", "frames", "--size", "10x10"], 1, "--size 10x10", None),
     (["bench", "frames", "--speed", "nan"], 1, "--speed must be a number, got nan", None),
+    (
+        ["render", "--frames", "2", "--region", "mapp", "--out", "{out}/r.png"],
+        1,
+        "--region 'mapp': the landscape scene's parts are chart, inspector, map",
+        "r.png",
+    ),
     (["bench", "race", "--surface", "expr:1", "--steps", "10"], 1, "does not use x or y", None),
     (["critical", "--surface", "expr:pi", "--at", "0,0"], 1, "does not use x or y", None),
     (["race", "--surface", "net:moonz"], 1, "net:moonz: no dataset 'moonz'", None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -90,6 +91,37 @@ def check_out(out: Path) -> None:
             ) from None
 
 
+# ``render --region``: frames cropped to one part of the scene (the map, the network, ...)
+_REGION: str | None = None
+REGION_ALIASES = {"figure": "function"}  # the Network lab's function picture
+
+
+@contextlib.contextmanager
+def cropped_to(region: str | None):
+    """Within this block, ``record`` writes only the scene's part ``region`` (for slides)."""
+    global _REGION
+    old, _REGION = _REGION, region
+    try:
+        yield
+    finally:
+        _REGION = old
+
+
+def region_rect(app: App, region: str) -> pygame.Rect:
+    """Where the scene draws its part ``region`` (one sentence naming the parts if unknown)."""
+    scene = app.scenes[0] if app.scenes else None
+    parts = scene.highlight_rects() if hasattr(scene, "highlight_rects") else {}
+    parts = {k: v for k, v in parts.items() if not k.startswith("ball:")}
+    name = REGION_ALIASES.get(region, region)
+    if name not in parts:
+        kind = type(scene).__name__.replace("Scene", "").lower() or "this"
+        shown = ", ".join(sorted(parts)) or "none: record it whole"
+        raise ValueError(f"--region {region!r}: the {kind} scene's parts are {shown}")
+    rects = parts[name] if isinstance(parts[name], list) else [parts[name]]
+    box = rects[0].unionall(rects[1:]) if len(rects) > 1 else pygame.Rect(rects[0])
+    return box.clip(app.screen.get_rect())
+
+
 def record(
     app: App,
     out: Path,
@@ -103,12 +135,13 @@ def record(
     training run a fixed amount) and write the frames to ``out``; returns the frames written."""
     check_out(out)
     suffix = out.suffix.lower()
+    crop = region_rect(app, _REGION) if _REGION else None  # before any file is opened
     writer = None
     if suffix == ".mp4":
         import imageio.v2 as imageio
 
         writer = imageio.get_writer(str(out), fps=fps, macro_block_size=1)
-    size = app.screen.get_size()
+    size = crop.size if crop is not None else app.screen.get_size()
     images = []
     target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
     try:
@@ -118,7 +151,7 @@ def record(
             app.tick(1.0 / fps, [])
             if suffix == ".png" and k < frames - 1:
                 continue
-            image = frame_image(app.screen)
+            image = frame_image(app.screen if crop is None else app.screen.subsurface(crop))
             if target != image.size:
                 image = image.resize(target, resample=3)  # LANCZOS
             if writer is not None:

@@ -195,6 +195,14 @@ def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale)
     help="--lesson: the captions' language.",
 )  # fmt: skip
 @click.option(
+    "--region",
+    default=None,
+    metavar="PART",
+    help="Record one part of the scene without the widgets, for slides: the Landscape's map, "
+    "numbers, chart, inspector or schedule; the Network lab's network, gradient_bars, curves or "
+    "figure (the decision regions or digits).",
+)
+@click.option(
     "--frames-per-step",
     default=None,
     type=click.IntRange(1, 100_000),
@@ -236,11 +244,17 @@ def render(
     assignments,
     lesson_name,
     lang,
+    region,
     frames_per_step,
     out,
 ) -> None:
     """Play a scene headless and write it to a GIF, PNG or MP4 (no display needed)."""
-    from explorer.app.headless import check_out, render_to_file, single_threaded_torch
+    from explorer.app.headless import check_out, cropped_to, render_to_file, single_threaded_torch
+
+    if region is not None:  # every frame recorded below is cropped to that part
+        crop = cropped_to(region)
+        crop.__enter__()
+        click.get_current_context().call_on_close(lambda: crop.__exit__(None, None, None))
     from explorer.app.scenes.landscape.model import LandscapeModel
 
     for option, value in (("--speed", speed), ("--scale", scale)):
