@@ -554,3 +554,22 @@ def test_the_plain_app_opens_on_the_scene_asked_for_with_nothing_applied(capture
     result = run("--scene", "dropout")
     assert result.exit_code == 0, result.output
     assert captured["scene"] == "dropout"
+
+
+def test_the_network_lab_takes_the_lectures_loss_input_dropout_and_normalization(registry):
+    """Cross-entropy vs MSE, dropout on the inputs, standardized features: setup keys like every
+    other (for --set, setup files and lessons), refused with one sentence when wrong."""
+    from explorer.app.scenes.network.model import NetworkModel
+    from explorer.setups import SetupError, apply
+
+    model = NetworkModel(registry, backend="thread")
+    try:
+        apply(model, {"loss": "mse", "input_dropout": 0.2, "normalize": "standard"}, "--set")
+        c = model.config
+        assert (c.loss, c.input_dropout, c.normalize) == ("mse", 0.2, "standard")
+        assert model.setup().loss == "mse"
+        with pytest.raises(SetupError, match="loss"):
+            apply(model, {"loss": "hinge"}, "--set")
+        assert model.config.loss == "mse"  # nothing half-applied
+    finally:
+        model.close()

@@ -22,6 +22,7 @@ from explorer.knob_text import Pick, Spec
 from explorer.plugins import Registry
 from explorer.setups import SetupError, knob
 from explorer.training import INITS, Snapshot, TrainConfig, Trainer
+from explorer.training.config import LOSSES, NORMALIZE
 from explorer.training.session import check_config
 from explorer.training.worker import check_activation, sentence
 
@@ -66,10 +67,13 @@ class NetworkSetup:
     init: str = knob(DEFAULT.init, choices=INITS)
     batch_norm: bool = knob(DEFAULT.batch_norm)
     dropout: float = knob(DEFAULT.dropout, low=0.0, below=1.0)
+    input_dropout: float = knob(DEFAULT.input_dropout, low=0.0, below=1.0)
     l1: float = knob(DEFAULT.l1, low=0.0)
     l2: float = knob(DEFAULT.l2, low=0.0)
     patience: int | None = knob(DEFAULT.patience, low=1, high=1000, none="off")
     epochs: int = knob(DEFAULT.epochs, low=1, high=10_000)
+    loss: str = knob(DEFAULT.loss, choices=LOSSES, doc="auto, ce (cross-entropy) or mse")
+    normalize: str = knob(DEFAULT.normalize, choices=NORMALIZE)
     optimizer: Spec = knob(
         Spec(DEFAULT.optimizer, dict(DEFAULT.optimizer_hyper)), names="optimizers"
     )
@@ -344,10 +348,13 @@ class NetworkModel:
             init=c.init,
             batch_norm=c.batch_norm,
             dropout=float(c.dropout),
+            input_dropout=float(c.input_dropout),
             l1=float(c.l1),
             l2=float(c.l2),
             patience=c.patience,
             epochs=c.epochs,
+            loss=c.loss,
+            normalize=c.normalize,
             optimizer=Spec(
                 c.optimizer, _floats(reg.optimizer(c.optimizer).defaults(), c.optimizer_hyper)
             ),
@@ -376,10 +383,13 @@ class NetworkModel:
             init=setup.init,
             batch_norm=setup.batch_norm,
             dropout=setup.dropout,
+            input_dropout=setup.input_dropout,
             l1=setup.l1,
             l2=setup.l2,
             patience=setup.patience,
             epochs=setup.epochs,
+            loss=setup.loss,
+            normalize=setup.normalize,
             optimizer=setup.optimizer.name,
             optimizer_hyper=dict(setup.optimizer.values),
             schedule=setup.schedule.name,
