@@ -8,7 +8,6 @@ import time
 import click
 import torch
 import torch.nn.functional as F
-from torch.func import functional_call
 
 from explorer.commands.output import console as make_console
 from explorer.landscape.net_surface import build_slice
@@ -22,19 +21,26 @@ CASES = [
 
 
 def loop_seconds_per_point(sl, points: int = 64) -> float:
-    """One functional_call per grid point, as a plain loop."""
+    """A plain loop over grid points, as the loss-landscape scripts write it (Li et al.'s code):
+    set the net's weights to θ₀ + x·d₁ + y·d₂, run it on the data, take the loss."""
+    model = sl.model
+    names = list(sl.theta0)
+    params = dict(model.named_parameters())
     xs = torch.linspace(-1, 1, points, dtype=torch.float64)
     t0 = time.perf_counter()
     with torch.no_grad():
         for a in xs:
-            params = {k: sl.theta0[k] + a * sl.d1[k] - a * sl.d2[k] for k in sl.theta0}
-            out = functional_call(sl.model, params, (sl.x,))
+            for name in names:
+                params[name].copy_(sl.theta0[name] + a * sl.d1[name] - a * sl.d2[name])
+            out = model(sl.x)
             F.cross_entropy(out, sl.y) if sl.classify else ((out - sl.y) ** 2).mean()
+        for name in names:  # leave the net as it was
+            params[name].copy_(sl.theta0[name])
     return (time.perf_counter() - t0) / points
 
 
 @click.command()
-@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.pass_obj
 def netgrid(registry, threads: int) -> None:
     """Time the heatmap grids of two net: surfaces (the issue's targets) against a plain loop."""
