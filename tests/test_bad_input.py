@@ -222,6 +222,10 @@ CASES = [
     ([*TRAIN, "--compare", "loss=ce,l2"], 1, "loss 'l2' is unknown", None),
     ([*TRAIN, "--compare", "steps=10,0"], 1, "steps must be a whole number ≥ 1", None),
     ([*TRAIN, "--optimizer", "sgd:lr=inf"], 1, "lr must be a finite number", None),
+    ([*TRAIN, "--test-shift", "nan"], 1, "test_shift must be a finite number", None),
+    ([*TRAIN, "--test-shift", "abc"], 2, "is not a valid float", None),
+    ([*TRAIN, "--compare", "test_shift=0,inf"], 1, "test_shift: 'inf' is not a number", None),
+    (["train", "--compare", "dataset=xor,mnist"], 1, "Unknown dataset 'mnist'", None),
     # -- train: every plugin failure stops the run with the reason ------------------------------
     (
         [*T, "--optimizer", "floatstep", "--json", "{out}/t.json"],
@@ -498,7 +502,7 @@ SWEEP = {
         "--n", "--noise", "--depth", "--width", "--pieces", "--init-scale", "--dropout",
         "--input-dropout", "--l1", "--l2", "--batch-size", "--epochs", "--patience", "--folds",
         "--seed", "--optimizer", "--schedule", "--compare", "--json", "--threads", "--device",
-        "--loss", "--normalize", "--init", "--activation", "--dataset",
+        "--loss", "--normalize", "--init", "--activation", "--dataset", "--test-shift",
     ],
     ("render", "--frames", "1", "--size", "320x240"): [
         "--speed", "--scale", "--size", "--start", "--seed", "--noise", "--surface", "--fps",
