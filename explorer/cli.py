@@ -26,6 +26,7 @@ COMMANDS = [
     ("bench_race", "race", "bench"),
     ("bench_train", "train", "bench"),
     ("bench_frames", "frames", "bench"),
+    ("bench_hessian", "hessian", "bench"),
 ]
 
 
