@@ -51,8 +51,20 @@ def _vec(v: np.ndarray) -> str:
 )
 @click.option("--dataset", default="circle", show_default=True, help="(--net) A dataset plugin.")
 @click.option("--n", type=click.IntRange(4, MAX_SAMPLES), default=None, help="(--net) Samples.")
-@click.option("--depth", default=2, show_default=True, type=click.IntRange(0, 100))
-@click.option("--width", default=8, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--depth",
+    default=2,
+    show_default=True,
+    type=click.IntRange(0, 100),
+    help="(--net) Hidden layers.",
+)
+@click.option(
+    "--width",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="(--net) Units per hidden layer.",
+)
 @click.option("--activation", default="tanh", show_default=True, help="(--net) An activation.")
 @click.option(
     "--optimizer",
