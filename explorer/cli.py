@@ -37,6 +37,7 @@ COMMANDS = [
     ("bench_netgrid", "netgrid", "bench"),
     ("bench_reload", "reload_cmd", "bench"),
     ("lesson_cmd", "bench_lesson", "bench"),
+    ("bench_hessian", "hessian", "bench"),
 ]
 
 

@@ -286,6 +286,9 @@ class DatasetSpec:
     """A dataset: ``loader(n=..., noise=..., seed=...)`` → ``(X, y)`` tensors.
 
     ``task`` is "classification" (y holds class indices) or "regression" (y is float, shape (n, 1)).
+    ``suggested`` holds training settings known to succeed on it, keyed by ``TrainConfig`` field
+    (``depth``, ``width``, ``activation``, ``optimizer`` and ``optimizer_hyper``, ``epochs``,
+    ``batch_size``, ...): what a run uses for every knob the user did not set.
     """
 
     name: str
@@ -297,3 +300,4 @@ class DatasetSpec:
     default_noise: float = 0.1
     doc: str = ""
     plugin: str = "?"
+    suggested: Mapping[str, Any] = field(default_factory=dict)

@@ -61,12 +61,46 @@ def rastrigin(x, y):
     return 20 + x**2 - 10 * torch.cos(2 * math.pi * x) + y**2 - 10 * torch.cos(2 * math.pi * y)
 
 
+def _three_logits(w1, w2):
+    # The lecture's picture: three outputs, the third logit held at 0, the target is class 1.
+    # With the input fixed at 1 the two logits are the neuron's two weights.
+    return torch.stack([w1, w2, torch.zeros_like(w1)], -1)
+
+
+def softmax_ce(w1, w2):
+    """Cross-entropy −ln softmax₁ = logsumexp(w₁, w₂, 0) − w₁ (never overflows)."""
+    return torch.logsumexp(_three_logits(w1, w2), -1) - w1
+
+
+def softmax_mse(w1, w2):
+    """The lecture's MSE of the softmax output against the one-hot target: Σ_k (p_k − t_k)²."""
+    p = _three_logits(w1, w2).softmax(-1)
+    target = torch.tensor([1.0, 0.0, 0.0], dtype=p.dtype)
+    return ((p - target) ** 2).sum(-1)
+
+
+SOFTMAX_START = (-4.0, 4.0)  # far from the target: MSE's gradient 0.035 there, CE's 1.4
+
+
 def line_fit_data(n=200, seed=0):
     """Points around y = 2x − 1, the data behind the ``linear_regression`` surface."""
     g = torch.Generator().manual_seed(seed)
     xs = torch.rand(n, generator=g, dtype=torch.float64) * 2 - 1
     ys = 2 * xs - 1 + 0.3 * torch.randn(n, generator=g, dtype=torch.float64)
     return xs, ys
+
+
+def unscaled_line_data(n=200, seed=0):
+    """A raw feature between 0 and 10 (mean ≈ 5, std ≈ 2.9) and y = 0.3x + 1 + noise."""
+    g = torch.Generator().manual_seed(seed)
+    xs = torch.rand(n, generator=g, dtype=torch.float64) * 10
+    ys = 0.3 * xs + 1 + 0.3 * torch.randn(n, generator=g, dtype=torch.float64)
+    return xs, ys
+
+
+def standardized(xs):
+    """The feature rescaled to mean 0 and std 1 (the population std, as --normalize does)."""
+    return (xs - xs.mean()) / xs.std(unbiased=False)
 
 
 def squared_error(w, b, xs, ys):
@@ -262,6 +296,65 @@ def register_surfaces(register):
             formula="mean over data of (w·x + b − y)², axes w (x) and b (y)",
             description="Fitting a line to 200 points: mini-batch gradients are real here.",
             data=(xs, ys),
+            sample_loss=squared_error,
+            axes=("w", "b"),
+        )
+    )
+    register(
+        S(
+            "softmax_ce",
+            ((-8, 8), (-8, 8)),
+            [],
+            [SOFTMAX_START],
+            softmax_ce,
+            "−ln softmax(w₁, w₂, 0)₁: cross-entropy, target class 1",
+            "One softmax neuron over three classes (input 1, third logit 0), cross-entropy loss: "
+            "steep even far from the target, so SGD from the far corner runs straight downhill. "
+            "Compare softmax_mse on the same weights.",
+            axes=("w1", "w2"),
+        )
+    )
+    register(
+        S(
+            "softmax_mse",
+            ((-8, 8), (-8, 8)),
+            [],
+            [SOFTMAX_START],
+            softmax_mse,
+            "Σ_k (softmax(w₁, w₂, 0)_k − onehot₁_k)²: squared error, target class 1",
+            "The same neuron with the lecture's MSE on the softmax output: far from the target "
+            "the surface is a flat plateau (gradient 0.035 against cross-entropy's 1.4 at the "
+            "start), so SGD barely moves. Compare softmax_ce.",
+            axes=("w1", "w2"),
+        )
+    )
+    raw_x, raw_y = unscaled_line_data()
+    register(
+        S(
+            "linear_regression_unscaled",
+            ((-0.7, 1.3), (-4, 6)),
+            [least_squares(raw_x, raw_y)],
+            [(-0.5, 5.0)],
+            formula="mean over data of (w·x + b − y)², x from 0 to 10 unscaled",
+            description="A line fit on a raw feature between 0 and 10: the bowl is a long thin "
+            "diagonal valley (Hessian condition number ≈ 140), so SGD zig-zags. "
+            "linear_regression_standardized is the same data with the feature standardized.",
+            data=(raw_x, raw_y),
+            sample_loss=squared_error,
+            axes=("w", "b"),
+        )
+    )
+    std_x = standardized(raw_x)
+    register(
+        S(
+            "linear_regression_standardized",
+            ((-1.4, 3.1), (0.2, 4.7)),
+            [least_squares(std_x, raw_y)],
+            [(-0.9, 0.8)],
+            formula="mean over data of (w·x̂ + b − y)², x̂ = (x − mean) / std",
+            description="The line fit of linear_regression_unscaled after standardizing the "
+            "feature: the bowl is round (condition number 1), every direction equally steep.",
+            data=(std_x, raw_y),
             sample_loss=squared_error,
             axes=("w", "b"),
         )

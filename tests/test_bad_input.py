@@ -196,6 +196,22 @@ CASES = [
     (["critical", "--surface", "bowl", "--at", ""], 1, "--at expects two numbers", None),
     (["critical", "--surface", "nope", "--at", "0,0"], 1, "Unknown surface 'nope'", None),
     (["critical", "--at", "0,0"], 2, "Missing option '--surface'", None),
+    (["critical", "--surface", "bowl"], 2, "Missing option '--at'", None),
+    (["critical", "--net", "--dataset", "nope"], 1, "Unknown dataset 'nope'", None),
+    (["critical", "--net", "--activation", "sigmod"], 1, "Did you mean 'sigmoid'?", None),
+    (["critical", "--net", "--optimizer", "sgd:lr=-1"], 1, "lr=-1 is not allowed", None),
+    (
+        ["critical", "--net", "--width", "70", "--method", "exact"],
+        1,
+        "5,322 parameters is too large for the exact Hessian (at most 4,000",
+        None,
+    ),
+    (["critical", "--net", "--surface", "bowl"], 2, "give --net or --surface/--at, not both", None),
+    (["critical", "--surface", "bowl", "--at", "0,0", "--depth", "3"], 2, "add --net", None),
+    (["critical", "--net", "--method", "svd"], 2, "Invalid value for '--method'", None),
+    (["critical", "--net", "--json", "/nonexistent/h.json"], 1, "does not exist", None),
+    (["critical", "--net", "--width", "100000"], 1, "over the budget", None),
+    (["critical", "--net", "--dataset", "plane", "--epochs", "1"], 0, "minimum ratio", None),
     # -- train: paths, numbers, budgets ---------------------------------------------------------
     ([*TRAIN, "--json", ""], 1, "--json needs a file name", None),
     ([*TRAIN, "--json", "/dev/full"], 1, "not a regular file", None),
@@ -222,6 +238,10 @@ CASES = [
     ([*TRAIN, "--compare", "loss=ce,l2"], 1, "loss 'l2' is unknown", None),
     ([*TRAIN, "--compare", "steps=10,0"], 1, "steps must be a whole number ≥ 1", None),
     ([*TRAIN, "--optimizer", "sgd:lr=inf"], 1, "lr must be a finite number", None),
+    ([*TRAIN, "--test-shift", "nan"], 1, "test_shift must be a finite number", None),
+    ([*TRAIN, "--test-shift", "abc"], 2, "is not a valid float", None),
+    ([*TRAIN, "--compare", "test_shift=0,inf"], 1, "test_shift: 'inf' is not a number", None),
+    (["train", "--compare", "dataset=xor,mnist"], 1, "Unknown dataset 'mnist'", None),
     # -- train: every plugin failure stops the run with the reason ------------------------------
     (
         [*T, "--optimizer", "floatstep", "--json", "{out}/t.json"],
@@ -610,11 +630,15 @@ SWEEP = {
         "--steps", "--seed", "--start", "--noise", "--schedule", "--optimizer", "--surface", "--csv",
     ],
     ("critical", "--surface", "bowl", "--at", "0.5,0.5"): ["--at", "--surface"],
+    ("critical", "--net", "--n", "40", "--width", "3", "--epochs", "2"): [
+        "--n", "--depth", "--width", "--epochs", "--max-epochs", "--k", "--seed", "--method",
+        "--optimizer", "--activation", "--dataset", "--batch-size", "--json",
+    ],
     ("train", "--dataset", "xor", "--n", "80", "--depth", "1", "--width", "4", "--epochs", "1"): [
         "--n", "--noise", "--depth", "--width", "--pieces", "--init-scale", "--dropout",
         "--input-dropout", "--l1", "--l2", "--batch-size", "--epochs", "--patience", "--folds",
         "--seed", "--optimizer", "--schedule", "--compare", "--json", "--threads", "--device",
-        "--loss", "--normalize", "--init", "--activation", "--dataset",
+        "--loss", "--normalize", "--init", "--activation", "--dataset", "--test-shift",
     ],
     ("render", "--frames", "1", "--size", "320x240"): [
         "--speed", "--scale", "--size", "--start", "--seed", "--noise", "--surface", "--fps",

@@ -30,6 +30,8 @@ from explorer.training.config import (
     NORMALIZE,
     SEED_MAX,
     TrainConfig,
+    apply_suggested,
+    describe_suggested,
 )
 from explorer.training.session import TrainingFailed, TrainingSession, check_config
 
@@ -105,6 +107,7 @@ def describe(session: TrainingSession) -> str:
             (f"{cfg.loss} loss", cfg.loss != "auto"),
             ("standardized inputs", cfg.normalize == "standard"),
             (f"fold {cfg.fold + 1} of {cfg.folds}", cfg.folds > 1),
+            (f"test inputs shifted by {cfg.test_shift:g}", cfg.test_shift),
             (f"L1 {cfg.l1:g}", cfg.l1),
             (f"L2 {cfg.l2:g}", cfg.l2),
             (f"patience {cfg.patience}", cfg.patience),
@@ -294,8 +297,24 @@ def compare_tables(
     help="K-fold cross-validation: K runs, each validating on another fold; prints the mean "
     "and spread of the validation accuracy.",
 )
+@click.option(
+    "--test-shift",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Move every test input by this much (in the features' units) after the split: a "
+    "train/test mismatch, where a good validation score can still fail on test.",
+)
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0, SEED_MAX))
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or mps.")
+@click.option(
+    "--suggested/--no-suggested",
+    "use_suggested",
+    default=True,
+    show_default=True,
+    help="Take the dataset's suggested settings (depth, width, activation, optimizer, epochs, "
+    "batch size) for every one of those knobs not given here.",
+)
 @click.option(
     "--threads",
     default=1,
@@ -325,6 +344,7 @@ def train(
     compares,
     threads: int,
     folds: int,
+    use_suggested: bool,
     **options,
 ) -> None:
     """Train a network and print loss, accuracy and gradient flow per epoch.
@@ -338,6 +358,12 @@ def train(
     out_path = check_output(json_path, "--json")
     if options["steps"] is not None and options["epochs"] is not None:
         raise ValueError("give --epochs or --steps, not both (--steps replaces --epochs)")
+    ctx = click.get_current_context()
+    given = {
+        name
+        for name in options
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+    }
     if options["epochs"] is None:
         options["epochs"] = 20
     opt_name, opt_hyper = parse_optimizer_arg(options.pop("optimizer"), registry)
@@ -352,15 +378,28 @@ def train(
     )
     axes = [parse_compare(text, registry)[1] for text in compares]
     runs: list[tuple[str, str, TrainConfig]] = []  # (label, label without the fold, config)
+    applied: dict[str, dict[str, Any]] = {}  # dataset -> the suggested settings its runs took
     for combo in itertools.product(*axes) if axes else [()]:
         changes = {k: v for change in combo for k, v in change.items() if k != "_label"}
         label = " ".join(change["_label"] for change in combo) or "run"
         config = base.replace(**changes)
+        if use_suggested:
+            spec = registry.dataset(config.dataset)
+            config, took = apply_suggested(config, spec.suggested, given | set(changes), spec.name)
+            if took and spec.name not in applied:
+                applied[spec.name] = took
         check_config(config, registry)  # every mistake before the first run starts
         for fold in range(folds):
             fold_label = f"{label} fold {fold + 1}" if folds > 1 else label
             runs.append((fold_label, label, config.replace(fold=fold)))
     out = make_console()
+    for name, took in applied.items():
+        out.print(
+            f"{name}: its suggested settings for what was not given: {describe_suggested(took)} "
+            "(--no-suggested for the plain defaults)",
+            highlight=False,
+            soft_wrap=True,
+        )
     done: list[tuple[str, TrainingSession, float]] = []
     failures: list[tuple[str, str]] = []
     groups: dict[str, list[TrainingSession]] = {}
@@ -423,6 +462,7 @@ def train(
             "complete": not interrupted and not failures,
             "interrupted": interrupted,
             "compare": list(compares),
+            "suggested": applied,
             "runs": [
                 {"label": label, "seconds": seconds} | session.result()
                 for label, session, seconds in done
@@ -455,19 +495,23 @@ def _train_one(session: TrainingSession, progress: Progress, task) -> None:
 
 
 def _run_line(session: TrainingSession, seconds: float) -> str:
-    """Test figure, updates and their cost, and the sparsity readout, on one line."""
+    """Validation and test figures on one line; updates, their cost and the sparsity readout on
+    the next."""
     if session.failed:
         test = "no test figure (the run failed)"
     else:
         test_loss, test_acc = session.evaluate("test")
-        test = (
-            f"test accuracy {_pct(test_acc)}" if session.classify else f"test loss {test_loss:.4g}"
-        )
+        val_loss, val_acc = session.evaluate("val")
+        shifted = " (shifted)" if session.config.test_shift else ""
+        if session.classify:
+            test = f"validation accuracy {_pct(val_acc)} · test accuracy{shifted} {_pct(test_acc)}"
+        else:
+            test = f"validation loss {_f(val_loss, '.4g')} · test loss{shifted} {test_loss:.4g}"
     timing = session.timing()
     stats = session.weight_stats()
     per_layer = ", ".join(_pct(layer["sparsity"]) for layer in stats["layers"])
     return (
-        f"{test} · {session.global_step} updates ({session.epochs_done:.3g} epochs) in "
+        f"{test}\n{session.global_step} updates ({session.epochs_done:.3g} epochs) in "
         f"{seconds:.1f} s · {_f(_ms(timing['seconds_per_update']), '.3g')} ms / update · "
         f"{_f(timing['seconds_per_epoch'], '.3g')} s / epoch · |w| < 1e-3: "
         f"{_pct(stats['sparsity'])} of weights (per layer {per_layer})"

@@ -68,6 +68,7 @@ class TrainConfig:
     normalize: str = "off"  # off, or standard: features to mean 0, std 1 (training statistics)
     folds: int = 1  # K > 1: K-fold cross-validation, this run validates on fold ``fold``
     fold: int = 0
+    test_shift: float = 0.0  # added to every test input after the split: a train/test mismatch
     patience: int | None = None  # early stopping after this many epochs without a better val loss
     seed: int = 0
     device: str = "auto"
@@ -125,6 +126,10 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a number ≥ 0, got {value}")
         if self.noise is not None and not (math.isfinite(self.noise) and self.noise >= 0):
             raise ValueError(f"noise must be a number ≥ 0, got {self.noise}")
+        if isinstance(self.test_shift, bool) or not (
+            isinstance(self.test_shift, int | float) and math.isfinite(self.test_shift)
+        ):
+            raise ValueError(f"test_shift must be a finite number, got {self.test_shift!r}")
         if self.init_scale is not None and not math.isfinite(self.init_scale):
             raise ValueError(f"init_scale must be a finite number, got {self.init_scale}")
         for name in ("val_fraction", "test_fraction"):
@@ -142,3 +147,52 @@ class TrainConfig:
 def _int_at_least(name: str, value: Any, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ValueError(f"{name} must be a whole number ≥ {low}, got {value!r}")
+
+
+# Knobs that travel together: a suggested learning rate belongs to the suggested optimizer, a
+# suggested epoch count to a budget the user did not set another way.
+_TOGETHER = {
+    "optimizer_hyper": ("optimizer", "optimizer_hyper"),
+    "schedule_hyper": ("schedule", "schedule_hyper"),
+    "epochs": ("epochs", "steps"),
+    "steps": ("epochs", "steps"),
+}
+
+
+def apply_suggested(
+    config: TrainConfig,
+    suggested: Mapping[str, Any],
+    given: Any = (),
+    dataset: str = "",
+) -> tuple[TrainConfig, dict[str, Any]]:
+    """``config`` with a dataset's suggested settings for every knob not in ``given`` (the names
+    the user set); returns the new config and the settings it took. A suggested learning rate
+    (``optimizer_hyper``) is taken only with the suggested optimizer, a suggested ``epochs`` only
+    when neither ``epochs`` nor ``steps`` was given. The Network lab calls this when a dataset is
+    picked, the ``train`` command for the knobs left off its command line."""
+    given = set(given)
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    who = f"dataset {dataset!r}: " if dataset else ""
+    applied: dict[str, Any] = {}
+    for key, value in suggested.items():
+        if key not in fields or key in ("dataset", "fold", "folds", "device", "seed"):
+            raise ValueError(f"{who}suggested setting {key!r} is not a training knob")
+        if given & set(_TOGETHER.get(key, (key,))):
+            continue
+        applied[key] = dict(value) if isinstance(value, Mapping) else value
+    return config.replace(**applied), applied
+
+
+def describe_suggested(applied: Mapping[str, Any]) -> str:
+    """``depth 3, width 32, optimizer adam:lr=0.01, ...`` for a line of output."""
+    parts = []
+    for key, value in applied.items():
+        if key in ("optimizer_hyper", "schedule_hyper"):
+            continue
+        if key in ("optimizer", "schedule"):
+            hyper = applied.get(f"{key}_hyper") or {}
+            value = value + (
+                ":" + ",".join(f"{k}={v:g}" for k, v in hyper.items()) if hyper else ""
+            )
+        parts.append(f"{key.replace('_', ' ')} {value}")
+    return ", ".join(parts)

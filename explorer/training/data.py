@@ -112,13 +112,17 @@ def load_splits(
     normalize: str = "off",
     folds: int = 1,
     fold: int = 0,
+    test_shift: float = 0.0,
 ) -> Splits:
     """Samples from ``spec`` shuffled with ``seed`` and split; the same seed, the same splits.
 
     ``normalize="standard"`` rescales every feature to mean 0 and std 1 with the training split's
     own statistics (never the validation or test samples'). With ``folds`` K > 1 the test split is
     cut off as usual and the rest is cut into K equal folds: fold ``fold`` validates, the others
-    train (K-fold cross-validation; ``val_fraction`` is then unused)."""
+    train (K-fold cross-validation; ``val_fraction`` is then unused). ``test_shift`` is added to
+    every feature of the test samples (before any normalization, whose statistics come from the
+    training split): the test data no longer come from the training distribution, which the
+    validation split cannot see."""
     if normalize not in NORMALIZE:
         raise ValueError(f"normalize {normalize!r} is unknown; use one of {', '.join(NORMALIZE)}")
     x, y = load_samples(spec, n, noise, seed)
@@ -141,6 +145,9 @@ def load_splits(
         if n_train < 2:
             raise ValueError(f"dataset {spec.name!r}: {total} samples leave too few to train on")
         parts = torch.split(order, [n_train, n_val, n_test])
+    if test_shift:
+        x = x.clone()
+        x[parts[2]] += float(test_shift)
     if normalize == "standard":
         train_x = x[parts[0]]
         mean = train_x.mean(0)

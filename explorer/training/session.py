@@ -235,6 +235,7 @@ class TrainingSession:
             normalize=config.normalize,
             folds=config.folds,
             fold=config.fold,
+            test_shift=config.test_shift,
         )
         self._config_dict = config.to_dict()
         self._function_probe = FunctionProbe(self.splits)

@@ -1,0 +1,322 @@
+"""The Hessian of a real network's training loss: is the point where training stalls a minimum or
+a saddle?
+
+The lecture's test: at a critical point, count the Hessian's eigenvalues; the "minimum ratio" is
+the fraction that are positive. A ratio of 1 is a local minimum; below 1 the loss still falls
+along the eigenvectors of the negative ones, a saddle. For up to ``EXACT_LIMIT`` parameters the
+whole Hessian comes from ``torch.func`` (autograd, float64); beyond, Hessian-vector products drive
+Lanczos: ``scipy.sparse.linalg.eigsh`` for the extreme eigenvalues and stochastic Lanczos
+quadrature (Ghorbani et al., 2019) for the shape of the spectrum and the positive fraction.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch.func import functional_call, grad, jacrev, vjp
+
+EXACT_LIMIT = 4000  # parameters: a 4 000² float64 Hessian is 128 MB
+DTYPE = torch.float64
+REL_TOL = 1e-6  # |λ| below this × the largest |λ| counts as flat (zero curvature)
+
+LossFn = Callable[[torch.Tensor], torch.Tensor]
+
+
+def training_loss(session, split: str = "train") -> tuple[LossFn, torch.Tensor]:
+    """``(f, θ)``: the session's loss over a whole split (with its L1 / L2 terms) as a function
+    of one flat float64 parameter vector, and the weights it has now. The net is evaluated as a
+    trained net is used: dropout off, batch norm with its running statistics."""
+    model = session.model.copy().to("cpu", DTYPE).eval()
+    data = getattr(session.splits, split)
+    x = data.x.to("cpu", DTYPE)
+    y = data.y.to("cpu") if session.classify else data.y.to("cpu", DTYPE)
+    names = [name for name, _ in model.named_parameters()]
+    shapes = [p.shape for _, p in model.named_parameters()]
+    sizes = [p.numel() for _, p in model.named_parameters()]
+    weight_ids = {id(linear.weight) for linear in model.linears}
+    weights = [n for n, p in model.named_parameters() if id(p) in weight_ids]
+    buffers = dict(model.named_buffers())
+    cfg = session.config
+    theta = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+
+    def f(flat: torch.Tensor) -> torch.Tensor:
+        params = {
+            n: t.reshape(s) for n, t, s in zip(names, torch.split(flat, sizes), shapes, strict=True)
+        }
+        out = functional_call(model, (params, buffers), (x,))
+        loss = session.loss_fn(out, y)
+        if cfg.l1:
+            loss = loss + cfg.l1 * sum(params[n].abs().sum() for n in weights)
+        if cfg.l2:
+            loss = loss + 0.5 * cfg.l2 * sum((params[n] ** 2).sum() for n in weights)
+        return loss
+
+    return f, theta
+
+
+def exact_hessian(f: LossFn, theta: torch.Tensor, chunk_size: int | None = 64) -> torch.Tensor:
+    """The full Hessian (P × P) by autograd: reverse mode over the gradient, ``chunk_size`` rows
+    at a time (bounds memory; None: all at once)."""
+    n = theta.numel()
+    if n > EXACT_LIMIT:
+        raise ValueError(too_large(n))
+    h = jacrev(grad(f), chunk_size=chunk_size)(theta)
+    return (h + h.T) / 2  # symmetric up to rounding; make it exactly so for eigh
+
+
+def too_large(n: int) -> str:
+    gb = n * n * 8 / 1e9
+    return (
+        f"a net with {n:,} parameters is too large for the exact Hessian (at most "
+        f"{EXACT_LIMIT:,}; its {n:,} × {n:,} matrix alone is {gb:.2g} GB); use --method lanczos "
+        "or a smaller --width / --depth"
+    )
+
+
+def hvp(f: LossFn, theta: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """v ↦ H v without forming H: the gradient's graph is built once and each product is one
+    backward pass through it (reverse over reverse; H is symmetric, so vᵀH = (Hv)ᵀ)."""
+    _, pullback = vjp(grad(f), theta)
+
+    def product(v: torch.Tensor) -> torch.Tensor:
+        return pullback(v)[0]
+
+    return product
+
+
+def lanczos_extremes(f: LossFn, theta: torch.Tensor, k: int = 6, tol: float = 1e-6):
+    """The ``k`` largest and ``k`` smallest eigenvalues (ascending), by ARPACK's Lanczos on
+    Hessian-vector products."""
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    n = theta.numel()
+    k = max(1, min(k, n - 1))
+    product = hvp(f, theta)
+
+    def matvec(v: np.ndarray) -> np.ndarray:
+        return product(torch.as_tensor(np.ravel(v), dtype=DTYPE)).numpy()
+
+    op = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
+    start = np.random.default_rng(0).standard_normal(n)
+    ncv = min(n, max(2 * k + 1, 40))  # a wider Krylov space: far fewer restarts
+    top = eigsh(op, k=k, which="LA", tol=tol, ncv=ncv, v0=start, return_eigenvectors=False)
+    bottom = eigsh(op, k=k, which="SA", tol=tol, ncv=ncv, v0=start, return_eigenvectors=False)
+    return np.sort(bottom), np.sort(top)
+
+
+def lanczos_density(
+    f: LossFn, theta: torch.Tensor, steps: int = 80, probes: int = 4, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stochastic Lanczos quadrature: ``(nodes, weights)`` whose weighted histogram estimates
+    the eigenvalue density (the weights sum to 1). Each probe is a random ±1 vector run through
+    ``steps`` Lanczos steps with full re-orthogonalization."""
+    n = theta.numel()
+    steps = max(2, min(steps, n))
+    product = hvp(f, theta)
+    gen = torch.Generator().manual_seed(seed)
+    nodes, weights = [], []
+    for _ in range(probes):
+        v = torch.randint(0, 2, (n,), generator=gen).to(DTYPE) * 2 - 1
+        v = v / v.norm()
+        basis = [v]
+        alphas, betas = [], []
+        w_prev, beta = torch.zeros_like(v), 0.0
+        for j in range(steps):
+            w = product(basis[j]) - beta * w_prev
+            alpha = float(w @ basis[j])
+            w = w - alpha * basis[j]
+            q = torch.stack(basis)
+            w = w - q.T @ (q @ w)  # full re-orthogonalization, twice is enough
+            w = w - q.T @ (q @ w)
+            alphas.append(alpha)
+            beta = float(w.norm())
+            if j == steps - 1 or beta < 1e-10:
+                break
+            betas.append(beta)
+            w_prev = basis[j]
+            basis.append(w / beta)
+        t = (
+            np.diag(alphas)
+            + np.diag(betas[: len(alphas) - 1], 1)
+            + np.diag(betas[: len(alphas) - 1], -1)
+        )
+        vals, vecs = np.linalg.eigh(t)
+        nodes.append(vals)
+        weights.append(vecs[0] ** 2 / probes)
+    return np.concatenate(nodes), np.concatenate(weights)
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """The Hessian's eigenvalues at a point and what they say.
+
+    ``method`` "exact": ``eigenvalues`` are all of them. "lanczos": ``eigenvalues`` are the
+    extremes found, and the fractions come from the quadrature ``density`` (nodes, weights)."""
+
+    n_params: int
+    method: str
+    eigenvalues: np.ndarray  # ascending
+    loss: float
+    grad_norm: float
+    seconds: float
+    tol: float
+    positive: float  # fractions of all eigenvalues
+    negative: float
+    flat: float
+    density: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    @property
+    def smallest(self) -> float:
+        return float(self.eigenvalues[0])
+
+    @property
+    def largest(self) -> float:
+        return float(self.eigenvalues[-1])
+
+    @property
+    def minimum_ratio(self) -> float:
+        """The lecture's minimum ratio: positive eigenvalues / all eigenvalues."""
+        return self.positive
+
+    @property
+    def kind(self) -> str:
+        if self.smallest < -self.tol:
+            return "saddle" if self.largest > self.tol else "maximum"
+        if self.largest > self.tol:
+            return "minimum" if self.flat == 0 else "minimum or flat valley"
+        return "flat"
+
+    def histogram(self, bins: int = 8) -> list[tuple[float, float, float]]:
+        """``(low, high, count)`` rows over the spectrum: log-spaced bins of negative and of
+        positive eigenvalues (their sizes span decades) and one bin of flat ones. Counts are
+        eigenvalues (estimated from the density for Lanczos)."""
+        if self.density is not None:
+            values, mass = self.density
+            mass = mass * self.n_params
+        else:
+            values, mass = self.eigenvalues, np.ones_like(self.eigenvalues)
+        top = float(np.abs(values).max()) if values.size else 1.0
+        top = max(top, self.tol * 10)
+        edges = np.geomspace(self.tol, top * (1 + 1e-9), bins + 1)
+        rows = []
+        neg = values < -self.tol
+        pos = values > self.tol
+        for lo, hi in zip(edges[::-1][:-1], edges[::-1][1:], strict=True):
+            sel = neg & (-values <= lo) & (-values > hi)
+            rows.append((-lo, -hi, float(mass[sel].sum())))
+        rows.append((-self.tol, self.tol, float(mass[~neg & ~pos].sum())))
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+            sel = pos & (values > lo) & (values <= hi)
+            rows.append((lo, hi, float(mass[sel].sum())))
+        return rows
+
+    def verdict(self) -> str:
+        n_neg = self.negative * self.n_params
+        how = "" if self.method == "exact" else "about "
+        if self.kind == "saddle":
+            what = (
+                f"a saddle: {how}{n_neg:.0f} direction(s) of negative curvature, where the loss "
+                "still falls"
+            )
+        elif self.kind == "maximum":
+            what = "a maximum: every curvature is negative"
+        elif self.kind == "flat":
+            what = "flat: every curvature is about zero, the Hessian cannot tell"
+        elif self.kind == "minimum":
+            what = "a local minimum: every curvature is positive"
+        else:
+            what = (
+                "a local minimum or a flat valley: no negative curvature, but "
+                f"{how}{self.flat * self.n_params:.0f} flat direction(s)"
+            )
+        ratio = f"minimum ratio {self.minimum_ratio:.3f}"
+        if self.grad_norm < 1e-6 * max(1.0, abs(self.largest)):
+            return f"{ratio}: a critical point (|∇L| = {self.grad_norm:.2g}) and {what}."
+        # training stalls near critical points, rarely exactly on one
+        return (
+            f"{ratio}: not exactly a critical point (|∇L| = {self.grad_norm:.2g}); the curvature "
+            f"here is that of {what}."
+        )
+
+
+def spectrum(
+    f: LossFn,
+    theta: torch.Tensor,
+    method: str = "auto",
+    *,
+    k: int = 6,
+    steps: int = 80,
+    probes: int = 4,
+    rel_tol: float = REL_TOL,
+    chunk_size: int | None = 64,
+) -> Spectrum:
+    """The Hessian's spectrum at ``theta``: ``method`` "exact", "lanczos" or "auto" (exact up
+    to EXACT_LIMIT parameters)."""
+    n = theta.numel()
+    if method not in ("auto", "exact", "lanczos"):
+        raise ValueError(f"method {method!r} is unknown; use auto, exact or lanczos")
+    if method == "auto":
+        method = "exact" if n <= EXACT_LIMIT else "lanczos"
+    if method == "lanczos" and n < 3:
+        method = "exact"
+    theta = theta.detach().to(DTYPE)
+    loss = float(f(theta))
+    g = grad(f)(theta)
+    grad_norm = float(g.norm())
+    if not (math.isfinite(loss) and math.isfinite(grad_norm)):
+        raise ValueError("the loss is not finite at these weights; the Hessian means nothing")
+    t0 = time.perf_counter()
+    if method == "exact":
+        vals = torch.linalg.eigvalsh(exact_hessian(f, theta, chunk_size)).numpy()
+        seconds = time.perf_counter() - t0
+        tol = rel_tol * max(float(np.abs(vals).max()), 1e-300)
+        fractions = [(vals > tol).mean(), (vals < -tol).mean()]
+        density = None
+    else:
+        bottom, top = lanczos_extremes(f, theta, k)
+        nodes, weights = lanczos_density(f, theta, steps, probes)
+        seconds = time.perf_counter() - t0
+        vals = np.unique(np.concatenate([bottom, top]))
+        tol = rel_tol * max(float(np.abs(vals).max()), 1e-300)
+        fractions = [weights[nodes > tol].sum(), weights[nodes < -tol].sum()]
+        density = (nodes, weights)
+    pos, neg = (float(v) for v in fractions)
+    return Spectrum(
+        n_params=n,
+        method=method,
+        eigenvalues=np.sort(vals),
+        loss=loss,
+        grad_norm=grad_norm,
+        seconds=seconds,
+        tol=tol,
+        positive=pos,
+        negative=neg,
+        flat=max(0.0, 1.0 - pos - neg),
+        density=density,
+    )
+
+
+def train_until_stall(session, max_epochs: int, patience: int = 10, rel: float = 1e-3) -> str:
+    """Train ``session`` until its training loss has not improved by ``rel`` (relative) for
+    ``patience`` epochs, or ``max_epochs`` pass; says which."""
+    best, since = math.inf, 0
+    while not session.done and session.epoch < max_epochs:
+        (record,) = session.run_epochs(1)
+        loss = record.train_loss
+        if loss < best * (1 - rel):
+            best, since = loss, 0
+        else:
+            since += 1
+        if since >= patience:
+            return (
+                f"stalled after {session.epoch} epochs (training loss {best:.4g}, no better by "
+                f"{rel:.0e} in {patience} epochs)"
+            )
+    if session.failed or session.diverged:
+        return session.message
+    return f"ran {session.epoch} epochs (training loss {session.epochs[-1].train_loss:.4g})"
