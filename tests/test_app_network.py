@@ -314,3 +314,23 @@ def test_widgets_follow_changes_made_by_keys(driver):
     d.tick(2)
     assert m.side_by_side and d.scene.controls.boxes["side"].get_state()
     assert len(d.scene.layout.columns) == 2
+
+
+def test_picking_a_dataset_brings_its_suggested_settings(registry):
+    """The lecture's point 13: the spiral with the digits' defaults never learns; picking it
+    brings the settings its plugin suggests (and says so), as `train --dataset spiral` does."""
+    from explorer.app.scenes.network.model import NetworkModel
+
+    model = NetworkModel(registry, backend="thread")
+    try:
+        suggested = registry.dataset("spiral").suggested
+        assert suggested, "the spiral plugin suggests settings"
+        assert model.set(dataset="spiral")
+        c = model.config
+        for key, value in suggested.items():
+            assert getattr(c, key) == (dict(value) if isinstance(value, dict) else value), key
+        assert model.message.startswith("spiral: its suggested settings")
+        assert model.set(dataset="moons", depth=5)  # a knob changed with it stays as asked
+        assert model.config.depth == 5
+    finally:
+        model.close()

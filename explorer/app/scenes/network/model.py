@@ -22,7 +22,7 @@ from explorer.knob_text import Pick, Spec
 from explorer.plugins import Registry
 from explorer.setups import SetupError, knob
 from explorer.training import INITS, Snapshot, TrainConfig, Trainer
-from explorer.training.config import LOSSES, NORMALIZE
+from explorer.training.config import LOSSES, NORMALIZE, apply_suggested, describe_suggested
 from explorer.training.session import check_config
 from explorer.training.worker import check_activation, sentence
 
@@ -171,14 +171,23 @@ class NetworkModel:
     def set(self, **changes: Any) -> bool:
         """Change settings of the A side (and so of B); restarts the runs. False (and a message)
         if the backend refuses the new configuration."""
+        took: dict[str, Any] = {}
         try:
             config = self.config.replace(**changes)
+            new = changes.get("dataset")
+            if new is not None and new != self.config.dataset:
+                # a dataset picked brings the settings that train it well (the spiral needs a
+                # wider ReLU net than the digits' default): knobs changed with it stay
+                suggested = getattr(self.registry.dataset(new), "suggested", None) or {}
+                config, took = apply_suggested(config, suggested, changes, new)
             self.validate([config, self.variant(config)] if self.side_by_side else [config])
         except Exception as exc:  # noqa: BLE001 - one sentence, the previous run goes on
             self.notify(sentence(exc), "error")
             return False
         self.config = config
         self._restart()
+        if took:  # said after the restart, which clears the last message
+            self.notify(f"{config.dataset}: its suggested settings, {describe_suggested(took)}")
         return True
 
     def set_side_by_side(self, on: bool, compare: str | None = None, value: Any = None) -> bool:
