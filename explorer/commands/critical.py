@@ -82,7 +82,7 @@ def _vec(v: np.ndarray) -> str:
 )
 @click.option(
     "--epochs",
-    type=click.IntRange(1),
+    type=click.IntRange(1, 1_000_000),
     default=None,
     help="(--net) Train exactly this many epochs instead of until the loss stalls.",
 )
