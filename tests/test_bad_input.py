@@ -441,6 +441,7 @@ CASES = [
     (["bench", "train", "--activation", "nope", "--skip-frames"], 1, "Unknown activation", None),
     (["bench", "frames", "--size", "10x10"], 1, "--size 10x10", None),
     (["bench", "frames", "--speed", "nan"], 1, "--speed must be a number, got nan", None),
+    (["train", "--epochs", "18446744073709551616"], 2, "is not in the range 1<=x<=1000000", None),
     (
         ["render", "--frames", "2", "--region", "mapp", "--out", "{out}/r.png"],
         1,

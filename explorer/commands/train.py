@@ -279,12 +279,15 @@ def compare_tables(
 @click.option("--schedule", default="constant", show_default=True, metavar="NAME[:k=v,...]")
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1))
 @click.option(
-    "--epochs", default=None, type=click.IntRange(1), help="Epochs to train (20 unless --steps)."
+    "--epochs",
+    default=None,
+    type=click.IntRange(1, 1_000_000),
+    help="Epochs to train (20 unless --steps).",
 )
 @click.option(
     "--steps",
     default=None,
-    type=click.IntRange(1),
+    type=click.IntRange(1, 1_000_000_000),
     help="A budget of updates instead of epochs: compare batch sizes at the same number of "
     "updates.",
 )
