@@ -50,7 +50,10 @@ class Scene:
         pass
 
     def close(self) -> None:
-        pass
+        """Stop the scene's background work (its model's workers, where it has any)."""
+        close = getattr(self.model, "close", None)
+        if close is not None:
+            close()
 
     # -- the contract lessons, setups and headless render rely on ------------------------------
     def setup(self):
@@ -63,8 +66,12 @@ class Scene:
             raise ValueError("this scene has no settings")
         self.model.apply(setup)
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        """Block until the background work for the current setup is done, then prepare."""
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until the background work for the current setup is done (the model's
+        ``wait``, where it has one), then prepare."""
+        wait = getattr(self.model, "wait", None)
+        if wait is not None:
+            wait(timeout)
         self.prepare()
 
     def help_sheet(self):

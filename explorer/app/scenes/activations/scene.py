@@ -134,15 +134,6 @@ class ActivationScene(Scene):
         """Both nets trained: nothing changes until the user does something."""
         return self.model.results.done
 
-    # -- background work ------------------------------------------------------------------
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        """Block until both nets are trained (or ``timeout``), then bring the pictures up to date."""
-        self.model.wait(timeout)
-        self.prepare()
-
-    def close(self) -> None:
-        self.model.close()
-
     # -- events -------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
         if widget_event(self.manager, self.controls.handle, event):

@@ -137,14 +137,6 @@ class DropoutScene(Scene):
         m = self.model
         return not m.playing and m._pending_p is None and m.ensemble_ready
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        """Block until the live net and the ensemble for the current settings are in."""
-        self.model.wait(timeout)
-        self.prepare()
-
-    def close(self) -> None:
-        self.model.close()
-
     # -- events -------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
         if widget_event(self.manager, self.controls.handle, event):

@@ -132,9 +132,6 @@ class LandscapeScene(Scene):
             self.picture.error = answer.error
         self._picture_key = key
 
-    def close(self) -> None:
-        self.model.close()
-
     def switch_surface_by(self, delta: int) -> None:
         """The previous / next surface in menu order (every surface, however many)."""
         names = list(self.model.registry.surfaces)

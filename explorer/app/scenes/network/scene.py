@@ -163,9 +163,6 @@ class NetworkScene(Scene):
         self.controls.build()
         self._keys.clear()
 
-    def close(self) -> None:
-        self.model.close()
-
     def wait_ready(self, timeout: float = 60.0) -> None:
         self.controls.flush()
         self.model.wait(timeout)
