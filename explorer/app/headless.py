@@ -421,3 +421,43 @@ def render_lesson(
     if suffix == ".png" and last is not None:
         last.save(out)
     return {"frames": written, "seconds": written / fps, "steps": len(lesson.steps)}
+
+
+def bench_lesson_steps(registry, the_lesson, size: tuple[int, int]) -> list[tuple]:
+    """Next-step response of ``the_lesson`` in presenter mode (offscreen): per → press, (step,
+    scene, "new setup" | "goes on", seconds to the frame showing it, seconds to a new Network
+    run's first picture or None)."""
+    from explorer.app.shell import build_app
+    from explorer.app.ui.presenter import start_lesson
+
+    single_threaded_torch()
+    screen = init_offscreen(size)
+    app, tabs = build_app(registry, screen, the_lesson.steps[0].scene, windowed=False,
+                          backend="process")  # fmt: skip
+    dt = 1 / 60
+    rows = []
+    try:
+        presenter = start_lesson(tabs, the_lesson, registry)
+        right = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RIGHT, mod=0, unicode="")
+        for k in range(1, len(the_lesson.steps)):
+            deadline = time.perf_counter() + 600
+            while not presenter.player.done and time.perf_counter() < deadline:
+                app.tick(dt, [])
+                time.sleep(0.002)
+            step = the_lesson.steps[k]
+            t0 = time.perf_counter()
+            app.tick(dt, [right])  # the key, the new setup applied, the first frame drawn
+            response = time.perf_counter() - t0
+            first = None
+            if step.scene == "network" and presenter.player.run_start(k) == k:
+                driver = presenter.player.driver("network")
+                while driver.busy() and time.perf_counter() - t0 < 60:
+                    app.tick(dt, [])
+                    time.sleep(0.002)
+                app.tick(dt, [])
+                first = time.perf_counter() - t0
+            kind = "new setup" if step.setup else "goes on"
+            rows.append((k + 1, step.scene, kind, response, first))
+    finally:
+        tabs.close()
+    return rows

@@ -113,45 +113,12 @@ def bench_lesson(registry, name: str, size: str) -> None:
     """Next-step response of a lesson in presenter mode (offscreen): for each → press, the time
     until the frame showing the new step is drawn, and for a Network-lab step the time until
     its new run's first snapshot is drawn."""
-    import pygame
-
-    from explorer.app.headless import init_offscreen, single_threaded_torch
-    from explorer.app.shell import build_app
-    from explorer.app.ui.presenter import start_lesson
+    from explorer.app.headless import bench_lesson_steps
     from explorer.commands.optspec import parse_size
     from explorer.lessons.catalogue import load
 
-    single_threaded_torch()
     the_lesson = load(name, registry)
-    screen = init_offscreen(parse_size(size))
-    app, tabs = build_app(registry, screen, the_lesson.steps[0].scene, windowed=False,
-                          backend="process")  # fmt: skip
-    dt = 1 / 60
-    try:
-        presenter = start_lesson(tabs, the_lesson, registry)
-        right = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RIGHT, mod=0, unicode="")
-        rows = []
-        for k in range(1, len(the_lesson.steps)):
-            deadline = time.perf_counter() + 600
-            while not presenter.player.done and time.perf_counter() < deadline:
-                app.tick(dt, [])
-                time.sleep(0.002)
-            step = the_lesson.steps[k]
-            t0 = time.perf_counter()
-            app.tick(dt, [right])  # the key, the new setup applied, the first frame drawn
-            response = time.perf_counter() - t0
-            first = None
-            if step.scene == "network" and presenter.player.run_start(k) == k:
-                driver = presenter.player.driver("network")
-                while driver.busy() and time.perf_counter() - t0 < 60:
-                    app.tick(dt, [])
-                    time.sleep(0.002)
-                app.tick(dt, [])
-                first = time.perf_counter() - t0
-            kind = "new setup" if step.setup else "goes on"
-            rows.append((k + 1, step.scene, kind, response, first))
-    finally:
-        tabs.close()
+    rows = bench_lesson_steps(registry, the_lesson, parse_size(size))
     click.echo(f"{the_lesson.name}: → to the next step, presenter mode at {size}")
     for k, scene, kind, response, first in rows:
         extra = f", first picture of the new run {first * 1000:.0f} ms" if first else ""
