@@ -317,7 +317,10 @@ class LandscapeModel:
         return None
 
     def colour_index(self, name: str) -> int:
-        return self.optimizer_names.index(name) if name in self.optimizer_names else 0
+        """A ball's colour: its optimizer's place in the menu (one registered later takes the
+        next colour, never the first ball's)."""
+        names = self.optimizer_names
+        return names.index(name) if name in names else len(names)
 
     def set_enabled(self, name: str, on: bool) -> None:
         """Add or remove an optimizer's ball (the race restarts from the same start)."""
