@@ -19,3 +19,8 @@ class TextSlot:
 
     def kill(self) -> None:
         pass
+
+    def draw(self, screen, text, size: int, colour, kind: str = "sans") -> None:
+        """Left-aligned in its rect, vertically centred, shortened with … when it does not fit."""
+        fitted = text.ellipsize(self.text, size, self.rect.w, kind)
+        text.blit(screen, fitted, (self.rect.x, self.rect.centery), size, colour, kind, "midleft")

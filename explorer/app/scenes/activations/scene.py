@@ -297,15 +297,7 @@ class ActivationScene(Scene):
             size, colour, kind = 13, palette.TEXT_DIM, "sans"
             if slot.style == "value":
                 colour = palette.TEXT if r.done else palette.WARN
-            text.blit(
-                screen,
-                text.ellipsize(slot.text, size, slot.rect.w, kind),
-                (slot.rect.x, slot.rect.centery),
-                size,
-                colour,
-                kind,
-                "midleft",
-            )
+            slot.draw(screen, text, size, colour, kind)
         self.manager.draw_ui(screen)
 
     def _acc_note(self, net, error: str) -> str:

@@ -244,15 +244,7 @@ class DropoutScene(Scene):
                 if slot.style == "value"
                 else (13, palette.TEXT_DIM, "sans")
             )
-            text.blit(
-                screen,
-                text.ellipsize(slot.text, size, slot.rect.w, kind),
-                (slot.rect.x, slot.rect.centery),
-                size,
-                colour,
-                kind,
-                "midleft",
-            )
+            slot.draw(screen, text, size, colour, kind)
         self.manager.draw_ui(screen)
 
     def _draw_nets(self, screen: pygame.Surface) -> None:

@@ -275,15 +275,7 @@ class NetworkScene(Scene):
         for slot in self.controls.captions:
             style = {"header": (15, palette.TEXT, "bold"), "value": (13, palette.TEXT, "mono")}
             size, colour, kind = style.get(slot.style, (13, palette.TEXT_DIM, "sans"))
-            text.blit(
-                screen,
-                text.ellipsize(slot.text, size, slot.rect.w, kind),
-                (slot.rect.x, slot.rect.centery),
-                size,
-                colour,
-                kind,
-                "midleft",
-            )
+            slot.draw(screen, text, size, colour, kind)
         self._draw_message(screen)
         self.manager.draw_ui(screen)
 
