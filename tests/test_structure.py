@@ -212,3 +212,18 @@ def test_the_state_check_catches_a_draw_that_changes_something(scenes, monkeypat
     monkeypatch.setattr(type(scene), "draw", sneaky)
     scene.draw(scenes["landscape"].screen)
     assert state_of(scene) != before
+
+
+def test_the_repository_root_holds_only_the_projects_own_files():
+    """A command run by a test writes under tmp_path: a hostile sweep once left files named
+    ``nan``, ``-1`` and ``abc`` (``train --json VALUE``) in the root, and they were committed."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split("\n")  # fmt: skip
+    top = {p.split("/")[0] for p in listed if p}
+    allowed = {".ci", ".gitignore", "README.md", "assets", "docs", "examples", "explorer"}
+    allowed |= {"plugins", "pyproject.toml", "tests"}
+    assert top <= allowed, f"stray files in the repository root: {sorted(top - allowed)}"
