@@ -7,7 +7,10 @@ then the surface is L(θ₀ + x·d₁ + y·d₂) over the training split, with
   Loss Landscape of Neural Nets"): each row of each weight matrix of a direction is rescaled to the
   norm of the same row of θ₀; biases and batch-norm parameters get 0;
 - ``directions=pca``: the top two principal directions of the weights' training trajectory
-  (relative to θ₀), with the share of the trajectory's variance they explain.
+  (relative to θ₀), with the share of the trajectory's variance they explain;
+- ``run=ID``: the net the Network lab is training, as it was when its "Landscape of this net"
+  button was pressed (``explorer.training.weight_path``): θ₀ its weights then, the plane the
+  principal directions of its path so far, the data its own split (the lab's every setting).
 
 It is a data-defined surface (``sample_loss``), so the ball's mini-batch gradients are real, and
 gradients and Hessians come from autograd like every surface's. All grid points are evaluated at
@@ -53,6 +56,7 @@ DEFAULTS: dict[str, object] = {
     "span": None,  # half-width of the domain: 1 for random directions, from the path for pca
     "optimizer": "adam",
     "lr": 0.01,
+    "run": None,  # a run file recorded by the Network lab (its other settings come from there)
 }
 CHOICES = {"directions": ("random", "pca"), "at": ("trained", "init")}
 
@@ -75,6 +79,7 @@ class NetSpec:
     span: float | None
     optimizer: str
     lr: float
+    run: str | None = None
 
     @property
     def text(self) -> str:
@@ -122,6 +127,8 @@ def _typed(text: str, key: str, raw: str):
     except ValueError:
         kind = "a whole number" if key in ("depth", "width", "epochs", "seed", "n") else "a number"
         raise NetSurfaceError(f"{text}: {key} must be {kind}, not {raw!r}") from None
+    if key == "run" and not (raw and all(c.isalnum() or c in "-_" for c in raw)):
+        raise NetSurfaceError(f"{text}: run must be a run's id (letters, digits, - and _)")
     if key in CHOICES and raw not in CHOICES[key]:
         raise NetSurfaceError(
             f"{text}: {key} must be one of {', '.join(CHOICES[key])}, not {raw!r}"
@@ -167,6 +174,8 @@ class NetSlice:
     classify: bool
     path: np.ndarray  # (T, 2): the training trajectory projected on (d1, d2) around θ₀
     explained: tuple[float, float] | None  # pca: share of the path's variance per direction
+    about: str = ""  # what net this is, for the surface's description ("" : from the spec)
+    mse: bool = False  # a classifier trained with the lecture's squared error, not cross-entropy
 
     @property
     def n_parameters(self) -> int:
@@ -187,7 +196,7 @@ class NetSlice:
         shared = x.dim() == 2
         n = x.shape[-2]
         # per point, the widest hidden layer's outputs are held (the shared data is not copied)
-        widest = max(self.spec.width * max(1, getattr(self.model, "pieces", 1)), 1)
+        widest = max(max(self.model.sizes), 1) * max(1, getattr(self.model, "pieces", 1))
         chunk = max(16, CHUNK_NUMBERS // max(1, n * widest))
         outs = []
         for i in range(0, a.shape[0], chunk):
@@ -252,6 +261,10 @@ class NetSlice:
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor, shared: bool) -> torch.Tensor:
         p, n, c = out.shape
+        if self.classify and self.mse:
+            target = y.expand(p, n) if shared else y
+            onehot = F.one_hot(target, c).to(out.dtype)
+            return (out.softmax(-1) - onehot).pow(2).sum(-1)
         if self.classify:
             target = y.expand(p, n) if shared else y
             flat = F.cross_entropy(out.reshape(p * n, c), target.reshape(p * n), reduction="none")
@@ -260,21 +273,21 @@ class NetSlice:
 
     def _one(self, params, x, y):
         out = functional_call(self.model, params, (x,))
+        if self.classify and self.mse:
+            return (out.softmax(-1) - F.one_hot(y, out.shape[-1]).to(out.dtype)).pow(2).sum(-1)
         if self.classify:
             return F.cross_entropy(out, y, reduction="none")
         return ((out - y) ** 2).mean(-1)
 
     def surface(self) -> SurfaceSpec:
         spec = self.spec
+        pca = spec.directions == "pca" or spec.run is not None
         span = spec.span
-        if span is None:
-            if spec.directions == "pca" and len(self.path):
-                span = float(np.abs(self.path).max()) * 1.3 or 1.0
-            else:
-                span = 1.0
+        if span is None:  # pca: the path's extent; random directions: θ₀'s own scale
+            span = (float(np.abs(self.path).max()) * 1.3 or 1.0) if pca and len(self.path) else 1.0
         # pca: where training started (the path's first point); random directions: away from
         # the trained weights, so the balls have somewhere to go
-        if spec.directions == "pca" and len(self.path):
+        if pca and len(self.path):
             path_start = tuple(float(v) for v in self.path[0])
         else:
             path_start = (-0.7 * span, 0.6 * span)
@@ -292,7 +305,10 @@ class NetSlice:
             return losses.reshape(*lead, losses.shape[-1])
 
         where = "trained weights" if spec.at == "trained" else "initial weights"
-        kind = "filter-normalized random" if spec.directions == "random" else "PCA"
+        if spec.run is not None:
+            where = "weights when the path was saved"
+        kind = "filter-normalized random" if not pca else "PCA"
+        about = self.about or describe(spec)
         share = (
             f"; they explain {self.explained[0]:.0%} + {self.explained[1]:.0%} of the path"
             if self.explained
@@ -303,8 +319,8 @@ class NetSlice:
             domain=((-span, span), (-span, span)),
             minima=(),
             starts=(path_start, (0.5 * span, -0.5 * span)),
-            formula=f"training loss of a {describe(spec)} around its {where}, along {kind} directions",
-            description=f"{describe(spec)} on {spec.dataset}: {kind} directions{share}.",
+            formula=f"training loss of a {about} around its {where}, along {kind} directions",
+            description=f"{about} on {spec.dataset}: {kind} directions{share}.",
             data=(self.x, self.y),
             sample_loss=sample_loss,
             plugin="net",
@@ -321,6 +337,8 @@ def build_slice(text: str, registry, cache: Path | None | bool = None) -> NetSli
     from explorer.training import TrainingSession
 
     spec = parse_net_spec(text)
+    if spec.run is not None:
+        return _slice_of_run(text, spec, registry)
     if spec.dataset not in registry.datasets:
         close = difflib.get_close_matches(spec.dataset, list(registry.datasets), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
@@ -370,6 +388,59 @@ def build_slice(text: str, registry, cache: Path | None | bool = None) -> NetSli
         classify,
         stored["path"].numpy(),
         tuple(stored["explained"].tolist()) if stored["explained"] is not None else None,
+    )
+
+
+def _slice_of_run(text: str, spec: NetSpec, registry) -> NetSlice:
+    """The slice through a run the Network lab recorded (``weight_path.save_run``): the lab's
+    own net, data split and loss, rebuilt from its configuration (deterministic: same seed)."""
+    import dataclasses
+
+    from explorer.training import TrainConfig, TrainingSession
+    from explorer.training.weight_path import PathError, read_run, runs_dir
+
+    try:
+        data = read_run(runs_dir() / f"{spec.run}.pt")
+    except PathError as exc:
+        raise NetSurfaceError(f"{text}: {exc}") from None
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    saved = {k: v for k, v in dict(data["config"]).items() if k in known}
+    if saved.get("dataset") != spec.dataset:
+        raise NetSurfaceError(
+            f"{text}: run {spec.run} trained on {saved.get('dataset')!r}, not {spec.dataset!r}; "
+            f"use net:{saved.get('dataset')}?run={spec.run}"
+        )
+    try:
+        config = TrainConfig(**saved).replace(device="cpu")
+        session = TrainingSession(config, registry)
+    except (ValueError, LookupError, TypeError) as exc:
+        raise NetSurfaceError(f"{text}: the run's net cannot be rebuilt here: {exc}") from None
+    model = session.model.copy().double().eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    own = dict(model.named_buffers())
+    for name, value in data.get("buffers", {}).items():  # batch norm's running statistics
+        if name in own and own[name].shape == value.shape:
+            own[name].copy_(value)
+    shapes = {n: tuple(p.shape) for n, p in model.named_parameters()}
+    if {n: tuple(t.shape) for n, t in data["theta0"].items()} != shapes:
+        raise NetSurfaceError(f"{text}: the run file does not match the net its settings build")
+    classify = session.splits.task == "classification"
+    y = session.splits.train.y.detach()
+    return NetSlice(
+        spec,
+        registry,
+        model,
+        {n: t.to(DTYPE) for n, t in data["theta0"].items()},
+        {n: t.to(DTYPE) for n, t in data["d1"].items()},
+        {n: t.to(DTYPE) for n, t in data["d2"].items()},
+        session.splits.train.x.detach().to(DTYPE),
+        y if classify else y.to(DTYPE),
+        classify,
+        data["path"].numpy(),
+        tuple(data["explained"].tolist()),
+        about=f"{config.depth}×{config.width} {config.activation} net of the Network lab",
+        mse=classify and config.loss == "mse",
     )
 
 
@@ -482,16 +553,13 @@ def _filter_normalized(theta0: dict[str, torch.Tensor], gen) -> dict[str, torch.
 
 # -- the cache ---------------------------------------------------------------------------------
 def _cache_dir(cache: Path | None | bool) -> Path | None:
+    from explorer.training.weight_path import cache_root
+
     if cache is False:
         return None
     if isinstance(cache, Path):
         return cache
-    env = os.environ.get("DL_EXPLORER_CACHE")
-    if env:
-        return Path(env) / "net-surfaces"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("dl-explorer")) / "net-surfaces"
+    return cache_root() / "net-surfaces"
 
 
 def _cache_file(spec: NetSpec, cache) -> Path | None:

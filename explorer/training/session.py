@@ -32,6 +32,7 @@ from explorer.training.function_view import FunctionProbe, FunctionView
 from explorer.training.model import Net, _takes_pieces, build_model
 from explorer.training.probes import grad_norms, layer_probes
 from explorer.training.snapshot import EpochRecord, Snapshot
+from explorer.training.weight_path import PathError, WeightPath, save_run
 
 FUNCTION_INTERVAL = 0.1  # seconds: the decision-region picture's refresh while training runs
 SPARSE_BELOW = 1e-3  # a weight with |w| below this counts as zero in the sparsity readout
@@ -327,6 +328,10 @@ class TrainingSession:
         self._epoch_start = 0
         self._lr = float(self.optimizer.param_groups[0]["lr"])
         self._function: tuple[int, float, FunctionView] | None = None
+        self._named = dict(self.model.named_parameters())
+        self.path = WeightPath(self._named)  # the weights every k steps (bounded)
+        self.path.record(0, self._named)
+        self.path_note = ""  # what the last save_path did, in one sentence
 
     # -- training --------------------------------------------------------------------------
     def loss_fn(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -397,6 +402,7 @@ class TrainingSession:
             self._epoch_norms.append(norms)
             self._last_norms = norms
             self.global_step += 1
+            self.path.record(self.global_step, self._named)
             self.train_seconds += time.perf_counter() - t0
             if self._batch_idx >= len(self._batches) or self.global_step >= self.total_steps:
                 t1 = time.perf_counter()
@@ -603,7 +609,29 @@ class TrainingSession:
             task=self.splits.task,
             config=self._config_dict,
             function=self.function_view(fresh=state != "running") if function else None,
+            path_points=len(self.path),
+            path_file=self.path.plane_file,
+            path_xy=self.path.projected(self.global_step, self._named),
+            path_note=self.path_note,
         )
+
+    def save_path(self, file: str) -> bool:
+        """Write the run file of a ``net:DATASET?run=ID`` surface through the current weights,
+        its plane the principal directions of the path so far (``weight_path.save_run``); from
+        then on the snapshot's ``path_xy`` is the path on that plane. ``path_note`` says what
+        happened, in one sentence; False when nothing was written."""
+        try:
+            info = save_run(self.path, self._named, self._config_dict, self.global_step, file,
+                            dict(self.model.named_buffers()))  # fmt: skip
+        except (PathError, OSError) as exc:
+            self.path_note = str(exc)
+            return False
+        a, b = info["explained"]
+        self.path_note = (
+            f"path of {info['points']} points saved; its two principal directions explain "
+            f"{a:.0%} + {b:.0%} of its variance"
+        )
+        return True
 
     def result(self) -> dict[str, Any]:
         """The run's figures as plain JSON-ready values (what ``train --json`` writes)."""

@@ -108,6 +108,10 @@ class Snapshot:
     ack: int = 0  # the number of the last control command the trainer applied
     function: FunctionView | None = None  # what the net computes (decision regions, predictions)
     slope_bound: float | None = None  # max |f'(z)| of the hidden activation (sigmoid: 0.25)
+    path_points: int = 0  # weights recorded along the way (explorer.training.weight_path)
+    path_file: str = ""  # the run file whose plane ``path_xy`` is on ("" before one is saved)
+    path_xy: np.ndarray | None = None  # (T, 2): the path on that plane, growing as it trains
+    path_note: str = ""  # what the last save of the path did, in one sentence
 
     @property
     def finished(self) -> bool:

@@ -122,6 +122,13 @@ class Trainer:
     def step(self, n: int = 1) -> None:
         self._send("step", int(n))
 
+    def save_path(self, file: str | os.PathLike) -> int:
+        """Ask the run to write its weights' path so far as a run file (``net:…?run=ID``;
+        see ``TrainingSession.save_path``); returns the command's number: the file is written
+        once ``latest().ack`` reaches it (``latest().path_note`` says how it went)."""
+        self._send("save_path", os.fspath(file))
+        return self._number
+
     def reset(self, config: TrainConfig | None = None) -> None:
         """Start over from step 0, with ``config`` if given (checked here: a mistake raises)."""
         plugins = None

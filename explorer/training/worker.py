@@ -131,6 +131,8 @@ def run_worker(
                 state, steps_left = "paused", None
             elif kind == "step" and state in ("idle", "paused"):
                 state, steps_left = "running", max(1, int(arg))
+            elif kind == "save_path" and session is not None:
+                session.save_path(str(arg))  # a failure is the snapshot's path_note
             elif kind == "reset":
                 new_config, found = arg
                 config = new_config or config

@@ -84,6 +84,15 @@ class App:
             self.scenes.remove(scene)
             scene.close()
 
+    def open_scene(self, name: str, handoff=None) -> str:
+        """Show the scene ``name`` under the scene tabs, handing it ``handoff`` (its
+        ``receive``): how one scene opens another without importing it. Returns "" when it is
+        shown, else why not, in one sentence."""
+        opener = next((s for s in self.scenes if callable(getattr(s, "open", None))), None)
+        if opener is None:
+            return f"there is no {name} scene in this window"
+        return opener.open(name, handoff)
+
     # -- the loop -------------------------------------------------------------------------------
     def tick(self, frame_seconds: float, events) -> bool:
         """One frame; returns whether it was drawn (a lazy app skips idle frames)."""

@@ -11,7 +11,8 @@ every scene the same way:
 - ``wait_ready(timeout)``: block until the scene's background work for the current setup is done
   (headless render and tests call it; the app never does);
 - ``help_sheet()``: the keys and the legend the help overlay shows for this scene;
-- ``idle()``: True while nothing on screen changes without input (the app then stops drawing).
+- ``idle()``: True while nothing on screen changes without input (the app then stops drawing);
+- ``receive(handoff)``: what another scene hands over when it opens this one (``App.open_scene``).
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ class Scene:
         if wait is not None:
             wait(timeout)
         self.prepare()
+
+    def receive(self, handoff) -> None:
+        """Take what another scene hands over through ``App.open_scene`` (the Network lab hands
+        the Landscape a slice through its net); a scene that takes nothing says so."""
+        raise ValueError(f"{type(self).__name__} takes nothing from another scene")
 
     def help_sheet(self):
         """The keys and legend of this scene's help overlay (None: the overlay has nothing)."""

@@ -122,6 +122,17 @@ class SceneTabs(Scene):
             (button.select if key == name else button.unselect)()
         return True
 
+    def open(self, name: str, handoff=None) -> str:
+        """Show ``name`` and hand it ``handoff``; "" when done, else why not (one sentence)."""
+        if not self.show(name):
+            return self.error or f"there is no {name} scene"
+        if handoff is not None:
+            try:
+                self.scene().receive(handoff)
+            except (ValueError, LookupError) as exc:
+                return str(exc)
+        return ""
+
     def handle_event(self, event: pygame.event.Event) -> bool:
         if self.setup_keys.handle_event(event):
             return True

@@ -32,6 +32,7 @@ DEFAULT_SURFACE = "rosenbrock"
 DEFAULT_SPEED = 120.0  # steps per second
 SPEED_RANGE = (1.0, 2000.0)
 RUN_LENGTH = 2000  # steps a run lasts before pausing (and the horizon schedules decay over)
+PATH_POLL_S = 0.25  # how often a followed training path is read again
 MAX_STEPS = 200_000
 SIM_BUDGET_S = 0.006  # simulation time allowed per update, whatever speed is asked for
 MAX_STEPS_PER_UPDATE = 400
@@ -158,6 +159,11 @@ class LandscapeModel:
         self.backend = backend  # where slow surfaces are built: "process" in the app
         self._jobs = None  # a JobRunner, made the first time a slow surface is asked for
         self.pending_surface = ""  # a family surface being built in a worker
+        # the path a Network-lab run took, on the surface of that run (``follow``)
+        self._follow: tuple[str, Callable[[], np.ndarray | None]] | None = None
+        self._path: np.ndarray | None = None
+        self.path_live = False  # the lab still extends it (False: frozen where it was)
+        self._polled = -1.0
         self.timer = timer
         self.seed = seed
         self.optimizer_names = list(registry.optimizers)
@@ -523,6 +529,8 @@ class LandscapeModel:
         self.clock += dt
         if self.pending_surface:
             self._take_built_surface()
+        if self._follow is not None and self.clock - self._polled >= PATH_POLL_S:
+            self._poll_path()
         if not self.playing:
             self.rate *= 0.9
             return 0
@@ -760,6 +768,31 @@ class LandscapeModel:
             self.set_surface(name)  # the worker left it in the cache: quick now
         except (ValueError, LookupError) as exc:
             self.notify(str(exc), "error", 12)
+
+    # -- the path a Network-lab run took -----------------------------------------------------
+    def follow(self, surface: str, source: Callable[[], np.ndarray | None]) -> None:
+        """Draw the training path ``source()`` gives ((T, 2) on ``surface``'s plane; None once
+        the run moved on) whenever ``surface`` is shown, extended as the run goes on."""
+        self._follow, self._path, self.path_live = (surface, source), None, False
+        self._poll_path()
+
+    def _poll_path(self) -> None:
+        self._polled = self.clock
+        try:
+            path = self._follow[1]()
+        except Exception:  # noqa: BLE001 - the lab closed or restarted: keep the last path
+            path = None
+        if path is None:
+            self.path_live = False
+            return
+        self._path, self.path_live = np.asarray(path, dtype=float).reshape(-1, 2), True
+
+    @property
+    def run_path(self) -> np.ndarray | None:
+        """(T, 2): the followed run's path, while its surface is the one shown."""
+        if self._follow is None or self._path is None or self.spec.name != self._follow[0]:
+            return None
+        return self._path
 
     def close(self) -> None:
         if self._jobs is not None:

@@ -20,6 +20,7 @@ from explorer.app.scenes.landscape.ball_renderer import (
 from explorer.app.scenes.landscape.inspector_view import draw_on_map
 from explorer.app.scenes.landscape.legend_renderer import ESCAPED, status_label
 from explorer.app.scenes.landscape.reason_text import reason_text
+from explorer.app.scenes.landscape.run_path import draw_run_path
 from explorer.app.scenes.landscape.schedule_preview import marker_x
 from explorer.app.scenes.landscape.state_vectors import read_ball
 from explorer.app.scenes.landscape.trail_renderer import draw_trails
@@ -72,6 +73,8 @@ def _draw_map(scene, screen: pygame.Surface) -> None:
     race = m.race
     colours = [palette.ball_colour(m.colour_index(b.spec.name)) for b in race.balls]
     if offset == (0, 0):
+        if m.run_path is not None:
+            draw_run_path(screen, view, m.run_path, scene.text, m.path_live)
         draw_trails(screen, scene.trails, colours)
         draw_start(screen, view.point_to_screen(*race.start))
         if m.inspection is not None:

@@ -16,6 +16,7 @@ from explorer.app.scenes.landscape.map_background import MapPicture, grid_reques
 from explorer.app.scenes.landscape.model import LandscapeModel
 from explorer.app.scenes.landscape.numbers_panel import render_numbers
 from explorer.app.scenes.landscape.painter import paint
+from explorer.app.scenes.landscape.run_path import nearest_point
 from explorer.app.scenes.landscape.schedule_preview import render_schedule
 from explorer.app.scenes.landscape.state_vectors import read_ball
 from explorer.app.scenes.landscape.trail_renderer import TrailCache
@@ -85,6 +86,12 @@ class LandscapeScene(Scene):
             return
         self.model.try_expression(text)
 
+    def receive(self, handoff) -> None:
+        """Show another scene's net: ``handoff.surface`` (built in a worker), with the training
+        path ``handoff.follow()`` drawn on it and extended live."""
+        self.model.follow(handoff.surface, handoff.follow)
+        self.model.request_surface(handoff.surface)
+
     def toggle_inspect_mode(self) -> None:
         self.inspect_mode = not self.inspect_mode
 
@@ -101,6 +108,7 @@ class LandscapeScene(Scene):
             or m.live_messages()
             or m.pending_surface  # a worker builds a surface
             or self._grid_asked is not None  # ... or computes a map
+            or (m.run_path is not None and m.path_live)  # the lab's path grows
         )
 
     # -- a slow surface's map, computed in a worker ------------------------------------------
@@ -268,7 +276,9 @@ class LandscapeScene(Scene):
                 else:
                     self.model.inspect(x, y, snap=px(SNAP_PX) / self.view.scale)
             else:
-                self.start_at(x, y)
+                path = self.model.run_path  # a dot of the lab's training path: start exactly there
+                k = nearest_point(self.view, path, event.pos, px(SNAP_PX))
+                self.start_at(*(path[k] if k is not None else (x, y)))
         return True
 
     def _drag_to_end(self, drag, pos) -> None:

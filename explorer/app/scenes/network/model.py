@@ -12,9 +12,12 @@ lockstep, a chunk of steps each, the next chunk only once both are done with the
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from explorer import setups
 from explorer.app.ui import i18n
@@ -128,6 +131,7 @@ class NetworkModel:
         self.message = ""
         self.message_kind = "info"
         self.version = 0  # goes up whenever the runs restart
+        self._landscape: tuple[int, str, str, int] | None = None  # a path being saved
         self.trainers: list[Trainer] = []
         self.snapshots: list[Snapshot] = []
         self._restart()
@@ -339,6 +343,61 @@ class NetworkModel:
         for t in self.trainers:
             t.stop()
         self.trainers = []
+
+    # -- "Landscape of this net" --------------------------------------------------------------
+    def save_landscape(self) -> None:
+        """Ask net A's worker to save its weights' path so far as a run file: the plane of a
+        ``net:DATASET?run=ID`` surface through its weights now (``TrainingSession.save_path``).
+        ``landscape_ready()`` says when it is written."""
+        from explorer.training.weight_path import runs_dir
+
+        if not self.trainers:
+            self.notify("no net is training", "error")
+            return
+        run_id = uuid.uuid4().hex[:10]
+        file = str(runs_dir() / f"{run_id}.pt")
+        number = self.trainers[0].save_path(file)
+        surface = f"net:{self.config.dataset}?run={run_id}"
+        self._landscape = (number, file, surface, self.version)
+        self.notify(i18n.t("network.landscape_saving"))
+
+    @property
+    def landscape_pending(self) -> bool:
+        return self._landscape is not None
+
+    def landscape_ready(self) -> tuple[str, str] | None:
+        """After ``save_landscape``: None while the worker writes; then ``(surface, file)``, or
+        ``("", why)`` when nothing was written (the why is also the lab's message)."""
+        if self._landscape is None:
+            return None
+        number, file, surface, version = self._landscape
+        snap = self.snapshots[0] if self.snapshots else None
+        if version != self.version or snap is None:
+            self._landscape = None
+            return "", self._fail(i18n.t("network.landscape_restarted"))
+        if snap.ack < number:
+            if snap.state == "error" or not self.trainers[0].alive:
+                self._landscape = None
+                return "", self._fail(snap.message or i18n.t("network.landscape_failed"))
+            return None
+        self._landscape = None
+        if snap.path_file != file:
+            return "", self._fail(snap.path_note or i18n.t("network.landscape_failed"))
+        self.notify(snap.path_note)
+        return surface, file
+
+    def _fail(self, why: str) -> str:
+        self.notify(why, "error")
+        return why
+
+    def path_on(self, file: str) -> np.ndarray | None:
+        """Net A's training path on the plane saved in ``file`` ((T, 2), growing as it trains);
+        None once the run has restarted (its path is on no saved plane). Read from the trainer
+        itself: the Landscape asks while the lab's own tab is hidden and not updating."""
+        snap = self.trainers[0].latest() if self.trainers else None
+        if snap is None or snap.path_file != file:
+            return None
+        return snap.path_xy
 
     # -- the setup (everything a user can set) -----------------------------------------------
     def setup(self) -> NetworkSetup:
