@@ -241,3 +241,78 @@ def bench_scene_frames(
     finally:
         tabs.close()
     return {"frame": np.array(times), "busy": busy / frames, "jobs": jobs, "steps": steps}
+
+
+def bench_lab_landscape_frames(
+    registry: Registry,
+    config: TrainConfig,
+    size: tuple[int, int],
+    frames: int,
+    warmup_steps: int = 200,
+    ui_scale: float | None = 1.0,
+) -> dict:
+    """ "Landscape of this net", as in the app: the Network lab trains ``config`` in a worker
+    process; after ``warmup_steps`` its path is saved and the Landscape opened on it. Frame times
+    (a) while the Landscape's worker builds the slice and computes its map, (b) for ``frames``
+    frames after that while the lab trains on and its path grows on the map, (c) for half as
+    many with the balls racing on the slice too (each race step runs in this process)."""
+    screen = init_offscreen(size)
+    scale.set_factor(scale.effective(size, ui_scale))
+    app, tabs = build_app(registry, screen, "network", windowed=False, backend="process",
+                          ui_scale=ui_scale)  # fmt: skip
+    period = 1 / 60
+
+    def tick() -> float:
+        a = time.perf_counter()
+        app.tick(period, [])
+        took = time.perf_counter() - a
+        time.sleep(max(0.0, period - took))
+        return took
+
+    try:
+        lab = tabs.scene()
+        lab.model.apply(lab.model.setup().__class__(**_setup_of(config)))
+        lab.model.play()
+        deadline = time.perf_counter() + 120
+        while lab.model.snapshots[0].step < warmup_steps and time.perf_counter() < deadline:
+            tick()
+        lab.landscape_of_this_net()
+        while tabs.current != "landscape" and time.perf_counter() < deadline:
+            tick()
+        if tabs.current != "landscape":
+            raise RuntimeError(lab.model.message or "the Landscape did not open in 120 s")
+        scene = tabs.scene()
+        m = scene.model
+        building, t0 = [], time.perf_counter()
+        while (m.pending_surface or scene._grid_asked is not None or m.run_path is None) and (
+            time.perf_counter() < deadline
+        ):
+            building.append(tick())
+        built_s = time.perf_counter() - t0
+        if m.run_path is None:
+            raise RuntimeError("the slice was not built in 120 s")
+        points0 = len(m.run_path)
+        growing = [tick() for _ in range(frames)]  # the path grows; the balls wait
+        points1, t_race0 = len(m.run_path), m.race.t
+        m.play()
+        racing = [tick() for _ in range(max(10, frames // 2))]
+        return {
+            "building": np.array(building),
+            "growing": np.array(growing),
+            "racing": np.array(racing),
+            "built_s": built_s,
+            "surface": m.spec.name,
+            "points": (points0, points1),
+            "race_steps": m.race.t - t_race0,
+            "step_cost": m.step_cost,
+            "balls": len(m.race.balls),
+        }
+    finally:
+        tabs.close()
+
+
+def _setup_of(config: TrainConfig) -> dict:
+    """The Network-lab setup keys of a training configuration (what the bench trains)."""
+    keys = ("dataset", "batch_size", "depth", "width", "activation", "init", "batch_norm",
+            "dropout", "epochs", "seed")  # fmt: skip
+    return {k: getattr(config, k) for k in keys}

@@ -22,6 +22,7 @@ from explorer.app.scenes.network.network_view import NetPicture, render_network
 from explorer.app.scenes.network.training_curves import render_curves
 from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
+from explorer.app.ui.handoff import SliceHandoff
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.scene import Scene
@@ -155,6 +156,24 @@ class NetworkScene(Scene):
         self.manager.update(dt)
         self.controls.apply_pending()
         self.model.update(dt)
+        if self.model.landscape_pending:
+            self._open_landscape()
+
+    # -- "Landscape of this net" -----------------------------------------------------------------
+    def landscape_of_this_net(self) -> None:
+        """Save net A's path so far (in its worker); once written, the Landscape opens on the
+        plane through its weights, with the path drawn and extended as it trains."""
+        self.model.save_landscape()
+
+    def _open_landscape(self) -> None:
+        ready = self.model.landscape_ready()
+        if not ready or not ready[0] or self.app is None:
+            return  # still writing, or the reason is the lab's message
+        surface, file = ready
+        model = self.model
+        why = self.app.open_scene("landscape", SliceHandoff(surface, lambda: model.path_on(file)))
+        if why:
+            model.notify(why, "error")
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size, len(self.model.configs()))
