@@ -44,9 +44,15 @@ def loop_seconds_per_point(sl, points: int = 64) -> float:
 @click.pass_obj
 def netgrid(registry, threads: int) -> None:
     """Time the heatmap grids of two net: surfaces (the issue's targets) against a plain loop."""
+    from explorer.training.jobs import keep_freed_memory
+
     torch.set_num_threads(threads)
+    kept = keep_freed_memory()  # as the app's grid worker does
     out = make_console()
-    out.print(f"bench netgrid: {threads} torch thread(s), float64")
+    out.print(
+        f"bench netgrid: {threads} torch thread(s), float64, freed memory kept in the process "
+        f"{'(as in the app worker)' if kept else '(not on this libc)'}"
+    )
     for text, side, target in CASES:
         t0 = time.perf_counter()
         sl = build_slice(text, registry, cache=False)

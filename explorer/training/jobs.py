@@ -54,6 +54,26 @@ class JobContext:
         return self._registry()
 
 
+def keep_freed_memory() -> bool:
+    """Let glibc keep freed memory in the process instead of giving it back at once. A net
+    surface's grid allocates and frees megabyte tensors over and over; handed back each time,
+    every reuse page-faults: measured 0.96 s → 0.32 s for a first 128×128 moons grid
+    (``dl-explorer bench netgrid``). For worker processes only; False where not glibc."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        return bool(libc.mallopt(m_mmap_threshold, 64 << 20)) and bool(
+            libc.mallopt(m_trim_threshold, 256 << 20)
+        )
+    except (OSError, AttributeError):  # musl or another libc: nothing to tune
+        return False
+
+
 def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry, alive=None) -> None:
     """The worker's loop: run jobs in order until a ``stop``; skip any job a newer one of the
     same key replaces. ``get(block, timeout)`` reads commands, ``emit`` sends answers."""

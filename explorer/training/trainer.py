@@ -548,7 +548,9 @@ def _child_main(
             _warm_up(the_registry())
         kind, arg, _ = commands.get()
         if kind == "jobs":  # taken by a job runner instead (explorer.training.jobs)
-            from explorer.training.jobs import serve
+            from explorer.training.jobs import keep_freed_memory, serve
+
+            keep_freed_memory()  # a worker process of its own: big temporary tensors
 
             parent = mp.parent_process()
             serve(commands.get, partial(_emit, sink.fd), the_registry,
