@@ -165,7 +165,7 @@ def _lab_landscape(registry, size: tuple[int, int], frames: int, ui_scale, drawn
 
     line(f"while the slice is built and mapped ({r['built_s']:.1f} s)", r["building"])
     a, b = r["points"]
-    line(f"then while the path grows ({a} → {b} points)", r["growing"])
+    line(f"then while the path grows ({a} → {b} kept points)", r["growing"])
     line(f"and with {r['balls']} balls racing on it too", r["racing"])
     out.print(
         f"  {r['surface']}: {r['race_steps']} race steps, {r['step_cost'] * 1e3:.1f} ms each "
