@@ -202,9 +202,11 @@ def test_the_lesson_command_opens_the_app_in_presenter_mode_at_the_step_asked(
     assert bad.exit_code != 0 and "momentum has 4 steps" in bad.output
 
 
-def test_a_step_on_a_scene_the_lesson_cannot_drive_is_shown_as_it_is(registry):
-    """The Dropout scene has no lesson driver yet: its step is shown, numbers as "…", and its
-    expects are notes that they could not be checked (never an error)."""
+def test_a_dropout_step_says_the_numbers_its_scene_computed(registry):
+    """The Dropout scene's lesson step waits for its worker's ensemble, then its caption and its
+    expects use the numbers computed (never "…", never "could not be checked")."""
+    import time
+
     from explorer.lessons.catalogue import load
 
     lesson = load("dropout", registry)
@@ -212,15 +214,29 @@ def test_a_step_on_a_scene_the_lesson_cannot_drive_is_shown_as_it_is(registry):
     app, tabs = build_app(registry, screen, "dropout", windowed=False, backend="thread")
     try:
         presenter = start_lesson(tabs, lesson, registry, step=3)
-        for _ in range(3):
+        end = time.monotonic() + 60
+        while not presenter.player.done and time.monotonic() < end:
             app.tick(1 / 30, [])
+        app.tick(1 / 30, [])
         assert tabs.current == "dropout" and presenter.error == ""
-        if hasattr(getattr(tabs.scene(), "model", None), "readouts"):
-            pytest.skip("the Dropout scene's model gives live numbers now: its steps are checked")
-        assert "(largest gap …)" in presenter.caption()
-        assert presenter.notes == [
-            "expect linear_gap < 1e-9 could not be checked here",
-            "expect sigmoid_gap > linear_gap could not be checked here",
-        ]
+        presenter._values_at = -1.0  # read the numbers now
+        values = tabs.scene().model.readouts()
+        caption = presenter.caption()
+        assert f"(largest gap {values['linear_gap']:.1e})" in caption, caption
+        assert f"({values['sigmoid_gap']:.3f})" in caption and "…" not in caption
+        assert not any("could not be checked" in n for n in presenter.notes), presenter.notes
     finally:
         tabs.close()
+
+
+def test_scene_keys_during_a_lesson_do_not_end_it_silently(presenting):
+    app, tabs, presenter = presenting
+    key(app, pygame.K_F3)
+    assert presenter in app.scenes and tabs.current == "landscape"
+    notes = []
+    presenter._draw_notes = lambda screen, x, y, w: notes.append(presenter.notice) or y
+    app.tick(1 / 30, [])
+    assert presenter.notice[0].startswith("This lesson shows its own scenes: Esc ends it")
+    key(app, pygame.K_ESCAPE)
+    key(app, pygame.K_F3)
+    assert tabs.current == "network"  # after the lesson, the keys switch scenes again

@@ -18,7 +18,7 @@ from importlib import resources
 
 import pygame
 
-from explorer.app.ui import palette, scale
+from explorer.app.ui import i18n, palette, scale
 from explorer.app.ui.scene import Scene
 from explorer.lessons import LANGUAGES, Lesson
 from explorer.lessons.player import (
@@ -36,6 +36,7 @@ NOTE_PT = 14
 NUMBERS_REFRESH_S = 0.1
 CATCH_UP_STEPS = 400  # Landscape race steps a frame may spend catching up earlier steps  # live numbers in the caption: at most 10 times a second
 HIGHLIGHT = (255, 214, 90)
+NOTICE_S = 4.0  # seconds a passing note stays
 NEXT_KEYS = (pygame.K_RIGHT, pygame.K_SPACE, pygame.K_PAGEDOWN)
 BACK_KEYS = (pygame.K_LEFT, pygame.K_PAGEUP)
 MOUSE_EVENTS = (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION, pygame.MOUSEWHEEL)
@@ -129,6 +130,7 @@ class Presenter(Scene):
         self._stale_widgets = False
         self.notes: list[str] = []  # failed expects, for the teacher
         self.error = ""  # a step that could not be shown (one sentence)
+        self.notice: tuple[str, float] | None = None  # a passing note and when it goes
         self.player = LessonPlayer(
             lesson,
             lambda name: _app_driver(tabs, name),
@@ -241,6 +243,9 @@ class Presenter(Scene):
                     self._hide_controls(True)
             elif key == pygame.K_ESCAPE:
                 self.leave()
+            elif key in {e.key for e in getattr(self.tabs, "entries", ())}:
+                # switching scenes would silently end the lesson: the lesson shows its own
+                self.notice = (i18n.t("tabs.lesson_scene_keys"), self.clock + NOTICE_S)
             else:
                 return False
             return True
@@ -418,6 +423,8 @@ class Presenter(Scene):
         """The quiet notes: a step that could not be shown, expects that did not hold."""
         small = self.fonts.get(scale.px(NOTE_PT))
         notes = ([self.error] if self.error else []) + self.notes
+        if self.notice is not None and self.clock < self.notice[1]:
+            notes.append(self.notice[0])
         for note in notes:
             for line in wrap(small, note, width):
                 screen.blit(small.render(line, True, palette.WARN), (x, y))
