@@ -16,6 +16,7 @@ from pygame_gui.windows import UIFileDialog
 from explorer import setups
 from explorer.app import setup_files
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.theme import load_theme
 
 MESSAGE_S = 8.0
@@ -48,9 +49,9 @@ class SetupKeys:
         try:
             path = setup_files.save_current(self.tabs, self.folder)
         except (OSError, ValueError) as exc:
-            self.say(f"not saved: {exc}", "error")
+            self.say(t("setup.not_saved", reason=exc), "error")
             return None
-        self.say(f"saved the setup to {path}  (Ctrl+O opens it)")
+        self.say(t("setup.saved", path=path))
         return path
 
     def ask(self) -> None:
@@ -65,7 +66,7 @@ class SetupKeys:
         self.dialog = UIFileDialog(
             rect,
             self.manager,
-            window_title="Open a setup (.toml)",
+            window_title=t("setup.open_title"),
             initial_file_path=str(start),
             allow_existing_files_only=True,
             allowed_suffixes={".toml"},

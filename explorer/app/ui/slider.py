@@ -17,6 +17,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIHorizontalSlider, UITextEntryLine
 
+from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.specs import Hyper
 
@@ -84,16 +85,16 @@ def parse_typed(text: str, hyper: Hyper, limits: tuple[float, float] | None) -> 
     try:
         value = float(cleaned)
     except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a number") from None
+        raise ValueError(t("slider.not_a_number", text=repr(text.strip()))) from None
     if not math.isfinite(value):
-        raise ValueError(f"{text.strip()!r} is not a finite number")
+        raise ValueError(t("slider.not_finite", text=repr(text.strip())))
     if hyper.integer:
         if value != round(value):
-            raise ValueError(f"{cleaned} is not a whole number")
+            raise ValueError(t("slider.not_whole", text=cleaned))
         value = float(round(value))
     lo, hi = limits if limits is not None else (hyper.low, hyper.high)
     if not lo <= value <= hi:
-        raise ValueError(f"{num(value)} is outside {num(lo)} … {num(hi)}")
+        raise ValueError(t("slider.outside", value=num(value), low=num(lo), high=num(hi)))
     return value
 
 
