@@ -340,9 +340,11 @@ class LandscapeControls:
         self.sections["surface"] = []
         options = self._surface_options()
         current = m.spec.name
-        if current.startswith("expr:") or current not in options:
+        if current.startswith("expr:"):
             options.append(t(CUSTOM))
             current = t(CUSTOM)
+        elif current not in options:  # a family's member (net:digits?run=…): named as it is
+            options.append(current)
         menu = UIDropDownMenu(
             options, current, self._surface_menu_rect, self.manager, expansion_height_limit=px(520)
         )

@@ -48,8 +48,16 @@ def draw_run_path(target: pygame.Surface, view: View, path: np.ndarray, text, li
     pygame.draw.circle(target, palette.MARK, pts[0], px(6), lw(2))
     pygame.draw.circle(target, EDGE, pts[-1], px(8))
     pygame.draw.circle(target, palette.MARK, pts[-1], px(6))
-    key = "landscape.run_path_live" if live else "landscape.run_path_frozen"
-    text.tag(target, t(key, n=len(path)), (pts[-1][0] + px(12), pts[-1][1] - px(8)), 12,
-             palette.MARK)  # fmt: skip
     text.tag(target, t("landscape.run_path_start"), (pts[0][0] + px(10), pts[0][1] + px(4)), 12,
              palette.TEXT_DIM)  # fmt: skip
+    # what the white line is, in the plot's bottom-left corner (a tag at the path's end would
+    # cover the balls racing from it)
+    key = "landscape.run_path_live" if live else "landscape.run_path_frozen"
+    clip = target.get_clip()
+    label = text.render(t(key, n=len(path)), 12, palette.MARK, "mono")
+    box = label.get_rect(bottomleft=(clip.x + px(34), clip.bottom - px(8))).inflate(px(8), px(4))
+    pygame.draw.rect(target, EDGE, box.union(box.move(-px(26), 0)), border_radius=px(3))
+    y = box.centery
+    pygame.draw.line(target, palette.MARK, (box.x - px(22), y), (box.x - px(6), y), lw(2))
+    pygame.draw.circle(target, palette.MARK, (box.x - px(14), y), max(2, px(2)))
+    target.blit(label, label.get_rect(center=box.center))
