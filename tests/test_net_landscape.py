@@ -65,3 +65,29 @@ def test_the_surface_menu_offers_the_families_suggestions(registry):
         o[0] if isinstance(o, tuple) else o for o in d.scene.controls.surface_menu.options_list
     ]
     assert "net:moons" in options and "two_valleys" in options
+
+
+def test_a_net_surfaces_race_steps_are_computed_on_a_helper_thread_with_the_same_numbers(
+    registry, cache
+):
+    """On a real net's loss each race step's gradients are computed on a helper thread while the
+    frames go on; the race is the one stepping it directly gives, bit for bit."""
+    from explorer.app.scenes.landscape.model import LandscapeModel
+
+    names = ["sgd", "adam", "momentum"]
+    m = LandscapeModel(registry, SPEC, names, timer=lambda: 0.0, ahead=True)
+    direct = LandscapeModel(registry, SPEC, names)
+    try:
+        m.play()
+        end = time.monotonic() + 60
+        while m.race.t < 40 and time.monotonic() < end:
+            assert m.update(1 / 60) <= 1  # one step a frame at most, never a wait
+            time.sleep(0.002)
+        assert m._ahead is not None or not m.playing  # the next step is being computed
+        direct.race.step(m.race.t)
+        assert m.race.t >= 40
+        assert (m.race.positions == direct.race.positions).all()
+        assert (m.race.losses == direct.race.losses).all()
+    finally:
+        m.close()
+        direct.close()

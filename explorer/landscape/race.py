@@ -317,10 +317,27 @@ class Race:
                 break
             self._step_once()
 
-    def _gradients(self) -> tuple[np.ndarray, np.ndarray]:
+    def gradients_at(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray] | BaseException:
+        """Every ball's gradient and loss at positions ``P`` (n, 2), or the exception that
+        computing them raised: what ``step_with`` takes. A caller may compute it on another
+        thread while this one draws (a slow surface: a real net's loss), with ``P`` copied from
+        ``positions[-1]`` first."""
+        try:
+            return self._gradients(P)
+        except Exception as exc:  # noqa: BLE001 - handed to step_with, raised or reported there
+            return exc
+
+    def step_with(self, computed: tuple[np.ndarray, np.ndarray] | BaseException) -> None:
+        """One step from gradients computed ahead (``gradients_at(positions[-1])``)."""
+        if not isinstance(computed, S.SurfaceError) and isinstance(computed, BaseException):
+            raise computed
+        self._step_once(computed)
+
+    def _gradients(self, P: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Every ball's gradient (n, 2) and loss (n,) from one autograd call."""
-        x = torch.from_numpy(self._pos[self.t, :, 0].copy()).requires_grad_(True)
-        y = torch.from_numpy(self._pos[self.t, :, 1].copy()).requires_grad_(True)
+        P = self._pos[self.t] if P is None else P
+        x = torch.from_numpy(P[:, 0].copy()).requires_grad_(True)
+        y = torch.from_numpy(P[:, 1].copy()).requires_grad_(True)
         with torch.enable_grad():
             if self.noise.mode == "minibatch":
                 idx = torch.randint(
@@ -335,10 +352,12 @@ class Race:
             G += self.noise.sigma * torch.randn(G.shape, generator=self._gen, dtype=S.DTYPE).numpy()
         return G, L.detach().numpy()
 
-    def _step_once(self) -> None:
+    def _step_once(self, computed=None) -> None:
         t = self.t
         try:
-            G, L = self._gradients()
+            if isinstance(computed, S.SurfaceError):
+                raise computed
+            G, L = computed if computed is not None else self._gradients()
         except S.SurfaceError as exc:
             for ball in self.balls:
                 if ball.status.active:

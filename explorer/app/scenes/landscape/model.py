@@ -22,6 +22,7 @@ from explorer.app.ui.i18n import LANGUAGES, t
 from explorer.knob_text import Spec
 from explorer.landscape import surface as S
 from explorer.landscape.critical import CriticalPoint, analyze
+from explorer.landscape.grid_jobs import is_slow
 from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Noise, Race, Status
 from explorer.landscape.rates import suggested_lr
 from explorer.plugins import Registry
@@ -154,9 +155,13 @@ class LandscapeModel:
         speed: float = DEFAULT_SPEED,
         timer: Callable[[], float] = time.perf_counter,
         backend: str = "thread",
+        ahead: bool | None = None,
     ) -> None:
         self.registry = registry
         self.backend = backend  # where slow surfaces are built: "process" in the app
+        # a slow surface's race steps computed on a helper thread (the app; headless rendering
+        # and tests step in the frame, so the same frames show the same steps)
+        self.ahead = backend == "process" if ahead is None else ahead
         self._jobs = None  # a JobRunner, made the first time a slow surface is asked for
         self.pending_surface = ""  # a family surface being built in a worker
         # the path a Network-lab run took, on the surface of that run (``follow``)
@@ -164,6 +169,8 @@ class LandscapeModel:
         self._path: np.ndarray | None = None
         self.path_live = False  # the lab still extends it (False: frozen where it was)
         self._polled = -1.0
+        self._helper = None  # a thread computing a slow surface's next race step (_run_ahead)
+        self._ahead = None  # ((race, step), future) of the gradients being computed
         self.timer = timer
         self.seed = seed
         self.optimizer_names = list(registry.optimizers)
@@ -553,6 +560,8 @@ class LandscapeModel:
         return done
 
     def _run_steps(self, n: int) -> int:
+        if self.ahead and is_slow(self.spec):
+            return self._run_ahead()
         t0, before = self.timer(), self.race.t
         moved = [b.moved_again_at for b in self.race.balls]
         try:
@@ -574,6 +583,37 @@ class LandscapeModel:
         if done > 0:
             per_step = (self.timer() - t0) / done
             self.step_cost = 0.8 * self.step_cost + 0.2 * per_step
+        return done
+
+    def _run_ahead(self) -> int:
+        """A slow surface (a real net's loss: ~20 ms a step for six balls on the digits net):
+        each step's gradients are computed on a helper thread while frames are drawn (torch lets
+        go of the GIL), and the step is taken on the frame after they are ready. One step a frame
+        at most; the same numbers as stepping here."""
+        race, done = self.race, 0
+        ahead = self._ahead
+        if ahead is not None and ahead[0] == (id(race), race.t) and ahead[1].done():
+            self._ahead = None
+            before = race.t
+            moved = [b.moved_again_at for b in race.balls]
+            try:
+                race.step_with(ahead[1].result())
+            except Exception as exc:  # noqa: BLE001 - e.g. a surface plugin failing mid-race
+                self.pause()
+                self.notify(f"the race stopped: {type(exc).__name__}: {exc}", "error", 10)
+            done = race.t - before
+            for ball, was in zip(race.balls, moved, strict=True):
+                if was is None and ball.moved_again_at is not None:
+                    self.notify(t("landscape.moving_again", name=ball.label,
+                                  step=ball.moved_again_at, settled=ball.converged_at))  # fmt: skip
+        key = (id(race), race.t)
+        if (self._ahead is None or self._ahead[0] != key) and self._any_running():
+            if self._helper is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._helper = ThreadPoolExecutor(1, thread_name_prefix="race-gradients")
+            P = race.positions[-1].copy()
+            self._ahead = (key, self._helper.submit(race.gradients_at, P))
         return done
 
     # -- inspector ----------------------------------------------------------------------------
@@ -795,6 +835,9 @@ class LandscapeModel:
         return self._path
 
     def close(self) -> None:
+        if self._helper is not None:
+            self._helper.shutdown(wait=True, cancel_futures=True)
+            self._helper, self._ahead = None, None
         if self._jobs is not None:
             self._jobs.close()
             self._jobs = None
