@@ -485,7 +485,7 @@ def _floats(defaults: dict, given) -> dict[str, float]:
 NET_NUMBERS = (
     "epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "best_val_loss",
     "best_epoch", "stopped", "finished", "diverged", "grad_ratio", "grad_first", "grad_last",
-    "sparsity", "batch_loss", "lr",
+    "sparsity", "batch_loss", "lr", "hessian_min_ratio", "hessian_saddle",
 )  # fmt: skip
 
 
@@ -499,7 +499,8 @@ def snapshot_readouts(snap: Snapshot, prefix: str = "") -> dict[str, Any]:
     (on the whole split), ``best_val_loss`` / ``best_epoch`` so far, ``stopped`` (early stopping
     ended the run), ``grad_ratio`` = first layer's gradient norm / last layer's (the epoch's mean,
     else the last step's: what the gradient bars show), ``sparsity`` = the share of weights with
-    |w| < 1e-3 among those the snapshot carries. A number the run has not produced is absent."""
+    |w| < 1e-3 among all the net's weights, ``hessian_min_ratio`` and ``hessian_saddle`` once the
+Hessian was asked for ("Hessian here") and computed. A number the run has not produced is absent."""
     out: dict[str, Any] = {
         "epoch": snap.epoch,
         "step": snap.step,
@@ -525,10 +526,19 @@ def snapshot_readouts(snap: Snapshot, prefix: str = "") -> dict[str, Any]:
             out["grad_ratio"] = float(norms[0] / norms[-1])
     if len(snap.losses):
         out["batch_loss"] = float(snap.losses[-1])
-    from explorer.training.session import SPARSE_BELOW  # the train command's sparsity readout
-
-    weights = [p.weight for p in snap.layers if p.weight is not None]
-    total = sum(w.size for w in weights)
-    if total:
-        out["sparsity"] = sum(int((abs(w) < SPARSE_BELOW).sum()) for w in weights) / total
+    total = sum(p.n_weights for p in snap.layers)
+    if total:  # every weight of the net, counted in the worker (not the truncated matrices)
+        out["sparsity"] = sum(p.n_small for p in snap.layers) / total
+    out |= hessian_readouts(snap.hessian)
     return {prefix + k: v for k, v in out.items()}
+
+
+def hessian_readouts(hessian: dict[str, Any] | None) -> dict[str, Any]:
+    """``hessian_min_ratio`` (the share of positive eigenvalues) and ``hessian_saddle`` (some
+    direction curves down) of the last computed Hessian; nothing before one is done."""
+    if not hessian or "minimum_ratio" not in hessian:
+        return {}
+    return {
+        "hessian_min_ratio": float(hessian["minimum_ratio"]),
+        "hessian_saddle": hessian["kind"] == "saddle",
+    }
