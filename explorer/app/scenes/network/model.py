@@ -130,6 +130,9 @@ class NetworkModel:
         self.version = 0  # goes up whenever the runs restart
         self.trainers: list[Trainer] = []
         self.snapshots: list[Snapshot] = []
+        self._hessian_wanted = False  # "Hessian here" pressed, sent once every net is still
+        self._hessian_asked: list[int] = []  # per trainer: the command number that asked
+        self._hessian_told: set = set()  # answers already put into words
         self._restart()
 
     # -- configurations ---------------------------------------------------------------------
@@ -231,6 +234,7 @@ class NetworkModel:
                 raise
             self.trainers = made
         self._chunk, self._manual = 1, 0
+        self._hessian_wanted, self._hessian_asked = False, []
         self.snapshots = [t.latest() for t in self.trainers]
         self.version += 1
         self.message = ""
@@ -296,6 +300,7 @@ class NetworkModel:
         self.snapshots = [t.latest() for t in self.trainers]
         if self.playing and all(s.finished for s in self.snapshots):
             self.playing = False
+        self._hessian_update()
         pairs = [(t, s) for t, s in zip(self.trainers, self.snapshots, strict=True)
                  if not s.finished]  # fmt: skip
         ready = all(s.ack >= t.sent and s.state in ("idle", "paused") for t, s in pairs)
@@ -328,9 +333,57 @@ class NetworkModel:
     def wait(self, timeout: float = 60.0) -> None:
         """Block until every trainer has applied what it was told (headless rendering, tests)."""
         self.snapshots = [t.wait(timeout) for t in self.trainers]
-        if self._manual:
+        if self._manual or self._hessian_wanted:
             self.update()
             self.snapshots = [t.wait(timeout) for t in self.trainers]
+        self._hessian_update()
+
+    # -- Hessian here --------------------------------------------------------------------------
+    def ask_hessian(self) -> None:
+        """Pause, and ask every net (side by side: both, each its own) for the Hessian of its
+        training loss at its weights now. Sent once each net has done what it was told (a
+        lockstep chunk under way ends first), so the answer is at the step the run shows."""
+        if self.hessian_busy():
+            return
+        self.pause()
+        self._hessian_wanted = True
+        self.notify(i18n.t("network.hessian_asking"))
+        self.update()
+
+    def hessian_busy(self) -> bool:
+        """Asked and not yet answered (by a net whose worker is alive)."""
+        if self._hessian_wanted:
+            return True
+        for t, s, asked in zip(self.trainers, self.snapshots, self._hessian_asked, strict=False):
+            if t.alive and (s.ack < asked or (s.hessian or {}).get("computing")):
+                return True
+        return False
+
+    def _hessian_update(self) -> None:
+        pairs = list(zip(self.trainers, self.snapshots, strict=False))
+        if self._hessian_wanted and all(
+            not t.alive or (s.ack >= t.sent and s.state not in ("running", "starting"))
+            for t, s in pairs
+        ):
+            self._hessian_wanted = False
+            for t, _ in pairs:
+                t.hessian()
+            self._hessian_asked = [t.sent for t, _ in pairs]
+        if not self._hessian_asked or self.hessian_busy():
+            return
+        answers = [s.hessian for s in self.snapshots]
+        key = (self.version, tuple(repr(a) for a in answers))
+        if key in self._hessian_told:
+            return
+        self._hessian_told = {key}
+        errors = [a["error"] for a in answers if a and "error" in a]
+        if errors:
+            self.notify(errors[0], "error")
+            return
+        names = ["A", "B"] if len(answers) > 1 else [""]
+        said = [hessian_sentence(a, n) for a, n in zip(answers, names, strict=False) if a]
+        if said:
+            self.notify("\n".join(said))
 
     def notify(self, text: str, kind: str = "info") -> None:
         self.message, self.message_kind = text, kind
@@ -542,3 +595,17 @@ def hessian_readouts(hessian: dict[str, Any] | None) -> dict[str, Any]:
         "hessian_min_ratio": float(hessian["minimum_ratio"]),
         "hessian_saddle": hessian["kind"] == "saddle",
     }
+
+
+def hessian_sentence(hessian: dict[str, Any], name: str = "") -> str:
+    """For the message under the panel: what the Hessian says, in the UI's language (side by
+    side, ``name`` "A" or "B": a shorter line each)."""
+    kind = i18n.t("network.hessian_kind_" + hessian["kind"].replace(" ", "_"))
+    return i18n.t(
+        "network.hessian_short" if name else "network.hessian_summary",
+        name=name,
+        step=hessian["step"],
+        kind=kind,
+        down=f"{hessian['negative']:.0%}",
+        ratio=f"{hessian['minimum_ratio']:.3f}",
+    )
