@@ -116,7 +116,9 @@ def test_a_hessian_that_cannot_be_computed_is_a_sentence_and_the_worker_lives(re
         trainer.step(1)
         trainer.hessian()
         snap = trainer.wait(timeout=60)
-        assert "too large" in snap.hessian["error"] and f"{HESSIAN_LIMIT:,}" in snap.hessian["error"]
+        assert (
+            "too large" in snap.hessian["error"] and f"{HESSIAN_LIMIT:,}" in snap.hessian["error"]
+        )
         assert snap.state == "paused" and trainer.alive
         trainer.step(1)
         assert trainer.wait(timeout=60).step == 2  # it still trains

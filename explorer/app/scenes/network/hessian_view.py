@@ -1,4 +1,4 @@
-""""Hessian here": what the Hessian of the training loss says at the run's weights (computed by the
+""" "Hessian here": what the Hessian of the training loss says at the run's weights (computed by the
 worker on request, see ``explorer.training.worker.hessian_answer``). The lecture's question: does
 training stall at a saddle or at a local minimum? Its answer in a few lines (the kind of point,
 the share of directions that curve down, the minimum ratio, the extreme eigenvalues) over the

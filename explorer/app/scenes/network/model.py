@@ -553,7 +553,8 @@ def snapshot_readouts(snap: Snapshot, prefix: str = "") -> dict[str, Any]:
     ended the run), ``grad_ratio`` = first layer's gradient norm / last layer's (the epoch's mean,
     else the last step's: what the gradient bars show), ``sparsity`` = the share of weights with
     |w| < 1e-3 among all the net's weights, ``hessian_min_ratio`` and ``hessian_saddle`` once the
-Hessian was asked for ("Hessian here") and computed. A number the run has not produced is absent."""
+    Hessian was asked for ("Hessian here") and computed. A number the run has not produced is
+    absent."""
     out: dict[str, Any] = {
         "epoch": snap.epoch,
         "step": snap.step,

@@ -154,11 +154,14 @@ class NetworkScene(Scene):
             return True
         if event.type == pygame.KEYDOWN:
             return self._key(event)
-        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
-            if any(r.collidepoint(event.pos) for r in self.chart_title_rects()):
-                self.show_chart()
-                return True
-        return False
+        on_title = (
+            event.type == pygame.MOUSEBUTTONDOWN
+            and event.button == 1
+            and any(r.collidepoint(event.pos) for r in self.chart_title_rects())
+        )
+        if on_title:
+            self.show_chart()
+        return on_title
 
     def _key(self, event) -> bool:
         if self.controls.text_focused():
