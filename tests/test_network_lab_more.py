@@ -9,6 +9,7 @@ import json
 import time
 
 import numpy as np
+import pygame
 import pytest
 from click.testing import CliRunner
 
@@ -161,3 +162,164 @@ def test_the_process_worker_says_it_is_computing_then_answers(registry):
         assert {"computing", "answer"} <= seen, seen  # Lanczos takes seconds: it says so first
         assert h["method"] == "lanczos" and h["n_params"] == 64 * 32 + 32 + 2 * 33 * 32 + 330
         assert 0.0 <= h["minimum_ratio"] <= 1.0 and h["step"] == 3
+
+
+# -- the lab ------------------------------------------------------------------------------------
+SMALL = TrainConfig(dataset="moons", depth=2, width=8, activation="relu", optimizer="adam",
+                    optimizer_hyper={"lr": 0.02}, epochs=5, device="cpu")  # fmt: skip
+
+
+@pytest.fixture
+def lab(registry):
+    from explorer.app.harness import Driver
+    from explorer.app.scenes.network.model import NetworkModel
+    from explorer.app.scenes.network.scene import NetworkScene
+
+    d = Driver(registry, scene=lambda reg, size: NetworkScene(
+        NetworkModel(reg, SMALL, backend="thread"), size))  # fmt: skip
+    yield d
+    d.scene.close()
+
+
+def _choose(d, menu, option: str) -> None:
+    d.click(menu.rect.center)
+    items = menu.current_state.options_selection_list.item_list
+    buttons = {i["text"]: i["button_element"] for i in items if i["button_element"] is not None}
+    assert option in buttons, f"{option!r} not in the menu"
+    d.click(buttons[option].rect.center)
+
+
+def _settle(d) -> None:
+    d.scene.wait_ready()
+    d.tick(2)
+
+
+def test_loss_normalize_and_input_dropout_set_what_set_does(lab, registry):
+    from explorer import setups
+    from explorer.app.scenes.network.model import NetworkSetup
+
+    d, m, controls = lab, lab.scene.model, lab.scene.controls
+    _choose(d, controls.menus["loss"], "MSE")
+    _choose(d, controls.menus["normalize"], "standard")
+    entry = controls.sliders["input_dropout"].entry
+    d.click(entry.rect.center)
+    entry.set_text("")
+    d.type_text("0.2")
+    d.key(pygame.K_RETURN)
+    controls.flush()
+    by_hand = m.config
+    assert (by_hand.loss, by_hand.normalize, by_hand.input_dropout) == ("mse", "standard", 0.2)
+    _settle(d)
+    assert m.snapshots[0].config["loss"] == "mse"  # the worker trains what the widgets say
+    # the same three through --set
+    twin = type(m)(registry, SMALL, backend="thread")
+    try:
+        setups.apply(twin, setups.overrides_from_text(
+            NetworkSetup, ["loss=mse", "normalize=standard", "input_dropout=0.2"]))  # fmt: skip
+        got = twin.config
+        assert (got.loss, got.normalize, got.input_dropout) == ("mse", "standard", 0.2)
+        assert got.replace(optimizer_hyper={}) == by_hand.replace(optimizer_hyper={})
+    finally:
+        twin.close()
+    # set from a setup (a lesson, Ctrl+O), the widgets follow
+    setups.apply(m, setups.overrides_from_text(
+        NetworkSetup, ["loss=auto", "normalize=off", "input_dropout=0.5"]))  # fmt: skip
+    d.tick(2)
+    controls = d.scene.controls
+    assert controls.menus["loss"].selected_option[0] == "auto"
+    assert controls.menus["normalize"].selected_option[0] == "off"
+    assert controls.sliders["input_dropout"].value == pytest.approx(0.5)
+
+
+def test_cross_entropy_on_a_regression_is_refused_in_one_sentence(lab):
+    d, m = lab, lab.scene.model
+    assert m.set(dataset="plane")
+    d.tick(2)
+    _choose(d, d.scene.controls.menus["loss"], "cross-entropy")
+    assert m.config.loss == "auto"
+    assert "needs class labels" in m.message and m.message_kind == "error"
+    d.tick(2)
+    assert d.scene.controls.menus["loss"].selected_option[0] == "auto"  # back as it was
+
+
+def _chart(d) -> bytes:
+    d.scene.prepare(all_panels=True)
+    return pygame.image.tobytes(d.scene.pictures[(0, "grads")], "RGB")
+
+
+def test_w_and_the_charts_title_switch_to_the_weights_and_back(lab):
+    d = lab
+    d.scene.model.step(20)
+    _settle(d)
+    gradients = _chart(d)
+    d.key(pygame.K_w)
+    assert d.scene.chart == "weights"
+    weights = _chart(d)
+    assert weights != gradients
+    (title,) = d.scene.chart_title_rects()
+    d.click(title.center)  # no Hessian asked for yet: back to the gradients
+    assert d.scene.chart == "gradients" and _chart(d) == gradients
+    from explorer.app.scenes.network.help import help_sheet
+
+    keys = dict(help_sheet(d.scene).keys)
+    assert "w" in keys and "c" in keys
+
+
+def test_the_labs_sparsity_with_l1_is_far_above_without(registry):
+    from explorer.app.scenes.network.model import NetworkModel
+
+    found = {}
+    for l1 in (0.0, 1e-2):
+        m = NetworkModel(registry, _digits(l1, epochs=6), backend="thread")
+        try:
+            m.step(10_000)
+            m.wait(120)
+            snap = m.snapshots[0]
+            assert snap.finished
+            zeros = sum(p.n_small for p in snap.layers)
+            found[l1] = m.readouts()["sparsity"], zeros
+        finally:
+            m.close()
+    assert found[1e-2][0] > 0.2 > 0.02 > found[0.0][0]
+    assert found[1e-2][1] > 10 * max(1, found[0.0][1])
+
+
+def test_hessian_here_pauses_asks_and_shows_the_answer(lab):
+    d, scene, m = lab, lab.scene, lab.scene.model
+    m.play()
+    d.tick(3)
+    d.click(scene.controls.hessian_button.rect.center)
+    assert not m.playing and scene.chart == "hessian"
+    scene.wait_ready(120)
+    d.tick(2)
+    (snap,) = m.snapshots
+    h = snap.hessian
+    assert h["step"] == snap.step and h["method"] == "exact"
+    assert f"minimum ratio {h['minimum_ratio']:.3f}" in m.message
+    assert m.readouts()["hessian_min_ratio"] == pytest.approx(h["minimum_ratio"])
+    assert m.readouts()["hessian_saddle"] == (h["kind"] == "saddle")
+    assert scene.controls.hessian_button.text == "Hessian here"  # no longer "computing…"
+    drawn = _chart(d)
+    d.key(pygame.K_w)
+    assert _chart(d) != drawn  # the weights now
+    d.key(pygame.K_c)  # the key asks again, at the same step: the same answer
+    scene.wait_ready(120)
+    assert m.snapshots[0].hessian["minimum_ratio"] == h["minimum_ratio"]
+    m.reset()
+    scene.wait_ready(60)
+    assert "hessian_min_ratio" not in m.readouts()  # a new run has no answer yet
+
+
+def test_side_by_side_each_net_gets_its_own_hessian(lab):
+    d, m = lab, lab.scene.model
+    assert m.set_side_by_side(True, compare="depth", value=1)
+    m.step(30)
+    d.scene.wait_ready(120)
+    d.key(pygame.K_c)
+    d.scene.wait_ready(120)
+    d.tick(2)
+    a, b = (s.hessian for s in m.snapshots)
+    assert a["n_params"] != b["n_params"]  # each net's own weights
+    assert a["step"] == b["step"] == m.step_count() > 0  # one counter: the same step
+    assert m.message.startswith("A: ") and "\nB: " in m.message
+    assert m.readouts()["b.hessian_min_ratio"] == pytest.approx(b["minimum_ratio"])

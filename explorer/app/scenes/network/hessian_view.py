@@ -11,6 +11,7 @@ import math
 
 import pygame
 
+from explorer.app.scenes.network.model import HESSIAN_KINDS
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
@@ -53,7 +54,7 @@ def render_hessian(
     kind = answer["kind"]
     colour = NEGATIVE if kind in ("saddle", "maximum") else POSITIVE
     rows = [
-        (t("network.hessian_kind_" + kind.replace(" ", "_")), 14, colour, "bold"),
+        (t(HESSIAN_KINDS[kind]), 14, colour, "bold"),
         (t("network.hessian_ratio", ratio=f"{answer['minimum_ratio']:.3f}"), 12, palette.TEXT,
          "sans"),
         (t("network.hessian_down", down=f"{answer['negative']:.1%}"), 12, NEGATIVE

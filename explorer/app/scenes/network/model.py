@@ -598,10 +598,20 @@ def hessian_readouts(hessian: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+# the kinds of point hessian.Spectrum tells apart, in words
+HESSIAN_KINDS = {
+    "saddle": "network.hessian_kind_saddle",
+    "minimum": "network.hessian_kind_minimum",
+    "minimum or flat valley": "network.hessian_kind_minimum_or_flat_valley",
+    "maximum": "network.hessian_kind_maximum",
+    "flat": "network.hessian_kind_flat",
+}
+
+
 def hessian_sentence(hessian: dict[str, Any], name: str = "") -> str:
     """For the message under the panel: what the Hessian says, in the UI's language (side by
     side, ``name`` "A" or "B": a shorter line each)."""
-    kind = i18n.t("network.hessian_kind_" + hessian["kind"].replace(" ", "_"))
+    kind = i18n.t(HESSIAN_KINDS[hessian["kind"]])
     return i18n.t(
         "network.hessian_short" if name else "network.hessian_summary",
         name=name,
