@@ -7,6 +7,7 @@ the same config and seed give the same numbers, whatever else runs in the proces
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -31,12 +32,45 @@ from explorer.training.device import resolve_device
 from explorer.training.function_view import FunctionProbe, FunctionView
 from explorer.training.model import Net, _takes_pieces, build_model
 from explorer.training.probes import grad_norms, layer_probes
-from explorer.training.snapshot import EpochRecord, Snapshot
+from explorer.training.snapshot import EpochRecord, LayerProbe, Snapshot
 from explorer.training.weight_path import PathError, WeightPath, save_run
 
 FUNCTION_INTERVAL = 0.1  # seconds: the decision-region picture's refresh while training runs
 SPARSE_BELOW = 1e-3  # a weight with |w| below this counts as zero in the sparsity readout
 HISTOGRAM_BINS = 21
+
+
+def weight_histograms(
+    weights: list[torch.Tensor], bins: int = HISTOGRAM_BINS, shared: bool = False
+) -> list[dict[str, Any]]:
+    """Per weight matrix, over ALL its entries: ``weights`` (how many), ``small`` (how many have
+    |w| < SPARSE_BELOW: what L1 drives to exactly zero) and a histogram (``counts``, ``edges``)
+    over ±max|w|, the matrix's own or, with ``shared``, the largest of all (one x range for small
+    multiples). Non-finite weights fall in no bin. The one place sparsity is counted (``train
+    --json``, the Network lab's snapshots and readouts)."""
+    if not weights:
+        return []
+    flat = torch.cat([w.detach().reshape(-1).float() for w in weights]).cpu().numpy()
+    arrays = np.split(flat, np.cumsum([w.numel() for w in weights])[:-1])
+    tops = []
+    for w in arrays:
+        finite = w[np.isfinite(w)]
+        top = float(np.abs(finite).max()) if finite.size else 0.0
+        tops.append(top if top > 0 else 1.0)
+    if shared:
+        tops = [max(tops)] * len(tops)
+    out = []
+    for w, top in zip(arrays, tops, strict=True):
+        counts, edges = np.histogram(w[np.isfinite(w)], bins=bins, range=(-top, top))
+        out.append(
+            {
+                "weights": int(w.size),
+                "small": int((np.abs(w) < SPARSE_BELOW).sum()),
+                "counts": counts.tolist(),
+                "edges": edges.tolist(),
+            }
+        )
+    return out
 
 
 class TrainingFailed(ValueError):
@@ -539,27 +573,44 @@ class TrainingSession:
         """Per weight layer (input side first): the fraction of weights with |w| < SPARSE_BELOW
         (what L1 drives to zero) and a histogram over ±max|w|; and the fraction over all layers."""
         layers, small, total = [], 0, 0
-        for i, linear in enumerate(self.model.linears):
-            w = linear.weight.detach().float().cpu().numpy().ravel()
-            n_small = int((np.abs(w) < SPARSE_BELOW).sum())
-            top = float(np.abs(w).max()) if w.size else 0.0
-            if not math.isfinite(top) or top == 0.0:
-                top = 1.0
-            counts, edges = np.histogram(w[np.isfinite(w)], bins=bins, range=(-top, top))
+        for i, h in enumerate(weight_histograms(self._weights, bins)):
             layers.append(
                 {
                     "layer": i + 1,
-                    "weights": int(w.size),
-                    "sparsity": n_small / w.size if w.size else 0.0,
-                    "histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
+                    "weights": h["weights"],
+                    "sparsity": h["small"] / h["weights"] if h["weights"] else 0.0,
+                    "histogram": {"edges": h["edges"], "counts": h["counts"]},
                 }
             )
-            small, total = small + n_small, total + int(w.size)
+            small, total = small + h["small"], total + h["weights"]
         return {
             "below": SPARSE_BELOW,
             "sparsity": small / total if total else 0.0,
             "layers": layers,
         }
+
+    def _weight_probes(self, probes: tuple[LayerProbe, ...], fresh: bool) -> tuple:
+        """``probes`` with every layer's whole-weight histogram and sparsity (one x range for all
+        layers). While training runs (``fresh`` False) a count less than FUNCTION_INTERVAL old is
+        reused: it costs a pass over every weight."""
+        now = time.perf_counter()
+        cached = getattr(self, "_weight_hist", None)
+        if fresh or cached is None or now - cached[0] >= FUNCTION_INTERVAL:
+            cached = (now, weight_histograms(self._weights, shared=True))
+            self._weight_hist = cached
+        hists = cached[1]
+        if len(hists) != len(probes):
+            return probes
+        return tuple(
+            dataclasses.replace(
+                p,
+                n_weights=h["weights"],
+                n_small=h["small"],
+                weight_counts=tuple(h["counts"]),
+                weight_span=float(h["edges"][-1]),
+            )
+            for p, h in zip(probes, hists, strict=True)
+        )
 
     def function_view(self, fresh: bool = True) -> FunctionView:
         """What the net computes now (decision regions or predictions). With ``fresh`` False a
@@ -598,7 +649,9 @@ class TrainingSession:
             total_steps=self.total_steps,
             losses=self._losses.view(),
             epochs=tuple(self.epochs),
-            layers=layer_probes(self.model, norms, max_units, weights),
+            layers=self._weight_probes(
+                layer_probes(self.model, norms, max_units, weights), fresh=state != "running"
+            ),
             sizes=self.model.sizes,
             best_epoch=self.best_epoch,
             stopped_early=self.stopped_early,

@@ -77,6 +77,18 @@ class LayerProbe:
     unit_act: np.ndarray | None = None  # (units,) each unit's mean activation over the batch
     weight: np.ndarray | None = None  # (out, in), truncated to the snapshot's max_units
     bias: np.ndarray | None = None
+    # ALL of the layer's weights (never truncated): how many, how many with |w| < SPARSE_BELOW
+    # (what L1 drives to zero), and a histogram over ±weight_span, the same span for every layer
+    # of the snapshot (HISTOGRAM_BINS bins, so the middle one holds zero)
+    n_weights: int = 0
+    n_small: int = 0
+    weight_counts: tuple[int, ...] = ()
+    weight_span: float = 0.0
+
+    @property
+    def sparsity(self) -> float | None:
+        """The share of this layer's weights with |w| < SPARSE_BELOW (None if unknown)."""
+        return self.n_small / self.n_weights if self.n_weights else None
 
     @property
     def dropped_fraction(self) -> float | None:
@@ -112,6 +124,10 @@ class Snapshot:
     path_file: str = ""  # the run file whose plane ``path_xy`` is on ("" before one is saved)
     path_xy: np.ndarray | None = None  # (T, 2): the path on that plane, growing as it trains
     path_note: str = ""  # what the last save of the path did, in one sentence
+    # the Hessian of the training loss at the weights of step ``hessian["step"]``, asked for with
+    # ``Trainer.hessian()`` (see ``explorer.training.worker.hessian_summary``); {"computing": True,
+    # ...} while the worker computes it, {"error": sentence, ...} if it could not; None: not asked
+    hessian: dict[str, Any] | None = None
 
     @property
     def finished(self) -> bool:

@@ -129,6 +129,13 @@ class Trainer:
         self._send("save_path", os.fspath(file))
         return self._number
 
+    def hessian(self, method: str = "auto") -> None:
+        """Ask for the Hessian of the training loss at the weights the run has now (best while
+        paused: the answer is at the step it was computed). The worker publishes it as
+        ``latest().hessian`` (``{"computing": True}`` meanwhile; a failure as ``{"error": ...}``);
+        training waits while it computes."""
+        self._send("hessian", method)
+
     def reset(self, config: TrainConfig | None = None) -> None:
         """Start over from step 0, with ``config`` if given (checked here: a mistake raises)."""
         plugins = None

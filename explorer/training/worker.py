@@ -72,6 +72,7 @@ def run_worker(
     bound: float | None = None
     steps_left: int | None = None
     session: TrainingSession | None = None
+    hessian: dict[str, Any] | None = None  # the last "hessian" command's answer (this run's)
 
     def build(cfg: TrainConfig, found: Plugins | None) -> None:
         nonlocal session, state, message, bound
@@ -99,7 +100,7 @@ def run_worker(
             session = None
             return bare()
         return dataclasses.replace(snap, ack=ack, message=message or snap.message,
-                                   slope_bound=bound)  # fmt: skip
+                                   slope_bound=bound, hessian=hessian)  # fmt: skip
 
     build(config, plugins)
     sink.publish(make)
@@ -136,8 +137,15 @@ def run_worker(
             elif kind == "reset":
                 new_config, found = arg
                 config = new_config or config
-                run += 1
+                run, hessian = run + 1, None
                 build(config, found)
+            elif kind == "hessian":  # between two steps, on the weights as they are now
+                # said while it computes, as not yet applied (``ack`` one short: a caller's wait
+                # goes on until the answer is in)
+                hessian = {"computing": True, "step": session.global_step if session else 0}
+                ack = number - 1
+                sink.publish(make)
+                hessian, ack = hessian_answer(session, arg or "auto"), number
         if state == "running" and session is not None:
             epoch = session.epoch
             began = time.perf_counter()
@@ -166,6 +174,57 @@ def run_worker(
         if changed or sink.pending or (state == "running" and now - last >= publish_interval):
             sink.publish(make)
             last = now
+
+
+# parameters: the largest net whose Hessian the worker computes when asked (Lanczos on ~50,000
+# parameters of the digits takes ~15 s on one core; training waits meanwhile)
+HESSIAN_LIMIT = 60_000
+
+
+def hessian_answer(session: TrainingSession | None, method: str = "auto") -> dict[str, Any]:
+    """The Hessian of ``session``'s training loss (the whole training split, with its L1 / L2
+    terms, dropout off) at its weights now, as small torch-free values: ``n_params``, ``method``
+    (exact up to hessian.EXACT_LIMIT parameters, else Lanczos), ``minimum_ratio`` (the share of
+    positive eigenvalues), ``positive`` / ``negative`` / ``flat`` shares, ``smallest`` /
+    ``largest`` eigenvalue, ``grad_norm``, ``loss``, ``kind``, ``verdict`` (one sentence),
+    ``histogram`` rows (low, high, count) and ``seconds``; the same numbers as ``dl-explorer
+    critical --net`` gives for the same weights. A failure is ``{"error": sentence}``."""
+    from explorer.training import hessian as H  # scipy and torch.func: only when asked
+
+    if session is None:
+        return {"error": "there is no net to examine (the run could not be built)", "step": 0}
+    where = {"step": session.global_step, "epoch": session.epoch}
+    try:
+        n = sum(p.numel() for p in session.model.parameters())
+        if n > HESSIAN_LIMIT:
+            raise ValueError(
+                f"a net with {n:,} parameters is too large for the Hessian here (at most "
+                f"{HESSIAN_LIMIT:,}); use a smaller width or depth"
+            )
+        t0 = time.perf_counter()
+        f, theta = H.training_loss(session)
+        sp = H.spectrum(f, theta, method)
+        seconds = time.perf_counter() - t0
+    except Exception as exc:  # noqa: BLE001 - a sentence in the snapshot, the worker goes on
+        return {"error": sentence(exc, "the Hessian failed"), **where}
+    return {
+        **where,
+        "n_params": sp.n_params,
+        "method": sp.method,
+        "minimum_ratio": sp.minimum_ratio,
+        "positive": sp.positive,
+        "negative": sp.negative,
+        "flat": sp.flat,
+        "smallest": sp.smallest,
+        "largest": sp.largest,
+        "tol": sp.tol,
+        "loss": sp.loss,
+        "grad_norm": sp.grad_norm,
+        "kind": sp.kind,
+        "verdict": sp.verdict(),
+        "histogram": [tuple(float(v) for v in row) for row in sp.histogram()],
+        "seconds": seconds,
+    }
 
 
 # modules whose frames are the framework's, not a plugin's

@@ -16,12 +16,13 @@ from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu
 from explorer.app.scenes.network.model import COMPARE_KEYS, SPEEDS, NetworkModel
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
-from explorer.app.ui.scale import px
+from explorer.app.ui.scale import factor, px
 from explorer.app.ui.slider import ValueSlider
 from explorer.app.ui.text_slot import TextSlot
 from explorer.app.ui.widget_events import run_action
 from explorer.specs import Hyper
 from explorer.training import INITS
+from explorer.training.config import LOSSES, NORMALIZE
 
 ROW = 28  # a row of the side panel at UI scale 1
 SETTLE_S = 0.3
@@ -31,6 +32,7 @@ DEPTH_LIMITS = (0, 64)
 WIDTH = Hyper(32, 2, 128, log=True, integer=True)
 WIDTH_LIMITS = (1, 1024)
 DROPOUT = Hyper(0.0, 0.0, 0.9)
+INPUT_DROPOUT = Hyper(0.0, 0.0, 0.8)
 BATCHES = ("8", "16", "32", "64", "128", "256")
 PENALTIES = ("off", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1")
 PATIENCE = ("off", "2", "3", "5", "10")
@@ -145,16 +147,41 @@ class NetworkControls:
         L, m, cfg = self.scene.layout, self.model, self.model.config
         x0, w = L.side.x + px(12), L.side.w - px(24)
         half = (w - px(8)) // 2
-        row = px(ROW)
         y = L.side.y + px(8)
         reg = m.registry
+        spec = reg.optimizer(cfg.optimizer)
+        hypers = list(spec.hyper.items())[:3]
+        values = B_VALUES[m.compare]
+        if values is None:
+            values = list(reg.activations if m.compare == "activation" else reg.optimizers)
+        # B's menu as wide as its longest choice needs (a plugin's name may be long); "B differs"
+        # takes the rest
+        font = self.scene.text.font(13)
+        b_differs = t("network.b_differs")
+
+        def need(label: str, options) -> int:  # label, longest option, the arrow and borders
+            label_font = self.scene.text.font(13, self.scene.text.kind_for(label, "sans"))
+            return label_font.size(label)[0] + max(font.size(str(o))[0] for o in options) + px(50)
+
+        want_a, want_b = need(b_differs, COMPARE_KEYS), need("B =", values)
+        one_row = want_a + want_b <= w - px(8)  # else B's menu takes a row of its own
+        # rows of the panel: the roomy pitch where it fits; else a tighter one, and the
+        # optimizer's sliders that fit (its rate at least), over two lines for a message
+        fixed = 13 + (0 if one_row else 1)
+        room = L.side.bottom - y - 2 * self.scene.text.line_height(13) - px(10)
+        for row, head, gap in ((ROW, 24, 4), (26, 22, 0)):
+            row, head, gap = px(row), px(head), px(gap)
+            shown = (room - fixed * row - 6 * head - 5 * gap) // row
+            if shown >= len(hypers):
+                break
+        hypers = hypers[: max(min(1, len(hypers)), min(len(hypers), shown))]
 
         def header(text: str) -> None:
             nonlocal y
             kind = self.scene.text.kind_for(text, "bold")
             text_w = self.scene.text.font(15, kind).size(text)[0] + px(4)
             self._caption((x0, y, min(w, text_w), px(22)), text, "header")
-            y += px(24)
+            y += head
 
         def menu(key, label, options, current, x, width, apply) -> None:
             # the label takes what its text needs; the menu the rest
@@ -163,16 +190,17 @@ class NetworkControls:
             self._caption((x, y, label_w - px(4), px(24)), label)
             options = [str(o) for o in options]
             current = str(current) if str(current) in options else options[0]
+            words = MENU_WORDS.get(key, WORDS)
             dd = UIDropDownMenu(
-                [_word(o) for o in options],  # "off", "on", "max" in the UI's language
-                _word(current),
+                [_word(o, words) for o in options],  # "off", "on", "max" in the UI's language
+                _word(current, words),
                 pygame.Rect(x + label_w, y, width - label_w, px(24)),
                 self.manager,
                 expansion_height_limit=px(300),
             )
             self.menus[key] = dd
             # a refused choice (one sentence below the panel) puts the menus back as they were
-            self._add(dd, lambda e: apply(_unword(e.text)) is False and self.build())
+            self._add(dd, lambda e: apply(_unword(e.text, words)) is False and self.build())
 
         header(t("network.data"))
         menu(
@@ -193,8 +221,35 @@ class NetworkControls:
             half,
             lambda t: m.set(batch_size=int(t)),
         )
-        y += row + px(4)
+        y += row
+        menu(
+            "loss",
+            t("network.loss"),
+            LOSSES,
+            cfg.loss,
+            x0,
+            half,
+            lambda t: m.set(loss=t),
+        )
+        menu(
+            "normalize",
+            t("network.normalize"),
+            NORMALIZE,
+            cfg.normalize,
+            x0 + half + px(8),
+            half,
+            lambda t: m.set(normalize=t),
+        )
+        y += row + gap
         header(t("network.network"))
+        box = UICheckBox(  # on the header's row: the panel is short at 1024 × 640
+            pygame.Rect(x0 + half + px(8), y - head + px(2), px(18), px(18)),
+            t("network.batch_norm"),
+            self.manager,
+            initial_state=cfg.batch_norm,
+        )
+        self.boxes["batch_norm"] = box
+        self._add(box, lambda e: m.set(batch_norm=e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
         self._slider(
             "depth",
             t("network.depth"),
@@ -238,26 +293,33 @@ class NetworkControls:
             w - wide - px(8),
             lambda t: m.set(init=t),
         )
-        y += row
-        box = UICheckBox(
-            pygame.Rect(x0, y + px(3), px(18), px(18)),
-            t("network.batch_norm"),
-            self.manager,
-            initial_state=cfg.batch_norm,
-        )
-        self.boxes["batch_norm"] = box
-        self._add(box, lambda e: m.set(batch_norm=e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
-        y += row + px(4)
+        y += row + gap
         header(t("network.regularization"))
+        # both dropouts' sliders start where the longer name ends
+        names = (t("network.dropout"), t("network.input_dropout"))
+        label_w = max(px(64), *(font.size(n)[0] + px(8) for n in names))
         self._slider(
             "dropout",
-            t("network.dropout"),
+            names[0],
             DROPOUT,
             cfg.dropout,
             x0,
             y,
             w,
             lambda v: m.set(dropout=round(v, 4)),
+            label_w=label_w,
+        )
+        y += row
+        self._slider(
+            "input_dropout",
+            names[1],
+            INPUT_DROPOUT,
+            cfg.input_dropout,
+            x0,
+            y,
+            w,
+            lambda v: m.set(input_dropout=round(v, 4)),
+            label_w=label_w,
         )
         y += row
         menu(
@@ -297,7 +359,7 @@ class NetworkControls:
             half,
             lambda t: m.set(epochs=int(t)),
         )
-        y += row + px(4)
+        y += row + gap
         header(t("network.training"))
         # one row each: schedule names (reduce_on_plateau, …) need the whole width
         menu(
@@ -320,8 +382,7 @@ class NetworkControls:
             lambda t: m.set(schedule=t, schedule_hyper={}),
         )
         y += row
-        spec = reg.optimizer(cfg.optimizer)
-        for key, hyper in list(spec.hyper.items())[:3]:
+        for key, hyper in hypers:
             value = cfg.optimizer_hyper.get(key, hyper.default)
             self._slider(
                 f"opt:{key}",
@@ -334,32 +395,17 @@ class NetworkControls:
                 lambda v, _k=key: self._hyper_moved(_k, v),
             )
             y += row
-        y += px(4)
+        y += gap
         header(t("network.side_by_side"))
         box = UICheckBox(
-            pygame.Rect(x0 + px(110), y - px(21), px(18), px(18)),
+            pygame.Rect(x0 + half + px(8), y - head + px(2), px(18), px(18)),
             t("network.two_nets"),
             self.manager,
             initial_state=m.side_by_side,
         )
         self.boxes["side"] = box
         self._add(box, lambda e: m.set_side_by_side(e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
-        values = B_VALUES[m.compare]
-        if values is None:
-            values = list(reg.activations if m.compare == "activation" else reg.optimizers)
-        # B's menu as wide as its longest choice needs (a plugin's name may be long); "B differs"
-        # takes the rest
-        font = self.scene.text.font(13)
-        b_differs = t("network.b_differs")
-
-        def need(label: str, options) -> int:  # label, longest option, the arrow and borders
-            label_font = self.scene.text.font(13, self.scene.text.kind_for(label, "sans"))
-            return label_font.size(label)[0] + max(font.size(str(o))[0] for o in options) + px(50)
-
-        want_a, want_b = need(b_differs, COMPARE_KEYS), need("B =", values)
-        room = w - px(8)
-        one_row = want_a + want_b <= room  # else B's menu takes a row of its own
-        b_w = max(want_b, room - want_a) if one_row else w
+        b_w = max(want_b, w - px(8) - want_a) if one_row else w
         menu(
             "compare",
             b_differs,
@@ -381,18 +427,52 @@ class NetworkControls:
             b_w,
             lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)),
         )
-        y += row
+        y += row + gap
+        self._look_closer(x0, y, w, head)
+        y += head + row
         self.message_rect = pygame.Rect(x0, y + px(4), w, max(px(20), L.side.bottom - y - px(8)))
 
-    def _slider(self, key, label, hyper: Hyper, value, x, y, w, apply, limits=None) -> None:
-        self._caption((x, y, px(64), px(22)), label)
+    def _look_closer(self, x0: int, y: int, w: int, head: int) -> None:
+        """The "Look closer" section: "Hessian here" first in its row; ``look_closer_row`` keeps
+        the rest of the row for the next button."""
+        kind = self.scene.text.kind_for(t("network.look_closer"), "bold")
+        text_w = self.scene.text.font(15, kind).size(t("network.look_closer"))[0] + px(4)
+        self._caption((x0, y, min(w, text_w), px(22)), t("network.look_closer"), "header")
+        self.look_closer_row = bar = Row(x0, x0 + w, y + head, 24)
+        labels = (t("network.hessian_here"), t("network.hessian_busy"))
+        text = self.scene.text
+        need = max(text.font(14, text.kind_for(label, "sans")).size(label)[0] for label in labels)
+        need = need / factor() + 28
+        self.hessian_button = self._add(
+            UIButton(
+                bar.take(need),
+                labels[1] if self.model.hessian_busy() else labels[0],
+                self.manager,
+                tool_tip_text=t("network.hessian_tip"),
+            ),
+            lambda e: self.scene.hessian_here(),
+        )
+        self.landscape_button = self._add(
+            UIButton(
+                bar.take(0, stretch=True),
+                t("network.landscape_button"),
+                self.manager,
+                tool_tip_text=t("network.landscape_tooltip"),
+            ),
+            lambda e: self.scene.landscape_of_this_net(),
+        )
+
+    def _slider(self, key, label, hyper: Hyper, value, x, y, w, apply, limits=None,
+                label_w: int | None = None) -> None:  # fmt: skip
+        label_w = px(64) if label_w is None else label_w
+        self._caption((x, y, label_w - px(2), px(22)), label)
 
         def moved(v: float) -> None:
             self.pending[key] = (time.perf_counter(), lambda: apply(v))
 
         self.sliders[key] = ValueSlider(
             self.manager,
-            pygame.Rect(x + px(64), y, w - px(64), px(22)),
+            pygame.Rect(x + label_w, y, w - label_w, px(22)),
             hyper,
             value,
             moved,
@@ -416,7 +496,7 @@ class NetworkControls:
             if now - since >= settle:
                 del self.pending[key]
                 apply()
-                if key.startswith("opt:") or key in ("depth", "width", "dropout"):
+                if key.startswith("opt:") or key in ("depth", "width", "dropout", "input_dropout"):
                     self._sync_slider(key)
 
     def flush(self) -> None:
@@ -453,6 +533,17 @@ class NetworkControls:
         label = t("network.pause") if m.playing else t("network.play")
         if self.play_button.text != label:
             self.play_button.set_text(label)
+        busy = m.hessian_busy()
+        label = t("network.hessian_busy") if busy else t("network.hessian_here")
+        if self.hessian_button.text != label:
+            self.hessian_button.set_text(label)
+            if busy:
+                self.hessian_button.disable()
+            else:
+                self.hessian_button.enable()
+        if m.landscape_pending == self.landscape_button.is_enabled:  # saving the path
+            (self.landscape_button.enable if not m.landscape_pending else
+             self.landscape_button.disable)()  # fmt: skip
         state = (m.config, m.speed, m.side_by_side, m.compare, m.compare_value)
         if state != self._seen:
             self._seen = state
@@ -466,6 +557,8 @@ class NetworkControls:
             "batch": str(cfg.batch_size),
             "activation": cfg.activation,
             "init": cfg.init,
+            "loss": cfg.loss,
+            "normalize": cfg.normalize,
             "l1": _penalty(cfg.l1),
             "l2": _penalty(cfg.l2),
             "patience": str(cfg.patience or "off"),
@@ -479,7 +572,7 @@ class NetworkControls:
             return True
         for key, text in expected.items():
             menu = self.menus.get(key)
-            if menu is not None and menu.selected_option[0] != _word(text):
+            if menu is not None and menu.selected_option[0] != _word(text, MENU_WORDS.get(key)):
                 return True
         for key, value in (("batch_norm", cfg.batch_norm), ("side", m.side_by_side)):
             box = self.boxes.get(key)
@@ -505,14 +598,20 @@ class NetworkControls:
 
 # menu words that are not names (of a plugin, a dataset): shown in the UI's language
 WORDS = {"off": "network.word_off", "on": "network.word_on", "max": "network.word_max"}
+MENU_WORDS = {
+    "loss": {"auto": "network.word_auto", "ce": "network.word_ce", "mse": "network.word_mse"},
+    "normalize": {"off": "network.word_off", "standard": "network.word_standard"},
+}
 
 
-def _word(value: str) -> str:
-    return t(WORDS[value]) if value in WORDS else value
+def _word(value: str, words: dict[str, str] | None = None) -> str:
+    words = WORDS if words is None else words
+    return t(words[value]) if value in words else value
 
 
-def _unword(text: str) -> str:
-    return next((value for value, key in WORDS.items() if t(key) == text), text)
+def _unword(text: str, words: dict[str, str] | None = None) -> str:
+    words = WORDS if words is None else words
+    return next((value for value, key in words.items() if t(key) == text), text)
 
 
 def _speed_text(speed: float | None) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from explorer.app.scenes.network.function_picture import CLASS_COLOURS
 from explorer.app.scenes.network.gradient_bars import BAR, GUIDE
+from explorer.app.scenes.network.hessian_view import NEGATIVE as H_NEGATIVE
+from explorer.app.scenes.network.hessian_view import POSITIVE as H_POSITIVE
 from explorer.app.scenes.network.network_view import (
     DROPPED,
     DROPPED_RING,
@@ -13,6 +15,7 @@ from explorer.app.scenes.network.network_view import (
     POSITIVE,
 )
 from explorer.app.scenes.network.training_curves import BATCH, BEST, TRAIN, VAL
+from explorer.app.scenes.network.weight_histograms import WEIGHT, ZERO
 from explorer.app.ui import palette
 from explorer.app.ui.help_overlay import HelpSheet, Swatch, localised
 
@@ -24,12 +27,15 @@ KEYS = (
     ("r", "help.network.key_reset"),
     ("s", "help.network.key_side"),
     ("b", "help.network.key_bn"),
+    ("w", "network.help_key_chart"),
+    ("c", "network.help_key_hessian"),
 )
 MOUSE = (
     ("help.network.sliders", "help.network.sliders_do"),
     ("help.network.menus", "help.network.menus_do"),
     ("help.network.speed", "help.network.speed_do"),
     ("help.network.b_menu", "help.network.b_menu_do"),
+    ("network.help_chart_title", "network.help_chart_title_do"),
 )
 LEGEND = (
     Swatch("dot", POSITIVE, "help.network.neuron_pos"),
@@ -41,6 +47,10 @@ LEGEND = (
     Swatch("dashed", GUIDE, "help.network.sigmoid_bound"),
     Swatch("box", palette.ERROR, "help.network.sat_90"),
     Swatch("box", palette.WARN, "help.network.sat_50"),
+    Swatch("box", WEIGHT, "network.help_weights"),
+    Swatch("box", ZERO, "network.help_zero"),
+    Swatch("box", H_NEGATIVE, "network.help_negative"),
+    Swatch("box", H_POSITIVE, "network.help_positive"),
     Swatch("line", TRAIN, "help.network.train"),
     Swatch("line", VAL, "help.network.val"),
     Swatch("line", BATCH, "help.network.batch"),

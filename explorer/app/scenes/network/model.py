@@ -134,6 +134,9 @@ class NetworkModel:
         self._landscape: tuple[int, str, str, int] | None = None  # a path being saved
         self.trainers: list[Trainer] = []
         self.snapshots: list[Snapshot] = []
+        self._hessian_wanted = False  # "Hessian here" pressed, sent once every net is still
+        self._hessian_asked: list[int] = []  # per trainer: the command number that asked
+        self._hessian_told: set = set()  # answers already put into words
         self._restart()
 
     # -- configurations ---------------------------------------------------------------------
@@ -235,6 +238,7 @@ class NetworkModel:
                 raise
             self.trainers = made
         self._chunk, self._manual = 1, 0
+        self._hessian_wanted, self._hessian_asked = False, []
         self.snapshots = [t.latest() for t in self.trainers]
         self.version += 1
         self.message = ""
@@ -300,6 +304,7 @@ class NetworkModel:
         self.snapshots = [t.latest() for t in self.trainers]
         if self.playing and all(s.finished for s in self.snapshots):
             self.playing = False
+        self._hessian_update()
         pairs = [(t, s) for t, s in zip(self.trainers, self.snapshots, strict=True)
                  if not s.finished]  # fmt: skip
         ready = all(s.ack >= t.sent and s.state in ("idle", "paused") for t, s in pairs)
@@ -332,9 +337,57 @@ class NetworkModel:
     def wait(self, timeout: float = 60.0) -> None:
         """Block until every trainer has applied what it was told (headless rendering, tests)."""
         self.snapshots = [t.wait(timeout) for t in self.trainers]
-        if self._manual:
+        if self._manual or self._hessian_wanted:
             self.update()
             self.snapshots = [t.wait(timeout) for t in self.trainers]
+        self._hessian_update()
+
+    # -- Hessian here --------------------------------------------------------------------------
+    def ask_hessian(self) -> None:
+        """Pause, and ask every net (side by side: both, each its own) for the Hessian of its
+        training loss at its weights now. Sent once each net has done what it was told (a
+        lockstep chunk under way ends first), so the answer is at the step the run shows."""
+        if self.hessian_busy():
+            return
+        self.pause()
+        self._hessian_wanted = True
+        self.notify(i18n.t("network.hessian_asking"))
+        self.update()
+
+    def hessian_busy(self) -> bool:
+        """Asked and not yet answered (by a net whose worker is alive)."""
+        if self._hessian_wanted:
+            return True
+        for t, s, asked in zip(self.trainers, self.snapshots, self._hessian_asked, strict=False):
+            if t.alive and (s.ack < asked or (s.hessian or {}).get("computing")):
+                return True
+        return False
+
+    def _hessian_update(self) -> None:
+        pairs = list(zip(self.trainers, self.snapshots, strict=False))
+        if self._hessian_wanted and all(
+            not t.alive or (s.ack >= t.sent and s.state not in ("running", "starting"))
+            for t, s in pairs
+        ):
+            self._hessian_wanted = False
+            for t, _ in pairs:
+                t.hessian()
+            self._hessian_asked = [t.sent for t, _ in pairs]
+        if not self._hessian_asked or self.hessian_busy():
+            return
+        answers = [s.hessian for s in self.snapshots]
+        key = (self.version, tuple(repr(a) for a in answers))
+        if key in self._hessian_told:
+            return
+        self._hessian_told = {key}
+        errors = [a["error"] for a in answers if a and "error" in a]
+        if errors:
+            self.notify(errors[0], "error")
+            return
+        names = ["A", "B"] if len(answers) > 1 else [""]
+        said = [hessian_sentence(a, n) for a, n in zip(answers, names, strict=False) if a]
+        if said:
+            self.notify("\n".join(said))
 
     def notify(self, text: str, kind: str = "info") -> None:
         self.message, self.message_kind = text, kind
@@ -544,7 +597,7 @@ def _floats(defaults: dict, given) -> dict[str, float]:
 NET_NUMBERS = (
     "epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "best_val_loss",
     "best_epoch", "stopped", "finished", "diverged", "grad_ratio", "grad_first", "grad_last",
-    "sparsity", "batch_loss", "lr",
+    "sparsity", "batch_loss", "lr", "hessian_min_ratio", "hessian_saddle",
 )  # fmt: skip
 
 
@@ -558,7 +611,9 @@ def snapshot_readouts(snap: Snapshot, prefix: str = "") -> dict[str, Any]:
     (on the whole split), ``best_val_loss`` / ``best_epoch`` so far, ``stopped`` (early stopping
     ended the run), ``grad_ratio`` = first layer's gradient norm / last layer's (the epoch's mean,
     else the last step's: what the gradient bars show), ``sparsity`` = the share of weights with
-    |w| < 1e-3 among those the snapshot carries. A number the run has not produced is absent."""
+    |w| < 1e-3 among all the net's weights, ``hessian_min_ratio`` and ``hessian_saddle`` once the
+    Hessian was asked for ("Hessian here") and computed. A number the run has not produced is
+    absent."""
     out: dict[str, Any] = {
         "epoch": snap.epoch,
         "step": snap.step,
@@ -584,10 +639,43 @@ def snapshot_readouts(snap: Snapshot, prefix: str = "") -> dict[str, Any]:
             out["grad_ratio"] = float(norms[0] / norms[-1])
     if len(snap.losses):
         out["batch_loss"] = float(snap.losses[-1])
-    from explorer.training.session import SPARSE_BELOW  # the train command's sparsity readout
-
-    weights = [p.weight for p in snap.layers if p.weight is not None]
-    total = sum(w.size for w in weights)
-    if total:
-        out["sparsity"] = sum(int((abs(w) < SPARSE_BELOW).sum()) for w in weights) / total
+    total = sum(p.n_weights for p in snap.layers)
+    if total:  # every weight of the net, counted in the worker (not the truncated matrices)
+        out["sparsity"] = sum(p.n_small for p in snap.layers) / total
+    out |= hessian_readouts(snap.hessian)
     return {prefix + k: v for k, v in out.items()}
+
+
+def hessian_readouts(hessian: dict[str, Any] | None) -> dict[str, Any]:
+    """``hessian_min_ratio`` (the share of positive eigenvalues) and ``hessian_saddle`` (some
+    direction curves down) of the last computed Hessian; nothing before one is done."""
+    if not hessian or "minimum_ratio" not in hessian:
+        return {}
+    return {
+        "hessian_min_ratio": float(hessian["minimum_ratio"]),
+        "hessian_saddle": hessian["kind"] == "saddle",
+    }
+
+
+# the kinds of point hessian.Spectrum tells apart, in words
+HESSIAN_KINDS = {
+    "saddle": "network.hessian_kind_saddle",
+    "minimum": "network.hessian_kind_minimum",
+    "minimum or flat valley": "network.hessian_kind_minimum_or_flat_valley",
+    "maximum": "network.hessian_kind_maximum",
+    "flat": "network.hessian_kind_flat",
+}
+
+
+def hessian_sentence(hessian: dict[str, Any], name: str = "") -> str:
+    """For the message under the panel: what the Hessian says, in the UI's language (side by
+    side, ``name`` "A" or "B": a shorter line each)."""
+    kind = i18n.t(HESSIAN_KINDS[hessian["kind"]])
+    return i18n.t(
+        "network.hessian_short" if name else "network.hessian_summary",
+        name=name,
+        step=hessian["step"],
+        kind=kind,
+        down=f"{hessian['negative']:.0%}",
+        ratio=f"{hessian['minimum_ratio']:.3f}",
+    )

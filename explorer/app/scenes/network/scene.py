@@ -16,10 +16,12 @@ from explorer.app.scenes.network.controls import NetworkControls
 from explorer.app.scenes.network.function_picture import render_function
 from explorer.app.scenes.network.gradient_bars import render_gradient_bars, shared_range
 from explorer.app.scenes.network.help import help_sheet
+from explorer.app.scenes.network.hessian_view import render_hessian
 from explorer.app.scenes.network.message_text import message_text
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import NetPicture, render_network
 from explorer.app.scenes.network.training_curves import render_curves
+from explorer.app.scenes.network.weight_histograms import render_weight_histograms
 from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
 from explorer.app.ui.handoff import SliceHandoff
@@ -31,6 +33,8 @@ from explorer.app.ui.theme import ui_manager
 from explorer.app.ui.widget_events import widget_event
 
 PANELS = ("net", "grads", "curves", "function")
+# what the bottom-left chart shows (its title, clicked, or w switches; c asks for the Hessian)
+CHARTS = ("gradients", "weights", "hessian")
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class NetworkScene(Scene):
         self._next = 0
         self._status = ""
         self._rate = (0.0, 0, 0.0)  # (time, step, steps per second)
+        self.chart = "gradients"  # the bottom-left chart: one of CHARTS
         self.controls = NetworkControls(self)
 
     @classmethod
@@ -119,6 +124,27 @@ class NetworkScene(Scene):
             for t, s in zip(trainers, m.snapshots, strict=False)
         )
 
+    def show_chart(self, chart: str | None = None) -> None:
+        """Show ``chart`` in the bottom-left panel; None: the next one (the Hessian only once
+        it was asked for)."""
+        if chart is None:
+            have = any(s.hessian for s in self.model.snapshots) or self.model.hessian_busy()
+            charts = CHARTS if have else CHARTS[:2]
+            chart = charts[(charts.index(self.chart) + 1) % len(charts)] if self.chart in charts \
+                else charts[0]  # fmt: skip
+        self.chart = chart
+
+    def hessian_here(self) -> None:
+        """Pause, ask for the Hessian at these weights, and show it."""
+        self.model.ask_hessian()
+        self.chart = "hessian"
+
+    def chart_title_rects(self) -> list[pygame.Rect]:
+        """The bottom-left chart's title strip, per net: a click there switches the chart."""
+        strip = px(5) + self.text.line_height(13)
+        return [pygame.Rect(c["grads"].x, c["grads"].y, c["grads"].w, strip)
+                for c in self.layout.columns]  # fmt: skip
+
     def toggle_side_by_side(self) -> None:
         m = self.model
         m.set_side_by_side(not m.side_by_side)
@@ -129,7 +155,14 @@ class NetworkScene(Scene):
             return True
         if event.type == pygame.KEYDOWN:
             return self._key(event)
-        return False
+        on_title = (
+            event.type == pygame.MOUSEBUTTONDOWN
+            and event.button == 1
+            and any(r.collidepoint(event.pos) for r in self.chart_title_rects())
+        )
+        if on_title:
+            self.show_chart()
+        return on_title
 
     def _key(self, event) -> bool:
         if self.controls.text_focused():
@@ -147,6 +180,10 @@ class NetworkScene(Scene):
             self.toggle_side_by_side()
         elif key == pygame.K_b:
             m.set(batch_norm=not m.config.batch_norm)
+        elif key == pygame.K_w:
+            self.show_chart("gradients" if self.chart == "weights" else "weights")
+        elif key == pygame.K_c:
+            self.hessian_here()
         else:
             return False
         return True
@@ -206,7 +243,7 @@ class NetworkScene(Scene):
                 if name == "function":
                     key = (id(snap.function), rect.size, m.version, px(100))
                 elif name == "grads":
-                    key = (*key, self._grad_range(), px(100))
+                    key = (*key, self._grad_range(), px(100), self.chart, self._hessian_key(snap))
                 else:
                     key = (*key, px(100))  # a new UI scale redraws every picture
                 if self._keys.get((i, name)) != key:
@@ -228,6 +265,11 @@ class NetworkScene(Scene):
             picture = render_network(snap, size, self.text)
             self.nets[i] = picture
             self.pictures[(i, name)] = picture.surface
+        elif name == "grads" and self.chart == "weights":
+            self.pictures[(i, name)] = render_weight_histograms(snap, size, self.text)
+        elif name == "grads" and self.chart == "hessian":
+            self.pictures[(i, name)] = render_hessian(snap, size, self.text,
+                                                      self.model.hessian_busy())  # fmt: skip
         elif name == "grads":
             self.pictures[(i, name)] = render_gradient_bars(snap, size, self.text,
                                                             self._grad_range())  # fmt: skip
@@ -235,6 +277,11 @@ class NetworkScene(Scene):
             self.pictures[(i, name)] = render_curves(snap, size, self.text)
         else:
             self.pictures[(i, name)] = render_function(snap.function, size, self.text)
+
+    def _hessian_key(self, snap) -> tuple:
+        if self.chart != "hessian":
+            return ()
+        return (repr(snap.hessian), self.model.hessian_busy())
 
     def _grad_range(self) -> tuple[int, int] | None:
         """Side by side, one y-axis for both gradient charts."""
@@ -282,6 +329,7 @@ class NetworkScene(Scene):
                 picture = self.pictures.get((i, name))
                 if picture is not None:
                     screen.blit(picture, cols[name], area=pygame.Rect((0, 0), cols[name].size))
+            self._draw_chart_switch(screen, cols["grads"])
         sr = self.controls.status_rect
         text.blit(
             screen,
@@ -297,6 +345,16 @@ class NetworkScene(Scene):
             slot.draw(screen, text, size, colour, kind)
         self._draw_message(screen)
         self.manager.draw_ui(screen)
+
+    def _draw_chart_switch(self, screen, rect: pygame.Rect) -> None:
+        """A dotted line under the bottom-left chart's title: click it (or w) to switch."""
+        title = {"gradients": "grads.title", "weights": "network.weights_title",
+                 "hessian": "network.hessian_title"}[self.chart]  # fmt: skip
+        text = t(title)
+        width = self.text.font(13, self.text.kind_for(text, "bold")).size(text)[0]
+        y = rect.y + px(5) + self.text.line_height(13)
+        for x in range(rect.x + px(8), rect.x + px(8) + width, px(4)):
+            pygame.draw.line(screen, palette.TEXT_DIM, (x, y), (x + px(1), y), lw())
 
     def _draw_title(self, screen, rect, label: str, snap) -> None:
         text = self.text

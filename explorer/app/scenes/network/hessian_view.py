@@ -1,0 +1,105 @@
+""" "Hessian here": what the Hessian of the training loss says at the run's weights (computed by the
+worker on request, see ``explorer.training.worker.hessian_answer``). The lecture's question: does
+training stall at a saddle or at a local minimum? Its answer in a few lines (the kind of point,
+the share of directions that curve down, the minimum ratio, the extreme eigenvalues) over the
+spectrum: eigenvalue counts in log-spaced bins, negative (red, the loss still falls that way) to
+the left, flat in the middle, positive (green) to the right."""
+
+from __future__ import annotations
+
+import math
+
+import pygame
+
+from explorer.app.scenes.network.model import HESSIAN_KINDS
+from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
+from explorer.app.ui.numbers_format import num
+from explorer.app.ui.scale import lw, px
+from explorer.app.ui.text import Text
+from explorer.training import Snapshot
+
+NEGATIVE = palette.NEGATIVE_CURVATURE  # as the Landscape draws curvature
+POSITIVE = palette.POSITIVE_CURVATURE
+FLAT = (150, 155, 168)
+
+
+def render_hessian(
+    snap: Snapshot, size: tuple[int, int], text: Text, busy: bool = False
+) -> pygame.Surface:
+    w, h = max(size[0], px(80)), max(size[1], px(80))
+    surface = pygame.Surface((w, h))
+    surface.fill(palette.PANEL)
+    text.blit(surface, t("network.hessian_title"), (px(8), px(5)), 13, palette.TEXT, "bold")
+    answer = snap.hessian or {}
+    inner = w - px(16)
+    y = px(5) + text.line_height(13) + px(4)
+    if busy or answer.get("computing"):
+        lines = [(t("network.hessian_computing", step=answer.get("step", snap.step)),
+                  palette.TEXT_DIM)]  # fmt: skip
+    elif "error" in answer:
+        lines = [(line, palette.ERROR) for line in text.wrap(answer["error"], 12, inner)]
+    elif "minimum_ratio" not in answer:
+        lines = [(line, palette.TEXT_DIM) for line in text.wrap(t("network.hessian_none"), 12,
+                                                                  inner)]  # fmt: skip
+    else:
+        lines = []
+    if lines:
+        step = text.line_height(12)
+        for k, (line, colour) in enumerate(lines[: max(1, (h - y) // step)]):
+            text.blit(surface, text.ellipsize(line, 12, inner), (px(8), y + k * step), 12, colour)
+        return surface
+    how = t("network.hessian_method", method=answer["method"], n=f"{answer['n_params']:,}",
+            s=f"{answer['seconds']:.2g}")  # fmt: skip
+    kind = answer["kind"]
+    colour = NEGATIVE if kind in ("saddle", "maximum") else POSITIVE
+    rows = [
+        (t(HESSIAN_KINDS[kind]), 14, colour, "bold"),
+        (t("network.hessian_ratio", ratio=f"{answer['minimum_ratio']:.3f}"), 12, palette.TEXT,
+         "sans"),
+        (t("network.hessian_down", down=f"{answer['negative']:.1%}"), 12, NEGATIVE
+         if answer["negative"] > 0 else palette.TEXT_DIM, "sans"),
+        (t("network.hessian_extremes", low=num(answer["smallest"], 3),
+           high=num(answer["largest"], 3)), 11, palette.TEXT_DIM, "mono"),
+        (t("network.hessian_grad", g=num(answer["grad_norm"], 2), step=answer["step"]), 11,
+         palette.WARN if answer["step"] != snap.step else palette.TEXT_DIM, "sans"),
+        (how, 11, palette.TEXT_DIM, "sans"),
+    ]  # fmt: skip
+    if answer["step"] != snap.step:
+        rows.append((t("network.hessian_moved", now=snap.step), 11, palette.WARN, "sans"))
+    chart_h = max(px(40), int(h * 0.38))
+    for line, size_pt, colour, kind_f in rows:
+        if y + text.line_height(size_pt) > h - chart_h - px(4):
+            break
+        line = text.ellipsize(line, size_pt, inner, kind_f)
+        text.blit(surface, line, (px(8), y), size_pt, colour, kind_f)
+        y += text.line_height(size_pt)
+    _spectrum(surface, pygame.Rect(px(8), max(y + px(4), h - chart_h), inner,
+                                   min(chart_h, h - y - px(4))), answer, text)  # fmt: skip
+    return surface
+
+
+def _spectrum(surface, rect: pygame.Rect, answer: dict, text: Text) -> None:
+    """The eigenvalue counts per bin (log heights: one negative direction among thousands must
+    show), and the axis: −max|λ| … 0 … +max|λ|, log-spaced on each side."""
+    rows = answer.get("histogram") or []
+    line10 = text.line_height(10)
+    plot = pygame.Rect(rect.x, rect.y, rect.w, rect.h - line10 - px(2))
+    if not rows or plot.h < px(8):
+        return
+    pygame.draw.line(surface, palette.PANEL_LINE, plot.bottomleft, plot.bottomright, lw())
+    top = max(math.log1p(row[2]) for row in rows) or 1.0
+    slot = plot.w / len(rows)
+    middle = len(rows) // 2
+    for i, (_, _, count) in enumerate(rows):
+        if count <= 0:
+            continue
+        bar_h = max(1, round(plot.h * math.log1p(count) / top))
+        colour = NEGATIVE if i < middle else (FLAT if i == middle else POSITIVE)
+        x0 = int(plot.x + i * slot)
+        pygame.draw.rect(surface, colour, (x0, plot.bottom - bar_h, max(1, int(slot) - 1), bar_h))
+    edge = max(abs(rows[0][0]), abs(rows[-1][1]))
+    y = plot.bottom + px(1)
+    text.blit(surface, f"−{num(edge, 2).lstrip('−')}", (plot.x, y), 10, NEGATIVE, "mono")
+    text.blit(surface, "0", (plot.centerx, y), 10, palette.TEXT_DIM, "mono", "midtop")
+    text.blit(surface, f"+{num(edge, 2)}", (plot.right, y), 10, POSITIVE, "mono", "topright")
