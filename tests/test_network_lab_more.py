@@ -323,3 +323,25 @@ def test_side_by_side_each_net_gets_its_own_hessian(lab):
     assert a["step"] == b["step"] == m.step_count() > 0  # one counter: the same step
     assert m.message.startswith("A: ") and "\nB: " in m.message
     assert m.readouts()["b.hessian_min_ratio"] == pytest.approx(b["minimum_ratio"])
+
+
+def test_menus_show_values_set_outside_their_choices(registry):
+    """epochs = 30, batch 100, L1 = 3.5e-3 set by a setup or --set: the menus say so, not their
+    first choice ("5", "8", "off")."""
+    from explorer.app.scenes.network.controls import _with_value
+    from explorer.app.scenes.network.scene import NetworkScene
+
+    assert _with_value(["off", "2", "5", "10"], "7") == ["off", "2", "5", "7", "10"]
+    pygame.display.init()
+    pygame.font.init()
+    pygame.display.set_mode((1280, 720))
+    scene = NetworkScene.for_app(registry, (1280, 720), backend="thread")
+    try:
+        scene.model.set(epochs=30, batch_size=100, l1=3.5e-3, patience=7)
+        scene.controls.build()
+        shown = {k: scene.controls.menus[k].selected_option[0] for k in
+                 ("epochs", "batch", "l1", "patience")}  # fmt: skip
+        assert shown == {"epochs": "30", "batch": "100", "l1": "0.0035", "patience": "7"}
+        assert not scene.controls._disagree()
+    finally:
+        scene.close()

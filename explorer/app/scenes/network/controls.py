@@ -189,7 +189,9 @@ class NetworkControls:
             label_w = label_w.size(label)[0] + px(8)
             self._caption((x, y, label_w - px(4), px(24)), label)
             options = [str(o) for o in options]
-            current = str(current) if str(current) in options else options[0]
+            current = str(current)
+            if current not in options:  # set by a setup, a lesson or --set: shown as it is
+                options = _with_value(options, current)
             words = MENU_WORDS.get(key, WORDS)
             dd = UIDropDownMenu(
                 [_word(o, words) for o in options],  # "off", "on", "max" in the UI's language
@@ -604,6 +606,23 @@ MENU_WORDS = {
 }
 
 
+def _with_value(options: list[str], value: str) -> list[str]:
+    """``options`` with ``value`` added, in numeric order where the choices are numbers ("off"
+    and other words stay first)."""
+
+    def number(text: str) -> float | None:
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+    if number(value) is None:
+        return [*options, value]
+    words = [o for o in options if number(o) is None]
+    numbers = sorted([o for o in options if number(o) is not None] + [value], key=number)
+    return words + numbers
+
+
 def _word(value: str, words: dict[str, str] | None = None) -> str:
     words = WORDS if words is None else words
     return t(words[value]) if value in words else value
@@ -621,7 +640,8 @@ def _speed_text(speed: float | None) -> str:
 def _penalty(value: float) -> str:
     if not value:
         return "off"
-    return f"{value:.0e}".replace("e-0", "e-")
+    short = f"{value:.0e}".replace("e-0", "e-")
+    return short if float(short) == value else f"{value:g}"  # 3.5e-3 is not shown as 4e-3
 
 
 def b_value_text(model: NetworkModel) -> str:
