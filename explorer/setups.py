@@ -42,6 +42,7 @@ from explorer.knob_text import (
     parse_value,
     unknown,
 )
+from explorer.languages import LANGUAGES
 
 SETUP_VERSION = 1
 HEADER = (
@@ -442,22 +443,25 @@ def _to_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
     return float(value)
 
 
-def to_toml(scene: str, setup: Any) -> dict[str, Any]:
+def to_toml(scene: str, setup: Any, lang: str | None = None) -> dict[str, Any]:
     ks = _knobs_of(setup)
     data: dict[str, Any] = {"version": SETUP_VERSION, "scene": scene}
+    if lang is not None:
+        data["lang"] = lang  # the UI's language when it was saved (the app's, not the scene's)
     for name, k in ks.items():
         data[name] = _to_toml(k, getattr(setup, name), ks)
     return data
 
 
-def dumps(scene: str, setup: Any) -> str:
-    return HEADER + tomli_w.dumps(to_toml(scene, setup))
+def dumps(scene: str, setup: Any, lang: str | None = None) -> str:
+    return HEADER + tomli_w.dumps(to_toml(scene, setup, lang))
 
 
-def write(path: Path | str, scene: str, setup: Any) -> Path:
-    """Write ``setup`` to ``path`` atomically (a temp file beside it, then a rename)."""
+def write(path: Path | str, scene: str, setup: Any, lang: str | None = None) -> Path:
+    """Write ``setup`` to ``path`` atomically (a temp file beside it, then a rename); ``lang``:
+    the UI's language, opened with it again."""
     path = Path(path)
-    text = dumps(scene, setup)
+    text = dumps(scene, setup, lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -578,6 +582,14 @@ def read(path: Path | str, scenes: Mapping[str, type | None]) -> tuple[str, dict
     """The scene a setup file names and its values, typed (``{}`` for a scene without a setup
     class). Anything wrong (not TOML, a newer version, an unknown scene or key, a wrong type) is
     one SetupError naming the file and the key."""
+    scene, values, _ = read_with_language(path, scenes)
+    return scene, values
+
+
+def read_with_language(
+    path: Path | str, scenes: Mapping[str, type | None]
+) -> tuple[str, dict[str, Any], str | None]:
+    """``read``, and the UI language the file was saved in (None: it says none)."""
     path = Path(path)
     source = str(path)
     try:
@@ -600,6 +612,9 @@ def read(path: Path | str, scenes: Mapping[str, type | None]) -> tuple[str, dict
             f"{SETUP_VERSION} (update dl-explorer to open it)",
             "version",
         ).at(source)
+    lang = data.pop("lang", None)
+    if lang is not None and lang not in LANGUAGES:
+        raise _not_one_of("lang", lang, "a language", LANGUAGES).at(source)
     scene = data.pop("scene", None)
     if scene is None:
         raise SetupError(f"scene is missing; valid: {', '.join(scenes)}", "scene").at(source)
@@ -612,7 +627,7 @@ def read(path: Path | str, scenes: Mapping[str, type | None]) -> tuple[str, dict
                 f"the {scene} scene has no settings a file can set (found {', '.join(data)})",
                 next(iter(data)),
             ).at(source)
-        return scene, {}
+        return scene, {}, lang
     ks = knobs(cls)
     values = {}
     for key, value in data.items():
@@ -622,4 +637,4 @@ def read(path: Path | str, scenes: Mapping[str, type | None]) -> tuple[str, dict
             values[key] = from_toml(ks[key], value, ks)
         except SetupError as exc:
             raise exc.at(source) from None
-    return scene, values
+    return scene, values, lang

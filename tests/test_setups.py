@@ -571,3 +571,24 @@ def test_the_network_lab_takes_the_lectures_loss_input_dropout_and_normalization
         assert model.config.loss == "mse"  # nothing half-applied
     finally:
         model.close()
+
+
+def test_a_setup_saved_in_chinese_opens_in_chinese(app, tmp_path):
+    from explorer.app.ui import i18n
+
+    the_app, tabs = app("network")
+    the_app.set_language("zh")
+    try:
+        tick(the_app, 2, [ctrl(pygame.K_s)])
+        saved = next((tmp_path / "saved").glob("network-*.toml"))
+        assert 'lang = "zh"' in saved.read_text()
+        the_app.set_language("en")
+        tabs.setup_keys.open(saved)
+        assert i18n.language() == "zh" and tabs.buttons["network"].text == "网络实验室"
+        bad = tmp_path / "bad.toml"
+        bad.write_text('version = 1\nscene = "network"\nlang = "fr"\n')
+        assert not tabs.setup_keys.open(bad)
+        assert 'lang = "fr" is not a language' in tabs.setup_keys.message
+        assert i18n.language() == "zh"  # a bad file changes nothing
+    finally:
+        i18n.set_language("en")

@@ -51,6 +51,11 @@ def read(path: Path | str) -> tuple[str, dict[str, Any]]:
     return setups.read(path, setup_classes())
 
 
+def language(path: Path | str) -> str | None:
+    """The UI language a setup file was saved in (None: it names none)."""
+    return setups.read_with_language(path, setup_classes())[2]
+
+
 def check(scene: str, values: Mapping[str, Any], registry: Any, source: str) -> None:
     """What can be checked before a scene exists (types, ranges, registered names): mistakes are
     found before a window opens."""
@@ -95,7 +100,7 @@ def apply_to_scene(scene, values: Mapping[str, Any], source: str, size=None) -> 
 def open_in(tabs, path: Path | str, extra: Mapping[str, Any] | None = None) -> str:
     """Open a setup file in the app under ``tabs``: its scene is shown and the setup applied. A
     mistake leaves the app as it was (the scene shown before, its state untouched)."""
-    scene, values = read(path)
+    scene, values, lang = setups.read_with_language(path, setup_classes())
     values = {**values, **(extra or {})}
     previous = tabs.current
     if not tabs.show(scene):
@@ -106,6 +111,9 @@ def open_in(tabs, path: Path | str, extra: Mapping[str, Any] | None = None) -> s
         if previous and previous != scene:
             tabs.show(previous)
         raise
+    app = getattr(tabs, "app", None)
+    if lang is not None and app is not None and hasattr(app, "set_language"):
+        app.set_language(lang)  # as it was saved: the same screen, in the same language
     return f"opened {path}"
 
 
@@ -118,5 +126,7 @@ def save_current(tabs, folder: Path | None = None) -> Path:
         raise SetupError(
             f"the {labels.get(tabs.current, tabs.current)} scene has nothing to save yet"
         )
+    from explorer.app.ui.i18n import language as ui_language
+
     path = setups.new_path(tabs.current, folder)
-    return setups.write(path, tabs.current, setup)
+    return setups.write(path, tabs.current, setup, lang=ui_language())

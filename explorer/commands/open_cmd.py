@@ -79,6 +79,8 @@ def run_with_setup(
 @click.pass_obj
 def open_setup(registry, path: Path, assignments: tuple[str, ...]) -> None:
     """Open the app in the state a setup file holds (Ctrl+S in the app writes one)."""
+    from explorer.app import setup_files
+
     scene, values, source = gather(registry, None, path, assignments)
     meta = click.get_current_context().meta
     run_with_setup(
@@ -88,5 +90,5 @@ def open_setup(registry, path: Path, assignments: tuple[str, ...]) -> None:
         source,
         ui_scale=meta.get("ui_scale"),
         watch=meta.get("watch", ()),
-        lang=meta.get("lang"),
+        lang=meta.get("lang") or setup_files.language(path),  # --lang wins over the file's
     )

@@ -34,10 +34,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from explorer.languages import LANGUAGES
 from explorer.lessons.captions import CaptionError, placeholders
 from explorer.lessons.conditions import Condition, ConditionError, parse_condition
 
-LANGUAGES = ("en", "zh")
 TOP_KEYS = {"order", "title", "summary", "steps"}
 STEP_KEYS = {"scene", "setup", "caption", "highlight", "until", "limit", "expect", "inspect"}
 

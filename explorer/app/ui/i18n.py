@@ -16,8 +16,9 @@ from importlib import resources
 
 import i18n as _i18n
 
+from explorer.languages import LANGUAGES
+
 PREFIX = "dl-explorer"
-LANGUAGES = ("en", "zh")
 NAMES = {"en": "English", "zh": "中文"}
 _state = {"lang": "en"}
 
