@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from explorer.app.ui import palette
 from explorer.cli import main
 
 
@@ -25,6 +26,11 @@ def test_render_writes_an_animated_gif(tmp_path):
     with Image.open(out) as im:
         assert im.format == "GIF" and im.n_frames == 6
         assert im.size == (512, 320)
+        # written frame by frame (nothing held), every frame keeps the balls' exact colours
+        for k in (0, 5):
+            im.seek(k)
+            colours = {c for _, c in im.convert("RGB").getcolors(1 << 20)}
+            assert {palette.BALL_COLOURS[0], palette.BALL_COLOURS[1]} <= colours
 
 
 def test_render_writes_a_still_png_with_the_race_on_it(tmp_path):

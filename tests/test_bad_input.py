@@ -304,7 +304,7 @@ CASES = [
     (
         ["render", "--frames", "20000", "--size", "7680x4320", "--out", "{out}/x.gif"],
         1,
-        "GB in memory, over the 4 GB budget",
+        "GB before compression, over the 4 GB budget",
         "x.gif",
     ),
     (["render", "--out", "/nonexistent/x.png", "--frames", "1"], 1, "does not exist", None),

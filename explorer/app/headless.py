@@ -144,6 +144,8 @@ def record(
     size = crop.size if crop is not None else app.screen.get_size()
     images = []
     target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
+    gif = GifStream(out, target, fps) if suffix == ".gif" else None  # nothing held in memory
+    written = 0
     try:
         for k in range(frames):
             if before_frame is not None:
@@ -156,45 +158,22 @@ def record(
                 image = image.resize(target, resample=3)  # LANCZOS
             if writer is not None:
                 writer.append_data(np.asarray(image))
+            elif gif is not None:
+                gif.append(image)
             else:
                 images.append(image)
+            written += 1
             if progress:
                 progress(k)
     finally:
         if writer is not None:
             writer.close()
+        if gif is not None:
+            gif.close()
     if suffix == ".png":
         images[-1].save(out)
         return 1
-    if suffix == ".gif":
-        _save_gif(images, out, fps)
-    return len(images) if suffix == ".gif" else frames
-
-
-def _save_gif(images, out: Path, fps: int) -> None:
-    from PIL import Image
-
-    from explorer.app.ui import palette as colours
-
-    # One palette for every frame (from the last, which has every trail): no flicker, and fast.
-    # The balls' and the UI's own colours are added exactly, so a small GIF keeps them vivid.
-    exact = [*colours.BALL_COLOURS, colours.TEXT, colours.TEXT_DIM, colours.ERROR, colours.GOOD,
-             colours.WARN, colours.STATE_ARROW, colours.ESCAPE_ARROW, colours.PANEL,
-             colours.BACKGROUND, (0, 0, 0)]  # fmt: skip
-    n = 256 - len(exact)
-    base = images[-1].quantize(colors=n, method=Image.Quantize.MEDIANCUT).getpalette()[: 3 * n]
-    base += [0] * (3 * n - len(base))
-    palette = Image.new("P", (1, 1))
-    palette.putpalette(base + [c for rgb in exact for c in rgb])
-    frames = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
-    frames[0].save(
-        out,
-        save_all=True,
-        append_images=frames[1:],
-        duration=max(20, round(1000 / fps)),
-        loop=0,
-        optimize=False,
-    )
+    return written
 
 
 def bench_frames(
@@ -262,8 +241,8 @@ HOLD_REDRAW_EVERY = 3  # while a caption is read, the pulse is drawn at a third 
 
 class GifStream:
     """An animated GIF written frame by frame (nothing held but the current frame): one palette
-    per lesson step (from its first frame, plus the UI's own colours exactly), stored as each
-    frame's local colour table."""
+    from the first frame (a lesson: per step, ``new_palette``) plus the UI's own colours exactly,
+    so balls and trails keep their colours; stored as each frame's local colour table."""
 
     def __init__(self, path: Path, size: tuple[int, int], fps: int) -> None:
         from PIL import GifImagePlugin, Image
@@ -286,7 +265,7 @@ class GifStream:
 
         exact = [*colours.BALL_COLOURS, colours.TEXT, colours.TEXT_DIM, colours.ERROR,
                  colours.GOOD, colours.WARN, colours.PANEL, colours.BACKGROUND, (255, 214, 90),
-                 (0, 0, 0)]  # fmt: skip
+                 colours.STATE_ARROW, colours.MARK, (0, 0, 0)]  # fmt: skip
         n = 256 - len(exact)
         base = image.quantize(colors=n, method=Image.Quantize.MEDIANCUT).getpalette()[: 3 * n]
         base += [0] * (3 * n - len(base))

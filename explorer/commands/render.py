@@ -23,7 +23,7 @@ from explorer.setups import from_text
 from explorer.training.config import SEED_MAX, TrainConfig
 from explorer.training.session import check_config
 
-MAX_FRAMES_BYTES = 4_000_000_000  # frames a GIF or PNG render may hold before it is written
+MAX_GIF_BYTES = 4_000_000_000  # a GIF's frames before compression (one byte a pixel)
 # The flags that set a scene's knobs: with --setup / --set those come from the setup instead.
 KNOB_FLAGS = ("surface", "optimizers", "start", "schedule", "noise", "seed", "dataset", "depth",
               "width", "activation", "init", "batch_norm", "dropout", "epochs", "patience",
@@ -265,14 +265,14 @@ def render(
     if lesson_name is not None:
         _render_lesson(registry, lesson_name, lang, frames_per_step, out, size, fps, scale)
         return
-    if out.suffix.lower() != ".mp4":  # GIF and PNG keep every frame until the file is written
+    if out.suffix.lower() == ".gif":  # streamed to disk frame by frame: its size is the limit
         w, h = parse_size(size)
-        held = frames * round(w * scale) * round(h * scale) * 3
-        if held > MAX_FRAMES_BYTES:
+        pixels = frames * round(w * scale) * round(h * scale)
+        if pixels > MAX_GIF_BYTES:
             raise ValueError(
-                f"{frames} frames at {w}x{h} (scale {scale:g}) hold about {held / 1e9:.1f} GB "
-                f"in memory, over the {MAX_FRAMES_BYTES / 1e9:g} GB budget; use fewer --frames, "
-                "a smaller --size or --scale, or write an .mp4"
+                f"a GIF of {frames} frames at {w}x{h} (scale {scale:g}) is about "
+                f"{pixels / 1e9:.1f} GB before compression, over the {MAX_GIF_BYTES / 1e9:g} GB "
+                "budget; use fewer --frames, a smaller --size or --scale, or write an .mp4"
             )
     single_threaded_torch()
     if setup_path is not None or assignments:
