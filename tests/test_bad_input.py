@@ -458,6 +458,15 @@ CASES = [
         None,
     ),
     (["race", "--surface", "nett:moons"], 1, "Or a family: expr:…, net:…", None),
+    (["race", "--surface", "net:moons?run=nope"], 1, "no recorded run 'nope'", None),
+    (["race", "--surface", "net:moons?run=../../x"], 1, "run must be a run's id", None),
+    (["race", "--surface", "net:moons?run="], 1, "run must be a run's id", None),
+    (
+        ["bench", "frames", "--scene", "nope"],
+        2,
+        "'nope' is not one of 'landscape', 'network', 'dropout', 'activations', 'lab-landscape'",
+        None,
+    ),
     (["bench", "frames", "--surface", "nope"], 1, "Unknown surface 'nope'", None),
     (["nope"], 2, "No such command 'nope'", None),
 ]

@@ -202,3 +202,31 @@ def _landscape_of_this_net(app, tabs) -> None:
     lab.reset()
     wait_until(lambda: not m.path_live, lambda: app.tick(0.3, []))
     assert m.run_path is not None
+
+
+def test_landscape_of_an_untrained_net_is_a_sentence_and_the_lab_stays(registry, cache):
+    pygame.display.init()
+    pygame.font.init()
+    screen = pygame.display.set_mode((1280, 720))
+    pygame.event.clear()
+    app, tabs = build_app(registry, screen, first="network", windowed=False, backend="thread")
+    try:
+        lab = tabs.scene()
+        lab.model.apply(lab.model.setup().__class__(dataset="moons", depth=2, width=8))
+        lab.model.wait(60)
+        button = lab.controls.landscape_button
+        at = button.rect.center
+        app.tick(1 / 60, [pygame.event.Event(pygame.MOUSEMOTION, pos=at, rel=(0, 0),
+                                             buttons=(0, 0, 0))])  # fmt: skip
+        app.tick(1 / 60, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=at, button=1),
+                          pygame.event.Event(pygame.MOUSEBUTTONUP, pos=at, button=1)])  # fmt: skip
+        for _ in range(3):
+            app.tick(1 / 60, pygame.event.get())
+        assert lab.model.landscape_pending or "three points" in lab.model.message
+        wait_until(lambda: not lab.model.landscape_pending, lambda: app.tick(1 / 60, []))
+        assert tabs.current == "network" and lab.model.message_kind == "error"
+        assert "at least three points" in lab.model.message
+        assert not list(runs_dir().glob("*.pt"))  # nothing written
+    finally:
+        for scene in tabs.built.values():
+            scene.close()
