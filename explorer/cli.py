@@ -11,14 +11,27 @@ import importlib
 import os
 import sys
 
-if os.path.basename(sys.argv[0]) in ("dl-explorer", "__main__.py"):  # the app's window first,
-    from explorer.app.splash import show as _show_window  # before torch (issue 9)
+
+def _first_window_here() -> bool:
+    """Whether this process is the ``dl-explorer`` the user started (then its window comes
+    first). A worker process it spawns runs this module again with the same ``sys.argv`` while
+    it gets ready, and must never open a window of its own: it would cover the app with a stale
+    "Loading…" picture on a desktop (seen under Xvfb)."""
+    import multiprocessing
+
+    if multiprocessing.current_process().name != "MainProcess":
+        return False
+    return os.path.basename(sys.argv[0]) in ("dl-explorer", "__main__.py")
+
+
+if _first_window_here():  # the app's window first, before torch (issue 9)
+    from explorer.app.splash import show as _show_window
 
     _show_window(sys.argv[1:])
 
-import click
+import click  # noqa: E402 - after the window (above)
 
-from explorer.plugins import UnknownName, load_plugins, set_default_registry
+from explorer.plugins import UnknownName, load_plugins, set_default_registry  # noqa: E402
 
 # (module under explorer.commands, attribute, group): a command module missing from this checkout
 # is skipped, so the command list grows as the parts land.

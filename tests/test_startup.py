@@ -1,5 +1,6 @@
 """Start-up: the window and its tabs come before torch; a worker started ahead trains at once."""
 
+import os
 import subprocess
 import sys
 import time
@@ -50,6 +51,31 @@ def test_the_first_frame_needs_no_torch():
 )
 def test_the_early_window_is_only_for_the_app(argv, app):
     assert splash.wants_app(argv) is app
+
+
+def test_a_worker_process_of_the_app_never_opens_a_window_of_its_own(tmp_path):
+    """The app's workers are spawned processes that run ``dl-explorer``'s start again (with its
+    sys.argv) while they get ready: each used to open its own window with a stale "Loading…"
+    picture, covering the app on a desktop. Here a stand-in for the ``dl-explorer`` script
+    starts a worker; the worker must not even import the splash."""
+    script = tmp_path / "dl-explorer"
+    script.write_text(
+        "import multiprocessing as mp, sys\n"
+        "import explorer.cli\n"
+        "def child(q):\n"
+        "    q.put('explorer.app.splash' in sys.modules)\n"
+        "if __name__ == '__main__':\n"
+        "    ctx = mp.get_context('spawn')\n"
+        "    q = ctx.Queue()\n"
+        "    p = ctx.Process(target=child, args=(q,))\n"
+        "    p.start()\n"
+        "    print('parent', 'explorer.app.splash' in sys.modules, 'child', q.get(timeout=60))\n"
+        "    p.join()\n"
+    )
+    env = {**os.environ, "DL_EXPLORER_NO_SPLASH": "1"}  # the parent's own window is not the point
+    out = subprocess.run([sys.executable, str(script), "--no-plugins"], capture_output=True,
+                         text=True, timeout=120, env=env)  # fmt: skip
+    assert out.stdout.split() == ["parent", "True", "child", "False"], out.stderr
 
 
 def test_the_early_window_shows_the_tabs_and_what_loads():
