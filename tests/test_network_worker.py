@@ -140,6 +140,15 @@ def test_the_slope_guide_is_drawn_for_sigmoid_only(registry):
     assert _guide_pixels(render_gradient_bars(sigmoid, (400, 260), text)) > 30
     assert _guide_pixels(render_gradient_bars(relu, (400, 260), text)) == 0
     assert _guide_pixels(render_gradient_bars(tanh, (400, 260), text)) == 0
+    # before the first step there is no gradient: no guide dots on the chart's floor
+    model = NetworkModel(registry, SMALL.replace(activation="sigmoid", depth=6), backend="thread")
+    try:
+        model.wait(30)
+        fresh = model.snapshots[0]
+    finally:
+        model.close()
+    assert fresh.step == 0 and fresh.slope_bound == pytest.approx(0.25, abs=1e-4)
+    assert _guide_pixels(render_gradient_bars(fresh, (400, 260), text)) == 0
 
 
 def test_side_by_side_gradient_charts_share_one_axis(registry):

@@ -49,7 +49,7 @@ def guide_bound(snap: Snapshot) -> float | None:
 def log_range(snap: Snapshot) -> tuple[int, int] | None:
     """The decades (lo, hi) this net's chart needs on its log axis; None before a step."""
     norms = layer_norms(snap)
-    if not norms:
+    if not norms or snap.step == 0:
         return None
     bound = guide_bound(snap)
     guide = sigmoid_guide(norms, bound) if bound else []
@@ -86,7 +86,7 @@ def render_gradient_bars(
     surface.fill(palette.PANEL)
     text.blit(surface, t("grads.title"), (px(8), px(5)), 13, palette.TEXT, "bold")
     norms = layer_norms(snap)
-    if not norms:
+    if not norms or snap.step == 0:  # no gradient yet: nothing (not zeros on the chart's floor)
         text.blit(
             surface, t("grads.no_step"), (w // 2, h // 2), 13, palette.TEXT_DIM, anchor="center"
         )
