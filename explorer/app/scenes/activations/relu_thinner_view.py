@@ -183,7 +183,7 @@ def _mixed(surface, text: Text, row: str, at, colour, width: int) -> bool:
     if not has_cjk(row):
         return False
     runs = [(part, "cjk" if has_cjk(part) else "sans") for part in _CJK_RUNS.split(row) if part]
-    if sum(text.font(12, kind).size(part)[0] for part, kind in runs) > width:
+    if sum(text.render(part, 12, colour, kind).get_width() for part, kind in runs) > width:
         return False
     x = at[0]
     for part, kind in runs:

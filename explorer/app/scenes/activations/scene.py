@@ -65,7 +65,7 @@ def compute_layout(size: tuple[int, int]) -> ActivationLayout:
     rb = body(relu)
     side = min(rb.h - px(18), int(rb.w * 0.4))
     right = rb.x + side + px(14)
-    numbers_h = NUMBERS_LINES * px(17)
+    numbers_h = (NUMBERS_LINES - 1) * px(17) + px(22)  # the last row whole, Chinese glyphs too
     areas = {
         "grid": body(grid),
         "detail": body(detail),
