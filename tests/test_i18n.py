@@ -427,6 +427,9 @@ def test_the_built_in_activations_words_follow_the_language_a_plugins_own_do_not
     assert plugin_words(builtin, "formula") == "max(a·z, z)，a 可学习（初值 0.25）"
     assert plugin_words(own, "formula") == own.formula and plugin_words(own, "doc") == "mine"
     assert said("Not plotted: NaN or ∞.") == "无法作图：出现 NaN 或 ∞。"
+    assert said("401 inputs of shape (401, 1) gave (401, 2).") == (
+        "401 个形状为 (401, 1) 的输入得到了 (401, 2)。"
+    )
     assert said("ValueError: boom") == "ValueError: boom"  # an exception's words as they came
 
 

@@ -3,13 +3,14 @@ shaded, the larger plot of the selected one, and Maxout's "pieces" idea (it is n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pygame
 
 from explorer.app.ui import palette
-from explorer.app.ui.i18n import language, t
+from explorer.app.ui.i18n import language, reword, t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
@@ -289,21 +290,24 @@ def render_detail(curve: Curve | None, size, text: Text) -> pygame.Surface:
     return surface
 
 
-# the training layer's short sentences about a curve it could not plot, by catalogue key
-SAID = {
-    "Not plotted: factory failed.": "activations.not_plotted_factory",
-    "Not plotted: not elementwise.": "activations.not_plotted_elementwise",
-    "Not plotted: calling it failed.": "activations.not_plotted_call",
-    "Not plotted: NaN or ∞.": "activations.not_plotted_nan",
-    "f(z) or f′(z) is not a finite number somewhere on [−5, 5].": "activations.not_finite",
-}
+# the training layer's sentences about a curve it could not plot (activation_curves.py), as
+# (pattern, catalogue key, fields) for i18n.reword
+SAID = [
+    (re.compile(r"Not plotted: factory failed\.$"), "activations.not_plotted_factory", ()),
+    (re.compile(r"Not plotted: not elementwise\.$"), "activations.not_plotted_elementwise", ()),
+    (re.compile(r"Not plotted: calling it failed\.$"), "activations.not_plotted_call", ()),
+    (re.compile(r"Not plotted: NaN or ∞\.$"), "activations.not_plotted_nan", ()),
+    (re.compile(r"f\(z\) or f′\(z\) is not a finite number somewhere on \[−5, 5\]\.$"),
+     "activations.not_finite", ()),
+    (re.compile(r"(\d+) inputs of shape (.+) gave (.+)\.$"), "activations.wrong_shape",
+     ("n", "shape", "got")),
+]  # fmt: skip
 
 
 def said(sentence: str) -> str:
     """A sentence of the training layer's about a curve, in the current language (one it does
     not know, such as an exception's message, as it is)."""
-    name = SAID.get(sentence)
-    return sentence if name is None or language() == "en" else t(name)
+    return reword(sentence, SAID)
 
 
 def plugin_words(curve: Curve, field: str) -> str:

@@ -23,7 +23,6 @@ IO_FILL = (70, 74, 86)
 POSITIVE = (70, 160, 235)
 NEGATIVE = (245, 150, 60)
 DEAD_LINK = (44, 47, 55)
-SHORT_NAMES = ("x", "h1", "h2", "out")
 COMPACT_W = 340  # narrower drawings label layers and units more briefly
 
 
@@ -68,7 +67,7 @@ def render_net(
     if training and view.kept is not None:
         for i, kept in enumerate(view.kept):
             dropped[i + 1] = {u for u in range(len(kept)) if not kept[u]}
-    names = layer_names() if wide else SHORT_NAMES
+    names = layer_names() if wide else ("x", "h1", "h2", t("dropout.layer_output_short"))
     for k, name in enumerate(names if len(sizes) == len(names) else ()):
         text.blit(surface, name, (centres[k][0][0], px(4)), 12, palette.TEXT_DIM, anchor="midtop")
     _links(surface, view, centres, dropped)
