@@ -66,8 +66,9 @@ def test_every_key_the_code_asks_for_is_in_the_catalogue():
         text = path.read_text("utf-8")
         asked |= set(re.findall(r"\bt\(\s*\"([a-z_]+\.[a-z0-9_.]+)\"", text))
         # help sheets and tables name their keys as plain strings
-        asked |= set(re.findall(r"\"((?:help|landscape|network|status|numbers|inspector|"
-                                r"chart|curves|grads|function|tabs|app)\.[a-z0-9_.]+)\"", text))  # fmt: skip
+        asked |= set(re.findall(r"\"((?:help|landscape|network|status|numbers|inspector|chart|"
+                                r"curves|grads|function|tabs|app|dropout|activations)\."
+                                r"[a-z0-9_.]+)\"", text))  # fmt: skip
     asked = {k for k in asked if not k.endswith(".")}
     unknown = sorted(k for k in asked if k not in en)
     assert not unknown, unknown
@@ -286,3 +287,172 @@ def test_how_a_run_ended_is_worded_in_chinese_with_its_numbers(message):
     number = r"-?\d+(?:\.\d+)?"
     assert sorted(re.findall(number, message)) == sorted(re.findall(number, worded)), worded
     assert message_text("plugin foo failed: boom") == "plugin foo failed: boom"  # as it came
+
+
+# -- Dropout and Activations in Chinese ------------------------------------------------------------
+SCENE_SECTIONS = ("dropout", "activations")
+# names and symbols that stay as they are in Chinese (plugin, dataset and activation names)
+KEPT_WORDS = re.compile(r"builtin/activations|leaky_relu|moons|logits|autograd")
+# words of shared widgets, not of these scenes: the typed-value box's tool tip (ui/slider.py)
+SHARED_WORDS = {"type a value, then Enter"}
+
+
+def _english_templates() -> list[tuple[str, re.Pattern]]:
+    """The English sentences of the two scenes' sections (three words or more), as patterns
+    whose %{fields} match anything."""
+    en = _catalogue("en")
+    out = []
+    for key, value in en.items():
+        if key.split(".")[0] in SCENE_SECTIONS and len(FIELD.sub("x", value).split()) > 2:
+            parts = [re.escape(p) for p in FIELD.split(value)[0::2]]
+            out.append((key, re.compile(".+?".join(parts), re.S)))
+    return out
+
+
+def _scene_words(scene) -> list[str]:
+    """What the scene's widgets say: button and menu texts, tool tips, captions."""
+    words = [slot.text for slot in scene.controls.captions]
+    for element in scene.manager.ui_group.sprites():
+        for name in ("text", "tool_tip_text"):
+            value = getattr(element, name, None)
+            if isinstance(value, str) and value.strip():
+                words.append(value)
+    return words
+
+
+def _drawn_in(lang: str, registry, monkeypatch) -> dict[str, list[str]]:
+    """Every string the Dropout and Activations scenes draw in ``lang`` (through Text.render and
+    their widgets), with the nets trained, Dropout paused and Maxout selected too."""
+    from explorer.app.headless import init_offscreen
+    from explorer.app.shell import build_app
+
+    drawn: list[str] = []
+    real = Text.render
+
+    def render(self, text, size, colour, kind="sans"):
+        drawn.append(text)
+        return real(self, text, size, colour, kind)
+
+    monkeypatch.setattr(Text, "render", render)
+    screen = init_offscreen((1280, 720))
+    app, tabs = build_app(registry, screen, "dropout", windowed=False, backend="thread", lang=lang)
+    out: dict[str, list[str]] = {}
+    try:
+        for name in SCENE_SECTIONS:
+            drawn.clear()
+            assert tabs.show(name)
+            scene = tabs.scene()
+            scene.text = Text()  # nothing from the cache: every string is rendered again
+            app.tick(1 / 60, [])  # the first frame, before the background work is in
+            scene.wait_ready(60)
+            for _ in range(3):
+                app.tick(1 / 60, [])
+            if name == "dropout":
+                scene.toggle_play()  # the other label of the play button
+            else:
+                scene.select("maxout")  # the detail panel's words for a non-elementwise unit
+            app.tick(1 / 60, [])
+            out[name] = [*drawn, *_scene_words(scene)]
+    finally:
+        tabs.close()
+    return out
+
+
+def test_dropout_and_activations_drawn_in_chinese_show_no_english_sentence(registry, monkeypatch):
+    templates = _english_templates()
+    assert len(templates) > 60  # the two sections hold the scenes' sentences
+    drawn = _drawn_in("zh", registry, monkeypatch)
+    zh = _catalogue("zh")
+    for name, strings in drawn.items():
+        left = []
+        for s in set(strings) - SHARED_WORDS:
+            whole = s.removesuffix("…")  # a string cut short to fit still shows its start
+            for key, pattern in templates:
+                if pattern.fullmatch(s) or (s.endswith("…") and pattern.match(whole + "\n")):
+                    left.append(f"{s!r} ({key})")
+            # an English phrase not from the catalogue (a literal someone added): three words
+            plain = KEPT_WORDS.sub("", s)
+            if re.search(r"[A-Za-z]{2,}(?:[ ,:;'’()-]+[A-Za-z]{2,}){2,}", plain):
+                left.append(f"{s!r} (three English words)")
+        assert not left, f"{name} in Chinese still says: {left}"
+        # and it does say the scene's sentences in Chinese (the spy saw them)
+        chinese = [s for s in strings if i18n.has_cjk(s)]
+        assert len(chinese) > 25, (name, chinese)
+        titles = [v for k, v in zh.items() if k.startswith(f"{name}.title_") and "%{" not in v]
+        assert titles and all(v in strings for v in titles), (name, titles)
+    dropout, activations = drawn["dropout"], drawn["activations"]
+    assert i18n.t("dropout.play", lang="zh") in dropout  # paused: the button says 训练
+    assert i18n.t("dropout.next_batch_tip", lang="zh") in dropout  # tool tips too
+    assert i18n.t("activations.maxout_note", lang="zh") not in activations  # drawn wrapped
+    assert i18n.t("activations.retrain", lang="zh") in activations
+    assert i18n.t("activations.doc.maxout", lang="zh") in activations  # a built-in's doc line
+
+
+def test_dropout_and_activations_drawn_in_english_are_caught_by_the_same_check(
+    registry, monkeypatch
+):
+    """The check above can fail: in English it finds the catalogue's sentences on screen."""
+    templates = _english_templates()
+    drawn = _drawn_in("en", registry, monkeypatch)
+    for name, strings in drawn.items():
+        found = {key for s in strings for key, p in templates if p.fullmatch(s)}
+        assert len(found) > 10, (name, sorted(found))
+        assert not any(i18n.has_cjk(s) for s in strings), name
+
+
+def test_every_key_of_the_two_scenes_sections_is_used_by_their_code():
+    """A sentence left in the catalogue after its code changed is a sentence nobody sees."""
+    used = ""
+    for name in SCENE_SECTIONS:
+        for path in (ROOT / "explorer" / "app" / "scenes" / name).glob("*.py"):
+            used += path.read_text("utf-8")
+    unused = [
+        key
+        for key in _catalogue("en")
+        if key.split(".")[0] in SCENE_SECTIONS
+        and key.split(".")[1] not in ("doc", "formula")  # looked up by the activation's name
+        and f'"{key}"' not in used
+    ]
+    assert not unused, unused
+
+
+def test_the_built_in_activations_words_follow_the_language_a_plugins_own_do_not():
+    from explorer.app.scenes.activations.activation_plots import plugin_words, said
+    from explorer.training.activation_curves import Curve
+
+    builtin = Curve("prelu", formula="max(a·z, z), a learned (starts at 0.25)", doc="")
+    own = Curve("prelu", formula="max(0.1·z, z), my own", doc="mine")
+    assert plugin_words(builtin, "formula") == builtin.formula  # English: as the plugin says
+    i18n.set_language("zh")
+    assert plugin_words(builtin, "formula") == "max(a·z, z)，a 可学习（初值 0.25）"
+    assert plugin_words(own, "formula") == own.formula and plugin_words(own, "doc") == "mine"
+    assert said("Not plotted: NaN or ∞.") == "无法作图：出现 NaN 或 ∞。"
+    assert said("401 inputs of shape (401, 1) gave (401, 2).") == (
+        "401 个形状为 (401, 1) 的输入得到了 (401, 2)。"
+    )
+    assert said("ValueError: boom") == "ValueError: boom"  # an exception's words as they came
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [(1024, 640), (1280, 720), (1920, 1080)], ids=str)
+@pytest.mark.parametrize("name", SCENE_SECTIONS)
+def test_dropout_and_activations_in_chinese_fit_their_panels(name, size, monkeypatch):
+    """The layout test's checks (tests/test_layout.py), in Chinese: every widget and its label
+    inside its panel, every string drawn inside its picture, at scale 1 and 1.5."""
+    from test_layout import DrawnText, _app, check_layout
+
+    drawn = DrawnText(monkeypatch)
+    i18n.set_language("zh")
+    app, tabs = _app(name, size, 1.0)
+    try:
+        for ui_scale in (1.0, 1.5):
+            app.set_scale(ui_scale)
+            tabs.scene().wait_ready(60)
+            app.tick(1 / 60, [])
+            app.tick(1 / 60, [])
+            where = f"{name} in Chinese at {size}, scale {ui_scale:g}"
+            assert check_layout(app, tabs) == [], where
+            assert drawn.outside == [], where
+            assert i18n.has_cjk(tabs.scene().controls.captions[0].text), where
+    finally:
+        tabs.close()

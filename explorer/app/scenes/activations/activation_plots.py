@@ -3,12 +3,14 @@ shaded, the larger plot of the selected one, and Maxout's "pieces" idea (it is n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import language, reword, t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
@@ -177,16 +179,17 @@ def _cell(surface, cell: pygame.Rect, curve: Curve, text: Text, selected: bool) 
     title = text.ellipsize(curve.name, 13, inner.w, "bold")
     text.blit(surface, title, inner.topleft, 13, palette.TEXT, "bold")
     # the whole formula under the plot: on one line at 12 px, or wrapped at 11 px
-    size, rows = 12, [curve.formula]
-    if curve.plotted and text.font(12).size(curve.formula)[0] > inner.w:
-        size, rows = 11, _formula_rows(curve.formula, inner.w, text)
+    formula = plugin_words(curve, "formula")
+    size, rows = 12, [formula]
+    if curve.plotted and text.font(12, text.kind_for(formula, "sans")).size(formula)[0] > inner.w:
+        size, rows = 11, _formula_rows(formula, inner.w, text)
     foot_h = text.line_height(size) * (len(rows) if curve.plotted else 1)
     body = pygame.Rect(inner.x, inner.y + title_h, inner.w, inner.h - title_h - foot_h - px(2))
     frame = None
     if curve.error:
         y = body.y + px(2)
         step = text.line_height(12)
-        for row in text.wrap(curve.error, 12, inner.w)[: max(1, (inner.h - title_h) // step)]:
+        for row in text.wrap(said(curve.error), 12, inner.w)[: max(1, (inner.h - title_h) // step)]:
             text.blit(surface, row, (inner.x, y), 12, palette.ERROR)
             y += step
     elif curve.plotted:
@@ -218,7 +221,8 @@ def render_detail(curve: Curve | None, size, text: Text) -> pygame.Surface:
     surface.fill(palette.PANEL)
     if curve is None:
         return surface
-    head = f"{curve.name}   {curve.formula}" if curve.formula else curve.name
+    formula = plugin_words(curve, "formula")
+    head = f"{curve.name}   {formula}" if formula else curve.name
     line14 = text.line_height(14, "mono")
     head_rows = text.wrap(head, 14, w, "mono")[:2]  # a long formula takes a second line
     for k, row in enumerate(head_rows):
@@ -226,15 +230,12 @@ def render_detail(curve: Curve | None, size, text: Text) -> pygame.Surface:
         text.blit(surface, row, (0, k * line14), 14, palette.TEXT, "mono")
     top = line14 * len(head_rows) + px(6)
     line13 = text.line_height(13)
-    notes = [curve.doc] if curve.doc else []
+    notes = [plugin_words(curve, "doc")] if curve.doc else []
     if curve.plotted:
-        notes.append(
-            f"Shaded: |f′(z)| < {num(SATURATION_SLOPE)}, where the unit saturates and the "
-            "gradient through it all but vanishes."
-        )
-    notes.append(f"from plugin {curve.plugin}")
+        notes.append(t("activations.shaded", slope=num(SATURATION_SLOPE)))
+    notes.append(t("activations.from_plugin", plugin=curve.plugin))
     if curve.error:
-        notes = [curve.error, curve.detail, *notes]
+        notes = [said(curve.error), said(curve.detail), *notes]
         y = top
         for k, note in enumerate(n for n in notes if n):
             colour = palette.ERROR if k < 2 else palette.TEXT_DIM
@@ -257,13 +258,13 @@ def render_detail(curve: Curve | None, size, text: Text) -> pygame.Surface:
         y = plot.bottom + ticks_h + px(2)
         mid = y + line13 // 2
         x = plot.x
-        for colour, label in ((F_COLOUR, "f(z)"), (DF_COLOUR, "f′(z) by autograd")):
+        for colour, label in ((F_COLOUR, "f(z)"), (DF_COLOUR, t("activations.legend_df"))):
             pygame.draw.line(surface, colour, (x, mid), (x + px(18), mid), lw(2))
             x = text.blit(
                 surface, label, (x + px(24), mid), 13, palette.TEXT, anchor="midleft"
             ).right + px(14)
         pygame.draw.rect(surface, SHADE, (x, mid - px(6), px(18), px(13)))
-        label = "saturated"
+        label = t("activations.legend_saturated")
         text.blit(
             surface,
             text.ellipsize(label, 13, w - x - px(24)),
@@ -273,10 +274,7 @@ def render_detail(curve: Curve | None, size, text: Text) -> pygame.Surface:
             anchor="midleft",
         )
     else:
-        note = (
-            "Not elementwise: each Maxout unit keeps the largest of its k linear pieces (thin), "
-            "so its activation (thick) is learned. Panel 2: what a trained net learned."
-        )
+        note = t("activations.maxout_note")
         rows = text.wrap(note, 13, w)
         idea_h = h - top - line13 * (len(rows) + len(foot)) - px(10)
         idea_w = min(w, int(idea_h * 2.4))
@@ -290,6 +288,37 @@ def render_detail(curve: Curve | None, size, text: Text) -> pygame.Surface:
         text.blit(surface, row, (0, y), 13, palette.TEXT_DIM)
         y += line13
     return surface
+
+
+# the training layer's sentences about a curve it could not plot (activation_curves.py), as
+# (pattern, catalogue key, fields) for i18n.reword
+SAID = [
+    (re.compile(r"Not plotted: factory failed\.$"), "activations.not_plotted_factory", ()),
+    (re.compile(r"Not plotted: not elementwise\.$"), "activations.not_plotted_elementwise", ()),
+    (re.compile(r"Not plotted: calling it failed\.$"), "activations.not_plotted_call", ()),
+    (re.compile(r"Not plotted: NaN or ∞\.$"), "activations.not_plotted_nan", ()),
+    (re.compile(r"f\(z\) or f′\(z\) is not a finite number somewhere on \[−5, 5\]\.$"),
+     "activations.not_finite", ()),
+    (re.compile(r"(\d+) inputs of shape (.+) gave (.+)\.$"), "activations.wrong_shape",
+     ("n", "shape", "got")),
+]  # fmt: skip
+
+
+def said(sentence: str) -> str:
+    """A sentence of the training layer's about a curve, in the current language (one it does
+    not know, such as an exception's message, as it is)."""
+    return reword(sentence, SAID)
+
+
+def plugin_words(curve: Curve, field: str) -> str:
+    """The plugin's ``field`` ("doc" or "formula"); a built-in's in the current language where
+    the catalogue has it (a plugin that says something else under the same name keeps its own
+    words)."""
+    words = getattr(curve, field)
+    name = f"activations.{field}.{curve.name}"
+    if words and language() != "en" and t(name, lang="en") == words:
+        return t(name)
+    return words
 
 
 def _ticks(surface, frame: Frame, text: Text) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu
 
+from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
 from explorer.app.ui.scale import px
 from explorer.app.ui.text_slot import TextSlot
@@ -37,19 +38,19 @@ class ActivationControls:
         s = self.scene
         bar = s.layout.toolbar
         row = Row(bar.x + px(10), bar.right - px(10), bar.y + px(6), 32)
-        self._caption(row.take(72, 22), "activation")
+        self._caption(row.take(72, 22), t("activations.label_activation"))
         self.menu_rect = row.take(170)
         self._activation_menu()
         row.skip(18)
-        self._caption(row.take(104, 22), "Maxout pieces k")
+        self._caption(row.take(104, 22), t("activations.label_pieces"))
         pieces = UIDropDownMenu(list(PIECES), str(s.pieces), row.take(62), self.manager)
         self.actions[pieces] = lambda e: s.set_pieces(int(e.text))
         row.skip(18)
         retrain = UIButton(
             row.take(150),
-            "Retrain (new seed)",
+            t("activations.retrain"),
             self.manager,
-            tool_tip_text="Train the Maxout and ReLU nets again from a new random start (r)",
+            tool_tip_text=t("activations.retrain_tip"),
         )
         self.actions[retrain] = lambda e: s.retrain()
         row.skip(10)
@@ -60,7 +61,7 @@ class ActivationControls:
             self.actions.pop(self.activation_menu, None)
             self.activation_menu.kill()
         s = self.scene
-        names = list(s.curves) or ["(none)"]
+        names = list(s.curves) or [t("activations.none")]
         current = s.selected if s.selected in names else names[0]
         self.activation_menu = UIDropDownMenu(names, current, self.menu_rect, self.manager)
         self._shown = current

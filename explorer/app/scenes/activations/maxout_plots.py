@@ -7,6 +7,7 @@ import pygame
 
 from explorer.app.scenes.activations.activation_plots import PIECE_COLOURS, Frame, axes, line
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
@@ -14,22 +15,19 @@ from explorer.training.maxout_pieces import MaxoutPieces, MaxoutUnit
 
 
 def render_pieces(
-    data: MaxoutPieces | None, status: str, size, text: Text
+    data: MaxoutPieces | None, status: str, size, text: Text, error: bool = False
 ) -> tuple[pygame.Surface, list[Frame]]:
-    """One plot per unit (pieces thin, their max thick, the data along the line as ticks)."""
+    """One plot per unit (pieces thin, their max thick, the data along the line as ticks); while
+    there is no ``data``, ``status`` (an error when ``error``)."""
     w, h = max(size[0], px(160)), max(size[1], px(100))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     if data is None:
-        colour = palette.ERROR if status.startswith("could not") else palette.TEXT_DIM
+        colour = palette.ERROR if error else palette.TEXT_DIM
         for k, row in enumerate(text.wrap(status, 13, w)[:4]):
             text.blit(surface, row, (0, px(4) + text.line_height(13) * k), 13, colour)
         return surface, []
-    caption = (
-        "Along a line x = x̄ + t·d through the data (d: where the unit's pieces differ most): "
-        "thin, the k linear pieces wₖ·x + bₖ; thick, their max, the activation the unit learned. "
-        "Ticks: training inputs."
-    )
+    caption = t("activations.maxout_caption")
     rows = text.wrap(caption, 12, w)[:3]
     step = text.line_height(12)
     body_h = h - step * len(rows) - px(4)
@@ -51,7 +49,7 @@ def render_pieces(
 
 
 def _unit_plot(surface, cell: pygame.Rect, unit: MaxoutUnit, text: Text) -> Frame:
-    label = f"unit {unit.index + 1}: uses {unit.used} of {len(unit.pieces)} pieces"
+    label = t("activations.unit_pieces", unit=unit.index + 1, used=unit.used, k=len(unit.pieces))
     text.blit(surface, text.ellipsize(label, 12, cell.w), cell.topleft, 12, palette.TEXT)
     lo, hi = float(unit.pieces.min()), float(unit.pieces.max())
     top, bottom = float(unit.maximum.max()), float(unit.maximum.min())
@@ -66,8 +64,8 @@ def _unit_plot(surface, cell: pygame.Rect, unit: MaxoutUnit, text: Text) -> Fram
     for k, values in enumerate(unit.pieces):
         line(surface, frame, unit.t, values, palette.dim(PIECE_COLOURS[k % 4], 0.15), 1)
     line(surface, frame, unit.t, unit.maximum, palette.TEXT, 3)
-    for t in unit.rug:
-        x = int(frame.x(t))
+    for at in unit.rug:
+        x = int(frame.x(at))
         if plot.x <= x < plot.right:
             pygame.draw.line(
                 surface, palette.TEXT_DIM, (x, plot.bottom - px(5)), (x, plot.bottom - 1), lw()

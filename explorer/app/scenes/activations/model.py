@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from explorer.app.ui.i18n import t
 from explorer.plugins import Registry
 from explorer.training.activation_curves import compute_curves
 from explorer.training.activation_training import (
@@ -140,7 +141,7 @@ class ActivationsModel:
             if answer is None or answer.job != job:
                 continue
             if answer.error and not getattr(self.results, f"{name}_error"):
-                changes[f"{name}_error"] = f"could not train this net: {answer.error}"
+                changes[f"{name}_error"] = t("activations.could_not_train", reason=answer.error)
             elif answer.value is not None and getattr(self.results, name) is None:
                 changes[name] = answer.value
         done = not self.jobs.busy("relu") and not self.jobs.busy("maxout")
@@ -150,10 +151,10 @@ class ActivationsModel:
     def status_text(self) -> str:
         r = self.results
         if not r.done:
-            return f"training the ReLU and Maxout nets (seed {self.seed})…"
+            return t("activations.status_training", seed=self.seed)
         if r.relu_error or r.maxout_error:
-            return f"seed {self.seed}  ·  a net could not be trained (see below)"
-        return f"seed {self.seed}  ·  both nets trained on {self.dataset}"
+            return t("activations.status_failed", seed=self.seed)
+        return t("activations.status_done", seed=self.seed, dataset=self.dataset)
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until both nets are in (headless rendering and tests)."""

@@ -4,12 +4,14 @@ their links, and the thinner network's linear map as numbers."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import has_cjk, t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
@@ -24,6 +26,9 @@ IO_FILL = (70, 74, 86)
 POSITIVE = (70, 160, 235)
 NEGATIVE = (245, 120, 70)
 DEAD_LINK = (48, 50, 58)
+# runs of Chinese characters and punctuation (with the spaces between them)
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef\uf900-\ufaff"
+_CJK_RUNS = re.compile(f"([{_CJK}](?:[{_CJK} ]*[{_CJK}])?)")
 
 
 @dataclass
@@ -79,7 +84,8 @@ def render_net(net: ReluNet, thinner: Thinner | None, size, text: Text) -> NetDr
     for k, units in enumerate(sizes):
         y0 = top + (h - top - bottom - gap * units) / 2 + gap / 2
         centres.append([(xs[k], int(y0 + j * gap)) for j in range(units)])
-    names = ["input", *(f"hidden {i}" for i in range(1, len(sizes) - 1)), "logits"]
+    hidden = (t("activations.layer_hidden", n=i) for i in range(1, len(sizes) - 1))
+    names = [t("activations.layer_input"), *hidden, t("activations.layer_logits")]
     for k, name in enumerate(names):
         text.blit(surface, name, (xs[k], 0), 12, palette.TEXT_DIM, anchor="midtop")
     on = [np.ones(sizes[0], bool)]
@@ -122,10 +128,12 @@ def render_net(net: ReluNet, thinner: Thinner | None, size, text: Text) -> NetDr
 def numbers_lines(thinner: Thinner) -> list[tuple[str, tuple[int, int, int]]]:
     """The thinner network's linear map, as rows of (text, colour)."""
     counts = "  ·  ".join(
-        f"layer {i + 1}: {int(a.sum())} of {len(a)} on" for i, a in enumerate(thinner.active)
+        t("activations.layer_on", n=i + 1, on=int(a.sum()), total=len(a))
+        for i, a in enumerate(thinner.active)
     )
-    rows = [(f"active units  {counts}", palette.TEXT)]
-    rows.append(("logits = A·x + c, A = W₃·D₂·W₂·D₁·W₁ (D: 1 on, 0 off)", palette.TEXT_DIM))
+    rows = [(t("activations.active_units", counts=counts), palette.TEXT)]
+    product = linear_map_product(len(thinner.active))
+    rows.append((t("activations.linear_map", product=product), palette.TEXT_DIM))
     width = max(len(num(float(v), 3)) for v in [*thinner.A.ravel(), *thinner.c])
     for i in range(thinner.A.shape[0]):
         a = "  ".join(num(float(v), 3).rjust(width) for v in thinner.A[i])
@@ -138,13 +146,20 @@ def numbers_lines(thinner: Thinner) -> list[tuple[str, tuple[int, int, int]]]:
         )
     diff = thinner.agrees
     ok = diff < 1e-6
-    rows.append(
-        (
-            f"autograd Jacobian {'=' if ok else 'differs from'} A  (max diff {num(diff, 2)})",
-            palette.GOOD if ok else palette.ERROR,
-        )
+    said = t(
+        "activations.jacobian_equal" if ok else "activations.jacobian_differs", diff=num(diff, 2)
     )
+    rows.append((said, palette.GOOD if ok else palette.ERROR))
     return rows
+
+
+def linear_map_product(hidden: int) -> str:
+    """The thinner network's matrix for ``hidden`` ReLU layers: W₃·D₂·W₂·D₁·W₁ for two."""
+    sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    parts = [f"W{hidden + 1}".translate(sub)]
+    for k in range(hidden, 0, -1):
+        parts += [f"D{k}".translate(sub), f"W{k}".translate(sub)]
+    return "·".join(parts)
 
 
 def render_numbers(thinner: Thinner | None, size, text: Text) -> pygame.Surface:
@@ -156,6 +171,21 @@ def render_numbers(thinner: Thinner | None, size, text: Text) -> pygame.Surface:
     y = 0
     for row, colour in numbers_lines(thinner):
         kind = "mono" if row.startswith(("A =", "   ")) else "sans"
-        text.blit(surface, text.ellipsize(row, 12, w, kind), (0, y), 12, colour, kind)
+        if not _mixed(surface, text, row, (0, y), colour, w):
+            text.blit(surface, text.ellipsize(row, 12, w, kind), (0, y), 12, colour, kind)
         y += px(17)
     return surface
+
+
+def _mixed(surface, text: Text, row: str, at, colour, width: int) -> bool:
+    """A row with Chinese words among formulas, its Chinese in Noto Sans SC and the rest in Noto
+    Sans (whose · and = are narrow), when it fits ``width``; False (nothing drawn) otherwise."""
+    if not has_cjk(row):
+        return False
+    runs = [(part, "cjk" if has_cjk(part) else "sans") for part in _CJK_RUNS.split(row) if part]
+    if sum(text.render(part, 12, colour, kind).get_width() for part, kind in runs) > width:
+        return False
+    x = at[0]
+    for part, kind in runs:
+        x = text.blit(surface, part, (x, at[1]), 12, colour, kind).right
+    return True

@@ -22,12 +22,13 @@ from explorer.app.scenes.activations.relu_thinner_view import (
 )
 from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
+from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
 from explorer.app.ui.theme import ui_manager
 from explorer.app.ui.widget_events import widget_event
-from explorer.training.activation_training import Results
+from explorer.training.activation_training import RELU_CONFIG, Results
 from explorer.training.relu_regions import Thinner, thinner_at
 
 PAD, TITLE_H = 8, 26  # at UI scale 1
@@ -64,7 +65,7 @@ def compute_layout(size: tuple[int, int]) -> ActivationLayout:
     rb = body(relu)
     side = min(rb.h - px(18), int(rb.w * 0.4))
     right = rb.x + side + px(14)
-    numbers_h = NUMBERS_LINES * px(17)
+    numbers_h = (NUMBERS_LINES - 1) * px(17) + px(22)  # the last row whole, Chinese glyphs too
     areas = {
         "grid": body(grid),
         "detail": body(detail),
@@ -216,11 +217,13 @@ class ActivationScene(Scene):
             self.pictures["detail"] = render_detail(curve, A["detail"].size, text)
         if self._stale("maxout", (id(r.maxout), r.maxout_error, r.done, A["maxout"].size)):
             status = r.maxout_error or (
-                f"training a Maxout net with k = {self.pieces} pieces…"
+                t("activations.training_maxout", k=self.pieces)
                 if not r.done
-                else "no Maxout net"
+                else t("activations.no_maxout")
             )
-            picture, self.maxout_frames = render_pieces(r.maxout, status, A["maxout"].size, text)
+            picture, self.maxout_frames = render_pieces(
+                r.maxout, status, A["maxout"].size, text, error=bool(r.maxout_error)
+            )
             self.pictures["maxout"] = picture
         self._prepare_relu(r)
 
@@ -234,7 +237,7 @@ class ActivationScene(Scene):
                 try:
                     self.thinner = thinner_at(net, x)
                 except Exception as exc:  # noqa: BLE001 - shown instead of the numbers
-                    self.thinner_error = f"could not follow this input: {exc}"
+                    self.thinner_error = t("activations.thinner_error", reason=exc)
         if net is None:
             self.relu_drawing = None
             return
@@ -253,10 +256,10 @@ class ActivationScene(Scene):
             screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw()
         )
         titles = {
-            "grid": "1 · Every activation: f(z) and f′(z), saturated stretches shaded",
-            "detail": f"Selected: {self.selected}",
-            "maxout": f"2 · The activation Maxout learned (k = {self.pieces})",
-            "relu": "3 · ReLU: one input's thinner, linear network",
+            "grid": t("activations.title_grid"),
+            "detail": t("activations.title_selected", name=self.selected),
+            "maxout": t("activations.title_maxout", k=self.pieces),
+            "relu": t("activations.title_relu"),
         }
         notes = {
             "maxout": self._acc_note(r.maxout, r.maxout_error),
@@ -266,7 +269,9 @@ class ActivationScene(Scene):
             screen.fill(palette.PANEL, rect)
             pygame.draw.rect(screen, palette.PANEL_LINE, rect, lw(), border_radius=px(4))
             note = notes.get(name, "")
-            note_w = text.font(13).size(note)[0] + px(16) if note else 0
+            note_w = (
+                text.font(13, text.kind_for(note, "sans")).size(note)[0] + px(16) if note else 0
+            )
             title = text.ellipsize(titles[name], 15, rect.w - px(20) - note_w, "bold")
             mid = rect.y + px(TITLE_H) // 2 + px(3)
             text.blit(screen, title, (rect.x + px(10), mid), 15, palette.TEXT, "bold", "midleft")
@@ -284,7 +289,7 @@ class ActivationScene(Scene):
         if not self.curves:
             text.blit(
                 screen,
-                "No activation plugin is registered.",
+                t("activations.no_plugin"),
                 L.areas["grid"].topleft,
                 13,
                 palette.TEXT_DIM,
@@ -303,13 +308,17 @@ class ActivationScene(Scene):
     def _acc_note(self, net, error: str) -> str:
         if net is not None:
             acc = net.accuracy
-            return "trained" if acc is None else f"val accuracy {acc:.0%}"
-        return "" if error else ("training…" if not self.results.done else "")
+            return (
+                t("activations.trained")
+                if acc is None
+                else t("activations.val_accuracy", acc=f"{acc:.0%}")
+            )
+        return "" if error else (t("activations.training") if not self.results.done else "")
 
     def _draw_relu(self, screen: pygame.Surface) -> None:
         A, text, r = self.layout.areas, self.text, self.results
         if r.relu is None:
-            message = r.relu_error or "training a ReLU net (2, 6, 6, 2 units)…"
+            message = r.relu_error or t("activations.training_relu", units=relu_units())
             colour = palette.ERROR if r.relu_error else palette.TEXT_DIM
             width = A["net"].right - A["map"].x
             step = text.line_height(13)
@@ -317,7 +326,7 @@ class ActivationScene(Scene):
                 text.blit(screen, row, (A["map"].x, A["map"].y + px(4) + step * k), 13, colour)
             return
         screen.blit(self.pictures["map"], A["map"])
-        hint = "click: pick an input · lit: its region"
+        hint = t("activations.map_hint")
         text.blit(
             screen,
             text.ellipsize(hint, 12, A["map"].w),
@@ -337,3 +346,9 @@ class ActivationScene(Scene):
             )
         elif "numbers" in self.pictures:
             screen.blit(self.pictures["numbers"], A["numbers"])
+
+
+def relu_units() -> str:
+    """The ReLU net's units per layer, input to output ("2, 6, 6, 2"): two inputs (the map is a
+    plane), the configured hidden layers, two classes."""
+    return ", ".join(map(str, (2, *[RELU_CONFIG.width] * RELU_CONFIG.depth, 2)))

@@ -9,6 +9,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu
 
+from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
 from explorer.app.ui.scale import factor, px
 from explorer.app.ui.slider import ValueSlider
@@ -46,22 +47,22 @@ class DropoutControls:
         bar = s.layout.toolbar
         row = Row(bar.x + px(8), bar.right - px(8), bar.y + px(6), 32)
         self.play_button = self._button(
-            row.take(76), self._play_text(), s.toggle_play, "Play / pause the training (space)"
+            row.take(76), self._play_text(), s.toggle_play, t("dropout.play_tip")
         )
         self.step_button = self._button(
             row.take(124),
-            "Next mini-batch",
+            t("dropout.next_batch"),
             s.next_batch,
-            "Train on one more mini-batch (right arrow key)",
+            t("dropout.next_batch_tip"),
         )
-        self._button(row.take(60), "Reset", s.reset, "Start the run again, same seed (r)")
+        self._button(row.take(60), t("dropout.reset"), s.reset, t("dropout.reset_tip"))
         menu_w = max(110, min(150, (bar.w / factor() - 1024) // 4 + 110))
         self.dataset_menu = UIDropDownMenu(
             s.datasets, s.dataset, row.take_right(menu_w), self.manager
         )
         self.actions[self.dataset_menu] = lambda e: s.choose_dataset(e.text)
         row.skip(12)
-        self._caption(row.take(70, 22), "dropout p")
+        self._caption(row.take(70, 22), t("dropout.p_label"))
         rate_caption = px(104 + 6)
         each = (row.rest() - rate_caption - px(3 * 6)) // 2
         self.p = ValueSlider(
@@ -73,11 +74,11 @@ class DropoutControls:
             entry_w=px(56),
             limits=P_RANGE,
             on_error=self._error,
-            tooltip="the probability of dropping each hidden unit while training",
+            tooltip=t("dropout.p_tip"),
         )
         self.p_slider = self.p.slider
         row.skip(6)
-        self._caption(row.take(104, 22), "mini-batches/s")
+        self._caption(row.take(104, 22), t("dropout.rate_label"))
         self.rate = ValueSlider(
             self.manager,
             row.take(0, 22, stretch=True),
@@ -87,7 +88,7 @@ class DropoutControls:
             entry_w=px(56),
             limits=RATE_RANGE,
             on_error=self._error,
-            tooltip="how fast the live net trains while playing",
+            tooltip=t("dropout.rate_tip"),
         )
         self.rate_slider = self.rate.slider
 
@@ -105,7 +106,7 @@ class DropoutControls:
         return slot
 
     def _play_text(self) -> str:
-        return "Pause" if self.scene.playing else "Play"
+        return t("dropout.pause") if self.scene.playing else t("dropout.play")
 
     def handle(self, event) -> bool:
         if self.p.handle(event) or self.rate.handle(event):

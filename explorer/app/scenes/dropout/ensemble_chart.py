@@ -8,6 +8,7 @@ import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
@@ -21,13 +22,14 @@ EXACT_GAP = 1e-9
 
 
 def render_ensemble(
-    net: EnsembleNet | None, status: str, size: tuple[int, int], text: Text
+    net: EnsembleNet | None, status: str, size: tuple[int, int], text: Text, error: bool = False
 ) -> pygame.Surface:
+    """The ensemble of ``net``, or ``status`` (an error when ``error``) while there is none."""
     w, h = max(size[0], px(200)), max(size[1], px(120))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     if net is None:
-        colour = palette.ERROR if status.startswith("error") else palette.TEXT_DIM
+        colour = palette.ERROR if error else palette.TEXT_DIM
         step = text.line_height(14)
         for k, line in enumerate(text.wrap(status, 14, w - px(20))[:4]):
             text.blit(
@@ -44,13 +46,16 @@ def render_ensemble(
 def _table(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
     r, m = net.result, net.droppable
     arch = "–".join(str(s) for s in net.sizes)
-    title = f"{net.activation} net {arch}, p = {num(net.p, 2)}"
-    if net.val_acc is not None:
-        title += f", val acc {net.val_acc:.0%}"
+    title = t("dropout.net_title", activation=net.activation, arch=arch, p=num(net.p, 2))
+    if net.val_acc is not None:  # "val acc 85%", or "val 85%" where that does not fit
+        acc = f"{net.val_acc:.0%}"
+        long = title + t("dropout.net_val", acc=acc)
+        fits = text.font(14, text.kind_for(long, "bold")).size(long)[0] <= rect.w
+        title = long if fits else title + t("dropout.net_val_short", acc=acc)
     text.blit(
         surface, text.ellipsize(title, 14, rect.w, "bold"), rect.topleft, 14, palette.TEXT, "bold"
     )
-    sub = f"{m} droppable units: 2^{m} = {r.n_networks} thinned networks"
+    sub = t("dropout.droppable", m=m, n=r.n_networks)
     text.blit(
         surface,
         text.ellipsize(sub, 13, rect.w),
@@ -60,11 +65,11 @@ def _table(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
     )
     rights = [rect.x + int(rect.w * 0.57), rect.x + int(rect.w * 0.83), rect.right]
     y = rect.y + px(2 * LINE + 12)
-    text.blit(surface, "input x", (rect.x, y), 12, palette.TEXT_DIM)
-    heads = ["average", "weight-scaled", "|gap|"]
+    text.blit(surface, t("dropout.col_input"), (rect.x, y), 12, palette.TEXT_DIM)
+    heads = [t("dropout.col_average"), t("dropout.col_weight_scaled"), t("dropout.col_gap")]
     room = rights[1] - rights[0] - px(8)  # a narrow table says "scaled"
-    if text.font(12).size(heads[1])[0] > room:
-        heads[1] = "scaled"
+    if text.font(12, text.kind_for(heads[1], "sans")).size(heads[1])[0] > room:
+        heads[1] = t("dropout.col_scaled")
     for right, head in zip(rights, heads, strict=True):
         text.blit(surface, head, (right, y), 12, palette.TEXT_DIM, anchor="topright")
     y += px(LINE)
@@ -92,11 +97,7 @@ def _table(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
     first = r.outputs[:, 0, ENSEMBLE_OUTPUT] - r.average[0, ENSEMBLE_OUTPUT]
     spread = float(np.sqrt((r.probs * first**2).sum()))  # the thinned nets' sd, first input
     exact = gap < EXACT_GAP
-    verdict = (
-        f"largest gap {num(gap, 2)}: exact, up to rounding"
-        if exact
-        else f"largest gap {num(gap, 2)}: close, not exact"
-    )
+    verdict = t("dropout.gap_exact" if exact else "dropout.gap_close", gap=num(gap, 2))
     y += px(4)
     text.blit(
         surface,
@@ -106,12 +107,7 @@ def _table(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None:
         palette.GOOD if exact else palette.WARN,
         "bold",
     )
-    why = (
-        "a linear net's output is linear in each mask, so its average is the scaled net"
-        if exact
-        else f"small next to the thinned nets' spread (sd {num(spread, 2)}): a sigmoid bends, "
-        "so the mean of f is not f of the mean"
-    )
+    why = t("dropout.why_exact") if exact else t("dropout.why_close", sd=num(spread, 2))
     for k, line in enumerate(text.wrap(why, 12, rect.w)[:2]):
         text.blit(
             surface, line, (rect.x, y + px(LINE + 2) + k * px(LINE - 3)), 12, palette.TEXT_DIM
@@ -122,7 +118,7 @@ def _histogram(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None
     r, o = net.result, ENSEMBLE_OUTPUT
     values = r.outputs[:, 0, o]
     counts, edges = weighted_histogram(values, r.probs, bins=24)
-    title = f"{r.n_networks} outputs, first x"
+    title = t("dropout.hist_title", n=r.n_networks)
     text.blit(surface, text.ellipsize(title, 12, rect.w), rect.topleft, 12, palette.TEXT_DIM)
     plot = pygame.Rect(rect.x, rect.y + px(20), rect.w, rect.h - px(20) - 3 * px(LINE))
     pygame.draw.rect(surface, palette.BACKGROUND, plot)
@@ -157,13 +153,25 @@ def _histogram(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None
     mid = y + px(8)
     pygame.draw.line(surface, AVERAGE, (plot.x, mid), (plot.x + px(14), mid), lw(3))
     text.blit(
-        surface, f"average  {num(avg, 5)}", (plot.x + px(20), mid), 12, AVERAGE, "mono", "midleft"
+        surface,
+        t("dropout.legend_average", value=num(avg, 5)),
+        (plot.x + px(20), mid),
+        12,
+        AVERAGE,
+        "mono",
+        "midleft",
     )
     mid += px(LINE - 2)
     for x in range(plot.x, plot.x + px(14), px(6)):
         pygame.draw.line(surface, SCALED, (x, mid), (x + px(3), mid), lw())
     text.blit(
-        surface, f"scaled   {num(scaled, 5)}", (plot.x + px(20), mid), 12, SCALED, "mono", "midleft"
+        surface,
+        t("dropout.legend_scaled", value=num(scaled, 5)),
+        (plot.x + px(20), mid),
+        12,
+        SCALED,
+        "mono",
+        "midleft",
     )
 
 

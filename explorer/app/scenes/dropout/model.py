@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from explorer.app.ui.i18n import t
 from explorer.plugins import Registry
 from explorer.training.dropout_numbers import (
     LIVE_CONFIG,
@@ -203,7 +204,7 @@ class DropoutModel:
         if live is not None and live is not self._last_live:
             self._last_live = live
             if live.error:
-                self.message, self.playing = f"could not train the net: {live.error}", False
+                self.message, self.playing = t("dropout.could_not_train", reason=live.error), False
             elif live.value is not None:
                 r = live.value
                 self.message = ""
@@ -216,7 +217,7 @@ class DropoutModel:
         if ens is not None and ens.job == self._ensemble_job and ens is not self._last_ensemble:
             self._last_ensemble = ens
             if ens.error:
-                self.ensemble_error = f"error: {ens.error}"
+                self.ensemble_error = t("dropout.error", reason=ens.error)
             elif ens.value is not None:
                 self.ensemble = ens.value
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
@@ -27,10 +28,7 @@ def render_scaling(s: Scaling | None, x, size: tuple[int, int], text: Text) -> p
         return surface
     up, down = num(1 / (1 - s.p), 3), num(1 - s.p, 3)
     where = f"({num(float(x[0]), 2)}, {num(float(x[1]), 2)})" if len(x) >= 2 else ""
-    intro = (
-        f"Unit {s.unit + 1} of hidden layer 2 (ringed): its input from hidden layer 1, Σ w·h "
-        f"(bias aside), at x = {where}. Training: the mean of {s.n_masks} random masks."
-    )
+    intro = t("dropout.intro", unit=s.unit + 1, x=where, masks=s.n_masks)
     y = 0
     for line in text.wrap(intro, 12, w)[:3]:
         text.blit(surface, line, (0, y), 12, palette.TEXT_DIM)
@@ -39,22 +37,22 @@ def render_scaling(s: Scaling | None, x, size: tuple[int, int], text: Text) -> p
     col_w = (w - px(16)) // 2
     cards = [
         (
-            ("inverted (torch, this app)",),
-            [f"training: kept ×1/(1−p) = ×{up}", "test: nothing"],
+            (t("dropout.inverted"),),
+            [t("dropout.rule_train_scaled", up=up), t("dropout.rule_test_nothing")],
             (s.inv_train, s.inv_se, s.inv_test),
-            f"forget ×{up} in training:",
+            t("dropout.forget_train", up=up),
         ),
         (
-            ("original (lecture, Srivastava et al.)", "original (the lecture's)"),
-            ["training: nothing", f"test: weights ×(1−p) = ×{down}"],
+            (t("dropout.original"), t("dropout.original_short")),
+            [t("dropout.rule_train_nothing"), t("dropout.rule_test_scaled", down=down)],
             (s.orig_train, s.orig_se, s.orig_test),
-            f"forget ×{down} at test:",
+            t("dropout.forget_test", down=down),
         ),
     ]
     bottom = y
     for k, (titles, rules, (train, se, test), forgot) in enumerate(cards):
         cx, cy = k * (col_w + px(16)), y
-        fits = [t for t in titles if text.font(14, "bold").size(t)[0] <= col_w]
+        fits = [x for x in titles if text.font(14, text.kind_for(x, "bold")).size(x)[0] <= col_w]
         title = text.ellipsize((fits or titles[-1:])[0], 14, col_w, "bold")
         text.blit(surface, title, (cx, cy), 14, palette.TEXT, "bold")
         cy += px(LINE) + px(3)
@@ -62,26 +60,27 @@ def render_scaling(s: Scaling | None, x, size: tuple[int, int], text: Text) -> p
             text.blit(surface, text.ellipsize(rule, 13, col_w), (cx, cy), 13, palette.TEXT)
             cy += px(LINE)
         cy += px(3)
-        cy = _row(surface, text, cx, cy, col_w, "training", _pm(train, se), palette.TEXT)
-        cy = _row(surface, text, cx, cy, col_w, "test", num(test, 4), palette.TEXT)
+        label = t("dropout.row_training")
+        cy = _row(surface, text, cx, cy, col_w, label, _pm(train, se), palette.TEXT)
+        cy = _row(surface, text, cx, cy, col_w, t("dropout.row_test"), num(test, 4), palette.TEXT)
         ok = s.agrees(train, se, test)
-        verdict = "the same, on average" if ok else "differ beyond Monte Carlo error"
+        verdict = t("dropout.same") if ok else t("dropout.differ")
         cy = _verdict(surface, text, cx, cy + px(1), col_w, ok, verdict) + px(6)
         text.blit(surface, text.ellipsize(forgot, 13, col_w), (cx, cy), 13, palette.WARN)
         cy += px(LINE)
         # forgetting either scaling leaves the original training input and the full test input
         pair = f"{num(s.orig_train, 4)} / {num(s.inv_test, 4)}"
-        cy = _row(surface, text, cx, cy, col_w, "train / test", pair, palette.TEXT_DIM, 12)
-        cy = _verdict(surface, text, cx, cy + px(1), col_w, False, f"test input ×{up}: too big")
+        label = t("dropout.row_train_test")
+        cy = _row(surface, text, cx, cy, col_w, label, pair, palette.TEXT_DIM, 12)
+        too_big = t("dropout.too_big", up=up)
+        cy = _verdict(surface, text, cx, cy + px(1), col_w, False, too_big)
         bottom = max(bottom, cy)
     pygame.draw.line(surface, palette.PANEL_LINE, (col_w + px(8), y), (col_w + px(8), bottom), lw())
     y = bottom + px(8)
-    notes = [
-        f"Both at once (×{up} in training and ×{down} at test): {num(s.orig_test, 4)} at test vs "
-        f"{num(s.inv_train, 4)} in training, ×{down}: too small."
-    ]
+    both = dict(up=up, down=down, test=num(s.orig_test, 4), train=num(s.inv_train, 4))
+    notes = [t("dropout.both", **both)]
     if s.this_batch is not None:
-        notes.append(f"This mini-batch's mask gave {num(s.this_batch, 4)}: one draw of many.")
+        notes.append(t("dropout.this_batch", value=num(s.this_batch, 4)))
     for note in notes:
         lines = text.wrap(note, 12, w)
         step = max(px(LINE - 2), text.line_height(12))

@@ -18,6 +18,7 @@ from explorer.app.scenes.dropout.scaling_table import render_scaling
 from explorer.app.scenes.dropout.thinned_net_view import NetDrawing, render_net
 from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
+from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
@@ -206,9 +207,9 @@ class DropoutScene(Scene):
             key = (ready, id(nets.get(name)), error, A[name].size)
             if self._keys.get(name) != key:
                 self._keys[name] = key
-                status = error or f"computing the {name} net's thinned networks…"
+                status = error or t("dropout.computing", name=name)
                 self.pictures[name] = render_ensemble(
-                    nets.get(name), status, A[name].size, self.text
+                    nets.get(name), status, A[name].size, self.text, error=bool(error)
                 )
 
     # -- drawing (reads only) -----------------------------------------------------------------
@@ -220,17 +221,17 @@ class DropoutScene(Scene):
             screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw()
         )
         titles = {
-            "nets": "1 · Training mode vs evaluation mode",
-            "scaling": "2 · Two scaling conventions, one expectation",
-            "ensemble": "3 · Dropout as an ensemble: the average of all thinned networks vs "
-            "the weight-scaled network",
+            "nets": t("dropout.title_nets"),
+            "scaling": t("dropout.title_scaling"),
+            "ensemble": t("dropout.title_ensemble"),
         }
         for name, rect in L.panels.items():
             screen.fill(palette.PANEL, rect)
             pygame.draw.rect(screen, palette.PANEL_LINE, rect, lw(), border_radius=px(4))
             room = rect.w - px(20)
             if name == "nets":  # the status sits at the right of this title
-                room -= text.font(13).size(self._nets_status())[0] + px(16)
+                status = self._nets_status()
+                room -= text.font(13, text.kind_for(status, "sans")).size(status)[0] + px(16)
             title = text.ellipsize(titles[name], 15, room, "bold")
             mid = rect.y + px(TITLE_H) // 2 + px(3)
             text.blit(screen, title, (rect.x + px(10), mid), 15, palette.TEXT, "bold", "midleft")
@@ -261,8 +262,8 @@ class DropoutScene(Scene):
                 anchor="midright",
             )
         for name, label in (
-            ("train", "training: this mini-batch's thinned net"),
-            ("eval", "evaluation: every unit, nothing scaled"),
+            ("train", t("dropout.label_train")),
+            ("eval", t("dropout.label_eval")),
         ):
             area = L.areas[name]
             text.blit(
@@ -285,15 +286,14 @@ class DropoutScene(Scene):
         if v is None or v.batch_dropped is None:
             return
         mean = self.dropped_pairs / self.total_pairs if self.total_pairs else 0.0
-        line1 = (
-            f"dropped in this mini-batch: {v.batch_dropped:.1%}  ·  over {self.batches} "
-            f"mini-batch{'es' if self.batches != 1 else ''}: {mean:.1%}  ·  p = {v.p:.0%}"
+        line1 = t(
+            "dropout.dropped_line_one" if self.batches == 1 else "dropout.dropped_line",
+            share=f"{v.batch_dropped:.1%}",
+            batches=self.batches,
+            mean=f"{mean:.1%}",
+            p=f"{v.p:.0%}",
         )
-        line2 = (
-            f"(of {v.batch_pairs} sample-unit pairs). Drawn: sample 1's mask. Grey units are "
-            "dropped, with their links; kept units pass their output on ×1/(1−p). Click a unit "
-            "of hidden layer 2 to follow it in panel 2."
-        )
+        line2 = t("dropout.dropped_note", pairs=v.batch_pairs)
         text.blit(screen, text.ellipsize(line1, 13, rect.w), rect.topleft, 13, palette.TEXT)
         step = text.line_height(12)
         rows = text.wrap(line2, 12, rect.w)[:2]
@@ -312,7 +312,7 @@ class DropoutScene(Scene):
         v = self.view
         if v is None:
             return ""
-        status = f"mini-batch {v.step}"
+        status = t("dropout.status_batch", step=v.step)
         if v.val_acc is not None:
-            status += f"  ·  val acc {v.val_acc:.0%}"
-        return status + ("  ·  playing" if self.playing else "  ·  paused")
+            status += t("dropout.status_val", acc=f"{v.val_acc:.0%}")
+        return status + t("dropout.status_playing" if self.playing else "dropout.status_paused")

@@ -9,6 +9,7 @@ import numpy as np
 import pygame
 
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
@@ -22,8 +23,6 @@ IO_FILL = (70, 74, 86)
 POSITIVE = (70, 160, 235)
 NEGATIVE = (245, 150, 60)
 DEAD_LINK = (44, 47, 55)
-LAYER_NAMES = ("input", "hidden 1", "hidden 2", "output")
-SHORT_NAMES = ("x", "h1", "h2", "out")
 COMPACT_W = 340  # narrower drawings label layers and units more briefly
 
 
@@ -33,6 +32,12 @@ class NetDrawing:
     centres: list[list[tuple[int, int]]] = field(default_factory=list)  # per layer, per unit
     radius: int = 8
     dropped: list[set[int]] = field(default_factory=list)  # per layer
+
+
+def layer_names() -> tuple[str, ...]:
+    """The four layers' names over a wide drawing, in the current language."""
+    hidden = tuple(t("dropout.layer_hidden", n=n) for n in (1, 2))
+    return (t("dropout.layer_input"), *hidden, t("dropout.layer_output"))
 
 
 def _layout(sizes, w: int, h: int):
@@ -62,7 +67,7 @@ def render_net(
     if training and view.kept is not None:
         for i, kept in enumerate(view.kept):
             dropped[i + 1] = {u for u in range(len(kept)) if not kept[u]}
-    names = LAYER_NAMES if wide else SHORT_NAMES
+    names = layer_names() if wide else ("x", "h1", "h2", t("dropout.layer_output_short"))
     for k, name in enumerate(names if len(sizes) == len(names) else ()):
         text.blit(surface, name, (centres[k][0][0], px(4)), 12, palette.TEXT_DIM, anchor="midtop")
     _links(surface, view, centres, dropped)
