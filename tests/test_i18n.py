@@ -294,7 +294,7 @@ SCENE_SECTIONS = ("dropout", "activations")
 # names and symbols that stay as they are in Chinese (plugin, dataset and activation names)
 KEPT_WORDS = re.compile(r"builtin/activations|leaky_relu|moons|logits|autograd")
 # words of shared widgets, not of these scenes: the typed-value box's tool tip (ui/slider.py)
-SHARED_WORDS = {"type a value, then Enter"}
+SHARED_WORDS: set[str] = set()  # strings from shared widgets allowed to stay English (none)
 
 
 def _english_templates() -> list[tuple[str, re.Pattern]]:

@@ -366,6 +366,7 @@ class TrainingSession:
         self.path = WeightPath(self._named)  # the weights every k steps (bounded)
         self.path.record(0, self._named)
         self.path_note = ""  # what the last save_path did, in one sentence
+        self.path_explained: tuple[float, float] | None = None  # its plane's shares of the path
 
     # -- training --------------------------------------------------------------------------
     def loss_fn(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -666,6 +667,7 @@ class TrainingSession:
             path_file=self.path.plane_file,
             path_xy=self.path.projected(self.global_step, self._named),
             path_note=self.path_note,
+            path_explained=self.path_explained,
         )
 
     def save_path(self, file: str) -> bool:
@@ -679,7 +681,7 @@ class TrainingSession:
         except (PathError, OSError) as exc:
             self.path_note = str(exc)
             return False
-        a, b = info["explained"]
+        a, b = self.path_explained = info["explained"]
         self.path_note = (
             f"path of {info['points']} points saved; its two principal directions explain "
             f"{a:.0%} + {b:.0%} of its variance"

@@ -124,6 +124,7 @@ class Snapshot:
     path_file: str = ""  # the run file whose plane ``path_xy`` is on ("" before one is saved)
     path_xy: np.ndarray | None = None  # (T, 2): the path on that plane, growing as it trains
     path_note: str = ""  # what the last save of the path did, in one sentence
+    path_explained: tuple[float, float] | None = None  # the saved plane's shares of the path
     # the Hessian of the training loss at the weights of step ``hessian["step"]``, asked for with
     # ``Trainer.hessian()`` (see ``explorer.training.worker.hessian_summary``); {"computing": True,
     # ...} while the worker computes it, {"error": sentence, ...} if it could not; None: not asked

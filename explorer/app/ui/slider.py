@@ -164,7 +164,7 @@ class ValueSlider:
         tip = tooltip or hyper.help
         if tip:
             self.slider.set_tooltip(tip)
-        self.entry.set_tooltip("type a value, then Enter")
+        self.entry.set_tooltip(t("slider.type_hint"))
 
     @property
     def elements(self) -> tuple:

@@ -436,7 +436,9 @@ class NetworkModel:
         self._landscape = None
         if snap.path_file != file:
             return "", self._fail(snap.path_note or i18n.t("network.landscape_failed"))
-        self.notify(snap.path_note)
+        a, b = snap.path_explained or (float("nan"), float("nan"))
+        self.notify(i18n.t("network.landscape_saved", n=len(snap.path_xy), a=f"{a:.0%}",
+                           b=f"{b:.0%}"))  # fmt: skip
         return surface, file
 
     def _fail(self, why: str) -> str:
