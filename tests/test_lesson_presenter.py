@@ -214,9 +214,12 @@ def test_a_dropout_step_says_the_numbers_its_scene_computed(registry):
     app, tabs = build_app(registry, screen, "dropout", windowed=False, backend="thread")
     try:
         presenter = start_lesson(tabs, lesson, registry, step=3)
-        end = time.monotonic() + 60
-        while not presenter.player.done and time.monotonic() < end:
+        end = time.monotonic() + 90
+        while time.monotonic() < end and not (
+            presenter.player.done and "linear_gap" in tabs.scene().model.readouts()
+        ):  # the ensemble is computed in a worker: until then the caption says "…"
             app.tick(1 / 30, [])
+            time.sleep(0.01)
         app.tick(1 / 30, [])
         assert tabs.current == "dropout" and presenter.error == ""
         presenter._values_at = -1.0  # read the numbers now
