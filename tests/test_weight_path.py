@@ -230,3 +230,29 @@ def test_landscape_of_an_untrained_net_is_a_sentence_and_the_lab_stays(registry,
     finally:
         for scene in tabs.built.values():
             scene.close()
+
+
+def test_the_lab_at_a_set_speed_trains_on_behind_the_landscape(registry, cache):
+    """A lab handing out its steps at a set speed keeps doing so while another tab is shown,
+    so the Landscape's path of it keeps growing."""
+    pygame.display.init()
+    pygame.font.init()
+    screen = pygame.display.set_mode((1280, 720))
+    pygame.event.clear()
+    app, tabs = build_app(registry, screen, first="network", windowed=False, backend="thread")
+    try:
+        lab = tabs.scene().model
+        lab.apply(lab.setup().__class__(dataset="moons", depth=2, width=8, epochs=200))
+        lab.set_speed(50.0)
+        lab.play()
+        assert tabs.show("landscape")
+        before = lab.trainers[0].latest().step
+
+        def tick():
+            app.tick(0.1, [])
+            lab.update()
+
+        wait_until(lambda: lab.trainers[0].latest().step >= before + 20, tick, seconds=60)
+    finally:
+        for scene in tabs.built.values():
+            scene.close()

@@ -41,6 +41,11 @@ class Scene:
     def update(self, dt: float) -> None:
         pass
 
+    def update_hidden(self, dt: float) -> None:
+        """While another scene's tab is shown: keep background work going that the user
+        expects to go on (the Network lab hands out its steps at a set speed). Nothing is
+        drawn; by default nothing happens."""
+
     def prepare(self) -> None:
         """Bring caches up to date before ``draw`` (derived pictures, never the model)."""
 

@@ -166,6 +166,9 @@ class SceneTabs(Scene):
     def update(self, dt: float) -> None:
         self.manager.update(dt)
         self.setup_keys.update(dt)
+        for name, scene in self.built.items():
+            if name != self.current:
+                scene.update_hidden(dt)  # work that goes on behind another tab
 
     def idle(self) -> bool:
         return True  # the strip changes only on input (which always redraws)

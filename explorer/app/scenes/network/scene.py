@@ -196,6 +196,11 @@ class NetworkScene(Scene):
         if self.model.landscape_pending:
             self._open_landscape()
 
+    def update_hidden(self, dt: float) -> None:
+        """Behind another tab the run goes on as it would here (a set speed, or two nets in
+        lockstep, get their steps from ``update``), so the Landscape's path keeps growing."""
+        self.model.update(dt)
+
     # -- "Landscape of this net" -----------------------------------------------------------------
     def landscape_of_this_net(self) -> None:
         """Save net A's path so far (in its worker); once written, the Landscape opens on the
