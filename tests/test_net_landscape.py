@@ -36,9 +36,13 @@ def test_picking_a_net_surface_builds_it_in_a_worker_then_maps_it(registry, cach
     assert m.pending_surface == SPEC and m.spec.name == "rosenbrock"  # the app goes on
     assert any("building net:moons" in x.text for x in m.live_messages())
     assert not scene.idle()
-    wait_for(d, lambda: m.spec.name.startswith("net:moons") and scene._grid_asked is None)
+    # a coarse map first (a ninth of the points), then the full one
+    wait_for(d, lambda: scene._coarse_key is not None and scene._coarse_key[0] == m.surface_version)
+    coarse = scene.picture
+    assert coarse is not None and coarse.error == "" and scene._grid_asked is not None
+    wait_for(d, lambda: scene._picture_key is not None and scene._grid_asked is None)
     assert m.pending_surface == "" and m.spec.has_data
-    assert scene.picture is not None and scene.picture.error == ""
+    assert scene.picture is not None and scene.picture.error == "" and scene.picture is not coarse
     # the worker's grid is the grid this process would compute: the same picture, pixel for pixel
     here = render_map(m.spec, scene.view, scene.layout.map_area, scene.text)
     assert pygame.image.tobytes(here.surface, "RGB") == pygame.image.tobytes(

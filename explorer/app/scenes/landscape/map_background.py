@@ -32,14 +32,20 @@ class MapPicture:
     error: str  # why the surface could not be drawn, or ""
 
 
-def grid_request(spec: SurfaceSpec, view: View) -> tuple[int, int, tuple, int]:
+COARSE = 3  # a slow surface's first map: cells this many times larger (a ninth of the points)
+
+
+def grid_request(
+    spec: SurfaceSpec, view: View, coarse: bool = False
+) -> tuple[int, int, tuple, int]:
     """(nx, ny, view bounds, levels) of the grid ``render_map`` draws for ``view``: what a worker
-    computes for a slow surface."""
+    computes for a slow surface (``coarse``: its quick first map, refined after)."""
     _, _, pw, ph = view.rect
     (x0, x1), (y0, y1) = view.bounds()
     # data surfaces cost a pass over the data per point; cells grow with the UI scale, so a
     # larger scale costs no more samples
     cell = px(8) if spec.has_data else max(3, px(3))
+    cell *= COARSE if coarse else 1
     nx, ny = max(8, pw // cell), max(8, ph // cell)
     # Samples at the centres of the cells the image is stretched over, so pixels line up.
     dx, dy = (x1 - x0) / nx, (y1 - y0) / ny
@@ -48,16 +54,22 @@ def grid_request(spec: SurfaceSpec, view: View) -> tuple[int, int, tuple, int]:
 
 
 def render_map(
-    spec: SurfaceSpec, view: View, area: pygame.Rect, text: Text, grid: tuple | None = None
+    spec: SurfaceSpec,
+    view: View,
+    area: pygame.Rect,
+    text: Text,
+    grid: tuple | None = None,
+    coarse: bool = False,
 ) -> MapPicture:
     """The heatmap with contours, axes and known minima; ``grid`` = (z, levels) computed
-    elsewhere (a worker, for a slow surface) instead of here."""
+    elsewhere (a worker, for a slow surface) instead of here, ``coarse`` if it is the quick
+    first one."""
     out = pygame.Surface(area.size)
     out.fill(palette.BACKGROUND)
     vx, vy, pw, ph = view.rect
     plot = pygame.Rect(vx - area.x, vy - area.y, pw, ph)
     (x0, x1), (y0, y1) = view.bounds()
-    nx, ny, bounds, n_levels = grid_request(spec, view)
+    nx, ny, bounds, n_levels = grid_request(spec, view, coarse)
     dx, dy = (x1 - x0) / nx, (y1 - y0) / ny
     error, grad_scale = "", 1.0
     try:

@@ -112,21 +112,27 @@ class LandscapeScene(Scene):
         )
 
     # -- a slow surface's map, computed in a worker ------------------------------------------
-    _grid_asked = None  # (picture key, job number, grid request) of the grid being computed
+    _grid_asked = None  # (picture key, job number, grid request, coarse) of the grid computed
+    _coarse_key = None  # the picture key whose coarse first map is on screen
 
     def _ask_for_grid(self, key) -> None:
         if self._grid_asked is not None and self._grid_asked[0] == key:
             return
         m = self.model
-        request = grid_request(m.spec, self.view)
+        new_surface = (
+            self.picture is None or self._picture_key is None or self._picture_key[0] != key[0]
+        ) and (self._coarse_key is None or self._coarse_key[0] != key[0])
+        # a new surface: a ninth of the points first (a map within a second or two), then all
+        coarse = new_surface and self._coarse_key != key
+        request = grid_request(m.spec, self.view, coarse)
         job = m.jobs.submit("grid", grid_job, m.spec.name, *request)
-        self._grid_asked = (key, job, request)
-        if self.picture is None or self._picture_key is None or self._picture_key[0] != key[0]:
+        self._grid_asked = (key, job, request, coarse)
+        if new_surface:
             self.picture = None  # a new surface: no old map under the balls meanwhile
             m.notify(f"computing the map of {m.spec.name} in the background…", "info", 3)
 
     def _take_grid(self) -> None:
-        key, job, _ = self._grid_asked
+        key, job, _, coarse = self._grid_asked
         answer = self.model.jobs.result("grid")
         if answer is None or answer.job != job:
             return
@@ -135,10 +141,15 @@ class LandscapeScene(Scene):
         if key[0] != m.surface_version:
             return
         grid = None if answer.error else answer.value
-        self.picture = render_map(m.spec, self.view, self.layout.map_area, self.text, grid)
+        self.picture = render_map(m.spec, self.view, self.layout.map_area, self.text, grid,
+                                  coarse=coarse)  # fmt: skip
         if answer.error:
             self.picture.error = answer.error
-        self._picture_key = key
+        if coarse and not answer.error:
+            self._coarse_key = key  # shown: now the full map
+            self._ask_for_grid(key)
+        else:
+            self._picture_key = key
 
     def switch_surface_by(self, delta: int) -> None:
         """The previous / next surface in menu order (every surface, however many)."""
