@@ -164,6 +164,11 @@ def _lab_landscape(registry, size: tuple[int, int], frames: int, ui_scale, drawn
         )
 
     line(f"while the slice is built and mapped ({r['built_s']:.1f} s)", r["building"])
+    out.print(
+        f"  the first (coarse) map was on screen after {r['first_map_s']:.1f} s, the full one "
+        f"after {r['built_s']:.1f} s",
+        highlight=False,
+    )
     a, b = r["points"]
     line(f"then while the path grows ({a} → {b} kept points)", r["growing"])
     line(f"and with {r['balls']} balls racing on it too", r["racing"])
