@@ -88,6 +88,12 @@ def test_a_net_surfaces_race_steps_are_computed_on_a_helper_thread_with_the_same
             assert m.update(1 / 60) <= 1  # one step a frame at most, never a wait
             time.sleep(0.002)
         assert m._ahead is not None or not m.playing  # the next step is being computed
+        # the numbers panel shows the newest row whose loss came with its gradients: reading it
+        # costs no pass of the net here (the newest position's loss is not computed)
+        known = len(m.race.known_losses())
+        rows = m.readout()
+        assert len(m.race.known_losses()) == known < m.race.t + 1
+        assert rows[0].loss == m.race.known_losses()[-1][0]
         direct.race.step(m.race.t)
         assert m.race.t >= 40
         assert (m.race.positions == direct.race.positions).all()

@@ -286,6 +286,11 @@ class Race:
         self._fill_losses()
         return self._loss[: self.t + 1]
 
+    def known_losses(self) -> np.ndarray:
+        """The rows of ``losses`` already computed, without computing more (on a slow surface
+        the newest row costs a pass of a real net over its data)."""
+        return self._loss[: self._loss_rows]
+
     @property
     def settled(self) -> np.ndarray:
         """(steps + 1, balls): whether each ball was settled at each step."""

@@ -560,7 +560,7 @@ class LandscapeModel:
         return done
 
     def _run_steps(self, n: int) -> int:
-        if self.ahead and is_slow(self.spec):
+        if self.stepping_ahead:
             return self._run_ahead()
         t0, before = self.timer(), self.race.t
         moved = [b.moved_again_at for b in self.race.balls]
@@ -663,9 +663,21 @@ class LandscapeModel:
         x, y = path[k[-1]] if k.size else path[-1]
         return float(x), float(y)
 
+    @property
+    def stepping_ahead(self) -> bool:
+        """The race's gradients come from a helper thread (a slow surface in the app)."""
+        return self.ahead and is_slow(self.spec)
+
     def readout(self) -> list[BallReadout]:
+        """Each ball's numbers now. Stepping ahead, the newest row whose loss is known: the
+        newest position's loss comes with its gradients from the helper thread, and computing
+        it here would cost the frame a pass of a real net over its data."""
         rows = []
-        pos, losses = self.race.positions[-1], self.race.losses[-1]
+        known = self.race.known_losses()
+        if self.stepping_ahead and len(known):
+            pos, losses = self.race.positions[len(known) - 1], known[-1]
+        else:
+            pos, losses = self.race.positions[-1], self.race.losses[-1]
         for i, ball in enumerate(self.race.balls):
             rows.append(
                 BallReadout(

@@ -491,7 +491,8 @@ class LandscapeScene(Scene):
                 floor = min(S.value(m.spec, *p) for p in m.spec.minima)
             except Exception:  # noqa: BLE001 - no floor: the chart falls back to log or symlog
                 floor = None
-        self.chart = render_chart(race.losses, colours, floor, L.chart.size, self.text, m.horizon)
+        losses = race.known_losses() if m.stepping_ahead else race.losses  # never a net pass here
+        self.chart = render_chart(losses, colours, floor, L.chart.size, self.text, m.horizon)
 
     def _refresh_inspector(self) -> None:
         m, rect = self.model, self.controls.inspector_rect
