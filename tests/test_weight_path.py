@@ -198,6 +198,15 @@ def _landscape_of_this_net(app, tabs) -> None:
     nearest = int(np.argmin(np.hypot(*(pts - (dot + 3)).T)))
     assert m.start == pytest.approx(tuple(m.run_path[nearest]), abs=1e-12)  # on the path exactly
     assert abs(nearest - k) <= 3
+    # the run ends: a path that no longer changes is not drawn again and again
+    lab.step(2000)
+    lab.wait(60)
+    m.pause()
+    for _ in range(300):  # its notices expire (model time runs at most a few steps a tick)
+        app.tick(0.3, [])
+        if scene.idle():
+            break
+    assert m.path_live and scene.idle(), [x.text for x in m.live_messages()]
     # the lab restarts: the path stays drawn, frozen
     lab.reset()
     wait_until(lambda: not m.path_live, lambda: app.tick(0.3, []))

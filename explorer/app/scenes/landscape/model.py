@@ -168,6 +168,7 @@ class LandscapeModel:
         self._follow: tuple[str, Callable[[], np.ndarray | None]] | None = None
         self._path: np.ndarray | None = None
         self.path_live = False  # the lab still extends it (False: frozen where it was)
+        self.path_version = 0  # goes up when the followed path changes
         self._polled = -1.0
         self._helper = None  # a thread computing a slow surface's next race step (_run_ahead)
         self._ahead = None  # ((race, step), future) of the gradients being computed
@@ -837,7 +838,14 @@ class LandscapeModel:
         if path is None:
             self.path_live = False
             return
-        self._path, self.path_live = np.asarray(path, dtype=float).reshape(-1, 2), True
+        path = np.asarray(path, dtype=float).reshape(-1, 2)
+        if (
+            self._path is None
+            or path.shape != self._path.shape
+            or not np.array_equal(path, self._path)
+        ):
+            self.path_version += 1  # drawn again (a finished run's path is not: the app idles)
+        self._path, self.path_live = path, True
 
     @property
     def run_path(self) -> np.ndarray | None:

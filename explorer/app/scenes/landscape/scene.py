@@ -108,7 +108,7 @@ class LandscapeScene(Scene):
             or m.live_messages()
             or m.pending_surface  # a worker builds a surface
             or self._grid_asked is not None  # ... or computes a map
-            or (m.run_path is not None and m.path_live)  # the lab's path grows
+            or self._path_grew  # the lab's path grew since the last frame
         )
 
     # -- a slow surface's map, computed in a worker ------------------------------------------
@@ -332,8 +332,13 @@ class LandscapeScene(Scene):
         self._panels_key = self._chart_key = self._inspector_key = self._legend_key = None
         self._schedule_key = None
 
+    _path_seen = 0  # the followed path's version last prepared
+    _path_grew = False
+
     def prepare(self) -> None:
         m = self.model
+        self._path_grew = m.run_path is not None and m.path_version != self._path_seen
+        self._path_seen = m.path_version
         if self._surface_version != m.surface_version:
             self._surface_version = m.surface_version
             self.view.set_domain(m.spec.domain)
