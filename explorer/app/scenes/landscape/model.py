@@ -571,20 +571,19 @@ class LandscapeModel:
             self.pause()
             self.notify(f"the race stopped: {type(exc).__name__}: {exc}", "error", 10)
         done = self.race.t - before
-        for ball, was in zip(self.race.balls, moved, strict=True):
-            if was is None and ball.moved_again_at is not None:  # once a run: it may flap
-                self.notify(
-                    t(
-                        "landscape.moving_again",
-                        name=ball.label,
-                        step=ball.moved_again_at,
-                        settled=ball.converged_at,
-                    )
-                )
+        self._say_moving_again(moved)
         if done > 0:
             per_step = (self.timer() - t0) / done
             self.step_cost = 0.8 * self.step_cost + 0.2 * per_step
         return done
+
+    def _say_moving_again(self, before: list) -> None:
+        """A notice for each ball that started moving again in the steps just taken (once a
+        run: it may flap); ``before``: each ball's ``moved_again_at`` before them."""
+        for ball, was in zip(self.race.balls, before, strict=True):
+            if was is None and ball.moved_again_at is not None:
+                self.notify(t("landscape.moving_again", name=ball.label,
+                              step=ball.moved_again_at, settled=ball.converged_at))  # fmt: skip
 
     def _run_ahead(self) -> int:
         """A slow surface (a real net's loss: ~20 ms a step for six balls on the digits net):
@@ -603,10 +602,7 @@ class LandscapeModel:
                 self.pause()
                 self.notify(f"the race stopped: {type(exc).__name__}: {exc}", "error", 10)
             done = race.t - before
-            for ball, was in zip(race.balls, moved, strict=True):
-                if was is None and ball.moved_again_at is not None:
-                    self.notify(t("landscape.moving_again", name=ball.label,
-                                  step=ball.moved_again_at, settled=ball.converged_at))  # fmt: skip
+            self._say_moving_again(moved)
         key = (id(race), race.t)
         if (self._ahead is None or self._ahead[0] != key) and self._any_running():
             if self._helper is None:
