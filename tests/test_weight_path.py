@@ -185,6 +185,10 @@ def _landscape_of_this_net(app, tabs) -> None:
                lambda: app.tick(1 / 60, []))  # fmt: skip
     first = len(m.run_path)
     assert first >= 61 and np.allclose(m.run_path[-1], 0.0)
+    # the help sheet says what the white line is, and the Network lab's what the button does
+    assert any("Network lab's training path" in w.label for w in scene.help_sheet().legend)
+    lab_help = tabs.built["network"].help_sheet()
+    assert any(label == "Landscape of this net" for label, _ in lab_help.mouse)
     lab.step(40)
     lab.wait(60)
     wait_until(lambda: len(m.run_path) > first, lambda: app.tick(0.3, []))

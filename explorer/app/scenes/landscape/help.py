@@ -86,5 +86,7 @@ def help_sheet(scene) -> HelpSheet:
         Swatch("dasharrow", palette.ESCAPE_ARROW, "help.landscape.saddle_way"),
         Swatch("ring", palette.MARK, "help.landscape.inspected"),
     ]
+    if m.run_path is not None:  # the Network lab's training path (Landscape of this net)
+        legend.insert(0, Swatch("line", palette.MARK, "help.landscape.run_path"))
     sheet = localised("help.landscape.title", KEYS, MOUSE, legend)
     return HelpSheet(sheet.title, sheet.keys, sheet.mouse, [*balls, *sheet.legend])

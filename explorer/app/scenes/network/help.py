@@ -36,6 +36,7 @@ MOUSE = (
     ("help.network.speed", "help.network.speed_do"),
     ("help.network.b_menu", "help.network.b_menu_do"),
     ("network.help_chart_title", "network.help_chart_title_do"),
+    ("network.landscape_button", "network.help_landscape_do"),
 )
 LEGEND = (
     Swatch("dot", POSITIVE, "help.network.neuron_pos"),
