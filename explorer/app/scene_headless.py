@@ -256,10 +256,13 @@ def bench_lab_landscape_frames(
     (a) while the Landscape's worker builds the slice and computes its map, (b) for ``frames``
     frames after that while the lab trains on and its path grows on the map, (c) for half as
     many with the balls racing on the slice too (each race step runs in this process)."""
+    from explorer.training.trainer import discard_spares, prestart
+
     screen = init_offscreen(size)
     scale.set_factor(scale.effective(size, ui_scale))
     app, tabs = build_app(registry, screen, "network", windowed=False, backend="process",
                           ui_scale=ui_scale)  # fmt: skip
+    prestart(registry)  # as the app does once its window is up: workers started ahead
     period = 1 / 60
 
     def tick() -> float:
@@ -312,6 +315,7 @@ def bench_lab_landscape_frames(
         }
     finally:
         tabs.close()
+        discard_spares()
 
 
 def _setup_of(config: TrainConfig) -> dict:
