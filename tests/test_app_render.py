@@ -129,3 +129,26 @@ def test_render_region_records_one_part_of_the_scene_for_slides(tmp_path):
     plot = compute_layout((1280, 720)).plot
     assert part.size == plot.size
     assert part.tobytes() == full.crop((plot.x, plot.y, plot.right, plot.bottom)).tobytes()
+
+
+def test_render_of_a_real_nets_loss_has_its_map_and_ends_cleanly(tmp_path):
+    """`render --surface net:moons`: the map is computed (in a worker) before the first frame,
+    and the process ends with 0 — it used to write a black map and abort at exit ("terminate
+    called without an active exception") while the worker thread still ran torch."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "slice.png"
+    env = {**os.environ, "DL_EXPLORER_CACHE": str(tmp_path / "cache"), "SDL_VIDEODRIVER": "dummy"}
+    done = subprocess.run(
+        [sys.executable, "-m", "explorer", "--no-plugins", "render", "--surface",
+         "net:moons", "--frames", "2", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "terminate called" not in done.stderr
+    with Image.open(out) as im:
+        rgb = np.asarray(im.convert("RGB"))
+    map_area = rgb[100:480, 60:560]  # the heatmap's left part (the legend is on the right)
+    assert len(np.unique(map_area.reshape(-1, 3), axis=0)) > 50  # a colour map, not black

@@ -71,10 +71,14 @@ def render_to_file(
     """Play ``model`` for ``frames`` frames at ``fps`` and write ``out`` (.png: the last frame;
     .gif: all of them; .mp4: all of them, needs imageio-ffmpeg). Returns the frames written."""
     check_out(out)
-    app, _ = offscreen_app(model, size)
-    model.timer = lambda: 0.0  # no time budget: every frame gets exactly speed/fps steps
-    model.play()
-    return record(app, out, frames, fps, scale, progress=progress)
+    app, scene = offscreen_app(model, size)
+    try:
+        scene.wait_ready()  # a real net's loss: its map is computed before the first frame
+        model.timer = lambda: 0.0  # no time budget: every frame gets exactly speed/fps steps
+        model.play()
+        return record(app, out, frames, fps, scale, progress=progress)
+    finally:
+        model.close()  # its worker (a thread here) ends before the interpreter does
 
 
 def check_out(out: Path) -> None:

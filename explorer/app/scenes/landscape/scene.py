@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pygame
 
@@ -92,6 +94,17 @@ class LandscapeScene(Scene):
         self.model.follow(handoff.surface, handoff.follow)
         self.model.request_surface(handoff.surface)
 
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until a slow surface (a real net's loss) is built and its full map computed
+        in the worker (headless rendering and tests: the first frame has its map)."""
+        m, end = self.model, time.monotonic() + timeout
+        while time.monotonic() < end:
+            m.update(0.0)  # takes a built surface in (no time passes: no race steps)
+            self.prepare()  # asks for the map, takes it in, asks for the full one
+            if not m.pending_surface and self._grid_asked is None:
+                break
+            time.sleep(0.01)
+
     def toggle_inspect_mode(self) -> None:
         self.inspect_mode = not self.inspect_mode
 
@@ -150,6 +163,8 @@ class LandscapeScene(Scene):
             self._ask_for_grid(key)
         else:
             self._picture_key = key
+            computing = f"computing the map of {m.spec.name}"
+            m.messages = [x for x in m.messages if not x.text.startswith(computing)]
 
     def switch_surface_by(self, delta: int) -> None:
         """The previous / next surface in menu order (every surface, however many)."""
