@@ -152,3 +152,9 @@ def test_render_of_a_real_nets_loss_has_its_map_and_ends_cleanly(tmp_path):
         rgb = np.asarray(im.convert("RGB"))
     map_area = rgb[100:480, 60:560]  # the heatmap's left part (the legend is on the right)
     assert len(np.unique(map_area.reshape(-1, 3), axis=0)) > 50  # a colour map, not black
+    bench = subprocess.run(
+        [sys.executable, "-m", "explorer", "--no-plugins", "bench", "frames", "--surface",
+         "net:moons", "--frames", "10"],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert bench.returncode == 0 and "terminate called" not in bench.stderr, bench.stderr[-2000:]

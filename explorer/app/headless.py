@@ -190,6 +190,7 @@ def bench_frames(
     """Per frame (one tick at 60 Hz while racing): the whole tick, and the same without the race
     simulation (which the race engine owns; ``bench race`` measures it); surface-switch times."""
     app, scene = offscreen_app(model, size, ui_scale)
+    scene.wait_ready()  # a real net's loss: its map first (computed in a worker)
     sim = [0.0]
     run_steps = model._run_steps
 

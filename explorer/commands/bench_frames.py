@@ -73,7 +73,10 @@ def frames(
     names = list(registry.optimizers)[:8]
     model = LandscapeModel(registry, surface, names, speed=speed)
     model.arrow_kinds = {k: True for k in model.arrow_kinds}
-    result = bench_frames(model, (w, h), frames, ui_scale=requested)
+    try:
+        result = bench_frames(model, (w, h), frames, ui_scale=requested)
+    finally:
+        model.close()  # a net surface's worker thread ends before the interpreter does
     out = make_console()
     out.print(
         f"bench frames: {scene} at {w}×{h}, {drawn}, {result['balls']} balls with trails, every arrow "
