@@ -202,6 +202,12 @@ def _landscape_of_this_net(app, tabs) -> None:
     nearest = int(np.argmin(np.hypot(*(pts - (dot + 3)).T)))
     assert m.start == pytest.approx(tuple(m.run_path[nearest]), abs=1e-12)  # on the path exactly
     assert abs(nearest - k) <= 3
+    # , and . (a clicker's keys) move the start along the path's recorded points
+    step = max(1, len(m.run_path) // 20)
+    app.tick(1 / 60, [pygame.event.Event(pygame.KEYDOWN, key=pygame.K_PERIOD, mod=0, unicode=".")])
+    assert m.start == pytest.approx(tuple(m.run_path[nearest + step]), abs=1e-12)
+    app.tick(1 / 60, [pygame.event.Event(pygame.KEYDOWN, key=pygame.K_COMMA, mod=0, unicode=",")])
+    assert m.start == pytest.approx(tuple(m.run_path[nearest]), abs=1e-12)
     # the run ends: a path that no longer changes is not drawn again and again
     lab.step(2000)
     lab.wait(60)

@@ -25,6 +25,7 @@ KEYS = (
     ("i", "help.landscape.key_inspect"),
     ("f", "help.landscape.key_fit"),
     ("e", "help.landscape.key_csv"),
+    (",  /  .", "help.landscape.key_path"),
     ("esc", "help.landscape.key_close"),
 )
 MOUSE = (

@@ -182,6 +182,18 @@ class LandscapeScene(Scene):
         if over and not m.playing:
             m.play()
 
+    def start_along_path(self, direction: int) -> None:
+        """, and . (a clicker's keys too): every ball starts from the lab's training path's
+        previous / next recorded point (a twentieth of the path a press), from where they
+        start now."""
+        path = self.model.run_path
+        if path is None or not len(path):
+            return
+        sx, sy = self.model.race.start
+        here = int(np.argmin(np.hypot(path[:, 0] - sx, path[:, 1] - sy)))
+        k = min(max(here + direction * max(1, len(path) // 20), 0), len(path) - 1)
+        self.start_at(*path[k])
+
     # -- events -----------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
         if event.type == pygame.USEREVENT:  # pygame_gui's deprecated duplicates of its events
@@ -253,6 +265,8 @@ class LandscapeScene(Scene):
             self.view.fit()
         elif key == pygame.K_e:
             m.export_csv()
+        elif key in (pygame.K_COMMA, pygame.K_PERIOD) and m.run_path is not None:
+            self.start_along_path(-1 if key == pygame.K_COMMA else 1)
         elif key == pygame.K_ESCAPE:
             if self.inspect_mode or m.inspection is not None or m.inspect_error:
                 self.inspect_mode = False
