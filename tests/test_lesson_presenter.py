@@ -140,6 +140,11 @@ def test_chinese_lines_break_between_characters_and_never_before_punctuation():
     assert len(lines) > 2 and all(font.size(line)[0] <= 200 for line in lines)
     assert not any(line.startswith(("，", "。")) for line in lines)
     assert "".join(lines) == "在谷底，横向梯度很长一段时间几乎为零，RMSProp 的分母越来越小。"
+    # a number or a Latin word keeps the punctuation after it too ("98%。" never splits)
+    text = "用全批量训练 200 轮后，正确率 98%。在训练结束的位置计算损失的 Hessian。"
+    for width in range(120, 400, 7):
+        lines = wrap(font, text, width)
+        assert not any(line.startswith(("，", "。")) for line in lines), (width, lines)
 
 
 def test_every_caption_and_title_of_every_lesson_has_its_glyphs(registry):

@@ -19,6 +19,8 @@ until = "epoch >= 5"                    # the step is done when this holds (opti
 limit = 40                              # ... or after this many steps / epochs of the scene
 expect = ["grad_ratio < 1e-3"]          # what the caption claims, checked when the step is done
 inspect = [0.0, 0.0]                    # Landscape: open the Hessian inspector at this point
+hessian = true                          # Network lab: once the step's run is done, the Hessian
+                                        # of its training loss ("Hessian here"), then the expects
 ```
 
 Everything is checked when the file is read; a mistake is one sentence naming the file, the step
@@ -39,7 +41,9 @@ from explorer.lessons.captions import CaptionError, placeholders
 from explorer.lessons.conditions import Condition, ConditionError, parse_condition
 
 TOP_KEYS = {"order", "title", "summary", "steps"}
-STEP_KEYS = {"scene", "setup", "caption", "highlight", "until", "limit", "expect", "inspect"}
+STEP_KEYS = {
+    "scene", "setup", "caption", "highlight", "until", "limit", "expect", "inspect", "hessian",
+}  # fmt: skip
 
 
 class LessonError(ValueError):
@@ -66,6 +70,7 @@ class Step:
     limit: int | None = None
     expect: tuple[Condition, ...] = ()
     inspect: tuple[float, float] | None = None  # Landscape: the Hessian inspector's point
+    hessian: bool = False  # Network lab: the Hessian at the weights the step's run ends at
 
 
 @dataclass(frozen=True)
@@ -174,7 +179,13 @@ def _step(raw, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
         ):
             raise LessonError(f"{where}: inspect must be a point [x, y], e.g. [0.0, 0.0].")
         inspect = (float(inspect[0]), float(inspect[1]))
-    return Step(scene, dict(setup), caption, tuple(highlight), until, limit, conditions, inspect)
+    hessian = raw.get("hessian", False)
+    if not isinstance(hessian, bool):
+        raise LessonError(f"{where}: hessian must be true or false.")
+    if hessian and scene != "network":
+        raise LessonError(f"{where}: hessian asks the Network lab's Hessian only.")
+    return Step(scene, dict(setup), caption, tuple(highlight), until, limit, conditions, inspect,
+                hessian)  # fmt: skip
 
 
 def _condition(text, where: str, facts: SceneFacts) -> Condition:

@@ -89,6 +89,9 @@ class Driver:
     def show(self, step: Step) -> None:
         """What a step shows besides its setup (the Landscape's Hessian inspector)."""
 
+    def ask_hessian(self) -> None:
+        """A ``hessian`` step's question, once its run is done (the Network lab answers it)."""
+
     def warm(self, setup) -> None:
         """Prepare ahead for ``setup`` (the next step's), if the model can."""
         warm = getattr(self.model, "warm", None)
@@ -167,9 +170,15 @@ class NetworkDriver(Driver):
     def finished(self) -> bool:
         return all(s.finished for s in self.model.snapshots)
 
+    def ask_hessian(self) -> None:
+        """The Hessian of the training loss at the weights now (the lab's "Hessian here")."""
+        self.model.ask_hessian()
+
     def busy(self) -> bool:
         m = self.model
         m.update(0.0)  # read the newest snapshots (never waits)
+        if m.hessian_busy():
+            return True
         trainers = getattr(m, "trainers", [])
         return not all(
             s.ack >= getattr(t, "sent", 0) and s.state not in ("starting", "running")
@@ -208,6 +217,7 @@ class StepRun:
         self.driver = driver
         self.start: int | None = None  # progress when the run began (after the runs before it)
         self.done = False  # a step without until or limit is done once its scene's work is in
+        self.hessian_asked = False  # a ``hessian`` step: asked once its run is done
 
     def left(self) -> int | None:
         if self.step.limit is None:
@@ -225,6 +235,10 @@ class StepRun:
             if self.start is None:
                 self.start = d.progress()
             if self._reached():
+                if self.step.hessian and not self.hessian_asked:
+                    self.hessian_asked = True  # where the run ended: then done when answered
+                    d.ask_hessian()
+                    continue
                 self.done = True
                 break
             if budget is not None and budget <= 0:

@@ -13,13 +13,13 @@ that fails while the lesson plays is a quiet note for the teacher, never an erro
 from __future__ import annotations
 
 import math
-import re
 from importlib import resources
 
 import pygame
 
 from explorer.app.ui import i18n, palette, scale
 from explorer.app.ui.scene import Scene
+from explorer.app.ui.text import wrap_with as wrap
 from explorer.lessons import LANGUAGES, Lesson
 from explorer.lessons.player import (
     Driver,
@@ -43,8 +43,6 @@ MOUSE_EVENTS = (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION
 # Noto Sans SC (shipped with pygame_gui) has Latin, Greek, the maths signs the captions use
 # (→ √ ≤ − ²) and Chinese: one font for both languages, so a caption never shows a missing glyph.
 _FONT_FILES = {"regular": "NotoSansSC-Regular.otf", "bold": "NotoSansSC-Bold.otf"}
-_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
-_TOKENS = re.compile(rf"[{_CJK}][，。：；！？、）》」』]*|[^\s{_CJK}]+|\s+")
 
 
 class CaptionFonts:
@@ -63,23 +61,6 @@ class CaptionFonts:
             except (OSError, FileNotFoundError, ModuleNotFoundError):
                 self._fonts[key] = pygame.font.Font(None, int(size_px * 1.3))
         return self._fonts[key]
-
-
-def wrap(font: pygame.font.Font, text: str, width: int) -> list[str]:
-    """Lines of ``text`` no wider than ``width``: breaks between words, and between any two
-    Chinese characters (which have no spaces), never before a closing punctuation mark."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line = ""
-        for token in _TOKENS.findall(paragraph):
-            trial = line + token
-            if not line.strip() or font.size(trial.rstrip())[0] <= width:
-                line = trial
-            else:
-                lines.append(line.rstrip())
-                line = token.lstrip()
-        lines.append(line.rstrip())
-    return lines
 
 
 def _app_driver(tabs, scene_name: str) -> Driver:

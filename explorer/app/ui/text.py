@@ -38,6 +38,16 @@ def _tokens(paragraph: str) -> list[str]:
     return out
 
 
+def wrap_with(font: pygame.font.Font, text: str, width: int) -> list[str]:
+    """Lines of ``text`` no wider than ``width`` in ``font``: breaks between words and between
+    any two Chinese characters, never before closing punctuation (the presenter's captions and
+    ``Text.wrap``'s Chinese lines)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines.extend(Text._wrap_cjk(paragraph, font, width))
+    return lines
+
+
 def _font_path(kind: str):
     return resources.files("pygame_gui.data").joinpath(_FONTS[kind])
 

@@ -193,6 +193,8 @@ class NetworkScene(Scene):
         self.manager.update(dt)
         self.controls.apply_pending()
         self.model.update(dt)
+        if self.model.hessian_busy():  # asked here, by a key or by a lesson: its answer shows
+            self.chart = "hessian"
         if self.model.landscape_pending:
             self._open_landscape()
 
