@@ -101,3 +101,37 @@ def test_a_net_surfaces_race_steps_are_computed_on_a_helper_thread_with_the_same
     finally:
         m.close()
         direct.close()
+
+
+def test_stepping_ahead_with_mini_batches_is_the_direct_race_even_across_a_restart(registry, cache):
+    """The race's random numbers (mini-batches) are drawn on the race's own thread when a step
+    is handed to the helper, so a restart while a step is being computed changes nothing: the
+    same batches, the same path, as stepping directly."""
+    from explorer.app.scenes.landscape.model import LandscapeModel
+    from explorer.landscape.race import Noise
+
+    names = ["sgd", "adam"]
+    noise = Noise("minibatch", batch=8)
+    m = LandscapeModel(registry, SPEC, names, noise=noise, timer=lambda: 0.0, ahead=True)
+    direct = LandscapeModel(registry, SPEC, names, noise=noise)
+
+    def run_to(t: int) -> None:
+        end = time.monotonic() + 60
+        while m.race.t < t and time.monotonic() < end:
+            m.update(1 / 60)
+            time.sleep(0.002)
+
+    try:
+        m.play()
+        run_to(12)
+        t1 = m.race.t
+        assert m._ahead is not None  # a step is being computed right now
+        m.set_start(0.3, -0.2)  # restart: that step's answer is for the old race
+        run_to(10)
+        direct.race.step(t1)
+        direct.set_start(0.3, -0.2)
+        direct.race.step(m.race.t)
+        assert (m.race.positions == direct.race.positions).all()
+    finally:
+        m.close()
+        direct.close()

@@ -322,13 +322,26 @@ class Race:
                 break
             self._step_once()
 
-    def gradients_at(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray] | BaseException:
-        """Every ball's gradient and loss at positions ``P`` (n, 2), or the exception that
-        computing them raised: what ``step_with`` takes. A caller may compute it on another
-        thread while this one draws (a slow surface: a real net's loss), with ``P`` copied from
-        ``positions[-1]`` first."""
+    def draws(self):
+        """The random numbers the next step uses (its mini-batches, or its gradient noise),
+        drawn now from the race's generator: a step computed on another thread gets them from
+        here, so the generator is only ever used by the race's own thread."""
+        if self.noise.mode == "minibatch":
+            shape = (len(self.balls), self.noise.batch)
+            return torch.randint(self.surface.n_samples, shape, generator=self._gen)
+        if self.noise.mode == "gaussian" and self.noise.sigma > 0:
+            return torch.randn((len(self.balls), 2), generator=self._gen, dtype=S.DTYPE).numpy()
+        return None
+
+    def gradients_at(
+        self, P: np.ndarray, draws=None
+    ) -> tuple[np.ndarray, np.ndarray] | BaseException:
+        """Every ball's gradient and loss at positions ``P`` (n, 2) with the step's ``draws``,
+        or the exception that computing them raised: what ``step_with`` takes. A caller may
+        compute it on another thread while this one draws frames (a slow surface: a real net's
+        loss), with ``P`` copied from ``positions[-1]`` and ``draws()`` taken first."""
         try:
-            return self._gradients(P)
+            return self._gradients(P, draws)
         except Exception as exc:  # noqa: BLE001 - handed to step_with, raised or reported there
             return exc
 
@@ -338,23 +351,21 @@ class Race:
             raise computed
         self._step_once(computed)
 
-    def _gradients(self, P: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _gradients(self, P: np.ndarray | None = None, draws=None) -> tuple[np.ndarray, np.ndarray]:
         """Every ball's gradient (n, 2) and loss (n,) from one autograd call."""
         P = self._pos[self.t] if P is None else P
+        draws = self.draws() if draws is None else draws
         x = torch.from_numpy(P[:, 0].copy()).requires_grad_(True)
         y = torch.from_numpy(P[:, 1].copy()).requires_grad_(True)
         with torch.enable_grad():
             if self.noise.mode == "minibatch":
-                idx = torch.randint(
-                    self.surface.n_samples, (len(self.balls), self.noise.batch), generator=self._gen
-                )
-                L = S.batch_loss(self.surface, x, y, idx)
+                L = S.batch_loss(self.surface, x, y, draws)
             else:
                 L = S.loss(self.surface, x, y)
             gx, gy = S.grad_xy(self.surface, L, x, y)
         G = np.stack([gx.numpy(), gy.numpy()], axis=1)
         if self.noise.mode == "gaussian" and self.noise.sigma > 0:
-            G += self.noise.sigma * torch.randn(G.shape, generator=self._gen, dtype=S.DTYPE).numpy()
+            G += self.noise.sigma * draws
         return G, L.detach().numpy()
 
     def _step_once(self, computed=None) -> None:

@@ -609,8 +609,8 @@ class LandscapeModel:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._helper = ThreadPoolExecutor(1, thread_name_prefix="race-gradients")
-            P = race.positions[-1].copy()
-            self._ahead = (key, self._helper.submit(race.gradients_at, P))
+            P, draws = race.positions[-1].copy(), race.draws()  # the generator stays here
+            self._ahead = (key, self._helper.submit(race.gradients_at, P, draws))
         return done
 
     # -- inspector ----------------------------------------------------------------------------
