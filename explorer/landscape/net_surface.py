@@ -34,6 +34,8 @@ import torch.nn.functional as F
 from torch.func import functional_call, vmap
 
 from explorer.specs import SurfaceSpec
+from explorer.training.session import squared_error
+from explorer.training.weight_path import PathError, pca_plane, unflat
 
 PREFIX = "net:"
 DTYPE = torch.float64
@@ -262,9 +264,7 @@ class NetSlice:
     def _loss(self, out: torch.Tensor, y: torch.Tensor, shared: bool) -> torch.Tensor:
         p, n, c = out.shape
         if self.classify and self.mse:
-            target = y.expand(p, n) if shared else y
-            onehot = F.one_hot(target, c).to(out.dtype)
-            return (out.softmax(-1) - onehot).pow(2).sum(-1)
+            return squared_error(out, y.expand(p, n) if shared else y)
         if self.classify:
             target = y.expand(p, n) if shared else y
             flat = F.cross_entropy(out.reshape(p * n, c), target.reshape(p * n), reduction="none")
@@ -274,7 +274,7 @@ class NetSlice:
     def _one(self, params, x, y):
         out = functional_call(self.model, params, (x,))
         if self.classify and self.mse:
-            return (out.softmax(-1) - F.one_hot(y, out.shape[-1]).to(out.dtype)).pow(2).sum(-1)
+            return squared_error(out, y)
         if self.classify:
             return F.cross_entropy(out, y, reduction="none")
         return ((out - y) ** 2).mean(-1)
@@ -476,14 +476,6 @@ def _flat(params: dict[str, torch.Tensor]) -> torch.Tensor:
     return torch.cat([t.reshape(-1) for t in params.values()])
 
 
-def _unflat(vec: torch.Tensor, like: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    out, i = {}, 0
-    for name, t in like.items():
-        out[name] = vec[i : i + t.numel()].reshape(t.shape).clone()
-        i += t.numel()
-    return out
-
-
 def _current(session, names) -> dict[str, torch.Tensor]:
     params = dict(session.model.named_parameters())
     return {n: params[n].detach().to(DTYPE).clone() for n in names}
@@ -513,19 +505,21 @@ def _train_and_pick(spec: NetSpec, session, names) -> dict:
     if spec.directions == "random":
         d1 = _filter_normalized(theta0, gen)
         d2 = _filter_normalized(theta0, gen)
+        D = torch.stack([_flat(d1), _flat(d2)], 1)  # (P, 2)
+        coords = torch.linalg.lstsq(D, traj.T).solution.T  # (T, 2): least-squares projection
     else:
         if traj.shape[0] < 3:
             raise NetSurfaceError(
                 f"{spec.text}: pca directions need at least three recorded points, got "
                 f"{traj.shape[0]}; train longer (epochs) or use directions=random"
             )
-        centred = traj - traj.mean(0, keepdim=True)
-        _, s, vt = torch.linalg.svd(centred, full_matrices=False)
-        var = s**2
-        explained = var[:2] / var.sum()
-        d1, d2 = _unflat(vt[0], theta0), _unflat(vt[1], theta0)
-    D = torch.stack([_flat(d1), _flat(d2)], 1)  # (P, 2)
-    coords = torch.linalg.lstsq(D, traj.T).solution.T  # (T, 2): least-squares projection
+        try:  # the same plane the Network lab's path is drawn on (one PCA, one place)
+            v1, v2, shares, coords = pca_plane(path, _flat(theta0))
+        except PathError as exc:
+            raise NetSurfaceError(f"{spec.text}: {exc}") from None
+        explained = torch.tensor(shares, dtype=DTYPE)
+        shapes = {name: tuple(t.shape) for name, t in theta0.items()}
+        d1, d2 = unflat(v1, shapes), unflat(v2, shapes)
     return {
         "theta0": theta0,
         "d1": d1,

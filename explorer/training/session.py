@@ -240,6 +240,12 @@ class _LossBuffer:
         return v
 
 
+def squared_error(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The lecture's squared error of a classifier, per sample: Σ_k (softmax_k − onehot_k)²
+    over the last axis of ``out`` (logits) for the class indices ``y``."""
+    return (out.softmax(-1) - F.one_hot(y, out.shape[-1]).to(out.dtype)).pow(2).sum(-1)
+
+
 class TrainingSession:
     """A network, its data and optimizer, stepped synchronously.
 
@@ -375,8 +381,7 @@ class TrainingSession:
         if not self.classify:
             return F.mse_loss(out, y)
         if self.config.loss == "mse":
-            target = F.one_hot(y, out.shape[1]).to(out.dtype)
-            return (out.softmax(1) - target).pow(2).sum(1).mean()
+            return squared_error(out, y).mean()
         return F.cross_entropy(out, y)
 
     def penalty(self) -> torch.Tensor | float:
