@@ -710,3 +710,14 @@ def test_long_runs_show_progress_quick_ones_print_nothing_extra():
         bar.update(500)
         bar._progress.refresh()
         assert "racing on bowl" in sink.getvalue() and "500/1000" in sink.getvalue()
+
+
+def test_a_setup_file_in_an_unknown_language_is_one_sentence(tmp_path):
+    setup = tmp_path / "s.toml"
+    setup.write_text('version = 1\nscene = "landscape"\nlang = "fr"\n')
+    out = tmp_path / "x.png"
+    result = CliRunner().invoke(main, ["render", "--setup", str(setup), "--frames", "1",
+                                       "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert 'lang = "fr" is not a language' in " ".join(result.output.split())
+    assert not out.exists()
