@@ -100,77 +100,51 @@ def draw_ball_arrows(
     x, y = pos_px
     if kinds.get("squares"):
         for key, s in state.scales:
-            ref = refs.get(f"s:{key}", 1.0)
-            rx = 0.45 * saturating(math.sqrt(s[0]), ref)
-            ry = 0.45 * saturating(math.sqrt(s[1]), ref)
-            rect = pygame.Rect(0, 0, max(2, int(2 * rx)), max(2, int(2 * ry)))
-            rect.center = (int(x), int(y))
-            pygame.draw.ellipse(target, palette.BACKGROUND, rect.inflate(lw(2), lw(2)), lw(3))
-            pygame.draw.ellipse(target, palette.STATE_ARROW, rect, lw())
-            if labels:
-                text.blit(
-                    target,
-                    f"√{key}",
-                    (rect.right + px(2), rect.top - px(4)),
-                    12,
-                    palette.STATE_ARROW,
-                    "mono",
-                )
+            _draw_squares_glyph(target, text, (x, y), key, s, refs.get(f"s:{key}", 1.0), labels)
     if kinds.get("gradient"):
         n = math.hypot(*grad)
-        tip = arrow(
-            target,
-            palette.GRADIENT_ARROW,
-            (x, y),
-            (-grad[0], grad[1]),
-            saturating(n, refs.get("gradient", n)),
-            width=3,
+        length = saturating(n, refs.get("gradient", n))
+        name = "−grad" if labels and n > 0 else None
+        _labelled_arrow(
+            target, text, palette.GRADIENT_ARROW, (x, y), (-grad[0], grad[1]), length, name, 3
         )
-        if labels and n > 0:
-            text.blit(
-                target,
-                "−grad",
-                (tip[0] + px(4), tip[1] - px(8)),
-                12,
-                palette.GRADIENT_ARROW,
-                "mono",
-            )
     if kinds.get("step"):
-        length = math.hypot(*step) * scale
-        tip = arrow(
-            target,
-            colour,
-            (x, y),
-            (step[0], -step[1]),
-            saturating(length, refs.get("step", length)),
-        )
-        if labels and length > 0:
-            text.blit(
-                target,
-                t("landscape.arrow_step"),
-                (tip[0] + px(4), tip[1] - px(8)),
-                12,
-                colour,
-                "mono",
-            )
+        n = math.hypot(*step) * scale
+        name = t("landscape.arrow_step") if labels and n > 0 else None
+        length = saturating(n, refs.get("step", n))
+        _labelled_arrow(target, text, colour, (x, y), (step[0], -step[1]), length, name)
     if kinds.get("state"):
         for key, v in state.vectors:
             # Drawn the way it moves the ball: momentum's velocity and Adam's m hold gradients
             # (uphill) and the step is their negative, so they are shown negated, and named so.
             sign = -1.0 if v[0] * step[0] + v[1] * step[1] < 0 else 1.0
             n = math.hypot(*v)
-            tip = arrow(
-                target,
-                palette.STATE_ARROW,
-                (x, y),
-                (sign * v[0], -sign * v[1]),
-                saturating(n, refs.get(f"v:{key}", n)),
-            )
-            if labels and n > 0:
-                name = f"−{key}" if sign < 0 else key
-                text.blit(
-                    target, name, (tip[0] + px(4), tip[1] - px(8)), 12, palette.STATE_ARROW, "mono"
-                )
+            name = (f"−{key}" if sign < 0 else key) if labels and n > 0 else None
+            length = saturating(n, refs.get(f"v:{key}", n))
+            direction = (sign * v[0], -sign * v[1])
+            _labelled_arrow(target, text, palette.STATE_ARROW, (x, y), direction, length, name)
+
+
+def _draw_squares_glyph(target, text: Text, centre, key: str, s, ref: float, label: bool) -> None:
+    """Accumulated squares as an ellipse: its half-axes grow with √s per coordinate."""
+    rx = 0.45 * saturating(math.sqrt(s[0]), ref)
+    ry = 0.45 * saturating(math.sqrt(s[1]), ref)
+    rect = pygame.Rect(0, 0, max(2, int(2 * rx)), max(2, int(2 * ry)))
+    rect.center = (int(centre[0]), int(centre[1]))
+    pygame.draw.ellipse(target, palette.BACKGROUND, rect.inflate(lw(2), lw(2)), lw(3))
+    pygame.draw.ellipse(target, palette.STATE_ARROW, rect, lw())
+    if label:
+        at = (rect.right + px(2), rect.top - px(4))
+        text.blit(target, f"√{key}", at, 12, palette.STATE_ARROW, "mono")
+
+
+def _labelled_arrow(
+    target, text: Text, colour, start, direction, length: float, name: str | None, width: int = 2
+) -> None:
+    """An arrow, and ``name`` beside its tip (None: no label)."""
+    tip = arrow(target, colour, start, direction, length, width=width)
+    if name is not None:
+        text.blit(target, name, (tip[0] + px(4), tip[1] - px(8)), 12, colour, "mono")
 
 
 def draw_ball(target, pos_px, colour, status: Status, selected: bool) -> None:

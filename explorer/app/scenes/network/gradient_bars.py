@@ -91,37 +91,64 @@ def render_gradient_bars(
             surface, t("grads.no_step"), (w // 2, h // 2), 13, palette.TEXT_DIM, anchor="center"
         )
         return surface
-    sat = [p.saturated for p in snap.layers if p.hidden]
-    line13, line11, line10 = text.line_height(13), text.line_height(11), text.line_height(10)
-    legend_y = px(5) + line13
-    left = max(px(44), text.font(11, "mono").size("1e-10")[0] + px(8))
-    top = legend_y + line10 + px(6)
-    under = line11 + line10 + px(8)  # layer names, then saturated fractions
-    plot = pygame.Rect(left, top, w - left - px(8), h - top - under)
+    axis = _LogAxis.fit(surface, text, y_range or log_range(snap) or (-4, 1))
+    axis.draw_grid(surface, text)
+    centres = _draw_bars(surface, text, axis, norms, [p.saturated for p in snap.layers if p.hidden])
     bound = guide_bound(snap)
-    guide = sigmoid_guide(norms, bound) if bound else []
-    lo, hi = y_range or log_range(snap) or (-4, 1)
+    _draw_guide(surface, axis, centres, sigmoid_guide(norms, bound) if bound else [])
+    _draw_header(surface, text, axis, norms, bound)
+    return surface
 
-    def y_of(v: float) -> int:
+
+class _LogAxis:
+    """Where the chart's plot sits, and the log scale of its y-axis (decades lo … hi)."""
+
+    def __init__(self, plot: pygame.Rect, lo: int, hi: int, legend_y: int, sat_y: int) -> None:
+        self.plot, self.lo, self.hi = plot, lo, hi
+        self.legend_y = legend_y  # the legend line under the title
+        self.sat_y = sat_y  # the saturated fractions under the layer names
+
+    @classmethod
+    def fit(cls, surface: pygame.Surface, text: Text, decades: tuple[int, int]) -> _LogAxis:
+        w, h = surface.get_size()
+        line13, line11, line10 = text.line_height(13), text.line_height(11), text.line_height(10)
+        legend_y = px(5) + line13
+        left = max(px(44), text.font(11, "mono").size("1e-10")[0] + px(8))
+        top = legend_y + line10 + px(6)
+        under = line11 + line10 + px(8)  # layer names, then saturated fractions
+        plot = pygame.Rect(left, top, w - left - px(8), h - top - under)
+        return cls(plot, decades[0], decades[1], legend_y, plot.bottom + px(2) + line11)
+
+    def y_of(self, v: float) -> int:
+        plot = self.plot
         if not (v > 0 and math.isfinite(v)):
             return plot.bottom
-        t = (math.log10(v) - lo) / max(hi - lo, 1e-9)
+        t = (math.log10(v) - self.lo) / max(self.hi - self.lo, 1e-9)
         return int(plot.bottom - max(0.0, min(1.0, t)) * plot.h)
 
-    step = max(1, (hi - lo) // 4)
-    for e in range(lo, hi + 1, step):
-        y = y_of(10.0**e)
-        pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y), lw())
-        text.blit(surface, f"1e{e}", (plot.x - px(4), y), 11, palette.TEXT_DIM, "mono", "midright")
-    n = len(norms)
+    def draw_grid(self, surface: pygame.Surface, text: Text) -> None:
+        plot, lo, hi = self.plot, self.lo, self.hi
+        for e in range(lo, hi + 1, max(1, (hi - lo) // 4)):
+            y = self.y_of(10.0**e)
+            pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y), lw())
+            text.blit(
+                surface, f"1e{e}", (plot.x - px(4), y), 11, palette.TEXT_DIM, "mono", "midright"
+            )
+
+
+def _draw_bars(
+    surface: pygame.Surface, text: Text, axis: _LogAxis, norms: list[float], sat: list
+) -> list[int]:
+    """One bar per weight layer (the output layer's paler), its name under it and, for a hidden
+    layer, its saturated fraction; returns the bars' centres."""
+    plot, n = axis.plot, len(norms)
     slot = plot.w / n
     bar_w = max(px(3), int(slot * 0.6))
-    sat_y = plot.bottom + px(2) + line11
     centres = []
     for i, v in enumerate(norms):
         cx = int(plot.x + slot * (i + 0.5))
         centres.append(cx)
-        top = y_of(v)
+        top = axis.y_of(v)
         colour = BAR if i < n - 1 else (200, 204, 214)
         pygame.draw.rect(surface, colour, (cx - bar_w // 2, top, bar_w, plot.bottom - top))
         label = "out" if i == n - 1 else str(i + 1)
@@ -131,22 +158,39 @@ def render_gradient_bars(
             colour = palette.ERROR if s > 0.9 else (palette.WARN if s > 0.5 else palette.TEXT_DIM)
             label = f"{s:.0%}" if slot >= px(30) else f"{100 * s:.0f}"
             if slot >= px(16):
-                text.blit(surface, label, (cx, sat_y), 10, colour, anchor="midtop")
+                text.blit(surface, label, (cx, axis.sat_y), 10, colour, anchor="midtop")
             else:
-                pygame.draw.rect(surface, colour, (cx - bar_w // 2, sat_y + px(2), bar_w, px(8)))
-    points = [(cx, y_of(g)) for cx, g in zip(centres, guide, strict=False)]
+                pygame.draw.rect(
+                    surface, colour, (cx - bar_w // 2, axis.sat_y + px(2), bar_w, px(8))
+                )
+    return centres
+
+
+def _draw_guide(
+    surface: pygame.Surface, axis: _LogAxis, centres: list[int], guide: list[float]
+) -> None:
+    """The slope bound's guide: a dashed line through a dot per layer."""
+    points = [(cx, axis.y_of(g)) for cx, g in zip(centres, guide, strict=False)]
     if len(points) > 1:
         for a, b in zip(points, points[1:], strict=False):
             _dashed(surface, GUIDE, a, b)
     for p in points:
         pygame.draw.circle(surface, GUIDE, p, px(2))
+
+
+def _draw_header(
+    surface: pygame.Surface, text: Text, axis: _LogAxis, norms: list[float], bound: float | None
+) -> None:
+    """The first/last layer ratio beside the title, the legend line, the saturated row's name."""
+    w = surface.get_width()
     ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
     caption = t("grads.ratio", ratio=num(ratio, 2))
     title = t("grads.title")
     title_w = text.font(13, text.kind_for(title, "bold")).size(title)[0]
     caption = text.ellipsize(caption, 12, w - px(24) - title_w, "mono")
     text.blit(surface, caption, (w - px(8), px(5)), 12, _ratio_colour(ratio), "mono", "topright")
-    text.blit(surface, t("grads.saturated"), (px(8), sat_y), 10, palette.TEXT_DIM)
+    text.blit(surface, t("grads.saturated"), (px(8), axis.sat_y), 10, palette.TEXT_DIM)
+    legend_y = axis.legend_y
     r = text.blit(surface, t("grads.norm"), (px(8), legend_y), 10, palette.TEXT_DIM)
     if bound:
         _dashed(surface, GUIDE, (r.right + px(10), r.centery), (r.right + px(30), r.centery))
@@ -155,7 +199,6 @@ def render_gradient_bars(
         if text.ellipsize(label, 10, room) != label:
             label = text.ellipsize(t("grads.per_layer_short", f=f), 10, room)
         text.blit(surface, label, (r.right + px(34), legend_y), 10, GUIDE)
-    return surface
 
 
 def _ratio_colour(ratio: float):
