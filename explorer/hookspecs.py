@@ -7,8 +7,18 @@ module (or object) with functions decorated by ``explorer.hookimpl`` and named e
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pluggy
+
+if TYPE_CHECKING:
+    from explorer.specs import (
+        ActivationSpec,
+        DatasetSpec,
+        ScheduleSpec,
+        SurfaceFamily,
+        SurfaceSpec,
+    )
 
 PROJECT = "dl_explorer"
 
@@ -17,7 +27,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def register_optimizers(register: Callable) -> None:
+def register_optimizers(register: Callable[..., None]) -> None:
     """Add optimizers.
 
     ``register(rule_class)`` for an ``explorer.UpdateRule`` subclass (its ``name``, ``hyper``,
@@ -33,20 +43,20 @@ def register_optimizers(register: Callable) -> None:
 
 
 @hookspec
-def register_surfaces(register: Callable) -> None:
-    """Add 2D loss surfaces: ``register(SurfaceSpec(...))``."""
+def register_surfaces(register: Callable[[SurfaceSpec | SurfaceFamily], None]) -> None:
+    """Add 2D loss surfaces: ``register(SurfaceSpec(...))`` (or a ``SurfaceFamily(...)``)."""
 
 
 @hookspec
-def register_activations(register: Callable) -> None:
+def register_activations(register: Callable[[ActivationSpec], None]) -> None:
     """Add activation functions: ``register(ActivationSpec(...))``."""
 
 
 @hookspec
-def register_schedules(register: Callable) -> None:
+def register_schedules(register: Callable[[ScheduleSpec], None]) -> None:
     """Add learning-rate schedules: ``register(ScheduleSpec(...))``."""
 
 
 @hookspec
-def register_datasets(register: Callable) -> None:
+def register_datasets(register: Callable[[DatasetSpec], None]) -> None:
     """Add datasets: ``register(DatasetSpec(...))``."""

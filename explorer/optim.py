@@ -11,11 +11,14 @@ both go through it, so a rule that breaks the contract is caught the same way ev
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import torch
 
-from explorer.specs import Hyper, check_values
+from explorer.specs import Hyper, SurfaceSpec, check_values
+
+# A first learning rate per surface name, or a function of the surface (None: no suggestion).
+SuggestedLr: TypeAlias = Mapping[str, float] | Callable[[SurfaceSpec], float | None]
 
 
 class RuleError(ValueError):
@@ -41,7 +44,7 @@ class UpdateRule:
     hyper: ClassVar[dict[str, Hyper]] = {}
     arrows: ClassVar[dict[str, str]] = {}
     accumulators: ClassVar[dict[str, str]] = {}
-    suggested_lr: ClassVar[Mapping[str, float] | Callable | None] = None
+    suggested_lr: ClassVar[SuggestedLr | None] = None
     lr_scale: ClassVar[str] = ""
 
     def init(self, param: torch.Tensor) -> dict[str, Any]:
@@ -135,7 +138,9 @@ class RuleOptimizer(torch.optim.Optimizer):
         super().__init__(params, defaults)
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+    def step(  # type: ignore[override]  # torch types the closure's loss as a float; it is a tensor
+        self, closure: Callable[[], torch.Tensor] | None = None
+    ) -> torch.Tensor | None:
         loss = None
         if closure is not None:
             with torch.enable_grad():

@@ -8,25 +8,38 @@ numpy arrays.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from explorer.landscape.surface import evaluate_grid
+from explorer.specs import SurfaceSpec
+
+if TYPE_CHECKING:
+    from explorer.training.jobs import JobContext
 
 
-def is_slow(spec) -> bool:
+def is_slow(spec: SurfaceSpec) -> bool:
     """A family's data-defined surface (``net:``): each point costs a pass of a real net over its
     data, so its map is computed off the UI thread."""
     prefix, colon, _ = spec.name.partition(":")
     return bool(colon) and spec.has_data and prefix not in ("expr",)
 
 
-def build_job(ctx, name: str) -> str:
+def build_job(ctx: JobContext, name: str) -> str:
     """Build ``name`` once in the worker: trains and caches a ``net:`` surface, so the UI's own
     build afterwards reads the cache."""
     return ctx.registry.surface(name).name
 
 
-def grid_job(ctx, name: str, nx: int, ny: int, view, n_levels: int):
+def grid_job(
+    ctx: JobContext,
+    name: str,
+    nx: int,
+    ny: int,
+    view: tuple[tuple[float, float], tuple[float, float]] | None,
+    n_levels: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """(z, levels) of ``name`` on an ``nx`` × ``ny`` grid over ``view``."""
     grid = evaluate_grid(ctx.registry.surface(name), nx, ny, view=view, n_levels=n_levels)
     return np.asarray(grid.z), np.asarray(grid.levels)

@@ -28,6 +28,8 @@ def loss(spec: SurfaceSpec, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if spec.fn is not None:
             out = spec.fn(x, y)
         else:
+            # SurfaceSpec checks on creation: no fn means a sample_loss, and data with it.
+            assert spec.sample_loss is not None and spec.data is not None
             out = spec.sample_loss(x[..., None], y[..., None], *spec.data).mean(-1)
     except Exception as exc:  # noqa: BLE001 - a plugin's or an expression's failure
         raise SurfaceError(f"surface {spec.name!r} failed: {type(exc).__name__}: {exc}") from exc
@@ -101,6 +103,9 @@ def batch_loss(
     spec: SurfaceSpec, x: torch.Tensor, y: torch.Tensor, idx: torch.Tensor
 ) -> torch.Tensor:
     """Mini-batch loss of a data surface: ``x``, ``y`` are (n,), ``idx`` (n, B) sample indices."""
+    # Only data surfaces have mini-batches: SurfaceSpec checks on creation that data comes with
+    # sample_loss.
+    assert spec.sample_loss is not None and spec.data is not None
     cols = [c[idx] for c in spec.data]
     try:
         out = spec.sample_loss(x[:, None], y[:, None], *cols).mean(-1)
@@ -128,7 +133,9 @@ def gradient(spec: SurfaceSpec, x: float, y: float) -> np.ndarray:
 
 def hessian(spec: SurfaceSpec, x: float, y: float) -> np.ndarray:
     try:
-        h = torch.autograd.functional.hessian(lambda p: loss(spec, p[0], p[1]), _point(x, y))
+        h: torch.Tensor = torch.autograd.functional.hessian(
+            lambda p: loss(spec, p[0], p[1]), _point(x, y)
+        )
     except SurfaceError:
         raise
     except RuntimeError as exc:
@@ -173,8 +180,8 @@ def evaluate_grid(
             )
         else:
             z = loss(spec, X, Y)
-    z = z.numpy().astype(np.float64)
-    return Grid(xs, ys, z, contour_levels(z, n_levels))
+    values = z.numpy().astype(np.float64)
+    return Grid(xs, ys, values, contour_levels(values, n_levels))
 
 
 def contour_levels(z: np.ndarray, n: int = 14) -> np.ndarray:

@@ -5,10 +5,10 @@ scene, a setup, captions in English and 中文 with live numbers, highlights, an
 and ``expect`` conditions that check what the caption claims.
 """
 
+from explorer.languages import LANGUAGES
 from explorer.lessons.captions import CaptionError, fill, placeholders
 from explorer.lessons.conditions import Condition, ConditionError, parse_condition
 from explorer.lessons.lesson_file import (
-    LANGUAGES,
     Lesson,
     LessonError,
     SceneFacts,

@@ -19,8 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from explorer.lessons.lesson_file import Lesson, LessonError, SceneFacts, lesson_name, read_lesson
+
+if TYPE_CHECKING:
+    from explorer.plugins import Registry
 
 # The parts of each scene a step may outline (``highlight = ["curves"]``; ``ball:NAME`` names one
 # ball of the Landscape). The scenes' ``highlight_rects()`` return these keys.
@@ -54,7 +59,7 @@ def scene_names() -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda n: (order.index(n) if n in order else 99, n)))
 
 
-def _model_module(scene: str):
+def _model_module(scene: str) -> ModuleType | None:
     name = f"explorer.app.scenes.{scene}.model"
     try:
         return importlib.import_module(name)
@@ -64,7 +69,7 @@ def _model_module(scene: str):
         raise
 
 
-def _numbers(module, registry) -> frozenset[str] | None:
+def _numbers(module: ModuleType | None, registry: Registry) -> frozenset[str] | None:
     """The model module's ``readout_names`` (a function, or a static method of a class in it)."""
     if module is None:
         return None
@@ -81,7 +86,7 @@ def _numbers(module, registry) -> frozenset[str] | None:
     return frozenset(fn(registry) if takes_registry else fn())
 
 
-def scene_info(registry) -> dict[str, SceneInfo]:
+def scene_info(registry: Registry) -> dict[str, SceneInfo]:
     from explorer.app.setup_files import setup_class
 
     out = {}
@@ -92,7 +97,9 @@ def scene_info(registry) -> dict[str, SceneInfo]:
     return out
 
 
-def scene_facts(registry, infos: Mapping[str, SceneInfo] | None = None) -> dict[str, SceneFacts]:
+def scene_facts(
+    registry: Registry, infos: Mapping[str, SceneInfo] | None = None
+) -> dict[str, SceneFacts]:
     """``SceneFacts`` per scene, for ``read_lesson``."""
     from explorer.setups import knobs
 
@@ -140,12 +147,12 @@ def find(name_or_path: str) -> Path:
     )
 
 
-def load(name_or_path: str, registry) -> Lesson:
+def load(name_or_path: str, registry: Registry) -> Lesson:
     """Read and check one lesson (a built-in name or a file path)."""
     return read_lesson(find(name_or_path), scene_facts(registry))
 
 
-def builtin_lessons(registry) -> list[Lesson]:
+def builtin_lessons(registry: Registry) -> list[Lesson]:
     facts = scene_facts(registry)
     lessons = [read_lesson(p, facts) for p in builtin_paths()]
     return sorted(lessons, key=lambda lesson: (lesson.order, lesson.name))

@@ -4,6 +4,7 @@ differences). An activation that cannot be plotted says why in one short sentenc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 import torch
@@ -41,13 +42,15 @@ class Curve:
         """Where |f′(z)| < SATURATION_SLOPE: the gradient through the unit all but vanishes."""
         if self.df is None:
             return np.zeros(0, bool)
-        return np.abs(self.df) < SATURATION_SLOPE
+        low: np.ndarray = np.abs(self.df) < SATURATION_SLOPE
+        return low
 
     def saturated_spans(self) -> list[tuple[float, float]]:
         """The saturated stretches of z as (start, end) intervals."""
         sat = self.saturated.astype(np.int8)
         if not sat.any():
             return []
+        assert self.z is not None  # a curve with f′ has its z (both are set when plotted)
         half = (Z_RANGE[1] - Z_RANGE[0]) / (N_POINTS - 1) / 2
         edges = np.flatnonzero(np.diff(np.concatenate([[0], sat, [0]])))
         return [
@@ -56,15 +59,25 @@ class Curve:
         ]
 
 
+class _Identity(TypedDict):
+    """The fields of a ``Curve`` that every outcome shares (plotted or not)."""
+
+    name: str
+    formula: str
+    doc: str
+    plugin: str
+    pieces: int
+
+
 def compute_curve(spec: ActivationSpec) -> Curve:
     """f and f′ for one activation; never raises (a failure becomes the curve's ``error``)."""
-    base = dict(
-        name=spec.name,
-        formula=str(spec.formula or ""),
-        doc=str(spec.doc or ""),
-        plugin=str(spec.plugin),
-        pieces=int(spec.pieces or 1),
-    )
+    base: _Identity = {
+        "name": spec.name,
+        "formula": str(spec.formula or ""),
+        "doc": str(spec.doc or ""),
+        "plugin": str(spec.plugin),
+        "pieces": int(spec.pieces or 1),
+    }
     if base["pieces"] > 1:
         return Curve(**base)
     try:

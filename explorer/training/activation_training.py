@@ -4,10 +4,15 @@ backend as jobs off the UI thread (``explorer.training.jobs``); the newest job's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from explorer.training import TrainConfig, TrainingSession
 from explorer.training.maxout_pieces import MaxoutPieces, read_pieces
 from explorer.training.relu_regions import ReluNet, read_net
+
+if TYPE_CHECKING:
+    from explorer.plugins import Registry
+    from explorer.training.jobs import JobContext
 
 DATASET = "moons"
 MAXOUT_CONFIG = TrainConfig(
@@ -32,7 +37,7 @@ class Results:
     done: bool = False
 
 
-def pick_dataset(registry) -> str:
+def pick_dataset(registry: Registry) -> str:
     """moons, or else any 2-input classification dataset that is registered."""
     usable = [
         name
@@ -42,7 +47,7 @@ def pick_dataset(registry) -> str:
     return DATASET if DATASET in usable or not usable else usable[0]
 
 
-def _train(ctx, config: TrainConfig) -> TrainingSession | None:
+def _train(ctx: JobContext, config: TrainConfig) -> TrainingSession | None:
     session = TrainingSession(config, ctx.registry)
     while not session.done:
         if ctx.cancelled():
@@ -51,13 +56,13 @@ def _train(ctx, config: TrainConfig) -> TrainingSession | None:
     return session
 
 
-def relu_job(ctx, dataset: str, seed: int) -> ReluNet | None:
+def relu_job(ctx: JobContext, dataset: str, seed: int) -> ReluNet | None:
     """Train the ReLU net (a job for ``explorer.training.jobs``) and read its regions."""
     session = _train(ctx, RELU_CONFIG.replace(seed=seed, dataset=dataset))
     return None if session is None else read_net(session, seed)
 
 
-def maxout_job(ctx, dataset: str, seed: int, pieces: int) -> MaxoutPieces | None:
+def maxout_job(ctx: JobContext, dataset: str, seed: int, pieces: int) -> MaxoutPieces | None:
     """Train the Maxout net with ``pieces`` pieces and read the pieces each unit learned."""
     config = MAXOUT_CONFIG.replace(seed=seed, dataset=dataset, pieces=pieces)
     session = _train(ctx, config)

@@ -138,7 +138,7 @@ def load_splits(
             )
         val_idx = chunks[fold]
         train_idx = torch.cat([c for i, c in enumerate(chunks) if i != fold])
-        parts = (train_idx, val_idx, test_idx)
+        parts: tuple[torch.Tensor, ...] = (train_idx, val_idx, test_idx)
     else:
         n_val = round(total * val_fraction)
         n_train = total - n_val - n_test

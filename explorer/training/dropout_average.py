@@ -64,7 +64,8 @@ def thinned_average(net: Net, x: torch.Tensor, max_units: int = MAX_UNITS) -> Th
         for start in range(0, 2**m, chunk):
             block = bits[start : start + chunk]
             k = block.shape[0]
-            masks, offset = [], 0
+            masks: list[torch.Tensor | None] = []
+            offset = 0
             for layer in model.hidden:
                 if layer.p == 0:
                     masks.append(None)

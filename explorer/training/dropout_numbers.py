@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -14,6 +15,9 @@ import torch
 from explorer.plugins import Registry
 from explorer.training import TrainConfig, TrainingSession, thinned_average
 from explorer.training.dropout_average import ThinnedAverage
+
+if TYPE_CHECKING:
+    from explorer.training.jobs import JobContext
 
 # The live net: 2 → 8 → 8 → 2, trained one mini-batch at a time while the class watches.
 LIVE_CONFIG = TrainConfig(
@@ -85,7 +89,7 @@ class LiveView:
     scaling: Scaling
 
 
-def thinned_masks(kept: tuple[np.ndarray, ...], dtype) -> list[torch.Tensor]:
+def thinned_masks(kept: tuple[np.ndarray, ...], dtype: torch.dtype) -> list[torch.Tensor]:
     return [torch.as_tensor(k, dtype=dtype)[None, :] for k in kept]
 
 
@@ -96,11 +100,12 @@ def read_live(session: TrainingSession, unit: int) -> LiveView:
     model = session.model
     p = model.p
     masks = [model.dropout_mask(i) for i in range(len(model.hidden))]
-    have = all(m is not None for m in masks)
-    kept = tuple(m[0].cpu().numpy().copy() for m in masks) if have else None
+    drawn = [m for m in masks if m is not None]
+    have = len(drawn) == len(masks)
+    kept = tuple(m[0].cpu().numpy().copy() for m in drawn) if have else None
     if have:
-        pairs = sum(int(m.numel()) for m in masks)
-        batch_dropped = 1.0 - sum(int(m.sum()) for m in masks) / pairs
+        pairs = sum(int(m.numel()) for m in drawn)
+        batch_dropped = 1.0 - sum(int(m.sum()) for m in drawn) / pairs
     else:
         pairs, batch_dropped = 0, None
     x = session.splits.val.x[:1]
@@ -133,7 +138,9 @@ def read_live(session: TrainingSession, unit: int) -> LiveView:
     )
 
 
-def scaling_numbers(contrib: np.ndarray, p: float, unit: int, kept) -> Scaling:
+def scaling_numbers(
+    contrib: np.ndarray, p: float, unit: int, kept: tuple[np.ndarray, ...] | None
+) -> Scaling:
     """``contrib`` = wⱼ·hⱼ for the units j of hidden layer 1. Masks from a fixed generator, so
     the same weights give the same numbers."""
     rng = np.random.default_rng(MC_SEED)
@@ -218,8 +225,9 @@ class LiveResult:
     done: bool  # the run's budget is spent
 
 
-def live_job(ctx, dataset: str, p: float, seed: int, steps: int, unit: int | None,
-             restart: bool) -> LiveResult:  # fmt: skip
+def live_job(
+    ctx: JobContext, dataset: str, p: float, seed: int, steps: int, unit: int | None, restart: bool
+) -> LiveResult:
     """Step the live net ``steps`` mini-batches (a new net first when ``restart`` or when the
     settings differ from the net the worker holds) and read it for ``unit`` (None: the default)."""
     key = (dataset, p, seed)
@@ -249,7 +257,9 @@ def live_job(ctx, dataset: str, p: float, seed: int, steps: int, unit: int | Non
                       live["batches"], session.done)  # fmt: skip
 
 
-def ensemble_job(ctx, dataset: str, p: float, seed: int) -> dict[str, EnsembleNet] | None:
+def ensemble_job(
+    ctx: JobContext, dataset: str, p: float, seed: int
+) -> dict[str, EnsembleNet] | None:
     """Both ensemble nets (linear and sigmoid); None when a newer job replaced this one."""
     nets = {}
     for activation in ENSEMBLE_ACTIVATIONS:
@@ -260,7 +270,9 @@ def ensemble_job(ctx, dataset: str, p: float, seed: int) -> dict[str, EnsembleNe
     return nets
 
 
-def weighted_histogram(values: np.ndarray, weights: np.ndarray, bins: int):
+def weighted_histogram(
+    values: np.ndarray, weights: np.ndarray, bins: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(counts as probability mass, edges); a single value gets a bin around it."""
     lo, hi = float(values.min()), float(values.max())
     if not hi > lo:

@@ -51,10 +51,11 @@ class FunctionProbe:
             x = train.x.detach().float().cpu()
             lo, hi = x.min(0).values, x.max(0).values
             pad = 0.12 * (hi - lo).clamp_min(1e-3)
-            lo, hi = (lo - pad).tolist(), (hi + pad).tolist()
-            self.extent = (lo[0], hi[0], lo[1], hi[1])
-            xs = torch.linspace(lo[0], hi[0], grid)
-            ys = torch.linspace(lo[1], hi[1], grid)
+            low: list[float] = (lo - pad).tolist()
+            high: list[float] = (hi + pad).tolist()
+            self.extent = (low[0], high[0], low[1], high[1])
+            xs = torch.linspace(low[0], high[0], grid)
+            ys = torch.linspace(low[1], high[1], grid)
             gy, gx = torch.meshgrid(ys, xs, indexing="ij")
             self.inputs = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1).to(train.x.device)
             pick = torch.randperm(len(train), generator=g)[:MAX_POINTS]
@@ -86,21 +87,28 @@ class FunctionProbe:
             values, confidence = values.to(torch.int16), confidence
         else:
             values, confidence = out[:, 0], None
-        values = _readonly(values.cpu().numpy())
-        confidence = None if confidence is None else _readonly(confidence.cpu().numpy())
-        common = {"n_classes": self.n_classes, "task": self.task, "labels": self.labels}
+        shown = _readonly(values.cpu().numpy())
+        sure = None if confidence is None else _readonly(confidence.cpu().numpy())
         if self.kind == "grid":
             shape = (self.grid, self.grid)
             return FunctionView(
                 "grid",
                 extent=self.extent,
-                values=values.reshape(shape),
-                confidence=None if confidence is None else confidence.reshape(shape),
+                values=shown.reshape(shape),
+                confidence=None if sure is None else sure.reshape(shape),
                 points=self.points,
-                **common,
+                n_classes=self.n_classes,
+                task=self.task,
+                labels=self.labels,
             )
         return FunctionView(
-            "samples", images=self.images, predicted=values, confidence=confidence, **common
+            "samples",
+            images=self.images,
+            predicted=shown,
+            confidence=sure,
+            n_classes=self.n_classes,
+            task=self.task,
+            labels=self.labels,
         )
 
 

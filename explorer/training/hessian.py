@@ -15,10 +15,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch.func import functional_call, grad, jacrev, vjp
+
+if TYPE_CHECKING:
+    from explorer.training.session import TrainingSession
 
 EXACT_LIMIT = 4000  # parameters: a 4 000² float64 Hessian is 128 MB
 DTYPE = torch.float64
@@ -27,7 +31,7 @@ REL_TOL = 1e-6  # |λ| below this × the largest |λ| counts as flat (zero curva
 LossFn = Callable[[torch.Tensor], torch.Tensor]
 
 
-def training_loss(session, split: str = "train") -> tuple[LossFn, torch.Tensor]:
+def training_loss(session: TrainingSession, split: str = "train") -> tuple[LossFn, torch.Tensor]:
     """``(f, θ)``: the session's loss over a whole split (with its L1 / L2 terms) as a function
     of one flat float64 parameter vector, and the weights it has now. The net is evaluated as a
     trained net is used: dropout off, batch norm with its running statistics."""
@@ -65,7 +69,7 @@ def exact_hessian(f: LossFn, theta: torch.Tensor, chunk_size: int | None = 64) -
     n = theta.numel()
     if n > EXACT_LIMIT:
         raise ValueError(too_large(n))
-    h = jacrev(grad(f), chunk_size=chunk_size)(theta)
+    h: torch.Tensor = jacrev(grad(f), chunk_size=chunk_size)(theta)
     return (h + h.T) / 2  # symmetric up to rounding; make it exactly so for eigh
 
 
@@ -81,15 +85,18 @@ def too_large(n: int) -> str:
 def hvp(f: LossFn, theta: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
     """v ↦ H v without forming H: the gradient's graph is built once and each product is one
     backward pass through it (reverse over reverse; H is symmetric, so vᵀH = (Hv)ᵀ)."""
-    _, pullback = vjp(grad(f), theta)
+    pullback = vjp(grad(f), theta)[1]  # (the gradient at theta, its pullback)
 
     def product(v: torch.Tensor) -> torch.Tensor:
-        return pullback(v)[0]
+        hv: torch.Tensor = pullback(v)[0]
+        return hv
 
     return product
 
 
-def lanczos_extremes(f: LossFn, theta: torch.Tensor, k: int = 6, tol: float = 1e-6):
+def lanczos_extremes(
+    f: LossFn, theta: torch.Tensor, k: int = 6, tol: float = 1e-6
+) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` largest and ``k`` smallest eigenvalues (ascending), by ARPACK's Lanczos on
     Hessian-vector products."""
     from scipy.sparse.linalg import LinearOperator, eigsh
@@ -301,7 +308,9 @@ def spectrum(
     )
 
 
-def train_until_stall(session, max_epochs: int, patience: int = 10, rel: float = 1e-3) -> str:
+def train_until_stall(
+    session: TrainingSession, max_epochs: int, patience: int = 10, rel: float = 1e-3
+) -> str:
     """Train ``session`` until its training loss has not improved by ``rel`` (relative) for
     ``patience`` epochs, or ``max_epochs`` pass; says which."""
     best, since = math.inf, 0

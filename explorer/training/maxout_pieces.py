@@ -4,9 +4,14 @@ their max (the unit's own, learned, piecewise-linear activation), read from a tr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from explorer.training.model import Net
+    from explorer.training.session import TrainingSession
 
 N_T = 161
 
@@ -25,7 +30,8 @@ class MaxoutUnit:
 
     @property
     def maximum(self) -> np.ndarray:
-        return self.pieces.max(0)
+        top: np.ndarray = self.pieces.max(0)
+        return top
 
     @property
     def used(self) -> int:
@@ -40,14 +46,15 @@ class MaxoutPieces:
     pieces: int
     accuracy: float | None  # on the validation split
     seed: int
-    model: torch.nn.Module  # a copy of the trained net, in evaluation mode
+    model: Net  # a copy of the trained net, in evaluation mode
 
     def line_points(self, unit: MaxoutUnit) -> np.ndarray:
         """(N_T, 2) inputs on the unit's line."""
-        return self.mean[None, :] + unit.t[:, None] * unit.direction[None, :]
+        points: np.ndarray = self.mean[None, :] + unit.t[:, None] * unit.direction[None, :]
+        return points
 
 
-def read_pieces(session, seed: int = 0) -> MaxoutPieces:
+def read_pieces(session: TrainingSession, seed: int = 0) -> MaxoutPieces:
     """The pieces of ``session``'s first Maxout layer, read from its weights (rows
     j·k … j·k + k − 1 are unit j's pieces, as ``Maxout.forward`` groups them)."""
     model = session.model
@@ -85,9 +92,10 @@ def _direction(weights: np.ndarray) -> np.ndarray:
     return d
 
 
-def hidden_output(model, points: np.ndarray) -> np.ndarray:
+def hidden_output(model: Net, points: np.ndarray) -> np.ndarray:
     """The trained net's first hidden layer on ``points`` (what the max must equal)."""
     model.eval()
     with torch.no_grad():
         x = torch.as_tensor(points, dtype=torch.float32)
-        return model.hidden[0](x).double().numpy()
+        out: torch.Tensor = model.hidden[0](x)
+        return out.double().numpy()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+from collections.abc import Callable, Iterator
+from typing import Literal, Protocol, cast
 
 import torch
 from torch import nn
@@ -35,7 +37,18 @@ class HiddenLayer(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The layer without dropout (``Net.forward`` runs the layers itself, dropout included)."""
         z = self.linear(x)
-        return self.act(self.norm(z) if self.norm is not None else z)
+        y: torch.Tensor = self.act(self.norm(z) if self.norm is not None else z)
+        return y
+
+
+class HiddenLayers(Protocol):
+    """``Net.hidden`` as the code reads it: an ``nn.ModuleList`` that holds only HiddenLayers."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[HiddenLayer]: ...
+
+    def __getitem__(self, index: int) -> HiddenLayer: ...
 
 
 class Net(nn.Module):
@@ -63,14 +76,15 @@ class Net(nn.Module):
         self.width = config.width
         self.p = float(config.dropout)
         self.p_input = float(getattr(config, "input_dropout", 0.0))
-        layers, fan_in = [], input_dim
+        layers: list[HiddenLayer] = []
+        fan_in = input_dim
         for _ in range(config.depth):
             act = make_activation(spec, pieces)
             layers.append(
                 HiddenLayer(fan_in, config.width, act, pieces, config.batch_norm, config.dropout)
             )
             fan_in = config.width
-        self.hidden = nn.ModuleList(layers)
+        self.hidden = cast(HiddenLayers, nn.ModuleList(layers))
         self.out = nn.Linear(fan_in, output_dim)
         self.record = False
         self.init_scheme = ""
@@ -86,7 +100,7 @@ class Net(nn.Module):
         """``masks`` (per hidden layer, 1 = kept, broadcast over the batch) replaces dropout's
         random draw, in any mode: that runs one chosen thinned network."""
         record = self.record and self.training
-        trace = [] if record else None
+        trace: list[tuple[torch.Tensor, torch.Tensor]] | None = [] if record else None
         drawn = None
         if masks is None and self.training and self.p_input > 0:
             # The lecture's picture drops inputs too: each feature kept with 1 − p_input.
@@ -103,8 +117,9 @@ class Net(nn.Module):
             x = layer.act(z)
             if trace is not None:
                 trace.append((z, x))
-            if masks is not None and masks[i] is not None:
-                x = x * masks[i] / (1.0 - layer.p)
+            mask = None if masks is None else masks[i]
+            if mask is not None:
+                x = x * mask / (1.0 - layer.p)
             elif drawn is not None:
                 x = x * drawn[i]
         if record:
@@ -112,7 +127,8 @@ class Net(nn.Module):
             # own arithmetic on a small net.
             self.__dict__["trace"] = trace
             self.__dict__["drop_masks"] = drawn
-        return self.out(x)
+        out: torch.Tensor = self.out(x)
+        return out
 
     def dropout_mask(self, i: int) -> torch.Tensor | None:
         """Hidden layer ``i``'s mask at the last training step: bool (batch, width), True = kept."""
@@ -157,7 +173,7 @@ def make_activation(spec: ActivationSpec, pieces: int) -> nn.Module:
     return module
 
 
-def _takes_pieces(factory) -> bool:
+def _takes_pieces(factory: Callable[..., object]) -> bool:
     try:
         return "pieces" in inspect.signature(factory).parameters
     except (TypeError, ValueError):
@@ -179,7 +195,9 @@ def init_weights(
     """Initialize every linear layer with ``init`` (drawn from ``generator``); returns the scheme
     used (``auto`` resolved). Biases start at 0, except with torch's own default."""
     scheme = resolve_init(init, net.activation)
-    relu_gain = "leaky_relu" if net.activation == "leaky_relu" else "relu"
+    relu_gain: Literal["leaky_relu", "relu"] = (
+        "leaky_relu" if net.activation == "leaky_relu" else "relu"
+    )
     for i, linear in enumerate(net.linears):
         w, b = linear.weight, linear.bias
         is_output = i == len(net.linears) - 1

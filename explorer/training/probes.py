@@ -4,6 +4,8 @@ snapshot is taken."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 
@@ -90,7 +92,7 @@ def layer_probes(
         kept.flags.writeable = False
         masks = list(kept)
     linears = net.linears
-    arrays: list[np.ndarray | None] = [None] * (2 * len(linears))
+    arrays: Sequence[np.ndarray | None] = [None] * (2 * len(linears))
     if weights:
         arrays = _to_numpy([t for lin in linears for t in (lin.weight, lin.bias)], max_units)
     probes = []

@@ -4,10 +4,17 @@ sub-matrices), the same for every input with the same on/off pattern (a linear r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import torch
+
+if TYPE_CHECKING:
+    from explorer.training.model import Net
+    from explorer.training.session import TrainingSession
 
 GRID = 200  # the input map's resolution (decision regions and linear regions)
 
@@ -25,7 +32,7 @@ class ReluNet:
     probs: np.ndarray  # (GRID, GRID) P(class 1), row 0 at the top (largest x₂)
     patterns: np.ndarray  # (GRID, GRID) the on/off pattern of every hidden unit, as bits
     accuracy: float | None
-    model: torch.nn.Module  # a float64 copy in evaluation mode (for autograd's Jacobian)
+    model: Net  # a float64 copy in evaluation mode (for autograd's Jacobian)
     seed: int = 0
 
     def to_world(self, u: float, v: float) -> np.ndarray:
@@ -33,7 +40,7 @@ class ReluNet:
         x0, x1, y0, y1 = self.bounds
         return np.array([x0 + u * (x1 - x0), y1 - v * (y1 - y0)])
 
-    def to_map(self, point) -> tuple[float, float]:
+    def to_map(self, point: Sequence[float] | np.ndarray) -> tuple[float, float]:
         x0, x1, y0, y1 = self.bounds
         return (float(point[0]) - x0) / (x1 - x0), (y1 - float(point[1])) / (y1 - y0)
 
@@ -57,7 +64,7 @@ class Thinner:
         return float(np.abs(self.A - self.jacobian).max())
 
 
-def read_net(session, seed: int = 0) -> ReluNet:
+def read_net(session: TrainingSession, seed: int = 0) -> ReluNet:
     model = session.model.copy().double().eval()
     weights = [m.weight.detach().cpu().numpy().copy() for m in model.linears]
     biases = [m.bias.detach().cpu().numpy().copy() for m in model.linears]
@@ -80,7 +87,9 @@ def read_net(session, seed: int = 0) -> ReluNet:
     return ReluNet(weights, biases, sizes, x, y, bounds, probs, patterns, acc, model, seed)
 
 
-def _forward_many(weights, biases, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _forward_many(
+    weights: list[np.ndarray], biases: list[np.ndarray], points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     h = points
     pattern = np.zeros(len(points), np.int64)
     bit = 0
@@ -93,11 +102,11 @@ def _forward_many(weights, biases, points: np.ndarray) -> tuple[np.ndarray, np.n
     return h @ weights[-1].T + biases[-1], pattern
 
 
-def thinner_at(net: ReluNet, x) -> Thinner:
-    x = np.asarray(x, np.float64).reshape(-1)
-    A = np.eye(len(x))
-    c = np.zeros(len(x))
-    h = x
+def thinner_at(net: ReluNet, x: npt.ArrayLike) -> Thinner:
+    point = np.asarray(x, np.float64).reshape(-1)
+    A = np.eye(len(point))
+    c = np.zeros(len(point))
+    h = point
     zs, actives = [], []
     pattern, bit = 0, 0
     for w, b in zip(net.weights[:-1], net.biases[:-1], strict=True):
@@ -115,12 +124,13 @@ def thinner_at(net: ReluNet, x) -> Thinner:
     A = net.weights[-1] @ A
     c = net.weights[-1] @ c + net.biases[-1]
     logits = net.weights[-1] @ h + net.biases[-1]
-    return Thinner(x, zs, actives, A, c, logits, autograd_jacobian(net.model, x), pattern)
+    jacobian = autograd_jacobian(net.model, point)
+    return Thinner(point, zs, actives, A, c, logits, jacobian, pattern)
 
 
-def autograd_jacobian(model, x: np.ndarray) -> np.ndarray:
+def autograd_jacobian(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
     """∂logits/∂x at ``x`` by torch autograd (evaluation mode, float64)."""
     xt = torch.as_tensor(x, dtype=torch.float64)
     with torch.enable_grad():
-        jac = torch.autograd.functional.jacobian(lambda v: model(v[None])[0], xt)
+        jac: torch.Tensor = torch.autograd.functional.jacobian(lambda v: model(v[None])[0], xt)
     return jac.detach().numpy()
