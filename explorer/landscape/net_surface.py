@@ -60,6 +60,8 @@ DEFAULTS: dict[str, object] = {
     "lr": 0.01,
     "run": None,  # a run file recorded by the Network lab (its other settings come from there)
 }
+# what a net: spec may set, for a surface plugin (public as ``explorer.NET_SURFACE_KEYS``)
+NET_SURFACE_KEYS = tuple(DEFAULTS)
 CHOICES = {"directions": ("random", "pca"), "at": ("trained", "init")}
 
 
