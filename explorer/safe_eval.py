@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import numbers
 import operator
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -42,7 +43,6 @@ _COMPARE = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
 }
-_SCALARS = (int, float, complex)  # bool is an int
 _REFUSED = {
     ast.Attribute: "attribute access (a.b)",
     ast.Subscript: "indexing (a[b])",
@@ -108,8 +108,8 @@ def power(a, b):
     """``a ** b`` that cannot run long: plain numbers are raised as floats (an overflow is ±inf;
     a negative number to a fractional power is complex, as in Python); tensors and arrays are
     raised elementwise, as they are."""
-    if not (isinstance(a, _SCALARS) and isinstance(b, _SCALARS)):
-        return a**b
+    if not (isinstance(a, numbers.Number) and isinstance(b, numbers.Number)):
+        return a**b  # a tensor: fixed size, elementwise
     a = a if isinstance(a, complex) else float(a)
     b = b if isinstance(b, complex) else float(b)
     try:
@@ -156,12 +156,12 @@ def describe(names: Collection[str]) -> str:
         return f"use {', '.join(names)}" if names else "there are no names to use here"
     plain = [n for n in names if "." not in n]
     prefixes = sorted({n.split(".", 1)[0] for n in names if "." in n})
-    numbers = sorted({n.split(".", 1)[1] for n in names if "." in n})
+    fields = sorted({n.split(".", 1)[1] for n in names if "." in n})
     shown = ", ".join(prefixes[:4]) + (f", … ({len(prefixes)} in all)" if len(prefixes) > 4 else "")
     parts = [", ".join(plain)] if plain else []
     if prefixes:
         parts.append(
-            f"PREFIX.NUMBER with PREFIX one of {shown} and NUMBER one of {', '.join(numbers)}"
+            f"PREFIX.NUMBER with PREFIX one of {shown} and NUMBER one of {', '.join(fields)}"
         )
     return "use " + "; or ".join(parts)
 
@@ -225,15 +225,17 @@ class _Builder:
             c = g.constants[name]
             return lambda v: c
         if self.names is not None and name not in self.names:
-            numbers = [c for c, value in g.constants.items() if not isinstance(value, bool)]
-            raise g.fail(unknown_name(name, [*self.names, *numbers]))
+            named = [c for c, value in g.constants.items() if not isinstance(value, bool)]
+            raise g.fail(unknown_name(name, [*self.names, *named]))
         self.read.add(name)
 
         def read(v: Values) -> Any:
             if name not in v:
                 raise g.error(f"{name} has no value yet")
             value = v[name]
-            return float(value) if type(value) is int else value  # counts as floats: bounded
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+                return float(value)  # a count (a numpy one too) as a float: bounded arithmetic
+            return value
 
         return read
 

@@ -49,6 +49,13 @@ def test_huge_powers_are_answered_at_once_in_floats():
     assert "all bounded" in done.stdout
 
 
+def test_a_numpy_count_is_a_float_too():
+    """A live count may arrive as a numpy integer, whose ** wraps around at 64 bits."""
+    np = pytest.importorskip("numpy")
+    assert parse_condition("2**step**step > 1e300")({"step": np.int64(50)}) is True
+    assert parse_condition("step == 50")({"step": np.int64(50)}) is True
+
+
 @pytest.mark.parametrize(
     ("formula", "fragment"),
     [
