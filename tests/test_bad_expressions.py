@@ -157,7 +157,7 @@ def lesson_text(scene: str, limit: str, until: str = "step >= 10", expect: str =
         ("landscape", "step >= 10", str(MAX_LIMIT["steps"] + 1), "(100000 steps at most)"),
         ("network", "epoch >= 5", str(MAX_LIMIT["epochs"] + 1), "(1000 epochs at most)"),
         ("network", "epoch >= 5", "9223372036854775807", "more than a step may wait"),
-        ("landscape", "stepp >= 40", "100", "unknown name 'stepp' — did you mean 'step'?"),
+        ("landscape", "stepp >= 40", "100", "until: unknown name 'stepp' — did you mean 'step'?"),
     ],
 )
 def test_a_step_limit_is_bounded_in_one_sentence(tmp_path, scene, until, limit, fragment):
@@ -167,6 +167,7 @@ def test_a_step_limit_is_bounded_in_one_sentence(tmp_path, scene, until, limit, 
         read_lesson(path, FACTS)
     message = str(info.value)
     assert fragment in message and message.startswith(path.name) and "\n" not in message
+    assert not message.endswith("?.")
 
 
 def test_the_largest_limit_is_accepted(tmp_path):

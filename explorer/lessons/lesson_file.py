@@ -203,7 +203,8 @@ def _condition(text, where: str, facts: SceneFacts) -> Condition:
         known = set(facts.numbers) if facts.numbers is not None else None
         return parse_condition(text, known)
     except ConditionError as exc:
-        raise LessonError(f"{where}: {exc}.") from None
+        end = "" if str(exc).endswith("?") else "."  # "did you mean 'step'?" ends the sentence
+        raise LessonError(f"{where}: {exc}{end}") from None
 
 
 def _languages(value, where: str) -> dict[str, str]:
