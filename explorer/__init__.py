@@ -21,10 +21,16 @@ _WHERE = {
     "ScheduleSpec": "explorer.specs",
     "SurfaceFamily": "explorer.specs",
     "SurfaceSpec": "explorer.specs",
+    # the two surface families a surface plugin may build on: a formula, a real net's slice
+    "surface_from_expression": "explorer.landscape.expression",
+    "surface_from_net_spec": "explorer.landscape.net_surface",
+    "NET_SURFACE_KEYS": "explorer.landscape.net_surface",
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from explorer.hookspecs import hookimpl
+    from explorer.landscape.expression import surface_from_expression
+    from explorer.landscape.net_surface import NET_SURFACE_KEYS, surface_from_net_spec
     from explorer.optim import RuleOptimizer, UpdateRule
     from explorer.specs import (
         ActivationSpec,
@@ -40,6 +46,7 @@ __all__ = [
     "ActivationSpec",
     "DatasetSpec",
     "Hyper",
+    "NET_SURFACE_KEYS",
     "OptimizerSpec",
     "RuleOptimizer",
     "ScheduleSpec",
@@ -47,6 +54,8 @@ __all__ = [
     "SurfaceSpec",
     "UpdateRule",
     "hookimpl",
+    "surface_from_expression",
+    "surface_from_net_spec",
 ]
 __version__ = "0.1.0"
 

@@ -26,7 +26,7 @@ import tempfile
 import time
 import tomllib
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,13 +78,16 @@ def knob(
     none: str | None = None,
     follows: str | None = None,
     keys: Iterable[str] | None = None,
+    within: Callable[[], Mapping[str, float]] | None = None,
     doc: str = "",
 ) -> Any:
     """A setup field with what ``check`` enforces: ``low``/``high`` (inclusive) or ``below``
     (exclusive) for numbers, ``choices`` (fixed values), ``names`` (a registry table: optimizers,
     schedules, surfaces, activations, datasets; for a Spec also its hyperparameters' ranges),
     ``none`` (the word written for None: off, max, auto), ``follows`` (a field this one returns to
-    its automatic value with when only that field is overridden), ``keys`` (a Pick's keys)."""
+    its automatic value with when only that field is overridden), ``keys`` (a Pick's keys),
+    ``within`` (a range declared elsewhere, e.g. ``explorer.training.ranges``: a function giving
+    low/high/below, read at each check instead of copying the numbers here)."""
     meta = {
         "low": low,
         "high": high,
@@ -94,6 +97,7 @@ def knob(
         "none": none,
         "follows": follows,
         "keys": tuple(keys) if keys is not None else None,
+        "within": within,
         "doc": doc,
     }
     return dataclasses.field(default=default, metadata={"knob": meta})
@@ -147,8 +151,15 @@ def _show(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _bounds(meta: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """(low, high, below) of a number knob: its own, or those its ``within`` declares."""
+    within = meta.get("within")
+    bounds = within() if within is not None else meta
+    return bounds.get("low"), bounds.get("high"), bounds.get("below")
+
+
 def _range_text(kind: Any, meta: Mapping[str, Any]) -> str:
-    low, high, below = meta.get("low"), meta.get("high"), meta.get("below")
+    low, high, below = _bounds(meta)
     what = "whole numbers" if kind is int else "numbers"
     if low is not None and below is not None:
         return f"{what} from {low:g} up to (not including) {below:g}"
@@ -200,7 +211,7 @@ def _check_number(key: str, value: Any, kind: Any, meta: Mapping[str, Any], vali
         raise _fail(key, value, "is not a number", valid)
     if not math.isfinite(value):
         raise _fail(key, value, "is not a finite number", valid)
-    low, high, below = meta.get("low"), meta.get("high"), meta.get("below")
+    low, high, below = _bounds(meta)
     if (
         (low is not None and value < low)
         or (high is not None and value > high)

@@ -4,7 +4,14 @@ import math
 
 import torch
 
-from explorer import SurfaceFamily, SurfaceSpec, hookimpl
+from explorer import (
+    NET_SURFACE_KEYS,
+    SurfaceFamily,
+    SurfaceSpec,
+    hookimpl,
+    surface_from_expression,
+    surface_from_net_spec,
+)
 
 
 def bowl(x, y):
@@ -114,21 +121,11 @@ def least_squares(xs, ys):
 
 
 def _expression(text, registry):
-    from explorer.landscape.expression import surface_from_expression
-
     return surface_from_expression(text)
 
 
 def _net(text, registry):
-    from explorer.landscape.net_surface import surface_from_net_spec
-
     return surface_from_net_spec(f"net:{text}", registry)
-
-
-def _net_keys():
-    from explorer.landscape.net_surface import DEFAULTS
-
-    return DEFAULTS
 
 
 @hookimpl
@@ -146,7 +143,7 @@ def register_surfaces(register):
             "net",
             _net,
             doc="the training loss of a small real net along two directions through its weights",
-            keys=tuple(_net_keys()),
+            keys=NET_SURFACE_KEYS,
             # spelled as the surface names itself (keys in their canonical order)
             examples=("net:moons", "net:spiral?width=24", "net:moons?directions=pca"),
         )

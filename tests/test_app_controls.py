@@ -217,7 +217,7 @@ def test_diverged_ball_is_explained_in_one_line(app):
     app.run(2.0)
     sgd = m.race.balls[m.ball_index("sgd")]
     assert sgd.status is Status.DIVERGED
-    assert "× largest curvature" in sgd.reason and "> 2" in sgd.reason
+    assert "× largest curvature" in str(sgd.reason) and "> 2" in str(sgd.reason)
     x, y = m.exit_point(m.ball_index("sgd"))
     (x0, x1), (y0, y1) = m.spec.domain
     assert x0 <= x <= x1 and y0 <= y <= y1  # marked where it left the surface

@@ -150,7 +150,7 @@ def test_a_frozen_plugin_ball_shows_its_plugin_and_reason(registry):
     d.run(0.5)
     ball = d.model.race.balls[1]
     assert ball.status is Status.FROZEN
-    assert "my_plugin/broken" in ball.reason and "boom" in ball.reason
+    assert "my_plugin/broken" in str(ball.reason) and "boom" in str(ball.reason)
     assert d.model.race.balls[0].status is Status.RUNNING  # the others race on
     assert d.model.race.t > 10
 

@@ -150,7 +150,11 @@ def test_a_misbehaving_rule_freezes_its_ball_with_one_sentence(registry, rule, f
     )
     race.step(20)
     bad, good = race.balls
-    assert bad.status is Status.FROZEN and fragment in bad.reason and one_sentence(bad.reason)
+    assert (
+        bad.status is Status.FROZEN
+        and fragment in str(bad.reason)
+        and one_sentence(str(bad.reason))
+    )
     assert bad.stopped_at == at
     assert np.all(race.positions[:, 0] == [1.0, 1.0])  # the stored trajectory is untouched
     assert good.status is Status.RUNNING and race.t == 20
@@ -193,7 +197,7 @@ def test_a_rule_whose_constructor_needs_arguments(registry):
     race = Race(reg2.surface("bowl"), [BallConfig("needs_args")], registry=reg2)
     race.step(3)
     assert race.balls[0].status is Status.FROZEN
-    assert "cannot be created without arguments" in race.balls[0].reason
+    assert "cannot be created without arguments" in str(race.balls[0].reason)
 
 
 def test_a_schedule_factory_that_raises_freezes_the_balls_it_drives(registry):
@@ -206,7 +210,9 @@ def test_a_schedule_factory_that_raises_freezes_the_balls_it_drives(registry):
     race.step(5)
     ball = race.balls[0]
     assert ball.status is Status.FROZEN
-    assert ball.reason == "schedule sched_plugin/broken raised RuntimeError: no scheduler today"
+    assert (
+        str(ball.reason) == "schedule sched_plugin/broken raised RuntimeError: no scheduler today"
+    )
 
 
 # -- surfaces that cannot be raced -------------------------------------------------------------

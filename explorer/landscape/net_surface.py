@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch.func import functional_call, vmap
 
 from explorer.specs import SurfaceSpec
+from explorer.training.config import SEED_MAX
 from explorer.training.session import squared_error
 from explorer.training.weight_path import PathError, pca_plane, unflat
 
@@ -60,6 +61,8 @@ DEFAULTS: dict[str, object] = {
     "lr": 0.01,
     "run": None,  # a run file recorded by the Network lab (its other settings come from there)
 }
+# what a net: spec may set, for a surface plugin (public as ``explorer.NET_SURFACE_KEYS``)
+NET_SURFACE_KEYS = tuple(DEFAULTS)
 CHOICES = {"directions": ("random", "pca"), "at": ("trained", "init")}
 
 
@@ -143,7 +146,7 @@ def _check(text: str, s: NetSpec) -> None:
         ("depth", s.depth, 0, 8),
         ("width", s.width, 1, 256),
         ("epochs", s.epochs, 0, 500),
-        ("seed", s.seed, 0, 2**63 - 1),
+        ("seed", s.seed, 0, SEED_MAX),
     ]
     for key, value, lo, hi in limits:
         if not lo <= value <= hi:

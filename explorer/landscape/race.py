@@ -7,7 +7,9 @@ ball's state lives in that optimizer), a registered torch class as itself. So a 
 it, step after step, for as many steps as asked: "converged" is a mark (the first step the ball
 settled), not a stop, because torch keeps stepping a settled parameter and adaptive optimizers can
 burst out again. Nothing a plugin does can stop the race: a ball whose rule raises is frozen with
-the reason; one that blows up is marked diverged, one that leaves the map downhill escaped.
+the reason; one that blows up is marked diverged, one that leaves the map downhill escaped. A
+reason is a ``Reason(code, fields)`` (``landscape/reasons.py``): worded from the catalogue, in
+English by ``str()``, in the UI's language by the app.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import torch
 
 from explorer import optim
 from explorer.landscape import surface as S
+from explorer.landscape.reasons import Reason
 from explorer.plugins import Registry, default_registry
 from explorer.schedules import lr_curve
 from explorer.specs import OptimizerSpec, SurfaceSpec, outside_notes
@@ -84,11 +87,11 @@ class Noise:
             raise ValueError("mini-batch size must be at least 1")
 
 
-def _plugin_error(spec: OptimizerSpec, exc: BaseException) -> str:
+def _plugin_error(spec: OptimizerSpec, exc: BaseException) -> Reason:
     who = f"{spec.plugin}/{spec.name}"
     if isinstance(exc, ValueError) and type(exc).__name__ == "RuleError":
-        return f"{who}: {exc}"
-    return f"{who} raised {type(exc).__name__}: {exc}"
+        return Reason("plugin_refused", {"who": who, "message": str(exc)})
+    return Reason("plugin_raised", {"who": who, "error": type(exc).__name__, "message": str(exc)})
 
 
 class Ball:
@@ -105,7 +108,7 @@ class Ball:
         self.hyper = spec.values(config.hyper)
         self.notes = outside_notes(spec.hyper, config.hyper, f"{label}")
         self.status = Status.RUNNING
-        self.reason = ""
+        self.reason: Reason | None = None
         self.converged_at: int | None = None  # the first step the ball settled (a mark)
         self.moved_again_at: int | None = None  # the last step it left a settled point
         self.stopped_at: int | None = None
@@ -118,7 +121,7 @@ class Ball:
         self._opt: torch.optim.Optimizer | None = None
 
     def reset(self, position: torch.Tensor) -> None:
-        self.status, self.reason = Status.RUNNING, ""
+        self.status, self.reason = Status.RUNNING, None
         self.converged_at = self.moved_again_at = self.stopped_at = None
         self.grad = np.zeros(2)
         self.last_step = np.zeros(2)
@@ -135,7 +138,7 @@ class Ball:
             self._opt = None
             self.freeze(_plugin_error(self.spec, exc), 0)
 
-    def freeze(self, reason: str, t: int) -> None:
+    def freeze(self, reason: Reason, t: int) -> None:
         self.status, self.reason, self.stopped_at = Status.FROZEN, reason, t
 
     def step(self, grad: torch.Tensor, param: torch.Tensor, lr: float | None) -> torch.Tensor:
@@ -214,10 +217,9 @@ class Race:
         try:
             ball.lr_schedule = lr_curve(sched, ball.hyper["lr"], self.total_steps, **values)
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the schedule plugin's fault
-            ball.freeze(
-                f"schedule {sched.plugin}/{sched.name} raised {type(exc).__name__}: {exc}",
-                getattr(self, "t", 0),
-            )
+            who, error = f"{sched.plugin}/{sched.name}", type(exc).__name__
+            reason = Reason("schedule_raised", {"who": who, "error": error, "message": str(exc)})
+            ball.freeze(reason, getattr(self, "t", 0))
 
     def default_start(self) -> tuple[float, float]:
         if self.surface.starts:
@@ -232,7 +234,7 @@ class Race:
         self.t = 0
         self._gen = torch.Generator().manual_seed(self.seed)
         for ball in self.balls:
-            frozen = ball.reason if ball.status is Status.FROZEN and ball.stopped_at == 0 else ""
+            frozen = ball.reason if ball.status is Status.FROZEN and ball.stopped_at == 0 else None
             ball.reset(torch.tensor(self.start, dtype=S.DTYPE))
             if frozen and ball.status is not Status.FROZEN:  # e.g. its schedule failed
                 ball.freeze(frozen, 0)
@@ -377,7 +379,7 @@ class Race:
         except S.SurfaceError as exc:
             for ball in self.balls:
                 if ball.status.active:
-                    ball.freeze(str(exc), t)
+                    ball.freeze(Reason("surface_failed", {"message": str(exc)}), t)
             return
         if self.noise.mode != "minibatch" and self._loss_rows == t:  # came with the gradient
             self._loss[t] = L
@@ -415,7 +417,7 @@ class Race:
                 self._settle(ball, new[i], t + 1)
             elif moving[i] and ball.status.settled:
                 ball.status, ball.moved_again_at = Status.RUNNING, t + 1
-                ball.reason = f"moving again at step {t + 1} (settled at step {ball.converged_at})"
+                ball.reason = Reason("moving_again", {"step": t + 1, "settled": ball.converged_at})
         self.t = t + 1
         self._grow()
         self._pos[self.t] = new
@@ -440,14 +442,11 @@ class Race:
         lam, vec = self._curvatures(at)
         if lam is not None and lam[0] < -1e-8 * max(1.0, float(np.abs(lam).max())):
             ball.status = Status.SADDLE
-            ball.reason = (
-                f"since step {t}: no gradient, but the curvature along "
-                f"({vec[0, 0] + 0.0:+.2f}, {vec[1, 0] + 0.0:+.2f}) is {lam[0]:.3g} < 0, so the "
-                "loss still falls that way (a nudge frees it)"
-            )
+            along = {"x": float(vec[0, 0]), "y": float(vec[1, 0])}
+            ball.reason = Reason("saddle", {"step": t, **along, "curvature": float(lam[0])})
         else:
             ball.status = Status.CONVERGED
-            ball.reason = f"gradient below {self.grad_tol:g} since step {t}"
+            ball.reason = Reason("converged", {"tol": self.grad_tol, "step": t})
 
     def _leave(self, ball: Ball, last: np.ndarray, new: np.ndarray, t: int, finite: bool) -> None:
         """The ball left the map: escaped downhill, or diverged."""
@@ -456,19 +455,17 @@ class Race:
             ball.status, ball.stopped_at = Status.ESCAPED, t
             d = new - last
             d = d / (np.hypot(*d) or 1.0) + 0.0  # + 0.0: no "−0.00"
-            ball.reason = (
-                f"left the map at step {t}, still going downhill along ({d[0]:+.2f}, {d[1]:+.2f})"
-            )
+            ball.reason = Reason("escaped", {"step": t, "x": float(d[0]), "y": float(d[1])})
             return
-        where = "became non-finite" if not finite else "left the domain far behind, loss rising"
-        reason = f"{where} at step {t}"
+        reason = Reason("far_away" if finite else "non_finite", {"step": t})
         lam, vec = self._curvatures(last)
         lr = ball.lr
         if lam is not None and math.isfinite(lr) and lr * lam[-1] > 2:
-            reason = (
-                f"learning rate {lr:.3g} × largest curvature {lam[-1]:.3g} = {lr * lam[-1]:.3g} "
-                f"> 2 along ({vec[0, -1]:+.2f}, {vec[1, -1]:+.2f}): each step overshoots further "
-                f"({reason})"
+            big = float(lam[-1])
+            along = {"x": float(vec[0, -1]), "y": float(vec[1, -1])}
+            reason = Reason(
+                "overshoots",
+                {"lr": lr, "curvature": big, "product": lr * big, **along, "inner": reason},
             )
         ball.status, ball.reason, ball.stopped_at = Status.DIVERGED, reason, t
 
@@ -493,7 +490,7 @@ class Race:
     def summary(self) -> list[dict[str, Any]]:
         """Per ball: final position and loss, distance to the nearest known minimum, the step it
         first settled (``converged_at``) and last started moving again (``moved_again_at``),
-        status and the reason."""
+        status and the reason (in English: the command line's output)."""
         rows = []
         minima = np.array(self.surface.minima, dtype=float).reshape(-1, 2)
         losses = self.losses
@@ -512,7 +509,7 @@ class Race:
                     "converged_at": ball.converged_at,
                     "moved_again_at": ball.moved_again_at,
                     "status": str(ball.status),
-                    "reason": ball.reason,
+                    "reason": str(ball.reason or ""),
                 }
             )
         return rows

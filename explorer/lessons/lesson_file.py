@@ -44,6 +44,9 @@ TOP_KEYS = {"order", "title", "summary", "steps"}
 STEP_KEYS = {
     "scene", "setup", "caption", "highlight", "until", "limit", "expect", "inspect", "hessian",
 }  # fmt: skip
+# The most a step's ``limit`` may ask, per unit it counts in: a step ends after it at the latest,
+# so no step can run for hours (a Landscape step is ~0.1 ms, a Network-lab epoch up to seconds).
+MAX_LIMIT = {"steps": 100_000, "epochs": 1_000}
 
 
 class LessonError(ValueError):
@@ -158,6 +161,11 @@ def _step(raw, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
     limit = raw.get("limit")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
         raise LessonError(f"{where}: limit must be a whole number of {facts.unit} ≥ 1.")
+    most = MAX_LIMIT.get(facts.unit, MAX_LIMIT["steps"])
+    if limit is not None and limit > most:
+        raise LessonError(
+            f"{where}: limit {limit} is more than a step may wait ({most} {facts.unit} at most)."
+        )
     if until is not None and limit is None:
         raise LessonError(
             f"{where}: until needs a limit (the most {facts.unit} to wait), so no step can hang."
@@ -195,7 +203,8 @@ def _condition(text, where: str, facts: SceneFacts) -> Condition:
         known = set(facts.numbers) if facts.numbers is not None else None
         return parse_condition(text, known)
     except ConditionError as exc:
-        raise LessonError(f"{where}: {exc}.") from None
+        end = "" if str(exc).endswith("?") else "."  # "did you mean 'step'?" ends the sentence
+        raise LessonError(f"{where}: {exc}{end}") from None
 
 
 def _languages(value, where: str) -> dict[str, str]:

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from explorer.training.ranges import RANGES, in_law, lowest
+
 INITS = ("auto", "xavier", "kaiming", "normal", "small", "constant", "torch")
 INIT_HELP = {
     "auto": "kaiming for the ReLU family, xavier for sigmoid / tanh / softplus / linear",
@@ -84,10 +86,10 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Raise ValueError with one sentence for the first knob out of range."""
-        _int_at_least("depth", self.depth, 0)
-        _int_at_least("width", self.width, 1)
-        _int_at_least("batch_size", self.batch_size, 1)
-        _int_at_least("epochs", self.epochs, 1)
+        _int_at_least("depth", self.depth, lowest("depth"))
+        _int_at_least("width", self.width, lowest("width"))
+        _int_at_least("batch_size", self.batch_size, lowest("batch_size"))
+        _int_at_least("epochs", self.epochs, lowest("epochs"))
         if self.steps is not None:
             _int_at_least("steps", self.steps, 1)
         _int_at_least("folds", self.folds, 1)
@@ -113,13 +115,13 @@ class TrainConfig:
         if self.pieces is not None:
             _int_at_least("pieces", self.pieces, 1)
         if self.patience is not None:
-            _int_at_least("patience", self.patience, 1)
+            _int_at_least("patience", self.patience, lowest("patience"))
         if self.init not in INITS:
             raise ValueError(f"init {self.init!r} is unknown; use one of {', '.join(INITS)}")
         for name in ("dropout", "input_dropout"):
             value = getattr(self, name)
-            if not 0.0 <= value < 1.0:
-                raise ValueError(f"{name} is a probability in [0, 1), got {value}")
+            if not in_law(name, value):
+                raise ValueError(f"{name} is a probability in {RANGES[name].law}, got {value}")
         for name in ("l1", "l2"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):

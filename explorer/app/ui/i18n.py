@@ -16,14 +16,14 @@ from importlib import resources
 
 import i18n as _i18n
 
-from explorer.languages import LANGUAGES
+from explorer.languages import CJK_CHARS, LANGUAGES
 
 PREFIX = "dl-explorer"
 NAMES = {"en": "English", "zh": "中文"}
 _state = {"lang": "en"}
 
 # the CJK ideographs and punctuation the catalogue uses: a string with one is drawn in Noto Sans SC
-_CJK = re.compile("[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef\uf900-\ufaff]")
+_CJK = re.compile(f"[{CJK_CHARS}]")
 
 
 @cache

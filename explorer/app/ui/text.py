@@ -9,6 +9,7 @@ from importlib import resources
 import pygame
 
 from explorer.app.ui import i18n, scale
+from explorer.languages import CJK_CHARS
 
 # pygame_gui ships these fonts; using them keeps the drawn text and the widgets alike, and they
 # have the Greek letters (θ, η, σ, λ) pygame's default font lacks. Noto Sans has no arrows and few
@@ -21,9 +22,8 @@ _FONTS = {
     "cjk": "NotoSansSC-Regular.otf",
     "cjk_bold": "NotoSansSC-Bold.otf",
 }
-_CJK_CHARS = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef\uf900-\ufaff"
 # a line may break before any Chinese character, never before closing punctuation
-_TOKENS = re.compile(rf"\s+|[{_CJK_CHARS}]|[^\s{_CJK_CHARS}]+")
+_TOKENS = re.compile(rf"\s+|[{CJK_CHARS}]|[^\s{CJK_CHARS}]+")
 _CLOSING = set("，。：；、！？）》」』”’,.:;!?)]")
 
 

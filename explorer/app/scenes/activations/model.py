@@ -22,6 +22,7 @@ from explorer.training.activation_training import (
     pick_dataset,
     relu_job,
 )
+from explorer.training.config import SEED_MAX
 from explorer.training.jobs import JobRunner
 
 PIECES = (2, 3, 4)  # Maxout pieces per unit the scene offers
@@ -79,7 +80,7 @@ class ActivationsModel:
         if (
             not isinstance(setup.seed, int)
             or isinstance(setup.seed, bool)
-            or not (0 <= setup.seed < 2**63)
+            or not (0 <= setup.seed <= SEED_MAX)
         ):
             raise ValueError(f"seed must be a whole number from 0 to 2^63 − 1, not {setup.seed!r}")
         point = setup.input

@@ -15,6 +15,7 @@ from explorer.app.ui.i18n import has_cjk, t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
+from explorer.languages import CJK_CHARS
 from explorer.training.relu_regions import ReluNet, Thinner
 
 CLASS_COLOURS = [(90, 200, 255), (255, 166, 48)]
@@ -27,12 +28,14 @@ POSITIVE = (70, 160, 235)
 NEGATIVE = (245, 120, 70)
 DEAD_LINK = (48, 50, 58)
 # runs of Chinese characters and punctuation (with the spaces between them)
-_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef\uf900-\ufaff"
-_CJK_RUNS = re.compile(f"([{_CJK}](?:[{_CJK} ]*[{_CJK}])?)")
+_CJK_RUNS = re.compile(f"([{CJK_CHARS}](?:[{CJK_CHARS} ]*[{CJK_CHARS}])?)")
 
 
 @dataclass
-class NetDrawing:
+class ReluNetPicture:
+    """The ReLU net drawn for one input: the picture, and where each unit sits in it (the
+    inspector points at a unit by its centre)."""
+
     surface: pygame.Surface
     centres: list[list[tuple[int, int]]] = field(default_factory=list)  # per layer, per unit
     radius: int = 8
@@ -69,7 +72,7 @@ def render_map(net: ReluNet, thinner: Thinner | None, side: int) -> pygame.Surfa
     return surface
 
 
-def render_net(net: ReluNet, thinner: Thinner | None, size, text: Text) -> NetDrawing:
+def render_net(net: ReluNet, thinner: Thinner | None, size, text: Text) -> ReluNetPicture:
     w, h = max(size[0], px(160)), max(size[1], px(100))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
@@ -122,7 +125,7 @@ def render_net(net: ReluNet, thinner: Thinner | None, size, text: Text) -> NetDr
             text.blit(
                 surface, label, (c[0] + radius + px(4), c[1]), 12, palette.TEXT, "mono", "midleft"
             )
-    return NetDrawing(surface, centres, radius)
+    return ReluNetPicture(surface, centres, radius)
 
 
 def numbers_lines(thinner: Thinner) -> list[tuple[str, tuple[int, int, int]]]:

@@ -15,7 +15,7 @@ from explorer.app.scenes.activations.help import help_sheet
 from explorer.app.scenes.activations.maxout_plots import render_pieces
 from explorer.app.scenes.activations.model import ActivationsModel, ActivationsSetup
 from explorer.app.scenes.activations.relu_thinner_view import (
-    NetDrawing,
+    ReluNetPicture,
     render_map,
     render_net,
     render_numbers,
@@ -96,7 +96,7 @@ class ActivationScene(Scene):
         self.thinner_error = ""
         self.results = Results()
         self.grid: GridPicture | None = None
-        self.relu_drawing: NetDrawing | None = None
+        self.relu_drawing: ReluNetPicture | None = None
         self.maxout_frames: list = []
         self.pictures: dict[str, pygame.Surface] = {}
         self._keys: dict[str, tuple] = {}

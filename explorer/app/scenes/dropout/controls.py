@@ -9,6 +9,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu
 
+from explorer.app.scenes.dropout.model import P_RANGE, SPEED_RANGE
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
 from explorer.app.ui.scale import factor, px
@@ -17,9 +18,8 @@ from explorer.app.ui.text_slot import TextSlot
 from explorer.app.ui.widget_events import run_action
 from explorer.specs import Hyper
 
-P_RANGE = (0.05, 0.9)
 P_STEP = 0.05
-RATE_RANGE = (0.5, 30.0)  # mini-batches per second, on a log slider
+RATE_RANGE = SPEED_RANGE  # mini-batches per second, on a log slider
 P_HYPER = Hyper(0.5, *P_RANGE)  # arrows step by 0.05
 RATE_HYPER = Hyper(3.0, *RATE_RANGE, log=True)  # arrows step 0.5, 1, 2, 5, 10, 20, 30
 

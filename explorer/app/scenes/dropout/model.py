@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 
 from explorer.app.ui.i18n import t
 from explorer.plugins import Registry
+from explorer.training.config import SEED_MAX
 from explorer.training.dropout_numbers import (
     LIVE_CONFIG,
     EnsembleNet,
@@ -110,7 +111,7 @@ class DropoutModel:
         if (
             not isinstance(setup.seed, int)
             or isinstance(setup.seed, bool)
-            or not (0 <= setup.seed < 2**63)
+            or not (0 <= setup.seed <= SEED_MAX)
         ):
             raise ValueError(f"seed must be a whole number from 0 to 2^63 − 1, not {setup.seed!r}")
 

@@ -15,7 +15,7 @@ from explorer.app.scenes.dropout.ensemble_chart import render_ensemble
 from explorer.app.scenes.dropout.help import help_sheet
 from explorer.app.scenes.dropout.model import DropoutModel, DropoutSetup
 from explorer.app.scenes.dropout.scaling_table import render_scaling
-from explorer.app.scenes.dropout.thinned_net_view import NetDrawing, render_net
+from explorer.app.scenes.dropout.thinned_net_view import ThinnedNetPicture, render_net
 from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
 from explorer.app.ui.i18n import t
@@ -87,7 +87,7 @@ class DropoutScene(Scene):
         self.manager = ui_manager(self.layout.size)
         # cached pictures
         self.pictures: dict[str, pygame.Surface] = {}
-        self.drawings: dict[str, NetDrawing] = {}
+        self.drawings: dict[str, ThinnedNetPicture] = {}
         self._keys: dict[str, tuple] = {}
         self.controls = DropoutControls(self)
         self.prepare()

@@ -27,7 +27,10 @@ COMPACT_W = 340  # narrower drawings label layers and units more briefly
 
 
 @dataclass
-class NetDrawing:
+class ThinnedNetPicture:
+    """The thinned net drawn once per mask: the picture, and where each unit sits in it (a click
+    picks a unit by its centre); ``dropped`` holds the units the mask turned off."""
+
     surface: pygame.Surface
     centres: list[list[tuple[int, int]]] = field(default_factory=list)  # per layer, per unit
     radius: int = 8
@@ -56,7 +59,7 @@ def _layout(sizes, w: int, h: int):
 
 def render_net(
     view: LiveView, size: tuple[int, int], text: Text, training: bool, selected: int
-) -> NetDrawing:
+) -> ThinnedNetPicture:
     w, h = max(size[0], px(160)), max(size[1], px(120))
     wide = w >= px(COMPACT_W)
     surface = pygame.Surface((w, h))
@@ -101,7 +104,7 @@ def render_net(
             x, y = layer[-1][0], layer[-1][1] + radius + px(6)
             text.blit(surface, scale, (x, y), 12, palette.TEXT, "mono", "midtop")
     _io_labels(surface, view, centres, radius, text, training, wide)
-    return NetDrawing(surface, centres, radius, dropped)
+    return ThinnedNetPicture(surface, centres, radius, dropped)
 
 
 def _links(surface, view: LiveView, centres, dropped) -> None:

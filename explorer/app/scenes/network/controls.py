@@ -21,18 +21,19 @@ from explorer.app.ui.slider import ValueSlider
 from explorer.app.ui.text_slot import TextSlot
 from explorer.app.ui.widget_events import run_action
 from explorer.specs import Hyper
-from explorer.training import INITS
+from explorer.training import INITS, ranges
 from explorer.training.config import LOSSES, NORMALIZE
 
 ROW = 28  # a row of the side panel at UI scale 1
 SETTLE_S = 0.3
-# The sliders' ranges are hints; a typed value may go as far as `render` allows.
-DEPTH = Hyper(3, 0, 12, integer=True)
-DEPTH_LIMITS = (0, 64)
-WIDTH = Hyper(32, 2, 128, log=True, integer=True)
-WIDTH_LIMITS = (1, 1024)
-DROPOUT = Hyper(0.0, 0.0, 0.9)
-INPUT_DROPOUT = Hyper(0.0, 0.0, 0.8)
+# The sliders' ranges are hints; a typed value may go as far as the setting's law allows (both
+# declared once, in explorer/training/ranges.py).
+DEPTH = ranges.hint("depth")
+DEPTH_LIMITS = ranges.limits("depth")
+WIDTH = ranges.hint("width")
+WIDTH_LIMITS = ranges.limits("width")
+DROPOUT = ranges.hint("dropout")
+INPUT_DROPOUT = ranges.hint("input_dropout")
 BATCHES = ("8", "16", "32", "64", "128", "256")
 PENALTIES = ("off", "1e-5", "1e-4", "1e-3", "1e-2", "1e-1")
 PATIENCE = ("off", "2", "3", "5", "10")

@@ -26,6 +26,7 @@ from explorer.plugins import Registry
 from explorer.setups import SetupError, knob
 from explorer.training import INITS, Snapshot, TrainConfig, Trainer
 from explorer.training.config import LOSSES, NORMALIZE, apply_suggested, describe_suggested
+from explorer.training.ranges import within
 from explorer.training.session import check_config
 from explorer.training.worker import check_activation, sentence
 
@@ -52,8 +53,6 @@ DEFAULT = TrainConfig(
 )
 SPEEDS = (None, 200.0, 50.0, 10.0, 2.0)  # mini-batches per second; None: as fast as it trains
 SPEED_RANGE = (0.1, 10_000.0)
-DEPTH_RANGE = (0, 64)
-WIDTH_RANGE = (1, 1024)
 
 
 @dataclass(frozen=True)
@@ -63,18 +62,18 @@ class NetworkSetup:
     from A in that one setting; ``off`` shows one net."""
 
     dataset: str = knob(DEFAULT.dataset, names="datasets")
-    batch_size: int = knob(DEFAULT.batch_size, low=1, high=4096)
-    depth: int = knob(DEFAULT.depth, low=DEPTH_RANGE[0], high=DEPTH_RANGE[1])
-    width: int = knob(DEFAULT.width, low=WIDTH_RANGE[0], high=WIDTH_RANGE[1])
+    batch_size: int = knob(DEFAULT.batch_size, within=within("batch_size"))
+    depth: int = knob(DEFAULT.depth, within=within("depth"))
+    width: int = knob(DEFAULT.width, within=within("width"))
     activation: str = knob(DEFAULT.activation, names="activations")
     init: str = knob(DEFAULT.init, choices=INITS)
     batch_norm: bool = knob(DEFAULT.batch_norm)
-    dropout: float = knob(DEFAULT.dropout, low=0.0, below=1.0)
-    input_dropout: float = knob(DEFAULT.input_dropout, low=0.0, below=1.0)
+    dropout: float = knob(DEFAULT.dropout, within=within("dropout"))
+    input_dropout: float = knob(DEFAULT.input_dropout, within=within("input_dropout"))
     l1: float = knob(DEFAULT.l1, low=0.0)
     l2: float = knob(DEFAULT.l2, low=0.0)
-    patience: int | None = knob(DEFAULT.patience, low=1, high=1000, none="off")
-    epochs: int = knob(DEFAULT.epochs, low=1, high=10_000)
+    patience: int | None = knob(DEFAULT.patience, within=within("patience"), none="off")
+    epochs: int = knob(DEFAULT.epochs, within=within("epochs"))
     loss: str = knob(DEFAULT.loss, choices=LOSSES, doc="auto, ce (cross-entropy) or mse")
     normalize: str = knob(DEFAULT.normalize, choices=NORMALIZE)
     optimizer: Spec = knob(
