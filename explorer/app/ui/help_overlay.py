@@ -2,7 +2,8 @@
 of every colour and arrow it draws, with swatches, over the scene, which keeps running.
 
 Each scene describes itself with a ``HelpSheet`` (its ``help_sheet()``, written in a small
-``help.py`` in its package); the keys every scene shares (``APP_KEYS``) are added here, once.
+``help.py`` in its package); the keys every scene shares (``app_keys``) are added here, once: the
+keys that switch scenes and the scenes' names come from the table of scenes the tab strip shows.
 Every sentence is a key of the string catalogue (assets/i18n): ``localised`` words a sheet in the
 current language when it is shown, and the open sheet is worded again when the language changes.
 """
@@ -18,13 +19,14 @@ import pygame
 from explorer.app.ui import palette, scale
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scene import Scene
+from explorer.app.ui.scene_keys import key_range
 from explorer.app.ui.text import Text
 
 Colour = tuple[int, int, int]
 
-#: what every scene answers to (the tab strip and the app handle them): (key, catalogue key)
+#: what every scene answers to (the tab strip and the app handle them): (key, catalogue key);
+#: ``app_keys`` puts the keys of the scenes before them
 APP_KEYS: tuple[tuple[str, str], ...] = (
-    ("F2 – F5", "help.app.scenes"),
     ("Ctrl+Tab", "help.app.next_scene"),
     ("Ctrl+S", "help.app.save"),
     ("Ctrl+O", "help.app.open"),
@@ -35,6 +37,18 @@ APP_KEYS: tuple[tuple[str, str], ...] = (
     ("F11", "help.app.full_screen"),
     ("h  /  F1", "help.app.help"),
 )
+
+
+def app_keys(entries=()) -> list[tuple[str, str]]:
+    """The keys every scene shares, worded: first the function keys of the scenes in ``entries``
+    (the table's rows, in tab order) and their names, then ``APP_KEYS``."""
+    entries = tuple(entries)
+    out = [(k, t(v)) for k, v in APP_KEYS]
+    if entries:
+        names = t("help.app.scene_separator").join(e.label for e in entries)
+        out.insert(0, (key_range(entries), names))
+    return out
+
 
 SWATCH_KINDS = (
     "dot", "ring", "line", "dashed", "arrow", "dasharrow", "ellipse", "cross", "box", "ramp",
@@ -72,11 +86,12 @@ class HelpSheet:
     legend: Sequence[Swatch] = ()
     notes: Sequence[str] = field(default_factory=tuple)  # a sentence or two under the legend
 
-    def sections(self) -> list[tuple[str, list]]:
+    def sections(self, entries=()) -> list[tuple[str, list]]:
+        """Its sections, with the keys every scene shares (``entries``: the table's rows)."""
         out: list[tuple[str, list]] = [(t("help.keys"), list(self.keys))]
         if self.mouse:
             out.append((t("help.mouse"), list(self.mouse)))
-        out.append((t("help.every_scene"), [(k, t(v)) for k, v in APP_KEYS]))
+        out.append((t("help.every_scene"), app_keys(entries)))
         if self.legend:
             out.append((t("help.legend"), list(self.legend)))
         return out
@@ -139,10 +154,20 @@ def show_help(app) -> HelpOverlay | None:
         if isinstance(scene, HelpOverlay):
             return scene
     scene = current_scene(app)
-    overlay = HelpOverlay(_sheet_of(scene), getattr(scene, "text", None))
+    overlay = HelpOverlay(_sheet_of(scene), getattr(scene, "text", None), scene_rows(app))
     overlay.source = scene
     app.push(overlay)
     return overlay
+
+
+def scene_rows(app) -> tuple:
+    """The table of scenes the tab strip on ``app``'s stack shows (its ``entries``; none: no
+    strip). Found on the stack: the strip opens this overlay, so this module cannot import it."""
+    for scene in app.scenes:
+        entries = getattr(scene, "entries", None)
+        if entries:
+            return tuple(entries)
+    return ()
 
 
 def _sheet_of(scene) -> HelpSheet:
@@ -154,9 +179,10 @@ class HelpOverlay(Scene):
     opaque = False
     updates_below = True
 
-    def __init__(self, sheet: HelpSheet, text: Text | None = None) -> None:
+    def __init__(self, sheet: HelpSheet, text: Text | None = None, entries=()) -> None:
         super().__init__()
         self.sheet_data = sheet
+        self.rows = tuple(entries)  # the table of scenes whose keys it lists
         self.text = text or Text()
         self.sheet: pygame.Surface | None = None  # the shade and the panel, built once per size
         self.panel = pygame.Rect(0, 0, 0, 0)  # where the panel is (tests check it fits)
@@ -296,7 +322,7 @@ class HelpOverlay(Scene):
         return items, bottom + p(14)
 
     def sections(self) -> list:
-        out = self.sheet_data.sections()
+        out = self.sheet_data.sections(self.rows)
         if self.sheet_data.notes:
             out.append((t("help.notes"), list(self.sheet_data.notes)))
         return out

@@ -90,10 +90,10 @@ class Scene:
         return None
 
     def show_help(self) -> None:
-        """Open the help sheet over this scene (the Help buttons; h and F1 reach it too)."""
-        from explorer.app.ui.help_overlay import show_help
-
-        show_help(self.app)
+        """Open the help sheet over this scene (the Help buttons; h and F1 reach it too). The
+        App opens it: the help overlay is a Scene, so this module does not import it."""
+        if self.app is not None:
+            self.app.show_help()
 
     def idle(self) -> bool:
         """True while the picture would not change without input (a paused race): the app

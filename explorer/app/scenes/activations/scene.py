@@ -13,7 +13,7 @@ from explorer.app.scenes.activations.activation_plots import GridPicture, render
 from explorer.app.scenes.activations.controls import ActivationControls
 from explorer.app.scenes.activations.help import help_sheet
 from explorer.app.scenes.activations.maxout_plots import render_pieces
-from explorer.app.scenes.activations.model import ActivationsModel, ActivationsSetup
+from explorer.app.scenes.activations.model import ActivationsModel
 from explorer.app.scenes.activations.relu_thinner_view import (
     NetDrawing,
     render_map,
@@ -79,16 +79,9 @@ def compute_layout(size: tuple[int, int]) -> ActivationLayout:
 
 
 class ActivationScene(Scene):
-    def __init__(
-        self,
-        registry,
-        size: tuple[int, int] = (1280, 720),
-        backend: str = "thread",
-        setup: ActivationsSetup | None = None,
-    ) -> None:
+    def __init__(self, model: ActivationsModel, size: tuple[int, int] = (1280, 720)) -> None:
         super().__init__()
-        self.registry = registry
-        self.model = ActivationsModel(registry, backend=backend, setup=setup)
+        self.model = model
         self.text = Text()
         self.layout = compute_layout(size)
         self.manager = ui_manager(self.layout.size)

@@ -13,7 +13,7 @@ import pygame
 from explorer.app.scenes.dropout.controls import DropoutControls
 from explorer.app.scenes.dropout.ensemble_chart import render_ensemble
 from explorer.app.scenes.dropout.help import help_sheet
-from explorer.app.scenes.dropout.model import DropoutModel, DropoutSetup
+from explorer.app.scenes.dropout.model import DropoutModel
 from explorer.app.scenes.dropout.scaling_table import render_scaling
 from explorer.app.scenes.dropout.thinned_net_view import NetDrawing, render_net
 from explorer.app.ui import palette
@@ -72,16 +72,9 @@ def compute_layout(size: tuple[int, int]) -> DropoutLayout:
 
 
 class DropoutScene(Scene):
-    def __init__(
-        self,
-        registry,
-        size: tuple[int, int] = (1280, 720),
-        backend: str = "thread",
-        setup: DropoutSetup | None = None,
-    ) -> None:
+    def __init__(self, model: DropoutModel, size: tuple[int, int] = (1280, 720)) -> None:
         super().__init__()
-        self.registry = registry
-        self.model = DropoutModel(registry, backend=backend, setup=setup)
+        self.model = model
         self.text = Text()
         self.layout = compute_layout(size)
         self.manager = ui_manager(self.layout.size)

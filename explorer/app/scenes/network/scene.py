@@ -105,10 +105,6 @@ class NetworkScene(Scene):
         self.chart = "gradients"  # the bottom-left chart: one of CHARTS
         self.controls = NetworkControls(self)
 
-    @classmethod
-    def for_app(cls, registry, size, backend: str = "process") -> NetworkScene:
-        return cls(NetworkModel(registry, backend=backend), size)
-
     # -- actions ------------------------------------------------------------------------------
     def help_sheet(self):
         return help_sheet(self)
