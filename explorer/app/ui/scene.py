@@ -6,8 +6,8 @@ every scene the same way:
 - ``handle_event`` / ``update(dt)`` / ``prepare()`` / ``draw(screen)`` each frame (``draw``
   changes no state; ``prepare`` only brings derived pictures up to date);
 - ``resize(size)`` on a new window size, ``close()`` once at the end (stop workers);
-- ``model``: the scene's pygame-free state; ``setup()`` returns the plain dataclass of everything a
-  user can set, ``apply(setup)`` puts one in place (all or nothing);
+- ``model``: the scene's pygame-free state, a ``SceneModel``: ``setup()`` returns the plain
+  dataclass of everything a user can set, ``apply(setup)`` puts one in place (all or nothing);
 - ``wait_ready(timeout)``: block until the scene's background work for the current setup is done
   (headless render and tests call it; the app never does);
 - ``help_sheet()``: the keys and the legend the help overlay shows for this scene;
@@ -17,7 +17,41 @@ every scene the same way:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
 import pygame
+
+
+@runtime_checkable
+class SceneModel(Protocol):
+    """What every scene's model gives the shell, setup files, headless render and lessons (a
+    lesson's driver adds what only its scene has). No pygame: the model is the scene's state and
+    rules; the scene draws it."""
+
+    def setup(self) -> Any:
+        """Everything a user can set, as a plain dataclass (None: nothing yet)."""
+        ...
+
+    def apply(self, setup: Any) -> None:
+        """Put ``setup`` in place, validated first: all or nothing."""
+        ...
+
+    def update(self, dt: float) -> Any:
+        """Move on by ``dt`` seconds and take in what background work answered (never waits)."""
+        ...
+
+    def readouts(self) -> Mapping[str, Any]:
+        """The live numbers a lesson's captions and conditions read."""
+        ...
+
+    def wait(self, timeout: float) -> None:
+        """Block until the background work for the current setup is done (headless only)."""
+        ...
+
+    def close(self) -> None:
+        """Stop its workers."""
+        ...
 
 
 class Scene:
@@ -30,7 +64,7 @@ class Scene:
     #: an overlay lets the scenes under it keep updating (a help sheet does not pause the race)
     updates_below = False
     #: the scene's pygame-free state (None for overlays)
-    model = None
+    model: SceneModel | None = None
 
     def __init__(self) -> None:
         self.app = None  # set by App.push
@@ -56,10 +90,9 @@ class Scene:
         pass
 
     def close(self) -> None:
-        """Stop the scene's background work (its model's workers, where it has any)."""
-        close = getattr(self.model, "close", None)
-        if close is not None:
-            close()
+        """Stop the scene's background work (its model's workers)."""
+        if self.model is not None:
+            self.model.close()
 
     # -- the contract lessons, setups and headless render rely on ------------------------------
     def setup(self):
@@ -74,10 +107,9 @@ class Scene:
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Block until the background work for the current setup is done (the model's
-        ``wait``, where it has one), then prepare."""
-        wait = getattr(self.model, "wait", None)
-        if wait is not None:
-            wait(timeout)
+        ``wait``), then prepare."""
+        if self.model is not None:
+            self.model.wait(timeout)
         self.prepare()
 
     def receive(self, handoff) -> None:
