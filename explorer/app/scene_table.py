@@ -178,4 +178,8 @@ def register(spec: SceneSpec) -> None:
 
 def unregister(name: str) -> None:
     """Take a registered scene out of the table again (the built-in ones stay)."""
-    _registered.pop(name, None)
+    spec = _registered.pop(name, None)
+    if spec is not None and spec.catalogues is not None:
+        from explorer.app.ui import i18n
+
+        i18n.remove_catalogues(spec.catalogues)

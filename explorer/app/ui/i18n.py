@@ -49,6 +49,12 @@ def add_catalogues(folder: str) -> None:
         _i18n.load_path.append(folder)
 
 
+def remove_catalogues(folder: str) -> None:
+    """Stop reading ``folder`` (its scene left the table; the folder may be gone)."""
+    if folder in _i18n.config.get("load_path"):
+        _i18n.load_path.remove(folder)
+
+
 def parse_language(text: str | None) -> str:
     """``text`` as a language code, or ValueError with one sentence."""
     lang = (text or "en").strip().lower().replace("_", "-")
