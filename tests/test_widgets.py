@@ -275,7 +275,7 @@ def test_the_selected_activation_shows_its_whole_formula(registry, monkeypatch):
     )
     try:
         scene = d.scene
-        for name, curve in scene.curves.items():
+        for name, curve in scene.model.curves.items():
             if not curve.formula:
                 continue
             rec = Recorder(monkeypatch)
@@ -333,7 +333,7 @@ def test_every_activation_cell_shows_its_whole_formula_at_1280x720(registry, mon
         grid = d.scene.grid
         drawn = rec.on(grid.surface.get_size())
         for name, cell in grid.cells.items():
-            curve = d.scene.curves[name]
+            curve = d.scene.model.curves[name]
             if not curve.plotted or not curve.formula:
                 continue
             inside = [t for t, r in drawn if cell.contains(r)]

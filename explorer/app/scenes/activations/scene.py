@@ -96,13 +96,7 @@ class ActivationScene(Scene):
         self.controls = ActivationControls(self)
         self.prepare()
 
-    # -- what the controls read and call (the model holds it) --------------------------------
-    curves = property(lambda self: self.model.curves)
-    selected = property(lambda self: self.model.selected)
-    pieces = property(lambda self: self.model.pieces)
-    seed = property(lambda self: self.model.seed)
-    input_point = property(lambda self: self.model.input_point)
-
+    # -- what the controls call (they read the model itself) ---------------------------------
     def select(self, name: str) -> None:
         self.model.select(name)
 
@@ -150,7 +144,7 @@ class ActivationScene(Scene):
         return True
 
     def _click(self, pos) -> bool:
-        for name in self.curves:
+        for name in self.model.curves:
             if self.cell_rect(name).collidepoint(pos):
                 self.select(name)
                 return True
@@ -203,14 +197,14 @@ class ActivationScene(Scene):
         self.controls.sync()
         A, text = self.layout.areas, self.text
         self.results = r = self.model.results
-        if self._stale("grid", (self.selected, A["grid"].size)):
-            self.grid = render_grid(self.curves, A["grid"].size, self.selected, text)
-        if self._stale("detail", (self.selected, A["detail"].size)):
-            curve = self.curves.get(self.selected)
+        if self._stale("grid", (self.model.selected, A["grid"].size)):
+            self.grid = render_grid(self.model.curves, A["grid"].size, self.model.selected, text)
+        if self._stale("detail", (self.model.selected, A["detail"].size)):
+            curve = self.model.curves.get(self.model.selected)
             self.pictures["detail"] = render_detail(curve, A["detail"].size, text)
         if self._stale("maxout", (id(r.maxout), r.maxout_error, r.done, A["maxout"].size)):
             status = r.maxout_error or (
-                t("activations.training_maxout", k=self.pieces)
+                t("activations.training_maxout", k=self.model.pieces)
                 if not r.done
                 else t("activations.no_maxout")
             )
@@ -222,7 +216,7 @@ class ActivationScene(Scene):
 
     def _prepare_relu(self, r: Results) -> None:
         A, net = self.layout.areas, r.relu
-        point = None if self.input_point is None else tuple(self.input_point)
+        point = None if self.model.input_point is None else tuple(self.model.input_point)
         if self._stale("thinner", (id(net), point)):
             self.thinner, self.thinner_error = None, ""
             if net is not None:
@@ -250,8 +244,8 @@ class ActivationScene(Scene):
         )
         titles = {
             "grid": t("activations.title_grid"),
-            "detail": t("activations.title_selected", name=self.selected),
-            "maxout": t("activations.title_maxout", k=self.pieces),
+            "detail": t("activations.title_selected", name=self.model.selected),
+            "maxout": t("activations.title_maxout", k=self.model.pieces),
             "relu": t("activations.title_relu"),
         }
         notes = {
@@ -279,7 +273,7 @@ class ActivationScene(Scene):
                 )
         if self.grid is not None:
             screen.blit(self.grid.surface, L.areas["grid"])
-        if not self.curves:
+        if not self.model.curves:
             text.blit(
                 screen,
                 t("activations.no_plugin"),
