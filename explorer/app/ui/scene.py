@@ -22,6 +22,11 @@ from typing import Any, Protocol, runtime_checkable
 
 import pygame
 
+from explorer.app.ui import palette
+from explorer.app.ui.scale import lw
+from explorer.app.ui.text import Text
+from explorer.app.ui.theme import ui_manager
+
 
 @runtime_checkable
 class SceneModel(Protocol):
@@ -131,3 +136,25 @@ class Scene:
         """True while the picture would not change without input (a paused race): the app
         then skips drawing. The safe default is False: always drawn."""
         return False
+
+
+class ModelScene(Scene):
+    """One screen of the app on its model (every scene of the table builds one as
+    ``Scene(model, size)``): what each of them needs is set up here, once: the model, the text
+    renderer, the pygame_gui manager sized to the layout, the toolbar band under the tabs."""
+
+    def __init__(self, model: SceneModel, layout_size: tuple[int, int]) -> None:
+        super().__init__()
+        self.model = model
+        self.text = Text()
+        self.manager = ui_manager(layout_size)
+
+    def renew_manager(self, layout_size: tuple[int, int]) -> None:
+        """A new size, scale or language: the widgets' manager, with the theme at that scale."""
+        self.manager = ui_manager(layout_size, self.manager)
+
+    def draw_toolbar(self, screen: pygame.Surface, toolbar: pygame.Rect) -> None:
+        """The background, and the toolbar band with its line (the widgets are drawn on it)."""
+        screen.fill(palette.BACKGROUND)
+        screen.fill(palette.PANEL, toolbar)
+        pygame.draw.line(screen, palette.PANEL_LINE, toolbar.bottomleft, toolbar.bottomright, lw())

@@ -24,9 +24,7 @@ from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
-from explorer.app.ui.scene import Scene
-from explorer.app.ui.text import Text
-from explorer.app.ui.theme import ui_manager
+from explorer.app.ui.scene import ModelScene
 from explorer.app.ui.widget_events import widget_event
 from explorer.training.activation_training import RELU_CONFIG, Results
 from explorer.training.relu_regions import Thinner, thinner_at
@@ -78,13 +76,10 @@ def compute_layout(size: tuple[int, int]) -> ActivationLayout:
     return ActivationLayout((w, h), toolbar, panels, areas)
 
 
-class ActivationScene(Scene):
+class ActivationScene(ModelScene):
     def __init__(self, model: ActivationsModel, size: tuple[int, int] = (1280, 720)) -> None:
-        super().__init__()
-        self.model = model
-        self.text = Text()
         self.layout = compute_layout(size)
-        self.manager = ui_manager(self.layout.size)
+        super().__init__(model, self.layout.size)
         self.thinner: Thinner | None = None
         self.thinner_error = ""
         self.results = Results()
@@ -183,7 +178,7 @@ class ActivationScene(Scene):
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size)
-        self.manager = ui_manager(self.layout.size, self.manager)  # a new theme on a new scale
+        self.renew_manager(self.layout.size)
         self.controls.build()
         self._keys.clear()
 
@@ -237,11 +232,7 @@ class ActivationScene(Scene):
     # -- drawing (reads only) -----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
         L, text, r = self.layout, self.text, self.results
-        screen.fill(palette.BACKGROUND)
-        screen.fill(palette.PANEL, L.toolbar)
-        pygame.draw.line(
-            screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw()
-        )
+        self.draw_toolbar(screen, L.toolbar)
         titles = {
             "grid": t("activations.title_grid"),
             "detail": t("activations.title_selected", name=self.model.selected),

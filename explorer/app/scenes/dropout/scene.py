@@ -20,9 +20,7 @@ from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
-from explorer.app.ui.scene import Scene
-from explorer.app.ui.text import Text
-from explorer.app.ui.theme import ui_manager
+from explorer.app.ui.scene import ModelScene
 from explorer.app.ui.widget_events import widget_event
 from explorer.training.dropout_numbers import ENSEMBLE_ACTIVATIONS
 
@@ -71,13 +69,10 @@ def compute_layout(size: tuple[int, int]) -> DropoutLayout:
     return DropoutLayout((w, h), toolbar, panels, areas)
 
 
-class DropoutScene(Scene):
+class DropoutScene(ModelScene):
     def __init__(self, model: DropoutModel, size: tuple[int, int] = (1280, 720)) -> None:
-        super().__init__()
-        self.model = model
-        self.text = Text()
         self.layout = compute_layout(size)
-        self.manager = ui_manager(self.layout.size)
+        super().__init__(model, self.layout.size)
         # cached pictures
         self.pictures: dict[str, pygame.Surface] = {}
         self.drawings: dict[str, NetDrawing] = {}
@@ -159,7 +154,7 @@ class DropoutScene(Scene):
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size)
-        self.manager = ui_manager(self.layout.size, self.manager)  # a new theme on a new scale
+        self.renew_manager(self.layout.size)
         self.controls.build()
         self._keys.clear()
 
@@ -196,11 +191,7 @@ class DropoutScene(Scene):
     # -- drawing (reads only) -----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
         L, text = self.layout, self.text
-        screen.fill(palette.BACKGROUND)
-        screen.fill(palette.PANEL, L.toolbar)
-        pygame.draw.line(
-            screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw()
-        )
+        self.draw_toolbar(screen, L.toolbar)
         titles = {
             "nets": t("dropout.title_nets"),
             "scaling": t("dropout.title_scaling"),

@@ -27,9 +27,7 @@ from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
 from explorer.app.ui.handoff import SliceHandoff
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
-from explorer.app.ui.scene import Scene
-from explorer.app.ui.text import Text
-from explorer.app.ui.theme import ui_manager
+from explorer.app.ui.scene import ModelScene
 from explorer.app.ui.widget_events import widget_event
 
 PANELS = ("net", "grads", "curves", "function")
@@ -88,13 +86,10 @@ def compute_layout(size: tuple[int, int], nets: int) -> NetLayout:
     return NetLayout((w, h), toolbar, side, main, tuple(columns))
 
 
-class NetworkScene(Scene):
+class NetworkScene(ModelScene):
     def __init__(self, model: NetworkModel, size: tuple[int, int]) -> None:
-        super().__init__()
-        self.model = model
-        self.text = Text()
         self.layout = compute_layout(size, len(model.configs()))
-        self.manager = ui_manager(self.layout.size)
+        super().__init__(model, self.layout.size)
         self.pictures: dict[tuple[int, str], pygame.Surface] = {}
         self.nets: dict[int, NetPicture] = {}
         self._keys: dict[tuple[int, str], tuple] = {}
@@ -218,7 +213,7 @@ class NetworkScene(Scene):
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size, len(self.model.configs()))
         self._layout_key = (self.layout.size, len(self.model.configs()))
-        self.manager = ui_manager(self.layout.size, self.manager)  # a new theme on a new scale
+        self.renew_manager(self.layout.size)
         self.controls.build()
         self._keys.clear()
 
@@ -315,11 +310,7 @@ class NetworkScene(Scene):
     # -- drawing (reads only) -----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
         L, m, text = self.layout, self.model, self.text
-        screen.fill(palette.BACKGROUND)
-        screen.fill(palette.PANEL, L.toolbar)
-        pygame.draw.line(
-            screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw()
-        )
+        self.draw_toolbar(screen, L.toolbar)
         screen.fill(palette.PANEL, L.side)
         pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft, lw())
         labels = m.labels()
