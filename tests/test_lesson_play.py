@@ -159,7 +159,7 @@ def test_lesson_check_names_file_step_and_condition_with_its_numbers(tmp_path, r
         (lambda t: t.replace("momentum.loss < sgd.loss", "momentum.loss <"), "step 2: expect"),
         (lambda t: t.replace("surface = ", "surfac = "), "step 1: setup.surfac is not a key"),
         (lambda t: t.replace("seed = 0 }", "seed = 0 }\nhessian = true", 1),
-         "step 1: hessian asks the Network lab's Hessian only"),
+         "step 1: hessian asks the network scene only"),
         (lambda t: t.replace("seed = 0 }", 'seed = 0 }\nhessian = "yes"', 1),
          "step 1: hessian must be true or false"),
     ],

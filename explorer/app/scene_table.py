@@ -58,6 +58,7 @@ class SceneSpec:
     driver: Callable[[], type | None] = lambda: None
     highlights: frozenset[str] = frozenset()  # the parts a lesson step may outline
     unit: str = "steps"  # what a lesson step's ``limit`` counts
+    step_keys: frozenset[str] = frozenset()  # lesson step keys its driver answers (inspect, ...)
     lesson_model: Callable[[Registry], SceneModel] | None = None
     render: Callable[..., tuple[int, str]] | None = None
     catalogues: str | None = None

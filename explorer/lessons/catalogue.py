@@ -55,6 +55,7 @@ def scene_facts(registry, scenes: Iterable[LessonScene]) -> dict[str, SceneFacts
             infos[row.name].numbers,
             frozenset(row.highlights),
             row.unit,
+            frozenset(row.step_keys),
         )
         for row in rows
     }

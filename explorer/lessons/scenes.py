@@ -18,6 +18,7 @@ class LessonScene(Protocol):
     name: str  # ``scene = "..."`` in a lesson step
     highlights: frozenset[str]  # the parts a step may outline
     unit: str  # what a step's ``limit`` counts
+    step_keys: frozenset[str]  # the step keys only it answers: "inspect", "hessian"
     numbers: Callable[[Any], frozenset[str] | None]  # (registry) → live numbers; None: unknown
 
     def setup_class(self) -> type | None:

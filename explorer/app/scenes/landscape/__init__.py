@@ -59,6 +59,7 @@ SCENE = SceneSpec(
     # ``ball:NAME`` outlines one ball; the scene's ``highlight_rects()`` returns these keys
     highlights=frozenset({"map", "numbers", "chart", "ball", "inspector", "schedule"}),
     unit="steps",  # race steps
+    step_keys=frozenset({"inspect"}),  # a step opens the Hessian inspector at a point
     lesson_model=_lesson_model,
     render=_render,
 )

@@ -59,6 +59,7 @@ SCENE = SceneSpec(
     driver=_driver,
     highlights=frozenset({"network", "gradient_bars", "curves", "function"}),
     unit="epochs",
+    step_keys=frozenset({"hessian"}),  # a step asks the Hessian where its run ends
     lesson_model=_lesson_model,
     render=_render,
 )
