@@ -32,6 +32,7 @@ from typing import Any
 from explorer.lessons.captions import fill
 from explorer.lessons.conditions import Condition, ConditionError
 from explorer.lessons.lesson_file import Lesson, LessonError, Step
+from explorer.lessons.run_setups import typed_setups
 from explorer.lessons.scenes import LessonScene, by_name
 
 
@@ -320,48 +321,6 @@ def check(cond: Condition, values: Mapping[str, Any]) -> tuple[bool, str]:
         return False, f"not known ({exc})"
     except (ArithmeticError, TypeError, ValueError) as exc:
         return False, f"not computable ({exc})"
-
-
-def typed_setups(
-    lesson: Lesson, setup_class: Callable[[str], type | None], registry: Any
-) -> dict[int, Any]:
-    """For each step that starts a run: the whole setup it applies (the scene's defaults, every
-    earlier step's overrides for that scene, its own), typed and checked. A mistake is one
-    LessonError naming the file, the step and the key."""
-    from explorer import setups
-    from explorer.setups import SetupError
-
-    out: dict[int, Any] = {}
-    so_far: dict[str, dict[str, Any]] = {}
-    where = lesson.path.name
-    for k, step in enumerate(lesson.steps):
-        cls = setup_class(step.scene)
-        if cls is None:
-            if step.setup:
-                raise LessonError(
-                    f"{where}: step {k + 1}: the {step.scene} scene has no settings to set yet."
-                )
-            out[k] = None
-            continue
-        ks = setups.knobs(cls)
-        typed = {}
-        for key, value in step.setup.items():
-            try:
-                typed[key] = setups.from_toml(ks[key], value, ks)
-            except SetupError as exc:
-                raise LessonError(f"{where}: step {k + 1}: setup.{exc.message}") from None
-        mine = so_far.setdefault(step.scene, {})
-        mine.update(typed)
-        try:
-            whole = setups.merge(cls(), mine)
-            setups.check(whole, registry)
-        except (SetupError, ValueError, LookupError) as exc:
-            message = getattr(exc, "message", str(exc))
-            raise LessonError(
-                f"{where}: step {k + 1}: setup: {message}".rstrip(".") + "."
-            ) from None
-        out[k] = whole
-    return out
 
 
 # -- headless ----------------------------------------------------------------------------------
