@@ -106,14 +106,7 @@ class NetworkScene(ModelScene):
 
     def idle(self) -> bool:
         """Paused, and every net has done what it was told (its last snapshot is in)."""
-        m = self.model
-        trainers = getattr(m, "trainers", None)
-        if m.playing or trainers is None:  # unknown: always drawn
-            return False
-        return all(
-            s.ack >= getattr(t, "sent", 0) and s.state not in ("starting", "running")
-            for t, s in zip(trainers, m.snapshots, strict=False)
-        )
+        return not self.model.playing and self.model.settled()
 
     def show_chart(self, chart: str | None = None) -> None:
         """Show ``chart`` in the bottom-left panel; None: the next one (the Hessian only once
