@@ -31,7 +31,15 @@ if _first_window_here():  # the app's window first, before torch (issue 9)
 
 import click  # noqa: E402 - after the window (above)
 
+from explorer.app.scene_table import names as scene_names  # noqa: E402
 from explorer.plugins import UnknownName, load_plugins, set_default_registry  # noqa: E402
+
+
+def _one_of(words) -> str:
+    """The words as a sentence lists them: "a, b or c"."""
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
 
 # (module under explorer.commands, attribute, group): a command module missing from this checkout
 # is skipped, so the command list grows as the parts land.
@@ -83,7 +91,7 @@ class FriendlyGroup(click.Group):
     "--scene",
     default=None,
     metavar="NAME",
-    help="The scene the app opens on: landscape, network, activations or dropout.",
+    help=f"The scene the app opens on: {_one_of(scene_names())}.",
 )
 @click.option(
     "--set",

@@ -7,7 +7,7 @@ import keyword
 from importlib import resources
 from pathlib import Path
 
-from explorer.commands.output import OutputError, write_text
+from explorer.output import OutputError, write_text
 
 KINDS = ("optimizer", "surface", "schedule", "activation", "dataset")
 # Names the templates import or define: a plugin named like one would shadow it.

@@ -26,9 +26,9 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from explorer.commands.output import LateProgress, atomic_path
 from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Race, Status
 from explorer.landscape.rates import suggested_lr
+from explorer.output import LateProgress, atomic_path
 from explorer.plugins import Registry
 from explorer.specs import OptimizerSpec
 

@@ -14,7 +14,7 @@ from torch import nn
 from explorer.app.harness import Driver
 from explorer.app.scenes.activations.activation_plots import F_COLOUR, PLOT_BG, SHADE
 from explorer.app.scenes.activations.relu_thinner_view import ACTIVE, INACTIVE
-from explorer.app.scenes.activations.scene import ActivationScene, compute_layout
+from explorer.app.scenes.activations.scene import compute_layout
 from explorer.app.ui.frame import MIN_SIZE, TAB_H
 from explorer.specs import ActivationSpec
 from explorer.training import SATURATION_SLOPE
@@ -23,7 +23,7 @@ from explorer.training.maxout_pieces import hidden_output
 
 @pytest.fixture(scope="module")
 def driver(registry):
-    d = Driver(registry, scene=ActivationScene)
+    d = Driver(registry, scene="activations")
     d.scene.wait_ready()
     d.tick(2)
     yield d
@@ -47,7 +47,7 @@ def test_every_activation_has_its_own_cell_with_a_plot(driver, registry):
     for name, rect in zip(registry.activations, rects, strict=True):
         assert rect.w > 60 and rect.h > 60 and grid.contains(rect), name
         assert rect.collidelist([r for r in rects if r is not rect]) == -1, name
-        curve = scene.curves[name]
+        curve = scene.model.curves[name]
         if registry.activations[name].pieces > 1:
             assert not curve.plotted and not curve.error  # Maxout: the pieces idea instead
             continue
@@ -60,7 +60,7 @@ def test_every_activation_has_its_own_cell_with_a_plot(driver, registry):
 
 
 def test_derivatives_come_from_autograd_and_match_the_maths(driver):
-    c = driver.scene.curves
+    c = driver.scene.model.curves
     s = 1 / (1 + np.exp(-c["sigmoid"].z))
     assert np.allclose(c["sigmoid"].df, s * (1 - s), atol=1e-6)
     assert np.allclose(c["tanh"].df, 1 - np.tanh(c["tanh"].z) ** 2, atol=1e-5)
@@ -71,7 +71,7 @@ def test_derivatives_come_from_autograd_and_match_the_maths(driver):
 
 def test_saturated_stretches_are_shaded(driver):
     scene = driver.scene
-    sig = scene.curves["sigmoid"]
+    sig = scene.model.curves["sigmoid"]
     assert np.all(sig.saturated == (np.abs(sig.df) < SATURATION_SLOPE))
     for z in (4.0, -4.0):  # σ′ ≈ 0.018 there: shaded, above f′ and below f
         assert driver.pixel(scene.grid_point("sigmoid", z, 0.5)) == SHADE
@@ -83,19 +83,19 @@ def test_saturated_stretches_are_shaded(driver):
 def test_clicking_a_cell_or_the_menu_selects_an_activation(driver):
     scene = driver.scene
     driver.click(scene.cell_rect("tanh").center)
-    assert scene.selected == "tanh"
+    assert scene.model.selected == "tanh"
     assert scene.controls.activation_menu.selected_option[0] == "tanh"
     driver.key(pygame.K_RIGHT)
-    assert scene.selected == "relu"
+    assert scene.model.selected == "relu"
     # the drop-down, clicked open, then an option clicked
     menu = scene.controls.activation_menu
     driver.click(menu.rect.center)
     items = menu.current_state.options_selection_list.item_list
     target = next(i["button_element"] for i in items if i["text"] == "elu")
     driver.click(target.rect.center)
-    assert scene.selected == "elu"
+    assert scene.model.selected == "elu"
     driver.click(scene.cell_rect("sigmoid").center)
-    assert scene.selected == "sigmoid"
+    assert scene.model.selected == "sigmoid"
 
 
 def test_maxout_pieces_max_is_the_trained_units_output(driver):
@@ -139,11 +139,13 @@ def test_thinner_network_is_the_autograd_jacobian_and_grey_units_are_off(driver)
                 assert (colour == INACTIVE) == (z[unit] <= 0), (layer, unit, z[unit])
                 greys += colour == INACTIVE
     assert greys > 0
-    assert scene.input_point is not None and np.allclose(scene.thinner.x, scene.input_point)
+    assert scene.model.input_point is not None and np.allclose(
+        scene.thinner.x, scene.model.input_point
+    )
 
 
 def test_pieces_menu_and_retrain_button_train_new_nets(registry):
-    d = Driver(registry, size=MIN_SIZE, scene=ActivationScene)
+    d = Driver(registry, size=MIN_SIZE, scene="activations")
     scene = d.scene
     threads = [w.thread for w in scene.model.jobs._workers.values()]
     try:
@@ -159,7 +161,7 @@ def test_pieces_menu_and_retrain_button_train_new_nets(registry):
             if isinstance(e, pygame_gui.elements.UIButton) and e.text.startswith("Retrain")
         )
         d.click(button.rect.center)
-        assert scene.seed == 1
+        assert scene.model.seed == 1
         scene.wait_ready()
         d.tick(2)
         assert scene.results.relu is not first and scene.results.relu.seed == 1
@@ -191,11 +193,11 @@ def test_a_broken_activation_plugin_gets_a_sentence_not_a_crash(registry):
         "not_a_module": ActivationSpec("not_a_module", lambda: 3, plugin="fake"),
     }
     reg = dataclasses.replace(registry, activations={**registry.activations, **broken})
-    d = Driver(reg, size=MIN_SIZE, scene=ActivationScene)
+    d = Driver(reg, size=MIN_SIZE, scene="activations")
     scene = d.scene
     try:
         for name in broken:
-            curve = scene.curves[name]
+            curve = scene.model.curves[name]
             assert curve.error.startswith("Not plotted") and curve.error.endswith(".")
             assert not curve.plotted
             rect = scene.cell_rect(name)
@@ -207,9 +209,9 @@ def test_a_broken_activation_plugin_gets_a_sentence_not_a_crash(registry):
             )
             assert reds > 5, name  # the sentence, in the error colour
             d.click(rect.center)
-            assert scene.selected == name
-        assert "boom" in scene.curves["broken_call"].detail
-        assert scene.curves["sigmoid"].plotted  # the others still plot
+            assert scene.model.selected == name
+        assert "boom" in scene.model.curves["broken_call"].detail
+        assert scene.model.curves["sigmoid"].plotted  # the others still plot
     finally:
         scene.close()
 
@@ -257,7 +259,7 @@ def _event(rng: random.Random, size) -> pygame.event.Event:
 @pytest.mark.slow
 def test_random_events_never_raise(registry):
     rng = random.Random(7)
-    d = Driver(registry, scene=ActivationScene)
+    d = Driver(registry, scene="activations")
     try:
         sent = 0
         while sent < 2000:

@@ -17,7 +17,7 @@ from explorer.app.scenes.dropout.thinned_net_view import KEPT
 
 @pytest.fixture
 def driver(registry):
-    d = Driver(registry, scene=DropoutScene)
+    d = Driver(registry, scene="dropout")
     settle(d)
     yield d
     d.scene.close()
@@ -46,9 +46,9 @@ def key(driver, k: int) -> None:
 
 def paused(driver) -> DropoutScene:
     scene = driver.scene
-    if scene.playing:
+    if scene.model.playing:
         driver.key(pygame.K_SPACE)
-    assert not scene.playing
+    assert not scene.model.playing
     settle(driver)
     return scene
 
@@ -69,7 +69,7 @@ def is_kept_blue(rgb) -> bool:
 
 def current_masks(scene) -> list[np.ndarray]:
     """Sample 1's mask in each hidden layer, as the worker's net drew it this mini-batch."""
-    return [np.asarray(k) for k in scene.view.kept]
+    return [np.asarray(k) for k in scene.model.view.kept]
 
 
 def test_dropped_units_are_grey_in_training_mode_and_every_unit_is_there_in_evaluation(driver):
@@ -88,7 +88,7 @@ def test_dropped_units_are_grey_in_training_mode_and_every_unit_is_there_in_eval
 
 def test_each_mini_batch_draws_a_new_thinner_network(driver):
     scene = paused(driver)
-    step = scene.view.step
+    step = scene.model.view.step
     seen, pictures = [], []
     for _ in range(5):
         key(driver, pygame.K_RIGHT)
@@ -96,7 +96,7 @@ def test_each_mini_batch_draws_a_new_thinner_network(driver):
         pictures.append(
             [is_grey(driver.pixel(unit_centre(scene, "train", 1, u))) for u in range(8)]
         )
-    assert scene.view.step == step + 5  # paused: only the key trains
+    assert scene.model.view.step == step + 5  # paused: only the key trains
     assert len({m.tobytes() for m in seen}) >= 4
     assert len({tuple(p) for p in pictures}) >= 3
     for mask, picture in zip(seen, pictures, strict=True):
@@ -110,26 +110,26 @@ def test_the_dropped_fraction_over_many_mini_batches_is_close_to_p(driver):
     scene.controls.rate_slider.set_current_value(1.0)
     scene.set_rate(30.0)
     run(driver, 5.0)
-    assert scene.batches >= 120
-    assert scene.dropped_pairs / scene.total_pairs == pytest.approx(0.5, abs=0.02)
-    assert 0.3 < scene.view.batch_dropped < 0.7
+    assert scene.model.batches >= 120
+    assert scene.model.dropped_pairs / scene.model.total_pairs == pytest.approx(0.5, abs=0.02)
+    assert 0.3 < scene.model.view.batch_dropped < 0.7
 
 
 def test_play_trains_at_the_chosen_rate_and_the_button_pauses(driver):
     scene = driver.scene
-    assert scene.playing and scene.rate == pytest.approx(3.0)
-    start = scene.view.step
+    assert scene.model.playing and scene.model.rate == pytest.approx(3.0)
+    start = scene.model.view.step
     run(driver, 2.0)
-    assert 5 <= scene.view.step - start <= 7
+    assert 5 <= scene.model.view.step - start <= 7
     driver.click(scene.controls.play_button.rect.center)
-    assert not scene.playing and scene.controls.play_button.text == "Play"
+    assert not scene.model.playing and scene.controls.play_button.text == "Play"
     settle(driver)
-    stopped = scene.view.step
+    stopped = scene.model.view.step
     run(driver, 1.0)
-    assert scene.view.step == stopped
+    assert scene.model.view.step == stopped
     driver.click(scene.controls.step_button.rect.center)
     settle(driver)
-    assert scene.view.step == stopped + 1
+    assert scene.model.view.step == stopped + 1
 
 
 @pytest.mark.slow
@@ -141,24 +141,24 @@ def test_moving_the_p_slider_restarts_both_demonstrations_with_that_p(driver):
         driver.click(slider.left_button.rect.center, ticks=2)
     driver.run(0.5)
     scene.wait_ready()
-    assert scene.p == pytest.approx(0.3)
-    assert scene.view.p == pytest.approx(0.3)
-    assert scene.view.step <= 40  # a new run
-    assert scene.view.scaling.p == pytest.approx(0.3)
-    assert [net.p for net in scene.ensemble.values()] == [pytest.approx(0.3)] * 2
-    scene.toggle_play() if scene.playing else None
+    assert scene.model.p == pytest.approx(0.3)
+    assert scene.model.view.p == pytest.approx(0.3)
+    assert scene.model.view.step <= 40  # a new run
+    assert scene.model.view.scaling.p == pytest.approx(0.3)
+    assert [net.p for net in scene.model.ensemble.values()] == [pytest.approx(0.3)] * 2
+    scene.toggle_play() if scene.model.playing else None
     for _ in range(31):
         scene.next_batch()
         scene.wait_ready()
-    assert scene.dropped_pairs / scene.total_pairs == pytest.approx(0.3, abs=0.03)
+    assert scene.model.dropped_pairs / scene.model.total_pairs == pytest.approx(0.3, abs=0.03)
 
 
 def test_the_ensemble_average_is_exact_for_a_linear_net_and_close_for_a_sigmoid_one(driver):
     scene = driver.scene
     scene.wait_ready()
     driver.tick(1)
-    assert scene.ensemble_ready and not scene.ensemble_error
-    linear, sigmoid = scene.ensemble["linear"], scene.ensemble["sigmoid"]
+    assert scene.model.ensemble_ready and not scene.model.ensemble_error
+    linear, sigmoid = scene.model.ensemble["linear"], scene.model.ensemble["sigmoid"]
     for net in (linear, sigmoid):
         assert net.result.n_networks == 2**12
         assert net.result.probs.sum() == pytest.approx(1.0)
@@ -178,12 +178,12 @@ def test_changing_p_shows_computing_until_the_new_ensemble_is_ready(driver):
     scene.wait_ready()
     scene.choose_p(0.8)
     driver.run(0.4)
-    assert scene.p == pytest.approx(0.8)
-    if not scene.ensemble_ready:  # the thread may already be done on a fast machine
-        assert scene.ensemble == {}
+    assert scene.model.p == pytest.approx(0.8)
+    if not scene.model.ensemble_ready:  # the thread may already be done on a fast machine
+        assert scene.model.ensemble == {}
     scene.wait_ready()
-    assert scene.ensemble["linear"].result.max_abs_diff < 1e-9
-    assert scene.ensemble["sigmoid"].p == pytest.approx(0.8)
+    assert scene.model.ensemble["linear"].result.max_abs_diff < 1e-9
+    assert scene.model.ensemble["sigmoid"].p == pytest.approx(0.8)
 
 
 def test_both_scaling_conventions_give_the_same_input_in_training_and_at_test(driver):
@@ -191,7 +191,7 @@ def test_both_scaling_conventions_give_the_same_input_in_training_and_at_test(dr
     for _ in range(20):
         driver.key(pygame.K_RIGHT, ticks=1)
         settle(driver)
-    s = scene.view.scaling
+    s = scene.model.view.scaling
     assert abs(s.full) > 1e-3
     assert s.agrees(s.inv_train, s.inv_se, s.inv_test)
     assert s.agrees(s.orig_train, s.orig_se, s.orig_test)
@@ -203,10 +203,10 @@ def test_both_scaling_conventions_give_the_same_input_in_training_and_at_test(dr
 
 def test_clicking_a_unit_of_hidden_layer_2_follows_it(driver):
     scene = paused(driver)
-    target = 3 if scene.unit != 3 else 4
+    target = 3 if scene.model.unit != 3 else 4
     driver.click(unit_centre(scene, "eval", 2, target))
     settle(driver)
-    assert scene.unit == target and scene.view.scaling.unit == target
+    assert scene.model.unit == target and scene.model.view.scaling.unit == target
     x, y = unit_centre(scene, "eval", 2, target)
     ring = scene.drawings["eval"].radius + 4
     assert driver.pixel((x, y - ring)) == (255, 200, 90)
@@ -218,20 +218,20 @@ def test_reset_starts_the_same_run_again(driver):
     for _ in range(3):
         key(driver, pygame.K_RIGHT)
     key(driver, pygame.K_r)
-    assert scene.view.step == 1 and scene.batches == 1
+    assert scene.model.view.step == 1 and scene.model.batches == 1
     assert np.array_equal(np.concatenate(current_masks(scene)), first)
 
 
 def test_the_dataset_menu_restarts_on_another_dataset(driver):
     scene = driver.scene
-    assert "circle" in scene.datasets
+    assert "circle" in scene.model.datasets
     menu = scene.controls.dataset_menu
     event = pygame.event.Event(pygame_gui.UI_DROP_DOWN_MENU_CHANGED, ui_element=menu, text="circle")
     driver.tick(2, [event])
     scene.wait_ready()
     assert scene.model.setup().dataset == "circle"
-    assert scene.ensemble["linear"].inputs.shape[1] == 2
-    assert scene.ensemble["linear"].result.max_abs_diff < 1e-9
+    assert scene.model.ensemble["linear"].inputs.shape[1] == 2
+    assert scene.model.ensemble["linear"].result.max_abs_diff < 1e-9
 
 
 @pytest.mark.parametrize("size", [(1024, 640), (1600, 900)])
@@ -249,7 +249,7 @@ def test_the_layout_fits_the_window(driver, size):
 
 
 def test_close_ends_the_background_worker(registry):
-    d = Driver(registry, scene=DropoutScene)
+    d = Driver(registry, scene="dropout")
     threads = [w.thread for w in d.scene.model.jobs._workers.values()]
     assert len(threads) == 2 and all(t.is_alive() for t in threads)  # live net, ensemble
     d.scene.close()
@@ -288,4 +288,4 @@ def test_random_input_never_breaks_the_scene(driver):
         driver.tick(1, events[k : k + 8])
     driver.scene.wait_ready()
     driver.tick(2)
-    assert driver.scene.view is not None and not driver.scene.message
+    assert driver.scene.model.view is not None and not driver.scene.model.message

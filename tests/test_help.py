@@ -9,7 +9,8 @@ from explorer.app.harness import Driver
 from explorer.app.shell import SCENES, build_app
 from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE
-from explorer.app.ui.help_overlay import APP_KEYS, SWATCH_H, SWATCH_W, HelpOverlay, Swatch
+from explorer.app.ui.help_overlay import SWATCH_H, SWATCH_W, HelpOverlay, Swatch, app_keys
+from explorer.app.ui.scene_keys import key_code
 
 SHARED_KEYS = {"F2 – F5", "Ctrl+Tab", "Ctrl+S", "Ctrl+O", "Ctrl+=", "Ctrl+-", "Ctrl+0", "F11"}
 
@@ -40,7 +41,7 @@ def shell(registry):
 @pytest.mark.parametrize("entry", SCENES, ids=[e.name for e in SCENES])
 def test_h_and_f1_open_this_scenes_own_sheet_in_every_scene(shell, entry):
     app, tabs = shell
-    key(app, entry.key)
+    key(app, key_code(entry.key))
     assert tabs.current == entry.name
     scene = tabs.scene()
     sheet = scene.help_sheet()
@@ -88,7 +89,7 @@ def test_a_scene_switch_takes_the_help_sheet_away(shell):
 def test_every_sheet_fits_the_window_with_nothing_left_out(shell, size):
     app, tabs = shell
     for entry in SCENES:
-        key(app, entry.key)
+        key(app, key_code(entry.key))
         overlay = HelpOverlay(tabs.scene().help_sheet(), tabs.scene().text)
         overlay.render(size)
         w, h = size
@@ -148,6 +149,6 @@ def test_h_typed_in_the_formula_box_is_a_letter_not_help(registry):
 
 
 def test_the_shared_keys_are_listed_once_in_one_place():
-    names = [k for k, _ in APP_KEYS]
+    names = [k for k, _ in app_keys(SCENES)]
     assert len(names) == len(set(names))
     assert set(names) >= SHARED_KEYS

@@ -8,40 +8,24 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from explorer.app.scene_table import scenes, spec
+from explorer.app.scenes.landscape.driver import LandscapeDriver
 from explorer.cli import main
 from explorer.lessons import read_lesson
-from explorer.lessons.catalogue import builtin_paths, scene_facts, scene_info
-from explorer.lessons.player import (
-    LandscapeDriver,
-    LessonPlayer,
-    headless_driver,
-    missing_scenes,
-    play_headless,
-)
+from explorer.lessons.catalogue import builtin_paths, scene_facts
+from explorer.lessons.player import LessonPlayer, headless_driver, missing_scenes, play_headless
 
 
 def _builtin(path, registry):
-    return read_lesson(path, scene_facts(registry))
+    return read_lesson(path, scene_facts(registry, scenes()))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", builtin_paths(), ids=lambda p: p.stem)
 def test_every_builtin_lesson_plays_to_the_end_and_every_expect_holds(path, registry):
     lesson = _builtin(path, registry)
-    missing = missing_scenes(lesson, registry)
-    if missing:
-        infos = scene_info(registry)
-        why = [
-            f"explorer/app/scenes/{m}/model.py "
-            + (
-                "does not exist yet"
-                if infos[m].model_module is None
-                else "has no lesson driver (explorer/lessons/player.py DRIVERS) yet"
-            )
-            for m in missing
-        ]
-        pytest.skip(f"{path.name} needs the {', '.join(missing)} scene: {'; '.join(why)}")
-    failures = play_headless(lesson, registry)
+    assert missing_scenes(lesson, scenes()) == []  # every scene's row names its driver
+    failures = play_headless(lesson, registry, scenes())
     assert [f.sentence for f in failures] == []
     assert sum(len(s.expect) for s in lesson.steps) > 0
 
@@ -82,9 +66,9 @@ def _player(tmp_path, registry, text=LESSON):
 
     path = tmp_path / "07-mine.toml"
     path.write_text(text, encoding="utf-8")
-    lesson = read_lesson(path, scene_facts(registry))
+    lesson = read_lesson(path, scene_facts(registry, scenes()))
     return LessonPlayer(
-        lesson, lambda scene: headless_driver(scene, registry), setup_class, registry
+        lesson, lambda scene: headless_driver(spec(scene), registry), setup_class, registry
     )
 
 
@@ -121,11 +105,11 @@ def test_steps_continue_the_run_and_a_replay_gives_the_same_numbers(tmp_path, re
 
 
 def test_the_live_numbers_a_scene_lists_are_the_ones_it_computes(registry):
-    driver = headless_driver("landscape", registry)
+    driver = headless_driver(spec("landscape"), registry)
     assert isinstance(driver, LandscapeDriver)
     driver.model.step_once()
     values = driver.values()
-    names = scene_facts(registry)["landscape"].numbers
+    names = scene_facts(registry, scenes())["landscape"].numbers
     assert set(values) <= names
     assert {"step", "sgd.loss", "sgd.min_eig", "adam.max_abs_y"} <= set(values)
     # one number asked for: only that one is computed
@@ -136,13 +120,13 @@ def test_the_live_numbers_a_scene_lists_are_the_ones_it_computes(registry):
 def test_network_numbers_come_from_the_training_run(registry):
     from explorer.app.scenes.network.model import NetworkSetup
 
-    driver = headless_driver("network", registry)
+    driver = headless_driver(spec("network"), registry)
     try:
         driver.apply(NetworkSetup(dataset="moons", depth=2, width=8, epochs=50, seed=0))
         driver.model.step(30)
         driver.wait(60)
         values = driver.values()
-        names = scene_facts(registry)["network"].numbers
+        names = scene_facts(registry, scenes())["network"].numbers
         assert set(values) <= names
         snap = driver.model.snapshots[0]
         assert values["epoch"] == snap.epoch and values["step"] == 30
@@ -175,7 +159,7 @@ def test_lesson_check_names_file_step_and_condition_with_its_numbers(tmp_path, r
         (lambda t: t.replace("momentum.loss < sgd.loss", "momentum.loss <"), "step 2: expect"),
         (lambda t: t.replace("surface = ", "surfac = "), "step 1: setup.surfac is not a key"),
         (lambda t: t.replace("seed = 0 }", "seed = 0 }\nhessian = true", 1),
-         "step 1: hessian asks the Network lab's Hessian only"),
+         "step 1: hessian asks the network scene only"),
         (lambda t: t.replace("seed = 0 }", 'seed = 0 }\nhessian = "yes"', 1),
          "step 1: hessian must be true or false"),
     ],

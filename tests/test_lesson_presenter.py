@@ -7,6 +7,7 @@ import pygame
 import pytest
 
 from explorer.app.headless import init_offscreen
+from explorer.app.scene_table import scenes
 from explorer.app.shell import build_app
 from explorer.app.ui import scale
 from explorer.app.ui.presenter import CAPTION_PT, HIGHLIGHT, CaptionFonts, start_lesson, wrap
@@ -42,7 +43,7 @@ expect = ["sgd.y > 1000"]
 def presenting(tmp_path, registry):
     path = tmp_path / "mine.toml"
     path.write_text(LESSON, encoding="utf-8")
-    lesson = read_lesson(path, scene_facts(registry))
+    lesson = read_lesson(path, scene_facts(registry, scenes()))
     screen = init_offscreen((1280, 720))
     app, tabs = build_app(registry, screen, "landscape", windowed=False, backend="thread")
     presenter = start_lesson(tabs, lesson, registry)
@@ -152,7 +153,7 @@ def test_every_caption_and_title_of_every_lesson_has_its_glyphs(registry):
     pygame.font.init()
     font = CaptionFonts().get(28)
     missing_glyph = pygame.image.tobytes(font.render("\ue000", True, (255, 255, 255)), "RGBA")
-    facts = scene_facts(registry)
+    facts = scene_facts(registry, scenes())
     chars = set()
     for path in builtin_paths():
         lesson = read_lesson(path, facts)
@@ -214,7 +215,7 @@ def test_a_dropout_step_says_the_numbers_its_scene_computed(registry):
 
     from explorer.lessons.catalogue import load
 
-    lesson = load("dropout", registry)
+    lesson = load("dropout", registry, scenes())
     screen = init_offscreen((1280, 720))
     app, tabs = build_app(registry, screen, "dropout", windowed=False, backend="thread")
     try:

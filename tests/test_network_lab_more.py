@@ -329,13 +329,14 @@ def test_menus_show_values_set_outside_their_choices(registry):
     """epochs = 30, batch 100, L1 = 3.5e-3 set by a setup or --set: the menus say so, not their
     first choice ("5", "8", "off")."""
     from explorer.app.scenes.network.controls import _with_value
+    from explorer.app.scenes.network.model import NetworkModel
     from explorer.app.scenes.network.scene import NetworkScene
 
     assert _with_value(["off", "2", "5", "10"], "7") == ["off", "2", "5", "7", "10"]
     pygame.display.init()
     pygame.font.init()
     pygame.display.set_mode((1280, 720))
-    scene = NetworkScene.for_app(registry, (1280, 720), backend="thread")
+    scene = NetworkScene(NetworkModel(registry, backend="thread"), (1280, 720))
     try:
         scene.model.set(epochs=30, batch_size=100, l1=3.5e-3, patience=7)
         scene.controls.build()

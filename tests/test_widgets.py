@@ -265,12 +265,17 @@ def test_the_b_menu_shows_sigmoid_whole_at_1024x640(registry):
 
 
 def test_the_selected_activation_shows_its_whole_formula(registry, monkeypatch):
+    from explorer.app.scenes.activations.model import ActivationsModel
     from explorer.app.scenes.activations.scene import ActivationScene
 
-    d = Driver(registry, size=(1280, 720), scene=lambda reg, size: ActivationScene(reg, size))
+    d = Driver(
+        registry,
+        size=(1280, 720),
+        scene=lambda reg, size: ActivationScene(ActivationsModel(reg, backend="thread"), size),
+    )
     try:
         scene = d.scene
-        for name, curve in scene.curves.items():
+        for name, curve in scene.model.curves.items():
             if not curve.formula:
                 continue
             rec = Recorder(monkeypatch)
@@ -286,9 +291,14 @@ def test_the_selected_activation_shows_its_whole_formula(registry, monkeypatch):
 
 
 def test_the_ensemble_table_headers_stay_apart_at_1024x640(registry, monkeypatch):
+    from explorer.app.scenes.dropout.model import DropoutModel
     from explorer.app.scenes.dropout.scene import DropoutScene
 
-    d = Driver(registry, size=(1024, 640), scene=lambda reg, size: DropoutScene(reg, size))
+    d = Driver(
+        registry,
+        size=(1024, 640),
+        scene=lambda reg, size: DropoutScene(DropoutModel(reg, backend="thread"), size),
+    )
     try:
         d.scene.wait_ready()
         rec = Recorder(monkeypatch)
@@ -308,9 +318,14 @@ def test_the_ensemble_table_headers_stay_apart_at_1024x640(registry, monkeypatch
 
 
 def test_every_activation_cell_shows_its_whole_formula_at_1280x720(registry, monkeypatch):
+    from explorer.app.scenes.activations.model import ActivationsModel
     from explorer.app.scenes.activations.scene import ActivationScene
 
-    d = Driver(registry, size=(1280, 720), scene=lambda reg, size: ActivationScene(reg, size))
+    d = Driver(
+        registry,
+        size=(1280, 720),
+        scene=lambda reg, size: ActivationScene(ActivationsModel(reg, backend="thread"), size),
+    )
     try:
         rec = Recorder(monkeypatch)
         d.scene._keys.clear()
@@ -318,7 +333,7 @@ def test_every_activation_cell_shows_its_whole_formula_at_1280x720(registry, mon
         grid = d.scene.grid
         drawn = rec.on(grid.surface.get_size())
         for name, cell in grid.cells.items():
-            curve = d.scene.curves[name]
+            curve = d.scene.model.curves[name]
             if not curve.plotted or not curve.formula:
                 continue
             inside = [t for t, r in drawn if cell.contains(r)]

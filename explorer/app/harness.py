@@ -20,8 +20,9 @@ class Driver:
     def __init__(
         self, registry: Registry, size=(1280, 720), scene=None, ui_scale=1.0, **model_kwargs
     ) -> None:
-        """``scene``: a factory ``(registry, size) -> Scene`` for another scene than the
-        Landscape (then ``model`` is None); ``ui_scale``: the UI scale asked for (None: the
+        """``scene``: another scene than the Landscape, by its name in the table of scenes
+        (built as its row builds it, its work in threads) or as a factory ``(registry, size) ->
+        Scene`` (then ``model`` is None); ``ui_scale``: the UI scale asked for (None: the
         window's own, as the app picks it)."""
         pygame.display.init()
         pygame.font.init()
@@ -31,6 +32,11 @@ class Driver:
         if scene is None:
             self.model = LandscapeModel(registry, **model_kwargs)
             self.scene = LandscapeScene(self.model, size)
+        elif isinstance(scene, str):
+            from explorer.app.scene_table import spec
+
+            self.model = None
+            self.scene = spec(scene).build(registry, size, backend="thread")
         else:
             self.model = None
             self.scene = scene(registry, size)

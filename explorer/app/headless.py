@@ -409,8 +409,9 @@ def render_lesson(
 
 def bench_lesson_steps(registry, the_lesson, size: tuple[int, int]) -> list[tuple]:
     """Next-step response of ``the_lesson`` in presenter mode (offscreen): per → press, (step,
-    scene, "new setup" | "goes on", seconds to the frame showing it, seconds to a new Network
-    run's first picture or None)."""
+    scene, "new setup" | "goes on", seconds to the frame showing it, seconds to the first
+    picture of a new run whose work runs in the background (the Network lab's, the job
+    scenes') or None)."""
     from explorer.app.shell import build_app
     from explorer.app.ui.presenter import start_lesson
 
@@ -433,8 +434,9 @@ def bench_lesson_steps(registry, the_lesson, size: tuple[int, int]) -> list[tupl
             app.tick(dt, [right])  # the key, the new setup applied, the first frame drawn
             response = time.perf_counter() - t0
             first = None
-            if step.scene == "network" and presenter.player.run_start(k) == k:
-                driver = presenter.player.driver("network")
+            driver = presenter.player.driver(step.scene)
+            if driver.speed() is None and presenter.player.run_start(k) == k:
+                # a new run of a scene whose work runs in the background: its first picture
                 while driver.busy() and time.perf_counter() - t0 < 60:
                     app.tick(dt, [])
                     time.sleep(0.002)

@@ -1,5 +1,5 @@
-"""The Network lab, Activation and Dropout scenes without a window: stills, GIFs and MP4s, and
-the Network lab's frame-time benchmark (the UI drawing while a real net trains beside it)."""
+"""The scenes without a window: stills, GIFs and MP4s of any scene from its setup, and the frame-time
+benchmarks (the UI drawing while a real net trains beside it)."""
 
 from __future__ import annotations
 
@@ -86,30 +86,52 @@ def render_setup(
     fps: int = 30,
     scale: float = 1.0,
 ) -> tuple[int, str]:
-    """Any scene with a setup (a file's values, ``--set``) applied through its model's ``apply``:
-    (frames written, what ran)."""
-    from explorer import setups
+    """Any scene of the table (a file's values, ``--set``, applied through its model's
+    ``apply``): (frames written, what ran). A scene whose row has its own ``render`` plays that
+    way (the Landscape races, the Network lab trains between frames); any other is drawn once
+    its background work is done."""
+    from explorer.app import scene_table
 
-    if scene == "landscape":
-        from explorer.app.headless import render_to_file
-        from explorer.app.scenes.landscape.model import LandscapeModel
-
-        model = LandscapeModel(registry)
-        setups.apply(model, values, source)
-        return render_to_file(model, out, frames, size, fps, scale), f"{model.race.t} race steps"
-    if scene == "network":
-        from explorer.app.scenes.network.model import DEFAULT
-
-        init_offscreen(size)
-        net = NetworkModel(registry, DEFAULT.replace(device="cpu"), backend="thread")
-        try:
-            setups.apply(net, values, source)
-        except Exception:
-            net.close()
-            raise
-        written = record_network(net, out, frames, steps_per_frame, size, fps, scale)
-        return written, f"{net.snapshots[0].step} training steps"
+    row = scene_table.spec(scene)
+    if row is None:
+        raise ValueError(
+            f"there is no {scene} scene; the scenes are {', '.join(scene_table.names())}"
+        )
+    if row.render is not None:
+        return row.render(registry, values, source, out, frames, steps_per_frame, size, fps, scale)
     return render_scene(registry, scene, out, frames, size, fps, scale, values, source), ""
+
+
+def render_landscape_setup(
+    registry, values, source, out, frames, steps_per_frame, size, fps, scale
+) -> tuple[int, str]:
+    """The Landscape's ``render``: the race played at its speed (``steps_per_frame`` unused)."""
+    from explorer import setups
+    from explorer.app.headless import render_to_file
+    from explorer.app.scenes.landscape.model import LandscapeModel
+
+    model = LandscapeModel(registry)
+    setups.apply(model, values, source)
+    return render_to_file(model, out, frames, size, fps, scale), f"{model.race.t} race steps"
+
+
+def render_network_setup(
+    registry, values, source, out, frames, steps_per_frame, size, fps, scale
+) -> tuple[int, str]:
+    """The Network lab's ``render``: ``steps_per_frame`` mini-batches between frames, on the CPU
+    (the same pictures for the same seed on every machine)."""
+    from explorer import setups
+    from explorer.app.scenes.network.model import DEFAULT
+
+    init_offscreen(size)
+    net = NetworkModel(registry, DEFAULT.replace(device="cpu"), backend="thread")
+    try:
+        setups.apply(net, values, source)
+    except Exception:
+        net.close()
+        raise
+    written = record_network(net, out, frames, steps_per_frame, size, fps, scale)
+    return written, f"{net.snapshots[0].step} training steps"
 
 
 def render_scene(
@@ -123,8 +145,8 @@ def render_scene(
     values: dict | None = None,
     source: str = "",
 ) -> int:
-    """The Activation or Dropout scene (with ``values`` applied to its setup), once its
-    background work is done, played for ``frames`` frames."""
+    """Scene ``name`` (with ``values`` applied to its setup), once its background work is done,
+    played for ``frames`` frames."""
     from explorer.app import setup_files
 
     screen = init_offscreen(size)
@@ -206,6 +228,11 @@ def bench_scene_frames(
     model = scene.model
     period = 1 / 60
 
+    jobs = getattr(model, "jobs", None)  # the job scenes' runner; another scene: never busy
+
+    def busy() -> bool:
+        return jobs is not None and jobs.busy()
+
     def keep_busy() -> int:
         if name == "dropout":
             model.playing = True
@@ -213,14 +240,14 @@ def bench_scene_frames(
             if model.ensemble_ready:
                 model._start_ensemble()  # the heaviest job, again
                 return 1
-        elif not model.jobs.busy():
+        elif name == "activations" and not busy():
             model.retrain()
             return 1
         return 0
 
     try:
         t_end = time.perf_counter() + 60
-        while time.perf_counter() < t_end and model.jobs.busy():  # workers start (import torch)
+        while time.perf_counter() < t_end and busy():  # workers start (import torch)
             app.tick(period, [])
             time.sleep(period)
         t0 = time.perf_counter()
@@ -228,10 +255,10 @@ def bench_scene_frames(
             keep_busy()
             app.tick(period, [])
             time.sleep(period)
-        times, busy, jobs = [], 0, 0
+        times, busy_frames, n_jobs = [], 0, 0
         for _ in range(frames):
-            jobs += keep_busy()
-            busy += model.jobs.busy()
+            n_jobs += keep_busy()
+            busy_frames += busy()
             a = time.perf_counter()
             app.tick(period, [])
             b = time.perf_counter()
@@ -240,7 +267,7 @@ def bench_scene_frames(
         steps = model.view.step if name == "dropout" and model.view is not None else None
     finally:
         tabs.close()
-    return {"frame": np.array(times), "busy": busy / frames, "jobs": jobs, "steps": steps}
+    return {"frame": np.array(times), "busy": busy_frames / frames, "jobs": n_jobs, "steps": steps}
 
 
 def bench_lab_landscape_frames(

@@ -1,49 +1,32 @@
 """Setup files and the running app: which setup a scene has, opening a file into the app (switching
 scene if it names another), saving the current scene's setup.
 
-A scene has a setup when its ``explorer/app/scenes/<name>/model.py`` defines a frozen dataclass
-``XxxSetup`` and the scene's ``model`` has ``setup()`` / ``apply(setup)`` (see explorer.setups);
-a scene without one is named in a sentence, never a crash.
+A scene's setup class is the one its row in the table of scenes names (``SceneSpec.setup``; see
+explorer.setups), applied through its model's ``setup()`` / ``apply(setup)``; a scene without one
+is named in a sentence, never a crash.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from explorer import setups
+from explorer.app import scene_table
 from explorer.setups import SetupError
 
 
 def setup_class(scene: str) -> type | None:
-    """The ``XxxSetup`` dataclass defined in the scene's model.py (None: the scene has none)."""
-    name = f"explorer.app.scenes.{scene}.model"
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name in (name, f"explorer.app.scenes.{scene}"):
-            return None
-        raise
-    found = [
-        obj
-        for obj in vars(module).values()
-        if isinstance(obj, type)
-        and dataclasses.is_dataclass(obj)
-        and obj.__name__.endswith("Setup")
-    ]
-    found.sort(key=lambda cls: cls.__module__ != name)  # its own first, else one it imports
-    return found[0] if found else None
+    """The setup dataclass of ``scene`` (None: the scene has none, or there is no such scene)."""
+    row = scene_table.spec(scene)
+    return row.setup_class() if row is not None else None
 
 
 def setup_classes(scenes: Iterable[str] | None = None) -> dict[str, type | None]:
-    if scenes is None:
-        from explorer.app.shell import SCENE_NAMES
-
-        scenes = SCENE_NAMES
-    return {name: setup_class(name) for name in scenes}
+    """name → setup class, for every scene of the table (or ``scenes``)."""
+    names = scene_table.names() if scenes is None else scenes
+    return {name: setup_class(name) for name in names}
 
 
 def read(path: Path | str) -> tuple[str, dict[str, Any]]:

@@ -32,7 +32,7 @@ def show(argv: list[str], size: tuple[int, int] = (1280, 720), first: str = "lan
     try:
         import pygame
 
-        from explorer.app.shell import SCENES
+        from explorer.app.scene_table import scenes
         from explorer.app.ui import palette
         from explorer.app.ui.frame import TAB_H
         from explorer.app.ui.scene_tabs import SceneTabs
@@ -48,10 +48,11 @@ def show(argv: list[str], size: tuple[int, int] = (1280, 720), first: str = "lan
         pygame.display.set_caption("DL Explorer — how deep networks are trained")
         screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         text = Text()
-        tabs = SceneTabs({e.name: None for e in SCENES}, size, text, entries=SCENES)
+        rows = scenes()
+        tabs = SceneTabs({e.name: None for e in rows}, size, text, entries=rows)
         tabs.current = first
         tabs._build()  # the tab that is loading, selected
-        label = {e.name: e.label for e in SCENES}.get(first, first)
+        label = {e.name: e.label for e in rows}.get(first, first)
         screen.fill(palette.BACKGROUND)
         tabs.update(0.0)  # pygame_gui lays its buttons out on the first update
         tabs.draw(screen)

@@ -7,6 +7,7 @@ import numpy as np
 
 from explorer.commands.optspec import parse_size
 from explorer.commands.output import console as make_console
+from explorer.commands.scene_choice import SceneChoice
 
 TARGETS = {"p50": 4.0, "p99": 12.0, "switch": 60.0}  # milliseconds, on a 2-core CPU
 
@@ -14,7 +15,7 @@ TARGETS = {"p50": 4.0, "p99": 12.0, "switch": 60.0}  # milliseconds, on a 2-core
 @click.command()
 @click.option(
     "--scene",
-    type=click.Choice(["landscape", "network", "dropout", "activations", "lab-landscape"]),
+    type=SceneChoice(extra=("lab-landscape",)),
     default="landscape",
     show_default=True,
     help='lab-landscape: the Landscape of the Network lab\'s net ("Landscape of this net") '
@@ -67,7 +68,7 @@ def frames(
     if scene == "lab-landscape":
         _lab_landscape(registry, (w, h), frames, requested, drawn)
         return
-    if scene in ("dropout", "activations"):
+    if scene != "landscape":  # any other scene: frame times while its own work runs
         _scene(registry, scene, (w, h), frames)
         return
     names = list(registry.optimizers)[:8]
@@ -191,7 +192,7 @@ def _scene(registry, name: str, size: tuple[int, int], frames: int) -> None:
         "dropout": "the live net training at 30 mini-batches/s and the ensemble (2 × 4096 thinned "
         "networks) recomputed over and over",
         "activations": "the ReLU and Maxout nets retrained over and over",
-    }[name]
+    }.get(name, "its work runs")
     out = make_console()
     out.print(
         f"bench frames: {name} at {size[0]}×{size[1]} while {work}, as jobs in worker "

@@ -17,9 +17,10 @@ from explorer.lessons import LANGUAGES, LessonError
 
 
 def _list(registry) -> None:
+    from explorer.app.scene_table import scenes
     from explorer.lessons.catalogue import builtin_lessons
 
-    lessons = builtin_lessons(registry)
+    lessons = builtin_lessons(registry, scenes())
     width = max(len(lesson.name) for lesson in lessons)
     for lesson in lessons:
         n = len(lesson.steps)
@@ -33,14 +34,15 @@ def _list(registry) -> None:
 def _check(registry, target: str) -> None:
     """Read, play headless to the end and check every expect; exit 1 with one sentence each."""
     from explorer.app.headless import single_threaded_torch
+    from explorer.app.scene_table import scenes
     from explorer.lessons.catalogue import load
     from explorer.lessons.player import play_headless
 
     single_threaded_torch()
-    lesson = load(target, registry)  # a LessonError is one sentence (the group shows it)
+    lesson = load(target, registry, scenes())  # a LessonError is one sentence (the group shows it)
     t0 = time.perf_counter()
     n_expect = sum(len(s.expect) for s in lesson.steps)
-    failures = play_headless(lesson, registry)
+    failures = play_headless(lesson, registry, scenes())
     seconds = time.perf_counter() - t0
     if failures:
         for failure in failures:
@@ -84,9 +86,10 @@ def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
         return
     if len(words) > 1:
         raise click.UsageError(f"lesson takes one name, got {' '.join(words)!r}.")
+    from explorer.app.scene_table import scenes
     from explorer.lessons.catalogue import load
 
-    the_lesson = load(words[0], registry)
+    the_lesson = load(words[0], registry, scenes())
     if step > len(the_lesson.steps):
         raise LessonError(f"--step {step}: {the_lesson.name} has {len(the_lesson.steps)} steps.")
     from explorer.app.main import run_app
@@ -114,10 +117,11 @@ def bench_lesson(registry, name: str, size: str) -> None:
     until the frame showing the new step is drawn, and for a Network-lab step the time until
     its new run's first snapshot is drawn."""
     from explorer.app.headless import bench_lesson_steps
+    from explorer.app.scene_table import scenes
     from explorer.commands.optspec import parse_size
     from explorer.lessons.catalogue import load
 
-    the_lesson = load(name, registry)
+    the_lesson = load(name, registry, scenes())
     rows = bench_lesson_steps(registry, the_lesson, parse_size(size))
     click.echo(f"{the_lesson.name}: → to the next step, presenter mode at {size}")
     for k, scene, kind, response, first in rows:

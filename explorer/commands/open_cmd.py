@@ -16,7 +16,7 @@ def gather(registry, scene: str | None, path: Path | None, assignments=()) -> tu
     """(scene, typed values, source) from a setup file and/or ``--set`` texts, checked as far as
     they can be before a scene exists (one sentence naming the file or the --set for a mistake)."""
     from explorer.app import setup_files
-    from explorer.app.shell import SCENE_NAMES
+    from explorer.app.scene_table import names
 
     values: dict = {}
     source = "--set"
@@ -28,8 +28,8 @@ def gather(registry, scene: str | None, path: Path | None, assignments=()) -> tu
             )
         scene, source = file_scene, str(path)
     scene = scene or "landscape"
-    if scene not in SCENE_NAMES:
-        raise SetupError("--scene: " + unknown("scene", scene, SCENE_NAMES))
+    if scene not in names():
+        raise SetupError("--scene: " + unknown("scene", scene, names()))
     if path is None and not assignments:
         return scene, {}, source  # the plain app: nothing to read (and no model to import)
     extra = setup_files.overrides(scene, assignments)

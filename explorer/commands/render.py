@@ -18,6 +18,7 @@ from explorer.commands.optspec import (
 )
 from explorer.commands.output import LateProgress, atomic_path, check_output
 from explorer.commands.race import check_start, fit_noise
+from explorer.commands.scene_choice import SceneChoice
 from explorer.knob_text import Spec
 from explorer.setups import from_text
 from explorer.training.config import SEED_MAX, TrainConfig
@@ -72,11 +73,12 @@ def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale)
     import time
 
     from explorer.app.headless import render_lesson, single_threaded_torch
+    from explorer.app.scene_table import scenes
     from explorer.lessons.catalogue import load
     from explorer.lessons.player import missing_scenes
 
-    lesson = load(name, registry)
-    missing = missing_scenes(lesson, registry)
+    lesson = load(name, registry, scenes())
+    missing = missing_scenes(lesson, scenes())
     if missing:
         raise ValueError(
             f"{lesson.path.name}: the {' and '.join(missing)} scene cannot be recorded by a "
@@ -107,7 +109,7 @@ def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale)
 @click.command()
 @click.option(
     "--scene",
-    type=click.Choice(["landscape", "network", "activations", "dropout"]),
+    type=SceneChoice(),
     default="landscape",
     show_default=True,
 )

@@ -55,12 +55,14 @@ class LessonError(ValueError):
 
 @dataclass(frozen=True)
 class SceneFacts:
-    """What a lesson may name in one scene: its setup keys, live numbers and highlights."""
+    """What a lesson may name in one scene: its setup keys, live numbers, highlights and the
+    step keys only some scenes answer (``inspect``, ``hessian``)."""
 
     setup_keys: frozenset[str]
     numbers: frozenset[str] | None  # None: the scene's numbers are not known yet (not checked)
     highlights: frozenset[str] = frozenset()
     unit: str = "steps"  # what ``limit`` counts in this scene
+    step_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -178,8 +180,11 @@ def _step(raw, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
     conditions = tuple(_condition(e, f"{where}: expect", facts) for e in expect)
     inspect = raw.get("inspect")
     if inspect is not None:
-        if scene != "landscape":
-            raise LessonError(f"{where}: inspect opens the Landscape's Hessian inspector only.")
+        if "inspect" not in facts.step_keys:
+            raise LessonError(
+                f"{where}: inspect opens the Hessian inspector of the "
+                f"{_having('inspect', scenes)} scene only."
+            )
         if not (
             isinstance(inspect, list)
             and len(inspect) == 2
@@ -190,10 +195,16 @@ def _step(raw, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
     hessian = raw.get("hessian", False)
     if not isinstance(hessian, bool):
         raise LessonError(f"{where}: hessian must be true or false.")
-    if hessian and scene != "network":
-        raise LessonError(f"{where}: hessian asks the Network lab's Hessian only.")
+    if hessian and "hessian" not in facts.step_keys:
+        raise LessonError(f"{where}: hessian asks the {_having('hessian', scenes)} scene only.")
     return Step(scene, dict(setup), caption, tuple(highlight), until, limit, conditions, inspect,
                 hessian)  # fmt: skip
+
+
+def _having(key: str, scenes: Mapping[str, SceneFacts]) -> str:
+    """The scenes that answer the step key ``key``, for a sentence: "network" / "a or b"."""
+    names = [name for name, facts in scenes.items() if key in facts.step_keys]
+    return " or ".join(names) if names else "no"
 
 
 def _condition(text, where: str, facts: SceneFacts) -> Condition:

@@ -16,23 +16,24 @@ How a lesson runs:
   state as it is. Then ``expect`` is checked; a false one is a ``Failure`` (one sentence with the
   numbers filled in), never an exception.
 
-A *driver* adapts one scene's model (``LandscapeDriver``, ``NetworkDriver``): the app hands it
-the scene's own model, the headless player builds one. The Landscape advances synchronously
-(``budget`` race steps per call), the Network lab asynchronously (mini-batches sent to its
-trainers; ``busy`` until they are applied).
+A *driver* adapts one scene's model: each scene package has its own (``driver.py``), and reaches
+the player through the table of scenes the caller passes (``explorer.lessons.scenes``): lessons
+import nothing of the app. The app hands a driver the scene's own model; the headless player
+builds one. The Landscape advances synchronously (``budget`` race steps per call), the Network
+lab and the job scenes asynchronously (work sent to workers; ``busy`` until it is applied).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from explorer.lessons.captions import fill
 from explorer.lessons.conditions import Condition, ConditionError
 from explorer.lessons.lesson_file import Lesson, LessonError, Step
-
-CHECK_EVERY_STEPS = 10  # Network lab: mini-batches between checks of an ``until`` that reads step
+from explorer.lessons.run_setups import typed_setups
+from explorer.lessons.scenes import LessonScene, by_name
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,14 @@ class Failure:
 
 
 class SceneMissing(LessonError):
-    """A step on a scene this checkout cannot play yet (its model or live numbers are missing)."""
+    """A step on a scene a lesson cannot play (the scene has no lesson driver)."""
 
 
 # -- drivers -----------------------------------------------------------------------------------
 class Driver:
-    """One scene's model as a lesson drives it."""
+    """One scene's model as a lesson drives it (each scene's own subclass is in its package's
+    ``driver.py``). This base shows the scene as it is: its setup applied, its ``readouts()``,
+    nothing advanced."""
 
     scene = ""
     unit = "steps"
@@ -60,12 +63,18 @@ class Driver:
         self.model = model
         self.owned = owned  # built for the lesson (headless): closed with it
 
+    def speed(self) -> float | None:
+        """Units a second a shown step advances at in the app (the Landscape's race speed);
+        None: as fast as its work comes back."""
+        return None
+
     def apply(self, setup) -> None:
         """Put a whole setup in place (the model checks it: all or nothing)."""
-        self.model.apply(setup)
+        if setup is not None and self.model is not None:
+            self.model.apply(setup)
 
     def values(self, names=None) -> dict[str, Any]:
-        return self.model.readouts()
+        return dict(self.model.readouts()) if self.model is not None else {}
 
     def progress(self) -> int:
         """Units done since the run began (what ``limit`` counts)."""
@@ -93,114 +102,15 @@ class Driver:
         """A ``hessian`` step's question, once its run is done (the Network lab answers it)."""
 
     def warm(self, setup) -> None:
-        """Prepare ahead for ``setup`` (the next step's), if the model can."""
-        warm = getattr(self.model, "warm", None)
-        if warm is not None and setup is not None:
-            warm(setup)
+        """Prepare ahead for ``setup`` (the next step's), where the scene can (its driver says
+        how); by default nothing."""
 
     def close(self) -> None:
-        if self.owned and hasattr(self.model, "close"):
+        if self.owned and self.model is not None:
             self.model.close()
 
 
-class SceneDriver(Driver):
-    """A scene a lesson shows but does not advance (the Activation and Dropout scenes until
-    they get drivers): its setup applied if it has one, its live numbers if its model gives
-    ``readouts()``, none otherwise (the caption shows "…")."""
-
-    def apply(self, setup) -> None:
-        if setup is not None and self.model is not None:
-            self.model.apply(setup)
-
-    def values(self, names=None) -> dict[str, Any]:
-        readouts = getattr(self.model, "readouts", None)
-        return dict(readouts()) if readouts is not None else {}
-
-
-class LandscapeDriver(Driver):
-    scene = "landscape"
-    unit = "steps"
-
-    def apply(self, setup) -> None:
-        self.model.apply(setup)
-        self.model.pause()  # the lesson, not the clock, moves the race
-
-    def values(self, names=None) -> dict[str, Any]:
-        return self.model.readouts(names)
-
-    def progress(self) -> int:
-        return int(self.model.race.t)
-
-    def finished(self) -> bool:
-        return not any(b.status.active for b in self.model.race.balls)
-
-    def show(self, step: Step) -> None:
-        if step.inspect is not None:
-            (x0, x1), (y0, y1) = self.model.spec.domain
-            self.model.inspect(*step.inspect, snap=0.02 * max(x1 - x0, y1 - y0))
-
-    def advance(self, budget: int | None, until: Condition | None, left: int | None) -> int:
-        """One race step at a time (``until`` is checked after each); at most ``budget``."""
-        n = 0
-        cap = budget if budget is not None else 10**9
-        while n < cap and (left is None or n < left):
-            if until is not None and n and _holds(until, self.values(until.names)):
-                break
-            if self.finished():
-                break
-            self.model.step_once()
-            n += 1
-        return n
-
-
-class NetworkDriver(Driver):
-    scene = "network"
-    unit = "epochs"
-
-    def apply(self, setup) -> None:
-        self.model.apply(setup)
-        self.model.pause()
-
-    def values(self, names=None) -> dict[str, Any]:
-        return self.model.readouts()
-
-    def progress(self) -> int:
-        return int(self.model.snapshots[0].epoch) if self.model.snapshots else 0
-
-    def finished(self) -> bool:
-        return all(s.finished for s in self.model.snapshots)
-
-    def ask_hessian(self) -> None:
-        """The Hessian of the training loss at the weights now (the lab's "Hessian here")."""
-        self.model.ask_hessian()
-
-    def busy(self) -> bool:
-        m = self.model
-        m.update(0.0)  # read the newest snapshots (never waits)
-        if m.hessian_busy():
-            return True
-        trainers = getattr(m, "trainers", [])
-        return not all(
-            s.ack >= getattr(t, "sent", 0) and s.state not in ("starting", "running")
-            for t, s in zip(trainers, m.snapshots, strict=False)
-        )
-
-    def advance(self, budget: int | None, until: Condition | None, left: int | None) -> int:
-        """Mini-batches up to the end of the epoch (or ``CHECK_EVERY_STEPS`` when ``until``
-        reads the step count), sent to every net; the numbers come when ``busy`` is False."""
-        snap = self.model.snapshots[0]
-        per_epoch = max(1, snap.steps_per_epoch or 1)
-        n = per_epoch - (snap.step - snap.epoch * per_epoch) if snap.steps_per_epoch else 1
-        if until is not None and until.names & {"step", "b.step"}:
-            n = min(n, CHECK_EVERY_STEPS)
-        self.model.step(max(1, n))
-        return 1
-
-    def wait(self, timeout: float) -> None:
-        self.model.wait(timeout)
-
-
-def _holds(cond: Condition, values: Mapping[str, Any]) -> bool:
+def holds(cond: Condition, values: Mapping[str, Any]) -> bool:
     try:
         return cond(values)
     except (ConditionError, ArithmeticError, TypeError, ValueError):
@@ -254,7 +164,7 @@ class StepRun:
         s, d = self.step, self.driver
         if s.until is None and s.limit is None:
             return True  # nothing to run: it shows the scene as it is (its jobs finished)
-        if s.until is not None and _holds(s.until, d.values(s.until.names)):
+        if s.until is not None and holds(s.until, d.values(s.until.names)):
             return True
         left = self.left()
         if left is not None and left <= 0:
@@ -267,7 +177,7 @@ class LessonPlayer:
     """Where a lesson is, and how to get to any step of it.
 
     ``drivers``: scene name → Driver (built on demand by ``make_driver(scene)``). ``setup_class``:
-    scene → its setup dataclass; ``registry`` checks names."""
+    scene → its setup dataclass (the table of scenes'); ``registry`` checks names."""
 
     def __init__(
         self,
@@ -413,124 +323,24 @@ def check(cond: Condition, values: Mapping[str, Any]) -> tuple[bool, str]:
         return False, f"not computable ({exc})"
 
 
-def typed_setups(
-    lesson: Lesson, setup_class: Callable[[str], type | None], registry: Any
-) -> dict[int, Any]:
-    """For each step that starts a run: the whole setup it applies (the scene's defaults, every
-    earlier step's overrides for that scene, its own), typed and checked. A mistake is one
-    LessonError naming the file, the step and the key."""
-    from explorer import setups
-    from explorer.setups import SetupError
-
-    out: dict[int, Any] = {}
-    so_far: dict[str, dict[str, Any]] = {}
-    where = lesson.path.name
-    for k, step in enumerate(lesson.steps):
-        cls = setup_class(step.scene)
-        if cls is None:
-            if step.setup:
-                raise LessonError(
-                    f"{where}: step {k + 1}: the {step.scene} scene has no settings to set yet."
-                )
-            out[k] = None
-            continue
-        ks = setups.knobs(cls)
-        typed = {}
-        for key, value in step.setup.items():
-            try:
-                typed[key] = setups.from_toml(ks[key], value, ks)
-            except SetupError as exc:
-                raise LessonError(f"{where}: step {k + 1}: setup.{exc.message}") from None
-        mine = so_far.setdefault(step.scene, {})
-        mine.update(typed)
-        try:
-            whole = setups.merge(cls(), mine)
-            setups.check(whole, registry)
-        except (SetupError, ValueError, LookupError) as exc:
-            message = getattr(exc, "message", str(exc))
-            raise LessonError(
-                f"{where}: step {k + 1}: setup: {message}".rstrip(".") + "."
-            ) from None
-        out[k] = whole
-    return out
-
-
-class JobSceneDriver(Driver):
-    """The Activation and Dropout scenes: their work runs in jobs the model sends itself; a
-    lesson waits for it (``busy``) and, for Dropout, trains mini-batches one at a time."""
-
-    unit = "mini-batches"
-
-    def apply(self, setup) -> None:
-        self.model.apply(setup)
-        if hasattr(self.model, "pause"):
-            self.model.pause()  # the lesson, not the clock, moves it
-
-    def values(self, names=None) -> dict[str, Any]:
-        return self.model.readouts()
-
-    def progress(self) -> int:
-        return int(getattr(self.model, "batches", 0))
-
-    def finished(self) -> bool:
-        return not hasattr(self.model, "next_batch") or bool(getattr(self.model, "done", False))
-
-    def busy(self) -> bool:
-        m = self.model
-        m.update(0.0)  # take in the jobs' answers (never waits)
-        if hasattr(m, "ensemble_ready"):
-            return not (m.ensemble_ready and m.live_ready)
-        return not m.results.done
-
-    def advance(self, budget: int | None, until: Condition | None, left: int | None) -> int:
-        if hasattr(self.model, "next_batch") and not self.finished():
-            self.model.next_batch()
-            return 1
-        return 0
-
-    def wait(self, timeout: float) -> None:
-        self.model.wait(timeout)
-        self.model.update(0.0)
-
-
 # -- headless ----------------------------------------------------------------------------------
-def headless_driver(scene: str, registry) -> Driver:
-    """A driver on a fresh model of ``scene`` (Network lab: CPU, a training thread); the models
-    are imported here so that reading a lesson needs no scene."""
-    if scene == "landscape":
-        from explorer.app.scenes.landscape.model import LandscapeModel
-
-        return LandscapeDriver(LandscapeModel(registry), owned=True)
-    if scene == "network":
-        from explorer.app.scenes.network.model import DEFAULT, NetworkModel
-
-        model = NetworkModel(registry, DEFAULT.replace(device="cpu"), backend="thread")
-        return NetworkDriver(model, owned=True)
-    if scene == "dropout":
-        from explorer.app.scenes.dropout.model import DropoutModel
-
-        return JobSceneDriver(DropoutModel(registry, backend="thread"), owned=True)
-    if scene == "activations":
-        from explorer.app.scenes.activations.model import ActivationsModel
-
-        return JobSceneDriver(ActivationsModel(registry, backend="thread"), owned=True)
-    raise SceneMissing(f"the {scene} scene cannot be played by a lesson yet (no driver for it).")
+def headless_driver(scene: LessonScene, registry) -> Driver:
+    """A driver on a fresh model of ``scene`` (the model its row builds for a lesson without a
+    window: the Network lab on the CPU, in a thread), closed with the lesson."""
+    cls = scene.driver_class()
+    if cls is None:
+        raise SceneMissing(f"the {scene.name} scene cannot be played by a lesson (no driver).")
+    return cls(scene.headless_model(registry), owned=True)
 
 
-DRIVERS = {  # scenes a lesson can drive
-    "landscape": LandscapeDriver,
-    "network": NetworkDriver,
-    "dropout": JobSceneDriver,
-    "activations": JobSceneDriver,
-}
-
-
-def missing_scenes(lesson: Lesson, registry=None) -> list[str]:
-    """The scenes a lesson uses that this checkout cannot play yet (no driver: the Activation
-    and Dropout scenes until their models give live numbers), in the lesson's order."""
+def missing_scenes(lesson: Lesson, scenes: Iterable[LessonScene]) -> list[str]:
+    """The scenes a lesson uses that have no lesson driver (it could show them but not play
+    them), in the lesson's order."""
+    rows = by_name(scenes)
     out: list[str] = []
     for step in lesson.steps:
-        if step.scene not in DRIVERS and step.scene not in out:
+        row = rows.get(step.scene)
+        if (row is None or row.driver_class() is None) and step.scene not in out:
             out.append(step.scene)
     return out
 
@@ -538,22 +348,25 @@ def missing_scenes(lesson: Lesson, registry=None) -> list[str]:
 def play_headless(
     lesson: Lesson,
     registry,
+    scenes: Iterable[LessonScene],
     timeout: float = 600.0,
     on_step: Callable[[int, LessonPlayer], None] | None = None,
 ) -> list[Failure]:
     """Play every step to its end, checking every ``expect``; the failures (empty: all hold).
-    Steps on a scene that cannot be played yet raise SceneMissing before anything runs."""
-    from explorer.app.setup_files import setup_class
-
-    missing = missing_scenes(lesson, registry)
+    ``scenes``: the app's table of scenes (``explorer.app.scene_table.scenes()``). Steps on a
+    scene that cannot be played raise SceneMissing before anything runs."""
+    rows = by_name(scenes)
+    missing = missing_scenes(lesson, rows.values())
     if missing:
         raise SceneMissing(
             f"{lesson.path.name}: the {' and '.join(missing)} scene"
-            f"{'s' if len(missing) > 1 else ''} cannot be played by a lesson yet (no model "
-            "with live numbers)."
+            f"{'s' if len(missing) > 1 else ''} cannot be played by a lesson (no driver)."
         )
     player = LessonPlayer(
-        lesson, lambda scene: headless_driver(scene, registry), setup_class, registry
+        lesson,
+        lambda scene: headless_driver(rows[scene], registry),
+        lambda scene: rows[scene].setup_class() if scene in rows else None,
+        registry,
     )
     try:
         for k in range(len(lesson.steps)):

@@ -168,6 +168,10 @@ class App:
         ):
             show_help(self)
 
+    def show_help(self) -> None:
+        """Open the help sheet of the scene on screen (h, F1 and every Help button)."""
+        show_help(self)
+
     # -- the window -----------------------------------------------------------------------------
     def resize(self, size) -> None:
         try:

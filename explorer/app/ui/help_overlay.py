@@ -1,8 +1,9 @@
 """The help sheet (h, F1 or the Help button): the current scene's keys, mouse actions and a legend
 of every colour and arrow it draws, with swatches, over the scene, which keeps running.
 
-Each scene describes itself with a ``HelpSheet`` (its ``help_sheet()``, written in a small
-``help.py`` in its package); the keys every scene shares (``APP_KEYS``) are added here, once.
+Each scene describes itself with a ``HelpSheet`` (help_sheet.py; its ``help_sheet()``, in a small
+``help.py`` in its package); the keys every scene shares (``app_keys``) are added here, once: the
+keys that switch scenes and the scenes' names come from the table of scenes the tab strip shows.
 Every sentence is a key of the string catalogue (assets/i18n): ``localised`` words a sheet in the
 current language when it is shown, and the open sheet is worded again when the language changes.
 """
@@ -10,96 +11,22 @@ current language when it is shown, and the open sheet is worded again when the l
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 
 import pygame
 
 from explorer.app.ui import palette, scale
+from explorer.app.ui.help_sheet import (  # noqa: F401 - the sheet's names, here too
+    APP_KEYS,
+    SWATCH_KINDS,
+    Colour,
+    HelpSheet,
+    Swatch,
+    app_keys,
+    localised,
+)
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
-
-Colour = tuple[int, int, int]
-
-#: what every scene answers to (the tab strip and the app handle them): (key, catalogue key)
-APP_KEYS: tuple[tuple[str, str], ...] = (
-    ("F2 – F5", "help.app.scenes"),
-    ("Ctrl+Tab", "help.app.next_scene"),
-    ("Ctrl+S", "help.app.save"),
-    ("Ctrl+O", "help.app.open"),
-    ("Ctrl+=", "help.app.larger"),
-    ("Ctrl+-", "help.app.smaller"),
-    ("Ctrl+0", "help.app.normal_size"),
-    ("Ctrl+L", "help.app.language"),
-    ("F11", "help.app.full_screen"),
-    ("h  /  F1", "help.app.help"),
-)
-
-SWATCH_KINDS = (
-    "dot", "ring", "line", "dashed", "arrow", "dasharrow", "ellipse", "cross", "box", "ramp",
-    "fade", "pie",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Swatch:
-    """One legend entry: a small picture of what the scene draws, and what it means.
-
-    ``kind``: dot (a filled disc), ring (a circle outline), line, dashed (a dashed line), arrow,
-    dasharrow (a dashed arrow), ellipse, cross, box (a filled square), ramp (a colour ramp:
-    ``colours`` low → high), fade (a line from faded to full ``colour``) or pie (a disc cut into
-    one wedge per colour of ``colours``). ``colours`` also gives a dot its ring, a ring its
-    centre."""
-
-    kind: str
-    colour: Colour
-    label: str
-    colours: tuple[Colour, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.kind not in SWATCH_KINDS:
-            raise ValueError(f"unknown swatch kind {self.kind!r}: one of {', '.join(SWATCH_KINDS)}")
-
-
-@dataclass(frozen=True)
-class HelpSheet:
-    """What the help overlay shows for one scene."""
-
-    title: str
-    keys: Sequence[tuple[str, str]]
-    mouse: Sequence[tuple[str, str]] = ()
-    legend: Sequence[Swatch] = ()
-    notes: Sequence[str] = field(default_factory=tuple)  # a sentence or two under the legend
-
-    def sections(self) -> list[tuple[str, list]]:
-        out: list[tuple[str, list]] = [(t("help.keys"), list(self.keys))]
-        if self.mouse:
-            out.append((t("help.mouse"), list(self.mouse)))
-        out.append((t("help.every_scene"), [(k, t(v)) for k, v in APP_KEYS]))
-        if self.legend:
-            out.append((t("help.legend"), list(self.legend)))
-        return out
-
-
-def localised(
-    title: str,
-    keys: Sequence[tuple[str, str]],
-    mouse: Sequence[tuple[str, str]] = (),
-    legend: Sequence[Swatch] = (),
-    notes: Sequence[str] = (),
-) -> HelpSheet:
-    """A sheet worded in the current language from catalogue keys: the title, each key's
-    meaning (the keys themselves are keycaps: "space", "→"), both sides of a mouse row, each
-    swatch's label and each note."""
-    return HelpSheet(
-        t(title),
-        [(k, t(v)) for k, v in keys],
-        [(t(k), t(v)) for k, v in mouse],
-        [replace(s, label=t(s.label)) for s in legend],
-        tuple(t(n) for n in notes),
-    )
-
 
 INPUT_EVENTS = {
     pygame.KEYDOWN, pygame.KEYUP, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP,
@@ -139,10 +66,20 @@ def show_help(app) -> HelpOverlay | None:
         if isinstance(scene, HelpOverlay):
             return scene
     scene = current_scene(app)
-    overlay = HelpOverlay(_sheet_of(scene), getattr(scene, "text", None))
+    overlay = HelpOverlay(_sheet_of(scene), getattr(scene, "text", None), scene_rows(app))
     overlay.source = scene
     app.push(overlay)
     return overlay
+
+
+def scene_rows(app) -> tuple:
+    """The table of scenes the tab strip on ``app``'s stack shows (its ``entries``; none: no
+    strip). Found on the stack: the strip opens this overlay, so this module cannot import it."""
+    for scene in app.scenes:
+        entries = getattr(scene, "entries", None)
+        if entries:
+            return tuple(entries)
+    return ()
 
 
 def _sheet_of(scene) -> HelpSheet:
@@ -154,9 +91,10 @@ class HelpOverlay(Scene):
     opaque = False
     updates_below = True
 
-    def __init__(self, sheet: HelpSheet, text: Text | None = None) -> None:
+    def __init__(self, sheet: HelpSheet, text: Text | None = None, entries=()) -> None:
         super().__init__()
         self.sheet_data = sheet
+        self.rows = tuple(entries)  # the table of scenes whose keys it lists
         self.text = text or Text()
         self.sheet: pygame.Surface | None = None  # the shade and the panel, built once per size
         self.panel = pygame.Rect(0, 0, 0, 0)  # where the panel is (tests check it fits)
@@ -296,7 +234,7 @@ class HelpOverlay(Scene):
         return items, bottom + p(14)
 
     def sections(self) -> list:
-        out = self.sheet_data.sections()
+        out = self.sheet_data.sections(self.rows)
         if self.sheet_data.notes:
             out.append((t("help.notes"), list(self.sheet_data.notes)))
         return out

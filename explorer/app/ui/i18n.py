@@ -41,6 +41,20 @@ def _ready() -> None:
         _i18n.load_path.append(path)
 
 
+def add_catalogues(folder: str) -> None:
+    """Read strings from ``folder``'s ``dl-explorer.<lang>.json`` files too (a scene package
+    from elsewhere brings its own tab label and sentences; explorer.app.scene_table.register)."""
+    _ready()
+    if folder not in _i18n.config.get("load_path"):
+        _i18n.load_path.append(folder)
+
+
+def remove_catalogues(folder: str) -> None:
+    """Stop reading ``folder`` (its scene left the table; the folder may be gone)."""
+    if folder in _i18n.config.get("load_path"):
+        _i18n.load_path.remove(folder)
+
+
 def parse_language(text: str | None) -> str:
     """``text`` as a language code, or ValueError with one sentence."""
     lang = (text or "en").strip().lower().replace("_", "-")

@@ -19,22 +19,17 @@ import pygame
 
 from explorer.app.ui import i18n, palette, scale
 from explorer.app.ui.scene import Scene
+from explorer.app.ui.scene_keys import key_code, key_range
 from explorer.app.ui.text import wrap_with as wrap
 from explorer.lessons import LANGUAGES, Lesson
-from explorer.lessons.player import (
-    Driver,
-    JobSceneDriver,
-    LandscapeDriver,
-    LessonPlayer,
-    NetworkDriver,
-    SceneDriver,
-)
+from explorer.lessons.player import Driver, LessonPlayer
+from explorer.lessons.scenes import by_name
 
 CAPTION_PT = 28  # caption body at UI scale 1 (1280×720)
 TITLE_PT = 20
 NOTE_PT = 14
-NUMBERS_REFRESH_S = 0.1
-CATCH_UP_STEPS = 400  # Landscape race steps a frame may spend catching up earlier steps  # live numbers in the caption: at most 10 times a second
+NUMBERS_REFRESH_S = 0.1  # live numbers in the caption: at most 10 times a second
+CATCH_UP_STEPS = 400  # units (Landscape race steps) a frame may spend catching up earlier steps
 HIGHLIGHT = (255, 214, 90)
 NOTICE_S = 4.0  # seconds a passing note stays
 NEXT_KEYS = (pygame.K_RIGHT, pygame.K_SPACE, pygame.K_PAGEDOWN)
@@ -64,18 +59,15 @@ class CaptionFonts:
 
 
 def _app_driver(tabs, scene_name: str) -> Driver:
-    """The lesson's driver on the app's own scene (built by the tabs on first use)."""
+    """The lesson's driver on the app's own scene (built by the tabs on first use): the class its
+    row in the tabs' table names (none: the scene is shown as it is, not advanced)."""
     scene = tabs.built.get(scene_name)
     if scene is None:
         scene = tabs.factories[scene_name](tabs.size)
         tabs.built[scene_name] = scene
-    if scene_name == "landscape":
-        return LandscapeDriver(scene.model)
-    if scene_name == "network":
-        return NetworkDriver(scene.model)
-    if scene_name in ("dropout", "activations"):
-        return JobSceneDriver(scene.model)
-    return SceneDriver(getattr(scene, "model", None))  # shown as it is, not advanced
+    row = by_name(tabs.entries).get(scene_name)
+    cls = row.driver_class() if row is not None else None
+    return (cls or Driver)(scene.model)
 
 
 def start_lesson(tabs, lesson: Lesson, registry, lang: str = "en", step: int = 0) -> Presenter:
@@ -94,7 +86,7 @@ class Presenter(Scene):
 
     def __init__(self, tabs, lesson: Lesson, registry, lang: str = "en") -> None:
         super().__init__()
-        from explorer.app.setup_files import setup_class
+        rows = by_name(tabs.entries)  # the table of scenes the tabs show
 
         self.tabs = tabs
         self.lesson = lesson
@@ -115,7 +107,7 @@ class Presenter(Scene):
         self.player = LessonPlayer(
             lesson,
             lambda name: _app_driver(tabs, name),
-            setup_class,
+            lambda name: rows[name].setup_class() if name in rows else None,
             registry,
             on_scene=self._show_scene,
         )
@@ -224,9 +216,10 @@ class Presenter(Scene):
                     self._hide_controls(True)
             elif key == pygame.K_ESCAPE:
                 self.leave()
-            elif key in {e.key for e in getattr(self.tabs, "entries", ())}:
+            elif key in {key_code(e.key) for e in self.tabs.entries}:
                 # switching scenes would silently end the lesson: the lesson shows its own
-                self.notice = (i18n.t("tabs.lesson_scene_keys"), self.clock + NOTICE_S)
+                keys = key_range(self.tabs.entries)
+                self.notice = (i18n.t("tabs.lesson_scene_keys", keys=keys), self.clock + NOTICE_S)
             else:
                 return False
             return True
@@ -248,10 +241,11 @@ class Presenter(Scene):
         budget = catch_up = None
         step = self.lesson.steps[self.index]
         driver = self.player.driver(step.scene)
-        if isinstance(driver, LandscapeDriver):
+        speed = driver.speed()
+        if speed is not None:  # a scene the lesson paces (the Landscape's race)
             catch_up = CATCH_UP_STEPS  # earlier steps as fast as the frame allows
             if not self.player.catching_up:  # this step at the scene's own speed
-                self._owed += driver.model.speed * dt
+                self._owed += speed * dt
                 budget = int(self._owed)
                 self._owed -= budget
             else:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from explorer.app.ui.frame import MIN_SIZE
-
 if TYPE_CHECKING:
     import pygame
 
@@ -23,6 +21,7 @@ STEPS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0)  # what Ctrl+
 MIN_SCALE, MAX_SCALE = STEPS[0], STEPS[-1]
 AUTO_BASE = (1280, 720)  # the window auto scale 1 is designed for
 BODY_PT = 14  # body text at scale 1, in pixels
+MIN_SIZE = (1024, 640)  # the smallest window: the layout's room at any scale (in scaled units)
 
 _factor = 1.0
 

@@ -6,8 +6,8 @@ every scene the same way:
 - ``handle_event`` / ``update(dt)`` / ``prepare()`` / ``draw(screen)`` each frame (``draw``
   changes no state; ``prepare`` only brings derived pictures up to date);
 - ``resize(size)`` on a new window size, ``close()`` once at the end (stop workers);
-- ``model``: the scene's pygame-free state; ``setup()`` returns the plain dataclass of everything a
-  user can set, ``apply(setup)`` puts one in place (all or nothing);
+- ``model``: the scene's pygame-free state, a ``SceneModel``: ``setup()`` returns the plain
+  dataclass of everything a user can set, ``apply(setup)`` puts one in place (all or nothing);
 - ``wait_ready(timeout)``: block until the scene's background work for the current setup is done
   (headless render and tests call it; the app never does);
 - ``help_sheet()``: the keys and the legend the help overlay shows for this scene;
@@ -17,7 +17,46 @@ every scene the same way:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
 import pygame
+
+from explorer.app.ui import palette
+from explorer.app.ui.scale import lw
+from explorer.app.ui.text import Text
+from explorer.app.ui.theme import ui_manager
+
+
+@runtime_checkable
+class SceneModel(Protocol):
+    """What every scene's model gives the shell, setup files, headless render and lessons (a
+    lesson's driver adds what only its scene has). No pygame: the model is the scene's state and
+    rules; the scene draws it."""
+
+    def setup(self) -> Any:
+        """Everything a user can set, as a plain dataclass (None: nothing yet)."""
+        ...
+
+    def apply(self, setup: Any) -> None:
+        """Put ``setup`` in place, validated first: all or nothing."""
+        ...
+
+    def update(self, dt: float) -> Any:
+        """Move on by ``dt`` seconds and take in what background work answered (never waits)."""
+        ...
+
+    def readouts(self) -> Mapping[str, Any]:
+        """The live numbers a lesson's captions and conditions read."""
+        ...
+
+    def wait(self, timeout: float) -> None:
+        """Block until the background work for the current setup is done (headless only)."""
+        ...
+
+    def close(self) -> None:
+        """Stop its workers."""
+        ...
 
 
 class Scene:
@@ -30,7 +69,7 @@ class Scene:
     #: an overlay lets the scenes under it keep updating (a help sheet does not pause the race)
     updates_below = False
     #: the scene's pygame-free state (None for overlays)
-    model = None
+    model: SceneModel | None = None
 
     def __init__(self) -> None:
         self.app = None  # set by App.push
@@ -56,10 +95,9 @@ class Scene:
         pass
 
     def close(self) -> None:
-        """Stop the scene's background work (its model's workers, where it has any)."""
-        close = getattr(self.model, "close", None)
-        if close is not None:
-            close()
+        """Stop the scene's background work (its model's workers)."""
+        if self.model is not None:
+            self.model.close()
 
     # -- the contract lessons, setups and headless render rely on ------------------------------
     def setup(self):
@@ -74,10 +112,9 @@ class Scene:
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Block until the background work for the current setup is done (the model's
-        ``wait``, where it has one), then prepare."""
-        wait = getattr(self.model, "wait", None)
-        if wait is not None:
-            wait(timeout)
+        ``wait``), then prepare."""
+        if self.model is not None:
+            self.model.wait(timeout)
         self.prepare()
 
     def receive(self, handoff) -> None:
@@ -90,12 +127,34 @@ class Scene:
         return None
 
     def show_help(self) -> None:
-        """Open the help sheet over this scene (the Help buttons; h and F1 reach it too)."""
-        from explorer.app.ui.help_overlay import show_help
-
-        show_help(self.app)
+        """Open the help sheet over this scene (the Help buttons; h and F1 reach it too). The
+        App opens it: the help overlay is a Scene, so this module does not import it."""
+        if self.app is not None:
+            self.app.show_help()
 
     def idle(self) -> bool:
         """True while the picture would not change without input (a paused race): the app
         then skips drawing. The safe default is False: always drawn."""
         return False
+
+
+class ModelScene(Scene):
+    """One screen of the app on its model (every scene of the table builds one as
+    ``Scene(model, size)``): what each of them needs is set up here, once: the model, the text
+    renderer, the pygame_gui manager sized to the layout, the toolbar band under the tabs."""
+
+    def __init__(self, model: SceneModel, layout_size: tuple[int, int]) -> None:
+        super().__init__()
+        self.model = model
+        self.text = Text()
+        self.manager = ui_manager(layout_size)
+
+    def renew_manager(self, layout_size: tuple[int, int]) -> None:
+        """A new size, scale or language: the widgets' manager, with the theme at that scale."""
+        self.manager = ui_manager(layout_size, self.manager)
+
+    def draw_toolbar(self, screen: pygame.Surface, toolbar: pygame.Rect) -> None:
+        """The background, and the toolbar band with its line (the widgets are drawn on it)."""
+        screen.fill(palette.BACKGROUND)
+        screen.fill(palette.PANEL, toolbar)
+        pygame.draw.line(screen, palette.PANEL_LINE, toolbar.bottomleft, toolbar.bottomright, lw())

@@ -1,4 +1,5 @@
-"""The strip of tabs across the top of the window: Landscape, Network lab, Activations, Dropout.
+"""The strip of tabs across the top of the window: one tab per row of the table of scenes it is
+given (explorer.app.scene_table, which the shell passes in: this layer never imports it).
 
 It sits on the scene stack above the current scene, owns the top ``TAB_H`` pixels, and swaps the
 scene under it. Each scene is built the first time it is shown and kept, so switching back finds
@@ -19,6 +20,7 @@ from explorer.app.ui.frame import tab_h
 from explorer.app.ui.help_overlay import show_help
 from explorer.app.ui.i18n import language, t
 from explorer.app.ui.scene import Scene
+from explorer.app.ui.scene_keys import key_code
 from explorer.app.ui.setup_keys import SetupKeys
 from explorer.app.ui.text import Text
 from explorer.app.ui.theme import ui_manager
@@ -37,8 +39,11 @@ class SceneTabs(Scene):
         size: tuple[int, int],
         text: Text | None = None,
         entries: tuple = (),
+        files=None,
     ) -> None:
-        """``entries``: the shell's table of scenes (name, label, key), in tab order."""
+        """``entries``: the table of scenes (rows with name, label, key), in tab order.
+        ``files``: what Ctrl+S / Ctrl+O save and open with (explorer.app.setup_files; None: the
+        keys do nothing, as in the splash's picture of the strip)."""
         super().__init__()
         self.entries = tuple(entries)
         self.factories = factories
@@ -50,7 +55,7 @@ class SceneTabs(Scene):
         self.manager = ui_manager(size)
         self.buttons: dict[str, UIButton] = {}
         self._build()
-        self.setup_keys = SetupKeys(self)  # Ctrl+S / Ctrl+O in every scene
+        self.setup_keys = SetupKeys(self, files)  # Ctrl+S / Ctrl+O in every scene
 
     def _build(self) -> None:
         self.manager.clear_and_reset()
@@ -64,9 +69,7 @@ class SceneTabs(Scene):
                 pygame.Rect(x, scale.px(2), tab_w, tab_h() - scale.px(4)),
                 label,
                 self.manager,
-                tool_tip_text=t(
-                    "tabs.tooltip", label=label, shortcut=pygame.key.name(entry.key).upper()
-                ),
+                tool_tip_text=t("tabs.tooltip", label=label, shortcut=entry.key),
             )
             if name == self.current:
                 button.select()
@@ -138,7 +141,7 @@ class SceneTabs(Scene):
             return True
         if event.type == pygame.KEYDOWN:
             for entry in self.entries:
-                if event.key == entry.key:
+                if event.key == key_code(entry.key):
                     self.show(entry.name)
                     return True
         if (

@@ -3,6 +3,8 @@
 Owned by the tab strip (it outlives every scene): Ctrl+S writes ``SCENE-TIME.toml`` into the setups
 folder and says where on screen; Ctrl+O shows pygame_gui's file dialog and applies the file picked
 (switching scene if it names another). A bad file is one sentence on screen; the app goes on.
+What saves and opens a setup (``files``: explorer.app.setup_files) is handed in by the shell:
+this layer imports nothing above it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import pygame_gui
 from pygame_gui.windows import UIFileDialog
 
 from explorer import setups
-from explorer.app import setup_files
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.theme import load_theme
@@ -32,8 +33,11 @@ _BLOCKED = (
 
 
 class SetupKeys:
-    def __init__(self, tabs) -> None:
+    def __init__(self, tabs, files=None) -> None:
+        """``files``: ``save_current(tabs, folder)`` and ``open_in(tabs, path)`` (None: the keys
+        are not taken)."""
         self.tabs = tabs
+        self.files = files
         self.manager = pygame_gui.UIManager(
             tabs.size, load_theme(), enable_live_theme_updates=False
         )
@@ -47,7 +51,7 @@ class SetupKeys:
 
     def save(self) -> Path | None:
         try:
-            path = setup_files.save_current(self.tabs, self.folder)
+            path = self.files.save_current(self.tabs, self.folder)
         except (OSError, ValueError) as exc:
             self.say(t("setup.not_saved", reason=exc), "error")
             return None
@@ -75,7 +79,7 @@ class SetupKeys:
 
     def open(self, path: Path | str) -> bool:
         try:
-            text = setup_files.open_in(self.tabs, path)
+            text = self.files.open_in(self.tabs, path)
         except (OSError, ValueError) as exc:
             self.say(str(exc), "error")
             return False
@@ -100,7 +104,11 @@ class SetupKeys:
                 self.dialog = None
                 return True
             return consumed or event.type in _BLOCKED  # the scene under waits
-        if event.type == pygame.KEYDOWN and event.mod & (pygame.KMOD_CTRL | pygame.KMOD_META):
+        if (
+            self.files is not None
+            and event.type == pygame.KEYDOWN
+            and event.mod & (pygame.KMOD_CTRL | pygame.KMOD_META)
+        ):
             if event.key == pygame.K_s:
                 self.save()
                 return True

@@ -43,7 +43,7 @@ class ActivationControls:
         self._activation_menu()
         row.skip(18)
         self._caption(row.take(104, 22), t("activations.label_pieces"))
-        pieces = UIDropDownMenu(list(PIECES), str(s.pieces), row.take(62), self.manager)
+        pieces = UIDropDownMenu(list(PIECES), str(s.model.pieces), row.take(62), self.manager)
         self.actions[pieces] = lambda e: s.set_pieces(int(e.text))
         row.skip(18)
         retrain = UIButton(
@@ -61,8 +61,8 @@ class ActivationControls:
             self.actions.pop(self.activation_menu, None)
             self.activation_menu.kill()
         s = self.scene
-        names = list(s.curves) or [t("activations.none")]
-        current = s.selected if s.selected in names else names[0]
+        names = list(s.model.curves) or [t("activations.none")]
+        current = s.model.selected if s.model.selected in names else names[0]
         self.activation_menu = UIDropDownMenu(names, current, self.menu_rect, self.manager)
         self._shown = current
         self.actions[self.activation_menu] = lambda e: s.select(e.text)
@@ -78,8 +78,8 @@ class ActivationControls:
     def sync(self) -> None:
         """A click on a grid cell (or a key) selects too: the menu follows. (A choice made in the
         menu itself shows there before its event reaches the scene: that is left alone.)"""
-        menu, selected = self.activation_menu, self.scene.selected
-        if menu is not None and selected != self._shown and selected in self.scene.curves:
+        menu, selected = self.activation_menu, self.scene.model.selected
+        if menu is not None and selected != self._shown and selected in self.scene.model.curves:
             if menu.selected_option[0] == selected:
                 self._shown = selected
             elif menu.current_state is not menu.menu_states.get("expanded"):

@@ -13,7 +13,7 @@ from explorer.app.scenes.activations.activation_plots import GridPicture, render
 from explorer.app.scenes.activations.controls import ActivationControls
 from explorer.app.scenes.activations.help import help_sheet
 from explorer.app.scenes.activations.maxout_plots import render_pieces
-from explorer.app.scenes.activations.model import ActivationsModel, ActivationsSetup
+from explorer.app.scenes.activations.model import ActivationsModel
 from explorer.app.scenes.activations.relu_thinner_view import (
     ReluNetPicture,
     render_map,
@@ -24,9 +24,7 @@ from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
-from explorer.app.ui.scene import Scene
-from explorer.app.ui.text import Text
-from explorer.app.ui.theme import ui_manager
+from explorer.app.ui.scene import ModelScene
 from explorer.app.ui.widget_events import widget_event
 from explorer.training.activation_training import RELU_CONFIG, Results
 from explorer.training.relu_regions import Thinner, thinner_at
@@ -78,20 +76,10 @@ def compute_layout(size: tuple[int, int]) -> ActivationLayout:
     return ActivationLayout((w, h), toolbar, panels, areas)
 
 
-class ActivationScene(Scene):
-    def __init__(
-        self,
-        registry,
-        size: tuple[int, int] = (1280, 720),
-        backend: str = "thread",
-        setup: ActivationsSetup | None = None,
-    ) -> None:
-        super().__init__()
-        self.registry = registry
-        self.model = ActivationsModel(registry, backend=backend, setup=setup)
-        self.text = Text()
+class ActivationScene(ModelScene):
+    def __init__(self, model: ActivationsModel, size: tuple[int, int] = (1280, 720)) -> None:
         self.layout = compute_layout(size)
-        self.manager = ui_manager(self.layout.size)
+        super().__init__(model, self.layout.size)
         self.thinner: Thinner | None = None
         self.thinner_error = ""
         self.results = Results()
@@ -103,13 +91,7 @@ class ActivationScene(Scene):
         self.controls = ActivationControls(self)
         self.prepare()
 
-    # -- what the controls read and call (the model holds it) --------------------------------
-    curves = property(lambda self: self.model.curves)
-    selected = property(lambda self: self.model.selected)
-    pieces = property(lambda self: self.model.pieces)
-    seed = property(lambda self: self.model.seed)
-    input_point = property(lambda self: self.model.input_point)
-
+    # -- what the controls call (they read the model itself) ---------------------------------
     def select(self, name: str) -> None:
         self.model.select(name)
 
@@ -157,7 +139,7 @@ class ActivationScene(Scene):
         return True
 
     def _click(self, pos) -> bool:
-        for name in self.curves:
+        for name in self.model.curves:
             if self.cell_rect(name).collidepoint(pos):
                 self.select(name)
                 return True
@@ -196,7 +178,7 @@ class ActivationScene(Scene):
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size)
-        self.manager = ui_manager(self.layout.size, self.manager)  # a new theme on a new scale
+        self.renew_manager(self.layout.size)
         self.controls.build()
         self._keys.clear()
 
@@ -210,14 +192,14 @@ class ActivationScene(Scene):
         self.controls.sync()
         A, text = self.layout.areas, self.text
         self.results = r = self.model.results
-        if self._stale("grid", (self.selected, A["grid"].size)):
-            self.grid = render_grid(self.curves, A["grid"].size, self.selected, text)
-        if self._stale("detail", (self.selected, A["detail"].size)):
-            curve = self.curves.get(self.selected)
+        if self._stale("grid", (self.model.selected, A["grid"].size)):
+            self.grid = render_grid(self.model.curves, A["grid"].size, self.model.selected, text)
+        if self._stale("detail", (self.model.selected, A["detail"].size)):
+            curve = self.model.curves.get(self.model.selected)
             self.pictures["detail"] = render_detail(curve, A["detail"].size, text)
         if self._stale("maxout", (id(r.maxout), r.maxout_error, r.done, A["maxout"].size)):
             status = r.maxout_error or (
-                t("activations.training_maxout", k=self.pieces)
+                t("activations.training_maxout", k=self.model.pieces)
                 if not r.done
                 else t("activations.no_maxout")
             )
@@ -229,7 +211,7 @@ class ActivationScene(Scene):
 
     def _prepare_relu(self, r: Results) -> None:
         A, net = self.layout.areas, r.relu
-        point = None if self.input_point is None else tuple(self.input_point)
+        point = None if self.model.input_point is None else tuple(self.model.input_point)
         if self._stale("thinner", (id(net), point)):
             self.thinner, self.thinner_error = None, ""
             if net is not None:
@@ -250,15 +232,11 @@ class ActivationScene(Scene):
     # -- drawing (reads only) -----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
         L, text, r = self.layout, self.text, self.results
-        screen.fill(palette.BACKGROUND)
-        screen.fill(palette.PANEL, L.toolbar)
-        pygame.draw.line(
-            screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw()
-        )
+        self.draw_toolbar(screen, L.toolbar)
         titles = {
             "grid": t("activations.title_grid"),
-            "detail": t("activations.title_selected", name=self.selected),
-            "maxout": t("activations.title_maxout", k=self.pieces),
+            "detail": t("activations.title_selected", name=self.model.selected),
+            "maxout": t("activations.title_maxout", k=self.model.pieces),
             "relu": t("activations.title_relu"),
         }
         notes = {
@@ -286,7 +264,7 @@ class ActivationScene(Scene):
                 )
         if self.grid is not None:
             screen.blit(self.grid.surface, L.areas["grid"])
-        if not self.curves:
+        if not self.model.curves:
             text.blit(
                 screen,
                 t("activations.no_plugin"),

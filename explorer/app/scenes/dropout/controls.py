@@ -58,7 +58,7 @@ class DropoutControls:
         self._button(row.take(60), t("dropout.reset"), s.reset, t("dropout.reset_tip"))
         menu_w = max(110, min(150, (bar.w / factor() - 1024) // 4 + 110))
         self.dataset_menu = UIDropDownMenu(
-            s.datasets, s.dataset, row.take_right(menu_w), self.manager
+            s.model.datasets, s.model.dataset, row.take_right(menu_w), self.manager
         )
         self.actions[self.dataset_menu] = lambda e: s.choose_dataset(e.text)
         row.skip(12)
@@ -69,7 +69,7 @@ class DropoutControls:
             self.manager,
             row.take(each / factor(), 22),
             P_HYPER,
-            s.p,
+            s.model.p,
             lambda v: s.choose_p(snap_p(v)),
             entry_w=px(56),
             limits=P_RANGE,
@@ -83,7 +83,7 @@ class DropoutControls:
             self.manager,
             row.take(0, 22, stretch=True),
             RATE_HYPER,
-            s.rate,
+            s.model.rate,
             s.set_rate,
             entry_w=px(56),
             limits=RATE_RANGE,
@@ -93,7 +93,7 @@ class DropoutControls:
         self.rate_slider = self.rate.slider
 
     def _error(self, sentence: str) -> None:
-        self.scene.message = sentence
+        self.scene.model.message = sentence
 
     def _button(self, rect, label: str, action: Callable[[], None], tip: str) -> UIButton:
         button = UIButton(pygame.Rect(rect), label, self.manager, tool_tip_text=tip)
@@ -106,7 +106,7 @@ class DropoutControls:
         return slot
 
     def _play_text(self) -> str:
-        return t("dropout.pause") if self.scene.playing else t("dropout.play")
+        return t("dropout.pause") if self.scene.model.playing else t("dropout.play")
 
     def handle(self, event) -> bool:
         if self.p.handle(event) or self.rate.handle(event):
@@ -122,5 +122,5 @@ class DropoutControls:
         s = self.scene
         if self.play_button.text != self._play_text():
             self.play_button.set_text(self._play_text())
-        self.p.show(s.shown_p)
-        self.rate.show(s.rate)
+        self.p.show(s.model.shown_p)
+        self.rate.show(s.model.rate)

@@ -13,7 +13,7 @@ from explorer.app.scenes.dropout.thinned_net_view import (
     POSITIVE,
 )
 from explorer.app.ui import palette
-from explorer.app.ui.help_overlay import HelpSheet, Swatch, localised
+from explorer.app.ui.help_sheet import HelpSheet, Swatch, localised
 
 # (keycap, catalogue key): the sentences live in assets/i18n, one catalogue per language
 KEYS = (

@@ -13,16 +13,14 @@ import pygame
 from explorer.app.scenes.dropout.controls import DropoutControls
 from explorer.app.scenes.dropout.ensemble_chart import render_ensemble
 from explorer.app.scenes.dropout.help import help_sheet
-from explorer.app.scenes.dropout.model import DropoutModel, DropoutSetup
+from explorer.app.scenes.dropout.model import DropoutModel
 from explorer.app.scenes.dropout.scaling_table import render_scaling
 from explorer.app.scenes.dropout.thinned_net_view import ThinnedNetPicture, render_net
 from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
-from explorer.app.ui.scene import Scene
-from explorer.app.ui.text import Text
-from explorer.app.ui.theme import ui_manager
+from explorer.app.ui.scene import ModelScene
 from explorer.app.ui.widget_events import widget_event
 from explorer.training.dropout_numbers import ENSEMBLE_ACTIVATIONS
 
@@ -71,20 +69,10 @@ def compute_layout(size: tuple[int, int]) -> DropoutLayout:
     return DropoutLayout((w, h), toolbar, panels, areas)
 
 
-class DropoutScene(Scene):
-    def __init__(
-        self,
-        registry,
-        size: tuple[int, int] = (1280, 720),
-        backend: str = "thread",
-        setup: DropoutSetup | None = None,
-    ) -> None:
-        super().__init__()
-        self.registry = registry
-        self.model = DropoutModel(registry, backend=backend, setup=setup)
-        self.text = Text()
+class DropoutScene(ModelScene):
+    def __init__(self, model: DropoutModel, size: tuple[int, int] = (1280, 720)) -> None:
         self.layout = compute_layout(size)
-        self.manager = ui_manager(self.layout.size)
+        super().__init__(model, self.layout.size)
         # cached pictures
         self.pictures: dict[str, pygame.Surface] = {}
         self.drawings: dict[str, ThinnedNetPicture] = {}
@@ -92,23 +80,7 @@ class DropoutScene(Scene):
         self.controls = DropoutControls(self)
         self.prepare()
 
-    # -- what the controls read and call (the model holds it) --------------------------------
-    datasets = property(lambda self: self.model.datasets)
-    dataset = property(lambda self: self.model.dataset)
-    p = property(lambda self: self.model.p)
-    shown_p = property(lambda self: self.model.shown_p)
-    rate = property(lambda self: self.model.rate)
-    playing = property(lambda self: self.model.playing)
-    view = property(lambda self: self.model.view)
-    unit = property(lambda self: self.model.unit)
-    ensemble = property(lambda self: self.model.ensemble)
-    ensemble_error = property(lambda self: self.model.ensemble_error)
-    ensemble_ready = property(lambda self: self.model.ensemble_ready)
-    batches = property(lambda self: self.model.batches)
-    dropped_pairs = property(lambda self: self.model.dropped_pairs)
-    total_pairs = property(lambda self: self.model.total_pairs)
-    message = property(lambda self: self.model.message)
-
+    # -- what the controls call (they read the model itself) ---------------------------------
     def toggle_play(self) -> None:
         self.model.toggle_play()
 
@@ -182,13 +154,13 @@ class DropoutScene(Scene):
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size)
-        self.manager = ui_manager(self.layout.size, self.manager)  # a new theme on a new scale
+        self.renew_manager(self.layout.size)
         self.controls.build()
         self._keys.clear()
 
     def prepare(self) -> None:
         self.controls.sync()
-        v, A = self.view, self.layout.areas
+        v, A = self.model.view, self.layout.areas
         if v is None:
             return
         for name in ("train", "eval"):
@@ -202,7 +174,11 @@ class DropoutScene(Scene):
         if self._keys.get("scaling") != key:
             self._keys["scaling"] = key
             self.pictures["scaling"] = render_scaling(v.scaling, v.x, A["scaling"].size, self.text)
-        ready, nets, error = self.ensemble_ready, self.ensemble, self.ensemble_error
+        ready, nets, error = (
+            self.model.ensemble_ready,
+            self.model.ensemble,
+            self.model.ensemble_error,
+        )
         for name in ENSEMBLE_ACTIVATIONS:
             key = (ready, id(nets.get(name)), error, A[name].size)
             if self._keys.get(name) != key:
@@ -215,11 +191,7 @@ class DropoutScene(Scene):
     # -- drawing (reads only) -----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
         L, text = self.layout, self.text
-        screen.fill(palette.BACKGROUND)
-        screen.fill(palette.PANEL, L.toolbar)
-        pygame.draw.line(
-            screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw()
-        )
+        self.draw_toolbar(screen, L.toolbar)
         titles = {
             "nets": t("dropout.title_nets"),
             "scaling": t("dropout.title_scaling"),
@@ -249,7 +221,7 @@ class DropoutScene(Scene):
         self.manager.draw_ui(screen)
 
     def _draw_nets(self, screen: pygame.Surface) -> None:
-        L, text, v = self.layout, self.text, self.view
+        L, text, v = self.layout, self.text, self.model.view
         nets = L.panels["nets"]
         if v is not None:
             mid = nets.y + px(TITLE_H) // 2 + px(3)
@@ -278,18 +250,22 @@ class DropoutScene(Scene):
             if drawing is not None:
                 screen.blit(drawing.surface, area)
         rect = L.areas["dropped"]
-        if self.message:
+        if self.model.message:
             text.blit(
-                screen, text.ellipsize(self.message, 13, rect.w), rect.topleft, 13, palette.ERROR
+                screen,
+                text.ellipsize(self.model.message, 13, rect.w),
+                rect.topleft,
+                13,
+                palette.ERROR,
             )
             return
         if v is None or v.batch_dropped is None:
             return
-        mean = self.dropped_pairs / self.total_pairs if self.total_pairs else 0.0
+        mean = self.model.dropped_pairs / self.model.total_pairs if self.model.total_pairs else 0.0
         line1 = t(
-            "dropout.dropped_line_one" if self.batches == 1 else "dropout.dropped_line",
+            "dropout.dropped_line_one" if self.model.batches == 1 else "dropout.dropped_line",
             share=f"{v.batch_dropped:.1%}",
-            batches=self.batches,
+            batches=self.model.batches,
             mean=f"{mean:.1%}",
             p=f"{v.p:.0%}",
         )
@@ -309,10 +285,12 @@ class DropoutScene(Scene):
             )
 
     def _nets_status(self) -> str:
-        v = self.view
+        v = self.model.view
         if v is None:
             return ""
         status = t("dropout.status_batch", step=v.step)
         if v.val_acc is not None:
             status += t("dropout.status_val", acc=f"{v.val_acc:.0%}")
-        return status + t("dropout.status_playing" if self.playing else "dropout.status_paused")
+        return status + t(
+            "dropout.status_playing" if self.model.playing else "dropout.status_paused"
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pygame
 
 from explorer.app.ui import palette
-from explorer.app.ui.help_overlay import HelpSheet, Swatch, localised
+from explorer.app.ui.help_sheet import HelpSheet, Swatch, localised
 from explorer.app.ui.i18n import t
 
 #: 1–9 then 0: the first ten surfaces in menu order; [ and ] reach every one

@@ -943,6 +943,13 @@ class LandscapeModel:
         except Exception:  # noqa: BLE001 - only a head start
             pass
 
+    def wait(self, timeout: float = 60.0) -> None:
+        """Block until a slow surface (a real net's loss) is built (headless; the SceneModel's)."""
+        end = time.monotonic() + timeout
+        while self.pending_surface and time.monotonic() < end:
+            self.update(0.0)  # takes a built surface in (no time passes: no race steps)
+            time.sleep(0.01)
+
 
 # What ``readouts`` gives for each ball, as ``NAME.KEY``.
 BALL_NUMBERS = (

@@ -25,9 +25,7 @@ from explorer.app.scenes.landscape.trail_renderer import TrailCache
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import px
-from explorer.app.ui.scene import Scene
-from explorer.app.ui.text import Text
-from explorer.app.ui.theme import ui_manager
+from explorer.app.ui.scene import ModelScene
 from explorer.app.ui.view import View
 from explorer.app.ui.widget_events import UI_EVENTS
 from explorer.landscape import surface as S
@@ -41,14 +39,11 @@ PICK_RADIUS = 12
 SNAP_PX = 14  # a click this close to a critical point inspects the point itself
 
 
-class LandscapeScene(Scene):
+class LandscapeScene(ModelScene):
     def __init__(self, model: LandscapeModel, size: tuple[int, int]) -> None:
-        super().__init__()
-        self.model = model
-        self.text = Text()
         self.layout = compute_layout(size)
+        super().__init__(model, self.layout.size)
         self.view = View(tuple(self.layout.plot), model.spec.domain)
-        self.manager = ui_manager(self.layout.size)
         self.inspect_mode = False
         self.mouse = (0, 0)
         self.drag: dict | None = None
@@ -355,7 +350,7 @@ class LandscapeScene(Scene):
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size)
         self.view.set_rect(tuple(self.layout.plot))
-        self.manager = ui_manager(self.layout.size, self.manager)  # a new theme on a new scale
+        self.renew_manager(self.layout.size)
         self.drag = None
         self.controls.build()
         self._panels_key = self._chart_key = self._inspector_key = self._legend_key = None

@@ -17,7 +17,7 @@ from explorer.app.scenes.network.network_view import (
 from explorer.app.scenes.network.training_curves import BATCH, BEST, TRAIN, VAL
 from explorer.app.scenes.network.weight_histograms import WEIGHT, ZERO
 from explorer.app.ui import palette
-from explorer.app.ui.help_overlay import HelpSheet, Swatch, localised
+from explorer.app.ui.help_sheet import HelpSheet, Swatch, localised
 
 # (keycap, catalogue key): the sentences live in assets/i18n, one catalogue per language
 KEYS = (

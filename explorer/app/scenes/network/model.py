@@ -563,6 +563,14 @@ class NetworkModel:
             out |= snapshot_readouts(snap, prefix)
         return out
 
+    def settled(self) -> bool:
+        """Every net has done what it was told: its last snapshot is in and it is not running
+        (a lesson waits for this; the scene stops drawing while it holds and the lab is paused)."""
+        return all(
+            s.ack >= t.sent and s.state not in ("starting", "running")
+            for t, s in zip(self.trainers, self.snapshots, strict=False)
+        )
+
 
 def describe(config: TrainConfig) -> str:
     if config.depth == 0:

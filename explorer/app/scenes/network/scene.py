@@ -27,9 +27,7 @@ from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
 from explorer.app.ui.handoff import SliceHandoff
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
-from explorer.app.ui.scene import Scene
-from explorer.app.ui.text import Text
-from explorer.app.ui.theme import ui_manager
+from explorer.app.ui.scene import ModelScene
 from explorer.app.ui.widget_events import widget_event
 
 PANELS = ("net", "grads", "curves", "function")
@@ -88,13 +86,10 @@ def compute_layout(size: tuple[int, int], nets: int) -> NetLayout:
     return NetLayout((w, h), toolbar, side, main, tuple(columns))
 
 
-class NetworkScene(Scene):
+class NetworkScene(ModelScene):
     def __init__(self, model: NetworkModel, size: tuple[int, int]) -> None:
-        super().__init__()
-        self.model = model
-        self.text = Text()
         self.layout = compute_layout(size, len(model.configs()))
-        self.manager = ui_manager(self.layout.size)
+        super().__init__(model, self.layout.size)
         self.pictures: dict[tuple[int, str], pygame.Surface] = {}
         self.nets: dict[int, NetPicture] = {}
         self._keys: dict[tuple[int, str], tuple] = {}
@@ -105,24 +100,13 @@ class NetworkScene(Scene):
         self.chart = "gradients"  # the bottom-left chart: one of CHARTS
         self.controls = NetworkControls(self)
 
-    @classmethod
-    def for_app(cls, registry, size, backend: str = "process") -> NetworkScene:
-        return cls(NetworkModel(registry, backend=backend), size)
-
     # -- actions ------------------------------------------------------------------------------
     def help_sheet(self):
         return help_sheet(self)
 
     def idle(self) -> bool:
         """Paused, and every net has done what it was told (its last snapshot is in)."""
-        m = self.model
-        trainers = getattr(m, "trainers", None)
-        if m.playing or trainers is None:  # unknown: always drawn
-            return False
-        return all(
-            s.ack >= getattr(t, "sent", 0) and s.state not in ("starting", "running")
-            for t, s in zip(trainers, m.snapshots, strict=False)
-        )
+        return not self.model.playing and self.model.settled()
 
     def show_chart(self, chart: str | None = None) -> None:
         """Show ``chart`` in the bottom-left panel; None: the next one (the Hessian only once
@@ -222,7 +206,7 @@ class NetworkScene(Scene):
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size, len(self.model.configs()))
         self._layout_key = (self.layout.size, len(self.model.configs()))
-        self.manager = ui_manager(self.layout.size, self.manager)  # a new theme on a new scale
+        self.renew_manager(self.layout.size)
         self.controls.build()
         self._keys.clear()
 
@@ -319,11 +303,7 @@ class NetworkScene(Scene):
     # -- drawing (reads only) -----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
         L, m, text = self.layout, self.model, self.text
-        screen.fill(palette.BACKGROUND)
-        screen.fill(palette.PANEL, L.toolbar)
-        pygame.draw.line(
-            screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw()
-        )
+        self.draw_toolbar(screen, L.toolbar)
         screen.fill(palette.PANEL, L.side)
         pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft, lw())
         labels = m.labels()
