@@ -241,15 +241,8 @@ def layer_violations(graph: Mapping[str, set[str]]) -> list[str]:
     return out
 
 
-# Found on this branch and fixed on another one: the lead deletes each line as that branch is
-# merged (h-workers: one worker mechanism; h-facts: plugins/surfaces.py through the public API).
+# Fixed on h-workers (one worker mechanism): the lead deletes this when that branch is merged.
 KNOWN_UNTIL_MERGED_CIRCLES = [["explorer.training.jobs", "explorer.training.trainer"]]
-KNOWN_UNTIL_MERGED_LAYERS = {
-    "explorer_plugins.surfaces -> explorer.landscape.expression: a plugin uses only explorer's "
-    "public API",
-    "explorer_plugins.surfaces -> explorer.landscape.net_surface: a plugin uses only explorer's "
-    "public API",
-}
 
 
 def test_no_import_circles_in_explorer():
@@ -259,7 +252,7 @@ def test_no_import_circles_in_explorer():
 
 def test_the_layers_only_import_down():
     found = layer_violations(explorer_graph())
-    assert [v for v in found if v not in KNOWN_UNTIL_MERGED_LAYERS] == []
+    assert found == []
 
 
 def _graph(**modules: str) -> dict[str, set[str]]:
