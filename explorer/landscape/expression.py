@@ -15,7 +15,9 @@ import torch
 from explorer.safe_eval import Function, Grammar, SafeEvalError, compile_text
 from explorer.specs import SurfaceSpec
 
-_TORCH: dict[str, Callable] = {
+TensorFn = Callable[[torch.Tensor], torch.Tensor]
+
+_TORCH: dict[str, TensorFn] = {
     "sin": torch.sin,
     "cos": torch.cos,
     "tan": torch.tan,
@@ -41,10 +43,10 @@ class ExpressionError(SafeEvalError):
     """A formula that is not allowed; the message says what and how to fix it."""
 
 
-def _on_tensor(fn: Callable) -> Function:
+def _on_tensor(fn: TensorFn) -> Function:
     """``fn`` on a tensor, a number in the formula (``sin(1)``) made one first."""
 
-    def call(a):
+    def call(a: torch.Tensor | float) -> torch.Tensor:
         if not isinstance(a, torch.Tensor):
             a = torch.as_tensor(a, dtype=torch.float64)
         return fn(a)

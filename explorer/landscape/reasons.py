@@ -98,4 +98,5 @@ def _english(key: str, **fields: str) -> str:
 @cache
 def _english_reasons() -> dict[str, str]:
     path = resources.files("explorer.assets").joinpath("i18n", "dl-explorer.en.json")
-    return json.loads(path.read_text(encoding="utf-8"))["en"]["reason"]
+    reasons: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))["en"]["reason"]
+    return reasons

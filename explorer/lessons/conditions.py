@@ -60,7 +60,7 @@ class Condition:
         return f"{self.text}  [{shown}]" if shown else self.text
 
 
-def _fmt(v) -> str:
+def _fmt(v: object) -> str:
     if v is None:
         return "?"
     if isinstance(v, bool):

@@ -32,9 +32,10 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from explorer.languages import LANGUAGES
 from explorer.lessons.captions import CaptionError, placeholders
@@ -68,7 +69,7 @@ class SceneFacts:
 @dataclass(frozen=True)
 class Step:
     scene: str
-    setup: dict
+    setup: dict[str, Any]
     caption: dict[str, str]
     highlight: tuple[str, ...] = ()
     until: Condition | None = None
@@ -120,12 +121,12 @@ def lesson_name(path: Path) -> str:
     return re.sub(r"^\d+[-_]", "", Path(path).stem)
 
 
-def _step(raw, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
+def _step(raw: object, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
     if not isinstance(raw, dict):
         raise LessonError(f"{where}: must be a table of keys.")
     _no_unknown(raw, STEP_KEYS, where, "a step")
     scene = raw.get("scene")
-    if scene not in scenes:
+    if not isinstance(scene, str) or scene not in scenes:
         raise LessonError(
             f"{where}: scene {scene!r} is not a scene of the app; use one of "
             f"{', '.join(sorted(scenes))}."
@@ -141,11 +142,12 @@ def _step(raw, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
             names = [n for n, _ in placeholders(text)]
         except CaptionError as exc:
             raise LessonError(f"{where}: caption.{lang}: {exc}.") from None
-        unknown = [n for n in names if facts.numbers is not None and n not in facts.numbers]
+        known = facts.numbers if facts.numbers is not None else frozenset()
+        unknown = [n for n in names if facts.numbers is not None and n not in known]
         if unknown:
             raise LessonError(
                 f"{where}: caption.{lang} shows {{{unknown[0]}}}, which the {scene} scene does "
-                f"not compute{_did_you_mean(unknown[0], facts.numbers)}."
+                f"not compute{_did_you_mean(unknown[0], known)}."
             )
     highlight = raw.get("highlight", [])
     if isinstance(highlight, str):
@@ -207,7 +209,7 @@ def _having(key: str, scenes: Mapping[str, SceneFacts]) -> str:
     return " or ".join(names) if names else "no"
 
 
-def _condition(text, where: str, facts: SceneFacts) -> Condition:
+def _condition(text: object, where: str, facts: SceneFacts) -> Condition:
     if not isinstance(text, str):
         raise LessonError(f'{where}: must be a condition in quotes, e.g. "epoch >= 5".')
     try:
@@ -218,7 +220,7 @@ def _condition(text, where: str, facts: SceneFacts) -> Condition:
         raise LessonError(f"{where}: {exc}{end}") from None
 
 
-def _languages(value, where: str) -> dict[str, str]:
+def _languages(value: object, where: str) -> dict[str, str]:
     if not isinstance(value, dict):
         raise LessonError(f"{where} needs a text in each language: {', '.join(LANGUAGES)}.")
     missing = [
@@ -231,7 +233,10 @@ def _languages(value, where: str) -> dict[str, str]:
     return {lang: value[lang].strip() for lang in LANGUAGES}
 
 
-def _no_unknown(table: dict, allowed, where: str, what: str, prefix: str = "") -> None:
+def _no_unknown(
+    table: Mapping[str, object], allowed: Iterable[str], where: str, what: str, prefix: str = ""
+) -> None:
+    allowed = frozenset(allowed)
     for key in table:
         if key not in allowed:
             raise LessonError(
@@ -240,6 +245,6 @@ def _no_unknown(table: dict, allowed, where: str, what: str, prefix: str = "") -
             )
 
 
-def _did_you_mean(word: str, choices) -> str:
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]}?)" if close else ""

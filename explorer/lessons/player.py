@@ -27,13 +27,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from explorer.lessons.captions import fill
 from explorer.lessons.conditions import Condition, ConditionError
 from explorer.lessons.lesson_file import Lesson, LessonError, Step
 from explorer.lessons.run_setups import typed_setups
 from explorer.lessons.scenes import LessonScene, by_name
+
+if TYPE_CHECKING:
+    from explorer.plugins import Registry
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class Driver:
     scene = ""
     unit = "steps"
 
-    def __init__(self, model, owned: bool = False) -> None:
+    def __init__(self, model: Any, owned: bool = False) -> None:
         self.model = model
         self.owned = owned  # built for the lesson (headless): closed with it
 
@@ -68,12 +71,12 @@ class Driver:
         None: as fast as its work comes back."""
         return None
 
-    def apply(self, setup) -> None:
+    def apply(self, setup: Any) -> None:
         """Put a whole setup in place (the model checks it: all or nothing)."""
         if setup is not None and self.model is not None:
             self.model.apply(setup)
 
-    def values(self, names=None) -> dict[str, Any]:
+    def values(self, names: Iterable[str] | None = None) -> dict[str, Any]:
         return dict(self.model.readouts()) if self.model is not None else {}
 
     def progress(self) -> int:
@@ -101,7 +104,7 @@ class Driver:
     def ask_hessian(self) -> None:
         """A ``hessian`` step's question, once its run is done (the Network lab answers it)."""
 
-    def warm(self, setup) -> None:
+    def warm(self, setup: Any) -> None:
         """Prepare ahead for ``setup`` (the next step's), where the scene can (its driver says
         how); by default nothing."""
 
@@ -324,13 +327,14 @@ def check(cond: Condition, values: Mapping[str, Any]) -> tuple[bool, str]:
 
 
 # -- headless ----------------------------------------------------------------------------------
-def headless_driver(scene: LessonScene, registry) -> Driver:
+def headless_driver(scene: LessonScene, registry: Registry) -> Driver:
     """A driver on a fresh model of ``scene`` (the model its row builds for a lesson without a
     window: the Network lab on the CPU, in a thread), closed with the lesson."""
     cls = scene.driver_class()
     if cls is None:
         raise SceneMissing(f"the {scene.name} scene cannot be played by a lesson (no driver).")
-    return cls(scene.headless_model(registry), owned=True)
+    driver: Driver = cls(scene.headless_model(registry), owned=True)
+    return driver
 
 
 def missing_scenes(lesson: Lesson, scenes: Iterable[LessonScene]) -> list[str]:
@@ -347,7 +351,7 @@ def missing_scenes(lesson: Lesson, scenes: Iterable[LessonScene]) -> list[str]:
 
 def play_headless(
     lesson: Lesson,
-    registry,
+    registry: Registry,
     scenes: Iterable[LessonScene],
     timeout: float = 600.0,
     on_step: Callable[[int, LessonPlayer], None] | None = None,
