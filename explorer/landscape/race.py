@@ -26,6 +26,7 @@ import torch
 
 from explorer import optim
 from explorer.landscape import surface as S
+from explorer.landscape.schedule_curves import ScheduleCurves
 from explorer.plugins import Registry, default_registry
 from explorer.schedules import lr_curve
 from explorer.specs import OptimizerSpec, SurfaceSpec, outside_notes
@@ -173,8 +174,10 @@ class Race:
         total_steps: int = 2000,
         registry: Registry | None = None,
         grad_tol: float = 1e-5,
+        curves: ScheduleCurves | None = None,
     ) -> None:
         self.registry = registry or default_registry()
+        self.curves = curves  # fast lr curves shared across races (the app); None: exact ones
         self.surface = surface
         self.noise = noise
         self.seed = seed
@@ -205,15 +208,24 @@ class Race:
         self._schedule_ball(ball)
         return ball
 
-    def _schedule_ball(self, ball: Ball) -> None:
+    def _schedule_ball(self, ball: Ball, strict: bool = False) -> None:
+        """``ball``'s learning-rate curve from its config; a schedule plugin that raises freezes
+        the ball (``strict``: the exception goes to the caller instead)."""
         sched = self.registry.schedule(ball.config.schedule)
         values = sched.values(ball.config.schedule_hyper)  # a forbidden value: one sentence
         ball.lr_schedule = None
         if sched.name == "constant" or "lr" not in ball.hyper:
             return
         try:
-            ball.lr_schedule = lr_curve(sched, ball.hyper["lr"], self.total_steps, **values)
+            if self.curves is None:
+                ball.lr_schedule = lr_curve(sched, ball.hyper["lr"], self.total_steps, **values)
+            else:
+                ball.lr_schedule = self.curves.curve(
+                    sched, values, self.total_steps, ball.hyper["lr"]
+                )
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the schedule plugin's fault
+            if strict:
+                raise
             ball.freeze(
                 f"schedule {sched.plugin}/{sched.name} raised {type(exc).__name__}: {exc}",
                 getattr(self, "t", 0),
@@ -265,14 +277,28 @@ class Race:
         ball.hyper[name] = ball.spec.hyper[name].check(value, name, ball.spec.name)
         ball.config.hyper[name] = ball.hyper[name]
         if name == "lr":
-            ball.lr = ball.hyper["lr"]
             self._schedule_ball(ball)
+            if ball.lr_schedule is None:  # on a schedule, ``lr`` stays the last step's rate
+                ball.lr = ball.hyper["lr"]
 
     def set_schedule(self, index: int, schedule: str, **hyper: float) -> None:
         ball = self.balls[index]
         ball.config.schedule = self.registry.schedule(schedule).name
         ball.config.schedule_hyper = dict(hyper)
         self._schedule_ball(ball)
+
+    def set_schedule_all(self, schedule: str, **hyper: float) -> None:
+        """Every ball on ``schedule``. A schedule plugin that raises puts every ball back on
+        constant and its exception goes to the caller, who says why (the Landscape's menu)."""
+        name = self.registry.schedule(schedule).name
+        try:
+            for ball in self.balls:
+                ball.config.schedule, ball.config.schedule_hyper = name, dict(hyper)
+                self._schedule_ball(ball, strict=True)
+        except (Exception, SystemExit):
+            for ball in self.balls:
+                ball.config.schedule, ball.lr_schedule = "constant", None
+            raise
 
     # -- reading -----------------------------------------------------------------------------
     @property
