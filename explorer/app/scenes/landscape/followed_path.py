@@ -10,33 +10,42 @@ import numpy as np
 PATH_POLL_S = 0.25  # how often a followed training path is read again
 
 
-class FollowedPath:
-    def __init__(self, surface: str, source: Callable[[], np.ndarray | None]) -> None:
-        self.surface = surface  # the surface whose plane the path lies on
-        self.source = source  # (T, 2), or None once the run moved on
-        self.path: np.ndarray | None = None
+class PathFollower:
+    def __init__(self) -> None:
+        self.surface = ""  # the surface whose plane the path lies on
+        self.source: Callable[[], np.ndarray | None] | None = None  # None once the run moved on
+        self.path: np.ndarray | None = None  # (T, 2)
         self.live = False  # the lab still extends it (False: frozen where it was)
-        self.polled = -1.0
+        self.version = 0  # goes up when the path changes (it is drawn again)
+        self._polled = -1.0
 
-    def due(self, clock: float) -> bool:
-        return clock - self.polled >= PATH_POLL_S
+    def follow(self, surface: str, source: Callable[[], np.ndarray | None], clock: float) -> None:
+        self.surface, self.source, self.path, self.live = surface, source, None, False
+        self.poll(clock)
 
-    def poll(self, clock: float) -> bool:
-        """Read the path again; True when it changed (it is drawn again; a finished run's path
-        is not: the app idles)."""
-        self.polled = clock
+    def update(self, clock: float) -> None:
+        """Read the path again if it is time to."""
+        if self.source is not None and clock - self._polled >= PATH_POLL_S:
+            self.poll(clock)
+
+    def poll(self, clock: float) -> None:
+        self._polled = clock
         try:
             path = self.source()
         except Exception:  # noqa: BLE001 - the lab closed or restarted: keep the last path
             path = None
         if path is None:
             self.live = False
-            return False
+            return
         path = np.asarray(path, dtype=float).reshape(-1, 2)
-        changed = (
+        if (
             self.path is None
             or path.shape != self.path.shape
             or not np.array_equal(path, self.path)
-        )
+        ):
+            self.version += 1  # drawn again (a finished run's path is not: the app idles)
         self.path, self.live = path, True
-        return changed
+
+    def path_on(self, surface: str) -> np.ndarray | None:
+        """The path, while ``surface`` (the one shown) is the one it lies on."""
+        return self.path if self.source is not None and surface == self.surface else None

@@ -7,8 +7,9 @@ changed on the running race. The rest lives in rooms of its own, each pygame-fre
 
 - ``runner.RaceRunner``: playing the race in model time (speed, frame budget, where a run
   pauses), with ``gradients_ahead.GradientsAhead``, the helper thread of a slow surface;
+- ``race_builder.RaceBuilder``: a race from the chosen balls, on the chosen schedule;
 - ``surface_builds.SurfaceBuilds``: a family's surface built in a worker (``net:moons``);
-- ``followed_path.FollowedPath``: a Network-lab run's path on its own net's surface;
+- ``followed_path.PathFollower``: a Network-lab run's path on its own net's surface;
 - ``inspector.Inspector``: the Hessian at a point;
 - ``readouts``: the numbers panel's rows and the live numbers lessons read;
 - ``landscape_setup``: ``LandscapeSetup``, its ranges and its checks.
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.app.scenes.landscape import readouts as R
-from explorer.app.scenes.landscape.followed_path import PATH_POLL_S, FollowedPath
+from explorer.app.scenes.landscape.followed_path import PATH_POLL_S, PathFollower
 from explorer.app.scenes.landscape.inspector import Inspector, snap_to_critical
 from explorer.app.scenes.landscape.landscape_setup import (
     ARROW_KINDS,
@@ -58,7 +59,6 @@ from explorer.knob_text import Spec
 from explorer.landscape import surface as S
 from explorer.landscape.critical import CriticalPoint
 from explorer.landscape.race import DEFAULT_OPTIMIZERS, Noise
-from explorer.landscape.rates import suggested_lr
 from explorer.plugins import Registry
 from explorer.specs import SurfaceSpec
 
@@ -108,6 +108,16 @@ def _race_over_notices() -> tuple[str, ...]:
     )
 
 
+def _room(room: str, name: str, doc: str = "") -> property:
+    """``name`` of the room ``room`` (the runner, the inspector …), read and set on the model as
+    callers always did."""
+    return property(
+        lambda self: getattr(getattr(self, room), name),
+        lambda self, value: setattr(getattr(self, room), name, value),
+        doc=doc,
+    )
+
+
 class LandscapeModel:
     def __init__(
         self,
@@ -138,8 +148,7 @@ class LandscapeModel:
         self._builds = SurfaceBuilds(registry, backend, self.notify)
         self._inspector = Inspector()
         self._races = RaceBuilder(registry, self.notify)  # races share one cache of lr curves
-        self._follow: FollowedPath | None = None  # the path a Network-lab run took (``follow``)
-        self.path_version = 0  # goes up when the followed path changes
+        self._paths = PathFollower()  # the path a Network-lab run took (``follow``)
         self.seed = seed
         self.optimizer_names = list(registry.optimizers)
         wanted = list(optimizers) if optimizers is not None else list(DEFAULT_OPTIMIZERS)
@@ -177,43 +186,22 @@ class LandscapeModel:
         for failure in registry.failures:
             self.notify(f"plugin {failure.plugin} failed to load: {failure.reason}", "error", 12)
 
-    # -- what the rooms hold, read here as before ---------------------------------------------
-    race = property(lambda self: self._runner.race, doc="The race now (rebuilt, never swapped).")
-    stepping_ahead = property(lambda self: self._runner.stepping_ahead)
-    horizon = property(lambda self: self._runner.horizon, doc="The step this run pauses at.")
-    rate = property(lambda self: self._runner.rate, doc="Steps per second actually achieved.")
-    inspection: CriticalPoint | None = property(lambda self: self._inspector.inspection)
-    inspect_error = property(lambda self: self._inspector.error)
-    pending_surface = property(lambda self: self._builds.pending, doc="A surface being built.")
-    jobs = property(lambda self: self._builds.jobs, doc="The worker slow surfaces are built in.")
-    path_live = property(lambda self: self._follow is not None and self._follow.live)
+    # -- what the rooms hold, read (and set) here as before ------------------------------------
+    race = _room("_runner", "race", "The race now (a new one when the surface or balls change).")
+    playing = _room("_runner", "playing")
+    horizon = _room("_runner", "horizon", "The step this run pauses at.")
+    rate = _room("_runner", "rate", "Race steps per second actually achieved.")
+    step_cost = _room("_runner", "step_cost", "Seconds per race step, measured as it runs.")
+    timer = _room("_runner", "timer", "The clock step costs are measured with.")
+    ahead = _room("_runner", "ahead", "A slow surface's steps computed on a helper thread.")
+    stepping_ahead = _room("_runner", "stepping_ahead", "Stepping ahead now (a slow surface).")
     _ahead = property(lambda self: self._runner.gradients.pending)  # a step being computed
-
-    @property
-    def playing(self) -> bool:
-        return self._runner.playing
-
-    @playing.setter
-    def playing(self, value: bool) -> None:
-        self._runner.playing = value
-
-    @property
-    def timer(self) -> Callable[[], float]:
-        """The clock the race's step cost is measured with (a constant one: no frame budget)."""
-        return self._runner.timer
-
-    @timer.setter
-    def timer(self, value: Callable[[], float]) -> None:
-        self._runner.timer = value
-
-    @property
-    def step_cost(self) -> float:
-        """Seconds per race step, measured as it runs."""
-        return self._runner.step_cost
-
-    @property
-    def ahead(self) -> bool:
-        return self._runner.ahead
+    inspection: CriticalPoint | None = _room("_inspector", "inspection")
+    inspect_error = _room("_inspector", "error")
+    pending_surface = _room("_builds", "pending", "A family's surface being built.")
+    jobs = _room("_builds", "jobs", "The worker slow surfaces are built in.")
+    path_live = _room("_paths", "live", "The followed run's lab still extends its path.")
+    path_version = _room("_paths", "version", "Goes up when the followed path changes.")
 
     # -- messages -----------------------------------------------------------------------------
     def notify(self, text: str, level: str = "info", seconds: float = 5.0) -> None:
@@ -236,11 +224,7 @@ class LandscapeModel:
             raise ValueError(f"surface {spec.name!r} cannot be used: {exc}") from None
         self.spec = spec
         self.expr_error = ""
-        for opt_name, opt in self.registry.optimizers.items():
-            lr = suggested_lr(opt, spec)
-            if lr is not None:
-                self.hyper[opt_name]["lr"] = lr
-            self.hyper[opt_name].update(self._races.valid(opt_name, self.pinned.get(opt_name, {})))
+        self._races.retune(self.hyper, spec, self.pinned)
         if self.noise.mode == "minibatch" and not spec.has_data:
             self.noise = Noise()
             self.notify(t("landscape.noise_off"))
@@ -444,8 +428,7 @@ class LandscapeModel:
         self.clock += dt
         if self.pending_surface:
             self._take_built_surface()
-        if self._follow is not None and self._follow.due(self.clock):
-            self._poll_path()
+        self._paths.update(self.clock)
         return self._runner.advance(dt, self.speed, self._run_steps)
 
     def _run_steps(self, n: int) -> int:
@@ -552,20 +535,12 @@ class LandscapeModel:
     def follow(self, surface: str, source: Callable[[], np.ndarray | None]) -> None:
         """Draw the training path ``source()`` gives ((T, 2) on ``surface``'s plane; None once
         the run moved on) whenever ``surface`` is shown, extended as the run goes on."""
-        self._follow = FollowedPath(surface, source)
-        self._poll_path()
-
-    def _poll_path(self) -> None:
-        if self._follow.poll(self.clock):
-            self.path_version += 1  # drawn again (a finished run's path is not: the app idles)
+        self._paths.follow(surface, source, self.clock)
 
     @property
     def run_path(self) -> np.ndarray | None:
         """(T, 2): the followed run's path, while its surface is the one shown."""
-        follow = self._follow
-        if follow is None or follow.path is None or self.spec.name != follow.surface:
-            return None
-        return follow.path
+        return self._paths.path_on(self.spec.name)
 
     # -- live numbers (lesson captions and ``expect`` conditions) --------------------------------
     @staticmethod
@@ -575,14 +550,8 @@ class LandscapeModel:
         return R.number_names(registry)
 
     def readouts(self, names: Iterable[str] | None = None) -> dict[str, float | int | bool]:
-        """The live numbers of the race now: ``step`` and per ball ``NAME.loss`` (full-data loss),
-        ``.x`` ``.y``, ``.grad`` (‖∇L‖), ``.step_size``, ``.lr`` (this step's rate), the status
-        flags ``.settled`` ``.converged`` ``.saddle`` ``.escaped`` ``.diverged`` ``.frozen``,
-        ``.settled_at`` (the first step it settled; absent until it has), ``.max_abs_x`` /
-        ``.max_abs_y`` (the largest |x| / |y| of its path so far), ``.distance`` (to the nearest
-        known minimum) and ``.min_eig`` / ``.max_eig`` (the Hessian's eigenvalues where it is).
-        ``names``: compute only these (the Hessian is the costly one); a number the race does not
-        have (a ball not racing) is absent, never invented."""
+        """The live numbers of the race now: ``step`` and per ball ``NAME.loss``, ``NAME.x`` …
+        (``readouts.live_numbers`` lists them); ``names``: compute only these."""
         return R.live_numbers(self.race, self.spec, names)
 
     def close(self) -> None:

@@ -90,6 +90,20 @@ class RaceBuilder:
             hyper[name] = values | self.valid(name, pinned.get(name, {}))
         return hyper
 
+    def retune(
+        self,
+        hyper: dict[str, dict[str, float]],
+        spec: SurfaceSpec,
+        pinned: dict[str, dict[str, float]],
+    ) -> None:
+        """``hyper`` for a new surface ``spec``, in place: its suggested rates, then the values
+        pinned on the command line (the user's other changes stay)."""
+        for name, opt in self.registry.optimizers.items():
+            lr = suggested_lr(opt, spec)
+            if lr is not None:
+                hyper[name]["lr"] = lr
+            hyper[name].update(self.valid(name, pinned.get(name, {})))
+
     # -- schedules ----------------------------------------------------------------------------
     def schedule(self, race: Race, name: str, hyper: dict[str, float]) -> bool:
         """Every ball of ``race`` on schedule ``name``; False (said) when its plugin failed and

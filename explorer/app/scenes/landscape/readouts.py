@@ -114,8 +114,14 @@ def number_names(registry: Registry) -> frozenset[str]:
 def live_numbers(
     race: Race, spec: SurfaceSpec, names: Iterable[str] | None = None
 ) -> dict[str, float | int | bool]:
-    """The live numbers of ``race`` now (see ``LandscapeModel.readouts``); ``names``: compute
-    only these (the Hessian is the costly one); a number the race does not have is absent."""
+    """The live numbers of ``race`` now: ``step`` and per ball ``NAME.loss`` (full-data loss),
+    ``.x`` ``.y``, ``.grad`` (‖∇L‖), ``.step_size``, ``.lr`` (this step's rate), the status flags
+    ``.settled`` ``.converged`` ``.saddle`` ``.escaped`` ``.diverged`` ``.frozen``,
+    ``.settled_at`` (the first step it settled; absent until it has), ``.max_abs_x`` /
+    ``.max_abs_y`` (the largest |x| / |y| of its path so far), ``.distance`` (to the nearest
+    known minimum) and ``.min_eig`` / ``.max_eig`` (the Hessian's eigenvalues where it is).
+    ``names``: compute only these (the Hessian is the costly one); a number the race does not
+    have (a ball not racing) is absent, never invented."""
     wanted = None if names is None else set(names)
 
     def want(key: str) -> bool:
