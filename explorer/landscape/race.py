@@ -19,17 +19,19 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from explorer import optim
 from explorer.landscape import surface as S
-from explorer.landscape.schedule_curves import ScheduleCurves
 from explorer.plugins import Registry, default_registry
 from explorer.schedules import lr_curve
 from explorer.specs import OptimizerSpec, SurfaceSpec, outside_notes
+
+if TYPE_CHECKING:
+    from explorer.landscape.schedule_curves import ScheduleCurves
 
 # The balls a race gets when nobody picks: the lecture's classics.
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
@@ -208,28 +210,26 @@ class Race:
         self._schedule_ball(ball)
         return ball
 
-    def _schedule_ball(self, ball: Ball, strict: bool = False) -> None:
-        """``ball``'s learning-rate curve from its config; a schedule plugin that raises freezes
-        the ball (``strict``: the exception goes to the caller instead)."""
+    def _schedule_ball(self, ball: Ball) -> None:
         sched = self.registry.schedule(ball.config.schedule)
         values = sched.values(ball.config.schedule_hyper)  # a forbidden value: one sentence
         ball.lr_schedule = None
         if sched.name == "constant" or "lr" not in ball.hyper:
             return
         try:
-            if self.curves is None:
-                ball.lr_schedule = lr_curve(sched, ball.hyper["lr"], self.total_steps, **values)
-            else:
-                ball.lr_schedule = self.curves.curve(
-                    sched, values, self.total_steps, ball.hyper["lr"]
-                )
+            ball.lr_schedule = self._curve(sched, ball.hyper["lr"], values)
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the schedule plugin's fault
-            if strict:
-                raise
             ball.freeze(
                 f"schedule {sched.plugin}/{sched.name} raised {type(exc).__name__}: {exc}",
                 getattr(self, "t", 0),
             )
+
+    def _curve(self, sched, lr: float, values: dict[str, float]) -> np.ndarray:
+        """The learning rate at each step: from the shared cache (one curve at lr = 1, scaled)
+        when the race has one, else the torch scheduler stepped for this ``lr``."""
+        if self.curves is None:
+            return lr_curve(sched, lr, self.total_steps, **values)
+        return self.curves.curve(sched, values, self.total_steps, lr)
 
     def default_start(self) -> tuple[float, float]:
         if self.surface.starts:
@@ -288,13 +288,18 @@ class Race:
         self._schedule_ball(ball)
 
     def set_schedule_all(self, schedule: str, **hyper: float) -> None:
-        """Every ball on ``schedule``. A schedule plugin that raises puts every ball back on
-        constant and its exception goes to the caller, who says why (the Landscape's menu)."""
-        name = self.registry.schedule(schedule).name
+        """Every ball on ``schedule``. A schedule plugin that raises (or a value it forbids) puts
+        every ball back on constant and the exception goes to the caller, who says why (the
+        Landscape's menu), instead of freezing the balls."""
+        sched = self.registry.schedule(schedule)
         try:
+            values = sched.values(hyper)
             for ball in self.balls:
-                ball.config.schedule, ball.config.schedule_hyper = name, dict(hyper)
-                self._schedule_ball(ball, strict=True)
+                ball.config.schedule, ball.config.schedule_hyper = sched.name, dict(hyper)
+                scheduled = sched.name != "constant" and "lr" in ball.hyper
+                ball.lr_schedule = (
+                    self._curve(sched, ball.hyper["lr"], values) if scheduled else None
+                )
         except (Exception, SystemExit):
             for ball in self.balls:
                 ball.config.schedule, ball.lr_schedule = "constant", None
