@@ -554,6 +554,13 @@ class LandscapeModel:
         (``readouts.live_numbers`` lists them); ``names``: compute only these."""
         return R.live_numbers(self.race, self.spec, names)
 
+    def wait(self, timeout: float = 60.0) -> None:
+        """Block until a slow surface (a real net's loss) is built (headless; the SceneModel's)."""
+        end = time.monotonic() + timeout
+        while self.pending_surface and time.monotonic() < end:
+            self.update(0.0)  # takes a built surface in (no time passes: no race steps)
+            time.sleep(0.01)
+
     def close(self) -> None:
         self._runner.close()
         self._builds.close()
