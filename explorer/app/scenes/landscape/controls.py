@@ -650,11 +650,10 @@ class LandscapeControls:
             for key in m.registry.optimizers[name].hyper:
                 self._sync_slider(("tune", (name, key)), m.hyper[name][key])
         if self.inspect_button.is_selected != self.scene.inspect_mode:
-            (
-                self.inspect_button.select
-                if self.scene.inspect_mode
-                else self.inspect_button.unselect
-            )()
+            if self.scene.inspect_mode:
+                self.inspect_button.select()
+            else:
+                self.inspect_button.unselect()
         has_point = m.inspection is not None
         if self._shown.get(("inspector", "shape")) != has_point:
             (self.start_here.enable if has_point else self.start_here.disable)()

@@ -520,8 +520,11 @@ class NetworkControls:
             lambda e: self.scene.landscape_of_this_net(),
         )
 
-    def _slider(self, key, label, hyper: Hyper, value, x, y, w, apply, limits=None,
-                label_w: int | None = None) -> None:  # fmt: skip
+    def _slider(
+        self, key, label, hyper: Hyper, value, x, y, w, apply, limits=None, label_w=None
+    ) -> None:
+        """A named slider with its typed value at (x, y), ``w`` wide; it applies once it rests
+        (``apply_pending``)."""
         label_w = px(64) if label_w is None else label_w
         self._caption((x, y, label_w - px(2), px(22)), label)
 
@@ -600,8 +603,10 @@ class NetworkControls:
             else:
                 self.hessian_button.enable()
         if m.landscape_pending == self.landscape_button.is_enabled:  # saving the path
-            (self.landscape_button.enable if not m.landscape_pending else
-             self.landscape_button.disable)()  # fmt: skip
+            if m.landscape_pending:
+                self.landscape_button.disable()
+            else:
+                self.landscape_button.enable()
         state = (m.config, m.speed, m.side_by_side, m.compare, m.compare_value)
         if state != self._seen:
             self._seen = state
