@@ -21,7 +21,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -32,6 +32,9 @@ from explorer.landscape.reasons import Reason
 from explorer.plugins import Registry, default_registry
 from explorer.schedules import lr_curve
 from explorer.specs import OptimizerSpec, SurfaceSpec, outside_notes
+
+if TYPE_CHECKING:
+    from explorer.landscape.schedule_curves import ScheduleCurves
 
 # The balls a race gets when nobody picks: the lecture's classics.
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
@@ -176,8 +179,10 @@ class Race:
         total_steps: int = 2000,
         registry: Registry | None = None,
         grad_tol: float = 1e-5,
+        curves: ScheduleCurves | None = None,
     ) -> None:
         self.registry = registry or default_registry()
+        self.curves = curves  # fast lr curves shared across races (the app); None: exact ones
         self.surface = surface
         self.noise = noise
         self.seed = seed
@@ -215,11 +220,18 @@ class Race:
         if sched.name == "constant" or "lr" not in ball.hyper:
             return
         try:
-            ball.lr_schedule = lr_curve(sched, ball.hyper["lr"], self.total_steps, **values)
+            ball.lr_schedule = self._curve(sched, ball.hyper["lr"], values)
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the schedule plugin's fault
             who, error = f"{sched.plugin}/{sched.name}", type(exc).__name__
             reason = Reason("schedule_raised", {"who": who, "error": error, "message": str(exc)})
             ball.freeze(reason, getattr(self, "t", 0))
+
+    def _curve(self, sched, lr: float, values: dict[str, float]) -> np.ndarray:
+        """The learning rate at each step: from the shared cache (one curve at lr = 1, scaled)
+        when the race has one, else the torch scheduler stepped for this ``lr``."""
+        if self.curves is None:
+            return lr_curve(sched, lr, self.total_steps, **values)
+        return self.curves.curve(sched, values, self.total_steps, lr)
 
     def default_start(self) -> tuple[float, float]:
         if self.surface.starts:
@@ -267,14 +279,33 @@ class Race:
         ball.hyper[name] = ball.spec.hyper[name].check(value, name, ball.spec.name)
         ball.config.hyper[name] = ball.hyper[name]
         if name == "lr":
-            ball.lr = ball.hyper["lr"]
             self._schedule_ball(ball)
+            if ball.lr_schedule is None:  # on a schedule, ``lr`` stays the last step's rate
+                ball.lr = ball.hyper["lr"]
 
     def set_schedule(self, index: int, schedule: str, **hyper: float) -> None:
         ball = self.balls[index]
         ball.config.schedule = self.registry.schedule(schedule).name
         ball.config.schedule_hyper = dict(hyper)
         self._schedule_ball(ball)
+
+    def set_schedule_all(self, schedule: str, **hyper: float) -> None:
+        """Every ball on ``schedule``. A schedule plugin that raises (or a value it forbids) puts
+        every ball back on constant and the exception goes to the caller, who says why (the
+        Landscape's menu), instead of freezing the balls."""
+        sched = self.registry.schedule(schedule)
+        try:
+            values = sched.values(hyper)
+            for ball in self.balls:
+                ball.config.schedule, ball.config.schedule_hyper = sched.name, dict(hyper)
+                scheduled = sched.name != "constant" and "lr" in ball.hyper
+                ball.lr_schedule = (
+                    self._curve(sched, ball.hyper["lr"], values) if scheduled else None
+                )
+        except (Exception, SystemExit):
+            for ball in self.balls:
+                ball.config.schedule, ball.lr_schedule = "constant", None
+            raise
 
     # -- reading -----------------------------------------------------------------------------
     @property

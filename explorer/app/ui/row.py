@@ -3,9 +3,12 @@
 ``row.take(76)`` is the next 76 pixels (written at scale 1) after a gap; ``row.take_right(56)``
 the same from the right end; ``row.rest()`` what is left between the two, for the one widget
 that stretches. No pixel sums in the scenes: every widget gets its place from the row.
+``Column`` does the same down a side panel: where the next row goes, at the pitch that fits.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pygame
 
@@ -49,3 +52,27 @@ class Row:
     def rest(self) -> int:
         """Pixels left between the two ends."""
         return max(0, self.right - self.left - self._gap())
+
+
+@dataclass
+class Column:
+    """A side panel's rows, top to bottom: ``y`` is where the next row goes; ``row``, ``head``
+    and ``gap`` are the pitch of a row of widgets, of a section's header and the space after a
+    section, chosen once the panel knows how tight it must be. Screen pixels, all of them."""
+
+    x: int
+    y: int
+    w: int
+    row: int = 0
+    head: int = 0
+    gap: int = 0
+
+    @property
+    def half(self) -> int:
+        """The width of each of two widgets side by side on a row."""
+        return (self.w - px(8)) // 2
+
+    @property
+    def right_half(self) -> int:
+        """Where the right one of two widgets side by side starts."""
+        return self.x + self.half + px(8)

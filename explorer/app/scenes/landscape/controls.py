@@ -207,74 +207,55 @@ class LandscapeControls:
         return vs
 
     def _build_toolbar(self) -> None:
-        L, m = self.scene.layout, self.model
+        """Play, Step, Reset from the left; Help, CSV, Inspect from the right; between them the
+        speed and the surface (its menu, then the formula box taking what is left)."""
+        L = self.scene.layout
         self._clear("toolbar")
         bar = Row(px(8), L.toolbar.right - px(8), L.toolbar.y + px(6), 32)
-        self.play_button = self._add(
-            "toolbar",
-            UIButton(
-                bar.take(76),
-                t("landscape.play"),
-                self.manager,
-                object_id="@play",
-                tool_tip_text=t("landscape.play_tip"),
-            ),
+        self._toolbar_buttons(bar)
+        bar.skip(6)
+        self._toolbar_speed(bar)
+        bar.skip(6)
+        self._toolbar_surface(bar)
+
+    def _button(self, rect, text: str, tip: str, action: Callable, **kwargs) -> UIButton:
+        button = UIButton(rect, text, self.manager, tool_tip_text=tip, **kwargs)
+        return self._add("toolbar", button, action)
+
+    def _toolbar_buttons(self, bar: Row) -> None:
+        m = self.model
+        self.play_button = self._button(
+            bar.take(76),
+            t("landscape.play"),
+            t("landscape.play_tip"),
             lambda e: m.toggle_play(),
+            object_id="@play",
         )
-        self._add(
-            "toolbar",
-            UIButton(
-                bar.take(60),
-                t("landscape.step"),
-                self.manager,
-                tool_tip_text=t("landscape.step_tip"),
-            ),
-            lambda e: m.step_once(),
+        self._button(
+            bar.take(60), t("landscape.step"), t("landscape.step_tip"), lambda e: m.step_once()
         )
-        self._add(
-            "toolbar",
-            UIButton(
-                bar.take(64),
-                t("landscape.reset"),
-                self.manager,
-                tool_tip_text=t("landscape.reset_tip"),
-            ),
-            lambda e: m.reset(),
+        self._button(
+            bar.take(64), t("landscape.reset"), t("landscape.reset_tip"), lambda e: m.reset()
         )
         # from the right: Help, CSV, Inspect
-        self._add(
-            "toolbar",
-            UIButton(
-                bar.take_right(56),
-                t("landscape.help"),
-                self.manager,
-                tool_tip_text=t("landscape.help_tip"),
-            ),
+        self._button(
+            bar.take_right(56),
+            t("landscape.help"),
+            t("landscape.help_tip"),
             lambda e: self.scene.show_help(),
         )
-        self._add(
-            "toolbar",
-            UIButton(
-                bar.take_right(60),
-                "CSV",
-                self.manager,
-                tool_tip_text=t("landscape.csv_tip"),
-            ),
-            lambda e: m.export_csv(),
-        )
-        self.inspect_button = self._add(
-            "toolbar",
-            UIButton(
-                bar.take_right(76),
-                t("landscape.inspect"),
-                self.manager,
-                tool_tip_text=t("landscape.inspect_tip"),
-            ),
+        self._button(bar.take_right(60), "CSV", t("landscape.csv_tip"), lambda e: m.export_csv())
+        self.inspect_button = self._button(
+            bar.take_right(76),
+            t("landscape.inspect"),
+            t("landscape.inspect_tip"),
             lambda e: self.scene.toggle_inspect_mode(),
         )
         if self.scene.inspect_mode:
             self.inspect_button.select()
-        bar.skip(6)
+
+    def _toolbar_speed(self, bar: Row) -> None:
+        m = self.model
         self._label("toolbar", bar.take(46, 22), t("landscape.speed"))
         spare = bar.rest() - px(2 + 64 + 12 + 170 + 6 + 120)  # what the slider and entry share
         slider_w = int(min(px(170), max(px(90), spare * 0.32)))
@@ -293,7 +274,9 @@ class LandscapeControls:
         self.speed_label = self._label(
             "toolbar", bar.take(64, 22), t("landscape.per_second", n=f"{m.speed:.0f}"), "value"
         )
-        bar.skip(6)
+
+    def _toolbar_surface(self, bar: Row) -> None:
+        m = self.model
         # as wide as its longest choice needs (a family's suggestion like net:moons?directions=pca)
         longest = max(self.scene.text.font(14).size(o)[0] for o in self._surface_options())
         self._surface_menu_rect = bar.take(max(170, round(longest / px(100) * 100) + 40))
@@ -667,11 +650,10 @@ class LandscapeControls:
             for key in m.registry.optimizers[name].hyper:
                 self._sync_slider(("tune", (name, key)), m.hyper[name][key])
         if self.inspect_button.is_selected != self.scene.inspect_mode:
-            (
-                self.inspect_button.select
-                if self.scene.inspect_mode
-                else self.inspect_button.unselect
-            )()
+            if self.scene.inspect_mode:
+                self.inspect_button.select()
+            else:
+                self.inspect_button.unselect()
         has_point = m.inspection is not None
         if self._shown.get(("inspector", "shape")) != has_point:
             (self.start_here.enable if has_point else self.start_here.disable)()

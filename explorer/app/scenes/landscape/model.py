@@ -1,14 +1,26 @@
 """Everything the Landscape scene shows and lets the user change, without pygame.
 
-The scene turns clicks and keys into calls here; tests call the same methods. The model owns the
-``Race`` and rebuilds it when the surface or the set of optimizers changes; everything else
-(hyperparameters, schedule, noise, start) is changed on the running race.
+The scene turns clicks and keys into calls here; tests call the same methods. ``LandscapeModel``
+holds the user's choices (surface, balls and their hyperparameters, schedule, noise, start) and
+rebuilds the ``Race`` when the surface or the set of optimizers changes; everything else is
+changed on the running race. The rest lives in rooms of its own, each pygame-free:
+
+- ``runner.RaceRunner``: playing the race in model time (speed, frame budget, where a run
+  pauses), with ``gradients_ahead.GradientsAhead``, the helper thread of a slow surface;
+- ``race_builder.RaceBuilder``: a race from the chosen balls, on the chosen schedule;
+- ``surface_builds.SurfaceBuilds``: a family's surface built in a worker (``net:moons``);
+- ``followed_path.PathFollower``: a Network-lab run's path on its own net's surface;
+- ``inspector.Inspector``: the Hessian at a point;
+- ``readouts``: the numbers panel's rows and the live numbers lessons read;
+- ``landscape_setup``: ``LandscapeSetup``, its ranges and its checks.
+
+The learning-rate curves of a schedule come from the race (``Race(curves=...)``, a cache shared
+across races), so a slider changing ``lr`` mid-run never recomputes the torch scheduler.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,85 +28,62 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer import setups
-from explorer.app.scenes.landscape.schedule_curves import ScheduleCurves
+from explorer.app.scenes.landscape import readouts as R
+from explorer.app.scenes.landscape.followed_path import PATH_POLL_S, PathFollower
+from explorer.app.scenes.landscape.inspector import Inspector, snap_to_critical
+from explorer.app.scenes.landscape.landscape_setup import (
+    ARROW_KINDS,
+    BATCH_RANGE,
+    DEFAULT_SPEED,
+    DEFAULT_SURFACE,
+    NOISE_MODES,
+    RUN_LENGTH,
+    SEED_RANGE,
+    SIGMA_RANGE,
+    SPEED_RANGE,
+    LandscapeSetup,
+    checked_surface,
+)
+from explorer.app.scenes.landscape.landscape_setup import default_start as _default_start
+from explorer.app.scenes.landscape.race_builder import RaceBuilder
+from explorer.app.scenes.landscape.readouts import BALL_NUMBERS, BallReadout
+from explorer.app.scenes.landscape.runner import (
+    MAX_STEPS,
+    MAX_STEPS_PER_UPDATE,
+    SIM_BUDGET_S,
+    RaceRunner,
+)
+from explorer.app.scenes.landscape.surface_builds import SurfaceBuilds
 from explorer.app.ui.i18n import LANGUAGES, t
 from explorer.knob_text import Spec
 from explorer.landscape import surface as S
-from explorer.landscape.critical import CriticalPoint, analyze
-from explorer.landscape.grid_jobs import is_slow
-from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Noise, Race, Status
-from explorer.landscape.rates import suggested_lr
+from explorer.landscape.critical import CriticalPoint
+from explorer.landscape.race import DEFAULT_OPTIMIZERS, Noise
 from explorer.plugins import Registry
-from explorer.setups import SetupError, knob
 from explorer.specs import SurfaceSpec
 
-DEFAULT_SURFACE = "rosenbrock"
-DEFAULT_SPEED = 120.0  # steps per second
-SPEED_RANGE = (1.0, 2000.0)
-RUN_LENGTH = 2000  # steps a run lasts before pausing (and the horizon schedules decay over)
-PATH_POLL_S = 0.25  # how often a followed training path is read again
-MAX_STEPS = 200_000
-SIM_BUDGET_S = 0.006  # simulation time allowed per update, whatever speed is asked for
-MAX_STEPS_PER_UPDATE = 400
-SIGMA_RANGE = (1e-3, 10.0)
-BATCH_RANGE = (1, 200)
-ARROW_KINDS = ("gradient", "step", "state", "squares")
-NOISE_MODES = ("none", "gaussian", "minibatch")
-SEED_RANGE = (0, 2**32 - 1)
-
-
-@dataclass(frozen=True)
-class LandscapeSetup:
-    """Everything a user can set in the Landscape: what ``dl-explorer open``, ``--set``, Ctrl+S /
-    Ctrl+O, ``render --setup`` and lessons read and write. A ball's hyperparameters left out take
-    the surface's suggested rate and the optimizer's defaults."""
-
-    surface: str = knob(DEFAULT_SURFACE, names="surfaces", doc="a surface or expr:FORMULA")
-    start: tuple[float, float] | None = knob(None, none="auto", follows="surface")
-    optimizers: tuple[Spec, ...] = knob(
-        tuple(Spec(n) for n in DEFAULT_OPTIMIZERS), names="optimizers", follows="surface"
-    )
-    schedule: Spec = knob(Spec("constant"), names="schedules")
-    noise: str = knob("none", choices=NOISE_MODES)
-    sigma: float = knob(0.3, low=SIGMA_RANGE[0], high=SIGMA_RANGE[1])
-    batch: int = knob(8, low=BATCH_RANGE[0], high=BATCH_RANGE[1])
-    arrows: tuple[str, ...] = knob(("gradient", "state", "squares"), choices=ARROW_KINDS)
-    arrows_hidden: tuple[str, ...] = knob((), names="optimizers", doc="balls drawn without arrows")
-    seed: int = knob(0, low=SEED_RANGE[0], high=SEED_RANGE[1])
-    speed: float = knob(DEFAULT_SPEED, low=SPEED_RANGE[0], high=SPEED_RANGE[1])
-
-
-def _default_start(spec: SurfaceSpec) -> tuple[float, float]:
-    if spec.starts:
-        x, y = spec.starts[0]
-        return float(x), float(y)
-    (x0, x1), (y0, y1) = spec.domain
-    return (x0 + x1) / 2, (y0 + y1) / 2
-
-
-def snap_to_critical(spec: SurfaceSpec, x: float, y: float, radius: float) -> tuple[float, float]:
-    """A critical point (minimum, saddle or maximum: Newton finds them all) within ``radius`` of
-    (x, y), or (x, y) itself if Newton's method does not settle there."""
-    p = np.array([x, y], dtype=float)
-    for _ in range(30):
-        g = S.gradient(spec, *p)
-        h = S.hessian(spec, *p)
-        if not (np.all(np.isfinite(g)) and np.all(np.isfinite(h))):
-            return x, y
-        try:
-            delta = np.linalg.solve(h, g)
-        except np.linalg.LinAlgError:
-            return x, y
-        p = p - delta
-        if np.hypot(*(p - (x, y))) > radius:
-            return x, y
-        if np.hypot(*delta) < 1e-12 * max(1.0, radius):
-            break
-    g = S.gradient(spec, *p)
-    if np.all(np.isfinite(g)) and np.hypot(*g) < 1e-6 * max(1.0, np.abs(S.hessian(spec, *p)).max()):
-        return float(p[0]), float(p[1])
-    return x, y
+__all__ = [  # what other modules import from here (the names moved to the rooms stay here)
+    "ARROW_KINDS",
+    "BALL_NUMBERS",
+    "BATCH_RANGE",
+    "DEFAULT_SPEED",
+    "DEFAULT_SURFACE",
+    "MAX_STEPS",
+    "MAX_STEPS_PER_UPDATE",
+    "NOISE_MODES",
+    "PATH_POLL_S",
+    "RACE_OVER_NOTICES",
+    "RUN_LENGTH",
+    "SEED_RANGE",
+    "SIGMA_RANGE",
+    "SIM_BUDGET_S",
+    "SPEED_RANGE",
+    "BallReadout",
+    "LandscapeModel",
+    "LandscapeSetup",
+    "Message",
+    "snap_to_critical",
+]
 
 
 @dataclass
@@ -102,26 +91,6 @@ class Message:
     text: str
     level: str  # "info" | "error"
     until: float
-
-
-@dataclass(frozen=True)
-class BallReadout:
-    """One row of the numbers panel, as numbers (the scene formats them)."""
-
-    index: int
-    label: str
-    colour_index: int
-    x: float
-    y: float
-    loss: float
-    grad_norm: float
-    step_norm: float
-    lr: float
-    status: str
-    reason: str
-    stopped_at: int | None  # diverged, escaped or frozen at this step
-    converged_at: int | None = None  # the first step the ball settled (a mark; it still steps)
-    moved_again_at: int | None = None  # the last step a settled ball started moving again
 
 
 RACE_OVER_NOTICES = ("every ball has stopped", "paused after ")
@@ -136,6 +105,16 @@ def _race_over_notices() -> tuple[str, ...]:
             t("landscape.all_stopped", lang=lang),
             t("landscape.paused_after", lang=lang).split("%{")[0],
         )
+    )
+
+
+def _room(room: str, name: str, doc: str = "") -> property:
+    """``name`` of the room ``room`` (the runner, the inspector …), read and set on the model as
+    callers always did."""
+    return property(
+        lambda self: getattr(getattr(self, room), name),
+        lambda self, value: setattr(getattr(self, room), name, value),
+        doc=doc,
     )
 
 
@@ -159,20 +138,17 @@ class LandscapeModel:
     ) -> None:
         self.registry = registry
         self.backend = backend  # where slow surfaces are built: "process" in the app
+        self.messages: list[Message] = []
+        self.clock = 0.0
         # a slow surface's race steps computed on a helper thread (the app; headless rendering
         # and tests step in the frame, so the same frames show the same steps)
-        self.ahead = backend == "process" if ahead is None else ahead
-        self._jobs = None  # a JobRunner, made the first time a slow surface is asked for
-        self.pending_surface = ""  # a family surface being built in a worker
-        # the path a Network-lab run took, on the surface of that run (``follow``)
-        self._follow: tuple[str, Callable[[], np.ndarray | None]] | None = None
-        self._path: np.ndarray | None = None
-        self.path_live = False  # the lab still extends it (False: frozen where it was)
-        self.path_version = 0  # goes up when the followed path changes
-        self._polled = -1.0
-        self._helper = None  # a thread computing a slow surface's next race step (_run_ahead)
-        self._ahead = None  # ((race, step), future) of the gradients being computed
-        self.timer = timer
+        self._runner = RaceRunner(
+            self.notify, timer, backend == "process" if ahead is None else ahead
+        )
+        self._builds = SurfaceBuilds(registry, backend, self.notify)
+        self._inspector = Inspector()
+        self._races = RaceBuilder(registry, self.notify)  # races share one cache of lr curves
+        self._paths = PathFollower()  # the path a Network-lab run took (``follow``)
         self.seed = seed
         self.optimizer_names = list(registry.optimizers)
         wanted = list(optimizers) if optimizers is not None else list(DEFAULT_OPTIMIZERS)
@@ -191,22 +167,11 @@ class LandscapeModel:
         self.sigma = self.noise.sigma if self.noise.mode == "gaussian" else 0.3
         self.batch = self.noise.batch if self.noise.mode == "minibatch" else 8
         self.speed = float(min(max(speed, SPEED_RANGE[0]), SPEED_RANGE[1]))
-        self.playing = False
-        self.horizon = RUN_LENGTH
         self.selected = 0
-        self.inspection: CriticalPoint | None = None
-        self.inspect_error = ""
         self.expr_error = ""
-        self.messages: list[Message] = []
-        self.clock = 0.0
         self.surface_version = 0
         self.race_version = 0
-        self.step_cost = 5e-4  # seconds per race step, measured as it runs
-        self.rate = 0.0  # steps per second actually achieved
-        self._owed = 0.0
-        self._curves = ScheduleCurves()
         self.spec: SurfaceSpec
-        self.race: Race
         self.start: tuple[float, float]
         if surface is not None:
             self.set_surface(surface, start=start)
@@ -220,6 +185,23 @@ class LandscapeModel:
                         self.notify(str(exc), "error", 12)
         for failure in registry.failures:
             self.notify(f"plugin {failure.plugin} failed to load: {failure.reason}", "error", 12)
+
+    # -- what the rooms hold, read (and set) here as before ------------------------------------
+    race = _room("_runner", "race", "The race now (a new one when the surface or balls change).")
+    playing = _room("_runner", "playing")
+    horizon = _room("_runner", "horizon", "The step this run pauses at.")
+    rate = _room("_runner", "rate", "Race steps per second actually achieved.")
+    step_cost = _room("_runner", "step_cost", "Seconds per race step, measured as it runs.")
+    timer = _room("_runner", "timer", "The clock step costs are measured with.")
+    ahead = _room("_runner", "ahead", "A slow surface's steps computed on a helper thread.")
+    stepping_ahead = _room("_runner", "stepping_ahead", "Stepping ahead now (a slow surface).")
+    _ahead = property(lambda self: self._runner.gradients.pending)  # a step being computed
+    inspection: CriticalPoint | None = _room("_inspector", "inspection")
+    inspect_error = _room("_inspector", "error")
+    pending_surface = _room("_builds", "pending", "A family's surface being built.")
+    jobs = _room("_builds", "jobs", "The worker slow surfaces are built in.")
+    path_live = _room("_paths", "live", "The followed run's lab still extends its path.")
+    path_version = _room("_paths", "version", "Goes up when the followed path changes.")
 
     # -- messages -----------------------------------------------------------------------------
     def notify(self, text: str, level: str = "info", seconds: float = 5.0) -> None:
@@ -242,16 +224,12 @@ class LandscapeModel:
             raise ValueError(f"surface {spec.name!r} cannot be used: {exc}") from None
         self.spec = spec
         self.expr_error = ""
-        for opt_name, opt in self.registry.optimizers.items():
-            lr = suggested_lr(opt, spec)
-            if lr is not None:
-                self.hyper[opt_name]["lr"] = lr
-            self.hyper[opt_name].update(self._valid(opt_name, self.pinned.get(opt_name, {})))
+        self._races.retune(self.hyper, spec, self.pinned)
         if self.noise.mode == "minibatch" and not spec.has_data:
             self.noise = Noise()
             self.notify(t("landscape.noise_off"))
         self.start = start if start is not None else _default_start(spec)
-        self.inspection, self.inspect_error = None, ""
+        self._inspector.close()
         self.surface_version += 1
         self._build_race()
 
@@ -267,62 +245,40 @@ class LandscapeModel:
             return False
         return True
 
-    def _valid(self, opt_name: str, values: dict[str, float]) -> dict[str, float]:
-        """The pinned values the maths allows (run as given, never clamped); others are said."""
-        spec = self.registry.optimizers[opt_name].hyper
-        out = {}
-        for k, v in values.items():
-            if k in spec:
-                try:
-                    out[k] = spec[k].check(v, k, opt_name)
-                except ValueError as exc:
-                    self.notify(str(exc), "error", 10)
-        return out
+    def request_surface(self, name: str) -> bool:
+        """Switch to ``name``. A family's surface other than a formula (``net:moons`` trains a
+        real net first) is built in a worker while the app goes on, then switched to; True when
+        the switch happened at once."""
+        if not self._builds.needs_worker(name):
+            self.set_surface(name)
+            return True
+        self._builds.start(name)
+        return False
+
+    def _take_built_surface(self) -> None:
+        built = self._builds.finished()
+        if built is None:
+            return
+        name, error = built
+        self.messages = [m for m in self.messages if not m.text.startswith(f"building {name}")]
+        if error:
+            self.notify(f"{name}: {error}", "error", 12)
+            return
+        try:
+            self.set_surface(name)  # the worker left it in the cache: quick now
+        except (ValueError, LookupError) as exc:
+            self.notify(str(exc), "error", 12)
 
     # -- the race -----------------------------------------------------------------------------
-    def _configs(self, names: list[str]) -> list[BallConfig]:
-        return [BallConfig(n, dict(self.hyper[n]), label=n) for n in names]
-
     def _build_race(self) -> None:
         """A fresh race with the enabled optimizers; one whose plugin cannot start is left out."""
-        names = list(self.enabled)
-        race = self._try_race(names)
-        if race is None:
-            good = []
-            for n in names:
-                if self._try_race([n], report=True) is not None:
-                    good.append(n)
-            self.enabled = good
-            race = self._try_race(good) or Race(
-                self.spec, [], self.start, noise=self.noise, registry=self.registry
-            )
-        self.race = race
+        race, self.enabled = self._races.build(
+            self.spec, list(self.enabled), self.hyper, self.start, self.noise, self.seed
+        )
+        self._runner.begin(race)
         self.race_version += 1
-        self.horizon = RUN_LENGTH
-        self._owed = 0.0
         self.selected = min(self.selected, max(0, len(race.balls) - 1))
-        self._apply_schedule_all()
-
-    def _try_race(self, names: list[str], report: bool = False) -> Race | None:
-        try:
-            return Race(
-                self.spec,
-                self._configs(names),
-                self.start,
-                noise=self.noise,
-                seed=self.seed,
-                total_steps=RUN_LENGTH,
-                registry=self.registry,
-            )
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the app down
-            if report and names:
-                plugin = self.registry.optimizers[names[0]].plugin
-                self.notify(
-                    f"{plugin}/{names[0]} could not start: {type(exc).__name__}: {exc}",
-                    "error",
-                    12,
-                )
-            return None
+        self._apply_schedule()
 
     def ball_index(self, name: str) -> int | None:
         for i, ball in enumerate(self.race.balls):
@@ -372,8 +328,8 @@ class LandscapeModel:
         except ValueError as exc:
             self.notify(str(exc), "error", 8)
             return False
-        if spec.hyper[key].outside_range(value):
-            h = spec.hyper[key]
+        h = spec.hyper[key]
+        if h.outside_range(value):
             self.notify(
                 t(
                     "landscape.outside_range",
@@ -385,17 +341,11 @@ class LandscapeModel:
             )
         self.hyper[name][key] = value
         i = self.ball_index(name)
-        if i is None:
-            return
-        ball = self.race.balls[i]
-        if key == "lr" and self.schedule != "constant":
-            # Race.set_hyper would recompute the schedule with the slow exact path.
-            ball.hyper["lr"] = ball.config.hyper["lr"] = value
-            self._apply_schedule(i)
-        else:
+        if i is not None:  # racing: an lr change takes the schedule's curve from the cache
             self.race.set_hyper(i, key, value)
         return True
 
+    # -- schedule, noise, speed ---------------------------------------------------------------
     def set_schedule(self, name: str, hyper: dict[str, float] | None = None) -> None:
         spec = self.registry.schedule(name)
         try:
@@ -405,70 +355,24 @@ class LandscapeModel:
             return
         self.schedule = spec.name
         self.schedule_hyper = {k: values[k] for k in (hyper or {}) if k in spec.hyper}
-        self._apply_schedule_all()
-
-    def set_schedule_hyper(self, key: str, value: float) -> None:
-        spec = self.registry.schedule(self.schedule)
-        if key in spec.hyper:
-            try:
-                self.schedule_hyper[key] = spec.hyper[key].check(value, key, spec.name)
-            except ValueError as exc:
-                self.notify(str(exc), "error", 8)
-                return
-            self._apply_schedule_all()
+        self._apply_schedule()
 
     def schedule_values(self) -> dict[str, float]:
         spec = self.registry.schedule(self.schedule)
         return spec.defaults() | self.schedule_hyper
 
-    def _apply_schedule_all(self) -> None:
-        for i in range(len(self.race.balls)):
-            self._apply_schedule(i)
-
-    def _apply_schedule(self, i: int) -> None:
-        ball = self.race.balls[i]
-        ball.config.schedule = self.schedule
-        ball.config.schedule_hyper = dict(self.schedule_hyper)
-        if self.schedule == "constant" or "lr" not in ball.hyper:
-            ball.lr_schedule = None
-            return
-        try:
-            ball.lr_schedule = self._curves.curve(
-                self.registry.schedule(self.schedule),
-                self.schedule_values(),
-                self.race.total_steps,
-                ball.hyper["lr"],
-            )
-        except Exception as exc:  # noqa: BLE001 - a schedule plugin that fails
-            plugin = self.registry.schedule(self.schedule).plugin
-            self.notify(
-                f"schedule {plugin}/{self.schedule} failed ({type(exc).__name__}: {exc}); "
-                "back to constant",
-                "error",
-                10,
-            )
+    def _apply_schedule(self) -> None:
+        if not self._races.schedule(self.race, self.schedule, self.schedule_hyper):
             self.schedule, self.schedule_hyper = "constant", {}
-            for ball in self.race.balls:
-                ball.config.schedule, ball.lr_schedule = "constant", None
 
     def schedule_preview(self) -> np.ndarray | None:
         """lr / lr₀ over the run for the current schedule (None for constant)."""
-        if self.schedule == "constant":
-            return None
-        try:
-            return self._curves.unit_curve(
-                self.registry.schedule(self.schedule), self.schedule_values(), RUN_LENGTH
-            )
-        except Exception:  # noqa: BLE001 - already reported by _apply_schedule
-            return None
+        return self._races.preview(self.schedule, self.schedule_values())
 
     def set_noise(self, mode: str, value: float | None = None) -> None:
         """``none``, ``gaussian`` (value = σ) or ``minibatch`` (value = batch size)."""
         if mode == "minibatch" and not self.spec.has_data:
-            self.notify(
-                t("landscape.minibatch_needs_data", surface=self.spec.name),
-                "error",
-            )
+            self.notify(t("landscape.minibatch_needs_data", surface=self.spec.name), "error")
             return
         if mode == "gaussian" and value is not None:
             self.sigma = min(max(float(value), SIGMA_RANGE[0]), SIGMA_RANGE[1])
@@ -482,19 +386,10 @@ class LandscapeModel:
 
     # -- running ------------------------------------------------------------------------------
     def play(self) -> None:
-        if not self.race.balls:
-            self.notify(t("landscape.tick_one"))
-            return
-        if not self._any_running():
-            self.notify(t("landscape.all_stopped_hint"))
-            return
-        if self.race.t >= self.horizon:
-            self.horizon = self.race.t + RUN_LENGTH
-        self.playing = True
+        self._runner.play()
 
     def pause(self) -> None:
-        self.playing = False
-        self._owed = 0.0
+        self._runner.pause()
 
     def toggle_play(self) -> None:
         if self.playing:
@@ -523,108 +418,28 @@ class LandscapeModel:
         except Exception as exc:  # noqa: BLE001 - a plugin's init() raising
             self.notify(f"reset failed: {type(exc).__name__}: {exc}", "error")
             self._build_race()
-        self.horizon = RUN_LENGTH
-        self._owed = 0.0
+        self._runner.restarted()
         self.race_version += 1
         # a new race: the old one's "every ball has stopped" / "paused after" notices are stale
         self.messages = [x for x in self.messages if not x.text.startswith(_race_over_notices())]
-
-    def _any_running(self) -> bool:
-        return any(b.status.active for b in self.race.balls)
 
     def update(self, dt: float) -> int:
         """Advance model time by ``dt`` seconds; returns the race steps taken."""
         self.clock += dt
         if self.pending_surface:
             self._take_built_surface()
-        if self._follow is not None and self.clock - self._polled >= PATH_POLL_S:
-            self._poll_path()
-        if not self.playing:
-            self.rate *= 0.9
-            return 0
-        self._owed += self.speed * dt
-        n = int(self._owed)
-        self._owed -= n
-        cap = max(1, min(MAX_STEPS_PER_UPDATE, int(SIM_BUDGET_S / max(self.step_cost, 1e-6))))
-        if n > cap:  # more than fits in the frame: run slower than asked instead of stuttering
-            n, self._owed = cap, 0.0
-        n = min(n, self.horizon - self.race.t, MAX_STEPS - self.race.t)
-        done = self._run_steps(n) if n > 0 else 0
-        self.rate = 0.9 * self.rate + 0.1 * (done / dt if dt > 0 else 0.0)
-        if self.race.t >= self.horizon or self.race.t >= MAX_STEPS:
-            self.pause()
-            if self.race.t < MAX_STEPS:
-                self.notify(t("landscape.paused_after", steps=self.race.t, more=RUN_LENGTH))
-        elif not self._any_running():
-            self.pause()
-            self.notify(t("landscape.all_stopped"))
-        return done
+        self._paths.update(self.clock)
+        return self._runner.advance(dt, self.speed, self._run_steps)
 
     def _run_steps(self, n: int) -> int:
-        if self.stepping_ahead:
-            return self._run_ahead()
-        t0, before = self.timer(), self.race.t
-        moved = [b.moved_again_at for b in self.race.balls]
-        try:
-            self.race.step(n)
-        except Exception as exc:  # noqa: BLE001 - e.g. a surface plugin failing mid-race
-            self.pause()
-            self.notify(f"the race stopped: {type(exc).__name__}: {exc}", "error", 10)
-        done = self.race.t - before
-        self._say_moving_again(moved)
-        if done > 0:
-            per_step = (self.timer() - t0) / done
-            self.step_cost = 0.8 * self.step_cost + 0.2 * per_step
-        return done
-
-    def _say_moving_again(self, before: list) -> None:
-        """A notice for each ball that started moving again in the steps just taken (once a
-        run: it may flap); ``before``: each ball's ``moved_again_at`` before them."""
-        for ball, was in zip(self.race.balls, before, strict=True):
-            if was is None and ball.moved_again_at is not None:
-                self.notify(t("landscape.moving_again", name=ball.label,
-                              step=ball.moved_again_at, settled=ball.converged_at))  # fmt: skip
-
-    def _run_ahead(self) -> int:
-        """A slow surface (a real net's loss: ~20 ms a step for six balls on the digits net):
-        each step's gradients are computed on a helper thread while frames are drawn (torch lets
-        go of the GIL), and the step is taken on the frame after they are ready. One step a frame
-        at most; the same numbers as stepping here."""
-        race, done = self.race, 0
-        ahead = self._ahead
-        if ahead is not None and ahead[0] == (id(race), race.t) and ahead[1].done():
-            self._ahead = None
-            before = race.t
-            moved = [b.moved_again_at for b in race.balls]
-            try:
-                race.step_with(ahead[1].result())
-            except Exception as exc:  # noqa: BLE001 - e.g. a surface plugin failing mid-race
-                self.pause()
-                self.notify(f"the race stopped: {type(exc).__name__}: {exc}", "error", 10)
-            done = race.t - before
-            self._say_moving_again(moved)
-        key = (id(race), race.t)
-        if (self._ahead is None or self._ahead[0] != key) and self._any_running():
-            if self._helper is None:
-                from concurrent.futures import ThreadPoolExecutor
-
-                self._helper = ThreadPoolExecutor(1, thread_name_prefix="race-gradients")
-            P, draws = race.positions[-1].copy(), race.draws()  # the generator stays here
-            self._ahead = (key, self._helper.submit(race.gradients_at, P, draws))
-        return done
+        """``n`` race steps now (``bench frames`` wraps this to time the simulation)."""
+        return self._runner.run_steps(n)
 
     # -- inspector ----------------------------------------------------------------------------
     def inspect(self, x: float, y: float, snap: float = 0.0) -> None:
         """The Hessian at (x, y); with ``snap`` > 0, at the critical point Newton's method finds
         within that distance, if any (a click is never exactly on a saddle)."""
-        try:
-            if snap > 0:
-                x, y = snap_to_critical(self.spec, float(x), float(y), snap)
-            self.inspection = analyze(self.spec, float(x), float(y))
-            self.inspect_error = ""
-        except Exception as exc:  # noqa: BLE001 - SurfaceError, non-finite point
-            self.inspection = None
-            self.inspect_error = str(exc)
+        self._inspector.inspect(self.spec, x, y, snap)
 
     def inspect_ball(self, index: int) -> None:
         """The Hessian where a ball is now (a stalled ball: is it a minimum or a saddle?)."""
@@ -634,67 +449,23 @@ class LandscapeModel:
             self.inspect(x, y)
 
     def close_inspector(self) -> None:
-        self.inspection, self.inspect_error = None, ""
+        self._inspector.close()
 
     def start_from_inspection(self, nudge_fraction: float = 0.01) -> None:
         """Start every ball at the inspected point, nudged along the escape direction if any."""
-        cp = self.inspection
-        if cp is None:
-            return
-        (x0, x1), (y0, y1) = self.spec.domain
-        nudge = nudge_fraction * max(x1 - x0, y1 - y0)
-        escape = cp.escape_direction
-        dx, dy = (0.0, 0.0) if escape is None else (nudge * escape[0], nudge * escape[1])
-        self.set_start(cp.x + dx, cp.y + dy)
-        self.play()
+        point = self._inspector.start_point(self.spec, nudge_fraction)
+        if point is not None:
+            self.set_start(*point)
+            self.play()
 
     # -- reading ------------------------------------------------------------------------------
     def exit_point(self, index: int) -> tuple[float, float]:
-        """Where a diverged ball left the surface's domain (its last point inside it); the race
-        keeps the ball at its last finite point, which can be far off the map."""
-        path = self.race.positions[:, index]
-        (x0, x1), (y0, y1) = self.spec.domain
-        inside = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
-        inside &= np.isfinite(path).all(axis=1)
-        k = np.flatnonzero(inside)
-        x, y = path[k[-1]] if k.size else path[-1]
-        return float(x), float(y)
-
-    @property
-    def stepping_ahead(self) -> bool:
-        """The race's gradients come from a helper thread (a slow surface in the app)."""
-        return self.ahead and is_slow(self.spec)
+        """Where a diverged ball left the surface's domain (its last point inside it)."""
+        return R.exit_point(self.race, self.spec, index)
 
     def readout(self) -> list[BallReadout]:
-        """Each ball's numbers now. Stepping ahead, the newest row whose loss is known: the
-        newest position's loss comes with its gradients from the helper thread, and computing
-        it here would cost the frame a pass of a real net over its data."""
-        rows = []
-        known = self.race.known_losses()
-        if self.stepping_ahead and len(known):
-            pos, losses = self.race.positions[len(known) - 1], known[-1]
-        else:
-            pos, losses = self.race.positions[-1], self.race.losses[-1]
-        for i, ball in enumerate(self.race.balls):
-            rows.append(
-                BallReadout(
-                    index=i,
-                    label=ball.label,
-                    colour_index=self.colour_index(ball.spec.name),
-                    x=float(pos[i, 0]),
-                    y=float(pos[i, 1]),
-                    loss=float(losses[i]),
-                    grad_norm=float(np.hypot(*ball.grad)),
-                    step_norm=float(np.hypot(*ball.last_step)),
-                    lr=float(ball.lr),
-                    status=str(ball.status),
-                    reason=ball.reason,
-                    stopped_at=ball.stopped_at,
-                    converged_at=ball.converged_at,
-                    moved_again_at=ball.moved_again_at,
-                )
-            )
-        return rows
+        """Each ball's numbers now (stepping ahead: the newest row whose loss is known)."""
+        return R.ball_rows(self.race, self.colour_index, self.stepping_ahead)
 
     def surface_title(self) -> str:
         if self.spec.name.startswith("expr:"):
@@ -702,11 +473,9 @@ class LandscapeModel:
         return self.spec.name
 
     def export_csv(self, folder: Path | str = ".") -> Path | None:
-        name = re.sub(r"[^A-Za-z0-9_]+", "_", self.surface_title()).strip("_") or "surface"
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = Path(folder) / f"dl-explorer-{name}-{stamp}.csv"
+        """The race as a CSV file in ``folder`` (None, said, when it cannot be written)."""
         try:
-            self.race.to_csv(path)
+            path = R.write_csv(self.race, self.surface_title(), folder)
         except OSError as exc:
             self.notify(f"could not write the CSV: {exc}", "error")
             return None
@@ -738,35 +507,13 @@ class LandscapeModel:
     def apply(self, setup: LandscapeSetup) -> None:
         """Put ``setup`` in place: everything is checked first (SetupError, one sentence, and
         nothing changes), then the race is rebuilt once."""
-        setups.check(setup, self.registry)
-        spec = self.registry.surface(setup.surface)
-        start = setup.start if setup.start is not None else _default_start(spec)
-        try:
-            S.value(spec, *start)
-        except Exception as exc:  # noqa: BLE001 - a plugin's or a formula's function raising
-            raise SetupError(
-                f'surface = "{setup.surface}" cannot be evaluated at {start}: {exc}; valid: a '
-                "surface and a start where it is defined",
-                "surface",
-            ) from None
-        if setup.noise == "minibatch" and not spec.has_data:
-            raise SetupError(
-                f'noise = "minibatch" needs a data-defined surface and {spec.name} is a formula; '
-                "valid: none or gaussian here, or minibatch on linear_regression",
-                "noise",
-            )
-        hyper = {}
-        for name, opt in self.registry.optimizers.items():
-            values = opt.defaults()
-            lr = suggested_lr(opt, spec)
-            if lr is not None and "lr" in values:
-                values["lr"] = lr
-            hyper[name] = values | self._valid(name, self.pinned.get(name, {}))
+        spec, start = checked_surface(setup, self.registry)
+        hyper = self._races.fresh_hyper(spec, self.pinned)
         for ball in setup.optimizers:
             hyper[ball.name] |= dict(ball.values)  # checked above: run as given
         sched = self.registry.schedule(setup.schedule.name)
         # -- everything is valid: change
-        self.spec, self.expr_error, self.start = spec, "", (float(start[0]), float(start[1]))
+        self.spec, self.expr_error, self.start = spec, "", start
         self.hyper = hyper
         self.enabled = [ball.name for ball in setup.optimizers]
         self.schedule = sched.name
@@ -776,172 +523,36 @@ class LandscapeModel:
         self.arrow_kinds = {k: k in setup.arrows for k in ARROW_KINDS}
         self.arrows_for = {n: n not in setup.arrows_hidden for n in self.optimizer_names}
         self.seed, self.speed = int(setup.seed), float(setup.speed)
-        self.inspection, self.inspect_error = None, ""
+        self._inspector.close()
         self.surface_version += 1
         self._build_race()
 
-    # -- slow surfaces (a family's, e.g. net:), built in a worker ----------------------------------
-    @property
-    def jobs(self):
-        if self._jobs is None:
-            from explorer.training.jobs import JobRunner
-
-            self._jobs = JobRunner(self.registry, backend=self.backend)
-        return self._jobs
-
-    def request_surface(self, name: str) -> bool:
-        """Switch to ``name``. A family's surface other than a formula (``net:moons`` trains a
-        real net first) is built in a worker while the app goes on, then switched to; True when
-        the switch happened at once."""
-        prefix, colon, _ = name.partition(":")
-        if not (colon and prefix in self.registry.families and prefix != "expr"):
-            self.set_surface(name)
-            return True
-        from explorer.landscape.grid_jobs import build_job
-
-        self.pending_surface = name
-        self.jobs.submit("surface", build_job, name)
-        self.notify(f"building {name}: training the net, a few seconds (cached after)", "info", 30)
-        return False
-
-    def _take_built_surface(self) -> None:
-        answer = self.jobs.result("surface")
-        if answer is None or self.jobs.busy("surface"):
-            return
-        name, self.pending_surface = self.pending_surface, ""
-        self.messages = [m for m in self.messages if not m.text.startswith(f"building {name}")]
-        if answer.error:
-            self.notify(f"{name}: {answer.error}", "error", 12)
-            return
-        try:
-            self.set_surface(name)  # the worker left it in the cache: quick now
-        except (ValueError, LookupError) as exc:
-            self.notify(str(exc), "error", 12)
+    def warm(self, setup: LandscapeSetup) -> None:
+        """Compute ahead what applying ``setup`` will need, so a lesson's next step is quick."""
+        self._races.warm(setup)
 
     # -- the path a Network-lab run took -----------------------------------------------------
     def follow(self, surface: str, source: Callable[[], np.ndarray | None]) -> None:
         """Draw the training path ``source()`` gives ((T, 2) on ``surface``'s plane; None once
         the run moved on) whenever ``surface`` is shown, extended as the run goes on."""
-        self._follow, self._path, self.path_live = (surface, source), None, False
-        self._poll_path()
-
-    def _poll_path(self) -> None:
-        self._polled = self.clock
-        try:
-            path = self._follow[1]()
-        except Exception:  # noqa: BLE001 - the lab closed or restarted: keep the last path
-            path = None
-        if path is None:
-            self.path_live = False
-            return
-        path = np.asarray(path, dtype=float).reshape(-1, 2)
-        if (
-            self._path is None
-            or path.shape != self._path.shape
-            or not np.array_equal(path, self._path)
-        ):
-            self.path_version += 1  # drawn again (a finished run's path is not: the app idles)
-        self._path, self.path_live = path, True
+        self._paths.follow(surface, source, self.clock)
 
     @property
     def run_path(self) -> np.ndarray | None:
         """(T, 2): the followed run's path, while its surface is the one shown."""
-        if self._follow is None or self._path is None or self.spec.name != self._follow[0]:
-            return None
-        return self._path
-
-    def close(self) -> None:
-        if self._helper is not None:
-            self._helper.shutdown(wait=True, cancel_futures=True)
-            self._helper, self._ahead = None, None
-        if self._jobs is not None:
-            self._jobs.close()
-            self._jobs = None
+        return self._paths.path_on(self.spec.name)
 
     # -- live numbers (lesson captions and ``expect`` conditions) --------------------------------
     @staticmethod
     def readout_names(registry: Registry) -> frozenset[str]:
         """Every live number a Landscape can provide, before it runs: ``step`` and, for each
         optimizer a lesson may race, ``NAME.loss`` … (see ``BALL_NUMBERS``)."""
-        return frozenset({"step"} | {f"{n}.{k}" for n in registry.optimizers for k in BALL_NUMBERS})
+        return R.number_names(registry)
 
     def readouts(self, names: Iterable[str] | None = None) -> dict[str, float | int | bool]:
-        """The live numbers of the race now: ``step`` and per ball ``NAME.loss`` (full-data loss),
-        ``.x`` ``.y``, ``.grad`` (‖∇L‖), ``.step_size``, ``.lr`` (this step's rate), the status
-        flags ``.settled`` ``.converged`` ``.saddle`` ``.escaped`` ``.diverged`` ``.frozen``,
-        ``.settled_at`` (the first step it settled; absent until it has), ``.max_abs_x`` /
-        ``.max_abs_y`` (the largest |x| / |y| of its path so far), ``.distance`` (to the nearest
-        known minimum) and ``.min_eig`` / ``.max_eig`` (the Hessian's eigenvalues where it is).
-        ``names``: compute only these (the Hessian is the costly one); a number the race does not
-        have (a ball not racing) is absent, never invented."""
-        wanted = None if names is None else set(names)
-
-        def want(key: str) -> bool:
-            return wanted is None or key in wanted
-
-        race = self.race
-        out: dict[str, float | int | bool] = {}
-        if want("step"):
-            out["step"] = int(race.t)
-        if not race.balls:
-            return out
-        pos = race.positions
-        losses = race.losses[-1] if any(want(f"{b.spec.name}.loss") for b in race.balls) else None
-        minima = np.array(self.spec.minima, dtype=float).reshape(-1, 2)
-        seen: set[str] = set()
-        for i, ball in enumerate(race.balls):
-            name = ball.spec.name
-            if name in seen:  # the same optimizer twice: the first ball answers to its name
-                continue
-            seen.add(name)
-            x, y = (float(v) for v in pos[-1, i])
-            status = ball.status
-            simple = {
-                "x": lambda x=x: x,
-                "y": lambda y=y: y,
-                "loss": lambda i=i: float(losses[i]),
-                "grad": lambda b=ball: float(np.hypot(*b.grad)),
-                "step_size": lambda b=ball: float(np.hypot(*b.last_step)),
-                "lr": lambda b=ball: float(b.lr),
-                "settled": lambda s=status: bool(s.settled),
-                "converged": lambda s=status: s is Status.CONVERGED,
-                "saddle": lambda s=status: s is Status.SADDLE,
-                "escaped": lambda s=status: s is Status.ESCAPED,
-                "diverged": lambda s=status: s is Status.DIVERGED,
-                "frozen": lambda s=status: s is Status.FROZEN,
-                "max_abs_x": lambda i=i: float(np.nanmax(np.abs(pos[:, i, 0]))),
-                "max_abs_y": lambda i=i: float(np.nanmax(np.abs(pos[:, i, 1]))),
-            }
-            for key, read in simple.items():
-                if want(f"{name}.{key}"):
-                    out[f"{name}.{key}"] = read()
-            if want(f"{name}.settled_at") and ball.converged_at is not None:
-                out[f"{name}.settled_at"] = int(ball.converged_at)
-            if want(f"{name}.distance") and len(minima):
-                out[f"{name}.distance"] = float(
-                    np.min(np.hypot(minima[:, 0] - x, minima[:, 1] - y))
-                )
-            if want(f"{name}.min_eig") or want(f"{name}.max_eig"):
-                try:
-                    eig = np.linalg.eigvalsh(S.hessian(self.spec, x, y))
-                except Exception:  # noqa: BLE001 - off the surface's domain: no curvature
-                    eig = None
-                if eig is not None and np.all(np.isfinite(eig)):
-                    out[f"{name}.min_eig"], out[f"{name}.max_eig"] = float(eig[0]), float(eig[-1])
-        if wanted is not None:
-            out = {k: v for k, v in out.items() if k in wanted}
-        return out
-
-    def warm(self, setup: LandscapeSetup) -> None:
-        """Compute ahead what applying ``setup`` will need (its schedule's curve), so that a
-        lesson's next step appears at once; a schedule that fails is left for ``apply``."""
-        try:
-            spec = self.registry.schedule(setup.schedule.name)
-            values = spec.defaults() | {k: float(v) for k, v in setup.schedule.values.items()}
-            if spec.name != "constant":
-                self._curves.curve(spec, values, RUN_LENGTH, 1.0)
-        except Exception:  # noqa: BLE001 - only a head start
-            pass
+        """The live numbers of the race now: ``step`` and per ball ``NAME.loss``, ``NAME.x`` …
+        (``readouts.live_numbers`` lists them); ``names``: compute only these."""
+        return R.live_numbers(self.race, self.spec, names)
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until a slow surface (a real net's loss) is built (headless; the SceneModel's)."""
@@ -950,9 +561,6 @@ class LandscapeModel:
             self.update(0.0)  # takes a built surface in (no time passes: no race steps)
             time.sleep(0.01)
 
-
-# What ``readouts`` gives for each ball, as ``NAME.KEY``.
-BALL_NUMBERS = (
-    "loss", "x", "y", "grad", "step_size", "lr", "settled", "converged", "saddle", "escaped",
-    "diverged", "frozen", "settled_at", "max_abs_x", "max_abs_y", "distance", "min_eig", "max_eig",
-)  # fmt: skip
+    def close(self) -> None:
+        self._runner.close()
+        self._builds.close()

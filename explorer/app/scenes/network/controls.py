@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pygame
 import pygame_gui
@@ -15,7 +16,7 @@ from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu
 
 from explorer.app.scenes.network.model import COMPARE_KEYS, SPEEDS, NetworkModel
 from explorer.app.ui.i18n import t
-from explorer.app.ui.row import Row
+from explorer.app.ui.row import Column, Row
 from explorer.app.ui.scale import factor, px
 from explorer.app.ui.slider import ValueSlider
 from explorer.app.ui.text_slot import TextSlot
@@ -46,6 +47,17 @@ B_VALUES = {
     "optimizer": None,
     "depth": ("1", "2", "4", "8", "12"),
 }
+
+
+@dataclass(frozen=True)
+class _CompareFit:
+    """How the side-by-side row fits: B's choices, the widths "B differs" and B's menu need, and
+    whether both fit on one row."""
+
+    values: list | tuple
+    want_a: int
+    want_b: int
+    one_row: bool
 
 
 class NetworkControls:
@@ -145,246 +157,293 @@ class NetworkControls:
         self.status_rect = bar.take(0, stretch=True)
 
     def _panel(self) -> None:
-        L, m, cfg = self.scene.layout, self.model, self.model.config
-        x0, w = L.side.x + px(12), L.side.w - px(24)
-        half = (w - px(8)) // 2
-        y = L.side.y + px(8)
-        reg = m.registry
-        spec = reg.optimizer(cfg.optimizer)
-        hypers = list(spec.hyper.items())[:3]
+        """The side panel, section by section, top to bottom: the row placer (``Row``,
+        ``Column``) gives every widget its place at the UI scale, at the roomiest pitch that
+        fits the window (docs/architecture.md, "Panels", says why not pygame_gui containers)."""
+        L = self.scene.layout
+        col = Column(L.side.x + px(12), L.side.y + px(8), L.side.w - px(24))
+        fit = self._compare_fit(col.w)
+        hypers = self._pitch(col, fit.one_row)
+        self._data_section(col)
+        self._network_section(col)
+        self._regularization_section(col)
+        self._training_section(col, hypers)
+        self._side_by_side_section(col, fit)
+        self._look_closer(col.x, col.y, col.w, col.head)
+        col.y += col.head + col.row
+        bottom = max(px(20), L.side.bottom - col.y - px(8))
+        self.message_rect = pygame.Rect(col.x, col.y + px(4), col.w, bottom)
+
+    def _compare_fit(self, w: int) -> _CompareFit:
+        """B's menu as wide as its longest choice needs (a plugin's name may be long); "B
+        differs" takes the rest, on the same row if both fit."""
+        m, reg = self.model, self.model.registry
         values = B_VALUES[m.compare]
         if values is None:
             values = list(reg.activations if m.compare == "activation" else reg.optimizers)
-        # B's menu as wide as its longest choice needs (a plugin's name may be long); "B differs"
-        # takes the rest
-        font = self.scene.text.font(13)
-        b_differs = t("network.b_differs")
+        text, font = self.scene.text, self.scene.text.font(13)
 
         def need(label: str, options) -> int:  # label, longest option, the arrow and borders
-            label_font = self.scene.text.font(13, self.scene.text.kind_for(label, "sans"))
+            label_font = text.font(13, text.kind_for(label, "sans"))
             return label_font.size(label)[0] + max(font.size(str(o))[0] for o in options) + px(50)
 
-        want_a, want_b = need(b_differs, COMPARE_KEYS), need("B =", values)
-        one_row = want_a + want_b <= w - px(8)  # else B's menu takes a row of its own
-        # rows of the panel: the roomy pitch where it fits; else a tighter one, and the
-        # optimizer's sliders that fit (its rate at least), over two lines for a message
-        fixed = 13 + (0 if one_row else 1)
-        room = L.side.bottom - y - 2 * self.scene.text.line_height(13) - px(10)
+        want_a, want_b = need(t("network.b_differs"), COMPARE_KEYS), need("B =", values)
+        return _CompareFit(values, want_a, want_b, want_a + want_b <= w - px(8))
+
+    def _pitch(self, col: Column, one_row: bool) -> list[tuple[str, Hyper]]:
+        """Set ``col``'s pitch: the roomy one where it fits; else a tighter one. Returns the
+        optimizer's sliders that fit (its rate at least), leaving two lines for a message."""
+        cfg = self.model.config
+        hypers = list(self.model.registry.optimizer(cfg.optimizer).hyper.items())[:3]
+        fixed = 13 + (0 if one_row else 1)  # rows of the panel besides the optimizer's
+        room = self.scene.layout.side.bottom - col.y
+        room -= 2 * self.scene.text.line_height(13) + px(10)
         for row, head, gap in ((ROW, 24, 4), (26, 22, 0)):
-            row, head, gap = px(row), px(head), px(gap)
-            shown = (room - fixed * row - 6 * head - 5 * gap) // row
+            col.row, col.head, col.gap = px(row), px(head), px(gap)
+            shown = (room - fixed * col.row - 6 * col.head - 5 * col.gap) // col.row
             if shown >= len(hypers):
                 break
-        hypers = hypers[: max(min(1, len(hypers)), min(len(hypers), shown))]
+        return hypers[: max(min(1, len(hypers)), min(len(hypers), shown))]
 
-        def header(text: str) -> None:
-            nonlocal y
-            kind = self.scene.text.kind_for(text, "bold")
-            text_w = self.scene.text.font(15, kind).size(text)[0] + px(4)
-            self._caption((x0, y, min(w, text_w), px(22)), text, "header")
-            y += head
+    def _header(self, col: Column, text: str) -> None:
+        kind = self.scene.text.kind_for(text, "bold")
+        text_w = self.scene.text.font(15, kind).size(text)[0] + px(4)
+        self._caption((col.x, col.y, min(col.w, text_w), px(22)), text, "header")
+        col.y += col.head
 
-        def menu(key, label, options, current, x, width, apply) -> None:
-            # the label takes what its text needs; the menu the rest
-            label_w = self.scene.text.font(13, self.scene.text.kind_for(label, "sans"))
-            label_w = label_w.size(label)[0] + px(8)
-            self._caption((x, y, label_w - px(4), px(24)), label)
-            options = [str(o) for o in options]
-            current = str(current)
-            if current not in options:  # set by a setup, a lesson or --set: shown as it is
-                options = _with_value(options, current)
-            words = MENU_WORDS.get(key, WORDS)
-            dd = UIDropDownMenu(
-                [_word(o, words) for o in options],  # "off", "on", "max" in the UI's language
-                _word(current, words),
-                pygame.Rect(x + label_w, y, width - label_w, px(24)),
-                self.manager,
-                expansion_height_limit=px(300),
-            )
-            self.menus[key] = dd
-            # a refused choice (one sentence below the panel) puts the menus back as they were
-            self._add(dd, lambda e: apply(_unword(e.text, words)) is False and self.build())
+    def _menu(self, col: Column, key, label, options, current, x, width, apply) -> None:
+        """A labelled menu on ``col``'s row: the label takes what its text needs, the menu the
+        rest of ``width``."""
+        label_w = self.scene.text.font(13, self.scene.text.kind_for(label, "sans"))
+        label_w = label_w.size(label)[0] + px(8)
+        self._caption((x, col.y, label_w - px(4), px(24)), label)
+        options = [str(o) for o in options]
+        current = str(current)
+        if current not in options:  # set by a setup, a lesson or --set: shown as it is
+            options = _with_value(options, current)
+        words = MENU_WORDS.get(key, WORDS)
+        dd = UIDropDownMenu(
+            [_word(o, words) for o in options],  # "off", "on", "max" in the UI's language
+            _word(current, words),
+            pygame.Rect(x + label_w, col.y, width - label_w, px(24)),
+            self.manager,
+            expansion_height_limit=px(300),
+        )
+        self.menus[key] = dd
+        # a refused choice (one sentence below the panel) puts the menus back as they were
+        self._add(dd, lambda e: apply(_unword(e.text, words)) is False and self.build())
 
-        header(t("network.data"))
-        menu(
+    def _header_box(self, col: Column, key: str, label: str, on: bool, apply) -> None:
+        """A check box on the header's row just above (the panel is short at 1024 × 640)."""
+        rect = pygame.Rect(col.right_half, col.y - col.head + px(2), px(18), px(18))
+        box = UICheckBox(rect, label, self.manager, initial_state=on)
+        self.boxes[key] = box
+        self._add(box, lambda e: apply(e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
+
+    def _data_section(self, col: Column) -> None:
+        m, cfg, reg = self.model, self.model.config, self.model.registry
+        self._header(col, t("network.data"))
+        self._menu(
+            col,
             "dataset",
             t("network.dataset"),
             list(reg.datasets),
             cfg.dataset,
-            x0,
-            half,
-            lambda t: m.set(dataset=t, n=None, noise=None),
+            col.x,
+            col.half,
+            lambda v: m.set(dataset=v, n=None, noise=None),
         )
-        menu(
+        self._menu(
+            col,
             "batch",
             t("network.batch"),
             BATCHES,
             cfg.batch_size,
-            x0 + half + px(8),
-            half,
-            lambda t: m.set(batch_size=int(t)),
+            col.right_half,
+            col.half,
+            lambda v: m.set(batch_size=int(v)),
         )
-        y += row
-        menu(
+        col.y += col.row
+        self._menu(
+            col,
             "loss",
             t("network.loss"),
             LOSSES,
             cfg.loss,
-            x0,
-            half,
-            lambda t: m.set(loss=t),
+            col.x,
+            col.half,
+            lambda v: m.set(loss=v),
         )
-        menu(
+        self._menu(
+            col,
             "normalize",
             t("network.normalize"),
             NORMALIZE,
             cfg.normalize,
-            x0 + half + px(8),
-            half,
-            lambda t: m.set(normalize=t),
+            col.right_half,
+            col.half,
+            lambda v: m.set(normalize=v),
         )
-        y += row + gap
-        header(t("network.network"))
-        box = UICheckBox(  # on the header's row: the panel is short at 1024 × 640
-            pygame.Rect(x0 + half + px(8), y - head + px(2), px(18), px(18)),
+        col.y += col.row + col.gap
+
+    def _network_section(self, col: Column) -> None:
+        m, cfg, reg = self.model, self.model.config, self.model.registry
+        self._header(col, t("network.network"))
+        self._header_box(
+            col,
+            "batch_norm",
             t("network.batch_norm"),
-            self.manager,
-            initial_state=cfg.batch_norm,
+            cfg.batch_norm,
+            lambda on: m.set(batch_norm=on),
         )
-        self.boxes["batch_norm"] = box
-        self._add(box, lambda e: m.set(batch_norm=e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
         self._slider(
             "depth",
             t("network.depth"),
             DEPTH,
             cfg.depth,
-            x0,
-            y,
-            w,
+            col.x,
+            col.y,
+            col.w,
             lambda v: m.set(depth=int(round(v))),
             limits=DEPTH_LIMITS,
         )
-        y += row
+        col.y += col.row
         self._slider(
             "width",
             t("network.width"),
             WIDTH,
             cfg.width,
-            x0,
-            y,
-            w,
+            col.x,
+            col.y,
+            col.w,
             lambda v: m.set(width=int(round(v))),
             limits=WIDTH_LIMITS,
         )
-        y += row
-        wide = int((w - px(8)) * 0.56)  # "activation" is a long label, "init" a short one
-        menu(
+        col.y += col.row
+        wide = int((col.w - px(8)) * 0.56)  # "activation" is a long label, "init" a short one
+        self._menu(
+            col,
             "activation",
             t("network.activation"),
             list(reg.activations),
             cfg.activation,
-            x0,
+            col.x,
             wide,
-            lambda t: m.set(activation=t, pieces=None),
+            lambda v: m.set(activation=v, pieces=None),
         )
-        menu(
+        self._menu(
+            col,
             "init",
             t("network.init"),
             INITS,
             cfg.init,
-            x0 + wide + px(8),
-            w - wide - px(8),
-            lambda t: m.set(init=t),
+            col.x + wide + px(8),
+            col.w - wide - px(8),
+            lambda v: m.set(init=v),
         )
-        y += row + gap
-        header(t("network.regularization"))
+        col.y += col.row + col.gap
+
+    def _regularization_section(self, col: Column) -> None:
+        m, cfg = self.model, self.model.config
+        self._header(col, t("network.regularization"))
         # both dropouts' sliders start where the longer name ends
         names = (t("network.dropout"), t("network.input_dropout"))
+        font = self.scene.text.font(13)
         label_w = max(px(64), *(font.size(n)[0] + px(8) for n in names))
         self._slider(
             "dropout",
             names[0],
             DROPOUT,
             cfg.dropout,
-            x0,
-            y,
-            w,
+            col.x,
+            col.y,
+            col.w,
             lambda v: m.set(dropout=round(v, 4)),
             label_w=label_w,
         )
-        y += row
+        col.y += col.row
         self._slider(
             "input_dropout",
             names[1],
             INPUT_DROPOUT,
             cfg.input_dropout,
-            x0,
-            y,
-            w,
+            col.x,
+            col.y,
+            col.w,
             lambda v: m.set(input_dropout=round(v, 4)),
             label_w=label_w,
         )
-        y += row
-        menu(
+        col.y += col.row
+        self._menu(
+            col,
             "l1",
             "L1",
             PENALTIES,
             _penalty(cfg.l1),
-            x0,
-            half,
-            lambda t: m.set(l1=0.0 if t == "off" else float(t)),
+            col.x,
+            col.half,
+            lambda v: m.set(l1=0.0 if v == "off" else float(v)),
         )
-        menu(
+        self._menu(
+            col,
             "l2",
             "L2",
             PENALTIES,
             _penalty(cfg.l2),
-            x0 + half + px(8),
-            half,
-            lambda t: m.set(l2=0.0 if t == "off" else float(t)),
+            col.right_half,
+            col.half,
+            lambda v: m.set(l2=0.0 if v == "off" else float(v)),
         )
-        y += row
-        menu(
+        col.y += col.row
+        self._menu(
+            col,
             "patience",
             t("network.early_stop"),
             PATIENCE,
             cfg.patience or "off",
-            x0,
-            half,
-            lambda t: m.set(patience=None if t == "off" else int(t)),
+            col.x,
+            col.half,
+            lambda v: m.set(patience=None if v == "off" else int(v)),
         )
-        menu(
+        self._menu(
+            col,
             "epochs",
             t("network.epochs"),
             EPOCHS,
             cfg.epochs,
-            x0 + half + px(8),
-            half,
-            lambda t: m.set(epochs=int(t)),
+            col.right_half,
+            col.half,
+            lambda v: m.set(epochs=int(v)),
         )
-        y += row + gap
-        header(t("network.training"))
-        # one row each: schedule names (reduce_on_plateau, …) need the whole width
-        menu(
+        col.y += col.row + col.gap
+
+    def _training_section(self, col: Column, hypers: list[tuple[str, Hyper]]) -> None:
+        """The optimizer, its schedule (one row each: schedule names such as
+        reduce_on_plateau need the whole width) and the optimizer's sliders that fit."""
+        m, cfg, reg = self.model, self.model.config, self.model.registry
+        self._header(col, t("network.training"))
+        self._menu(
+            col,
             "optimizer",
             t("network.optimizer"),
             list(reg.optimizers),
             cfg.optimizer,
-            x0,
-            w,
+            col.x,
+            col.w,
             self._optimizer_chosen,
         )
-        y += row
-        menu(
+        col.y += col.row
+        self._menu(
+            col,
             "schedule",
             t("network.schedule"),
             list(reg.schedules),
             cfg.schedule,
-            x0,
-            w,
-            lambda t: m.set(schedule=t, schedule_hyper={}),
+            col.x,
+            col.w,
+            lambda v: m.set(schedule=v, schedule_hyper={}),
         )
-        y += row
+        col.y += col.row
         for key, hyper in hypers:
             value = cfg.optimizer_hyper.get(key, hyper.default)
             self._slider(
@@ -392,48 +451,45 @@ class NetworkControls:
                 key,
                 hyper,
                 value,
-                x0,
-                y,
-                w,
+                col.x,
+                col.y,
+                col.w,
                 lambda v, _k=key: self._hyper_moved(_k, v),
             )
-            y += row
-        y += gap
-        header(t("network.side_by_side"))
-        box = UICheckBox(
-            pygame.Rect(x0 + half + px(8), y - head + px(2), px(18), px(18)),
-            t("network.two_nets"),
-            self.manager,
-            initial_state=m.side_by_side,
-        )
-        self.boxes["side"] = box
-        self._add(box, lambda e: m.set_side_by_side(e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
-        b_w = max(want_b, w - px(8) - want_a) if one_row else w
-        menu(
+            col.y += col.row
+        col.y += col.gap
+
+    def _side_by_side_section(self, col: Column, fit: _CompareFit) -> None:
+        """Two nets side by side: which setting B changes and to what; B's menu as wide as it
+        needs, "B differs" beside it or on a row of its own."""
+        m = self.model
+        self._header(col, t("network.side_by_side"))
+        self._header_box(col, "side", t("network.two_nets"), m.side_by_side, m.set_side_by_side)
+        w = col.w
+        b_w = max(fit.want_b, w - px(8) - fit.want_a) if fit.one_row else w
+        self._menu(
+            col,
             "compare",
-            b_differs,
+            t("network.b_differs"),
             COMPARE_KEYS,
             m.compare,
-            x0,
-            w - b_w - px(8) if one_row else w,
-            lambda t: m.set_side_by_side(m.side_by_side, compare=t) and self.build(),
+            col.x,
+            w - b_w - px(8) if fit.one_row else w,
+            lambda v: m.set_side_by_side(m.side_by_side, compare=v) and self.build(),
         )
-        if not one_row:
-            y += row
-        current = b_value_text(m)
-        menu(
+        if not fit.one_row:
+            col.y += col.row
+        self._menu(
+            col,
             "b_value",
             "B =",
-            values,
-            current,
-            x0 + w - b_w,
+            fit.values,
+            b_value_text(m),
+            col.x + w - b_w,
             b_w,
-            lambda t: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, t)),
+            lambda v: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, v)),
         )
-        y += row + gap
-        self._look_closer(x0, y, w, head)
-        y += head + row
-        self.message_rect = pygame.Rect(x0, y + px(4), w, max(px(20), L.side.bottom - y - px(8)))
+        col.y += col.row + col.gap
 
     def _look_closer(self, x0: int, y: int, w: int, head: int) -> None:
         """The "Look closer" section: "Hessian here" first in its row; ``look_closer_row`` keeps
@@ -465,8 +521,11 @@ class NetworkControls:
             lambda e: self.scene.landscape_of_this_net(),
         )
 
-    def _slider(self, key, label, hyper: Hyper, value, x, y, w, apply, limits=None,
-                label_w: int | None = None) -> None:  # fmt: skip
+    def _slider(
+        self, key, label, hyper: Hyper, value, x, y, w, apply, limits=None, label_w=None
+    ) -> None:
+        """A named slider with its typed value at (x, y), ``w`` wide; it applies once it rests
+        (``apply_pending``)."""
         label_w = px(64) if label_w is None else label_w
         self._caption((x, y, label_w - px(2), px(22)), label)
 
@@ -545,8 +604,10 @@ class NetworkControls:
             else:
                 self.hessian_button.enable()
         if m.landscape_pending == self.landscape_button.is_enabled:  # saving the path
-            (self.landscape_button.enable if not m.landscape_pending else
-             self.landscape_button.disable)()  # fmt: skip
+            if m.landscape_pending:
+                self.landscape_button.disable()
+            else:
+                self.landscape_button.enable()
         state = (m.config, m.speed, m.side_by_side, m.compare, m.compare_value)
         if state != self._seen:
             self._seen = state

@@ -1,9 +1,11 @@
 """Learning-rate curves for the balls, fast enough for a slider.
 
 ``explorer.schedules.lr_curve`` steps the real torch scheduler once per step (about 50 µs each),
-so a 2000-step curve costs ~0.1 s and Race recomputes it per ball on every lr change. Every torch
-scheduler scales with the base rate, so one curve at lr = 1 serves every ball and every lr; a
-schedule plugin that does not scale (checked once, against a second curve) gets exact curves.
+so a 2000-step curve costs ~0.1 s, per ball, on every lr change. Every torch scheduler scales with
+the base rate, so one curve at lr = 1 serves every ball and every lr; a schedule plugin that does
+not scale (checked once, against a second curve) gets exact curves. A ``Race`` given a cache
+(``Race(curves=...)``: the Landscape, whose sliders change lr while it runs) takes its balls'
+curves from it; one without computes each exactly.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ _PROBE_LR = 1e-3
 
 
 class ScheduleCurves:
+    """Learning-rate curves by schedule, knobs and length, kept across races (a new race on the
+    same schedule reuses them)."""
+
     def __init__(self) -> None:
         self._unit: dict[tuple, np.ndarray | None] = {}  # None: does not scale with lr
         self._exact: dict[tuple, np.ndarray] = {}
