@@ -240,6 +240,9 @@ class SurfaceFamily:
     keys: Sequence[str] = ()
     examples: Sequence[str] = ()
     plugin: str = "?"
+    # check(spec, registry): a quick check of a spec without building it (raises ValueError with
+    # one sentence); a saved setup naming ``net:moons`` is checked so, not trained. None: build.
+    check: Callable | None = None
 
     @property
     def name(self) -> str:

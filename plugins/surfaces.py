@@ -125,6 +125,12 @@ def _net(text, registry):
     return surface_from_net_spec(f"net:{text}", registry)
 
 
+def _net_check(text, registry):
+    from explorer.landscape.net_surface import check_net_spec
+
+    check_net_spec(f"net:{text}", registry)
+
+
 def _net_keys():
     from explorer.landscape.net_surface import DEFAULTS
 
@@ -149,6 +155,7 @@ def register_surfaces(register):
             keys=tuple(_net_keys()),
             # spelled as the surface names itself (keys in their canonical order)
             examples=("net:moons", "net:spiral?width=24", "net:moons?directions=pca"),
+            check=_net_check,  # a saved setup naming a net: surface is checked, not trained
         )
     )
     S = SurfaceSpec

@@ -26,7 +26,7 @@ import torch
 
 from explorer import optim
 from explorer.landscape import surface as S
-from explorer.plugins import Registry, default_registry
+from explorer.plugins import Registry, default_registry, plugin_fault
 from explorer.schedules import lr_curve
 from explorer.specs import OptimizerSpec, SurfaceSpec, outside_notes
 
@@ -131,7 +131,9 @@ class Ball:
             if rule is not None:  # the rule's state exists from the start, for drawing
                 state.update(rule.init(self._param.detach()))
             self.state = state
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the plugin's fault
+        except BaseException as exc:  # noqa: BLE001 - the plugin's fault
+            if not plugin_fault(exc):  # a real Ctrl-C or SIGTERM ends the race
+                raise
             self._opt = None
             self.freeze(_plugin_error(self.spec, exc), 0)
 
@@ -213,7 +215,9 @@ class Race:
             return
         try:
             ball.lr_schedule = lr_curve(sched, ball.hyper["lr"], self.total_steps, **values)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the schedule plugin's fault
+        except BaseException as exc:  # noqa: BLE001 - the schedule plugin's fault
+            if not plugin_fault(exc):  # a real Ctrl-C or SIGTERM ends the race
+                raise
             ball.freeze(
                 f"schedule {sched.plugin}/{sched.name} raised {type(exc).__name__}: {exc}",
                 getattr(self, "t", 0),
@@ -430,7 +434,9 @@ class Race:
         ball.lr = lr if lr is not None else ball.hyper.get("lr", float("nan"))
         try:
             return ball.step(g, p, lr)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the plugin's fault, not the app's
+        except BaseException as exc:  # noqa: BLE001 - the plugin's fault, not the app's
+            if not plugin_fault(exc):  # a real Ctrl-C or SIGTERM ends the race
+                raise
             ball.freeze(_plugin_error(ball.spec, exc), t)
             return None
 
