@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import enum
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -523,13 +522,15 @@ class Race:
             )
         return rows
 
-    def to_csv(self, path: str | Path) -> None:
+    def to_csv(self, path: str | Path, option: str = "--csv") -> None:
         """Rows ``optimizer,step,x,y,loss,settled``, one per ball per step; step 0 is the start;
-        ``settled`` is 1 on the steps where the ball sat settled (the first is its mark)."""
+        ``settled`` is 1 on the steps where the ball sat settled (the first is its mark).
+        Written atomically: an interrupted or failing write leaves the previous file and no
+        temporary (OutputError, one sentence naming ``option``, for a full disk)."""
+        from explorer.atomic_write import atomic_path
+
         pos, losses, settled = self.positions, self.losses, self.settled
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w", newline="") as fh:
+        with atomic_path(Path(path), option) as tmp, open(tmp, "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["optimizer", "step", "x", "y", "loss", "settled"])
             for i, ball in enumerate(self.balls):
@@ -544,4 +545,3 @@ class Race:
                             int(settled[t, i]),
                         ]
                     )
-        os.replace(tmp, path)  # an interrupted run never leaves half a file

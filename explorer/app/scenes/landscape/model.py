@@ -707,7 +707,7 @@ class LandscapeModel:
         path = Path(folder) / f"dl-explorer-{name}-{stamp}.csv"
         try:
             self.race.to_csv(path)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # OutputError: a full disk, a vanished folder
             self.notify(f"could not write the CSV: {exc}", "error")
             return None
         rows = len(self.race.positions) * len(self.race.balls)
