@@ -28,9 +28,10 @@ class Terminated(SystemExit):
 
 @contextlib.contextmanager
 def sigterm_unwinds() -> Iterator[None]:
-    """Within this block SIGTERM unwinds like Ctrl-C (``Terminated(143)``, a SystemExit), so whatever is being
-    written is cleaned up by the ``finally`` blocks on the way out. Only the main thread can
-    install a handler; elsewhere this does nothing."""
+    """Within this block SIGTERM unwinds like Ctrl-C (``Terminated(143)``, a SystemExit), so
+    whatever is being written is cleaned up by the ``finally`` blocks on the way out. Only the
+    main thread can install a handler, and only where SIGTERM would otherwise end the process
+    outright; elsewhere this does nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -39,6 +40,9 @@ def sigterm_unwinds() -> Iterator[None]:
         raise Terminated(128 + signum)
 
     try:
+        if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None):
+            yield  # someone handles SIGTERM already (e.g. holds it while results are saved)
+            return
         previous = signal.signal(signal.SIGTERM, stop)
     except (ValueError, OSError):
         yield

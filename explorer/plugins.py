@@ -391,7 +391,7 @@ class PluginHost:
         # unpickles this module's classes by that name
         digest = zlib.crc32(str(path.resolve()).encode())
         mod_name = f"dl_explorer_user_plugin_{name}_{digest:08x}"
-        problem = _not_source(path)
+        problem = source_problem(path)
         if problem:  # a FIFO would block the import forever, /dev/zero fill the memory
             self._fail(name, f"was skipped: {problem}")
             return None
@@ -506,7 +506,7 @@ class _Refused(Exception):
     pass
 
 
-def _not_source(path: Path) -> str:
+def source_problem(path: Path) -> str:
     """Why ``path`` cannot be a plugin's source file ("" if it can): not a regular file, or
     larger than any source file."""
     try:
