@@ -450,6 +450,13 @@ def _from_text(k: Knob, text: str, ks: Mapping[str, Knob]) -> Any:
     except SetupError:
         raise
     except ValueError as exc:
+        digits = text.strip().lstrip("+-")
+        if base in (int, float) and digits.isdigit() and len(digits) > 300:
+            raise SetupError(
+                f"{k.name} = a {len(digits):,}-digit number is far too large; valid: "
+                f"{valid_text(k)}",
+                k.name,
+            ) from None
         if base in (bool, int, float, str):
             raise _fail(k.name, text, f"is not {describe_kind(base)}", valid_text(k)) from None
         sentence = str(exc) if "valid:" in str(exc) else f"{exc}; valid: {valid_text(k)}"
