@@ -132,6 +132,14 @@ class PluginReloader:
             outcome = self._reload(path)
         except ReloadFailed as exc:
             outcome = ReloadOutcome(path, False, exc.sentence)
+        except BaseException as exc:  # the plugin's code, anywhere (a __getattr__ that raises)
+            if not plugin_fault(exc):
+                raise
+            outcome = ReloadOutcome(
+                path,
+                False,
+                f"{path.name}: {describe_fault(exc)}; the previous version keeps running",
+            )
         outcome.seconds = time.perf_counter() - t0
         return outcome
 

@@ -51,6 +51,10 @@ def _cut(word: str, font: pygame.font.Font, width: int) -> list[str]:
                 lo = mid
             else:
                 hi = mid - 1
+        while 1 < lo < len(word) and word[lo] in _CLOSING:  # "。" never starts a line
+            lo -= 1
+        while lo < len(word) and word[lo] in _CLOSING:  # a one-character piece keeps it
+            lo += 1
         pieces.append(word[:lo])
         word = word[lo:]
     return [*pieces, word] if word or not pieces else pieces
