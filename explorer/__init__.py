@@ -25,12 +25,17 @@ _WHERE = {
     "surface_from_expression": "explorer.landscape.expression",
     "surface_from_net_spec": "explorer.landscape.net_surface",
     "NET_SURFACE_KEYS": "explorer.landscape.net_surface",
+    "check_net_spec": "explorer.landscape.net_surface",
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from explorer.hookspecs import hookimpl
     from explorer.landscape.expression import surface_from_expression
-    from explorer.landscape.net_surface import NET_SURFACE_KEYS, surface_from_net_spec
+    from explorer.landscape.net_surface import (
+        NET_SURFACE_KEYS,
+        check_net_spec,
+        surface_from_net_spec,
+    )
     from explorer.optim import RuleOptimizer, UpdateRule
     from explorer.specs import (
         ActivationSpec,
@@ -53,6 +58,7 @@ __all__ = [
     "SurfaceFamily",
     "SurfaceSpec",
     "UpdateRule",
+    "check_net_spec",
     "hookimpl",
     "surface_from_expression",
     "surface_from_net_spec",

@@ -108,9 +108,21 @@ def _finite(spec: OptimizerSpec) -> Check:
     )
 
 
+def _diverged(name: str, spec: OptimizerSpec, steps: int) -> Check:
+    """A check that could not be judged because the runs blew up: say that, not "NaN ≠ NaN"."""
+    return Check(
+        name,
+        False,
+        f"the runs diverged (the weights became NaN or inf within {steps} steps on Rosenbrock "
+        f"at lr={_small_lr(spec):g}, a tenth of the default): the update is unstable there",
+    )
+
+
 def _deterministic(spec: OptimizerSpec) -> Check:
     a, _ = _run(spec, _rosenbrock, [-1.2, 1.0], 50, lr=_small_lr(spec))
     b, _ = _run(spec, _rosenbrock, [-1.2, 1.0], 50, lr=_small_lr(spec))
+    if not (torch.isfinite(a).all() and torch.isfinite(b).all()):
+        return _diverged("is deterministic", spec, 50)
     same = torch.equal(a, b)
     return Check(
         "is deterministic",
@@ -194,6 +206,8 @@ def _state_dict(spec: OptimizerSpec) -> Check:
     opt2.load_state_dict(saved)
     run(p, opt, 5)
     run(q, opt2, 5)
+    if not (torch.isfinite(p).all() and torch.isfinite(q).all()):
+        return _diverged("round-trips state_dict", spec, 10)
     ok = torch.allclose(p, q, rtol=0, atol=1e-12)
     return Check(
         "round-trips state_dict",

@@ -27,7 +27,15 @@ from pathlib import Path
 
 import torch
 
-from explorer.plugins import HOOK_NAMES, KINDS, PluginHost, Registry, describe_fault, plugin_fault
+from explorer.plugins import (
+    HOOK_NAMES,
+    KINDS,
+    PluginHost,
+    Registry,
+    describe_fault,
+    plugin_fault,
+    source_problem,
+)
 
 QUICK_STEPS = 20
 DEBOUNCE_MS = 30  # editors write a file in a few quick events; this gathers them into one
@@ -95,6 +103,9 @@ class PluginReloader:
         self.owned: dict[Path, dict[str, set[str]]] = {}  # file → kind → names it registered
 
     def _import(self, path: Path):
+        problem = source_problem(path)
+        if problem:  # a FIFO named x.py would block the app's thread forever
+            raise ReloadFailed(f"{path.name} was skipped: {problem}")
         name = f"dl_explorer_reloaded_{path.stem}_{next(_counter)}"
         spec = importlib.util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:
@@ -121,12 +132,23 @@ class PluginReloader:
             outcome = self._reload(path)
         except ReloadFailed as exc:
             outcome = ReloadOutcome(path, False, exc.sentence)
+        except BaseException as exc:  # the plugin's code, anywhere (a __getattr__ that raises)
+            if not plugin_fault(exc):
+                raise
+            outcome = ReloadOutcome(
+                path,
+                False,
+                f"{path.name}: {describe_fault(exc)}; the previous version keeps running",
+            )
         outcome.seconds = time.perf_counter() - t0
         return outcome
 
     def _reload(self, path: Path) -> ReloadOutcome:
-        if not path.is_file():
-            raise ReloadFailed(f"{path.name} was removed; what it registered keeps running")
+        if not path.exists():  # deleted, or renamed (its new name arrives as a save of its own)
+            return ReloadOutcome(
+                path, True, f"{path.name} was deleted; what it registered keeps running until "
+                "the app restarts",
+            )  # fmt: skip
         module = self._import(path)
         host = PluginHost()
         host.add(module, path.stem)
@@ -138,7 +160,18 @@ class PluginReloader:
             hooks = [getattr(module, h) for h in HOOK_NAMES if callable(getattr(module, h, None))]
             where = _line_of(path, hooks[0]) if hooks else path.name
             raise ReloadFailed(f"{where}: {first.reason}; the previous version keeps running")
+        had = any(self.owned.get(path, {}).values()) or any(
+            spec.plugin == path.stem
+            for kind in KINDS
+            for spec in getattr(self.registry, kind).values()
+        )
+        if had and not any(getattr(fresh, kind) for kind in KINDS):  # e.g. saved half-written
+            raise ReloadFailed(
+                f"{path.name} registers nothing now (no register_… hook ran; saved half-way?); "
+                "the previous version keeps running"
+            )
         owned_before = self.owned.get(path, {})
+        taken: list[tuple[Path, str, str]] = []  # (the old file, kind, name) a rename moves
         for kind in KINDS:
             table = getattr(self.registry, kind)
             for name in getattr(fresh, kind):
@@ -148,10 +181,13 @@ class PluginReloader:
                     and name not in owned_before.get(kind, set())
                     and other.plugin != path.stem
                 ):
-                    raise ReloadFailed(
-                        f"{path.name}: {kind[:-1]} {name!r} is already registered by "
-                        f"{other.plugin}; rename it (the previous version keeps running)"
-                    )
+                    gone = self._gone_owner(path, kind, name, other.plugin)
+                    if gone is None:
+                        raise ReloadFailed(
+                            f"{path.name}: {kind[:-1]} {name!r} is already registered by "
+                            f"{other.plugin}; rename it (the previous version keeps running)"
+                        )
+                    taken.append((gone, kind, name))
         for spec in fresh.optimizers.values():
             reason = quick_check(spec)
             if reason:
@@ -165,10 +201,23 @@ class PluginReloader:
             for name, spec in getattr(fresh, kind).items():
                 table[name] = spec
                 changed.setdefault(kind, []).append(name)
+        for old, kind, name in taken:  # the renamed file's names are this file's now
+            self.owned.get(old, {}).get(kind, set()).discard(name)
         self.owned[path] = {k: set(v) for k, v in changed.items()}
         names = changed.get("optimizers", [])
         what = ", ".join(f"{k[:-1]} {n}" for k, ns in changed.items() for n in ns) or "nothing"
         return ReloadOutcome(path, True, f"reloaded {path.name}: {what}", names, changed)
+
+    def _gone_owner(self, path: Path, kind: str, name: str, plugin: str) -> Path | None:
+        """The file that registered ``name`` if it no longer exists (renamed to ``path`` or
+        deleted): then ``path`` may take the name over. None while its owner is still there."""
+        for owner, kinds in self.owned.items():
+            if name in kinds.get(kind, set()):
+                return owner if not owner.exists() else None
+        # loaded at start-up from the same folder under its file's name
+        if "/" not in plugin and not (path.parent / f"{plugin}.py").exists():
+            return path.parent / f"{plugin}.py"
+        return None
 
 
 def _is_plugin_file(change, path: str) -> bool:
@@ -210,9 +259,8 @@ class PluginWatcher:
             ):
                 self.ready.set()
                 now = time.perf_counter()
-                for change, path in sorted(changes, key=lambda c: c[1]):
-                    if change != watchfiles.Change.deleted:
-                        self._queue.put((Path(path), now))
+                for _change, path in sorted(changes, key=lambda c: c[1]):
+                    self._queue.put((Path(path), now))  # a deletion too: it is said
         except Exception as exc:  # noqa: BLE001 - the app goes on without watching
             self.error = f"--watch stopped: {type(exc).__name__}: {exc}"
         finally:

@@ -6,21 +6,16 @@ the previous one."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 from rich.console import Console
 
+# The one way files are written (explorer/atomic_write.py), re-exported for the commands.
+from explorer.atomic_write import OutputError, atomic_path, write_text
+
 MAX_OUTPUT_BYTES = 1_000_000_000  # a file estimated above this is refused before the work
-
-
-class OutputError(ValueError):
-    """An output path that cannot be written: one sentence naming the path and the reason."""
 
 
 def console() -> Console:
@@ -63,67 +58,6 @@ def check_size(estimate: float, option: str, fix: str) -> None:
             f"{option} would write about {estimate / 1e9:.1f} GB, over the "
             f"{MAX_OUTPUT_BYTES / 1e9:g} GB limit; {fix}"
         )
-
-
-@contextlib.contextmanager
-def _sigterm_unwinds() -> Iterator[None]:
-    """While a file is written, SIGTERM unwinds like Ctrl-C (so the temporary file is removed)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):  # noqa: ARG001
-        raise SystemExit(128 + signum)
-
-    try:
-        previous = signal.signal(signal.SIGTERM, stop)
-    except (ValueError, OSError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, option: str = "output") -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` (same suffix, so writers that look at it still
-    work); when the block ends normally it is renamed over ``path``, otherwise removed."""
-    target = Path(path)
-    fd, tmp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=f".part{target.suffix}"
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        with _sigterm_unwinds():
-            yield tmp
-            try:
-                if target.exists():  # keep the old file's permissions
-                    os.chmod(tmp, target.stat().st_mode & 0o7777)
-                else:
-                    os.chmod(tmp, 0o666 & ~_umask())
-                os.replace(tmp, target)
-            except OSError as exc:
-                raise OutputError(f"{option} {target}: could not write ({exc.strerror})") from None
-    except OSError as exc:
-        raise OutputError(f"{option} {target}: could not write ({exc.strerror or exc})") from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_text(path: str | os.PathLike, text: str, option: str = "output") -> None:
-    """``text`` into ``path`` atomically (UTF-8)."""
-    with atomic_path(path, option) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 class LateProgress:
@@ -176,3 +110,15 @@ class LateProgress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+__all__ = [
+    "MAX_OUTPUT_BYTES",
+    "LateProgress",
+    "OutputError",
+    "atomic_path",
+    "check_output",
+    "check_size",
+    "console",
+    "write_text",
+]

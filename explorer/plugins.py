@@ -17,6 +17,7 @@ import importlib.util
 import inspect
 import os
 import signal
+import stat
 import sys
 import threading
 import types
@@ -31,6 +32,7 @@ import pluggy
 import torch
 
 from explorer import hookspecs
+from explorer.atomic_write import Terminated
 from explorer.optim import UpdateRule, rule_optimizer_class
 from explorer.specs import (
     ActivationSpec,
@@ -54,9 +56,10 @@ _SPEC_TYPES = {
 }
 
 
-# What plugin code may raise that is the plugin's failure, not the process's end: a plugin calling
-# sys.exit() or raising KeyboardInterrupt must not end the command silently.
-PLUGIN_ERRORS = (Exception, SystemExit, KeyboardInterrupt)
+# Everything plugin code raises is the plugin's failure, not the process's end (sys.exit(),
+# KeyboardInterrupt, GeneratorExit, a BaseException subclass of its own), except what the user
+# or the system did: a real Ctrl-C, SIGTERM (``Terminated``).
+MAX_PLUGIN_BYTES = 5_000_000  # a plugin file is source code; a bigger "x.py" is not one
 _user_pressed_ctrl_c = False
 
 
@@ -82,14 +85,17 @@ def plugin_fault(exc: BaseException) -> bool:
     Ctrl-C from the user (and anything else that must end the process), which is re-raised."""
     if isinstance(exc, KeyboardInterrupt):
         return not _user_pressed_ctrl_c
-    return isinstance(exc, PLUGIN_ERRORS)
+    return not isinstance(exc, Terminated)
 
 
 def describe_fault(exc: BaseException) -> str:
     """``"SystemExit: 3"`` — a plugin's exception as the tail of one sentence."""
     if isinstance(exc, SystemExit):
         return f"SystemExit({exc.code!r}) (the plugin called sys.exit)"
-    text = str(exc)
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001 - an exception whose __str__ itself fails
+        text = ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -168,6 +174,25 @@ class Registry:
                 shown = ", ".join(f"{f.name}…" for f in self.families.values())
                 raise UnknownName(f"{exc} Or a family: {shown}.") from None
             raise
+
+    def check_surface(self, name: str) -> None:
+        """Raise ValueError / LookupError (one sentence) unless ``name`` is a surface: a
+        registered one, or a family's spec that its quick ``check`` (or, without one, building
+        it) accepts. A ``net:`` spec is checked, not trained."""
+        prefix, colon, rest = name.partition(":")
+        family = self.families.get(prefix) if colon and name not in self.surfaces else None
+        if family is None or family.check is None:
+            self.surface(name)
+            return
+        try:
+            family.check(rest, self)
+        except BaseException as exc:
+            if not plugin_fault(exc) or isinstance(exc, ValueError | LookupError):
+                raise
+            raise ValueError(
+                f"surface {name!r}: the {family.name} family ({family.plugin}) raised "
+                f"{describe_fault(exc)}"
+            ) from None
 
     def activation(self, name: str) -> ActivationSpec:
         return self.get("activations", name)
@@ -349,7 +374,12 @@ class PluginHost:
             if folder != user_plugins_dir():
                 self._fail(str(folder), "plugins folder does not exist")
             return
-        for path in sorted(folder.glob("*.py")):
+        try:
+            paths = sorted(folder.glob("*.py"))
+        except OSError as exc:
+            self._fail(str(folder), f"plugins folder cannot be read ({exc.strerror or exc})")
+            return
+        for path in paths:
             if path.name.startswith("_"):
                 continue
             self.load_file(path)
@@ -361,6 +391,10 @@ class PluginHost:
         # unpickles this module's classes by that name
         digest = zlib.crc32(str(path.resolve()).encode())
         mod_name = f"dl_explorer_user_plugin_{name}_{digest:08x}"
+        problem = source_problem(path)
+        if problem:  # a FIFO would block the import forever, /dev/zero fill the memory
+            self._fail(name, f"was skipped: {problem}")
+            return None
         try:
             spec = importlib.util.spec_from_file_location(mod_name, path)
             if spec is None or spec.loader is None:
@@ -378,14 +412,19 @@ class PluginHost:
 
     def add(self, plugin: Any, name: str) -> bool:
         """Register a plugin object (a module or any object with hook functions)."""
-        self._check_hook_names(plugin, name)
         if self.pm.has_plugin(name):
             self._fail(name, "a plugin of this name is already loaded; this one was skipped")
             return False
-        try:
+        try:  # looking at its attributes runs its code too (a module-level __getattr__)
+            self._check_hook_names(plugin, name)
             self.pm.register(plugin, name=name)
-        except Exception as exc:  # noqa: BLE001 - e.g. a hook with wrong argument names
-            self._fail(name, f"could not be registered: {exc}")
+        except BaseException as exc:  # noqa: BLE001 - e.g. a hook with wrong argument names
+            if not plugin_fault(exc):
+                raise
+            with contextlib.suppress(BaseException):
+                if self.pm.has_plugin(name):
+                    self.pm.unregister(name=name)
+            self._fail(name, f"could not be registered: {describe_fault(exc)}")
             return False
         return True
 
@@ -465,6 +504,20 @@ class PluginHost:
 
 class _Refused(Exception):
     pass
+
+
+def source_problem(path: Path) -> str:
+    """Why ``path`` cannot be a plugin's source file ("" if it can): not a regular file, or
+    larger than any source file."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if not stat.S_ISREG(st.st_mode):
+        return "it is not a regular file (a pipe or a device named .py)"
+    if st.st_size > MAX_PLUGIN_BYTES:
+        return f"it is {st.st_size / 1e6:.0f} MB, over the {MAX_PLUGIN_BYTES / 1e6:g} MB of a source file"
+    return ""
 
 
 def third_party_disabled() -> bool:

@@ -22,9 +22,7 @@ import difflib
 import functools
 import math
 import os
-import tempfile
 import time
-import tomllib
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -33,6 +31,7 @@ from typing import Any
 
 import tomli_w
 
+from explorer.atomic_write import write_text
 from explorer.knob_text import (
     Pick,
     Spec,
@@ -43,6 +42,7 @@ from explorer.knob_text import (
     unknown,
 )
 from explorer.languages import LANGUAGES
+from explorer.user_files import UserFileError, read_toml
 
 SETUP_VERSION = 1
 HEADER = (
@@ -79,6 +79,7 @@ def knob(
     follows: str | None = None,
     keys: Iterable[str] | None = None,
     within: Callable[[], Mapping[str, float]] | None = None,
+    on: str | None = None,
     doc: str = "",
 ) -> Any:
     """A setup field with what ``check`` enforces: ``low``/``high`` (inclusive) or ``below``
@@ -87,7 +88,8 @@ def knob(
     ``none`` (the word written for None: off, max, auto), ``follows`` (a field this one returns to
     its automatic value with when only that field is overridden), ``keys`` (a Pick's keys),
     ``within`` (a range declared elsewhere, e.g. ``explorer.training.ranges``: a function giving
-    low/high/below, read at each check instead of copying the numbers here)."""
+    low/high/below, read at each check instead of copying the numbers here), ``on`` (a point
+    field: the surface field whose domain it must lie near, the check ``race --start`` makes)."""
     meta = {
         "low": low,
         "high": high,
@@ -98,6 +100,7 @@ def knob(
         "follows": follows,
         "keys": tuple(keys) if keys is not None else None,
         "within": within,
+        "on": on,
         "doc": doc,
     }
     return dataclasses.field(default=default, metadata={"knob": meta})
@@ -139,6 +142,15 @@ def _knobs_of(setup: Any) -> dict[str, Knob]:
 
 
 # -- validation --------------------------------------------------------------------------------
+MAX_EXACT = 10**300  # a whole number beyond this cannot become a float (or a sane setting)
+
+
+def _too_large(key: str, value: int, valid: str) -> SetupError:
+    """``speed = a 400-digit number is far too large``: a huge whole number is not quoted."""
+    digits = int(abs(value).bit_length() * 0.30103) + 1  # str() refuses over 4,300 digits
+    return SetupError(f"{key} = a {digits:,}-digit number is far too large; valid: {valid}", key)
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return f'"{value}"'
@@ -159,17 +171,24 @@ def _bounds(meta: Mapping[str, Any]) -> tuple[Any, Any, Any]:
 
 
 def _range_text(kind: Any, meta: Mapping[str, Any]) -> str:
-    low, high, below = _bounds(meta)
+    low, high, below = (_bound(b, kind) for b in _bounds(meta))
     what = "whole numbers" if kind is int else "numbers"
     if low is not None and below is not None:
-        return f"{what} from {low:g} up to (not including) {below:g}"
+        return f"{what} from {low} up to (not including) {below}"
     if low is not None and high is not None:
-        return f"{what} {low:g} … {high:g}"
+        return f"{what} {low} … {high}"
     if low is not None:
-        return f"{what} ≥ {low:g}"
+        return f"{what} ≥ {low}"
     if high is not None:
-        return f"{what} ≤ {high:g}"
+        return f"{what} ≤ {high}"
     return what
+
+
+def _bound(value: float | None, kind: Any) -> str | None:
+    """A range's end as a person reads it: ``4,294,967,295`` for whole numbers, not 4.29497e+09."""
+    if value is None:
+        return None
+    return f"{int(value):,}" if kind is int and float(value).is_integer() else f"{value:g}"
 
 
 def valid_text(k: Knob, registry: Any = None) -> str:
@@ -209,6 +228,8 @@ def _check_number(key: str, value: Any, kind: Any, meta: Mapping[str, Any], vali
         raise _fail(key, value, "is not a whole number", valid)
     if kind is float and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise _fail(key, value, "is not a number", valid)
+    if isinstance(value, int) and abs(value) > MAX_EXACT:  # isfinite() would overflow
+        raise _too_large(key, value, valid)
     if not math.isfinite(value):
         raise _fail(key, value, "is not a finite number", valid)
     low, high, below = _bounds(meta)
@@ -232,13 +253,15 @@ def _lookup(registry: Any, table: str, name: str) -> tuple[str, Mapping[str, Any
 def _check_name(key: str, value: str, k: Knob, registry: Any) -> Mapping[str, Any]:
     table = k.meta.get("names")
     if table and registry is not None:
-        if table == "surfaces" and value.startswith("expr:"):
-            try:
-                registry.surface(value)
+        prefix, colon, _ = value.partition(":")
+        families = getattr(registry, "families", {})
+        if table == "surfaces" and colon and prefix in families and value not in registry.surfaces:
+            try:  # expr: is built (quick); net: is only checked, trained when applied
+                registry.check_surface(value)
             except (LookupError, ValueError) as exc:
-                raise _fail(
-                    key, value, f"is not a formula that works ({exc})", "expr:FORMULA in x and y"
-                ) from None
+                what = "a formula that works" if prefix == "expr" else f"a {prefix}: surface"
+                valid = "expr:FORMULA in x and y" if prefix == "expr" else f"{prefix}:…"
+                raise _fail(key, value, f"is not {what} ({exc})", valid) from None
             return {}
         names = getattr(registry, table)
         if value not in names:
@@ -331,8 +354,36 @@ def check_value(k: Knob, value: Any, registry: Any = None, setup_cls: type | Non
 def check(setup: Any, registry: Any = None) -> None:
     """Every field of ``setup`` against its type and ``knob`` metadata (registry names and
     hyperparameter ranges too when a registry is given): SetupError with one sentence."""
-    for name, k in _knobs_of(setup).items():
+    ks = _knobs_of(setup)
+    for name, k in ks.items():
         check_value(k, getattr(setup, name), registry, type(setup))
+    for name, k in ks.items():
+        if k.meta.get("on") and getattr(setup, name) is not None:
+            _check_within(name, getattr(setup, name), getattr(setup, k.meta["on"]), registry)
+
+
+FAR = 1e6  # a point on a surface that is only checked, not built (net:), stays within this
+
+
+def _check_within(key: str, point: tuple[float, float], surface: str, registry: Any) -> None:
+    """A start (any door: a file, ``--set``, a lesson) far outside its surface's domain is
+    refused as ``race --start`` refuses it, before a ball is drawn at 1e308."""
+    from explorer.landscape.start_point import check_start
+
+    prefix, colon, _ = surface.partition(":")
+    family = getattr(registry, "families", {}).get(prefix) if colon else None
+    if registry is None or (family is not None and family.check is not None):
+        if max(abs(v) for v in point) > FAR:  # its domain is known once it is built
+            raise SetupError(
+                f"{key} = {_show(point)} is far outside any surface; valid: two numbers x,y "
+                f"within ±{FAR:g}",
+                key,
+            )
+        return
+    try:
+        check_start(registry.surface(surface), point, key)
+    except ValueError as exc:
+        raise SetupError(str(exc), key) from None
 
 
 # -- combining ---------------------------------------------------------------------------------
@@ -409,6 +460,13 @@ def _from_text(k: Knob, text: str, ks: Mapping[str, Knob]) -> Any:
     except SetupError:
         raise
     except ValueError as exc:
+        digits = text.strip().lstrip("+-")
+        if base in (int, float) and digits.isdigit() and len(digits) > 300:
+            raise SetupError(
+                f"{k.name} = a {len(digits):,}-digit number is far too large; valid: "
+                f"{valid_text(k)}",
+                k.name,
+            ) from None
         if base in (bool, int, float, str):
             raise _fail(k.name, text, f"is not {describe_kind(base)}", valid_text(k)) from None
         sentence = str(exc) if "valid:" in str(exc) else f"{exc}; valid: {valid_text(k)}"
@@ -474,14 +532,7 @@ def write(path: Path | str, scene: str, setup: Any, lang: str | None = None) -> 
     path = Path(path)
     text = dumps(scene, setup, lang)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, text, "the setup")
     return path
 
 
@@ -509,6 +560,8 @@ def _number(k: Knob, key: str, value: Any, integer: bool) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
         word = "a whole number" if integer else "a number"
         raise _fail(key, value, f"is not {word}", valid_text(k))
+    if isinstance(value, int) and abs(value) > MAX_EXACT:  # float() would overflow past 1e308
+        raise _too_large(key, value, valid_text(k))
     if integer:
         if isinstance(value, float) and not value.is_integer():
             raise _fail(key, value, "is not a whole number", valid_text(k))
@@ -603,17 +656,10 @@ def read_with_language(
     """``read``, and the UI language the file was saved in (None: it says none)."""
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise SetupError(f"{source} cannot be read ({why}); give a setup file (.toml)") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SetupError(
-            f"{source} is not a TOML file ({exc}); a setup holds lines like depth = 10"
-        ) from None
+    try:  # a regular file of bounded size only: a FIFO or /dev/zero is a sentence, not a hang
+        data = read_toml(path, "a setup file (.toml)", "a setup holds lines like depth = 10")
+    except UserFileError as exc:
+        raise SetupError(str(exc)) from None
     version = data.pop("version", SETUP_VERSION)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise _fail("version", version, "is not a setup version", str(SETUP_VERSION)).at(source)

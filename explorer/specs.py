@@ -37,6 +37,15 @@ class Hyper:
     allowed: str = ""
 
     def __post_init__(self) -> None:
+        span = (
+            self.high / self.low if self.log and self.low > 0 else self.high - self.low
+        )  # a slider maps [low, high] to [0, 1]: both ends and the span must be finite numbers
+        if not all(math.isfinite(v) for v in (self.low, self.high, span)):
+            raise ValueError(
+                f"the slider range [{self.low:g}, {self.high:g}] must be finite and not span "
+                "more than a float can hold (a slider cannot show it); keep the range to the "
+                "usual values and say what the maths allows with allowed='(0, inf)'"
+            )
         if not self.low <= self.default <= self.high:
             raise ValueError(f"default {self.default} is outside [{self.low}, {self.high}]")
         if self.log and self.low <= 0:
@@ -240,6 +249,9 @@ class SurfaceFamily:
     keys: Sequence[str] = ()
     examples: Sequence[str] = ()
     plugin: str = "?"
+    # check(spec, registry): a quick check of a spec without building it (raises ValueError with
+    # one sentence); a saved setup naming ``net:moons`` is checked so, not trained. None: build.
+    check: Callable | None = None
 
     @property
     def name(self) -> str:

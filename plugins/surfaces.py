@@ -8,6 +8,7 @@ from explorer import (
     NET_SURFACE_KEYS,
     SurfaceFamily,
     SurfaceSpec,
+    check_net_spec,
     hookimpl,
     surface_from_expression,
     surface_from_net_spec,
@@ -128,6 +129,10 @@ def _net(text, registry):
     return surface_from_net_spec(f"net:{text}", registry)
 
 
+def _net_check(text, registry):
+    check_net_spec(f"net:{text}", registry)
+
+
 @hookimpl
 def register_surfaces(register):
     register(
@@ -146,6 +151,7 @@ def register_surfaces(register):
             keys=NET_SURFACE_KEYS,
             # spelled as the surface names itself (keys in their canonical order)
             examples=("net:moons", "net:spiral?width=24", "net:moons?directions=pca"),
+            check=_net_check,  # a saved setup naming a net: surface is checked, not trained
         )
     )
     S = SurfaceSpec

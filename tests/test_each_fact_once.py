@@ -81,7 +81,7 @@ def test_the_network_labs_ranges_are_what_they_were():
         assert ((h.low, h.high), h.law) == (hint, law), name
     with pytest.raises(setups.SetupError, match="whole numbers 0 … 64"):
         setups.check(NetworkSetup(depth=65))
-    with pytest.raises(setups.SetupError, match="whole numbers 1 … 1024"):
+    with pytest.raises(setups.SetupError, match="whole numbers 1 … 1,024"):
         setups.check(NetworkSetup(width=1025))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pygame
 
+from explorer.app.frame_file import frame_file
 from explorer.app.scenes.landscape.model import LandscapeModel
 from explorer.app.scenes.landscape.scene import LandscapeScene
 from explorer.app.ui.app_loop import App
@@ -25,7 +26,10 @@ def single_threaded_torch() -> None:
 
 
 def init_offscreen(size: tuple[int, int]) -> pygame.Surface:
-    """pygame set up with no display needed (SDL's dummy driver unless one is already up)."""
+    """pygame set up with no display needed (SDL's dummy driver unless one is already up).
+    SDL's own SIGINT/SIGTERM handlers are left out: they turn SIGTERM into a QUIT event that
+    nothing headless reads, so ``render`` went on for a minute after being told to stop."""
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     if not pygame.display.get_init():
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         pygame.display.init()
@@ -140,17 +144,9 @@ def record(
     check_out(out)
     suffix = out.suffix.lower()
     crop = region_rect(app, _REGION) if _REGION else None  # before any file is opened
-    writer = None
-    if suffix == ".mp4":
-        import imageio.v2 as imageio
-
-        writer = imageio.get_writer(str(out), fps=fps, macro_block_size=1)
     size = crop.size if crop is not None else app.screen.get_size()
-    images = []
     target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
-    gif = GifStream(out, target, fps) if suffix == ".gif" else None  # nothing held in memory
-    written = 0
-    try:
+    with frame_file(out, target, fps) as frames_out:  # atomic: all of it, or the old file
         for k in range(frames):
             if before_frame is not None:
                 before_frame(k)
@@ -160,24 +156,10 @@ def record(
             image = frame_image(app.screen if crop is None else app.screen.subsurface(crop))
             if target != image.size:
                 image = image.resize(target, resample=3)  # LANCZOS
-            if writer is not None:
-                writer.append_data(np.asarray(image))
-            elif gif is not None:
-                gif.append(image)
-            else:
-                images.append(image)
-            written += 1
+            frames_out.append(image)
             if progress:
                 progress(k)
-    finally:
-        if writer is not None:
-            writer.close()
-        if gif is not None:
-            gif.close()
-    if suffix == ".png":
-        images[-1].save(out)
-        return 1
-    return written
+    return frames_out.frames
 
 
 def bench_frames(
@@ -244,67 +226,6 @@ HOLD_RANGE_S = (3.0, 8.0)
 HOLD_REDRAW_EVERY = 3  # while a caption is read, the pulse is drawn at a third of the frame rate
 
 
-class GifStream:
-    """An animated GIF written frame by frame (nothing held but the current frame): one palette
-    from the first frame (a lesson: per step, ``new_palette``) plus the UI's own colours exactly,
-    so balls and trails keep their colours; stored as each frame's local colour table."""
-
-    def __init__(self, path: Path, size: tuple[int, int], fps: int) -> None:
-        from PIL import GifImagePlugin, Image
-
-        self._gif = GifImagePlugin
-        self.fp = open(path, "wb")  # noqa: SIM115 - closed in close()
-        self.duration = max(20, round(1000 / fps))
-        self.palette = None
-        self._pending = None  # the last frame, written once its duration is known
-        self._pending_ms = 0
-        first = Image.new("P", size)
-        first.putpalette([0, 0, 0] * 256)
-        header, _ = GifImagePlugin.getheader(first, info={"loop": 0})
-        self.fp.write(b"".join(header))
-
-    def new_palette(self, image) -> None:
-        from PIL import Image
-
-        from explorer.app.ui import palette as colours
-
-        exact = [*colours.BALL_COLOURS, colours.TEXT, colours.TEXT_DIM, colours.ERROR,
-                 colours.GOOD, colours.WARN, colours.PANEL, colours.BACKGROUND, (255, 214, 90),
-                 colours.STATE_ARROW, colours.MARK, (0, 0, 0)]  # fmt: skip
-        n = 256 - len(exact)
-        base = image.quantize(colors=n, method=Image.Quantize.MEDIANCUT).getpalette()[: 3 * n]
-        base += [0] * (3 * n - len(base))
-        self.palette = Image.new("P", (1, 1))
-        self.palette.putpalette(base + [c for rgb in exact for c in rgb])
-
-    def append(self, image) -> None:
-        from PIL import Image
-
-        if self.palette is None:
-            self.new_palette(image)
-        self._flush()
-        self._pending = image.quantize(palette=self.palette, dither=Image.Dither.NONE)
-        self._pending_ms = self.duration
-
-    def repeat(self) -> None:
-        """The same picture once more: the last frame just stays longer."""
-        self._pending_ms += self.duration
-
-    def _flush(self) -> None:
-        if self._pending is not None:
-            chunks = self._gif.getdata(
-                self._pending, duration=self._pending_ms, include_color_table=True
-            )
-            self.fp.write(b"".join(chunks))
-            self._pending = None
-
-    def close(self) -> None:
-        if not self.fp.closed:
-            self._flush()
-            self.fp.write(b";")
-            self.fp.close()
-
-
 def render_lesson(
     registry,
     lesson,
@@ -333,77 +254,52 @@ def render_lesson(
     app, tabs = build_app(registry, screen, lesson.steps[0].scene, windowed=False,
                           backend="thread", ui_scale=ui_scale)  # fmt: skip
     target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
-    writer = gif = None
-    if suffix == ".mp4":
-        import imageio.v2 as imageio
-
-        # veryfast: the encoder keeps up with the drawing (a lesson is mostly still pictures)
-        writer = imageio.get_writer(str(out), fps=fps, macro_block_size=1,
-                                    ffmpeg_params=["-preset", "veryfast"])  # fmt: skip
-    elif suffix == ".gif":
-        gif = GifStream(out, target, fps)
-    written = 0
-    last = None
     dt = 1.0 / fps
-
-    previous = None
+    still = suffix == ".png"
+    drawn = False
 
     def frame(new_step: bool, redraw: bool = True) -> None:
-        nonlocal written, last, previous
+        nonlocal drawn
         player = presenter.player
         while player.queue and player.queue[0][0].driver.busy():  # deterministic: work applied
             player.queue[0][0].driver.wait(600.0)
-        if not redraw and (previous is not None or gif is not None):
-            # a still caption: only the outline's pulse would move
-            if writer is not None:
-                writer.append_data(previous)
-            elif gif is not None:
-                gif.repeat()
-            written += 1
+        if not redraw and drawn and not still:
+            frames_out.repeat()  # a still caption: only the outline's pulse would move
             return
         app.tick(dt, [])
         image = frame_image(app.screen)
         if target != image.size:
             image = image.resize(target, resample=3)  # LANCZOS
-        if writer is not None:
-            previous = np.asarray(image)
-            writer.append_data(previous)
-        elif gif is not None:
-            if new_step:
-                gif.new_palette(image)
-            gif.append(image)
-        else:
-            last = image
-        written += 1
+        if new_step:
+            frames_out.new_palette(image)
+        frames_out.append(image)
+        drawn = True
 
-    try:
-        presenter = start_lesson(tabs, lesson, registry, lang=lang, step=0)
-        n = len(lesson.steps)
-        for k in range(n):
-            if k:
-                presenter.go(k)
-            if progress is not None:
-                progress(k, n)
-            if frames_per_step is not None:
-                for j in range(frames_per_step):
+    # atomic: a failing step, Ctrl-C or SIGTERM leaves the previous file and no temporary
+    with frame_file(out, target, fps, fast=True) as frames_out:
+        try:
+            presenter = start_lesson(tabs, lesson, registry, lang=lang, step=0)
+            n = len(lesson.steps)
+            for k in range(n):
+                if k:
+                    presenter.go(k)
+                if progress is not None:
+                    progress(k, n)
+                if frames_per_step is not None:
+                    for j in range(frames_per_step):
+                        frame(j == 0)
+                    continue
+                j = 0
+                while not presenter.player.done:
                     frame(j == 0)
-                continue
-            j = 0
-            while not presenter.player.done:
-                frame(j == 0)
-                j += 1
-            chars = len(presenter.caption())
-            hold = min(max(chars / HOLD_CHARS_PER_S, HOLD_RANGE_S[0]), HOLD_RANGE_S[1])
-            for i in range(round(hold * fps)):
-                frame(j == 0 and i == 0, redraw=i % HOLD_REDRAW_EVERY == 0)
-    finally:
-        if writer is not None:
-            writer.close()
-        if gif is not None:
-            gif.close()
-        tabs.close()
-    if suffix == ".png" and last is not None:
-        last.save(out)
+                    j += 1
+                chars = len(presenter.caption())
+                hold = min(max(chars / HOLD_CHARS_PER_S, HOLD_RANGE_S[0]), HOLD_RANGE_S[1])
+                for i in range(round(hold * fps)):
+                    frame(j == 0 and i == 0, redraw=i % HOLD_REDRAW_EVERY == 0)
+        finally:
+            tabs.close()
+    written = frames_out.frames
     return {"frames": written, "seconds": written / fps, "steps": len(lesson.steps)}
 
 

@@ -18,6 +18,7 @@ from explorer.app.ui.scale import px
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
 from explorer.hot_reload import PluginReloader, PluginWatcher, ReloadOutcome
+from explorer.plugins import describe_fault, plugin_fault
 
 BANNER_S = 6.0  # a success is shown this long; a failure until the next save
 
@@ -43,8 +44,10 @@ def apply_to_landscape(model, outcome: ReloadOutcome) -> list[int]:
             ball.config.hyper = {k: v for k, v in ball.config.hyper.items() if k in spec.hyper}
             try:
                 race.restart_ball(i, spec)
-            except Exception as exc:  # noqa: BLE001 - e.g. a kept value the new maths forbids
-                model.notify(f"{spec.name} could not restart: {exc}", "error", 10)
+            except BaseException as exc:  # noqa: BLE001 - e.g. a kept value the new maths forbids
+                if not plugin_fault(exc):  # a real Ctrl-C
+                    raise
+                model.notify(f"{spec.name} could not restart: {describe_fault(exc)}", "error", 10)
                 continue
             restarted.append(i)
     if restarted:

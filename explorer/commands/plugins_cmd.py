@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from explorer.commands.output import console as make_console
@@ -52,20 +53,22 @@ def plugins(ctx: click.Context) -> None:
         table.add_column(col)
     for kind in KINDS:
         for name, spec in getattr(registry, kind).items():
-            table.add_row(kind[:-1], name, spec.plugin, _hypers(spec), _about(kind, spec))
+            row = (kind[:-1], name, spec.plugin, _hypers(spec), _about(kind, spec))
+            table.add_row(*(escape(str(c)) for c in row))  # a plugin's text is never markup
         if kind == "surfaces":
             for family in registry.families.values():
                 keys = ", ".join(family.keys)
                 what = family.doc + (f" (keys: {keys})" if keys else "")
                 example = family.examples[0] if family.examples else f"{family.name}…"
-                table.add_row("surface family", example, family.plugin, "", what)
+                table.add_row("surface family", *(escape(c) for c in (example, family.plugin)), "",
+                              escape(what))  # fmt: skip
     console.print(table)
     if registry.failures:
         failed = Table(title="Plugins that failed (the rest loaded)", style="red")
         failed.add_column("plugin")
         failed.add_column("why")
         for f in registry.failures:
-            failed.add_row(f.plugin, f.reason)
+            failed.add_row(escape(f.plugin), escape(f.reason))
         console.print(failed)
     else:
         console.print("No plugin failed to load.")
@@ -97,7 +100,7 @@ def check(registry, path: Path, against: str | None) -> None:
     report = check_file(path)
     file_registry = report.registry
     for f in file_registry.failures:
-        console.print(f"[red]FAIL[/red] {f.plugin}: {f.reason}", highlight=False)
+        console.print(f"[red]FAIL[/red] {escape(f.plugin)}: {escape(f.reason)}", highlight=False)
     found = sum(len(getattr(file_registry, k)) for k in KINDS)
     if not found and file_registry.failures:
         sys.exit(1)
@@ -108,14 +111,15 @@ def check(registry, path: Path, against: str | None) -> None:
         )
         sys.exit(1)
     for (kind, name), checks in report.checks.items():
-        table = Table(title=f"{kind[:-1]} {name!r}")
+        table = Table(title=escape(f"{kind[:-1]} {name!r}"))
         table.add_column("check")
         table.add_column("result")
         table.add_column("detail")
         for c in checks:
-            table.add_row(
-                c.name, "[green]pass[/green]" if c.passed else "[red]FAIL[/red]", c.detail
-            )
+            table.add_row(  # a plugin's values ("[nan, nan]") are text, never rich markup
+                escape(c.name), "[green]pass[/green]" if c.passed else "[red]FAIL[/red]",
+                escape(c.detail),
+            )  # fmt: skip
         console.print(table)
     all_ok = report.passed
     if reference is not None:
@@ -138,7 +142,7 @@ def _print_comparison(console, spec, reference) -> bool:
     except BaseException as exc:  # the reference or the rule raised outside a step
         if not plugin_fault(exc):
             raise
-        console.print(f"[red]FAIL[/red] the comparison stopped: {describe_fault(exc)}")
+        console.print(f"[red]FAIL[/red] the comparison stopped: {escape(describe_fault(exc))}")
         return False
     knobs = ", ".join(f"{k}={v:g}" for k, v in comparison.candidate_values.items())
     ref_args = ", ".join(
@@ -171,7 +175,7 @@ def _print_comparison(console, spec, reference) -> bool:
         )
     console.print(table)
     for line in describe(comparison):
-        console.print(line, highlight=False)
+        console.print(escape(line), highlight=False)
     console.print(f"(compared in {took:.2f} s)", style="dim", highlight=False)
     return comparison.agrees
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import click
 from rich.table import Table
 
@@ -13,14 +11,15 @@ from explorer.commands.optspec import (
     parse_point,
     parse_schedule_arg,
 )
-from explorer.commands.output import LateProgress, atomic_path, check_output, check_size
+from explorer.commands.output import LateProgress, check_output, check_size
 from explorer.commands.output import console as make_console
 from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Noise, Race
+from explorer.landscape.start_point import check_start
 from explorer.plugins import describe_fault, plugin_fault
 from explorer.specs import SurfaceSpec
 from explorer.training.config import SEED_MAX
 
-__all__ = ["parse_noise", "print_summary", "race"]
+__all__ = ["check_start", "parse_noise", "print_summary", "race"]
 CSV_ROW_BYTES = 75  # "optimizer,step,x,y,loss" with full-precision floats, measured
 TRAJECTORY_BYTES = 24  # per ball per step kept in memory: x, y and the loss as float64
 MAX_TRAJECTORY_BYTES = 1_000_000_000
@@ -37,20 +36,6 @@ def fit_noise(noise: Noise, spec: SurfaceSpec) -> tuple[Noise, str]:
         )
         return Noise("minibatch", sigma=noise.sigma, batch=spec.n_samples), note
     return noise, ""
-
-
-def check_start(spec: SurfaceSpec, point: tuple[float, float], option: str = "--start") -> None:
-    """A start the race would call "far behind the domain" before its first step is refused."""
-    (x0, x1), (y0, y1) = spec.domain
-    span = max(x1 - x0, y1 - y0)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    if not (math.isfinite(span) and span > 0):
-        return
-    if max(abs(point[0] - cx), abs(point[1] - cy)) > 10 * span:
-        raise ValueError(
-            f"{option} ({point[0]:g}, {point[1]:g}) is far outside the domain of {spec.name!r}: "
-            f"x ∈ [{x0:g}, {x1:g}], y ∈ [{y0:g}, {y1:g}]; start within ten widths of it"
-        )
 
 
 @click.command()
@@ -150,8 +135,7 @@ def race(
                 break
     print_summary(the_race)
     if csv_file is not None:
-        with atomic_path(csv_file, "--csv") as tmp:
-            the_race.to_csv(tmp)
+        the_race.to_csv(csv_file, "--csv")  # atomic: an interrupted write leaves no temporary
         click.echo(f"wrote {len(the_race.positions) * len(the_race.balls)} rows to {csv_file}")
 
 

@@ -16,7 +16,7 @@ from explorer.commands.optspec import (
     parse_schedule_arg,
     parse_size,
 )
-from explorer.commands.output import LateProgress, atomic_path, check_output
+from explorer.commands.output import LateProgress, check_output
 from explorer.commands.race import check_start, fit_noise
 from explorer.commands.scene_choice import SceneChoice
 from explorer.knob_text import Spec
@@ -61,7 +61,7 @@ def _render_setup(registry, scene, setup_path, assignments, out, options) -> Non
         )
     explicit = ctx.get_parameter_source("scene") is ParameterSource.COMMANDLINE
     scene, values, source = gather(registry, scene if explicit else None, setup_path, assignments)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    # written atomically (app/frame_file.py): a failure, Ctrl-C or SIGTERM keeps the old file
     written, ran = scene_headless.render_setup(registry, scene, values, source, out, **options)
     kind = "still" if out.suffix.lower() == ".png" else f"{written} frames at {options['fps']} fps"
     ran = f", {ran}" if ran else ""
@@ -90,12 +90,9 @@ def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale)
         raise ValueError("--lesson sets every scene itself: leave out the scene's own options")
     single_threaded_torch()
     t0 = time.perf_counter()
-    with (
-        atomic_path(out, "--out") as tmp,
-        LateProgress(len(lesson.steps), f"rendering {out.name}") as bar,
-    ):
+    with LateProgress(len(lesson.steps), f"rendering {out.name}") as bar:  # written atomically
         done = render_lesson(
-            registry, lesson, tmp, lang, frames_per_step, parse_size(size), fps, scale,
+            registry, lesson, out, lang, frames_per_step, parse_size(size), fps, scale,
             progress=lambda k, n: bar.update(k + 1),
         )  # fmt: skip
     seconds = time.perf_counter() - t0
@@ -298,17 +295,15 @@ def render(
             )  # fmt: skip
             check_config(config, registry)
             key, value = _compare(compare)
-            with atomic_path(out, "--out") as tmp:
-                written, model = scene_headless.render_network(
-                    registry, config, tmp, frames, steps_per_frame, parse_size(size), fps, scale,
-                    side_by_side=key is not None, compare=key or "activation", compare_value=value,
-                )  # fmt: skip
+            written, model = scene_headless.render_network(
+                registry, config, out, frames, steps_per_frame, parse_size(size), fps, scale,
+                side_by_side=key is not None, compare=key or "activation", compare_value=value,
+            )  # fmt: skip
             steps = f", {model.snapshots[0].step} training steps"
         else:
-            with atomic_path(out, "--out") as tmp:
-                written = scene_headless.render_scene(
-                    registry, scene, tmp, frames, parse_size(size), fps, scale
-                )
+            written = scene_headless.render_scene(
+                registry, scene, out, frames, parse_size(size), fps, scale
+            )
             steps = ""
         kind = "still" if out.suffix.lower() == ".png" else f"{written} frames at {fps} fps"
         click.echo(f"wrote {out} ({kind}{steps}, {out.stat().st_size / 1e6:.2f} MB)")
@@ -340,9 +335,9 @@ def render(
         seed=seed,
         speed=speed,
     )
-    with atomic_path(out, "--out") as tmp, LateProgress(frames, f"rendering {out.name}") as bar:
+    with LateProgress(frames, f"rendering {out.name}") as bar:  # written atomically
         written = render_to_file(
-            model, tmp, frames, parse_size(size), fps, scale, progress=lambda k: bar.update(k + 1)
+            model, out, frames, parse_size(size), fps, scale, progress=lambda k: bar.update(k + 1)
         )
     kind = "still" if out.suffix.lower() == ".png" else f"{written} frames at {fps} fps"
     click.echo(

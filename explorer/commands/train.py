@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import json
 import math
+import signal
 import statistics
 import sys
+import threading
 import time
 import typing
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -18,6 +22,7 @@ from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from explorer.atomic_write import Terminated, sigterm_unwinds
 from explorer.commands.optspec import parse_optimizer_arg, parse_schedule_arg
 from explorer.commands.output import check_output, write_text
 from explorer.commands.output import console as make_console
@@ -407,38 +412,99 @@ def train(
     failures: list[tuple[str, str]] = []
     groups: dict[str, list[TrainingSession]] = {}
     interrupted = False
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("steps · epoch {task.fields[epoch]} · loss {task.fields[loss]}"),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-    ) as progress:
-        try:
-            for label, group, config in runs:
-                t0 = time.perf_counter()
-                try:
-                    session = TrainingSession(config, registry)
-                except ValueError as exc:  # a plugin's failure while building this run
-                    if len(runs) == 1:
-                        raise
-                    failures.append((label, str(exc)))
-                    continue
-                task = progress.add_task(label, total=session.total_steps, epoch=0, loss="-")
-                try:
-                    _train_one(session, progress, task)
-                except TrainingFailed as exc:
-                    failures.append((label, str(exc)))
-                finally:
-                    if session.epochs:
-                        shown = label if session.done else f"{label} (interrupted)"
-                        done.append((shown, session, time.perf_counter() - t0))
-                        groups.setdefault(group, []).append(session)
-                progress.update(task, visible=False)
-        except KeyboardInterrupt:
-            interrupted = True
+    stop_code = 130  # Ctrl-C; SIGTERM: 143
+    with contextlib.ExitStack() as stack:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("steps · epoch {task.fields[epoch]} · loss {task.fields[loss]}"),
+            TimeElapsedColumn(),
+            console=out,
+            transient=True,
+        ) as progress:
+            try:
+                with sigterm_unwinds():  # SIGTERM stops training like Ctrl-C: finished epochs kept
+                    for label, group, config in runs:
+                        t0 = time.perf_counter()
+                        try:
+                            session = TrainingSession(config, registry)
+                        except ValueError as exc:  # a plugin's failure while building this run
+                            if len(runs) == 1:
+                                raise
+                            failures.append((label, str(exc)))
+                            continue
+                        task = progress.add_task(
+                            label, total=session.total_steps, epoch=0, loss="-"
+                        )
+                        try:
+                            _train_one(session, progress, task)
+                        except TrainingFailed as exc:
+                            failures.append((label, str(exc)))
+                        finally:
+                            if session.epochs:
+                                shown = label if session.done else f"{label} (interrupted)"
+                                done.append((shown, session, time.perf_counter() - t0))
+                                groups.setdefault(group, []).append(session)
+                        progress.update(task, visible=False)
+            except KeyboardInterrupt:
+                interrupted = True
+            except Terminated as exc:
+                interrupted, stop_code = True, int(exc.code)
+            finally:  # from here a second Ctrl-C or a SIGTERM waits until the file is written
+                held = stack.enter_context(signals_held())
+        _report(out, done, runs, failures, groups, folds, interrupted, compares, applied, out_path)
+    if held:
+        out.print("stopped again: the finished epochs were written first", highlight=False)
+        sys.exit(128 + held[0])
+    if interrupted:
+        sys.exit(stop_code)
+    if failures:
+        sys.exit(1)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[list[int]]:
+    """While finished epochs are reported and written, Ctrl-C and SIGTERM wait: the signals that
+    arrived are listed (the caller exits with 128 + the first once its file is safe). A second
+    Ctrl-C during the wind-down used to lose every finished epoch."""
+    got: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield got
+        return
+
+    def hold(signum, frame):  # noqa: ARG001
+        got.append(signum)
+
+    previous = {}
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, hold)
+        yield got
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def _report(out, done, runs, failures, groups, folds, interrupted, compares, applied, out_path):
+    """The finished runs: printed, and written to ``out_path`` (first, so that nothing printed
+    can lose them)."""
+    cross = _cross_validation(groups) if folds > 1 else []
+    if out_path is not None:
+        payload = {
+            "complete": not interrupted and not failures,
+            "interrupted": interrupted,
+            "compare": list(compares),
+            "suggested": applied,
+            "runs": [
+                {"label": label, "seconds": seconds} | session.result()
+                for label, session, seconds in done
+            ],
+            "failed": [{"label": label, "reason": reason} for label, reason in failures],
+        }
+        if cross:
+            payload["cross_validation"] = cross
+        write_text(out_path, json.dumps(_finite(payload), indent=2) + "\n", "--json")
     if interrupted:
         out.print(
             f"interrupted: {len(done)} run(s) with finished epochs are shown below "
@@ -455,31 +521,12 @@ def train(
     elif done:
         for table in compare_tables(done, out.width):
             out.print(table)
-    cross = _cross_validation(groups) if folds > 1 else []
     if cross:
         out.print(_cross_table(cross, folds))
     for label, reason in failures:
         out.print(f"{label}: {reason}", highlight=False, style="red", soft_wrap=True)
     if out_path is not None:
-        payload = {
-            "complete": not interrupted and not failures,
-            "interrupted": interrupted,
-            "compare": list(compares),
-            "suggested": applied,
-            "runs": [
-                {"label": label, "seconds": seconds} | session.result()
-                for label, session, seconds in done
-            ],
-            "failed": [{"label": label, "reason": reason} for label, reason in failures],
-        }
-        if cross:
-            payload["cross_validation"] = cross
-        write_text(out_path, json.dumps(_finite(payload), indent=2) + "\n", "--json")
         out.print(f"wrote {out_path}", highlight=False)
-    if interrupted:
-        sys.exit(130)
-    if failures:
-        sys.exit(1)
 
 
 def _train_one(session: TrainingSession, progress: Progress, task) -> None:

@@ -20,11 +20,11 @@ on disk per spec, so opening the same spec again is instant and gives the same n
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call, vmap
 
+from explorer.atomic_write import OutputError, save_tensors
 from explorer.specs import SurfaceSpec
 from explorer.training.config import SEED_MAX
 from explorer.training.session import squared_error
@@ -46,6 +47,9 @@ CHUNK_NUMBERS = 250_000  # measured: small chunks stay in cache (3× faster than
 # A net whose grid would be too slow to draw is refused up front.
 MAX_PARAMETERS = 200_000
 MAX_SAMPLES = 5_000
+# What net-surfaces/ may hold; the least recently used files go first. A slice at the largest
+# allowed net is ~5 MB (three float64 weight vectors), so this is a few hundred of them.
+CACHE_BUDGET_BYTES = 500_000_000
 
 DEFAULTS: dict[str, object] = {
     "depth": 2,
@@ -335,13 +339,14 @@ def describe(spec: NetSpec) -> str:
 
 
 # -- building ----------------------------------------------------------------------------------
-def build_slice(text: str, registry, cache: Path | None | bool = None) -> NetSlice:
-    """Train (or read from the cache) the net ``text`` names and pick its two directions."""
-    from explorer.training import TrainingSession
-
+def check_net_spec(text: str, registry) -> NetSpec:
+    """``text`` parsed and its names looked up, without training anything (NetSurfaceError,
+    one sentence): what a saved setup naming a ``net:`` surface is checked with."""
+    if not text.startswith(PREFIX):
+        text = PREFIX + text
     spec = parse_net_spec(text)
     if spec.run is not None:
-        return _slice_of_run(text, spec, registry)
+        return spec  # the run file is read (and judged) when the slice is built
     if spec.dataset not in registry.datasets:
         close = difflib.get_close_matches(spec.dataset, list(registry.datasets), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
@@ -353,6 +358,16 @@ def build_slice(text: str, registry, cache: Path | None | bool = None) -> NetSli
         raise NetSurfaceError(
             f"{text}: no activation {spec.activation!r}; use one of {', '.join(registry.activations)}"
         )
+    return spec
+
+
+def build_slice(text: str, registry, cache: Path | None | bool = None) -> NetSlice:
+    """Train (or read from the cache) the net ``text`` names and pick its two directions."""
+    from explorer.training import TrainingSession
+
+    spec = check_net_spec(text, registry)
+    if spec.run is not None:
+        return _slice_of_run(text, spec, registry)
     config = _config(spec)
     try:
         session = TrainingSession(config, registry)
@@ -366,8 +381,9 @@ def build_slice(text: str, registry, cache: Path | None | bool = None) -> NetSli
             "width, depth or n)"
         )
     path_file = _cache_file(spec, cache)
-    stored = _read_cache(path_file)
-    names = [n for n, _ in session.model.named_parameters()]
+    shapes = {n: tuple(p.shape) for n, p in session.model.named_parameters()}
+    stored = _read_cache(path_file, shapes)
+    names = list(shapes)
     if stored is None:
         stored = _train_and_pick(spec, session, names)
         _write_cache(path_file, stored)
@@ -560,33 +576,104 @@ def _cache_dir(cache: Path | None | bool) -> Path | None:
 
 
 def _cache_file(spec: NetSpec, cache) -> Path | None:
+    """The cache file of ``spec``: its key holds the cache format, the app's version (a release
+    that computes the slice differently never reads an older release's numbers) and torch's."""
+    from explorer import __version__
+
     folder = _cache_dir(cache)
     if folder is None:
         return None
-    key = json.dumps([CACHE_VERSION, spec.text, torch.__version__], sort_keys=True)
+    key = json.dumps([CACHE_VERSION, __version__, spec.text, torch.__version__], sort_keys=True)
     return folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.pt"
 
 
-def _read_cache(path: Path | None) -> dict | None:
+def _read_cache(path: Path | None, shapes: dict[str, tuple[int, ...]]) -> dict | None:
+    """The cached weights and directions of a net whose parameters have ``shapes``, or None (to
+    be recomputed) when the file is missing, damaged, or holds anything else."""
     if path is None or not path.is_file():
         return None
     try:
-        return torch.load(path, weights_only=True)
+        data = torch.load(path, weights_only=True)
     except Exception:  # noqa: BLE001 - a damaged cache file is recomputed
         return None
+    if not _cache_fits(data, shapes):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: pruned last
+    return data
+
+
+def _cache_fits(data: object, shapes: dict[str, tuple[int, ...]]) -> bool:
+    """Whether ``data`` is what ``_train_and_pick`` stores for a net with ``shapes``."""
+    if not isinstance(data, dict):
+        return False
+    for key in ("theta0", "d1", "d2"):
+        part = data.get(key)
+        if not isinstance(part, dict) or list(part) != list(shapes):
+            return False
+        if any(
+            not isinstance(t, torch.Tensor) or tuple(t.shape) != shapes[n] for n, t in part.items()
+        ):
+            return False
+    path, explained = data.get("path"), data.get("explained", 0)
+    if not isinstance(path, torch.Tensor) or path.dim() != 2 or path.shape[1] != 2:
+        return False
+    return explained is None or (isinstance(explained, torch.Tensor) and explained.numel() == 2)
 
 
 def _write_cache(path: Path | None, data: dict) -> None:
+    """Store ``data`` (each tensor copied to storage of its own: a view would write the whole
+    tensor it views, 25-40x the numbers), then keep the folder under its budget. A cache that
+    cannot be written (read-only, a full disk) only costs the next open its training time."""
     if path is None:
         return
+    owned = {k: _own_storage(v) for k, v in data.items()}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        os.close(fd)
-        torch.save(data, tmp)
-        os.replace(tmp, path)
-    except OSError:  # a read-only cache folder only costs the next open its training time
-        pass
+        save_tensors(path, owned, "the net: surface cache")
+    except (OSError, OutputError):
+        return
+    prune_cache(path.parent, keep=path)
+
+
+def _own_storage(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, dict):
+        return {k: _own_storage(v) for k, v in value.items()}
+    return value
+
+
+def prune_cache(folder: Path, budget: int | None = None, keep: Path | None = None) -> int:
+    """Delete the least recently used cache files of ``folder`` until it holds at most
+    ``budget`` bytes (default CACHE_BUDGET_BYTES; never ``keep``, the file just written), and
+    the temporaries of writers that were killed an hour ago or more. Returns the bytes freed."""
+    import time
+
+    budget = CACHE_BUDGET_BYTES if budget is None else budget
+    freed = 0
+    try:
+        entries = []
+        for f in folder.iterdir():
+            st = f.stat()
+            if f.name.startswith(".") and ".part" in f.name and time.time() - st.st_mtime > 3600:
+                f.unlink()
+                freed += st.st_size
+            elif f.suffix == ".pt" and f.is_file():
+                entries.append((st.st_mtime, st.st_size, f))
+    except OSError:  # another process pruning at the same time: the next write prunes again
+        return freed
+    total = sum(size for _, size, _ in entries)
+    for _, size, f in sorted(entries):
+        if total <= budget:
+            break
+        if keep is not None and f == keep:
+            continue
+        with contextlib.suppress(OSError):
+            f.unlink()
+            freed += size
+        total -= size
+    return freed
 
 
 def surface_from_net_spec(text: str, registry, cache: Path | None | bool = None) -> SurfaceSpec:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import enum
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ import torch
 from explorer import optim
 from explorer.landscape import surface as S
 from explorer.landscape.reasons import Reason
-from explorer.plugins import Registry, default_registry
+from explorer.plugins import Registry, default_registry, plugin_fault
 from explorer.schedules import lr_curve
 from explorer.specs import OptimizerSpec, SurfaceSpec, outside_notes
 
@@ -137,7 +136,9 @@ class Ball:
             if rule is not None:  # the rule's state exists from the start, for drawing
                 state.update(rule.init(self._param.detach()))
             self.state = state
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the plugin's fault
+        except BaseException as exc:  # noqa: BLE001 - the plugin's fault
+            if not plugin_fault(exc):  # a real Ctrl-C or SIGTERM ends the race
+                raise
             self._opt = None
             self.freeze(_plugin_error(self.spec, exc), 0)
 
@@ -221,7 +222,9 @@ class Race:
             return
         try:
             ball.lr_schedule = self._curve(sched, ball.hyper["lr"], values)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the schedule plugin's fault
+        except BaseException as exc:  # noqa: BLE001 - the schedule plugin's fault
+            if not plugin_fault(exc):  # a real Ctrl-C or SIGTERM ends the race
+                raise
             who, error = f"{sched.plugin}/{sched.name}", type(exc).__name__
             reason = Reason("schedule_raised", {"who": who, "error": error, "message": str(exc)})
             ball.freeze(reason, getattr(self, "t", 0))
@@ -302,7 +305,7 @@ class Race:
                 ball.lr_schedule = (
                     self._curve(sched, ball.hyper["lr"], values) if scheduled else None
                 )
-        except (Exception, SystemExit):
+        except BaseException:  # put the balls back, whatever the fault, then let it go on
             for ball in self.balls:
                 ball.config.schedule, ball.lr_schedule = "constant", None
             raise
@@ -463,7 +466,9 @@ class Race:
         ball.lr = lr if lr is not None else ball.hyper.get("lr", float("nan"))
         try:
             return ball.step(g, p, lr)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the plugin's fault, not the app's
+        except BaseException as exc:  # noqa: BLE001 - the plugin's fault, not the app's
+            if not plugin_fault(exc):  # a real Ctrl-C or SIGTERM ends the race
+                raise
             ball.freeze(_plugin_error(ball.spec, exc), t)
             return None
 
@@ -545,13 +550,15 @@ class Race:
             )
         return rows
 
-    def to_csv(self, path: str | Path) -> None:
+    def to_csv(self, path: str | Path, option: str = "--csv") -> None:
         """Rows ``optimizer,step,x,y,loss,settled``, one per ball per step; step 0 is the start;
-        ``settled`` is 1 on the steps where the ball sat settled (the first is its mark)."""
+        ``settled`` is 1 on the steps where the ball sat settled (the first is its mark).
+        Written atomically: an interrupted or failing write leaves the previous file and no
+        temporary (OutputError, one sentence naming ``option``, for a full disk)."""
+        from explorer.atomic_write import atomic_path
+
         pos, losses, settled = self.positions, self.losses, self.settled
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w", newline="") as fh:
+        with atomic_path(Path(path), option) as tmp, open(tmp, "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["optimizer", "step", "x", "y", "loss", "settled"])
             for i, ball in enumerate(self.balls):
@@ -566,4 +573,3 @@ class Race:
                             int(settled[t, i]),
                         ]
                     )
-        os.replace(tmp, path)  # an interrupted run never leaves half a file

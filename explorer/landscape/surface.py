@@ -31,8 +31,12 @@ def loss(spec: SurfaceSpec, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             # SurfaceSpec checks on creation: no fn means a sample_loss, and data with it.
             assert spec.sample_loss is not None and spec.data is not None
             out = spec.sample_loss(x[..., None], y[..., None], *spec.data).mean(-1)
-    except Exception as exc:  # noqa: BLE001 - a plugin's or an expression's failure
-        raise SurfaceError(f"surface {spec.name!r} failed: {type(exc).__name__}: {exc}") from exc
+    except BaseException as exc:  # noqa: BLE001 - a plugin's or an expression's failure
+        from explorer.plugins import describe_fault, plugin_fault
+
+        if not plugin_fault(exc):  # a real Ctrl-C or SIGTERM
+            raise
+        raise SurfaceError(f"surface {spec.name!r} failed: {describe_fault(exc)}") from exc
     return _checked(spec, out, x, y)
 
 

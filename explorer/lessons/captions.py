@@ -8,11 +8,25 @@ yet shows as "…", never as a made-up value.
 
 from __future__ import annotations
 
+import contextlib
+import re
 import string
 from collections.abc import Mapping
 
 _FORMATTER = string.Formatter()
 MISSING = "…"
+# A caption is read on a slide: it is short, and so is every number in it. A lesson file is
+# shared between teachers, so these are bounds, not style: "{step:.9999999f}" made a 10 MB
+# caption that crashed the text renderer, "{step:>99999999999}" a MemoryError.
+MAX_CAPTION_CHARS = 1_000
+MAX_WIDTH = 40  # a number's field width
+MAX_PRECISION = 20  # digits after the point (or significant digits)
+MAX_FILLED_CHARS = 80  # one number, filled (a value whose own text is longer is cut)
+# Python's format-spec mini-language: [[fill]align][sign][z][#][0][width][grouping][.precision][type]
+_SPEC = re.compile(
+    r"(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[-+ ])?z?#?0?(?P<width>\d+)?[,_]?"
+    r"(?:\.(?P<precision>\d+))?(?P<type>[bcdeEfFgGnosxX%])?"
+)
 
 
 class CaptionError(ValueError):
@@ -32,12 +46,34 @@ def placeholders(text: str) -> list[tuple[str, str]]:
         if not name or conversion or "[" in name or "{" in (spec or ""):
             raise CaptionError(f"the placeholder {{{name}}} must be a live number's name")
         if spec:
-            try:
-                format(1.0, spec)
-            except ValueError:
-                raise CaptionError(f"the format {spec!r} of {{{name}}} is not valid") from None
+            problem = spec_problem(spec)
+            if problem:
+                raise CaptionError(f"the format {spec!r} of {{{name}}} {problem}")
         out.append((name, spec or ""))
+    if len(text) > MAX_CAPTION_CHARS:
+        raise CaptionError(
+            f"the caption is {len(text):,} characters long; a caption holds at most "
+            f"{MAX_CAPTION_CHARS:,} (split it over two steps)"
+        )
     return out
+
+
+def spec_problem(spec: str) -> str:
+    """Why ``spec`` cannot format a live number ("" if it can): not a format, or one whose width
+    or precision would make a number longer than a slide."""
+    match = _SPEC.fullmatch(spec)
+    if match is None:
+        return "is not valid"
+    width, precision = match.group("width"), match.group("precision")
+    if width is not None and int(width) > MAX_WIDTH:
+        return f"is {int(width):,} characters wide; a number is at most {MAX_WIDTH} wide"
+    if precision is not None and int(precision) > MAX_PRECISION:
+        return f"asks {int(precision):,} digits; a number shows at most {MAX_PRECISION}"
+    try:
+        format(1.0, spec)
+    except ValueError:
+        return "is not valid"
+    return ""
 
 
 def fill(text: str, values: Mapping[str, object]) -> str:
@@ -51,8 +87,9 @@ def fill(text: str, values: Mapping[str, object]) -> str:
         if value is None:
             out.append(MISSING)
             continue
-        try:
-            out.append(format(value, spec or ""))
-        except (TypeError, ValueError):
-            out.append(str(value))
+        text = str(value)
+        if spec and not spec_problem(spec):  # a caption not read through placeholders: bounded
+            with contextlib.suppress(TypeError, ValueError):
+                text = format(value, spec)
+        out.append(text if len(text) <= MAX_FILLED_CHARS else text[: MAX_FILLED_CHARS - 1] + "…")
     return "".join(out)

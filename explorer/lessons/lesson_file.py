@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ from typing import Any
 from explorer.languages import LANGUAGES
 from explorer.lessons.captions import CaptionError, placeholders
 from explorer.lessons.conditions import Condition, ConditionError, parse_condition
+from explorer.user_files import UserFileError, parse_toml, read_text
 
 TOP_KEYS = {"order", "title", "summary", "steps"}
 STEP_KEYS = {
@@ -93,14 +93,16 @@ def read_lesson(path: Path | str, scenes: Mapping[str, SceneFacts]) -> Lesson:
     """Read and check one lesson file against what each scene provides."""
     path = Path(path)
     where = path.name
+    try:  # a regular file of bounded size only: a FIFO or /dev/zero is a sentence, not a hang
+        text = read_text(path, "a lesson file (.toml)")
+    except UserFileError as exc:
+        if not path.exists():
+            raise LessonError(f"{path}: there is no such lesson file.") from None
+        raise LessonError(f"{exc}.") from None
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise LessonError(f"{path}: there is no such lesson file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LessonError(f"{path}: cannot be read ({exc}).") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise LessonError(f"{where}: is not valid TOML ({exc}).") from None
+        data = parse_toml(text, where, "a lesson holds [[steps]] tables", "is not valid TOML")
+    except UserFileError as exc:
+        raise LessonError(f"{exc}.") from None
     _no_unknown(data, TOP_KEYS, where, "the top level")
     title = _languages(data.get("title"), f"{where}: title")
     summary = _languages(data.get("summary"), f"{where}: summary")
@@ -191,8 +193,11 @@ def _step(raw: object, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
             isinstance(inspect, list)
             and len(inspect) == 2
             and all(isinstance(v, int | float) and not isinstance(v, bool) for v in inspect)
+            and all(abs(v) <= 1e6 for v in inspect)  # NaN, 1e308 and 10**400 are no point
         ):
-            raise LessonError(f"{where}: inspect must be a point [x, y], e.g. [0.0, 0.0].")
+            raise LessonError(
+                f"{where}: inspect must be a point [x, y] within ±1e6, e.g. [0.0, 0.0]."
+            )
         inspect = (float(inspect[0]), float(inspect[1]))
     hessian = raw.get("hessian", False)
     if not isinstance(hessian, bool):

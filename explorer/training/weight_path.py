@@ -14,11 +14,12 @@ extend the trail live (``WeightPath.projected``) without the weights ever leavin
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from explorer.atomic_write import OutputError, save_tensors
 
 DTYPE = torch.float64
 MAX_POINTS = 240
@@ -166,21 +167,17 @@ def save_run(
         "theta0": unflat(theta0, recorder.shapes),
         "d1": unflat(d1, recorder.shapes),
         "d2": unflat(d2, recorder.shapes),
-        "path": coords,
+        "path": coords.clone(),  # a view of lstsq's (P, T) solution would save all of it
         "steps": torch.tensor(recorder.steps),
         "explained": torch.tensor(explained, dtype=DTYPE),
         "buffers": {n: b.detach().cpu().clone() for n, b in (buffers or {}).items()},
     }
     target = Path(file)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(data, tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    try:  # a full disk is a sentence (torch says it as a RuntimeError), the run goes on
+        target.parent.mkdir(parents=True, exist_ok=True)
+        save_tensors(target, data, "the run file")
+    except (OSError, OutputError) as exc:
+        raise PathError(str(exc)) from None
     _prune(target.parent)
     recorder.set_plane(theta0, d1, d2, str(target))
     return {"explained": explained, "points": len(recorder), "file": str(target)}
@@ -223,4 +220,38 @@ def read_run(file: Path) -> dict:
         raise PathError(f"the run file {file} cannot be read ({type(exc).__name__})") from None
     if not isinstance(data, dict) or data.get("version") != RUN_FILE_VERSION:
         raise PathError(f"the run file {file} was written by another version of the app")
+    problem = _run_file_problem(data)
+    if problem:
+        raise PathError(
+            f"the run file {file} is not one the Network lab wrote ({problem}); press "
+            "'Landscape of this net' again to record the run anew"
+        )
     return data
+
+
+def _run_file_problem(data: dict) -> str:
+    """What is wrong with a run file's contents ("" if nothing): the keys, their types, and
+    θ₀, d1 and d2 naming the same tensors of the same shapes."""
+    if not isinstance(data.get("config"), dict):
+        return "no config table"
+    parts = [data.get(k) for k in ("theta0", "d1", "d2")]
+    if not all(isinstance(p, dict) and p for p in parts):
+        return "no weights and directions"
+    shapes = [
+        {n: tuple(t.shape) for n, t in p.items() if isinstance(t, torch.Tensor)} for p in parts
+    ]
+    if any(len(sh) != len(p) for sh, p in zip(shapes, parts, strict=True)) or not (
+        shapes[0] == shapes[1] == shapes[2]
+    ):
+        return "its weights and directions do not match"
+    path, explained = data.get("path"), data.get("explained")
+    if not isinstance(path, torch.Tensor) or path.dim() != 2 or path.shape[1] != 2:
+        return "no path of (x, y) points"
+    if not isinstance(explained, torch.Tensor) or explained.numel() != 2:
+        return "no explained shares"
+    buffers = data.get("buffers", {})
+    if not isinstance(buffers, dict) or not all(
+        isinstance(b, torch.Tensor) for b in buffers.values()
+    ):
+        return "its buffers are not tensors"
+    return ""

@@ -74,7 +74,20 @@ TRAIL_WIDTHS = (1, 1, 2, 2, 3)  # older parts thinner: they fade by width, keepi
 
 
 def ball_colour(index: int) -> tuple[int, int, int]:
-    return BALL_COLOURS[index % len(BALL_COLOURS)]
+    """The ``index``-th ball's colour: the table above, then (an 11th optimizer from a plugin)
+    further hues spread by the golden angle, bright and away from yellow and cream, so no two
+    balls share a colour (the 11th is not sgd's red again)."""
+    if index < len(BALL_COLOURS):
+        return BALL_COLOURS[index]
+    import colorsys
+
+    k = index - len(BALL_COLOURS)
+    hue = (0.44 + k * 0.381966) % 1.0  # the golden angle: each new hue far from the last ones
+    if 0.11 < hue < 0.2:  # yellow and cream belong to the state arrows
+        hue += 0.1
+    light = (0.45, 0.7, 0.55)[(k // 3) % 3]  # a different lightness every few: never the same
+    r, g, b = colorsys.hls_to_rgb(hue, light, 0.9)
+    return (round(r * 255), round(g * 255), round(b * 255))
 
 
 def dim(colour: tuple[int, int, int], amount: float, towards=BACKGROUND) -> tuple[int, int, int]:

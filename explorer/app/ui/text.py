@@ -38,6 +38,28 @@ def _tokens(paragraph: str) -> list[str]:
     return out
 
 
+def _cut(word: str, font: pygame.font.Font, width: int) -> list[str]:
+    """``word`` in pieces no wider than ``width`` (at least one character each): a word wider
+    than the line (a URL, a 1,000,000-character "word" in a shared lesson file) is broken
+    instead of overflowing the picture (or, past SDL's surface limit, crashing the renderer)."""
+    pieces: list[str] = []
+    while word and font.size(word)[0] > width:
+        lo, hi = 1, len(word)
+        while lo < hi:  # the longest prefix that fits
+            mid = (lo + hi + 1) // 2
+            if font.size(word[:mid])[0] <= width:
+                lo = mid
+            else:
+                hi = mid - 1
+        while 1 < lo < len(word) and word[lo] in _CLOSING:  # "。" never starts a line
+            lo -= 1
+        while lo < len(word) and word[lo] in _CLOSING:  # a one-character piece keeps it
+            lo += 1
+        pieces.append(word[:lo])
+        word = word[lo:]
+    return [*pieces, word] if word or not pieces else pieces
+
+
 def wrap_with(font: pygame.font.Font, text: str, width: int) -> list[str]:
     """Lines of ``text`` no wider than ``width`` in ``font``: breaks between words and between
     any two Chinese characters, never before closing punctuation (the presenter's captions and
@@ -193,11 +215,13 @@ class Text:
             line = ""
             for word in paragraph.split(" "):
                 trial = f"{line} {word}" if line else word
-                if font.size(trial)[0] <= width or not line:
+                if font.size(trial)[0] <= width:
                     line = trial
-                else:
+                    continue
+                if line:
                     lines.append(line)
-                    line = word
+                *whole, line = _cut(word, font, width)
+                lines.extend(whole)
             lines.append(line)
         return lines
 
@@ -210,11 +234,13 @@ class Text:
                 line += token if line else ""
                 continue
             trial = line + token
-            if font.size(trial)[0] <= width or not line.strip():
+            if font.size(trial)[0] <= width:
                 line = trial
-            else:
+                continue
+            if line.strip():
                 lines.append(line.rstrip())
-                line = token
+            *whole, line = _cut(token, font, width)
+            lines.extend(whole)
         lines.append(line.rstrip())
         return lines
 

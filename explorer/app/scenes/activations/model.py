@@ -7,7 +7,6 @@ Everything a user can set is an ``ActivationsSetup`` (``setup()`` / ``apply()``)
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -88,9 +87,11 @@ class ActivationsModel:
             isinstance(point, tuple | list)
             and len(point) == 2
             and all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
-            and all(math.isfinite(v) for v in point)
+            and all(abs(v) <= 100 for v in point)  # NaN, 1e18 and 10**400 too: never drawn
         ):
-            raise ValueError(f"input must be two finite numbers (x, y) or empty, not {point!r}")
+            raise ValueError(
+                f"input must be two finite numbers (x, y) within ±100 or empty, not {point!r}"
+            )
 
     def apply(self, setup: ActivationsSetup) -> None:
         """Put ``setup`` in place: all of it, or (ValueError) nothing."""

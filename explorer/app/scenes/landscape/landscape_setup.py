@@ -31,7 +31,7 @@ class LandscapeSetup:
     the surface's suggested rate and the optimizer's defaults."""
 
     surface: str = knob(DEFAULT_SURFACE, names="surfaces", doc="a surface or expr:FORMULA")
-    start: tuple[float, float] | None = knob(None, none="auto", follows="surface")
+    start: tuple[float, float] | None = knob(None, none="auto", follows="surface", on="surface")
     optimizers: tuple[Spec, ...] = knob(
         tuple(Spec(n) for n in DEFAULT_OPTIMIZERS), names="optimizers", follows="surface"
     )

@@ -476,7 +476,7 @@ class LandscapeModel:
         """The race as a CSV file in ``folder`` (None, said, when it cannot be written)."""
         try:
             path = R.write_csv(self.race, self.surface_title(), folder)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # OutputError: a full disk, a vanished folder
             self.notify(f"could not write the CSV: {exc}", "error")
             return None
         rows = len(self.race.positions) * len(self.race.balls)

@@ -1,0 +1,158 @@
+"""Frames written to a file (``render``, ``render --lesson``, ``render --setup``): a PNG still
+(the last frame), an animated GIF streamed frame by frame, or an MP4 through imageio-ffmpeg.
+
+Every kind is written atomically (``explorer.atomic_write``): into a temporary file beside the
+target, renamed over it only once the last frame is in. A failing plugin, Ctrl-C, SIGTERM or an
+exception half-way leaves the previous file as it was and no temporary; SIGTERM unwinds like
+Ctrl-C while frames are written, so a render that is asked to stop, stops."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from explorer.atomic_write import atomic_path
+
+
+class GifStream:
+    """An animated GIF written frame by frame (nothing held but the current frame): one palette
+    from the first frame (a lesson: per step, ``new_palette``) plus the UI's own colours exactly,
+    so balls and trails keep their colours; stored as each frame's local colour table."""
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: int) -> None:
+        from PIL import GifImagePlugin, Image
+
+        self._gif = GifImagePlugin
+        self.fp = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self.duration = max(20, round(1000 / fps))
+        self.palette = None
+        self._pending = None  # the last frame, written once its duration is known
+        self._pending_ms = 0
+        first = Image.new("P", size)
+        first.putpalette([0, 0, 0] * 256)
+        header, _ = GifImagePlugin.getheader(first, info={"loop": 0})
+        self.fp.write(b"".join(header))
+
+    def new_palette(self, image) -> None:
+        from PIL import Image
+
+        from explorer.app.ui import palette as colours
+
+        exact = [*colours.BALL_COLOURS, colours.TEXT, colours.TEXT_DIM, colours.ERROR,
+                 colours.GOOD, colours.WARN, colours.PANEL, colours.BACKGROUND, (255, 214, 90),
+                 colours.STATE_ARROW, colours.MARK, (0, 0, 0)]  # fmt: skip
+        n = 256 - len(exact)
+        base = image.quantize(colors=n, method=Image.Quantize.MEDIANCUT).getpalette()[: 3 * n]
+        base += [0] * (3 * n - len(base))
+        self.palette = Image.new("P", (1, 1))
+        self.palette.putpalette(base + [c for rgb in exact for c in rgb])
+
+    def append(self, image) -> None:
+        from PIL import Image
+
+        if self.palette is None:
+            self.new_palette(image)
+        self._flush()
+        self._pending = image.quantize(palette=self.palette, dither=Image.Dither.NONE)
+        self._pending_ms = self.duration
+
+    def repeat(self) -> None:
+        """The same picture once more: the last frame just stays longer."""
+        self._pending_ms += self.duration
+
+    def _flush(self) -> None:
+        if self._pending is not None:
+            chunks = self._gif.getdata(
+                self._pending, duration=self._pending_ms, include_color_table=True
+            )
+            self.fp.write(b"".join(chunks))
+            self._pending = None
+
+    def close(self) -> None:
+        if not self.fp.closed:
+            try:
+                self._flush()
+                self.fp.write(b";")
+            finally:
+                self.fp.close()
+
+    def abandon(self) -> None:
+        """Close without finishing (the file is being thrown away)."""
+        self.fp.close()
+
+
+class FrameWriter:
+    """One interface for the three kinds: ``append(image)`` (a PIL RGB image), ``repeat()`` (the
+    last frame once more), ``new_palette(image)`` (a GIF's next scene); ``finish()`` completes
+    the file at ``path``."""
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: int, fast: bool = False) -> None:
+        self.path, self.suffix = path, path.suffix.lower()
+        self.gif = self.mp4 = None
+        self.last = None  # the last image (a still's, and an MP4's repeat)
+        self.frames = 0
+        if self.suffix == ".mp4":
+            import imageio.v2 as imageio
+
+            # veryfast (a lesson): the encoder keeps up with the drawing of still pictures
+            extra = {"ffmpeg_params": ["-preset", "veryfast"]} if fast else {}
+            self.mp4 = imageio.get_writer(str(path), fps=fps, macro_block_size=1, **extra)
+        elif self.suffix == ".gif":
+            self.gif = GifStream(path, size, fps)
+
+    def new_palette(self, image) -> None:
+        if self.gif is not None:
+            self.gif.new_palette(image)
+
+    def append(self, image) -> None:
+        if self.mp4 is not None:
+            self.last = np.asarray(image)
+            self.mp4.append_data(self.last)
+        elif self.gif is not None:
+            self.gif.append(image)
+        else:
+            self.last = image
+        self.frames += 1
+
+    def repeat(self) -> None:
+        if self.mp4 is not None and self.last is not None:
+            self.mp4.append_data(self.last)
+        elif self.gif is not None:
+            self.gif.repeat()
+        self.frames += 1
+
+    def finish(self) -> None:
+        """Complete the file: the GIF's trailer, the MP4's last packets, the still's image."""
+        if self.mp4 is not None:
+            self.mp4.close()
+        elif self.gif is not None:
+            self.gif.close()
+        elif self.last is not None:
+            self.last.save(self.path, format="PNG")
+
+    def abandon(self) -> None:
+        """Release the file without completing it (an error or a signal: it is removed)."""
+        with contextlib.suppress(Exception):
+            if self.mp4 is not None:
+                self.mp4.close()
+            elif self.gif is not None:
+                self.gif.abandon()
+
+
+@contextlib.contextmanager
+def frame_file(
+    out: Path, size: tuple[int, int], fps: int, fast: bool = False, option: str = "--out"
+) -> Iterator[FrameWriter]:
+    """A ``FrameWriter`` on a temporary beside ``out``; ``out`` is replaced only when the block
+    ends normally, else it stays as it was and the temporary is removed."""
+    with atomic_path(out, option) as tmp:
+        writer = FrameWriter(tmp, size, fps, fast)
+        try:
+            yield writer
+        except BaseException:
+            writer.abandon()
+            raise
+        writer.finish()
