@@ -24,10 +24,9 @@ from explorer.app.ui import i18n
 from explorer.knob_text import Pick, Spec
 from explorer.plugins import Registry
 from explorer.setups import SetupError, knob
-from explorer.training import INITS, Snapshot, TrainConfig, Trainer
+from explorer.training import INITS, Checked, Snapshot, TrainConfig, Trainer, prepare
 from explorer.training.config import LOSSES, NORMALIZE, apply_suggested, describe_suggested
-from explorer.training.session import check_config
-from explorer.training.worker import check_activation, sentence
+from explorer.training.worker import sentence
 
 # What side-by-side mode can vary, and the B side's default value for each.
 COMPARE_KEYS = ("activation", "init", "batch_norm", "dropout", "optimizer", "depth")
@@ -109,7 +108,7 @@ class NetworkModel:
         side_by_side: bool = False,
         compare: str = "activation",
         compare_value: Any = None,
-        make_trainer: Callable[[TrainConfig], Trainer] | None = None,
+        make_trainer: Callable[[Checked], Trainer] | None = None,
     ) -> None:
         self.registry = registry
         self.backend = backend
@@ -121,7 +120,7 @@ class NetworkModel:
         self.side_by_side = side_by_side
         self.compare = compare
         self.compare_value = COMPARE_DEFAULT_B[compare] if compare_value is None else compare_value
-        self.validate(self.configs())  # every mistake before any worker starts
+        self._checked = self.validate(self.configs())  # every mistake before any worker starts
         self._chunk = 1  # lockstep steps per chunk
         self._chunk_sent = 0.0
         self._manual = 0  # lockstep: steps asked for by hand, not yet handed out
@@ -140,15 +139,15 @@ class NetworkModel:
         self._restart()
 
     # -- configurations ---------------------------------------------------------------------
-    def _default_trainer(self, config: TrainConfig) -> Trainer:
+    def _default_trainer(self, config: Checked) -> Trainer:
         return Trainer(config, self.registry, backend=self.backend, publish_hz=30.0,
                        step_budget=STEP_BUDGET if self.backend == "process" else None)  # fmt: skip
 
-    def validate(self, configs: list[TrainConfig]) -> None:
+    def validate(self, configs: list[TrainConfig]) -> list[Checked]:
         """Raise ValueError (one sentence) unless every configuration can train: the one place
-        the Network lab's settings are checked."""
-        for cfg in configs:
-            check_activation(check_config(cfg, self.registry).activation)
+        the Network lab's settings are checked, once per change (the trainers take the
+        ``Checked`` configurations as they are)."""
+        return [prepare(cfg, self.registry) for cfg in configs]
 
     def configs(self) -> list[TrainConfig]:
         if not self.side_by_side:
@@ -187,11 +186,13 @@ class NetworkModel:
                 # wider ReLU net than the digits' default): knobs changed with it stay
                 suggested = getattr(self.registry.dataset(new), "suggested", None) or {}
                 config, took = apply_suggested(config, suggested, changes, new)
-            self.validate([config, self.variant(config)] if self.side_by_side else [config])
+            checked = self.validate(
+                [config, self.variant(config)] if self.side_by_side else [config]
+            )
         except Exception as exc:  # noqa: BLE001 - one sentence, the previous run goes on
             self.notify(sentence(exc), "error")
             return False
-        self.config = config
+        self.config, self._checked = config, checked
         self._restart()
         if took:  # said after the restart, which clears the last message
             self.notify(f"{config.dataset}: its suggested settings, {describe_suggested(took)}")
@@ -210,17 +211,20 @@ class NetworkModel:
             self.compare_value = value
         self.side_by_side = bool(on)
         try:
-            self.validate(self.configs())
+            checked = self.validate(self.configs())
         except Exception as exc:  # noqa: BLE001
             self.side_by_side, self.compare, self.compare_value = old
             self.notify(sentence(exc), "error")
             return False
+        self._checked = checked
         self._restart()
         return True
 
     # -- runs -------------------------------------------------------------------------------
     def _restart(self) -> None:
-        configs = self.configs()
+        if [c.config for c in self._checked] != self.configs():  # ``config`` set from outside
+            self._checked = self.validate(self.configs())
+        configs = self._checked  # checked when they were set: not again on their way
         # a worker that died (or was stopped) is replaced, never told to reset
         keep = len(self.trainers) == len(configs) and all(t.alive for t in self.trainers)
         if keep:
@@ -532,11 +536,13 @@ class NetworkModel:
                     )
                 value = value.name
         try:
-            self.validate([config, self.variant(config, compare, value)] if side else [config])
+            checked = self.validate(
+                [config, self.variant(config, compare, value)] if side else [config]
+            )
         except (ValueError, LookupError) as exc:
             raise SetupError(sentence(exc), None) from None
         # -- everything is valid: change
-        self.config = config
+        self.config, self._checked = config, checked
         self.side_by_side, self.compare, self.compare_value = side, compare, value
         self._restart()
         self.set_speed(setup.speed)
