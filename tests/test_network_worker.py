@@ -157,3 +157,52 @@ def test_side_by_side_gradient_charts_share_one_axis(registry):
     (slo, shi), (rlo, rhi) = log_range(sigmoid), log_range(relu)
     assert both == (min(slo, rlo), max(shi, rhi))
     assert log_range(sigmoid) != log_range(relu)  # the point: on their own they would differ
+
+
+COUNTING = """
+    import torch
+    from torch import nn
+    from explorer import ActivationSpec, hookimpl
+
+    TEST_BATCHES = []  # every call on the trainer's test batch of 4 rows and 3 units
+
+    class Counted(nn.Module):
+        def forward(self, z):
+            if tuple(z.shape) == (4, 3):
+                TEST_BATCHES.append(1)
+            return torch.tanh(z)
+
+    @hookimpl
+    def register_activations(register):
+        register(ActivationSpec("counted", Counted, "tanh, counting its test batches"))
+"""
+
+
+def test_a_change_is_checked_once_on_its_way_to_the_worker(tmp_path):
+    """Issue 18: a Network-lab change was validated three times (the lab, the trainer, the
+    worker), running the activation plugin on its test batch three times."""
+    import dataclasses
+    import textwrap
+
+    from explorer.plugins import load_plugins
+
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "counting.py").write_text(textwrap.dedent(COUNTING))
+    registry = load_plugins([folder], third_party=True)
+    checks = sys.modules[registry.activation("counted").factory.__module__].TEST_BATCHES
+    config = SMALL.replace(activation="counted", width=5, depth=1)
+    model = NetworkModel(registry, config, backend="thread")
+    try:
+        model.wait(30)
+        assert len(checks) == 1  # a new lab: one check
+        model.apply(dataclasses.replace(model.setup(), depth=2))
+        model.step(2)
+        model.wait(30)
+        assert model.snapshots[0].step == 2 and len(model.snapshots[0].layers) == 3
+        assert len(checks) == 2  # a change: one more, not three
+        model.reset()  # the same settings again: nothing new to check
+        model.wait(30)
+        assert len(checks) == 2
+    finally:
+        model.close()
