@@ -5,6 +5,7 @@ import os
 import signal
 import time
 
+import numpy as np
 import pytest
 
 from explorer.app.scenes.activations.model import ActivationsModel, ActivationsSetup
@@ -141,5 +142,73 @@ def test_a_bad_activations_setup_is_refused_whole(registry, change, sentence):
         assert model.setup() == good
         model.wait(60)
         assert model.results.maxout.seed == 5 and model.results.maxout.pieces == 2
+    finally:
+        model.close()
+
+
+def _live_steps(model: DropoutModel, n: int) -> None:
+    for _ in range(n):
+        model.next_batch()
+        model.wait(60, ensemble=False)
+
+
+def _reference_weights(registry, steps: int):
+    model = DropoutModel(registry, backend="thread", setup=DropoutSetup(playing=False))
+    try:
+        model.wait(60, ensemble=False)
+        _live_steps(model, steps - 1)
+        assert model.view.step == steps
+        return model.view.weights
+    finally:
+        model.close()
+
+
+def test_a_lost_live_worker_is_said_and_the_net_carries_on_where_it_was(registry, monkeypatch):
+    """Issue 21 item 16: the live net's worker ended mid-job (here: the job ends its thread, as
+    a kill ends a process) and the net silently started again from mini-batch 1."""
+    import explorer.app.scenes.dropout.model as dropout_model
+
+    real, calls = dropout_model.live_job, []
+
+    def dies_once(ctx, *args):
+        calls.append(args)
+        if len(calls) == 4:
+            raise SystemExit  # the worker ends without an answer
+        return real(ctx, *args)
+
+    monkeypatch.setattr(dropout_model, "live_job", dies_once)
+    model = DropoutModel(registry, backend="thread", setup=DropoutSetup(playing=False))
+    try:
+        model.wait(60, ensemble=False)
+        _live_steps(model, 3)  # the third of them is lost with its worker
+        assert model.message.startswith("The live net's worker stopped (")
+        assert model.message.endswith(
+            "SystemExit); a new one rebuilt the net and carries on from mini-batch 3."
+        )
+        assert model.view.step == 3 and model.batches == 3
+        _live_steps(model, 1)
+        assert model.view.step == 4 and "mini-batch 3" in model.message  # said until a restart
+        expected = _reference_weights(registry, 4)
+        assert all(np.array_equal(a, b) for a, b in zip(model.view.weights, expected, strict=True))
+        model.reset()
+        assert model.message == ""
+    finally:
+        model.close()
+
+
+@pytest.mark.slow
+def test_a_dropout_worker_killed_with_sigkill_resumes_the_live_net_faithfully(registry):
+    model = DropoutModel(registry, backend="process", setup=DropoutSetup(playing=False))
+    try:
+        model.wait(60, ensemble=False)
+        _live_steps(model, 4)
+        worker = model.jobs._workers["live"]
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.join(30)
+        _live_steps(model, 1)  # a new worker: it replays the net to mini-batch 5 first
+        assert model.jobs._workers["live"] is not worker
+        assert model.view.step == 6 and model.batches == 6
+        expected = _reference_weights(registry, 6)
+        assert all(np.array_equal(a, b) for a, b in zip(model.view.weights, expected, strict=True))
     finally:
         model.close()

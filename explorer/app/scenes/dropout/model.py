@@ -78,6 +78,8 @@ class DropoutModel:
         self.dropped_pairs = self.total_pairs = self.batches = 0
         self.done = False
         self.message = ""
+        self._resume_due = False  # the live net's worker was lost: a new one picks up
+        self._told_resume = False  # the message says so (kept until the next restart)
         self.ensemble: dict[str, EnsembleNet] = {}
         self.ensemble_error = ""
         self._ensemble_job = 0
@@ -128,6 +130,7 @@ class DropoutModel:
     # -- actions ----------------------------------------------------------------------------
     def _restart(self) -> None:
         self._restart_due = True
+        self._forget_loss()
         self._acc, self._manual = 0.0, 0
         self.unit, self._unit_due = None, False
         self.done = False
@@ -148,6 +151,7 @@ class DropoutModel:
 
     def reset(self) -> None:
         self._restart_due = True
+        self._forget_loss()
         self._acc, self._manual = 0.0, 0
         self.done = False
         self._send_live()
@@ -179,6 +183,12 @@ class DropoutModel:
             self.p = p
             self._restart()
 
+    def _forget_loss(self) -> None:
+        """A restart leaves no lost worker to speak of."""
+        self._resume_due = False
+        if self._told_resume:
+            self.message, self._told_resume = "", False
+
     # -- jobs -------------------------------------------------------------------------------
     def _start_ensemble(self) -> None:
         self.ensemble, self.ensemble_error = {}, ""
@@ -188,26 +198,39 @@ class DropoutModel:
     def _send_live(self) -> None:
         """Send the live net what is due, unless a live job is still running (it is short)."""
         steps = min(self._manual + int(self._acc), MAX_STEPS_PER_JOB)
-        if not (self._restart_due or steps or self._unit_due) or self.jobs.busy("live"):
+        due = self._restart_due or steps or self._unit_due or self._resume_due
+        if not due or self.jobs.busy("live"):
             return
         if self.done and not self._restart_due:
             steps = 0
         self._acc = min(self._acc - int(self._acc), 1.0)  # steps past MAX_STEPS_PER_JOB drop
         self._manual = 0
-        unit = self.unit if (self._unit_due and not self._restart_due) else None
+        keep_unit = (self._unit_due or self._resume_due) and not self._restart_due
+        unit = self.unit if keep_unit else None
+        at = 0 if self._restart_due or self.view is None else self.view.step
         self.jobs.submit("live", live_job, self.dataset, self.p, self.seed, steps, unit,
-                         self._restart_due)  # fmt: skip
-        self._restart_due = self._unit_due = False
+                         self._restart_due, at)  # fmt: skip
+        self._sent_restart = self._restart_due
+        self._restart_due = self._unit_due = self._resume_due = False
 
     def _take_answers(self) -> None:
         live = self.jobs.result("live")
         if live is not None and live is not self._last_live:
             self._last_live = live
-            if live.error:
+            if live.lost and self._sent_restart:
+                self._restart_due = True  # lost on its way to a new net: ask again
+            elif live.lost:
+                # its worker died: a new one rebuilds the net where it was (the same numbers,
+                # a run is deterministic), and the user is told, not left to wonder
+                at = self.view.step if self.view is not None else 0
+                self.message = t("dropout.worker_lost", reason=live.error, step=at)
+                self._resume_due = self._told_resume = True
+            elif live.error:
                 self.message, self.playing = t("dropout.could_not_train", reason=live.error), False
             elif live.value is not None:
                 r = live.value
-                self.message = ""
+                if not self._told_resume:
+                    self.message = ""
                 self.view, self.unit, self.done = r.view, r.unit, r.done
                 self.dropped_pairs, self.total_pairs = r.dropped_pairs, r.total_pairs
                 self.batches = r.batches
@@ -222,6 +245,7 @@ class DropoutModel:
                 self.ensemble = ens.value
 
     _last_live = _last_ensemble = None
+    _sent_restart = False  # the live job under way builds a new net
 
     @property
     def ensemble_ready(self) -> bool:
