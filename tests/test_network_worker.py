@@ -206,3 +206,45 @@ def test_a_change_is_checked_once_on_its_way_to_the_worker(tmp_path):
         assert len(checks) == 2
     finally:
         model.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("side_by_side", [True, False])
+def test_a_killed_trainer_is_said_the_button_tells_the_truth_and_play_starts_again(
+    registry, side_by_side
+):
+    """Issue 21 item 16: side by side, killing B's trainer stalled A with no word while the
+    button said "Pause"; alone, Play after a killed trainer did nothing until Reset."""
+    model = NetworkModel(registry, SMALL, backend="process", side_by_side=side_by_side)
+    try:
+        model.play()
+        _until(model, lambda: model.step_count() > 3)
+        victim = model.trainers[-1]
+        os.kill(victim._impl.process.pid, signal.SIGKILL)
+        _until(model, lambda: not model.playing)  # the button says Play again
+        name = "Net B's training worker" if side_by_side else "The training worker"
+        assert model.message.startswith(f"{name} stopped (the worker process was killed (SIGKILL)")
+        assert model.message_kind == "error" and "press Play" in model.message
+        model.play()  # starts the run(s) again, with new workers
+        assert victim not in model.trainers and all(t.alive for t in model.trainers)
+        assert model.message == ""
+        _until(model, lambda: model.step_count() > 3 and all(s.run == 0 for s in model.snapshots))
+        assert all(s.state != "error" for s in model.snapshots)
+    finally:
+        model.close()
+
+
+@pytest.mark.parametrize("code", [-9, -15, 1])
+def test_a_worker_death_is_worded_in_chinese(code):
+    import re
+
+    from explorer.app.scenes.network.message_text import message_text
+    from explorer.app.ui import i18n
+    from explorer.training.workers import death
+
+    english = death(code)
+    assert message_text(english) == english
+    i18n.set_language("zh")
+    worded = message_text(english)
+    assert i18n.has_cjk(worded) and not re.search(r"[a-z]{4,}", worded), worded
+    assert re.findall(r"SIG[A-Z]+|\d+", worded) == re.findall(r"SIG[A-Z]+|\d+", english)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from explorer import setups
+from explorer.app.scenes.network.message_text import message_text
 from explorer.app.ui import i18n
 from explorer.knob_text import Pick, Spec
 from explorer.plugins import Registry
@@ -136,6 +137,7 @@ class NetworkModel:
         self._hessian_wanted = False  # "Hessian here" pressed, sent once every net is still
         self._hessian_asked: list[int] = []  # per trainer: the command number that asked
         self._hessian_told: set = set()  # answers already put into words
+        self._told_lost = -1  # the version whose lost worker was put into words
         self._restart()
 
     # -- configurations ---------------------------------------------------------------------
@@ -263,7 +265,16 @@ class NetworkModel:
 
     def play(self) -> None:
         self.playing = True
-        self._go()
+        if not self._revive():
+            self._go()
+
+    def _revive(self) -> bool:
+        """A net whose worker ended (killed, crashed) has nothing to resume: Play (or a step)
+        starts the run(s) again from step 0, as the message said it would. True if it did."""
+        if all(t.alive for t in self.trainers):
+            return False
+        self._restart()
+        return True
 
     def set_speed(self, speed: float | None) -> None:
         """Mini-batches per second while playing (None: as fast as it trains): slow enough to
@@ -292,6 +303,7 @@ class NetworkModel:
         """``n`` mini-batches on every net, then paused."""
         self.playing = False
         self._chunk_sent = 0.0
+        self._revive()
         if self.lockstep:  # handed out by ``update`` once both nets are between chunks
             self._manual += n
             self.update()
@@ -306,6 +318,7 @@ class NetworkModel:
     def update(self, dt: float = 0.0) -> None:
         """Read the newest snapshots (never waits); at a set speed, hand out the steps due."""
         self.snapshots = [t.latest() for t in self.trainers]
+        self._tell_lost()
         if self.playing and all(s.finished for s in self.snapshots):
             self.playing = False
         self._hessian_update()
@@ -337,6 +350,23 @@ class NetworkModel:
         self._budget -= due
         for t, _ in pairs:
             t.step(due)
+
+    def _tell_lost(self) -> None:
+        """A net whose worker ended is said once, in one sentence; side by side the race stops
+        there (one net running on alone is no fair race) and the button says so."""
+        lost = [k for k, t in enumerate(self.trainers) if not t.alive]
+        if not lost or self._told_lost == self.version:
+            return
+        self._told_lost = self.version
+        self.playing, self._manual = False, 0
+        for t in self.trainers:
+            t.pause()
+        k = lost[0]
+        reason = message_text(self.snapshots[k].message) or "?"
+        if self.lockstep:
+            self.notify(i18n.t("network.worker_lost_pair", net="AB"[k], reason=reason), "error")
+        else:
+            self.notify(i18n.t("network.worker_lost", reason=reason), "error")
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until every trainer has applied what it was told (headless rendering, tests)."""
