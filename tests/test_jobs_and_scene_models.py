@@ -212,3 +212,22 @@ def test_a_dropout_worker_killed_with_sigkill_resumes_the_live_net_faithfully(re
         assert all(np.array_equal(a, b) for a, b in zip(model.view.weights, expected, strict=True))
     finally:
         model.close()
+
+
+def test_a_job_in_a_thread_lane_runs_on_this_process_objects_whatever_the_backend(registry):
+    """The lane the Landscape's slow-surface helper can use: work on objects of this process
+    (a race, not picklable) beside process lanes, with the same answers and sentences."""
+    jobs = JobRunner(registry, backend="process")
+    here = {"calls": 0}
+
+    def step_here(ctx, box):  # a closure: it could never cross to another process
+        box["calls"] += 1
+        return os.getpid()
+
+    try:
+        jobs.submit("ahead", step_here, here, in_thread=True)
+        jobs.wait("ahead", timeout=30)
+        assert jobs.result("ahead").value == os.getpid() and here["calls"] == 1
+        assert not hasattr(jobs._workers["ahead"], "process")  # no worker process was started
+    finally:
+        jobs.close()
