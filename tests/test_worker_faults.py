@@ -285,7 +285,7 @@ ORPHANS = textwrap.dedent(
                       backend="process")
     trainer.start()
     jobs = JobRunner(registry, backend="process")
-    jobs.submit("ensemble", ensemble_job, "moons", 0.5, 0)  # busy in a job when killed
+    jobs.submit("ensemble", ensemble_job, "moons", 0.5, 0)  # seconds long: usually still busy
     workers.prestart(registry)
     while trainer.latest().step < 1:  # every worker is up (and one has trained)
         time.sleep(0.05)
@@ -311,7 +311,7 @@ def _running(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_end_when_the_app_is_killed_with_sigkill():
     """Issue 21 item 11: after ``kill -9`` of the app, its spare (waiting for work), its
-    training worker and its job worker (inside a job) and the resource tracker all end."""
+    training worker, its job worker (usually inside a job) and the resource tracker all end."""
     import json
 
     app = subprocess.Popen([sys.executable, "-c", ORPHANS], stdout=subprocess.PIPE, text=True)
