@@ -23,7 +23,7 @@ from explorer.app.scenes.network.hessian_request import HessianRequest
 from explorer.app.scenes.network.message_text import message_text
 from explorer.app.scenes.network.path_save import PathSave
 from explorer.app.scenes.network.readouts import readout_names, snapshot_readouts
-from explorer.app.scenes.network.setup_config import config_of, setup_of
+from explorer.app.scenes.network.setup_config import config_of, setup_fields
 from explorer.app.ui import i18n
 from explorer.knob_text import Pick, Spec
 from explorer.plugins import Registry
@@ -442,7 +442,8 @@ class NetworkModel:
     # -- the setup (everything a user can set) -----------------------------------------------
     def setup(self) -> NetworkSetup:
         compare = (self.compare, self.compare_value) if self.side_by_side else None
-        return setup_of(self.config, self.registry, speed=self.speed, compare=compare)
+        fields = setup_fields(self.config, self.registry, speed=self.speed, compare=compare)
+        return NetworkSetup(**fields)
 
     def apply(self, setup: NetworkSetup) -> None:
         """Put ``setup`` in place and restart the run(s); everything is checked first (SetupError,

@@ -1,29 +1,26 @@
-"""A Network-lab setup (what a user sets: ``NetworkSetup``) and the training configuration it
-stands for, each from the other, without pygame."""
+"""A Network-lab setup (what a user sets: ``model.NetworkSetup``) and the training
+configuration it stands for, each from the other, without pygame. (The setup class stays with the
+model, which imports this module: here a setup is read by its field names.)"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from explorer.knob_text import Pick, Spec
 from explorer.plugins import Registry
 from explorer.training import TrainConfig
 
-if TYPE_CHECKING:  # the setup class lives with the model, which imports this module
-    from explorer.app.scenes.network.model import NetworkSetup
 
-
-def setup_of(
+def setup_fields(
     config: TrainConfig,
     registry: Registry,
     *,
     speed: float | None,
     compare: tuple[str, Any] | None,
-) -> NetworkSetup:
-    """The setup that gives ``config`` (its optimizer's and schedule's hyperparameters in full,
-    defaults included), at ``speed``, side by side on ``compare`` = (key, B's value) or alone."""
-    from explorer.app.scenes.network.model import NetworkSetup
-
+) -> dict[str, Any]:
+    """The fields of the setup that gives ``config`` (its optimizer's and schedule's
+    hyperparameters in full, defaults included), at ``speed``, side by side on ``compare`` =
+    (key, B's value) or alone."""
     c = config
     pick = None
     if compare is not None:
@@ -33,7 +30,7 @@ def setup_of(
         elif key == "dropout":
             value = float(value)
         pick = Pick(key, value)
-    return NetworkSetup(
+    return dict(
         dataset=c.dataset,
         batch_size=c.batch_size,
         depth=c.depth,
@@ -61,7 +58,7 @@ def setup_of(
     )
 
 
-def config_of(setup: NetworkSetup, config: TrainConfig) -> TrainConfig:
+def config_of(setup: Any, config: TrainConfig) -> TrainConfig:
     """``config`` with ``setup``'s settings (not checked here). What a setup does not name stays
     as it was: the sample count and noise while the dataset stays, Maxout's pieces while the
     activation stays."""
