@@ -30,10 +30,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from explorer.plugins import Registry, default_registry
-from explorer.training import workers
 from explorer.training.worker import sentence
-
-BACKENDS = workers.BACKENDS
+from explorer.training.workers import (
+    Link,
+    ProcessLane,
+    ThreadLane,
+    Unreadable,
+    check_backend,
+    start_lane,
+)
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry) -> N
         current[0] = None
 
 
-def _serve(link: workers.Link) -> None:
+def _serve(link: Link) -> None:
     """The job runner's role in a lane."""
     if link.in_process:
         keep_freed_memory()  # a worker process of its own: big temporary tensors
@@ -135,12 +140,12 @@ class JobRunner:
         nice: int = 10,
         torch_threads: int = 1,
     ) -> None:
-        workers.check_backend(backend)
+        check_backend(backend)
         self.registry = registry or default_registry()
         self.backend = backend
         self.nice = nice
         self.torch_threads = torch_threads
-        self._workers: dict[str, workers.ThreadLane | workers.ProcessLane] = {}
+        self._workers: dict[str, ThreadLane | ProcessLane] = {}
         self._number = 0
         self._asked: dict[str, int] = {}  # key → the newest job submitted
         self._lanes: dict[str, str] = {}  # key → its lane
@@ -160,7 +165,7 @@ class JobRunner:
         worker = self._workers.get(lane)
         if worker is None or not worker.alive():
             self.poll()  # say why the old one ended before replacing it
-            worker = self._workers[lane] = workers.start(
+            worker = self._workers[lane] = start_lane(
                 _serve,
                 backend="thread" if in_thread else self.backend,
                 registry=self.registry,
@@ -179,7 +184,7 @@ class JobRunner:
         for lane, worker in list(self._workers.items()):
             alive = worker.alive()  # first: whatever it sent before it ended is read below
             for answer in worker.receive():
-                if isinstance(answer, workers.Unreadable):
+                if isinstance(answer, Unreadable):
                     continue  # an answer we cannot read is lost, not a crash
                 number, key, value, error = answer
                 if error == "superseded" or number != self._asked.get(key):

@@ -24,16 +24,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from explorer.plugins import Registry, default_registry
-from explorer.training import workers
 from explorer.training.config import TrainConfig
 from explorer.training.session import Checked, Plugins, _LossBuffer, lookup, prepare
 from explorer.training.snapshot import Snapshot
 from explorer.training.worker import run_worker, sentence
+from explorer.training.workers import BACKENDS as BACKENDS  # re-exported (and the two below)
+from explorer.training.workers import Link, Unreadable, check_backend, start_lane
+from explorer.training.workers import discard_spares as discard_spares
+from explorer.training.workers import prestart as prestart
 
-# re-exported: where the app and older scripts find them (the mechanism is ``workers``)
-from explorer.training.workers import discard_spares, prestart  # noqa: F401
-
-BACKENDS = workers.BACKENDS
 ACTIVE = ("starting", "running")
 
 
@@ -67,7 +66,7 @@ class Trainer:
         nice: int = 10,
         step_budget: float | None = None,
     ) -> None:
-        workers.check_backend(backend)
+        check_backend(backend)
         self.registry = registry or default_registry()
         checked = self._check(config)  # mistakes surface here, not in the worker
         self.config = checked.config
@@ -75,7 +74,7 @@ class Trainer:
         self._number = 0
         self._stopped = False
         self._assembler = _Assembler()
-        self._impl = workers.start(
+        self._impl = start_lane(
             _train,
             checked.config,
             self._portable(checked.plugins),
@@ -169,7 +168,7 @@ class Trainer:
         alive = self._impl.alive()  # first: whatever it sent before it ended is read below
         got = 0
         for delta in self._impl.receive():
-            if isinstance(delta, workers.Unreadable):
+            if isinstance(delta, Unreadable):
                 self._assembler.fail(delta.why)
             else:
                 self._assembler.add(delta)
@@ -277,7 +276,7 @@ class _DeltaSink:
         self.pending = False
 
 
-def _train(link: workers.Link, config: TrainConfig, plugins: Plugins | bytes | None,
+def _train(link: Link, config: TrainConfig, plugins: Plugins | bytes | None,
            interval: float, step_budget: float | None) -> None:  # fmt: skip
     """The trainer's role in a lane: the run's loop until ``stop``, its last word an error
     snapshot when anything escapes it."""

@@ -74,7 +74,7 @@ def check_backend(backend: str) -> None:
         raise ValueError(f"backend {backend!r} is unknown; use {' or '.join(BACKENDS)}")
 
 
-def start(
+def start_lane(
     role: Callable[..., None],
     *args: Any,
     backend: str = "process",
