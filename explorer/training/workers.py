@@ -125,17 +125,13 @@ class ThreadLane:
     def __init__(self, role: Callable[..., None], args: tuple, registry: Registry,
                  name: str = "dl-explorer-worker") -> None:  # fmt: skip
         self.link = _ThreadLink(registry)
-        self.crash = ""
-        self.thread = threading.Thread(target=self._run, args=(role, args), name=name, daemon=True)
+        self._crash = [""]  # shared with the thread, which holds no reference to the lane
+        self.thread = threading.Thread(
+            target=_run_role, args=(role, self.link, args, self._crash), name=name, daemon=True
+        )
         self.thread.start()
         # a lane dropped without close() still ends its thread
         self._finalizer = weakref.finalize(self, self.link.commands.put, STOP)
-
-    def _run(self, role: Callable[..., None], args: tuple) -> None:
-        try:
-            role(self.link, *args)
-        except BaseException as exc:  # noqa: BLE001 - the thread ends either way; why() says why
-            self.crash = sentence(exc)
 
     def send(self, cmd: tuple) -> None:
         self.link.commands.put(cmd)
@@ -150,11 +146,18 @@ class ThreadLane:
         return self.thread.is_alive()
 
     def why(self) -> str:
-        return self.crash or "the background thread ended without a reason"
+        return self._crash[0] or "the background thread ended without a reason"
 
     def close(self, timeout: float = 5.0) -> None:
         self.link.commands.put(STOP)
         self.thread.join(timeout)
+
+
+def _run_role(role: Callable[..., None], link: _ThreadLink, args: tuple, crash: list) -> None:
+    try:
+        role(link, *args)
+    except BaseException as exc:  # noqa: BLE001 - the thread ends either way; why() says why
+        crash[0] = sentence(exc)
 
 
 # -- process lanes -------------------------------------------------------------------------------
