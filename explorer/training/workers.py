@@ -229,6 +229,8 @@ class ProcessLane:
             self.commands.put(cmd)
 
     def receive(self) -> list[Any]:
+        if self.closed:  # its pipe is closed, and the number may already be another file's
+            return []
         if self.frames is not None:
             raw = self.frames.read()
         else:  # Windows: a pipe handle, not a file descriptor
