@@ -231,3 +231,27 @@ def test_a_job_in_a_thread_lane_runs_on_this_process_objects_whatever_the_backen
         assert not hasattr(jobs._workers["ahead"], "process")  # no worker process was started
     finally:
         jobs.close()
+
+
+def test_a_live_worker_lost_every_time_is_said_and_not_started_again_and_again(
+    registry, monkeypatch
+):
+    import explorer.app.scenes.dropout.model as dropout_model
+
+    calls = []
+
+    def always_dies(ctx, *args):
+        calls.append(args)
+        raise SystemExit
+
+    monkeypatch.setattr(dropout_model, "live_job", always_dies)
+    model = DropoutModel(registry, backend="thread", setup=DropoutSetup(playing=True))
+    try:
+        model.wait(60, ensemble=False)
+        for _ in range(10):
+            model.update(0.5)
+            model.wait(60, ensemble=False)
+        assert model.message.startswith("could not train the net: ") and not model.playing
+        assert len(calls) == dropout_model.MAX_LOST + 1
+    finally:
+        model.close()

@@ -26,6 +26,7 @@ P_RANGE = (0.05, 0.9)  # the dropout rates the scene shows (2^12 thinned nets st
 SPEED_RANGE = (0.5, 30.0)  # mini-batches per second
 SETTLE_S = 0.25  # a new p from the slider restarts the nets once the slider rests
 MAX_STEPS_PER_JOB = 8  # a live job that lags drops steps, never piles them up
+MAX_LOST = 2  # live workers lost in a row before the scene stops starting new ones
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,10 @@ class DropoutModel:
         live = self.jobs.result("live")
         if live is not None and live is not self._last_live:
             self._last_live = live
-            if live.lost and self._sent_restart:
+            self._lost = self._lost + 1 if live.lost else 0
+            if live.lost and self._lost > MAX_LOST:  # it dies every time: say so and stop
+                self.message, self.playing = t("dropout.could_not_train", reason=live.error), False
+            elif live.lost and self._sent_restart:
                 self._restart_due = True  # lost on its way to a new net: ask again
             elif live.lost:
                 # its worker died: a new one rebuilds the net where it was (the same numbers,
@@ -246,6 +250,7 @@ class DropoutModel:
 
     _last_live = _last_ensemble = None
     _sent_restart = False  # the live job under way builds a new net
+    _lost = 0  # live jobs lost with their worker in a row
 
     @property
     def ensemble_ready(self) -> bool:
