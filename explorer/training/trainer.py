@@ -45,6 +45,8 @@ class Trainer:
     worker. ``latest()`` never blocks. ``wait()``, ``fit()`` and ``run_epochs(n)`` block, for
     scripts and tests. Use it as a context manager, or call ``stop()``, to clean up.
 
+    ``config`` is checked here (ValueError / LookupError, one sentence, before any worker starts)
+    unless it is a ``Checked`` one (``session.prepare``), which is taken as it is.
     ``publish_hz``: snapshots per second while running (also one at every epoch end and every
     change of state). Process backend only: ``torch_threads`` for the worker (1: more threads
     take the UI's core on a 2-core machine), ``nice`` lowers the worker's CPU priority so that the
