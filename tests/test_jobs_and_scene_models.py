@@ -255,3 +255,15 @@ def test_a_live_worker_lost_every_time_is_said_and_not_started_again_and_again(
         assert len(calls) == dropout_model.MAX_LOST + 1
     finally:
         model.close()
+
+
+def test_a_job_that_cannot_travel_to_a_process_is_answered_with_why_at_once(registry):
+    jobs = JobRunner(registry, backend="process")
+    try:
+        jobs.submit("nested", lambda ctx: 1)
+        assert not jobs.busy("nested") and not jobs._workers  # no worker was started for it
+        answer = jobs.result("nested")
+        assert answer.value is None and "cannot be sent to a worker process" in answer.error
+        assert answer.error.endswith("use a module-level function and plain arguments")
+    finally:
+        jobs.close()

@@ -23,6 +23,7 @@ UI), the same plugins loaded in the worker, and the same sentence for whatever g
 from __future__ import annotations
 
 import collections
+import pickle
 import queue
 import time
 from collections.abc import Callable
@@ -122,6 +123,19 @@ def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry) -> N
         current[0] = None
 
 
+def _cannot_travel(fn: Callable, args: tuple) -> str:
+    """Why ``fn`` and ``args`` cannot be sent to a worker process ("" when they can): a lambda, a
+    nested function, an open file... would otherwise be lost on the way, unanswered."""
+    try:
+        pickle.dumps((fn, args))
+    except Exception as exc:  # noqa: BLE001 - any pickling failure: the job cannot travel
+        return (
+            f"the job {getattr(fn, '__qualname__', fn)!r} cannot be sent to a worker process "
+            f"({type(exc).__name__}: {exc}); use a module-level function and plain arguments"
+        )
+    return ""
+
+
 def _serve(link: Link) -> None:
     """The job runner's role in a lane."""
     if link.in_process:
@@ -163,6 +177,13 @@ class JobRunner:
             raise RuntimeError("this job runner is closed")
         lane = lane or key
         worker = self._workers.get(lane)
+        if not in_thread and self.backend == "process" and not isinstance(worker, ThreadLane):
+            why = _cannot_travel(fn, args)
+            if why:  # said as the job's answer, instead of a job that never answers
+                self._number += 1
+                self._asked[key], self._lanes[key] = self._number, lane
+                self._results[key] = JobResult(self._number, None, why)
+                return self._number
         if worker is None or not worker.alive():
             self.poll()  # say why the old one ended before replacing it
             worker = self._workers[lane] = start_lane(
