@@ -225,10 +225,13 @@ def test_a_killed_trainer_is_said_the_button_tells_the_truth_and_play_starts_aga
         name = "Net B's training worker" if side_by_side else "The training worker"
         assert model.message.startswith(f"{name} stopped (the worker process was killed (SIGKILL)")
         assert model.message_kind == "error" and "press Play" in model.message
-        model.play()  # starts the run(s) again, with new workers
+        runs = {id(t): s.run + 1 for t, s in zip(model.trainers, model.snapshots, strict=True)}
+        model.play()  # starts the run(s) again: a new worker for the dead one, a reset for A
         assert victim not in model.trainers and all(t.alive for t in model.trainers)
         assert model.message == ""
-        _until(model, lambda: model.step_count() > 3 and all(s.run == 0 for s in model.snapshots))
+        fresh = [runs.get(id(t), 0) for t in model.trainers]
+        _until(model, lambda: [s.run for s in model.snapshots] == fresh)
+        _until(model, lambda: model.step_count() > 3)
         assert all(s.state != "error" for s in model.snapshots)
     finally:
         model.close()
@@ -248,3 +251,25 @@ def test_a_worker_death_is_worded_in_chinese(code):
     worded = message_text(english)
     assert i18n.has_cjk(worded) and not re.search(r"[a-z]{4,}", worded), worded
     assert re.findall(r"SIG[A-Z]+|\d+", worded) == re.findall(r"SIG[A-Z]+|\d+", english)
+
+
+def test_going_side_by_side_keeps_net_a_worker_and_starts_only_b(registry):
+    """Issue 19: a side-by-side pair should start as fast as one net: A's worker is reset, only
+    B's is new (the spare started ahead, in the app), and going back ends B's alone."""
+    model = NetworkModel(registry, SMALL, backend="thread")
+    try:
+        (a,) = model.trainers
+        assert model.set_side_by_side(True, "depth", 2)
+        assert model.trainers[0] is a and len(model.trainers) == 2
+        b = model.trainers[1]
+        model.step(3)
+        model.wait(30)
+        assert [s.step for s in model.snapshots] == [3, 3]
+        assert [len(s.layers) for s in model.snapshots] == [4, 3]  # 3 and 2 hidden + output
+        assert model.set_side_by_side(False)
+        assert model.trainers == [a] and a.alive and not b.alive
+        model.step(2)
+        model.wait(30)
+        assert model.snapshots[0].step == 2 and len(model.snapshots[0].layers) == 4
+    finally:
+        model.close()

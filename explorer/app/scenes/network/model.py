@@ -228,22 +228,24 @@ class NetworkModel:
         if [c.config for c in self._checked] != self.configs():  # ``config`` set from outside
             self._checked = self.validate(self.configs())
         configs = self._checked  # checked when they were set: not again on their way
-        # a worker that died (or was stopped) is replaced, never told to reset
-        keep = len(self.trainers) == len(configs) and all(t.alive for t in self.trainers)
-        if keep:
-            for trainer, cfg in zip(self.trainers, configs, strict=True):
-                trainer.reset(cfg)
-        else:
-            self.close()
-            made: list[Trainer] = []
-            try:
-                for cfg in configs:
-                    made.append(self._make(cfg))
-            except BaseException:
-                for t in made:  # all or nothing: no worker left running behind an error
-                    t.stop()
-                raise
-            self.trainers = made
+        # a live worker is told to reset; one that died (or was stopped) is replaced; one too
+        # many ends: going side by side starts one new worker (the spare started ahead), not two
+        keep = [t for t in self.trainers if t.alive][: len(configs)]
+        for t in self.trainers:
+            if t not in keep:
+                t.stop()
+        made: list[Trainer] = []
+        try:
+            for cfg in configs[len(keep) :]:
+                made.append(self._make(cfg))
+        except BaseException:
+            for t in keep + made:  # all or nothing: no worker left running behind an error
+                t.stop()
+            self.trainers = []
+            raise
+        for trainer, cfg in zip(keep, configs, strict=False):
+            trainer.reset(cfg)
+        self.trainers = keep + made
         self._chunk, self._manual = 1, 0
         self._hessian.clear()
         self.snapshots = [t.latest() for t in self.trainers]
