@@ -267,3 +267,25 @@ def test_a_job_that_cannot_travel_to_a_process_is_answered_with_why_at_once(regi
         assert answer.error.endswith("use a module-level function and plain arguments")
     finally:
         jobs.close()
+
+
+def test_an_ensemble_lost_with_its_worker_is_computed_once_more(registry, monkeypatch):
+    import explorer.app.scenes.dropout.model as dropout_model
+
+    real, calls = dropout_model.ensemble_job, []
+
+    def dies_first(ctx, *args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise SystemExit  # the worker ends without an answer
+        return real(ctx, *args)
+
+    monkeypatch.setattr(dropout_model, "ensemble_job", dies_first)
+    model = DropoutModel(registry, backend="thread", setup=DropoutSetup(playing=False))
+    try:
+        model.wait(120)
+        model.wait(120)  # the second job, sent when the first was found lost
+        assert len(calls) == 2 and model.ensemble_ready and not model.ensemble_error
+        assert set(model.ensemble) == {"linear", "sigmoid"}
+    finally:
+        model.close()

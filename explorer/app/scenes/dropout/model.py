@@ -193,6 +193,7 @@ class DropoutModel:
     # -- jobs -------------------------------------------------------------------------------
     def _start_ensemble(self) -> None:
         self.ensemble, self.ensemble_error = {}, ""
+        self._ensemble_retried = False
         self._ensemble_job = self.jobs.submit("ensemble", ensemble_job, self.dataset, self.p,
                                               self.seed)  # fmt: skip
 
@@ -243,7 +244,10 @@ class DropoutModel:
         ens = self.jobs.result("ensemble")
         if ens is not None and ens.job == self._ensemble_job and ens is not self._last_ensemble:
             self._last_ensemble = ens
-            if ens.error:
+            if ens.lost and not self._ensemble_retried:  # its worker died: once more, anew
+                self._start_ensemble()
+                self._ensemble_retried = True
+            elif ens.error:
                 self.ensemble_error = t("dropout.error", reason=ens.error)
             elif ens.value is not None:
                 self.ensemble = ens.value
@@ -251,6 +255,7 @@ class DropoutModel:
     _last_live = _last_ensemble = None
     _sent_restart = False  # the live job under way builds a new net
     _lost = 0  # live jobs lost with their worker in a row
+    _ensemble_retried = False  # the ensemble's job was lost with its worker and sent again
 
     @property
     def ensemble_ready(self) -> bool:
