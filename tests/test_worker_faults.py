@@ -16,7 +16,7 @@ import pytest
 
 from explorer.plugins import load_plugins
 from explorer.training import TrainConfig, Trainer
-from explorer.training.workers import FrameReader
+from explorer.training.frames import FrameReader
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUND = 0.5  # the longest the UI may ever wait on a worker, and the longest a death goes unsaid
