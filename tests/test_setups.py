@@ -119,8 +119,6 @@ def test_landscape_and_network_have_setups():
 
 @pytest.mark.parametrize("scene", SCENE_NAMES)
 def test_save_open_save_gives_the_same_file(app, scene, tmp_path):
-    if setup_files.setup_class(scene) is None:
-        pytest.skip(f"the {scene} scene has no setup on this branch")
     the_app, tabs = app(scene)
     values = setup_files.overrides(scene, CHANGES.get(scene, []))
     setup_files.apply_to_scene(tabs.scene(), values, "test", tabs.size)
