@@ -41,9 +41,8 @@ def test_after_its_worker_dies_the_next_change_starts_a_new_one(registry):
         model.play()
         _until(model, lambda: model.snapshots[0].step > 0)
         os.kill(model.trainers[0]._impl.process.pid, signal.SIGKILL)
-        killed = time.perf_counter()
-        _until(model, lambda: model.snapshots[0].state == "error", timeout=0.5)
-        assert time.perf_counter() - killed < 0.5
+        # the death is said (how soon: `dl-explorer bench train`; a test asserts no clock)
+        _until(model, lambda: model.snapshots[0].state == "error")
         assert "killed" in model.snapshots[0].message
         dead = model.trainers[0]
         assert model.set(depth=2)  # a change: a new worker, not a reset sent to the dead one
