@@ -131,6 +131,7 @@ def test_render_region_records_one_part_of_the_scene_for_slides(tmp_path):
     assert part.tobytes() == full.crop((plot.x, plot.y, plot.right, plot.bottom)).tobytes()
 
 
+@pytest.mark.slow
 def test_render_of_a_real_nets_loss_has_its_map_and_ends_cleanly(tmp_path):
     """`render --surface net:moons`: the map is computed (in a worker) before the first frame,
     and the process ends with 0 — it used to write a black map and abort at exit ("terminate

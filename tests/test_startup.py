@@ -53,6 +53,7 @@ def test_the_early_window_is_only_for_the_app(argv, app):
     assert splash.wants_app(argv) is app
 
 
+@pytest.mark.slow
 def test_a_worker_process_of_the_app_never_opens_a_window_of_its_own(tmp_path):
     """The app's workers are spawned processes that run ``dl-explorer``'s start again (with its
     sys.argv) while they get ready: each used to open its own window with a stale "Loading…"

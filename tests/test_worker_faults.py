@@ -291,6 +291,7 @@ def test_a_step_over_the_budget_stops_the_run_with_the_reason_and_never_stalls_a
     assert snap.step == 2  # the first step (warm-up) is free; stopped after the next, not ten more
 
 
+@pytest.mark.slow
 def test_a_plugin_loaded_from_a_folder_trains_in_the_worker_process():
     """The README's own example: `--plugins-dir examples/plugins` and Lion in the Network lab."""
     registry = load_plugins([ROOT / "examples" / "plugins"], third_party=True)
