@@ -57,6 +57,7 @@ def test_render_mistakes_are_one_sentence(tmp_path):
     assert result.exit_code != 0 and "no hyperparameter 'beta'" in result.output
 
 
+@pytest.mark.slow
 def test_bench_frames_prints_percentiles():
     result = run("bench", "frames", "--scene", "landscape", "--frames", "20")
     assert result.exit_code == 0, result.output

@@ -24,6 +24,7 @@ def add(ctx, a, b):
     return a + b
 
 
+@pytest.mark.slow
 def test_the_first_frame_needs_no_torch():
     """What the splash imports (the tabs, text, palette) and the plugin API's names load
     without torch; torch comes when a plugin name is first used."""

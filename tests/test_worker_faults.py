@@ -136,6 +136,7 @@ def test_a_worker_killed_at_random_moments_leaves_only_whole_snapshots():
     assert sum(partial) >= 5  # most deaths left a half-written message behind
 
 
+@pytest.mark.slow
 def test_a_training_process_killed_mid_snapshot_becomes_a_sentence(registry):
     """The app's worker (a 12 × 64 net on digits: 100+ KiB snapshots), SIGKILLed while the UI
     reads at 30 fps: every read returns, and the death is said, as one sentence."""
