@@ -141,7 +141,7 @@ def test_a_training_process_killed_mid_snapshot_becomes_a_sentence(registry):
     """The app's worker (a 12 × 64 net on digits: 100+ KiB snapshots), SIGKILLed while the UI
     reads at 30 fps: every read returns, and the death is said, as one sentence."""
     config = TrainConfig(dataset="digits", depth=12, width=64, epochs=1000, seed=0)
-    trainer = Trainer(config, registry, backend="process", publish_hz=60)
+    trainer = Trainer(config, registry, backend="process", publish_hz=60, nice=0)
 
     def ui_loop() -> None:
         trainer.start()
@@ -299,8 +299,8 @@ def test_a_plugin_loaded_from_a_folder_trains_in_the_worker_process():
     assert "lion" in registry.optimizers
     config = TrainConfig(dataset="moons", n=128, depth=1, width=8, optimizer="lion",
                          optimizer_hyper={"lr": 1e-3}, epochs=2)  # fmt: skip
-    with Trainer(config, registry, backend="process") as trainer:
+    with Trainer(config, registry, backend="process", nice=0) as trainer:
         trainer.step(3)
-        snap = trainer.wait(60)
+        snap = trainer.wait(GUARD)
     assert snap.state == "paused", snap.message
     assert snap.step == 3
