@@ -167,6 +167,7 @@ def test_every_caption_and_title_of_every_lesson_has_its_glyphs(registry):
     assert missing == []
 
 
+@pytest.mark.slow
 def test_the_lesson_command_opens_the_app_in_presenter_mode_at_the_step_asked(
     monkeypatch, registry
 ):

@@ -447,6 +447,7 @@ def _pixels(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
 
 
+@pytest.mark.slow
 def test_render_setup_draws_what_the_equivalent_flags_draw(tmp_path):
     flags = tmp_path / "flags.png"
     result = run(
