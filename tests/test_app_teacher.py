@@ -77,6 +77,7 @@ def press(d: Driver, key: int) -> None:
     d.key(key)
 
 
+@pytest.mark.slow
 def test_every_surface_is_reachable_from_the_keyboard(registry):
     d = Driver(registry, timer=lambda: 0.0)
     names = list(registry.surfaces)

@@ -117,7 +117,11 @@ def test_landscape_and_network_have_setups():
     assert {"landscape", "network"} <= set(scenes_with_a_setup())
 
 
-@pytest.mark.parametrize("scene", SCENE_NAMES)
+# every scene in the full suite; the fast subset keeps the Landscape's
+@pytest.mark.parametrize(
+    "scene",
+    [pytest.param(s, marks=[] if s == "landscape" else pytest.mark.slow) for s in SCENE_NAMES],
+)
 def test_save_open_save_gives_the_same_file(app, scene, tmp_path):
     the_app, tabs = app(scene)
     values = setup_files.overrides(scene, CHANGES.get(scene, []))
