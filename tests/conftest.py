@@ -3,7 +3,7 @@
 Tests that start a worker process pass ``nice=0``: the app lowers its workers' priority by 10 so
 that its own frame comes first, but beside two other CPU-bound processes such a worker gets a few
 per cent of a core and needs minutes to import torch. A test has no frame to protect, so its
-workers run at its own priority; it waits for them with deadlines of minutes, never asserts a
+workers run at its own priority; it waits for them a minute or more, and never asserts a
 speed (that is `dl-explorer bench`'s job).
 """
 
