@@ -241,15 +241,6 @@ def _check_number(key: str, value: Any, kind: Any, meta: Mapping[str, Any], vali
         raise _fail(key, value, "is out of range", valid)
 
 
-def _lookup(registry: Any, table: str, name: str) -> tuple[str, Mapping[str, Any]]:
-    """(registered name, its hyperparameters) or LookupError / ValueError with one sentence."""
-    if table == "surfaces":
-        spec = registry.surface(name)
-        return spec.name, {}
-    spec = getattr(registry, table)[name]
-    return spec.name, getattr(spec, "hyper", {})
-
-
 def _check_name(key: str, value: str, k: Knob, registry: Any) -> Mapping[str, Any]:
     table = k.meta.get("names")
     if table and registry is not None:
