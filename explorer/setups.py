@@ -33,6 +33,7 @@ import tomli_w
 
 from explorer.atomic_write import write_text
 from explorer.knob_text import (
+    LABEL,
     Pick,
     Spec,
     describe_kind,
@@ -345,9 +346,21 @@ def check_value(k: Knob, value: Any, registry: Any = None, setup_cls: type | Non
                 _check_spec(key, v, item, registry, in_list=key)
             else:
                 check_value(item, v, registry, setup_cls)
-            name = v.name if isinstance(v, Spec) else v
+            name = v.key if isinstance(v, Spec) else v
+            if isinstance(v, Spec) and v.label and not LABEL.fullmatch(v.label):
+                raise _fail(
+                    f"{key}.{v.label}", v.label, "is not a label", "letters, digits and _ "
+                    "(a lesson reads LABEL.loss), e.g. sgd_fast",
+                )  # fmt: skip
+            table = getattr(registry, str(meta.get("names")), None) if registry else None
+            if isinstance(v, Spec) and v.label and isinstance(table, Mapping) and v.label in table:
+                raise _fail(
+                    f"{key}.{v.label}", v.label, f"is the name of another {meta['names'][:-1]}",
+                    f"a label of its own for this {v.name} ball, e.g. {v.name}_2",
+                )  # fmt: skip
             if name in seen:
-                raise _fail(key, value, f"names {name!r} twice", "each name once")
+                again = " (a second ball of one optimizer needs a label of its own)"
+                raise _fail(key, value, f"names {name!r} twice", "each name once" + again)
             seen.add(name)
 
 
@@ -504,8 +517,12 @@ def _to_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
         return {value.key: inner}
     if isinstance(value, tuple):
         args = typing.get_args(optional_of(k.kind)[0])
-        if args == (Spec, Ellipsis):
-            return {v.name: {key: float(x) for key, x in v.values.items()} for v in value}
+        if args == (Spec, Ellipsis):  # [optimizers.sgd] lr = 0.5; a label: name = "sgd" in it
+            return {
+                v.key: ({"name": v.name} if v.key != v.name else {})
+                | {key: float(x) for key, x in v.values.items()}
+                for v in value
+            }
         return [float(v) if isinstance(v, float) else v for v in value]
     if isinstance(value, bool | int | str):
         return value
@@ -601,8 +618,11 @@ def from_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
     if base is Spec:
         if not isinstance(value, dict) or not isinstance(value.get("name"), str):
             raise _fail(key, value, "is not a table with a name", 'name = "..." and k = v')
-        rest = {n: v for n, v in value.items() if n != "name"}
-        return Spec(value["name"], _spec_values(k, f"{key}", rest))
+        label = value.get("label", "")
+        if not isinstance(label, str):
+            raise _fail(f"{key}.label", label, "is not text", 'label = "sgd_fast"')
+        rest = {n: v for n, v in value.items() if n not in ("name", "label")}
+        return Spec(value["name"], _spec_values(k, f"{key}", rest), _label(label, value["name"]))
     if base is Pick:
         if not isinstance(value, dict) or len(value) != 1:
             raise _fail(key, value, "is not one KEY = VALUE", valid_text(k))
@@ -621,10 +641,16 @@ def from_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
         if args[0] is Spec:
             if isinstance(value, dict):
                 specs = []
-                for name, knobs_ in value.items():
+                for label, knobs_ in value.items():
                     if not isinstance(knobs_, dict):
-                        raise _fail(f"{key}.{name}", knobs_, "is not a table", "k = v lines")
-                    specs.append(Spec(name, _spec_values(k, f"{key}.{name}", knobs_)))
+                        raise _fail(f"{key}.{label}", knobs_, "is not a table", "k = v lines")
+                    # [optimizers.sgd_fast] name = "sgd": a second ball of sgd, called sgd_fast
+                    name = knobs_.get("name", label)
+                    if not isinstance(name, str):
+                        raise _fail(f"{key}.{label}.name", name, "is not a name", 'name = "sgd"')
+                    rest = {n: v for n, v in knobs_.items() if n != "name"}
+                    values = _spec_values(k, f"{key}.{label}", rest)
+                    specs.append(Spec(name, values, _label(label, name)))
                 return tuple(specs)
             if isinstance(value, list):
                 return tuple(from_toml(Knob(key, Spec, k.meta), v, ks) for v in value)
@@ -633,6 +659,11 @@ def from_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
             raise _fail(key, value, f"is not {describe_kind(base)}", valid_text(k))
         return tuple(from_toml(Knob(key, args[0], k.meta), v, ks) for v in value)
     return value
+
+
+def _label(label: str, name: str) -> str:
+    """A spec's label as kept: "" when it only repeats the name."""
+    return "" if label == name else label
 
 
 def _spec_values(k: Knob, key: str, values: Mapping[str, Any]) -> dict[str, float]:

@@ -71,6 +71,7 @@ class LandscapeControls:
         self.tune_doc: tuple[pygame.Rect, str, str] = (pygame.Rect(0, 0, 0, 0), "", "")
         self.pending_schedule: dict[str, tuple[float, float]] = {}
         self._shown: dict = {}
+        self.label_entry: UITextEntryLine | None = None
         self.build()
 
     # -- building -------------------------------------------------------------------------------
@@ -153,7 +154,7 @@ class LandscapeControls:
         """Slider rows of the Tune and Schedule sections for what the model shows now."""
         m = self.model
         name = m.selected_name()
-        n_hyper = len(m.registry.optimizers[name].hyper) if name else 0
+        n_hyper = len(m.registry.optimizers[m.optimizer_of(name)].hyper) if name else 0
         n_sched = len(m.registry.schedule(m.schedule).hyper)
         return min(6, n_hyper), min(3, n_sched)
 
@@ -379,10 +380,19 @@ class LandscapeControls:
             return
         current = labels[m.selected] if m.selected < len(labels) else labels[0]
         menu = UIDropDownMenu(
-            labels, current, pygame.Rect(self.x0 + px(58), y, px(150), px(24)), self.manager
+            labels, current, pygame.Rect(self.x0 + px(58), y, px(126), px(24)), self.manager
         )
         self._add("tune", menu, lambda e: self._select_ball(e.text))
         name = m.selected_name()
+        # + : a second ball of this optimizer (its own sliders); − on such a ball takes it off
+        copy = name in m.kinds
+        button = UIButton(
+            pygame.Rect(self.x0 + px(186), y, px(28), px(24)),
+            "−" if copy else "+",
+            self.manager,
+            tool_tip_text=t("landscape.remove_copy_tip" if copy else "landscape.copy_tip"),
+        )
+        self._add("tune", button, lambda e, _n=name, _c=copy: self._copy_ball(_n, _c))
         arrows = UICheckBox(
             pygame.Rect(self.x0 + px(222), y + px(3), px(18), px(18)),
             t("landscape.arrows_box"),
@@ -394,7 +404,7 @@ class LandscapeControls:
         self.arrows_box = arrows
         self.state_label_pos = (self.x0 + px(300), y + px(5))
         self.state_label_w = self.sw - px(300)
-        spec = m.registry.optimizers[name]
+        spec = m.registry.optimizers[m.optimizer_of(name)]
         rows = list(spec.hyper.items())[:6]
         for k, (key, hyper) in enumerate(rows):
             self._slider_row(
@@ -407,12 +417,29 @@ class LandscapeControls:
                 lambda v, _n=name, _k=key: m.set_hyper(_n, _k, v),
             )
         top = y + row + px(8) + len(rows) * row
+        self.label_entry = None
+        if self.y_sched - top - px(6) >= px(48):  # room for the rule's doc below it too
+            top = self._label_row(name, top)
         self.tune_doc = (
             pygame.Rect(self.x0, top, self.sw, self.y_sched - top - px(6)),
             spec.doc,
             spec.plugin,
         )
         self._shown[("tune", "shape")] = (tuple(labels), name)
+
+    def _label_row(self, name: str, top: int) -> int:
+        """The selected ball's label, typed to rename it (``sgd_2`` → ``sgd_fast``: what a
+        lesson and the CSV call it); the row's bottom."""
+        self._label("tune", (self.x0, top, px(78), px(22)), t("landscape.label"))
+        entry = UITextEntryLine(
+            pygame.Rect(self.x0 + px(78), top, px(150), px(24)),
+            self.manager,
+            initial_text=name,
+        )
+        entry.set_tooltip(t("landscape.label_tip"))
+        self._add("tune", entry, lambda e, _n=name: self._label_entered(_n, e))
+        self.label_entry = entry
+        return top + px(28)
 
     def _build_schedule(self) -> None:
         m = self.model
@@ -564,6 +591,22 @@ class LandscapeControls:
         elif event.type == pygame_gui.UI_CHECK_BOX_UNCHECKED:
             self.model.set_enabled(name, False)
 
+    def _copy_ball(self, name: str, copy: bool) -> None:
+        if copy:
+            self.model.set_enabled(name, False)
+        else:
+            self.model.add_copy(name)
+
+    def _label_entered(self, name: str, event) -> None:
+        if event.type != pygame_gui.UI_TEXT_ENTRY_FINISHED:
+            return
+        self.manager.set_focus_set(None)  # Enter hands the keyboard back to the scene
+        problem = self.model.rename(name, event.text)
+        if problem:
+            self.model.notify(problem, "error", 8)
+            if self.label_entry is not None:
+                self.label_entry.set_text(name)
+
     def _select_ball(self, label: str) -> None:
         for i, ball in enumerate(self.model.race.balls):
             if ball.label == label:
@@ -647,7 +690,7 @@ class LandscapeControls:
             self._shown[("optimizers", name)] = on
         name = m.selected_name()
         if name:
-            for key in m.registry.optimizers[name].hyper:
+            for key in m.registry.optimizers[m.optimizer_of(name)].hyper:
                 self._sync_slider(("tune", (name, key)), m.hyper[name][key])
         if self.inspect_button.is_selected != self.scene.inspect_mode:
             if self.scene.inspect_mode:
@@ -680,4 +723,9 @@ class LandscapeControls:
 
     def text_focused(self) -> bool:
         """A text box has the keyboard: keys are typing, not shortcuts."""
-        return bool(self.expr_entry.is_focused) or any(s.focused for s in self.slider_of.values())
+        label = self.label_entry
+        return (
+            bool(self.expr_entry.is_focused)
+            or bool(label is not None and label.is_focused)
+            or any(s.focused for s in self.slider_of.values())
+        )

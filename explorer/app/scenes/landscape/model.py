@@ -55,7 +55,7 @@ from explorer.app.scenes.landscape.runner import (
 )
 from explorer.app.scenes.landscape.surface_builds import SurfaceBuilds
 from explorer.app.ui.i18n import LANGUAGES, t
-from explorer.knob_text import Spec
+from explorer.knob_text import LABEL, Spec
 from explorer.landscape import surface as S
 from explorer.landscape.critical import CriticalPoint
 from explorer.landscape.race import DEFAULT_OPTIMIZERS, Noise
@@ -152,11 +152,14 @@ class LandscapeModel:
         self.seed = seed
         self.optimizer_names = list(registry.optimizers)
         wanted = list(optimizers) if optimizers is not None else list(DEFAULT_OPTIMIZERS)
+        # the racing balls by label: an optimizer's name, or a label of its own for a second
+        # ball of one optimizer (``sgd_fast``), whose optimizer ``kinds`` says
         self.enabled = [n for n in wanted if n in registry.optimizers]
         if optimizers is None and not self.enabled:
             self.enabled = self.optimizer_names[:6]
+        self.kinds: dict[str, str] = {}
         self.pinned = {k: dict(v) for k, v in (hyper or {}).items()}
-        self.hyper: dict[str, dict[str, float]] = {
+        self.hyper: dict[str, dict[str, float]] = {  # by label, every optimizer's kept too
             name: spec.defaults() for name, spec in registry.optimizers.items()
         }
         self.arrows_for = {name: True for name in self.optimizer_names}
@@ -224,7 +227,7 @@ class LandscapeModel:
             raise ValueError(f"surface {spec.name!r} cannot be used: {exc}") from None
         self.spec = spec
         self.expr_error = ""
-        self._races.retune(self.hyper, spec, self.pinned)
+        self._races.retune(self.hyper, spec, self.pinned, self.optimizer_of)
         if self.noise.mode == "minibatch" and not spec.has_data:
             self.noise = Noise()
             self.notify(t("landscape.noise_off"))
@@ -273,43 +276,119 @@ class LandscapeModel:
     def _build_race(self) -> None:
         """A fresh race with the enabled optimizers; one whose plugin cannot start is left out."""
         race, self.enabled = self._races.build(
-            self.spec, list(self.enabled), self.hyper, self.start, self.noise, self.seed
-        )
+            self.spec, list(self.enabled), self.hyper, self.start, self.noise, self.seed,
+            self.optimizer_of,
+        )  # fmt: skip
         self._runner.begin(race)
         self.race_version += 1
         self.selected = min(self.selected, max(0, len(race.balls) - 1))
         self._apply_schedule()
 
-    def ball_index(self, name: str) -> int | None:
+    def ball_index(self, label: str) -> int | None:
         for i, ball in enumerate(self.race.balls):
-            if ball.spec.name == name:
+            if ball.label == label:
                 return i
         return None
 
-    def colour_index(self, name: str) -> int:
-        """A ball's colour: its optimizer's place in the menu (one registered later takes the
-        next colour, never the first ball's)."""
-        names = self.optimizer_names
-        return names.index(name) if name in names else len(names)
+    def optimizer_of(self, label: str) -> str:
+        """The optimizer a ball's label races (``sgd_fast`` → ``sgd``; a name → itself)."""
+        return self.kinds.get(label, label)
 
-    def set_enabled(self, name: str, on: bool) -> None:
-        """Add or remove an optimizer's ball (the race restarts from the same start)."""
-        if name not in self.registry.optimizers or (name in self.enabled) == on:
+    def colour_index(self, label: str) -> int:
+        """A ball's colour: its optimizer's place in the menu (one registered later takes the
+        next colour, never the first ball's); a labelled ball takes the colours after them."""
+        names = self.optimizer_names
+        if label in names:
+            return names.index(label)
+        extra = list(self.kinds)
+        return len(names) + (extra.index(label) + 1 if label in extra else 0)
+
+    def _order(self) -> None:
+        """Balls in menu order, a labelled ball right after the optimizer it races."""
+        names, extra = self.optimizer_names, list(self.kinds)
+
+        def key(label: str) -> tuple[int, int]:
+            opt = self.optimizer_of(label)
+            place = names.index(opt) if opt in names else len(names)
+            return place, (extra.index(label) + 1 if label in extra else 0)
+
+        self.enabled.sort(key=key)
+
+    def set_enabled(self, label: str, on: bool) -> None:
+        """Add or remove a ball (the race restarts from the same start); a labelled ball taken
+        off is gone (its optimizer's own tick stays)."""
+        known = label in self.registry.optimizers or label in self.kinds
+        if not known or (label in self.enabled) == on:
             return
         selected_name = self.selected_name()
         if on:
-            self.enabled.append(name)
-            self.enabled.sort(key=self.optimizer_names.index)
-            selected_name = name
+            self.enabled.append(label)
+            self._order()
+            selected_name = label
         else:
-            self.enabled.remove(name)
+            self.enabled.remove(label)
+            if label in self.kinds:
+                del self.kinds[label]
+                self.hyper.pop(label, None)
         self._build_race()
         idx = self.ball_index(selected_name) if selected_name else None
         self.selected = idx if idx is not None else 0
 
+    def free_label(self, optimizer: str) -> str:
+        """``sgd_2`` (``sgd_3`` … if taken): a label no ball and no optimizer has."""
+        k = 2
+        while f"{optimizer}_{k}" in self.hyper or f"{optimizer}_{k}" in self.registry.optimizers:
+            k += 1
+        return f"{optimizer}_{k}"
+
+    def add_copy(self, label: str) -> str | None:
+        """A second ball of ``label``'s optimizer with the same hyperparameters, labelled
+        ``sgd_2`` …, racing at once and selected (its sliders are its own); its label."""
+        if label not in self.enabled:
+            return None
+        opt = self.optimizer_of(label)
+        new = self.free_label(opt)
+        self.kinds[new] = opt
+        self.hyper[new] = dict(self.hyper[label])
+        self.arrows_for[new] = self.arrows_for.get(label, True)
+        self.set_enabled(new, True)
+        return new if new in self.enabled else None
+
+    def rename(self, label: str, new: str) -> str | None:
+        """Call the ball ``label`` ``new`` (what lessons read as ``new.loss``); the sentence why
+        not, or None when done. The race goes on."""
+        new = new.strip()
+        if new == label:
+            return None
+        if not LABEL.fullmatch(new):
+            return t("landscape.label_invalid", label=new)
+        if (
+            new in self.enabled
+            or new in self.kinds
+            or (new in self.registry.optimizers and new != self.optimizer_of(label))
+        ):
+            return t("landscape.label_taken", label=new)
+        opt = self.optimizer_of(label)
+        self.kinds.pop(label, None)
+        if new != opt:
+            self.kinds[new] = opt
+        self.hyper[new] = dict(self.hyper[label])
+        if label != opt:
+            self.hyper.pop(label, None)
+        self.arrows_for[new] = self.arrows_for.get(label, True)
+        self.enabled[self.enabled.index(label)] = new
+        i = self.ball_index(label)
+        if i is not None:
+            ball = self.race.balls[i]
+            ball.label = ball.config.label = new
+        self._order()
+        self.race_version += 1
+        return None
+
     def selected_name(self) -> str | None:
+        """The selected ball's label."""
         if 0 <= self.selected < len(self.race.balls):
-            return self.race.balls[self.selected].spec.name
+            return self.race.balls[self.selected].label
         return None
 
     def select(self, index: int) -> None:
@@ -317,14 +396,14 @@ class LandscapeModel:
             self.selected = index
 
     def set_hyper(self, name: str, key: str, value: float) -> bool:
-        """Change one optimizer's hyperparameter, mid-run if it is racing. A value the maths
-        forbids is refused with a message (False); one outside the slider's range runs as given,
-        with a note."""
-        spec = self.registry.optimizers[name]
+        """Change one ball's hyperparameter (``name``: its label), mid-run if it is racing. A
+        value the maths forbids is refused with a message (False); one outside the slider's
+        range runs as given, with a note."""
+        spec = self.registry.optimizers[self.optimizer_of(name)]
         if key not in spec.hyper:
             raise ValueError(f"{name} has no hyperparameter {key!r}")
         try:
-            value = spec.hyper[key].check(value, key, name)
+            value = spec.hyper[key].check(value, key, spec.name)
         except ValueError as exc:
             self.notify(str(exc), "error", 8)
             return False
@@ -490,7 +569,12 @@ class LandscapeModel:
             surface=self.spec.name,
             start=None if start == _default_start(self.spec) else start,
             optimizers=tuple(
-                Spec(n, {k: float(v) for k, v in self.hyper[n].items()}) for n in self.enabled
+                Spec(
+                    self.optimizer_of(n),
+                    {k: float(v) for k, v in self.hyper[n].items()},
+                    n if n != self.optimizer_of(n) else "",
+                )
+                for n in self.enabled
             ),
             schedule=Spec(self.schedule, {k: float(v) for k, v in self.schedule_values().items()}),
             noise=self.noise.mode,
@@ -498,7 +582,7 @@ class LandscapeModel:
             batch=int(self.batch),
             arrows=tuple(k for k in ARROW_KINDS if self.arrow_kinds.get(k)),
             arrows_hidden=tuple(
-                n for n in self.optimizer_names if not self.arrows_for.get(n, True)
+                n for n in [*self.optimizer_names, *self.kinds] if not self.arrows_for.get(n, True)
             ),
             seed=int(self.seed),
             speed=float(self.speed),
@@ -509,19 +593,22 @@ class LandscapeModel:
         nothing changes), then the race is rebuilt once."""
         spec, start = checked_surface(setup, self.registry)
         hyper = self._races.fresh_hyper(spec, self.pinned)
-        for ball in setup.optimizers:
-            hyper[ball.name] |= dict(ball.values)  # checked above: run as given
+        kinds = {ball.label: ball.name for ball in setup.optimizers if ball.label}
+        for ball in setup.optimizers:  # checked above: run as given
+            hyper[ball.key] = dict(hyper[ball.name]) | dict(ball.values)
         sched = self.registry.schedule(setup.schedule.name)
         # -- everything is valid: change
         self.spec, self.expr_error, self.start = spec, "", start
-        self.hyper = hyper
-        self.enabled = [ball.name for ball in setup.optimizers]
+        self.hyper, self.kinds = hyper, kinds
+        self.enabled = [ball.key for ball in setup.optimizers]
         self.schedule = sched.name
         self.schedule_hyper = {k: float(v) for k, v in setup.schedule.values.items()}
         self.sigma, self.batch = float(setup.sigma), int(setup.batch)
         self.noise = Noise(setup.noise, sigma=self.sigma, batch=self.batch)
         self.arrow_kinds = {k: k in setup.arrows for k in ARROW_KINDS}
-        self.arrows_for = {n: n not in setup.arrows_hidden for n in self.optimizer_names}
+        self.arrows_for = {
+            n: n not in setup.arrows_hidden for n in [*self.optimizer_names, *self.kinds]
+        }
         self.seed, self.speed = int(setup.seed), float(setup.speed)
         self._inspector.close()
         self.surface_version += 1

@@ -71,7 +71,7 @@ def _draw_map(scene, screen: pygame.Surface) -> None:
             screen.set_clip(None)
     screen.set_clip(L.plot)
     race = m.race
-    colours = [palette.ball_colour(m.colour_index(b.spec.name)) for b in race.balls]
+    colours = [palette.ball_colour(m.colour_index(b.label)) for b in race.balls]
     if offset == (0, 0):
         if m.run_path is not None:
             draw_run_path(screen, view, m.run_path, scene.text, m.path_live)
