@@ -176,3 +176,29 @@ def test_a_lesson_outlines_a_labelled_ball(registry):
         assert "ball:sgd" in rects and "ball:sgd_fast" in rects
     finally:
         m.close()
+
+
+def _button(controls, text):
+    from pygame_gui.elements import UIButton
+
+    (button,) = [e for e in controls.sections["tune"] if isinstance(e, UIButton) and e.text == text]
+    return button
+
+
+def test_in_the_app_plus_adds_a_ball_its_label_box_renames_it_and_minus_takes_it_off(registry):
+    from explorer.app.harness import Driver
+
+    app = Driver(registry, timer=lambda: 0.0)
+    m = app.model
+    app.click(_button(app.scene.controls, "+").rect.center)
+    assert m.selected_name() == "sgd_2" and "sgd_2" in [b.label for b in m.race.balls]
+    entry = app.scene.controls.label_entry
+    assert entry.get_text() == "sgd_2"
+    app.click(entry.rect.center)
+    entry.set_text("")
+    app.type_text("sgd_fast")
+    assert m.selected_name() == "sgd_fast"
+    assert "sgd_fast.loss" in m.readouts()
+    assert m.spec.name == "rosenbrock"  # typing "f" … was not a shortcut
+    app.click(_button(app.scene.controls, "−").rect.center)
+    assert "sgd_fast" not in [b.label for b in m.race.balls] and "sgd" in m.enabled

@@ -151,12 +151,13 @@ class LandscapeControls:
         return row, doc, sched
 
     def _row_counts(self) -> tuple[int, int]:
-        """Slider rows of the Tune and Schedule sections for what the model shows now."""
+        """Slider rows of the Tune and Schedule sections for what the model shows now (Tune's
+        last row is the ball's label)."""
         m = self.model
         name = m.selected_name()
-        n_hyper = len(m.registry.optimizers[m.optimizer_of(name)].hyper) if name else 0
+        n_hyper = len(m.registry.optimizers[m.optimizer_of(name)].hyper) if name else -1
         n_sched = len(m.registry.schedule(m.schedule).hyper)
-        return min(6, n_hyper), min(3, n_sched)
+        return min(6, n_hyper) + 1, min(3, n_sched)
 
     def _add(self, section: str, element, action: Callable | None = None):
         self.sections.setdefault(section, []).append(element)
@@ -370,6 +371,7 @@ class LandscapeControls:
         self._label("tune", (self.x0, y + px(2), px(54), px(22)), t("landscape.tune"), "header")
         labels = [b.label for b in m.race.balls]
         self.tune_doc = (pygame.Rect(0, 0, 0, 0), "", "")
+        self.label_entry = None
         if not labels:
             self._label(
                 "tune",
@@ -416,10 +418,7 @@ class LandscapeControls:
                 y + row + px(4) + k * row,
                 lambda v, _n=name, _k=key: m.set_hyper(_n, _k, v),
             )
-        top = y + row + px(8) + len(rows) * row
-        self.label_entry = None
-        if self.y_sched - top - px(6) >= px(48):  # room for the rule's doc below it too
-            top = self._label_row(name, top)
+        top = self._label_row(name, y + row + px(4) + len(rows) * row) + px(4)
         self.tune_doc = (
             pygame.Rect(self.x0, top, self.sw, self.y_sched - top - px(6)),
             spec.doc,
@@ -432,14 +431,14 @@ class LandscapeControls:
         lesson and the CSV call it); the row's bottom."""
         self._label("tune", (self.x0, top, px(78), px(22)), t("landscape.label"))
         entry = UITextEntryLine(
-            pygame.Rect(self.x0 + px(78), top, px(150), px(24)),
+            pygame.Rect(self.x0 + px(78), top, px(150), px(22)),
             self.manager,
             initial_text=name,
         )
         entry.set_tooltip(t("landscape.label_tip"))
         self._add("tune", entry, lambda e, _n=name: self._label_entered(_n, e))
         self.label_entry = entry
-        return top + px(28)
+        return top + self.row
 
     def _build_schedule(self) -> None:
         m = self.model
