@@ -25,6 +25,7 @@ from explorer.app.scenes.landscape.model import (
     SPEED_RANGE,
     LandscapeModel,
 )
+from explorer.app.scenes.landscape.surface_about import surface_line
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
@@ -336,6 +337,24 @@ class LandscapeControls:
         self.surface_menu = self._add("surface", menu, self._surface_chosen)
         self._shown[("surface",)] = m.surface_version
 
+    def _surface_tips(self) -> None:
+        """What each surface is, one line as the tooltip of its place in the open menu (the
+        menu makes an option's button only as it comes into view, so each frame looks)."""
+        menu = self.surface_menu
+        state = menu.current_state
+        if state is menu.menu_states.get("expanded"):
+            buttons = [
+                (item["text"], item["button_element"])
+                for item in state.options_selection_list.item_list
+            ]
+        else:
+            buttons = [(menu.selected_option[0], getattr(state, "selected_option_button", None))]
+        for name, button in buttons:
+            if button is not None and button.tool_tip_text is None:
+                line = surface_line(self.model.registry, name)
+                if line:
+                    button.set_tooltip(line)
+
     def _build_optimizers(self) -> None:
         m = self.model
         self._clear("optimizers")
@@ -580,9 +599,14 @@ class LandscapeControls:
     def _expression_entered(self, event) -> None:
         if event.type != pygame_gui.UI_TEXT_ENTRY_FINISHED:
             return
-        # Enter hands the keyboard back to the scene: Space plays again, keys are shortcuts
+        # Enter hands the keyboard back to the scene: Space plays again, keys are shortcuts;
+        # after a formula error it stays in the box, where the user mends the formula (a "0"
+        # typed there must not switch the surface and wipe the text)
         self.manager.set_focus_set(None)
         self.scene.apply_expression(event.text)
+        if self.model.expr_error:
+            self.manager.set_focus_set(self.expr_entry)
+            self.expr_entry.set_text(self.expr_entry.get_text())  # the cursor at its end
 
     def _toggle_optimizer(self, name: str, event) -> None:
         if event.type == pygame_gui.UI_CHECK_BOX_CHECKED:
@@ -661,6 +685,7 @@ class LandscapeControls:
             self.build()  # another ball or schedule with more or fewer knobs
         if self._shown.get(("surface",)) != m.surface_version:
             self._build_surface_menu()
+        self._surface_tips()
         if self._shown.get(("toolbar", "expr")) != m.surface_version:
             # another surface: the box shows its formula, or nothing (never a stale one)
             self._shown[("toolbar", "expr")] = m.surface_version

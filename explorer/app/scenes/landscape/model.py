@@ -91,6 +91,7 @@ class Message:
     text: str
     level: str  # "info" | "error"
     until: float
+    of_race: bool = False  # about the race now ("moving again at step 941"): gone when it restarts
 
 
 RACE_OVER_NOTICES = ("every ball has stopped", "paused after ")
@@ -207,9 +208,22 @@ class LandscapeModel:
     path_version = _room("_paths", "version", "Goes up when the followed path changes.")
 
     # -- messages -----------------------------------------------------------------------------
-    def notify(self, text: str, level: str = "info", seconds: float = 5.0) -> None:
+    def notify(
+        self, text: str, level: str = "info", seconds: float = 5.0, *, of_race: bool = False
+    ) -> None:
+        """Show ``text`` for ``seconds``; ``of_race``: it is about the race now, and goes when
+        the race restarts or is rebuilt."""
         self.messages = [m for m in self.messages if m.text != text][-3:]
-        self.messages.append(Message(text, level, self.clock + seconds))
+        self.messages.append(Message(text, level, self.clock + seconds, of_race))
+
+    def _forget_race_notices(self) -> None:
+        """A new race: the old one's "every ball has stopped", "paused after" and "moving again
+        at step 941" notices are stale."""
+        self.messages = [
+            x
+            for x in self.messages
+            if not x.of_race and not x.text.startswith(_race_over_notices())
+        ]
 
     def live_messages(self) -> list[Message]:
         return [m for m in self.messages if m.until > self.clock]
@@ -280,6 +294,7 @@ class LandscapeModel:
             self.optimizer_of,
         )  # fmt: skip
         self._runner.begin(race)
+        self._forget_race_notices()
         self.race_version += 1
         self.selected = min(self.selected, max(0, len(race.balls) - 1))
         self._apply_schedule()
@@ -499,8 +514,7 @@ class LandscapeModel:
             self._build_race()
         self._runner.restarted()
         self.race_version += 1
-        # a new race: the old one's "every ball has stopped" / "paused after" notices are stale
-        self.messages = [x for x in self.messages if not x.text.startswith(_race_over_notices())]
+        self._forget_race_notices()
 
     def update(self, dt: float) -> int:
         """Advance model time by ``dt`` seconds; returns the race steps taken."""

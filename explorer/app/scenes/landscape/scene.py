@@ -451,6 +451,7 @@ class LandscapeScene(ModelScene):
             m.selected,
             m.surface_version,
             tuple(b.status for b in race.balls),
+            tuple(repr(b.lr) for b in race.balls),  # a rate typed while paused shows at once
             tuple(self.layout.size),
             px(100),
         )
