@@ -223,7 +223,7 @@ def spec_for(
     for key in values:
         if key not in knobs:
             raise ValueError(unknown("hyperparameter", key, knobs, owner=f"{what} {name!r}"))
-    return Spec(name, values)
+    return Spec(name, values, spec.label)
 
 
 def split_specs(text: str) -> list[str]:

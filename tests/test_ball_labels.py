@@ -202,3 +202,21 @@ def test_in_the_app_plus_adds_a_ball_its_label_box_renames_it_and_minus_takes_it
     assert m.spec.name == "rosenbrock"  # typing "f" … was not a shortcut
     app.click(_button(app.scene.controls, "−").rect.center)
     assert "sgd_fast" not in [b.label for b in m.race.balls] and "sgd" in m.enabled
+
+
+def test_race_on_the_command_line_takes_a_label_as_setups_do(tmp_path):
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    out = tmp_path / "race.csv"
+    args = ["race", "--surface", "bowl", "--steps", "20", "--csv", str(out)]
+    args += ["--optimizer", "sgd:lr=0.05", "--optimizer", "sgd_fast=sgd:lr=0.4"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "sgd_fast" in result.output
+    with open(out, newline="") as f:
+        assert {row[0] for row in list(csv.reader(f))[1:]} == {"sgd(lr=0.05)", "sgd_fast"}
+    twice = ["--optimizer", "a=sgd", "--optimizer", "a=adam"]
+    result = CliRunner().invoke(main, ["race", "--steps", "5", *twice])
+    assert result.exit_code != 0 and "two balls are labelled 'a'" in result.output
