@@ -52,7 +52,9 @@ def test_plus_adds_a_second_ball_with_sliders_of_its_own(registry):
 def test_a_ball_is_renamed_and_lessons_read_it_by_its_new_name(registry):
     m = LandscapeModel(registry, "rosenbrock", ["sgd"])
     m.add_copy("sgd")
+    colour = m.readout()[1].colour_index
     assert m.rename("sgd_2", "sgd_fast") is None
+    assert m.readout()[1].label == "sgd_fast" and m.readout()[1].colour_index == colour
     m.race.step(3)
     assert "sgd_fast.loss" in m.readouts() and "sgd_2.loss" not in m.readouts()
     assert "cannot be a ball's label" in m.rename("sgd_fast", "sgd fast")

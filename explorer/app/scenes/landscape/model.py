@@ -8,6 +8,8 @@ changed on the running race. The rest lives in rooms of its own, each pygame-fre
 - ``runner.RaceRunner``: playing the race in model time (speed, frame budget, where a run
   pauses), with ``gradients_ahead.GradientsAhead``, the helper thread of a slow surface;
 - ``race_builder.RaceBuilder``: a race from the chosen balls, on the chosen schedule;
+- ``ball_labels.BallLabels``: balls by label (``sgd`` and ``sgd_fast``, two sgd balls), the
+  optimizer each races, its colour and place;
 - ``surface_builds.SurfaceBuilds``: a family's surface built in a worker (``net:moons``);
 - ``followed_path.PathFollower``: a Network-lab run's path on its own net's surface;
 - ``inspector.Inspector``: the Hessian at a point;
@@ -29,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.app.scenes.landscape import readouts as R
+from explorer.app.scenes.landscape.ball_labels import BallLabels
 from explorer.app.scenes.landscape.followed_path import PATH_POLL_S, PathFollower
 from explorer.app.scenes.landscape.inspector import Inspector, snap_to_critical
 from explorer.app.scenes.landscape.landscape_setup import (
@@ -55,7 +58,7 @@ from explorer.app.scenes.landscape.runner import (
 )
 from explorer.app.scenes.landscape.surface_builds import SurfaceBuilds
 from explorer.app.ui.i18n import LANGUAGES, t
-from explorer.knob_text import LABEL, Spec
+from explorer.knob_text import Spec
 from explorer.landscape import surface as S
 from explorer.landscape.critical import CriticalPoint
 from explorer.landscape.race import DEFAULT_OPTIMIZERS, Noise
@@ -158,7 +161,7 @@ class LandscapeModel:
         self.enabled = [n for n in wanted if n in registry.optimizers]
         if optimizers is None and not self.enabled:
             self.enabled = self.optimizer_names[:6]
-        self.kinds: dict[str, str] = {}
+        self._labels = BallLabels(self.optimizer_names)  # which optimizer a label races
         self.pinned = {k: dict(v) for k, v in (hyper or {}).items()}
         self.hyper: dict[str, dict[str, float]] = {  # by label, every optimizer's kept too
             name: spec.defaults() for name, spec in registry.optimizers.items()
@@ -206,6 +209,7 @@ class LandscapeModel:
     jobs = _room("_builds", "jobs", "The worker slow surfaces are built in.")
     path_live = _room("_paths", "live", "The followed run's lab still extends its path.")
     path_version = _room("_paths", "version", "Goes up when the followed path changes.")
+    kinds = _room("_labels", "kinds", "A label of its own (sgd_fast) → the optimizer it races.")
 
     # -- messages -----------------------------------------------------------------------------
     def notify(
@@ -307,27 +311,11 @@ class LandscapeModel:
 
     def optimizer_of(self, label: str) -> str:
         """The optimizer a ball's label races (``sgd_fast`` → ``sgd``; a name → itself)."""
-        return self.kinds.get(label, label)
+        return self._labels.optimizer_of(label)
 
     def colour_index(self, label: str) -> int:
-        """A ball's colour: its optimizer's place in the menu (one registered later takes the
-        next colour, never the first ball's); a labelled ball takes the colours after them."""
-        names = self.optimizer_names
-        if label in names:
-            return names.index(label)
-        extra = list(self.kinds)
-        return len(names) + (extra.index(label) + 1 if label in extra else 0)
-
-    def _order(self) -> None:
-        """Balls in menu order, a labelled ball right after the optimizer it races."""
-        names, extra = self.optimizer_names, list(self.kinds)
-
-        def key(label: str) -> tuple[int, int]:
-            opt = self.optimizer_of(label)
-            place = names.index(opt) if opt in names else len(names)
-            return place, (extra.index(label) + 1 if label in extra else 0)
-
-        self.enabled.sort(key=key)
+        """A ball's colour (``BallLabels.colour_index``)."""
+        return self._labels.colour_index(label)
 
     def set_enabled(self, label: str, on: bool) -> None:
         """Add or remove a ball (the race restarts from the same start); a labelled ball taken
@@ -338,7 +326,7 @@ class LandscapeModel:
         selected_name = self.selected_name()
         if on:
             self.enabled.append(label)
-            self._order()
+            self.enabled.sort(key=self._labels.sort_key)
             selected_name = label
         else:
             self.enabled.remove(label)
@@ -349,20 +337,13 @@ class LandscapeModel:
         idx = self.ball_index(selected_name) if selected_name else None
         self.selected = idx if idx is not None else 0
 
-    def free_label(self, optimizer: str) -> str:
-        """``sgd_2`` (``sgd_3`` … if taken): a label no ball and no optimizer has."""
-        k = 2
-        while f"{optimizer}_{k}" in self.hyper or f"{optimizer}_{k}" in self.registry.optimizers:
-            k += 1
-        return f"{optimizer}_{k}"
-
     def add_copy(self, label: str) -> str | None:
         """A second ball of ``label``'s optimizer with the same hyperparameters, labelled
         ``sgd_2`` …, racing at once and selected (its sliders are its own); its label."""
         if label not in self.enabled:
             return None
         opt = self.optimizer_of(label)
-        new = self.free_label(opt)
+        new = self._labels.free(opt, self.hyper)
         self.kinds[new] = opt
         self.hyper[new] = dict(self.hyper[label])
         self.arrows_for[new] = self.arrows_for.get(label, True)
@@ -375,18 +356,11 @@ class LandscapeModel:
         new = new.strip()
         if new == label:
             return None
-        if not LABEL.fullmatch(new):
-            return t("landscape.label_invalid", label=new)
-        if (
-            new in self.enabled
-            or new in self.kinds
-            or (new in self.registry.optimizers and new != self.optimizer_of(label))
-        ):
-            return t("landscape.label_taken", label=new)
+        refusal = self._labels.refusal(label, new, self.enabled)
+        if refusal:
+            return refusal
         opt = self.optimizer_of(label)
-        self.kinds.pop(label, None)
-        if new != opt:
-            self.kinds[new] = opt
+        self._labels.rename(label, new)
         self.hyper[new] = dict(self.hyper[label])
         if label != opt:
             self.hyper.pop(label, None)
@@ -396,7 +370,6 @@ class LandscapeModel:
         if i is not None:
             ball = self.race.balls[i]
             ball.label = ball.config.label = new
-        self._order()
         self.race_version += 1
         return None
 
