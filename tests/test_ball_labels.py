@@ -222,3 +222,16 @@ def test_race_on_the_command_line_takes_a_label_as_setups_do(tmp_path):
     twice = ["--optimizer", "a=sgd", "--optimizer", "a=adam"]
     result = CliRunner().invoke(main, ["race", "--steps", "5", *twice])
     assert result.exit_code != 0 and "two balls are labelled 'a'" in result.output
+
+
+def test_a_label_where_no_race_is_refused_never_merged_into_the_optimizers_ball(tmp_path):
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    out = tmp_path / "x.png"
+    result = CliRunner().invoke(
+        main, ["render", "--optimizer", "sgd", "--optimizer", "f=sgd:lr=2", "--out", str(out)]
+    )
+    assert result.exit_code != 0 and "a label (f=) names a ball" in result.output
+    assert not out.exists()

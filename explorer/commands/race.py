@@ -110,7 +110,7 @@ def race(
     sched_name, sched_hyper = parse_schedule_arg(schedule, registry)
     configs: list[BallConfig] = []
     for text in optimizers or DEFAULT_OPTIMIZERS:
-        name, hyper = parse_optimizer_arg(text, registry)
+        name, hyper = parse_optimizer_arg(text, registry, labels=True)
         label = _label(text, [c.label for c in configs])
         configs.append(BallConfig(name, hyper, sched_name, sched_hyper, label=label))
     rows = (steps + 1) * len(configs)
