@@ -347,21 +347,25 @@ def check_value(k: Knob, value: Any, registry: Any = None, setup_cls: type | Non
             else:
                 check_value(item, v, registry, setup_cls)
             name = v.key if isinstance(v, Spec) else v
-            if isinstance(v, Spec) and v.label and not LABEL.fullmatch(v.label):
-                raise _fail(
-                    f"{key}.{v.label}", v.label, "is not a label", "letters, digits and _ "
-                    "(a lesson reads LABEL.loss), e.g. sgd_fast",
-                )  # fmt: skip
-            table = getattr(registry, str(meta.get("names")), None) if registry else None
-            if isinstance(v, Spec) and v.label and isinstance(table, Mapping) and v.label in table:
-                raise _fail(
-                    f"{key}.{v.label}", v.label, f"is the name of another {meta['names'][:-1]}",
-                    f"a label of its own for this {v.name} ball, e.g. {v.name}_2",
-                )  # fmt: skip
+            if isinstance(v, Spec) and v.label:
+                _check_label(key, v, meta, registry)
             if name in seen:
                 again = " (a second ball of one optimizer needs a label of its own)"
                 raise _fail(key, value, f"names {name!r} twice", "each name once" + again)
             seen.add(name)
+
+
+def _check_label(key: str, spec: Spec, meta: Mapping[str, Any], registry: Any) -> None:
+    """A ball's own label (``sgd_fast``): a name lessons can read (``sgd_fast.loss``), and not
+    another optimizer's name."""
+    where = f"{key}.{spec.label}"
+    if not LABEL.fullmatch(spec.label):
+        valid = "letters, digits and _ (a lesson reads LABEL.loss), e.g. sgd_fast"
+        raise _fail(where, spec.label, "is not a label", valid)
+    table = getattr(registry, str(meta.get("names")), None) if registry is not None else None
+    if isinstance(table, Mapping) and spec.label in table:
+        valid = f"a label of its own for this {spec.name} ball, e.g. {spec.name}_2"
+        raise _fail(where, spec.label, f"is the name of another {meta['names'][:-1]}", valid)
 
 
 def check(setup: Any, registry: Any = None) -> None:

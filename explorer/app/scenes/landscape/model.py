@@ -293,10 +293,8 @@ class LandscapeModel:
     # -- the race -----------------------------------------------------------------------------
     def _build_race(self) -> None:
         """A fresh race with the enabled optimizers; one whose plugin cannot start is left out."""
-        race, self.enabled = self._races.build(
-            self.spec, list(self.enabled), self.hyper, self.start, self.noise, self.seed,
-            self.optimizer_of,
-        )  # fmt: skip
+        settings = (self.hyper, self.start, self.noise, self.seed, self.optimizer_of)
+        race, self.enabled = self._races.build(self.spec, list(self.enabled), *settings)
         self._runner.begin(race)
         self._forget_race_notices()
         self.race_version += 1
