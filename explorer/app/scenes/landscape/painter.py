@@ -17,6 +17,7 @@ from explorer.app.scenes.landscape.ball_renderer import (
     draw_start,
     shared_groups,
 )
+from explorer.app.scenes.landscape.formula_text import formula_text
 from explorer.app.scenes.landscape.inspector_view import draw_on_map
 from explorer.app.scenes.landscape.legend_renderer import ESCAPED, status_label
 from explorer.app.scenes.landscape.reason_text import reason_text
@@ -71,7 +72,7 @@ def _draw_map(scene, screen: pygame.Surface) -> None:
             screen.set_clip(None)
     screen.set_clip(L.plot)
     race = m.race
-    colours = [palette.ball_colour(m.colour_index(b.spec.name)) for b in race.balls]
+    colours = [palette.ball_colour(m.colour_index(b.label)) for b in race.balls]
     if offset == (0, 0):
         if m.run_path is not None:
             draw_run_path(screen, view, m.run_path, scene.text, m.path_live)
@@ -242,7 +243,8 @@ def _draw_side(scene, screen: pygame.Surface) -> None:
 def _draw_expr_error(scene, screen: pygame.Surface) -> None:
     entry = scene.controls.expr_entry.rect
     width = max(entry.w, px(360))
-    lines = scene.text.wrap(scene.model.expr_error, 13, width - px(16))[:3]
+    said = formula_text(scene.model.expr_error)  # in the UI's language
+    lines = scene.text.wrap(said, 13, width - px(16))[:3]
     step = scene.text.line_height(13)
     box = pygame.Rect(entry.x, entry.bottom + px(4), width, px(10) + step * len(lines))
     if box.right > scene.layout.size[0] - px(4):

@@ -423,7 +423,7 @@ class LandscapeScene(ModelScene):
         }
         self.arrows = []
         for i, ball in enumerate(race.balls):
-            if m.arrows_for.get(ball.spec.name, True) and (
+            if m.arrows_for.get(ball.label, True) and (
                 ball.status.active or ball.status is Status.FROZEN
             ):
                 grad = self._start_grad[1] if race.t == 0 else ball.grad
@@ -451,6 +451,7 @@ class LandscapeScene(ModelScene):
             m.selected,
             m.surface_version,
             tuple(b.status for b in race.balls),
+            tuple(repr(b.lr) for b in race.balls),  # a rate typed while paused shows at once
             tuple(self.layout.size),
             px(100),
         )
@@ -513,7 +514,7 @@ class LandscapeScene(ModelScene):
         ):
             return
         self._chart_key, self._chart_clock = key, m.clock
-        colours = [palette.ball_colour(m.colour_index(b.spec.name)) for b in race.balls]
+        colours = [palette.ball_colour(m.colour_index(b.label)) for b in race.balls]
         floor = None
         if m.spec.minima:
             try:
@@ -555,5 +556,5 @@ class LandscapeScene(ModelScene):
                 box = pygame.Rect(0, 0, 2 * r, 2 * r)
                 box.center = (int(at[0]), int(at[1]))
                 if L.plot.colliderect(box):
-                    out.setdefault(f"ball:{ball.spec.name}", box)
+                    out.setdefault(f"ball:{ball.label}", box)
         return out
