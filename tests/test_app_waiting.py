@@ -104,3 +104,58 @@ def test_the_dropout_panels_say_what_they_wait_for_while_nothing_has_answered(
         assert bright(d.screen, A[name]) > 50, name  # a sentence, not a blank panel
     assert bright(d.screen, A["train"].union(A["eval"])) > 50
     d.scene.close()
+
+
+def hessian_answer(step: int = 40) -> dict:
+    """What the worker answers for a net near a minimum: λ from −0.011 to 0.781."""
+    from explorer.training.hessian import Spectrum
+
+    values = np.concatenate([[-0.011], np.full(30, 1e-7), np.geomspace(1e-3, 0.781, 66)])
+    sp = Spectrum(n_params=97, method="exact", eigenvalues=values, loss=0.3, grad_norm=0.02,
+                  seconds=0.4, tol=1e-5, positive=66 / 97, negative=1 / 97, flat=30 / 97)  # fmt: skip
+    return {"step": step, "n_params": 97, "method": "exact", "minimum_ratio": sp.minimum_ratio,
+            "positive": sp.positive, "negative": sp.negative, "flat": sp.flat,
+            "smallest": sp.smallest, "largest": sp.largest, "tol": sp.tol, "loss": sp.loss,
+            "grad_norm": sp.grad_norm, "kind": sp.kind, "verdict": sp.verdict(),
+            "histogram": [tuple(float(v) for v in r) for r in sp.histogram()],
+            "seconds": 0.4}  # fmt: skip
+
+
+class Said:
+    """A Text that remembers every string it draws."""
+
+    def __init__(self) -> None:
+        from explorer.app.ui.text import Text
+
+        self.text, self.drawn = Text(), []
+        original = self.text.blit
+
+        def blit(target, words, *args, **kwargs):
+            self.drawn.append(words)
+            return original(target, words, *args, **kwargs)
+
+        self.text.blit = blit
+
+
+def test_the_hessian_panel_says_its_key_line_whole_and_fits_its_axis_to_the_eigenvalues(lang):
+    from explorer.app.scenes.network.hessian_view import render_hessian
+    from explorer.training import Snapshot
+
+    pygame.font.init()
+    said = Said()
+    snap = Snapshot(state="paused", step=40, hessian=hessian_answer())
+    render_hessian(snap, (244, 186), said.text)  # a panel of the side-by-side lab at 1280×720
+    ratio = "(positive eigenvalues)" if lang == "en" else "（正特征值的占比）"
+    whole = "".join(said.drawn).replace(" ", "")
+    assert ratio.replace(" ", "") in whole, said.drawn  # wrapped onto a second line, not clipped
+    assert not any(line.endswith("…") for line in said.drawn), said.drawn
+    assert "−0.011" in said.drawn and "+0.781" in said.drawn  # the axis ends: the data's
+    assert not any("0.78" in line and line.startswith("−") for line in said.drawn)
+    if lang == "zh":
+        assert t_zh_title() == "海森矩阵"
+
+
+def t_zh_title() -> str:
+    from explorer.app.ui.i18n import t
+
+    return t("network.hessian_title", lang="zh")
