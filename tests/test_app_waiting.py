@@ -159,3 +159,54 @@ def t_zh_title() -> str:
     from explorer.app.ui.i18n import t
 
     return t("network.hessian_title", lang="zh")
+
+
+def two_of_three(ctx, gate):
+    """A job that says it is two thirds done, then waits for the test to let it finish."""
+    ctx.progress(2, 3)
+    gate.wait(30)
+    return "done"
+
+
+def test_a_job_says_how_far_it_is_until_it_answers(registry):
+    import threading
+
+    from explorer.training.jobs import JobRunner
+
+    jobs, gate = JobRunner(registry, backend="thread"), threading.Event()
+    try:
+        jobs.submit("long", two_of_three, gate)
+        for _ in range(3000):
+            if jobs.progress("long") is not None:
+                break
+            threading.Event().wait(0.01)
+        assert jobs.progress("long") == (2, 3)
+        gate.set()
+        jobs.wait("long", timeout=30)
+        assert jobs.result("long").value == "done" and jobs.progress("long") is None
+    finally:
+        jobs.close()
+
+
+class TrainingForever(NeverAnswers):
+    """Both Activation nets still training: the ReLU one at epoch 12 of 40, Maxout queued."""
+
+    def progress(self, key):
+        return (12, 40) if key == "relu" else None
+
+
+def test_the_activation_panels_say_which_epoch_they_train(registry, monkeypatch, lang):
+    import explorer.app.scenes.activations.model as activations_model
+
+    monkeypatch.setattr(activations_model, "JobRunner", TrainingForever)
+    said = Said()
+    d = Driver(registry, scene="activations")
+    d.scene.text = said.text
+    d.scene._keys.clear()
+    d.tick(2)
+    whole = "".join(said.drawn).replace(" ", "")
+    epoch = "epoch 12 of 40" if lang == "en" else "第 12/40 轮"
+    assert epoch.replace(" ", "") in whole, said.drawn  # the ReLU net, how far
+    queued = "after the ReLU net" if lang == "en" else "在 ReLU 网络之后"
+    assert queued.replace(" ", "") in whole, said.drawn  # the Maxout net, what it waits for
+    d.scene.close()
