@@ -210,3 +210,25 @@ def test_the_activation_panels_say_which_epoch_they_train(registry, monkeypatch,
     queued = "after the ReLU net" if lang == "en" else "在 ReLU 网络之后"
     assert queued.replace(" ", "") in whole, said.drawn  # the Maxout net, what it waits for
     d.scene.close()
+
+
+def test_a_network_being_built_says_which_and_for_how_long(registry, lang):
+    from explorer.app.scenes.network.network_view import render_network
+    from explorer.training import Snapshot
+
+    d = Driver(registry, scene="network")
+    try:
+        starting = Snapshot("starting", run=7)
+        first = d.scene._building_text(0, starting)
+        d.tick(61)  # a second of frames while the worker builds it
+        words = d.scene._building_text(0, starting)
+        config = d.scene.model.configs()[0]
+        assert config.dataset in words and str(config.width) in words
+        assert first.endswith(" 0 s" if lang == "en" else " 0 秒")
+        assert words.endswith(" 1 s" if lang == "en" else " 1 秒")
+        said = Said()
+        render_network(starting, (400, 300), said.text, words)
+        assert config.dataset in "".join(said.drawn)
+        assert d.scene._building_text(0, Snapshot("idle", sizes=(2, 8, 2))) == ""  # built
+    finally:
+        d.scene.close()
