@@ -232,3 +232,24 @@ def test_a_network_being_built_says_which_and_for_how_long(registry, lang):
         assert d.scene._building_text(0, Snapshot("idle", sizes=(2, 8, 2))) == ""  # built
     finally:
         d.scene.close()
+
+
+def test_the_hessian_being_computed_says_for_how_long(registry, lang):
+    from explorer.app.scenes.network.hessian_view import render_hessian
+    from explorer.training import Snapshot
+
+    d = Driver(registry, scene="network")
+    try:
+        scene = d.scene
+        scene.model.hessian_busy = lambda: True  # a loaded machine: the answer is not in yet
+        assert scene._hessian_seconds().startswith(" 0 ")
+        d.tick(121)
+        waited = scene._hessian_seconds()
+        assert waited.startswith(" 2 ")
+        said = Said()
+        snap = Snapshot("paused", step=40, hessian={"computing": True, "step": 40})
+        render_hessian(snap, (244, 186), said.text, True, waited)
+        whole = "".join(said.drawn).replace(" ", "")
+        assert "40" in whole and waited.replace(" ", "")[:8] in whole
+    finally:
+        d.scene.close()

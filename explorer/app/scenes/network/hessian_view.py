@@ -25,8 +25,9 @@ FLAT = (150, 155, 168)
 
 
 def render_hessian(
-    snap: Snapshot, size: tuple[int, int], text: Text, busy: bool = False
+    snap: Snapshot, size: tuple[int, int], text: Text, busy: bool = False, waited: str = ""
 ) -> pygame.Surface:
+    """The answer, or while it is computed what is computed and for how long (``waited``)."""
     w, h = max(size[0], px(80)), max(size[1], px(80))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
@@ -35,8 +36,8 @@ def render_hessian(
     inner = w - px(16)
     y = px(5) + text.line_height(13) + px(4)
     if busy or answer.get("computing"):
-        lines = [(t("network.hessian_computing", step=answer.get("step", snap.step)),
-                  palette.TEXT_DIM)]  # fmt: skip
+        asking = t("network.hessian_computing", step=answer.get("step", snap.step)) + waited
+        lines = [(line, palette.TEXT_DIM) for line in text.wrap(asking, 12, inner)]
     elif "error" in answer:
         lines = [(line, palette.ERROR) for line in text.wrap(answer["error"], 12, inner)]
     elif "minimum_ratio" not in answer:

@@ -282,7 +282,8 @@ class NetworkScene(ModelScene):
             self.pictures[(i, name)] = render_weight_histograms(snap, size, self.text)
         elif name == "grads" and self.chart == "hessian":
             self.pictures[(i, name)] = render_hessian(snap, size, self.text,
-                                                      self.model.hessian_busy())  # fmt: skip
+                                                      self.model.hessian_busy(),
+                                                      self._hessian_seconds())  # fmt: skip
         elif name == "grads":
             self.pictures[(i, name)] = render_gradient_bars(snap, size, self.text,
                                                             self._grad_range())  # fmt: skip
@@ -294,7 +295,18 @@ class NetworkScene(ModelScene):
     def _hessian_key(self, snap) -> tuple:
         if self.chart != "hessian":
             return ()
-        return (repr(snap.hessian), self.model.hessian_busy())
+        return (repr(snap.hessian), self.model.hessian_busy(), self._hessian_seconds())
+
+    _hessian_began: float | None = None  # the clock when "Hessian here" was last asked
+
+    def _hessian_seconds(self) -> str:
+        """How long the Hessian asked for has been computed, in words ("" when none is)."""
+        if not self.model.hessian_busy():
+            self._hessian_began = None
+            return ""
+        if self._hessian_began is None:
+            self._hessian_began = self._clock
+        return t("network.hessian_for", seconds=f"{self._clock - self._hessian_began:.0f}")
 
     def _grad_range(self) -> tuple[int, int] | None:
         """Side by side, one y-axis for both gradient charts."""
