@@ -35,6 +35,9 @@ class NeverAnswers:
     def wait(self, *args, **kwargs) -> None:
         pass
 
+    def progress(self, key):
+        return None
+
     def close(self) -> None:
         pass
 
@@ -253,3 +256,24 @@ def test_the_hessian_being_computed_says_for_how_long(registry, lang):
         assert "40" in whole and waited.replace(" ", "")[:8] in whole
     finally:
         d.scene.close()
+
+
+class EnsembleHalfway(NeverAnswers):
+    """The Dropout ensemble's two nets train in turn: the linear one done, the sigmoid at 10."""
+
+    def progress(self, key):
+        return (50, 80) if key == "ensemble" else None
+
+
+def test_the_dropout_ensemble_says_which_epoch_each_net_trains(registry, monkeypatch, lang):
+    monkeypatch.setattr(dropout_model, "JobRunner", EnsembleHalfway)
+    d = Driver(registry, scene="dropout")
+    said = Said()
+    d.scene.text = said.text
+    d.scene._keys.clear()
+    d.tick(2)
+    whole = "".join(said.drawn).replace(" ", "")
+    for epoch in ("40", "10"):
+        words = f"epoch {epoch} of 40" if lang == "en" else f"第 {epoch}/40 轮"
+        assert words.replace(" ", "") in whole, said.drawn
+    d.scene.close()

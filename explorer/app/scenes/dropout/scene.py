@@ -207,11 +207,17 @@ class DropoutScene(ModelScene):
         ready, nets, error = m.ensemble_ready, m.ensemble, m.ensemble_error
         busy = not ready and not error
         seconds = self.waited("ensemble", m._ensemble_job if busy else None)
-        for name in ENSEMBLE_ACTIVATIONS:
-            key = (ready, id(nets.get(name)), error, A[name].size, seconds)
+        done = m.jobs.progress("ensemble") if busy else None
+        for k, name in enumerate(ENSEMBLE_ACTIVATIONS):
+            how_far = ""
+            if done is not None:  # the nets train in turn: this one's epochs of its share
+                each = done[1] // len(ENSEMBLE_ACTIVATIONS)
+                epoch = min(max(done[0] - k * each, 0), each)
+                how_far = t("dropout.epoch_of", epoch=epoch, epochs=each)
+            key = (ready, id(nets.get(name)), error, A[name].size, seconds, how_far)
             if self._keys.get(name) != key:
                 self._keys[name] = key
-                status = error or t("dropout.computing", name=name) + seconds
+                status = error or t("dropout.computing", name=name) + how_far + seconds
                 self.pictures[name] = render_ensemble(
                     nets.get(name), status, A[name].size, self.text, error=bool(error)
                 )
