@@ -10,6 +10,8 @@ UI), the same plugins loaded in the worker, and the same sentence for whatever g
   a running job can ask ``ctx.cancelled()`` to stop early.
 - Each ``lane`` (by default the key) has its own worker, so a long job (the Dropout scene's
   ensemble) never holds up a short one (its live net's next mini-batch).
+- ``ctx.progress(done, total)`` says how far a running job is; ``progress(key)`` hands the
+  newest back until the job answers, so a waiting panel can say "epoch 12 of 40".
 - ``ctx.state`` is a dict kept in the worker between jobs (a live net that steps a mini-batch
   per job); ``ctx.registry`` is the worker's plugin registry.
 - A dead worker turns every unanswered job into an error sentence; the next ``submit`` starts a
