@@ -36,13 +36,15 @@ def _check(registry, target: str) -> None:
     from explorer.app.headless import single_threaded_torch
     from explorer.app.scene_table import scenes
     from explorer.lessons.catalogue import load
-    from explorer.lessons.player import play_headless
+    from explorer.lessons.sampling import play_sampled
 
     single_threaded_torch()
     lesson = load(target, registry, scenes())  # a LessonError is one sentence (the group shows it)
+    for warning in _glyph_warnings(lesson):
+        click.echo(warning, err=True)
     t0 = time.perf_counter()
     n_expect = sum(len(s.expect) for s in lesson.steps)
-    failures = play_headless(lesson, registry, scenes())
+    failures, moments = play_sampled(lesson, registry, scenes())
     seconds = time.perf_counter() - t0
     if failures:
         for failure in failures:
@@ -55,8 +57,27 @@ def _check(registry, target: str) -> None:
     n = len(lesson.steps)
     click.echo(
         f"{lesson.path.name}: {n} step{'s' if n != 1 else ''} played in {seconds:.1f} s; all "
-        f"{n_expect} expect condition{'s hold' if n_expect != 1 else ' holds'}."
+        f"{n_expect} expect condition{'s hold' if n_expect != 1 else ' holds'}, and every "
+        f"caption was true at the {moments} moments read while its step ran."
     )
+
+
+def _glyph_warnings(lesson) -> list[str]:
+    """One sentence per caption character the presenter's font cannot draw (a box on screen)."""
+    from explorer.app.ui.presenter import missing_glyphs
+
+    out = []
+    for k, step in enumerate(lesson.steps, start=1):
+        texts = {f"caption.{lang}": text for lang, text in step.caption.items()}
+        for lang, text in (step.during or {}).items():
+            texts[f"caption.during.{lang}"] = text
+        for where, text in texts.items():
+            for ch in missing_glyphs(text):
+                out.append(
+                    f"{lesson.path.name}: step {k}: {where} has {ch!r} (U+{ord(ch):04X}), which "
+                    "the presenter's font cannot draw: it shows as a box (write it another way)."
+                )
+    return out
 
 
 @click.command("lesson")

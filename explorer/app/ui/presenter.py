@@ -58,6 +58,27 @@ class CaptionFonts:
         return self._fonts[key]
 
 
+_TOFU: dict[str, bytes] = {}  # the caption font's "no such glyph" box, rendered once
+
+
+def missing_glyphs(text: str) -> str:
+    """The characters of ``text`` the caption font cannot draw (each would show as a box): the
+    font's rendering of a character compared with its rendering of a private-use one."""
+    if not pygame.font.get_init():
+        pygame.font.init()
+    font = CaptionFonts().get(14)
+    white = (255, 255, 255)
+    if "box" not in _TOFU:
+        _TOFU["box"] = pygame.image.tobytes(font.render("\ue000", True, white), "RGBA")
+    return "".join(
+        ch
+        for ch in dict.fromkeys(text)
+        if not ch.isspace()
+        and not ch.isascii()
+        and pygame.image.tobytes(font.render(ch, True, white), "RGBA") == _TOFU["box"]
+    )
+
+
 def _app_driver(tabs, scene_name: str) -> Driver:
     """The lesson's driver on the app's own scene (built by the tabs on first use): the class its
     row in the tabs' table names (none: the scene is shown as it is, not advanced)."""
