@@ -231,8 +231,10 @@ def test_a_dropout_step_says_the_numbers_its_scene_computed(registry):
         presenter._values_at = -1.0  # read the numbers now
         values = tabs.scene().model.readouts()
         caption = presenter.caption()
-        assert f"(largest gap {values['linear_gap']:.1e})" in caption, caption
-        assert f"({values['sigmoid_gap']:.3f})" in caption and "…" not in caption
+        from explorer.lessons.captions import number_text  # as a slide writes it: 8.9e−16
+
+        assert f"(largest gap {number_text(values['linear_gap'], '.1e')})" in caption, caption
+        assert f"({number_text(values['sigmoid_gap'], '.3f')})" in caption and "…" not in caption
         assert not any("could not be checked" in n for n in presenter.notes), presenter.notes
     finally:
         tabs.close()

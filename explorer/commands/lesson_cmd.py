@@ -44,13 +44,17 @@ def _check(registry, target: str) -> None:
         click.echo(warning, err=True)
     t0 = time.perf_counter()
     n_expect = sum(len(s.expect) for s in lesson.steps)
-    failures, moments = play_sampled(lesson, registry, scenes())
+    checked = play_sampled(lesson, registry, scenes())
+    failures = checked.failures
     seconds = time.perf_counter() - t0
     if failures:
         for failure in failures:
             click.echo(failure.sentence, err=True)
+        at_end = len(checked.at_end)
         click.echo(
-            f"{lesson.path.name}: {len(failures)} of {n_expect} expect conditions failed.",
+            f"{lesson.path.name}: {at_end} of {n_expect} expect conditions failed when their "
+            f"step was done; {len(failures) - at_end} caption"
+            f"{'s were' if len(failures) - at_end != 1 else ' was'} not true while shown.",
             err=True,
         )
         sys.exit(1)
@@ -58,7 +62,7 @@ def _check(registry, target: str) -> None:
     click.echo(
         f"{lesson.path.name}: {n} step{'s' if n != 1 else ''} played in {seconds:.1f} s; all "
         f"{n_expect} expect condition{'s hold' if n_expect != 1 else ' holds'}, and every "
-        f"caption was true at the {moments} moments read while its step ran."
+        f"caption was true at the {checked.moments} moments read while its step ran."
     )
 
 

@@ -117,11 +117,25 @@ def _why_missing(name: str, values: dict[str, Any]) -> str:
     return "not computed yet"
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What ``play_sampled`` found: expects false when their step was done, captions not true
+    while shown, and how many moments were read."""
+
+    at_end: list[Failure]
+    while_shown: list[Failure]
+    moments: int
+
+    @property
+    def failures(self) -> list[Failure]:
+        return self.at_end + self.while_shown
+
+
 def play_sampled(
     lesson: Lesson, registry: Registry, scenes: Iterable[LessonScene], timeout: float = 600.0
-) -> tuple[list[Failure], int]:
+) -> Checked:
     """Play the lesson headless as ``play_headless`` does, reading every caption while it is
-    shown; (every failure: expects at the end, then captions not true when shown; moments)."""
+    shown."""
     sampler = CaptionSampler(lesson)
     failures = play_headless(
         lesson,
@@ -132,4 +146,4 @@ def play_sampled(
         on_poll=sampler.while_running,
         budget=sample_budget,
     )
-    return failures + sampler.failures, sampler.moments
+    return Checked(failures, sampler.failures, sampler.moments)
