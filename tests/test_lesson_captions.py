@@ -162,3 +162,122 @@ def test_lesson_check_names_a_character_the_caption_font_cannot_draw(tmp_path, r
         result.output
     )
     assert "η" not in result.output.split("has")[1].split("(")[0]  # η is in the font
+
+
+# -- in the presenter ----------------------------------------------------------------------------
+@pytest.mark.parametrize("scene_name", ["dropout", "activations"])
+def test_every_part_a_lesson_may_outline_has_a_place_on_screen(scene_name):
+    """The Dropout lesson named "thinned", "scaling", "ensemble" and nothing was outlined."""
+    from types import SimpleNamespace
+
+    from explorer.app.scene_table import spec
+    from explorer.app.scenes.activations import scene as activations
+    from explorer.app.scenes.dropout import scene as dropout
+
+    module = {"dropout": dropout, "activations": activations}[scene_name]
+    cls = {"dropout": dropout.DropoutScene, "activations": activations.ActivationScene}
+    fake = SimpleNamespace(layout=module.compute_layout((1280, 720)))
+    rects = cls[scene_name].highlight_rects(fake)
+    assert set(rects) == set(spec(scene_name).highlights)
+    for found in rects.values():
+        for rect in found if isinstance(found, list) else [found]:
+            assert rect.w > 50 and rect.h > 50
+
+
+def _presenting(tmp_path, registry, lesson_text: str):
+    from explorer.app.headless import init_offscreen
+    from explorer.app.shell import build_app
+    from explorer.app.ui.presenter import start_lesson
+
+    path = tmp_path / "two.toml"
+    path.write_text(lesson_text, encoding="utf-8")
+    lesson = read_lesson(path, scene_facts(registry, scenes()))
+    screen = init_offscreen((1280, 720))
+    app, tabs = build_app(registry, screen, "landscape", windowed=False, backend="thread")
+    return app, tabs, start_lesson(tabs, lesson, registry), screen
+
+
+TWO_STEPS = (
+    HEAD
+    + """
+[[steps]]
+scene = "landscape"
+setup = { surface = "saddle", optimizers = ["sgd"], seed = 0 }
+caption.en = "The start."
+caption.zh = "起点。"
+highlight = ["chart"]
+
+[[steps]]
+scene = "landscape"
+caption.during.en = "Rolling… (step {step})"
+caption.during.zh = "正在滚……（第 {step} 步）"
+caption.en = "After {step} steps: y = {sgd.y:.1f}."
+caption.zh = "{step} 步之后：y = {sgd.y:.1f}。"
+until = "step >= 30"
+limit = 100
+"""
+)
+
+
+def test_the_presenter_shows_during_then_the_conclusion_then_the_end_of_the_lesson(
+    tmp_path, registry
+):
+    import pygame
+
+    app, tabs, presenter, screen = _presenting(tmp_path, registry, TWO_STEPS)
+    try:
+        assert not presenter.at_end()
+        app.tick(1 / 30, [pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RIGHT, mod=0)])
+        presenter._values_at = -1.0
+        assert presenter.caption().startswith("Rolling… (step ")
+        assert not presenter.at_end()
+        bar = tabs.scene().layout.toolbar
+        before = pygame.image.tobytes(screen.subsurface(bar).copy(), "RGB")
+        while not presenter.player.done:
+            app.tick(1 / 30, [])
+        app.tick(1 / 30, [])
+        presenter._values_at = -1.0
+        assert presenter.caption().startswith("After 30 steps: y = ")
+        assert presenter.at_end()  # the last step, done: the title bar says so
+        assert pygame.image.tobytes(screen.subsurface(bar).copy(), "RGB") != before
+        from explorer.app.ui import i18n
+
+        assert i18n.t("tabs.lesson_end", lang="zh") != i18n.t("tabs.lesson_end", lang="en")
+    finally:
+        tabs.close()
+
+
+def test_the_caption_band_leaves_an_outlined_panel_at_the_bottom_visible(tmp_path, registry):
+    """The Dropout lesson's step 4 is about panel 3's verdict, at the bottom: the band moves up."""
+    import pygame
+
+    app, tabs, presenter, screen = _presenting(tmp_path, registry, TWO_STEPS)
+    try:
+        w, h = screen.get_size()
+        toolbar = tabs.scene().layout.toolbar
+        for outlined, dark_at, light_at in [
+            ([], (10, h - 5), (10, toolbar.bottom + 5)),
+            ([pygame.Rect(0, h - 150, 400, 140)], (10, toolbar.bottom + 5), (10, h - 5)),
+        ]:
+            screen.fill((255, 255, 255))
+            presenter._draw_caption_band(screen, outlined)
+            assert max(screen.get_at(dark_at)[:3]) < 100
+            assert min(screen.get_at(light_at)[:3]) == 255
+    finally:
+        tabs.close()
+
+
+def test_l_then_tab_shows_the_panels_in_the_new_language(tmp_path, registry):
+    import pygame
+
+    from explorer.app.ui import i18n
+
+    app, tabs, presenter, _ = _presenting(tmp_path, registry, TWO_STEPS)
+    try:
+        for key in (pygame.K_l, pygame.K_TAB):
+            app.tick(1 / 30, [pygame.event.Event(pygame.KEYDOWN, key=key, mod=0)])
+        app.tick(1 / 30, [])
+        assert i18n.language() == "zh" and presenter.panels
+        assert tabs.scene().__dict__["_shown_size"][2] == "zh"  # laid out in Chinese
+    finally:
+        tabs.close()
