@@ -87,7 +87,7 @@ def fill(text: str, values: Mapping[str, object]) -> str:
         if value is None:
             out.append(MISSING)
             continue
-        text = number_text(value, spec)
+        text = number_text(value, spec or "")
         out.append(text if len(text) <= MAX_FILLED_CHARS else text[: MAX_FILLED_CHARS - 1] + "…")
     return "".join(out)
 
