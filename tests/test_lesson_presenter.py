@@ -157,7 +157,8 @@ def test_every_caption_and_title_of_every_lesson_has_its_glyphs(registry):
     chars = set()
     for path in builtin_paths():
         lesson = read_lesson(path, facts)
-        for texts in [lesson.title, lesson.summary, *(s.caption for s in lesson.steps)]:
+        during = [s.during for s in lesson.steps if s.during is not None]
+        for texts in [lesson.title, lesson.summary, *(s.caption for s in lesson.steps), *during]:
             for text in texts.values():
                 chars |= {ch for ch in text if not ch.isspace()}
     missing = [
