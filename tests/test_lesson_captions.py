@@ -93,7 +93,7 @@ def test_a_during_placeholder_with_no_value_fails_the_check(tmp_path, registry):
     failures = play_sampled(_lesson(tmp_path, registry, text), registry, scenes()).while_shown
     assert failures
     assert "caption.during.en shows {sgd.loss}" in failures[0].sentence
-    assert "sgd is not in this step's scene" in failures[0].sentence
+    assert "sgd is not racing in this step" in failures[0].sentence
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,11 @@ def test_an_expect_on_a_ball_not_racing_says_so():
     cond = parse_condition("adam.loss < sgd.loss")
     ok, why = check(cond, {"sgd.loss": 1.0, "sgd.x": 0.0, "step": 3})
     assert not ok
-    assert why == "not known (adam not in this step's scene)"
+    assert why == "not known (adam is not racing in this step)"
+    cond = parse_condition("b.train_acc > train_acc")
+    assert check(cond, {"train_acc": 0.5, "epoch": 3})[1] == (
+        "not known (there is no net B in this step: compare is off)"
+    )
 
 
 def test_lesson_check_names_a_character_the_caption_font_cannot_draw(tmp_path, registry):

@@ -334,10 +334,18 @@ def check(cond: Condition, values: Mapping[str, Any]) -> tuple[bool, str]:
             - {n.split(".", 1)[0] for n in values if "." in n}
         )
         if absent:  # "adam.loss has no value yet" when adam is not racing at all
-            return False, f"not known ({' and '.join(absent)} not in this step's scene)"
+            return False, f"not known ({absent_text(absent)})"
         return False, f"not known ({exc})"
     except (ArithmeticError, TypeError, ValueError) as exc:
         return False, f"not computable ({exc})"
+
+
+def absent_text(heads: list[str]) -> str:
+    """What a dotted name's missing owner is: "adam is not racing in this step", "there is no
+    net B in this step: compare is off"."""
+    out = ["there is no net B in this step: compare is off" if h == "b" else
+           f"{h} is not racing in this step" for h in heads]  # fmt: skip
+    return "; ".join(out)
 
 
 # -- headless ----------------------------------------------------------------------------------

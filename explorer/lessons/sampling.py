@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from explorer.languages import LANGUAGES
 from explorer.lessons.captions import placeholders
 from explorer.lessons.lesson_file import Lesson, Step
-from explorer.lessons.player import Failure, LessonPlayer, check, play_headless
+from explorer.lessons.player import Failure, LessonPlayer, absent_text, check, play_headless
 from explorer.lessons.scenes import LessonScene
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def _why_missing(name: str, values: dict[str, Any]) -> str:
     """Why a number is missing: a ball not in the race says so ("adam is not in …")."""
     head = name.split(".", 1)[0]
     if "." in name and not any(n.startswith(head + ".") for n in values):
-        return f"{head} is not in this step's scene"
+        return absent_text([head])
     return "not computed yet"
 
 
