@@ -179,7 +179,7 @@ def test_lesson_lists_every_builtin_with_its_length():
     result = CliRunner().invoke(main, ["--no-plugins", "lesson"])
     assert result.exit_code == 0
     assert "vanishing-gradients" in result.output and "梯度消失" in result.output
-    assert "adaptive-lr" in result.output and "6 steps" in result.output
+    assert "adaptive-lr" in result.output and "7 steps" in result.output
 
 
 @pytest.mark.slow
