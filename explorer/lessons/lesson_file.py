@@ -14,6 +14,8 @@ scene = "network"                       # a scene of the app
 setup = { depth = 8, activation = "sigmoid" }   # that scene's setup keys, as in saved setups
 caption.en = "Layer 1 gets {grad_ratio:.0e} of the output layer's gradient."
 caption.zh = "第 1 层的梯度只有输出层的 {grad_ratio:.0e}。"
+caption.during.en = "Watching layer 1's gradient…"   # shown while the step runs (optional)
+caption.during.zh = "正在观察第 1 层的梯度……"          # ... the caption above once it is done
 highlight = ["gradient_bars"]           # what to outline while the step shows
 until = "epoch >= 5"                    # the step is done when this holds (optional)
 limit = 40                              # ... or after this many steps / epochs of the scene
@@ -78,6 +80,9 @@ class Step:
     expect: tuple[Condition, ...] = ()
     inspect: tuple[float, float] | None = None  # Landscape: the Hessian inspector's point
     hessian: bool = False  # Network lab: the Hessian at the weights the step's run ends at
+    # What is already true while the step runs ("watching for the burst…"), shown until it is
+    # done; the caption proper claims what holds once ``until`` does. None: one caption for both.
+    during: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -140,19 +145,18 @@ def _step(raw: object, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
     if not isinstance(setup, dict):
         raise LessonError(f"{where}: setup must be a table of {scene} settings.")
     _no_unknown(setup, facts.setup_keys, where, f"the {scene} setup", prefix="setup.")
-    caption = _languages(raw.get("caption"), f"{where}: caption")
-    for lang, text in caption.items():
-        try:
-            names = [n for n, _ in placeholders(text)]
-        except CaptionError as exc:
-            raise LessonError(f"{where}: caption.{lang}: {exc}.") from None
-        known = facts.numbers if facts.numbers is not None else frozenset()
-        unknown = [n for n in names if facts.numbers is not None and n not in known]
-        if unknown:
+    raw_caption = raw.get("caption")
+    if isinstance(raw_caption, dict):
+        _no_unknown(raw_caption, {*LANGUAGES, "during"}, where, "a caption", prefix="caption.")
+    caption = _captions(raw_caption, f"{where}: caption", scene, facts)
+    during = None
+    if isinstance(raw_caption, dict) and "during" in raw_caption:
+        if "until" not in raw and "limit" not in raw:
             raise LessonError(
-                f"{where}: caption.{lang} shows {{{unknown[0]}}}, which the {scene} scene does "
-                f"not compute{_did_you_mean(unknown[0], known)}."
+                f"{where}: caption.during is shown while the step runs, and this step does not "
+                "run (give it an until and a limit, or drop caption.during)."
             )
+        during = _captions(raw_caption["during"], f"{where}: caption.during", scene, facts)
     highlight = raw.get("highlight", [])
     if isinstance(highlight, str):
         highlight = [highlight]
@@ -207,7 +211,25 @@ def _step(raw: object, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
     if hessian and "hessian" not in facts.step_keys:
         raise LessonError(f"{where}: hessian asks the {_having('hessian', scenes)} scene only.")
     return Step(scene, dict(setup), caption, tuple(highlight), until, limit, conditions, inspect,
-                hessian)  # fmt: skip
+                hessian, during)  # fmt: skip
+
+
+def _captions(value: object, where: str, scene: str, facts: SceneFacts) -> dict[str, str]:
+    """A caption's text in each language, each placeholder a number ``scene`` computes."""
+    caption = _languages(value, where)
+    for lang, text in caption.items():
+        try:
+            names = [n for n, _ in placeholders(text)]
+        except CaptionError as exc:
+            raise LessonError(f"{where}.{lang}: {exc}.") from None
+        known = facts.numbers if facts.numbers is not None else frozenset()
+        unknown = [n for n in names if facts.numbers is not None and n not in known]
+        if unknown:
+            raise LessonError(
+                f"{where}.{lang} shows {{{unknown[0]}}}, which the {scene} scene does "
+                f"not compute{_did_you_mean(unknown[0], known)}."
+            )
+    return caption
 
 
 def _labels(optimizers: object) -> dict[str, str]:

@@ -244,6 +244,14 @@ class ActivationScene(ModelScene):
             self.relu_drawing = render_net(net, th, A["net"].size, self.text)
             self.pictures["numbers"] = render_numbers(th, A["numbers"].size, self.text)
 
+    # -- lessons ------------------------------------------------------------------------------
+    def highlight_rects(self) -> dict[str, list[pygame.Rect]]:
+        """The panels a lesson step can outline: the activation curves (the grid and its detail),
+        ReLU's thinner network and the maxout pieces."""
+        panels = self.layout.panels
+        parts = {"curves": ("grid", "detail"), "thinner": ("relu",), "maxout": ("maxout",)}
+        return {name: [pygame.Rect(panels[k]) for k in keys] for name, keys in parts.items()}
+
     # -- drawing (reads only) -----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
         L, text, r = self.layout, self.text, self.results

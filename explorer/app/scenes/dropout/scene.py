@@ -222,6 +222,14 @@ class DropoutScene(ModelScene):
                     nets.get(name), status, A[name].size, self.text, error=bool(error)
                 )
 
+    # -- lessons ------------------------------------------------------------------------------
+    def highlight_rects(self) -> dict[str, pygame.Rect]:
+        """The panels a lesson step can outline: the thinned nets (1), the scaling table (2),
+        the ensemble's verdict (3)."""
+        panels = self.layout.panels
+        parts = {"thinned": "nets", "scaling": "scaling", "ensemble": "ensemble"}
+        return {name: pygame.Rect(panels[key]) for name, key in parts.items()}
+
     # -- drawing (reads only) -----------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
         L, text = self.layout, self.text
