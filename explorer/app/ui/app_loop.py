@@ -164,7 +164,7 @@ class App:
                 self.set_language(i18n.other())
                 return
             if event.key == pygame.K_q:
-                self.running = False  # Ctrl+Q: what every help sheet lists under every scene
+                self.quit()  # Ctrl+Q: what every help sheet lists under every scene
                 return
         for scene in reversed(list(self.scenes)):
             if scene.handle_event(event):
@@ -173,6 +173,10 @@ class App:
             event.key == pygame.K_F1 or (event.key == pygame.K_h and not typing(self))
         ):
             show_help(self)
+
+    def quit(self) -> None:
+        """End the loop after this frame (the close button, Ctrl+Q, Ctrl+C, SIGTERM)."""
+        self.running = False
 
     def show_help(self) -> None:
         """Open the help sheet of the scene on screen (h, F1 and every Help button)."""
