@@ -139,3 +139,100 @@ def test_the_app_draws_frames_while_a_saved_plugin_blocks(watched):
         (flags / "go").touch()
         tabs.close()
         scene.close()
+
+
+# -- a step under a budget: the race (the app's Landscape and the commands) ---------------------
+STUCK = '''
+import time
+from pathlib import Path
+
+from explorer import Hyper, UpdateRule, hookimpl
+
+FLAGS = Path({flags!r})
+
+
+class Stuck(UpdateRule):
+    """Sleeps or spins in its 3rd update, until the test lets it go (or a minute)."""
+
+    name = "stuck"
+    hyper = {{"lr": Hyper(0.01, 1e-4, 1.0, log=True)}}
+
+    def init(self, param):
+        return {{"calls": 0}}
+
+    def update(self, grad, state, param, *, lr):
+        state["calls"] += 1
+        if state["calls"] == 3:
+            end = time.monotonic() + 60
+            while not (FLAGS / "go").exists() and time.monotonic() < end:
+                {wait}
+            (FLAGS / "left").touch()
+        return -lr * grad
+
+
+@hookimpl
+def register_optimizers(register):
+    register(Stuck)
+'''
+
+
+@pytest.fixture
+def stuck(tmp_path, monkeypatch, request):
+    monkeypatch.delenv("DL_EXPLORER_NO_PLUGINS", raising=False)
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    wait = {"sleeps": "time.sleep(0.01)", "loops": "pass"}[request.param]
+    (folder / "stuck.py").write_text(STUCK.format(flags=str(flags), wait=wait))
+    yield folder, flags
+    (flags / "go").touch()
+
+
+@pytest.mark.parametrize("stuck", ["sleeps", "loops"], indirect=True)
+def test_a_ball_whose_update_blocks_is_frozen_with_one_sentence_and_the_race_goes_on(stuck):
+    from explorer.landscape.race import BallConfig, Race, Status
+
+    folder, flags = stuck
+    registry = load_plugins([folder])
+    race = Race(registry.surface("bowl"), [BallConfig("stuck"), BallConfig("sgd", {"lr": 0.1})],
+                (1.0, -1.0), registry=registry)  # fmt: skip
+    race.step(20)
+    stuck_ball, sgd = race.balls
+    assert stuck_ball.status is Status.FROZEN and stuck_ball.stopped_at == 2
+    assert str(stuck_ball.reason) == (
+        "stuck/stuck took longer than 1 s for one step (a loop or a sleep?), so its ball is frozen"
+    )
+    assert not (flags / "left").exists()  # it was stopped, not waited for
+    assert sgd.status is not Status.FROZEN and race.t == 20
+
+
+@pytest.mark.parametrize("stuck", ["sleeps"], indirect=True)
+def test_the_race_command_freezes_a_blocking_ball_and_finishes(stuck):
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    folder, flags = stuck
+    args = ["--plugins-dir", str(folder), "race", "--surface", "bowl", "--optimizer", "stuck",
+            "--optimizer", "sgd", "--steps", "50"]  # fmt: skip
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "took longer than 1 s for one step" in result.output
+    assert not (flags / "left").exists()
+
+
+@pytest.mark.parametrize("stuck", ["loops"], indirect=True)
+def test_plugins_show_says_a_step_that_blocks(stuck, monkeypatch):
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    folder, flags = stuck
+    monkeypatch.setattr("explorer.step_budget.FIRST_STEP_BUDGET_S", 1.0)  # (not 10 s here)
+    source = (folder / "stuck.py").read_text().replace("== 3", "== 1")
+    (folder / "stuck.py").write_text(source)  # its first step blocks: the one show runs
+    result = CliRunner().invoke(main, ["--plugins-dir", str(folder), "plugins", "show", "stuck"])
+    assert "Traceback" not in result.output
+    assert "OverBudget: one step took longer than 1 s (a loop or a sleep?)" in result.output
+    assert not (flags / "left").exists()
