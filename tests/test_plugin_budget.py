@@ -236,3 +236,18 @@ def test_plugins_show_says_a_step_that_blocks(stuck, monkeypatch):
     assert "Traceback" not in result.output
     assert "OverBudget: one step took longer than 1 s (a loop or a sleep?)" in result.output
     assert not (flags / "left").exists()
+
+
+@pytest.mark.parametrize("stuck", ["loops"], indirect=True)
+def test_plugins_check_stops_a_step_that_blocks_with_one_sentence(stuck):
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    folder, flags = stuck
+    result = CliRunner().invoke(main, ["plugins", "check", str(folder / "stuck.py")])
+    assert "Traceback" not in result.output and result.exit_code == 1
+    assert "OverBudget: one step took longer than 1 s (a loop or a sleep?)" in " ".join(
+        result.output.split()
+    )
+    assert not (flags / "left").exists()
