@@ -1,0 +1,227 @@
+"""Recording a lesson's runs once (``lesson prepare``) and replaying them: the same numbers, the
+same captions, the same ``expect`` verdicts, without computing anything.
+
+``RecordingDriver`` wraps a scene's driver while a run plays headless and keeps a ``Frame`` each
+time the driver's work is in after an action (``apply``, ``advance``, ``ask_hessian``).
+``ReplayDriver`` serves those frames in the same order: the player asks it the same questions in
+the same order as it asked the live driver (its choices depend only on the numbers it read), so
+every number it reads is the live run's, bit for bit.
+
+A scene whose driver says ``recorded = False`` is not recorded: the Landscape's race is computed
+on the UI thread in microseconds a step and is already deterministic; what is slow about it (a
+``net:`` surface's training) has its own cache, which preparing the lesson fills by applying the
+setup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from explorer.lessons.conditions import Condition
+from explorer.lessons.lesson_file import Lesson, Step
+from explorer.lessons.player import Driver, LessonPlayer, headless_driver
+from explorer.lessons.prepared import Frame, PreparedStore, run_key
+from explorer.lessons.scenes import LessonScene, by_name
+
+if TYPE_CHECKING:
+    from explorer.plugins import Registry
+
+
+class RecordingDriver(Driver):
+    """``live`` as it plays, with the frames it showed."""
+
+    def __init__(self, live: Driver) -> None:
+        super().__init__(live.model, owned=False)
+        self.live = live
+        self.scene, self.unit = live.scene, live.unit
+        self.frames: list[Frame] = []
+        self._pending: int | None = None  # an action's units, waiting for its work to be in
+
+    def _action(self, used: int) -> None:
+        self._pending = used
+        self.busy()
+
+    def apply(self, setup: Any) -> None:
+        self.live.apply(setup)
+        self.frames = []
+        self._action(0)
+
+    def advance(self, budget: int | None, until: Condition | None, left: int | None) -> int:
+        used = self.live.advance(budget, until, left)
+        self._action(used)
+        return used
+
+    def ask_hessian(self) -> None:
+        self.live.ask_hessian()
+        self._action(0)
+
+    def busy(self) -> bool:
+        if self.live.busy():
+            return True
+        if self._pending is not None:
+            used, self._pending = self._pending, None
+            self.frames.append(
+                Frame(self.live.values(), self.live.progress(), self.live.finished(), used)
+            )
+        return False
+
+    def values(self, names: Iterable[str] | None = None) -> dict[str, Any]:
+        return self.live.values(names)
+
+    def progress(self) -> int:
+        return self.live.progress()
+
+    def finished(self) -> bool:
+        return self.live.finished()
+
+    def speed(self) -> float | None:
+        return self.live.speed()
+
+    def show(self, step: Step) -> None:
+        self.live.show(step)
+
+    def wait(self, timeout: float) -> None:
+        self.live.wait(timeout)
+
+    def close(self) -> None:
+        self.live.close()
+
+
+class ReplayDriver(Driver):
+    """A prepared run's frames, served as its live driver served them. Past the last frame (a
+    recording that does not fit how it is played) it says it has finished."""
+
+    def __init__(self, live: Driver, frames: list[Frame]) -> None:
+        super().__init__(live.model, owned=False)
+        self.live = live  # the scene's own driver: the one the teacher takes over
+        self.scene, self.unit = live.scene, live.unit
+        self.frames = frames
+        self.at = 0
+        self.overrun = False  # asked past the recording
+
+    def _next(self) -> Frame:
+        if self.at + 1 < len(self.frames):
+            self.at += 1
+        else:
+            self.overrun = True
+        return self.frames[self.at]
+
+    def apply(self, setup: Any) -> None:
+        self.at = 0
+
+    def advance(self, budget: int | None, until: Condition | None, left: int | None) -> int:
+        if self.overrun:
+            return 0
+        return self._next().used
+
+    def ask_hessian(self) -> None:
+        self._next()
+
+    def values(self, names: Iterable[str] | None = None) -> dict[str, Any]:
+        return dict(self.frames[self.at].values)
+
+    def progress(self) -> int:
+        return self.frames[self.at].progress
+
+    def finished(self) -> bool:
+        return self.overrun or self.frames[self.at].finished
+
+    def speed(self) -> float | None:
+        return self.live.speed()
+
+    def close(self) -> None:
+        """The live driver is the player's to close."""
+
+
+class Replays:
+    """The prepared runs of ``store``, as a ``LessonPlayer`` asks for them."""
+
+    def __init__(self, store: PreparedStore) -> None:
+        self.store = store
+
+    def driver_for(self, player: LessonPlayer, start: int, live: Driver) -> Driver | None:
+        """The replay of the run starting at ``start``, or None: not prepared (or its entry is
+        not exactly this run's), or a scene that is always computed."""
+        if not live.recorded:
+            return None
+        key = key_of(player, start)
+        frames = self.store.load(key) if key is not None else None
+        return ReplayDriver(live, frames) if frames else None
+
+
+# -- which runs, and their keys ----------------------------------------------------------------
+def runs(player: LessonPlayer) -> list[tuple[int, list[int]]]:
+    """Each run of the lesson: (the step that starts it, its steps)."""
+    out: list[tuple[int, list[int]]] = []
+    for k in range(len(player.steps)):
+        s = player.run_start(k)
+        if out and out[-1][0] == s:
+            out[-1][1].append(k)
+        else:
+            out.append((s, [k]))
+    return out
+
+
+def key_of(player: LessonPlayer, start: int) -> str | None:
+    """The cache key of the run starting at step ``start`` (None: a scene with no setup)."""
+    from explorer import setups
+
+    setup = player.setups.get(start)
+    if setup is None:
+        return None
+    scene = player.steps[start].scene
+    steps = [player.steps[k] for k in range(len(player.steps)) if _in_run(player, k, start)]
+    return run_key(scene, setups.dumps(scene, setup), steps)
+
+
+def _in_run(player: LessonPlayer, k: int, start: int) -> bool:
+    return k >= start and player.run_start(k) == start
+
+
+def prepare_lesson(
+    lesson: Lesson,
+    registry: Registry,
+    scenes: Iterable[LessonScene],
+    store: PreparedStore,
+    timeout: float = 600.0,
+    force: bool = False,
+) -> tuple[int, int]:
+    """Play every run of ``lesson`` that is not prepared yet and keep what it showed. Returns
+    (runs recorded now, runs that were ready already). Unrecorded scenes (``recorded = False``)
+    are still applied, so their own caches fill."""
+    rows = by_name(scenes)
+    recorders: dict[str, RecordingDriver] = {}
+
+    def make(scene: str) -> Driver:
+        driver = headless_driver(rows[scene], registry)
+        if not driver.recorded:
+            return driver
+        recorders[scene] = RecordingDriver(driver)
+        return recorders[scene]
+
+    player = LessonPlayer(
+        lesson,
+        make,
+        lambda scene: rows[scene].setup_class() if scene in rows else None,
+        registry,
+    )
+    made = ready = 0
+    try:
+        for start, ks in runs(player):
+            key = key_of(player, start)
+            recording = isinstance(player.live_driver(player.steps[start].scene), RecordingDriver)
+            if key is not None and recording and not force and store.has(key):
+                ready += 1
+                continue
+            for k in ks:
+                player.go(k)
+                while not player.poll(None):
+                    player.queue[0][0].driver.wait(timeout)
+            driver = player.driver(player.steps[start].scene)
+            if key is not None and isinstance(driver, RecordingDriver):
+                store.save(key, driver.frames)
+                made += 1
+        return made, ready
+    finally:
+        player.close()

@@ -1,0 +1,125 @@
+"""Lessons prepared before class: a prepared run replays exactly what the live run showed (its
+numbers, its captions, its verdicts), and a cache entry that is not exactly that run's is
+computed again, never trusted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from explorer.app.scene_table import scenes, spec
+from explorer.app.setup_files import setup_class
+from explorer.lessons import read_lesson
+from explorer.lessons.catalogue import scene_facts
+from explorer.lessons.player import LessonPlayer, headless_driver
+from explorer.lessons.prepared import PreparedStore
+from explorer.lessons.replay import ReplayDriver, Replays, key_of, prepare_lesson, runs
+
+LESSON = """
+[title]
+en = "Tiny"
+zh = "小"
+[summary]
+en = "s"
+zh = "s"
+
+[[steps]]
+scene = "network"
+setup = { dataset = "moons", depth = 2, width = 8, epochs = 4, seed = 3 }
+caption.en = "Epoch {epoch}: loss {train_loss:.5f}"
+caption.zh = "第 {epoch} 轮：损失 {train_loss:.5f}"
+limit = 2
+
+[[steps]]
+scene = "network"
+caption.en = "Later, step {step}: loss {train_loss}"
+caption.zh = "之后 {step}：{train_loss}"
+until = "step >= 30"
+limit = 4
+expect = ["train_loss < 100"]
+
+[[steps]]
+scene = "network"
+setup = { seed = 4 }
+caption.en = "Another seed: {train_loss}"
+caption.zh = "另一个：{train_loss}"
+limit = 1
+"""
+
+
+def _lesson(tmp_path, registry):
+    path = tmp_path / "01-tiny.toml"
+    path.write_text(LESSON, encoding="utf-8")
+    return read_lesson(path, scene_facts(registry, scenes()))
+
+
+def _shown(lesson, registry, replays=None):
+    """What each step shows once done: its numbers, both captions, its failures; and whether a
+    replay served it."""
+    player = LessonPlayer(
+        lesson,
+        lambda scene: headless_driver(spec(scene), registry),
+        setup_class,
+        registry,
+        replays=replays,
+    )
+    out = []
+    try:
+        for k in (0, 1, 2, 1):  # on, on, a new run, back (the run rebuilt)
+            player.go(k)
+            while not player.poll(None):
+                player.queue[0][0].driver.wait(120)
+            driver = player.driver("network")
+            out.append(
+                (
+                    driver.values(),
+                    player.caption("en"),
+                    player.caption("zh"),
+                    [f.sentence for f in player.failures.get(k, [])],
+                    isinstance(driver, ReplayDriver),
+                )
+            )
+    finally:
+        player.close()
+    return out
+
+
+@pytest.mark.slow
+def test_a_prepared_lesson_replays_the_live_numbers_and_captions_bit_for_bit(tmp_path, registry):
+    lesson = _lesson(tmp_path, registry)
+    live = _shown(lesson, registry)
+    store = PreparedStore(tmp_path / "cache")
+    assert prepare_lesson(lesson, registry, scenes(), store) == (2, 0)
+    assert prepare_lesson(lesson, registry, scenes(), store) == (0, 2)  # ready: not again
+    replayed = _shown(lesson, registry, Replays(store))
+    assert [r[:4] for r in replayed] == [r[:4] for r in live]
+    assert all(r[4] for r in replayed) and not any(r[4] for r in live)
+    assert live[1][0]["step"] > live[0][0]["step"] and live[0][1].startswith("Epoch 2: loss ")
+
+
+@pytest.mark.slow
+def test_a_damaged_or_foreign_entry_is_computed_again(tmp_path, registry):
+    lesson = _lesson(tmp_path, registry)
+    store = PreparedStore(tmp_path / "cache")
+    prepare_lesson(lesson, registry, scenes(), store)
+    player = LessonPlayer(lesson, lambda s: headless_driver(spec(s), registry), setup_class,
+                          registry)  # fmt: skip
+    first, second = (key_of(player, s) for s, _ in runs(player))
+    player.close()
+    a, b = store.path(first), store.path(second)
+    good_a, good_b = a.read_bytes(), b.read_bytes()
+
+    a.write_bytes(good_a[: len(good_a) // 2])  # truncated
+    assert store.load(first) is None
+    data = json.loads(good_a)
+    data["frames"][1]["v"]["~dict"]["train_loss"] = 0.0  # a number altered
+    a.write_text(json.dumps(data), encoding="utf-8")
+    assert store.load(first) is None
+    a.write_bytes(good_b)  # another run's entry under this run's name
+    assert store.load(first) is None
+    a.write_bytes(b"\x80\x04\x95 a pickle")  # not even JSON
+    assert store.load(first) is None
+    # not trusted: prepared again, and the replay is the live run's once more
+    assert prepare_lesson(lesson, registry, scenes(), store) == (1, 1)
+    assert store.load(first) is not None and store.load(second) is not None
