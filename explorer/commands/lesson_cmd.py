@@ -4,6 +4,7 @@ dl-explorer lesson                               # the lessons: name, title, ste
 dl-explorer lesson vanishing-gradients           # the app in presenter mode at step 1
 dl-explorer lesson momentum --lang zh --step 3   # in Chinese, from step 3 (--scale is global)
 dl-explorer lesson check my_lesson.toml          # validate, play headless, check every expect
+dl-explorer lesson prepare all                   # compute every step ahead, kept in the cache
 """
 
 from __future__ import annotations
@@ -59,8 +60,35 @@ def _check(registry, target: str) -> None:
     )
 
 
+def _prepare(registry, target: str) -> None:
+    """Play every run of the lesson(s) not prepared yet and keep what they showed in the cache:
+    in class, a prepared step is shown at once (replayed, the same numbers as computed)."""
+    from explorer.app.headless import single_threaded_torch
+    from explorer.app.scene_table import scenes
+    from explorer.lessons.catalogue import builtin_lessons, load
+    from explorer.lessons.prepared import PreparedStore
+    from explorer.lessons.replay import prepare_lesson
+
+    single_threaded_torch()
+    lessons = (
+        builtin_lessons(registry, scenes())
+        if target == "all"
+        else [load(target, registry, scenes())]
+    )
+    store = PreparedStore()
+    for the_lesson in lessons:
+        t0 = time.perf_counter()
+        made, ready = prepare_lesson(the_lesson, registry, scenes(), store)
+        seconds = time.perf_counter() - t0
+        click.echo(
+            f"{the_lesson.name}: {made} run{'s' if made != 1 else ''} prepared in {seconds:.1f} s"
+            f"{f', {ready} ready already' if ready else ''}."
+        )
+    click.echo(f"Kept in {store.folder}.")
+
+
 @click.command("lesson")
-@click.argument("words", nargs=-1, metavar="[NAME | check FILE]")
+@click.argument("words", nargs=-1, metavar="[NAME | check FILE | prepare NAME|all]")
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
@@ -75,7 +103,8 @@ def _check(registry, target: str) -> None:
 @click.pass_obj
 def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
     """Classroom lessons: list them, present one (keys: → next, ← back, R replay, P pause,
-    L English/中文, Tab panels, Esc leaves the lesson), or check a lesson file."""
+    L English/中文, Tab panels, Esc leaves the lesson), check a lesson file, or prepare lessons
+    before class (every step computed ahead and kept in the cache)."""
     if not words:
         _list(registry)
         return
@@ -83,6 +112,11 @@ def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
         if len(words) != 2:
             raise click.UsageError("lesson check takes one lesson: a file or a built-in name.")
         _check(registry, words[1])
+        return
+    if words[0] == "prepare":
+        if len(words) != 2:
+            raise click.UsageError("lesson prepare takes one lesson name, or all.")
+        _prepare(registry, words[1])
         return
     if len(words) > 1:
         raise click.UsageError(f"lesson takes one name, got {' '.join(words)!r}.")

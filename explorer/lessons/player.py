@@ -61,7 +61,9 @@ class Driver:
 
     scene = ""
     unit = "steps"
-    recorded = True  # a prepared lesson replays what it showed (False: always computed live)
+    # a prepared lesson replays what it showed: its numbers and its picture (``state``); a scene
+    # that cannot redraw a recorded picture is always computed (numbers alone would be false)
+    recorded = False
 
     def __init__(self, model: Any, owned: bool = False) -> None:
         self.model = model
@@ -108,6 +110,22 @@ class Driver:
     def warm(self, setup: Any) -> None:
         """Prepare ahead for ``setup`` (the next step's), where the scene can (its driver says
         how); by default nothing."""
+
+    # -- a prepared run (``replay``) -----------------------------------------------------------
+    state_types: tuple[type, ...] = ()  # the classes ``state`` holds (a prepared file: no other)
+
+    def state(self) -> Any:
+        """What the scene draws now, recorded with each frame of a prepared run (None: its
+        picture is computed live, only its numbers are replayed)."""
+        return None
+
+    def show_state(self, state: Any) -> None:
+        """Draw a recorded ``state`` instead of computing it."""
+
+    def shows_state(self) -> bool:
+        """The scene still shows what ``show_state`` gave it (False: the teacher changed
+        something, and it computes live again)."""
+        return True
 
     def close(self) -> None:
         if self.owned and self.model is not None:

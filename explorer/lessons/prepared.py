@@ -18,6 +18,7 @@ its key and a digest of its frames, and is read only when all of them match; any
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -39,6 +40,7 @@ class Frame:
     progress: int
     finished: bool
     used: int  # what ``advance`` returned (0 after apply / ask_hessian)
+    state: Any = None  # what the scene drew (``Driver.state``), None where it records none
 
 
 @functools.cache
@@ -88,9 +90,29 @@ class PreparedStore:
     def path(self, key: str) -> Path:
         return self.folder / f"{key[:32]}.json"
 
-    def load(self, key: str) -> list[Frame] | None:
+    def states_path(self, key: str) -> Path:
+        return self.folder / f"{key[:32]}.states.pt"
+
+    def load(self, key: str, types: Sequence[type] = ()) -> list[Frame] | None:
         """The run's frames, or None (recompute) when there is no entry or it is not exactly
-        the one written for ``key``."""
+        the one written for ``key``. ``types``: the classes its states may hold."""
+        frames = self._frames(key)
+        if frames is None or frames[1] is None:
+            return frames[0] if frames is not None else None
+        from explorer.lessons import state_codec
+
+        try:
+            data = self.states_path(key).read_bytes()
+            if hashlib.sha256(data).hexdigest() != frames[1]:
+                return None
+            states = state_codec.loads(data, types)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        if not isinstance(states, list) or len(states) != len(frames[0]):
+            return None
+        return [dataclasses.replace(f, state=st) for f, st in zip(frames[0], states, strict=True)]
+
+    def _frames(self, key: str) -> tuple[list[Frame], str | None] | None:
         path = self.path(key)
         try:
             if not path.is_file() or path.stat().st_size > MAX_BYTES:
@@ -100,31 +122,44 @@ class PreparedStore:
             return None
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
             return None
-        frames = data.get("frames")
-        if not isinstance(frames, list) or data.get("digest") != _digest(frames):
+        frames, states = data.get("frames"), data.get("states")
+        if not isinstance(frames, list) or data.get("digest") != _digest([frames, states]):
+            return None
+        if states is not None and not isinstance(states, str):
             return None
         try:
-            return [_frame(f) for f in frames]
+            return [_frame(f) for f in frames], states
         except (TypeError, ValueError, KeyError):
             return None
 
     def save(self, key: str, frames: Sequence[Frame]) -> None:
         """Write the run's entry atomically; a cache that cannot be written only costs the next
         class its computing time."""
-        from explorer.atomic_write import OutputError, write_text
+        from explorer.atomic_write import OutputError, write_bytes, write_text
+        from explorer.lessons import state_codec
 
         rows = [
             {"v": _encode(f.values), "p": f.progress, "f": f.finished, "u": f.used} for f in frames
         ]
-        data = {"format": FORMAT, "key": key, "digest": _digest(rows), "frames": rows}
+        states = None
+        blob = b""
+        if any(f.state is not None for f in frames):
+            blob = state_codec.dumps([f.state for f in frames])
+            states = hashlib.sha256(blob).hexdigest()
+        data = {
+            "format": FORMAT, "key": key, "digest": _digest([rows, states]), "frames": rows,
+            "states": states,
+        }  # fmt: skip
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            if states is not None:  # first: an entry never names states that are not there
+                write_bytes(self.states_path(key), blob, "a prepared lesson run")
             write_text(self.path(key), json.dumps(data), "a prepared lesson run")
         except (OSError, OutputError):
             return
 
-    def has(self, key: str) -> bool:
-        return self.load(key) is not None
+    def has(self, key: str, types: Sequence[type] = ()) -> bool:
+        return self.load(key, types) is not None
 
 
 def _digest(rows: object) -> str:

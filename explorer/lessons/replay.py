@@ -7,10 +7,14 @@ time the driver's work is in after an action (``apply``, ``advance``, ``ask_hess
 the same order as it asked the live driver (its choices depend only on the numbers it read), so
 every number it reads is the live run's, bit for bit.
 
-A scene whose driver says ``recorded = False`` is not recorded: the Landscape's race is computed
-on the UI thread in microseconds a step and is already deterministic; what is slow about it (a
-``net:`` surface's training) has its own cache, which preparing the lesson fills by applying the
-setup.
+Only a scene whose driver says ``recorded = True`` and can redraw a recorded picture
+(``Driver.state`` / ``show_state``) is replayed: the Network lab, whose runs take seconds to
+minutes. The Landscape is not recorded: its race is computed on the UI thread at microseconds a
+step and is deterministic already; what is slow about it (a ``net:`` surface's training) has its
+own cache, which preparing the lesson fills by applying the setup. The Dropout and Activations
+scenes draw from their models' own jobs; replaying their numbers without their pictures would
+put a caption over a picture that disagrees, so they are computed live (and still played by
+``prepare``, which warms nothing for them today).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class RecordingDriver(Driver):
         super().__init__(live.model, owned=False)
         self.live = live
         self.scene, self.unit = live.scene, live.unit
+        self.recorded, self.state_types = live.recorded, live.state_types
         self.frames: list[Frame] = []
         self._pending: int | None = None  # an action's units, waiting for its work to be in
 
@@ -61,8 +66,9 @@ class RecordingDriver(Driver):
             return True
         if self._pending is not None:
             used, self._pending = self._pending, None
+            live = self.live
             self.frames.append(
-                Frame(self.live.values(), self.live.progress(), self.live.finished(), used)
+                Frame(live.values(), live.progress(), live.finished(), used, live.state())
             )
         return False
 
@@ -89,7 +95,10 @@ class RecordingDriver(Driver):
 
 
 class ReplayDriver(Driver):
-    """A prepared run's frames, served as its live driver served them. Past the last frame (a
+    """A prepared run's frames, served as its live driver served them, one frame per poll (the
+    app polls once a frame: the run unrolls at 60 epochs a second, not in one jump). The scene
+    is given the setup and each frame's picture state; once it no longer shows the replay (the
+    teacher changed something) every question goes to the live driver. Past the last frame (a
     recording that does not fit how it is played) it says it has finished."""
 
     def __init__(self, live: Driver, frames: list[Frame]) -> None:
@@ -99,33 +108,70 @@ class ReplayDriver(Driver):
         self.frames = frames
         self.at = 0
         self.overrun = False  # asked past the recording
+        self._drawn = True  # the frame ``at`` has been polled once (shown for a frame)
+
+    @property
+    def taken_over(self) -> bool:
+        """The teacher changed something: the scene computes live."""
+        return self.frames[0].state is not None and not self.live.shows_state()
 
     def _next(self) -> Frame:
         if self.at + 1 < len(self.frames):
             self.at += 1
+            self._show()
         else:
             self.overrun = True
         return self.frames[self.at]
 
+    def _show(self) -> None:
+        self._drawn = False
+        if self.frames[self.at].state is not None:
+            self.live.show_state(self.frames[self.at].state)
+
     def apply(self, setup: Any) -> None:
-        self.at = 0
+        self.live.apply(setup)  # the panels show the step's setup; the teacher changes it there
+        self.at, self.overrun = 0, False
+        self._show()
 
     def advance(self, budget: int | None, until: Condition | None, left: int | None) -> int:
+        if self.taken_over:
+            return self.live.advance(budget, until, left)
         if self.overrun:
             return 0
         return self._next().used
 
     def ask_hessian(self) -> None:
-        self._next()
+        if self.taken_over:
+            self.live.ask_hessian()
+        else:
+            self._next()
+
+    def busy(self) -> bool:
+        if self.taken_over:
+            return self.live.busy()
+        drawn, self._drawn = self._drawn, True
+        return not drawn
+
+    def wait(self, timeout: float) -> None:
+        if self.taken_over:
+            self.live.wait(timeout)
+        self._drawn = True
 
     def values(self, names: Iterable[str] | None = None) -> dict[str, Any]:
+        if self.taken_over:
+            return self.live.values(names)
         return dict(self.frames[self.at].values)
 
     def progress(self) -> int:
-        return self.frames[self.at].progress
+        return self.live.progress() if self.taken_over else self.frames[self.at].progress
 
     def finished(self) -> bool:
+        if self.taken_over:
+            return self.live.finished()
         return self.overrun or self.frames[self.at].finished
+
+    def show(self, step: Step) -> None:
+        self.live.show(step)
 
     def speed(self) -> float | None:
         return self.live.speed()
@@ -146,7 +192,7 @@ class Replays:
         if not live.recorded:
             return None
         key = key_of(player, start)
-        frames = self.store.load(key) if key is not None else None
+        frames = self.store.load(key, live.state_types) if key is not None else None
         return ReplayDriver(live, frames) if frames else None
 
 
@@ -211,7 +257,8 @@ def prepare_lesson(
         for start, ks in runs(player):
             key = key_of(player, start)
             recording = isinstance(player.live_driver(player.steps[start].scene), RecordingDriver)
-            if key is not None and recording and not force and store.has(key):
+            types = player.live_driver(player.steps[start].scene).state_types
+            if key is not None and recording and not force and store.has(key, types):
                 ready += 1
                 continue
             for k in ks:
