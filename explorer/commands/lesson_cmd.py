@@ -131,8 +131,11 @@ def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
 
     first = the_lesson.steps[step - 1].scene
 
+    from explorer.lessons.prepared import PreparedStore
+
     def prepare(tabs) -> None:
-        start_lesson(tabs, the_lesson, registry, lang=lang, step=step - 1)
+        store = PreparedStore()  # prepared steps replayed; the rest prepared while shown
+        start_lesson(tabs, the_lesson, registry, lang=lang, step=step - 1, store=store, ahead=True)
 
     run_app(
         registry,
@@ -143,21 +146,64 @@ def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
 
 
 @click.command("lesson")
-@click.argument("name")
+@click.argument("name", required=False)
 @click.option("--size", default="1280x720", show_default=True, help="Window size WIDTHxHEIGHT.")
+@click.option(
+    "--all", "every", is_flag=True,
+    help="Every built-in lesson, each step unprepared and prepared (a table).",
+)  # fmt: skip
 @click.pass_obj
-def bench_lesson(registry, name: str, size: str) -> None:
+def bench_lesson(registry, name: str | None, size: str, every: bool) -> None:
     """Next-step response of a lesson in presenter mode (offscreen): for each → press, the time
     until the frame showing the new step is drawn, and for a Network-lab step the time until
-    its new run's first snapshot is drawn."""
+    its new run's first snapshot is drawn. --all: every lesson, computed and then prepared."""
     from explorer.app.headless import bench_lesson_steps
     from explorer.app.scene_table import scenes
     from explorer.commands.optspec import parse_size
-    from explorer.lessons.catalogue import load
+    from explorer.lessons.catalogue import builtin_lessons, load
 
+    if every == (name is not None):
+        raise click.UsageError("bench lesson takes one lesson name, or --all.")
+    if every:
+        _bench_all(registry, builtin_lessons(registry, scenes()), parse_size(size), size)
+        return
+    assert name is not None
     the_lesson = load(name, registry, scenes())
     rows = bench_lesson_steps(registry, the_lesson, parse_size(size))
     click.echo(f"{the_lesson.name}: → to the next step, presenter mode at {size}")
     for k, scene, kind, response, first in rows:
         extra = f", first picture of the new run {first * 1000:.0f} ms" if first else ""
         click.echo(f"  step {k:>2} ({scene}, {kind}): {response * 1000:6.1f} ms{extra}")
+
+
+def _bench_all(registry, lessons, size: tuple[int, int], size_text: str) -> None:
+    """Each lesson twice in one run: computed (an empty cache), then after ``lesson prepare``
+    (into a cache of its own, so the user's is left alone). The first picture after →: the
+    frame showing the step, or the new run's first picture where it runs in the background."""
+    import tempfile
+    from pathlib import Path
+
+    from explorer.app.headless import bench_lesson_steps, single_threaded_torch
+    from explorer.app.scene_table import scenes
+    from explorer.lessons.prepared import PreparedStore
+    from explorer.lessons.replay import prepare_lesson
+
+    single_threaded_torch()
+    click.echo(f"→ to the next step, presenter mode at {size_text}: first picture (ms)")
+    click.echo(f"  {'lesson':<34} {'step':>4}  {'scene':<11} {'computed':>9} {'prepared':>9}")
+    worst = 0.0
+    with tempfile.TemporaryDirectory(prefix="dl-explorer-bench-") as folder:
+        for the_lesson in lessons:
+            empty = PreparedStore(Path(folder) / f"{the_lesson.name}-empty")
+            store = PreparedStore(Path(folder) / the_lesson.name)
+            computed = bench_lesson_steps(registry, the_lesson, size, store=empty)
+            t0 = time.perf_counter()
+            prepare_lesson(the_lesson, registry, scenes(), store)
+            prep = time.perf_counter() - t0
+            prepared = bench_lesson_steps(registry, the_lesson, size, store=store)
+            for (k, scene, _, r0, f0), (_, _, _, r1, f1) in zip(computed, prepared, strict=True):
+                a, b = (f0 or r0) * 1000, (f1 or r1) * 1000
+                worst = max(worst, b)
+                click.echo(f"  {the_lesson.name:<34} {k:>4}  {scene:<11} {a:>9.0f} {b:>9.0f}")
+            click.echo(f"  {the_lesson.name:<34} prepared in {prep:.1f} s")
+    click.echo(f"slowest prepared step: {worst:.0f} ms")

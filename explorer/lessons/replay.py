@@ -19,7 +19,7 @@ put a caption over a picture that disagrees, so they are computed live (and stil
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from explorer.lessons.conditions import Condition
@@ -232,10 +232,13 @@ def prepare_lesson(
     store: PreparedStore,
     timeout: float = 600.0,
     force: bool = False,
+    first: int = 0,
+    cancelled: Callable[[], bool] | None = None,
 ) -> tuple[int, int]:
-    """Play every run of ``lesson`` that is not prepared yet and keep what it showed. Returns
-    (runs recorded now, runs that were ready already). Unrecorded scenes (``recorded = False``)
-    are still applied, so their own caches fill."""
+    """Play every run of ``lesson`` that is not prepared yet and keep what it showed: the runs
+    from step ``first`` (0-based) on first. Returns (runs recorded now, runs that were ready
+    already). Unrecorded scenes (``recorded = False``) are still applied, so their own caches
+    fill. ``cancelled``: asked between runs (a newer request in the background)."""
     rows = by_name(scenes)
     recorders: dict[str, RecordingDriver] = {}
 
@@ -254,7 +257,11 @@ def prepare_lesson(
     )
     made = ready = 0
     try:
-        for start, ks in runs(player):
+        every = runs(player)
+        later = [r for r in every if r[1][-1] >= first]
+        for start, ks in later + [r for r in every if r not in later]:
+            if cancelled is not None and cancelled():
+                break
             key = key_of(player, start)
             recording = isinstance(player.live_driver(player.steps[start].scene), RecordingDriver)
             types = player.live_driver(player.steps[start].scene).state_types
