@@ -178,3 +178,26 @@ def test_a_damaged_or_foreign_entry_is_computed_again(tmp_path, registry):
     # not trusted: prepared again, and the replay is the live run's once more
     assert prepare_lesson(lesson, registry, scenes(), store) == (1, 1)
     assert store.load(first, types) is not None and store.load(second, types) is not None
+
+
+@pytest.mark.slow
+def test_the_teacher_changing_anything_computes_live_again(tmp_path, registry):
+    lesson = _lesson(tmp_path, registry)
+    store = PreparedStore(tmp_path / "cache")
+    prepare_lesson(lesson, registry, scenes(), store)
+    player = LessonPlayer(lesson, lambda s: headless_driver(spec(s), registry), setup_class,
+                          registry, replays=Replays(store))  # fmt: skip
+    try:
+        player.go(0)
+        while not player.poll(None):
+            player.queue[0][0].driver.wait(120)
+        replay = player.driver("network")
+        model = player.live_driver("network").model
+        assert isinstance(replay, ReplayDriver) and model.snapshots[0].epoch == 2  # drawn
+        model.set(width=9)  # a knob turned in the panel
+        assert replay.taken_over and model.recorded is None
+        replay.wait(120)
+        assert replay.values()["epoch"] == 0  # the live run of the new net, from its start
+        assert model.config.width == 9
+    finally:
+        player.close()

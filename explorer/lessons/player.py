@@ -329,6 +329,8 @@ class LessonPlayer:
             scene = self.steps[k].scene
             if scene in self.drivers:
                 self.drivers[scene].warm(self.setups[k])
+                if self.replays is not None:  # its prepared run read ahead
+                    self.replays.warm(self, k, self.drivers[scene])
 
     @property
     def done(self) -> bool:

@@ -19,6 +19,7 @@ put a caption over a picture that disagrees, so they are computed live (and stil
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -185,6 +186,7 @@ class Replays:
 
     def __init__(self, store: PreparedStore) -> None:
         self.store = store
+        self._read: dict[str, list[Frame]] = {}  # key → its frames, read ahead (never None)
 
     def driver_for(self, player: LessonPlayer, start: int, live: Driver) -> Driver | None:
         """The replay of the run starting at ``start``, or None: not prepared (or its entry is
@@ -192,8 +194,26 @@ class Replays:
         if not live.recorded:
             return None
         key = key_of(player, start)
-        frames = self.store.load(key, live.state_types) if key is not None else None
+        if key is None:
+            return None
+        frames = self._read.get(key) or self.store.load(key, live.state_types)
         return ReplayDriver(live, frames) if frames else None
+
+    def warm(self, player: LessonPlayer, start: int, live: Driver) -> None:
+        """Read the run starting at ``start`` in a thread while the teacher talks (reading its
+        pictures takes a few hundred milliseconds on a busy machine: not in a frame, not on →)."""
+        key = key_of(player, start) if live.recorded else None
+        if key is None or key in self._read:
+            return
+        threading.Thread(
+            target=self._read_ahead, args=(key, live.state_types), daemon=True,
+            name="dl-explorer-prepared",
+        ).start()  # fmt: skip
+
+    def _read_ahead(self, key: str, types: tuple[type, ...]) -> None:
+        frames = self.store.load(key, types)
+        if frames:  # not prepared yet: asked again on →, when the background may have made it
+            self._read[key] = frames
 
 
 # -- which runs, and their keys ----------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,7 +27,9 @@ def loads(data: bytes, types: Sequence[type]) -> Any:
     import torch
 
     try:
-        tree = torch.load(io.BytesIO(data), weights_only=True)
+        with warnings.catch_warnings():  # a foreign file's pickle protocol: refused, not said
+            warnings.simplefilter("ignore")
+            tree = torch.load(io.BytesIO(data), weights_only=True)
     except Exception as exc:  # noqa: BLE001 - damaged or foreign: recomputed
         raise ValueError(f"not a prepared state ({type(exc).__name__})") from None
     return _decode(tree, {t.__name__: t for t in types})
