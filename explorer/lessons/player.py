@@ -327,6 +327,8 @@ class LessonPlayer:
         """While the teacher talks: get the next step's run ready (if it starts one)."""
         if k < len(self.steps) and self.run_start(k) == k and k in self.setups:
             scene = self.steps[k].scene
+            if self.replays is not None:  # the next scene built now, not on → (the app: seconds)
+                self.live_driver(scene)
             if scene in self.drivers:
                 self.drivers[scene].warm(self.setups[k])
                 if self.replays is not None:  # its prepared run read ahead
