@@ -106,7 +106,7 @@ class PreparedStore:
             if hashlib.sha256(data).hexdigest() != frames[1]:
                 return None
             states = state_codec.loads(data, types)
-        except (OSError, ValueError, TypeError, KeyError):
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             return None
         if not isinstance(states, list) or len(states) != len(frames[0]):
             return None

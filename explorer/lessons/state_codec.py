@@ -18,7 +18,7 @@ def dumps(state: Any) -> bytes:
     import torch
 
     out = io.BytesIO()
-    torch.save(_encode(state), out)
+    torch.save(_encode(state, {}), out)
     return out.getvalue()
 
 
@@ -32,11 +32,22 @@ def loads(data: bytes, types: Sequence[type]) -> Any:
             tree = torch.load(io.BytesIO(data), weights_only=True)
     except Exception as exc:  # noqa: BLE001 - damaged or foreign: recomputed
         raise ValueError(f"not a prepared state ({type(exc).__name__})") from None
-    return _decode(tree, {t.__name__: t for t in types})
+    return _decode(tree, {t.__name__: t for t in types}, [])
 
 
-def _encode(value: Any) -> Any:
+# A run's snapshots share most of what they hold (each one's ``epochs`` are the one before's plus
+# one): an object met again is written as a reference to its first time (``~ref``: its number in
+# the order first met, depth first, the order ``_decode`` meets them in), so a run of n epochs
+# stores n epoch records, not n²/2, and reads in a tenth of the time.
+def _encode(value: Any, seen: dict[int, int]) -> Any:
     import torch
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if id(value) in seen:
+            return {"~ref": seen[id(value)]}
+        seen[id(value)] = len(seen)
+        fields = {f.name: _encode(getattr(value, f.name), seen) for f in dataclasses.fields(value)}
+        return {"~cls": type(value).__name__, "f": fields}
 
     if value is None or isinstance(value, bool | int | float | str):
         return value
@@ -44,23 +55,20 @@ def _encode(value: Any) -> Any:
         return {"~nd": torch.from_numpy(np.ascontiguousarray(value).copy())}
     if isinstance(value, np.generic):
         return {"~np": value.dtype.str, "v": value.item()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {"~cls": type(value).__name__, "f": fields}
     if isinstance(value, tuple):
-        return {"~tuple": [_encode(v) for v in value]}
+        return {"~tuple": [_encode(v, seen) for v in value]}
     if isinstance(value, list):
-        return [_encode(v) for v in value]
+        return [_encode(v, seen) for v in value]
     if isinstance(value, dict):
-        return {"~dict": [[_encode(k), _encode(v)] for k, v in value.items()]}
+        return {"~dict": [[_encode(k, seen), _encode(v, seen)] for k, v in value.items()]}
     raise TypeError(f"a state of type {type(value).__name__} cannot be prepared")
 
 
-def _decode(value: Any, types: dict[str, type]) -> Any:
+def _decode(value: Any, types: dict[str, type], met: list[Any]) -> Any:
     import torch
 
     if isinstance(value, list):
-        return [_decode(v, types) for v in value]
+        return [_decode(v, types, met) for v in value]
     if not isinstance(value, dict):
         if isinstance(value, torch.Tensor):
             raise ValueError("a bare tensor")
@@ -74,14 +82,19 @@ def _decode(value: Any, types: dict[str, type]) -> Any:
         if dtype.kind not in "biuf":
             raise ValueError("only numbers")
         return dtype.type(value["v"])
+    if "~ref" in value:
+        return met[value["~ref"]]  # an IndexError (a reference ahead): not ours, recomputed
     if "~cls" in value:
         cls = types.get(value["~cls"])
         if cls is None:
             raise ValueError(f"a class the scene does not name: {value['~cls']!r}")
-        fields = {str(k): _decode(v, types) for k, v in value["f"].items()}
-        return cls(**fields)
+        at = len(met)
+        met.append(None)  # its number, taken before its fields (depth first, as written)
+        fields = {str(k): _decode(v, types, met) for k, v in value["f"].items()}
+        met[at] = cls(**fields)
+        return met[at]
     if "~tuple" in value:
-        return tuple(_decode(v, types) for v in value["~tuple"])
+        return tuple(_decode(v, types, met) for v in value["~tuple"])
     if "~dict" in value:
-        return {_decode(k, types): _decode(v, types) for k, v in value["~dict"]}
+        return {_decode(k, types, met): _decode(v, types, met) for k, v in value["~dict"]}
     raise ValueError("an unknown value")
