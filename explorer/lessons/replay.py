@@ -187,6 +187,7 @@ class Replays:
     def __init__(self, store: PreparedStore) -> None:
         self.store = store
         self._read: dict[str, list[Frame]] = {}  # key → its frames, read ahead (never None)
+        self._reading: dict[str, threading.Thread] = {}
 
     def driver_for(self, player: LessonPlayer, start: int, live: Driver) -> Driver | None:
         """The replay of the run starting at ``start``, or None: not prepared (or its entry is
@@ -196,6 +197,9 @@ class Replays:
         key = key_of(player, start)
         if key is None:
             return None
+        reading = self._reading.pop(key, None)
+        if reading is not None:  # read ahead, not done yet: its rest, not a second read
+            reading.join()
         frames = self._read.get(key) or self.store.load(key, live.state_types)
         return ReplayDriver(live, frames) if frames else None
 
@@ -203,12 +207,14 @@ class Replays:
         """Read the run starting at ``start`` in a thread while the teacher talks (reading its
         pictures takes a few hundred milliseconds on a busy machine: not in a frame, not on →)."""
         key = key_of(player, start) if live.recorded else None
-        if key is None or key in self._read:
+        if key is None or key in self._read or key in self._reading:
             return
-        threading.Thread(
+        thread = threading.Thread(
             target=self._read_ahead, args=(key, live.state_types), daemon=True,
             name="dl-explorer-prepared",
-        ).start()  # fmt: skip
+        )  # fmt: skip
+        self._reading[key] = thread
+        thread.start()
 
     def _read_ahead(self, key: str, types: tuple[type, ...]) -> None:
         frames = self.store.load(key, types)
