@@ -37,26 +37,33 @@ def _check(registry, target: str) -> None:
     from explorer.app.headless import single_threaded_torch
     from explorer.app.scene_table import scenes
     from explorer.lessons.catalogue import load
-    from explorer.lessons.player import play_headless
+    from explorer.lessons.sampling import play_sampled
 
     single_threaded_torch()
     lesson = load(target, registry, scenes())  # a LessonError is one sentence (the group shows it)
+    for warning in _glyph_warnings(lesson):
+        click.echo(warning, err=True)
     t0 = time.perf_counter()
     n_expect = sum(len(s.expect) for s in lesson.steps)
-    failures = play_headless(lesson, registry, scenes())
+    checked = play_sampled(lesson, registry, scenes())
+    failures = checked.failures
     seconds = time.perf_counter() - t0
     if failures:
         for failure in failures:
             click.echo(failure.sentence, err=True)
+        at_end = len(checked.at_end)
         click.echo(
-            f"{lesson.path.name}: {len(failures)} of {n_expect} expect conditions failed.",
+            f"{lesson.path.name}: {at_end} of {n_expect} expect conditions failed when their "
+            f"step was done; {len(failures) - at_end} caption"
+            f"{'s were' if len(failures) - at_end != 1 else ' was'} not true while shown.",
             err=True,
         )
         sys.exit(1)
     n = len(lesson.steps)
     click.echo(
         f"{lesson.path.name}: {n} step{'s' if n != 1 else ''} played in {seconds:.1f} s; all "
-        f"{n_expect} expect condition{'s hold' if n_expect != 1 else ' holds'}."
+        f"{n_expect} expect condition{'s hold' if n_expect != 1 else ' holds'}, and every "
+        f"caption was true at the {checked.moments} moments read while its step ran."
     )
 
 
@@ -85,6 +92,24 @@ def _prepare(registry, target: str) -> None:
             f"{f', {ready} ready already' if ready else ''}."
         )
     click.echo(f"Kept in {store.folder}.")
+
+
+def _glyph_warnings(lesson) -> list[str]:
+    """One sentence per caption character the presenter's font cannot draw (a box on screen)."""
+    from explorer.app.ui.presenter import missing_glyphs
+
+    out = []
+    for k, step in enumerate(lesson.steps, start=1):
+        texts = {f"caption.{lang}": text for lang, text in step.caption.items()}
+        for lang, text in (step.during or {}).items():
+            texts[f"caption.during.{lang}"] = text
+        for where, text in texts.items():
+            for ch in missing_glyphs(text):
+                out.append(
+                    f"{lesson.path.name}: step {k}: {where} has {ch!r} (U+{ord(ch):04X}), which "
+                    "the presenter's font cannot draw: it shows as a box (write it another way)."
+                )
+    return out
 
 
 @click.command("lesson")

@@ -358,11 +358,19 @@ class LessonPlayer:
         self.checked.add(k)
 
     # -- reading -----------------------------------------------------------------------------
+    def caption_text(self, lang: str) -> str:
+        """The current step's caption as written: its ``during`` text while the step runs (where
+        it has one), the caption proper once it is done."""
+        step = self.steps[self.current]
+        if step.during is not None and not self.done:
+            return step.during[lang]
+        return step.caption[lang]
+
     def caption(self, lang: str, values: Mapping[str, Any] | None = None) -> str:
         step = self.steps[self.current]
         if values is None:
             values = self.driver(step.scene).values()
-        return fill(step.caption[lang], values)
+        return fill(self.caption_text(lang), values)
 
     def close(self) -> None:
         for d in self.drivers.values():
@@ -376,9 +384,23 @@ def check(cond: Condition, values: Mapping[str, Any]) -> tuple[bool, str]:
     try:
         return (True, "") if cond(values) else (False, "false")
     except ConditionError as exc:
+        absent = sorted(
+            {n.split(".", 1)[0] for n in cond.names if "." in n and values.get(n) is None}
+            - {n.split(".", 1)[0] for n in values if "." in n}
+        )
+        if absent:  # "adam.loss has no value yet" when adam is not racing at all
+            return False, f"not known ({absent_text(absent)})"
         return False, f"not known ({exc})"
     except (ArithmeticError, TypeError, ValueError) as exc:
         return False, f"not computable ({exc})"
+
+
+def absent_text(heads: list[str]) -> str:
+    """What a dotted name's missing owner is: "adam is not racing in this step", "there is no
+    net B in this step: compare is off"."""
+    out = ["there is no net B in this step: compare is off" if h == "b" else
+           f"{h} is not racing in this step" for h in heads]  # fmt: skip
+    return "; ".join(out)
 
 
 # -- headless ----------------------------------------------------------------------------------
@@ -410,10 +432,14 @@ def play_headless(
     scenes: Iterable[LessonScene],
     timeout: float = 600.0,
     on_step: Callable[[int, LessonPlayer], None] | None = None,
+    on_poll: Callable[[int, LessonPlayer], None] | None = None,
+    budget: Callable[[Step], int | None] | None = None,
 ) -> list[Failure]:
     """Play every step to its end, checking every ``expect``; the failures (empty: all hold).
     ``scenes``: the app's table of scenes (``explorer.app.scene_table.scenes()``). Steps on a
-    scene that cannot be played raise SceneMissing before anything runs."""
+    scene that cannot be played raise SceneMissing before anything runs. ``on_poll`` sees the
+    player between pieces of a step's advance (``budget(step)`` units each, None: as much as
+    the scene does at once), as a caption is seen while the step runs."""
     rows = by_name(scenes)
     missing = missing_scenes(lesson, rows.values())
     if missing:
@@ -430,8 +456,11 @@ def play_headless(
     try:
         for k in range(len(lesson.steps)):
             player.go(k)
-            while not player.poll(None):
-                player.queue[0][0].driver.wait(timeout)
+            units = budget(lesson.steps[k]) if budget is not None else None
+            while not player.poll(units):
+                player.queue[0][0].driver.wait(timeout)  # returns at once when nothing is sent
+                if on_poll is not None:
+                    on_poll(k, player)
             if on_step is not None:
                 on_step(k, player)
         return [f for k in sorted(player.failures) for f in player.failures[k]]

@@ -61,6 +61,27 @@ class CaptionFonts:
         return self._fonts[key]
 
 
+_TOFU: dict[str, bytes] = {}  # the caption font's "no such glyph" box, rendered once
+
+
+def missing_glyphs(text: str) -> str:
+    """The characters of ``text`` the caption font cannot draw (each would show as a box): the
+    font's rendering of a character compared with its rendering of a private-use one."""
+    if not pygame.font.get_init():
+        pygame.font.init()
+    font = CaptionFonts().get(14)
+    white = (255, 255, 255)
+    if "box" not in _TOFU:
+        _TOFU["box"] = pygame.image.tobytes(font.render("\ue000", True, white), "RGBA")
+    return "".join(
+        ch
+        for ch in dict.fromkeys(text)
+        if not ch.isspace()
+        and not ch.isascii()
+        and pygame.image.tobytes(font.render(ch, True, white), "RGBA") == _TOFU["box"]
+    )
+
+
 def _app_driver(tabs, scene_name: str) -> Driver:
     """The lesson's driver on the app's own scene (built by the tabs on first use): the class its
     row in the tabs' table names (none: the scene is shown as it is, not advanced)."""
@@ -285,6 +306,10 @@ class Presenter(Scene):
                 for f in failures
             ]
 
+    def at_end(self) -> bool:
+        """The last step is shown and done: the title bar says the lesson is over."""
+        return self.index == len(self.lesson.steps) - 1 and self.player.done
+
     def idle(self) -> bool:
         return False  # the highlight pulses
 
@@ -340,7 +365,7 @@ class Presenter(Scene):
                 y = at.bottom + scale.px(10)
             highlights = [(n, moved.get(n, r)) for n, r in highlights]
         else:
-            self._draw_caption_band(screen)
+            self._draw_caption_band(screen, [rect for _, rect in highlights])
         self._draw_outlines(screen, highlights)
 
     def _draw_title_bar(self, screen: pygame.Surface, bar: pygame.Rect) -> None:
@@ -355,6 +380,8 @@ class Presenter(Scene):
         if self.lang == "zh":
             keys = "→ 下一步   ← 上一步   R 重放   P 暂停   L English/中文   Tab 面板   Esc 退出"
         state = []
+        if self.at_end():
+            state.append(i18n.t("tabs.lesson_end"))
         if self.paused:
             state.append("paused" if self.lang == "en" else "已暂停")
         elif self.player.catching_up:
@@ -426,17 +453,27 @@ class Presenter(Scene):
                 y += small.get_linesize()
         return y
 
-    def _draw_caption_band(self, screen: pygame.Surface) -> None:
-        """Panels shown: the caption over the bottom of the picture, on a dark band."""
+    def _draw_caption_band(self, screen: pygame.Surface, outlined: list[pygame.Rect]) -> None:
+        """Panels shown (or a scene without a control panel): the caption on a dark band over
+        the bottom of the picture, or over its top where the bottom holds a part the step
+        outlines (the Dropout lesson's verdict in panel 3)."""
         px = scale.px
         layout = getattr(self.scene(), "layout", None)
         side = getattr(layout, "side", None)
+        toolbar = getattr(layout, "toolbar", None)
         w, h = screen.get_size()
         right = side.x if side is not None else w
         font, lines = self._caption_lines(right - px(40), CAPTION_PT)
         line_h = round(font.get_linesize() * 1.08)
         lines = lines[: max(1, (h // 3) // line_h)]
         band = pygame.Rect(0, h - len(lines) * line_h - px(24), right, len(lines) * line_h + px(24))
+        top = pygame.Rect(band.x, toolbar.bottom if toolbar is not None else 0, band.w, band.h)
+
+        def hidden(r: pygame.Rect) -> int:
+            return sum(r.clip(o).w * r.clip(o).h for o in outlined)
+
+        if hidden(band) and hidden(top) < hidden(band):
+            band = top
         shade = pygame.Surface(band.size, pygame.SRCALPHA)
         shade.fill((12, 14, 18, 215))
         screen.blit(shade, band)
