@@ -22,7 +22,10 @@ from explorer.app.ui.scene import Scene
 from explorer.app.ui.scene_keys import key_code, key_range
 from explorer.app.ui.text import wrap_with as wrap
 from explorer.lessons import LANGUAGES, Lesson
+from explorer.lessons.ahead import LessonAhead
 from explorer.lessons.player import Driver, LessonPlayer
+from explorer.lessons.prepared import PreparedStore
+from explorer.lessons.replay import Replays
 from explorer.lessons.scenes import by_name
 
 CAPTION_PT = 28  # caption body at UI scale 1 (1280×720)
@@ -91,13 +94,26 @@ def _app_driver(tabs, scene_name: str) -> Driver:
     return (cls or Driver)(scene.model)
 
 
-def start_lesson(tabs, lesson: Lesson, registry, lang: str = "en", step: int = 0) -> Presenter:
-    """Push a presenter for ``lesson`` above ``tabs`` (its App must be running) at ``step``."""
-    presenter = Presenter(tabs, lesson, registry, lang)
+def start_lesson(
+    tabs,
+    lesson: Lesson,
+    registry,
+    lang: str = "en",
+    step: int = 0,
+    store: PreparedStore | None = None,
+    ahead: bool = False,
+) -> Presenter:
+    """Push a presenter for ``lesson`` above ``tabs`` (its App must be running) at ``step``.
+    ``store``: prepared runs are replayed from it; ``ahead``: the runs after ``step`` are
+    prepared into it in the background while the lesson is shown."""
+    presenter = Presenter(tabs, lesson, registry, lang, store=store)
     if hasattr(tabs.app, "set_language"):
         tabs.app.set_language(presenter.lang)  # the UI speaks the lesson's language
     tabs.app.push(presenter)
     presenter.go(step)
+    if ahead and store is not None:
+        presenter.ahead = LessonAhead(lesson, tabs.entries, registry, store)
+        presenter.ahead.start(step + 1)
     return presenter
 
 
@@ -105,7 +121,9 @@ class Presenter(Scene):
     opaque = False
     updates_below = True
 
-    def __init__(self, tabs, lesson: Lesson, registry, lang: str = "en") -> None:
+    def __init__(
+        self, tabs, lesson: Lesson, registry, lang: str = "en", store: PreparedStore | None = None
+    ) -> None:
         super().__init__()
         rows = by_name(tabs.entries)  # the table of scenes the tabs show
 
@@ -131,7 +149,9 @@ class Presenter(Scene):
             lambda name: rows[name].setup_class() if name in rows else None,
             registry,
             on_scene=self._show_scene,
+            replays=Replays(store) if store is not None else None,
         )
+        self.ahead: LessonAhead | None = None  # the lesson prepared in the background
 
     # -- the lesson ---------------------------------------------------------------------------
     @property
@@ -479,4 +499,7 @@ class Presenter(Scene):
                 pygame.draw.rect(screen, colour, r, width, border_radius=scale.px(6))
 
     def close(self) -> None:
-        pass  # the scenes belong to the tabs: they stay as they are
+        # the scenes belong to the tabs: they stay as they are; the preparation ends
+        if self.ahead is not None:
+            self.ahead.close()
+            self.ahead = None
