@@ -56,7 +56,14 @@ _PLURAL = {"comparisons", "text or other non-number constants"}
 
 class SafeEvalError(ValueError):
     """Text its grammar does not allow, or a name with no value yet; the message is one
-    sentence (each caller's error class says how it is framed)."""
+    sentence (each caller's error class says how it is framed). ``code`` and ``fields`` say the
+    same as data (``syntax``, ``name_guess``, …; "" where the message is the only form), so a
+    caller words it in another language from its catalogue, never by parsing the sentence."""
+
+    def __init__(self, message: str, code: str = "", fields: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.fields: dict[str, str] = dict(fields or {})
 
 
 @dataclass(frozen=True)
@@ -86,10 +93,10 @@ class Grammar:
     error: type[SafeEvalError] = SafeEvalError
     full_sentence: bool = False  # capital letter and full stop (a message that stands alone)
 
-    def fail(self, message: str) -> SafeEvalError:
+    def fail(self, message: str, code: str = "", **fields: str) -> SafeEvalError:
         if self.full_sentence:
             message = message[0].upper() + message[1:] + ("" if message.endswith("?") else ".")
-        return self.error(message)
+        return self.error(message, code, fields)
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,12 @@ def compile_text(text: str, grammar: Grammar, names: Collection[str] | None = No
         tree = ast.parse(text.replace("^", "**") if grammar.caret else text, mode="eval")
     except SyntaxError as exc:
         col = f" near column {exc.offset}" if exc.offset else ""
-        raise grammar.fail(f"the {grammar.what} is not valid maths{col}: {exc.msg}") from None
+        message = f"the {grammar.what} is not valid maths{col}: {exc.msg}"
+        if exc.offset:
+            raise grammar.fail(
+                message, "syntax_at", column=str(exc.offset), detail=exc.msg
+            ) from None
+        raise grammar.fail(message, "syntax", detail=exc.msg) from None
     except (RecursionError, MemoryError):
         raise grammar.fail(f"the {grammar.what} is nested too deeply") from None
     read: set[str] = set()
@@ -202,7 +214,9 @@ class _Builder:
         if isinstance(node, ast.BinOp | ast.UnaryOp):
             what = f"the operator {type(node.op).__name__}"
         verb = "are" if what in _PLURAL else "is"
-        raise g.fail(f"{what} {verb} not allowed in {_a(g.what)}; use {g.hint}")
+        message = f"{what} {verb} not allowed in {_a(g.what)}; use {g.hint}"
+        shown = what[0].upper() + what[1:] if g.full_sentence else what  # starts the sentence
+        raise g.fail(message, "construct", what=shown, allowed=g.hint)
 
     def _number(self, value) -> Node:
         if isinstance(value, bool):
@@ -216,7 +230,8 @@ class _Builder:
                 f"the number {str(value)[:20]}… is too large (the limit is about 1e308)"
             ) from None
         if not math.isfinite(c):
-            raise self.g.fail(f"numbers in {_a(self.g.what)} must be finite (at most about 1e308)")
+            message = f"numbers in {_a(self.g.what)} must be finite (at most about 1e308)"
+            raise self.g.fail(message, "finite")
         return lambda v: c
 
     def _name(self, name: str) -> Node:
@@ -226,7 +241,13 @@ class _Builder:
             return lambda v: c
         if self.names is not None and name not in self.names:
             named = [c for c, value in g.constants.items() if not isinstance(value, bool)]
-            raise g.fail(unknown_name(name, [*self.names, *named]))
+            known = [*self.names, *named]
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            fields = (
+                {"guess": close[0]} if close else {"names": describe(known).removeprefix("use ")}
+            )
+            code = "name_guess" if close else "name"
+            raise g.fail(unknown_name(name, known), code, name=name, **fields)
         self.read.add(name)
 
         def read(v: Values) -> Any:
@@ -249,7 +270,8 @@ class _Builder:
         except (ArithmeticError, TypeError, ValueError):
             return
         if out:
-            raise self.g.fail(f"powers are limited to exponents between -{limit:g} and {limit:g}")
+            message = f"powers are limited to exponents between -{limit:g} and {limit:g}"
+            raise self.g.fail(message, "powers", low=f"-{limit:g}", high=f"{limit:g}")
 
     def _call(self, node: ast.Call, depth: int) -> Node:
         g = self.g
@@ -259,7 +281,11 @@ class _Builder:
             allowed = ", ".join(g.functions)
             close = difflib.get_close_matches(shown, list(g.functions), n=1, cutoff=0.6)
             guess = f" — did you mean {close[0]!r}?" if close else f"; allowed: {allowed}"
-            raise g.fail(f"the function {shown!r} is not allowed{guess}")
+            fields = {"guess": close[0]} if close else {"allowed": allowed}
+            code = "function_guess" if close else "function"
+            raise g.fail(
+                f"the function {shown!r} is not allowed{guess}", code, name=shown, **fields
+            )
         fn = g.functions[name]
         if node.keywords or not node.args or (fn.arity is not None and len(node.args) != fn.arity):
             count = "one or more arguments" if fn.arity is None else _arguments(fn.arity)

@@ -189,3 +189,39 @@ def test_lesson_check_answers_a_huge_power_at_once(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "all 1 expect condition holds" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("formula", "code"),
+    [
+        ("foo(x)", "function"),
+        ("sinn(x)", "function_guess"),
+        ("x +* y", "syntax_at"),
+        ("xx + y", "name_guess"),
+        ("x**1000", "powers"),
+        ("1e999", "finite"),
+        ("[x]", "construct"),
+    ],
+)
+def test_a_refused_formula_says_why_as_data_in_both_catalogues(formula, code):
+    """The parser's refusal carries a code and its fields; each language words it from its
+    catalogue (no sentence is parsed back), and the English one is the parser's own sentence."""
+    import json
+    from importlib import resources
+
+    from explorer.landscape.expression import ExpressionError, surface_from_expression
+
+    with pytest.raises(ExpressionError) as caught:
+        surface_from_expression(formula)
+    exc = caught.value
+    assert exc.code == code
+    for lang in ("en", "zh"):
+        path = resources.files("explorer.assets").joinpath("i18n", f"dl-explorer.{lang}.json")
+        template = json.loads(path.read_text(encoding="utf-8"))[lang]["landscape"][f"formula_{code}"]
+        filled = template
+        for name, value in exc.fields.items():
+            assert f"%{{{name}}}" in template, (lang, name)
+            filled = filled.replace(f"%{{{name}}}", value)
+        assert "%{" not in filled
+        if lang == "en":
+            assert filled == str(exc)

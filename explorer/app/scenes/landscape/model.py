@@ -33,6 +33,7 @@ import numpy as np
 from explorer.app.scenes.landscape import readouts as R
 from explorer.app.scenes.landscape.ball_labels import BallLabels
 from explorer.app.scenes.landscape.followed_path import PATH_POLL_S, PathFollower
+from explorer.app.scenes.landscape.formula_text import Refusal
 from explorer.app.scenes.landscape.inspector import Inspector, snap_to_critical
 from explorer.app.scenes.landscape.landscape_setup import (
     ARROW_KINDS,
@@ -63,6 +64,7 @@ from explorer.landscape import surface as S
 from explorer.landscape.critical import CriticalPoint
 from explorer.landscape.race import DEFAULT_OPTIMIZERS, Noise
 from explorer.plugins import Registry
+from explorer.safe_eval import SafeEvalError
 from explorer.specs import SurfaceSpec
 
 __all__ = [  # what other modules import from here (the names moved to the rooms stay here)
@@ -242,7 +244,12 @@ class LandscapeModel:
             probe = start if start is not None else _default_start(spec)
             S.check_surface(spec, probe)
         except Exception as exc:  # noqa: BLE001 - a plugin's or a formula's function raising
-            raise ValueError(f"surface {spec.name!r} cannot be used: {exc}") from None
+            inner = Refusal.of(exc)
+            raise SafeEvalError(
+                f"surface {spec.name!r} cannot be used: {exc}",
+                "cannot_use",
+                {"name": spec.name, "inner": inner},
+            ) from None
         self.spec = spec
         self.expr_error = ""
         self._races.retune(self.hyper, spec, self.pinned, self.optimizer_of)
@@ -262,7 +269,7 @@ class LandscapeModel:
         try:
             self.set_surface(f"expr:{text}")
         except ValueError as exc:
-            self.expr_error = str(exc)
+            self.expr_error = Refusal.of(exc)  # English, and its code for the scene's language
             return False
         return True
 
