@@ -217,7 +217,9 @@ def test_a_refused_formula_says_why_as_data_in_both_catalogues(formula, code):
     assert exc.code == code
     for lang in ("en", "zh"):
         path = resources.files("explorer.assets").joinpath("i18n", f"dl-explorer.{lang}.json")
-        template = json.loads(path.read_text(encoding="utf-8"))[lang]["landscape"][f"formula_{code}"]
+        template = json.loads(path.read_text(encoding="utf-8"))[lang]["landscape"][
+            f"formula_{code}"
+        ]
         filled = template
         for name, value in exc.fields.items():
             assert f"%{{{name}}}" in template, (lang, name)
