@@ -481,7 +481,7 @@ def _from_text(k: Knob, text: str, ks: Mapping[str, Knob]) -> Any:
         raise SetupError(sentence, k.name) from None
 
 
-def overrides_from_text(cls: type, assignments: Iterable[str], scene: str = "") -> dict:
+def overrides_from_text(cls: type, assignments: Iterable[str], scene: str = "") -> dict[str, Any]:
     """``["depth=10", "activation=sigmoid"]`` → typed overrides; a mistake is one sentence."""
     from explorer.knob_text import parse_assignment
 

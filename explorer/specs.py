@@ -10,7 +10,10 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
 
 _INTERVAL = re.compile(r"^\s*([\[(])\s*([^,]+?)\s*,\s*([^,]+?)\s*([\])])\s*$")
 
@@ -121,10 +124,12 @@ class Hyper:
 Hypers = dict[str, Hyper]
 
 
-def check_values(hypers: Mapping[str, Hyper], values: Mapping[str, Any], owner: str) -> dict:
+def check_values(
+    hypers: Mapping[str, Hyper], values: Mapping[str, Any], owner: str
+) -> dict[str, float]:
     """``values`` checked against the registered knobs: an unknown name (even one a ``**kwargs``
     class would swallow) or a value the maths forbids is refused with one sentence."""
-    out = {}
+    out: dict[str, float] = {}
     for key, value in values.items():
         if key not in hypers:
             close = difflib.get_close_matches(str(key), list(hypers), n=1)
@@ -137,7 +142,9 @@ def check_values(hypers: Mapping[str, Hyper], values: Mapping[str, Any], owner: 
     return out
 
 
-def outside_notes(hypers: Mapping[str, Hyper], values: Mapping[str, float], owner: str) -> list:
+def outside_notes(
+    hypers: Mapping[str, Hyper], values: Mapping[str, float], owner: str
+) -> list[str]:
     """One note per value that runs as given but lies outside its slider's usual range."""
     return [
         f"{owner}: {k}={v:g} is outside the usual range [{hypers[k].low:g}, {hypers[k].high:g}]; "
@@ -165,12 +172,12 @@ class OptimizerSpec:
     hyper: Hypers
     doc: str
     rule: type | None = None  # the UpdateRule subclass, when it is one
-    optimizer_class: type | None = None
+    optimizer_class: type[torch.optim.Optimizer] | None = None
     plugin: str = "?"
     tuples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     arrows: Mapping[str, str] = field(default_factory=dict)
     accumulators: Mapping[str, str] = field(default_factory=dict)
-    suggested_lr: Mapping[str, float] | Callable | None = None
+    suggested_lr: Mapping[str, float] | Callable[[SurfaceSpec], float | None] | None = None
     lr_scale: str = ""
 
     def defaults(self) -> dict[str, float]:
@@ -182,12 +189,12 @@ class OptimizerSpec:
 
     def arguments(self, values: Mapping[str, float]) -> dict[str, Any]:
         """Keyword arguments for ``optimizer_class``: tuple knobs assembled (``betas``)."""
-        args = dict(values)
+        args: dict[str, Any] = dict(values)
         for arg, parts in self.tuples.items():
             args[arg] = tuple(args.pop(p) for p in parts)
         return args
 
-    def make(self, params: Any, **hyper: float):
+    def make(self, params: Any, **hyper: float) -> torch.optim.Optimizer:
         """A real ``torch.optim.Optimizer`` over ``params`` with these hyperparameters."""
         if self.optimizer_class is None:
             raise ValueError(f"optimizer {self.name!r} was not registered through the plugin host")
@@ -207,11 +214,11 @@ class SurfaceSpec:
     domain: tuple[tuple[float, float], tuple[float, float]]
     minima: Sequence[tuple[float, float]] = ()
     starts: Sequence[tuple[float, float]] = ()
-    fn: Callable | None = None
+    fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
     formula: str = ""
     description: str = ""
-    data: tuple | None = None
-    sample_loss: Callable | None = None
+    data: tuple[torch.Tensor, ...] | None = None
+    sample_loss: Callable[..., torch.Tensor] | None = None
     plugin: str = "?"
     axes: tuple[str, str] = ("x", "y")  # what the two coordinates are called (w, b for a line fit)
 
@@ -244,14 +251,14 @@ class SurfaceFamily:
     a spec is wrong and by ``dl-explorer plugins``."""
 
     prefix: str  # "net": names starting "net:" are this family's
-    build: Callable
+    build: Callable[[str, Any], SurfaceSpec]  # (spec, registry)
     doc: str = ""
     keys: Sequence[str] = ()
     examples: Sequence[str] = ()
     plugin: str = "?"
     # check(spec, registry): a quick check of a spec without building it (raises ValueError with
     # one sentence); a saved setup naming ``net:moons`` is checked so, not trained. None: build.
-    check: Callable | None = None
+    check: Callable[[str, Any], object] | None = None
 
     @property
     def name(self) -> str:
@@ -267,7 +274,8 @@ class ScheduleSpec:
     """A learning-rate schedule: ``factory(optimizer, total_steps, **hyper)`` → a torch scheduler."""
 
     name: str
-    factory: Callable
+    # (optimizer, total_steps, **hyper) → the scheduler
+    factory: Callable[..., torch.optim.lr_scheduler.LRScheduler]
     hyper: Hypers = field(default_factory=dict)
     doc: str = ""
     plugin: str = "?"
@@ -286,7 +294,7 @@ class ActivationSpec:
     (Maxout takes ``pieces`` linear units per output)."""
 
     name: str
-    factory: Callable
+    factory: Callable[..., torch.nn.Module]  # () or (pieces=...) for Maxout
     formula: str = ""
     pieces: int = 1
     doc: str = ""
@@ -304,7 +312,7 @@ class DatasetSpec:
     """
 
     name: str
-    loader: Callable
+    loader: Callable[..., tuple[torch.Tensor, torch.Tensor]]
     task: str = "classification"
     n_classes: int = 2
     input_dim: int = 2

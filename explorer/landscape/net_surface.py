@@ -27,6 +27,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 import torch
@@ -38,6 +39,12 @@ from explorer.specs import SurfaceSpec
 from explorer.training.config import SEED_MAX
 from explorer.training.session import squared_error
 from explorer.training.weight_path import PathError, pca_plane, unflat
+
+if TYPE_CHECKING:
+    from explorer.plugins import Registry
+    from explorer.training.config import TrainConfig
+    from explorer.training.model import Net
+    from explorer.training.session import TrainingSession
 
 PREFIX = "net:"
 DTYPE = torch.float64
@@ -51,7 +58,7 @@ MAX_SAMPLES = 5_000
 # allowed net is ~5 MB (three float64 weight vectors), so this is a few hundred of them.
 CACHE_BUDGET_BYTES = 500_000_000
 
-DEFAULTS: dict[str, object] = {
+DEFAULTS: dict[str, int | float | str | None] = {
     "depth": 2,
     "width": 16,
     "activation": "relu",
@@ -108,7 +115,7 @@ def parse_net_spec(text: str) -> NetSpec:
         raise NetSurfaceError(
             "a net: surface names a dataset, e.g. net:moons or net:digits?width=32"
         )
-    values = dict(DEFAULTS)
+    values: dict[str, Any] = dict(DEFAULTS)  # each key's own type (``_typed``): NetSpec's fields
     for item in filter(None, (p.strip() for p in query.replace(",", "&").split("&"))):
         key, eq, raw = item.partition("=")
         key = key.strip()
@@ -126,7 +133,7 @@ def parse_net_spec(text: str) -> NetSpec:
     return spec
 
 
-def _typed(text: str, key: str, raw: str):
+def _typed(text: str, key: str, raw: str) -> int | float | str:
     default = DEFAULTS[key]
     try:
         if key in ("depth", "width", "epochs", "seed", "n"):
@@ -173,8 +180,8 @@ class NetSlice:
     """A trained net, its training data and two directions through its weights."""
 
     spec: NetSpec
-    registry: object
-    model: torch.nn.Module  # evaluation mode, float64, CPU
+    registry: Registry
+    model: Net  # evaluation mode, float64, CPU
     theta0: dict[str, torch.Tensor]
     d1: dict[str, torch.Tensor]
     d2: dict[str, torch.Tensor]
@@ -226,7 +233,7 @@ class NetSlice:
         with batched weights directly; any other module goes through torch.func's vmap."""
         return hasattr(self.model, "hidden") and hasattr(self.model, "out")
 
-    def _linear(self, h: torch.Tensor, name: str, a: torch.Tensor, b: torch.Tensor):
+    def _linear(self, h: torch.Tensor, name: str, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """h @ W(p)ᵀ + bias(p) with W(p) = W₀ + a·D₁ + b·D₂ for each of the P points. The first
         layer's input is the same data for every point: three shared products, then a cheap
         combination. Later layers have an input per point: one batched product with each point's
@@ -262,7 +269,9 @@ class NetSlice:
                     + A * self.d1[f"{name}.bias"]
                     + B * self.d2[f"{name}.bias"]
                 )
-                z = (z - norm.running_mean) / torch.sqrt(norm.running_var + norm.eps) * gamma + beta
+                mean, var = norm.running_mean, norm.running_var
+                assert mean is not None and var is not None  # Net's batch norm tracks them
+                z = (z - mean) / torch.sqrt(var + norm.eps) * gamma + beta
             p, n, f = z.shape
             h = layer.act(z.reshape(p * n, f))
             h = h.reshape(p, n, h.shape[-1])
@@ -278,8 +287,10 @@ class NetSlice:
             return flat.reshape(p, n)
         return ((out - y) ** 2).mean(-1)
 
-    def _one(self, params, x, y):
-        out = functional_call(self.model, params, (x,))
+    def _one(
+        self, params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor
+    ) -> torch.Tensor:
+        out: torch.Tensor = functional_call(self.model, params, (x,))
         if self.classify and self.mse:
             return squared_error(out, y)
         if self.classify:
@@ -295,11 +306,13 @@ class NetSlice:
         # pca: where training started (the path's first point); random directions: away from
         # the trained weights, so the balls have somewhere to go
         if pca and len(self.path):
-            path_start = tuple(float(v) for v in self.path[0])
+            path_start = (float(self.path[0][0]), float(self.path[0][1]))
         else:
             path_start = (-0.7 * span, 0.6 * span)
 
-        def sample_loss(xs, ys, data_x, data_y):
+        def sample_loss(
+            xs: torch.Tensor, ys: torch.Tensor, data_x: torch.Tensor, data_y: torch.Tensor
+        ) -> torch.Tensor:
             xs, ys = torch.broadcast_tensors(xs, ys)
             lead = xs.shape[:-1]
             a, b = xs.reshape(-1).to(DTYPE), ys.reshape(-1).to(DTYPE)
@@ -339,7 +352,18 @@ def describe(spec: NetSpec) -> str:
 
 
 # -- building ----------------------------------------------------------------------------------
-def check_net_spec(text: str, registry) -> NetSpec:
+class _Stored(TypedDict):
+    """A slice's weights and directions as ``_train_and_pick`` computes them and the cache holds
+    them: θ₀, d₁, d₂ by parameter name, the path's coordinates (T, 2) and, for pca, the shares."""
+
+    theta0: dict[str, torch.Tensor]
+    d1: dict[str, torch.Tensor]
+    d2: dict[str, torch.Tensor]
+    path: torch.Tensor
+    explained: torch.Tensor | None
+
+
+def check_net_spec(text: str, registry: Registry) -> NetSpec:
     """``text`` parsed and its names looked up, without training anything (NetSurfaceError,
     one sentence): what a saved setup naming a ``net:`` surface is checked with."""
     if not text.startswith(PREFIX):
@@ -361,7 +385,7 @@ def check_net_spec(text: str, registry) -> NetSpec:
     return spec
 
 
-def build_slice(text: str, registry, cache: Path | None | bool = None) -> NetSlice:
+def build_slice(text: str, registry: Registry, cache: Path | None | bool = None) -> NetSlice:
     """Train (or read from the cache) the net ``text`` names and pick its two directions."""
     from explorer.training import TrainingSession
 
@@ -410,7 +434,7 @@ def build_slice(text: str, registry, cache: Path | None | bool = None) -> NetSli
     )
 
 
-def _slice_of_run(text: str, spec: NetSpec, registry) -> NetSlice:
+def _slice_of_run(text: str, spec: NetSpec, registry: Registry) -> NetSlice:
     """The slice through a run the Network lab recorded (``weight_path.save_run``): the lab's
     own net, data split and loss, rebuilt from its configuration (deterministic: same seed)."""
     import dataclasses
@@ -463,7 +487,7 @@ def _slice_of_run(text: str, spec: NetSpec, registry) -> NetSlice:
     )
 
 
-def _config(spec: NetSpec):
+def _config(spec: NetSpec) -> TrainConfig:
     from explorer.training import TrainConfig
 
     return TrainConfig(
@@ -495,12 +519,14 @@ def _flat(params: dict[str, torch.Tensor]) -> torch.Tensor:
     return torch.cat([t.reshape(-1) for t in params.values()])
 
 
-def _current(session, names) -> dict[str, torch.Tensor]:
+def _current(session: TrainingSession, names: list[str]) -> dict[str, torch.Tensor]:
     params = dict(session.model.named_parameters())
     return {n: params[n].detach().to(DTYPE).clone() for n in names}
 
 
-def _record_path(spec: NetSpec, session, names) -> tuple[torch.Tensor, dict, dict]:
+def _record_path(
+    spec: NetSpec, session: TrainingSession, names: list[str]
+) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """Train with the weights recorded about 60 times along the way: (path (T, P), θ_init,
     θ_trained)."""
     initial = _current(session, names)
@@ -514,7 +540,7 @@ def _record_path(spec: NetSpec, session, names) -> tuple[torch.Tensor, dict, dic
     return torch.stack(path), initial, _current(session, names)
 
 
-def _train_and_pick(spec: NetSpec, session, names) -> dict:
+def _train_and_pick(spec: NetSpec, session: TrainingSession, names: list[str]) -> _Stored:
     """Train, then pick the two directions (and the path's coordinates along them)."""
     path, initial, trained = _record_path(spec, session, names)
     theta0 = trained if spec.at == "trained" else initial
@@ -548,7 +574,9 @@ def _train_and_pick(spec: NetSpec, session, names) -> dict:
     }
 
 
-def _filter_normalized(theta0: dict[str, torch.Tensor], gen) -> dict[str, torch.Tensor]:
+def _filter_normalized(
+    theta0: dict[str, torch.Tensor], gen: torch.Generator
+) -> dict[str, torch.Tensor]:
     """A Gaussian direction with each row (filter) rescaled to the norm of θ₀'s row; vectors
     (biases, batch-norm scales and shifts) get 0, as in Li et al.'s ``ignore='biasbn'``."""
     out = {}
@@ -575,7 +603,7 @@ def _cache_dir(cache: Path | None | bool) -> Path | None:
     return cache_root() / "net-surfaces"
 
 
-def _cache_file(spec: NetSpec, cache) -> Path | None:
+def _cache_file(spec: NetSpec, cache: Path | None | bool) -> Path | None:
     """The cache file of ``spec``: its key holds the cache format, the app's version (a release
     that computes the slice differently never reads an older release's numbers) and torch's."""
     from explorer import __version__
@@ -587,7 +615,7 @@ def _cache_file(spec: NetSpec, cache) -> Path | None:
     return folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.pt"
 
 
-def _read_cache(path: Path | None, shapes: dict[str, tuple[int, ...]]) -> dict | None:
+def _read_cache(path: Path | None, shapes: dict[str, tuple[int, ...]]) -> _Stored | None:
     """The cached weights and directions of a net whose parameters have ``shapes``, or None (to
     be recomputed) when the file is missing, damaged, or holds anything else."""
     if path is None or not path.is_file():
@@ -600,7 +628,8 @@ def _read_cache(path: Path | None, shapes: dict[str, tuple[int, ...]]) -> dict |
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # recently used: pruned last
-    return data
+    stored: _Stored = data  # what _cache_fits checked
+    return stored
 
 
 def _cache_fits(data: object, shapes: dict[str, tuple[int, ...]]) -> bool:
@@ -621,7 +650,7 @@ def _cache_fits(data: object, shapes: dict[str, tuple[int, ...]]) -> bool:
     return explained is None or (isinstance(explained, torch.Tensor) and explained.numel() == 2)
 
 
-def _write_cache(path: Path | None, data: dict) -> None:
+def _write_cache(path: Path | None, data: _Stored) -> None:
     """Store ``data`` (each tensor copied to storage of its own: a view would write the whole
     tensor it views, 25-40x the numbers), then keep the folder under its budget. A cache that
     cannot be written (read-only, a full disk) only costs the next open its training time."""
@@ -636,7 +665,7 @@ def _write_cache(path: Path | None, data: dict) -> None:
     prune_cache(path.parent, keep=path)
 
 
-def _own_storage(value):
+def _own_storage(value: object) -> object:
     if isinstance(value, torch.Tensor):
         return value.detach().clone()
     if isinstance(value, dict):
@@ -676,5 +705,7 @@ def prune_cache(folder: Path, budget: int | None = None, keep: Path | None = Non
     return freed
 
 
-def surface_from_net_spec(text: str, registry, cache: Path | None | bool = None) -> SurfaceSpec:
+def surface_from_net_spec(
+    text: str, registry: Registry, cache: Path | None | bool = None
+) -> SurfaceSpec:
     return build_slice(text, registry, cache).surface()

@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -30,7 +30,7 @@ from explorer.landscape import surface as S
 from explorer.landscape.reasons import Reason
 from explorer.plugins import Registry, default_registry, plugin_fault
 from explorer.schedules import lr_curve
-from explorer.specs import OptimizerSpec, SurfaceSpec, outside_notes
+from explorer.specs import OptimizerSpec, ScheduleSpec, SurfaceSpec, outside_notes
 from explorer.step_budget import OverBudget, budget
 
 if TYPE_CHECKING:
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 # The balls a race gets when nobody picks: the lecture's classics.
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 LOSS_CHUNK = 4096  # trajectory rows per full-data loss evaluation (bounds its memory)
+# What a step draws ahead (``Race.draws``): mini-batch indices (balls, batch), Gaussian gradient
+# noise (balls, 2), or nothing.
+Draws = torch.Tensor | np.ndarray | None
 
 
 class Status(enum.StrEnum):
@@ -156,6 +159,7 @@ class Ball:
         if rule is not None:  # the rules' one step path, without torch's per-call bookkeeping
             p = param.clone()  # the rule never sees the stored trajectory
             return p + optim.apply_update(rule, grad, self.state, p, hyper)
+        assert self._opt is not None and self._param is not None  # reset made them, or froze
         group = self._opt.param_groups[0]
         group.update(self.spec.arguments(hyper))
         with torch.no_grad():
@@ -233,7 +237,7 @@ class Race:
             reason = Reason("schedule_raised", {"who": who, "error": error, "message": str(exc)})
             ball.freeze(reason, getattr(self, "t", 0))
 
-    def _curve(self, sched, lr: float, values: dict[str, float]) -> np.ndarray:
+    def _curve(self, sched: ScheduleSpec, lr: float, values: dict[str, float]) -> np.ndarray:
         """The learning rate at each step: from the shared cache (one curve at lr = 1, scaled)
         when the race has one, else the torch scheduler stepped for this ``lr``."""
         if self.curves is None:
@@ -242,8 +246,9 @@ class Race:
 
     def default_start(self) -> tuple[float, float]:
         if self.surface.starts:
-            return tuple(float(v) for v in self.surface.starts[0])
-        return tuple(float(v) for v in self._center)
+            start = self.surface.starts[0]
+            return float(start[0]), float(start[1])
+        return float(self._center[0]), float(self._center[1])
 
     def reset(self, start: tuple[float, float] | None = None) -> None:
         """Every ball back to ``start`` (default: the last start) with fresh optimizer state."""
@@ -338,8 +343,8 @@ class Race:
 
     def _full_loss(self, P: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            P = torch.from_numpy(np.ascontiguousarray(P))
-            return S.loss(self.surface, P[..., 0], P[..., 1]).numpy().copy()
+            T = torch.from_numpy(np.ascontiguousarray(P))
+            return S.loss(self.surface, T[..., 0], T[..., 1]).numpy().copy()
 
     def _fill_losses(self) -> None:
         """The full-data loss for every trajectory row that has none yet, in chunks."""
@@ -362,7 +367,7 @@ class Race:
                 break
             self._step_once()
 
-    def draws(self):
+    def draws(self) -> Draws:
         """The random numbers the next step uses (its mini-batches, or its gradient noise),
         drawn now from the race's generator: a step computed on another thread gets them from
         here, so the generator is only ever used by the race's own thread."""
@@ -374,7 +379,7 @@ class Race:
         return None
 
     def gradients_at(
-        self, P: np.ndarray, draws=None
+        self, P: np.ndarray, draws: Draws = None
     ) -> tuple[np.ndarray, np.ndarray] | BaseException:
         """Every ball's gradient and loss at positions ``P`` (n, 2) with the step's ``draws``,
         or the exception that computing them raised: what ``step_with`` takes. A caller may
@@ -391,7 +396,9 @@ class Race:
             raise computed
         self._step_once(computed)
 
-    def _gradients(self, P: np.ndarray | None = None, draws=None) -> tuple[np.ndarray, np.ndarray]:
+    def _gradients(
+        self, P: np.ndarray | None = None, draws: Draws = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Every ball's gradient (n, 2) and loss (n,) from one autograd call."""
         P = self._pos[self.t] if P is None else P
         draws = self.draws() if draws is None else draws
@@ -399,16 +406,18 @@ class Race:
         y = torch.from_numpy(P[:, 1].copy()).requires_grad_(True)
         with torch.enable_grad():
             if self.noise.mode == "minibatch":
-                L = S.batch_loss(self.surface, x, y, draws)
+                L = S.batch_loss(self.surface, x, y, cast(torch.Tensor, draws))
             else:
                 L = S.loss(self.surface, x, y)
             gx, gy = S.grad_xy(self.surface, L, x, y)
         G = np.stack([gx.numpy(), gy.numpy()], axis=1)
         if self.noise.mode == "gaussian" and self.noise.sigma > 0:
-            G += self.noise.sigma * draws
+            G += self.noise.sigma * cast(np.ndarray, draws)
         return G, L.detach().numpy()
 
-    def _step_once(self, computed=None) -> None:
+    def _step_once(
+        self, computed: tuple[np.ndarray, np.ndarray] | S.SurfaceError | None = None
+    ) -> None:
         t = self.t
         try:
             if isinstance(computed, S.SurfaceError):
@@ -445,7 +454,7 @@ class Race:
         # A settled ball moves again only past a 100× wider margin: a ball ringing down into its
         # minimum (momentum) passes through near-zero steps without having settled and left.
         moving = (g_norm > 100 * self.grad_tol) | (s_norm > 1e-5 * self._span)
-        for i in np.flatnonzero(active):
+        for i in np.flatnonzero(active).tolist():
             ball = self.balls[i]
             ball.grad, ball.last_step = G[i], steps[i]
             if not inside[i]:

@@ -17,26 +17,31 @@ from explorer.specs import ScheduleSpec
 
 _PROBE_LR = 1e-3
 
+_Knobs = tuple[tuple[str, float], ...]
+_Key = tuple[str, str, _Knobs, int]  # schedule name, its plugin, its knobs, steps
+
 
 class ScheduleCurves:
     """Learning-rate curves by schedule, knobs and length, kept across races (a new race on the
     same schedule reuses them)."""
 
     def __init__(self) -> None:
-        self._unit: dict[tuple, np.ndarray | None] = {}  # None: does not scale with lr
-        self._exact: dict[tuple, np.ndarray] = {}
+        self._unit: dict[_Key, np.ndarray | None] = {}  # None: does not scale with lr
+        self._exact: dict[tuple[str, str, _Knobs, int, float], np.ndarray] = {}
 
-    def curve(self, spec: ScheduleSpec, hyper: dict[str, float], steps: int, lr: float):
+    def curve(
+        self, spec: ScheduleSpec, hyper: dict[str, float], steps: int, lr: float
+    ) -> np.ndarray:
         """The learning rate at each of ``steps`` steps for base rate ``lr``."""
-        key = (spec.name, spec.plugin, tuple(sorted(hyper.items())), int(steps))
+        key: _Key = (spec.name, spec.plugin, tuple(sorted(hyper.items())), int(steps))
         if key not in self._unit:
             unit = lr_curve(spec, 1.0, steps, **hyper)
             probe = lr_curve(spec, _PROBE_LR, steps, **hyper)
             scales = np.allclose(probe, _PROBE_LR * unit, rtol=1e-6, atol=1e-12)
             self._unit[key] = unit if scales else None
-        unit = self._unit[key]
-        if unit is not None:
-            return lr * unit
+        known = self._unit[key]
+        if known is not None:
+            return lr * known
         exact_key = (*key, float(lr))
         if exact_key not in self._exact:
             if len(self._exact) > 64:

@@ -140,7 +140,7 @@ class TrainConfig:
             )
 
 
-def _int_at_least(name: str, value: Any, low: int) -> None:
+def _int_at_least(name: str, value: Any, low: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ValueError(f"{name} must be a whole number ≥ {low}, got {value!r}")
 

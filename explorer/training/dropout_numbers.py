@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -267,7 +267,7 @@ def live_job(
                       live["batches"], session.done)  # fmt: skip
 
 
-def _step_live(live: dict, steps: int) -> None:
+def _step_live(live: dict[str, Any], steps: int) -> None:
     """``steps`` mini-batches of the live net, counting what each one's masks dropped."""
     session = live["session"]
     for _ in range(steps):

@@ -35,6 +35,7 @@ from typing import Any
 from explorer.plugins import Registry, default_registry
 from explorer.training.worker import sentence
 from explorer.training.workers import (
+    Command,
     Link,
     ProcessLane,
     ThreadLane,
@@ -44,6 +45,8 @@ from explorer.training.workers import (
 )
 
 PROGRESS = "progress"  # the error field of a message that says how far a job is, not its end
+# (job number, key, value, error: "" when it succeeded, or PROGRESS with (done, total))
+Answer = tuple[int, str | None, Any, str]
 
 
 @dataclass(frozen=True)
@@ -93,10 +96,12 @@ def keep_freed_memory() -> bool:
         return False
 
 
-def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry) -> None:
+def serve(
+    get: Callable[..., Any], emit: Callable[[Answer], None], registry: Callable[[], Registry]
+) -> None:
     """The worker's loop: run jobs in order until a ``stop``; skip any job a newer one of the
     same key replaces. ``get(block)`` reads commands, ``emit`` sends answers."""
-    backlog: collections.deque = collections.deque()
+    backlog: collections.deque[Command] = collections.deque()
 
     def drain() -> None:
         while True:
@@ -137,7 +142,7 @@ def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry) -> N
         current[0] = None
 
 
-def _cannot_travel(fn: Callable, args: tuple) -> str:
+def _cannot_travel(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
     """Why ``fn`` and ``args`` cannot be sent to a worker process ("" when they can): a lambda, a
     nested function, an open file... would otherwise be lost on the way, unanswered."""
     try:
@@ -182,7 +187,12 @@ class JobRunner:
         self._closed = False
 
     def submit(
-        self, key: str, fn: Callable, *args: Any, lane: str | None = None, in_thread: bool = False
+        self,
+        key: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        lane: str | None = None,
+        in_thread: bool = False,
     ) -> int:
         """Run ``fn(ctx, *args)`` in the worker of ``lane`` (default: ``key``); never waits.
         ``fn`` must be a module-level function and ``args`` picklable (they may cross to

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from explorer.optim import RuleOptimizer, UpdateRule
+from explorer.optim import RuleOptimizer, UpdateRule, rule_label
 from explorer.plugins import Registry, default_registry, describe_fault, plugin_fault
 from explorer.schedules import make_scheduler
 from explorer.specs import ActivationSpec, DatasetSpec, OptimizerSpec, ScheduleSpec
@@ -84,12 +84,12 @@ class _BadStep(ValueError):
 
 class _CheckedRule(UpdateRule):
     """An UpdateRule whose every step is checked: a tensor shaped like the parameter, or a
-    sentence (a Python float would otherwise be added to every weight)."""
+    sentence (a Python float would otherwise be added to every weight). Made by ``_checked``:
+    ``name`` and ``hyper`` are class attributes of an UpdateRule, so each wrapped rule gets a
+    subclass carrying its own."""
 
     def __init__(self, rule: UpdateRule) -> None:
         self.rule = rule
-        self.hyper = rule.hyper
-        self.name = rule.name
 
     def init(self, param: torch.Tensor) -> dict[str, Any]:
         state = self.rule.init(param)
@@ -97,7 +97,9 @@ class _CheckedRule(UpdateRule):
             raise _BadStep(f"init() returned {type(state).__name__}; it must return a dict")
         return state
 
-    def update(self, grad, state, param, **hyper):
+    def update(
+        self, grad: torch.Tensor, state: dict[str, Any], param: torch.Tensor, **hyper: float
+    ) -> torch.Tensor:
         step = self.rule.update(grad, state, param, **hyper)
         if not isinstance(step, torch.Tensor) or step.shape != param.shape:
             got = (
@@ -110,6 +112,17 @@ class _CheckedRule(UpdateRule):
                 f"{tuple(param.shape)}"
             )
         return step
+
+
+def _checked(rule: UpdateRule) -> _CheckedRule:
+    """``rule`` wrapped in a ``_CheckedRule`` subclass whose ``name`` and ``hyper`` are its own
+    (what ``RuleOptimizer`` reads to label a failure and to look up the knobs of each step)."""
+
+    class Checked(_CheckedRule):
+        name = rule_label(rule)
+        hyper = rule.hyper
+
+    return Checked(rule)
 
 
 @dataclass(frozen=True)
@@ -247,11 +260,12 @@ def _blame(plugins: Plugins, phase: str, exc: BaseException) -> str:
     why = str(exc) if isinstance(exc, _BadStep) else describe_fault(exc)
     if isinstance(exc, torch.OutOfMemoryError):
         return f"out of memory during the {phase} ({why}); use a smaller net or batch"
-    spec = {
+    specs: dict[str, ActivationSpec | OptimizerSpec | ScheduleSpec] = {
         "forward": plugins.activation,
         "optimizer": plugins.optimizer,
         "schedule": plugins.schedule,
-    }.get(phase)
+    }
+    spec = specs.get(phase)
     if spec is None:
         return f"training failed during the {phase}: {why}"
     kind = {"forward": "activation", "optimizer": "optimizer", "schedule": "schedule"}[phase]
@@ -364,7 +378,7 @@ class TrainingSession:
         if isinstance(self.optimizer, RuleOptimizer) and not isinstance(
             self.optimizer.rule, _CheckedRule
         ):
-            self.optimizer.rule = _CheckedRule(self.optimizer.rule)
+            self.optimizer.rule = _checked(self.optimizer.rule)
         n_train = len(splits.train)
         bs = min(cfg.batch_size, n_train)
         # A last batch of one sample is dropped: batch norm cannot normalize a single sample.
@@ -431,7 +445,8 @@ class TrainingSession:
 
     def penalty(self) -> torch.Tensor | float:
         """The L1 / L2 terms added to the loss (on weights only, not biases)."""
-        cfg, total = self.config, 0.0
+        cfg = self.config
+        total: torch.Tensor | float = 0.0
         if cfg.l1:
             total = total + cfg.l1 * sum(w.abs().sum() for w in self._weights)
         if cfg.l2:
@@ -489,6 +504,7 @@ class TrainingSession:
             self.global_step += 1
             self.path.record(self.global_step, self._named)
             self.train_seconds += time.perf_counter() - t0
+            assert self._batches is not None  # _next_batch made this epoch's
             if self._batch_idx >= len(self._batches) or self.global_step >= self.total_steps:
                 t1 = time.perf_counter()
                 phase = "forward"  # evaluation runs the activations again
@@ -558,6 +574,7 @@ class TrainingSession:
         self._epoch_norms = []
         self._batches = None
         train_loss, train_acc = self.evaluate("train")
+        assert train_loss is not None  # the training split is never empty
         val_loss, val_acc = self.evaluate("val")
         self.epoch += 1
         record = EpochRecord(
@@ -640,7 +657,7 @@ class TrainingSession:
             "layers": layers,
         }
 
-    def _weight_probes(self, probes: tuple[LayerProbe, ...], fresh: bool) -> tuple:
+    def _weight_probes(self, probes: tuple[LayerProbe, ...], fresh: bool) -> tuple[LayerProbe, ...]:
         """``probes`` with every layer's whole-weight histogram and sparsity (one x range for all
         layers). While training runs (``fresh`` False) a count less than FUNCTION_INTERVAL old is
         reused: it costs a pass over every weight."""

@@ -26,10 +26,10 @@ from typing import Any
 from explorer.plugins import Registry, default_registry
 from explorer.training.config import TrainConfig
 from explorer.training.session import Checked, Plugins, _LossBuffer, lookup, prepare
-from explorer.training.snapshot import Snapshot
+from explorer.training.snapshot import EpochRecord, Snapshot
 from explorer.training.worker import run_worker, sentence
 from explorer.training.workers import BACKENDS as BACKENDS  # re-exported (and the two below)
-from explorer.training.workers import Link, Unreadable, check_backend, start_lane
+from explorer.training.workers import Command, Link, Unreadable, check_backend, start_lane
 from explorer.training.workers import discard_spares as discard_spares
 from explorer.training.workers import prestart as prestart
 
@@ -64,7 +64,7 @@ class Trainer:
         backend: str = "thread",
         publish_hz: float = 30.0,
         torch_threads: int = 1,
-        plugin_dirs: Iterable[str | os.PathLike] | None = None,
+        plugin_dirs: Iterable[str | os.PathLike[str]] | None = None,
         nice: int = 10,
         step_budget: float | None = None,
     ) -> None:
@@ -125,7 +125,7 @@ class Trainer:
     def step(self, n: int = 1) -> None:
         self._send("step", int(n))
 
-    def save_path(self, file: str | os.PathLike) -> int:
+    def save_path(self, file: str | os.PathLike[str]) -> int:
         """Ask the run to write its weights' path so far as a run file (``net:…?run=ID``;
         see ``TrainingSession.save_path``); returns the command's number: the file is written
         once ``latest().ack`` reaches it (``latest().path_note`` says how it went)."""
@@ -226,6 +226,7 @@ class _Assembler:
     def __init__(self) -> None:
         self.run: int | None = None
         self.snapshot = Snapshot("starting")
+        self.epochs: list[EpochRecord]  # with ``losses``, set by the first delta of each run
 
     def add(self, delta: Snapshot) -> None:
         if delta.run != self.run:
@@ -287,19 +288,21 @@ def _train(link: Link, config: TrainConfig, plugins: Plugins | bytes | None,
         if blob is None or isinstance(blob, Plugins):
             return blob
         try:
-            return pickle.loads(blob)
+            plugins: Plugins = pickle.loads(blob)  # what the caller pickled
+            return plugins
         except Exception:  # noqa: BLE001 - a file plugin: its module exists once its folder loads
             link.registry()
             try:
-                return pickle.loads(blob)
+                plugins = pickle.loads(blob)
+                return plugins
             except Exception:  # noqa: BLE001 - look the names up instead
                 return None
 
     class _Commands:
         """The lane's commands, each reset's plugins as sent (unpickled here)."""
 
-        def get(self, block: bool = True, timeout: float | None = None):
-            cmd = link.get(block=block, timeout=timeout)
+        def get(self, block: bool = True, timeout: float | None = None) -> Command:
+            cmd: Command = link.get(block=block, timeout=timeout)
             if cmd[0] == "reset":
                 new_config, blob = cmd[1]
                 cmd = ("reset", (new_config, received(blob)), cmd[2])

@@ -14,7 +14,9 @@ extend the trail live (``WeightPath.projected``) without the weights ever leavin
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -37,7 +39,7 @@ class WeightPath:
     """The weights of ``params`` (name → tensor, e.g. ``dict(model.named_parameters())``) every
     ``every`` steps, from step 0."""
 
-    def __init__(self, params: dict[str, torch.Tensor], max_points: int = MAX_POINTS) -> None:
+    def __init__(self, params: Mapping[str, torch.Tensor], max_points: int = MAX_POINTS) -> None:
         self.names = list(params)
         self.shapes = {n: tuple(t.shape) for n, t in params.items()}
         self.size = sum(int(t.numel()) for t in params.values())
@@ -53,7 +55,7 @@ class WeightPath:
     def __len__(self) -> int:
         return len(self.points)
 
-    def record(self, step: int, params: dict[str, torch.Tensor], force: bool = False) -> None:
+    def record(self, step: int, params: Mapping[str, torch.Tensor], force: bool = False) -> None:
         """Keep the weights at ``step`` when it falls on the spacing (or ``force``)."""
         if not self.enabled or (step % self.every and not force):
             return
@@ -80,7 +82,9 @@ class WeightPath:
         return torch.stack(self.points).to(DTYPE)
 
     # -- the plane a Landscape draws ----------------------------------------------------------
-    def set_plane(self, theta0: torch.Tensor, d1: torch.Tensor, d2: torch.Tensor, file: str):
+    def set_plane(
+        self, theta0: torch.Tensor, d1: torch.Tensor, d2: torch.Tensor, file: str
+    ) -> None:
         """Project this path, and every point recorded from now on, on θ₀ + x·d₁ + y·d₂."""
         D = torch.stack([d1, d2], 1).to(DTYPE)  # (P, 2)
         self._plane = (theta0.to(DTYPE), torch.linalg.pinv(D))
@@ -88,11 +92,12 @@ class WeightPath:
         self._coords = list(self._project(self.stacked()))
 
     def _project(self, points: torch.Tensor) -> np.ndarray:
+        assert self._plane is not None  # every caller has set the plane
         theta0, pinv = self._plane
         return ((points.to(DTYPE) - theta0) @ pinv.T).numpy()
 
     def projected(
-        self, step: int | None = None, params: dict[str, torch.Tensor] | None = None
+        self, step: int | None = None, params: Mapping[str, torch.Tensor] | None = None
     ) -> np.ndarray | None:
         """(T, 2): the path's coordinates on the plane last set (None before ``set_plane``),
         ending with the weights ``params`` at ``step`` when that step is not a recorded one."""
@@ -107,7 +112,9 @@ class WeightPath:
         return out
 
 
-def pca_plane(path: torch.Tensor, theta0: torch.Tensor):
+def pca_plane(
+    path: torch.Tensor, theta0: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, tuple[float, float], torch.Tensor]:
     """The top two principal directions of ``path`` (T, P) around its mean, with the share of
     the path's variance each explains, and the path's least-squares coordinates on the plane
     through ``theta0``: ``(d1, d2, (share1, share2), coords (T, 2))``."""
@@ -143,12 +150,12 @@ def unflat(vec: torch.Tensor, shapes: dict[str, tuple[int, ...]]) -> dict[str, t
 
 def save_run(
     recorder: WeightPath,
-    params: dict[str, torch.Tensor],
-    config: dict,
+    params: Mapping[str, torch.Tensor],
+    config: dict[str, Any],
     step: int,
     file: str,
-    buffers: dict[str, torch.Tensor] | None = None,
-) -> dict:
+    buffers: Mapping[str, torch.Tensor] | None = None,
+) -> dict[str, Any]:
     """Write the run file of a ``net:DATASET?run=ID`` surface through the current weights
     ``params`` and ``buffers`` (batch norm's running statistics) (atomically), then project the recorder's path on its plane from now on. Returns
     what it wrote, less the tensors: the explained shares and the number of points."""
@@ -207,7 +214,7 @@ def _prune(folder: Path) -> None:
         pass
 
 
-def read_run(file: Path) -> dict:
+def read_run(file: Path) -> dict[str, Any]:
     """A run file written by ``save_run``; a missing or damaged one is one sentence."""
     if not file.is_file():
         raise PathError(
@@ -229,13 +236,13 @@ def read_run(file: Path) -> dict:
     return data
 
 
-def _run_file_problem(data: dict) -> str:
+def _run_file_problem(data: dict[str, Any]) -> str:
     """What is wrong with a run file's contents ("" if nothing): the keys, their types, and
     θ₀, d1 and d2 naming the same tensors of the same shapes."""
     if not isinstance(data.get("config"), dict):
         return "no config table"
-    parts = [data.get(k) for k in ("theta0", "d1", "d2")]
-    if not all(isinstance(p, dict) and p for p in parts):
+    parts = [p for k in ("theta0", "d1", "d2") if isinstance(p := data.get(k), dict) and p]
+    if len(parts) != 3:
         return "no weights and directions"
     shapes = [
         {n: tuple(t.shape) for n, t in p.items() if isinstance(t, torch.Tensor)} for p in parts

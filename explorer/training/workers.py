@@ -36,6 +36,9 @@ import time
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue as ProcessQueue
 from typing import Any, NamedTuple, Protocol
 
 from explorer.plugins import Registry, default_registry, load_plugins
@@ -45,6 +48,9 @@ from explorer.training.worker import sentence
 BACKENDS = ("thread", "process")
 STOP = ("stop", None, -1)  # the command that ends every role's loop
 REPLENISH_S = 4.0  # after a spare is taken, the next one starts this much later
+
+Command = tuple[Any, ...]  # (what, payload, number): the roles' own vocabulary
+SpareKey = tuple[tuple[str, ...], bool, int, int]  # plugin folders, third party, threads, nice
 
 
 class Link(Protocol):
@@ -81,7 +87,7 @@ def start_lane(
     registry: Registry | None = None,
     nice: int = 10,
     torch_threads: int = 1,
-    plugin_dirs: Iterable[str | os.PathLike] | None = None,
+    plugin_dirs: Iterable[str | os.PathLike[str]] | None = None,
     name: str = "dl-explorer-worker",
 ) -> ThreadLane | ProcessLane:
     """Run ``role(link, *args)`` in a new lane and return its caller's side. A process lane
@@ -105,8 +111,8 @@ class _ThreadLink:
     in_process = False
 
     def __init__(self, registry: Registry) -> None:
-        self.commands: queue.Queue = queue.Queue()
-        self.messages: collections.deque = collections.deque()
+        self.commands: queue.Queue[Command] = queue.Queue()
+        self.messages: collections.deque[Any] = collections.deque()
         self._registry = registry
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
@@ -122,7 +128,7 @@ class _ThreadLink:
 class ThreadLane:
     """A role in a daemon thread of this process (see the module's docstring)."""
 
-    def __init__(self, role: Callable[..., None], args: tuple, registry: Registry,
+    def __init__(self, role: Callable[..., None], args: tuple[Any, ...], registry: Registry,
                  name: str = "dl-explorer-worker") -> None:  # fmt: skip
         self.link = _ThreadLink(registry)
         self._crash = [""]  # shared with the thread, which holds no reference to the lane
@@ -133,7 +139,7 @@ class ThreadLane:
         # a lane dropped without close() still ends its thread
         self._finalizer = weakref.finalize(self, self.link.commands.put, STOP)
 
-    def send(self, cmd: tuple) -> None:
+    def send(self, cmd: Command) -> None:
         self.link.commands.put(cmd)
 
     def receive(self) -> list[Any]:
@@ -153,7 +159,9 @@ class ThreadLane:
         self.thread.join(timeout)
 
 
-def _run_role(role: Callable[..., None], link: _ThreadLink, args: tuple, crash: list) -> None:
+def _run_role(
+    role: Callable[..., None], link: _ThreadLink, args: tuple[Any, ...], crash: list[str]
+) -> None:
     try:
         role(link, *args)
     except BaseException as exc:  # noqa: BLE001 - the thread ends either way; why() says why
@@ -162,9 +170,9 @@ def _run_role(role: Callable[..., None], link: _ThreadLink, args: tuple, crash: 
 
 # -- process lanes -------------------------------------------------------------------------------
 class _Spare(NamedTuple):
-    process: Any
-    commands: Any
-    reader: Any
+    process: BaseProcess
+    commands: ProcessQueue[Command]
+    reader: Connection
     frames: FrameReader | None
 
 
@@ -176,7 +184,7 @@ class ProcessLane:
         self._finalizer = weakref.finalize(self, _shutdown, *spare)
         self.closed = False
 
-    def send(self, cmd: tuple) -> None:
+    def send(self, cmd: Command) -> None:
         if self.process.is_alive():
             self.commands.put(cmd)
 
@@ -218,7 +226,7 @@ def death(code: int | None) -> str:
     return f"the worker process ended (exit code {code}) before it could say why"
 
 
-def _launch(key: tuple, warm: bool = True) -> _Spare:
+def _launch(key: SpareKey, warm: bool = True) -> _Spare:
     plugin_dirs, third_party, torch_threads, nice = key
     ctx = mp.get_context("spawn")  # fork is unsafe once torch has started its threads
     commands = ctx.Queue()  # put() never blocks: a feeder thread writes
@@ -259,12 +267,12 @@ def _shutdown(process: Any, commands: Any, reader: Any = None, frames: Any = Non
 
 
 # -- spares: process workers started ahead -------------------------------------------------------
-_SPARES: dict[tuple, _Spare] = {}
+_SPARES: dict[SpareKey, _Spare] = {}
 _SPARE_LOCK = threading.Lock()
 _TIMERS: list[threading.Timer] = []
 
 
-def spare_key(registry: Registry, torch_threads: int = 1, nice: int = 10) -> tuple:
+def spare_key(registry: Registry, torch_threads: int = 1, nice: int = 10) -> SpareKey:
     return (tuple(registry.plugin_dirs), registry.third_party, torch_threads, nice)
 
 
@@ -277,7 +285,7 @@ def prestart(registry: Registry | None = None, *, torch_threads: int = 1, nice: 
     _replenish(spare_key(registry, torch_threads, nice))
 
 
-def take_spare(key: tuple) -> _Spare | None:
+def take_spare(key: SpareKey) -> _Spare | None:
     """The worker started ahead for these settings, if one is alive (it is then no longer
     spare: the caller sends it its role). Another one is started for whoever comes next."""
     with _SPARE_LOCK:
@@ -292,7 +300,7 @@ def take_spare(key: tuple) -> _Spare | None:
     return spare
 
 
-def _replenish(key: tuple) -> None:
+def _replenish(key: SpareKey) -> None:
     with _SPARE_LOCK:
         spare = _SPARES.get(key)
         if spare is None or not spare.process.is_alive():
