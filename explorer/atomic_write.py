@@ -98,6 +98,12 @@ def write_text(path: str | os.PathLike, text: str, option: str = "output") -> No
         fh.write(text)
 
 
+def write_bytes(path: str | os.PathLike, data: bytes, option: str = "output") -> None:
+    """``data`` into ``path`` atomically."""
+    with atomic_path(path, option) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+
+
 def save_tensors(path: str | os.PathLike, data: object, option: str = "cache file") -> None:
     """``torch.save(data)`` into ``path`` atomically. torch reports a full disk as a RuntimeError
     ("enforce fail at inline_container.cc"), not an OSError: that is an OutputError here too."""

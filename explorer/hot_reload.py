@@ -1,8 +1,9 @@
 """``dl-explorer --plugins-dir . --watch``: a plugin file saved is a plugin reloaded.
 
 ``PluginWatcher`` follows the plugin folders with ``watchfiles`` (the OS's file events, not polling
-by hand) on a background thread and hands the saved ``*.py`` paths to the UI thread, which calls
-``PluginReloader.reload(path)``: the file is imported afresh under a new module name, registered
+by hand) on a background thread and hands the saved ``*.py`` paths to the UI thread, which hands
+them to ``BackgroundReloads`` (the plugin's code runs on a thread of its own, under a budget, and
+the result is committed between frames; ``PluginReloader.reload(path)`` does both at once): the file is imported afresh under a new module name, registered
 into a registry of its own, and each optimizer it adds takes a quick check (a few steps on a bowl:
 it runs, returns a tensor, stays finite). Only if all of that works are its things put into the
 app's registry, replacing the previous versions; otherwise the previous version keeps running and
@@ -38,6 +39,9 @@ from explorer.plugins import (
 )
 
 QUICK_STEPS = 20
+RELOAD_BUDGET_S = (
+    5.0  # a reload's plugin code (import, hooks, quick check) gets this long in the app
+)
 DEBOUNCE_MS = 30  # editors write a file in a few quick events; this gathers them into one
 _counter = itertools.count()
 
@@ -50,6 +54,16 @@ class ReloadOutcome:
     optimizers: list[str] = field(default_factory=list)  # names re-registered by this reload
     changed: dict[str, list[str]] = field(default_factory=dict)  # kind → names replaced/added
     seconds: float = 0.0
+
+
+@dataclass
+class Prepared:
+    """A reload whose plugin code has run: ``fresh`` (what the file registers; None: the file is
+    gone) or ``failed`` (the sentence why the previous version stays)."""
+
+    path: Path
+    fresh: Registry | None
+    failed: str = ""
 
 
 class ReloadFailed(Exception):
@@ -125,30 +139,51 @@ class PluginReloader:
 
     def reload(self, path: str | Path) -> ReloadOutcome:
         """Re-import ``path`` and put what it registers into the registry; on any failure nothing
-        changes and the outcome's message says why (file and line)."""
+        changes and the outcome's message says why (file and line). Runs the plugin's code on
+        this thread: the app uses ``BackgroundReloads``, which runs it on a thread of its own."""
         t0 = time.perf_counter()
-        path = Path(path)
-        try:
-            outcome = self._reload(path)
-        except ReloadFailed as exc:
-            outcome = ReloadOutcome(path, False, exc.sentence)
-        except BaseException as exc:  # the plugin's code, anywhere (a __getattr__ that raises)
-            if not plugin_fault(exc):
-                raise
-            outcome = ReloadOutcome(
-                path,
-                False,
-                f"{path.name}: {describe_fault(exc)}; the previous version keeps running",
-            )
+        outcome = self.commit(self.prepare(path))
         outcome.seconds = time.perf_counter() - t0
         return outcome
 
-    def _reload(self, path: Path) -> ReloadOutcome:
-        if not path.exists():  # deleted, or renamed (its new name arrives as a save of its own)
+    def prepare(self, path: str | Path) -> Prepared:
+        """Everything of a reload that runs the plugin's code (import, hooks, quick checks);
+        nothing in the registry changes. Any thread may call it."""
+        path = Path(path)
+        try:
+            return Prepared(path, self._prepare(path))
+        except ReloadFailed as exc:
+            return Prepared(path, None, exc.sentence)
+        except BaseException as exc:  # the plugin's code, anywhere (a __getattr__ that raises)
+            if not plugin_fault(exc):
+                raise
+            return Prepared(
+                path,
+                None,
+                f"{path.name}: {describe_fault(exc)}; the previous version keeps running",
+            )
+
+    def commit(self, prepared: Prepared) -> ReloadOutcome:
+        """Put a prepared reload into the registry (no plugin code runs here: the app calls this
+        on its UI thread, between frames)."""
+        path = prepared.path
+        if prepared.failed:
+            return ReloadOutcome(path, False, prepared.failed)
+        if (
+            prepared.fresh is None
+        ):  # deleted, or renamed (its new name arrives as a save of its own)
             return ReloadOutcome(
                 path, True, f"{path.name} was deleted; what it registered keeps running until "
                 "the app restarts",
             )  # fmt: skip
+        try:
+            return self._commit(path, prepared.fresh)
+        except ReloadFailed as exc:
+            return ReloadOutcome(path, False, exc.sentence)
+
+    def _prepare(self, path: Path) -> Registry | None:
+        if not path.exists():
+            return None
         module = self._import(path)
         host = PluginHost()
         host.add(module, path.stem)
@@ -160,6 +195,16 @@ class PluginReloader:
             hooks = [getattr(module, h) for h in HOOK_NAMES if callable(getattr(module, h, None))]
             where = _line_of(path, hooks[0]) if hooks else path.name
             raise ReloadFailed(f"{where}: {first.reason}; the previous version keeps running")
+        for spec in fresh.optimizers.values():
+            reason = quick_check(spec)
+            if reason:
+                raise ReloadFailed(
+                    f"{_line_of(path, spec.rule or spec.optimizer_class)}: {reason}; the previous "
+                    "version keeps running"
+                )
+        return fresh
+
+    def _commit(self, path: Path, fresh: Registry) -> ReloadOutcome:
         had = any(self.owned.get(path, {}).values()) or any(
             spec.plugin == path.stem
             for kind in KINDS
@@ -188,13 +233,6 @@ class PluginReloader:
                             f"{other.plugin}; rename it (the previous version keeps running)"
                         )
                     taken.append((gone, kind, name))
-        for spec in fresh.optimizers.values():
-            reason = quick_check(spec)
-            if reason:
-                raise ReloadFailed(
-                    f"{_line_of(path, spec.rule or spec.optimizer_class)}: {reason}; the previous "
-                    "version keeps running"
-                )
         changed: dict[str, list[str]] = {}
         for kind in KINDS:
             table = getattr(self.registry, kind)
@@ -218,6 +256,76 @@ class PluginReloader:
         if "/" not in plugin and not (path.parent / f"{plugin}.py").exists():
             return path.parent / f"{plugin}.py"
         return None
+
+
+class BackgroundReloads:
+    """The plugin code of each reload on a thread of its own, so a file that sleeps or loops at
+    import, in a hook or in ``update()`` never freezes the window (issue 21): ``submit(path)``
+    starts one; ``poll()``, on the UI thread, commits each one finished and, for one still
+    running after ``budget_s``, says that the previous version keeps running. Python cannot stop
+    a thread stuck in plugin code: it is left behind (a daemon, ended with the app) and its late
+    result is never taken; a later save of the file is checked afresh."""
+
+    def __init__(self, reloader: PluginReloader, budget_s: float = RELOAD_BUDGET_S,
+                 clock=time.monotonic) -> None:  # fmt: skip
+        self.reloader = reloader
+        self.budget_s = budget_s
+        self.clock = clock
+        self._done: queue.Queue[tuple[int, Prepared, float]] = queue.Queue()
+        self._running: dict[int, tuple[Path, float]] = {}  # ticket → (file, when it started)
+        self._latest: dict[Path, int] = {}  # file → the ticket of its last save
+        self._tickets = itertools.count()
+
+    def submit(self, path: str | Path) -> None:
+        path = Path(path)
+        ticket = next(self._tickets)
+        self._running[ticket] = (path, self.clock())
+        self._latest[path] = ticket
+        threading.Thread(target=self._run, args=(ticket, path), daemon=True,
+                         name="dl-explorer-plugin-reload").start()  # fmt: skip
+
+    def _run(self, ticket: int, path: Path) -> None:
+        t0 = time.perf_counter()
+        try:
+            prepared = self.reloader.prepare(path)
+        except BaseException as exc:  # noqa: BLE001 - no Ctrl-C reaches this thread: the plugin's
+            prepared = Prepared(
+                path,
+                None,
+                f"{path.name}: {describe_fault(exc)}; the previous version keeps running",
+            )
+        self._done.put((ticket, prepared, time.perf_counter() - t0))
+
+    def busy(self) -> bool:
+        """Whether a reload is being checked (and not yet over its budget)."""
+        return bool(self._running)
+
+    def poll(self) -> list[ReloadOutcome]:
+        """The reloads finished since the last call, committed to the registry, and one failure
+        for each reload over its budget."""
+        out = []
+        while True:
+            try:
+                ticket, prepared, seconds = self._done.get_nowait()
+            except queue.Empty:
+                break
+            if self._running.pop(ticket, None) is None:  # over its budget: said already
+                continue
+            if self._latest.get(prepared.path) != ticket:  # a later save is being checked
+                continue
+            outcome = self.reloader.commit(prepared)
+            outcome.seconds = seconds
+            out.append(outcome)
+        now = self.clock()
+        for ticket, (path, started) in list(self._running.items()):
+            if now - started > self.budget_s:
+                del self._running[ticket]
+                out.append(ReloadOutcome(path, False, (
+                    f"{path.name} did not finish loading and its quick check in "
+                    f"{self.budget_s:g} s (a loop or a sleep at import, in a hook or in "
+                    "update()?); the previous version keeps running"
+                ), seconds=now - started))  # fmt: skip
+        return out
 
 
 def _is_plugin_file(change, path: str) -> bool:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeAlias
 import torch
 
 from explorer.specs import Hyper, SurfaceSpec, check_values
+from explorer.step_budget import budget
 
 # A first learning rate per surface name, or a function of the surface (None: no suggestion).
 SuggestedLr: TypeAlias = Mapping[str, float] | Callable[[SurfaceSpec], float | None]
@@ -152,9 +153,10 @@ class RuleOptimizer(torch.optim.Optimizer):
                 if p.grad is None:
                     continue
                 state = self.state[p]
-                if not state:
-                    state.update(self.rule.init(p))
-                p.add_(apply_update(self.rule, p.grad, state, p, hyper))
+                with budget(first=not state):  # a rule that sleeps or loops: OverBudget, said
+                    if not state:
+                        state.update(self.rule.init(p))
+                    p.add_(apply_update(self.rule, p.grad, state, p, hyper))
         return loss
 
 

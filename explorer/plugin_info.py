@@ -12,6 +12,7 @@ from rich.table import Table
 
 from explorer.plugins import KINDS, Registry, UnknownName
 from explorer.specs import OptimizerSpec
+from explorer.step_budget import budget
 
 
 def source_of(obj: Any) -> str:
@@ -27,9 +28,10 @@ def source_of(obj: Any) -> str:
 def state_of(spec: OptimizerSpec) -> list[tuple[str, str, str]]:
     """(name, shape, drawn as) for each state entry after one step on a 2-element parameter."""
     p = torch.tensor([0.5, -0.3], dtype=torch.float64, requires_grad=True)
-    opt = spec.make([p])
-    p.grad = torch.tensor([0.2, -0.1], dtype=torch.float64)
-    opt.step()
+    with budget(first=True):  # a step that sleeps or loops: said in the state table, not a hang
+        opt = spec.make([p])
+        p.grad = torch.tensor([0.2, -0.1], dtype=torch.float64)
+        opt.step()
     arrows, accs = inferred_drawing(spec, opt.state[p], p)
     rows = []
     for key, value in opt.state[p].items():

@@ -286,7 +286,8 @@ def register_surfaces(register):
             "0.01x² + 2y²",
             "The lecture's error surface: a long flat valley with steep walls. With a constant "
             "rate adagrad_lecture bursts sideways near the end (its σ across the valley keeps "
-            "shrinking); a decaying rate or a warm-up keeps it on the floor.",
+            "shrinking); a decaying rate can keep it on the floor (not from every start), a "
+            "warm-up does not.",
         )
     )
     xs, ys = line_fit_data()

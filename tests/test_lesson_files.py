@@ -81,7 +81,7 @@ def test_captions_are_filled_only_from_live_numbers():
     text = "Layer 1 gets {grad_ratio:.0e}; momentum {momentum.loss:.2f}; {missing}"
     assert placeholders(text) == [("grad_ratio", ".0e"), ("momentum.loss", ".2f"), ("missing", "")]
     shown = fill(text, {"grad_ratio": 0.00031, "momentum.loss": 0.123})
-    assert shown == "Layer 1 gets 3e-04; momentum 0.12; …"
+    assert shown == "Layer 1 gets 3e−4; momentum 0.12; …"
 
 
 @pytest.mark.parametrize(

@@ -153,6 +153,8 @@ scene = "countdown"
 setup = { start = 5 }
 caption.en = "{left} to go"
 caption.zh = "还有 {left}"
+caption.during.en = "{left} to go"  # the expect is the end's, not what the caption claims meanwhile
+caption.during.zh = "还有 {left}"
 highlight = ["number"]
 limit = 3
 expect = ["left == 2"]

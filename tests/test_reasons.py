@@ -31,6 +31,7 @@ SAMPLES = {
         "plugin_raised", {"who": "student/exploding", "error": "RuntimeError", "message": "bug"}
     ),
     "plugin_refused": Reason("plugin_refused", {"who": "student/shape", "message": "bad shape"}),
+    "plugin_slow": Reason("plugin_slow", {"who": "student/sleepy", "seconds": 0.5}),
     "schedule_raised": Reason(
         "schedule_raised", {"who": "mine/cosine", "error": "KeyError", "message": "'t'"}
     ),
@@ -49,6 +50,8 @@ ENGLISH = {
     "overshoots further (left the domain far behind, loss rising at step 12)",
     "plugin_raised": "student/exploding raised RuntimeError: bug",
     "plugin_refused": "student/shape: bad shape",
+    "plugin_slow": "student/sleepy took longer than 0.5 s for one step (a loop or a sleep?), so "
+    "its ball is frozen",
     "schedule_raised": "schedule mine/cosine raised KeyError: 't'",
     "surface_failed": "my surface returned NaN",
 }

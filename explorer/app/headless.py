@@ -303,11 +303,11 @@ def render_lesson(
     return {"frames": written, "seconds": written / fps, "steps": len(lesson.steps)}
 
 
-def bench_lesson_steps(registry, the_lesson, size: tuple[int, int]) -> list[tuple]:
+def bench_lesson_steps(registry, the_lesson, size: tuple[int, int], store=None) -> list[tuple]:
     """Next-step response of ``the_lesson`` in presenter mode (offscreen): per → press, (step,
     scene, "new setup" | "goes on", seconds to the frame showing it, seconds to the first
     picture of a new run whose work runs in the background (the Network lab's, the job
-    scenes') or None)."""
+    scenes') or None). ``store``: prepared runs replayed from it (None: all computed)."""
     from explorer.app.shell import build_app
     from explorer.app.ui.presenter import start_lesson
     from explorer.training.workers import discard_spares, prestart
@@ -321,7 +321,7 @@ def bench_lesson_steps(registry, the_lesson, size: tuple[int, int]) -> list[tupl
     dt = 1 / 60
     rows = []
     try:
-        presenter = start_lesson(tabs, the_lesson, registry)
+        presenter = start_lesson(tabs, the_lesson, registry, store=store)
         right = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RIGHT, mod=0, unicode="")
         for k in range(1, len(the_lesson.steps)):
             deadline = time.perf_counter() + 600

@@ -22,6 +22,7 @@ from collections.abc import Callable
 import pygame
 
 from explorer.app.headless import single_threaded_torch
+from explorer.app.quitting import QuitRequest, close_scenes, quit_on_signals
 from explorer.app.shell import build_app
 from explorer.app.ui.frame import MIN_SIZE
 from explorer.app.ui.i18n import set_language, t
@@ -29,21 +30,25 @@ from explorer.plugins import Registry
 from explorer.training.trainer import discard_spares, prestart
 
 DEFAULT_SIZE = (1280, 720)
-TITLE = "DL Explorer — how deep networks are trained"  # the window's, in English (app.window_title)
 
 
-def _warm_up_torch(registry: Registry) -> None:
+def _warm_up_torch(registry: Registry, imported: threading.Event) -> None:
     """The first torch.optim step in a process takes ~1–2 s of imports; pay it in the background
-    so the first schedule the user picks, and the first scene that trains, respond at once."""
+    so the first schedule the user picks, and the first scene that trains, respond at once.
+    ``imported`` is set once its imports are done (the app waits for that, not the step, on its
+    way out)."""
     try:
         from explorer.schedules import lr_curve
         from explorer.training import TrainConfig, TrainingSession
 
+        imported.set()
         lr_curve(registry.schedule("constant"), 0.1, 2)
         tiny = TrainConfig(dataset="moons", n=16, depth=1, width=2, epochs=1, device="cpu")
         TrainingSession(tiny, registry).step(1)  # the Landscape's first torch.optim step
     except Exception:  # noqa: BLE001 - only a warm-up
         pass
+    finally:
+        imported.set()
 
 
 def run_app(
@@ -71,45 +76,54 @@ def run_app(
             "or draw headless with `dl-explorer render --out run.gif`."
         )
     pygame.font.init()
-    warm = None
-    try:
-        if lang is not None:
-            set_language(lang)
-        pygame.display.set_caption(t("app.window_title"))
-        screen = pygame.display.set_mode(size, pygame.RESIZABLE)
-        with contextlib.suppress(AttributeError, pygame.error), warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # pygame-ce 2.5's Window API
-            pygame.Window.from_display_module().minimum_size = MIN_SIZE
-        app, tabs = build_app(registry, screen, scene, ui_scale=ui_scale, lang=lang)
-        pygame.key.set_repeat(350, 40)
-        if watch:
-            from explorer.app.plugin_watch import PluginWatchScene
-
-            app.push(PluginWatchScene(tabs, watch, registry))
+    warm, warm_imported = None, threading.Event()
+    request = QuitRequest()  # Ctrl+C, SIGTERM: as the close button, from the start
+    with quit_on_signals(request):
         try:
-            if prepare is not None:
-                prepare(tabs)
-            app.tick(1 / 60, pygame.event.get())  # the first scene's first frame, then the
-            pygame.display.flip()  # warm-up (it would slow this frame down: one GIL)
-            first_frame = time.time()
-            if not os.environ.get("DL_EXPLORER_NO_PRESTART"):  # (bench startup measures both)
-                prestart(registry)  # a worker for the first scene that trains, started ahead
-            warm = threading.Thread(target=_warm_up_torch, args=(registry,), daemon=True)
-            warm.start()
-            probe = os.environ.get("DL_EXPLORER_STARTUP_PROBE")
-            if probe:
-                _probe(app, tabs, probe, first_frame)
-            else:
-                app.run()
+            if lang is not None:
+                set_language(lang)
+            pygame.display.set_caption(t("app.window_title"))
+            screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+            with contextlib.suppress(AttributeError, pygame.error), warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # pygame-ce 2.5's Window API
+                pygame.Window.from_display_module().minimum_size = MIN_SIZE
+            app, tabs = build_app(registry, screen, scene, ui_scale=ui_scale, lang=lang)
+            request.follow(app)
+            pygame.key.set_repeat(350, 40)
+            if watch:
+                from explorer.app.plugin_watch import PluginWatchScene
+
+                app.push(PluginWatchScene(tabs, watch, registry))
+            try:
+                if prepare is not None:
+                    prepare(tabs)
+                app.tick(1 / 60, pygame.event.get())  # the first scene's first frame, then the
+                pygame.display.flip()  # warm-up (it would slow this frame down: one GIL)
+                first_frame = time.time()
+                if request.asked:  # Ctrl+C while starting: nothing more to start
+                    pass
+                elif not os.environ.get("DL_EXPLORER_NO_PRESTART"):  # (bench startup: both)
+                    prestart(registry)  # a worker for the first scene that trains, started ahead
+                if not request.asked:
+                    warm = threading.Thread(target=_warm_up_torch, args=(registry, warm_imported),
+                                            daemon=True)  # fmt: skip
+                    warm.start()
+                probe = os.environ.get("DL_EXPLORER_STARTUP_PROBE")
+                if probe:
+                    _probe(app, tabs, probe, first_frame)
+                else:
+                    app.run()
+            finally:
+                close_scenes(list(tabs.built.values()))  # all at once, within a second or two
+                tabs.built.clear()
         finally:
-            tabs.close()
-    finally:
-        pygame.quit()
-        # the window is gone; an interpreter that ends while a thread imports torch can hang or
-        # abort: let the warm-up finish, and end the worker it started ahead
-        if warm is not None:
-            warm.join(30.0)
-        discard_spares()
+            pygame.quit()
+            # the window is gone; an interpreter that ends while a thread imports can hang or abort:
+            # let the warm-up's imports finish (its step, torch computing, need not), and end the
+            # worker it started ahead
+            if warm is not None:
+                warm_imported.wait(30.0)
+            discard_spares()
 
 
 def _probe(app, tabs, spec: str, first_frame: float) -> None:

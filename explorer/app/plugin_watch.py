@@ -1,8 +1,10 @@
 """``--watch`` in the app: saved plugin files reloaded between frames, their balls restarted.
 
 ``PluginWatchScene`` sits over the tabs (draws only a one-line banner, consumes no event, lets
-everything under it update). Each update it takes the files the watcher saw saved, reloads them
-(``explorer.hot_reload``) and applies each success to the Landscape: the balls whose optimizer
+everything under it update). Each update it takes the files the watcher saw saved and hands them
+to ``BackgroundReloads`` (``explorer.hot_reload``): the plugin's import, hooks and quick check run
+on a thread of their own, so a file that sleeps or loops never freezes the window; one over its
+budget is a sentence. Each reload finished is committed between frames and applies each success to the Landscape: the balls whose optimizer
 came from the file restart from their start with the new version; nothing else is reset. A file
 that fails keeps its previous version and the banner shows the sentence (file and line).
 """
@@ -17,7 +19,7 @@ from explorer.app.ui import palette
 from explorer.app.ui.scale import px
 from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
-from explorer.hot_reload import PluginReloader, PluginWatcher, ReloadOutcome
+from explorer.hot_reload import BackgroundReloads, PluginReloader, PluginWatcher, ReloadOutcome
 from explorer.plugins import describe_fault, plugin_fault
 
 BANNER_S = 6.0  # a success is shown this long; a failure until the next save
@@ -34,8 +36,10 @@ def apply_to_landscape(model, outcome: ReloadOutcome) -> list[int]:
         if name not in model.optimizer_names:
             model.optimizer_names.append(name)
             model.arrows_for.setdefault(name, True)
-        kept = {k: v for k, v in model.hyper.get(name, {}).items() if k in spec.hyper}
-        model.hyper[name] = spec.defaults() | kept
+        # the optimizer's own ball and every labelled ball of it (sgd_fast) keep what still fits
+        for label in [name, *(k for k, v in model.kinds.items() if v == name)]:
+            kept = {k: v for k, v in model.hyper.get(label, {}).items() if k in spec.hyper}
+            model.hyper[label] = spec.defaults() | kept
     restarted = []
     race = model.race
     for i, ball in enumerate(race.balls):
@@ -63,6 +67,7 @@ class PluginWatchScene(Scene):
         super().__init__()
         self.tabs = tabs
         self.reloader = PluginReloader(registry)
+        self.reloads = BackgroundReloads(self.reloader)
         self.watcher = PluginWatcher(folders).start()
         self.clock = clock
         self.text = Text()
@@ -93,7 +98,9 @@ class PluginWatchScene(Scene):
 
     def update(self, dt: float) -> None:
         for path in self.watcher.poll():
-            self.apply(self.reloader.reload(path))
+            self.reloads.submit(path)  # the plugin's code: never on this (the UI) thread
+        for outcome in self.reloads.poll():
+            self.apply(outcome)
         if self.watcher.error and self.banner != self.watcher.error:
             self.banner, self.level, self.until = self.watcher.error, "error", float("inf")
 
@@ -101,7 +108,7 @@ class PluginWatchScene(Scene):
         """Busy for a moment after a reload (the banner is drawn) and until a timed banner goes
         away; a failure's banner stays on the last frame drawn without keeping the app awake."""
         now = self.clock()
-        if now < self.shown_at + 1.0:
+        if now < self.shown_at + 1.0 or self.reloads.busy():
             return False
         return not self.banner or self.until == float("inf") or now > self.until + 0.2
 

@@ -23,6 +23,23 @@ def wants_app(argv: list[str]) -> bool:
     return not any(a in COMMANDS or a in NO_WINDOW for a in argv)
 
 
+def language(argv: list[str]) -> str:
+    """The language ``--lang`` asks for (``--lang zh`` or ``--lang=zh``), read before the command
+    line is parsed; English for none or one it does not know (the command line says why)."""
+    from explorer.app.ui.i18n import parse_language
+
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None
+        if arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        if value is not None:
+            try:
+                return parse_language(value)
+            except ValueError:
+                return "en"
+    return "en"
+
+
 def show(argv: list[str], size: tuple[int, int] = (1280, 720), first: str = "landscape") -> bool:
     """Open the window and draw the tab strip with a loading line; False (and nothing shown)
     when these arguments are not the app or there is no display."""
@@ -35,9 +52,11 @@ def show(argv: list[str], size: tuple[int, int] = (1280, 720), first: str = "lan
         from explorer.app.scene_table import scenes
         from explorer.app.ui import palette
         from explorer.app.ui.frame import TAB_H
+        from explorer.app.ui.i18n import set_language, t
         from explorer.app.ui.scene_tabs import SceneTabs
         from explorer.app.ui.text import Text
 
+        set_language(language(argv))  # `--lang zh`: the first words on screen are Chinese too
         pygame.display.init()
         if pygame.display.get_driver() in ("offscreen", "dummy") and not os.environ.get(
             "SDL_VIDEODRIVER"
@@ -45,7 +64,7 @@ def show(argv: list[str], size: tuple[int, int] = (1280, 720), first: str = "lan
             pygame.display.quit()  # run_app says why there is no window
             return False
         pygame.font.init()
-        pygame.display.set_caption("DL Explorer — how deep networks are trained")
+        pygame.display.set_caption(t("app.window_title"))
         screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         text = Text()
         rows = scenes()
@@ -56,8 +75,9 @@ def show(argv: list[str], size: tuple[int, int] = (1280, 720), first: str = "lan
         screen.fill(palette.BACKGROUND)
         tabs.update(0.0)  # pygame_gui lays its buttons out on the first update
         tabs.draw(screen)
-        text.blit(screen, f"Loading the {label}…", (size[0] // 2, (size[1] + TAB_H) // 2), 16,
-                  palette.TEXT_DIM, anchor="center")  # fmt: skip
+        middle = (size[0] // 2, (size[1] + TAB_H) // 2)
+        loading = t("app.loading", scene=label)
+        text.blit(screen, loading, middle, 16, palette.TEXT_DIM, anchor="center")
         pygame.display.flip()
         pygame.event.pump()
         shown_at = time.time()

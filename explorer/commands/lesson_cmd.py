@@ -4,6 +4,7 @@ dl-explorer lesson                               # the lessons: name, title, ste
 dl-explorer lesson vanishing-gradients           # the app in presenter mode at step 1
 dl-explorer lesson momentum --lang zh --step 3   # in Chinese, from step 3 (--scale is global)
 dl-explorer lesson check my_lesson.toml          # validate, play headless, check every expect
+dl-explorer lesson prepare all                   # compute every step ahead, kept in the cache
 """
 
 from __future__ import annotations
@@ -36,31 +37,83 @@ def _check(registry, target: str) -> None:
     from explorer.app.headless import single_threaded_torch
     from explorer.app.scene_table import scenes
     from explorer.lessons.catalogue import load
-    from explorer.lessons.player import play_headless
+    from explorer.lessons.sampling import play_sampled
 
     single_threaded_torch()
     lesson = load(target, registry, scenes())  # a LessonError is one sentence (the group shows it)
+    for warning in _glyph_warnings(lesson):
+        click.echo(warning, err=True)
     t0 = time.perf_counter()
     n_expect = sum(len(s.expect) for s in lesson.steps)
-    failures = play_headless(lesson, registry, scenes())
+    checked = play_sampled(lesson, registry, scenes())
+    failures = checked.failures
     seconds = time.perf_counter() - t0
     if failures:
         for failure in failures:
             click.echo(failure.sentence, err=True)
+        at_end = len(checked.at_end)
         click.echo(
-            f"{lesson.path.name}: {len(failures)} of {n_expect} expect conditions failed.",
+            f"{lesson.path.name}: {at_end} of {n_expect} expect conditions failed when their "
+            f"step was done; {len(failures) - at_end} caption"
+            f"{'s were' if len(failures) - at_end != 1 else ' was'} not true while shown.",
             err=True,
         )
         sys.exit(1)
     n = len(lesson.steps)
     click.echo(
         f"{lesson.path.name}: {n} step{'s' if n != 1 else ''} played in {seconds:.1f} s; all "
-        f"{n_expect} expect condition{'s hold' if n_expect != 1 else ' holds'}."
+        f"{n_expect} expect condition{'s hold' if n_expect != 1 else ' holds'}, and every "
+        f"caption was true at the {checked.moments} moments read while its step ran."
     )
 
 
+def _prepare(registry, target: str) -> None:
+    """Play every run of the lesson(s) not prepared yet and keep what they showed in the cache:
+    in class, a prepared step is shown at once (replayed, the same numbers as computed)."""
+    from explorer.app.headless import single_threaded_torch
+    from explorer.app.scene_table import scenes
+    from explorer.lessons.catalogue import builtin_lessons, load
+    from explorer.lessons.prepared import PreparedStore
+    from explorer.lessons.replay import prepare_lesson
+
+    single_threaded_torch()
+    lessons = (
+        builtin_lessons(registry, scenes())
+        if target == "all"
+        else [load(target, registry, scenes())]
+    )
+    store = PreparedStore()
+    for the_lesson in lessons:
+        t0 = time.perf_counter()
+        made, ready = prepare_lesson(the_lesson, registry, scenes(), store)
+        seconds = time.perf_counter() - t0
+        click.echo(
+            f"{the_lesson.name}: {made} run{'s' if made != 1 else ''} prepared in {seconds:.1f} s"
+            f"{f', {ready} ready already' if ready else ''}."
+        )
+    click.echo(f"Kept in {store.folder}.")
+
+
+def _glyph_warnings(lesson) -> list[str]:
+    """One sentence per caption character the presenter's font cannot draw (a box on screen)."""
+    from explorer.app.ui.presenter import missing_glyphs
+
+    out = []
+    for k, step in enumerate(lesson.steps, start=1):
+        texts = {f"caption.{lang}": text for lang, text in step.caption.items()}
+        for lang, text in (step.during or {}).items():
+            texts[f"caption.during.{lang}"] = text
+        for where, text in texts.items():
+            for ch in missing_glyphs(text):
+                out.append(
+                    f"{lesson.path.name}: step {k}: {where} has {ch!r} (U+{ord(ch):04X}), which "
+                    "the presenter's font cannot draw: it shows as a box (write it another way)."
+                )
+    return out
+
+
 @click.command("lesson")
-@click.argument("words", nargs=-1, metavar="[NAME | check FILE]")
+@click.argument("words", nargs=-1, metavar="[NAME | check FILE | prepare NAME|all]")
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
@@ -75,7 +128,8 @@ def _check(registry, target: str) -> None:
 @click.pass_obj
 def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
     """Classroom lessons: list them, present one (keys: → next, ← back, R replay, P pause,
-    L English/中文, Tab panels, Esc leaves the lesson), or check a lesson file."""
+    L English/中文, Tab panels, Esc leaves the lesson), check a lesson file, or prepare lessons
+    before class (every step computed ahead and kept in the cache)."""
     if not words:
         _list(registry)
         return
@@ -83,6 +137,11 @@ def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
         if len(words) != 2:
             raise click.UsageError("lesson check takes one lesson: a file or a built-in name.")
         _check(registry, words[1])
+        return
+    if words[0] == "prepare":
+        if len(words) != 2:
+            raise click.UsageError("lesson prepare takes one lesson name, or all.")
+        _prepare(registry, words[1])
         return
     if len(words) > 1:
         raise click.UsageError(f"lesson takes one name, got {' '.join(words)!r}.")
@@ -97,8 +156,11 @@ def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
 
     first = the_lesson.steps[step - 1].scene
 
+    from explorer.lessons.prepared import PreparedStore
+
     def prepare(tabs) -> None:
-        start_lesson(tabs, the_lesson, registry, lang=lang, step=step - 1)
+        store = PreparedStore()  # prepared steps replayed; the rest prepared while shown
+        start_lesson(tabs, the_lesson, registry, lang=lang, step=step - 1, store=store, ahead=True)
 
     run_app(
         registry,
@@ -109,21 +171,64 @@ def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
 
 
 @click.command("lesson")
-@click.argument("name")
+@click.argument("name", required=False)
 @click.option("--size", default="1280x720", show_default=True, help="Window size WIDTHxHEIGHT.")
+@click.option(
+    "--all", "every", is_flag=True,
+    help="Every built-in lesson, each step unprepared and prepared (a table).",
+)  # fmt: skip
 @click.pass_obj
-def bench_lesson(registry, name: str, size: str) -> None:
+def bench_lesson(registry, name: str | None, size: str, every: bool) -> None:
     """Next-step response of a lesson in presenter mode (offscreen): for each → press, the time
     until the frame showing the new step is drawn, and for a Network-lab step the time until
-    its new run's first snapshot is drawn."""
+    its new run's first snapshot is drawn. --all: every lesson, computed and then prepared."""
     from explorer.app.headless import bench_lesson_steps
     from explorer.app.scene_table import scenes
     from explorer.commands.optspec import parse_size
-    from explorer.lessons.catalogue import load
+    from explorer.lessons.catalogue import builtin_lessons, load
 
+    if every == (name is not None):
+        raise click.UsageError("bench lesson takes one lesson name, or --all.")
+    if every:
+        _bench_all(registry, builtin_lessons(registry, scenes()), parse_size(size), size)
+        return
+    assert name is not None
     the_lesson = load(name, registry, scenes())
     rows = bench_lesson_steps(registry, the_lesson, parse_size(size))
     click.echo(f"{the_lesson.name}: → to the next step, presenter mode at {size}")
     for k, scene, kind, response, first in rows:
         extra = f", first picture of the new run {first * 1000:.0f} ms" if first else ""
         click.echo(f"  step {k:>2} ({scene}, {kind}): {response * 1000:6.1f} ms{extra}")
+
+
+def _bench_all(registry, lessons, size: tuple[int, int], size_text: str) -> None:
+    """Each lesson twice in one run: computed (an empty cache), then after ``lesson prepare``
+    (into a cache of its own, so the user's is left alone). The first picture after →: the
+    frame showing the step, or the new run's first picture where it runs in the background."""
+    import tempfile
+    from pathlib import Path
+
+    from explorer.app.headless import bench_lesson_steps, single_threaded_torch
+    from explorer.app.scene_table import scenes
+    from explorer.lessons.prepared import PreparedStore
+    from explorer.lessons.replay import prepare_lesson
+
+    single_threaded_torch()
+    click.echo(f"→ to the next step, presenter mode at {size_text}: first picture (ms)")
+    click.echo(f"  {'lesson':<34} {'step':>4}  {'scene':<11} {'computed':>9} {'prepared':>9}")
+    worst = 0.0
+    with tempfile.TemporaryDirectory(prefix="dl-explorer-bench-") as folder:
+        for the_lesson in lessons:
+            empty = PreparedStore(Path(folder) / f"{the_lesson.name}-empty")
+            store = PreparedStore(Path(folder) / the_lesson.name)
+            computed = bench_lesson_steps(registry, the_lesson, size, store=empty)
+            t0 = time.perf_counter()
+            prepare_lesson(the_lesson, registry, scenes(), store)
+            prep = time.perf_counter() - t0
+            prepared = bench_lesson_steps(registry, the_lesson, size, store=store)
+            for (k, scene, _, r0, f0), (_, _, _, r1, f1) in zip(computed, prepared, strict=True):
+                a, b = (f0 or r0) * 1000, (f1 or r1) * 1000
+                worst = max(worst, b)
+                click.echo(f"  {the_lesson.name:<34} {k:>4}  {scene:<11} {a:>9.0f} {b:>9.0f}")
+            click.echo(f"  {the_lesson.name:<34} prepared in {prep:.1f} s")
+    click.echo(f"slowest prepared step: {worst:.0f} ms")

@@ -31,6 +31,7 @@ from explorer.landscape.reasons import Reason
 from explorer.plugins import Registry, default_registry, plugin_fault
 from explorer.schedules import lr_curve
 from explorer.specs import OptimizerSpec, SurfaceSpec, outside_notes
+from explorer.step_budget import OverBudget, budget
 
 if TYPE_CHECKING:
     from explorer.landscape.schedule_curves import ScheduleCurves
@@ -91,6 +92,8 @@ class Noise:
 
 def _plugin_error(spec: OptimizerSpec, exc: BaseException) -> Reason:
     who = f"{spec.plugin}/{spec.name}"
+    if isinstance(exc, OverBudget):
+        return Reason("plugin_slow", {"who": who, "seconds": exc.seconds})
     if isinstance(exc, ValueError) and type(exc).__name__ == "RuleError":
         return Reason("plugin_refused", {"who": who, "message": str(exc)})
     return Reason("plugin_raised", {"who": who, "error": type(exc).__name__, "message": str(exc)})
@@ -130,11 +133,12 @@ class Ball:
         self.state = {}
         self._param = position.clone().requires_grad_(True)
         try:
-            self._opt = self.spec.make([self._param], **self.config.hyper)
-            state = self._opt.state[self._param]
-            rule = getattr(self._opt, "rule", None)
-            if rule is not None:  # the rule's state exists from the start, for drawing
-                state.update(rule.init(self._param.detach()))
+            with budget(first=True):  # an __init__ or init() that sleeps or loops: frozen, said
+                self._opt = self.spec.make([self._param], **self.config.hyper)
+                state = self._opt.state[self._param]
+                rule = getattr(self._opt, "rule", None)
+                if rule is not None:  # the rule's state exists from the start, for drawing
+                    state.update(rule.init(self._param.detach()))
             self.state = state
         except BaseException as exc:  # noqa: BLE001 - the plugin's fault
             if not plugin_fault(exc):  # a real Ctrl-C or SIGTERM ends the race
@@ -465,7 +469,8 @@ class Race:
             lr = float(ball.lr_schedule[min(t, len(ball.lr_schedule) - 1)])
         ball.lr = lr if lr is not None else ball.hyper.get("lr", float("nan"))
         try:
-            return ball.step(g, p, lr)
+            with budget(first=t == 0):  # an update() that sleeps or loops: frozen, not the app
+                return ball.step(g, p, lr)
         except BaseException as exc:  # noqa: BLE001 - the plugin's fault, not the app's
             if not plugin_fault(exc):  # a real Ctrl-C or SIGTERM ends the race
                 raise

@@ -30,6 +30,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "overshoots": ("lr", "curvature", "product", "x", "y", "inner"),
     "plugin_raised": ("who", "error", "message"),
     "plugin_refused": ("who", "message"),
+    "plugin_slow": ("who", "seconds"),
     "schedule_raised": ("who", "error", "message"),
     "surface_failed": ("message",),
 }
@@ -43,6 +44,7 @@ FORMATS = {
     "curvature": ".3g",
     "lr": ".3g",
     "product": ".3g",
+    "seconds": "g",
 }
 _FIELD = re.compile(r"%\{(\w+)\}")
 

@@ -87,9 +87,37 @@ def fill(text: str, values: Mapping[str, object]) -> str:
         if value is None:
             out.append(MISSING)
             continue
+        text = number_text(value, spec or "")
+        out.append(text if len(text) <= MAX_FILLED_CHARS else text[: MAX_FILLED_CHARS - 1] + "…")
+    return "".join(out)
+
+
+_EXPONENT = re.compile(r"e([+-])0*(\d+)")
+
+
+def number_text(value: object, spec: str = "") -> str:
+    """A live number as a slide shows it: ``spec`` applied (none: a float to 4 significant
+    digits, ``0.30000000000000004`` → ``0.3``), a real minus sign (−9, as the captions write
+    their own numbers), and an exponent without padding: ``3e−4`` not ``3e-04``, and ``1.8``
+    not ``1.8e+00``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         text = str(value)
         if spec and not spec_problem(spec):  # a caption not read through placeholders: bounded
             with contextlib.suppress(TypeError, ValueError):
                 text = format(value, spec)
-        out.append(text if len(text) <= MAX_FILLED_CHARS else text[: MAX_FILLED_CHARS - 1] + "…")
-    return "".join(out)
+        return text
+    if not spec and isinstance(value, float):
+        spec = ".4g"
+    text = str(value)
+    if spec and not spec_problem(spec):
+        with contextlib.suppress(TypeError, ValueError):
+            text = format(value, spec)
+    text = _EXPONENT.sub(_exponent, text)
+    return text.replace("-", "−")
+
+
+def _exponent(match: re.Match[str]) -> str:
+    sign, digits = match.group(1), match.group(2)
+    if digits == "0":
+        return ""  # 1.8e+00 is 1.8
+    return f"e{'-' if sign == '-' else ''}{digits}"

@@ -14,6 +14,8 @@ scene = "network"                       # a scene of the app
 setup = { depth = 8, activation = "sigmoid" }   # that scene's setup keys, as in saved setups
 caption.en = "Layer 1 gets {grad_ratio:.0e} of the output layer's gradient."
 caption.zh = "第 1 层的梯度只有输出层的 {grad_ratio:.0e}。"
+caption.during.en = "Watching layer 1's gradient…"   # shown while the step runs (optional)
+caption.during.zh = "正在观察第 1 层的梯度……"          # ... the caption above once it is done
 highlight = ["gradient_bars"]           # what to outline while the step shows
 until = "epoch >= 5"                    # the step is done when this holds (optional)
 limit = 40                              # ... or after this many steps / epochs of the scene
@@ -32,10 +34,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from explorer.knob_text import parse_spec, split_specs
 from explorer.languages import LANGUAGES
 from explorer.lessons.captions import CaptionError, placeholders
 from explorer.lessons.conditions import Condition, ConditionError, parse_condition
@@ -77,6 +80,9 @@ class Step:
     expect: tuple[Condition, ...] = ()
     inspect: tuple[float, float] | None = None  # Landscape: the Hessian inspector's point
     hessian: bool = False  # Network lab: the Hessian at the weights the step's run ends at
+    # What is already true while the step runs ("watching for the burst…"), shown until it is
+    # done; the caption proper claims what holds once ``until`` does. None: one caption for both.
+    during: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,7 @@ def read_lesson(path: Path | str, scenes: Mapping[str, SceneFacts]) -> Lesson:
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise LessonError(f"{where}: has no [[steps]]; a lesson needs at least one step.")
+    scenes = _with_labels(scenes, raw_steps)
     steps = tuple(
         _step(raw, f"{where}: step {i}", scenes) for i, raw in enumerate(raw_steps, start=1)
     )
@@ -138,19 +145,18 @@ def _step(raw: object, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
     if not isinstance(setup, dict):
         raise LessonError(f"{where}: setup must be a table of {scene} settings.")
     _no_unknown(setup, facts.setup_keys, where, f"the {scene} setup", prefix="setup.")
-    caption = _languages(raw.get("caption"), f"{where}: caption")
-    for lang, text in caption.items():
-        try:
-            names = [n for n, _ in placeholders(text)]
-        except CaptionError as exc:
-            raise LessonError(f"{where}: caption.{lang}: {exc}.") from None
-        known = facts.numbers if facts.numbers is not None else frozenset()
-        unknown = [n for n in names if facts.numbers is not None and n not in known]
-        if unknown:
+    raw_caption = raw.get("caption")
+    if isinstance(raw_caption, dict):
+        _no_unknown(raw_caption, {*LANGUAGES, "during"}, where, "a caption", prefix="caption.")
+    caption = _captions(raw_caption, f"{where}: caption", scene, facts)
+    during = None
+    if isinstance(raw_caption, dict) and "during" in raw_caption:
+        if "until" not in raw and "limit" not in raw:
             raise LessonError(
-                f"{where}: caption.{lang} shows {{{unknown[0]}}}, which the {scene} scene does "
-                f"not compute{_did_you_mean(unknown[0], known)}."
+                f"{where}: caption.during is shown while the step runs, and this step does not "
+                "run (give it an until and a limit, or drop caption.during)."
             )
+        during = _captions(raw_caption["during"], f"{where}: caption.during", scene, facts)
     highlight = raw.get("highlight", [])
     if isinstance(highlight, str):
         highlight = [highlight]
@@ -205,7 +211,73 @@ def _step(raw: object, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
     if hessian and "hessian" not in facts.step_keys:
         raise LessonError(f"{where}: hessian asks the {_having('hessian', scenes)} scene only.")
     return Step(scene, dict(setup), caption, tuple(highlight), until, limit, conditions, inspect,
-                hessian)  # fmt: skip
+                hessian, during)  # fmt: skip
+
+
+def _captions(value: object, where: str, scene: str, facts: SceneFacts) -> dict[str, str]:
+    """A caption's text in each language, each placeholder a number ``scene`` computes."""
+    caption = _languages(value, where)
+    for lang, text in caption.items():
+        try:
+            names = [n for n, _ in placeholders(text)]
+        except CaptionError as exc:
+            raise LessonError(f"{where}.{lang}: {exc}.") from None
+        known = facts.numbers if facts.numbers is not None else frozenset()
+        unknown = [n for n in names if facts.numbers is not None and n not in known]
+        if unknown:
+            raise LessonError(
+                f"{where}.{lang} shows {{{unknown[0]}}}, which the {scene} scene does "
+                f"not compute{_did_you_mean(unknown[0], known)}."
+            )
+    return caption
+
+
+def _labels(optimizers: object) -> dict[str, str]:
+    """The labelled balls of a step's ``optimizers`` (label → optimizer), in any of its forms:
+    ``[{name = "sgd", label = "sgd_fast", lr = 2.2}]``, ``{ sgd_fast = { name = "sgd" } }``,
+    ``["sgd_fast=sgd:lr=2.2"]``. What is malformed is the setup check's to say."""
+    out: dict[str, str] = {}
+    items = optimizers.items() if isinstance(optimizers, dict) else []
+    for key, value in items:
+        if isinstance(value, dict) and isinstance(value.get("name"), str):
+            out[str(key)] = value["name"]
+    texts = split_specs(optimizers) if isinstance(optimizers, str) else []
+    for item in optimizers if isinstance(optimizers, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("label"), str):
+            out[item["label"]] = str(item.get("name"))
+        elif isinstance(item, str):
+            texts.append(item)
+    for text in texts:
+        try:
+            spec = parse_spec(text)
+        except ValueError:
+            continue
+        if spec.label:
+            out[spec.label] = spec.name
+    return out
+
+
+def _with_labels(
+    scenes: Mapping[str, SceneFacts], raw_steps: list[object]
+) -> Mapping[str, SceneFacts]:
+    """``scenes`` where a scene's live numbers also name the lesson's labelled balls: a step
+    racing ``sgd_fast`` (an sgd ball) may read ``sgd_fast.loss`` as it may ``sgd.loss``."""
+    extra: dict[str, set[str]] = {}
+    for raw in raw_steps:
+        if not isinstance(raw, dict) or not isinstance(raw.get("setup"), dict):
+            continue
+        facts = scenes.get(str(raw.get("scene")))
+        if facts is None or facts.numbers is None:
+            continue
+        for label, name in _labels(raw["setup"].get("optimizers")).items():
+            extra.setdefault(str(raw["scene"]), set()).update(
+                f"{label}.{n.split('.', 1)[1]}" for n in facts.numbers if n.startswith(name + ".")
+            )
+    out = dict(scenes)
+    for name, numbers in extra.items():
+        facts = out[name]
+        out[name] = replace(facts, numbers=(facts.numbers or frozenset()) | numbers)
+    return out
 
 
 def _having(key: str, scenes: Mapping[str, SceneFacts]) -> str:

@@ -61,6 +61,9 @@ class Driver:
 
     scene = ""
     unit = "steps"
+    # a prepared lesson replays what it showed: its numbers and its picture (``state``); a scene
+    # that cannot redraw a recorded picture is always computed (numbers alone would be false)
+    recorded = False
 
     def __init__(self, model: Any, owned: bool = False) -> None:
         self.model = model
@@ -107,6 +110,22 @@ class Driver:
     def warm(self, setup: Any) -> None:
         """Prepare ahead for ``setup`` (the next step's), where the scene can (its driver says
         how); by default nothing."""
+
+    # -- a prepared run (``replay``) -----------------------------------------------------------
+    state_types: tuple[type, ...] = ()  # the classes ``state`` holds (a prepared file: no other)
+
+    def state(self) -> Any:
+        """What the scene draws now, recorded with each frame of a prepared run (None: its
+        picture is computed live, only its numbers are replayed)."""
+        return None
+
+    def show_state(self, state: Any) -> None:
+        """Draw a recorded ``state`` instead of computing it."""
+
+    def shows_state(self) -> bool:
+        """The scene still shows what ``show_state`` gave it (False: the teacher changed
+        something, and it computes live again)."""
+        return True
 
     def close(self) -> None:
         if self.owned and self.model is not None:
@@ -189,12 +208,17 @@ class LessonPlayer:
         setup_class: Callable[[str], type | None],
         registry: Any = None,
         on_scene: Callable[[str, Driver], None] | None = None,
+        replays: Any = None,
     ) -> None:
         self.lesson = lesson
         self.make_driver = make_driver
         self.registry = registry
         self.on_scene = on_scene  # the app: show that scene (and re-lay it out after a setup)
         self.drivers: dict[str, Driver] = {}
+        # prepared runs (``replay.Replays``): ``driver_for(player, start, live)`` gives the driver
+        # that replays the run starting at ``start``, or None (not prepared: computed live)
+        self.replays = replays
+        self.replaying: dict[str, Driver] = {}  # scene → the replay its current run plays
         self.setups = typed_setups(lesson, setup_class, registry)
         self.current = -1  # the step shown (0-based); -1: none yet
         self.queue: list[tuple[StepRun, bool]] = []  # (run, catching up)
@@ -214,9 +238,26 @@ class LessonPlayer:
         return j
 
     def driver(self, scene: str) -> Driver:
+        """The driver the scene's current run plays on: its replay if the run is prepared."""
+        if scene in self.replaying:
+            return self.replaying[scene]
+        return self.live_driver(scene)
+
+    def live_driver(self, scene: str) -> Driver:
         if scene not in self.drivers:
             self.drivers[scene] = self.make_driver(scene)
         return self.drivers[scene]
+
+    def go_live(self, scene: str) -> None:
+        """The teacher changed something on ``scene``: from now on its numbers are computed,
+        never replayed (until the next run starts)."""
+        replay = self.replaying.pop(scene, None)
+        if replay is None:
+            return
+        live = self.live_driver(scene)
+        for run, _ in self.queue:
+            if run.driver is replay:
+                run.driver = live
 
     # -- moving ------------------------------------------------------------------------------
     def go(self, k: int) -> None:
@@ -229,6 +270,8 @@ class LessonPlayer:
             and self.current >= 0
             and self.run_start(k) == self.run_start(self.current)
         )
+        if not continuing:
+            self._choose_replay(step.scene, self.run_start(k))
         driver = self.driver(step.scene)
         if continuing:
             rest = [(run, True) for run, _ in self.queue if not run.done]
@@ -244,6 +287,13 @@ class LessonPlayer:
         driver.show(step)
         if self.on_scene is not None:
             self.on_scene(step.scene, driver)
+
+    def _choose_replay(self, scene: str, start: int) -> None:
+        self.replaying.pop(scene, None)
+        if self.replays is not None:
+            replay = self.replays.driver_for(self, start, self.live_driver(scene))
+            if replay is not None:
+                self.replaying[scene] = replay
 
     def replay(self) -> None:
         """Step ``current`` again from its run's start: the same numbers."""
@@ -277,8 +327,12 @@ class LessonPlayer:
         """While the teacher talks: get the next step's run ready (if it starts one)."""
         if k < len(self.steps) and self.run_start(k) == k and k in self.setups:
             scene = self.steps[k].scene
+            if self.replays is not None:  # the next scene built now, not on → (the app: seconds)
+                self.live_driver(scene)
             if scene in self.drivers:
                 self.drivers[scene].warm(self.setups[k])
+                if self.replays is not None:  # its prepared run read ahead
+                    self.replays.warm(self, k, self.drivers[scene])
 
     @property
     def done(self) -> bool:
@@ -304,16 +358,25 @@ class LessonPlayer:
         self.checked.add(k)
 
     # -- reading -----------------------------------------------------------------------------
+    def caption_text(self, lang: str) -> str:
+        """The current step's caption as written: its ``during`` text while the step runs (where
+        it has one), the caption proper once it is done."""
+        step = self.steps[self.current]
+        if step.during is not None and not self.done:
+            return step.during[lang]
+        return step.caption[lang]
+
     def caption(self, lang: str, values: Mapping[str, Any] | None = None) -> str:
         step = self.steps[self.current]
         if values is None:
             values = self.driver(step.scene).values()
-        return fill(step.caption[lang], values)
+        return fill(self.caption_text(lang), values)
 
     def close(self) -> None:
         for d in self.drivers.values():
             d.close()
         self.drivers.clear()
+        self.replaying.clear()
 
 
 def check(cond: Condition, values: Mapping[str, Any]) -> tuple[bool, str]:
@@ -321,9 +384,23 @@ def check(cond: Condition, values: Mapping[str, Any]) -> tuple[bool, str]:
     try:
         return (True, "") if cond(values) else (False, "false")
     except ConditionError as exc:
+        absent = sorted(
+            {n.split(".", 1)[0] for n in cond.names if "." in n and values.get(n) is None}
+            - {n.split(".", 1)[0] for n in values if "." in n}
+        )
+        if absent:  # "adam.loss has no value yet" when adam is not racing at all
+            return False, f"not known ({absent_text(absent)})"
         return False, f"not known ({exc})"
     except (ArithmeticError, TypeError, ValueError) as exc:
         return False, f"not computable ({exc})"
+
+
+def absent_text(heads: list[str]) -> str:
+    """What a dotted name's missing owner is: "adam is not racing in this step", "there is no
+    net B in this step: compare is off"."""
+    out = ["there is no net B in this step: compare is off" if h == "b" else
+           f"{h} is not racing in this step" for h in heads]  # fmt: skip
+    return "; ".join(out)
 
 
 # -- headless ----------------------------------------------------------------------------------
@@ -355,10 +432,14 @@ def play_headless(
     scenes: Iterable[LessonScene],
     timeout: float = 600.0,
     on_step: Callable[[int, LessonPlayer], None] | None = None,
+    on_poll: Callable[[int, LessonPlayer], None] | None = None,
+    budget: Callable[[Step], int | None] | None = None,
 ) -> list[Failure]:
     """Play every step to its end, checking every ``expect``; the failures (empty: all hold).
     ``scenes``: the app's table of scenes (``explorer.app.scene_table.scenes()``). Steps on a
-    scene that cannot be played raise SceneMissing before anything runs."""
+    scene that cannot be played raise SceneMissing before anything runs. ``on_poll`` sees the
+    player between pieces of a step's advance (``budget(step)`` units each, None: as much as
+    the scene does at once), as a caption is seen while the step runs."""
     rows = by_name(scenes)
     missing = missing_scenes(lesson, rows.values())
     if missing:
@@ -375,8 +456,11 @@ def play_headless(
     try:
         for k in range(len(lesson.steps)):
             player.go(k)
-            while not player.poll(None):
-                player.queue[0][0].driver.wait(timeout)
+            units = budget(lesson.steps[k]) if budget is not None else None
+            while not player.poll(units):
+                player.queue[0][0].driver.wait(timeout)  # returns at once when nothing is sent
+                if on_poll is not None:
+                    on_poll(k, player)
             if on_step is not None:
                 on_step(k, player)
         return [f for k in sorted(player.failures) for f in player.failures[k]]

@@ -6,7 +6,7 @@ the app with fake time and synthetic events; ``run()`` feeds it the real clock a
 In ``run()`` the app is *lazy*: when no input came for ``QUIET_S`` and every scene on screen says
 it is ``idle()`` (a paused race, a finished net), nothing is drawn or flipped, so a paused app
 costs next to no CPU. h / F1 open the help sheet of the scene on screen, whatever the scene;
-Ctrl+L switches the language (English ↔ 中文) live.
+Ctrl+L switches the language (English ↔ 中文) live; Ctrl+Q quits.
 """
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ class App:
         scale.set_factor(scale.effective(screen.get_size(), ui_scale))
         self.scale_note = ""  # a sentence about the last scale change, shown for a moment
         self._note_left = 0.0
+        if ui_scale is not None and scale.factor() < ui_scale - 1e-6:
+            self._say_scale(ui_scale)  # --scale 1.5 in a small window: said at once, not later
+            self._note_left = 2 * SCALE_NOTE_S  # (the first scene is still settling)
         self.windowed = windowed  # False when rendering offscreen: no display mode changes
         self.scenes: list[Scene] = []
         self.running = True
@@ -160,6 +163,9 @@ class App:
             if event.key == pygame.K_l:
                 self.set_language(i18n.other())
                 return
+            if event.key == pygame.K_q:
+                self.quit()  # Ctrl+Q: what every help sheet lists under every scene
+                return
         for scene in reversed(list(self.scenes)):
             if scene.handle_event(event):
                 return
@@ -167,6 +173,10 @@ class App:
             event.key == pygame.K_F1 or (event.key == pygame.K_h and not typing(self))
         ):
             show_help(self)
+
+    def quit(self) -> None:
+        """End the loop after this frame (the close button, Ctrl+Q, Ctrl+C, SIGTERM)."""
+        self.running = False
 
     def show_help(self) -> None:
         """Open the help sheet of the scene on screen (h, F1 and every Help button)."""
@@ -193,7 +203,10 @@ class App:
         """Ask for UI scale ``requested`` (None: the window's own); every scene re-lays out."""
         self.requested_scale = requested
         self._relayout()
-        w, h = self.screen.get_size()
+        self._say_scale(requested)
+
+    def _say_scale(self, requested: float | None) -> None:
+        """Show the scale drawn now, and the window a larger ``requested`` scale would need."""
         drawn = scale.factor()
         note = i18n.t("app.scale_note", factor=f"{drawn:.3g}")
         if requested is None:

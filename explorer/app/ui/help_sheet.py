@@ -27,6 +27,7 @@ APP_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+L", "help.app.language"),
     ("F11", "help.app.full_screen"),
     ("h  /  F1", "help.app.help"),
+    ("Ctrl+Q", "help.app.quit"),
 )
 
 

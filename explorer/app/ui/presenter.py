@@ -22,7 +22,10 @@ from explorer.app.ui.scene import Scene
 from explorer.app.ui.scene_keys import key_code, key_range
 from explorer.app.ui.text import wrap_with as wrap
 from explorer.lessons import LANGUAGES, Lesson
+from explorer.lessons.ahead import LessonAhead
 from explorer.lessons.player import Driver, LessonPlayer
+from explorer.lessons.prepared import PreparedStore
+from explorer.lessons.replay import Replays
 from explorer.lessons.scenes import by_name
 
 CAPTION_PT = 28  # caption body at UI scale 1 (1280×720)
@@ -58,6 +61,27 @@ class CaptionFonts:
         return self._fonts[key]
 
 
+_TOFU: dict[str, bytes] = {}  # the caption font's "no such glyph" box, rendered once
+
+
+def missing_glyphs(text: str) -> str:
+    """The characters of ``text`` the caption font cannot draw (each would show as a box): the
+    font's rendering of a character compared with its rendering of a private-use one."""
+    if not pygame.font.get_init():
+        pygame.font.init()
+    font = CaptionFonts().get(14)
+    white = (255, 255, 255)
+    if "box" not in _TOFU:
+        _TOFU["box"] = pygame.image.tobytes(font.render("\ue000", True, white), "RGBA")
+    return "".join(
+        ch
+        for ch in dict.fromkeys(text)
+        if not ch.isspace()
+        and not ch.isascii()
+        and pygame.image.tobytes(font.render(ch, True, white), "RGBA") == _TOFU["box"]
+    )
+
+
 def _app_driver(tabs, scene_name: str) -> Driver:
     """The lesson's driver on the app's own scene (built by the tabs on first use): the class its
     row in the tabs' table names (none: the scene is shown as it is, not advanced)."""
@@ -70,13 +94,26 @@ def _app_driver(tabs, scene_name: str) -> Driver:
     return (cls or Driver)(scene.model)
 
 
-def start_lesson(tabs, lesson: Lesson, registry, lang: str = "en", step: int = 0) -> Presenter:
-    """Push a presenter for ``lesson`` above ``tabs`` (its App must be running) at ``step``."""
-    presenter = Presenter(tabs, lesson, registry, lang)
+def start_lesson(
+    tabs,
+    lesson: Lesson,
+    registry,
+    lang: str = "en",
+    step: int = 0,
+    store: PreparedStore | None = None,
+    ahead: bool = False,
+) -> Presenter:
+    """Push a presenter for ``lesson`` above ``tabs`` (its App must be running) at ``step``.
+    ``store``: prepared runs are replayed from it; ``ahead``: the runs after ``step`` are
+    prepared into it in the background while the lesson is shown."""
+    presenter = Presenter(tabs, lesson, registry, lang, store=store)
     if hasattr(tabs.app, "set_language"):
         tabs.app.set_language(presenter.lang)  # the UI speaks the lesson's language
     tabs.app.push(presenter)
     presenter.go(step)
+    if ahead and store is not None:
+        presenter.ahead = LessonAhead(lesson, tabs.entries, registry, store)
+        presenter.ahead.start(step + 1)
     return presenter
 
 
@@ -84,7 +121,9 @@ class Presenter(Scene):
     opaque = False
     updates_below = True
 
-    def __init__(self, tabs, lesson: Lesson, registry, lang: str = "en") -> None:
+    def __init__(
+        self, tabs, lesson: Lesson, registry, lang: str = "en", store: PreparedStore | None = None
+    ) -> None:
         super().__init__()
         rows = by_name(tabs.entries)  # the table of scenes the tabs show
 
@@ -110,7 +149,9 @@ class Presenter(Scene):
             lambda name: rows[name].setup_class() if name in rows else None,
             registry,
             on_scene=self._show_scene,
+            replays=Replays(store) if store is not None else None,
         )
+        self.ahead: LessonAhead | None = None  # the lesson prepared in the background
 
     # -- the lesson ---------------------------------------------------------------------------
     @property
@@ -265,6 +306,10 @@ class Presenter(Scene):
                 for f in failures
             ]
 
+    def at_end(self) -> bool:
+        """The last step is shown and done: the title bar says the lesson is over."""
+        return self.index == len(self.lesson.steps) - 1 and self.player.done
+
     def idle(self) -> bool:
         return False  # the highlight pulses
 
@@ -320,7 +365,7 @@ class Presenter(Scene):
                 y = at.bottom + scale.px(10)
             highlights = [(n, moved.get(n, r)) for n, r in highlights]
         else:
-            self._draw_caption_band(screen)
+            self._draw_caption_band(screen, [rect for _, rect in highlights])
         self._draw_outlines(screen, highlights)
 
     def _draw_title_bar(self, screen: pygame.Surface, bar: pygame.Rect) -> None:
@@ -335,6 +380,8 @@ class Presenter(Scene):
         if self.lang == "zh":
             keys = "→ 下一步   ← 上一步   R 重放   P 暂停   L English/中文   Tab 面板   Esc 退出"
         state = []
+        if self.at_end():
+            state.append(i18n.t("tabs.lesson_end"))
         if self.paused:
             state.append("paused" if self.lang == "en" else "已暂停")
         elif self.player.catching_up:
@@ -406,17 +453,27 @@ class Presenter(Scene):
                 y += small.get_linesize()
         return y
 
-    def _draw_caption_band(self, screen: pygame.Surface) -> None:
-        """Panels shown: the caption over the bottom of the picture, on a dark band."""
+    def _draw_caption_band(self, screen: pygame.Surface, outlined: list[pygame.Rect]) -> None:
+        """Panels shown (or a scene without a control panel): the caption on a dark band over
+        the bottom of the picture, or over its top where the bottom holds a part the step
+        outlines (the Dropout lesson's verdict in panel 3)."""
         px = scale.px
         layout = getattr(self.scene(), "layout", None)
         side = getattr(layout, "side", None)
+        toolbar = getattr(layout, "toolbar", None)
         w, h = screen.get_size()
         right = side.x if side is not None else w
         font, lines = self._caption_lines(right - px(40), CAPTION_PT)
         line_h = round(font.get_linesize() * 1.08)
         lines = lines[: max(1, (h // 3) // line_h)]
         band = pygame.Rect(0, h - len(lines) * line_h - px(24), right, len(lines) * line_h + px(24))
+        top = pygame.Rect(band.x, toolbar.bottom if toolbar is not None else 0, band.w, band.h)
+
+        def hidden(r: pygame.Rect) -> int:
+            return sum(r.clip(o).w * r.clip(o).h for o in outlined)
+
+        if hidden(band) and hidden(top) < hidden(band):
+            band = top
         shade = pygame.Surface(band.size, pygame.SRCALPHA)
         shade.fill((12, 14, 18, 215))
         screen.blit(shade, band)
@@ -442,4 +499,7 @@ class Presenter(Scene):
                 pygame.draw.rect(screen, colour, r, width, border_radius=scale.px(6))
 
     def close(self) -> None:
-        pass  # the scenes belong to the tabs: they stay as they are
+        # the scenes belong to the tabs: they stay as they are; the preparation ends
+        if self.ahead is not None:
+            self.ahead.close()
+            self.ahead = None

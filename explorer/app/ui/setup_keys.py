@@ -42,6 +42,9 @@ class SetupKeys:
             tabs.size, load_theme(), enable_live_theme_updates=False
         )
         self.dialog: UIFileDialog | None = None
+        # the dialog last shown: it posts the path picked and closes itself in the same frame,
+        # so the path arrives after ``dialog`` is None and is recognised by this
+        self.asked: UIFileDialog | None = None
         self.folder: Path | None = None  # None: setups.default_folder()
         self.message, self.level, self.until, self.clock = "", "info", 0.0, 0.0
 
@@ -76,30 +79,31 @@ class SetupKeys:
             allowed_suffixes={".toml"},
             always_on_top=True,
         )
+        self.asked = self.dialog
 
     def open(self, path: Path | str) -> bool:
         try:
             text = self.files.open_in(self.tabs, path)
-        except (OSError, ValueError) as exc:
-            self.say(str(exc), "error")
+        except (OSError, ValueError, RecursionError) as exc:
+            self.say(t("setup.not_opened", reason=exc), "error")
             return False
         self.say(text)
         return True
 
     # -- the scene life cycle (called by the tab strip) -------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame_gui.UI_FILE_DIALOG_PATH_PICKED and (
+            event.ui_element is not None and event.ui_element is self.asked
+        ):
+            self.dialog = self.asked = None
+            self.open(event.text)
+            return True
         if self.dialog is not None:
             if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
                 self.dialog.kill()
                 self.dialog = None
                 return True
             consumed = self.manager.process_events(event)
-            if event.type == pygame_gui.UI_FILE_DIALOG_PATH_PICKED and (
-                event.ui_element is self.dialog
-            ):
-                self.dialog = None
-                self.open(event.text)
-                return True
             if event.type == pygame_gui.UI_WINDOW_CLOSE and event.ui_element is self.dialog:
                 self.dialog = None
                 return True

@@ -13,6 +13,7 @@ from explorer.lessons.player import Driver, holds
 class LandscapeDriver(Driver):
     scene = "landscape"
     unit = "steps"
+    recorded = False  # a race step costs microseconds and is deterministic: computed, not replayed
 
     def apply(self, setup) -> None:
         self.model.apply(setup)

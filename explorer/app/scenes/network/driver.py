@@ -8,6 +8,8 @@ from typing import Any
 
 from explorer.lessons.conditions import Condition
 from explorer.lessons.player import Driver
+from explorer.training.function_view import FunctionView
+from explorer.training.snapshot import EpochRecord, LayerProbe, Snapshot
 
 CHECK_EVERY_STEPS = 10  # mini-batches between checks of an ``until`` that reads step
 
@@ -15,6 +17,17 @@ CHECK_EVERY_STEPS = 10  # mini-batches between checks of an ``until`` that reads
 class NetworkDriver(Driver):
     scene = "network"
     unit = "epochs"
+    recorded = True  # a prepared run replays its snapshots (``lesson prepare``)
+    state_types = (Snapshot, EpochRecord, LayerProbe, FunctionView)
+
+    def state(self) -> Any:
+        return list(self.model.snapshots)
+
+    def show_state(self, state: Any) -> None:
+        self.model.show_recorded(state)
+
+    def shows_state(self) -> bool:
+        return self.model.recorded is not None
 
     def apply(self, setup) -> None:
         self.model.apply(setup)

@@ -11,6 +11,7 @@ lockstep, a chunk of steps each, the next chunk only once both are done with the
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -141,6 +142,9 @@ class NetworkModel:
         self.snapshots: list[Snapshot] = []
         self._hessian = HessianRequest()  # "Hessian here"
         self._told_lost = -1  # the version whose lost worker was put into words
+        # a prepared lesson step: the snapshots it recorded, shown instead of the trainers' until
+        # anything changes (``show_recorded``); None: the trainers' own
+        self.recorded: list[Snapshot] | None = None
         self._restart()
 
     # -- configurations ---------------------------------------------------------------------
@@ -226,7 +230,25 @@ class NetworkModel:
         return True
 
     # -- runs -------------------------------------------------------------------------------
+    def show_recorded(self, snapshots: list[Snapshot]) -> None:
+        """Show a prepared run's recorded ``snapshots`` (the same as its trainers would publish,
+        bit for bit) until the next change, Play or step, which compute live from the start.
+        Their ``ack`` is the live trainers' (every command they were sent is answered), so the
+        scene treats them as its own; it redraws on ``version``, which ``apply`` moved."""
+        self.recorded = [
+            dataclasses.replace(snap, ack=t.sent)
+            for snap, t in zip(snapshots, self.trainers, strict=False)
+        ]
+        self.snapshots = self.recorded
+
+    def _live(self) -> None:
+        """Leave a recorded run: live from the setup's start (the trainers are there)."""
+        if self.recorded is not None:
+            self.recorded = None
+            self._restart()
+
     def _restart(self) -> None:
+        self.recorded = None
         if [c.config for c in self._checked] != self.configs():  # ``config`` set from outside
             self._checked = self.validate(self.configs())
         configs = self._checked  # checked when they were set: not again on their way
@@ -269,6 +291,7 @@ class NetworkModel:
                 t.start()  # starts an idle run, resumes a paused one
 
     def play(self) -> None:
+        self._live()
         self.playing = True
         if not self._revive():
             self._go()
@@ -306,6 +329,7 @@ class NetworkModel:
 
     def step(self, n: int = 1) -> None:
         """``n`` mini-batches on every net, then paused."""
+        self._live()
         self.playing = False
         self._chunk_sent = 0.0
         self._revive()
@@ -322,6 +346,9 @@ class NetworkModel:
 
     def update(self, dt: float = 0.0) -> None:
         """Read the newest snapshots (never waits); at a set speed, hand out the steps due."""
+        if self.recorded is not None:  # a prepared step: the trainers wait at the start
+            self.snapshots = self.recorded
+            return
         self.snapshots = [t.latest() for t in self.trainers]
         self._tell_lost()
         if self.playing and all(s.finished for s in self.snapshots):
@@ -375,6 +402,8 @@ class NetworkModel:
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until every trainer has applied what it was told (headless rendering, tests)."""
+        if self.recorded is not None:
+            return
         self.snapshots = [t.wait(timeout) for t in self.trainers]
         if self._manual or self._hessian.wanted:
             self.update()

@@ -1,0 +1,203 @@
+"""Lessons prepared before class: a prepared run replays exactly what the live run showed (its
+numbers, its captions, its verdicts), and a cache entry that is not exactly that run's is
+computed again, never trusted."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import pathlib
+import pickle
+
+import numpy as np
+import pytest
+
+from explorer.app.scene_table import scenes, spec
+from explorer.app.setup_files import setup_class
+from explorer.lessons import read_lesson
+from explorer.lessons.catalogue import scene_facts
+from explorer.lessons.player import LessonPlayer, headless_driver
+from explorer.lessons.prepared import PreparedStore, _digest
+from explorer.lessons.replay import ReplayDriver, Replays, key_of, prepare_lesson, runs
+
+LESSON = """
+[title]
+en = "Tiny"
+zh = "小"
+[summary]
+en = "s"
+zh = "s"
+
+[[steps]]
+scene = "network"
+setup = { dataset = "moons", depth = 2, width = 8, epochs = 4, seed = 3 }
+caption.en = "Epoch {epoch}: loss {train_loss:.5f}"
+caption.zh = "第 {epoch} 轮：损失 {train_loss:.5f}"
+limit = 2
+
+[[steps]]
+scene = "network"
+caption.en = "Later, step {step}: loss {train_loss}"
+caption.zh = "之后 {step}：{train_loss}"
+until = "step >= 30"
+limit = 4
+expect = ["train_loss < 100"]
+
+[[steps]]
+scene = "network"
+setup = { seed = 4 }
+caption.en = "Another seed: {train_loss}"
+caption.zh = "另一个：{train_loss}"
+limit = 1
+"""
+
+
+class _Planted:
+    """A pickle that would touch ``marker`` when loaded."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (self.marker,))
+
+
+def _lesson(tmp_path, registry):
+    path = tmp_path / "01-tiny.toml"
+    path.write_text(LESSON, encoding="utf-8")
+    return read_lesson(path, scene_facts(registry, scenes()))
+
+
+def _picture(snapshots):
+    """What the scene draws from: every field of every snapshot, arrays as bytes and dtype (not
+    the trainer's bookkeeping: ``ack`` counts the commands it was sent, which a replay does not
+    send, ``run`` its resets)."""
+
+    def flat(value):
+        if isinstance(value, np.ndarray):
+            return (value.dtype.str, value.shape, value.tobytes())
+        if dataclasses.is_dataclass(value):
+            fields = [f.name for f in dataclasses.fields(value) if f.name not in ("ack", "run")]
+            return tuple((name, flat(getattr(value, name))) for name in fields)
+        if isinstance(value, list | tuple):
+            return tuple(flat(v) for v in value)
+        if isinstance(value, dict):
+            return tuple((k, flat(v)) for k, v in value.items())
+        return value
+
+    return flat(list(snapshots))
+
+
+def _shown(lesson, registry, replays=None):
+    """What each step shows once done: its numbers, both captions, its failures; and whether a
+    replay served it."""
+    player = LessonPlayer(
+        lesson,
+        lambda scene: headless_driver(spec(scene), registry),
+        setup_class,
+        registry,
+        replays=replays,
+    )
+    out = []
+    try:
+        for k in (0, 1, 2, 1):  # on, on, a new run, back (the run rebuilt)
+            player.go(k)
+            while not player.poll(None):
+                player.queue[0][0].driver.wait(120)
+            driver = player.driver("network")
+            out.append(
+                (
+                    driver.values(),
+                    _picture(player.live_driver("network").model.snapshots),
+                    player.caption("en"),
+                    player.caption("zh"),
+                    [f.sentence for f in player.failures.get(k, [])],
+                    isinstance(driver, ReplayDriver),
+                )
+            )
+    finally:
+        player.close()
+    return out
+
+
+@pytest.mark.slow
+def test_a_prepared_lesson_replays_the_live_numbers_and_captions_bit_for_bit(tmp_path, registry):
+    lesson = _lesson(tmp_path, registry)
+    live = _shown(lesson, registry)
+    store = PreparedStore(tmp_path / "cache")
+    assert prepare_lesson(lesson, registry, scenes(), store) == (2, 0)
+    assert prepare_lesson(lesson, registry, scenes(), store) == (0, 2)  # ready: not again
+    replayed = _shown(lesson, registry, Replays(store))
+    assert [r[:5] for r in replayed] == [r[:5] for r in live]  # numbers, picture, captions
+    assert all(r[5] for r in replayed) and not any(r[5] for r in live)
+    assert live[1][0]["step"] > live[0][0]["step"] and live[0][2].startswith("Epoch 2: loss ")
+
+
+@pytest.mark.slow
+def test_a_damaged_or_foreign_entry_is_computed_again(tmp_path, registry):
+    lesson = _lesson(tmp_path, registry)
+    store = PreparedStore(tmp_path / "cache")
+    prepare_lesson(lesson, registry, scenes(), store)
+    player = LessonPlayer(lesson, lambda s: headless_driver(spec(s), registry), setup_class,
+                          registry)  # fmt: skip
+    first, second = (key_of(player, s) for s, _ in runs(player))
+    types = player.live_driver("network").state_types
+    player.close()
+    a, b = store.path(first), store.path(second)
+    good_a, good_b = a.read_bytes(), b.read_bytes()
+
+    a.write_bytes(good_a[: len(good_a) // 2])  # truncated
+    assert store.load(first) is None
+    data = json.loads(good_a)
+    data["frames"][1]["v"]["~dict"]["train_loss"] = 0.0  # a number altered
+    a.write_text(json.dumps(data), encoding="utf-8")
+    assert store.load(first, types) is None
+    a.write_bytes(good_b)  # another run's entry under this run's name
+    assert store.load(first) is None
+    a.write_bytes(b"\x80\x04\x95 a pickle")  # not even JSON
+    assert store.load(first) is None
+    a.write_bytes(good_a)
+    assert store.load(first, types) is not None
+    states = store.states_path(first)
+    good_states = states.read_bytes()
+    states.write_bytes(good_states[:-10])  # the pictures truncated
+    assert store.load(first, types) is None
+    states.write_bytes(store.states_path(second).read_bytes())  # another run's pictures
+    assert store.load(first, types) is None
+    # a planted pickle, its digest written into the entry: refused, and it runs nothing
+    marker = tmp_path / "ran"
+    planted = pickle.dumps(_Planted(marker))
+    states.write_bytes(planted)
+    data = json.loads(good_a)
+    data["states"] = hashlib.sha256(planted).hexdigest()
+    data["digest"] = _digest([data["frames"], data["states"]])
+    a.write_text(json.dumps(data), encoding="utf-8")
+    assert store.load(first, types) is None and not marker.exists()
+    a.write_bytes(good_a[: len(good_a) // 2])
+    # not trusted: prepared again, and the replay is the live run's once more
+    assert prepare_lesson(lesson, registry, scenes(), store) == (1, 1)
+    assert store.load(first, types) is not None and store.load(second, types) is not None
+
+
+@pytest.mark.slow
+def test_the_teacher_changing_anything_computes_live_again(tmp_path, registry):
+    lesson = _lesson(tmp_path, registry)
+    store = PreparedStore(tmp_path / "cache")
+    prepare_lesson(lesson, registry, scenes(), store)
+    player = LessonPlayer(lesson, lambda s: headless_driver(spec(s), registry), setup_class,
+                          registry, replays=Replays(store))  # fmt: skip
+    try:
+        player.go(0)
+        while not player.poll(None):
+            player.queue[0][0].driver.wait(120)
+        replay = player.driver("network")
+        model = player.live_driver("network").model
+        assert isinstance(replay, ReplayDriver) and model.snapshots[0].epoch == 2  # drawn
+        model.set(width=9)  # a knob turned in the panel
+        assert replay.taken_over and model.recorded is None
+        replay.wait(120)
+        assert replay.values()["epoch"] == 0  # the live run of the new net, from its start
+        assert model.config.width == 9
+    finally:
+        player.close()
