@@ -76,6 +76,17 @@ def test_the_pool_never_lets_more_workers_compute_than_its_size():
         assert pool.running() <= 2
 
 
+def test_work_prepared_ahead_comes_after_the_nets_on_screen():
+    """A lesson preparing its next steps (a lane at the lowest priority, started first) never
+    holds a side-by-side pair started after it."""
+    pool = Pool(size=2)
+    pool.focus("network")
+    ahead, gate_ahead = Lane(), threading.Event()
+    pool.join(ahead, gate_ahead, "network", nice=19)
+    pair = [joined(pool, "network") for _ in range(2)]
+    assert all(gate.is_set() for _, gate in pair) and not gate_ahead.is_set()
+
+
 def test_idle_lanes_of_the_scene_on_screen_are_never_held():
     """An idle lane costs nothing and starts at once when its scene gives it work."""
     pool = Pool(size=2)

@@ -59,9 +59,10 @@ class Gate(Protocol):
 
 
 class _Member:
-    def __init__(self, lane: Any, owner: str, gate: Gate, number: int) -> None:
+    def __init__(self, lane: Any, owner: str, gate: Gate, number: int, nice: int) -> None:
         self.lane = weakref.ref(lane)
         self.owner = owner
+        self.nice = nice  # a lane at a lower priority (a lesson preparing ahead) comes after
         self.gate = gate
         self.number = number  # the order lanes joined in: earlier ones first within a scene
 
@@ -77,12 +78,14 @@ class Pool:
         self._joined = 0
         self._lock = threading.Lock()
 
-    def join(self, lane: Any, gate: Gate, owner: str | None = None) -> None:
+    def join(self, lane: Any, gate: Gate, owner: str | None = None, nice: int = 0) -> None:
         """Add ``lane`` (an object with ``alive()`` and, optionally, ``working()``), held by
-        ``gate``, under ``owner`` (by default the scene on screen)."""
+        ``gate``, under ``owner`` (by default the scene on screen); within a scene, lanes of a
+        lower priority (a higher ``nice``) come after the others."""
         with self._lock:
             self._joined += 1
-            self._members.append(_Member(lane, owner or self.focused, gate, self._joined))
+            member = _Member(lane, owner or self.focused, gate, self._joined, nice)
+            self._members.append(member)
         self.balance()
 
     def leave(self, lane: Any) -> None:
@@ -111,7 +114,7 @@ class Pool:
         if not self.focused:  # no scene on screen (a script, a test, the command line)
             return {m.lane(): True for m in members}
         rank = {self.focused: 0} | dict.fromkeys(self.background - {self.focused}, 1)
-        members.sort(key=lambda m: (rank.get(m.owner, 2), m.number))
+        members.sort(key=lambda m: (rank.get(m.owner, 2), m.nice, m.number))
         verdict: dict[Any, bool] = {}
         working = 0
         for m in members:

@@ -106,7 +106,7 @@ def start_lane(
     spare = take_spare(key) or _launch(key, warm=False)
     spare.commands.put(("role", (role, args), 0))
     lane = ProcessLane(spare)
-    POOL.join(lane, spare.gate, owner)
+    POOL.join(lane, spare.gate, owner, nice)
     return lane
 
 
