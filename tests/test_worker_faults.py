@@ -327,7 +327,7 @@ ORPHANS = textwrap.dedent(
     while trainer.latest().step < 1:  # every worker is up (and one has trained)
         time.sleep(0.05)
     pids = {"trainer": trainer._impl.process.pid, "jobs": jobs._workers["ensemble"].process.pid,
-            "spare": next(iter(workers._SPARES.values())).process.pid,
+            "spare": next(iter(workers._SPARES.values()))[0].process.pid,
             "tracker": resource_tracker._resource_tracker._pid}
     print(json.dumps(pids), flush=True)
     time.sleep(600)

@@ -310,11 +310,14 @@ def bench_lesson_steps(registry, the_lesson, size: tuple[int, int], store=None) 
     scenes') or None). ``store``: prepared runs replayed from it (None: all computed)."""
     from explorer.app.shell import build_app
     from explorer.app.ui.presenter import start_lesson
+    from explorer.training.workers import discard_spares, prestart
 
     single_threaded_torch()
     screen = init_offscreen(size)
     app, tabs = build_app(registry, screen, the_lesson.steps[0].scene, windowed=False,
                           backend="process")  # fmt: skip
+    if not os.environ.get("DL_EXPLORER_NO_PRESTART"):  # as the app does once its window is up
+        prestart(registry)  # (the variable: the figures without workers started ahead)
     dt = 1 / 60
     rows = []
     try:
@@ -342,4 +345,5 @@ def bench_lesson_steps(registry, the_lesson, size: tuple[int, int], store=None) 
             rows.append((k + 1, step.scene, kind, response, first))
     finally:
         tabs.close()
+        discard_spares()
     return rows

@@ -1,9 +1,11 @@
 """``run_app(registry)``: the window, the scene stack, the loop. ``dl-explorer`` calls this.
 
 Start-up: the window and its tabs are on screen before torch is imported (``splash``); right
-after the first frame a worker process is started ahead of need (``trainer.prestart``), so the
-first scene that trains (the Network lab's net, the Dropout or Activations scene's jobs) finds
-it ready; whoever takes it leaves a new one for the next. ``DL_EXPLORER_STARTUP_PROBE`` (used by
+after the first frame a worker process is started ahead of need (``trainer.prestart``; a second
+a few seconds later), so the first scene that trains (the Network lab's net or a side-by-side
+pair, the Dropout or Activations scene's jobs) finds them ready; whoever takes one leaves a new
+one for the next. Every worker then runs in the one pool (``explorer.training.pool``), which the
+tabs tell what is on screen. ``DL_EXPLORER_STARTUP_PROBE`` (used by
 ``dl-explorer bench startup``) prints when each of those happened and ends the app.
 """
 

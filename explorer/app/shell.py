@@ -31,6 +31,14 @@ def scene_factories(registry: Registry, backend: str = "process") -> dict:
     }
 
 
+def _pool_focus(scene: str) -> None:
+    """The worker pool's scene on screen (imported here, late: the pool's package brings torch,
+    which the first frame does without)."""
+    from explorer.training.pool import POOL
+
+    POOL.focus(scene)
+
+
 def build_app(
     registry: Registry,
     screen: pygame.Surface,
@@ -48,6 +56,8 @@ def build_app(
     factories = scene_factories(registry, backend) | (scenes or {})
     app = App(screen, windowed=windowed, ui_scale=ui_scale, lang=lang)
     tabs = SceneTabs(factories, screen.get_size(), entries=scene_table.scenes(), files=setup_files)
+    if backend == "process":
+        tabs.follow = _pool_focus
     app.push(tabs)
     if not tabs.show(first):
         raise ValueError(tabs.error or f"unknown scene {first!r}")

@@ -28,6 +28,7 @@ import collections
 import pickle
 import queue
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -162,6 +163,10 @@ def _serve(link: Link) -> None:
     serve(link.get, link.emit, link.registry)
 
 
+def _has_work(runner: weakref.ref[JobRunner], lane: str) -> Callable[[], bool]:
+    return lambda: (r := runner()) is not None and r.unanswered(lane)
+
+
 class JobRunner:
     """Jobs for one scene, off the UI thread (see the module's docstring)."""
 
@@ -171,7 +176,7 @@ class JobRunner:
         *,
         backend: str = "process",
         nice: int = 10,
-        torch_threads: int = 1,
+        torch_threads: int | None = None,
     ) -> None:
         check_backend(backend)
         self.registry = registry or default_registry()
@@ -219,6 +224,8 @@ class JobRunner:
                 torch_threads=self.torch_threads,
                 name="dl-explorer-jobs",
             )
+            if isinstance(worker, ProcessLane):
+                worker.working = _has_work(weakref.ref(self), lane)
         self._number += 1
         self._asked[key] = self._number
         self._lanes[key] = lane
@@ -246,6 +253,14 @@ class JobRunner:
                     if self._lanes.get(key) == lane and unanswered:
                         self._results[key] = JobResult(number, None, why, lost=True)
                 del self._workers[lane]
+
+    def unanswered(self, lane: str) -> bool:
+        """Whether a job of ``lane`` waits for its answer, as last polled (the pool's question:
+        a lane with none waits for work and costs nothing)."""
+        return any(
+            self._lanes.get(k) == lane and self._results.get(k, JobResult(-1)).job != n
+            for k, n in self._asked.items()
+        )
 
     def progress(self, key: str) -> tuple[int, int] | None:
         """(done, total) the newest job for ``key`` last said while it runs; None when it said

@@ -20,6 +20,7 @@ import dataclasses
 import os
 import pickle
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -29,7 +30,14 @@ from explorer.training.session import Checked, Plugins, _LossBuffer, lookup, pre
 from explorer.training.snapshot import EpochRecord, Snapshot
 from explorer.training.worker import run_worker, sentence
 from explorer.training.workers import BACKENDS as BACKENDS  # re-exported (and the two below)
-from explorer.training.workers import Command, Link, Unreadable, check_backend, start_lane
+from explorer.training.workers import (
+    Command,
+    Link,
+    ProcessLane,
+    Unreadable,
+    check_backend,
+    start_lane,
+)
 from explorer.training.workers import discard_spares as discard_spares
 from explorer.training.workers import prestart as prestart
 
@@ -63,7 +71,7 @@ class Trainer:
         *,
         backend: str = "thread",
         publish_hz: float = 30.0,
-        torch_threads: int = 1,
+        torch_threads: int | None = None,
         plugin_dirs: Iterable[str | os.PathLike[str]] | None = None,
         nice: int = 10,
         step_budget: float | None = None,
@@ -89,6 +97,8 @@ class Trainer:
             plugin_dirs=plugin_dirs,
             name="dl-explorer-trainer",
         )
+        if isinstance(self._impl, ProcessLane):  # the pool lets a run that goes on go first
+            self._impl.working = _running(weakref.ref(self._assembler))
 
     def _check(self, config: TrainConfig | Checked) -> Checked:
         """``config`` checked (once: a ``Checked`` one was checked by whoever made it)."""
@@ -218,6 +228,12 @@ class Trainer:
             into = snap.step - snap.epoch * snap.steps_per_epoch
             self.step(n * snap.steps_per_epoch - into)
         return self.wait(timeout)
+
+
+def _running(assembler: weakref.ref[_Assembler]) -> Callable[[], bool]:
+    """Whether the run has work now (the pool's question): starting or running, as last heard
+    (a paused or finished run waits for a command and costs nothing)."""
+    return lambda: (a := assembler()) is not None and a.snapshot.state in ACTIVE
 
 
 class _Assembler:

@@ -14,9 +14,12 @@ runner's loop) and talks to it with commands in (``send``) and messages out (``r
 - ``thread`` lanes (tests, headless rendering, and work that needs this process's objects): a
   daemon thread running the same role; messages are handed over as they are.
 
-One process worker is kept *spare* per setting (started ahead: torch imported, the plugins
-loaded, the first step's one-off costs paid), so the next lane starts at once; the process that
-takes one lets the next spare start a little later. Nothing here knows what a role does: the
+Two process workers are kept *spare* per setting (started ahead: torch imported, the plugins
+loaded, the first step's one-off costs paid), so the next lane starts at once, and so do both nets
+of a side-by-side pair; the process that takes one lets the next spare start a little later.
+Every process lane joins the one pool (``explorer.training.pool``), which lets the scene on
+screen compute first and holds the lanes of hidden scenes, so the lanes never outnumber the
+cores. Nothing here knows what a role does: the
 trainer (``explorer.training.trainer``) and the job runner (``explorer.training.jobs``) are both
 built on it, and it imports neither.
 """
@@ -43,11 +46,13 @@ from typing import Any, NamedTuple, Protocol
 
 from explorer.plugins import Registry, default_registry, load_plugins
 from explorer.training.frames import FrameReader, write_frame
+from explorer.training.pool import POOL, threads_per_worker
 from explorer.training.worker import sentence
 
 BACKENDS = ("thread", "process")
 STOP = ("stop", None, -1)  # the command that ends every role's loop
 REPLENISH_S = 4.0  # after a spare is taken, the next one starts this much later
+SPARES = 2  # workers kept ready per setting: both nets of a side-by-side pair start at once
 
 Command = tuple[Any, ...]  # (what, payload, number): the roles' own vocabulary
 SpareKey = tuple[tuple[str, ...], bool, int, int]  # plugin folders, third party, threads, nice
@@ -86,24 +91,29 @@ def start_lane(
     backend: str = "process",
     registry: Registry | None = None,
     nice: int = 10,
-    torch_threads: int = 1,
+    torch_threads: int | None = None,
     plugin_dirs: Iterable[str | os.PathLike[str]] | None = None,
     name: str = "dl-explorer-worker",
+    owner: str | None = None,
 ) -> ThreadLane | ProcessLane:
     """Run ``role(link, *args)`` in a new lane and return its caller's side. A process lane
     (``nice``, ``torch_threads``; it loads ``plugin_dirs``, by default the registry's own, so a
     plugin loaded from a file works there too) takes the spare started ahead for these settings
     when there is one (``prestart``); ``role`` must then be a module-level function and ``args``
-    picklable."""
+    picklable. It joins the pool under ``owner`` (by default the scene on screen);
+    ``torch_threads`` None: the pool's share of the cores (``pool.threads_per_worker``)."""
     check_backend(backend)
     registry = registry or default_registry()
     if backend == "thread":
         return ThreadLane(role, args, registry, name)
     dirs = registry.plugin_dirs if plugin_dirs is None else plugin_dirs
-    key = (tuple(str(d) for d in dirs), registry.third_party, torch_threads, nice)
+    threads = torch_threads or threads_per_worker()
+    key = (tuple(str(d) for d in dirs), registry.third_party, threads, nice)
     spare = take_spare(key) or _launch(key, warm=False)
     spare.commands.put(("role", (role, args), 0))
-    return ProcessLane(spare)
+    lane = ProcessLane(spare)
+    POOL.join(lane, spare.gate, owner, nice)
+    return lane
 
 
 # -- thread lanes --------------------------------------------------------------------------------
@@ -174,15 +184,19 @@ class _Spare(NamedTuple):
     commands: ProcessQueue[Command]
     reader: Connection
     frames: FrameReader | None
+    gate: Any  # set: the pool lets it go on; clear: it waits at its next word
 
 
 class ProcessLane:
-    """A role in a worker process of its own (see the module's docstring)."""
+    """A role in a worker process of its own (see the module's docstring). ``working``
+    tells the pool whether the role has work now (its caller knows: a run going, a job
+    unanswered); by default it always has."""
 
     def __init__(self, spare: _Spare) -> None:
-        self.process, self.commands, self.reader, self.frames = spare
+        self.process, self.commands, self.reader, self.frames, self.gate = spare
         self._finalizer = weakref.finalize(self, _shutdown, *spare)
         self.closed = False
+        self.working: Callable[[], bool] = lambda: True
 
     def send(self, cmd: Command) -> None:
         if self.process.is_alive():
@@ -214,6 +228,7 @@ class ProcessLane:
 
     def close(self, timeout: float = 5.0) -> None:
         self.closed = True  # asked to end: its end is no death
+        POOL.leave(self)  # a held worker must get to read its stop
         self._finalizer()
 
 
@@ -231,23 +246,28 @@ def _launch(key: SpareKey, warm: bool = True) -> _Spare:
     ctx = mp.get_context("spawn")  # fork is unsafe once torch has started its threads
     commands = ctx.Queue()  # put() never blocks: a feeder thread writes
     reader, writer = ctx.Pipe(duplex=False)
+    gate = ctx.Event()
+    gate.set()  # a spare is let go until it joins the pool
     process = ctx.Process(
         target=_child_main,
-        args=(list(plugin_dirs), third_party, commands, writer, torch_threads, nice, warm),
+        args=(list(plugin_dirs), third_party, commands, writer, torch_threads, nice, warm, gate),
         name="dl-explorer-worker",
         daemon=True,
     )
     process.start()
     writer.close()  # the worker holds the only write end: its death is our end of file
     frames = FrameReader(reader.fileno()) if sys.platform != "win32" else None
-    return _Spare(process, commands, reader, frames)
+    return _Spare(process, commands, reader, frames, gate)
 
 
-def _shutdown(process: Any, commands: Any, reader: Any = None, frames: Any = None) -> None:
+def _shutdown(process: Any, commands: Any, reader: Any = None, frames: Any = None,
+              gate: Any = None) -> None:  # fmt: skip
     """Stop a worker process: ask, then insist. Frames still coming are read and dropped, so a
     worker blocked on a full pipe gets to the stop command."""
     if process.is_alive():
         with contextlib.suppress(Exception):
+            if gate is not None:
+                gate.set()  # a held worker reads its stop
             commands.put(STOP)
         deadline = time.monotonic() + 2.0
         while process.is_alive() and time.monotonic() < deadline:
@@ -267,44 +287,61 @@ def _shutdown(process: Any, commands: Any, reader: Any = None, frames: Any = Non
 
 
 # -- spares: process workers started ahead -------------------------------------------------------
-_SPARES: dict[SpareKey, _Spare] = {}
+_SPARES: dict[SpareKey, list[_Spare]] = {}  # settings → the workers ready for them, oldest first
 _SPARE_LOCK = threading.Lock()
 _TIMERS: list[threading.Timer] = []
 
 
-def spare_key(registry: Registry, torch_threads: int = 1, nice: int = 10) -> SpareKey:
-    return (tuple(registry.plugin_dirs), registry.third_party, torch_threads, nice)
+def spare_key(registry: Registry, torch_threads: int | None = None, nice: int = 10) -> SpareKey:
+    threads = torch_threads or threads_per_worker()
+    return (tuple(registry.plugin_dirs), registry.third_party, threads, nice)
 
 
-def prestart(registry: Registry | None = None, *, torch_threads: int = 1, nice: int = 10) -> None:
-    """Start a worker process ahead of need (it imports torch, loads the plugins and pays the
-    first training step's one-off costs, then waits): the next process lane with the same
-    settings takes it and answers at once. The app calls this once its window is up, so the
-    Network lab opens without the cold start."""
+def prestart(registry: Registry | None = None, *, torch_threads: int | None = None,
+             nice: int = 10) -> None:  # fmt: skip
+    """Start workers ahead of need (each imports torch, loads the plugins and pays the first
+    training step's one-off costs, then waits): the next process lanes with the same settings
+    take them and answer at once. One starts now, the second (``SPARES``) a little later, so
+    that they do not share the cores with the app's own start. The app calls this once its
+    window is up, so the Network lab opens without the cold start, and a side-by-side pair
+    with it."""
     registry = registry or default_registry()
     _replenish(spare_key(registry, torch_threads, nice))
 
 
 def take_spare(key: SpareKey) -> _Spare | None:
-    """The worker started ahead for these settings, if one is alive (it is then no longer
+    """A worker started ahead for these settings, if one is alive (it is then no longer
     spare: the caller sends it its role). Another one is started for whoever comes next."""
     with _SPARE_LOCK:
-        spare = _SPARES.pop(key, None)
-    if spare is None or not spare.process.is_alive():
+        ready = [s for s in _SPARES.get(key, []) if s.process.is_alive()]
+        spare = ready.pop(0) if ready else None
+        _SPARES[key] = ready
+        if not ready:
+            del _SPARES[key]
+    if spare is None:
         return None
     # the next one starts a little later: now it would slow down the one just taken (cores)
+    _later(key)
+    return spare
+
+
+def _later(key: SpareKey) -> None:
     timer = threading.Timer(REPLENISH_S, _replenish, (key,))
     timer.daemon = True
     _TIMERS.append(timer)
     timer.start()
-    return spare
 
 
 def _replenish(key: SpareKey) -> None:
+    """Start one spare for ``key`` if fewer than ``SPARES`` are ready (the next one later)."""
     with _SPARE_LOCK:
-        spare = _SPARES.get(key)
-        if spare is None or not spare.process.is_alive():
-            _SPARES[key] = _launch(key)
+        ready = [s for s in _SPARES.get(key, []) if s.process.is_alive()]
+        if len(ready) < SPARES:
+            ready.append(_launch(key))
+        _SPARES[key] = ready
+        more = len(ready) < SPARES
+    if more:
+        _later(key)
 
 
 def discard_spares() -> None:
@@ -312,27 +349,34 @@ def discard_spares() -> None:
     while _TIMERS:
         _TIMERS.pop().cancel()
     while _SPARES:
-        _, spare = _SPARES.popitem()
-        spare.process.terminate()  # it holds no work: nothing to finish
-        spare.process.join(2.0)
-        _shutdown(*spare)
+        _, ready = _SPARES.popitem()
+        for spare in ready:
+            spare.process.terminate()  # it holds no work: nothing to finish
+            spare.process.join(2.0)
+            _shutdown(*spare)
 
 
 # -- inside the worker process -------------------------------------------------------------------
 class _ProcessLink:
     in_process = True
 
-    def __init__(self, commands: Any, fd: int, plugin_dirs: list[str], third_party: bool) -> None:
+    def __init__(self, commands: Any, fd: int, plugin_dirs: list[str], third_party: bool,
+                 gate: Any = None) -> None:  # fmt: skip
         self.commands = commands
+        self.gate = gate  # the pool's: cleared while this worker's scene waits its turn
         self.fd = fd
         self._plugin_dirs = plugin_dirs
         self._third_party = third_party
         self._registry: Registry | None = None
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        if self.gate is not None:
+            self.gate.wait()  # held by the pool: wait here, between two steps of the work
         return self.commands.get(block=block, timeout=timeout)
 
     def emit(self, message: Any) -> None:
+        if self.gate is not None:
+            self.gate.wait()
         try:
             payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - a message that cannot travel: say why instead
@@ -364,7 +408,7 @@ def watch_parent(parent: Any = None, on_gone: Callable[[], None] | None = None) 
 
 
 def _child_main(plugin_dirs: list[str], third_party: bool, commands: Any, writer: Any,
-                torch_threads: int, nice: int, warm: bool) -> None:  # fmt: skip
+                torch_threads: int, nice: int, warm: bool, gate: Any) -> None:  # fmt: skip
     watch_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
@@ -372,7 +416,7 @@ def _child_main(plugin_dirs: list[str], third_party: bool, commands: Any, writer
     import torch
 
     torch.set_num_threads(max(1, torch_threads))
-    link = _ProcessLink(commands, writer.fileno(), plugin_dirs, third_party)
+    link = _ProcessLink(commands, writer.fileno(), plugin_dirs, third_party, gate)
     if warm:  # started ahead: get ready while nobody waits
         with contextlib.suppress(Exception):
             _warm_up(link.registry())

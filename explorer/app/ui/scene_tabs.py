@@ -45,6 +45,9 @@ class SceneTabs(Scene):
         ``files``: what Ctrl+S / Ctrl+O save and open with (explorer.app.setup_files; None: the
         keys do nothing, as in the splash's picture of the strip)."""
         super().__init__()
+        # told the name of the scene on screen, before it is built and every frame (the app's
+        # worker pool: that scene's work first, hidden scenes' held); None: nobody listens
+        self.follow: Callable[[str], None] | None = None
         self.entries = tuple(entries)
         self.factories = factories
         self.built: dict[str, Scene] = {}
@@ -99,10 +102,14 @@ class SceneTabs(Scene):
         if name == self.current or name not in self.factories or self.app is None:
             return name == self.current
         scene = self.built.get(name)
+        if self.follow is not None:
+            self.follow(name)  # (before it is built: the workers it starts are its own)
         if scene is None:
             try:
                 scene = self.factories[name](self.size)
             except Exception as exc:  # noqa: BLE001 - a scene that cannot start is reported
+                if self.follow is not None:
+                    self.follow(self.current)
                 labels = {e.name: e.label for e in self.entries}
                 self.error = t("tabs.could_not_start", scene=labels.get(name, name), reason=exc)
                 return False
@@ -169,6 +176,8 @@ class SceneTabs(Scene):
     def update(self, dt: float) -> None:
         self.manager.update(dt)
         self.setup_keys.update(dt)
+        if self.follow is not None:
+            self.follow(self.current)  # a lane that got work or ended changes who may go on
         for name, scene in self.built.items():
             if name != self.current:
                 scene.update_hidden(dt)  # work that goes on behind another tab

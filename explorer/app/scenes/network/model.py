@@ -31,6 +31,7 @@ from explorer.plugins import Registry
 from explorer.setups import SetupError, knob
 from explorer.training import INITS, Checked, Snapshot, TrainConfig, Trainer, prepare
 from explorer.training.config import LOSSES, NORMALIZE, apply_suggested, describe_suggested
+from explorer.training.pool import POOL
 from explorer.training.ranges import within
 from explorer.training.worker import sentence
 
@@ -116,6 +117,8 @@ class NetworkModel:
     ) -> None:
         self.registry = registry
         self.backend = backend
+        if backend == "process":  # behind its tab the run goes on (the Landscape draws its
+            POOL.keep_going("network")  # path) while the pool has room for it
         self._make = make_trainer or self._default_trainer
         if compare not in COMPARE_KEYS:
             raise ValueError(f"side by side compares one of {', '.join(COMPARE_KEYS)}, not "
