@@ -27,19 +27,18 @@ class GifStream:
     race or a training run costs its moving parts, not the whole picture 30 times a second."""
 
     def __init__(self, path: Path, size: tuple[int, int], fps: int) -> None:
-        from PIL import GifImagePlugin, Image
+        from PIL import GifImagePlugin
 
         self._gif = GifImagePlugin
         self.fp = open(path, "wb")  # noqa: SIM115 - closed in close()
         self.duration = max(20, round(1000 / fps))
         self.palette = None
         self._last: np.ndarray | None = None  # the last frame's palette indices (None: new palette)
-        self._pending = None  # (image, offset, transparent), written once its duration is known
+        # (image, offset, transparent?, own palette?), written once its duration is known
+        self._pending = None
         self._pending_ms = 0
-        first = Image.new("P", size)
-        first.putpalette([0, 0, 0] * 256)
-        header, _ = GifImagePlugin.getheader(first, info={"loop": 0})
-        self.fp.write(b"".join(header))
+        self._size = size
+        self._global = None  # the first palette: the file's own, which its frames need not repeat
 
     def new_palette(self, image) -> None:
         from PIL import Image
@@ -54,6 +53,12 @@ class GifStream:
         base += [0] * (3 * n - len(base))
         self.palette = Image.new("P", (1, 1))
         self.palette.putpalette(base + [c for rgb in exact for c in rgb])
+        if self._global is None:  # the header: the file's size, its palette, looping
+            self._global = self.palette
+            first = Image.new("P", self._size)
+            first.putpalette(self.palette.getpalette())
+            header, _ = self._gif.getheader(first, info={"loop": 0})
+            self.fp.write(b"".join(header))
         self._last = None  # the next frame is whole: the colours it is drawn with changed
 
     def append(self, image) -> None:
@@ -65,7 +70,8 @@ class GifStream:
         now = np.asarray(frame)
         if self._last is None:
             self._flush()
-            self._pending, self._pending_ms = (frame, (0, 0), False), self.duration
+            self._pending = (frame, (0, 0), False, self.palette is not self._global)
+            self._pending_ms = self.duration
         else:
             changed = now != self._last
             rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
@@ -78,7 +84,7 @@ class GifStream:
             patch = Image.fromarray(part, "P")
             patch.putpalette(self.palette.getpalette())
             self._flush()
-            self._pending = (patch, (int(left), int(top)), True)
+            self._pending = (patch, (int(left), int(top)), True, self.palette is not self._global)
             self._pending_ms = self.duration
         self._last = now
 
@@ -88,11 +94,11 @@ class GifStream:
 
     def _flush(self) -> None:
         if self._pending is not None:
-            image, offset, transparent = self._pending
+            image, offset, transparent, local = self._pending
             extra = {"transparency": TRANSPARENT} if transparent else {}
             chunks = self._gif.getdata(
-                image, offset, duration=self._pending_ms, include_color_table=True,
-                disposal=1, **extra,
+                image, offset, duration=self._pending_ms, disposal=1, **extra,
+                include_color_table=local,  # a later step's palette, with its frames
             )  # fmt: skip
             self.fp.write(b"".join(chunks))
             self._pending = None
@@ -100,6 +106,10 @@ class GifStream:
     def close(self) -> None:
         if not self.fp.closed:
             try:
+                if self._global is None:  # no frame came: still a valid (black) GIF
+                    from PIL import Image
+
+                    self.new_palette(Image.new("RGB", self._size))
                 self._flush()
                 self.fp.write(b";")
             finally:

@@ -190,7 +190,7 @@ def record(
     suffix = out.suffix.lower()
     crop = region_rect(app, _REGION) if _REGION else None  # before any file is opened
     size = crop.size if crop is not None else app.screen.get_size()
-    target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
+    target = (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
     clock = FrameClock(fps)
     shown = app.scenes[0] if app.scenes else None
     scene = shown.scene() if callable(getattr(shown, "scene", None)) else shown  # under the tabs
@@ -313,7 +313,7 @@ def render_lesson(
     ui.set_factor(ui.effective(size, ui_scale))
     app, tabs = build_app(registry, screen, lesson.steps[0].scene, windowed=False,
                           backend="thread", ui_scale=ui_scale)  # fmt: skip
-    target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
+    target = (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
     still = suffix == ".png"
     drawn = False
 
