@@ -5,6 +5,7 @@ import os
 import signal
 import time
 
+import numpy as np
 import pytest
 
 from explorer.app.scenes.activations.model import ActivationsModel, ActivationsSetup
@@ -141,5 +142,150 @@ def test_a_bad_activations_setup_is_refused_whole(registry, change, sentence):
         assert model.setup() == good
         model.wait(60)
         assert model.results.maxout.seed == 5 and model.results.maxout.pieces == 2
+    finally:
+        model.close()
+
+
+def _live_steps(model: DropoutModel, n: int) -> None:
+    for _ in range(n):
+        model.next_batch()
+        model.wait(60, ensemble=False)
+
+
+def _reference_weights(registry, steps: int):
+    model = DropoutModel(registry, backend="thread", setup=DropoutSetup(playing=False))
+    try:
+        model.wait(60, ensemble=False)
+        _live_steps(model, steps - 1)
+        assert model.view.step == steps
+        return model.view.weights
+    finally:
+        model.close()
+
+
+def test_a_lost_live_worker_is_said_and_the_net_carries_on_where_it_was(registry, monkeypatch):
+    """Issue 21 item 16: the live net's worker ended mid-job (here: the job ends its thread, as
+    a kill ends a process) and the net silently started again from mini-batch 1."""
+    import explorer.app.scenes.dropout.model as dropout_model
+
+    real, calls = dropout_model.live_job, []
+
+    def dies_once(ctx, *args):
+        calls.append(args)
+        if len(calls) == 4:
+            raise SystemExit  # the worker ends without an answer
+        return real(ctx, *args)
+
+    monkeypatch.setattr(dropout_model, "live_job", dies_once)
+    model = DropoutModel(registry, backend="thread", setup=DropoutSetup(playing=False))
+    try:
+        model.wait(60, ensemble=False)
+        _live_steps(model, 3)  # the third of them is lost with its worker
+        assert model.message.startswith("The live net's worker stopped (")
+        assert model.message.endswith(
+            "SystemExit); a new one rebuilt the net and carries on from mini-batch 3."
+        )
+        assert model.view.step == 3 and model.batches == 3
+        _live_steps(model, 1)
+        assert model.view.step == 4 and "mini-batch 3" in model.message  # said until a restart
+        expected = _reference_weights(registry, 4)
+        assert all(np.array_equal(a, b) for a, b in zip(model.view.weights, expected, strict=True))
+        model.reset()
+        assert model.message == ""
+    finally:
+        model.close()
+
+
+@pytest.mark.slow
+def test_a_dropout_worker_killed_with_sigkill_resumes_the_live_net_faithfully(registry):
+    model = DropoutModel(registry, backend="process", setup=DropoutSetup(playing=False))
+    try:
+        model.wait(60, ensemble=False)
+        _live_steps(model, 4)
+        worker = model.jobs._workers["live"]
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.join(30)
+        _live_steps(model, 1)  # a new worker: it replays the net to mini-batch 5 first
+        assert model.jobs._workers["live"] is not worker
+        assert model.view.step == 6 and model.batches == 6
+        expected = _reference_weights(registry, 6)
+        assert all(np.array_equal(a, b) for a, b in zip(model.view.weights, expected, strict=True))
+    finally:
+        model.close()
+
+
+def test_a_job_in_a_thread_lane_runs_on_this_process_objects_whatever_the_backend(registry):
+    """The lane the Landscape's slow-surface helper can use: work on objects of this process
+    (a race, not picklable) beside process lanes, with the same answers and sentences."""
+    jobs = JobRunner(registry, backend="process")
+    here = {"calls": 0}
+
+    def step_here(ctx, box):  # a closure: it could never cross to another process
+        box["calls"] += 1
+        return os.getpid()
+
+    try:
+        jobs.submit("ahead", step_here, here, in_thread=True)
+        jobs.wait("ahead", timeout=30)
+        assert jobs.result("ahead").value == os.getpid() and here["calls"] == 1
+        assert not hasattr(jobs._workers["ahead"], "process")  # no worker process was started
+    finally:
+        jobs.close()
+
+
+def test_a_live_worker_lost_every_time_is_said_and_not_started_again_and_again(
+    registry, monkeypatch
+):
+    import explorer.app.scenes.dropout.model as dropout_model
+
+    calls = []
+
+    def always_dies(ctx, *args):
+        calls.append(args)
+        raise SystemExit
+
+    monkeypatch.setattr(dropout_model, "live_job", always_dies)
+    model = DropoutModel(registry, backend="thread", setup=DropoutSetup(playing=True))
+    try:
+        model.wait(60, ensemble=False)
+        for _ in range(10):
+            model.update(0.5)
+            model.wait(60, ensemble=False)
+        assert model.message.startswith("could not train the net: ") and not model.playing
+        assert len(calls) == dropout_model.MAX_LOST + 1
+    finally:
+        model.close()
+
+
+def test_a_job_that_cannot_travel_to_a_process_is_answered_with_why_at_once(registry):
+    jobs = JobRunner(registry, backend="process")
+    try:
+        jobs.submit("nested", lambda ctx: 1)
+        assert not jobs.busy("nested") and not jobs._workers  # no worker was started for it
+        answer = jobs.result("nested")
+        assert answer.value is None and "cannot be sent to a worker process" in answer.error
+        assert answer.error.endswith("use a module-level function and plain arguments")
+    finally:
+        jobs.close()
+
+
+def test_an_ensemble_lost_with_its_worker_is_computed_once_more(registry, monkeypatch):
+    import explorer.app.scenes.dropout.model as dropout_model
+
+    real, calls = dropout_model.ensemble_job, []
+
+    def dies_first(ctx, *args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise SystemExit  # the worker ends without an answer
+        return real(ctx, *args)
+
+    monkeypatch.setattr(dropout_model, "ensemble_job", dies_first)
+    model = DropoutModel(registry, backend="thread", setup=DropoutSetup(playing=False))
+    try:
+        model.wait(120)
+        model.wait(120)  # the second job, sent when the first was found lost
+        assert len(calls) == 2 and model.ensemble_ready and not model.ensemble_error
+        assert set(model.ensemble) == {"linear", "sigmoid"}
     finally:
         model.close()

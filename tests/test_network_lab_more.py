@@ -49,7 +49,7 @@ def test_snapshot_counts_every_weight_and_l1_fills_the_zero_bin(registry):
         span = {p.weight_span for p in snap.layers}
         assert len(span) == 1  # one x range for every layer
         assert span.pop() == pytest.approx(max(float(np.abs(w).max()) for w in every))
-        from explorer.app.scenes.network.model import snapshot_readouts
+        from explorer.app.scenes.network.readouts import snapshot_readouts
 
         readout = snapshot_readouts(snap)["sparsity"]
         assert readout == pytest.approx(s.weight_stats()["sparsity"])  # train --json's number

@@ -157,3 +157,119 @@ def test_side_by_side_gradient_charts_share_one_axis(registry):
     (slo, shi), (rlo, rhi) = log_range(sigmoid), log_range(relu)
     assert both == (min(slo, rlo), max(shi, rhi))
     assert log_range(sigmoid) != log_range(relu)  # the point: on their own they would differ
+
+
+COUNTING = """
+    import torch
+    from torch import nn
+    from explorer import ActivationSpec, hookimpl
+
+    TEST_BATCHES = []  # every call on the trainer's test batch of 4 rows and 3 units
+
+    class Counted(nn.Module):
+        def forward(self, z):
+            if tuple(z.shape) == (4, 3):
+                TEST_BATCHES.append(1)
+            return torch.tanh(z)
+
+    @hookimpl
+    def register_activations(register):
+        register(ActivationSpec("counted", Counted, "tanh, counting its test batches"))
+"""
+
+
+def test_a_change_is_checked_once_on_its_way_to_the_worker(tmp_path):
+    """Issue 18: a Network-lab change was validated three times (the lab, the trainer, the
+    worker), running the activation plugin on its test batch three times."""
+    import dataclasses
+    import textwrap
+
+    from explorer.plugins import load_plugins
+
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "counting.py").write_text(textwrap.dedent(COUNTING))
+    registry = load_plugins([folder], third_party=True)
+    checks = sys.modules[registry.activation("counted").factory.__module__].TEST_BATCHES
+    config = SMALL.replace(activation="counted", width=5, depth=1)
+    model = NetworkModel(registry, config, backend="thread")
+    try:
+        model.wait(30)
+        assert len(checks) == 1  # a new lab: one check
+        model.apply(dataclasses.replace(model.setup(), depth=2))
+        model.step(2)
+        model.wait(30)
+        assert model.snapshots[0].step == 2 and len(model.snapshots[0].layers) == 3
+        assert len(checks) == 2  # a change: one more, not three
+        model.reset()  # the same settings again: nothing new to check
+        model.wait(30)
+        assert len(checks) == 2
+    finally:
+        model.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("side_by_side", [True, False])
+def test_a_killed_trainer_is_said_the_button_tells_the_truth_and_play_starts_again(
+    registry, side_by_side
+):
+    """Issue 21 item 16: side by side, killing B's trainer stalled A with no word while the
+    button said "Pause"; alone, Play after a killed trainer did nothing until Reset."""
+    model = NetworkModel(registry, SMALL, backend="process", side_by_side=side_by_side)
+    try:
+        model.play()
+        _until(model, lambda: model.step_count() > 3)
+        victim = model.trainers[-1]
+        os.kill(victim._impl.process.pid, signal.SIGKILL)
+        _until(model, lambda: not model.playing)  # the button says Play again
+        name = "Net B's training worker" if side_by_side else "The training worker"
+        assert model.message.startswith(f"{name} stopped (the worker process was killed (SIGKILL)")
+        assert model.message_kind == "error" and "press Play" in model.message
+        runs = {id(t): s.run + 1 for t, s in zip(model.trainers, model.snapshots, strict=True)}
+        model.play()  # starts the run(s) again: a new worker for the dead one, a reset for A
+        assert victim not in model.trainers and all(t.alive for t in model.trainers)
+        assert model.message == ""
+        fresh = [runs.get(id(t), 0) for t in model.trainers]
+        _until(model, lambda: [s.run for s in model.snapshots] == fresh)
+        _until(model, lambda: model.step_count() > 3)
+        assert all(s.state != "error" for s in model.snapshots)
+    finally:
+        model.close()
+
+
+@pytest.mark.parametrize("code", [-9, -15, 1])
+def test_a_worker_death_is_worded_in_chinese(code):
+    import re
+
+    from explorer.app.scenes.network.message_text import message_text
+    from explorer.app.ui import i18n
+    from explorer.training.workers import death
+
+    english = death(code)
+    assert message_text(english) == english
+    i18n.set_language("zh")
+    worded = message_text(english)
+    assert i18n.has_cjk(worded) and not re.search(r"[a-z]{4,}", worded), worded
+    assert re.findall(r"SIG[A-Z]+|\d+", worded) == re.findall(r"SIG[A-Z]+|\d+", english)
+
+
+def test_going_side_by_side_keeps_net_a_worker_and_starts_only_b(registry):
+    """Issue 19: a side-by-side pair should start as fast as one net: A's worker is reset, only
+    B's is new (the spare started ahead, in the app), and going back ends B's alone."""
+    model = NetworkModel(registry, SMALL, backend="thread")
+    try:
+        (a,) = model.trainers
+        assert model.set_side_by_side(True, "depth", 2)
+        assert model.trainers[0] is a and len(model.trainers) == 2
+        b = model.trainers[1]
+        model.step(3)
+        model.wait(30)
+        assert [s.step for s in model.snapshots] == [3, 3]
+        assert [len(s.layers) for s in model.snapshots] == [4, 3]  # 3 and 2 hidden + output
+        assert model.set_side_by_side(False)
+        assert model.trainers == [a] and a.alive and not b.alive
+        model.step(2)
+        model.wait(30)
+        assert model.snapshots[0].step == 2 and len(model.snapshots[0].layers) == 4
+    finally:
+        model.close()

@@ -11,7 +11,7 @@ import pytest
 from explorer.app import splash
 from explorer.training import TrainConfig, Trainer
 from explorer.training.jobs import JobRunner
-from explorer.training.trainer import (
+from explorer.training.workers import (
     _SPARES,
     _replenish,
     discard_spares,

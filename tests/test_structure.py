@@ -241,13 +241,9 @@ def layer_violations(graph: Mapping[str, set[str]]) -> list[str]:
     return out
 
 
-# Fixed on h-workers (one worker mechanism): the lead deletes this when that branch is merged.
-KNOWN_UNTIL_MERGED_CIRCLES = [["explorer.training.jobs", "explorer.training.trainer"]]
-
-
 def test_no_import_circles_in_explorer():
     found = circles(explorer_graph())
-    assert [c for c in found if c not in KNOWN_UNTIL_MERGED_CIRCLES] == [], found
+    assert found == [], found
 
 
 def test_the_layers_only_import_down():

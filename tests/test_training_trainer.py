@@ -148,3 +148,16 @@ def test_the_process_backend_gives_the_same_numbers_and_cleans_up(registry):
         t.stop()
     assert not t._impl.process.is_alive()
     assert t.latest().state == "stopped"
+
+
+def test_a_trainer_dropped_without_stop_still_ends_its_thread(registry):
+    import gc
+
+    trainer = Trainer(SMALL, registry, backend="thread")
+    trainer.step(1)
+    assert trainer.wait(30).step == 1
+    thread = trainer._impl.thread
+    del trainer
+    gc.collect()
+    thread.join(30)  # generous: the end is the stop its finalizer sends
+    assert not thread.is_alive()

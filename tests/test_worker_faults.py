@@ -16,7 +16,7 @@ import pytest
 
 from explorer.plugins import load_plugins
 from explorer.training import TrainConfig, Trainer
-from explorer.training.trainer import FrameReader
+from explorer.training.frames import FrameReader
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUND = 0.5  # the longest the UI may ever wait on a worker, and the longest a death goes unsaid
@@ -267,3 +267,67 @@ def test_a_plugin_loaded_from_a_folder_trains_in_the_worker_process():
         snap = trainer.wait(60)
     assert snap.state == "paused", snap.message
     assert snap.step == 3
+
+
+# An app in miniature: a training worker, a job worker and a spare started ahead, then it waits
+# to be killed. It prints their pids (and the resource tracker's) as one line.
+ORPHANS = textwrap.dedent(
+    """
+    import json, time
+    from multiprocessing import resource_tracker
+    from explorer.plugins import load_plugins
+    from explorer.training import TrainConfig, Trainer, workers
+    from explorer.training.jobs import JobRunner
+    from explorer.training.dropout_numbers import ensemble_job
+
+    registry = load_plugins(third_party=False)
+    trainer = Trainer(TrainConfig(dataset="moons", n=64, depth=1, width=4, epochs=1000), registry,
+                      backend="process")
+    trainer.start()
+    jobs = JobRunner(registry, backend="process")
+    jobs.submit("ensemble", ensemble_job, "moons", 0.5, 0)  # seconds long: usually still busy
+    workers.prestart(registry)
+    while trainer.latest().step < 1:  # every worker is up (and one has trained)
+        time.sleep(0.05)
+    pids = {"trainer": trainer._impl.process.pid, "jobs": jobs._workers["ensemble"].process.pid,
+            "spare": next(iter(workers._SPARES.values())).process.pid,
+            "tracker": resource_tracker._resource_tracker._pid}
+    print(json.dumps(pids), flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie nobody has reaped yet counts as ended)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] not in ("Z", "X")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_app_is_killed_with_sigkill():
+    """Issue 21 item 11: after ``kill -9`` of the app, its spare (waiting for work), its
+    training worker, its job worker (usually inside a job) and the resource tracker all end."""
+    import json
+
+    app = subprocess.Popen([sys.executable, "-c", ORPHANS], stdout=subprocess.PIPE, text=True)
+    try:
+        line = app.stdout.readline()  # blocks until every worker is up (or the app failed)
+        assert line, "the app in miniature ended before its workers were up"
+        pids = json.loads(line)
+        assert all(_running(pid) for pid in pids.values()), pids
+        app.send_signal(signal.SIGKILL)
+        app.wait()
+        deadline = time.monotonic() + 60  # generous: a loaded machine; the end is event-driven
+        while any(_running(pid) for pid in pids.values()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = {name: pid for name, pid in pids.items() if _running(pid)}
+        assert not left, f"still running after their parent was killed: {left}"
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()

@@ -10,12 +10,13 @@ from explorer.training.device import resolve_device
 from explorer.training.dropout_average import ThinnedAverage, thinned_average
 from explorer.training.function_view import FunctionView
 from explorer.training.model import Net, build_model, resolve_init
-from explorer.training.session import Plugins, TrainingSession, check_config
+from explorer.training.session import Checked, Plugins, TrainingSession, check_config, prepare
 from explorer.training.snapshot import SATURATION_SLOPE, EpochRecord, LayerProbe, Snapshot
 from explorer.training.trainer import BACKENDS, Trainer
 
 __all__ = [
     "BACKENDS",
+    "Checked",
     "INITS",
     "INIT_HELP",
     "RELU_FAMILY",
@@ -36,6 +37,7 @@ __all__ = [
     "check_config",
     "load_samples",
     "load_splits",
+    "prepare",
     "resolve_device",
     "resolve_init",
     "thinned_average",

@@ -226,19 +226,46 @@ class LiveResult:
 
 
 def live_job(
-    ctx: JobContext, dataset: str, p: float, seed: int, steps: int, unit: int | None, restart: bool
+    ctx: JobContext,
+    dataset: str,
+    p: float,
+    seed: int,
+    steps: int,
+    unit: int | None,
+    restart: bool,
+    at: int = 0,
 ) -> LiveResult:
     """Step the live net ``steps`` mini-batches (a new net first when ``restart`` or when the
-    settings differ from the net the worker holds) and read it for ``unit`` (None: the default)."""
+    settings differ from the net the worker holds) and read it for ``unit`` (None: the default).
+    ``at``: the mini-batch the caller last saw; a worker that holds no net (a new one, after the
+    last was lost) rebuilds it and replays it to there first, the same numbers (a run is
+    deterministic), so the net carries on where it was instead of starting over."""
     key = (dataset, p, seed)
     live = ctx.state.get("live")
+    lost = live is None and not restart  # a new worker: the net the last one held is gone
     if restart or live is None or live["key"] != key:
         config = LIVE_CONFIG.replace(dropout=p, dataset=dataset, seed=seed)
         session = TrainingSession(config, ctx.registry)
         live = {"key": key, "session": session, "dropped": 0, "total": 0, "batches": 0}
         ctx.state["live"] = live
-        steps = max(steps, 1)  # a net is shown after its first mini-batch
-        unit = None  # a new net: the unit with the clearest numbers
+        replay = max(0, int(at)) if lost else 0
+        _step_live(live, replay)
+        if not replay:
+            steps = max(steps, 1)  # a net is shown after its first mini-batch
+            unit = None  # a new net: the unit with the clearest numbers
+    session = live["session"]
+    _step_live(live, steps)
+    if unit is None:
+        unit = live.get("unit")
+        if unit is None:
+            unit = default_unit(session)
+    live["unit"] = unit
+    return LiveResult(read_live(session, unit), unit, live["dropped"], live["total"],
+                      live["batches"], session.done)  # fmt: skip
+
+
+def _step_live(live: dict, steps: int) -> None:
+    """``steps`` mini-batches of the live net, counting what each one's masks dropped."""
     session = live["session"]
     for _ in range(steps):
         if session.step(1) == 0:
@@ -248,13 +275,6 @@ def live_job(
             live["total"] += sum(int(m.numel()) for m in masks)
             live["dropped"] += sum(int((~m).sum()) for m in masks)
             live["batches"] += 1
-    if unit is None:
-        unit = live.get("unit")
-        if unit is None:
-            unit = default_unit(session)
-    live["unit"] = unit
-    return LiveResult(read_live(session, unit), unit, live["dropped"], live["total"],
-                      live["batches"], session.done)  # fmt: skip
 
 
 def ensemble_job(

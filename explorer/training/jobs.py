@@ -1,9 +1,10 @@
 """Work off the UI thread for scenes that are not one training run: ``JobRunner.submit(key, fn,
 *args)`` runs ``fn(ctx, *args)`` in a worker, and ``result(key)`` hands back the newest answer
-without ever waiting. It is built on the Trainer's process backend: the same spawned process with
-one torch thread and a lowered priority, the same length-prefixed frames read without blocking
-(so a worker that dies mid-answer never freezes the UI), the same plugins loaded in the worker,
-and the same sentence for whatever goes wrong.
+without ever waiting. Its workers are lanes of the one worker mechanism
+(``explorer.training.workers``), as the Trainer's are: the same spawned process with one torch
+thread and a lowered priority (a spare started ahead, when there is one), the same
+length-prefixed frames read without blocking (so a worker that dies mid-answer never freezes the
+UI), the same plugins loaded in the worker, and the same sentence for whatever goes wrong.
 
 - The newest job per key wins: a job waiting behind a newer one of the same key is skipped, and
   a running job can ask ``ctx.cancelled()`` to stop early.
@@ -12,8 +13,11 @@ and the same sentence for whatever goes wrong.
 - ``ctx.state`` is a dict kept in the worker between jobs (a live net that steps a mini-batch
   per job); ``ctx.registry`` is the worker's plugin registry.
 - A dead worker turns every unanswered job into an error sentence; the next ``submit`` starts a
-  new worker (whose ``ctx.state`` is empty: jobs rebuild what they need from their arguments).
-- backend ``thread`` runs the same loop in a daemon thread (tests, headless rendering).
+  new worker (whose ``ctx.state`` is empty: jobs rebuild what they need from their arguments);
+  such an answer has ``lost`` set, so a scene can say so or pick up where it was.
+- backend ``thread`` runs the same loop in a daemon thread (tests, headless rendering); a job
+  submitted ``in_thread`` runs in a thread lane even when the backend is ``process`` (work on this
+  process's own objects, such as the Landscape race's next step).
 """
 
 from __future__ import annotations
@@ -21,17 +25,21 @@ from __future__ import annotations
 import collections
 import pickle
 import queue
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from explorer.plugins import Registry, default_registry
-from explorer.training.trainer import _death
 from explorer.training.worker import sentence
-
-BACKENDS = ("thread", "process")
+from explorer.training.workers import (
+    Link,
+    ProcessLane,
+    ThreadLane,
+    Unreadable,
+    check_backend,
+    start_lane,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class JobResult:
     job: int  # the number ``submit`` returned
     value: Any = None
     error: str = ""  # one sentence when the job failed (then ``value`` is None)
+    lost: bool = False  # its worker ended before it answered (``error`` says how)
 
 
 class JobContext:
@@ -74,9 +83,9 @@ def keep_freed_memory() -> bool:
         return False
 
 
-def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry, alive=None) -> None:
+def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry) -> None:
     """The worker's loop: run jobs in order until a ``stop``; skip any job a newer one of the
-    same key replaces. ``get(block, timeout)`` reads commands, ``emit`` sends answers."""
+    same key replaces. ``get(block)`` reads commands, ``emit`` sends answers."""
     backlog: collections.deque = collections.deque()
 
     def drain() -> None:
@@ -95,12 +104,7 @@ def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry, aliv
     ctx = JobContext(registry, cancelled)
     while True:
         if not backlog:
-            try:
-                backlog.append(get(block=True, timeout=0.5))
-            except queue.Empty:
-                if alive is not None and not alive():
-                    return  # the app is gone
-                continue
+            backlog.append(get(block=True))
         drain()
         cmd = backlog.popleft()
         if cmd[0] == "stop":
@@ -119,6 +123,26 @@ def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry, aliv
         current[0] = None
 
 
+def _cannot_travel(fn: Callable, args: tuple) -> str:
+    """Why ``fn`` and ``args`` cannot be sent to a worker process ("" when they can): a lambda, a
+    nested function, an open file... would otherwise be lost on the way, unanswered."""
+    try:
+        pickle.dumps((fn, args))
+    except Exception as exc:  # noqa: BLE001 - any pickling failure: the job cannot travel
+        return (
+            f"the job {getattr(fn, '__qualname__', fn)!r} cannot be sent to a worker process "
+            f"({type(exc).__name__}: {exc}); use a module-level function and plain arguments"
+        )
+    return ""
+
+
+def _serve(link: Link) -> None:
+    """The job runner's role in a lane."""
+    if link.in_process:
+        keep_freed_memory()  # a worker process of its own: big temporary tensors
+    serve(link.get, link.emit, link.registry)
+
+
 class JobRunner:
     """Jobs for one scene, off the UI thread (see the module's docstring)."""
 
@@ -130,54 +154,69 @@ class JobRunner:
         nice: int = 10,
         torch_threads: int = 1,
     ) -> None:
-        if backend not in BACKENDS:
-            raise ValueError(f"backend {backend!r} is unknown; use {' or '.join(BACKENDS)}")
+        check_backend(backend)
         self.registry = registry or default_registry()
         self.backend = backend
         self.nice = nice
         self.torch_threads = torch_threads
-        self._workers: dict[str, _ThreadWorker | _ProcessWorker] = {}
+        self._workers: dict[str, ThreadLane | ProcessLane] = {}
         self._number = 0
         self._asked: dict[str, int] = {}  # key → the newest job submitted
         self._lanes: dict[str, str] = {}  # key → its lane
         self._results: dict[str, JobResult] = {}
         self._closed = False
 
-    def submit(self, key: str, fn: Callable, *args: Any, lane: str | None = None) -> int:
+    def submit(
+        self, key: str, fn: Callable, *args: Any, lane: str | None = None, in_thread: bool = False
+    ) -> int:
         """Run ``fn(ctx, *args)`` in the worker of ``lane`` (default: ``key``); never waits.
         ``fn`` must be a module-level function and ``args`` picklable (they may cross to
-        another process)."""
+        another process), unless ``in_thread``: then the lane is a thread of this process
+        whatever the backend (a lane keeps the kind it was started with)."""
         if self._closed:
             raise RuntimeError("this job runner is closed")
         lane = lane or key
         worker = self._workers.get(lane)
+        if not in_thread and self.backend == "process" and not isinstance(worker, ThreadLane):
+            why = _cannot_travel(fn, args)
+            if why:  # said as the job's answer, instead of a job that never answers
+                self._number += 1
+                self._asked[key], self._lanes[key] = self._number, lane
+                self._results[key] = JobResult(self._number, None, why)
+                return self._number
         if worker is None or not worker.alive():
             self.poll()  # say why the old one ended before replacing it
-            worker = self._workers[lane] = self._start()
+            worker = self._workers[lane] = start_lane(
+                _serve,
+                backend="thread" if in_thread else self.backend,
+                registry=self.registry,
+                nice=self.nice,
+                torch_threads=self.torch_threads,
+                name="dl-explorer-jobs",
+            )
         self._number += 1
         self._asked[key] = self._number
         self._lanes[key] = lane
         worker.send(("job", self._number, key, fn, args))
         return self._number
 
-    def _start(self) -> _ThreadWorker | _ProcessWorker:
-        if self.backend == "thread":
-            return _ThreadWorker(self.registry)
-        return _ProcessWorker(self.registry, self.nice, self.torch_threads)
-
     def poll(self) -> None:
         """Take in every answer that has arrived (never waits)."""
         for lane, worker in list(self._workers.items()):
-            for number, key, value, error in worker.receive():
+            alive = worker.alive()  # first: whatever it sent before it ended is read below
+            for answer in worker.receive():
+                if isinstance(answer, Unreadable):
+                    continue  # an answer we cannot read is lost, not a crash
+                number, key, value, error = answer
                 if error == "superseded" or number != self._asked.get(key):
                     continue
                 self._results[key] = JobResult(number, value, error)
-            if not worker.alive():
+            if not alive:
                 why = worker.why()
                 for key, number in self._asked.items():
                     unanswered = self._results.get(key, JobResult(-1)).job != number
                     if self._lanes.get(key) == lane and unanswered:
-                        self._results[key] = JobResult(number, None, why)
+                        self._results[key] = JobResult(number, None, why, lost=True)
                 del self._workers[lane]
 
     def result(self, key: str) -> JobResult | None:
@@ -207,75 +246,3 @@ class JobRunner:
         for worker in self._workers.values():
             worker.close()
         self._workers.clear()
-
-
-class _ThreadWorker:
-    def __init__(self, registry: Registry) -> None:
-        self.commands: queue.Queue = queue.Queue()
-        self.answers: collections.deque = collections.deque()
-        self.crash = ""
-        self.thread = threading.Thread(target=self._run, args=(registry,), daemon=True,
-                                       name="dl-explorer-jobs")  # fmt: skip
-        self.thread.start()
-
-    def _run(self, registry: Registry) -> None:
-        try:
-            serve(self.commands.get, self.answers.append, lambda: registry)
-        except BaseException as exc:  # noqa: BLE001 - said by why()
-            self.crash = sentence(exc)
-
-    def send(self, cmd: tuple) -> None:
-        self.commands.put(cmd)
-
-    def receive(self) -> list[tuple]:
-        out = []
-        while self.answers:
-            out.append(self.answers.popleft())
-        return out
-
-    def alive(self) -> bool:
-        return self.thread.is_alive()
-
-    def why(self) -> str:
-        return self.crash or "the background thread ended without a reason"
-
-    def close(self) -> None:
-        self.commands.put(("stop",))
-        self.thread.join(5.0)
-
-
-class _ProcessWorker:
-    def __init__(self, registry: Registry, nice: int, torch_threads: int) -> None:
-        from explorer.training.trainer import _launch, spare_key, take_spare
-
-        key = spare_key(registry, torch_threads, nice)
-        spare = take_spare(key)  # a training worker started ahead serves jobs just as well
-        if spare is None:
-            spare = _launch(None, None, list(registry.plugin_dirs), registry.third_party,
-                            torch_threads, 1 / 30, nice, None)  # fmt: skip
-        self.process, self.commands, self.reader, self.frames = spare
-        self.commands.put(("jobs", None, 0))
-
-    def send(self, cmd: tuple) -> None:
-        if self.process.is_alive():
-            self.commands.put(cmd)
-
-    def receive(self) -> list[tuple]:
-        out = []
-        for frame in self.frames.read():
-            try:
-                out.append(pickle.loads(frame))
-            except Exception:  # noqa: BLE001 - an answer we cannot read is lost, not a crash
-                continue
-        return out
-
-    def alive(self) -> bool:
-        return self.process.is_alive()
-
-    def why(self) -> str:
-        return _death(self.process.exitcode)
-
-    def close(self) -> None:
-        from explorer.training.trainer import _shutdown
-
-        _shutdown(self.process, self.commands, self.reader, self.frames)

@@ -122,17 +122,23 @@ class Plugins:
     schedule: ScheduleSpec
 
 
-def check_config(config: TrainConfig, registry: Registry | None = None) -> Plugins:
-    """Validate ``config`` against the registry: one sentence (ValueError / UnknownName) for the
-    first problem, else the plugins it names."""
-    config.validate()
+def lookup(config: TrainConfig, registry: Registry | None = None) -> Plugins:
+    """The plugins ``config`` names, looked up without any check (UnknownName for a name the
+    registry lacks): for a worker, whose configuration its caller checked."""
     registry = registry or default_registry()
-    plugins = Plugins(
+    return Plugins(
         registry.dataset(config.dataset),
         registry.activation(config.activation),
         registry.optimizer(config.optimizer),
         registry.schedule(config.schedule),
     )
+
+
+def check_config(config: TrainConfig, registry: Registry | None = None) -> Plugins:
+    """Validate ``config`` against the registry: one sentence (ValueError / UnknownName) for the
+    first problem, else the plugins it names."""
+    config.validate()
+    plugins = lookup(config, registry)
     for what, spec, hyper in (
         ("optimizer", plugins.optimizer, config.optimizer_hyper),
         ("schedule", plugins.schedule, config.schedule_hyper),
@@ -157,6 +163,45 @@ def check_config(config: TrainConfig, registry: Registry | None = None) -> Plugi
     check_budget(config, data, config.pieces if config.pieces is not None else act.pieces)
     resolve_device(config.device)
     return plugins
+
+
+def check_activation(spec: ActivationSpec) -> None:
+    """Try an activation plugin on a small batch before it trains: it must return a torch tensor
+    of the layer's width that autograd can follow. Raises ValueError with one sentence."""
+    width, who = 3, f"the activation {spec.name!r} (plugin {spec.plugin!r})"
+    z = torch.randn(4, width * max(1, spec.pieces), requires_grad=True)
+    try:
+        out = spec.factory()(z)
+    except Exception as exc:  # noqa: BLE001 - the plugin's own failure, in a sentence
+        raise ValueError(f"{who} failed on a test batch: {type(exc).__name__}: {exc}") from None
+    if not isinstance(out, torch.Tensor):
+        raise ValueError(f"{who} returned a {type(out).__name__}, not a torch tensor: compute it "
+                         "with torch operations so gradients flow")  # fmt: skip
+    if tuple(out.shape) != (4, width):
+        raise ValueError(f"{who} turned {width} units into {tuple(out.shape)[-1:] or 'none'}: an "
+                         "activation must keep the layer's width (declare pieces for a Maxout)")  # fmt: skip
+    if not out.requires_grad:  # (the identity returns its input: no grad_fn, but followed)
+        raise ValueError(f"{who} returned a tensor autograd cannot follow (no grad_fn: detached "
+                         "or rebuilt from numpy), so no gradient would reach the layers below it")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A configuration that passed every check (``prepare``), with the plugins it names: what
+    travels to a worker, which trusts it. Made once per change, so a change is checked once on
+    its way (the Network lab checks before it stops the run it replaces)."""
+
+    config: TrainConfig
+    plugins: Plugins
+
+
+def prepare(config: TrainConfig, registry: Registry | None = None) -> Checked:
+    """``config`` checked against the registry (``check_config``) and its activation tried on a
+    test batch (``check_activation``): ValueError / LookupError with one sentence, else the
+    ``Checked`` configuration a ``Trainer`` takes without checking again."""
+    plugins = check_config(config, registry)
+    check_activation(plugins.activation)
+    return Checked(config, plugins)
 
 
 def check_budget(config: TrainConfig, data: DatasetSpec, pieces: int) -> None:

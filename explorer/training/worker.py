@@ -15,12 +15,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-import torch
-
-from explorer.specs import ActivationSpec
 from explorer.training.config import TrainConfig
 from explorer.training.probes import slope_bound
-from explorer.training.session import Plugins, TrainingSession
+from explorer.training.session import Plugins, TrainingSession, check_activation  # noqa: F401
 from explorer.training.snapshot import Snapshot
 
 Command = tuple[str, Any, int]
@@ -37,21 +34,6 @@ class Sink(Protocol):
     def credit(self, n: int) -> None: ...
 
 
-class LatestSink:
-    """The thread backend's sink: keep a reference to the newest snapshot (atomic under the GIL)."""
-
-    pending = False
-
-    def __init__(self) -> None:
-        self.latest: Snapshot = Snapshot("starting")
-
-    def publish(self, make: Callable[[], Snapshot]) -> None:
-        self.latest = make()
-
-    def credit(self, n: int) -> None:
-        pass
-
-
 def run_worker(
     config: TrainConfig,
     plugins: Plugins | None,
@@ -59,12 +41,12 @@ def run_worker(
     commands: Any,
     sink: Sink,
     publish_interval: float = 1 / 30,
-    parent_alive: Callable[[], bool] | None = None,
     step_budget: float | None = None,
 ) -> None:
     """Train in the calling thread until a ``stop`` command. ``commands`` is a queue (``get``
     with ``block``); between commands the run is idle, running, paused, done or in error.
-    ``parent_alive`` (in a worker process) is polled so an orphaned worker ends itself.
+    ``config`` and ``plugins`` (and every reset's) were checked by the caller (``session.prepare``)
+    and are trusted here; ``resolve`` only looks names up (plugins that could not travel).
     ``step_budget``: seconds one training step may take; a slower step (a plugin that sleeps or
     loops) ends the run with the reason instead of stalling everything after it."""
     run, ack = 0, 0
@@ -79,7 +61,6 @@ def run_worker(
         session, message = None, ""
         try:
             found = found or resolve(cfg)
-            check_activation(found.activation)
             session = TrainingSession(cfg, plugins=found)
             bound = slope_bound(found.activation.factory(), found.activation.pieces)
             state = "idle"
@@ -104,18 +85,13 @@ def run_worker(
 
     build(config, plugins)
     sink.publish(make)
-    last = checked = time.perf_counter()
-    wait = None if parent_alive is None else 0.5
+    last = time.perf_counter()
     while True:
         changed = False
         try:
-            cmd = commands.get(block=state != "running", timeout=wait)
+            cmd = commands.get(block=state != "running")
         except queue.Empty:
             cmd = None
-        if parent_alive is not None and time.perf_counter() - checked > 0.5:
-            checked = time.perf_counter()
-            if not parent_alive():
-                return
         if cmd is not None:
             kind, arg, number = cmd
             if kind == "credit":
@@ -258,26 +234,6 @@ def sentence(exc: BaseException, doing: str = "") -> str:
     plugin = plugin_of(exc)
     where = f"the plugin {plugin!r} failed" if plugin else (doing or "the worker failed")
     return f"{where}: {type(exc).__name__}: {text}"
-
-
-def check_activation(spec: ActivationSpec) -> None:
-    """Try an activation plugin on a small batch before it trains: it must return a torch tensor
-    of the layer's width that autograd can follow. Raises ValueError with one sentence."""
-    width, who = 3, f"the activation {spec.name!r} (plugin {spec.plugin!r})"
-    z = torch.randn(4, width * max(1, spec.pieces), requires_grad=True)
-    try:
-        out = spec.factory()(z)
-    except Exception as exc:  # noqa: BLE001 - the plugin's own failure, in a sentence
-        raise ValueError(f"{who} failed on a test batch: {type(exc).__name__}: {exc}") from None
-    if not isinstance(out, torch.Tensor):
-        raise ValueError(f"{who} returned a {type(out).__name__}, not a torch tensor: compute it "
-                         "with torch operations so gradients flow")  # fmt: skip
-    if tuple(out.shape) != (4, width):
-        raise ValueError(f"{who} turned {width} units into {tuple(out.shape)[-1:] or 'none'}: an "
-                         "activation must keep the layer's width (declare pieces for a Maxout)")  # fmt: skip
-    if not out.requires_grad:  # (the identity returns its input: no grad_fn, but followed)
-        raise ValueError(f"{who} returned a tensor autograd cannot follow (no grad_fn: detached "
-                         "or rebuilt from numpy), so no gradient would reach the layers below it")  # fmt: skip
 
 
 def _suspects(config: TrainConfig) -> str:

@@ -27,6 +27,7 @@ P_RANGE = (0.05, 0.9)  # the dropout rates the scene shows (2^12 thinned nets st
 SPEED_RANGE = (0.5, 30.0)  # mini-batches per second
 SETTLE_S = 0.25  # a new p from the slider restarts the nets once the slider rests
 MAX_STEPS_PER_JOB = 8  # a live job that lags drops steps, never piles them up
+MAX_LOST = 2  # live workers lost in a row before the scene stops starting new ones
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class DropoutModel:
         self.dropped_pairs = self.total_pairs = self.batches = 0
         self.done = False
         self.message = ""
+        self._resume_due = False  # the live net's worker was lost: a new one picks up
+        self._told_resume = False  # the message says so (kept until the next restart)
         self.ensemble: dict[str, EnsembleNet] = {}
         self.ensemble_error = ""
         self._ensemble_job = 0
@@ -129,6 +132,7 @@ class DropoutModel:
     # -- actions ----------------------------------------------------------------------------
     def _restart(self) -> None:
         self._restart_due = True
+        self._forget_loss()
         self._acc, self._manual = 0.0, 0
         self.unit, self._unit_due = None, False
         self.done = False
@@ -149,6 +153,7 @@ class DropoutModel:
 
     def reset(self) -> None:
         self._restart_due = True
+        self._forget_loss()
         self._acc, self._manual = 0.0, 0
         self.done = False
         self._send_live()
@@ -180,35 +185,58 @@ class DropoutModel:
             self.p = p
             self._restart()
 
+    def _forget_loss(self) -> None:
+        """A restart leaves no lost worker to speak of."""
+        self._resume_due = False
+        if self._told_resume:
+            self.message, self._told_resume = "", False
+
     # -- jobs -------------------------------------------------------------------------------
     def _start_ensemble(self) -> None:
         self.ensemble, self.ensemble_error = {}, ""
+        self._ensemble_retried = False
         self._ensemble_job = self.jobs.submit("ensemble", ensemble_job, self.dataset, self.p,
                                               self.seed)  # fmt: skip
 
     def _send_live(self) -> None:
         """Send the live net what is due, unless a live job is still running (it is short)."""
         steps = min(self._manual + int(self._acc), MAX_STEPS_PER_JOB)
-        if not (self._restart_due or steps or self._unit_due) or self.jobs.busy("live"):
+        due = self._restart_due or steps or self._unit_due or self._resume_due
+        if not due or self.jobs.busy("live"):
             return
         if self.done and not self._restart_due:
             steps = 0
         self._acc = min(self._acc - int(self._acc), 1.0)  # steps past MAX_STEPS_PER_JOB drop
         self._manual = 0
-        unit = self.unit if (self._unit_due and not self._restart_due) else None
+        keep_unit = (self._unit_due or self._resume_due) and not self._restart_due
+        unit = self.unit if keep_unit else None
+        at = 0 if self._restart_due or self.view is None else self.view.step
         self.jobs.submit("live", live_job, self.dataset, self.p, self.seed, steps, unit,
-                         self._restart_due)  # fmt: skip
-        self._restart_due = self._unit_due = False
+                         self._restart_due, at)  # fmt: skip
+        self._sent_restart = self._restart_due
+        self._restart_due = self._unit_due = self._resume_due = False
 
     def _take_answers(self) -> None:
         live = self.jobs.result("live")
         if live is not None and live is not self._last_live:
             self._last_live = live
-            if live.error:
+            self._lost = self._lost + 1 if live.lost else 0
+            if live.lost and self._lost > MAX_LOST:  # it dies every time: say so and stop
+                self.message, self.playing = t("dropout.could_not_train", reason=live.error), False
+            elif live.lost and self._sent_restart:
+                self._restart_due = True  # lost on its way to a new net: ask again
+            elif live.lost:
+                # its worker died: a new one rebuilds the net where it was (the same numbers,
+                # a run is deterministic), and the user is told, not left to wonder
+                at = self.view.step if self.view is not None else 0
+                self.message = t("dropout.worker_lost", reason=live.error, step=at)
+                self._resume_due = self._told_resume = True
+            elif live.error:
                 self.message, self.playing = t("dropout.could_not_train", reason=live.error), False
             elif live.value is not None:
                 r = live.value
-                self.message = ""
+                if not self._told_resume:
+                    self.message = ""
                 self.view, self.unit, self.done = r.view, r.unit, r.done
                 self.dropped_pairs, self.total_pairs = r.dropped_pairs, r.total_pairs
                 self.batches = r.batches
@@ -217,12 +245,18 @@ class DropoutModel:
         ens = self.jobs.result("ensemble")
         if ens is not None and ens.job == self._ensemble_job and ens is not self._last_ensemble:
             self._last_ensemble = ens
-            if ens.error:
+            if ens.lost and not self._ensemble_retried:  # its worker died: once more, anew
+                self._start_ensemble()
+                self._ensemble_retried = True
+            elif ens.error:
                 self.ensemble_error = t("dropout.error", reason=ens.error)
             elif ens.value is not None:
                 self.ensemble = ens.value
 
     _last_live = _last_ensemble = None
+    _sent_restart = False  # the live job under way builds a new net
+    _lost = 0  # live jobs lost with their worker in a row
+    _ensemble_retried = False  # the ensemble's job was lost with its worker and sent again
 
     @property
     def ensemble_ready(self) -> bool:

@@ -11,7 +11,7 @@ import math
 
 import pygame
 
-from explorer.app.scenes.network.model import HESSIAN_KINDS
+from explorer.app.scenes.network.readouts import HESSIAN_KINDS
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num

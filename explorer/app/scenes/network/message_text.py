@@ -43,6 +43,16 @@ _PATTERNS = (
         ("epochs", "best"),
     ),
     (re.compile(r"^finished (\d+) epochs$"), "run.finished", ("epochs",)),
+    (  # explorer.training.workers.death: a worker that ended without a word
+        re.compile(r"^the worker process was killed \(([A-Z0-9]+)\) before it could say why$"),
+        "run.worker_killed",
+        ("signal",),
+    ),
+    (
+        re.compile(r"^the worker process ended \(exit code ([^)]+)\) before it could say why$"),
+        "run.worker_ended",
+        ("code",),
+    ),
     (
         re.compile(r"^the training process exited \(code ([^)]+)\)$"),
         "run.worker_exited",

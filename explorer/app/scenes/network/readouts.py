@@ -1,0 +1,97 @@
+"""The Network lab's live numbers, without pygame: what a lesson's captions and ``expect``
+conditions read from the newest snapshots (``NetworkModel.readouts``), and the Hessian's answer
+in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from explorer.app.ui import i18n
+from explorer.training import Snapshot
+
+# Per net; the B net of side-by-side mode gives the same with a ``b.`` prefix.
+NET_NUMBERS = (
+    "epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "best_val_loss",
+    "best_epoch", "stopped", "finished", "diverged", "grad_ratio", "grad_first", "grad_last",
+    "sparsity", "batch_loss", "lr", "hessian_min_ratio", "hessian_saddle",
+)  # fmt: skip
+
+
+def readout_names() -> frozenset[str]:
+    """Every live number a Network lab can provide, before it runs (A's, and B's as ``b.*``)."""
+    return frozenset(NET_NUMBERS) | frozenset(f"b.{k}" for k in NET_NUMBERS)
+
+
+def snapshot_readouts(snap: Snapshot, prefix: str = "") -> dict[str, Any]:
+    """One net's live numbers from its snapshot: losses and accuracies of the last finished epoch
+    (on the whole split), ``best_val_loss`` / ``best_epoch`` so far, ``stopped`` (early stopping
+    ended the run), ``grad_ratio`` = first layer's gradient norm / last layer's (the epoch's mean,
+    else the last step's: what the gradient bars show), ``sparsity`` = the share of weights with
+    |w| < 1e-3 among all the net's weights, ``hessian_min_ratio`` and ``hessian_saddle`` once the
+    Hessian was asked for ("Hessian here") and computed. A number the run has not produced is
+    absent."""
+    out: dict[str, Any] = {
+        "epoch": snap.epoch,
+        "step": snap.step,
+        "stopped": snap.stopped_early is not None,
+        "finished": snap.finished,
+        "diverged": bool(snap.diverged),
+    }
+    last = snap.last
+    if last is not None:
+        for key in ("train_loss", "train_acc", "val_loss", "val_acc", "lr"):
+            value = getattr(last, key)
+            if value is not None:
+                out[key] = float(value)
+        vals = [(r.val_loss, r.epoch) for r in snap.epochs if r.val_loss is not None]
+        if vals:
+            best = min(vals)
+            out["best_val_loss"] = float(best[0])
+            out["best_epoch"] = int(snap.best_epoch if snap.best_epoch is not None else best[1])
+    norms = list(last.grad_norms) if last is not None else [p.grad_norm for p in snap.layers]
+    if len(norms) >= 2:
+        out["grad_first"], out["grad_last"] = float(norms[0]), float(norms[-1])
+        if norms[-1] > 0:
+            out["grad_ratio"] = float(norms[0] / norms[-1])
+    if len(snap.losses):
+        out["batch_loss"] = float(snap.losses[-1])
+    total = sum(p.n_weights for p in snap.layers)
+    if total:  # every weight of the net, counted in the worker (not the truncated matrices)
+        out["sparsity"] = sum(p.n_small for p in snap.layers) / total
+    out |= hessian_readouts(snap.hessian)
+    return {prefix + k: v for k, v in out.items()}
+
+
+def hessian_readouts(hessian: dict[str, Any] | None) -> dict[str, Any]:
+    """``hessian_min_ratio`` (the share of positive eigenvalues) and ``hessian_saddle`` (some
+    direction curves down) of the last computed Hessian; nothing before one is done."""
+    if not hessian or "minimum_ratio" not in hessian:
+        return {}
+    return {
+        "hessian_min_ratio": float(hessian["minimum_ratio"]),
+        "hessian_saddle": hessian["kind"] == "saddle",
+    }
+
+
+# the kinds of point hessian.Spectrum tells apart, in words
+HESSIAN_KINDS = {
+    "saddle": "network.hessian_kind_saddle",
+    "minimum": "network.hessian_kind_minimum",
+    "minimum or flat valley": "network.hessian_kind_minimum_or_flat_valley",
+    "maximum": "network.hessian_kind_maximum",
+    "flat": "network.hessian_kind_flat",
+}
+
+
+def hessian_sentence(hessian: dict[str, Any], name: str = "") -> str:
+    """For the message under the panel: what the Hessian says, in the UI's language (side by
+    side, ``name`` "A" or "B": a shorter line each)."""
+    kind = i18n.t(HESSIAN_KINDS[hessian["kind"]])
+    return i18n.t(
+        "network.hessian_short" if name else "network.hessian_summary",
+        name=name,
+        step=hessian["step"],
+        kind=kind,
+        down=f"{hessian['negative']:.0%}",
+        ratio=f"{hessian['minimum_ratio']:.3f}",
+    )
