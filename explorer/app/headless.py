@@ -15,6 +15,7 @@ from explorer.app.frame_file import frame_file
 from explorer.app.scenes.landscape.model import LandscapeModel
 from explorer.app.scenes.landscape.scene import LandscapeScene
 from explorer.app.ui.app_loop import DT, App
+from explorer.app.ui.recording import recording
 
 
 def single_threaded_torch() -> None:
@@ -202,7 +203,8 @@ def record(
         if scene is not None:
             scene.wait_ready(SETTLE_TIMEOUT_S)  # every panel of this state, not one a frame
 
-    with frame_file(out, target, fps) as frames_out:  # atomic: all of it, or the old file
+    # atomic: all of it, or the old file; drawn as a recording (no wall-clock figures)
+    with recording(), frame_file(out, target, fps) as frames_out:
         for k in range(frames):
             if before_frame is not None:
                 before_frame(k)
@@ -351,7 +353,7 @@ def render_lesson(
         drawn = True
 
     # atomic: a failing step, Ctrl-C or SIGTERM leaves the previous file and no temporary
-    with frame_file(out, target, fps, fast=True) as frames_out:
+    with recording(), frame_file(out, target, fps, fast=True) as frames_out:
         try:
             presenter = start_lesson(tabs, lesson, registry, lang=lang, step=0)
             n = len(lesson.steps)
