@@ -1,6 +1,7 @@
 """Headless output: `dl-explorer render` writes GIFs and PNGs; `bench frames` prints figures."""
 
 import numpy as np
+import pygame
 import pytest
 from click.testing import CliRunner
 from PIL import Image
@@ -221,3 +222,33 @@ def test_out_width_sizes_the_written_frames(tmp_path):
     assert both.exit_code != 0 and "--out-width and --scale both" in both.output
     wide = run("render", "--frames", "2", "--out-width", "2000", "--out", str(out))
     assert wide.exit_code != 0 and "--size 2000x1125" in wide.output
+
+
+def test_a_recording_shows_no_time_measured_on_this_machine(registry):
+    """The Hessian panel says how long its answer took; a recording leaves that out, so the
+    same run draws the same frame on a fast machine and a loaded one."""
+    import dataclasses
+
+    from explorer.app.headless import init_offscreen
+    from explorer.app.scenes.network.hessian_view import render_hessian
+    from explorer.app.ui.recording import recording
+    from explorer.app.ui.text import Text
+    from explorer.training import TrainConfig, TrainingSession
+    from explorer.training.worker import hessian_answer
+
+    init_offscreen((8, 8))
+    config = TrainConfig(dataset="circle", depth=1, width=4, activation="tanh", epochs=2,
+                         batch_size=4096, seed=0, device="cpu")  # fmt: skip
+    session = TrainingSession(config, registry)
+    session.fit()
+    answer = hessian_answer(session)
+    assert "error" not in answer, answer
+    snap = session.snapshot()
+
+    def picture(seconds: float) -> bytes:
+        shown = dataclasses.replace(snap, hessian={**answer, "seconds": seconds})
+        return pygame.image.tobytes(render_hessian(shown, (300, 260), Text()), "RGB")
+
+    assert picture(0.11) != picture(2.5)  # live, the panel says how long it took
+    with recording():
+        assert picture(0.11) == picture(2.5)
