@@ -80,6 +80,9 @@ class FrameClock:
         return n
 
 
+SETTLE_TIMEOUT_S = 600.0  # one frame's work on a loaded machine: a stuck worker, not a slow one
+
+
 def settle(scene) -> None:
     """Wait for the work ``scene``'s last update sent to its workers (a net's mini-batches, the
     Dropout scene's jobs, a slow surface): what a recorded frame shows follows the run's state
@@ -89,7 +92,12 @@ def settle(scene) -> None:
         model.wait(SETTLE_TIMEOUT_S)
 
 
-SETTLE_TIMEOUT_S = 600.0  # one frame's work on a loaded machine: a stuck worker, not a slow one
+def pass_time(app: App, clock: FrameClock, settled: Callable[[], None]) -> None:
+    """A frame's worth of the app's updates, undrawn, each followed by ``settled()`` (the work
+    it sent is applied before the next update reads the state)."""
+    for _ in range(clock.updates()):
+        app.tick(DT, [], draw=False)
+        settled()
 
 
 def play_frame(
@@ -98,12 +106,9 @@ def play_frame(
     settled: Callable[[], None],
     ready: Callable[[], None] | None = None,
 ) -> None:
-    """One recorded frame: its updates, each followed by ``settled()`` (the work it sent is
-    applied before the next update reads the state); ``ready()`` (every picture of that state
-    made), then drawn."""
-    for _ in range(clock.updates()):
-        app.tick(DT, [], draw=False)
-        settled()
+    """One recorded frame: its updates (``pass_time``), ``ready()`` (every picture of that
+    state made), then drawn."""
+    pass_time(app, clock, settled)
     if ready is not None:
         ready()
     app.tick(0.0, [])
@@ -210,9 +215,7 @@ def record(
                 before_frame(k)
             settled()
             if suffix == ".png" and k < frames - 1:
-                for _ in range(clock.updates()):  # a still: the state moves, nothing is drawn
-                    app.tick(DT, [], draw=False)
-                    settled()
+                pass_time(app, clock, settled)  # a still: the state moves, nothing is drawn
                 continue
             play_frame(app, clock, settled, ready)
             image = frame_image(app.screen if crop is None else app.screen.subsurface(crop))
@@ -288,6 +291,24 @@ HOLD_RANGE_S = (3.0, 8.0)
 HOLD_REDRAW_EVERY = 3  # while a caption is read, the pulse is drawn at a third of the frame rate
 
 
+def lesson_settled(presenter) -> None:
+    """The lesson's work applied (the step's mini-batches, jobs, a Hessian), and the shown
+    scene's own: the next update and the frame read the run's state, not a race with a worker."""
+    player = presenter.player
+    while player.queue and player.queue[0][0].driver.busy():
+        player.queue[0][0].driver.wait(SETTLE_TIMEOUT_S)
+    settle(presenter.scene())
+
+
+def lesson_ready(presenter) -> None:
+    """Before a lesson's frame is drawn: every panel of this state made (not one a frame), and
+    the caption's numbers read again, so they are this frame's."""
+    scene = presenter.scene()
+    if scene is not None:
+        scene.wait_ready(SETTLE_TIMEOUT_S)
+    presenter.fresh_numbers()
+
+
 def render_lesson(
     registry,
     lesson,
@@ -322,25 +343,15 @@ def render_lesson(
     clock = FrameClock(fps)
 
     def settled() -> None:
-        """The lesson's work applied (the step's mini-batches, jobs, a Hessian), and the
-        shown scene's own: the next update and the frame read the run's state, not a race."""
-        player = presenter.player
-        while player.queue and player.queue[0][0].driver.busy():
-            player.queue[0][0].driver.wait(SETTLE_TIMEOUT_S)
-        settle(presenter.scene())
+        lesson_settled(presenter)
 
     def ready() -> None:
-        scene = presenter.scene()
-        if scene is not None:
-            scene.wait_ready(SETTLE_TIMEOUT_S)  # every panel of this state, not one a frame
-        presenter.fresh_numbers()  # the caption's numbers are this frame's
+        lesson_ready(presenter)
 
     def frame(new_step: bool, redraw: bool = True) -> None:
         nonlocal drawn
         if not redraw and drawn and not still:
-            for _ in range(clock.updates()):  # a still caption: the time passes, undrawn
-                app.tick(DT, [], draw=False)
-                settled()
+            pass_time(app, clock, settled)  # a still caption: the time passes, undrawn
             frames_out.repeat()  # only the outline's pulse would move
             return
         play_frame(app, clock, settled, ready)
