@@ -41,8 +41,8 @@ def _one_of(words) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
-# (module under explorer.commands, attribute, group): a command module missing from this checkout
-# is skipped, so the command list grows as the parts land.
+# (module under explorer.commands, attribute, group): every command; a missing module is an
+# ImportError at startup, never a command that quietly disappears.
 COMMANDS = [
     ("plugins_cmd", "plugins", "main"),
     ("race", "race", "main"),
@@ -187,13 +187,7 @@ def bench() -> None:
 def _add_commands() -> None:
     groups = {"main": main, "bench": bench}
     for module_name, attr, group in COMMANDS:
-        full = f"explorer.commands.{module_name}"
-        try:
-            module = importlib.import_module(full)
-        except ModuleNotFoundError as exc:
-            if exc.name == full:
-                continue
-            raise
+        module = importlib.import_module(f"explorer.commands.{module_name}")
         groups[group].add_command(getattr(module, attr))
 
 

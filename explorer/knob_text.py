@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -31,10 +32,19 @@ class Spec:
 
     name: str
     values: Mapping[str, float] = field(default_factory=dict)
+    # what this one is called where the same thing is used twice (a Landscape ball ``sgd_fast``
+    # racing ``sgd``: lessons read ``sgd_fast.loss``); "" means its name
+    label: str = ""
+
+    @property
+    def key(self) -> str:
+        """The label, or the name when it has none: what a list of specs is keyed by."""
+        return self.label or self.name
 
     def text(self) -> str:
         knobs = ",".join(f"{k}={v:g}" for k, v in self.values.items())
-        return f"{self.name}:{knobs}" if knobs else self.name
+        head = f"{self.label}={self.name}" if self.label and self.label != self.name else self.name
+        return f"{head}:{knobs}" if knobs else head
 
 
 @dataclass(frozen=True)
@@ -166,9 +176,11 @@ def parse_point(text: str, what: str = "--start") -> tuple[float, float]:
 def parse_spec(text: str, what: str = "") -> Spec:
     """``"momentum:lr=0.001,beta=0.9"`` → ``Spec("momentum", {"lr": 0.001, "beta": 0.9})``;
     ``"gaussian:0.1"`` (one value, no key) → ``Spec("gaussian", {"": 0.1})`` for ``spec_for`` to
-    name. Only the syntax is checked here."""
+    name; ``"sgd_fast=sgd:lr=2.2"`` → the same with the label ``sgd_fast``. Only the syntax is
+    checked here."""
     name, _, rest = text.partition(":")
-    name = name.strip()
+    label, _, name = name.rpartition("=")
+    name, label = name.strip(), label.strip()
     if not name:
         raise ValueError(f"{what or 'spec'}: expected NAME[:k=v,...], got {text!r}")
     what = f"{what} {name!r}" if what else name
@@ -191,7 +203,7 @@ def parse_spec(text: str, what: str = "") -> Spec:
             raise ValueError(
                 f"{what}: {label}: {key or 'the value'} must be a finite number"
             ) from None
-    return Spec(name, values)
+    return Spec(name, values, label if label != name else "")
 
 
 def spec_for(
@@ -211,19 +223,33 @@ def spec_for(
     for key in values:
         if key not in knobs:
             raise ValueError(unknown("hyperparameter", key, knobs, owner=f"{what} {name!r}"))
-    return Spec(name, values)
+    return Spec(name, values, spec.label)
 
 
 def split_specs(text: str) -> list[str]:
     """``sgd:lr=0.1,beta=0.9,adam`` → ``["sgd:lr=0.1,beta=0.9", "adam"]``: a part that is only
-    ``k=v`` belongs to the spec before it."""
+    ``k=v`` belongs to the spec before it, unless ``v`` is a name (``sgd_fast=sgd``, a label and
+    what it labels)."""
     out: list[str] = []
     for part in (p.strip() for p in text.split(",")):
-        if out and "=" in part and ":" not in part:
+        if out and "=" in part and ":" not in part and not _is_label(part):
             out[-1] += "," + part
         elif part:
             out.append(part)
     return out
+
+
+LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _is_label(part: str) -> bool:
+    """``sgd_fast=sgd``: a label and a name, not ``k=v`` (a value is never a name)."""
+    key, _, value = part.partition("=")
+    try:
+        float(value)
+        return False  # nan, inf
+    except ValueError:
+        return bool(LABEL.fullmatch(key.strip()) and LABEL.fullmatch(value.strip()))
 
 
 def parse_pick(

@@ -33,6 +33,7 @@ import tomli_w
 
 from explorer.atomic_write import write_text
 from explorer.knob_text import (
+    LABEL,
     Pick,
     Spec,
     describe_kind,
@@ -241,15 +242,6 @@ def _check_number(key: str, value: Any, kind: Any, meta: Mapping[str, Any], vali
         raise _fail(key, value, "is out of range", valid)
 
 
-def _lookup(registry: Any, table: str, name: str) -> tuple[str, Mapping[str, Any]]:
-    """(registered name, its hyperparameters) or LookupError / ValueError with one sentence."""
-    if table == "surfaces":
-        spec = registry.surface(name)
-        return spec.name, {}
-    spec = getattr(registry, table)[name]
-    return spec.name, getattr(spec, "hyper", {})
-
-
 def _check_name(key: str, value: str, k: Knob, registry: Any) -> Mapping[str, Any]:
     table = k.meta.get("names")
     if table and registry is not None:
@@ -345,10 +337,26 @@ def check_value(k: Knob, value: Any, registry: Any = None, setup_cls: type | Non
                 _check_spec(key, v, item, registry, in_list=key)
             else:
                 check_value(item, v, registry, setup_cls)
-            name = v.name if isinstance(v, Spec) else v
+            name = v.key if isinstance(v, Spec) else v
+            if isinstance(v, Spec) and v.label:
+                _check_label(key, v, meta, registry)
             if name in seen:
-                raise _fail(key, value, f"names {name!r} twice", "each name once")
+                again = " (a second ball of one optimizer needs a label of its own)"
+                raise _fail(key, value, f"names {name!r} twice", "each name once" + again)
             seen.add(name)
+
+
+def _check_label(key: str, spec: Spec, meta: Mapping[str, Any], registry: Any) -> None:
+    """A ball's own label (``sgd_fast``): a name lessons can read (``sgd_fast.loss``), and not
+    another optimizer's name."""
+    where = f"{key}.{spec.label}"
+    if not LABEL.fullmatch(spec.label):
+        valid = "letters, digits and _ (a lesson reads LABEL.loss), e.g. sgd_fast"
+        raise _fail(where, spec.label, "is not a label", valid)
+    table = getattr(registry, str(meta.get("names")), None) if registry is not None else None
+    if isinstance(table, Mapping) and spec.label in table:
+        valid = f"a label of its own for this {spec.name} ball, e.g. {spec.name}_2"
+        raise _fail(where, spec.label, f"is the name of another {meta['names'][:-1]}", valid)
 
 
 def check(setup: Any, registry: Any = None) -> None:
@@ -504,8 +512,12 @@ def _to_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
         return {value.key: inner}
     if isinstance(value, tuple):
         args = typing.get_args(optional_of(k.kind)[0])
-        if args == (Spec, Ellipsis):
-            return {v.name: {key: float(x) for key, x in v.values.items()} for v in value}
+        if args == (Spec, Ellipsis):  # [optimizers.sgd] lr = 0.5; a label: name = "sgd" in it
+            return {
+                v.key: ({"name": v.name} if v.key != v.name else {})
+                | {key: float(x) for key, x in v.values.items()}
+                for v in value
+            }
         return [float(v) if isinstance(v, float) else v for v in value]
     if isinstance(value, bool | int | str):
         return value
@@ -601,8 +613,11 @@ def from_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
     if base is Spec:
         if not isinstance(value, dict) or not isinstance(value.get("name"), str):
             raise _fail(key, value, "is not a table with a name", 'name = "..." and k = v')
-        rest = {n: v for n, v in value.items() if n != "name"}
-        return Spec(value["name"], _spec_values(k, f"{key}", rest))
+        label = value.get("label", "")
+        if not isinstance(label, str):
+            raise _fail(f"{key}.label", label, "is not text", 'label = "sgd_fast"')
+        rest = {n: v for n, v in value.items() if n not in ("name", "label")}
+        return Spec(value["name"], _spec_values(k, f"{key}", rest), _label(label, value["name"]))
     if base is Pick:
         if not isinstance(value, dict) or len(value) != 1:
             raise _fail(key, value, "is not one KEY = VALUE", valid_text(k))
@@ -621,10 +636,16 @@ def from_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
         if args[0] is Spec:
             if isinstance(value, dict):
                 specs = []
-                for name, knobs_ in value.items():
+                for label, knobs_ in value.items():
                     if not isinstance(knobs_, dict):
-                        raise _fail(f"{key}.{name}", knobs_, "is not a table", "k = v lines")
-                    specs.append(Spec(name, _spec_values(k, f"{key}.{name}", knobs_)))
+                        raise _fail(f"{key}.{label}", knobs_, "is not a table", "k = v lines")
+                    # [optimizers.sgd_fast] name = "sgd": a second ball of sgd, called sgd_fast
+                    name = knobs_.get("name", label)
+                    if not isinstance(name, str):
+                        raise _fail(f"{key}.{label}.name", name, "is not a name", 'name = "sgd"')
+                    rest = {n: v for n, v in knobs_.items() if n != "name"}
+                    values = _spec_values(k, f"{key}.{label}", rest)
+                    specs.append(Spec(name, values, _label(label, name)))
                 return tuple(specs)
             if isinstance(value, list):
                 return tuple(from_toml(Knob(key, Spec, k.meta), v, ks) for v in value)
@@ -633,6 +654,11 @@ def from_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
             raise _fail(key, value, f"is not {describe_kind(base)}", valid_text(k))
         return tuple(from_toml(Knob(key, args[0], k.meta), v, ks) for v in value)
     return value
+
+
+def _label(label: str, name: str) -> str:
+    """A spec's label as kept: "" when it only repeats the name."""
+    return "" if label == name else label
 
 
 def _spec_values(k: Knob, key: str, values: Mapping[str, Any]) -> dict[str, float]:

@@ -144,6 +144,7 @@ def test_thinner_network_is_the_autograd_jacobian_and_grey_units_are_off(driver)
     )
 
 
+@pytest.mark.slow
 def test_pieces_menu_and_retrain_button_train_new_nets(registry):
     d = Driver(registry, size=MIN_SIZE, scene="activations")
     scene = d.scene

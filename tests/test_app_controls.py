@@ -178,6 +178,7 @@ def test_keys_typed_into_the_formula_box_are_not_shortcuts(app):
     assert app.model.spec.name == "rosenbrock"
 
 
+@pytest.mark.slow
 def test_inspector_on_a_saddle_and_start_nudged_along_the_escape(app):
     app.scene.switch_surface("saddle")
     app.tick(2)

@@ -173,6 +173,7 @@ def test_the_ensemble_average_is_exact_for_a_linear_net_and_close_for_a_sigmoid_
         assert (120, 230, 140) in row
 
 
+@pytest.mark.slow
 def test_changing_p_shows_computing_until_the_new_ensemble_is_ready(driver):
     scene = driver.scene
     scene.wait_ready()

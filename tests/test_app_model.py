@@ -40,7 +40,17 @@ BUILT_IN_SURFACES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("surface", BUILT_IN_SURFACES)
+# every surface in the full suite; the fast subset keeps a valley, a saddle and a two-minima one
+FAST_SURFACES = {"rosenbrock", "saddle", "two_valleys"}
+
+
+@pytest.mark.parametrize(
+    "surface",
+    [
+        pytest.param(s, marks=[] if s in FAST_SURFACES else pytest.mark.slow)
+        for s in BUILT_IN_SURFACES
+    ],
+)
 def test_every_built_in_surface_has_rates_that_do_not_blow_up_early(registry, surface):
     m = model(registry, surface=surface)
     m.race.step(300)

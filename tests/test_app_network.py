@@ -295,10 +295,9 @@ def test_a_set_speed_trains_that_many_mini_batches_a_second(driver):
         m.wait()
     assert m.snapshots[0].step in (9, 10)
     choose(d, d.scene.controls.speed_menu, "max")  # flat out again
-    for _ in range(400):
+    end = time.monotonic() + 120  # however busy the machine: the worker thread needs the CPU
+    while time.monotonic() < end and not m.snapshots[0].finished:
         d.tick(1)
-        if m.snapshots[0].finished:
-            break
         pygame.time.wait(5)
     snap = m.snapshots[0]
     assert snap.state == "done" and snap.step == snap.total_steps == 20  # 5 epochs of 4 batches

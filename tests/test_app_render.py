@@ -58,6 +58,7 @@ def test_render_mistakes_are_one_sentence(tmp_path):
     assert result.exit_code != 0 and "no hyperparameter 'beta'" in result.output
 
 
+@pytest.mark.slow
 def test_bench_frames_prints_percentiles():
     result = run("bench", "frames", "--scene", "landscape", "--frames", "20")
     assert result.exit_code == 0, result.output
@@ -132,6 +133,7 @@ def test_render_region_records_one_part_of_the_scene_for_slides(tmp_path):
     assert part.tobytes() == full.crop((plot.x, plot.y, plot.right, plot.bottom)).tobytes()
 
 
+@pytest.mark.slow
 def test_render_of_a_real_nets_loss_has_its_map_and_ends_cleanly(tmp_path):
     """`render --surface net:moons`: the map is computed (in a worker) before the first frame,
     and the process ends with 0 — it used to write a black map and abort at exit ("terminate

@@ -56,6 +56,7 @@ def test_a_click_on_the_map_after_every_ball_stopped_starts_the_race_again(regis
     assert not race_over(m)
 
 
+@pytest.mark.slow
 def test_start_a_ball_here_after_every_ball_stopped_also_clears_the_banner(registry):
     d = stopped_race(registry)
     m = d.model
@@ -76,6 +77,7 @@ def press(d: Driver, key: int) -> None:
     d.key(key)
 
 
+@pytest.mark.slow
 def test_every_surface_is_reachable_from_the_keyboard(registry):
     d = Driver(registry, timer=lambda: 0.0)
     names = list(registry.surfaces)

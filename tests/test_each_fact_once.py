@@ -4,7 +4,6 @@ declaration), the CJK range, and the public API the built-in plugins are written
 from __future__ import annotations
 
 import ast
-import importlib
 import re
 from pathlib import Path
 
@@ -19,19 +18,19 @@ from explorer.training.config import TrainConfig
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def network_controls(monkeypatch):
-    """The Network lab's controls module, imported again after the test changed a range (its
-    sliders' hyperparameters are module constants), and once more after the change is undone."""
-    import explorer.app.scenes.network.controls as controls
+def lab_sliders(registry):
+    """The Network lab's sliders, as a panel built now shows them."""
+    from explorer.app.harness import Driver
 
-    yield lambda: importlib.reload(controls)
-    monkeypatch.undo()
-    importlib.reload(controls)
+    driver = Driver(registry, scene="network")
+    try:
+        return dict(driver.scene.controls.sliders)
+    finally:
+        driver.scene.model.close()
 
 
 def test_a_depth_range_changed_in_one_place_reaches_the_setup_the_slider_and_the_run(
-    monkeypatch, network_controls
+    monkeypatch, registry
 ):
     from explorer.app.ui.slider import parse_typed
 
@@ -43,18 +42,18 @@ def test_a_depth_range_changed_in_one_place_reaches_the_setup_the_slider_and_the
     ):
         setups.check(NetworkSetup(depth=10))
     # the widget: the slider's span (the hint) and what a typed value is held to (the law)
-    controls = network_controls()
-    assert (controls.DEPTH.low, controls.DEPTH.high) == (1, 6)
-    assert parse_typed("9", controls.DEPTH, controls.DEPTH_LIMITS) == 9
+    depth = lab_sliders(registry)["depth"]
+    assert (depth.hyper.low, depth.hyper.high) == (1, 6)
+    assert parse_typed("9", depth.hyper, depth.limits) == 9
     with pytest.raises(ValueError):
-        parse_typed("10", controls.DEPTH, controls.DEPTH_LIMITS)
+        parse_typed("10", depth.hyper, depth.limits)
     # a run: the law's lower bound
     with pytest.raises(ValueError, match="depth must be a whole number ≥ 1, got 0"):
         TrainConfig(depth=0).validate()
 
 
 def test_a_dropout_law_changed_in_one_place_reaches_the_setup_the_slider_and_the_run(
-    monkeypatch, network_controls
+    monkeypatch, registry
 ):
     monkeypatch.setitem(ranges.RANGES, "dropout", Hyper(0.0, 0.0, 0.4, allowed="[0, 0.5)"))
     setups.check(NetworkSetup(dropout=0.45))
@@ -63,7 +62,7 @@ def test_a_dropout_law_changed_in_one_place_reaches_the_setup_the_slider_and_the
     with pytest.raises(ValueError, match=r"dropout is a probability in \[0, 0.5\), got 0.5"):
         TrainConfig(dropout=0.5).validate()
     TrainConfig(dropout=0.45).validate()
-    assert network_controls().DROPOUT.high == 0.4
+    assert lab_sliders(registry)["dropout"].hyper.high == 0.4
 
 
 def test_the_network_labs_ranges_are_what_they_were():

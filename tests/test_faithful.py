@@ -80,6 +80,7 @@ def test_with_the_apps_rates_every_built_in_follows_torch_on_every_surface(regis
         assert gap < 1e-6, (name, gap)
 
 
+@pytest.mark.slow
 def test_rmsprop_on_the_ravine_bursts_sideways_again_as_torch_does(registry):
     # Issue 11.1: the race used to freeze RMSProp at step 689; torch's keeps bursting sideways.
     spec = registry.surface("ravine")

@@ -38,7 +38,12 @@ def shell(registry):
     tabs.close()
 
 
-@pytest.mark.parametrize("entry", SCENES, ids=[e.name for e in SCENES])
+# every scene in the full suite; the fast subset keeps the Landscape's
+@pytest.mark.parametrize(
+    "entry",
+    [pytest.param(e, marks=[] if e.name == "landscape" else pytest.mark.slow) for e in SCENES],
+    ids=[e.name for e in SCENES],
+)
 def test_h_and_f1_open_this_scenes_own_sheet_in_every_scene(shell, entry):
     app, tabs = shell
     key(app, key_code(entry.key))

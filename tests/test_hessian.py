@@ -157,6 +157,7 @@ def test_critical_net_prints_the_spectrum_and_writes_it(tmp_path):
     assert data["kind"] in text and "ran 40 epochs" in text
 
 
+@pytest.mark.slow
 def test_critical_net_lanczos_beyond_the_exact_limit():
     result = cli(
         "critical",

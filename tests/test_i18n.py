@@ -389,6 +389,7 @@ def test_dropout_and_activations_drawn_in_chinese_show_no_english_sentence(regis
     assert i18n.t("activations.doc.maxout", lang="zh") in activations  # a built-in's doc line
 
 
+@pytest.mark.slow
 def test_dropout_and_activations_drawn_in_english_are_caught_by_the_same_check(
     registry, monkeypatch
 ):

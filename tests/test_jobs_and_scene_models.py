@@ -3,6 +3,7 @@ setups: validated first, applied all or nothing, refused with one sentence."""
 
 import os
 import signal
+import threading
 import time
 
 import numpy as np
@@ -61,24 +62,57 @@ def test_jobs_answer_without_waiting_and_the_newest_job_per_key_wins(registry):
         jobs.close()
 
 
+GATE = threading.Event()
+
+
+def never_answers(ctx):
+    GATE.wait(120)
+    return "at last"
+
+
+def test_a_job_that_never_answers_leaves_every_read_returning_with_nothing_yet(registry):
+    """The mechanism behind "the UI never waits on a job": poll, busy and result return while
+    the worker is stuck (a read that waited would wait for good; the guard is generous)."""
+    GATE.clear()
+    jobs = JobRunner(registry, backend="thread")
+    try:
+        jobs.submit("stuck", never_answers)
+        reads: list = []
+
+        def read() -> None:
+            for _ in range(5):
+                jobs.poll()
+                reads.append((jobs.busy("stuck"), jobs.result("stuck")))
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(60)
+        assert not reader.is_alive(), "a read waited on the stuck job"
+        assert reads == [(True, None)] * 5
+        GATE.set()
+        jobs.wait(timeout=60)
+        assert jobs.result("stuck").value == "at last"
+    finally:
+        GATE.set()
+        jobs.close()
+
+
 @pytest.mark.slow
 def test_a_job_worker_killed_mid_job_is_a_sentence_and_the_next_job_gets_a_new_one(registry):
-    jobs = JobRunner(registry, backend="process")
+    jobs = JobRunner(registry, backend="process", nice=0)  # at the test's priority: conftest.py
     try:
         jobs.submit("count", slow_count, 100_000)
         worker = jobs._workers["count"]
         time.sleep(0.3)  # starting, or counting: a death at any moment is said the same way
         os.kill(worker.process.pid, signal.SIGKILL)
-        killed = time.monotonic()
-        while jobs.busy("count"):
-            a = time.monotonic()
+        # the death is said (how soon: `dl-explorer bench train`; a test asserts no clock)
+        deadline = time.monotonic() + 120
+        while jobs.busy("count") and time.monotonic() < deadline:
             jobs.poll()
-            assert time.monotonic() - a < 0.5
-            assert time.monotonic() - killed < 0.5
             time.sleep(0.01)
         assert "killed (SIGKILL)" in jobs.result("count").error
         jobs.submit("count", add, 1, 2)
-        jobs.wait(timeout=60)
+        jobs.wait(timeout=120)
         assert jobs.result("count").value == 3 and jobs._workers["count"] is not worker
     finally:
         jobs.close()

@@ -289,6 +289,7 @@ def test_dl_explorer_scale_opens_the_app_at_that_scale(monkeypatch):
     assert seen["ui_scale"] is None  # the window picks
 
 
+@pytest.mark.slow
 def test_a_scale_the_window_cannot_hold_is_explained_in_the_tab_strip():
     app, tabs = _app("landscape", (1280, 720), 1.0)
     try:

@@ -168,6 +168,7 @@ def test_every_caption_and_title_of_every_lesson_has_its_glyphs(registry):
     assert missing == []
 
 
+@pytest.mark.slow
 def test_the_lesson_command_opens_the_app_in_presenter_mode_at_the_step_asked(
     monkeypatch, registry
 ):
@@ -208,6 +209,7 @@ def test_the_lesson_command_opens_the_app_in_presenter_mode_at_the_step_asked(
     assert bad.exit_code != 0 and "momentum has 4 steps" in bad.output
 
 
+@pytest.mark.slow
 def test_a_dropout_step_says_the_numbers_its_scene_computed(registry):
     """The Dropout scene's lesson step waits for its worker's ensemble, then its caption and its
     expects use the numbers computed (never "…", never "could not be checked")."""

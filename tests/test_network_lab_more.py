@@ -145,9 +145,10 @@ def test_a_non_finite_loss_gives_a_sentence(registry):
         assert "not finite" in snap.hessian["error"] and snap.state == "idle"
 
 
+@pytest.mark.slow
 def test_the_process_worker_says_it_is_computing_then_answers(registry):
     cfg = TrainConfig(dataset="digits", depth=3, width=32, epochs=1, device="cpu")  # Lanczos
-    with Trainer(cfg, registry, backend="process") as trainer:
+    with Trainer(cfg, registry, backend="process", nice=0) as trainer:  # conftest.py: priority
         trainer.step(3)
         trainer.wait(timeout=120)
         trainer.hessian()

@@ -20,13 +20,13 @@ from explorer.app.scenes.network.gradient_bars import (
 )
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.ui.text import Text
-from explorer.training import TrainConfig, TrainingSession
+from explorer.training import TrainConfig, Trainer, TrainingSession
 
 SMALL = TrainConfig(dataset="moons", n=200, depth=3, width=8, activation="sigmoid", epochs=200,
                     batch_size=32, seed=3, device="cpu")  # fmt: skip
 
 
-def _until(model: NetworkModel, done, timeout: float = 60.0) -> None:
+def _until(model: NetworkModel, done, timeout: float = 120.0) -> None:
     deadline = time.perf_counter() + timeout
     while not done() and time.perf_counter() < deadline:
         model.update(1 / 60)
@@ -36,14 +36,18 @@ def _until(model: NetworkModel, done, timeout: float = 60.0) -> None:
 
 @pytest.mark.slow
 def test_after_its_worker_dies_the_next_change_starts_a_new_one(registry):
-    model = NetworkModel(registry, SMALL, backend="process")
+    def trainer(config: TrainConfig) -> Trainer:
+        # the app's worker process at the test's own priority (see conftest.py), and no step
+        # budget: on a loaded machine a step may take longer than the app allows
+        return Trainer(config, registry, backend="process", nice=0)
+
+    model = NetworkModel(registry, SMALL, backend="process", make_trainer=trainer)
     try:
         model.play()
         _until(model, lambda: model.snapshots[0].step > 0)
         os.kill(model.trainers[0]._impl.process.pid, signal.SIGKILL)
-        killed = time.perf_counter()
-        _until(model, lambda: model.snapshots[0].state == "error", timeout=0.5)
-        assert time.perf_counter() - killed < 0.5
+        # the death is said (how soon: `dl-explorer bench train`; a test asserts no clock)
+        _until(model, lambda: model.snapshots[0].state == "error")
         assert "killed" in model.snapshots[0].message
         dead = model.trainers[0]
         assert model.set(depth=2)  # a change: a new worker, not a reset sent to the dead one

@@ -69,6 +69,7 @@ def test_show_tells_equation_ranges_state_and_where_it_comes_from(registry):
     assert "torch.optim.adamax.Adamax" in out and "exp_avg │ (2,) │ arrow, labelled 'm'" in out
 
 
+@pytest.mark.slow
 def test_score_is_deterministic_with_a_seed(registry):
     from explorer.scoreboard import MLP_TASK, run_scoreboard
 

@@ -167,6 +167,7 @@ def register_optimizers(register):
 '''
 
 
+@pytest.mark.slow
 def test_the_command_names_the_first_difference_and_the_cause(tmp_path):
     path = tmp_path / "my_adam.py"
     path.write_text(textwrap.dedent(EPS_INSIDE))

@@ -117,10 +117,12 @@ def test_landscape_and_network_have_setups():
     assert {"landscape", "network"} <= set(scenes_with_a_setup())
 
 
-@pytest.mark.parametrize("scene", SCENE_NAMES)
+# every scene in the full suite; the fast subset keeps the Landscape's
+@pytest.mark.parametrize(
+    "scene",
+    [pytest.param(s, marks=[] if s == "landscape" else pytest.mark.slow) for s in SCENE_NAMES],
+)
 def test_save_open_save_gives_the_same_file(app, scene, tmp_path):
-    if setup_files.setup_class(scene) is None:
-        pytest.skip(f"the {scene} scene has no setup on this branch")
     the_app, tabs = app(scene)
     values = setup_files.overrides(scene, CHANGES.get(scene, []))
     setup_files.apply_to_scene(tabs.scene(), values, "test", tabs.size)
@@ -247,15 +249,30 @@ BAD = [
 ]
 
 
+@pytest.fixture(scope="module")
+def one_app(registry, tmp_path_factory):
+    """One app for every bad file: each must leave it exactly as it was, so they can share it
+    (and a file that did not would show in the next one's comparison too)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DL_EXPLORER_SETUPS", str(tmp_path_factory.mktemp("saved")))
+        pygame.display.init()
+        pygame.font.init()
+        screen = pygame.display.set_mode((1280, 720))
+        pygame.event.clear()
+        the_app, tabs = build_app(registry, screen, "landscape", windowed=False, backend="thread")
+        tabs.show("network")
+        tabs.show("landscape")
+        yield the_app, tabs
+        tabs.close()
+
+
 @pytest.mark.parametrize(("what", "text", "expected"), BAD, ids=[b[0] for b in BAD])
 def test_a_bad_file_is_one_sentence_and_the_app_keeps_its_state(
-    app, tmp_path, what, text, expected
+    one_app, tmp_path, what, text, expected
 ):
     path = tmp_path / "bad.toml"
     path.write_text(text)
-    the_app, tabs = app("landscape")
-    tabs.show("network")
-    tabs.show("landscape")
+    the_app, tabs = one_app
     before = {n: setups.dumps(n, tabs.built[n].setup()) for n in ("landscape", "network")}
     with pytest.raises(SetupError) as err:
         setup_files.open_in(tabs, path)
@@ -434,6 +451,7 @@ def _pixels(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
 
 
+@pytest.mark.slow
 def test_render_setup_draws_what_the_equivalent_flags_draw(tmp_path):
     flags = tmp_path / "flags.png"
     result = run(
@@ -573,6 +591,7 @@ def test_the_network_lab_takes_the_lectures_loss_input_dropout_and_normalization
         model.close()
 
 
+@pytest.mark.slow
 def test_a_setup_saved_in_chinese_opens_in_chinese(app, tmp_path):
     from explorer.app.ui import i18n
 

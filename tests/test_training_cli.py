@@ -131,9 +131,26 @@ def test_a_users_mistake_is_one_sentence(args, sentence):
     assert result.output.count("Error") == 1
 
 
+# the probe-overhead part, as short as it goes
+BENCH_TRAIN = ["bench", "train", "--skip-frames", "--steps", "10", "--rounds", "1", "--depth", "2"]
+
+
 def test_bench_train_prints_its_figures():
-    result = run(
-        "bench", "train", "--skip-frames", "--steps", "10", "--rounds", "1", "--depth", "2"
-    )
+    result = run(*BENCH_TRAIN, "--kills", "0")
     assert result.exit_code == 0, result.output
     assert "bare torch loop" in result.output and "ratio" in result.output
+    assert "worker death" not in result.output
+
+
+@pytest.mark.slow
+def test_bench_train_times_a_killed_worker_against_the_half_second_target():
+    """The figure the fault tests leave to the benchmark: how soon a killed worker is said."""
+    result = run(*BENCH_TRAIN, "--kills", "1")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for name in ("trainer", "job runner"):
+        assert any(
+            ln.split()[:1] == name.split()[:1] and "longest read" in ln and "kill → sentence" in ln
+            for ln in lines
+        ), result.output
+    assert "target: both ≤ 500 ms" in result.output

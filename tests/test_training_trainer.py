@@ -131,7 +131,7 @@ def test_mistakes_raise_in_the_caller_before_any_worker_starts(registry):
 
 @pytest.mark.slow
 def test_the_process_backend_gives_the_same_numbers_and_cleans_up(registry):
-    t = Trainer(SMALL, registry, backend="process")
+    t = Trainer(SMALL, registry, backend="process", nice=0)  # at the test's priority: conftest.py
     try:
         assert t.wait(120).state == "idle"
         t.step(5)

@@ -146,6 +146,7 @@ def test_the_trainer_saves_the_path_from_its_worker(registry, cache):
         assert snap.path_points == 31 and snap.path_xy.shape == (31, 2)
 
 
+@pytest.mark.slow
 def test_landscape_of_this_net_opens_the_landscape_with_the_live_path(registry, cache):
     """The lab saves its path, the Landscape builds the slice in a worker and draws the path, the
     path grows as the lab trains, and a click on one of its dots starts the race there."""

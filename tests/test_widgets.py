@@ -138,6 +138,9 @@ def test_another_surface_clears_a_stale_or_invalid_formula(landscape):
     entry = landscape.scene.controls.expr_entry
     type_into(landscape, entry, "x**2 + foo(y)")
     assert "foo" in landscape.model.expr_error
+    landscape.key(pygame.K_2)  # the keyboard stays in the box after a mistake: typing, not a key
+    assert landscape.model.spec.name == "rosenbrock" and "foo" in landscape.model.expr_error
+    landscape.click(landscape.scene.layout.plot.center)  # out of the box
     landscape.key(pygame.K_2)  # another surface, from the keyboard
     assert landscape.model.spec.name == list(landscape.model.registry.surfaces)[1]
     assert entry.get_text() == "" and landscape.model.expr_error == ""

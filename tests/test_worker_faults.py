@@ -1,5 +1,10 @@
 """A worker that dies, a plugin that breaks, a net too deep to probe, a plugin too slow: the UI
-never waits on any of them, and each ends as one sentence on the screen."""
+never waits on any of them, and each ends as one sentence on the screen.
+
+These tests assert the mechanism (a read returns with what has arrived, however little; the
+death's sentence arrives), never a wall-clock bound: a loaded machine may pause any process for a
+while. How fast it is (the longest read, the time from a kill to its sentence; the target is
+0.5 s) is measured by ``dl-explorer bench train``."""
 
 import os
 import pickle
@@ -19,7 +24,9 @@ from explorer.training import TrainConfig, Trainer
 from explorer.training.frames import FrameReader
 
 ROOT = Path(__file__).resolve().parents[1]
-BOUND = 0.5  # the longest the UI may ever wait on a worker, and the longest a death goes unsaid
+# Generous: a read that waited on a worker would wait for good (these workers never answer), so
+# any finite guard tells "returns" from "blocks"; a busy machine needs tens of seconds to spawn.
+GUARD = 60
 
 
 def _within(seconds: float, fn) -> None:
@@ -59,74 +66,97 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_a_worker_killed_at_random_moments_never_blocks_the_ui_loop():
+# A worker that never finishes its answer: half a frame (its header promises 1 MiB), then silence.
+STALLED = textwrap.dedent(
+    """
+    import os, struct, sys, time
+    os.write(sys.stdout.fileno(), struct.pack(">Q", 1 << 20) + b"half a snapshot")
+    time.sleep(3600)
+    """
+)
+
+
+def test_a_read_from_a_worker_that_never_answers_returns_with_nothing_yet():
+    """The mechanism behind "the UI never waits": a worker that has written half a message and
+    then nothing more. Every read returns, with no frame, and keeps the half for later."""
+    proc = subprocess.Popen([sys.executable, "-c", STALLED], stdout=subprocess.PIPE)
+    try:
+        reader = FrameReader(proc.stdout.fileno())
+        reads: list[list[bytes]] = []
+
+        def read_until_the_half_arrived() -> None:
+            while len(reader.buffer) < 8 + len(b"half a snapshot"):
+                reads.append(reader.read())
+                time.sleep(0.01)
+            reads.append(reader.read())  # once more with nothing new in the pipe
+
+        _within(GUARD, read_until_the_half_arrived)
+        assert not any(reads) and not reader.eof
+        proc.kill()
+        proc.wait()
+        _within(GUARD, lambda: [reader.read() for _ in range(3)])
+        assert reader.eof and reader.read() == []  # the end shows; the half stays unread
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+
+
+def test_a_worker_killed_at_random_moments_leaves_only_whole_snapshots():
     """20 kills at random moments, most of them inside a frame bigger than the pipe's buffer:
-    every read returns at once with whole snapshots only, and the end of the writer shows."""
+    every read returns with whole snapshots only, and the end of the writer shows."""
     rng = random.Random(7)
 
     def twenty_kills() -> None:
         for k in range(20):
             proc = subprocess.Popen([sys.executable, "-c", WRITER, str(k)], stdout=subprocess.PIPE)
             reader = FrameReader(proc.stdout.fileno())
-            kill_at = None
-            got, worst, killed = 0, 0.0, None
-            while True:
-                a = time.perf_counter()
-                frames = reader.read()
-                worst = max(worst, time.perf_counter() - a)
-                for frame in frames:
+            reads_left, killed = None, False
+            got = 0
+            while not (killed and reader.eof):
+                for frame in reader.read():
                     message = pickle.loads(frame)  # whole frames only: every one unpickles
                     assert message["step"] == got
                     got += 1
-                if got and kill_at is None:
-                    kill_at = time.perf_counter() + rng.uniform(0.0, 0.1)
-                if killed is None and kill_at is not None and a >= kill_at:
-                    proc.send_signal(signal.SIGKILL)
-                    killed = time.perf_counter()
-                if killed is not None and reader.eof:
-                    break
-                assert killed is None or time.perf_counter() - killed < BOUND
+                if got and reads_left is None:
+                    reads_left = rng.randrange(0, 6)  # a random moment, counted in UI frames
+                if not killed and reads_left is not None:
+                    if reads_left == 0:
+                        proc.send_signal(signal.SIGKILL)
+                        killed = True
+                    reads_left -= 1
                 time.sleep(1 / 60)
             proc.wait()
             proc.stdout.close()
-            assert worst < BOUND, f"a read took {worst:.3f} s"
             assert got > 0
             partial.append(bool(reader.buffer))
 
     partial: list[bool] = []
-    _within(20, twenty_kills)
+    _within(20 * GUARD, twenty_kills)
     assert sum(partial) >= 5  # most deaths left a half-written message behind
 
 
-def test_a_training_process_killed_mid_snapshot_becomes_a_sentence_at_once(registry):
+@pytest.mark.slow
+def test_a_training_process_killed_mid_snapshot_becomes_a_sentence(registry):
     """The app's worker (a 12 × 64 net on digits: 100+ KiB snapshots), SIGKILLed while the UI
-    reads at 30 fps: no read blocks, and the death is said within half a second."""
+    reads at 30 fps: every read returns, and the death is said, as one sentence."""
     config = TrainConfig(dataset="digits", depth=12, width=64, epochs=1000, seed=0)
-    trainer = Trainer(config, registry, backend="process", publish_hz=60)
+    trainer = Trainer(config, registry, backend="process", publish_hz=60, nice=0)
 
     def ui_loop() -> None:
         trainer.start()
-        deadline = time.perf_counter() + 60
-        while trainer.latest().step < 5 and time.perf_counter() < deadline:
+        while trainer.latest().step < 5:
             time.sleep(1 / 30)
-        assert trainer.latest().step >= 5
         for _ in range(3):  # catch it between frames or inside one
             trainer.latest()
             time.sleep(random.uniform(0, 1 / 30))
         os.kill(trainer._impl.process.pid, signal.SIGKILL)
-        killed = time.perf_counter()
-        while True:
-            a = time.perf_counter()
-            snap = trainer.latest()
-            assert time.perf_counter() - a < BOUND
-            if snap.state == "error":
-                break
-            assert time.perf_counter() - killed < BOUND, "the death went unsaid"
+        while (snap := trainer.latest()).state != "error":
             time.sleep(1 / 30)
         assert "killed (SIGKILL)" in snap.message
 
     try:
-        _within(90, ui_loop)
+        _within(2 * GUARD, ui_loop)
     finally:
         trainer.stop()
 
@@ -220,13 +250,17 @@ def test_a_net_deeper_than_the_probes_cut_trains_and_shows_every_layer(registry)
 
 
 SLOW_RULE = """
-    import time
+    import threading, time
     from explorer import Hyper, UpdateRule, hookimpl
 
     class Sleepy(UpdateRule):
         name = "sleepy"
         hyper = {"lr": Hyper(0.1, 1e-3, 1.0)}
+        inside = threading.Event()  # set once the first step is under way
+        release = threading.Event()  # until the test sets it, that step never ends
         def update(self, grad, state, param, *, lr):
+            Sleepy.inside.set()
+            Sleepy.release.wait(120)
             time.sleep(0.4)
             return -lr * grad
 
@@ -240,31 +274,34 @@ def test_a_step_over_the_budget_stops_the_run_with_the_reason_and_never_stalls_a
     registry = _plugin_registry(tmp_path, SLOW_RULE)
     config = TrainConfig(dataset="moons", n=64, depth=1, width=4, optimizer="sleepy",
                          optimizer_hyper={"lr": 0.1}, epochs=5)  # fmt: skip
+    rule = registry.optimizers["sleepy"].rule
     with Trainer(config, registry, backend="thread", step_budget=0.25) as trainer:
         trainer.start()
-        worst = 0.0
-        deadline = time.perf_counter() + 30
-        while trainer.latest().state != "error" and time.perf_counter() < deadline:
-            a = time.perf_counter()
-            trainer.latest()
-            worst = max(worst, time.perf_counter() - a)
+        assert rule.inside.wait(GUARD)
+        # the first step is under way and cannot end yet: a read gives the newest snapshot
+        # regardless (from before that step)
+        _within(GUARD, trainer.latest)
+        assert trainer.latest().step == 0 and not rule.release.is_set()
+        rule.release.set()
+        deadline = time.monotonic() + GUARD
+        while trainer.latest().state != "error" and time.monotonic() < deadline:
             time.sleep(0.01)
         snap = trainer.latest()
     assert snap.state == "error"
     assert "over the budget of 0.25 s" in snap.message and "'sleepy'" in snap.message
     assert snap.step == 2  # the first step (warm-up) is free; stopped after the next, not ten more
-    assert worst < 0.05
 
 
+@pytest.mark.slow
 def test_a_plugin_loaded_from_a_folder_trains_in_the_worker_process():
     """The README's own example: `--plugins-dir examples/plugins` and Lion in the Network lab."""
     registry = load_plugins([ROOT / "examples" / "plugins"], third_party=True)
     assert "lion" in registry.optimizers
     config = TrainConfig(dataset="moons", n=128, depth=1, width=8, optimizer="lion",
                          optimizer_hyper={"lr": 1e-3}, epochs=2)  # fmt: skip
-    with Trainer(config, registry, backend="process") as trainer:
+    with Trainer(config, registry, backend="process", nice=0) as trainer:
         trainer.step(3)
-        snap = trainer.wait(60)
+        snap = trainer.wait(GUARD)
     assert snap.state == "paused", snap.message
     assert snap.step == 3
 

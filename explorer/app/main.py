@@ -27,7 +27,6 @@ from explorer.plugins import Registry
 from explorer.training.trainer import discard_spares, prestart
 
 DEFAULT_SIZE = (1280, 720)
-TITLE = "DL Explorer — how deep networks are trained"  # the window's, in English (app.window_title)
 
 
 def _warm_up_torch(registry: Registry) -> None:

@@ -34,8 +34,10 @@ def apply_to_landscape(model, outcome: ReloadOutcome) -> list[int]:
         if name not in model.optimizer_names:
             model.optimizer_names.append(name)
             model.arrows_for.setdefault(name, True)
-        kept = {k: v for k, v in model.hyper.get(name, {}).items() if k in spec.hyper}
-        model.hyper[name] = spec.defaults() | kept
+        # the optimizer's own ball and every labelled ball of it (sgd_fast) keep what still fits
+        for label in [name, *(k for k, v in model.kinds.items() if v == name)]:
+            kept = {k: v for k, v in model.hyper.get(label, {}).items() if k in spec.hyper}
+            model.hyper[label] = spec.defaults() | kept
     restarted = []
     race = model.race
     for i, ball in enumerate(race.balls):

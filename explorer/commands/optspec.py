@@ -49,9 +49,19 @@ def _registered(registry: Registry, table: str):
     return lookup
 
 
-def parse_optimizer_arg(text: str, registry: Registry) -> tuple[str, dict[str, float]]:
-    """``"momentum:lr=0.001,beta=0.9"`` → ``("momentum", {"lr": 0.001, "beta": 0.9})``."""
+def parse_optimizer_arg(
+    text: str, registry: Registry, labels: bool = False
+) -> tuple[str, dict[str, float]]:
+    """``"momentum:lr=0.001,beta=0.9"`` → ``("momentum", {"lr": 0.001, "beta": 0.9})``.
+    ``LABEL=NAME:...`` (a second ball of one optimizer) only where ``labels`` (the race reads
+    the label itself); elsewhere it is refused, never quietly merged into NAME's ball."""
     spec = spec_for(text, _registered(registry, "optimizers"), "optimizer")
+    if spec.label and not labels:
+        raise ValueError(
+            f"--optimizer {text!r}: a label ({spec.label}=) names a ball of a Landscape race "
+            f"(dl-explorer race, or --set optimizers=...,{spec.text()} in the app and render); "
+            f"here give the optimizer alone, e.g. {spec.text().split('=', 1)[1]}"
+        )
     return spec.name, dict(spec.values)
 
 

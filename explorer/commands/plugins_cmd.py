@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -13,13 +12,6 @@ from rich.table import Table
 
 from explorer.commands.output import console as make_console
 from explorer.plugins import KINDS, describe_fault, plugin_fault
-
-
-@dataclass(frozen=True)
-class _Crashed:
-    detail: str
-    name: str = "runs"
-    passed: bool = False
 
 
 def _hypers(spec) -> str:

@@ -13,6 +13,7 @@ from explorer.commands.optspec import (
 )
 from explorer.commands.output import LateProgress, check_output, check_size
 from explorer.commands.output import console as make_console
+from explorer.knob_text import LABEL, parse_spec
 from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Noise, Race
 from explorer.landscape.start_point import check_start
 from explorer.plugins import describe_fault, plugin_fault
@@ -20,6 +21,24 @@ from explorer.specs import SurfaceSpec
 from explorer.training.config import SEED_MAX
 
 __all__ = ["check_start", "parse_noise", "print_summary", "race"]
+
+
+def _label(text: str, taken: list[str]) -> str:
+    """``sgd_fast=sgd:lr=2.2``'s label (the table's and the CSV's name for that ball, as in the
+    app and in setups); "" for a plain ``NAME[:k=v]``, which the race names itself."""
+    label = parse_spec(text).label
+    if label and not LABEL.fullmatch(label):
+        raise ValueError(
+            f"--optimizer {text!r}: {label!r} is not a label; use letters, digits and _ "
+            "(e.g. sgd_fast=sgd:lr=2.2)"
+        )
+    if label and label in taken:
+        raise ValueError(
+            f"--optimizer {text!r}: two balls are labelled {label!r}; give each its own"
+        )
+    return label
+
+
 CSV_ROW_BYTES = 75  # "optimizer,step,x,y,loss" with full-precision floats, measured
 TRAJECTORY_BYTES = 24  # per ball per step kept in memory: x, y and the loss as float64
 MAX_TRAJECTORY_BYTES = 1_000_000_000
@@ -89,10 +108,11 @@ def race(
     csv_file = check_output(csv_path, "--csv")
     spec = registry.surface(surface)
     sched_name, sched_hyper = parse_schedule_arg(schedule, registry)
-    configs = []
+    configs: list[BallConfig] = []
     for text in optimizers or DEFAULT_OPTIMIZERS:
-        name, hyper = parse_optimizer_arg(text, registry)
-        configs.append(BallConfig(name, hyper, sched_name, sched_hyper))
+        name, hyper = parse_optimizer_arg(text, registry, labels=True)
+        label = _label(text, [c.label for c in configs])
+        configs.append(BallConfig(name, hyper, sched_name, sched_hyper, label=label))
     rows = (steps + 1) * len(configs)
     if rows * TRAJECTORY_BYTES > MAX_TRAJECTORY_BYTES:
         raise ValueError(

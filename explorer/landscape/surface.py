@@ -156,11 +156,6 @@ class Grid:
     z: np.ndarray
     levels: np.ndarray
 
-    @property
-    def finite_range(self) -> tuple[float, float]:
-        finite = self.z[np.isfinite(self.z)]
-        return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-
 
 def evaluate_grid(
     spec: SurfaceSpec,

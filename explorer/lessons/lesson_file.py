@@ -32,10 +32,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from explorer.knob_text import parse_spec, split_specs
 from explorer.languages import LANGUAGES
 from explorer.lessons.captions import CaptionError, placeholders
 from explorer.lessons.conditions import Condition, ConditionError, parse_condition
@@ -112,6 +113,7 @@ def read_lesson(path: Path | str, scenes: Mapping[str, SceneFacts]) -> Lesson:
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise LessonError(f"{where}: has no [[steps]]; a lesson needs at least one step.")
+    scenes = _with_labels(scenes, raw_steps)
     steps = tuple(
         _step(raw, f"{where}: step {i}", scenes) for i, raw in enumerate(raw_steps, start=1)
     )
@@ -206,6 +208,54 @@ def _step(raw: object, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
         raise LessonError(f"{where}: hessian asks the {_having('hessian', scenes)} scene only.")
     return Step(scene, dict(setup), caption, tuple(highlight), until, limit, conditions, inspect,
                 hessian)  # fmt: skip
+
+
+def _labels(optimizers: object) -> dict[str, str]:
+    """The labelled balls of a step's ``optimizers`` (label → optimizer), in any of its forms:
+    ``[{name = "sgd", label = "sgd_fast", lr = 2.2}]``, ``{ sgd_fast = { name = "sgd" } }``,
+    ``["sgd_fast=sgd:lr=2.2"]``. What is malformed is the setup check's to say."""
+    out: dict[str, str] = {}
+    items = optimizers.items() if isinstance(optimizers, dict) else []
+    for key, value in items:
+        if isinstance(value, dict) and isinstance(value.get("name"), str):
+            out[str(key)] = value["name"]
+    texts = split_specs(optimizers) if isinstance(optimizers, str) else []
+    for item in optimizers if isinstance(optimizers, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("label"), str):
+            out[item["label"]] = str(item.get("name"))
+        elif isinstance(item, str):
+            texts.append(item)
+    for text in texts:
+        try:
+            spec = parse_spec(text)
+        except ValueError:
+            continue
+        if spec.label:
+            out[spec.label] = spec.name
+    return out
+
+
+def _with_labels(
+    scenes: Mapping[str, SceneFacts], raw_steps: list[object]
+) -> Mapping[str, SceneFacts]:
+    """``scenes`` where a scene's live numbers also name the lesson's labelled balls: a step
+    racing ``sgd_fast`` (an sgd ball) may read ``sgd_fast.loss`` as it may ``sgd.loss``."""
+    extra: dict[str, set[str]] = {}
+    for raw in raw_steps:
+        if not isinstance(raw, dict) or not isinstance(raw.get("setup"), dict):
+            continue
+        facts = scenes.get(str(raw.get("scene")))
+        if facts is None or facts.numbers is None:
+            continue
+        for label, name in _labels(raw["setup"].get("optimizers")).items():
+            extra.setdefault(str(raw["scene"]), set()).update(
+                f"{label}.{n.split('.', 1)[1]}" for n in facts.numbers if n.startswith(name + ".")
+            )
+    out = dict(scenes)
+    for name, numbers in extra.items():
+        facts = out[name]
+        out[name] = replace(facts, numbers=(facts.numbers or frozenset()) | numbers)
+    return out
 
 
 def _having(key: str, scenes: Mapping[str, SceneFacts]) -> str:

@@ -102,7 +102,7 @@ def compute_curve(spec: ActivationSpec) -> Curve:
                 grad = None
         f = y.detach().double().numpy()[:, 0]
         df = np.zeros_like(f) if grad is None else grad.double().numpy()[:, 0]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - the plugin's forward: anything can go wrong
         return Curve(**base, error="Not plotted: calling it failed.", detail=_why(exc))
     if not (np.all(np.isfinite(f)) and np.all(np.isfinite(df))):
         return Curve(

@@ -53,6 +53,7 @@ def _train(ctx: JobContext, config: TrainConfig) -> TrainingSession | None:
         if ctx.cancelled():
             return None  # a newer job (another seed, other pieces) replaces this one
         session.run_epochs(1)
+        ctx.progress(session.epoch, config.epochs)  # a waiting panel says "epoch 12 of 40"
     return session
 
 

@@ -21,12 +21,6 @@ INIT_HELP = {
     "torch": "torch's own nn.Linear default: uniform ±1/√fan_in",
 }
 LOSSES = ("auto", "ce", "mse")
-LOSS_HELP = {
-    "auto": "cross-entropy for classification, mean squared error for regression",
-    "ce": "cross-entropy of the softmax output (classification)",
-    "mse": "squared error of the softmax output against the one-hot target, summed over classes "
-    "(the lecture's MSE; for regression the plain squared error)",
-}
 NORMALIZE = ("off", "standard")
 SEED_MAX = 2**63 - 1  # torch's generators take at most 64 bits; the data split adds 1
 # What one run may allocate before it starts (a typo such as --width 1000000 is refused with
@@ -66,7 +60,7 @@ class TrainConfig:
     batch_size: int = 64
     epochs: int = 20
     steps: int | None = None  # a budget of updates; when set it replaces epochs
-    loss: str = "auto"  # auto, ce or mse (see LOSS_HELP)
+    loss: str = "auto"  # auto (ce to classify, mse to regress), ce or mse
     normalize: str = "off"  # off, or standard: features to mean 0, std 1 (training statistics)
     folds: int = 1  # K > 1: K-fold cross-validation, this run validates on fold ``fold``
     fold: int = 0

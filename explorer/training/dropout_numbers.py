@@ -188,15 +188,18 @@ def build_ensemble(
     activation: str,
     cancelled: Callable[[], bool],
     seed: int = 0,
+    progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> EnsembleNet | None:
     """Train a small net briefly, then run all its thinned networks on a few inputs. None when
-    ``cancelled`` says the answer is no longer wanted."""
+    ``cancelled`` says the answer is no longer wanted; ``progress(epoch, epochs)`` hears how far
+    the training is (a waiting panel says so)."""
     config = ENSEMBLE_CONFIG.replace(dataset=dataset, dropout=p, activation=activation, seed=seed)
     session = TrainingSession(config, registry)
     while not session.done:
         if cancelled():
             return None
         session.run_epochs(5)
+        progress(session.epoch, config.epochs)
     x = session.splits.val.x[:ENSEMBLE_INPUTS]
     result = thinned_average(session.model, x)
     last = session.epochs[-1] if session.epochs else None
@@ -282,8 +285,12 @@ def ensemble_job(
 ) -> dict[str, EnsembleNet] | None:
     """Both ensemble nets (linear and sigmoid); None when a newer job replaced this one."""
     nets = {}
-    for activation in ENSEMBLE_ACTIVATIONS:
-        net = build_ensemble(ctx.registry, dataset, p, activation, ctx.cancelled, seed)
+    for k, activation in enumerate(ENSEMBLE_ACTIVATIONS):
+
+        def progress(done: int, total: int, k: int = k) -> None:  # over both nets, in turn
+            ctx.progress(k * total + done, len(ENSEMBLE_ACTIVATIONS) * total)
+
+        net = build_ensemble(ctx.registry, dataset, p, activation, ctx.cancelled, seed, progress)
         if net is None:
             return None
         nets[activation] = net

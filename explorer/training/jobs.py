@@ -10,6 +10,8 @@ UI), the same plugins loaded in the worker, and the same sentence for whatever g
   a running job can ask ``ctx.cancelled()`` to stop early.
 - Each ``lane`` (by default the key) has its own worker, so a long job (the Dropout scene's
   ensemble) never holds up a short one (its live net's next mini-batch).
+- ``ctx.progress(done, total)`` says how far a running job is; ``progress(key)`` hands the
+  newest back until the job answers, so a waiting panel can say "epoch 12 of 40".
 - ``ctx.state`` is a dict kept in the worker between jobs (a live net that steps a mini-batch
   per job); ``ctx.registry`` is the worker's plugin registry.
 - A dead worker turns every unanswered job into an error sentence; the next ``submit`` starts a
@@ -41,6 +43,8 @@ from explorer.training.workers import (
     start_lane,
 )
 
+PROGRESS = "progress"  # the error field of a message that says how far a job is, not its end
+
 
 @dataclass(frozen=True)
 class JobResult:
@@ -53,9 +57,15 @@ class JobResult:
 class JobContext:
     """What a job function gets as its first argument."""
 
-    def __init__(self, registry: Callable[[], Registry], cancelled: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        registry: Callable[[], Registry],
+        cancelled: Callable[[], bool],
+        progress: Callable[[int, int], None] = lambda done, total: None,
+    ) -> None:
         self._registry = registry
         self.cancelled = cancelled
+        self.progress = progress  # (done, total): how far the job is, for a waiting panel to say
         self.state: dict[str, Any] = {}
 
     @property
@@ -96,12 +106,16 @@ def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry) -> N
                 return
 
     current: list[str | None] = [None]
+    number_now = [0]
 
     def cancelled() -> bool:
         drain()
         return any(c[0] == "stop" or c[2] == current[0] for c in backlog)
 
-    ctx = JobContext(registry, cancelled)
+    def progress(done: int, total: int) -> None:
+        emit((number_now[0], current[0], (int(done), int(total)), PROGRESS))
+
+    ctx = JobContext(registry, cancelled, progress)
     while True:
         if not backlog:
             backlog.append(get(block=True))
@@ -113,7 +127,7 @@ def serve(get: Callable[..., Any], emit: Callable[[tuple], None], registry) -> N
         if any(c[0] == "job" and c[2] == key for c in backlog):
             emit((number, key, None, "superseded"))
             continue
-        current[0] = key
+        current[0], number_now[0] = key, number
         try:
             value = fn(ctx, *args)
         except Exception as exc:  # noqa: BLE001 - a job's failure is its answer, in a sentence
@@ -164,6 +178,7 @@ class JobRunner:
         self._asked: dict[str, int] = {}  # key → the newest job submitted
         self._lanes: dict[str, str] = {}  # key → its lane
         self._results: dict[str, JobResult] = {}
+        self._progress: dict[str, tuple[int, tuple[int, int]]] = {}  # key → (job, done/total)
         self._closed = False
 
     def submit(
@@ -210,6 +225,9 @@ class JobRunner:
                 number, key, value, error = answer
                 if error == "superseded" or number != self._asked.get(key):
                     continue
+                if error == PROGRESS:
+                    self._progress[key] = (number, value)
+                    continue
                 self._results[key] = JobResult(number, value, error)
             if not alive:
                 why = worker.why()
@@ -218,6 +236,14 @@ class JobRunner:
                     if self._lanes.get(key) == lane and unanswered:
                         self._results[key] = JobResult(number, None, why, lost=True)
                 del self._workers[lane]
+
+    def progress(self, key: str) -> tuple[int, int] | None:
+        """(done, total) the newest job for ``key`` last said while it runs; None when it said
+        nothing yet, or is answered."""
+        if not self.busy(key):
+            return None
+        number, value = self._progress.get(key, (-1, None))
+        return value if number == self._asked.get(key) else None
 
     def result(self, key: str) -> JobResult | None:
         """The newest answer for ``key`` (possibly to an older job: see ``busy``)."""

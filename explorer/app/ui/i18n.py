@@ -19,7 +19,6 @@ import i18n as _i18n
 from explorer.languages import CJK_CHARS, LANGUAGES
 
 PREFIX = "dl-explorer"
-NAMES = {"en": "English", "zh": "中文"}
 _state = {"lang": "en"}
 
 # the CJK ideographs and punctuation the catalogue uses: a string with one is drawn in Noto Sans SC

@@ -72,11 +72,6 @@ def effective(size: tuple[int, int], requested: float | None) -> float:
     return round(min(want, fit_limit(size)) if want > 1 else want, 4)
 
 
-def logical(size: tuple[int, int]) -> tuple[int, int]:
-    """The window in scale-1 units (what the layouts are designed in)."""
-    return int(size[0] / _factor), int(size[1] / _factor)
-
-
 def step(requested: float | None, size: tuple[int, int], direction: int) -> float | None:
     """The next requested scale up (+1) or down (−1) from what is drawn now; 0 → auto (None)."""
     if direction == 0:

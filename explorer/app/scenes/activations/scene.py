@@ -197,9 +197,11 @@ class ActivationScene(ModelScene):
         if self._stale("detail", (self.model.selected, A["detail"].size)):
             curve = self.model.curves.get(self.model.selected)
             self.pictures["detail"] = render_detail(curve, A["detail"].size, text)
-        if self._stale("maxout", (id(r.maxout), r.maxout_error, r.done, A["maxout"].size)):
+        self._how_far = {name: self._progress(name) for name in ("relu", "maxout")}
+        how_far = self._how_far["maxout"]
+        if self._stale("maxout", (id(r.maxout), r.maxout_error, r.done, A["maxout"].size, how_far)):
             status = r.maxout_error or (
-                t("activations.training_maxout", k=self.model.pieces)
+                t("activations.training_maxout", k=self.model.pieces) + how_far
                 if not r.done
                 else t("activations.no_maxout")
             )
@@ -208,6 +210,19 @@ class ActivationScene(ModelScene):
             )
             self.pictures["maxout"] = picture
         self._prepare_relu(r)
+
+    _how_far: dict[str, str] = {}  # net → how far its training is, in words ("" unknown)
+
+    def _progress(self, name: str) -> str:
+        """How far the net ``name`` is while it trains (" epoch 12 of 40"), or what it waits for
+        while the other net trains first (they share one worker); "" once it is in."""
+        m = self.model
+        if getattr(m.results, name) is not None or not m.jobs.busy(name):
+            return ""
+        done = m.jobs.progress(name)
+        if done is None:
+            return t("activations.queued") if m.jobs.progress("relu") and name == "maxout" else ""
+        return t("activations.epoch_of", epoch=done[0], epochs=done[1])
 
     def _prepare_relu(self, r: Results) -> None:
         A, net = self.layout.areas, r.relu
@@ -296,7 +311,9 @@ class ActivationScene(ModelScene):
     def _draw_relu(self, screen: pygame.Surface) -> None:
         A, text, r = self.layout.areas, self.text, self.results
         if r.relu is None:
-            message = r.relu_error or t("activations.training_relu", units=relu_units())
+            message = r.relu_error or t(
+                "activations.training_relu", units=relu_units()
+            ) + self._how_far.get("relu", "")
             colour = palette.ERROR if r.relu_error else palette.TEXT_DIM
             width = A["net"].right - A["map"].x
             step = text.line_height(13)

@@ -173,7 +173,3 @@ def _histogram(surface, net: EnsembleNet, rect: pygame.Rect, text: Text) -> None
         "mono",
         "midleft",
     )
-
-
-def gap_of(net: EnsembleNet | None) -> float | None:
-    return None if net is None else float(np.abs(net.result.average - net.result.scaled).max())

@@ -158,9 +158,36 @@ class DropoutScene(ModelScene):
         self.controls.build()
         self._keys.clear()
 
+    _waits: dict[str, tuple[object, float]] = {}  # panel → (what it waits for, clock it began)
+
+    def waited(self, panel: str, what: object) -> str:
+        """Seconds ``panel`` has waited for ``what`` (None: it waits for nothing), as words;
+        noted in ``prepare`` so that ``draw`` changes nothing."""
+        m = self.model
+        began = self._waits.get(panel)
+        if what is None:
+            self._waits.pop(panel, None)
+            return ""
+        if began is None or began[0] != what:
+            self._waits[panel] = began = (what, m.clock)
+        return t("dropout.waited", seconds=f"{max(0.0, m.clock - began[1]):.0f}")
+
+    def live_waiting(self) -> str:
+        """What panels 1 and 2 say while the live net has not answered yet ("" once it has)."""
+        m = self.model
+        restarting = (m._restart_due or m._sent_restart) and not m.live_ready
+        if m.message or (m.view is not None and not restarting):
+            return ""  # a new net's first mini-batch on the way: the old net is not shown
+        return t("dropout.waiting_live", dataset=m.dataset, p=f"{m.p:.0%}")
+
     def prepare(self) -> None:
         self.controls.sync()
+        self._waits = dict(self._waits)  # the class's empty dict is not this scene's
         v, A = self.model.view, self.layout.areas
+        waiting = self.live_waiting()
+        seconds = self.waited("live", (self.model.dataset, self.model.p) if waiting else None)
+        self._live_text = waiting + seconds if waiting else ""
+        self._prepare_ensemble(A)
         if v is None:
             return
         for name in ("train", "eval"):
@@ -174,16 +201,23 @@ class DropoutScene(ModelScene):
         if self._keys.get("scaling") != key:
             self._keys["scaling"] = key
             self.pictures["scaling"] = render_scaling(v.scaling, v.x, A["scaling"].size, self.text)
-        ready, nets, error = (
-            self.model.ensemble_ready,
-            self.model.ensemble,
-            self.model.ensemble_error,
-        )
-        for name in ENSEMBLE_ACTIVATIONS:
-            key = (ready, id(nets.get(name)), error, A[name].size)
+
+    def _prepare_ensemble(self, A) -> None:
+        m = self.model
+        ready, nets, error = m.ensemble_ready, m.ensemble, m.ensemble_error
+        busy = not ready and not error
+        seconds = self.waited("ensemble", m._ensemble_job if busy else None)
+        done = m.jobs.progress("ensemble") if busy else None
+        for k, name in enumerate(ENSEMBLE_ACTIVATIONS):
+            how_far = ""
+            if done is not None:  # the nets train in turn: this one's epochs of its share
+                each = done[1] // len(ENSEMBLE_ACTIVATIONS)
+                epoch = min(max(done[0] - k * each, 0), each)
+                how_far = t("dropout.epoch_of", epoch=epoch, epochs=each)
+            key = (ready, id(nets.get(name)), error, A[name].size, seconds, how_far)
             if self._keys.get(name) != key:
                 self._keys[name] = key
-                status = error or t("dropout.computing", name=name)
+                status = error or t("dropout.computing", name=name) + how_far + seconds
                 self.pictures[name] = render_ensemble(
                     nets.get(name), status, A[name].size, self.text, error=bool(error)
                 )
@@ -209,7 +243,9 @@ class DropoutScene(ModelScene):
             text.blit(screen, title, (rect.x + px(10), mid), 15, palette.TEXT, "bold", "midleft")
         self._draw_nets(screen)
         for name in ("scaling", *ENSEMBLE_ACTIVATIONS):
-            if name in self.pictures:
+            if name == "scaling" and self._live_text:  # no picture yet, or the previous net's
+                self._draw_waiting(screen, L.areas[name], self._live_text)
+            elif name in self.pictures:
                 screen.blit(self.pictures[name], L.areas[name])
         for slot in self.controls.captions:
             size, colour, kind = (
@@ -223,7 +259,7 @@ class DropoutScene(ModelScene):
     def _draw_nets(self, screen: pygame.Surface) -> None:
         L, text, v = self.layout, self.text, self.model.view
         nets = L.panels["nets"]
-        if v is not None:
+        if v is not None and not self._live_text:
             mid = nets.y + px(TITLE_H) // 2 + px(3)
             text.blit(
                 screen,
@@ -247,7 +283,10 @@ class DropoutScene(ModelScene):
                 anchor="bottomleft",
             )
             drawing = self.drawings.get(name)
-            if drawing is not None:
+            if self._live_text and name == "train":  # one sentence over both drawings
+                both = area.union(L.areas["eval"])
+                self._draw_waiting(screen, both, self._live_text)
+            elif drawing is not None and not self._live_text:
                 screen.blit(drawing.surface, area)
         rect = L.areas["dropped"]
         if self.model.message:
@@ -259,7 +298,7 @@ class DropoutScene(ModelScene):
                 palette.ERROR,
             )
             return
-        if v is None or v.batch_dropped is None:
+        if v is None or v.batch_dropped is None or self._live_text:
             return
         mean = self.model.dropped_pairs / self.model.total_pairs if self.model.total_pairs else 0.0
         line1 = t(
@@ -283,6 +322,18 @@ class DropoutScene(ModelScene):
                 12,
                 palette.TEXT_DIM,
             )
+
+    def _draw_waiting(self, screen: pygame.Surface, rect: pygame.Rect, words: str) -> None:
+        """A panel that waits for its first answer says what it waits for, mid-panel."""
+        text, size = self.text, 14
+        lines = text.wrap(words, size, rect.w - px(20))[:4]
+        step = text.line_height(size)
+        y = rect.centery - step * len(lines) // 2
+        for k, line in enumerate(lines):
+            at = (rect.centerx, y + step * k)
+            text.blit(screen, line, at, size, palette.TEXT_DIM, anchor="midtop")
+
+    _live_text = ""  # what panels 1 and 2 wait for and for how long ("" once it is in)
 
     def _nets_status(self) -> str:
         v = self.model.view

@@ -30,14 +30,10 @@ _EDGE_CORNERS = ((0, 1), (1, 2), (3, 2), (0, 3))
 _CORNER_OFFSET = np.array([(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)])  # (col, row)
 
 
-def segments(z: np.ndarray, level: float) -> np.ndarray:
-    """Segments of the curve ``z == level``: an (m, 4) array ``col0, row0, col1, row1`` in
-    fractional grid coordinates (``z[row, col]``). Cells touching a NaN are skipped."""
-    return contour_segments(z, np.array([level]))[0]
-
-
 def contour_segments(z: np.ndarray, levels: np.ndarray) -> list[np.ndarray]:
-    """``segments`` for every level at once.
+    """The segments of the curve ``z == level`` for every level at once: per level an (m, 4)
+    array ``col0, row0, col1, row1`` in fractional grid coordinates (``z[row, col]``); cells
+    touching a NaN are skipped.
 
     Each grid point gets the number of levels below it; a cell crosses level k only if its
     corners' counts straddle k, so the per-level work touches just the crossing cells."""

@@ -25,6 +25,7 @@ from explorer.app.scenes.landscape.model import (
     SPEED_RANGE,
     LandscapeModel,
 )
+from explorer.app.scenes.landscape.surface_about import surface_line
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
@@ -71,6 +72,7 @@ class LandscapeControls:
         self.tune_doc: tuple[pygame.Rect, str, str] = (pygame.Rect(0, 0, 0, 0), "", "")
         self.pending_schedule: dict[str, tuple[float, float]] = {}
         self._shown: dict = {}
+        self.label_entry: UITextEntryLine | None = None
         self.build()
 
     # -- building -------------------------------------------------------------------------------
@@ -150,12 +152,13 @@ class LandscapeControls:
         return row, doc, sched
 
     def _row_counts(self) -> tuple[int, int]:
-        """Slider rows of the Tune and Schedule sections for what the model shows now."""
+        """Slider rows of the Tune and Schedule sections for what the model shows now (Tune's
+        last row is the ball's label)."""
         m = self.model
         name = m.selected_name()
-        n_hyper = len(m.registry.optimizers[name].hyper) if name else 0
+        n_hyper = len(m.registry.optimizers[m.optimizer_of(name)].hyper) if name else -1
         n_sched = len(m.registry.schedule(m.schedule).hyper)
-        return min(6, n_hyper), min(3, n_sched)
+        return min(6, n_hyper) + 1, min(3, n_sched)
 
     def _add(self, section: str, element, action: Callable | None = None):
         self.sections.setdefault(section, []).append(element)
@@ -334,6 +337,24 @@ class LandscapeControls:
         self.surface_menu = self._add("surface", menu, self._surface_chosen)
         self._shown[("surface",)] = m.surface_version
 
+    def _surface_tips(self) -> None:
+        """What each surface is, one line as the tooltip of its place in the open menu (the
+        menu makes an option's button only as it comes into view, so each frame looks)."""
+        menu = self.surface_menu
+        state = menu.current_state
+        if state is menu.menu_states.get("expanded"):
+            buttons = [
+                (item["text"], item["button_element"])
+                for item in state.options_selection_list.item_list
+            ]
+        else:
+            buttons = [(menu.selected_option[0], getattr(state, "selected_option_button", None))]
+        for name, button in buttons:
+            if button is not None and button.tool_tip_text is None:
+                line = surface_line(self.model.registry, name)
+                if line:
+                    button.set_tooltip(line)
+
     def _build_optimizers(self) -> None:
         m = self.model
         self._clear("optimizers")
@@ -369,6 +390,7 @@ class LandscapeControls:
         self._label("tune", (self.x0, y + px(2), px(54), px(22)), t("landscape.tune"), "header")
         labels = [b.label for b in m.race.balls]
         self.tune_doc = (pygame.Rect(0, 0, 0, 0), "", "")
+        self.label_entry = None
         if not labels:
             self._label(
                 "tune",
@@ -379,10 +401,19 @@ class LandscapeControls:
             return
         current = labels[m.selected] if m.selected < len(labels) else labels[0]
         menu = UIDropDownMenu(
-            labels, current, pygame.Rect(self.x0 + px(58), y, px(150), px(24)), self.manager
+            labels, current, pygame.Rect(self.x0 + px(58), y, px(126), px(24)), self.manager
         )
         self._add("tune", menu, lambda e: self._select_ball(e.text))
         name = m.selected_name()
+        # + : a second ball of this optimizer (its own sliders); − on such a ball takes it off
+        copy = name in m.kinds
+        button = UIButton(
+            pygame.Rect(self.x0 + px(186), y, px(28), px(24)),
+            "−" if copy else "+",
+            self.manager,
+            tool_tip_text=t("landscape.remove_copy_tip" if copy else "landscape.copy_tip"),
+        )
+        self._add("tune", button, lambda e, _n=name, _c=copy: self._copy_ball(_n, _c))
         arrows = UICheckBox(
             pygame.Rect(self.x0 + px(222), y + px(3), px(18), px(18)),
             t("landscape.arrows_box"),
@@ -394,7 +425,7 @@ class LandscapeControls:
         self.arrows_box = arrows
         self.state_label_pos = (self.x0 + px(300), y + px(5))
         self.state_label_w = self.sw - px(300)
-        spec = m.registry.optimizers[name]
+        spec = m.registry.optimizers[m.optimizer_of(name)]
         rows = list(spec.hyper.items())[:6]
         for k, (key, hyper) in enumerate(rows):
             self._slider_row(
@@ -406,13 +437,27 @@ class LandscapeControls:
                 y + row + px(4) + k * row,
                 lambda v, _n=name, _k=key: m.set_hyper(_n, _k, v),
             )
-        top = y + row + px(8) + len(rows) * row
+        top = self._label_row(name, y + row + px(4) + len(rows) * row) + px(4)
         self.tune_doc = (
             pygame.Rect(self.x0, top, self.sw, self.y_sched - top - px(6)),
             spec.doc,
             spec.plugin,
         )
         self._shown[("tune", "shape")] = (tuple(labels), name)
+
+    def _label_row(self, name: str, top: int) -> int:
+        """The selected ball's label, typed to rename it (``sgd_2`` → ``sgd_fast``: what a
+        lesson and the CSV call it); the row's bottom."""
+        self._label("tune", (self.x0, top, px(78), px(22)), t("landscape.label"))
+        entry = UITextEntryLine(
+            pygame.Rect(self.x0 + px(78), top, px(150), px(22)),
+            self.manager,
+            initial_text=name,
+        )
+        entry.set_tooltip(t("landscape.label_tip"))
+        self._add("tune", entry, lambda e, _n=name: self._label_entered(_n, e))
+        self.label_entry = entry
+        return top + self.row
 
     def _build_schedule(self) -> None:
         m = self.model
@@ -554,15 +599,36 @@ class LandscapeControls:
     def _expression_entered(self, event) -> None:
         if event.type != pygame_gui.UI_TEXT_ENTRY_FINISHED:
             return
-        # Enter hands the keyboard back to the scene: Space plays again, keys are shortcuts
+        # Enter hands the keyboard back to the scene: Space plays again, keys are shortcuts;
+        # after a formula error it stays in the box, where the user mends the formula (a "0"
+        # typed there must not switch the surface and wipe the text)
         self.manager.set_focus_set(None)
         self.scene.apply_expression(event.text)
+        if self.model.expr_error:
+            self.manager.set_focus_set(self.expr_entry)
+            self.expr_entry.set_text(self.expr_entry.get_text())  # the cursor at its end
 
     def _toggle_optimizer(self, name: str, event) -> None:
         if event.type == pygame_gui.UI_CHECK_BOX_CHECKED:
             self.model.set_enabled(name, True)
         elif event.type == pygame_gui.UI_CHECK_BOX_UNCHECKED:
             self.model.set_enabled(name, False)
+
+    def _copy_ball(self, name: str, copy: bool) -> None:
+        if copy:
+            self.model.set_enabled(name, False)
+        else:
+            self.model.add_copy(name)
+
+    def _label_entered(self, name: str, event) -> None:
+        if event.type != pygame_gui.UI_TEXT_ENTRY_FINISHED:
+            return
+        self.manager.set_focus_set(None)  # Enter hands the keyboard back to the scene
+        problem = self.model.rename(name, event.text)
+        if problem:
+            self.model.notify(problem, "error", 8)
+            if self.label_entry is not None:
+                self.label_entry.set_text(name)
 
     def _select_ball(self, label: str) -> None:
         for i, ball in enumerate(self.model.race.balls):
@@ -619,6 +685,7 @@ class LandscapeControls:
             self.build()  # another ball or schedule with more or fewer knobs
         if self._shown.get(("surface",)) != m.surface_version:
             self._build_surface_menu()
+        self._surface_tips()
         if self._shown.get(("toolbar", "expr")) != m.surface_version:
             # another surface: the box shows its formula, or nothing (never a stale one)
             self._shown[("toolbar", "expr")] = m.surface_version
@@ -647,7 +714,7 @@ class LandscapeControls:
             self._shown[("optimizers", name)] = on
         name = m.selected_name()
         if name:
-            for key in m.registry.optimizers[name].hyper:
+            for key in m.registry.optimizers[m.optimizer_of(name)].hyper:
                 self._sync_slider(("tune", (name, key)), m.hyper[name][key])
         if self.inspect_button.is_selected != self.scene.inspect_mode:
             if self.scene.inspect_mode:
@@ -680,4 +747,9 @@ class LandscapeControls:
 
     def text_focused(self) -> bool:
         """A text box has the keyboard: keys are typing, not shortcuts."""
-        return bool(self.expr_entry.is_focused) or any(s.focused for s in self.slider_of.values())
+        label = self.label_entry
+        return (
+            bool(self.expr_entry.is_focused)
+            or bool(label is not None and label.is_focused)
+            or any(s.focused for s in self.slider_of.values())
+        )

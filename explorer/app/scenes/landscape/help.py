@@ -43,7 +43,7 @@ def help_sheet(scene) -> HelpSheet:
     balls = [
         Swatch(
             "dot",
-            palette.ball_colour(m.colour_index(b.spec.name)),
+            palette.ball_colour(m.colour_index(b.label)),
             t("help.landscape.ball", name=b.label),
         )
         for b in m.race.balls

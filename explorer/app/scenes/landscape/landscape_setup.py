@@ -28,7 +28,8 @@ SEED_RANGE = (0, 2**32 - 1)
 class LandscapeSetup:
     """Everything a user can set in the Landscape: what ``dl-explorer open``, ``--set``, Ctrl+S /
     Ctrl+O, ``render --setup`` and lessons read and write. A ball's hyperparameters left out take
-    the surface's suggested rate and the optimizer's defaults."""
+    the surface's suggested rate and the optimizer's defaults. A second ball of one optimizer has
+    a label (``[optimizers.sgd_fast]`` with ``name = "sgd"``): balls are keyed by label."""
 
     surface: str = knob(DEFAULT_SURFACE, names="surfaces", doc="a surface or expr:FORMULA")
     start: tuple[float, float] | None = knob(None, none="auto", follows="surface", on="surface")
@@ -40,7 +41,8 @@ class LandscapeSetup:
     sigma: float = knob(0.3, low=SIGMA_RANGE[0], high=SIGMA_RANGE[1])
     batch: int = knob(8, low=BATCH_RANGE[0], high=BATCH_RANGE[1])
     arrows: tuple[str, ...] = knob(("gradient", "state", "squares"), choices=ARROW_KINDS)
-    arrows_hidden: tuple[str, ...] = knob((), names="optimizers", doc="balls drawn without arrows")
+    # by label, so not checked against the optimizers' names (a ball may be called sgd_fast)
+    arrows_hidden: tuple[str, ...] = knob((), doc="balls (their labels) drawn without arrows")
     seed: int = knob(0, low=SEED_RANGE[0], high=SEED_RANGE[1])
     speed: float = knob(DEFAULT_SPEED, low=SPEED_RANGE[0], high=SPEED_RANGE[1])
 

@@ -8,6 +8,8 @@ changed on the running race. The rest lives in rooms of its own, each pygame-fre
 - ``runner.RaceRunner``: playing the race in model time (speed, frame budget, where a run
   pauses), with ``gradients_ahead.GradientsAhead``, the helper thread of a slow surface;
 - ``race_builder.RaceBuilder``: a race from the chosen balls, on the chosen schedule;
+- ``ball_labels.BallLabels``: balls by label (``sgd`` and ``sgd_fast``, two sgd balls), the
+  optimizer each races, its colour and place;
 - ``surface_builds.SurfaceBuilds``: a family's surface built in a worker (``net:moons``);
 - ``followed_path.PathFollower``: a Network-lab run's path on its own net's surface;
 - ``inspector.Inspector``: the Hessian at a point;
@@ -29,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.app.scenes.landscape import readouts as R
+from explorer.app.scenes.landscape.ball_labels import BallLabels
 from explorer.app.scenes.landscape.followed_path import PATH_POLL_S, PathFollower
 from explorer.app.scenes.landscape.inspector import Inspector, snap_to_critical
 from explorer.app.scenes.landscape.landscape_setup import (
@@ -91,6 +94,7 @@ class Message:
     text: str
     level: str  # "info" | "error"
     until: float
+    of_race: bool = False  # about the race now ("moving again at step 941"): gone when it restarts
 
 
 RACE_OVER_NOTICES = ("every ball has stopped", "paused after ")
@@ -152,11 +156,14 @@ class LandscapeModel:
         self.seed = seed
         self.optimizer_names = list(registry.optimizers)
         wanted = list(optimizers) if optimizers is not None else list(DEFAULT_OPTIMIZERS)
+        # the racing balls by label: an optimizer's name, or a label of its own for a second
+        # ball of one optimizer (``sgd_fast``), whose optimizer ``kinds`` says
         self.enabled = [n for n in wanted if n in registry.optimizers]
         if optimizers is None and not self.enabled:
             self.enabled = self.optimizer_names[:6]
+        self._labels = BallLabels(self.optimizer_names)  # which optimizer a label races
         self.pinned = {k: dict(v) for k, v in (hyper or {}).items()}
-        self.hyper: dict[str, dict[str, float]] = {
+        self.hyper: dict[str, dict[str, float]] = {  # by label, every optimizer's kept too
             name: spec.defaults() for name, spec in registry.optimizers.items()
         }
         self.arrows_for = {name: True for name in self.optimizer_names}
@@ -202,11 +209,25 @@ class LandscapeModel:
     jobs = _room("_builds", "jobs", "The worker slow surfaces are built in.")
     path_live = _room("_paths", "live", "The followed run's lab still extends its path.")
     path_version = _room("_paths", "version", "Goes up when the followed path changes.")
+    kinds = _room("_labels", "kinds", "A label of its own (sgd_fast) → the optimizer it races.")
 
     # -- messages -----------------------------------------------------------------------------
-    def notify(self, text: str, level: str = "info", seconds: float = 5.0) -> None:
+    def notify(
+        self, text: str, level: str = "info", seconds: float = 5.0, *, of_race: bool = False
+    ) -> None:
+        """Show ``text`` for ``seconds``; ``of_race``: it is about the race now, and goes when
+        the race restarts or is rebuilt."""
         self.messages = [m for m in self.messages if m.text != text][-3:]
-        self.messages.append(Message(text, level, self.clock + seconds))
+        self.messages.append(Message(text, level, self.clock + seconds, of_race))
+
+    def _forget_race_notices(self) -> None:
+        """A new race: the old one's "every ball has stopped", "paused after" and "moving again
+        at step 941" notices are stale."""
+        self.messages = [
+            x
+            for x in self.messages
+            if not x.of_race and not x.text.startswith(_race_over_notices())
+        ]
 
     def live_messages(self) -> list[Message]:
         return [m for m in self.messages if m.until > self.clock]
@@ -224,7 +245,7 @@ class LandscapeModel:
             raise ValueError(f"surface {spec.name!r} cannot be used: {exc}") from None
         self.spec = spec
         self.expr_error = ""
-        self._races.retune(self.hyper, spec, self.pinned)
+        self._races.retune(self.hyper, spec, self.pinned, self.optimizer_of)
         if self.noise.mode == "minibatch" and not spec.has_data:
             self.noise = Noise()
             self.notify(t("landscape.noise_off"))
@@ -272,44 +293,88 @@ class LandscapeModel:
     # -- the race -----------------------------------------------------------------------------
     def _build_race(self) -> None:
         """A fresh race with the enabled optimizers; one whose plugin cannot start is left out."""
-        race, self.enabled = self._races.build(
-            self.spec, list(self.enabled), self.hyper, self.start, self.noise, self.seed
-        )
+        settings = (self.hyper, self.start, self.noise, self.seed, self.optimizer_of)
+        race, self.enabled = self._races.build(self.spec, list(self.enabled), *settings)
         self._runner.begin(race)
+        self._forget_race_notices()
         self.race_version += 1
         self.selected = min(self.selected, max(0, len(race.balls) - 1))
         self._apply_schedule()
 
-    def ball_index(self, name: str) -> int | None:
+    def ball_index(self, label: str) -> int | None:
         for i, ball in enumerate(self.race.balls):
-            if ball.spec.name == name:
+            if ball.label == label:
                 return i
         return None
 
-    def colour_index(self, name: str) -> int:
-        """A ball's colour: its optimizer's place in the menu (one registered later takes the
-        next colour, never the first ball's)."""
-        names = self.optimizer_names
-        return names.index(name) if name in names else len(names)
+    def optimizer_of(self, label: str) -> str:
+        """The optimizer a ball's label races (``sgd_fast`` → ``sgd``; a name → itself)."""
+        return self._labels.optimizer_of(label)
 
-    def set_enabled(self, name: str, on: bool) -> None:
-        """Add or remove an optimizer's ball (the race restarts from the same start)."""
-        if name not in self.registry.optimizers or (name in self.enabled) == on:
+    def colour_index(self, label: str) -> int:
+        """A ball's colour (``BallLabels.colour_index``)."""
+        return self._labels.colour_index(label)
+
+    def set_enabled(self, label: str, on: bool) -> None:
+        """Add or remove a ball (the race restarts from the same start); a labelled ball taken
+        off is gone (its optimizer's own tick stays)."""
+        known = label in self.registry.optimizers or label in self.kinds
+        if not known or (label in self.enabled) == on:
             return
         selected_name = self.selected_name()
         if on:
-            self.enabled.append(name)
-            self.enabled.sort(key=self.optimizer_names.index)
-            selected_name = name
+            self.enabled.append(label)
+            self.enabled.sort(key=self._labels.sort_key)
+            selected_name = label
         else:
-            self.enabled.remove(name)
+            self.enabled.remove(label)
+            if label in self.kinds:
+                del self.kinds[label]
+                self.hyper.pop(label, None)
         self._build_race()
         idx = self.ball_index(selected_name) if selected_name else None
         self.selected = idx if idx is not None else 0
 
+    def add_copy(self, label: str) -> str | None:
+        """A second ball of ``label``'s optimizer with the same hyperparameters, labelled
+        ``sgd_2`` …, racing at once and selected (its sliders are its own); its label."""
+        if label not in self.enabled:
+            return None
+        opt = self.optimizer_of(label)
+        new = self._labels.free(opt, self.hyper)
+        self.kinds[new] = opt
+        self.hyper[new] = dict(self.hyper[label])
+        self.arrows_for[new] = self.arrows_for.get(label, True)
+        self.set_enabled(new, True)
+        return new if new in self.enabled else None
+
+    def rename(self, label: str, new: str) -> str | None:
+        """Call the ball ``label`` ``new`` (what lessons read as ``new.loss``); the sentence why
+        not, or None when done. The race goes on."""
+        new = new.strip()
+        if new == label:
+            return None
+        refusal = self._labels.refusal(label, new, self.enabled)
+        if refusal:
+            return refusal
+        opt = self.optimizer_of(label)
+        self._labels.rename(label, new)
+        self.hyper[new] = dict(self.hyper[label])
+        if label != opt:
+            self.hyper.pop(label, None)
+        self.arrows_for[new] = self.arrows_for.get(label, True)
+        self.enabled[self.enabled.index(label)] = new
+        i = self.ball_index(label)
+        if i is not None:
+            ball = self.race.balls[i]
+            ball.label = ball.config.label = new
+        self.race_version += 1
+        return None
+
     def selected_name(self) -> str | None:
+        """The selected ball's label."""
         if 0 <= self.selected < len(self.race.balls):
-            return self.race.balls[self.selected].spec.name
+            return self.race.balls[self.selected].label
         return None
 
     def select(self, index: int) -> None:
@@ -317,14 +382,14 @@ class LandscapeModel:
             self.selected = index
 
     def set_hyper(self, name: str, key: str, value: float) -> bool:
-        """Change one optimizer's hyperparameter, mid-run if it is racing. A value the maths
-        forbids is refused with a message (False); one outside the slider's range runs as given,
-        with a note."""
-        spec = self.registry.optimizers[name]
+        """Change one ball's hyperparameter (``name``: its label), mid-run if it is racing. A
+        value the maths forbids is refused with a message (False); one outside the slider's
+        range runs as given, with a note."""
+        spec = self.registry.optimizers[self.optimizer_of(name)]
         if key not in spec.hyper:
             raise ValueError(f"{name} has no hyperparameter {key!r}")
         try:
-            value = spec.hyper[key].check(value, key, name)
+            value = spec.hyper[key].check(value, key, spec.name)
         except ValueError as exc:
             self.notify(str(exc), "error", 8)
             return False
@@ -420,8 +485,7 @@ class LandscapeModel:
             self._build_race()
         self._runner.restarted()
         self.race_version += 1
-        # a new race: the old one's "every ball has stopped" / "paused after" notices are stale
-        self.messages = [x for x in self.messages if not x.text.startswith(_race_over_notices())]
+        self._forget_race_notices()
 
     def update(self, dt: float) -> int:
         """Advance model time by ``dt`` seconds; returns the race steps taken."""
@@ -490,7 +554,12 @@ class LandscapeModel:
             surface=self.spec.name,
             start=None if start == _default_start(self.spec) else start,
             optimizers=tuple(
-                Spec(n, {k: float(v) for k, v in self.hyper[n].items()}) for n in self.enabled
+                Spec(
+                    self.optimizer_of(n),
+                    {k: float(v) for k, v in self.hyper[n].items()},
+                    n if n != self.optimizer_of(n) else "",
+                )
+                for n in self.enabled
             ),
             schedule=Spec(self.schedule, {k: float(v) for k, v in self.schedule_values().items()}),
             noise=self.noise.mode,
@@ -498,7 +567,7 @@ class LandscapeModel:
             batch=int(self.batch),
             arrows=tuple(k for k in ARROW_KINDS if self.arrow_kinds.get(k)),
             arrows_hidden=tuple(
-                n for n in self.optimizer_names if not self.arrows_for.get(n, True)
+                n for n in [*self.optimizer_names, *self.kinds] if not self.arrows_for.get(n, True)
             ),
             seed=int(self.seed),
             speed=float(self.speed),
@@ -509,19 +578,22 @@ class LandscapeModel:
         nothing changes), then the race is rebuilt once."""
         spec, start = checked_surface(setup, self.registry)
         hyper = self._races.fresh_hyper(spec, self.pinned)
-        for ball in setup.optimizers:
-            hyper[ball.name] |= dict(ball.values)  # checked above: run as given
+        kinds = {ball.label: ball.name for ball in setup.optimizers if ball.label}
+        for ball in setup.optimizers:  # checked above: run as given
+            hyper[ball.key] = dict(hyper[ball.name]) | dict(ball.values)
         sched = self.registry.schedule(setup.schedule.name)
         # -- everything is valid: change
         self.spec, self.expr_error, self.start = spec, "", start
-        self.hyper = hyper
-        self.enabled = [ball.name for ball in setup.optimizers]
+        self.hyper, self.kinds = hyper, kinds
+        self.enabled = [ball.key for ball in setup.optimizers]
         self.schedule = sched.name
         self.schedule_hyper = {k: float(v) for k, v in setup.schedule.values.items()}
         self.sigma, self.batch = float(setup.sigma), int(setup.batch)
         self.noise = Noise(setup.noise, sigma=self.sigma, batch=self.batch)
         self.arrow_kinds = {k: k in setup.arrows for k in ARROW_KINDS}
-        self.arrows_for = {n: n not in setup.arrows_hidden for n in self.optimizer_names}
+        self.arrows_for = {
+            n: n not in setup.arrows_hidden for n in [*self.optimizer_names, *self.kinds]
+        }
         self.seed, self.speed = int(setup.seed), float(setup.speed)
         self._inspector.close()
         self.surface_version += 1

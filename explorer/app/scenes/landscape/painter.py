@@ -17,6 +17,7 @@ from explorer.app.scenes.landscape.ball_renderer import (
     draw_start,
     shared_groups,
 )
+from explorer.app.scenes.landscape.formula_text import formula_text
 from explorer.app.scenes.landscape.inspector_view import draw_on_map
 from explorer.app.scenes.landscape.legend_renderer import ESCAPED, status_label
 from explorer.app.scenes.landscape.reason_text import reason_text
@@ -42,10 +43,14 @@ def paint(scene, screen: pygame.Surface) -> None:
     screen.fill(palette.PANEL, L.side)
     pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft, lw())
     _draw_map(scene, screen)
-    if scene.numbers is not None:
-        screen.blit(scene.numbers, L.numbers)
-    if scene.chart is not None:
-        screen.blit(scene.chart, L.chart)
+    # while a new surface is built the race shown is still the old one's: its numbers and chart
+    # would read as the new surface's, so they wait with the map
+    old_race = bool(m.pending_surface)
+    for picture, rect in ((scene.numbers, L.numbers), (scene.chart, L.chart)):
+        if picture is None or old_race:
+            screen.fill(palette.PANEL, rect)
+        else:
+            screen.blit(picture, rect)
     _draw_side(scene, screen)
     _draw_captions(scene, screen)
     scene.manager.draw_ui(screen)
@@ -55,7 +60,12 @@ def paint(scene, screen: pygame.Surface) -> None:
 
 def _draw_map(scene, screen: pygame.Surface) -> None:
     L, m, view = scene.layout, scene.model, scene.view
-    banner = _banner_lines(scene)
+    waiting = scene.waiting_text()
+    banner = _banner_lines(scene, errors_only=bool(waiting))
+    if waiting:
+        _draw_waiting(scene, screen, waiting)
+        _draw_banner(scene, screen, banner)
+        return
     offset = scene.drag["offset"] if scene.drag and scene.drag["moved"] else (0, 0)
     if scene.picture is not None:
         if offset == (0, 0):
@@ -71,7 +81,7 @@ def _draw_map(scene, screen: pygame.Surface) -> None:
             screen.set_clip(None)
     screen.set_clip(L.plot)
     race = m.race
-    colours = [palette.ball_colour(m.colour_index(b.spec.name)) for b in race.balls]
+    colours = [palette.ball_colour(m.colour_index(b.label)) for b in race.balls]
     if offset == (0, 0):
         if m.run_path is not None:
             draw_run_path(screen, view, m.run_path, scene.text, m.path_live)
@@ -129,8 +139,33 @@ def _draw_map(scene, screen: pygame.Surface) -> None:
     _draw_banner(scene, screen, banner)
 
 
-def _banner_lines(scene) -> list[tuple[str, tuple]]:
-    """The banner's wrapped lines: why balls stopped, plugin failures and notices."""
+def _draw_waiting(scene, screen: pygame.Surface, words: str) -> None:
+    """The map area while a new surface or its map is computed: shaded, with the sentence that
+    says what (no old map, balls, legend or inspector marks under it)."""
+    L, text = scene.layout, scene.text
+    screen.fill(palette.BACKGROUND, L.map_area)
+    screen.fill(palette.PANEL, L.plot)
+    screen.set_clip(L.plot)
+    for x in range(L.plot.x - L.plot.h, L.plot.right, px(14)):  # hatching: not a map
+        a, b = (x, L.plot.y), (x + L.plot.h, L.plot.bottom)
+        pygame.draw.line(screen, palette.BACKGROUND, a, b, lw())
+    screen.set_clip(None)
+    lines = text.wrap(words, 15, L.plot.w - px(60))[:3]
+    step = text.line_height(15)
+    box_h = step * len(lines) + px(16)
+    box_w = max(text.font(15, text.kind_for(x, "sans")).size(x)[0] for x in lines) + px(32)
+    box = pygame.Rect(0, 0, box_w, box_h)
+    box.center = L.plot.center
+    pygame.draw.rect(screen, palette.PANEL, box, border_radius=px(6))
+    pygame.draw.rect(screen, palette.PANEL_LINE, box, lw(), border_radius=px(6))
+    for k, line in enumerate(lines):
+        at = (box.centerx, box.y + px(8) + step * k)
+        text.blit(screen, line, at, 15, palette.TEXT, anchor="midtop")
+
+
+def _banner_lines(scene, errors_only: bool = False) -> list[tuple[str, tuple]]:
+    """The banner's wrapped lines: why balls stopped, plugin failures and notices (only the
+    errors while the map area waits for a new surface: the old race's notices are stale)."""
     L, m = scene.layout, scene.model
     lines = []
     colours = {
@@ -139,7 +174,7 @@ def _banner_lines(scene) -> list[tuple[str, tuple]]:
         Status.SADDLE: palette.WARN,
         Status.ESCAPED: ESCAPED,
     }
-    for b in m.race.balls:
+    for b in () if errors_only else m.race.balls:
         if b.status in colours and b.reason:
             line = t(
                 "landscape.why_stopped",
@@ -151,6 +186,8 @@ def _banner_lines(scene) -> list[tuple[str, tuple]]:
     if scene.picture is not None and scene.picture.error:
         lines.append((t("landscape.surface_error", reason=scene.picture.error), palette.ERROR))
     for msg in m.live_messages():
+        if errors_only and msg.level != "error":
+            continue
         lines.append((msg.text, palette.ERROR if msg.level == "error" else palette.TEXT))
     width = L.plot.w - px(16)
     wrapped = []
@@ -211,7 +248,7 @@ def _draw_side(scene, screen: pygame.Surface) -> None:
                 (x, c.schedule_rect.bottom - px(3)),
                 lw(),
             )
-    if scene.inspector_panel is not None:
+    if scene.inspector_panel is not None and not m.pending_surface:
         screen.blit(scene.inspector_panel, c.inspector_rect)
     rect, doc, plugin = c.tune_doc
     step = scene.text.line_height(12, "mono")
@@ -242,7 +279,8 @@ def _draw_side(scene, screen: pygame.Surface) -> None:
 def _draw_expr_error(scene, screen: pygame.Surface) -> None:
     entry = scene.controls.expr_entry.rect
     width = max(entry.w, px(360))
-    lines = scene.text.wrap(scene.model.expr_error, 13, width - px(16))[:3]
+    said = formula_text(scene.model.expr_error)  # in the UI's language
+    lines = scene.text.wrap(said, 13, width - px(16))[:3]
     step = scene.text.line_height(13)
     box = pygame.Rect(entry.x, entry.bottom + px(4), width, px(10) + step * len(lines))
     if box.right > scene.layout.size[0] - px(4):

@@ -31,10 +31,12 @@ class RaceBuilder:
         start: tuple[float, float],
         noise: Noise,
         seed: int,
+        optimizer_of: Callable[[str], str] = str,
     ) -> tuple[Race, list[str]]:
-        """A race of ``names`` and the names it races: all of them, or, when one cannot start,
-        those that can alone (each one left out is said)."""
-        settings = (spec, hyper, start, noise, seed)
+        """A race of the balls ``names`` (labels: ``optimizer_of`` says which optimizer each
+        races) and the labels it races: all of them, or, when one cannot start, those that can
+        alone (each one left out is said)."""
+        settings = (spec, hyper, start, noise, seed, optimizer_of)
         race = self._try(names, *settings)
         if race is not None:
             return race, names
@@ -42,11 +44,13 @@ class RaceBuilder:
         race = self._try(good, *settings)
         return race or Race(spec, [], start, noise=noise, registry=self.registry), good
 
-    def _try(self, names, spec, hyper, start, noise, seed, report=False) -> Race | None:
+    def _try(
+        self, names, spec, hyper, start, noise, seed, optimizer_of, report=False
+    ) -> Race | None:
         try:
             return Race(
                 spec,
-                [BallConfig(n, dict(hyper[n]), label=n) for n in names],
+                [BallConfig(optimizer_of(n), dict(hyper[n]), label=n) for n in names],
                 start,
                 noise=noise,
                 seed=seed,
@@ -56,9 +60,9 @@ class RaceBuilder:
             )
         except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the app down
             if report and names:
-                plugin = self.registry.optimizers[names[0]].plugin
+                plugin = self.registry.optimizers[optimizer_of(names[0])].plugin
                 self.notify(
-                    f"{plugin}/{names[0]} could not start: {type(exc).__name__}: {exc}",
+                    f"{plugin}/{optimizer_of(names[0])} could not start: {type(exc).__name__}: {exc}",
                     "error",
                     12,
                 )
@@ -95,14 +99,19 @@ class RaceBuilder:
         hyper: dict[str, dict[str, float]],
         spec: SurfaceSpec,
         pinned: dict[str, dict[str, float]],
+        optimizer_of: Callable[[str], str] = str,
     ) -> None:
-        """``hyper`` for a new surface ``spec``, in place: its suggested rates, then the values
-        pinned on the command line (the user's other changes stay)."""
-        for name, opt in self.registry.optimizers.items():
+        """``hyper`` (by label; ``optimizer_of`` says which optimizer each is) for a new surface
+        ``spec``, in place: its suggested rates, then the values pinned on the command line (the
+        user's other changes stay)."""
+        for label, values in hyper.items():
+            opt = self.registry.optimizers.get(optimizer_of(label))
+            if opt is None:
+                continue
             lr = suggested_lr(opt, spec)
-            if lr is not None:
-                hyper[name]["lr"] = lr
-            hyper[name].update(self.valid(name, pinned.get(name, {})))
+            if lr is not None and "lr" in values:
+                values["lr"] = lr
+            values.update(self.valid(opt.name, pinned.get(label, {})))
 
     # -- schedules ----------------------------------------------------------------------------
     def schedule(self, race: Race, name: str, hyper: dict[str, float]) -> bool:

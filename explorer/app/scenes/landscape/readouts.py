@@ -76,7 +76,7 @@ def ball_rows(
             BallReadout(
                 index=i,
                 label=ball.label,
-                colour_index=colour_index(ball.spec.name),
+                colour_index=colour_index(ball.label),
                 x=float(pos[i, 0]),
                 y=float(pos[i, 1]),
                 loss=float(losses[i]),
@@ -133,12 +133,12 @@ def live_numbers(
     if not race.balls:
         return out
     pos = race.positions
-    losses = race.losses[-1] if any(want(f"{b.spec.name}.loss") for b in race.balls) else None
+    losses = race.losses[-1] if any(want(f"{b.label}.loss") for b in race.balls) else None
     minima = np.array(spec.minima, dtype=float).reshape(-1, 2)
     seen: set[str] = set()
     for i, ball in enumerate(race.balls):
-        name = ball.spec.name
-        if name in seen:  # the same optimizer twice: the first ball answers to its name
+        name = ball.label  # ``sgd``, or a second sgd ball's own label (``sgd_fast``)
+        if name in seen:  # one label twice (never in the app): the first ball answers to it
             continue
         seen.add(name)
         x, y = (float(v) for v in pos[-1, i])

@@ -90,10 +90,12 @@ class RaceRunner:
         if self.race.t >= self.horizon or self.race.t >= MAX_STEPS:
             self.pause()
             if self.race.t < MAX_STEPS:
-                self.notify(t("landscape.paused_after", steps=self.race.t, more=RUN_LENGTH))
+                self.notify(
+                    t("landscape.paused_after", steps=self.race.t, more=RUN_LENGTH), of_race=True
+                )
         elif not self.any_running():
             self.pause()
-            self.notify(t("landscape.all_stopped"))
+            self.notify(t("landscape.all_stopped"), of_race=True)
         return done
 
     # -- stepping -----------------------------------------------------------------------------
@@ -145,7 +147,8 @@ class RaceRunner:
                         name=ball.label,
                         step=ball.moved_again_at,
                         settled=ball.converged_at,
-                    )
+                    ),
+                    of_race=True,
                 )
 
     def close(self) -> None:

@@ -136,8 +136,7 @@ class LandscapeScene(ModelScene):
         job = m.jobs.submit("grid", grid_job, m.spec.name, *request)
         self._grid_asked = (key, job, request, coarse)
         if new_surface:
-            self.picture = None  # a new surface: no old map under the balls meanwhile
-            m.notify(f"computing the map of {m.spec.name} in the background…", "info", 3)
+            self.picture = None  # a new surface: the map area says what it computes meanwhile
 
     def _take_grid(self) -> None:
         key, job, _, coarse = self._grid_asked
@@ -158,8 +157,33 @@ class LandscapeScene(ModelScene):
             self._ask_for_grid(key)
         else:
             self._picture_key = key
-            computing = f"computing the map of {m.spec.name}"
-            m.messages = [x for x in m.messages if not x.text.startswith(computing)]
+
+    _waiting_since: tuple[str, float] | None = None  # (what, the model clock it began)
+
+    def waiting_text(self) -> str:
+        """What the map area says instead of a map ("" when it has one): the surface a worker
+        builds, or the map of the new surface being computed. Nothing of the previous surface
+        (map, legend, inspector marks, notices) stays on screen meanwhile, as if current."""
+        m = self.model
+        if m.pending_surface:
+            what = t("landscape.waiting_build", name=m.pending_surface)
+        elif self.picture is None and self._grid_asked is not None:
+            what = t("landscape.waiting_map", name=m.spec.name)
+        else:
+            return ""
+        since = self._waiting_since[1] if self._waiting_since else m.clock
+        return what + t("landscape.waiting_for", seconds=f"{max(0.0, m.clock - since):.0f}")
+
+    def _note_waiting(self) -> None:
+        """Remember when the current wait began (``waiting_text`` counts the seconds)."""
+        m = self.model
+        what = m.pending_surface or (
+            m.spec.name if self.picture is None and self._grid_asked is not None else ""
+        )
+        if not what:
+            self._waiting_since = None
+        elif self._waiting_since is None or self._waiting_since[0] != what:
+            self._waiting_since = (what, m.clock)
 
     def switch_surface_by(self, delta: int) -> None:
         """The previous / next surface in menu order (every surface, however many)."""
@@ -375,6 +399,7 @@ class LandscapeScene(ModelScene):
                 self._picture_key = key
         if self._grid_asked is not None:
             self._take_grid()
+        self._note_waiting()
         if not self.controls_hidden:  # a lesson's presenter hides them (synced when shown)
             self.controls.sync()
         if self._start_grad[0] != (m.race_version, m.surface_version):
@@ -423,7 +448,7 @@ class LandscapeScene(ModelScene):
         }
         self.arrows = []
         for i, ball in enumerate(race.balls):
-            if m.arrows_for.get(ball.spec.name, True) and (
+            if m.arrows_for.get(ball.label, True) and (
                 ball.status.active or ball.status is Status.FROZEN
             ):
                 grad = self._start_grad[1] if race.t == 0 else ball.grad
@@ -451,17 +476,15 @@ class LandscapeScene(ModelScene):
             m.selected,
             m.surface_version,
             tuple(b.status for b in race.balls),
+            tuple(repr(b.lr) for b in race.balls),  # a rate typed while paused shows at once
             tuple(self.layout.size),
             px(100),
         )
         if key == self._panels_key:
             return
-        if (
-            m.playing
-            and m.clock - self._panels_clock < PANEL_REFRESH_S
-            and self._panels_key is not None
-        ):
-            return
+        same_race = self._panels_key is not None and self._panels_key[::3] == key[::3]
+        if m.playing and m.clock - self._panels_clock < PANEL_REFRESH_S and same_race:
+            return  # a new race or surface is shown at once, never the old one's numbers
         self._panels_key, self._panels_clock = key, m.clock
         rows = m.readout()
         if race.t == 0:
@@ -506,14 +529,15 @@ class LandscapeScene(ModelScene):
         if key == self._chart_key:
             return
         fresh_panels = self._panels_clock == m.clock
+        same_race = self._chart_key is not None and self._chart_key[::2] == key[::2]
         if (
             m.playing
-            and self._chart_key is not None
+            and same_race
             and (m.clock - self._chart_clock < CHART_REFRESH_S or fresh_panels)
         ):
             return
         self._chart_key, self._chart_clock = key, m.clock
-        colours = [palette.ball_colour(m.colour_index(b.spec.name)) for b in race.balls]
+        colours = [palette.ball_colour(m.colour_index(b.label)) for b in race.balls]
         floor = None
         if m.spec.minima:
             try:
@@ -555,5 +579,5 @@ class LandscapeScene(ModelScene):
                 box = pygame.Rect(0, 0, 2 * r, 2 * r)
                 box.center = (int(at[0]), int(at[1]))
                 if L.plot.colliderect(box):
-                    out.setdefault(f"ball:{ball.spec.name}", box)
+                    out.setdefault(f"ball:{ball.label}", box)
         return out

@@ -25,8 +25,9 @@ FLAT = (150, 155, 168)
 
 
 def render_hessian(
-    snap: Snapshot, size: tuple[int, int], text: Text, busy: bool = False
+    snap: Snapshot, size: tuple[int, int], text: Text, busy: bool = False, waited: str = ""
 ) -> pygame.Surface:
+    """The answer, or while it is computed what is computed and for how long (``waited``)."""
     w, h = max(size[0], px(80)), max(size[1], px(80))
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
@@ -35,8 +36,8 @@ def render_hessian(
     inner = w - px(16)
     y = px(5) + text.line_height(13) + px(4)
     if busy or answer.get("computing"):
-        lines = [(t("network.hessian_computing", step=answer.get("step", snap.step)),
-                  palette.TEXT_DIM)]  # fmt: skip
+        asking = t("network.hessian_computing", step=answer.get("step", snap.step)) + waited
+        lines = [(line, palette.TEXT_DIM) for line in text.wrap(asking, 12, inner)]
     elif "error" in answer:
         lines = [(line, palette.ERROR) for line in text.wrap(answer["error"], 12, inner)]
     elif "minimum_ratio" not in answer:
@@ -71,12 +72,18 @@ def render_hessian(
     if answer["step"] != snap.step:
         rows.append((t("network.hessian_moved", now=snap.step), 11, palette.WARN, "sans"))
     chart_h = max(px(40), int(h * 0.38))
-    for line, size_pt, colour, kind_f in rows:
-        if y + text.line_height(size_pt) > h - chart_h - px(4):
-            break
-        line = text.ellipsize(line, size_pt, inner, kind_f)
-        text.blit(surface, line, (px(8), y), size_pt, colour, kind_f)
-        y += text.line_height(size_pt)
+    for row, size_pt, colour, kind_f in rows:
+        # a row too long for the panel goes on over a second line (a clipped "minimum ratio
+        # 0.685 (positive eigenva…" hides what the number means); a third is ellipsized
+        wrapped = text.wrap(row, size_pt, inner, kind_f) if kind_f == "sans" else [row]
+        if len(wrapped) > 2:
+            wrapped = [wrapped[0], " ".join(wrapped[1:])]
+        for line in wrapped:
+            if y + text.line_height(size_pt) > h - chart_h - px(4):
+                break
+            line = text.ellipsize(line, size_pt, inner, kind_f)
+            text.blit(surface, line, (px(8), y), size_pt, colour, kind_f)
+            y += text.line_height(size_pt)
     _spectrum(surface, pygame.Rect(px(8), max(y + px(4), h - chart_h), inner,
                                    min(chart_h, h - y - px(4))), answer, text)  # fmt: skip
     return surface
@@ -84,16 +91,21 @@ def render_hessian(
 
 def _spectrum(surface, rect: pygame.Rect, answer: dict, text: Text) -> None:
     """The eigenvalue counts per bin (log heights: one negative direction among thousands must
-    show), and the axis: −max|λ| … 0 … +max|λ|, log-spaced on each side."""
+    show), log-spaced on each side of the flat bin, over the range the eigenvalues span: the
+    empty outer bins are left out and the axis ends are the smallest and the largest λ (a
+    spectrum from −0.011 to 0.781 is not drawn over ±0.78)."""
     rows = answer.get("histogram") or []
     line10 = text.line_height(10)
     plot = pygame.Rect(rect.x, rect.y, rect.w, rect.h - line10 - px(2))
     if not rows or plot.h < px(8):
         return
+    middle = len(rows) // 2  # the flat bin
+    used = [i for i, row in enumerate(rows) if row[2] > 0]
+    first, last = min(middle, *used), max(middle, *used)
+    rows, middle = rows[first : last + 1], middle - first
     pygame.draw.line(surface, palette.PANEL_LINE, plot.bottomleft, plot.bottomright, lw())
     top = max(math.log1p(row[2]) for row in rows) or 1.0
     slot = plot.w / len(rows)
-    middle = len(rows) // 2
     for i, (_, _, count) in enumerate(rows):
         if count <= 0:
             continue
@@ -101,8 +113,15 @@ def _spectrum(surface, rect: pygame.Rect, answer: dict, text: Text) -> None:
         colour = NEGATIVE if i < middle else (FLAT if i == middle else POSITIVE)
         x0 = int(plot.x + i * slot)
         pygame.draw.rect(surface, colour, (x0, plot.bottom - bar_h, max(1, int(slot) - 1), bar_h))
-    edge = max(abs(rows[0][0]), abs(rows[-1][1]))
+    low = float(answer.get("smallest", rows[0][0]))
+    high = float(answer.get("largest", rows[-1][1]))
     y = plot.bottom + px(1)
-    text.blit(surface, f"−{num(edge, 2).lstrip('−')}", (plot.x, y), 10, NEGATIVE, "mono")
-    text.blit(surface, "0", (plot.centerx, y), 10, palette.TEXT_DIM, "mono", "midtop")
-    text.blit(surface, f"+{num(edge, 2)}", (plot.right, y), 10, POSITIVE, "mono", "topright")
+    ends = []
+    for value, anchor, at in ((low, "topleft", plot.x), (high, "topright", plot.right)):
+        colour = NEGATIVE if value < 0 else POSITIVE
+        label = num(value, 3) if value < 0 else f"+{num(value, 3)}"
+        ends.append(text.blit(surface, label, (at, y), 10, colour, "mono", anchor))
+    zero = text.render("0", 10, palette.TEXT_DIM, "mono").get_rect()
+    zero.midtop = (int(plot.x + (middle + 0.5) * slot), y)
+    if not any(zero.inflate(px(6), 0).colliderect(r) for r in ends if r is not None):
+        surface.blit(text.render("0", 10, palette.TEXT_DIM, "mono"), zero)

@@ -56,13 +56,16 @@ def diverging_array(values: np.ndarray, scale: float) -> np.ndarray:
     return neutral + (target - neutral) * np.abs(t)
 
 
-def render_network(snap: Snapshot, size: tuple[int, int], text: Text) -> NetPicture:
+def render_network(
+    snap: Snapshot, size: tuple[int, int], text: Text, building: str = ""
+) -> NetPicture:
+    """The net, or while its worker builds it ``building`` (what it builds, for how long)."""
     w, h = max(size[0], px(60)), max(size[1], px(60))
     surface = pygame.Surface((w, h))
     surface.fill(palette.BACKGROUND)
     sizes = snap.sizes
     if not sizes:
-        msg = snap.message if snap.state == "error" else t("network.building")
+        msg = snap.message if snap.state == "error" else building or t("network.building")
         colour = palette.ERROR if snap.state == "error" else palette.TEXT_DIM
         step = text.line_height(14)
         for k, line in enumerate(text.wrap(msg, 14, w - px(40))[:4]):

@@ -177,6 +177,7 @@ class NetworkScene(ModelScene):
         self.manager.update(dt)
         self.controls.apply_pending()
         self.model.update(dt)
+        self._clock += dt  # how long a net has been built is said in seconds
         if self.model.hessian_busy():  # asked here, by a key or by a lesson: its answer shows
             self.chart = "hessian"
         if self.model.landscape_pending:
@@ -235,6 +236,8 @@ class NetworkScene(ModelScene):
                     key = (id(snap.function), rect.size, m.version, px(100))
                 elif name == "grads":
                     key = (*key, self._grad_range(), px(100), self.chart, self._hessian_key(snap))
+                elif name == "net":
+                    key = (*key, px(100), self._building_text(i, snap))
                 else:
                     key = (*key, px(100))  # a new UI scale redraws every picture
                 if self._keys.get((i, name)) != key:
@@ -249,18 +252,38 @@ class NetworkScene(ModelScene):
             self._keys[(i, name)] = key
         self._update_status()
 
+    _clock = 0.0  # seconds of frames this scene has had
+    _building: dict[int, str] = {}  # net → what its panel says while its worker builds it
+    _build_began: dict[tuple[int, int], float] = {}  # (net, run) → the clock it began
+
+    def _building_text(self, i: int, snap) -> str:
+        """What net ``i``'s panel says while its worker starts and builds it: which net, on
+        which data, for how long ("" once it is built, or when it failed)."""
+        self._building, self._build_began = dict(self._building), dict(self._build_began)
+        if snap.sizes or snap.state == "error":
+            self._building.pop(i, None)
+            return ""
+        c = self.model.configs()[i]
+        began = self._build_began.setdefault((i, snap.run), self._clock)
+        words = t("network.building_what", depth=c.depth, width=c.width,
+                  activation=c.activation, dataset=c.dataset,
+                  seconds=f"{max(0.0, self._clock - began):.0f}")  # fmt: skip
+        self._building[i] = words
+        return words
+
     def _render(self, i: int, name: str) -> None:
         snap = self.model.snapshots[i]
         size = self.layout.columns[i][name].size
         if name == "net":
-            picture = render_network(snap, size, self.text)
+            picture = render_network(snap, size, self.text, self._building.get(i, ""))
             self.nets[i] = picture
             self.pictures[(i, name)] = picture.surface
         elif name == "grads" and self.chart == "weights":
             self.pictures[(i, name)] = render_weight_histograms(snap, size, self.text)
         elif name == "grads" and self.chart == "hessian":
             self.pictures[(i, name)] = render_hessian(snap, size, self.text,
-                                                      self.model.hessian_busy())  # fmt: skip
+                                                      self.model.hessian_busy(),
+                                                      self._hessian_seconds())  # fmt: skip
         elif name == "grads":
             self.pictures[(i, name)] = render_gradient_bars(snap, size, self.text,
                                                             self._grad_range())  # fmt: skip
@@ -272,7 +295,18 @@ class NetworkScene(ModelScene):
     def _hessian_key(self, snap) -> tuple:
         if self.chart != "hessian":
             return ()
-        return (repr(snap.hessian), self.model.hessian_busy())
+        return (repr(snap.hessian), self.model.hessian_busy(), self._hessian_seconds())
+
+    _hessian_began: float | None = None  # the clock when "Hessian here" was last asked
+
+    def _hessian_seconds(self) -> str:
+        """How long the Hessian asked for has been computed, in words ("" when none is)."""
+        if not self.model.hessian_busy():
+            self._hessian_began = None
+            return ""
+        if self._hessian_began is None:
+            self._hessian_began = self._clock
+        return t("network.hessian_for", seconds=f"{self._clock - self._hessian_began:.0f}")
 
     def _grad_range(self) -> tuple[int, int] | None:
         """Side by side, one y-axis for both gradient charts."""
