@@ -371,6 +371,9 @@ def render_lesson(
             for k in range(n):
                 if k:
                     presenter.go(k)
+                # a new setup is in place (its net built) before the step's first update:
+                # else that update advances a run or finds it still building, by chance
+                settled()
                 if progress is not None:
                     progress(k, n)
                 if frames_per_step is not None:
