@@ -1,6 +1,7 @@
 """Headless output: `dl-explorer render` writes GIFs and PNGs; `bench frames` prints figures."""
 
 import numpy as np
+import pygame
 import pytest
 from click.testing import CliRunner
 from PIL import Image
@@ -160,3 +161,96 @@ def test_render_of_a_real_nets_loss_has_its_map_and_ends_cleanly(tmp_path):
         capture_output=True, text=True, timeout=300, env=env,
     )  # fmt: skip
     assert bench.returncode == 0 and "terminate called" not in bench.stderr, bench.stderr[-2000:]
+
+
+def _ball_frames(n: int, size=(640, 360)) -> list:
+    """A colour-map-like background (every row its own shade) and one ball that moves."""
+    w, h = size
+    shade = np.linspace(40, 200, h, dtype=np.uint8)[:, None].repeat(w, axis=1)
+    back = np.stack([shade, shade[::-1], np.full_like(shade, 90)], axis=2)
+    back[:, ::37] = palette.TEXT  # contour-like lines: the frames are not flat colour
+    frames = []
+    for k in range(n):
+        rgb = back.copy()
+        rgb[100:110, 20 + 8 * k : 30 + 8 * k] = palette.BALL_COLOURS[0]
+        frames.append(Image.fromarray(rgb, "RGB"))
+    return frames
+
+
+def test_a_gif_stores_only_what_changed_and_plays_back_every_frame(tmp_path):
+    from explorer.app.frame_file import frame_file
+
+    frames = _ball_frames(30)
+    out, first = tmp_path / "ball.gif", tmp_path / "first.gif"
+    with frame_file(out, frames[0].size, 30) as writer:
+        for image in frames:
+            writer.append(image)
+    with frame_file(first, frames[0].size, 30) as writer:
+        writer.append(frames[0])
+    # thirty frames of a moving ball cost little more than the first picture alone
+    assert out.stat().st_size < 1.5 * first.stat().st_size
+    with Image.open(out) as gif:
+        assert gif.n_frames == 30
+        for k in (0, 1, 17, 29):  # each decodes to its picture (the palette keeps these colours)
+            gif.seek(k)
+            shown = np.asarray(gif.convert("RGB")).astype(int)
+            want = np.asarray(frames[k].quantize(256).convert("RGB")).astype(int)
+            ball = np.asarray(frames[k])[100:110, 20 + 8 * k : 30 + 8 * k]
+            assert (shown[100:110, 20 + 8 * k : 30 + 8 * k] == ball).all()
+            assert np.abs(shown - want).mean() < 3
+
+
+def test_a_lower_fps_records_the_same_race_time(tmp_path):
+    """--fps sets how many frames a second of the race gets, not how fast the race goes: half a
+    second at speed 60 is 30 race steps at 10 fps as at 30 fps (a live tick would drop time)."""
+    for fps, frames in ((10, 5), (30, 15)):
+        out = tmp_path / f"run{fps}.gif"
+        result = run(
+            "render", "--surface", "two_valleys", "--optimizer", "sgd", "--speed", "60",
+            "--fps", str(fps), "--frames", str(frames), "--scale", "0.25", "--out", str(out),
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert f"{frames} frames at {fps} fps, 30 race steps" in result.output
+
+
+def test_out_width_sizes_the_written_frames(tmp_path):
+    out = tmp_path / "small.gif"
+    result = run("render", "--surface", "bowl", "--frames", "2", "--out-width", "320",
+                 "--out", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as im:
+        assert im.size == (320, 180)
+    both = run("render", "--frames", "2", "--out-width", "320", "--scale", "0.5", "--out", str(out))
+    assert both.exit_code != 0 and "--out-width and --scale both" in both.output
+    wide = run("render", "--frames", "2", "--out-width", "2000", "--out", str(out))
+    assert wide.exit_code != 0 and "--size 2000x1125" in wide.output
+
+
+def test_a_recording_shows_no_time_measured_on_this_machine(registry):
+    """The Hessian panel says how long its answer took; a recording leaves that out, so the
+    same run draws the same frame on a fast machine and a loaded one."""
+    import dataclasses
+
+    from explorer.app.headless import init_offscreen
+    from explorer.app.scenes.network.hessian_view import render_hessian
+    from explorer.app.ui.recording import recording
+    from explorer.app.ui.text import Text
+    from explorer.training import TrainConfig, TrainingSession
+    from explorer.training.worker import hessian_answer
+
+    init_offscreen((8, 8))
+    config = TrainConfig(dataset="circle", depth=1, width=4, activation="tanh", epochs=2,
+                         batch_size=4096, seed=0, device="cpu")  # fmt: skip
+    session = TrainingSession(config, registry)
+    session.fit()
+    answer = hessian_answer(session)
+    assert "error" not in answer, answer
+    snap = session.snapshot()
+
+    def picture(seconds: float) -> bytes:
+        shown = dataclasses.replace(snap, hessian={**answer, "seconds": seconds})
+        return pygame.image.tobytes(render_hessian(shown, (300, 260), Text()), "RGB")
+
+    assert picture(0.11) != picture(2.5)  # live, the panel says how long it took
+    with recording():
+        assert picture(0.11) == picture(2.5)

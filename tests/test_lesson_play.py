@@ -208,6 +208,34 @@ def test_render_lesson_streams_a_deterministic_gif_with_the_captions(tmp_path):
     assert (caption.max(axis=2) > 200).sum() > 100  # bright caption text
 
 
+def test_a_recorded_caption_agrees_with_the_frame_under_it(tmp_path, monkeypatch):
+    """--frames-per-step cuts a step short: the caption's numbers are still the frame's own
+    ("after 8 steps" over a legend saying step 8, never the 4 of a few frames before)."""
+    from explorer.app.ui.presenter import Presenter
+
+    shown = []
+    draw = Presenter.draw
+
+    def recording(self, screen):
+        if self.index == 1:
+            shown.append((self.caption(), self.player.driver("landscape").model.race.t))
+        draw(self, screen)
+
+    monkeypatch.setattr(Presenter, "draw", recording)
+    path = tmp_path / "mine.toml"
+    path.write_text(LESSON, encoding="utf-8")
+    out = tmp_path / "mine.gif"
+    result = CliRunner().invoke(
+        main,
+        ["--no-plugins", "render", "--lesson", str(path), "--frames-per-step", "6",
+         "--scale", "0.25", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(shown) == 6 and shown[-1][1] > shown[0][1] > 0  # the race moved while shown
+    for caption, step in shown:
+        assert caption.startswith(f"After {step} steps"), (caption, step)
+
+
 def test_render_lesson_refuses_a_scene_knob_in_one_sentence(tmp_path):
     result = CliRunner().invoke(
         main,

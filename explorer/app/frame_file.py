@@ -16,25 +16,29 @@ import numpy as np
 
 from explorer.atomic_write import atomic_path
 
+TRANSPARENT = 255  # the palette's last index: "as the frame before" (never a colour)
+
 
 class GifStream:
-    """An animated GIF written frame by frame (nothing held but the current frame): one palette
-    from the first frame (a lesson: per step, ``new_palette``) plus the UI's own colours exactly,
-    so balls and trails keep their colours; stored as each frame's local colour table."""
+    """An animated GIF written frame by frame (nothing held but the current and last frames),
+    made for sharing: a fixed palette (from a lesson step's first frame, ``new_palette``, plus
+    the UI's own colours exactly, so balls and trails keep their colours) and frame differencing:
+    each frame stores only the rectangle that changed, its unchanged pixels transparent, so a
+    race or a training run costs its moving parts, not the whole picture 30 times a second."""
 
     def __init__(self, path: Path, size: tuple[int, int], fps: int) -> None:
-        from PIL import GifImagePlugin, Image
+        from PIL import GifImagePlugin
 
         self._gif = GifImagePlugin
         self.fp = open(path, "wb")  # noqa: SIM115 - closed in close()
         self.duration = max(20, round(1000 / fps))
         self.palette = None
-        self._pending = None  # the last frame, written once its duration is known
+        self._last: np.ndarray | None = None  # the last frame's palette indices (None: new palette)
+        # (image, offset, transparent?, own palette?), written once its duration is known
+        self._pending = None
         self._pending_ms = 0
-        first = Image.new("P", size)
-        first.putpalette([0, 0, 0] * 256)
-        header, _ = GifImagePlugin.getheader(first, info={"loop": 0})
-        self.fp.write(b"".join(header))
+        self._size = size
+        self._global = None  # the first palette: the file's own, which its frames need not repeat
 
     def new_palette(self, image) -> None:
         from PIL import Image
@@ -44,20 +48,45 @@ class GifStream:
         exact = [*colours.BALL_COLOURS, colours.TEXT, colours.TEXT_DIM, colours.ERROR,
                  colours.GOOD, colours.WARN, colours.PANEL, colours.BACKGROUND, (255, 214, 90),
                  colours.STATE_ARROW, colours.MARK, (0, 0, 0)]  # fmt: skip
-        n = 256 - len(exact)
+        n = TRANSPARENT - len(exact)  # 255 colours: the quantized frames never use index 255
         base = image.quantize(colors=n, method=Image.Quantize.MEDIANCUT).getpalette()[: 3 * n]
         base += [0] * (3 * n - len(base))
         self.palette = Image.new("P", (1, 1))
         self.palette.putpalette(base + [c for rgb in exact for c in rgb])
+        if self._global is None:  # the header: the file's size, its palette, looping
+            self._global = self.palette
+            first = Image.new("P", self._size)
+            first.putpalette(self.palette.getpalette())
+            header, _ = self._gif.getheader(first, info={"loop": 0})
+            self.fp.write(b"".join(header))
+        self._last = None  # the next frame is whole: the colours it is drawn with changed
 
     def append(self, image) -> None:
         from PIL import Image
 
         if self.palette is None:
             self.new_palette(image)
-        self._flush()
-        self._pending = image.quantize(palette=self.palette, dither=Image.Dither.NONE)
-        self._pending_ms = self.duration
+        frame = image.quantize(palette=self.palette, dither=Image.Dither.NONE)
+        now = np.asarray(frame)
+        if self._last is None:
+            self._flush()
+            self._pending = (frame, (0, 0), False, self.palette is not self._global)
+            self._pending_ms = self.duration
+        else:
+            changed = now != self._last
+            rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+            if not len(rows):  # the same picture: the last frame stays longer
+                self._pending_ms += self.duration
+                return
+            top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            part = now[top:bottom, left:right].copy()
+            part[~changed[top:bottom, left:right]] = TRANSPARENT
+            patch = Image.fromarray(part, "P")
+            patch.putpalette(self.palette.getpalette())
+            self._flush()
+            self._pending = (patch, (int(left), int(top)), True, self.palette is not self._global)
+            self._pending_ms = self.duration
+        self._last = now
 
     def repeat(self) -> None:
         """The same picture once more: the last frame just stays longer."""
@@ -65,15 +94,22 @@ class GifStream:
 
     def _flush(self) -> None:
         if self._pending is not None:
+            image, offset, transparent, local = self._pending
+            extra = {"transparency": TRANSPARENT} if transparent else {}
             chunks = self._gif.getdata(
-                self._pending, duration=self._pending_ms, include_color_table=True
-            )
+                image, offset, duration=self._pending_ms, disposal=1, **extra,
+                include_color_table=local,  # a later step's palette, with its frames
+            )  # fmt: skip
             self.fp.write(b"".join(chunks))
             self._pending = None
 
     def close(self) -> None:
         if not self.fp.closed:
             try:
+                if self._global is None:  # no frame came: still a valid (black) GIF
+                    from PIL import Image
+
+                    self.new_palette(Image.new("RGB", self._size))
                 self._flush()
                 self.fp.write(b";")
             finally:

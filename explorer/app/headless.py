@@ -14,7 +14,8 @@ import pygame
 from explorer.app.frame_file import frame_file
 from explorer.app.scenes.landscape.model import LandscapeModel
 from explorer.app.scenes.landscape.scene import LandscapeScene
-from explorer.app.ui.app_loop import App
+from explorer.app.ui.app_loop import DT, App
+from explorer.app.ui.recording import recording
 
 
 def single_threaded_torch() -> None:
@@ -61,6 +62,56 @@ def frame_image(surface: pygame.Surface):
     from PIL import Image
 
     return Image.frombytes("RGB", surface.get_size(), pygame.image.tobytes(surface, "RGB"))
+
+
+class FrameClock:
+    """The app's fixed updates a recorded frame covers at ``fps``: the video's own time, never
+    the wall clock (a frame at 10 fps is six updates of 1/60 s, where a live tick would drop
+    time), so the same recording comes out of a fast machine and a loaded one."""
+
+    def __init__(self, fps: int) -> None:
+        self.per_frame = 1.0 / (fps * DT)
+        self.owed = 0.0
+
+    def updates(self) -> int:
+        self.owed += self.per_frame
+        n = int(self.owed + 1e-9)
+        self.owed -= n
+        return n
+
+
+SETTLE_TIMEOUT_S = 600.0  # one frame's work on a loaded machine: a stuck worker, not a slow one
+
+
+def settle(scene) -> None:
+    """Wait for the work ``scene``'s last update sent to its workers (a net's mini-batches, the
+    Dropout scene's jobs, a slow surface): what a recorded frame shows follows the run's state
+    (steps, epochs), not how far a worker got while the frame was drawn."""
+    model = getattr(scene, "model", None)
+    if model is not None and callable(getattr(model, "wait", None)):
+        model.wait(SETTLE_TIMEOUT_S)
+
+
+def pass_time(app: App, clock: FrameClock, settled: Callable[[], None]) -> None:
+    """A frame's worth of the app's updates, undrawn, each followed by ``settled()`` (the work
+    it sent is applied before the next update reads the state)."""
+    for _ in range(clock.updates()):
+        app.tick(DT, [], draw=False)
+        settled()
+
+
+def play_frame(
+    app: App,
+    clock: FrameClock,
+    settled: Callable[[], None],
+    ready: Callable[[], None] | None = None,
+) -> None:
+    """One recorded frame: its updates (``pass_time``), ``ready()`` (every picture of that
+    state made), then drawn."""
+    pass_time(app, clock, settled)
+    if ready is not None:
+        ready()
+    app.tick(0.0, [])
 
 
 def render_to_file(
@@ -145,14 +196,28 @@ def record(
     suffix = out.suffix.lower()
     crop = region_rect(app, _REGION) if _REGION else None  # before any file is opened
     size = crop.size if crop is not None else app.screen.get_size()
-    target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
-    with frame_file(out, target, fps) as frames_out:  # atomic: all of it, or the old file
+    target = (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
+    clock = FrameClock(fps)
+    shown = app.scenes[0] if app.scenes else None
+    scene = shown.scene() if callable(getattr(shown, "scene", None)) else shown  # under the tabs
+
+    def settled() -> None:
+        settle(scene)
+
+    def ready() -> None:
+        if scene is not None:
+            scene.wait_ready(SETTLE_TIMEOUT_S)  # every panel of this state, not one a frame
+
+    # atomic: all of it, or the old file; drawn as a recording (no wall-clock figures)
+    with recording(), frame_file(out, target, fps) as frames_out:
         for k in range(frames):
             if before_frame is not None:
                 before_frame(k)
-            app.tick(1.0 / fps, [])
+            settled()
             if suffix == ".png" and k < frames - 1:
+                pass_time(app, clock, settled)  # a still: the state moves, nothing is drawn
                 continue
+            play_frame(app, clock, settled, ready)
             image = frame_image(app.screen if crop is None else app.screen.subsurface(crop))
             if target != image.size:
                 image = image.resize(target, resample=3)  # LANCZOS
@@ -226,6 +291,24 @@ HOLD_RANGE_S = (3.0, 8.0)
 HOLD_REDRAW_EVERY = 3  # while a caption is read, the pulse is drawn at a third of the frame rate
 
 
+def lesson_settled(presenter) -> None:
+    """The lesson's work applied (the step's mini-batches, jobs, a Hessian), and the shown
+    scene's own: the next update and the frame read the run's state, not a race with a worker."""
+    player = presenter.player
+    while player.queue and player.queue[0][0].driver.busy():
+        player.queue[0][0].driver.wait(SETTLE_TIMEOUT_S)
+    settle(presenter.scene())
+
+
+def lesson_ready(presenter) -> None:
+    """Before a lesson's frame is drawn: every panel of this state made (not one a frame), and
+    the caption's numbers read again, so they are this frame's."""
+    scene = presenter.scene()
+    if scene is not None:
+        scene.wait_ready(SETTLE_TIMEOUT_S)
+    presenter.fresh_numbers()
+
+
 def render_lesson(
     registry,
     lesson,
@@ -253,20 +336,25 @@ def render_lesson(
     ui.set_factor(ui.effective(size, ui_scale))
     app, tabs = build_app(registry, screen, lesson.steps[0].scene, windowed=False,
                           backend="thread", ui_scale=ui_scale)  # fmt: skip
-    target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
-    dt = 1.0 / fps
+    target = (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
     still = suffix == ".png"
     drawn = False
 
+    clock = FrameClock(fps)
+
+    def settled() -> None:
+        lesson_settled(presenter)
+
+    def ready() -> None:
+        lesson_ready(presenter)
+
     def frame(new_step: bool, redraw: bool = True) -> None:
         nonlocal drawn
-        player = presenter.player
-        while player.queue and player.queue[0][0].driver.busy():  # deterministic: work applied
-            player.queue[0][0].driver.wait(600.0)
         if not redraw and drawn and not still:
-            frames_out.repeat()  # a still caption: only the outline's pulse would move
+            pass_time(app, clock, settled)  # a still caption: the time passes, undrawn
+            frames_out.repeat()  # only the outline's pulse would move
             return
-        app.tick(dt, [])
+        play_frame(app, clock, settled, ready)
         image = frame_image(app.screen)
         if target != image.size:
             image = image.resize(target, resample=3)  # LANCZOS
@@ -276,13 +364,16 @@ def render_lesson(
         drawn = True
 
     # atomic: a failing step, Ctrl-C or SIGTERM leaves the previous file and no temporary
-    with frame_file(out, target, fps, fast=True) as frames_out:
+    with recording(), frame_file(out, target, fps, fast=True) as frames_out:
         try:
             presenter = start_lesson(tabs, lesson, registry, lang=lang, step=0)
             n = len(lesson.steps)
             for k in range(n):
                 if k:
                     presenter.go(k)
+                # a new setup is in place (its net built) before the step's first update:
+                # else that update advances a run or finds it still building, by chance
+                settled()
                 if progress is not None:
                     progress(k, n)
                 if frames_per_step is not None:

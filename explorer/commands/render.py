@@ -46,6 +46,19 @@ def _compare(text: str | None):
     return pick.key, value
 
 
+def _scale_for(out_width: int, size: tuple[int, int]) -> float:
+    """``--out-width PX``: the scale that writes frames PX wide (drawn at ``--size``)."""
+    ctx = click.get_current_context()
+    if ctx.get_parameter_source("scale") is ParameterSource.COMMANDLINE:
+        raise ValueError("--out-width and --scale both size the written frames: give one of them")
+    if out_width > size[0]:
+        raise ValueError(
+            f"--out-width {out_width} is wider than the frames drawn ({size[0]} px): draw them "
+            f"larger with --size {out_width}x{round(size[1] * out_width / size[0])}"
+        )
+    return out_width / size[0]
+
+
 def _render_setup(registry, scene, setup_path, assignments, out, options) -> None:
     """``render --setup FILE`` / ``--set KEY=VALUE``: the scene and its knobs from the setup."""
     from explorer.app import scene_headless
@@ -168,6 +181,14 @@ def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale)
     help="Shrink the written frames (e.g. 0.5 for a small GIF).",
 )
 @click.option(
+    "--out-width",
+    default=None,
+    type=click.IntRange(16, 7680),
+    metavar="PX",
+    help="The written frames' width in pixels, the height to scale (e.g. 640 for a GIF to "
+    "share); instead of --scale. (--width is the Network lab's layer width.)",
+)
+@click.option(
     "--setup",
     "setup_path",
     default=None,
@@ -239,6 +260,7 @@ def render(
     speed,
     size,
     scale,
+    out_width,
     setup_path,
     assignments,
     lesson_name,
@@ -261,6 +283,8 @@ def render(
             raise ValueError(f"{option} must be a number, got {value}")
     check_out(out)
     out = check_output(out, "--out")
+    if out_width is not None:
+        scale = _scale_for(out_width, parse_size(size))
     if lesson_name is not None:
         _render_lesson(registry, lesson_name, lang, frames_per_step, out, size, fps, scale)
         return

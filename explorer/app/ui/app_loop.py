@@ -97,8 +97,9 @@ class App:
         return opener.open(name, handoff)
 
     # -- the loop -------------------------------------------------------------------------------
-    def tick(self, frame_seconds: float, events) -> bool:
-        """One frame; returns whether it was drawn (a lazy app skips idle frames)."""
+    def tick(self, frame_seconds: float, events, draw: bool = True) -> bool:
+        """One frame; returns whether it was drawn (a lazy app skips idle frames). ``draw``
+        False: the updates only (a recording settles the scenes' work before it draws)."""
         events = list(events)
         for event in events:
             self.handle_event(event)
@@ -113,6 +114,8 @@ class App:
                 scene.update(DT)
             self._acc -= DT
             updates += 1
+        if not draw:
+            return False
         for scene in list(self.scenes):
             scene.prepare()
         busy = bool(events) or not all(scene.idle() for scene in self._visible())

@@ -228,6 +228,11 @@ class Presenter(Scene):
             self._values_at = self.clock
         return self._values
 
+    def fresh_numbers(self) -> None:
+        """The caption's numbers are read again at the next draw (a recording: every frame
+        its own, so a caption never lags the picture under it)."""
+        self._values_at = -1.0
+
     def caption(self) -> str:
         if self.index < 0:
             return ""

@@ -12,7 +12,7 @@ import math
 import pygame
 
 from explorer.app.scenes.network.readouts import HESSIAN_KINDS
-from explorer.app.ui import palette
+from explorer.app.ui import palette, recording
 from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
@@ -52,6 +52,9 @@ def render_hessian(
         return surface
     how = t("network.hessian_method", method=answer["method"], n=f"{answer['n_params']:,}",
             s=f"{answer['seconds']:.2g}")  # fmt: skip
+    if recording.ACTIVE:  # a recording shows the run's state, not this machine's time
+        how = t("network.hessian_method_recorded", method=answer["method"],
+                n=f"{answer['n_params']:,}")  # fmt: skip
     kind = answer["kind"]
     colour = NEGATIVE if kind in ("saddle", "maximum") else POSITIVE
     rows = [
