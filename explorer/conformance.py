@@ -295,8 +295,13 @@ def check_dataset_spec(spec) -> list[Check]:
         problems.append(f"y must be 50 class indices below {spec.n_classes}")
     if not torch.equal(X, X2):
         problems.append("the same seed gave different data")
-    return [Check("loads 50 samples, right shapes, same seed same data", not problems,
-                  "ok" if not problems else problems[0])]  # fmt: skip
+    return [
+        Check(
+            "loads 50 samples, right shapes, same seed same data",
+            not problems,
+            "ok" if not problems else problems[0],
+        )
+    ]
 
 
 KIND_CHECKS = {

@@ -18,15 +18,32 @@ from pathlib import Path
 #: file name → the ``dl-explorer`` arguments that draw it (its caption is in README.md)
 PICTURES: dict[str, list[str]] = {
     "landscape.png": [
-        "render", "--scene", "landscape", "--surface", "two_valleys", "--frames", "40",
+        "render",
+        "--scene",
+        "landscape",
+        "--surface",
+        "two_valleys",
+        "--frames",
+        "40",
     ],
     "network.png": [
-        "render", "--scene", "network", "--depth", "8", "--activation", "sigmoid",
-        "--compare", "activation=relu", "--frames", "120", "--steps-per-frame", "4",
+        "render",
+        "--scene",
+        "network",
+        "--depth",
+        "8",
+        "--activation",
+        "sigmoid",
+        "--compare",
+        "activation=relu",
+        "--frames",
+        "120",
+        "--steps-per-frame",
+        "4",
     ],
     "activations.png": ["render", "--scene", "activations", "--frames", "2"],
     "dropout.png": ["render", "--scene", "dropout", "--frames", "60"],
-}  # fmt: skip
+}
 
 
 def default_folder() -> Path:
@@ -48,8 +65,9 @@ def regenerate(folder: Path, names: list[str] | None = None, echo=print) -> list
         temp = folder / f".{final.stem}.new{final.suffix}"
         args = [*PICTURES[name], "--out", str(temp)]
         echo(f"dl-explorer {shlex.join(args[:-2])} --out {final}")
-        done = subprocess.run([sys.executable, "-m", "explorer", *args], env=env, text=True,
-                              capture_output=True)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "explorer", *args], env=env, text=True, capture_output=True
+        )
         if done.returncode != 0 or not temp.exists():
             temp.unlink(missing_ok=True)
             reason = (done.stderr or done.stdout).strip().splitlines()

@@ -173,9 +173,10 @@ class PluginReloader:
             prepared.fresh is None
         ):  # deleted, or renamed (its new name arrives as a save of its own)
             return ReloadOutcome(
-                path, True, f"{path.name} was deleted; what it registered keeps running until "
-                "the app restarts",
-            )  # fmt: skip
+                path,
+                True,
+                f"{path.name} was deleted; what it registered keeps running until the app restarts",
+            )
         try:
             return self._commit(path, prepared.fresh)
         except ReloadFailed as exc:
@@ -266,8 +267,9 @@ class BackgroundReloads:
     a thread stuck in plugin code: it is left behind (a daemon, ended with the app) and its late
     result is never taken; a later save of the file is checked afresh."""
 
-    def __init__(self, reloader: PluginReloader, budget_s: float = RELOAD_BUDGET_S,
-                 clock=time.monotonic) -> None:  # fmt: skip
+    def __init__(
+        self, reloader: PluginReloader, budget_s: float = RELOAD_BUDGET_S, clock=time.monotonic
+    ) -> None:
         self.reloader = reloader
         self.budget_s = budget_s
         self.clock = clock
@@ -281,8 +283,9 @@ class BackgroundReloads:
         ticket = next(self._tickets)
         self._running[ticket] = (path, self.clock())
         self._latest[path] = ticket
-        threading.Thread(target=self._run, args=(ticket, path), daemon=True,
-                         name="dl-explorer-plugin-reload").start()  # fmt: skip
+        threading.Thread(
+            target=self._run, args=(ticket, path), daemon=True, name="dl-explorer-plugin-reload"
+        ).start()
 
     def _run(self, ticket: int, path: Path) -> None:
         t0 = time.perf_counter()
@@ -320,11 +323,18 @@ class BackgroundReloads:
         for ticket, (path, started) in list(self._running.items()):
             if now - started > self.budget_s:
                 del self._running[ticket]
-                out.append(ReloadOutcome(path, False, (
-                    f"{path.name} did not finish loading and its quick check in "
-                    f"{self.budget_s:g} s (a loop or a sleep at import, in a hook or in "
-                    "update()?); the previous version keeps running"
-                ), seconds=now - started))  # fmt: skip
+                out.append(
+                    ReloadOutcome(
+                        path,
+                        False,
+                        (
+                            f"{path.name} did not finish loading and its quick check in "
+                            f"{self.budget_s:g} s (a loop or a sleep at import, in a hook or in "
+                            "update()?); the previous version keeps running"
+                        ),
+                        seconds=now - started,
+                    )
+                )
         return out
 
 

@@ -113,8 +113,12 @@ def describe_thing(registry: Registry, name: str) -> list[Any]:
                 or getattr(spec, "loader", None)
             )
             text = getattr(spec, "formula", "") or getattr(spec, "doc", "")
-            lines = [f"[bold]{kind[:-1]} {name!r}[/bold]", f"  plugin: {spec.plugin}",
-                     f"  file:   {source_of(obj) if obj is not None else '?'}", f"  {text}"]  # fmt: skip
+            lines = [
+                f"[bold]{kind[:-1]} {name!r}[/bold]",
+                f"  plugin: {spec.plugin}",
+                f"  file:   {source_of(obj) if obj is not None else '?'}",
+                f"  {text}",
+            ]
             out: list[Any] = ["\n".join(lines)]
             hypers = getattr(spec, "hyper", {})
             if hypers:

@@ -12,9 +12,21 @@ from explorer.output import OutputError, write_text
 KINDS = ("optimizer", "surface", "schedule", "activation", "dataset")
 # Names the templates import or define: a plugin named like one would shadow it.
 RESERVED = {
-    "torch", "nn", "math", "lr_scheduler", "hookimpl", "Hyper", "UpdateRule", "SurfaceSpec",
-    "ScheduleSpec", "ActivationSpec", "DatasetSpec", "explorer", "test", "conftest",
-}  # fmt: skip
+    "torch",
+    "nn",
+    "math",
+    "lr_scheduler",
+    "hookimpl",
+    "Hyper",
+    "UpdateRule",
+    "SurfaceSpec",
+    "ScheduleSpec",
+    "ActivationSpec",
+    "DatasetSpec",
+    "explorer",
+    "test",
+    "conftest",
+}
 
 
 class TemplateError(ValueError):

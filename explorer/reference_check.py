@@ -257,9 +257,14 @@ def cases() -> list[Case]:
         Case("rosenbrock", lambda p: (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2, (-1.2, 1.0)),
         Case("saddle", lambda p: p[0] ** 2 - p[1] ** 2, (-1.8, 0.02)),
         Case("small MLP", _mlp_loss(), MLP_START),
-        Case("tiny gradient (g ~ 1e-8)", lambda p: 1e-8 * (TINY_DIRECTION * p).sum(), (0.5, -0.3, 0.2), 30),
+        Case(
+            "tiny gradient (g ~ 1e-8)",
+            lambda p: 1e-8 * (TINY_DIRECTION * p).sum(),
+            (0.5, -0.3, 0.2),
+            30,
+        ),
         Case("zero gradient", lambda p: 0.0 * p.sum(), (0.7, -1.2), 3),
-    ]  # fmt: skip
+    ]
 
 
 # -- variants of known families, for naming a mistake --------------------------------------------

@@ -284,16 +284,30 @@ def write_csv(board: Scoreboard, path: Path) -> None:
     with atomic_path(path, "--csv") as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(
-            ["task", "optimizer", "best_lr", "outcome", "steps", "final_loss", "accuracy",
-             "rank", "lrs_tried"]
-        )  # fmt: skip
+            [
+                "task",
+                "optimizer",
+                "best_lr",
+                "outcome",
+                "steps",
+                "final_loss",
+                "accuracy",
+                "rank",
+                "lrs_tried",
+            ]
+        )
         for e in board.entries:
             b = e.best
             w.writerow(
                 [
-                    e.task, e.optimizer, repr(b.lr), b.outcome,
-                    "" if b.steps is None else b.steps, repr(b.final_loss),
-                    "" if b.accuracy is None else repr(b.accuracy), e.rank,
+                    e.task,
+                    e.optimizer,
+                    repr(b.lr),
+                    b.outcome,
+                    "" if b.steps is None else b.steps,
+                    repr(b.final_loss),
+                    "" if b.accuracy is None else repr(b.accuracy),
+                    e.rank,
                     " ".join(f"{r.lr:.6g}" for r in e.tried),
                 ]
-            )  # fmt: skip
+            )

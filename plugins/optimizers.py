@@ -18,15 +18,34 @@ EPS = Hyper(1e-8, 1e-12, 1e-3, log=True, help="ε, keeps the division finite")
 # Same rate for SGD, momentum and Nesterov where the story is "same rate, momentum goes further";
 # SGD near its stability limit zig-zags across the ravine while momentum glides along it.
 GRADIENT_RATES = {
-    "bowl": 0.01, "rosenbrock": 0.001, "beale": 0.005, "himmelblau": 0.005, "booth": 0.005,
-    "saddle": 0.01, "monkey_saddle": 0.01, "plateau": 0.02, "two_valleys": 0.02,
-    "rastrigin": 0.002, "linear_regression": 0.05, "lecture_valley": 0.02,
-}  # fmt: skip
+    "bowl": 0.01,
+    "rosenbrock": 0.001,
+    "beale": 0.005,
+    "himmelblau": 0.005,
+    "booth": 0.005,
+    "saddle": 0.01,
+    "monkey_saddle": 0.01,
+    "plateau": 0.02,
+    "two_valleys": 0.02,
+    "rastrigin": 0.002,
+    "linear_regression": 0.05,
+    "lecture_valley": 0.02,
+}
 ADAPTIVE_RATES = {
-    "bowl": 0.02, "ravine": 0.03, "rosenbrock": 0.02, "beale": 0.02, "himmelblau": 0.05,
-    "booth": 0.1, "saddle": 0.01, "monkey_saddle": 0.01, "plateau": 0.02, "two_valleys": 0.05,
-    "rastrigin": 0.3, "linear_regression": 0.03, "lecture_valley": 0.02,
-}  # fmt: skip
+    "bowl": 0.02,
+    "ravine": 0.03,
+    "rosenbrock": 0.02,
+    "beale": 0.02,
+    "himmelblau": 0.05,
+    "booth": 0.1,
+    "saddle": 0.01,
+    "monkey_saddle": 0.01,
+    "plateau": 0.02,
+    "two_valleys": 0.05,
+    "rastrigin": 0.3,
+    "linear_regression": 0.03,
+    "lecture_valley": 0.02,
+}
 
 
 class SGD(UpdateRule):
@@ -78,10 +97,20 @@ class Adagrad(UpdateRule):
     }
     accumulators = {"sum_sq": "Σg²"}
     suggested_lr = {
-        "bowl": 0.1, "ravine": 0.3, "rosenbrock": 0.5, "beale": 0.3, "himmelblau": 0.5,
-        "booth": 1.0, "saddle": 0.05, "monkey_saddle": 0.05, "plateau": 0.3, "two_valleys": 0.3,
-        "rastrigin": 0.3, "linear_regression": 0.3, "lecture_valley": 0.3,
-    }  # fmt: skip
+        "bowl": 0.1,
+        "ravine": 0.3,
+        "rosenbrock": 0.5,
+        "beale": 0.3,
+        "himmelblau": 0.5,
+        "booth": 1.0,
+        "saddle": 0.05,
+        "monkey_saddle": 0.05,
+        "plateau": 0.3,
+        "two_valleys": 0.3,
+        "rastrigin": 0.3,
+        "linear_regression": 0.3,
+        "lecture_valley": 0.3,
+    }
     lr_scale = "domain_shrinking"
 
     def init(self, param):
@@ -103,10 +132,19 @@ class RMSProp(UpdateRule):
     }
     accumulators = {"mean_sq": "E[g²]"}
     suggested_lr = ADAPTIVE_RATES | {
-        "bowl": 0.01, "ravine": 0.01, "rosenbrock": 0.002, "beale": 0.005, "himmelblau": 0.02, "booth": 0.05,
-        "saddle": 0.005, "monkey_saddle": 0.005, "plateau": 0.01, "two_valleys": 0.01,
-        "rastrigin": 0.05, "linear_regression": 0.01,
-    }  # fmt: skip
+        "bowl": 0.01,
+        "ravine": 0.01,
+        "rosenbrock": 0.002,
+        "beale": 0.005,
+        "himmelblau": 0.02,
+        "booth": 0.05,
+        "saddle": 0.005,
+        "monkey_saddle": 0.005,
+        "plateau": 0.01,
+        "two_valleys": 0.01,
+        "rastrigin": 0.05,
+        "linear_regression": 0.01,
+    }
     lr_scale = "domain"
 
     def init(self, param):

@@ -231,8 +231,19 @@ def test_layout_fits_at_both_sizes():
             assert any(p.contains(area) for p in panels), (size, name)
 
 
-KEYS = [pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN, pygame.K_r, pygame.K_h,
-        pygame.K_SPACE, pygame.K_ESCAPE, pygame.K_RETURN, pygame.K_TAB, pygame.K_a]  # fmt: skip
+KEYS = [
+    pygame.K_LEFT,
+    pygame.K_RIGHT,
+    pygame.K_UP,
+    pygame.K_DOWN,
+    pygame.K_r,
+    pygame.K_h,
+    pygame.K_SPACE,
+    pygame.K_ESCAPE,
+    pygame.K_RETURN,
+    pygame.K_TAB,
+    pygame.K_a,
+]
 
 
 def _event(rng: random.Random, size) -> pygame.event.Event:

@@ -260,8 +260,19 @@ def test_close_ends_the_background_worker(registry):
 @pytest.mark.slow
 def test_random_input_never_breaks_the_scene(driver):
     rng = random.Random(7)
-    keys = [pygame.K_SPACE, pygame.K_RIGHT, pygame.K_r, pygame.K_LEFT, pygame.K_UP, pygame.K_a,
-            pygame.K_TAB, pygame.K_ESCAPE, pygame.K_RETURN, pygame.K_h, pygame.K_1]  # fmt: skip
+    keys = [
+        pygame.K_SPACE,
+        pygame.K_RIGHT,
+        pygame.K_r,
+        pygame.K_LEFT,
+        pygame.K_UP,
+        pygame.K_a,
+        pygame.K_TAB,
+        pygame.K_ESCAPE,
+        pygame.K_RETURN,
+        pygame.K_h,
+        pygame.K_1,
+    ]
     events = []
     for _ in range(2000):
         w, h = driver.screen.get_size()
@@ -280,8 +291,11 @@ def test_random_input_never_breaks_the_scene(driver):
                 events.append(pygame.event.Event(etype, key=key, mod=0, unicode="", scancode=0))
         elif kind < 0.95:
             y = rng.choice([-3, -1, 1, 3])
-            events.append(pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=y, precise_x=0.0,
-                                             precise_y=float(y), flipped=False))  # fmt: skip
+            events.append(
+                pygame.event.Event(
+                    pygame.MOUSEWHEEL, x=0, y=y, precise_x=0.0, precise_y=float(y), flipped=False
+                )
+            )
         else:
             size = (rng.randrange(900, 1500), rng.randrange(560, 900))
             events.append(pygame.event.Event(pygame.VIDEORESIZE, size=size, w=size[0], h=size[1]))

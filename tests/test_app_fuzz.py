@@ -8,11 +8,29 @@ import pytest
 from explorer.app.harness import Driver
 
 KEYS = [
-    pygame.K_SPACE, pygame.K_RIGHT, pygame.K_LEFT, pygame.K_UP, pygame.K_DOWN, pygame.K_r,
-    pygame.K_h, pygame.K_i, pygame.K_a, pygame.K_e, pygame.K_f, pygame.K_TAB, pygame.K_ESCAPE,
-    pygame.K_RETURN, pygame.K_BACKSPACE, pygame.K_PLUS, pygame.K_MINUS, pygame.K_F11,
-    pygame.K_x, pygame.K_y, pygame.K_0, *range(pygame.K_1, pygame.K_9 + 1),
-]  # fmt: skip
+    pygame.K_SPACE,
+    pygame.K_RIGHT,
+    pygame.K_LEFT,
+    pygame.K_UP,
+    pygame.K_DOWN,
+    pygame.K_r,
+    pygame.K_h,
+    pygame.K_i,
+    pygame.K_a,
+    pygame.K_e,
+    pygame.K_f,
+    pygame.K_TAB,
+    pygame.K_ESCAPE,
+    pygame.K_RETURN,
+    pygame.K_BACKSPACE,
+    pygame.K_PLUS,
+    pygame.K_MINUS,
+    pygame.K_F11,
+    pygame.K_x,
+    pygame.K_y,
+    pygame.K_0,
+    *range(pygame.K_1, pygame.K_9 + 1),
+]
 TEXT = list("xy+-*/()^. 0123456789sincoexplogqrtab") + ["**", "é", "∑"]
 
 
@@ -42,9 +60,16 @@ def random_event(rng: random.Random, size) -> pygame.event.Event:
         size = (rng.randint(200, 2000), rng.randint(150, 1200))
         return pygame.event.Event(pygame.VIDEORESIZE, size=size, w=size[0], h=size[1])
     kind = rng.choice(
-        [pygame.WINDOWFOCUSLOST, pygame.WINDOWFOCUSGAINED, pygame.WINDOWLEAVE,
-         pygame.WINDOWENTER, pygame.ACTIVEEVENT, pygame.VIDEOEXPOSE, pygame.WINDOWMINIMIZED]
-    )  # fmt: skip
+        [
+            pygame.WINDOWFOCUSLOST,
+            pygame.WINDOWFOCUSGAINED,
+            pygame.WINDOWLEAVE,
+            pygame.WINDOWENTER,
+            pygame.ACTIVEEVENT,
+            pygame.VIDEOEXPOSE,
+            pygame.WINDOWMINIMIZED,
+        ]
+    )
     return pygame.event.Event(kind)
 
 

@@ -22,8 +22,13 @@ def test_first_screen_is_rosenbrock_with_the_six_classics_and_good_rates(registr
     m = model(registry)
     assert m.spec.name == "rosenbrock"
     assert [b.label for b in m.race.balls] == [
-        "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
-    ]  # fmt: skip
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adam",
+    ]
     assert m.race.balls[0].hyper["lr"] == 0.001  # SGD's generic 0.01 diverges here
     m.play()
     for _ in range(int(RUN_LENGTH / m.speed / (1 / 60)) + 5):
@@ -35,9 +40,20 @@ def test_first_screen_is_rosenbrock_with_the_six_classics_and_good_rates(registr
 
 
 BUILT_IN_SURFACES = [
-    "bowl", "ravine", "rosenbrock", "beale", "himmelblau", "booth", "saddle", "monkey_saddle",
-    "plateau", "two_valleys", "rastrigin", "linear_regression", "lecture_valley",
-]  # fmt: skip
+    "bowl",
+    "ravine",
+    "rosenbrock",
+    "beale",
+    "himmelblau",
+    "booth",
+    "saddle",
+    "monkey_saddle",
+    "plateau",
+    "two_valleys",
+    "rastrigin",
+    "linear_regression",
+    "lecture_valley",
+]
 
 
 # every surface in the full suite; the fast subset keeps a valley, a saddle and a two-minima one

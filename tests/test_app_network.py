@@ -218,8 +218,18 @@ def test_the_tabs_switch_scenes_and_keep_them(registry):
 def test_fuzz_random_events_never_crash_the_lab(registry):
     d = lab(registry, SMALL.replace(dropout=0.3))
     rng = random.Random(5)
-    keys = [pygame.K_SPACE, pygame.K_RIGHT, pygame.K_r, pygame.K_s, pygame.K_b, pygame.K_e,
-            pygame.K_h, pygame.K_ESCAPE, pygame.K_a, pygame.K_TAB]  # fmt: skip
+    keys = [
+        pygame.K_SPACE,
+        pygame.K_RIGHT,
+        pygame.K_r,
+        pygame.K_s,
+        pygame.K_b,
+        pygame.K_e,
+        pygame.K_h,
+        pygame.K_ESCAPE,
+        pygame.K_a,
+        pygame.K_TAB,
+    ]
     try:
         for k in range(1500):
             kind = rng.random()

@@ -19,10 +19,24 @@ def run(*args):
 def test_render_writes_an_animated_gif(tmp_path):
     out = tmp_path / "run.gif"
     result = run(
-        "render", "--scene", "landscape", "--surface", "two_valleys",
-        "--optimizer", "sgd", "--optimizer", "momentum", "--frames", "6",
-        "--size", "1024x640", "--scale", "0.5", "--out", str(out),
-    )  # fmt: skip
+        "render",
+        "--scene",
+        "landscape",
+        "--surface",
+        "two_valleys",
+        "--optimizer",
+        "sgd",
+        "--optimizer",
+        "momentum",
+        "--frames",
+        "6",
+        "--size",
+        "1024x640",
+        "--scale",
+        "0.5",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     with Image.open(out) as im:
         assert im.format == "GIF" and im.n_frames == 6
@@ -37,9 +51,17 @@ def test_render_writes_an_animated_gif(tmp_path):
 def test_render_writes_a_still_png_with_the_race_on_it(tmp_path):
     out = tmp_path / "shot.png"
     result = run(
-        "render", "--surface", "bowl", "--optimizer", "sgd:lr=0.05", "--start=-1.5,1",
-        "--frames", "10", "--out", str(out),
-    )  # fmt: skip
+        "render",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "sgd:lr=0.05",
+        "--start=-1.5,1",
+        "--frames",
+        "10",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output
     with Image.open(out) as im:
@@ -79,10 +101,28 @@ def test_render_writes_mp4_when_imageio_ffmpeg_is_installed(tmp_path):
 def test_render_the_network_lab_side_by_side(tmp_path):
     out = tmp_path / "net.gif"
     result = run(
-        "render", "--scene", "network", "--dataset", "moons", "--depth", "3", "--width", "8",
-        "--activation", "sigmoid", "--compare", "activation=relu", "--frames", "3",
-        "--steps-per-frame", "5", "--scale", "0.5", "--out", str(out),
-    )  # fmt: skip
+        "render",
+        "--scene",
+        "network",
+        "--dataset",
+        "moons",
+        "--depth",
+        "3",
+        "--width",
+        "8",
+        "--activation",
+        "sigmoid",
+        "--compare",
+        "activation=relu",
+        "--frames",
+        "3",
+        "--steps-per-frame",
+        "5",
+        "--scale",
+        "0.5",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     assert "10 training steps" in result.output  # frames after the first train 5 mini-batches
     with Image.open(out) as im:
@@ -145,10 +185,24 @@ def test_render_of_a_real_nets_loss_has_its_map_and_ends_cleanly(tmp_path):
     out = tmp_path / "slice.png"
     env = {**os.environ, "DL_EXPLORER_CACHE": str(tmp_path / "cache"), "SDL_VIDEODRIVER": "dummy"}
     done = subprocess.run(
-        [sys.executable, "-m", "explorer", "--no-plugins", "render", "--surface",
-         "net:moons", "--frames", "2", "--out", str(out)],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "explorer",
+            "--no-plugins",
+            "render",
+            "--surface",
+            "net:moons",
+            "--frames",
+            "2",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "terminate called" not in done.stderr
     with Image.open(out) as im:
@@ -156,10 +210,23 @@ def test_render_of_a_real_nets_loss_has_its_map_and_ends_cleanly(tmp_path):
     map_area = rgb[100:480, 60:560]  # the heatmap's left part (the legend is on the right)
     assert len(np.unique(map_area.reshape(-1, 3), axis=0)) > 50  # a colour map, not black
     bench = subprocess.run(
-        [sys.executable, "-m", "explorer", "--no-plugins", "bench", "frames", "--surface",
-         "net:moons", "--frames", "10"],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "explorer",
+            "--no-plugins",
+            "bench",
+            "frames",
+            "--surface",
+            "net:moons",
+            "--frames",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert bench.returncode == 0 and "terminate called" not in bench.stderr, bench.stderr[-2000:]
 
 
@@ -206,17 +273,31 @@ def test_a_lower_fps_records_the_same_race_time(tmp_path):
     for fps, frames in ((10, 5), (30, 15)):
         out = tmp_path / f"run{fps}.gif"
         result = run(
-            "render", "--surface", "two_valleys", "--optimizer", "sgd", "--speed", "60",
-            "--fps", str(fps), "--frames", str(frames), "--scale", "0.25", "--out", str(out),
-        )  # fmt: skip
+            "render",
+            "--surface",
+            "two_valleys",
+            "--optimizer",
+            "sgd",
+            "--speed",
+            "60",
+            "--fps",
+            str(fps),
+            "--frames",
+            str(frames),
+            "--scale",
+            "0.25",
+            "--out",
+            str(out),
+        )
         assert result.exit_code == 0, result.output
         assert f"{frames} frames at {fps} fps, 30 race steps" in result.output
 
 
 def test_out_width_sizes_the_written_frames(tmp_path):
     out = tmp_path / "small.gif"
-    result = run("render", "--surface", "bowl", "--frames", "2", "--out-width", "320",
-                 "--out", str(out))  # fmt: skip
+    result = run(
+        "render", "--surface", "bowl", "--frames", "2", "--out-width", "320", "--out", str(out)
+    )
     assert result.exit_code == 0, result.output
     with Image.open(out) as im:
         assert im.size == (320, 180)
@@ -239,8 +320,16 @@ def test_a_recording_shows_no_time_measured_on_this_machine(registry):
     from explorer.training.worker import hessian_answer
 
     init_offscreen((8, 8))
-    config = TrainConfig(dataset="circle", depth=1, width=4, activation="tanh", epochs=2,
-                         batch_size=4096, seed=0, device="cpu")  # fmt: skip
+    config = TrainConfig(
+        dataset="circle",
+        depth=1,
+        width=4,
+        activation="tanh",
+        epochs=2,
+        batch_size=4096,
+        seed=0,
+        device="cpu",
+    )
     session = TrainingSession(config, registry)
     session.fit()
     answer = hessian_answer(session)

@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def stopped_race(registry) -> Driver:
     """One SGD ball on ½(x² + y²) with lr = 0.5: it settles on the minimum within a few dozen
     steps, keeps stepping there (as torch would), and the race pauses at the end of its run."""
-    d = Driver(registry, timer=lambda: 0.0, surface="bowl", optimizers=["sgd"],
-               hyper={"sgd": {"lr": 0.5}})  # fmt: skip
+    d = Driver(
+        registry, timer=lambda: 0.0, surface="bowl", optimizers=["sgd"], hyper={"sgd": {"lr": 0.5}}
+    )
     d.model.set_speed(2000)
     d.model.play()
     d.run(3.0)
@@ -181,8 +182,9 @@ def test_balls_sharing_the_start_are_all_visible_and_counted(registry):
     n = len(m.race.balls)
     assert n >= 2 and m.race.t == 0
     sx, sy = d.scene.view.point_to_screen(*m.race.start)
-    window = pygame.surfarray.pixels3d(d.screen)[int(sx) - 10 : int(sx) + 11,
-                                                 int(sy) - 10 : int(sy) + 11]  # fmt: skip
+    window = pygame.surfarray.pixels3d(d.screen)[
+        int(sx) - 10 : int(sx) + 11, int(sy) - 10 : int(sy) + 11
+    ]
     seen = {tuple(p) for p in window.reshape(-1, 3).tolist()}
     del window
     for ball in m.race.balls:

@@ -114,14 +114,36 @@ def hessian_answer(step: int = 40) -> dict:
     from explorer.training.hessian import Spectrum
 
     values = np.concatenate([[-0.011], np.full(30, 1e-7), np.geomspace(1e-3, 0.781, 66)])
-    sp = Spectrum(n_params=97, method="exact", eigenvalues=values, loss=0.3, grad_norm=0.02,
-                  seconds=0.4, tol=1e-5, positive=66 / 97, negative=1 / 97, flat=30 / 97)  # fmt: skip
-    return {"step": step, "n_params": 97, "method": "exact", "minimum_ratio": sp.minimum_ratio,
-            "positive": sp.positive, "negative": sp.negative, "flat": sp.flat,
-            "smallest": sp.smallest, "largest": sp.largest, "tol": sp.tol, "loss": sp.loss,
-            "grad_norm": sp.grad_norm, "kind": sp.kind, "verdict": sp.verdict(),
-            "histogram": [tuple(float(v) for v in r) for r in sp.histogram()],
-            "seconds": 0.4}  # fmt: skip
+    sp = Spectrum(
+        n_params=97,
+        method="exact",
+        eigenvalues=values,
+        loss=0.3,
+        grad_norm=0.02,
+        seconds=0.4,
+        tol=1e-5,
+        positive=66 / 97,
+        negative=1 / 97,
+        flat=30 / 97,
+    )
+    return {
+        "step": step,
+        "n_params": 97,
+        "method": "exact",
+        "minimum_ratio": sp.minimum_ratio,
+        "positive": sp.positive,
+        "negative": sp.negative,
+        "flat": sp.flat,
+        "smallest": sp.smallest,
+        "largest": sp.largest,
+        "tol": sp.tol,
+        "loss": sp.loss,
+        "grad_norm": sp.grad_norm,
+        "kind": sp.kind,
+        "verdict": sp.verdict(),
+        "histogram": [tuple(float(v) for v in r) for r in sp.histogram()],
+        "seconds": 0.4,
+    }
 
 
 class Said:

@@ -309,7 +309,12 @@ CASES = [
         None,
     ),
     # a plugin's own KeyboardInterrupt is its fault, not a Ctrl-C: its ball is frozen (issue 21)
-    ([*RACE, "--optimizer", "{bad}", "kbd"], 0, "kbd frozen: broken/kbd raised KeyboardInterrupt", None),
+    (
+        [*RACE, "--optimizer", "{bad}", "kbd"],
+        0,
+        "kbd frozen: broken/kbd raised KeyboardInterrupt",
+        None,
+    ),
     # -- critical ----------------------------------------------------------------------------
     (["critical", "--surface", "bowl", "--at", "1e308,1e308"], 1, "not finite", None),
     (["critical", "--surface", "bowl", "--at", "nan,0"], 1, "must be finite numbers", None),
@@ -602,64 +607,214 @@ CASES = [
     (["lesson", "check", "{hostile}/big.toml"], 1, "is over 1 MB", None),
     (["render", "--lesson", "{hostile}/fifo.toml", *RG], 1, "is a pipe (FIFO)", "x.gif"),
     # -- issue 21: huge integers and deep nesting ----------------------------------------------
-    (["render", "--setup", "{hostile}/huge_speed.toml", *R1], 1, "speed = a 401-digit number is far too large", "x.png"),
-    (["render", "--setup", "{hostile}/huge_sigma.toml", *R1], 1, "sigma = a 401-digit number", "x.png"),
-    (["render", "--setup", "{hostile}/huge_seed.toml", *R1], 1, "seed = a 401-digit number", "x.png"),
-    (["render", "--setup", "{hostile}/huge_start.toml", *R1], 1, "start = a 401-digit number", "x.png"),
-    (["render", "--setup", "{hostile}/huge_depth.toml", *R1], 1, "depth = a 401-digit number", "x.png"),
-    (["render", "--setup", "{hostile}/longer.toml", *R1], 1, "has a number too long to read", "x.png"),
-    (["render", "--setup", "{hostile}/deep_array.toml", *R1], 1, "nests arrays or tables too deeply", "x.png"),
-    (["render", "--setup", "{hostile}/deep_table.toml", *R1], 1, "nests arrays or tables too deeply", "x.png"),
+    (
+        ["render", "--setup", "{hostile}/huge_speed.toml", *R1],
+        1,
+        "speed = a 401-digit number is far too large",
+        "x.png",
+    ),
+    (
+        ["render", "--setup", "{hostile}/huge_sigma.toml", *R1],
+        1,
+        "sigma = a 401-digit number",
+        "x.png",
+    ),
+    (
+        ["render", "--setup", "{hostile}/huge_seed.toml", *R1],
+        1,
+        "seed = a 401-digit number",
+        "x.png",
+    ),
+    (
+        ["render", "--setup", "{hostile}/huge_start.toml", *R1],
+        1,
+        "start = a 401-digit number",
+        "x.png",
+    ),
+    (
+        ["render", "--setup", "{hostile}/huge_depth.toml", *R1],
+        1,
+        "depth = a 401-digit number",
+        "x.png",
+    ),
+    (
+        ["render", "--setup", "{hostile}/longer.toml", *R1],
+        1,
+        "has a number too long to read",
+        "x.png",
+    ),
+    (
+        ["render", "--setup", "{hostile}/deep_array.toml", *R1],
+        1,
+        "nests arrays or tables too deeply",
+        "x.png",
+    ),
+    (
+        ["render", "--setup", "{hostile}/deep_table.toml", *R1],
+        1,
+        "nests arrays or tables too deeply",
+        "x.png",
+    ),
     (["lesson", "check", "{hostile}/lesson_huge.toml"], 1, "speed = a 401-digit number", None),
     (["lesson", "check", "{hostile}/lesson_inspect_huge.toml"], 1, "inspect must be a point", None),
-    (["lesson", "check", "{hostile}/lesson_deep.toml"], 1, "nests arrays or tables too deeply", None),
+    (
+        ["lesson", "check", "{hostile}/lesson_deep.toml"],
+        1,
+        "nests arrays or tables too deeply",
+        None,
+    ),
     (["render", "--set", f"seed={HUGE}", *R1], 1, "seed = a 401-digit number", "x.png"),
     (["render", "--set", "seed=-1", *R1], 1, "whole numbers 0 … 4,294,967,295", "x.png"),
     # -- issue 21: far-away coordinates, whatever the door -------------------------------------
-    (["render", "--setup", "{hostile}/far_start.toml", *R1], 1, "far outside the domain of 'rosenbrock'", "x.png"),
-    (["render", "--setup", "{hostile}/far_start_expr.toml", *R1], 1, "far outside the domain of 'expr:x**2 + y**2'", "x.png"),
+    (
+        ["render", "--setup", "{hostile}/far_start.toml", *R1],
+        1,
+        "far outside the domain of 'rosenbrock'",
+        "x.png",
+    ),
+    (
+        ["render", "--setup", "{hostile}/far_start_expr.toml", *R1],
+        1,
+        "far outside the domain of 'expr:x**2 + y**2'",
+        "x.png",
+    ),
     (["render", "--setup", "{hostile}/nan_start.toml", *R1], 1, "is not a finite number", "x.png"),
-    (["render", "--set", "start=1e308,1e308", *R1], 1, "start (1e+308, 1e+308) is far outside the domain", "x.png"),
+    (
+        ["render", "--set", "start=1e308,1e308", *R1],
+        1,
+        "start (1e+308, 1e+308) is far outside the domain",
+        "x.png",
+    ),
     (["render", "--set", "start=1e20,1e20", *R1], 1, "is far outside the domain", "x.png"),
     (["render", "--set", "start=-1e20,0", *R1], 1, "is far outside the domain", "x.png"),
     (["render", "--set", "start=nan,0", *R1], 1, "start must be finite numbers", "x.png"),
-    (["render", "--set", "surface=bowl", "--set", "start=500,0", *R1], 1, "far outside the domain of 'bowl'", "x.png"),
-    (["render", "--scene", "activations", "--set", "input=1e18,1e18", *R1], 1, "within ±100", "x.png"),
-    (["render", "--scene", "activations", "--set", f"input={HUGE},0", *R1], 1, "input must be finite numbers", "x.png"),
+    (
+        ["render", "--set", "surface=bowl", "--set", "start=500,0", *R1],
+        1,
+        "far outside the domain of 'bowl'",
+        "x.png",
+    ),
+    (
+        ["render", "--scene", "activations", "--set", "input=1e18,1e18", *R1],
+        1,
+        "within ±100",
+        "x.png",
+    ),
+    (
+        ["render", "--scene", "activations", "--set", f"input={HUGE},0", *R1],
+        1,
+        "input must be finite numbers",
+        "x.png",
+    ),
     (["lesson", "check", "{hostile}/lesson_far.toml"], 1, "far outside the domain", None),
-    (["lesson", "check", "{hostile}/lesson_inspect.toml"], 1, "inspect must be a point [x, y] within ±1e6", None),
-    (["render", "--lesson", "{hostile}/lesson_far.toml", *RG], 1, "far outside the domain", "x.gif"),
+    (
+        ["lesson", "check", "{hostile}/lesson_inspect.toml"],
+        1,
+        "inspect must be a point [x, y] within ±1e6",
+        None,
+    ),
+    (
+        ["render", "--lesson", "{hostile}/lesson_far.toml", *RG],
+        1,
+        "far outside the domain",
+        "x.gif",
+    ),
     # -- issue 21: net: surfaces reopen from a setup --------------------------------------------
     (["render", "--setup", "{hostile}/net.toml", *R1], 0, "wrote", None),
     (["render", "--set", "surface=net:moons?epochs=1&n=40", *R1], 0, "wrote", None),
-    (["render", "--setup", "{hostile}/net_typo.toml", *R1], 1, "no dataset 'moonz' (did you mean moons?)", "x.png"),
-    (["render", "--setup", "{hostile}/net_far.toml", *R1], 1, "start = [1e+20, 0] is far outside any surface", "x.png"),
-    (["render", "--set", "surface=net:moons?widht=3", *R1], 1, "is not a net: key (did you mean width?)", "x.png"),
+    (
+        ["render", "--setup", "{hostile}/net_typo.toml", *R1],
+        1,
+        "no dataset 'moonz' (did you mean moons?)",
+        "x.png",
+    ),
+    (
+        ["render", "--setup", "{hostile}/net_far.toml", *R1],
+        1,
+        "start = [1e+20, 0] is far outside any surface",
+        "x.png",
+    ),
+    (
+        ["render", "--set", "surface=net:moons?widht=3", *R1],
+        1,
+        "is not a net: key (did you mean width?)",
+        "x.png",
+    ),
     # -- issue 21: captions with bounded formats and lengths ------------------------------------
     (["lesson", "check", "{hostile}/lesson_precision.toml"], 1, "asks 9,999,999 digits", None),
-    (["lesson", "check", "{hostile}/lesson_width.toml"], 1, "is 99,999,999,999 characters wide", None),
+    (
+        ["lesson", "check", "{hostile}/lesson_width.toml"],
+        1,
+        "is 99,999,999,999 characters wide",
+        None,
+    ),
     (["lesson", "check", "{hostile}/lesson_wide_fill.toml"], 1, "is 1,000 characters wide", None),
     (["lesson", "check", "{hostile}/lesson_long.toml"], 1, "a caption holds at most 1,000", None),
-    (["render", "--lesson", "{hostile}/lesson_precision.toml", *RG], 1, "asks 9,999,999 digits", "x.gif"),
+    (
+        ["render", "--lesson", "{hostile}/lesson_precision.toml", *RG],
+        1,
+        "asks 9,999,999 digits",
+        "x.gif",
+    ),
     (["render", "--lesson", "{hostile}/lesson_long.toml", *RG], 1, "at most 1,000", "x.gif"),
     # -- issue 21: every BaseException from a plugin is the plugin's fault ----------------------
-    (["--plugins-dir", "{plugins}/boom_at_import", "plugins"], 0, "could not be imported (Boom: at import)", None),
-    (["--plugins-dir", "{plugins}/generator_exit_in_hook", "plugins"], 0, "register_surfaces raised GeneratorExit", None),
-    (["--plugins-dir", "{plugins}/getattr_raises", "plugins"], 0, "could not be registered: RuntimeError: no attribute", None),
-    (["--plugins-dir", "{plugins}/base_in_update", *RACE, "--optimizer", "boomer"], 0, "boomer frozen: boomer/boomer raised Boom: in update", None),
-    (["--plugins-dir", "{plugins}/base_in_update", *RACE, "--optimizer", "closer"], 0, "closer frozen: boomer/closer raised GeneratorExit", None),
-    (["--plugins-dir", "{plugins}/base_in_update", *TRAIN, "--optimizer", "boomer"], 1, "optimizer 'boomer' (plugin boomer) failed: Boom: in update", None),
+    (
+        ["--plugins-dir", "{plugins}/boom_at_import", "plugins"],
+        0,
+        "could not be imported (Boom: at import)",
+        None,
+    ),
+    (
+        ["--plugins-dir", "{plugins}/generator_exit_in_hook", "plugins"],
+        0,
+        "register_surfaces raised GeneratorExit",
+        None,
+    ),
+    (
+        ["--plugins-dir", "{plugins}/getattr_raises", "plugins"],
+        0,
+        "could not be registered: RuntimeError: no attribute",
+        None,
+    ),
+    (
+        ["--plugins-dir", "{plugins}/base_in_update", *RACE, "--optimizer", "boomer"],
+        0,
+        "boomer frozen: boomer/boomer raised Boom: in update",
+        None,
+    ),
+    (
+        ["--plugins-dir", "{plugins}/base_in_update", *RACE, "--optimizer", "closer"],
+        0,
+        "closer frozen: boomer/closer raised GeneratorExit",
+        None,
+    ),
+    (
+        ["--plugins-dir", "{plugins}/base_in_update", *TRAIN, "--optimizer", "boomer"],
+        1,
+        "optimizer 'boomer' (plugin boomer) failed: Boom: in update",
+        None,
+    ),
     (["plugins", "check", "{plugins}/base_in_update/boomer.py"], 1, "Boom: in update", None),
     (["plugins", "check", "{plugins}/boom_at_import/boom.py"], 1, "Boom: at import", None),
     (["--plugins-dir", "{plugins}/fifo", "plugins"], 0, "was skipped", None),
     (["plugins", "check", "{plugins}/fifo/x.py"], 1, "it is not a regular file", None),
     # -- issue 21: a Hyper a slider cannot show -------------------------------------------------
-    (["--plugins-dir", "{plugins}/infinite_hyper", "plugins"], 0, "the slider range [0, inf] must be finite", None),
-    (["--plugins-dir", "{plugins}/infinite_hyper", "plugins"], 0, "the slider range [-1.7e+308, 1.7e+308] must be finite", None),
+    (
+        ["--plugins-dir", "{plugins}/infinite_hyper", "plugins"],
+        0,
+        "the slider range [0, inf] must be finite",
+        None,
+    ),
+    (
+        ["--plugins-dir", "{plugins}/infinite_hyper", "plugins"],
+        0,
+        "the slider range [-1.7e+308, 1.7e+308] must be finite",
+        None,
+    ),
     (["plugins", "check", "{plugins}/infinite_hyper/inf.py"], 1, "slider range [0, inf]", None),
     # -- issue 21: plugins check names divergence ----------------------------------------------
     (["plugins", "check", "{plugins}/diverges/wild.py"], 1, "the runs diverged", None),
-]  # fmt: skip
+]
 
 
 def _ids(case) -> str:
@@ -861,24 +1016,72 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path):
 HOSTILE = ["nan", "inf", "-inf", "-1", "0", "1e308", "18446744073709551616", "", "abc", "1,2,3"]
 SWEEP = {
     ("race", "--steps", "20"): [
-        "--steps", "--seed", "--start", "--noise", "--schedule", "--optimizer", "--surface", "--csv",
+        "--steps",
+        "--seed",
+        "--start",
+        "--noise",
+        "--schedule",
+        "--optimizer",
+        "--surface",
+        "--csv",
     ],
     ("critical", "--surface", "bowl", "--at", "0.5,0.5"): ["--at", "--surface"],
     ("critical", "--net", "--n", "40", "--width", "3", "--epochs", "2"): [
-        "--n", "--depth", "--width", "--epochs", "--max-epochs", "--k", "--seed", "--method",
-        "--optimizer", "--activation", "--dataset", "--batch-size", "--json",
+        "--n",
+        "--depth",
+        "--width",
+        "--epochs",
+        "--max-epochs",
+        "--k",
+        "--seed",
+        "--method",
+        "--optimizer",
+        "--activation",
+        "--dataset",
+        "--batch-size",
+        "--json",
     ],
     ("train", "--dataset", "xor", "--n", "80", "--depth", "1", "--width", "4", "--epochs", "1"): [
-        "--n", "--noise", "--depth", "--width", "--pieces", "--init-scale", "--dropout",
-        "--input-dropout", "--l1", "--l2", "--batch-size", "--epochs", "--patience", "--folds",
-        "--seed", "--optimizer", "--schedule", "--compare", "--json", "--threads", "--device",
-        "--loss", "--normalize", "--init", "--activation", "--dataset", "--test-shift",
+        "--n",
+        "--noise",
+        "--depth",
+        "--width",
+        "--pieces",
+        "--init-scale",
+        "--dropout",
+        "--input-dropout",
+        "--l1",
+        "--l2",
+        "--batch-size",
+        "--epochs",
+        "--patience",
+        "--folds",
+        "--seed",
+        "--optimizer",
+        "--schedule",
+        "--compare",
+        "--json",
+        "--threads",
+        "--device",
+        "--loss",
+        "--normalize",
+        "--init",
+        "--activation",
+        "--dataset",
+        "--test-shift",
     ],
     ("render", "--frames", "1", "--size", "320x240"): [
-        "--speed", "--scale", "--size", "--start", "--seed", "--noise", "--surface", "--fps",
+        "--speed",
+        "--scale",
+        "--size",
+        "--start",
+        "--seed",
+        "--noise",
+        "--surface",
+        "--fps",
         "--out",
     ],
-}  # fmt: skip
+}
 
 
 @pytest.mark.slow
@@ -940,8 +1143,9 @@ def test_a_setup_file_in_an_unknown_language_is_one_sentence(tmp_path):
     setup = tmp_path / "s.toml"
     setup.write_text('version = 1\nscene = "landscape"\nlang = "fr"\n')
     out = tmp_path / "x.png"
-    result = CliRunner().invoke(main, ["render", "--setup", str(setup), "--frames", "1",
-                                       "--out", str(out)])  # fmt: skip
+    result = CliRunner().invoke(
+        main, ["render", "--setup", str(setup), "--frames", "1", "--out", str(out)]
+    )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert 'lang = "fr" is not a language' in " ".join(result.output.split())
     assert not out.exists()
@@ -1001,8 +1205,14 @@ def test_cache_files_hold_their_numbers_not_the_storage_they_were_views_of(regis
     build_slice("net:moons?n=200&epochs=2&width=64&depth=2", registry, cache=tmp_path)
     (cached,) = tmp_path.glob("*.pt")
     data = torch.load(cached, weights_only=True)
-    numbers = sum(t.numel() * t.element_size() for part in ("theta0", "d1", "d2")
-                  for t in data[part].values()) + data["path"].numel() * 8  # fmt: skip
+    numbers = (
+        sum(
+            t.numel() * t.element_size()
+            for part in ("theta0", "d1", "d2")
+            for t in data[part].values()
+        )
+        + data["path"].numel() * 8
+    )
     assert cached.stat().st_size < 1.5 * numbers + 20_000, (cached.stat().st_size, numbers)
 
 
@@ -1044,9 +1254,13 @@ def test_the_cache_key_holds_the_apps_version(registry, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "planted",
-    [{"version": 1}, {"version": 1, "config": {"dataset": "moons"}}, {"version": 1, "config": {},
-     "theta0": {"a": 1}, "d1": {}, "d2": {}}, "not a dict"],
-)  # fmt: skip
+    [
+        {"version": 1},
+        {"version": 1, "config": {"dataset": "moons"}},
+        {"version": 1, "config": {}, "theta0": {"a": 1}, "d1": {}, "d2": {}},
+        "not a dict",
+    ],
+)
 def test_a_run_file_with_the_wrong_contents_is_one_sentence(tmp_path, monkeypatch, planted):
     torch = torch_module()
     monkeypatch.setenv("DL_EXPLORER_CACHE", str(tmp_path))
@@ -1054,8 +1268,9 @@ def test_a_run_file_with_the_wrong_contents_is_one_sentence(tmp_path, monkeypatc
     torch.save(planted, tmp_path / "net-runs" / "r9.pt")
     result = CliRunner().invoke(main, ["race", "--surface", "net:moons?run=r9", "--steps", "5"])
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
-    assert "r9.pt" in result.output and ("not one the Network lab wrote" in result.output
-                                         or "another version" in result.output)  # fmt: skip
+    assert "r9.pt" in result.output and (
+        "not one the Network lab wrote" in result.output or "another version" in result.output
+    )
 
 
 def test_an_interrupted_race_csv_leaves_the_old_file_and_no_temporary(registry, tmp_path):

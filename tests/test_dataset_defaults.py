@@ -103,9 +103,18 @@ def test_train_takes_the_datasets_suggestions_and_says_so(tmp_path):
 def test_given_knobs_win_and_no_suggested_keeps_the_plain_defaults(tmp_path):
     out = tmp_path / "s.json"
     result = run(
-        "train", "--dataset", "spiral", "--epochs", "1", "--depth", "1",
-        "--optimizer", "sgd:lr=0.2", "--json", str(out),
-    )  # fmt: skip
+        "train",
+        "--dataset",
+        "spiral",
+        "--epochs",
+        "1",
+        "--depth",
+        "1",
+        "--optimizer",
+        "sgd:lr=0.2",
+        "--json",
+        str(out),
+    )
     config = json.loads(out.read_text())["runs"][0]["config"]
     assert (config["depth"], config["width"], config["optimizer"]) == (1, 32, "sgd")
     assert config["optimizer_hyper"] == {"lr": 0.2} and config["batch_size"] == 32
@@ -120,9 +129,7 @@ def test_given_knobs_win_and_no_suggested_keeps_the_plain_defaults(tmp_path):
 
 def test_compare_over_datasets_takes_each_datasets_suggestions(tmp_path):
     out = tmp_path / "c.json"
-    result = run(
-        "train", "--epochs", "1", "--compare", "dataset=blobs,spiral", "--json", str(out)
-    )  # fmt: skip
+    result = run("train", "--epochs", "1", "--compare", "dataset=blobs,spiral", "--json", str(out))
     assert result.exit_code == 0, result.output
     configs = [r["config"] for r in json.loads(out.read_text())["runs"]]
     assert [(c["dataset"], c["depth"]) for c in configs] == [("blobs", 1), ("spiral", 3)]

@@ -53,18 +53,27 @@ def test_pip_installs_it_and_its_own_tests_pass(tmp_path):
     pip = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation"]
     run = subprocess.run(
         [*pip, "--no-index", "--target", str(target), str(source), "-q"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     env = {**os.environ, "PYTHONPATH": str(target)}
     env.pop("DL_EXPLORER_NO_PLUGINS", None)
     listing = subprocess.run(
-        [sys.executable, "-m", "explorer", "plugins"], capture_output=True, text=True, env=env,
+        [sys.executable, "-m", "explorer", "plugins"],
+        capture_output=True,
+        text=True,
+        env=env,
         timeout=120,
-    )  # fmt: skip
+    )
     assert "lion (dl_explorer_lion)" in " ".join(listing.stdout.split()), listing.stdout
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(source / "tests")],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert tests.returncode == 0 and "3 passed" in tests.stdout, tests.stdout + tests.stderr

@@ -50,9 +50,19 @@ def test_every_ball_follows_torch_after_it_settles(registry, name, ours, cls, th
 
 
 SURFACES = [
-    "bowl", "ravine", "rosenbrock", "beale", "himmelblau", "booth", "saddle", "monkey_saddle",
-    "plateau", "two_valleys", "rastrigin", "lecture_valley",
-]  # fmt: skip
+    "bowl",
+    "ravine",
+    "rosenbrock",
+    "beale",
+    "himmelblau",
+    "booth",
+    "saddle",
+    "monkey_saddle",
+    "plateau",
+    "two_valleys",
+    "rastrigin",
+    "lecture_valley",
+]
 
 
 @pytest.mark.slow

@@ -18,9 +18,17 @@ from explorer.training.session import TrainingSession
 
 def small_session(registry, **changes):
     config = TrainConfig(
-        dataset="circle", n=60, depth=1, width=3, activation="tanh", optimizer="adam",
-        optimizer_hyper={"lr": 0.05}, batch_size=60, epochs=20, device="cpu",
-    ).replace(**changes)  # fmt: skip
+        dataset="circle",
+        n=60,
+        depth=1,
+        width=3,
+        activation="tanh",
+        optimizer="adam",
+        optimizer_hyper={"lr": 0.05},
+        batch_size=60,
+        epochs=20,
+        device="cpu",
+    ).replace(**changes)
     session = TrainingSession(config, registry)
     session.fit()
     return session
@@ -115,9 +123,15 @@ def test_the_exact_hessian_refuses_a_net_too_large_for_it():
 
 def test_training_stops_where_the_loss_stalls(registry):
     config = TrainConfig(
-        dataset="circle", n=60, depth=1, width=3, optimizer="sgd", optimizer_hyper={"lr": 0.0},
-        epochs=500, device="cpu",
-    )  # fmt: skip
+        dataset="circle",
+        n=60,
+        depth=1,
+        width=3,
+        optimizer="sgd",
+        optimizer_hyper={"lr": 0.0},
+        epochs=500,
+        device="cpu",
+    )
     session = TrainingSession(config, registry)
     message = H.train_until_stall(session, 500, patience=5)
     # the first epoch sets the best loss, five more without a better one end it
@@ -170,7 +184,7 @@ def test_critical_net_lanczos_beyond_the_exact_limit():
         "2",
         "--k",
         "2",
-    )  # fmt: skip  (5,322 parameters: auto picks Lanczos)
+    )  # 5,322 parameters: auto picks Lanczos
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "5,322 parameters" in text and "Lanczos on Hessian-vector products" in text

@@ -66,9 +66,14 @@ def test_every_key_the_code_asks_for_is_in_the_catalogue():
         text = path.read_text("utf-8")
         asked |= set(re.findall(r"\bt\(\s*\"([a-z_]+\.[a-z0-9_.]+)\"", text))
         # help sheets and tables name their keys as plain strings
-        asked |= set(re.findall(r"\"((?:help|landscape|network|status|numbers|inspector|chart|"
-                                r"curves|grads|function|tabs|app|dropout|activations)\."
-                                r"[a-z0-9_.]+)\"", text))  # fmt: skip
+        asked |= set(
+            re.findall(
+                r"\"((?:help|landscape|network|status|numbers|inspector|chart|"
+                r"curves|grads|function|tabs|app|dropout|activations)\."
+                r"[a-z0-9_.]+)\"",
+                text,
+            )
+        )
     asked = {k for k in asked if not k.endswith(".")}
     unknown = sorted(k for k in asked if k not in en)
     assert not unknown, unknown

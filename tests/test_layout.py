@@ -49,8 +49,9 @@ class DrawnText:
 
 def _app(name: str, size, ui_scale):
     screen = init_offscreen(size)
-    app, tabs = build_app(_registry(), screen, name, windowed=False, backend="thread",
-                          ui_scale=ui_scale)  # fmt: skip
+    app, tabs = build_app(
+        _registry(), screen, name, windowed=False, backend="thread", ui_scale=ui_scale
+    )
     return app, tabs
 
 
@@ -115,8 +116,10 @@ def check_layout(app, tabs) -> list[str]:
                 problems.append(f"{label}: its text is {fit[0]} px in {fit[1]} px")
         for a, b in itertools.combinations(widgets, 2):
             if a.rect.colliderect(b.rect):
-                problems.append(f"{type(a).__name__} {tuple(a.rect)} overlaps "
-                                f"{type(b).__name__} {getattr(b, 'text', '')!r} {tuple(b.rect)}")  # fmt: skip
+                problems.append(
+                    f"{type(a).__name__} {tuple(a.rect)} overlaps "
+                    f"{type(b).__name__} {getattr(b, 'text', '')!r} {tuple(b.rect)}"
+                )
     captions = scene.controls.captions
     captions = list(captions() if callable(captions) else captions)
     widgets = _widgets(scene.manager)
@@ -127,8 +130,10 @@ def check_layout(app, tabs) -> list[str]:
             problems.append(f"caption {slot.text!r} {tuple(slot.rect)} leaves its panel")
         for e in widgets:
             if slot.rect.colliderect(e.rect):
-                problems.append(f"caption {slot.text!r} {tuple(slot.rect)} is under "
-                                f"{type(e).__name__} {tuple(e.rect)}")  # fmt: skip
+                problems.append(
+                    f"caption {slot.text!r} {tuple(slot.rect)} is under "
+                    f"{type(e).__name__} {tuple(e.rect)}"
+                )
     return problems
 
 
@@ -203,8 +208,14 @@ def test_ctrl_keys_scale_text_widgets_and_panels_live_in_every_scene():
     app, tabs = _app("landscape", (1920, 1080), 1.0)
 
     def ctrl(key):
-        app.tick(1 / 60, [pygame.event.Event(pygame.KEYDOWN, key=key, mod=pygame.KMOD_LCTRL,
-                                              unicode="", scancode=0)])  # fmt: skip
+        app.tick(
+            1 / 60,
+            [
+                pygame.event.Event(
+                    pygame.KEYDOWN, key=key, mod=pygame.KMOD_LCTRL, unicode="", scancode=0
+                )
+            ],
+        )
 
     try:
         landscape = tabs.scene()

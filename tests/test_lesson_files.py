@@ -129,21 +129,38 @@ def test_a_condition_naming_an_unknown_number_says_what_is_there():
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        (lambda t: t.replace("[title]", "[titel]"), "titel is not a key of the top level (did you mean title?)"),
+        (
+            lambda t: t.replace("[title]", "[titel]"),
+            "titel is not a key of the top level (did you mean title?)",
+        ),
         (lambda t: t.replace('zh = "梯度消失"\n', ""), "title has no zh text"),
-        (lambda t: t.replace('scene = "landscape"', 'scene = "landscpe"'), "step 2: scene 'landscpe' is not a scene"),
-        (lambda t: t.replace("depth = 8", "dpeth = 8"), "step 1: setup.dpeth is not a key of the network setup (did you mean depth?)"),
-        (lambda t: t.replace("{grad_ratio:.0e} of the output's", "{grad_ration:.0e} of the output's"), "step 1: caption.en shows {grad_ration}, which the network scene does not compute (did you mean grad_ratio?)"),
+        (
+            lambda t: t.replace('scene = "landscape"', 'scene = "landscpe"'),
+            "step 2: scene 'landscpe' is not a scene",
+        ),
+        (
+            lambda t: t.replace("depth = 8", "dpeth = 8"),
+            "step 1: setup.dpeth is not a key of the network setup (did you mean depth?)",
+        ),
+        (
+            lambda t: t.replace(
+                "{grad_ratio:.0e} of the output's", "{grad_ration:.0e} of the output's"
+            ),
+            "step 1: caption.en shows {grad_ration}, which the network scene does not compute (did you mean grad_ratio?)",
+        ),
         (lambda t: t.replace('"grad_ratio < 1e-3"', '"grad_ratio <"'), "step 1: expect:"),
         (lambda t: t.replace('"grad_ratio < 1e-3"', '"os.system(1)"'), "step 1: expect:"),
         (lambda t: t.replace("limit = 20\n", ""), "step 1: until needs a limit"),
-        (lambda t: t.replace('highlight = ["gradient_bars"]', 'highlight = ["gradient_barz"]'), "highlight 'gradient_barz' is not a part of the network scene"),
+        (
+            lambda t: t.replace('highlight = ["gradient_bars"]', 'highlight = ["gradient_barz"]'),
+            "highlight 'gradient_barz' is not a part of the network scene",
+        ),
         (lambda t: t.replace("[[steps]]", "[[stepz]]", 1), "stepz is not a key"),
         (lambda t: t + "\n[[steps]\n", "is not valid TOML"),
         (lambda t: t.replace("{grad_ratio:.0e} of", "{grad_ratio:.0q} of"), "the format '.0q'"),
         (lambda t: t.replace("order = 2", "order = 'two'"), "order must be a whole number"),
     ],
-)  # fmt: skip
+)
 def test_every_mistake_is_one_sentence_naming_file_step_and_key(tmp_path, change, fragment):
     path = write(tmp_path, change(GOOD))
     with pytest.raises(LessonError) as info:

@@ -156,16 +156,20 @@ def test_lesson_check_names_file_step_and_condition_with_its_numbers(tmp_path, r
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        (lambda t: t.replace('seed = 0 }', 'seed = -1 }'), "step 1: setup: seed = -1"),
+        (lambda t: t.replace("seed = 0 }", "seed = -1 }"), "step 1: setup: seed = -1"),
         (lambda t: t.replace('"momentum"]', '"momentumm"]'), "momentumm"),
         (lambda t: t.replace("momentum.loss < sgd.loss", "momentum.loss <"), "step 2: expect"),
         (lambda t: t.replace("surface = ", "surfac = "), "step 1: setup.surfac is not a key"),
-        (lambda t: t.replace("seed = 0 }", "seed = 0 }\nhessian = true", 1),
-         "step 1: hessian asks the network scene only"),
-        (lambda t: t.replace("seed = 0 }", 'seed = 0 }\nhessian = "yes"', 1),
-         "step 1: hessian must be true or false"),
+        (
+            lambda t: t.replace("seed = 0 }", "seed = 0 }\nhessian = true", 1),
+            "step 1: hessian asks the network scene only",
+        ),
+        (
+            lambda t: t.replace("seed = 0 }", 'seed = 0 }\nhessian = "yes"', 1),
+            "step 1: hessian must be true or false",
+        ),
     ],
-)  # fmt: skip
+)
 def test_lesson_check_refuses_a_bad_file_in_one_sentence(tmp_path, change, fragment):
     path = tmp_path / "mine.toml"
     path.write_text(change(LESSON), encoding="utf-8")
@@ -191,9 +195,21 @@ def test_render_lesson_streams_a_deterministic_gif_with_the_captions(tmp_path):
         out = tmp_path / f"saddle{k}.gif"
         result = CliRunner().invoke(
             main,
-            ["--no-plugins", "render", "--lesson", "saddle-points", "--lang", "zh",
-             "--frames-per-step", "3", "--scale", "0.5", "--out", str(out)],
-        )  # fmt: skip
+            [
+                "--no-plugins",
+                "render",
+                "--lesson",
+                "saddle-points",
+                "--lang",
+                "zh",
+                "--frames-per-step",
+                "3",
+                "--scale",
+                "0.5",
+                "--out",
+                str(out),
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert "saddle-points, 4 steps, 12 frames at 30 fps" in result.output
         outs.append(out.read_bytes())
@@ -227,9 +243,19 @@ def test_a_recorded_caption_agrees_with_the_frame_under_it(tmp_path, monkeypatch
     out = tmp_path / "mine.gif"
     result = CliRunner().invoke(
         main,
-        ["--no-plugins", "render", "--lesson", str(path), "--frames-per-step", "6",
-         "--scale", "0.25", "--out", str(out)],
-    )  # fmt: skip
+        [
+            "--no-plugins",
+            "render",
+            "--lesson",
+            str(path),
+            "--frames-per-step",
+            "6",
+            "--scale",
+            "0.25",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert len(shown) == 6 and shown[-1][1] > shown[0][1] > 0  # the race moved while shown
     for caption, step in shown:
@@ -239,8 +265,16 @@ def test_a_recorded_caption_agrees_with_the_frame_under_it(tmp_path, monkeypatch
 def test_render_lesson_refuses_a_scene_knob_in_one_sentence(tmp_path):
     result = CliRunner().invoke(
         main,
-        ["--no-plugins", "render", "--lesson", "momentum", "--surface", "bowl",
-         "--out", str(tmp_path / "x.gif")],
-    )  # fmt: skip
+        [
+            "--no-plugins",
+            "render",
+            "--lesson",
+            "momentum",
+            "--surface",
+            "bowl",
+            "--out",
+            str(tmp_path / "x.gif"),
+        ],
+    )
     assert result.exit_code != 0
     assert "--lesson sets every scene itself" in result.output

@@ -139,8 +139,9 @@ def test_a_damaged_or_foreign_entry_is_computed_again(tmp_path, registry):
     lesson = _lesson(tmp_path, registry)
     store = PreparedStore(tmp_path / "cache")
     prepare_lesson(lesson, registry, scenes(), store)
-    player = LessonPlayer(lesson, lambda s: headless_driver(spec(s), registry), setup_class,
-                          registry)  # fmt: skip
+    player = LessonPlayer(
+        lesson, lambda s: headless_driver(spec(s), registry), setup_class, registry
+    )
     first, second = (key_of(player, s) for s, _ in runs(player))
     types = player.live_driver("network").state_types
     player.close()
@@ -185,8 +186,13 @@ def test_the_teacher_changing_anything_computes_live_again(tmp_path, registry):
     lesson = _lesson(tmp_path, registry)
     store = PreparedStore(tmp_path / "cache")
     prepare_lesson(lesson, registry, scenes(), store)
-    player = LessonPlayer(lesson, lambda s: headless_driver(spec(s), registry), setup_class,
-                          registry, replays=Replays(store))  # fmt: skip
+    player = LessonPlayer(
+        lesson,
+        lambda s: headless_driver(spec(s), registry),
+        setup_class,
+        registry,
+        replays=Replays(store),
+    )
     try:
         player.go(0)
         while not player.poll(None):

@@ -185,15 +185,21 @@ def test_the_lesson_command_opens_the_app_in_presenter_mode_at_the_step_asked(
 
     def fake_run_app(registry, scene="landscape", prepare=None, *, ui_scale=None, **_):
         screen = init_offscreen((1280, 720))
-        app, tabs = build_app(registry, screen, scene, windowed=False, backend="thread",
-                              ui_scale=ui_scale)  # fmt: skip
+        app, tabs = build_app(
+            registry, screen, scene, windowed=False, backend="thread", ui_scale=ui_scale
+        )
         try:
             prepare(tabs)
             for _ in range(3):
                 app.tick(1 / 30, [])
             presenter = next(s for s in app.scenes if isinstance(s, Presenter))
-            seen.update(step=presenter.index, lang=presenter.lang, scale=scale.factor(),
-                        caption=presenter.caption(), scene=tabs.current)  # fmt: skip
+            seen.update(
+                step=presenter.index,
+                lang=presenter.lang,
+                scale=scale.factor(),
+                caption=presenter.caption(),
+                scene=tabs.current,
+            )
         finally:
             tabs.close()
 

@@ -20,14 +20,32 @@ from explorer.training.session import SPARSE_BELOW
 from explorer.training.worker import HESSIAN_LIMIT
 
 # what ``critical --net --epochs 60`` trains: circle, 2 × 8 tanh, adam 0.01, full batch, seed 0
-CRITICAL_NET = TrainConfig(dataset="circle", depth=2, width=8, activation="tanh",
-                           optimizer="adam", optimizer_hyper={"lr": 0.01}, batch_size=400,
-                           epochs=60, device="cpu")  # fmt: skip
+CRITICAL_NET = TrainConfig(
+    dataset="circle",
+    depth=2,
+    width=8,
+    activation="tanh",
+    optimizer="adam",
+    optimizer_hyper={"lr": 0.01},
+    batch_size=400,
+    epochs=60,
+    device="cpu",
+)
 
 
 def _digits(l1: float = 0.0, l2: float = 0.0, epochs: int = 8) -> TrainConfig:
-    return TrainConfig(dataset="digits", depth=2, width=32, activation="relu", optimizer="sgd",
-                       optimizer_hyper={"lr": 0.1}, epochs=epochs, l1=l1, l2=l2, device="cpu")  # fmt: skip
+    return TrainConfig(
+        dataset="digits",
+        depth=2,
+        width=32,
+        activation="relu",
+        optimizer="sgd",
+        optimizer_hyper={"lr": 0.1},
+        epochs=epochs,
+        l1=l1,
+        l2=l2,
+        device="cpu",
+    )
 
 
 # -- weights per layer ---------------------------------------------------------------------------
@@ -69,8 +87,9 @@ def test_l2_shrinks_the_weights_but_leaves_few_exact_zeros(registry):
     ridge.fit()
     a, b = plain.snapshot(), ridge.snapshot()
     assert b.layers[0].weight_span < a.layers[0].weight_span  # shrunk
-    sparsity = [sum(p.n_small for p in s.layers) / sum(p.n_weights for p in s.layers)
-                for s in (a, b)]  # fmt: skip
+    sparsity = [
+        sum(p.n_small for p in s.layers) / sum(p.n_weights for p in s.layers) for s in (a, b)
+    ]
     assert sparsity[1] < 0.05  # but not to exactly zero: that is L1's doing
 
 
@@ -166,8 +185,16 @@ def test_the_process_worker_says_it_is_computing_then_answers(registry):
 
 
 # -- the lab ------------------------------------------------------------------------------------
-SMALL = TrainConfig(dataset="moons", depth=2, width=8, activation="relu", optimizer="adam",
-                    optimizer_hyper={"lr": 0.02}, epochs=5, device="cpu")  # fmt: skip
+SMALL = TrainConfig(
+    dataset="moons",
+    depth=2,
+    width=8,
+    activation="relu",
+    optimizer="adam",
+    optimizer_hyper={"lr": 0.02},
+    epochs=5,
+    device="cpu",
+)
 
 
 @pytest.fixture
@@ -176,8 +203,10 @@ def lab(registry):
     from explorer.app.scenes.network.model import NetworkModel
     from explorer.app.scenes.network.scene import NetworkScene
 
-    d = Driver(registry, scene=lambda reg, size: NetworkScene(
-        NetworkModel(reg, SMALL, backend="thread"), size))  # fmt: skip
+    d = Driver(
+        registry,
+        scene=lambda reg, size: NetworkScene(NetworkModel(reg, SMALL, backend="thread"), size),
+    )
     yield d
     d.scene.close()
 
@@ -215,16 +244,24 @@ def test_loss_normalize_and_input_dropout_set_what_set_does(lab, registry):
     # the same three through --set
     twin = type(m)(registry, SMALL, backend="thread")
     try:
-        setups.apply(twin, setups.overrides_from_text(
-            NetworkSetup, ["loss=mse", "normalize=standard", "input_dropout=0.2"]))  # fmt: skip
+        setups.apply(
+            twin,
+            setups.overrides_from_text(
+                NetworkSetup, ["loss=mse", "normalize=standard", "input_dropout=0.2"]
+            ),
+        )
         got = twin.config
         assert (got.loss, got.normalize, got.input_dropout) == ("mse", "standard", 0.2)
         assert got.replace(optimizer_hyper={}) == by_hand.replace(optimizer_hyper={})
     finally:
         twin.close()
     # set from a setup (a lesson, Ctrl+O), the widgets follow
-    setups.apply(m, setups.overrides_from_text(
-        NetworkSetup, ["loss=auto", "normalize=off", "input_dropout=0.5"]))  # fmt: skip
+    setups.apply(
+        m,
+        setups.overrides_from_text(
+            NetworkSetup, ["loss=auto", "normalize=off", "input_dropout=0.5"]
+        ),
+    )
     d.tick(2)
     controls = d.scene.controls
     assert controls.menus["loss"].selected_option[0] == "auto"
@@ -341,8 +378,10 @@ def test_menus_show_values_set_outside_their_choices(registry):
     try:
         scene.model.set(epochs=30, batch_size=100, l1=3.5e-3, patience=7)
         scene.controls.build()
-        shown = {k: scene.controls.menus[k].selected_option[0] for k in
-                 ("epochs", "batch", "l1", "patience")}  # fmt: skip
+        shown = {
+            k: scene.controls.menus[k].selected_option[0]
+            for k in ("epochs", "batch", "l1", "patience")
+        }
         assert shown == {"epochs": "30", "batch": "100", "l1": "0.0035", "patience": "7"}
         assert not scene.controls._disagree()
     finally:

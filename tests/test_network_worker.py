@@ -22,8 +22,17 @@ from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.ui.text import Text
 from explorer.training import TrainConfig, Trainer, TrainingSession
 
-SMALL = TrainConfig(dataset="moons", n=200, depth=3, width=8, activation="sigmoid", epochs=200,
-                    batch_size=32, seed=3, device="cpu")  # fmt: skip
+SMALL = TrainConfig(
+    dataset="moons",
+    n=200,
+    depth=3,
+    width=8,
+    activation="sigmoid",
+    epochs=200,
+    batch_size=32,
+    seed=3,
+    device="cpu",
+)
 
 
 def _until(model: NetworkModel, done, timeout: float = 120.0) -> None:
@@ -78,8 +87,14 @@ def test_a_bad_b_side_starts_no_worker_at_all(registry, monkeypatch):
     made = []
     monkeypatch.setattr(NetworkModel, "_default_trainer", lambda self, cfg: made.append(cfg))
     with pytest.raises(LookupError, match="Unknown activation .swish."):
-        NetworkModel(registry, SMALL, backend="thread", side_by_side=True,
-                     compare="activation", compare_value="swish")  # fmt: skip
+        NetworkModel(
+            registry,
+            SMALL,
+            backend="thread",
+            side_by_side=True,
+            compare="activation",
+            compare_value="swish",
+        )
     assert made == []
 
 
@@ -87,11 +102,25 @@ def test_a_bad_b_side_starts_no_worker_at_all(registry, monkeypatch):
 def test_render_with_a_typo_says_one_sentence_and_exits_cleanly(tmp_path):
     out = tmp_path / "x.png"
     run = subprocess.run(
-        [sys.executable, "-m", "explorer", "render", "--scene", "network", "--compare",
-         "activation=swish", "--frames", "1", "--out", str(out)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "explorer",
+            "render",
+            "--scene",
+            "network",
+            "--compare",
+            "activation=swish",
+            "--frames",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
         env=os.environ | {"DL_EXPLORER_NO_PLUGINS": "1"},
-    )  # fmt: skip
+    )
     assert run.returncode == 1, (run.returncode, run.stderr)  # not SIGABRT (134)
     assert "Unknown activation 'swish'" in run.stderr
     assert "Traceback" not in run.stderr
@@ -99,8 +128,14 @@ def test_render_with_a_typo_says_one_sentence_and_exits_cleanly(tmp_path):
 
 
 def test_side_by_side_steps_both_nets_in_lockstep_on_the_same_mini_batches(registry):
-    model = NetworkModel(registry, SMALL, backend="thread", side_by_side=True,
-                         compare="activation", compare_value="relu")  # fmt: skip
+    model = NetworkModel(
+        registry,
+        SMALL,
+        backend="thread",
+        side_by_side=True,
+        compare="activation",
+        compare_value="relu",
+    )
     try:
         model.play()  # at full speed: update() hands out chunks, the same to each net
         _until(model, lambda: model.step_count() >= 40)
@@ -120,8 +155,7 @@ def test_side_by_side_steps_both_nets_in_lockstep_on_the_same_mini_batches(regis
 
 
 def _trained(registry, activation: str):
-    model = NetworkModel(registry, SMALL.replace(activation=activation, depth=6),
-                         backend="thread")  # fmt: skip
+    model = NetworkModel(registry, SMALL.replace(activation=activation, depth=6), backend="thread")
     try:
         model.step(5)
         model.wait(30)

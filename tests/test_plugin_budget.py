@@ -126,8 +126,10 @@ def test_the_app_draws_frames_while_a_saved_plugin_blocks(watched):
         assert scene.watcher.ready.wait(10)
         path.write_text(blocking_source(flags, "loops"))
         frames = app.frames
-        wait_for(lambda: app.tick(1 / 60, []) and (flags / "entered").exists(),
-                 "the save was never checked")  # fmt: skip
+        wait_for(
+            lambda: app.tick(1 / 60, []) and (flags / "entered").exists(),
+            "the save was never checked",
+        )
         for _ in range(5):  # frames go on while the plugin spins
             app.tick(1 / 60, [])
         assert app.frames >= frames + 6 and not (flags / "left").exists()
@@ -195,8 +197,12 @@ def test_a_ball_whose_update_blocks_is_frozen_with_one_sentence_and_the_race_goe
 
     folder, flags = stuck
     registry = load_plugins([folder])
-    race = Race(registry.surface("bowl"), [BallConfig("stuck"), BallConfig("sgd", {"lr": 0.1})],
-                (1.0, -1.0), registry=registry)  # fmt: skip
+    race = Race(
+        registry.surface("bowl"),
+        [BallConfig("stuck"), BallConfig("sgd", {"lr": 0.1})],
+        (1.0, -1.0),
+        registry=registry,
+    )
     race.step(20)
     stuck_ball, sgd = race.balls
     assert stuck_ball.status is Status.FROZEN and stuck_ball.stopped_at == 2
@@ -214,8 +220,19 @@ def test_the_race_command_freezes_a_blocking_ball_and_finishes(stuck):
     from explorer.cli import main
 
     folder, flags = stuck
-    args = ["--plugins-dir", str(folder), "race", "--surface", "bowl", "--optimizer", "stuck",
-            "--optimizer", "sgd", "--steps", "50"]  # fmt: skip
+    args = [
+        "--plugins-dir",
+        str(folder),
+        "race",
+        "--surface",
+        "bowl",
+        "--optimizer",
+        "stuck",
+        "--optimizer",
+        "sgd",
+        "--steps",
+        "50",
+    ]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "took longer than 1 s for one step" in result.output

@@ -43,8 +43,11 @@ def test_the_generated_test_file_passes_under_pytest(tmp_path):
     run("plugins", "new", "optimizer", "my_lion", "--dir", str(tmp_path))
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_my_lion.py"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
 
@@ -77,8 +80,10 @@ def test_score_is_deterministic_with_a_seed(registry):
         board = run_scoreboard(
             registry.optimizer("adam"), registry, seed=seed, others=[], surfaces=["bowl"]
         )
-        return board, [(e.task, e.optimizer, e.best.lr, e.best.steps, e.best.final_loss,
-                        e.best.accuracy) for e in board.entries]  # fmt: skip
+        return board, [
+            (e.task, e.optimizer, e.best.lr, e.best.steps, e.best.final_loss, e.best.accuracy)
+            for e in board.entries
+        ]
 
     a, rows = score(3)
     assert score(3)[1] == rows

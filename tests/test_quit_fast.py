@@ -37,10 +37,15 @@ def alive(pid: int) -> bool:
 
 
 def start_app(scene: str = "network") -> subprocess.Popen:
-    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
-               DL_EXPLORER_NO_PLUGINS="1")  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "explorer", "--scene", scene], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    env = dict(
+        os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", DL_EXPLORER_NO_PLUGINS="1"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "explorer", "--scene", scene],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def quit_while_training(

@@ -53,8 +53,13 @@ def test_trajectory_rows_start_at_the_start_and_carry_losses(registry, tmp_path)
     rows = list(csv.DictReader(out.read_text().splitlines()))
     assert len(rows) == 2 * 26
     assert rows[0] == {
-        "optimizer": "sgd", "step": "0", "x": "1.0", "y": "-1.0", "loss": "1.0", "settled": "0"
-    }  # fmt: skip
+        "optimizer": "sgd",
+        "step": "0",
+        "x": "1.0",
+        "y": "-1.0",
+        "loss": "1.0",
+        "settled": "0",
+    }
     assert float(rows[26]["loss"]) == pytest.approx(1.0)
 
 

@@ -79,8 +79,13 @@ def test_a_correct_rule_matches_torch_on_every_case(adam_ref, registry):
     result = compare(adam_rule(), adam_ref)
     assert result.agrees, result.describe()
     assert [r.case for r in result.results] == [
-        "bowl", "rosenbrock", "saddle", "small MLP", "tiny gradient (g ~ 1e-8)", "zero gradient",
-    ]  # fmt: skip
+        "bowl",
+        "rosenbrock",
+        "saddle",
+        "small MLP",
+        "tiny gradient (g ~ 1e-8)",
+        "zero gradient",
+    ]
     assert all(r.steps > 0 for r in result.results)
     sgd = resolve_reference("torch.optim.SGD:lr=0.01,momentum=0.9", registry)
     assert compare(momentum_rule(dampened=False), sgd).agrees
@@ -138,8 +143,10 @@ def test_momentum_dampening_is_named(registry):
 def test_a_registered_optimizer_can_be_the_reference(registry):
     ref = resolve_reference("adam:lr=0.01", registry)
     assert compare(adam_rule(), ref).agrees
-    assert compare(registry.optimizer("adamw"), resolve_reference(
-        "torch.optim.AdamW:lr=0.01,weight_decay=0.01", registry)).agrees  # fmt: skip
+    assert compare(
+        registry.optimizer("adamw"),
+        resolve_reference("torch.optim.AdamW:lr=0.01,weight_decay=0.01", registry),
+    ).agrees
 
 
 EPS_INSIDE = '''

@@ -58,15 +58,36 @@ CHANGES = {
 }
 # What the saved file then says (the changes really reached the model and the file).
 SAVED = {
-    "landscape": ['surface = "himmelblau"', "start = [\n    1.5,\n    -2.0,\n]", "seed = 7",
-                  "speed = 300.0", "sigma = 0.7", 'noise = "gaussian"', "[optimizers.sgd]\nlr = 0.0123",
-                  "[optimizers.momentum]\nlr = 0.005\nbeta = 0.8", "[optimizers.adamw]",
-                  'arrows_hidden = [\n    "momentum",\n]', 'name = "step"\nevery = 300.0'],
-    "network": ['dataset = "moons"', "depth = 3", "width = 8", 'activation = "tanh"',
-                'init = "xavier"', "batch_norm = true", "dropout = 0.25", "l2 = 0.001",
-                "patience = 3", "epochs = 5", "seed = 4", "speed = 50.0",
-                '[optimizer]\nname = "adam"\nlr = 0.02', "[compare]\ndropout = 0.5"],
-}  # fmt: skip
+    "landscape": [
+        'surface = "himmelblau"',
+        "start = [\n    1.5,\n    -2.0,\n]",
+        "seed = 7",
+        "speed = 300.0",
+        "sigma = 0.7",
+        'noise = "gaussian"',
+        "[optimizers.sgd]\nlr = 0.0123",
+        "[optimizers.momentum]\nlr = 0.005\nbeta = 0.8",
+        "[optimizers.adamw]",
+        'arrows_hidden = [\n    "momentum",\n]',
+        'name = "step"\nevery = 300.0',
+    ],
+    "network": [
+        'dataset = "moons"',
+        "depth = 3",
+        "width = 8",
+        'activation = "tanh"',
+        'init = "xavier"',
+        "batch_norm = true",
+        "dropout = 0.25",
+        "l2 = 0.001",
+        "patience = 3",
+        "epochs = 5",
+        "seed = 4",
+        "speed = 50.0",
+        '[optimizer]\nname = "adam"\nlr = 0.02',
+        "[compare]\ndropout = 0.5",
+    ],
+}
 
 
 def run(*args):
@@ -343,9 +364,17 @@ def captured(monkeypatch):
 
 def test_set_on_the_command_line_sets_the_network_lab(captured):
     result = run(
-        "--scene", "network", "--set", "depth=10", "--set", "activation=sigmoid",
-        "--set", "compare=activation:relu", "--set", "optimizer=adam:lr=0.003",
-    )  # fmt: skip
+        "--scene",
+        "network",
+        "--set",
+        "depth=10",
+        "--set",
+        "activation=sigmoid",
+        "--set",
+        "compare=activation:relu",
+        "--set",
+        "optimizer=adam:lr=0.003",
+    )
     assert result.exit_code == 0, result.output
     model = captured["model"]
     assert captured["scene"] == "network"
@@ -440,9 +469,15 @@ def test_the_file_and_the_set_line_read_the_same_setup(tmp_path, registry):
     scene, from_file = setup_files.read(path)
     from_text = setup_files.overrides(
         "network",
-        ["depth=4", "batch_norm=on", "patience=off", "speed=10", "optimizer=momentum:lr=0.01",
-         "compare=dropout:0.5"],
-    )  # fmt: skip
+        [
+            "depth=4",
+            "batch_norm=on",
+            "patience=off",
+            "speed=10",
+            "optimizer=momentum:lr=0.01",
+            "compare=dropout:0.5",
+        ],
+    )
     assert scene == "network" and from_file == from_text
 
 
@@ -455,10 +490,25 @@ def _pixels(path: Path) -> np.ndarray:
 def test_render_setup_draws_what_the_equivalent_flags_draw(tmp_path):
     flags = tmp_path / "flags.png"
     result = run(
-        "render", "--surface", "himmelblau", "--optimizer", "sgd:lr=0.01", "--optimizer",
-        "adam:lr=0.05", "--start=-1,1", "--seed", "3", "--schedule", "cosine", "--speed", "200",
-        "--frames", "20", "--out", str(flags),
-    )  # fmt: skip
+        "render",
+        "--surface",
+        "himmelblau",
+        "--optimizer",
+        "sgd:lr=0.01",
+        "--optimizer",
+        "adam:lr=0.05",
+        "--start=-1,1",
+        "--seed",
+        "3",
+        "--schedule",
+        "cosine",
+        "--speed",
+        "200",
+        "--frames",
+        "20",
+        "--out",
+        str(flags),
+    )
     assert result.exit_code == 0, result.output
     setup = tmp_path / "run.toml"
     setup.write_text(
@@ -479,10 +529,25 @@ def test_render_setup_of_the_network_lab_draws_what_the_flags_draw(tmp_path):
     flags = tmp_path / "flags.png"
     common = ["--frames", "3", "--steps-per-frame", "4"]
     result = run(
-        "render", "--scene", "network", "--dataset", "moons", "--depth", "3", "--width", "8",
-        "--activation", "relu", "--epochs", "5", "--compare", "activation=tanh",
-        *common, "--out", str(flags),
-    )  # fmt: skip
+        "render",
+        "--scene",
+        "network",
+        "--dataset",
+        "moons",
+        "--depth",
+        "3",
+        "--width",
+        "8",
+        "--activation",
+        "relu",
+        "--epochs",
+        "5",
+        "--compare",
+        "activation=tanh",
+        *common,
+        "--out",
+        str(flags),
+    )
     assert result.exit_code == 0, result.output
     setup = tmp_path / "net.toml"
     setup.write_text(

@@ -75,8 +75,13 @@ def test_a_worker_process_of_the_app_never_opens_a_window_of_its_own(tmp_path):
         "    p.join()\n"
     )
     env = {**os.environ, "DL_EXPLORER_NO_SPLASH": "1"}  # the parent's own window is not the point
-    out = subprocess.run([sys.executable, str(script), "--no-plugins"], capture_output=True,
-                         text=True, timeout=120, env=env)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, str(script), "--no-plugins"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert out.stdout.split() == ["parent", "True", "child", "False"], out.stderr
 
 

@@ -499,8 +499,11 @@ def test_the_repository_root_holds_only_the_projects_own_files():
         pytest.skip("not a git checkout")
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout.split("\n")  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
     top = {p.split("/")[0] for p in listed if p}
     allowed = {".ci", ".gitignore", "README.md", "assets", "docs", "examples", "explorer"}
     allowed |= {"plugins", "pyproject.toml", "tests"}

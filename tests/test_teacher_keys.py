@@ -117,8 +117,10 @@ def test_every_help_sheet_names_the_quit_key(lang):
     i18n.set_language(lang)
     keys = dict(app_keys())
     assert "Ctrl+Q" in keys
-    assert keys["Ctrl+Q"] == {"en": "quit (closing the window does the same)",
-                              "zh": "退出（关闭窗口也一样）"}[lang]  # fmt: skip
+    assert (
+        keys["Ctrl+Q"]
+        == {"en": "quit (closing the window does the same)", "zh": "退出（关闭窗口也一样）"}[lang]
+    )
 
 
 def test_ctrl_q_quits_whatever_scene_is_shown(app):

@@ -92,9 +92,15 @@ def test_its_state_is_drawn_as_an_arrow_inferred_from_its_shape(registry):
 
 def test_it_trains_a_network(registry):
     config = TrainConfig(
-        dataset="moons", n=200, depth=1, width=16, optimizer="heavyball",
-        optimizer_hyper={"lr": 0.05}, steps=150, device="cpu",
-    )  # fmt: skip
+        dataset="moons",
+        n=200,
+        depth=1,
+        width=16,
+        optimizer="heavyball",
+        optimizer_hyper={"lr": 0.05},
+        steps=150,
+        device="cpu",
+    )
     session = TrainingSession(config, registry)
     first = session.evaluate("train")[0]
     session.fit()

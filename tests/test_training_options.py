@@ -47,9 +47,18 @@ def test_the_loss_knob_trains_like_plain_pytorch(registry, loss):
     # Full batches, so the batch order cannot matter: 6 SGD steps must give the same weights as
     # torch.optim.SGD on the textbook formula (MSE = Σ_k (softmax_k − onehot_k)², batch mean).
     cfg = TrainConfig(
-        dataset="xor", n=120, depth=1, width=8, batch_size=1000, epochs=6, loss=loss,
-        optimizer="sgd", optimizer_hyper={"lr": 0.5}, device="cpu", seed=3,
-    )  # fmt: skip
+        dataset="xor",
+        n=120,
+        depth=1,
+        width=8,
+        batch_size=1000,
+        epochs=6,
+        loss=loss,
+        optimizer="sgd",
+        optimizer_hyper={"lr": 0.5},
+        device="cpu",
+        seed=3,
+    )
     session = TrainingSession(cfg, registry)
     plain = _plain_copy(session)
     x, y = session.splits.train.x, session.splits.train.y
@@ -129,9 +138,22 @@ def test_folds_partition_the_non_test_samples(registry):
 def test_train_folds_prints_mean_and_spread_of_validation_accuracy(tmp_path):
     out = tmp_path / "cv.json"
     result = cli(
-        "train", "--dataset", "moons", "--n", "200", "--depth", "1", "--width", "8",
-        "--epochs", "3", "--folds", "3", "--json", str(out),
-    )  # fmt: skip
+        "train",
+        "--dataset",
+        "moons",
+        "--n",
+        "200",
+        "--depth",
+        "1",
+        "--width",
+        "8",
+        "--epochs",
+        "3",
+        "--folds",
+        "3",
+        "--json",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     assert "3-fold cross-validation: validation accuracy" in result.output
     data = json.loads(out.read_text())
@@ -147,9 +169,20 @@ def test_train_folds_prints_mean_and_spread_of_validation_accuracy(tmp_path):
 def test_a_step_budget_compares_batch_sizes_at_equal_updates(tmp_path):
     out = tmp_path / "bs.json"
     result = cli(
-        "train", "--dataset", "xor", "--depth", "1", "--width", "8",
-        "--compare", "batch_size=8,128", "--steps", "50", "--json", str(out),
-    )  # fmt: skip
+        "train",
+        "--dataset",
+        "xor",
+        "--depth",
+        "1",
+        "--width",
+        "8",
+        "--compare",
+        "batch_size=8,128",
+        "--steps",
+        "50",
+        "--json",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     runs = json.loads(out.read_text())["runs"]
     assert [r["steps"] for r in runs] == [50, 50]
@@ -166,9 +199,15 @@ def test_a_step_budget_compares_batch_sizes_at_equal_updates(tmp_path):
 def test_sparsity_readout_matches_the_weights_and_l1_raises_it(registry):
     def trained(l1):
         cfg = TrainConfig(
-            dataset="xor", depth=2, width=16, epochs=30, l1=l1, device="cpu",
-            optimizer="sgd", optimizer_hyper={"lr": 0.1},
-        )  # fmt: skip
+            dataset="xor",
+            depth=2,
+            width=16,
+            epochs=30,
+            l1=l1,
+            device="cpu",
+            optimizer="sgd",
+            optimizer_hyper={"lr": 0.1},
+        )
         s = TrainingSession(cfg, registry)
         s.fit()
         return s
@@ -210,8 +249,18 @@ def test_ctrl_c_keeps_the_finished_epochs_and_runs(tmp_path, monkeypatch):
     out = tmp_path / "partial.json"
     result = CliRunner().invoke(
         main,
-        ["train", "--dataset", "xor", "--epochs", "6", "--compare", "depth=1,2,3", "--json", str(out)],
-    )  # fmt: skip
+        [
+            "train",
+            "--dataset",
+            "xor",
+            "--epochs",
+            "6",
+            "--compare",
+            "depth=1,2,3",
+            "--json",
+            str(out),
+        ],
+    )
     assert result.exit_code == 130, result.output
     assert "interrupted" in result.output and "depth=3 (interrupted)" in result.output
     data = json.loads(out.read_text())

@@ -40,8 +40,14 @@ def test_the_tutorial_has_what_the_issue_asks_for():
     kinds = [k for k, _, _ in blocks()]
     text = TUTORIAL.read_text()
     assert kinds.count("console") >= 6 and "python" in kinds
-    for must in ("plugins new optimizer", "--against", "race --surface two_valleys",
-                 "train --dataset digits", "plugins score", "# exits 1"):  # fmt: skip
+    for must in (
+        "plugins new optimizer",
+        "--against",
+        "race --surface two_valleys",
+        "train --dataset digits",
+        "plugins score",
+        "# exits 1",
+    ):
         assert must in text
 
 
@@ -74,12 +80,15 @@ def test_every_block_of_the_tutorial_runs_as_written(tmp_path, monkeypatch):
             elif argv[0] == "pytest":
                 run = subprocess.run(
                     [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *argv[1:]],
-                    capture_output=True, text=True, timeout=300,
-                )  # fmt: skip
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                )
                 output, exit_code = run.stdout + run.stderr, run.returncode
             else:
-                raise AssertionError(f"the tutorial runs {argv[0]!r}; the test knows only "
-                                     "dl-explorer and pytest")  # fmt: skip
+                raise AssertionError(
+                    f"the tutorial runs {argv[0]!r}; the test knows only dl-explorer and pytest"
+                )
             assert exit_code == code, f"{command}\n{output}"
             for line in shown:
                 assert squash(line) in squash(output), f"{command}: missing {line!r}\n{output}"

@@ -89,8 +89,9 @@ def test_the_run_surface_is_the_labs_own_loss_at_its_weights(registry, cache, ch
     g = torch.cat([p.grad.reshape(-1) for p in session.model.parameters()]).double()
     run = torch.load(runs_dir() / "r1.pt", weights_only=True)
     d = [torch.cat([t.reshape(-1) for t in run[k].values()]) for k in ("d1", "d2")]
-    assert gradient(spec, 0.0, 0.0) == pytest.approx([float(g @ d[0]), float(g @ d[1])],
-                                                     rel=1e-4, abs=1e-7)  # fmt: skip
+    assert gradient(spec, 0.0, 0.0) == pytest.approx(
+        [float(g @ d[0]), float(g @ d[1])], rel=1e-4, abs=1e-7
+    )
 
 
 def test_the_path_keeps_growing_on_the_saved_plane(registry, cache):
@@ -182,8 +183,9 @@ def _landscape_of_this_net(app, tabs) -> None:
     assert app.open_scene("landscape", SliceHandoff(surface, lambda: lab.path_on(file))) == ""
     scene = tabs.scene()
     m = scene.model
-    wait_until(lambda: m.spec.name == surface and scene._grid_asked is None,
-               lambda: app.tick(1 / 60, []))  # fmt: skip
+    wait_until(
+        lambda: m.spec.name == surface and scene._grid_asked is None, lambda: app.tick(1 / 60, [])
+    )
     first = len(m.run_path)
     assert first >= 61 and np.allclose(m.run_path[-1], 0.0)
     # the help sheet says what the white line is, and the Network lab's what the button does
@@ -197,8 +199,13 @@ def _landscape_of_this_net(app, tabs) -> None:
     # a click on a dot of the path races from exactly that point
     k = len(m.run_path) // 3
     dot = screen_points(scene.view, m.run_path)[k]
-    app.tick(1 / 60, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=tuple(dot + 3), button=1),
-                      pygame.event.Event(pygame.MOUSEBUTTONUP, pos=tuple(dot + 3), button=1)])  # fmt: skip
+    app.tick(
+        1 / 60,
+        [
+            pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=tuple(dot + 3), button=1),
+            pygame.event.Event(pygame.MOUSEBUTTONUP, pos=tuple(dot + 3), button=1),
+        ],
+    )
     pts = screen_points(scene.view, m.run_path)
     nearest = int(np.argmin(np.hypot(*(pts - (dot + 3)).T)))
     assert m.start == pytest.approx(tuple(m.run_path[nearest]), abs=1e-12)  # on the path exactly
@@ -236,10 +243,16 @@ def test_landscape_of_an_untrained_net_is_a_sentence_and_the_lab_stays(registry,
         lab.model.wait(60)
         button = lab.controls.landscape_button
         at = button.rect.center
-        app.tick(1 / 60, [pygame.event.Event(pygame.MOUSEMOTION, pos=at, rel=(0, 0),
-                                             buttons=(0, 0, 0))])  # fmt: skip
-        app.tick(1 / 60, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=at, button=1),
-                          pygame.event.Event(pygame.MOUSEBUTTONUP, pos=at, button=1)])  # fmt: skip
+        app.tick(
+            1 / 60, [pygame.event.Event(pygame.MOUSEMOTION, pos=at, rel=(0, 0), buttons=(0, 0, 0))]
+        )
+        app.tick(
+            1 / 60,
+            [
+                pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=at, button=1),
+                pygame.event.Event(pygame.MOUSEBUTTONUP, pos=at, button=1),
+            ],
+        )
         for _ in range(3):
             app.tick(1 / 60, pygame.event.get())
         assert lab.model.landscape_pending or "three points" in lab.model.message

@@ -17,8 +17,16 @@ from explorer.app.ui.text import Text
 from explorer.specs import Hyper
 from explorer.training import TrainConfig
 
-SMALL = TrainConfig(dataset="moons", depth=3, width=8, activation="relu", optimizer="adam",
-                    optimizer_hyper={"lr": 0.02}, epochs=5, device="cpu")  # fmt: skip
+SMALL = TrainConfig(
+    dataset="moons",
+    depth=3,
+    width=8,
+    activation="relu",
+    optimizer="adam",
+    optimizer_hyper={"lr": 0.02},
+    epochs=5,
+    device="cpu",
+)
 
 
 # -- stepping -------------------------------------------------------------------------------------
@@ -236,8 +244,13 @@ def test_the_numbers_panel_shows_every_ball_whole_at_1280x720(registry, monkeypa
 
 
 def test_exit_tags_stay_above_the_message_banner(registry, monkeypatch):
-    d = Driver(registry, size=(1280, 720), timer=lambda: 0.0, surface="rosenbrock",
-               optimizers=["sgd", "momentum", "nesterov"])  # fmt: skip
+    d = Driver(
+        registry,
+        size=(1280, 720),
+        timer=lambda: 0.0,
+        surface="rosenbrock",
+        optimizers=["sgd", "momentum", "nesterov"],
+    )
     for name in ("sgd", "momentum", "nesterov"):
         d.model.set_hyper(name, "lr", 0.5)  # all three leave the map, at one place
     d.model.play()

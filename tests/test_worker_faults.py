@@ -272,8 +272,15 @@ SLOW_RULE = """
 
 def test_a_step_over_the_budget_stops_the_run_with_the_reason_and_never_stalls_a_read(tmp_path):
     registry = _plugin_registry(tmp_path, SLOW_RULE)
-    config = TrainConfig(dataset="moons", n=64, depth=1, width=4, optimizer="sleepy",
-                         optimizer_hyper={"lr": 0.1}, epochs=5)  # fmt: skip
+    config = TrainConfig(
+        dataset="moons",
+        n=64,
+        depth=1,
+        width=4,
+        optimizer="sleepy",
+        optimizer_hyper={"lr": 0.1},
+        epochs=5,
+    )
     rule = registry.optimizers["sleepy"].rule
     with Trainer(config, registry, backend="thread", step_budget=0.25) as trainer:
         trainer.start()
@@ -297,8 +304,15 @@ def test_a_plugin_loaded_from_a_folder_trains_in_the_worker_process():
     """The README's own example: `--plugins-dir examples/plugins` and Lion in the Network lab."""
     registry = load_plugins([ROOT / "examples" / "plugins"], third_party=True)
     assert "lion" in registry.optimizers
-    config = TrainConfig(dataset="moons", n=128, depth=1, width=8, optimizer="lion",
-                         optimizer_hyper={"lr": 1e-3}, epochs=2)  # fmt: skip
+    config = TrainConfig(
+        dataset="moons",
+        n=128,
+        depth=1,
+        width=8,
+        optimizer="lion",
+        optimizer_hyper={"lr": 1e-3},
+        epochs=2,
+    )
     with Trainer(config, registry, backend="process", nice=0) as trainer:
         trainer.step(3)
         snap = trainer.wait(GUARD)

@@ -45,9 +45,20 @@ class GifStream:
 
         from explorer.app.ui import palette as colours
 
-        exact = [*colours.BALL_COLOURS, colours.TEXT, colours.TEXT_DIM, colours.ERROR,
-                 colours.GOOD, colours.WARN, colours.PANEL, colours.BACKGROUND, (255, 214, 90),
-                 colours.STATE_ARROW, colours.MARK, (0, 0, 0)]  # fmt: skip
+        exact = [
+            *colours.BALL_COLOURS,
+            colours.TEXT,
+            colours.TEXT_DIM,
+            colours.ERROR,
+            colours.GOOD,
+            colours.WARN,
+            colours.PANEL,
+            colours.BACKGROUND,
+            (255, 214, 90),
+            colours.STATE_ARROW,
+            colours.MARK,
+            (0, 0, 0),
+        ]
         n = TRANSPARENT - len(exact)  # 255 colours: the quantized frames never use index 255
         base = image.quantize(colors=n, method=Image.Quantize.MEDIANCUT).getpalette()[: 3 * n]
         base += [0] * (3 * n - len(base))
@@ -97,9 +108,13 @@ class GifStream:
             image, offset, transparent, local = self._pending
             extra = {"transparency": TRANSPARENT} if transparent else {}
             chunks = self._gif.getdata(
-                image, offset, duration=self._pending_ms, disposal=1, **extra,
+                image,
+                offset,
+                duration=self._pending_ms,
+                disposal=1,
+                **extra,
                 include_color_table=local,  # a later step's palette, with its frames
-            )  # fmt: skip
+            )
             self.fp.write(b"".join(chunks))
             self._pending = None
 

@@ -52,9 +52,13 @@ def offscreen_app(
     scale.set_factor(scale.effective(size, ui_scale))
     scene = LandscapeScene(model, size)
     app, _ = build_app(
-        model.registry, screen, windowed=False, backend="thread",
-        scenes={"landscape": lambda _size: scene}, ui_scale=ui_scale,
-    )  # fmt: skip
+        model.registry,
+        screen,
+        windowed=False,
+        backend="thread",
+        scenes={"landscape": lambda _size: scene},
+        ui_scale=ui_scale,
+    )
     return app, scene
 
 
@@ -334,8 +338,9 @@ def render_lesson(
     suffix = out.suffix.lower()
     screen = init_offscreen(size)
     ui.set_factor(ui.effective(size, ui_scale))
-    app, tabs = build_app(registry, screen, lesson.steps[0].scene, windowed=False,
-                          backend="thread", ui_scale=ui_scale)  # fmt: skip
+    app, tabs = build_app(
+        registry, screen, lesson.steps[0].scene, windowed=False, backend="thread", ui_scale=ui_scale
+    )
     target = (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
     still = suffix == ".png"
     drawn = False
@@ -405,8 +410,9 @@ def bench_lesson_steps(registry, the_lesson, size: tuple[int, int], store=None) 
 
     single_threaded_torch()
     screen = init_offscreen(size)
-    app, tabs = build_app(registry, screen, the_lesson.steps[0].scene, windowed=False,
-                          backend="process")  # fmt: skip
+    app, tabs = build_app(
+        registry, screen, the_lesson.steps[0].scene, windowed=False, backend="process"
+    )
     if not os.environ.get("DL_EXPLORER_NO_PRESTART"):  # as the app does once its window is up
         prestart(registry)  # (the variable: the figures without workers started ahead)
     dt = 1 / 60

@@ -105,8 +105,9 @@ def run_app(
                 elif not os.environ.get("DL_EXPLORER_NO_PRESTART"):  # (bench startup: both)
                     prestart(registry)  # a worker for the first scene that trains, started ahead
                 if not request.asked:
-                    warm = threading.Thread(target=_warm_up_torch, args=(registry, warm_imported),
-                                            daemon=True)  # fmt: skip
+                    warm = threading.Thread(
+                        target=_warm_up_torch, args=(registry, warm_imported), daemon=True
+                    )
                     warm.start()
                 probe = os.environ.get("DL_EXPLORER_STARTUP_PROBE")
                 if probe:

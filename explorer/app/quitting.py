@@ -84,8 +84,9 @@ def close_scenes(scenes, budget_s: float = CLOSE_BUDGET_S) -> None:
     all of them together; then end whatever worker process is still running."""
     threads = []
     for scene in scenes:
-        thread = threading.Thread(target=_close, args=(scene,), daemon=True,
-                                  name="dl-explorer-close")  # fmt: skip
+        thread = threading.Thread(
+            target=_close, args=(scene,), daemon=True, name="dl-explorer-close"
+        )
         thread.start()
         threads.append(thread)
     deadline = time.monotonic() + budget_s

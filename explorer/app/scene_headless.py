@@ -34,9 +34,13 @@ def render_network(
     however fast the machine) and write the frames to ``out``."""
     init_offscreen(size)
     model = NetworkModel(
-        registry, config, backend="thread", side_by_side=side_by_side, compare=compare,
+        registry,
+        config,
+        backend="thread",
+        side_by_side=side_by_side,
+        compare=compare,
         compare_value=compare_value,
-    )  # fmt: skip
+    )
     return record_network(model, out, frames, steps_per_frame, size, fps, scale), model
 
 
@@ -176,9 +180,13 @@ def bench_network_frames(
     try:
         scene = NetworkScene(model, size)
         app, tabs = build_app(
-            registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene},
+            registry,
+            screen,
+            "network",
+            windowed=False,
+            scenes={"network": lambda _s: scene},
             ui_scale=ui_scale,
-        )  # fmt: skip
+        )
     except BaseException:
         model.close()
         raise
@@ -287,8 +295,9 @@ def bench_lab_landscape_frames(
 
     screen = init_offscreen(size)
     scale.set_factor(scale.effective(size, ui_scale))
-    app, tabs = build_app(registry, screen, "network", windowed=False, backend="process",
-                          ui_scale=ui_scale)  # fmt: skip
+    app, tabs = build_app(
+        registry, screen, "network", windowed=False, backend="process", ui_scale=ui_scale
+    )
     prestart(registry)  # as the app does once its window is up: workers started ahead
     period = 1 / 60
 
@@ -347,6 +356,16 @@ def bench_lab_landscape_frames(
 
 def _setup_of(config: TrainConfig) -> dict:
     """The Network-lab setup keys of a training configuration (what the bench trains)."""
-    keys = ("dataset", "batch_size", "depth", "width", "activation", "init", "batch_norm",
-            "dropout", "epochs", "seed")  # fmt: skip
+    keys = (
+        "dataset",
+        "batch_size",
+        "depth",
+        "width",
+        "activation",
+        "init",
+        "batch_norm",
+        "dropout",
+        "epochs",
+        "seed",
+    )
     return {k: getattr(config, k) for k in keys}

@@ -23,8 +23,13 @@ def _launch(probe: str, extra_env: dict[str, str], args: list[str]) -> dict[str,
         env["SDL_VIDEODRIVER"] = "dummy"  # headless: the same work, no window on a screen
     start = time.time()
     try:
-        run = subprocess.run([sys.executable, "-m", "explorer", *args], env=env,
-                             capture_output=True, text=True, timeout=300)  # fmt: skip
+        run = subprocess.run(
+            [sys.executable, "-m", "explorer", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     except subprocess.TimeoutExpired:
         raise click.ClickException("the app did not end within 300 s of its launch") from None
     found = {}
@@ -39,10 +44,20 @@ def _launch(probe: str, extra_env: dict[str, str], args: list[str]) -> dict[str,
 
 
 @click.command()
-@click.option("--runs", default=3, show_default=True, type=click.IntRange(1, 20),
-              help="Launches per figure (the median is shown).")  # fmt: skip
-@click.option("--after", default=5.0, show_default=True, type=click.FloatRange(0, 60),
-              help="Seconds the app is up before the Network lab's tab is opened.")  # fmt: skip
+@click.option(
+    "--runs",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 20),
+    help="Launches per figure (the median is shown).",
+)
+@click.option(
+    "--after",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0, 60),
+    help="Seconds the app is up before the Network lab's tab is opened.",
+)
 @click.pass_obj
 def startup(registry, runs: int, after: float) -> None:
     """Start-up times of the app: first frame after launch (with and without the early window),
@@ -54,9 +69,11 @@ def startup(registry, runs: int, after: float) -> None:
     if not registry.third_party:
         args.append("--no-plugins")
     out = make_console()
-    out.print(f"bench startup: {runs} launch(es) of `dl-explorer` per figure, median "
-              f"(SDL driver {os.environ.get('SDL_VIDEODRIVER') or 'default'})",
-              highlight=False)  # fmt: skip
+    out.print(
+        f"bench startup: {runs} launch(es) of `dl-explorer` per figure, median "
+        f"(SDL driver {os.environ.get('SDL_VIDEODRIVER') or 'default'})",
+        highlight=False,
+    )
 
     def median(probe: str, env: dict[str, str], a: str, b: str) -> float:
         values = []
@@ -69,16 +86,34 @@ def startup(registry, runs: int, after: float) -> None:
         goal = f"   target ≤ {target:g} s" if target else ""
         out.print(f"  {label:58s} {value:6.2f} s{goal}", highlight=False)
 
-    line("first frame (window + tabs) after launch", median("first", {}, "", "window"),
-         TARGETS["first"])  # fmt: skip
+    line(
+        "first frame (window + tabs) after launch",
+        median("first", {}, "", "window"),
+        TARGETS["first"],
+    )
     line("the first scene drawn after launch", median("first", {}, "", "first-frame"), None)
-    line("first frame without the early window (as before)",
-         median("first", {"DL_EXPLORER_NO_SPLASH": "1"}, "", "first-frame"), None)  # fmt: skip
-    line(f"Network lab: first picture, tab opened {after:g} s after start",
-         median(f"network:{after}", {}, "network-opened", "network-picture"),
-         TARGETS["network_warm"])  # fmt: skip
-    line("Network lab: first picture, tab opened as the app shows",
-         median("network:0", {}, "network-opened", "network-picture"), None)  # fmt: skip
-    line("Network lab: first picture, cold (no worker started ahead)",
-         median(f"network:{after}", {"DL_EXPLORER_NO_PRESTART": "1"}, "network-opened",
-                "network-picture"), TARGETS["network_cold"])  # fmt: skip
+    line(
+        "first frame without the early window (as before)",
+        median("first", {"DL_EXPLORER_NO_SPLASH": "1"}, "", "first-frame"),
+        None,
+    )
+    line(
+        f"Network lab: first picture, tab opened {after:g} s after start",
+        median(f"network:{after}", {}, "network-opened", "network-picture"),
+        TARGETS["network_warm"],
+    )
+    line(
+        "Network lab: first picture, tab opened as the app shows",
+        median("network:0", {}, "network-opened", "network-picture"),
+        None,
+    )
+    line(
+        "Network lab: first picture, cold (no worker started ahead)",
+        median(
+            f"network:{after}",
+            {"DL_EXPLORER_NO_PRESTART": "1"},
+            "network-opened",
+            "network-picture",
+        ),
+        TARGETS["network_cold"],
+    )

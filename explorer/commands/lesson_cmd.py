@@ -122,9 +122,13 @@ def _glyph_warnings(lesson) -> list[str]:
     help="The captions' language (L switches it in the app).",
 )
 @click.option(
-    "--step", "step", default=1, show_default=True, type=click.IntRange(1, None),
+    "--step",
+    "step",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, None),
     help="The step to open at.",
-)  # fmt: skip
+)
 @click.pass_obj
 def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
     """Classroom lessons: list them, present one (keys: → next, ← back, R replay, P pause,
@@ -174,9 +178,11 @@ def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
 @click.argument("name", required=False)
 @click.option("--size", default="1280x720", show_default=True, help="Window size WIDTHxHEIGHT.")
 @click.option(
-    "--all", "every", is_flag=True,
+    "--all",
+    "every",
+    is_flag=True,
     help="Every built-in lesson, each step unprepared and prepared (a table).",
-)  # fmt: skip
+)
 @click.pass_obj
 def bench_lesson(registry, name: str | None, size: str, every: bool) -> None:
     """Next-step response of a lesson in presenter mode (offscreen): for each → press, the time

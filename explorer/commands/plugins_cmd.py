@@ -52,8 +52,12 @@ def plugins(ctx: click.Context) -> None:
                 keys = ", ".join(family.keys)
                 what = family.doc + (f" (keys: {keys})" if keys else "")
                 example = family.examples[0] if family.examples else f"{family.name}…"
-                table.add_row("surface family", *(escape(c) for c in (example, family.plugin)), "",
-                              escape(what))  # fmt: skip
+                table.add_row(
+                    "surface family",
+                    *(escape(c) for c in (example, family.plugin)),
+                    "",
+                    escape(what),
+                )
     console.print(table)
     if registry.failures:
         failed = Table(title="Plugins that failed (the rest loaded)", style="red")
@@ -109,9 +113,10 @@ def check(registry, path: Path, against: str | None) -> None:
         table.add_column("detail")
         for c in checks:
             table.add_row(  # a plugin's values ("[nan, nan]") are text, never rich markup
-                escape(c.name), "[green]pass[/green]" if c.passed else "[red]FAIL[/red]",
+                escape(c.name),
+                "[green]pass[/green]" if c.passed else "[red]FAIL[/red]",
                 escape(c.detail),
-            )  # fmt: skip
+            )
         console.print(table)
     all_ok = report.passed
     if reference is not None:

@@ -26,9 +26,25 @@ from explorer.training.session import check_config
 
 MAX_GIF_BYTES = 4_000_000_000  # a GIF's frames before compression (one byte a pixel)
 # The flags that set a scene's knobs: with --setup / --set those come from the setup instead.
-KNOB_FLAGS = ("surface", "optimizers", "start", "schedule", "noise", "seed", "dataset", "depth",
-              "width", "activation", "init", "batch_norm", "dropout", "epochs", "patience",
-              "compare", "speed")  # fmt: skip
+KNOB_FLAGS = (
+    "surface",
+    "optimizers",
+    "start",
+    "schedule",
+    "noise",
+    "seed",
+    "dataset",
+    "depth",
+    "width",
+    "activation",
+    "init",
+    "batch_norm",
+    "dropout",
+    "epochs",
+    "patience",
+    "compare",
+    "speed",
+)
 
 
 def _compare(text: str | None):
@@ -105,9 +121,16 @@ def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale)
     t0 = time.perf_counter()
     with LateProgress(len(lesson.steps), f"rendering {out.name}") as bar:  # written atomically
         done = render_lesson(
-            registry, lesson, out, lang, frames_per_step, parse_size(size), fps, scale,
+            registry,
+            lesson,
+            out,
+            lang,
+            frames_per_step,
+            parse_size(size),
+            fps,
+            scale,
             progress=lambda k, n: bar.update(k + 1),
-        )  # fmt: skip
+        )
     seconds = time.perf_counter() - t0
     kind = "still" if out.suffix.lower() == ".png" else f"{done['frames']} frames at {fps} fps"
     click.echo(
@@ -211,9 +234,12 @@ def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale)
     "step lasts as its own advance takes, plus time to read it (or --frames-per-step).",
 )
 @click.option(
-    "--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
     help="--lesson: the captions' language.",
-)  # fmt: skip
+)
 @click.option(
     "--region",
     default=None,
@@ -299,8 +325,13 @@ def render(
             )
     single_threaded_torch()
     if setup_path is not None or assignments:
-        options = dict(frames=frames, steps_per_frame=steps_per_frame, size=parse_size(size),
-                       fps=fps, scale=scale)  # fmt: skip
+        options = dict(
+            frames=frames,
+            steps_per_frame=steps_per_frame,
+            size=parse_size(size),
+            fps=fps,
+            scale=scale,
+        )
         _render_setup(registry, scene, setup_path, assignments, out, options)
         return
     if scene != "landscape":
@@ -312,17 +343,37 @@ def render(
             )
             sched_name, sched_hyper = parse_schedule_arg(schedule, registry)
             config = TrainConfig(
-                dataset=dataset, depth=depth, width=width, activation=activation, init=init,
-                batch_norm=batch_norm, dropout=dropout, optimizer=name, optimizer_hyper=hyper,
-                schedule=sched_name, schedule_hyper=sched_hyper,
-                epochs=epochs, patience=patience, seed=seed, device="cpu",
-            )  # fmt: skip
+                dataset=dataset,
+                depth=depth,
+                width=width,
+                activation=activation,
+                init=init,
+                batch_norm=batch_norm,
+                dropout=dropout,
+                optimizer=name,
+                optimizer_hyper=hyper,
+                schedule=sched_name,
+                schedule_hyper=sched_hyper,
+                epochs=epochs,
+                patience=patience,
+                seed=seed,
+                device="cpu",
+            )
             check_config(config, registry)
             key, value = _compare(compare)
             written, model = scene_headless.render_network(
-                registry, config, out, frames, steps_per_frame, parse_size(size), fps, scale,
-                side_by_side=key is not None, compare=key or "activation", compare_value=value,
-            )  # fmt: skip
+                registry,
+                config,
+                out,
+                frames,
+                steps_per_frame,
+                parse_size(size),
+                fps,
+                scale,
+                side_by_side=key is not None,
+                compare=key or "activation",
+                compare_value=value,
+            )
             steps = f", {model.snapshots[0].step} training steps"
         else:
             written = scene_headless.render_scene(

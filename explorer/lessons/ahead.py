@@ -25,9 +25,13 @@ def prepare_job(ctx: Any, path: str, scenes: list[LessonScene], folder: str, fir
     registry = ctx.registry
     lesson = read_lesson(Path(path), scene_facts(registry, scenes))
     made, _ = prepare_lesson(
-        lesson, registry, scenes, PreparedStore(Path(folder)), first=first,
+        lesson,
+        registry,
+        scenes,
+        PreparedStore(Path(folder)),
+        first=first,
         cancelled=ctx.cancelled,
-    )  # fmt: skip
+    )
     return made
 
 
@@ -50,9 +54,13 @@ class LessonAhead:
     def start(self, first: int) -> None:
         """Prepare the runs from step ``first`` (0-based) on; a newer start replaces it."""
         self.jobs.submit(
-            "prepare", prepare_job, str(self.lesson.path), self.scenes, str(self.store.folder),
+            "prepare",
+            prepare_job,
+            str(self.lesson.path),
+            self.scenes,
+            str(self.store.folder),
             first,
-        )  # fmt: skip
+        )
 
     def busy(self) -> bool:
         return self.jobs.busy("prepare")

@@ -46,8 +46,16 @@ from explorer.user_files import UserFileError, parse_toml, read_text
 
 TOP_KEYS = {"order", "title", "summary", "steps"}
 STEP_KEYS = {
-    "scene", "setup", "caption", "highlight", "until", "limit", "expect", "inspect", "hessian",
-}  # fmt: skip
+    "scene",
+    "setup",
+    "caption",
+    "highlight",
+    "until",
+    "limit",
+    "expect",
+    "inspect",
+    "hessian",
+}
 # The most a step's ``limit`` may ask, per unit it counts in: a step ends after it at the latest,
 # so no step can run for hours (a Landscape step is ~0.1 ms, a Network-lab epoch up to seconds).
 MAX_LIMIT = {"steps": 100_000, "epochs": 1_000}
@@ -210,8 +218,18 @@ def _step(raw: object, where: str, scenes: Mapping[str, SceneFacts]) -> Step:
         raise LessonError(f"{where}: hessian must be true or false.")
     if hessian and "hessian" not in facts.step_keys:
         raise LessonError(f"{where}: hessian asks the {_having('hessian', scenes)} scene only.")
-    return Step(scene, dict(setup), caption, tuple(highlight), until, limit, conditions, inspect,
-                hessian, during)  # fmt: skip
+    return Step(
+        scene,
+        dict(setup),
+        caption,
+        tuple(highlight),
+        until,
+        limit,
+        conditions,
+        inspect,
+        hessian,
+        during,
+    )
 
 
 def _captions(value: object, where: str, scene: str, facts: SceneFacts) -> dict[str, str]:

@@ -398,8 +398,12 @@ def check(cond: Condition, values: Mapping[str, Any]) -> tuple[bool, str]:
 def absent_text(heads: list[str]) -> str:
     """What a dotted name's missing owner is: "adam is not racing in this step", "there is no
     net B in this step: compare is off"."""
-    out = ["there is no net B in this step: compare is off" if h == "b" else
-           f"{h} is not racing in this step" for h in heads]  # fmt: skip
+    out = [
+        "there is no net B in this step: compare is off"
+        if h == "b"
+        else f"{h} is not racing in this step"
+        for h in heads
+    ]
     return "; ".join(out)
 
 

@@ -147,9 +147,12 @@ class PreparedStore:
             blob = state_codec.dumps([f.state for f in frames])
             states = hashlib.sha256(blob).hexdigest()
         data = {
-            "format": FORMAT, "key": key, "digest": _digest([rows, states]), "frames": rows,
+            "format": FORMAT,
+            "key": key,
+            "digest": _digest([rows, states]),
+            "frames": rows,
             "states": states,
-        }  # fmt: skip
+        }
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if states is not None:  # first: an entry never names states that are not there

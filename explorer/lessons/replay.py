@@ -210,9 +210,11 @@ class Replays:
         if key is None or key in self._read or key in self._reading:
             return
         thread = threading.Thread(
-            target=self._read_ahead, args=(key, live.state_types), daemon=True,
+            target=self._read_ahead,
+            args=(key, live.state_types),
+            daemon=True,
             name="dl-explorer-prepared",
-        )  # fmt: skip
+        )
         self._reading[key] = thread
         thread.start()
 

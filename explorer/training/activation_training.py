@@ -16,13 +16,28 @@ if TYPE_CHECKING:
 
 DATASET = "moons"
 MAXOUT_CONFIG = TrainConfig(
-    dataset=DATASET, depth=1, width=4, activation="maxout", pieces=3, optimizer="adam",
-    optimizer_hyper={"lr": 0.02}, epochs=40, seed=0, device="cpu",
-)  # fmt: skip
+    dataset=DATASET,
+    depth=1,
+    width=4,
+    activation="maxout",
+    pieces=3,
+    optimizer="adam",
+    optimizer_hyper={"lr": 0.02},
+    epochs=40,
+    seed=0,
+    device="cpu",
+)
 RELU_CONFIG = TrainConfig(
-    dataset=DATASET, depth=2, width=6, activation="relu", optimizer="adam",
-    optimizer_hyper={"lr": 0.02}, epochs=40, seed=0, device="cpu",
-)  # fmt: skip
+    dataset=DATASET,
+    depth=2,
+    width=6,
+    activation="relu",
+    optimizer="adam",
+    optimizer_hyper={"lr": 0.02},
+    epochs=40,
+    seed=0,
+    device="cpu",
+)
 
 
 @dataclass(frozen=True)

@@ -263,8 +263,14 @@ def live_job(
         if unit is None:
             unit = default_unit(session)
     live["unit"] = unit
-    return LiveResult(read_live(session, unit), unit, live["dropped"], live["total"],
-                      live["batches"], session.done)  # fmt: skip
+    return LiveResult(
+        read_live(session, unit),
+        unit,
+        live["dropped"],
+        live["total"],
+        live["batches"],
+        session.done,
+    )
 
 
 def _step_live(live: dict[str, Any], steps: int) -> None:

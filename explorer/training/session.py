@@ -188,14 +188,20 @@ def check_activation(spec: ActivationSpec) -> None:
     except Exception as exc:  # noqa: BLE001 - the plugin's own failure, in a sentence
         raise ValueError(f"{who} failed on a test batch: {type(exc).__name__}: {exc}") from None
     if not isinstance(out, torch.Tensor):
-        raise ValueError(f"{who} returned a {type(out).__name__}, not a torch tensor: compute it "
-                         "with torch operations so gradients flow")  # fmt: skip
+        raise ValueError(
+            f"{who} returned a {type(out).__name__}, not a torch tensor: compute it "
+            "with torch operations so gradients flow"
+        )
     if tuple(out.shape) != (4, width):
-        raise ValueError(f"{who} turned {width} units into {tuple(out.shape)[-1:] or 'none'}: an "
-                         "activation must keep the layer's width (declare pieces for a Maxout)")  # fmt: skip
+        raise ValueError(
+            f"{who} turned {width} units into {tuple(out.shape)[-1:] or 'none'}: an "
+            "activation must keep the layer's width (declare pieces for a Maxout)"
+        )
     if not out.requires_grad:  # (the identity returns its input: no grad_fn, but followed)
-        raise ValueError(f"{who} returned a tensor autograd cannot follow (no grad_fn: detached "
-                         "or rebuilt from numpy), so no gradient would reach the layers below it")  # fmt: skip
+        raise ValueError(
+            f"{who} returned a tensor autograd cannot follow (no grad_fn: detached "
+            "or rebuilt from numpy), so no gradient would reach the layers below it"
+        )
 
 
 @dataclass(frozen=True)
@@ -743,8 +749,14 @@ class TrainingSession:
         then on the snapshot's ``path_xy`` is the path on that plane. ``path_note`` says what
         happened, in one sentence; False when nothing was written."""
         try:
-            info = save_run(self.path, self._named, self._config_dict, self.global_step, file,
-                            dict(self.model.named_buffers()))  # fmt: skip
+            info = save_run(
+                self.path,
+                self._named,
+                self._config_dict,
+                self.global_step,
+                file,
+                dict(self.model.named_buffers()),
+            )
         except (PathError, OSError) as exc:
             self.path_note = str(exc)
             return False

@@ -295,8 +295,13 @@ class _DeltaSink:
         self.pending = False
 
 
-def _train(link: Link, config: TrainConfig, plugins: Plugins | bytes | None,
-           interval: float, step_budget: float | None) -> None:  # fmt: skip
+def _train(
+    link: Link,
+    config: TrainConfig,
+    plugins: Plugins | bytes | None,
+    interval: float,
+    step_budget: float | None,
+) -> None:
     """The trainer's role in a lane: the run's loop until ``stop``, its last word an error
     snapshot when anything escapes it."""
 

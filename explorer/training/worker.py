@@ -80,8 +80,9 @@ def run_worker(
             state, message = "error", sentence(exc, "could not read the net")
             session = None
             return bare()
-        return dataclasses.replace(snap, ack=ack, message=message or snap.message,
-                                   slope_bound=bound, hessian=hessian)  # fmt: skip
+        return dataclasses.replace(
+            snap, ack=ack, message=message or snap.message, slope_bound=bound, hessian=hessian
+        )
 
     build(config, plugins)
     sink.publish(make)

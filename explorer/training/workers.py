@@ -138,8 +138,13 @@ class _ThreadLink:
 class ThreadLane:
     """A role in a daemon thread of this process (see the module's docstring)."""
 
-    def __init__(self, role: Callable[..., None], args: tuple[Any, ...], registry: Registry,
-                 name: str = "dl-explorer-worker") -> None:  # fmt: skip
+    def __init__(
+        self,
+        role: Callable[..., None],
+        args: tuple[Any, ...],
+        registry: Registry,
+        name: str = "dl-explorer-worker",
+    ) -> None:
         self.link = _ThreadLink(registry)
         self._crash = [""]  # shared with the thread, which holds no reference to the lane
         self.thread = threading.Thread(
@@ -260,8 +265,9 @@ def _launch(key: SpareKey, warm: bool = True) -> _Spare:
     return _Spare(process, commands, reader, frames, gate)
 
 
-def _shutdown(process: Any, commands: Any, reader: Any = None, frames: Any = None,
-              gate: Any = None) -> None:  # fmt: skip
+def _shutdown(
+    process: Any, commands: Any, reader: Any = None, frames: Any = None, gate: Any = None
+) -> None:
     """Stop a worker process: ask, then insist. Frames still coming are read and dropped, so a
     worker blocked on a full pipe gets to the stop command."""
     if process.is_alive():
@@ -297,8 +303,9 @@ def spare_key(registry: Registry, torch_threads: int | None = None, nice: int = 
     return (tuple(registry.plugin_dirs), registry.third_party, threads, nice)
 
 
-def prestart(registry: Registry | None = None, *, torch_threads: int | None = None,
-             nice: int = 10) -> None:  # fmt: skip
+def prestart(
+    registry: Registry | None = None, *, torch_threads: int | None = None, nice: int = 10
+) -> None:
     """Start workers ahead of need (each imports torch, loads the plugins and pays the first
     training step's one-off costs, then waits): the next process lanes with the same settings
     take them and answer at once. One starts now, the second (``SPARES``) a little later, so
@@ -360,8 +367,9 @@ def discard_spares() -> None:
 class _ProcessLink:
     in_process = True
 
-    def __init__(self, commands: Any, fd: int, plugin_dirs: list[str], third_party: bool,
-                 gate: Any = None) -> None:  # fmt: skip
+    def __init__(
+        self, commands: Any, fd: int, plugin_dirs: list[str], third_party: bool, gate: Any = None
+    ) -> None:
         self.commands = commands
         self.gate = gate  # the pool's: cleared while this worker's scene waits its turn
         self.fd = fd
@@ -407,8 +415,16 @@ def watch_parent(parent: Any = None, on_gone: Callable[[], None] | None = None) 
     return True
 
 
-def _child_main(plugin_dirs: list[str], third_party: bool, commands: Any, writer: Any,
-                torch_threads: int, nice: int, warm: bool, gate: Any) -> None:  # fmt: skip
+def _child_main(
+    plugin_dirs: list[str],
+    third_party: bool,
+    commands: Any,
+    writer: Any,
+    torch_threads: int,
+    nice: int,
+    warm: bool,
+    gate: Any,
+) -> None:
     watch_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows

@@ -29,9 +29,15 @@ from explorer.app.ui.scene import Scene
 from explorer.app.ui.text import Text
 
 INPUT_EVENTS = {
-    pygame.KEYDOWN, pygame.KEYUP, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP,
-    pygame.MOUSEMOTION, pygame.MOUSEWHEEL, pygame.TEXTINPUT, pygame.TEXTEDITING,
-}  # fmt: skip
+    pygame.KEYDOWN,
+    pygame.KEYUP,
+    pygame.MOUSEBUTTONDOWN,
+    pygame.MOUSEBUTTONUP,
+    pygame.MOUSEMOTION,
+    pygame.MOUSEWHEEL,
+    pygame.TEXTINPUT,
+    pygame.TEXTEDITING,
+}
 HEADER = (143, 180, 255)
 SWATCH_W, SWATCH_H = 30, 14
 MARGIN = 20  # between the window's edge and the panel
@@ -161,10 +167,22 @@ class HelpOverlay(Scene):
         pygame.draw.rect(sheet, palette.PANEL, panel, border_radius=p(8))
         pygame.draw.rect(sheet, palette.PANEL_LINE, panel, 1, border_radius=p(8))
         text = self.text
-        text.blit(sheet, self.sheet_data.title, (panel.x + p(20), panel.y + p(12)), size_px + 5,
-                  palette.TEXT, "bold")  # fmt: skip
-        text.blit(sheet, t("help.closes"), (panel.right - p(20), panel.y + p(18)),
-                  size_px - 1, palette.TEXT_DIM, anchor="topright")  # fmt: skip
+        text.blit(
+            sheet,
+            self.sheet_data.title,
+            (panel.x + p(20), panel.y + p(12)),
+            size_px + 5,
+            palette.TEXT,
+            "bold",
+        )
+        text.blit(
+            sheet,
+            t("help.closes"),
+            (panel.right - p(20), panel.y + p(18)),
+            size_px - 1,
+            palette.TEXT_DIM,
+            anchor="topright",
+        )
         sheet.set_clip(panel)
         for item in placed:
             self._draw_item(sheet, panel.topleft, item, size_px)

@@ -43,9 +43,19 @@ def app_keys(entries=()) -> list[tuple[str, str]]:
 
 
 SWATCH_KINDS = (
-    "dot", "ring", "line", "dashed", "arrow", "dasharrow", "ellipse", "cross", "box", "ramp",
-    "fade", "pie",
-)  # fmt: skip
+    "dot",
+    "ring",
+    "line",
+    "dashed",
+    "arrow",
+    "dasharrow",
+    "ellipse",
+    "cross",
+    "box",
+    "ramp",
+    "fade",
+    "pie",
+)
 
 
 @dataclass(frozen=True)

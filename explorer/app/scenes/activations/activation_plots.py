@@ -297,11 +297,17 @@ SAID = [
     (re.compile(r"Not plotted: not elementwise\.$"), "activations.not_plotted_elementwise", ()),
     (re.compile(r"Not plotted: calling it failed\.$"), "activations.not_plotted_call", ()),
     (re.compile(r"Not plotted: NaN or ∞\.$"), "activations.not_plotted_nan", ()),
-    (re.compile(r"f\(z\) or f′\(z\) is not a finite number somewhere on \[−5, 5\]\.$"),
-     "activations.not_finite", ()),
-    (re.compile(r"(\d+) inputs of shape (.+) gave (.+)\.$"), "activations.wrong_shape",
-     ("n", "shape", "got")),
-]  # fmt: skip
+    (
+        re.compile(r"f\(z\) or f′\(z\) is not a finite number somewhere on \[−5, 5\]\.$"),
+        "activations.not_finite",
+        (),
+    ),
+    (
+        re.compile(r"(\d+) inputs of shape (.+) gave (.+)\.$"),
+        "activations.wrong_shape",
+        ("n", "shape", "got"),
+    ),
+]
 
 
 def said(sentence: str) -> str:

@@ -38,11 +38,9 @@ LEGEND = (
     Swatch("box", SHADE, "help.activations.saturated"),
     Swatch("box", palette.WARN, "help.activations.selected"),
     Swatch("line", palette.TEXT, "help.activations.maxout_max"),
-    Swatch(
-        "pie", PIECE_COLOURS[0], "help.activations.maxout_pieces", tuple(PIECE_COLOURS)
-    ),  # fmt: skip
+    Swatch("pie", PIECE_COLOURS[0], "help.activations.maxout_pieces", tuple(PIECE_COLOURS)),
     Swatch("dot", ACTIVE, "help.activations.relu_on", (ACTIVE_RING,)),
-    Swatch("dot", INACTIVE, "help.activations.relu_off", (INACTIVE_RING,)),  # fmt: skip
+    Swatch("dot", INACTIVE, "help.activations.relu_off", (INACTIVE_RING,)),
     Swatch("line", POSITIVE, "help.activations.link_pos"),
     Swatch("line", NEGATIVE, "help.activations.link_neg"),
     Swatch("line", DEAD_LINK, "help.activations.link_dead"),
@@ -51,7 +49,7 @@ LEGEND = (
         CLASS_COLOURS[0],
         "help.activations.map_classes",
         (CLASS_COLOURS[0], palette.PANEL, CLASS_COLOURS[1]),
-    ),  # fmt: skip
+    ),
     Swatch("ring", (255, 255, 255), "help.activations.map_input"),
     Swatch("box", palette.GOOD, "help.activations.numbers_equal"),
 )

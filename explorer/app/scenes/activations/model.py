@@ -68,14 +68,17 @@ class ActivationsModel:
         """Raise ValueError (one sentence naming the key and the valid values) unless
         ``setup`` can be applied."""
         if not isinstance(setup, ActivationsSetup):
-            raise ValueError(f"an Activations setup is an ActivationsSetup, not "
-                             f"{type(setup).__name__}")  # fmt: skip
+            raise ValueError(
+                f"an Activations setup is an ActivationsSetup, not {type(setup).__name__}"
+            )
         if self.curves and setup.selected not in self.curves:
-            raise ValueError(f"selected must be one of {', '.join(self.curves)}, not "
-                             f"{setup.selected!r}")  # fmt: skip
+            raise ValueError(
+                f"selected must be one of {', '.join(self.curves)}, not {setup.selected!r}"
+            )
         if setup.pieces not in PIECES or isinstance(setup.pieces, bool):
-            raise ValueError(f"pieces must be one of {', '.join(map(str, PIECES))}, not "
-                             f"{setup.pieces!r}")  # fmt: skip
+            raise ValueError(
+                f"pieces must be one of {', '.join(map(str, PIECES))}, not {setup.pieces!r}"
+            )
         if (
             not isinstance(setup.seed, int)
             or isinstance(setup.seed, bool)
@@ -131,9 +134,10 @@ class ActivationsModel:
         self.results = Results()
         self._jobs = {
             "relu": self.jobs.submit("relu", relu_job, self.dataset, self.seed, lane="nets"),
-            "maxout": self.jobs.submit("maxout", maxout_job, self.dataset, self.seed,
-                                       self.pieces, lane="nets"),
-        }  # fmt: skip
+            "maxout": self.jobs.submit(
+                "maxout", maxout_job, self.dataset, self.seed, self.pieces, lane="nets"
+            ),
+        }
 
     def update(self, dt: float = 0.0) -> None:
         """Take in the nets' answers (never waits)."""
@@ -196,5 +200,12 @@ class ActivationsModel:
         return out
 
 
-ACTIVATION_NUMBERS = ("trained", "relu_jacobian_gap", "relu_active", "relu_accuracy",
-                      "maxout_pieces", "maxout_pieces_used", "maxout_accuracy")  # fmt: skip
+ACTIVATION_NUMBERS = (
+    "trained",
+    "relu_jacobian_gap",
+    "relu_active",
+    "relu_accuracy",
+    "maxout_pieces",
+    "maxout_pieces_used",
+    "maxout_accuracy",
+)

@@ -29,7 +29,7 @@ MOUSE = (
 )
 LEGEND = (
     Swatch("dot", KEPT, "help.dropout.kept", (KEPT_RING,)),
-    Swatch("dot", DROPPED, "help.dropout.dropped", (DROPPED_RING,)),  # fmt: skip
+    Swatch("dot", DROPPED, "help.dropout.dropped", (DROPPED_RING,)),
     Swatch("ring", palette.WARN, "help.dropout.followed"),
     Swatch("line", POSITIVE, "help.dropout.link_pos"),
     Swatch("line", NEGATIVE, "help.dropout.link_neg"),

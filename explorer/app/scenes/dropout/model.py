@@ -91,8 +91,9 @@ class DropoutModel:
     # -- setups -----------------------------------------------------------------------------
     def setup(self) -> DropoutSetup:
         p = self._pending_p[0] if self._pending_p is not None else self.p
-        return DropoutSetup(p=p, dataset=self.dataset, speed=self.rate, playing=self.playing,
-                            seed=self.seed)  # fmt: skip
+        return DropoutSetup(
+            p=p, dataset=self.dataset, speed=self.rate, playing=self.playing, seed=self.seed
+        )
 
     def validate(self, setup: DropoutSetup) -> None:
         """Raise ValueError (one sentence naming the key and the valid values) unless
@@ -103,12 +104,14 @@ class DropoutModel:
         if not _number(setup.p) or not lo <= setup.p <= hi:
             raise ValueError(f"p must be a dropout rate from {lo:g} to {hi:g}, not {setup.p!r}")
         if setup.dataset not in self.datasets:
-            raise ValueError(f"dataset must be one of {', '.join(self.datasets)}, not "
-                             f"{setup.dataset!r}")  # fmt: skip
+            raise ValueError(
+                f"dataset must be one of {', '.join(self.datasets)}, not {setup.dataset!r}"
+            )
         lo, hi = SPEED_RANGE
         if not _number(setup.speed) or not lo <= setup.speed <= hi:
-            raise ValueError(f"speed must be from {lo:g} to {hi:g} mini-batches a second, not "
-                             f"{setup.speed!r}")  # fmt: skip
+            raise ValueError(
+                f"speed must be from {lo:g} to {hi:g} mini-batches a second, not {setup.speed!r}"
+            )
         if not isinstance(setup.playing, bool):
             raise ValueError(f"playing must be true or false, not {setup.playing!r}")
         if (
@@ -195,8 +198,9 @@ class DropoutModel:
     def _start_ensemble(self) -> None:
         self.ensemble, self.ensemble_error = {}, ""
         self._ensemble_retried = False
-        self._ensemble_job = self.jobs.submit("ensemble", ensemble_job, self.dataset, self.p,
-                                              self.seed)  # fmt: skip
+        self._ensemble_job = self.jobs.submit(
+            "ensemble", ensemble_job, self.dataset, self.p, self.seed
+        )
 
     def _send_live(self) -> None:
         """Send the live net what is due, unless a live job is still running (it is short)."""
@@ -211,8 +215,9 @@ class DropoutModel:
         keep_unit = (self._unit_due or self._resume_due) and not self._restart_due
         unit = self.unit if keep_unit else None
         at = 0 if self._restart_due or self.view is None else self.view.step
-        self.jobs.submit("live", live_job, self.dataset, self.p, self.seed, steps, unit,
-                         self._restart_due, at)  # fmt: skip
+        self.jobs.submit(
+            "live", live_job, self.dataset, self.p, self.seed, steps, unit, self._restart_due, at
+        )
         self._sent_restart = self._restart_due
         self._restart_due = self._unit_due = self._resume_due = False
 
@@ -319,5 +324,12 @@ def _as_dict(setup: DropoutSetup) -> dict:
     return {f.name: getattr(setup, f.name) for f in fields(setup)}
 
 
-DROPOUT_NUMBERS = ("p", "batches", "dropped_fraction", "linear_gap", "sigmoid_gap",
-                   "linear_networks", "sigmoid_networks")  # fmt: skip
+DROPOUT_NUMBERS = (
+    "p",
+    "batches",
+    "dropped_fraction",
+    "linear_gap",
+    "sigmoid_gap",
+    "linear_networks",
+    "sigmoid_networks",
+)

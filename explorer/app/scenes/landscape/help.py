@@ -55,21 +55,21 @@ def help_sheet(scene) -> HelpSheet:
             palette.ball_colour(0),
             "help.landscape.selected",
             (255, 255, 255),
-        ),  # fmt: skip
+        ),
         Swatch("ring", (255, 255, 255), "help.landscape.converged", palette.ball_colour(0)),
         Swatch(
             "dot",
             (120, 120, 128),
             "help.landscape.frozen",
             palette.ball_colour(0),
-        ),  # fmt: skip
+        ),
         Swatch("cross", palette.ERROR, "help.landscape.diverged"),
         Swatch(
             "pie",
             palette.ball_colour(0),
             "help.landscape.shared",
             tuple(palette.ball_colour(k) for k in range(3)),
-        ),  # fmt: skip
+        ),
         Swatch("arrow", palette.GRADIENT_ARROW, "help.landscape.grad"),
         Swatch("arrow", palette.ball_colour(0), "help.landscape.step"),
         Swatch("arrow", palette.STATE_ARROW, "help.landscape.state"),
@@ -81,7 +81,7 @@ def help_sheet(scene) -> HelpSheet:
             palette.ball_colour(0),
             "help.landscape.height",
             tuple(tuple(int(v) for v in c) for c in palette.colormap_lut(5)),
-        ),  # fmt: skip
+        ),
         Swatch("line", palette.POSITIVE_CURVATURE, "help.landscape.axis_up"),
         Swatch("line", palette.NEGATIVE_CURVATURE, "help.landscape.axis_down"),
         Swatch("dasharrow", palette.ESCAPE_ARROW, "help.landscape.saddle_way"),

@@ -48,8 +48,13 @@ def draw_run_path(target: pygame.Surface, view: View, path: np.ndarray, text, li
     pygame.draw.circle(target, palette.MARK, pts[0], px(6), lw(2))
     pygame.draw.circle(target, EDGE, pts[-1], px(8))
     pygame.draw.circle(target, palette.MARK, pts[-1], px(6))
-    text.tag(target, t("landscape.run_path_start"), (pts[0][0] + px(10), pts[0][1] + px(16)), 12,
-             palette.TEXT_DIM)  # fmt: skip
+    text.tag(
+        target,
+        t("landscape.run_path_start"),
+        (pts[0][0] + px(10), pts[0][1] + px(16)),
+        12,
+        palette.TEXT_DIM,
+    )
     # what the white line is, in the plot's bottom-left corner (a tag at the path's end would
     # cover the balls racing from it)
     key = "landscape.run_path_live" if live else "landscape.run_path_frozen"

@@ -148,8 +148,9 @@ class LandscapeScene(ModelScene):
         if key[0] != m.surface_version:
             return
         grid = None if answer.error else answer.value
-        self.picture = render_map(m.spec, self.view, self.layout.map_area, self.text, grid,
-                                  coarse=coarse)  # fmt: skip
+        self.picture = render_map(
+            m.spec, self.view, self.layout.map_area, self.text, grid, coarse=coarse
+        )
         if answer.error:
             self.picture.error = answer.error
         if coarse and not answer.error:

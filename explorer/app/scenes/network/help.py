@@ -42,7 +42,7 @@ LEGEND = (
     Swatch("dot", POSITIVE, "help.network.neuron_pos"),
     Swatch("dot", NEGATIVE, "help.network.neuron_neg"),
     Swatch("dot", NEUTRAL, "help.network.near_zero"),
-    Swatch("dot", DROPPED, "help.network.dropped", (DROPPED_RING,)),  # fmt: skip
+    Swatch("dot", DROPPED, "help.network.dropped", (DROPPED_RING,)),
     Swatch("box", BAR, "help.network.grad_hidden"),
     Swatch("box", (200, 204, 214), "help.network.grad_output"),
     Swatch("dashed", GUIDE, "help.network.sigmoid_bound"),
@@ -62,7 +62,7 @@ LEGEND = (
         CLASS_COLOURS[0],
         "help.network.regions",
         (CLASS_COLOURS[0], palette.PANEL, CLASS_COLOURS[1]),
-    ),  # fmt: skip
+    ),
     Swatch("ring", palette.GOOD, "help.network.digit_right"),
     Swatch("ring", palette.ERROR, "help.network.digit_wrong"),
 )

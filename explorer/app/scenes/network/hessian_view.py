@@ -41,8 +41,9 @@ def render_hessian(
     elif "error" in answer:
         lines = [(line, palette.ERROR) for line in text.wrap(answer["error"], 12, inner)]
     elif "minimum_ratio" not in answer:
-        lines = [(line, palette.TEXT_DIM) for line in text.wrap(t("network.hessian_none"), 12,
-                                                                  inner)]  # fmt: skip
+        lines = [
+            (line, palette.TEXT_DIM) for line in text.wrap(t("network.hessian_none"), 12, inner)
+        ]
     else:
         lines = []
     if lines:
@@ -50,25 +51,50 @@ def render_hessian(
         for k, (line, colour) in enumerate(lines[: max(1, (h - y) // step)]):
             text.blit(surface, text.ellipsize(line, 12, inner), (px(8), y + k * step), 12, colour)
         return surface
-    how = t("network.hessian_method", method=answer["method"], n=f"{answer['n_params']:,}",
-            s=f"{answer['seconds']:.2g}")  # fmt: skip
+    how = t(
+        "network.hessian_method",
+        method=answer["method"],
+        n=f"{answer['n_params']:,}",
+        s=f"{answer['seconds']:.2g}",
+    )
     if recording.ACTIVE:  # a recording shows the run's state, not this machine's time
-        how = t("network.hessian_method_recorded", method=answer["method"],
-                n=f"{answer['n_params']:,}")  # fmt: skip
+        how = t(
+            "network.hessian_method_recorded", method=answer["method"], n=f"{answer['n_params']:,}"
+        )
     kind = answer["kind"]
     colour = NEGATIVE if kind in ("saddle", "maximum") else POSITIVE
     rows = [
         (t(HESSIAN_KINDS[kind]), 14, colour, "bold"),
-        (t("network.hessian_ratio", ratio=f"{answer['minimum_ratio']:.3f}"), 12, palette.TEXT,
-         "sans"),
-        (t("network.hessian_down", down=f"{answer['negative']:.1%}"), 12, NEGATIVE
-         if answer["negative"] > 0 else palette.TEXT_DIM, "sans"),
-        (t("network.hessian_extremes", low=num(answer["smallest"], 3),
-           high=num(answer["largest"], 3)), 11, palette.TEXT_DIM, "mono"),
-        (t("network.hessian_grad", g=num(answer["grad_norm"], 2), step=answer["step"]), 11,
-         palette.WARN if answer["step"] != snap.step else palette.TEXT_DIM, "sans"),
+        (
+            t("network.hessian_ratio", ratio=f"{answer['minimum_ratio']:.3f}"),
+            12,
+            palette.TEXT,
+            "sans",
+        ),
+        (
+            t("network.hessian_down", down=f"{answer['negative']:.1%}"),
+            12,
+            NEGATIVE if answer["negative"] > 0 else palette.TEXT_DIM,
+            "sans",
+        ),
+        (
+            t(
+                "network.hessian_extremes",
+                low=num(answer["smallest"], 3),
+                high=num(answer["largest"], 3),
+            ),
+            11,
+            palette.TEXT_DIM,
+            "mono",
+        ),
+        (
+            t("network.hessian_grad", g=num(answer["grad_norm"], 2), step=answer["step"]),
+            11,
+            palette.WARN if answer["step"] != snap.step else palette.TEXT_DIM,
+            "sans",
+        ),
         (how, 11, palette.TEXT_DIM, "sans"),
-    ]  # fmt: skip
+    ]
     if answer["step"] != snap.step:
         rows.append((t("network.hessian_moved", now=snap.step), 11, palette.WARN, "sans"))
     chart_h = max(px(40), int(h * 0.38))
@@ -84,8 +110,12 @@ def render_hessian(
             line = text.ellipsize(line, size_pt, inner, kind_f)
             text.blit(surface, line, (px(8), y), size_pt, colour, kind_f)
             y += text.line_height(size_pt)
-    _spectrum(surface, pygame.Rect(px(8), max(y + px(4), h - chart_h), inner,
-                                   min(chart_h, h - y - px(4))), answer, text)  # fmt: skip
+    _spectrum(
+        surface,
+        pygame.Rect(px(8), max(y + px(4), h - chart_h), inner, min(chart_h, h - y - px(4))),
+        answer,
+        text,
+    )
     return surface
 
 

@@ -121,8 +121,9 @@ class NetworkModel:
             POOL.keep_going("network")  # path) while the pool has room for it
         self._make = make_trainer or self._default_trainer
         if compare not in COMPARE_KEYS:
-            raise ValueError(f"side by side compares one of {', '.join(COMPARE_KEYS)}, not "
-                             f"{compare!r}")  # fmt: skip
+            raise ValueError(
+                f"side by side compares one of {', '.join(COMPARE_KEYS)}, not {compare!r}"
+            )
         self.config = config
         self.side_by_side = side_by_side
         self.compare = compare
@@ -149,8 +150,13 @@ class NetworkModel:
 
     # -- configurations ---------------------------------------------------------------------
     def _default_trainer(self, config: Checked) -> Trainer:
-        return Trainer(config, self.registry, backend=self.backend, publish_hz=30.0,
-                       step_budget=STEP_BUDGET if self.backend == "process" else None)  # fmt: skip
+        return Trainer(
+            config,
+            self.registry,
+            backend=self.backend,
+            publish_hz=30.0,
+            step_budget=STEP_BUDGET if self.backend == "process" else None,
+        )
 
     def validate(self, configs: list[TrainConfig]) -> list[Checked]:
         """Raise ValueError (one sentence) unless every configuration can train: the one place
@@ -354,8 +360,9 @@ class NetworkModel:
         if self.playing and all(s.finished for s in self.snapshots):
             self.playing = False
         self._hessian_update()
-        pairs = [(t, s) for t, s in zip(self.trainers, self.snapshots, strict=True)
-                 if not s.finished]  # fmt: skip
+        pairs = [
+            (t, s) for t, s in zip(self.trainers, self.snapshots, strict=True) if not s.finished
+        ]
         ready = all(s.ack >= t.sent and s.state in ("idle", "paused") for t, s in pairs)
         if self._manual and ready:
             for t, _ in pairs:
@@ -368,8 +375,9 @@ class NetworkModel:
                 now = time.perf_counter()
                 if self._chunk_sent:
                     took = max(now - self._chunk_sent, 1e-3)
-                    self._chunk = int(min(max(self._chunk * min(max(CHUNK_S / took, 0.5), 2.0),
-                                              1), 1000))  # fmt: skip
+                    self._chunk = int(
+                        min(max(self._chunk * min(max(CHUNK_S / took, 0.5), 2.0), 1), 1000)
+                    )
                 self._chunk_sent = now
                 for t, _ in pairs:
                     t.step(self._chunk)

@@ -11,10 +11,26 @@ from explorer.training import Snapshot
 
 # Per net; the B net of side-by-side mode gives the same with a ``b.`` prefix.
 NET_NUMBERS = (
-    "epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "best_val_loss",
-    "best_epoch", "stopped", "finished", "diverged", "grad_ratio", "grad_first", "grad_last",
-    "sparsity", "batch_loss", "lr", "hessian_min_ratio", "hessian_saddle",
-)  # fmt: skip
+    "epoch",
+    "step",
+    "train_loss",
+    "val_loss",
+    "train_acc",
+    "val_acc",
+    "best_val_loss",
+    "best_epoch",
+    "stopped",
+    "finished",
+    "diverged",
+    "grad_ratio",
+    "grad_first",
+    "grad_last",
+    "sparsity",
+    "batch_loss",
+    "lr",
+    "hessian_min_ratio",
+    "hessian_saddle",
+)
 
 
 def readout_names() -> frozenset[str]:

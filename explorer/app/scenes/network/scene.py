@@ -114,8 +114,11 @@ class NetworkScene(ModelScene):
         if chart is None:
             have = any(s.hessian for s in self.model.snapshots) or self.model.hessian_busy()
             charts = CHARTS if have else CHARTS[:2]
-            chart = charts[(charts.index(self.chart) + 1) % len(charts)] if self.chart in charts \
-                else charts[0]  # fmt: skip
+            chart = (
+                charts[(charts.index(self.chart) + 1) % len(charts)]
+                if self.chart in charts
+                else charts[0]
+            )
         self.chart = chart
 
     def hessian_here(self) -> None:
@@ -126,8 +129,10 @@ class NetworkScene(ModelScene):
     def chart_title_rects(self) -> list[pygame.Rect]:
         """The bottom-left chart's title strip, per net: a click there switches the chart."""
         strip = px(5) + self.text.line_height(13)
-        return [pygame.Rect(c["grads"].x, c["grads"].y, c["grads"].w, strip)
-                for c in self.layout.columns]  # fmt: skip
+        return [
+            pygame.Rect(c["grads"].x, c["grads"].y, c["grads"].w, strip)
+            for c in self.layout.columns
+        ]
 
     def toggle_side_by_side(self) -> None:
         m = self.model
@@ -265,9 +270,14 @@ class NetworkScene(ModelScene):
             return ""
         c = self.model.configs()[i]
         began = self._build_began.setdefault((i, snap.run), self._clock)
-        words = t("network.building_what", depth=c.depth, width=c.width,
-                  activation=c.activation, dataset=c.dataset,
-                  seconds=f"{max(0.0, self._clock - began):.0f}")  # fmt: skip
+        words = t(
+            "network.building_what",
+            depth=c.depth,
+            width=c.width,
+            activation=c.activation,
+            dataset=c.dataset,
+            seconds=f"{max(0.0, self._clock - began):.0f}",
+        )
         self._building[i] = words
         return words
 
@@ -281,12 +291,13 @@ class NetworkScene(ModelScene):
         elif name == "grads" and self.chart == "weights":
             self.pictures[(i, name)] = render_weight_histograms(snap, size, self.text)
         elif name == "grads" and self.chart == "hessian":
-            self.pictures[(i, name)] = render_hessian(snap, size, self.text,
-                                                      self.model.hessian_busy(),
-                                                      self._hessian_seconds())  # fmt: skip
+            self.pictures[(i, name)] = render_hessian(
+                snap, size, self.text, self.model.hessian_busy(), self._hessian_seconds()
+            )
         elif name == "grads":
-            self.pictures[(i, name)] = render_gradient_bars(snap, size, self.text,
-                                                            self._grad_range())  # fmt: skip
+            self.pictures[(i, name)] = render_gradient_bars(
+                snap, size, self.text, self._grad_range()
+            )
         elif name == "curves":
             self.pictures[(i, name)] = render_curves(snap, size, self.text)
         else:
@@ -369,8 +380,11 @@ class NetworkScene(ModelScene):
 
     def _draw_chart_switch(self, screen, rect: pygame.Rect) -> None:
         """A dotted line under the bottom-left chart's title: click it (or w) to switch."""
-        title = {"gradients": "grads.title", "weights": "network.weights_title",
-                 "hessian": "network.hessian_title"}[self.chart]  # fmt: skip
+        title = {
+            "gradients": "grads.title",
+            "weights": "network.weights_title",
+            "hessian": "network.hessian_title",
+        }[self.chart]
         text = t(title)
         width = self.text.font(13, self.text.kind_for(text, "bold")).size(text)[0]
         y = rect.y + px(5) + self.text.line_height(13)
@@ -421,8 +435,12 @@ class NetworkScene(ModelScene):
     def highlight_rects(self) -> dict[str, list[pygame.Rect]]:
         """The parts a lesson step can outline (one rect per net in side-by-side mode): the
         network drawing, the gradient bars, the training curves and the function picture."""
-        parts = {"network": "net", "gradient_bars": "grads", "curves": "curves",
-                 "function": "function"}  # fmt: skip
+        parts = {
+            "network": "net",
+            "gradient_bars": "grads",
+            "curves": "curves",
+            "function": "function",
+        }
         out = {}
         for name, key in parts.items():
             rects = [pygame.Rect(col[key]) for col in self.layout.columns if key in col]

@@ -46,13 +46,20 @@ def render_weight_histograms(snap: Snapshot, size: tuple[int, int], text: Text) 
     r = text.blit(surface, title, (px(8), px(5)), 13, palette.TEXT, "bold")
     layers = [p for p in snap.layers if p.weight_counts]
     if not layers:
-        text.blit(surface, t("network.weights_none"), (w // 2, h // 2), 13, palette.TEXT_DIM,
-                  anchor="center")  # fmt: skip
+        text.blit(
+            surface,
+            t("network.weights_none"),
+            (w // 2, h // 2),
+            13,
+            palette.TEXT_DIM,
+            anchor="center",
+        )
         return surface
     share = total_sparsity(snap)
     if share is not None:
-        caption = text.ellipsize(t("network.weights_zero", share=f"{share:.0%}"), 12,
-                                 w - r.right - px(16), "mono")  # fmt: skip
+        caption = text.ellipsize(
+            t("network.weights_zero", share=f"{share:.0%}"), 12, w - r.right - px(16), "mono"
+        )
         text.blit(surface, caption, (w - px(8), px(5)), 12, ZERO, "mono", "topright")
     line10, line11 = text.line_height(10), text.line_height(11)
     top = px(5) + text.line_height(13) + px(2)
@@ -78,12 +85,20 @@ def _cell(surface, cell: pygame.Rect, probe, text: Text, line11: int) -> None:
     sparsity = probe.sparsity or 0.0
     label = f"{name} · {sparsity:.0%}" if cell.w >= px(44) else f"{name}"
     colour = ZERO if sparsity >= 0.1 else palette.TEXT_DIM
-    text.blit(surface, text.ellipsize(label, 11, cell.w, "mono"), (cell.centerx, cell.y), 11,
-              colour, "mono", "midtop")  # fmt: skip
+    text.blit(
+        surface,
+        text.ellipsize(label, 11, cell.w, "mono"),
+        (cell.centerx, cell.y),
+        11,
+        colour,
+        "mono",
+        "midtop",
+    )
     plot = pygame.Rect(cell.x, cell.y + line11, cell.w, max(cell.h - line11, px(4)))
     pygame.draw.line(surface, palette.PANEL_LINE, plot.bottomleft, plot.bottomright, lw())
-    pygame.draw.line(surface, palette.PANEL_LINE, (plot.centerx, plot.y), (plot.centerx,
-                     plot.bottom), lw())  # fmt: skip
+    pygame.draw.line(
+        surface, palette.PANEL_LINE, (plot.centerx, plot.y), (plot.centerx, plot.bottom), lw()
+    )
     counts = probe.weight_counts
     tallest = max(counts) if counts else 0
     if not tallest:
@@ -96,8 +111,7 @@ def _cell(surface, cell: pygame.Rect, probe, text: Text, line11: int) -> None:
             continue
         x0, x1 = int(plot.x + i * slot), int(plot.x + (i + 1) * slot)
         bar_h = max(1, round(plot.h * c / tallest))
-        rect = pygame.Rect(x0, plot.bottom - bar_h, max(1, x1 - x0 - (1 if slot > 4 else 0)),
-                           bar_h)  # fmt: skip
+        rect = pygame.Rect(x0, plot.bottom - bar_h, max(1, x1 - x0 - (1 if slot > 4 else 0)), bar_h)
         pygame.draw.rect(surface, WEIGHT, rect)
         if i == middle and probe.n_small:  # the exact zeros, bright, at the bottom of the spike
             zero_h = max(1, round(bar_h * min(1.0, probe.n_small / c)))
