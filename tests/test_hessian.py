@@ -114,7 +114,7 @@ def test_lanczos_finds_the_exact_extremes_and_estimates_the_ratio(registry):
     share = (exact.eigenvalues > approx.tol).mean()  # counted in the band Lanczos resolved
     assert abs(approx.positive - share) <= approx.share_error
     nodes, weights = approx.density
-    assert weights.sum() == pytest.approx(1.0) and nodes.min() >= exact.smallest - 1e-9
+    assert weights.sum() == pytest.approx(1.0) and nodes.min() >= exact.smallest - 1e-6 * scale
 
 
 @pytest.mark.slow
@@ -133,7 +133,8 @@ def test_lanczos_shares_agree_with_torchs_own_hessian_within_their_stated_error(
     assert sp.share_error <= 0.05
     assert abs(sp.negative - (vals < -sp.tol).mean()) <= sp.share_error
     assert abs(sp.positive - (vals > sp.tol).mean()) <= sp.share_error
-    assert vals[0] - 1e-12 * vals[-1] <= sp.smallest < 0  # a Ritz value: never below the smallest
+    # a Ritz value: never below the smallest (up to the float32 products' rounding)
+    assert vals[0] - 1e-6 * vals[-1] <= sp.smallest < 0
     assert "±" in sp.counts() and "negative," not in sp.counts()  # shares, never counts
 
 
@@ -228,10 +229,14 @@ def test_critical_net_lanczos_beyond_the_exact_limit():
 
 
 def test_bench_hessian_prints_its_figures():
-    result = cli("bench", "hessian", "--width", "6", "--lanczos-width", "8", "--epochs", "2")
+    result = cli(
+        "bench", "hessian", "--widths", "6", "--epochs", "2", "--lab-depth", "2", "--lab-width", "8"
+    )
     assert result.exit_code == 0, result.output
-    for figure in ("exact Hessian", "one Hessian-vector product", "Lanczos: 6 largest", "seconds"):
-        assert figure in result.output
+    text = " ".join(result.output.split())
+    for figure in ("before: ARPACK", "after: one batched run", "Hessian here:", "× faster"):
+        assert figure in text
+    assert "Lanczos against the exact Hessian" in text and "largest gap" in text
 
 
 @pytest.mark.parametrize(

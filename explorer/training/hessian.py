@@ -38,22 +38,27 @@ LossFn = Callable[[torch.Tensor], torch.Tensor]
 
 def training_loss(session: TrainingSession, split: str = "train") -> tuple[LossFn, torch.Tensor]:
     """``(f, θ)``: the session's loss over a whole split (with its L1 / L2 terms) as a function
-    of one flat float64 parameter vector, and the weights it has now. The net is evaluated as a
-    trained net is used: dropout off, batch norm with its running statistics."""
-    model = session.model.copy().to("cpu", DTYPE).eval()
+    of one flat parameter vector, and the weights it has now (float64). The net is evaluated as
+    a trained net is used: dropout off, batch norm with its running statistics. ``f`` computes
+    in the vector's own dtype (Lanczos's Hessian-vector products run in float32, see
+    ``lanczos.HVP_DTYPE``); the loss, gradient and exact Hessian are float64."""
+    base = session.model.copy().to("cpu").eval()
     data = getattr(session.splits, split)
-    x = data.x.to("cpu", DTYPE)
-    y = data.y.to("cpu") if session.classify else data.y.to("cpu", DTYPE)
-    names = [name for name, _ in model.named_parameters()]
-    shapes = [p.shape for _, p in model.named_parameters()]
-    sizes = [p.numel() for _, p in model.named_parameters()]
-    weight_ids = {id(linear.weight) for linear in model.linears}
-    weights = [n for n, p in model.named_parameters() if id(p) in weight_ids]
-    buffers = dict(model.named_buffers())
+    names = [name for name, _ in base.named_parameters()]
+    shapes = [p.shape for _, p in base.named_parameters()]
+    sizes = [p.numel() for _, p in base.named_parameters()]
+    weight_ids = {id(linear.weight) for linear in base.linears}
+    weights = [n for n, p in base.named_parameters() if id(p) in weight_ids]
     cfg = session.config
-    theta = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+    theta = torch.cat([p.detach().reshape(-1) for p in base.parameters()]).to(DTYPE)
+    inputs = {}  # per dtype: the net, its buffers, x and y (made here, outside any transform)
+    for dtype in (DTYPE, lanczos.HVP_DTYPE):
+        model = base.copy().to("cpu", dtype).eval()
+        y = data.y.to("cpu") if session.classify else data.y.to("cpu", dtype)
+        inputs[dtype] = (model, dict(model.named_buffers()), data.x.to("cpu", dtype), y)
 
     def f(flat: torch.Tensor) -> torch.Tensor:
+        model, buffers, x, y = inputs[flat.dtype]
         params = {
             n: t.reshape(s) for n, t, s in zip(names, torch.split(flat, sizes), shapes, strict=True)
         }
