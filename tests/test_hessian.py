@@ -261,3 +261,21 @@ def test_critical_surface_still_names_a_saddle_where_the_gradient_vanishes():
     assert result.exit_code == 0, result.output
     assert "kind        saddle: a critical point (|∇f| = 0 ≤ tol " in result.output
     assert result.output.strip().endswith("a saddle, downhill along the escape direction.")
+
+
+@pytest.mark.slow
+def test_the_saddle_points_lesson_no_longer_calls_a_moving_point_a_saddle(tmp_path):
+    # the lesson's network step, with the old lesson's expects: "hessian_saddle" (a saddle, not a
+    # local minimum) is false where |∇L| is far above the tolerance, so lesson check fails it
+    from importlib import resources
+
+    lesson = resources.files("explorer.assets").joinpath("lessons", "07-saddle-points.toml")
+    text = lesson.read_text(encoding="utf-8")
+    now = cli("lesson", "check", str(lesson))
+    assert now.exit_code == 0, now.output
+    new = '["not hessian_critical", "not hessian_saddle", "hessian_grad_norm > 1e-4", '
+    assert new in text
+    old = tmp_path / "07-saddle-points.toml"
+    old.write_text(text.replace(new, '["hessian_saddle", '), encoding="utf-8")
+    result = cli("lesson", "check", str(old))
+    assert result.exit_code != 0 and "hessian_saddle" in result.output, result.output
