@@ -307,3 +307,4 @@ def prepare_lesson(
         return made, ready
     finally:
         player.close()
+        store.prune()  # the entries of older code go even when nothing new was written
