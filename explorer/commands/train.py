@@ -106,6 +106,7 @@ def describe(session: TrainingSession) -> str:
     extras = [
         label
         for label, on in (
+            ("skip connections", cfg.residual),
             ("batch norm", cfg.batch_norm),
             (f"dropout {cfg.dropout:g}", cfg.dropout),
             (f"input dropout {cfg.input_dropout:g}", cfg.input_dropout),
@@ -251,7 +252,19 @@ def compare_tables(
 )
 @click.option("--depth", default=3, show_default=True, type=click.IntRange(0, 1000))
 @click.option("--width", default=32, show_default=True, type=click.IntRange(1, 1_000_000))
-@click.option("--activation", default="relu", show_default=True, help="An activation plugin.")
+@click.option(
+    "--activation",
+    default="relu",
+    show_default=True,
+    help="An activation plugin, or one per hidden layer: relu,sigmoid,relu.",
+)
+@click.option(
+    "--residual/--no-residual",
+    default=False,
+    show_default=True,
+    help="Skip connections: every hidden layer adds its input to its output (a projection "
+    "where the width changes).",
+)
 @click.option("--pieces", type=click.IntRange(1, 64), default=None, help="Maxout's k.")
 @click.option("--init", default="auto", show_default=True, type=click.Choice(INITS))
 @click.option("--init-scale", type=float, default=None, help="Std (normal, small) or value.")

@@ -44,7 +44,8 @@ class TrainConfig:
     test_fraction: float = 0.2
     depth: int = 3  # hidden layers
     width: int = 32  # units per hidden layer
-    activation: str = "relu"
+    activation: str = "relu"  # one name, or one per hidden layer: "relu,sigmoid,relu"
+    residual: bool = False  # skip connections around every hidden layer (x + F(x))
     pieces: int | None = None  # Maxout's k; None: the activation's own
     init: str = "auto"
     init_scale: float | None = None  # std for normal / small, the value for constant
@@ -78,9 +79,26 @@ class TrainConfig:
         d["schedule_hyper"] = dict(self.schedule_hyper)
         return d
 
+    def layer_activations(self) -> tuple[str, ...]:
+        """The activation of each hidden layer (``activation`` split at its commas; one name
+        stands for every layer)."""
+        names = tuple(name.strip() for name in self.activation.split(","))
+        return names * self.depth if len(names) == 1 else names
+
     def validate(self) -> None:
         """Raise ValueError with one sentence for the first knob out of range."""
         _int_at_least("depth", self.depth, lowest("depth"))
+        if not isinstance(self.activation, str) or not all(self.activation.split(",")):
+            raise ValueError(
+                f"activation must be a name, or one name per hidden layer separated by commas, "
+                f"got {self.activation!r}"
+            )
+        names = self.activation.split(",")
+        if len(names) > 1 and len(names) != self.depth:
+            raise ValueError(
+                f"activation names {len(names)} layers ({self.activation}) but the net has "
+                f"{self.depth} hidden layer(s); give one name for all or one per layer"
+            )
         _int_at_least("width", self.width, lowest("width"))
         _int_at_least("batch_size", self.batch_size, lowest("batch_size"))
         _int_at_least("epochs", self.epochs, lowest("epochs"))
