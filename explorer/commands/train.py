@@ -122,7 +122,7 @@ def describe(session: TrainingSession) -> str:
     ]
     hyper = ",".join(f"{k}={v:g}" for k, v in cfg.optimizer_hyper.items())
     return (
-        f"{cfg.dataset} ({len(splits.train)} train / {len(splits.val)} val / "
+        f"{splits.spec.name} ({len(splits.train)} train / {len(splits.val)} val / "
         f"{len(splits.test)} test) · {cfg.depth} × {cfg.width} {act}, "
         f"{session.model.init_scheme} init"
         + (f" · {', '.join(extras)}" if extras else "")
@@ -243,6 +243,14 @@ def compare_tables(
     help=f"Samples (default: the dataset's; at most {MAX_SAMPLES:,}).",
 )
 @click.option("--noise", type=click.FloatRange(0), default=None, help="Noise of a toy dataset.")
+@click.option(
+    "--data",
+    default=None,
+    metavar="FILE.csv",
+    help="Your own points instead of --dataset: two or more feature columns and a label column "
+    "(headed label, or the last); a header row is optional. Whole-number labels are classes, "
+    "other numbers a regression target.",
+)
 @click.option(
     "--normalize",
     type=click.Choice(NORMALIZE),
@@ -404,7 +412,7 @@ def train(
         changes = {k: v for change in combo for k, v in change.items() if k != "_label"}
         label = " ".join(change["_label"] for change in combo) or "run"
         config = base.replace(**changes)
-        if use_suggested:
+        if use_suggested and config.data is None:
             spec = registry.dataset(config.dataset)
             config, took = apply_suggested(config, spec.suggested, given | set(changes), spec.name)
             if took and spec.name not in applied:
@@ -529,7 +537,7 @@ def _report(out, done, runs, failures, groups, folds, interrupted, compares, app
     if len(done) == 1 and len(runs) == 1:
         label, session, seconds = done[0]
         title = session.message or f"stopped after {session.global_step} steps"
-        out.print(epoch_table(session, f"{session.config.dataset}: {title}"))
+        out.print(epoch_table(session, f"{session.splits.spec.name}: {title}"))
         out.print(_run_line(session, seconds), highlight=False)
     elif done:
         for table in compare_tables(done, out.width):

@@ -38,6 +38,8 @@ class TrainConfig:
     schedules); ``optimizer_hyper`` / ``schedule_hyper`` override the plugin's defaults."""
 
     dataset: str = "digits"
+    data: str | None = None  # a CSV file of your own points: replaces the dataset
+    data_sha256: str | None = None  # the CSV's checksum when a setup was saved with it
     n: int | None = None  # samples; None: the dataset's default
     noise: float | None = None  # None: the dataset's default
     val_fraction: float = 0.2
@@ -112,6 +114,10 @@ class TrainConfig:
             raise ValueError(f"seed must be a whole number, got {self.seed!r}")
         if not 0 <= self.seed <= SEED_MAX:
             raise ValueError(f"seed must be a whole number from 0 to 2^63 - 1, got {self.seed}")
+        if self.data is not None and self.n is not None:
+            raise ValueError(
+                f"n does not apply to a CSV file ({self.data}): its rows are the samples"
+            )
         if self.n is not None and self.n > MAX_SAMPLES:
             raise ValueError(
                 f"n = {self.n} samples is over the budget of {MAX_SAMPLES:,} for one run"

@@ -27,6 +27,7 @@ from explorer.training.config import (
     MAX_SAMPLES,
     TrainConfig,
 )
+from explorer.training.csv_data import read_csv_cached
 from explorer.training.data import Splits, load_splits
 from explorer.training.device import resolve_device
 from explorer.training.function_view import FunctionProbe, FunctionView
@@ -148,12 +149,20 @@ def lookup(config: TrainConfig, registry: Registry | None = None) -> Plugins:
     names = [name.strip() for name in config.activation.split(",")]
     specs = {name: registry.activation(name) for name in dict.fromkeys(names)}
     return Plugins(
-        registry.dataset(config.dataset),
+        csv_dataset(config) if config.data is not None else registry.dataset(config.dataset),
         specs[names[0]],
         registry.optimizer(config.optimizer),
         registry.schedule(config.schedule),
         tuple(specs[name] for name in names) if len(names) > 1 else (),
     )
+
+
+def csv_dataset(config: TrainConfig) -> DatasetSpec:
+    """The dataset of ``config.data``, a CSV file read and checked (CsvError, one sentence)."""
+    assert config.data is not None
+    return read_csv_cached(
+        config.data, classes_only=config.loss == "ce", sha256=config.data_sha256
+    ).spec()
 
 
 def check_config(config: TrainConfig, registry: Registry | None = None) -> Plugins:
