@@ -112,6 +112,7 @@ def describe(session: TrainingSession) -> str:
             (f"input dropout {cfg.input_dropout:g}", cfg.input_dropout),
             (f"{cfg.loss} loss", cfg.loss != "auto"),
             ("standardized inputs", cfg.normalize == "standard"),
+            ("raw inputs", cfg.normalize == "off" and splits.spec.auto_normalize != "off"),
             (f"fold {cfg.fold + 1} of {cfg.folds}", cfg.folds > 1),
             (f"test inputs shifted by {cfg.test_shift:g}", cfg.test_shift),
             (f"L1 {cfg.l1:g}", cfg.l1),
@@ -254,9 +255,11 @@ def compare_tables(
 @click.option(
     "--normalize",
     type=click.Choice(NORMALIZE),
-    default="off",
+    default="auto",
     show_default=True,
-    help="standard: every input feature to mean 0, std 1 (training split's statistics).",
+    help="standard: every input feature to mean 0, std 1 (training split's statistics); off: "
+    "the features as loaded (digits: raw pixels 0-16); auto: the dataset's convention (digits "
+    "standardized over all images, the toys as drawn).",
 )
 @click.option("--depth", default=3, show_default=True, type=click.IntRange(0, 1000))
 @click.option("--width", default=32, show_default=True, type=click.IntRange(1, 1_000_000))

@@ -21,7 +21,7 @@ INIT_HELP = {
     "torch": "torch's own nn.Linear default: uniform ±1/√fan_in",
 }
 LOSSES = ("auto", "ce", "mse")
-NORMALIZE = ("off", "standard")
+NORMALIZE = ("auto", "off", "standard")
 SEED_MAX = 2**63 - 1  # torch's generators take at most 64 bits; the data split adds 1
 # What one run may allocate before it starts (a typo such as --width 1000000 is refused with
 # these figures instead of exhausting memory).
@@ -64,7 +64,10 @@ class TrainConfig:
     epochs: int = 20
     steps: int | None = None  # a budget of updates; when set it replaces epochs
     loss: str = "auto"  # auto (ce to classify, mse to regress), ce or mse
-    normalize: str = "off"  # off, or standard: features to mean 0, std 1 (training statistics)
+    # auto: the dataset's own convention (digits: standardized over all its images; toys and
+    # CSVs: as drawn); off: the features as loaded (digits: raw pixels 0-16); standard: each
+    # feature to mean 0, std 1 with the training split's statistics
+    normalize: str = "auto"
     folds: int = 1  # K > 1: K-fold cross-validation, this run validates on fold ``fold``
     fold: int = 0
     test_shift: float = 0.0  # added to every test input after the split: a train/test mismatch
