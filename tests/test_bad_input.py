@@ -383,6 +383,21 @@ CASES = [
     ),
     ([*TRAIN, "--data", "{csvs}/huge.csv"], 1, "1,000,001 rows, over the budget", None),
     ([*TRAIN, "--data", "{csvs}/target.csv", "--n", "8"], 1, "n does not apply to a CSV", None),
+    # -- train --export-script: what plain torch cannot write is refused, no file left ----------
+    (
+        [*TRAIN, "--activation", "maxout", "--export-script", "{out}/run.py"],
+        1,
+        "activation 'maxout' (plugin builtin/activations) has no torch.nn twin",
+        "run.py",
+    ),
+    (
+        [*TRAIN, "--optimizer", "rmsprop_lecture", "--export-script", "{out}/run.py"],
+        1,
+        "has no torch.optim twin",
+        "run.py",
+    ),
+    ([*TRAIN, "--compare", "seed=1,2", "--export-script", "{out}/r.py"], 1, "writes one run", None),
+    ([*TRAIN, "--export-script", "{out}"], 1, "that is a folder", None),
     # -- train: every plugin failure stops the run with the reason ------------------------------
     (
         [*T, "--optimizer", "floatstep", "--json", "{out}/t.json"],

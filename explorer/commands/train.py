@@ -362,6 +362,14 @@ def compare_tables(
     help="Also write every figure of the table(s) to this JSON file.",
 )
 @click.option(
+    "--export-script",
+    "script_path",
+    default=None,
+    metavar="FILE.py",
+    help="Also write this run as one plain PyTorch script that trains the same net with the same "
+    "numbers (nothing of DL Explorer needed).",
+)
+@click.option(
     "--compare",
     "compares",
     multiple=True,
@@ -373,6 +381,7 @@ def compare_tables(
 def train(
     registry: Registry | None,
     json_path: str | None,
+    script_path: str | None,
     compares,
     threads: int,
     folds: int,
@@ -388,6 +397,9 @@ def train(
 
         registry = default_registry()
     out_path = check_output(json_path, "--json")
+    script_out = check_output(script_path, "--export-script")
+    if script_out is not None and (compares or folds > 1):
+        raise ValueError("--export-script writes one run; leave out --compare and --folds")
     if options["steps"] is not None and options["epochs"] is not None:
         raise ValueError("give --epochs or --steps, not both (--steps replaces --epochs)")
     ctx = click.get_current_context()
@@ -425,6 +437,16 @@ def train(
             fold_label = f"{label} fold {fold + 1}" if folds > 1 else label
             runs.append((fold_label, label, config.replace(fold=fold)))
     out = make_console()
+    if script_out is not None:
+        from explorer.training.export_script import write_script
+
+        write_script(script_out, runs[0][2], registry)
+        out.print(
+            f"wrote {script_out}: this run in plain PyTorch (python {script_out.name} trains it "
+            "again)",
+            highlight=False,
+            soft_wrap=True,
+        )
     for name, took in applied.items():
         out.print(
             f"{name}: its suggested settings for what was not given: {describe_suggested(took)} "
