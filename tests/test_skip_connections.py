@@ -105,3 +105,55 @@ def test_a_residual_session_trains_and_says_so(registry):
     session.fit()
     assert session.model.residual and session.model.activations == ("tanh", "relu")
     assert session.result()["config"]["residual"] is True
+
+
+@pytest.mark.parametrize("own_data", [False, True], ids=["moons", "csv"])
+def test_landscape_of_this_net_is_the_skip_nets_own_loss(registry, tmp_path, monkeypatch, own_data):
+    """Issue 22 item 5: the run's surface (``net:…?run=``) through a residual net with an
+    activation per layer, on a dataset or on your own points, is that net's loss."""
+    from explorer.landscape.surface import value
+    from explorer.training.weight_path import runs_dir
+
+    monkeypatch.setenv("DL_EXPLORER_CACHE", str(tmp_path))
+    config = TrainConfig(
+        dataset="moons", n=120, depth=3, width=6, activation="tanh,relu,sigmoid", residual=True
+    )
+    if own_data:
+        x = torch.rand(80, 2, generator=torch.Generator().manual_seed(4))
+        rows = [f"{a:.4f},{b:.4f},{int(a > b)}" for a, b in x.tolist()]
+        (tmp_path / "mine.csv").write_text("\n".join(rows) + "\n")
+        config = config.replace(n=None, data=str(tmp_path / "mine.csv"))
+    session = TrainingSession(config, registry)
+    session.step(60)
+    assert session.save_path(str(runs_dir() / "skip.pt")), session.path_note
+    spec = registry.surface("net:moons?run=skip")
+    loss, _ = session.evaluate("train")
+    assert value(spec, 0.0, 0.0) == pytest.approx(loss, rel=1e-5)
+    # away from the run's end too: the net at θ₀ + a·d₁ + b·d₂, evaluated by the lab's own net
+    run = torch.load(runs_dir() / "skip.pt", weights_only=True)
+    moved = {k: run["theta0"][k] + 0.5 * run["d1"][k] - 0.3 * run["d2"][k] for k in run["theta0"]}
+    net = session.model.copy().eval()
+    net.load_state_dict({**net.state_dict(), **{k: v.float() for k, v in moved.items()}})
+    with torch.no_grad():
+        there = session.loss_fn(net(session.splits.train.x), session.splits.train.y)
+    assert value(spec, 0.5, -0.3) == pytest.approx(float(there), rel=1e-4)
+
+
+def test_a_net_surface_takes_skips_and_an_activation_per_layer(registry, tmp_path, monkeypatch):
+    """``net:spiral?…&residual=on`` and ``activation=relu/tanh``: Li et al.'s with / without
+    skips picture, drawn from a spec. At the trained weights the surface is the training loss
+    of the net the spec names, trained by the lab's session."""
+    from explorer.landscape.net_surface import _config, parse_net_spec
+    from explorer.landscape.surface import value
+
+    monkeypatch.setenv("DL_EXPLORER_CACHE", str(tmp_path))
+    text = "net:moons?depth=2&width=6&activation=tanh/relu&residual=on&epochs=3&n=80"
+    spec = parse_net_spec(text)
+    config = _config(spec)
+    assert config.residual and config.activation == "tanh,relu"
+    session = TrainingSession(config, registry)
+    session.fit()
+    loss, _ = session.evaluate("train")
+    assert value(registry.surface(text), 0.0, 0.0) == pytest.approx(loss, rel=1e-5)
+    with pytest.raises(ValueError, match="activation names 2 layers for depth 3"):
+        registry.surface("net:moons?depth=3&activation=tanh/relu")
