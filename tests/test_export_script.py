@@ -168,3 +168,20 @@ def test_what_plain_torch_cannot_write_is_refused_in_one_sentence(registry, chan
     with pytest.raises(ExportError, match=None) as err:
         export_script(TrainConfig(dataset="xor", **changes), registry)
     assert fragment in str(err.value)
+
+
+def test_export_as_pytorch_in_the_lab_writes_a_script_or_says_why(registry, tmp_path):
+    from explorer.app.scenes.network.script_export import export
+    from explorer.app.ui import i18n
+
+    ok, said = export(TrainConfig(dataset="xor", depth=1, width=4), registry, tmp_path)
+    (written,) = tmp_path.glob("network-*.py")
+    assert ok and str(written) in said and "import torch" in written.read_text()
+    ok, said = export(TrainConfig(dataset="xor", activation="maxout"), registry, tmp_path)
+    assert not ok and "has no torch.nn twin" in said and len(list(tmp_path.glob("*.py"))) == 1
+    i18n.set_language("zh")
+    try:
+        ok, said = export(TrainConfig(dataset="xor", activation="maxout"), registry, tmp_path)
+        assert said.startswith("无法导出脚本")
+    finally:
+        i18n.set_language("en")
