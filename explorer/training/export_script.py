@@ -117,17 +117,20 @@ def _data(config: TrainConfig, plugins: Plugins) -> str:
     if spec.name == "digits" and spec.plugin.startswith(BUILTIN):
         n = spec.default_n if config.n is None else config.n
         noise = spec.default_noise if config.noise is None else config.noise
+        drawn = ""
+        if n < spec.default_n or noise:  # the loader's own draw: a subset, pixel noise
+            drawn = f"""
+            g = torch.Generator().manual_seed({config.seed})
+            keep = torch.randperm(len(X), generator=g)[:{n}] if {n} < len(X) else slice(None)
+            X = X[keep] + {float(noise)!r} * torch.randn(X[keep].shape, generator=g)
+            Y = Y[keep]"""
         return f"""
             # -- data: scikit-learn's 8×8 digits, raw pixels 0..16 ---------------------------------
             from sklearn.datasets import load_digits
 
             pixels, labels = load_digits(return_X_y=True)
             X = torch.tensor(pixels, dtype=torch.float32)
-            Y = torch.tensor(labels, dtype=torch.long)
-            g = torch.Generator().manual_seed({config.seed})
-            keep = torch.randperm(len(X), generator=g)[:{n}] if {n} < len(X) else slice(None)
-            X = X[keep] + {float(noise)!r} * torch.randn(X[keep].shape, generator=g)
-            Y = Y[keep]
+            Y = torch.tensor(labels, dtype=torch.long){drawn}
             """
     x, y = load_samples(spec, config.n, config.noise, config.seed)
     if x.numel() + y.numel() > EMBED_LIMIT:
@@ -468,7 +471,8 @@ def _loop(config: TrainConfig) -> str:
             val_loss, val_acc = evaluate("val")
             batch_loss = torch.stack(batch_losses).float().mean().item()
             history.append((epoch, train_loss, train_acc, val_loss, val_acc))
-            print(f"epoch {{epoch:4d}}  train loss {{train_loss:.6f}}  val loss {{val_loss}}")
+            shown = "-" if val_loss is None else f"{{val_loss:.6f}}"
+            print(f"epoch {{epoch:4d}}  train loss {{train_loss:.6f}}  validation loss {{shown}}")
             if val_loss is not None and math.isfinite(val_loss) and val_loss < best_val:
                 best_val, bad_epochs = val_loss, 0
                 if PATIENCE is not None:
