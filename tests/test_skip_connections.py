@@ -157,3 +157,20 @@ def test_a_net_surface_takes_skips_and_an_activation_per_layer(registry, tmp_pat
     assert value(registry.surface(text), 0.0, 0.0) == pytest.approx(loss, rel=1e-5)
     with pytest.raises(ValueError, match="activation names 2 layers for depth 3"):
         registry.surface("net:moons?depth=3&activation=tanh/relu")
+
+
+def test_train_compares_with_and_without_skips_and_says_which_is_which(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    out = tmp_path / "runs.json"
+    args = ["train", "--dataset", "xor", "--n", "64", "--depth", "2", "--width", "4"]
+    args += ["--activation", "tanh,relu", "--epochs", "1", "--compare", "residual=false,true"]
+    result = CliRunner().invoke(main, [*args, "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "skip connections" in result.output and "tanh,relu" in result.output
+    runs = json.loads(out.read_text())["runs"]
+    assert [r["config"]["residual"] for r in runs] == [False, True]
