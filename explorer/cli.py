@@ -59,6 +59,7 @@ COMMANDS = [
     ("bench_reload", "reload_cmd", "bench"),
     ("lesson_cmd", "bench_lesson", "bench"),
     ("bench_hessian", "hessian", "bench"),
+    ("bench_sharpness", "sharpness", "bench"),
 ]
 
 

@@ -36,8 +36,9 @@ import torch
 if TYPE_CHECKING:
     from explorer.training.session import TrainingSession
 
-BATCH = 256  # samples of the fixed batch the Hessian is taken on
-TOL = 1e-3  # eigsh's relative accuracy of λ_max while tracking
+BATCH = 128  # samples of the fixed batch the Hessian is taken on
+TOL = 3e-3  # the relative residual λ_max is tracked to (its own error is of order TOL²)
+MAX_ITER = 30  # products per measurement at most
 MAX_EVERY = 1_000_000
 ADAM_LIKE = ("adam", "adamw")
 
@@ -76,30 +77,45 @@ def threshold(optimizer: str, hyper: dict[str, float]) -> Threshold:
 
 
 def top_eigen(
-    product: Product, n: int, v0: np.ndarray | None = None, tol: float = TOL, ncv: int = 6
+    product: Product,
+    n: int,
+    v0: np.ndarray | None = None,
+    tol: float = TOL,
+    maxiter: int = 200,
+    scale: float | None = None,
 ) -> tuple[float, np.ndarray]:
     """The largest (algebraic) eigenvalue of the symmetric operator ``product`` on Rⁿ and its
-    unit eigenvector, by ARPACK's Lanczos started from ``v0`` (random when None)."""
-    from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
+    unit eigenvector, by ``scipy.sparse.linalg.lobpcg`` (a locally optimal Krylov method: one
+    product per iteration) started from ``v0`` (random when None). It stops when the residual
+    ‖Hv − λv‖ ≤ ``tol``·|λ| (the eigenvalue's error is then of order tol²·λ²/gap) or after
+    ``maxiter`` iterations, with the best estimate reached. |λ| is taken as ``scale`` (a
+    tracker's last value), else the start's Rayleigh quotient."""
+    import warnings
 
-    def matvec(v: np.ndarray) -> np.ndarray:
-        out = product(torch.as_tensor(np.ravel(v)))
-        return out.detach().double().numpy()
+    from scipy.sparse.linalg import lobpcg
 
-    if n == 1:
-        value = float(matvec(np.ones(1))[0])
-        return value, np.ones(1)
+    def matmat(v: np.ndarray) -> np.ndarray:
+        block = np.asarray(v).reshape(n, -1)
+        cols = [product(torch.as_tensor(np.ascontiguousarray(c))) for c in block.T]
+        return np.stack([c.detach().double().numpy() for c in cols], 1)
+
+    if n < 3:  # lobpcg needs room for its three-vector search space: the whole matrix
+        h = matmat(np.eye(n))
+        vals, vecs = np.linalg.eigh((h + h.T) / 2)
+        return float(vals[-1]), vecs[:, -1]
     start = v0 if v0 is not None and v0.shape == (n,) else None
     if start is None:
         start = np.random.default_rng(0).standard_normal(n)
-    op = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
-    try:
-        vals, vecs = eigsh(op, k=1, which="LA", tol=tol, ncv=min(n, ncv), v0=start, maxiter=200)
-    except ArpackNoConvergence as exc:  # keep the best estimate ARPACK reached
-        if not len(exc.eigenvalues):
-            raise
-        vals, vecs = exc.eigenvalues, exc.eigenvectors
-    return float(vals[-1]), np.asarray(vecs[:, -1])
+    guess = (start / np.linalg.norm(start))[:, None]
+    if scale is None:
+        scale = float(guess[:, 0] @ matmat(guess)[:, 0])
+    absolute = tol * max(abs(scale), 1e-12)
+    with warnings.catch_warnings():  # "not reaching the requested tolerance": the best is kept
+        warnings.simplefilter("ignore")
+        vals, vecs = lobpcg(matmat, guess, largest=True, tol=absolute, maxiter=maxiter)
+    value = float(np.atleast_1d(vals)[0])
+    vec = np.asarray(vecs)[:, 0]
+    return value, vec / np.linalg.norm(vec)
 
 
 class BatchHessian:
@@ -119,12 +135,17 @@ class BatchHessian:
         y = train.y[idx].detach().to("cpu")
         self.y = y if session.classify else y.to(dtype)
         self.batch = int(idx.numel())
+        self._twin = session.model.copy().to("cpu", dtype).eval()  # weights copied in per use
 
     def at_current(self) -> tuple[Product, list[str], list[int]]:
         """``(v ↦ Hv, parameter names, sizes)`` at the session's weights now (a copy of the net:
         training is not disturbed)."""
-        session = self.session
-        model = session.model.copy().to("cpu", self.dtype).eval()
+        session, model = self.session, self._twin
+        with torch.no_grad():
+            for mine, theirs in zip(
+                model.state_dict().values(), session.model.state_dict().values(), strict=True
+            ):
+                mine.copy_(theirs)
         named = list(model.named_parameters())
         params = [p for _, p in named]
         weight_ids = {id(linear.weight) for linear in model.linears}
@@ -267,7 +288,8 @@ class SharpnessTracker:
             math.isfinite(float(p.detach().abs().sum())) for p in self.session.model.parameters()
         ):
             raise ArithmeticError("the weights are not finite")
-        value, vec = top_eigen(product, n, self._v, self.tol)
+        last = self.points[-1].value if self.points else None
+        value, vec = top_eigen(product, n, self._v, self.tol, MAX_ITER, last)
         self._v = vec
         direction = vec if scale is None else vec * scale.double().numpy()
         shares = layer_shares(direction, names, sizes)
