@@ -60,6 +60,7 @@ COMMANDS = [
     ("lesson_cmd", "bench_lesson", "bench"),
     ("bench_hessian", "hessian", "bench"),
     ("bench_sharpness", "sharpness", "bench"),
+    ("paths", "paths", "main"),
 ]
 
 
