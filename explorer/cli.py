@@ -61,6 +61,7 @@ COMMANDS = [
     ("bench_hessian", "hessian", "bench"),
     ("bench_sharpness", "sharpness", "bench"),
     ("paths", "paths", "main"),
+    ("bench_paths", "paths", "bench"),
 ]
 
 

@@ -347,9 +347,21 @@ def compare_on_plane(
     seed: int = 0,
     side: int = GRID,
     others: int = OTHER_SEEDS,
+    timings: dict[str, float] | None = None,
 ) -> PlaneResult:
     """Train, pick the plane, project every path, and compute the map (and ``others`` maps of
-    other random seeds). Every problem a user can cause is one sentence (PlaneError)."""
+    other random seeds). Every problem a user can cause is one sentence (PlaneError).
+    ``timings``, when given, receives the seconds of each phase (``bench paths``)."""
+    import time
+
+    clock = [time.perf_counter()]
+    spent = timings if timings is not None else {}
+
+    def lap(phase: str) -> None:
+        now = time.perf_counter()
+        spent[phase] = spent.get(phase, 0.0) + now - clock[0]
+        clock[0] = now
+
     if not optimizers:
         raise PlaneError("name at least one optimizer (--optimizer NAME, repeat for more)")
     if plane not in PLANES:
@@ -360,19 +372,24 @@ def compare_on_plane(
             f"--centre {centre!r} is neither 'init' nor one of the optimizers ({', '.join(labels)})"
         )
     paths, session = train_paths(config, optimizers, registry)
+    lap("training")
     theta = paths[0].points[0] if centre == "init" else paths[labels.index(centre)].points[-1]
     d1, d2, explained, curv = directions(plane, session, theta, paths, seed)
     sl = _slice(registry, session, theta, d1, d2, explained)
+    lap("plane")
     projected = [project(sl, theta, d1, d2, p) for p in paths]
+    lap("projections")
     extent = max(float(np.abs(p.coords).max()) for p in projected)
     span = 1.25 * extent if extent > 0 else 1.0
     shown = plane_map(sl, span, side, seed if plane == "random" else None)
     result = PlaneResult(plane, centre, theta.numel(), projected, shown, explained, curv)
+    lap("map")
     first = seed + 1 if plane == "random" else seed  # the shown random map is seed's own
     for k in range(first, first + others):
         o1, o2, _, _ = directions("random", session, theta, paths, k)
         other = _slice(registry, session, theta, o1, o2, None)
         result.others.append(plane_map(other, span, max(16, side // 2), k))
+        lap("other directions")
     result.notes += [p.cut for p in paths if p.cut]
     for p in projected:
         if p.mostly_off:
