@@ -60,6 +60,9 @@ COMMANDS = [
     ("lesson_cmd", "bench_lesson", "bench"),
     ("bench_hessian", "hessian", "bench"),
     ("bench_csv", "csv_cmd", "bench"),
+    ("bench_sharpness", "sharpness", "bench"),
+    ("paths", "paths", "main"),
+    ("bench_paths", "paths", "bench"),
 ]
 
 
