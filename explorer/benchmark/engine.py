@@ -79,9 +79,12 @@ def check_ray(address: str) -> Any:
         import ray
     except ImportError:
         raise EngineError(
-            "--ray needs the cluster extra: pip install 'dl-explorer[cluster]'"
+            "--ray needs the cluster extra to reach a Ray cluster: "
+            "pip install 'dl-explorer[cluster]'"
         ) from None
     if not ray.is_initialized():
+        if address != "local":
+            _reachable(address)
         try:
             if address == "local":
                 ray.init(include_dashboard=False, log_to_driver=False, logging_level="ERROR")
@@ -91,6 +94,23 @@ def check_ray(address: str) -> Any:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise EngineError(f"cannot reach the Ray cluster at {address!r}: {first}") from None
     return ray
+
+
+def _reachable(address: str) -> None:
+    """A quick TCP knock at ``host:port`` first: Ray itself waits a minute or more, and fills
+    the terminal with its retries, before it says a cluster is not there."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto" and other forms Ray resolves itself
+    try:
+        socket.create_connection((host, int(port)), timeout=3.0).close()
+    except OSError as exc:
+        raise EngineError(
+            f"cannot reach the Ray cluster at {address!r} ({exc.strerror or exc}); is it "
+            "running? (ray start --head on the head machine)"
+        ) from None
 
 
 def _ray_job(job: Job, plugin_dirs: list[str], third_party: bool) -> dict[str, Any]:

@@ -95,12 +95,16 @@ def run_job(job: Job, registry: Registry) -> dict[str, Any]:
             trial.set_user_attr("outcome", outcome.as_dict())
             study.tell(trial, cost(task, outcome))
         finished = _finished(study)
-    record["trials"] = [_trial_row(t) for t in finished]
-    complete = [t for t in finished if t.state == optuna.trial.TrialState.COMPLETE]
+    record["trials"] = [_trial_row(n, t) for n, t in enumerate(finished)]
+    # a trial's place among the finished ones, not Optuna's number: an interrupted trial
+    # keeps its number in a store, and a resumed study must read as an uninterrupted one
+    complete = [
+        (n, t) for n, t in enumerate(finished) if t.state == optuna.trial.TrialState.COMPLETE
+    ]
     if not complete:
         record.update(best=None, seeds=[], sensitivity=None)
         return record
-    best = min(complete, key=lambda t: (t.value, t.number))
+    _, best = min(complete, key=lambda nt: (nt[1].value, nt[0]))
     record["best"] = dict(best.params)
     record["best_cost"] = best.value
     record["seeds"] = _reruns(study, task, registry, job, dict(best.params))
@@ -133,9 +137,9 @@ def _suggest(trial: Any, knobs: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def _trial_row(t: Any) -> dict[str, Any]:
+def _trial_row(n: int, t: Any) -> dict[str, Any]:
     return {
-        "number": t.number,
+        "number": n,
         "params": dict(t.params),
         "cost": t.value,
         "failed": t.user_attrs.get("failed"),

@@ -63,8 +63,9 @@ def load_suite(what: str, registry: Registry) -> Suite:
     else:
         path = Path(what)
         if not path.is_file():
+            what_is = "is a folder" if path.is_dir() else "is no such file"
             raise SuiteError(
-                f"--suite {what}: no such file; use classroom, lecture or a suite file (.toml)"
+                f"--suite {what} {what_is}; use classroom, lecture or a suite file (.toml)"
             )
         text = read_bytes(path, "suite file").decode("utf-8", errors="replace")
         where = str(path)
