@@ -51,6 +51,7 @@ COMMANDS = [
     ("render", "render", "main"),
     ("open_cmd", "open_setup", "main"),
     ("lesson_cmd", "lesson", "main"),
+    ("benchmark", "benchmark", "main"),
     ("bench_race", "race", "bench"),
     ("bench_train", "train", "bench"),
     ("bench_frames", "frames", "bench"),
