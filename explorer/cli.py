@@ -62,6 +62,7 @@ COMMANDS = [
     ("bench_sharpness", "sharpness", "bench"),
     ("paths", "paths", "main"),
     ("bench_paths", "paths", "bench"),
+    ("bench_orbit", "orbit", "bench"),
 ]
 
 
