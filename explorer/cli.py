@@ -61,6 +61,7 @@ COMMANDS = [
     ("bench_hessian", "hessian", "bench"),
     ("bench_sharpness", "sharpness", "bench"),
     ("paths", "paths", "main"),
+    ("connect", "connect", "main"),
     ("bench_paths", "paths", "bench"),
     ("bench_orbit", "orbit", "bench"),
 ]
