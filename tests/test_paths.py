@@ -114,3 +114,11 @@ def test_a_plane_through_one_optimizers_end_point_puts_that_end_at_the_origin(re
     assert result.centre == "adam"
     assert np.allclose(adam.coords[-1], 0, atol=1e-9) and adam.off[-1] == 0
     assert adam.true_loss[-1] == pytest.approx(adam.map_loss[-1], rel=1e-10)
+
+
+def test_a_plane_every_path_leaves_is_said_first(registry):
+    # random directions through the start: the paths move in directions the plane hardly holds
+    config = TrainConfig(**SMALL, steps=30)
+    result = compare_on_plane(config, THREE, registry, plane="random", seed=5, side=8, others=0)
+    assert all(p.mostly_off for p in result.paths)
+    assert result.notes[0].startswith("every path lies mostly off this random plane")
