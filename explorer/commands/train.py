@@ -107,11 +107,13 @@ def describe(session: TrainingSession) -> str:
     extras = [
         label
         for label, on in (
+            ("skip connections", cfg.residual),
             ("batch norm", cfg.batch_norm),
             (f"dropout {cfg.dropout:g}", cfg.dropout),
             (f"input dropout {cfg.input_dropout:g}", cfg.input_dropout),
             (f"{cfg.loss} loss", cfg.loss != "auto"),
             ("standardized inputs", cfg.normalize == "standard"),
+            ("raw inputs", cfg.normalize == "off" and splits.spec.auto_normalize != "off"),
             (f"fold {cfg.fold + 1} of {cfg.folds}", cfg.folds > 1),
             (f"test inputs shifted by {cfg.test_shift:g}", cfg.test_shift),
             (f"L1 {cfg.l1:g}", cfg.l1),
@@ -122,7 +124,7 @@ def describe(session: TrainingSession) -> str:
     ]
     hyper = ",".join(f"{k}={v:g}" for k, v in cfg.optimizer_hyper.items())
     return (
-        f"{cfg.dataset} ({len(splits.train)} train / {len(splits.val)} val / "
+        f"{splits.spec.name} ({len(splits.train)} train / {len(splits.val)} val / "
         f"{len(splits.test)} test) · {cfg.depth} × {cfg.width} {act}, "
         f"{session.model.init_scheme} init"
         + (f" · {', '.join(extras)}" if extras else "")
@@ -244,15 +246,37 @@ def compare_tables(
 )
 @click.option("--noise", type=click.FloatRange(0), default=None, help="Noise of a toy dataset.")
 @click.option(
+    "--data",
+    default=None,
+    metavar="FILE.csv",
+    help="Your own points instead of --dataset: two or more feature columns and a label column "
+    "(headed label, or the last); a header row is optional. Whole-number labels are classes, "
+    "other numbers a regression target.",
+)
+@click.option(
     "--normalize",
     type=click.Choice(NORMALIZE),
-    default="off",
+    default="auto",
     show_default=True,
-    help="standard: every input feature to mean 0, std 1 (training split's statistics).",
+    help="standard: every input feature to mean 0, std 1 (training split's statistics); off: "
+    "the features as loaded (digits: raw pixels 0-16); auto: the dataset's convention (digits "
+    "standardized over all images, the toys as drawn).",
 )
 @click.option("--depth", default=3, show_default=True, type=click.IntRange(0, 1000))
 @click.option("--width", default=32, show_default=True, type=click.IntRange(1, 1_000_000))
-@click.option("--activation", default="relu", show_default=True, help="An activation plugin.")
+@click.option(
+    "--activation",
+    default="relu",
+    show_default=True,
+    help="An activation plugin, or one per hidden layer: relu,sigmoid,relu.",
+)
+@click.option(
+    "--residual/--no-residual",
+    default=False,
+    show_default=True,
+    help="Skip connections: every hidden layer adds its input to its output (a projection "
+    "where the width changes).",
+)
 @click.option("--pieces", type=click.IntRange(1, 64), default=None, help="Maxout's k.")
 @click.option("--init", default="auto", show_default=True, type=click.Choice(INITS))
 @click.option("--init-scale", type=float, default=None, help="Std (normal, small) or value.")
@@ -339,6 +363,14 @@ def compare_tables(
     help="Also write every figure of the table(s) to this JSON file.",
 )
 @click.option(
+    "--export-script",
+    "script_path",
+    default=None,
+    metavar="FILE.py",
+    help="Also write this run as one plain PyTorch script that trains the same net with the same "
+    "numbers (nothing of DL Explorer needed).",
+)
+@click.option(
     "--sharpness",
     type=click.IntRange(1, MAX_EVERY),
     default=None,
@@ -362,6 +394,7 @@ def compare_tables(
 def train(
     registry: Registry | None,
     json_path: str | None,
+    script_path: str | None,
     compares,
     threads: int,
     folds: int,
@@ -378,6 +411,9 @@ def train(
 
         registry = default_registry()
     out_path = check_output(json_path, "--json")
+    script_out = check_output(script_path, "--export-script")
+    if script_out is not None and (compares or folds > 1):
+        raise ValueError("--export-script writes one run; leave out --compare and --folds")
     if options["steps"] is not None and options["epochs"] is not None:
         raise ValueError("give --epochs or --steps, not both (--steps replaces --epochs)")
     ctx = click.get_current_context()
@@ -405,7 +441,7 @@ def train(
         changes = {k: v for change in combo for k, v in change.items() if k != "_label"}
         label = " ".join(change["_label"] for change in combo) or "run"
         config = base.replace(**changes)
-        if use_suggested:
+        if use_suggested and config.data is None:
             spec = registry.dataset(config.dataset)
             config, took = apply_suggested(config, spec.suggested, given | set(changes), spec.name)
             if took and spec.name not in applied:
@@ -415,6 +451,16 @@ def train(
             fold_label = f"{label} fold {fold + 1}" if folds > 1 else label
             runs.append((fold_label, label, config.replace(fold=fold)))
     out = make_console()
+    if script_out is not None:
+        from explorer.training.export_script import write_script
+
+        write_script(script_out, runs[0][2], registry)
+        out.print(
+            f"wrote {script_out}: this run in plain PyTorch (python {script_out.name} trains it "
+            "again)",
+            highlight=False,
+            soft_wrap=True,
+        )
     for name, took in applied.items():
         out.print(
             f"{name}: its suggested settings for what was not given: {describe_suggested(took)} "
@@ -557,7 +603,7 @@ def _report(
     if len(done) == 1 and len(runs) == 1:
         label, session, seconds = done[0]
         title = session.message or f"stopped after {session.global_step} steps"
-        out.print(epoch_table(session, f"{session.config.dataset}: {title}"))
+        out.print(epoch_table(session, f"{session.splits.spec.name}: {title}"))
         out.print(_run_line(session, seconds), highlight=False)
     elif done:
         for table in compare_tables(done, out.width):
