@@ -72,3 +72,27 @@ def test_render_draws_the_3d_view_headless(tmp_path):
     assert out.read_bytes()[:4] == b"\x89PNG" and "3-D still" in result.output
     bad = CliRunner().invoke(main, [*args[:-1], str(tmp_path / "bowl.gif")])
     assert bad.exit_code != 0 and "--view 3d draws a still" in bad.output
+
+
+def test_the_landscape_shows_the_3d_view_on_v_and_a_drag_orbits_it(registry):
+    import pygame
+
+    from explorer.app.harness import Driver
+
+    app = Driver(registry, timer=lambda: 0.0)
+    plot = app.scene.layout.plot
+    app.tick(2)
+    flat = pygame.surfarray.array3d(app.screen.subsurface(plot)).copy()
+    app.key(pygame.K_v)
+    view = app.scene.view3d
+    assert view.on
+    shown = pygame.surfarray.array3d(app.screen.subsurface(plot))
+    assert (shown != flat).any()  # another picture in the map's place
+    yaw = view.camera.yaw
+    app.drag(plot.center, (plot.centerx + 80, plot.centery))
+    assert view.camera.yaw != yaw and app.model.race.start == app.scene.model.race.start
+    distance = view.camera.distance
+    app.wheel(plot.center, 2)
+    assert view.camera.distance < distance and app.scene.view.key() is not None
+    app.key(pygame.K_v)
+    assert not view.on
