@@ -43,7 +43,7 @@ def paint(scene, screen: pygame.Surface) -> None:
     screen.fill(palette.PANEL, L.side)
     pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft, lw())
     if scene.view3d.on:  # key V: the surface as a lit mesh, the balls on it
-        scene.view3d.draw(screen, L.plot, m, scene.text)
+        scene.view3d.draw(screen, L.map_area, m, scene.text)
         _draw_banner(scene, screen, _banner_lines(scene))
     else:
         _draw_map(scene, screen)
