@@ -60,7 +60,8 @@ def _checked(spec: SurfaceSpec, out: object, x: torch.Tensor, y: torch.Tensor) -
             f"{name} returned a value autograd cannot differentiate (numpy, a Python number or a "
             "detached tensor); compute it from x and y with torch operations"
         )
-    shape = torch.broadcast_shapes(x.shape, y.shape)
+    # numpy's rule is torch's, without torch's first-call import of sympy (seconds at start-up)
+    shape = torch.Size(np.broadcast_shapes(tuple(x.shape), tuple(y.shape)))
     if out.shape != shape:  # a formula in y alone still gives one value a point
         try:
             out = out.expand(shape)
