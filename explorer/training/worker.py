@@ -62,7 +62,8 @@ def run_worker(
         try:
             found = found or resolve(cfg)
             session = TrainingSession(cfg, plugins=found)
-            bound = slope_bound(found.activation.factory(), found.activation.pieces)
+            (act, *others) = found.activations  # layers of different activations: no one bound
+            bound = None if others else slope_bound(act.factory(), act.pieces)
             state = "idle"
         except Exception as exc:  # noqa: BLE001 - a plugin's or the user's mistake, reported
             state, message = "error", sentence(exc, "could not build the net")
