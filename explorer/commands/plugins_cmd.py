@@ -141,6 +141,9 @@ def _print_comparison(console, spec, reference) -> bool:
             raise
         console.print(f"[red]FAIL[/red] the comparison stopped: {escape(describe_fault(exc))}")
         return False
+    if comparison.refused:  # nothing ran: a knob the reference has no name for
+        console.print(f"[red]FAIL[/red] {escape(describe(comparison)[0])}", highlight=False)
+        return False
     knobs = ", ".join(f"{k}={v:g}" for k, v in comparison.candidate_values.items())
     ref_args = ", ".join(
         f"{k}={'/'.join(f'{x:g}' for x in v) if isinstance(v, tuple) else v}"

@@ -251,7 +251,7 @@ class Stacker:
         trial = dict(group.state)  # the rule replaces entries; a failed call leaves none behind
         try:
             with budget(first=not group.checked):
-                moved = p + optim.apply_update(group.rule, group.take(Gt), trial, p, hyper)
+                moved = optim.apply_rule(group.rule, group.take(Gt), trial, p, hyper)
         except BaseException as exc:  # noqa: BLE001 - the plugin's; its balls go on one by one
             if not plugin_fault(exc):  # a real Ctrl-C or SIGTERM ends the race
                 raise
