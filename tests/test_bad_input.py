@@ -183,6 +183,7 @@ SETUP_FILES = {
     "lesson_inspect.toml": f'{STEP}caption.en = "x"\ninspect = [1e308, 0.0]\n',
     "lesson_inspect_huge.toml": f'{STEP}caption.en = "x"\ninspect = [{HUGE}, 0]\n',
     "lesson_deep.toml": f'{STEP}caption.en = "x"\nexpect = {"[" * 3000}{"]" * 3000}\n',
+    "lesson_vary.toml": f'{STEP}caption.en = "x"\n[vary]\nseed = [5, 1]\n',
 }
 BASE_EXCEPTIONS = textwrap.dedent(
     """
@@ -693,6 +694,12 @@ CASES = [
         "x.png",
     ),
     (["lesson", "check", "{hostile}/lesson_huge.toml"], 1, "speed = a 401-digit number", None),
+    (
+        ["lesson", "check", "{hostile}/lesson_vary.toml", "--vary", "3"],
+        1,
+        "vary.seed must be",
+        None,
+    ),
     (["lesson", "check", "{hostile}/lesson_inspect_huge.toml"], 1, "inspect must be a point", None),
     (
         ["lesson", "check", "{hostile}/lesson_deep.toml"],
