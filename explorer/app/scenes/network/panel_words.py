@@ -21,6 +21,7 @@ B_VALUES = {
     "dropout": ("0", "0.2", "0.5", "0.8"),
     "optimizer": None,
     "depth": ("1", "2", "4", "8", "12"),
+    "residual": ("on", "off"),
 }
 
 
@@ -89,7 +90,7 @@ def _b_text(value) -> str:
 
 
 def _b_value(key: str, text: str):
-    if key == "batch_norm":
+    if key in ("batch_norm", "residual"):
         return text == "on"
     if key == "dropout":
         return float(text)
