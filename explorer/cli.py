@@ -51,6 +51,7 @@ COMMANDS = [
     ("render", "render", "main"),
     ("open_cmd", "open_setup", "main"),
     ("lesson_cmd", "lesson", "main"),
+    ("benchmark", "benchmark", "main"),
     ("bench_race", "race", "bench"),
     ("bench_train", "train", "bench"),
     ("bench_frames", "frames", "bench"),
@@ -60,6 +61,9 @@ COMMANDS = [
     ("lesson_cmd", "bench_lesson", "bench"),
     ("bench_hessian", "hessian", "bench"),
     ("bench_csv", "csv_cmd", "bench"),
+    ("bench_sharpness", "sharpness", "bench"),
+    ("paths", "paths", "main"),
+    ("bench_paths", "paths", "bench"),
 ]
 
 

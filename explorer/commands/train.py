@@ -39,6 +39,7 @@ from explorer.training.config import (
     describe_suggested,
 )
 from explorer.training.session import TrainingFailed, TrainingSession, check_config
+from explorer.training.sharpness import MAX_EVERY, SharpnessTracker
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
 _TYPES = typing.get_type_hints(TrainConfig)
@@ -370,6 +371,18 @@ def compare_tables(
     "numbers (nothing of DL Explorer needed).",
 )
 @click.option(
+    "--sharpness",
+    type=click.IntRange(1, MAX_EVERY),
+    default=None,
+    metavar="K",
+    help="Every K steps, the top eigenvalue λ_max of the training loss's Hessian (Lanczos on "
+    "Hessian-vector products, a fixed batch of 256 training samples), against the learning "
+    "rate's stability threshold: 2/η for sgd, (2 + 2β)/η for momentum, and for adam / adamw the "
+    "preconditioned λ_max(P⁻¹H), P = (1 − β₁ᵗ)·diag(√v̂ + ε), against (2 + 2β₁)/((1 − β₁)η) "
+    "= 38/η at β₁ = 0.9 (Cohen et al. 2021, 2022). Written into --json; the last value is "
+    "printed.",
+)
+@click.option(
     "--compare",
     "compares",
     multiple=True,
@@ -386,6 +399,7 @@ def train(
     threads: int,
     folds: int,
     use_suggested: bool,
+    sharpness: int | None,
     **options,
 ) -> None:
     """Train a network and print loss, accuracy and gradient flow per epoch.
@@ -455,6 +469,7 @@ def train(
             soft_wrap=True,
         )
     done: list[tuple[str, TrainingSession, float]] = []
+    trackers: dict[int, SharpnessTracker] = {}  # id(session) -> its λ_max series (--sharpness)
     failures: list[tuple[str, str]] = []
     groups: dict[str, list[TrainingSession]] = {}
     interrupted = False
@@ -483,8 +498,11 @@ def train(
                         task = progress.add_task(
                             label, total=session.total_steps, epoch=0, loss="-"
                         )
+                        tracker = None
+                        if sharpness is not None:
+                            tracker = trackers[id(session)] = SharpnessTracker(session, sharpness)
                         try:
-                            _train_one(session, progress, task)
+                            _train_one(session, progress, task, tracker)
                         except TrainingFailed as exc:
                             failures.append((label, str(exc)))
                         finally:
@@ -499,7 +517,19 @@ def train(
                 interrupted, stop_code = True, int(exc.code)
             finally:  # from here a second Ctrl-C or a SIGTERM waits until the file is written
                 held = stack.enter_context(signals_held())
-        _report(out, done, runs, failures, groups, folds, interrupted, compares, applied, out_path)
+        _report(
+            out,
+            done,
+            runs,
+            failures,
+            groups,
+            folds,
+            interrupted,
+            compares,
+            applied,
+            out_path,
+            trackers,
+        )
     if held:
         out.print("stopped again: the finished epochs were written first", highlight=False)
         sys.exit(128 + held[0])
@@ -532,7 +562,9 @@ def signals_held() -> Iterator[list[int]]:
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
-def _report(out, done, runs, failures, groups, folds, interrupted, compares, applied, out_path):
+def _report(
+    out, done, runs, failures, groups, folds, interrupted, compares, applied, out_path, trackers
+):
     """The finished runs: printed, and written to ``out_path`` (first, so that nothing printed
     can lose them)."""
     cross = _cross_validation(groups) if folds > 1 else []
@@ -543,7 +575,13 @@ def _report(out, done, runs, failures, groups, folds, interrupted, compares, app
             "compare": list(compares),
             "suggested": applied,
             "runs": [
-                {"label": label, "seconds": seconds} | session.result()
+                {"label": label, "seconds": seconds}
+                | session.result()
+                | (
+                    {"sharpness": trackers[id(session)].to_dict()}
+                    if id(session) in trackers
+                    else {}
+                )
                 for label, session, seconds in done
             ],
             "failed": [{"label": label, "reason": reason} for label, reason in failures],
@@ -559,6 +597,9 @@ def _report(out, done, runs, failures, groups, folds, interrupted, compares, app
         )
     for label, session, _ in done:
         out.print(f"{label}: {describe(session)}", highlight=False)
+    for label, session, _ in done:
+        if id(session) in trackers:
+            out.print(f"{label}: {trackers[id(session)].note()}", highlight=False, soft_wrap=True)
     if len(done) == 1 and len(runs) == 1:
         label, session, seconds = done[0]
         title = session.message or f"stopped after {session.global_step} steps"
@@ -575,9 +616,15 @@ def _report(out, done, runs, failures, groups, folds, interrupted, compares, app
         out.print(f"wrote {out_path}", highlight=False)
 
 
-def _train_one(session: TrainingSession, progress: Progress, task) -> None:
+def _train_one(
+    session: TrainingSession, progress: Progress, task, tracker: SharpnessTracker | None = None
+) -> None:
+    if tracker is not None:
+        tracker.observe()  # step 0
     while not session.done:
         session.step(1)
+        if tracker is not None:
+            tracker.observe()
         if session.global_step % session.steps_per_epoch == 0 or session.done:
             last = session.epochs[-1] if session.epochs else None
             progress.update(

@@ -562,8 +562,8 @@ def _train_and_pick(spec: NetSpec, session: TrainingSession, names: list[str]) -
     gen = torch.Generator().manual_seed(spec.seed + 7919)
     explained = None
     if spec.directions == "random":
-        d1 = _filter_normalized(theta0, gen)
-        d2 = _filter_normalized(theta0, gen)
+        d1 = filter_normalized(theta0, gen)
+        d2 = filter_normalized(theta0, gen)
         D = torch.stack([_flat(d1), _flat(d2)], 1)  # (P, 2)
         coords = torch.linalg.lstsq(D, traj.T).solution.T  # (T, 2): least-squares projection
     else:
@@ -588,7 +588,7 @@ def _train_and_pick(spec: NetSpec, session: TrainingSession, names: list[str]) -
     }
 
 
-def _filter_normalized(
+def filter_normalized(
     theta0: dict[str, torch.Tensor], gen: torch.Generator
 ) -> dict[str, torch.Tensor]:
     """A Gaussian direction with each row (filter) rescaled to the norm of θ₀'s row; vectors

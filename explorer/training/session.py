@@ -114,6 +114,26 @@ class _CheckedRule(UpdateRule):
             )
         return step
 
+    def apply(
+        self, grad: torch.Tensor, state: dict[str, Any], param: torch.Tensor, **hyper: Any
+    ) -> torch.Tensor:
+        """The wrapped rule's own ``apply`` where it writes one (torch's roundings), else the
+        parameter plus the checked step."""
+        if type(self.rule).apply is UpdateRule.apply:
+            return param + self.update(grad, state, param, **hyper)
+        new = self.rule.apply(grad, state, param, **hyper)
+        if not isinstance(new, torch.Tensor) or new.shape != param.shape:
+            got = (
+                f"a tensor of shape {tuple(new.shape)}"
+                if isinstance(new, torch.Tensor)
+                else type(new).__name__
+            )
+            raise _BadStep(
+                f"apply() returned {got}; it must return a tensor shaped like the parameter "
+                f"{tuple(param.shape)}"
+            )
+        return new
+
 
 def _checked(rule: UpdateRule) -> _CheckedRule:
     """``rule`` wrapped in a ``_CheckedRule`` subclass whose ``name`` and ``hyper`` are its own
