@@ -252,7 +252,12 @@ class NetworkControls:
             menu = self.menus.get(key)
             if menu is not None and menu.selected_option[0] != _word(text, MENU_WORDS.get(key)):
                 return True
-        for key, value in (("batch_norm", cfg.batch_norm), ("side", m.side_by_side)):
+        boxes = (
+            ("batch_norm", cfg.batch_norm),
+            ("residual", cfg.residual),
+            ("side", m.side_by_side),
+        )
+        for key, value in boxes:
             box = self.boxes.get(key)
             if box is not None and box.get_state() != value:
                 return True

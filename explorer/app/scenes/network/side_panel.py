@@ -144,10 +144,14 @@ class SidePanel:
             dd, lambda e: apply(_unword(e.text, words)) is False and self.controls.build()
         )
 
-    def _header_box(self, col: Column, key: str, label: str, on: bool, apply) -> None:
-        """A check box on the header's row just above (the panel is short at 1024 × 640)."""
-        rect = pygame.Rect(col.right_half, col.y - col.head + px(2), px(18), px(18))
-        box = UICheckBox(rect, label, self.manager, initial_state=on)
+    def _header_box(
+        self, col: Column, key: str, label: str, on: bool, apply, x=None, tip=None
+    ) -> None:
+        """A check box on the header's row just above (the panel is short at 1024 × 640), at
+        ``x`` (default: the right half)."""
+        x = col.right_half if x is None else x
+        rect = pygame.Rect(x, col.y - col.head + px(2), px(18), px(18))
+        box = UICheckBox(rect, label, self.manager, initial_state=on, tool_tip_text=tip)
         self.controls.boxes[key] = box
         self.controls.add(box, lambda e: apply(e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
 
@@ -206,6 +210,17 @@ class SidePanel:
             t("network.batch_norm"),
             cfg.batch_norm,
             lambda on: m.set(batch_norm=on),
+        )
+        head = t("network.network")  # skips: between the header's word and batch norm
+        head_w = self.scene.text.font(15, self.scene.text.kind_for(head, "bold")).size(head)[0]
+        self._header_box(
+            col,
+            "residual",
+            t("network.residual"),
+            cfg.residual,
+            lambda on: m.set(residual=on),
+            x=col.x + head_w + px(16),
+            tip=t("network.residual_tip"),
         )
         self._slider(
             "depth",
