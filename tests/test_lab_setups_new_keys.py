@@ -58,3 +58,25 @@ def test_side_by_side_compares_without_and_with_skips(lab):
     a, b = lab.configs()
     assert (a.residual, b.residual) == (False, True)
     assert lab.labels() == ["A · no skips", "B · skips"]
+
+
+def test_the_dataset_menu_shows_your_points_and_a_dataset_picked_replaces_them(registry, tmp_path):
+    from explorer.app.harness import Driver
+    from explorer.app.scenes.network.scene import NetworkScene
+
+    csv = _points(tmp_path / "mine.csv")
+    config = SMALL.replace(n=None, data=str(csv))
+    d = Driver(
+        registry,
+        scene=lambda reg, size: NetworkScene(NetworkModel(reg, config, backend="thread"), size),
+    )
+    try:
+        menu = d.scene.controls.menus["dataset"]
+        assert menu.selected_option[0] == "csv:mine.csv"
+        d.click(menu.rect.center)
+        items = menu.current_state.options_selection_list.item_list
+        button = next(i["button_element"] for i in items if i["text"] == "xor")
+        d.click(button.rect.center)
+        assert d.scene.model.config.dataset == "xor" and d.scene.model.config.data is None
+    finally:
+        d.scene.close()

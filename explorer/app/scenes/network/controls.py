@@ -23,6 +23,7 @@ from explorer.app.scenes.network.panel_words import (
     _with_value,  # noqa: F401 - read by the tests as controls' own
     _word,
     b_value_text,
+    dataset_text,
 )
 from explorer.app.scenes.network.side_panel import SidePanel
 from explorer.app.ui.i18n import t
@@ -231,7 +232,7 @@ class NetworkControls:
     def _disagree(self) -> bool:
         m, cfg = self.model, self.model.config
         expected = {
-            "dataset": cfg.dataset,
+            "dataset": dataset_text(cfg),
             "batch": str(cfg.batch_size),
             "activation": cfg.activation,
             "init": cfg.init,

@@ -3,6 +3,8 @@ the words of its menus (menu words that are not names are shown in the UI's lang
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.ui.i18n import t
 from explorer.training import INITS
@@ -35,6 +37,11 @@ MENU_WORDS = {
         "standard": "network.word_standard",
     },
 }
+
+
+def dataset_text(config) -> str:
+    """What the dataset menu shows: the dataset's name, or ``csv:FILE`` for your own points."""
+    return f"csv:{Path(config.data).name}" if config.data else config.dataset
 
 
 def _with_value(options: list[str], value: str) -> list[str]:

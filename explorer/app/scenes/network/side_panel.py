@@ -30,6 +30,7 @@ from explorer.app.scenes.network.panel_words import (
     _with_value,
     _word,
     b_value_text,
+    dataset_text,
 )
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Column
@@ -163,10 +164,13 @@ class SidePanel:
             "dataset",
             t("network.dataset"),
             list(reg.datasets),
-            cfg.dataset,
+            dataset_text(cfg),  # your own points show as csv:FILE; a dataset picked replaces them
             col.x,
             col.half,
-            lambda v: m.set(dataset=v, n=None, noise=None),
+            lambda v: (
+                v == dataset_text(m.config)
+                or m.set(dataset=v, n=None, noise=None, data=None, data_sha256=None)
+            ),
         )
         self._menu(
             col,
