@@ -18,6 +18,7 @@ from typing import Any
 
 from rich.console import Console
 
+from explorer.benchmark.report import print_summary
 from explorer.benchmark.runner import run_benchmark
 from explorer.benchmark.suite import load_suite
 from explorer.output import LateProgress, atomic_path
@@ -97,8 +98,6 @@ def run_scoreboard(
 
 
 def print_scoreboard(summary: dict[str, Any], console: Console) -> None:
-    from explorer.commands.benchmark import print_summary
-
     print_summary(summary, console)
     target = summary["target"]
     mine = [r for r in summary["rows"] if r["optimizer"] == target]

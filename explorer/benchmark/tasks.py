@@ -140,23 +140,6 @@ def cost(task: Task, outcome: Outcome) -> float:
     return task.steps * (1.0 + short)
 
 
-_warm = False
-
-
-def warm_up() -> None:
-    """Pay torch's lazy imports once per process (an optimizer's first step imports
-    torch._dynamo: seconds on a loaded machine) before a run steps under the step budget,
-    which would cut the import short and leave the module half made for every later run."""
-    global _warm
-    if _warm:
-        return
-    p = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.SGD([p], lr=0.1)
-    p.sum().backward()
-    opt.step()
-    _warm = True
-
-
 def run(
     task: Task,
     registry: Registry,
@@ -166,7 +149,9 @@ def run(
     time_limit: float = 60.0,
 ) -> Outcome:
     """One run of ``task`` with ``optimizer`` at ``hyper``, drawn from ``seed``."""
-    warm_up()
+    from explorer.landscape.race import warm_optimizers
+
+    warm_optimizers()  # before the step budget (see there)
     if task.kind == "surface":
         return _surface(task, registry, optimizer, hyper, seed, time_limit)
     return _net(task, registry, optimizer, hyper, seed, time_limit)

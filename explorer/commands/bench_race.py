@@ -54,7 +54,8 @@ def naive_loop(surface, start, steps: int) -> float:
     "--stacked",
     is_flag=True,
     help="Time the stacked race against the per-ball one instead (64 Adam balls at 64 rates; "
-    "8 balls of one optimizer at mixed settings; the 8 optimizers above), same numbers checked.",
+    "8 Adam balls at 8 rates, and at mixed lr and beta1; the 8 optimizers above), the "
+    "trajectories compared bit for bit.",
 )
 @click.pass_obj
 def race(registry, steps: int, surface: str, threads: int, stacked: bool) -> None:
@@ -96,9 +97,11 @@ def _stacked_sets() -> list[tuple[str, list[BallConfig], float]]:
         for b1 in (0.8, 0.9)
     ]
     eight = [BallConfig(name, hyper) for name, hyper, *_ in BALLS]
+    rates8 = [BallConfig("adam", {"lr": float(lr)}) for lr in np.geomspace(1e-3, 0.1, 8)]
     return [
         ("64 adam balls, 64 rates", adam64, 20.0),
-        ("8 adam balls, mixed lr and beta1", mixed, 3.0),
+        ("8 adam balls, 8 rates", rates8, 3.0),
+        ("8 adam balls, mixed lr and beta1 (two stacks of 4)", mixed, 3.0),
         ("8 balls, 8 optimizers", eight, 1.0),
     ]
 
