@@ -110,13 +110,14 @@ def _stacked(registry, spec, start, steps: int, threads: int) -> None:
     out = make_console()
     out.print(f"bench race --stacked: {steps} steps on {spec.name}, {threads} torch thread(s)")
     for what, configs, target in _stacked_sets():
-        timed = {}
+        timed, cpu = {}, {}
         for mode in (False, True):
             the_race = Race(
                 spec, configs, start, total_steps=steps, registry=registry, stacked=mode
             )
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             the_race.step(steps)
+            cpu[mode] = time.process_time() - c0
             timed[mode] = (time.perf_counter() - t0, the_race)
         (t_one, one), (t_stack, stack) = timed[False], timed[True]
         same = np.array_equal(one.positions, stack.positions, equal_nan=True)
@@ -127,5 +128,10 @@ def _stacked(registry, spec, start, steps: int, threads: int) -> None:
         out.print(
             f"    speed-up {t_one / t_stack:.1f}×   (target ≥ {target:g}×)   "
             f"same trajectories: {'yes' if same else 'NO'}",
+            highlight=False,
+        )
+        out.print(  # on a loaded machine the CPU seconds are the steadier measure
+            f"    CPU seconds: per-ball {cpu[False]:.2f}, stacked {cpu[True]:.2f}, "
+            f"ratio {cpu[False] / max(cpu[True], 1e-9):.1f}×",
             highlight=False,
         )
