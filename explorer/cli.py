@@ -60,6 +60,12 @@ COMMANDS = [
     ("bench_reload", "reload_cmd", "bench"),
     ("lesson_cmd", "bench_lesson", "bench"),
     ("bench_hessian", "hessian", "bench"),
+    ("bench_csv", "csv_cmd", "bench"),
+    ("bench_sharpness", "sharpness", "bench"),
+    ("paths", "paths", "main"),
+    ("connect", "connect", "main"),
+    ("bench_paths", "paths", "bench"),
+    ("bench_orbit", "orbit", "bench"),
 ]
 
 

@@ -122,7 +122,10 @@ def test_a_step_that_does_not_run_has_no_during_caption(tmp_path, registry):
     [
         (-9.0, ".0f", "−9"),
         (-8.0, ".1f", "−8.0"),
-        (1.8, ".1e", "1.8"),  # a ratio of 1.8 is "1.8", not "1.8e+00"
+        (1.8, ".1e", "1.8"),  # 1.8 is "1.8", not "1.8e+00"
+        (1.8, ".2g×", "1.8×"),  # a ratio says it is one
+        (3.2e-5, ".2g×", "3.2e−5×"),
+        ("n/a", ".2g×", "n/a"),
         (0.00031, ".0e", "3e−4"),
         (12345.0, ".1e", "1.2e4"),
         (0.1 + 0.2, "", "0.3"),
@@ -133,6 +136,15 @@ def test_a_step_that_does_not_run_has_no_during_caption(tmp_path, registry):
 )
 def test_numbers_in_captions_read_as_a_slide_writes_them(value, spec, shown):
     assert number_text(value, spec) == shown
+
+
+def test_a_ratio_reads_as_times_in_the_vanishing_gradients_lesson(registry):
+    from explorer.app.scene_table import scenes
+    from explorer.lessons.catalogue import load
+
+    step = load("vanishing-gradients", registry, scenes()).steps[4]
+    assert fill(step.caption["en"], {"b.grad_ratio": 1.83}).endswith("is 1.8× its last layer's.")
+    assert fill(step.caption["zh"], {"b.grad_ratio": 1.83}).endswith("是最后一层的 1.8 倍。")
 
 
 def test_a_caption_mixes_no_minus_signs():

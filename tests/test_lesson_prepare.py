@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import pathlib
 import pickle
 
@@ -207,3 +208,36 @@ def test_the_teacher_changing_anything_computes_live_again(tmp_path, registry):
         assert model.config.width == 9
     finally:
         player.close()
+
+
+def _entry_bytes(store):
+    return sum(p.stat().st_size for p in store.folder.iterdir())
+
+
+def test_the_cache_drops_other_codes_entries_and_stays_under_its_cap_least_recent_first(
+    tmp_path,
+):
+    from explorer.lessons.prepared import Frame, code_tag
+
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    old = ["0123456789-" + "a" * 32 + ".json", "0123456789-" + "a" * 32 + ".states.pt"]
+    for name in [*old, "b" * 32 + ".json"]:  # an older code's entry; the first format's
+        (folder / name).write_bytes(b"x" * 1000)
+    frames = [Frame({"loss": 0.25, "label": "x" * 2000}, 3, False, 1)]
+    keys = [hashlib.sha256(str(k).encode()).hexdigest() for k in range(4)]
+    probe = PreparedStore(folder, cap=10**9)
+    probe.save(keys[0], frames)
+    one = probe.path(keys[0]).stat().st_size
+    assert sorted(p.name for p in folder.iterdir()) == [f"{code_tag()}-{keys[0][:32]}.json"]
+
+    store = PreparedStore(folder, cap=3 * one + one // 2)  # room for three entries
+    for key in keys[1:3]:
+        store.save(key, frames)
+    for k, key in enumerate(keys[:3]):  # used long ago, the first the longest
+        os.utime(store.path(key), (1_000_000 + k, 1_000_000 + k))
+    assert store.load(keys[0]) == frames  # read now: the most recently used
+    store.save(keys[3], frames)  # a fourth: the least recently used (keys[1]) goes
+    assert [store.load(key) is not None for key in keys] == [True, False, True, True]
+    assert _entry_bytes(store) <= store.cap
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporaries left

@@ -2,7 +2,7 @@
 
 All balls' gradients come from one autograd call per step (the surface is elementwise); each ball
 then takes its own optimizer's step on a 2-element tensor: a registered ``UpdateRule`` through
-``optim.apply_update``, the one step path its ``RuleOptimizer`` uses to train networks (the
+``optim.apply_rule``, the one step path its ``RuleOptimizer`` uses to train networks (the
 ball's state lives in that optimizer), a registered torch class as itself. So a ball moves exactly as torch would move
 it, step after step, for as many steps as asked: "converged" is a mark (the first step the ball
 settled), not a stop, because torch keeps stepping a settled parameter and adaptive optimizers can
@@ -180,7 +180,7 @@ class Ball:
         rule = getattr(self._opt, "rule", None)
         if rule is not None:  # the rules' one step path, without torch's per-call bookkeeping
             p = param.clone()  # the rule never sees the stored trajectory
-            return p + optim.apply_update(rule, grad, self.state, p, hyper)
+            return optim.apply_rule(rule, grad, self.state, p, hyper)
         assert self._opt is not None and self._param is not None  # reset made them, or froze
         group = self._opt.param_groups[0]
         group.update(self.spec.arguments(hyper))

@@ -58,9 +58,13 @@ def placeholders(text: str) -> list[tuple[str, str]]:
     return out
 
 
+TIMES = "×"  # a spec ending in it writes a ratio: ``{b.grad_ratio:.2g×}`` → "1.8×"
+
+
 def spec_problem(spec: str) -> str:
     """Why ``spec`` cannot format a live number ("" if it can): not a format, or one whose width
-    or precision would make a number longer than a slide."""
+    or precision would make a number longer than a slide. A spec may end in "×" (a ratio)."""
+    spec = spec.removesuffix(TIMES)
     match = _SPEC.fullmatch(spec)
     if match is None:
         return "is not valid"
@@ -99,7 +103,9 @@ def number_text(value: object, spec: str = "") -> str:
     """A live number as a slide shows it: ``spec`` applied (none: a float to 4 significant
     digits, ``0.30000000000000004`` → ``0.3``), a real minus sign (−9, as the captions write
     their own numbers), and an exponent without padding: ``3e−4`` not ``3e-04``, and ``1.8``
-    not ``1.8e+00``."""
+    not ``1.8e+00``. A spec ending in "×" reads as a ratio: ``1.8×`` (non-numbers: as is)."""
+    times = TIMES if spec.endswith(TIMES) else ""
+    spec = spec.removesuffix(TIMES)
     if isinstance(value, bool) or not isinstance(value, int | float):
         text = str(value)
         if spec and not spec_problem(spec):  # a caption not read through placeholders: bounded
@@ -113,7 +119,7 @@ def number_text(value: object, spec: str = "") -> str:
         with contextlib.suppress(TypeError, ValueError):
             text = format(value, spec)
     text = _EXPONENT.sub(_exponent, text)
-    return text.replace("-", "−")
+    return text.replace("-", "−") + times
 
 
 def _exponent(match: re.Match[str]) -> str:

@@ -122,6 +122,13 @@ class Driver:
     def show_state(self, state: Any) -> None:
         """Draw a recorded ``state`` instead of computing it."""
 
+    def apply_recorded(self, setup: Any, state: Any) -> None:
+        """A prepared run begins: its ``setup`` in place and its first recorded ``state`` drawn.
+        A scene that can put a setup in place without computing it says so here."""
+        self.apply(setup)
+        if state is not None:
+            self.show_state(state)
+
     def shows_state(self) -> bool:
         """The scene still shows what ``show_state`` gave it (False: the teacher changed
         something, and it computes live again)."""

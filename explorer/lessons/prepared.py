@@ -14,15 +14,23 @@ source files (a change to the code between two releases still gives a new key) a
 version. An entry is JSON (no pickle: a planted file can only be wrong, never run code), carries
 its key and a digest of its frames, and is read only when all of them match; anything else
 (truncated, altered, another run's entry copied over this one's name) is recomputed.
+
+The cache stays bounded (``PreparedStore.prune``, after every entry written): an entry's file
+names start with a tag of the code that wrote it, so the entries of any other code (which could
+never be read again) are removed first; then, while the folder holds more than ``cap`` bytes, the
+least recently used entries (a read touches its entry) go, the one just written never.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import json
 import math
+import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +38,8 @@ from typing import Any
 
 FORMAT = 1
 MAX_BYTES = 64 * 1024 * 1024  # an entry larger than this is not ours: not even read
+CAP_BYTES = 512 * 1024 * 1024  # the whole folder, beyond which the least recently used go
+ORPHAN_S = 600.0  # a states file without its entry, older than this, was left by a failed write
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,12 @@ def code_version() -> str:
     return f"{__version__}+{h.hexdigest()[:16]}+torch{torch.__version__}"
 
 
+def code_tag() -> str:
+    """The start of every file name an entry of this code writes (the entries of any other code
+    are pruned)."""
+    return hashlib.sha256(code_version().encode()).hexdigest()[:10]
+
+
 def run_key(scene: str, setup_text: str, steps: Sequence[Any]) -> str:
     """The key of a run of ``scene`` from ``setup_text`` (its setup as a setup file) through
     ``steps`` (the lesson's ``Step`` objects of the run, in order)."""
@@ -84,19 +100,22 @@ def default_folder() -> Path:
 class PreparedStore:
     """The prepared runs in ``folder`` (the cache's ``lessons`` folder by default)."""
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, cap: int = CAP_BYTES) -> None:
         self.folder = folder if folder is not None else default_folder()
+        self.cap = cap  # bytes the folder may hold (``prune``)
 
     def path(self, key: str) -> Path:
-        return self.folder / f"{key[:32]}.json"
+        return self.folder / f"{code_tag()}-{key[:32]}.json"
 
     def states_path(self, key: str) -> Path:
-        return self.folder / f"{key[:32]}.states.pt"
+        return self.folder / f"{code_tag()}-{key[:32]}.states.pt"
 
     def load(self, key: str, types: Sequence[type] = ()) -> list[Frame] | None:
         """The run's frames, or None (recompute) when there is no entry or it is not exactly
         the one written for ``key``. ``types``: the classes its states may hold."""
         frames = self._frames(key)
+        if frames is not None:
+            _touch(self.path(key))  # used: the last to be pruned
         if frames is None or frames[1] is None:
             return frames[0] if frames is not None else None
         from explorer.lessons import state_codec
@@ -160,9 +179,76 @@ class PreparedStore:
             write_text(self.path(key), json.dumps(data), "a prepared lesson run")
         except (OSError, OutputError):
             return
+        self.prune(keep=key)
+
+    def prune(self, keep: str | None = None) -> int:
+        """Remove the entries of other code, then the least recently used ones while the folder
+        holds more than ``cap`` bytes (never ``keep``'s). Each entry goes as a whole, its JSON
+        first: a reader then finds no entry, never an entry without its pictures. Another
+        process pruning at the same time is harmless (a file already gone is skipped). Returns
+        the bytes freed."""
+        tag = code_tag()
+        entries: dict[str, list[Path]] = {}
+        try:
+            files = [p for p in self.folder.iterdir() if p.is_file()]
+        except OSError:
+            return 0
+        for p in files:
+            if p.name.endswith((".json", ".states.pt")) and not p.name.startswith("."):
+                entries.setdefault(p.name.split(".", 1)[0], []).append(p)
+        kept = f"{tag}-{keep[:32]}" if keep is not None else None
+        now = time.time()
+        ours: list[tuple[float, int, str]] = []  # (last used, bytes, stem)
+        freed = 0
+        for stem, paths in entries.items():
+            stats = [_stat(p) for p in paths]
+            size = sum(st.st_size for st in stats if st is not None)
+            used = max((st.st_mtime for st in stats if st is not None), default=0.0)
+            orphan = all(p.name.endswith(".states.pt") for p in paths) and now - used > ORPHAN_S
+            if not stem.startswith(f"{tag}-") or orphan:
+                freed += _remove(paths, size)
+            elif stem != kept:
+                ours.append((used, size, stem))
+        total = sum(size for _, size, _ in ours)
+        total += sum(_size(p) for p in entries.get(kept or "", []))
+        for _, size, stem in sorted(ours):  # least recently used first
+            if total <= self.cap:
+                break
+            freed += _remove(entries[stem], size)
+            total -= size
+        return freed
 
     def has(self, key: str, types: Sequence[type] = ()) -> bool:
         return self.load(key, types) is not None
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):  # a read-only cache: it is only pruned sooner
+        os.utime(path)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+def _size(path: Path) -> int:
+    st = _stat(path)
+    return st.st_size if st is not None else 0
+
+
+def _remove(paths: Sequence[Path], size: int) -> int:
+    """Remove an entry's files, its JSON first; the bytes freed (0 where another took them)."""
+    gone = 0
+    for p in sorted(paths, key=lambda p: not p.name.endswith(".json")):
+        try:
+            p.unlink()
+            gone += 1
+        except OSError:
+            pass
+    return size if gone else 0
 
 
 def _digest(rows: object) -> str:

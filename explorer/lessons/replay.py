@@ -9,12 +9,13 @@ every number it reads is the live run's, bit for bit.
 
 Only a scene whose driver says ``recorded = True`` and can redraw a recorded picture
 (``Driver.state`` / ``show_state``) is replayed: the Network lab, whose runs take seconds to
-minutes. The Landscape is not recorded: its race is computed on the UI thread at microseconds a
-step and is deterministic already; what is slow about it (a ``net:`` surface's training) has its
-own cache, which preparing the lesson fills by applying the setup. The Dropout and Activations
-scenes draw from their models' own jobs; replaying their numbers without their pictures would
-put a caption over a picture that disagrees, so they are computed live (and still played by
-``prepare``, which warms nothing for them today).
+minutes, and the Dropout scene (its live net and its 2^M-network ensembles: a recorded run puts
+its setup in place without computing anything, ``apply_recorded``, and the teacher's first touch
+rebuilds the live net where the replay was). The Landscape is not recorded: its race is
+computed on the UI thread at microseconds a step and is deterministic already; what is slow
+about it (a ``net:`` surface's training) has its own cache, which preparing the lesson fills by
+applying the setup. The Activations scene is computed live: its ReLU net keeps a torch copy for
+autograd's Jacobian, which a prepared file (no pickle) cannot hold.
 """
 
 from __future__ import annotations
@@ -130,9 +131,10 @@ class ReplayDriver(Driver):
             self.live.show_state(self.frames[self.at].state)
 
     def apply(self, setup: Any) -> None:
-        self.live.apply(setup)  # the panels show the step's setup; the teacher changes it there
+        # the panels show the step's setup (the teacher changes it there), nothing computed
         self.at, self.overrun = 0, False
-        self._show()
+        self.live.apply_recorded(setup, self.frames[0].state)
+        self._drawn = False
 
     def advance(self, budget: int | None, until: Condition | None, left: int | None) -> int:
         if self.taken_over:
@@ -307,3 +309,4 @@ def prepare_lesson(
         return made, ready
     finally:
         player.close()
+        store.prune()  # the entries of older code go even when nothing new was written

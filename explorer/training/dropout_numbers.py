@@ -242,7 +242,8 @@ def live_job(
     settings differ from the net the worker holds) and read it for ``unit`` (None: the default).
     ``at``: the mini-batch the caller last saw; a worker that holds no net (a new one, after the
     last was lost) rebuilds it and replays it to there first, the same numbers (a run is
-    deterministic), so the net carries on where it was instead of starting over."""
+    deterministic), so the net carries on where it was instead of starting over; so does a
+    ``restart`` with ``at`` (the scene leaves a prepared run's replay where it was)."""
     key = (dataset, p, seed)
     live = ctx.state.get("live")
     lost = live is None and not restart  # a new worker: the net the last one held is gone
@@ -251,7 +252,7 @@ def live_job(
         session = TrainingSession(config, ctx.registry)
         live = {"key": key, "session": session, "dropped": 0, "total": 0, "batches": 0}
         ctx.state["live"] = live
-        replay = max(0, int(at)) if lost else 0
+        replay = max(0, int(at)) if lost or restart else 0  # restart at ``at``: where a replay was
         _step_live(live, replay)
         if not replay:
             steps = max(steps, 1)  # a net is shown after its first mini-batch

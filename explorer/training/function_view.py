@@ -1,5 +1,6 @@
 """What the network computes, reduced to a picture the UI can draw: class regions over the input
-plane for 2-D data, or a few held-out samples with their predictions for anything else (digits).
+plane for 2-D data, or a few held-out samples with their predictions for anything else (digits);
+and what each hidden unit computes (``neuron_maps``), read from the same forward pass.
 """
 
 from __future__ import annotations
@@ -11,6 +12,13 @@ import numpy as np
 import torch
 
 from explorer.training.data import Splits
+from explorer.training.neuron_maps import (
+    HELD_OUT,
+    NeuronMaps,
+    grid_maps,
+    hidden_activations,
+    image_maps,
+)
 
 GRID = 64  # cells per side of the decision-boundary grid
 MAX_POINTS = 300  # training points drawn over it
@@ -23,7 +31,9 @@ class FunctionView:
     the predicted class (classification) or the output (regression) — with ``confidence`` the
     largest softmax probability; ``points`` / ``labels`` some training data to draw over it.
     ``kind`` "samples": ``images`` (k, side, side) inputs, ``labels`` true classes,
-    ``predicted`` and ``confidence`` per sample."""
+    ``predicted`` and ``confidence`` per sample. ``neurons``: what each drawn hidden unit
+    computes (None: a net without hidden layers, or inputs that are neither a plane nor square
+    images)."""
 
     kind: str
     n_classes: int
@@ -35,6 +45,7 @@ class FunctionView:
     labels: np.ndarray | None = None
     images: np.ndarray | None = None
     predicted: np.ndarray | None = None
+    neurons: NeuronMaps | None = None
 
 
 class FunctionProbe:
@@ -72,13 +83,20 @@ class FunctionProbe:
                 images = images.reshape(-1, side, side)
             self.images = _readonly(images.numpy())
             self.labels = _readonly(held.y[pick].detach().cpu().reshape(-1).numpy())
+            self.side = side
+            self.held = held.x[:HELD_OUT]  # searched for each unit's top-activating images
 
     @torch.no_grad()
     def view(self, model: torch.nn.Module) -> FunctionView:
         was_training = model.training
         model.eval()
         try:
-            out = model(self.inputs).float()
+            out, acts = hidden_activations(model, lambda: model(self.inputs))
+            out = out.float()
+            neurons = grid_maps(acts, self.grid) if acts and self.kind == "grid" else None
+            if self.kind == "samples":
+                _, held = hidden_activations(model, lambda: model(self.held))
+                neurons = image_maps(model, self.held, self.side, held)
         finally:
             model.train(was_training)
         if self.task == "classification":
@@ -100,6 +118,7 @@ class FunctionProbe:
                 n_classes=self.n_classes,
                 task=self.task,
                 labels=self.labels,
+                neurons=neurons,
             )
         return FunctionView(
             "samples",
@@ -109,6 +128,7 @@ class FunctionProbe:
             n_classes=self.n_classes,
             task=self.task,
             labels=self.labels,
+            neurons=neurons,
         )
 
 

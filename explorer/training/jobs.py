@@ -143,6 +143,11 @@ def serve(
         current[0] = None
 
 
+def nothing(ctx: JobContext) -> None:
+    """A job that does nothing: sent under a key, it supersedes the job running there (a scene
+    that shows a prepared run stops computing what it no longer shows)."""
+
+
 def _cannot_travel(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
     """Why ``fn`` and ``args`` cannot be sent to a worker process ("" when they can): a lambda, a
     nested function, an open file... would otherwise be lost on the way, unanswered."""

@@ -31,6 +31,7 @@ from explorer.lessons.scenes import by_name
 CAPTION_PT = 28  # caption body at UI scale 1 (1280×720)
 TITLE_PT = 20
 NOTE_PT = 14
+LIFTED_MIN_PT = 120  # a panel part shown under the caption is at least this tall (scale 1)
 NUMBERS_REFRESH_S = 0.1  # live numbers in the caption: at most 10 times a second
 CATCH_UP_STEPS = 400  # units (Landscape race steps) a frame may spend catching up earlier steps
 HIGHLIGHT = (255, 214, 90)
@@ -135,6 +136,7 @@ class Presenter(Scene):
         self.fonts = CaptionFonts()
         self._wrapped: dict[tuple, list[str]] = {}  # (text, width, px) → lines
         self._lines: dict[tuple, pygame.Surface] = {}  # (line, px, colour) → rendered
+        self._parts: dict[str, tuple[tuple, pygame.Surface]] = {}  # a lifted part, drawn anew
         self.clock = 0.0
         self._owed = 0.0
         self._values: dict = {}
@@ -352,9 +354,11 @@ class Presenter(Scene):
         # parts of the hidden panel the step points at are lifted out and shown under the caption
         lifted = []
         if side is not None:
+            room = side.w - 2 * scale.px(14)
             for name, rect in highlights:
                 if side.contains(rect) and rect.w > 0 and rect.h > 0:
-                    lifted.append((name, screen.subsurface(rect.clip(screen.get_rect())).copy()))
+                    picture = screen.subsurface(rect.clip(screen.get_rect())).copy()
+                    lifted.append((name, self._lifted(name, picture, room)))
         if covered:
             self._draw_title_bar(screen, covered[0])
         if side is not None:
@@ -372,6 +376,31 @@ class Presenter(Scene):
         else:
             self._draw_caption_band(screen, [rect for _, rect in highlights])
         self._draw_outlines(screen, highlights)
+
+    def _lifted(self, name: str, picture: pygame.Surface, room: int) -> pygame.Surface:
+        """A part of the hidden panel the step points at, as the class sees it under the
+        caption: at least ``LIFTED_MIN_PT`` tall (a schedule strip drawn 30 px tall in its panel
+        cannot be read from the back of a room). The scene draws it anew at that size where it
+        can (``part_picture(name, size)``: crisp text and lines); otherwise the panel's pixels
+        are enlarged to the width there is, keeping their proportions."""
+        w, h = picture.get_size()
+        tall = scale.px(LIFTED_MIN_PT)
+        if h >= tall:
+            return picture
+        draw = getattr(self.scene(), "part_picture", None)
+        if draw is not None:
+            key = (name, room, tall, self.clock // NUMBERS_REFRESH_S)
+            cached = self._parts.get(name)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            drawn = draw(name, (room, tall))
+            if drawn is not None:
+                self._parts[name] = (key, drawn)
+                return drawn
+        grow = min(room / w, tall / h) if w and h else 1.0
+        if grow <= 1.0:
+            return picture
+        return pygame.transform.smoothscale(picture, (round(w * grow), round(h * grow)))
 
     def _draw_title_bar(self, screen: pygame.Surface, bar: pygame.Rect) -> None:
         px = scale.px

@@ -7,11 +7,27 @@ from typing import Any
 
 from explorer.lessons.conditions import Condition
 from explorer.lessons.player import Driver
+from explorer.training.dropout_average import ThinnedAverage
+from explorer.training.dropout_numbers import EnsembleNet, LiveView, Scaling
 
 
 class DropoutDriver(Driver):
     scene = "dropout"
     unit = "mini-batches"
+    recorded = True  # a prepared run replays its pictures (``lesson prepare``)
+    state_types = (LiveView, Scaling, EnsembleNet, ThinnedAverage)
+
+    def state(self) -> Any:
+        return self.model.recorded_state()
+
+    def show_state(self, state: Any) -> None:
+        self.model.show_recorded(state)
+
+    def apply_recorded(self, setup: Any, state: Any) -> None:
+        self.model.show_recorded(state, setup)  # the setup in place, nothing computed for it
+
+    def shows_state(self) -> bool:
+        return self.model.recorded is not None
 
     def apply(self, setup) -> None:
         self.model.apply(setup)

@@ -21,7 +21,7 @@ from explorer.training.dropout_numbers import (
     ensemble_job,
     live_job,
 )
-from explorer.training.jobs import JobRunner
+from explorer.training.jobs import JobRunner, nothing
 
 P_RANGE = (0.05, 0.9)  # the dropout rates the scene shows (2^12 thinned nets stay countable)
 SPEED_RANGE = (0.5, 30.0)  # mini-batches per second
@@ -85,6 +85,10 @@ class DropoutModel:
         self.ensemble: dict[str, EnsembleNet] = {}
         self.ensemble_error = ""
         self._ensemble_job = 0
+        # a prepared lesson step: what it recorded, shown instead of the jobs' answers until the
+        # teacher does anything (``show_recorded``); None: the jobs' own
+        self.recorded: dict | None = None
+        self._at = 0  # leaving a replay: the live net is rebuilt at this mini-batch
         self._start_ensemble()
         self._send_live()
 
@@ -124,6 +128,7 @@ class DropoutModel:
     def apply(self, setup: DropoutSetup) -> None:
         """Put ``setup`` in place: all of it, or (ValueError) nothing."""
         self.validate(setup)
+        self._leave_recording()
         new_net = (setup.p, setup.dataset, setup.seed) != (self.p, self.dataset, self.seed)
         self._pending_p = None
         self.p = self.shown_p = setup.p
@@ -132,8 +137,58 @@ class DropoutModel:
         if new_net:
             self._restart()
 
+    # -- a prepared run --------------------------------------------------------------------
+    def recorded_state(self) -> dict:
+        """What the scene draws and the lesson reads (recorded with each frame of a prepared
+        run)."""
+        return {
+            "view": self.view,
+            "unit": self.unit,
+            "done": self.done,
+            "dropped_pairs": self.dropped_pairs,
+            "total_pairs": self.total_pairs,
+            "batches": self.batches,
+            "ensemble": dict(self.ensemble),
+            "ensemble_error": self.ensemble_error,
+        }
+
+    def show_recorded(self, state: dict, setup: DropoutSetup | None = None) -> None:
+        """Show a prepared run's recorded ``state`` (its setup put in place first, nothing
+        computed for it) until the teacher does anything: then the live net is rebuilt where
+        the replay was (the same numbers: a run is deterministic) and goes on from there. The
+        jobs still running for what was shown before are superseded: they would only compete
+        for the cores."""
+        if setup is not None:
+            self.validate(setup)
+            self.p = self.shown_p = setup.p
+            self.dataset, self.seed, self.rate = setup.dataset, setup.seed, setup.speed
+        self._pending_p = None
+        self.playing = False
+        self.recorded = state
+        self.view, self.unit, self.done = state["view"], state["unit"], state["done"]
+        self.dropped_pairs, self.total_pairs = state["dropped_pairs"], state["total_pairs"]
+        self.batches = state["batches"]
+        self.ensemble, self.ensemble_error = dict(state["ensemble"]), state["ensemble_error"]
+        self._ensemble_job = -1  # the recording's: no job of this model answers it
+        self._restart_due = self._unit_due = self._resume_due = False
+        self._acc, self._manual, self.message = 0.0, 0, ""
+        for key in ("live", "ensemble"):
+            if self.jobs.busy(key):
+                self.jobs.submit(key, nothing)
+
+    def _leave_recording(self) -> None:
+        """The teacher did something: from the replay's mini-batch on, computed live."""
+        if self.recorded is None:
+            return
+        self.recorded = None
+        self._restart_due = True
+        self._at = self.view.step if self.view is not None else 0
+        if not self.ensemble and not self.ensemble_error:  # recorded before it was in
+            self._start_ensemble()
+
     # -- actions ----------------------------------------------------------------------------
     def _restart(self) -> None:
+        self.recorded, self._at = None, 0
         self._restart_due = True
         self._forget_loss()
         self._acc, self._manual = 0.0, 0
@@ -146,15 +201,18 @@ class DropoutModel:
         self.playing = False
 
     def toggle_play(self) -> None:
+        self._leave_recording()
         self.playing = not self.playing
         self._acc = 0.0
 
     def next_batch(self) -> None:
+        self._leave_recording()
         self.playing = False
         self._manual += 1
         self._send_live()
 
     def reset(self) -> None:
+        self.recorded, self._at = None, 0
         self._restart_due = True
         self._forget_loss()
         self._acc, self._manual = 0.0, 0
@@ -167,6 +225,7 @@ class DropoutModel:
 
     def choose_p(self, p: float) -> None:
         """From the slider: applied once it rests for ``SETTLE_S``."""
+        self._leave_recording()
         self.shown_p = p
         self._pending_p = (p, self.clock + SETTLE_S)
 
@@ -177,6 +236,7 @@ class DropoutModel:
 
     def select_unit(self, unit: int) -> None:
         if unit != self.unit:
+            self._leave_recording()
             self.unit, self._unit_due = unit, True
             self._send_live()
 
@@ -213,8 +273,10 @@ class DropoutModel:
         self._acc = min(self._acc - int(self._acc), 1.0)  # steps past MAX_STEPS_PER_JOB drop
         self._manual = 0
         keep_unit = (self._unit_due or self._resume_due) and not self._restart_due
-        unit = self.unit if keep_unit else None
+        unit = self.unit if keep_unit or self._at else None
         at = 0 if self._restart_due or self.view is None else self.view.step
+        if self._restart_due and self._at:  # a replay left: the net rebuilt where it was
+            at, self._at = self._at, 0
         self.jobs.submit(
             "live", live_job, self.dataset, self.p, self.seed, steps, unit, self._restart_due, at
         )
@@ -266,6 +328,8 @@ class DropoutModel:
     @property
     def ensemble_ready(self) -> bool:
         """The ensemble for the current settings is in (or failed)."""
+        if self._ensemble_job == -1:  # a prepared run's
+            return True
         last = self._last_ensemble
         return last is not None and last.job == self._ensemble_job
 
@@ -276,6 +340,8 @@ class DropoutModel:
     def update(self, dt: float) -> None:
         """Advance the clock, hand out the mini-batches due, take in answers; never waits."""
         self.clock += dt
+        if self.recorded is not None:  # a prepared step: nothing is computed for it
+            return
         self.apply_pending()
         if self.playing and not self.done:
             self._acc += dt * self.rate
@@ -285,6 +351,8 @@ class DropoutModel:
     def wait(self, timeout: float = 60.0, ensemble: bool = True) -> None:
         """Block until every job sent (and due) is answered, the ensemble's too unless
         ``ensemble`` is False: headless rendering and tests."""
+        if self.recorded is not None:
+            return
         self.apply_pending(force=True)
         key = None if ensemble else "live"
         for _ in range(3):  # a step asked for while a job ran goes out once that job is done

@@ -42,7 +42,11 @@ def paint(scene, screen: pygame.Surface) -> None:
     pygame.draw.line(screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw())
     screen.fill(palette.PANEL, L.side)
     pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft, lw())
-    _draw_map(scene, screen)
+    if scene.view3d.on:  # key V: the surface as a lit mesh, the balls on it
+        scene.view3d.draw(screen, L.map_area, m, scene.text)
+        _draw_banner(scene, screen, _banner_lines(scene))
+    else:
+        _draw_map(scene, screen)
     # while a new surface is built the race shown is still the old one's: its numbers and chart
     # would read as the new surface's, so they wait with the map
     old_race = bool(m.pending_surface)

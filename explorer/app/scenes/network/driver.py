@@ -9,6 +9,7 @@ from typing import Any
 from explorer.lessons.conditions import Condition
 from explorer.lessons.player import Driver
 from explorer.training.function_view import FunctionView
+from explorer.training.neuron_maps import NeuronMaps
 from explorer.training.snapshot import EpochRecord, LayerProbe, Snapshot
 
 CHECK_EVERY_STEPS = 10  # mini-batches between checks of an ``until`` that reads step
@@ -18,7 +19,7 @@ class NetworkDriver(Driver):
     scene = "network"
     unit = "epochs"
     recorded = True  # a prepared run replays its snapshots (``lesson prepare``)
-    state_types = (Snapshot, EpochRecord, LayerProbe, FunctionView)
+    state_types = (Snapshot, EpochRecord, LayerProbe, FunctionView, NeuronMaps)
 
     def state(self) -> Any:
         return list(self.model.snapshots)

@@ -1,6 +1,9 @@
 """The network drawn from a snapshot: neurons coloured by their mean activation on the current
 mini-batch, links coloured by the weight's sign and thickened by its size, and the units dropped
-in this mini-batch greyed out with their links (the "thinner network")."""
+in this mini-batch greyed out with their links (the "thinner network"). Where the snapshot says
+what each hidden unit computes (``FunctionView.neurons``) and there is room, a hidden unit is
+drawn as that picture (``neuron_pictures``): its map over the input plane, or for digits its
+weight image / top-activating digit."""
 
 from __future__ import annotations
 
@@ -9,16 +12,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pygame
 
+from explorer.app.scenes.network.neuron_pictures import (
+    NEGATIVE,
+    NEUTRAL,
+    POSITIVE,
+    NeuronTiles,
+    tile_size,
+)
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
 from explorer.training import Snapshot
+from explorer.training.neuron_maps import sample_units
 
-MAX_DRAWN = 14  # units drawn per layer; wider layers are sampled evenly
-NEGATIVE = (245, 150, 60)  # orange: negative weights and activations (TensorFlow Playground's)
-POSITIVE = (70, 160, 235)  # blue: positive
-NEUTRAL = (92, 97, 110)
+__all__ = ["NEGATIVE", "NEUTRAL", "POSITIVE"]  # the colours, for the help sheet and other panels
+
 DROPPED = (58, 60, 68)
 DROPPED_RING = (110, 112, 120)
 
@@ -31,13 +40,7 @@ class NetPicture:
     dropped: list[set[int]] = field(default_factory=list)  # per layer, units drawn as dropped
     radius: int = 8
     sampled: bool = False  # some layer is wider than what is drawn
-
-
-def sample_units(n: int, limit: int = MAX_DRAWN) -> list[int]:
-    """Which of ``n`` units to draw: all, or ``limit`` spread evenly (first and last included)."""
-    if n <= limit:
-        return list(range(n))
-    return sorted({round(k * (n - 1) / (limit - 1)) for k in range(limit)})
+    tile: int = 0  # the side of a hidden unit's map (0: units are circles)
 
 
 def diverging(value: float, scale: float = 1.0) -> tuple[int, int, int]:
@@ -57,9 +60,14 @@ def diverging_array(values: np.ndarray, scale: float) -> np.ndarray:
 
 
 def render_network(
-    snap: Snapshot, size: tuple[int, int], text: Text, building: str = ""
+    snap: Snapshot,
+    size: tuple[int, int],
+    text: Text,
+    building: str = "",
+    tiles: NeuronTiles | None = None,
 ) -> NetPicture:
-    """The net, or while its worker builds it ``building`` (what it builds, for how long)."""
+    """The net, or while its worker builds it ``building`` (what it builds, for how long).
+    ``tiles``: the hidden units drawn as what they compute, where the snapshot has it."""
     w, h = max(size[0], px(60)), max(size[1], px(60))
     surface = pygame.Surface((w, h))
     surface.fill(palette.BACKGROUND)
@@ -83,6 +91,11 @@ def render_network(
     gap = (h - top - bottom) / max(tallest, 1)
     biggest = px(11)
     radius = int(max(3, min(biggest, gap * 0.36, (xs[1] - xs[0]) * 0.2 if n_layers > 1 else 99)))
+    neurons = snap.function.neurons if snap.function is not None else None
+    tile = 0
+    if tiles is not None and neurons is not None and n_layers > 2:
+        tile = tile_size(gap, xs[1] - xs[0])
+    drawn_tiles = tiles.tiles(neurons, tile) if tile and tiles and neurons else []
     centres: list[list[tuple[int, tuple[int, int]]]] = []
     for k, units in enumerate(drawn):
         column_h = gap * len(units)
@@ -102,7 +115,13 @@ def render_network(
         acts = None
         if 0 < k < n_layers - 1 and k - 1 < len(probes):
             acts = probes[k - 1].unit_act
-        for u, (x, y) in column:
+        layer_tiles = (
+            drawn_tiles[k - 1] if 0 < k < n_layers - 1 and k - 1 < len(drawn_tiles) else []
+        )
+        for j, (u, (x, y)) in enumerate(column):
+            if j < len(layer_tiles):
+                _draw_tile(surface, layer_tiles[j], (x, y), u in dropped[k])
+                continue
             if u in dropped[k]:
                 pygame.draw.circle(surface, DROPPED, (x, y), radius)
                 pygame.draw.circle(surface, DROPPED_RING, (x, y), radius, lw())
@@ -130,7 +149,28 @@ def render_network(
                 anchor="midtop",
             )
     sampled = any(len(d) < n for d, n in zip(drawn, sizes, strict=True))
-    return NetPicture(surface, centres, dropped, radius, sampled)
+    return NetPicture(surface, centres, dropped, radius, sampled, tile if drawn_tiles else 0)
+
+
+def _draw_tile(surface, tile: pygame.Surface, centre: tuple[int, int], dropped: bool) -> None:
+    """A hidden unit as what it computes; dropped in this mini-batch: greyed, as circles are."""
+    r = tile.get_rect(center=centre)
+    if dropped:  # it outputs nothing in this mini-batch: grey, its map hidden (hover shows it)
+        surface.fill(DROPPED, r)
+        pygame.draw.rect(surface, DROPPED_RING, r, lw())
+        return
+    surface.blit(tile, r)
+    pygame.draw.rect(surface, (14, 16, 20), r, lw())
+
+
+def unit_at(picture: NetPicture, pos: tuple[int, int]) -> tuple[int, int] | None:
+    """(hidden layer, unit) whose drawing is under ``pos`` (the picture's coordinates)."""
+    half = max(picture.tile, 2 * picture.radius) // 2 + 1
+    for k, column in enumerate(picture.centres[1:-1]):
+        for u, (x, y) in column:
+            if abs(pos[0] - x) <= half and abs(pos[1] - y) <= half:
+                return k, u
+    return None
 
 
 def _pieces(snap: Snapshot) -> int:
