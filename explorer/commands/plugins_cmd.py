@@ -233,11 +233,20 @@ def show(registry, name: str) -> None:
     "others",
     default=None,
     metavar="NAME,NAME",
-    help="The optimizers to score against (default: the lecture's classics).",
+    help="The optimizers to score against (default: adam,momentum).",
+)
+@click.option(
+    "--budget",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Tuning trials per optimizer and task (dl-explorer benchmark for more).",
 )
 @click.pass_obj
-def score(registry, what: str, csv_path: str | None, seed: int, others: str | None) -> None:
-    """The optimizer against the built-ins on a fixed suite, each at its best swept rate."""
+def score(
+    registry, what: str, csv_path: str | None, seed: int, others: str | None, budget: int
+) -> None:
+    """A quick benchmark: the optimizer against Adam and SGD with momentum, every knob tuned."""
     from explorer.commands.output import check_output
     from explorer.scoreboard import print_scoreboard, run_scoreboard, target_spec, write_csv
 
@@ -246,7 +255,7 @@ def score(registry, what: str, csv_path: str | None, seed: int, others: str | No
     names = [n.strip() for n in others.split(",") if n.strip()] if others else None
     console = make_console()
     started = time.perf_counter()
-    board = run_scoreboard(spec, registry, seed=seed, others=names, console=console)
+    board = run_scoreboard(spec, registry, seed=seed, others=names, console=console, budget=budget)
     print_scoreboard(board, console)
     console.print(
         f"(scored in {time.perf_counter() - started:.1f} s)", style="dim", highlight=False
