@@ -336,7 +336,7 @@ CASES = [
     (["critical", "--net", "--method", "svd"], 2, "Invalid value for '--method'", None),
     (["critical", "--net", "--json", "/nonexistent/h.json"], 1, "does not exist", None),
     (["critical", "--net", "--width", "100000"], 1, "over the budget", None),
-    (["critical", "--net", "--dataset", "plane", "--epochs", "1"], 0, "minimum ratio", None),
+    (["critical", "--net", "--dataset", "plane", "--epochs", "1"], 0, "not a critical point", None),
     # -- train: paths, numbers, budgets ---------------------------------------------------------
     ([*TRAIN, "--json", ""], 1, "--json needs a file name", None),
     ([*TRAIN, "--json", "/dev/full"], 1, "not a regular file", None),
