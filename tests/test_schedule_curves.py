@@ -76,5 +76,7 @@ def test_the_landscape_never_writes_a_balls_schedule_and_knows_its_thread_in_one
     for path in LANDSCAPE.glob("*.py"):
         source = path.read_text()
         assert ".lr_schedule =" not in source and "config.schedule" not in source, path.name
-        if path.name != "gradients_ahead.py":
+        # The race's helper thread lives in gradients_ahead.py; the 3-D view builds a slow (net:)
+        # surface's mesh on a thread of its own (view3d.py), said in docs/architecture.md.
+        if path.name not in ("gradients_ahead.py", "view3d.py"):
             assert "ThreadPoolExecutor" not in source and "threading" not in source, path.name
