@@ -51,6 +51,7 @@ COMMANDS = [
     ("render", "render", "main"),
     ("open_cmd", "open_setup", "main"),
     ("lesson_cmd", "lesson", "main"),
+    ("benchmark", "benchmark", "main"),
     ("bench_race", "race", "bench"),
     ("bench_train", "train", "bench"),
     ("bench_frames", "frames", "bench"),
@@ -59,6 +60,10 @@ COMMANDS = [
     ("bench_reload", "reload_cmd", "bench"),
     ("lesson_cmd", "bench_lesson", "bench"),
     ("bench_hessian", "hessian", "bench"),
+    ("bench_csv", "csv_cmd", "bench"),
+    ("bench_sharpness", "sharpness", "bench"),
+    ("paths", "paths", "main"),
+    ("bench_paths", "paths", "bench"),
 ]
 
 

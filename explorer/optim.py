@@ -4,8 +4,16 @@ A rule is only the per-tensor maths: ``init`` makes the state for one parameter 
 ``update`` returns the step to add to it. ``RuleOptimizer`` owns torch's bookkeeping (param
 groups, state, ``no_grad``, closures, ``state_dict``), so the same rule moves a 2-element ball on
 a loss surface and every weight of a real network, and works with ``torch.optim.lr_scheduler``.
-There is ONE step path for rules, ``apply_update``: the race's balls and the network's weights
+There is ONE step path for rules, ``apply_rule``: the race's balls and the network's weights
 both go through it, so a rule that breaks the contract is caught the same way everywhere.
+
+Why a rule may also write ``apply`` (the new parameter) instead of ``update`` (the step): torch's
+in-place steps round once where ``param + step`` rounds twice. ``param.add_(g, alpha=-lr)`` is one
+fused multiply-add, ``param.addcmul_`` too; the step ``-lr * g`` rounded and then added is a
+different last bit, and on a surface where the gradient at the minimum is rounding noise (Adam
+rescales it to a full step) one bit becomes a different path within a few hundred steps. The
+built-ins that have a torch twin write ``apply`` in torch's own operation order and keep its
+bits for any number of steps (``tests/test_torch_parity.py``).
 """
 
 from __future__ import annotations
@@ -30,7 +38,11 @@ class UpdateRule:
     """Subclass this: set ``name`` and ``hyper``, write ``init`` and ``update``.
 
     ``update(grad, state, param, **hyper)`` must not change ``grad`` or ``param``; it may replace
-    entries of ``state`` and returns the step (a tensor shaped like ``param``).
+    entries of ``state`` and returns the step (a tensor shaped like ``param``). A rule that must
+    round exactly as a torch optimizer does writes ``apply`` instead, returning the new parameter
+    (the same contract otherwise); the other of the two then follows from the one written.
+    A hyperparameter reaches either as a number, or (the benchmark's stacked balls) as a tensor
+    of one value per row of ``param``: write the maths so that both work.
 
     How the landscape draws the state is declared, never guessed from names:
     ``arrows = {"velocity": "velocity v"}`` for directions (drawn as arrows),
@@ -52,9 +64,18 @@ class UpdateRule:
         return {}
 
     def update(
-        self, grad: torch.Tensor, state: dict[str, Any], param: torch.Tensor, **hyper: float
+        self, grad: torch.Tensor, state: dict[str, Any], param: torch.Tensor, **hyper: Any
     ) -> torch.Tensor:
-        raise NotImplementedError
+        """The step; a rule that writes only ``apply`` gets ``apply(...) − param`` here."""
+        if type(self).apply is UpdateRule.apply:
+            raise NotImplementedError(f"{rule_label(self)} writes neither update() nor apply()")
+        return self.apply(grad, state, param, **hyper) - param
+
+    def apply(
+        self, grad: torch.Tensor, state: dict[str, Any], param: torch.Tensor, **hyper: Any
+    ) -> torch.Tensor:
+        """The parameter after the step: ``param + update(...)`` unless a rule writes its own."""
+        return param + self.update(grad, state, param, **hyper)
 
     @classmethod
     def doc(cls) -> str:
@@ -78,36 +99,69 @@ def make_rule(rule: type[UpdateRule] | UpdateRule) -> UpdateRule:
         ) from None
 
 
+def _run_rule(
+    rule: UpdateRule,
+    grad: torch.Tensor,
+    state: dict[str, Any],
+    param: torch.Tensor,
+    hyper: Mapping[str, Any],
+) -> tuple[torch.Tensor, bool]:
+    """What the rule wrote, checked: (the new parameter, True) from ``apply``, (the step, False)
+    from ``update``, in ``param``'s dtype."""
+    p_version, g_version = param._version, grad._version
+    # what the rule wrote, named in its own words: the step (update) or the new parameter (apply)
+    writes_apply = type(rule).apply is not UpdateRule.apply
+    method, what = ("apply()", "the new parameter") if writes_apply else ("update()", "the step")
+    if writes_apply:
+        out = rule.apply(grad, state, param, **hyper)
+    else:  # the step itself is checked: a Python float would otherwise be added to every weight
+        out = rule.update(grad, state, param, **hyper)
+    who = rule_label(rule)
+    if param._version != p_version:
+        raise RuleError(
+            f"{who} changed param in place; {method} must return {what} and leave param alone"
+        )
+    if grad._version != g_version:
+        raise RuleError(f"{who} changed grad in place; {method} must leave grad alone")
+    if not isinstance(out, torch.Tensor):
+        raise RuleError(
+            f"{who} returned {type(out).__name__}; {method} must return a tensor shaped like the "
+            f"parameter {tuple(param.shape)}"
+        )
+    if out.shape != param.shape:
+        raise RuleError(
+            f"{who} returned shape {tuple(out.shape)}; {method} must return a tensor shaped like "
+            f"the parameter {tuple(param.shape)}"
+        )
+    if out.is_complex():
+        raise RuleError(f"{who} returned complex numbers; {method} must return real numbers")
+    return (out if out.dtype == param.dtype else out.to(param.dtype)), writes_apply
+
+
+def apply_rule(
+    rule: UpdateRule,
+    grad: torch.Tensor,
+    state: dict[str, Any],
+    param: torch.Tensor,
+    hyper: Mapping[str, Any],
+) -> torch.Tensor:
+    """The parameter after ``rule`` steps from ``param`` with ``grad`` (``param`` is left alone),
+    checked: the one step path of the race, the network and the benchmark."""
+    out, is_param = _run_rule(rule, grad, state, param, hyper)
+    return out if is_param else param + out
+
+
 def apply_update(
     rule: UpdateRule,
     grad: torch.Tensor,
     state: dict[str, Any],
     param: torch.Tensor,
-    hyper: Mapping[str, float],
+    hyper: Mapping[str, Any],
 ) -> torch.Tensor:
-    """The step ``rule`` takes for ``grad`` at ``param`` (not yet applied), checked."""
-    p_version, g_version = param._version, grad._version
-    step = rule.update(grad, state, param, **hyper)
-    who = rule_label(rule)
-    if param._version != p_version:
-        raise RuleError(
-            f"{who} changed param in place; update() must return the step and leave param alone"
-        )
-    if grad._version != g_version:
-        raise RuleError(f"{who} changed grad in place; update() must leave grad alone")
-    if not isinstance(step, torch.Tensor):
-        raise RuleError(
-            f"{who} returned {type(step).__name__}; update() must return a tensor shaped like the "
-            f"parameter {tuple(param.shape)}"
-        )
-    if step.shape != param.shape:
-        raise RuleError(
-            f"{who} returned shape {tuple(step.shape)}; update() must return a tensor shaped like "
-            f"the parameter {tuple(param.shape)}"
-        )
-    if step.is_complex():
-        raise RuleError(f"{who} returned a complex step; update() must return real numbers")
-    return step if step.dtype == param.dtype else step.to(param.dtype)
+    """The step ``rule`` takes (``apply_rule``'s parameter minus ``param``), for a caller that
+    shows steps. Adding it back to ``param`` rounds again: to move, use ``apply_rule``."""
+    out, is_param = _run_rule(rule, grad, state, param, hyper)
+    return out - param if is_param else out
 
 
 class RuleOptimizer(torch.optim.Optimizer):
@@ -156,7 +210,7 @@ class RuleOptimizer(torch.optim.Optimizer):
                 with budget(first=not state):  # a rule that sleeps or loops: OverBudget, said
                     if not state:
                         state.update(self.rule.init(p))
-                    p.add_(apply_update(self.rule, p.grad, state, p, hyper))
+                    p.copy_(apply_rule(self.rule, p.grad, state, p, hyper))
         return loss
 
 

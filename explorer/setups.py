@@ -81,6 +81,7 @@ def knob(
     keys: Iterable[str] | None = None,
     within: Callable[[], Mapping[str, float]] | None = None,
     on: str | None = None,
+    listed: bool = False,
     doc: str = "",
 ) -> Any:
     """A setup field with what ``check`` enforces: ``low``/``high`` (inclusive) or ``below``
@@ -90,7 +91,9 @@ def knob(
     its automatic value with when only that field is overridden), ``keys`` (a Pick's keys),
     ``within`` (a range declared elsewhere, e.g. ``explorer.training.ranges``: a function giving
     low/high/below, read at each check instead of copying the numbers here), ``on`` (a point
-    field: the surface field whose domain it must lie near, the check ``race --start`` makes)."""
+    field: the surface field whose domain it must lie near, the check ``race --start`` makes),
+    ``listed`` (a text knob that also takes a list of names, one per layer: ``activation =
+    ["relu", "sigmoid"]``, kept as ``"relu,sigmoid"`` and each name checked)."""
     meta = {
         "low": low,
         "high": high,
@@ -102,6 +105,7 @@ def knob(
         "keys": tuple(keys) if keys is not None else None,
         "within": within,
         "on": on,
+        "listed": listed,
         "doc": doc,
     }
     return dataclasses.field(default=default, metadata={"knob": meta})
@@ -243,6 +247,12 @@ def _check_number(key: str, value: Any, kind: Any, meta: Mapping[str, Any], vali
 
 
 def _check_name(key: str, value: str, k: Knob, registry: Any) -> Mapping[str, Any]:
+    if k.meta.get("listed") and "," in value:  # one name per layer
+        for name in value.split(","):
+            _check_name(
+                key, name.strip(), Knob(k.name, k.kind, {**k.meta, "listed": False}), registry
+            )
+        return {}
     table = k.meta.get("names")
     if table and registry is not None:
         prefix, colon, _ = value.partition(":")
@@ -519,6 +529,8 @@ def _to_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
                 for v in value
             }
         return [float(v) if isinstance(v, float) else v for v in value]
+    if isinstance(value, str) and k.meta.get("listed") and "," in value:
+        return [name.strip() for name in value.split(",")]
     if isinstance(value, bool | int | str):
         return value
     return float(value)
@@ -607,6 +619,9 @@ def from_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
     if base in (int, float):
         return _number(k, key, value, base is int)
     if base is str:
+        listed = k.meta.get("listed") and isinstance(value, list) and value
+        if listed and all(isinstance(v, str) and v.strip() and "," not in v for v in value):
+            return ",".join(v.strip() for v in value)  # one name per layer
         if not isinstance(value, str):
             raise _fail(key, value, "is not text", valid_text(k))
         return value

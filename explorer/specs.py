@@ -321,3 +321,6 @@ class DatasetSpec:
     doc: str = ""
     plugin: str = "?"
     suggested: Mapping[str, Any] = field(default_factory=dict)
+    # What normalize = "auto" does: "off" (the samples as drawn) or "all" (every feature to
+    # mean 0, std 1 over all the samples loaded: the digits' convention in scikit-learn).
+    auto_normalize: str = "off"

@@ -1,8 +1,14 @@
 """Built-in optimizers, written exactly the way a student writes a new one.
 
-Each returns the step; the framework adds it to the parameter. The maths follows the
-``torch.optim`` classes of the same name (the tests hold them to torch's trajectories); the
-``*_lecture`` rules follow the lecture's own equations instead. Each rule also says how the
+The ``*_lecture`` rules follow the lecture's own equations: each ``update`` returns the step and
+the framework adds it to the parameter. The others are the ``torch.optim`` classes of the same
+name, bit for bit over any number of steps (``tests/test_torch_parity.py``): their ``apply``
+returns the new parameter in torch's own order of operations (``_single_tensor_sgd``,
+``_single_tensor_adam`` …), because torch's in-place ``param.add_(g, alpha=-lr)`` is one fused
+multiply-add and ``param + step`` would round twice. Every hyperparameter may be a number or a
+tensor of one value per row (the benchmark's stacked balls): ``torch.addcmul(x, a * g, g)`` gives
+the bits of torch's ``x.addcmul_(g, g, value=a)``, and ``p - s * m / d`` those of
+``p.addcdiv_(m, d, value=-s)``. Each rule also says how the
 landscape should draw it (``arrows``, ``accumulators``) and which learning rate makes a good first
 race on each surface (``suggested_lr``, and ``lr_scale`` for surfaces it does not name).
 """
@@ -10,6 +16,13 @@ race on each surface (``suggested_lr``, and ``lr_scale`` for surfaces it does no
 import torch
 
 from explorer import Hyper, UpdateRule, hookimpl
+
+
+def _rate(lr, param):
+    """``lr`` as a tensor of ``param``'s dtype, for ``torch.addcmul(param, g, -lr)``: torch's
+    ``param.add_(g, alpha=-lr)`` (one rounding) for a number or a tensor of rates alike."""
+    return torch.as_tensor(lr, dtype=param.dtype)
+
 
 LR = Hyper(0.01, 1e-5, 1.0, log=True, help="learning rate η")
 BETA = Hyper(0.9, 0.0, 0.999, allowed="[0, 1)", help="momentum β")
@@ -56,8 +69,8 @@ class SGD(UpdateRule):
     suggested_lr = GRADIENT_RATES | {"ravine": 0.45}
     lr_scale = "curvature"
 
-    def update(self, grad, state, param, *, lr):
-        return -lr * grad
+    def apply(self, grad, state, param, *, lr):
+        return torch.addcmul(param, grad, -_rate(lr, param))  # torch: param.add_(g, alpha=-lr)
 
 
 class Momentum(UpdateRule):
@@ -72,9 +85,10 @@ class Momentum(UpdateRule):
     def init(self, param):
         return {"velocity": torch.zeros_like(param)}
 
-    def update(self, grad, state, param, *, lr, beta):
+    def apply(self, grad, state, param, *, lr, beta):
+        # torch: buf.mul_(β).add_(g) (βv + g, one rounding each); param.add_(buf, alpha=-lr)
         state["velocity"] = beta * state["velocity"] + grad
-        return -lr * state["velocity"]
+        return torch.addcmul(param, state["velocity"], -_rate(lr, param))
 
 
 class Nesterov(Momentum):
@@ -82,9 +96,10 @@ class Nesterov(Momentum):
 
     name = "nesterov"
 
-    def update(self, grad, state, param, *, lr, beta):
+    def apply(self, grad, state, param, *, lr, beta):
         state["velocity"] = beta * state["velocity"] + grad
-        return -lr * (grad + beta * state["velocity"])
+        ahead = torch.addcmul(grad, state["velocity"], _rate(beta, param))  # g.add(v, alpha=β)
+        return torch.addcmul(param, ahead, -_rate(lr, param))
 
 
 class Adagrad(UpdateRule):
@@ -116,9 +131,9 @@ class Adagrad(UpdateRule):
     def init(self, param):
         return {"sum_sq": torch.zeros_like(param)}
 
-    def update(self, grad, state, param, *, lr, eps):
-        state["sum_sq"] = state["sum_sq"] + grad * grad
-        return -lr * grad / (state["sum_sq"].sqrt() + eps)
+    def apply(self, grad, state, param, *, lr, eps):
+        state["sum_sq"] = torch.addcmul(state["sum_sq"], grad, grad)  # torch: G.addcmul_(g, g)
+        return param - lr * grad / (state["sum_sq"].sqrt() + eps)  # param.addcdiv_(value=-lr)
 
 
 class RMSProp(UpdateRule):
@@ -150,9 +165,10 @@ class RMSProp(UpdateRule):
     def init(self, param):
         return {"mean_sq": torch.zeros_like(param)}
 
-    def update(self, grad, state, param, *, lr, alpha, eps):
-        state["mean_sq"] = alpha * state["mean_sq"] + (1 - alpha) * grad * grad
-        return -lr * grad / (state["mean_sq"].sqrt() + eps)
+    def apply(self, grad, state, param, *, lr, alpha, eps):
+        # torch: s.mul_(α).addcmul_(g, g, value=1 − α); param.addcdiv_(g, √s + ε, value=-lr)
+        state["mean_sq"] = torch.addcmul(alpha * state["mean_sq"], (1 - alpha) * grad, grad)
+        return param - lr * grad / (state["mean_sq"].sqrt() + eps)
 
 
 class AdagradLecture(UpdateRule):
@@ -227,16 +243,17 @@ class Adam(UpdateRule):
     def init(self, param):
         return {"t": 0, "m": torch.zeros_like(param), "v": torch.zeros_like(param)}
 
-    def update(self, grad, state, param, *, lr, beta1, beta2, eps, **_):
+    def apply(self, grad, state, param, *, lr, beta1, beta2, eps):
+        # torch's _single_tensor_adam, operation for operation: at a minimum the gradient is
+        # rounding noise that Adam rescales to a full step, so only torch's roundings keep
+        # torch's path there.
         state["t"] += 1
         t = state["t"]
         state["m"] = state["m"].lerp(grad, 1 - beta1)  # m ← β₁m + (1−β₁)g
-        state["v"] = beta2 * state["v"] + (1 - beta2) * grad * grad
-        # η m̂ / (√v̂ + ε), grouped as torch groups it: at a minimum the gradient is rounding
-        # noise that Adam rescales to a full step, so only the same roundings follow torch there.
+        state["v"] = torch.addcmul(beta2 * state["v"], (1 - beta2) * grad, grad)
         step_size = lr / (1 - beta1**t)
         denom = state["v"].sqrt() / (1 - beta2**t) ** 0.5 + eps
-        return -step_size * state["m"] / denom
+        return param - step_size * state["m"] / denom
 
 
 class AdamW(Adam):
@@ -245,8 +262,9 @@ class AdamW(Adam):
     name = "adamw"
     hyper = Adam.hyper | {"weight_decay": Hyper(0.01, 0.0, 1.0, help="decay λ", allowed="[0, inf)")}
 
-    def update(self, grad, state, param, *, lr, weight_decay, **rest):
-        return -lr * weight_decay * param + super().update(grad, state, param, lr=lr, **rest)
+    def apply(self, grad, state, param, *, lr, weight_decay, **rest):
+        # torch decays first, param.mul_(1 − ηλ), then takes Adam's step from there
+        return super().apply(grad, state, param * (1 - lr * weight_decay), lr=lr, **rest)
 
 
 @hookimpl

@@ -367,6 +367,37 @@ CASES = [
     ([*TRAIN, "--test-shift", "abc"], 2, "is not a valid float", None),
     ([*TRAIN, "--compare", "test_shift=0,inf"], 1, "test_shift: 'inf' is not a number", None),
     (["train", "--compare", "dataset=xor,mnist"], 1, "Unknown dataset 'mnist'", None),
+    # -- train --data: your own points, one sentence naming file, row and column ---------------
+    ([*TRAIN, "--data", "{csvs}/missing.csv"], 1, "missing.csv: there is no such file", None),
+    ([*TRAIN, "--data", "{csvs}/nolabel.csv"], 1, "nolabel.csv, row 1: no label column", None),
+    ([*TRAIN, "--data", "{csvs}/text.csv"], 1, "text.csv, row 4, column 2 (\"x2\"): 'abc'", None),
+    ([*TRAIN, "--data", "{csvs}/empty_cell.csv"], 1, 'row 3, column 1 ("x1"): an empty', None),
+    ([*TRAIN, "--data", "{csvs}/nan.csv"], 1, 'nan.csv, row 5, column 3 ("label"): NaN', None),
+    ([*TRAIN, "--data", "{csvs}/ragged.csv"], 1, "ragged.csv, row 3: 2 cell(s)", None),
+    ([*TRAIN, "--data", "{csvs}/oneclass.csv"], 1, "every label is 1, one class only", None),
+    (
+        [*TRAIN, "--data", "{csvs}/target.csv", "--loss", "ce"],
+        1,
+        'target.csv, row 2, column 3 ("label"): 0.5 is not a class',
+        None,
+    ),
+    ([*TRAIN, "--data", "{csvs}/huge.csv"], 1, "1,000,001 rows, over the budget", None),
+    ([*TRAIN, "--data", "{csvs}/target.csv", "--n", "8"], 1, "n does not apply to a CSV", None),
+    # -- train --export-script: what plain torch cannot write is refused, no file left ----------
+    (
+        [*TRAIN, "--activation", "maxout", "--export-script", "{out}/run.py"],
+        1,
+        "activation 'maxout' (plugin builtin/activations) has no torch.nn twin",
+        "run.py",
+    ),
+    (
+        [*TRAIN, "--optimizer", "rmsprop_lecture", "--export-script", "{out}/run.py"],
+        1,
+        "has no torch.optim twin",
+        "run.py",
+    ),
+    ([*TRAIN, "--compare", "seed=1,2", "--export-script", "{out}/r.py"], 1, "writes one run", None),
+    ([*TRAIN, "--export-script", "{out}"], 1, "that is a folder", None),
     # -- train: every plugin failure stops the run with the reason ------------------------------
     (
         [*T, "--optimizer", "floatstep", "--json", "{out}/t.json"],
@@ -543,6 +574,12 @@ CASES = [
         None,
     ),
     (["plugins", "score", "nope"], 1, "Unknown optimizer 'nope'", None),
+    (["benchmark", "nope", "--out", "{out}/b"], 1, "Unknown optimizer 'nope'", "b"),
+    (["benchmark", "sgd", "--suite", "nope.toml", "--out", "{out}/b"], 1, "is no such file", "b"),
+    (["benchmark", "sgd", "--suite", "{out}", "--out", "{out}/b"], 1, "is a folder", "b"),
+    (["benchmark", "sgd", "--budget", "0"], 2, "is not in the range", None),
+    (["benchmark", "sgd", "--store", "nosuchdb://x", "--out", "{out}/b"], 1, "cannot open", "b"),
+    (["benchmark", "sgd", "--ray", "127.0.0.1:1", "--out", "{out}/b"], 1, "Ray cluster", "b"),
     (["plugins", "score", "{quits}/quit_at_import.py"], 1, "cannot be scored", None),
     (["plugins", "score", "adam", "--csv", "/nonexistent/s.csv"], 1, "does not exist", None),
     (["plugins", "score", "adam", "--against", "sgdd"], 1, "Did you mean 'sgd'?", None),
@@ -852,6 +889,27 @@ def hostile(tmp_path_factory) -> Path:
     return folder
 
 
+CSV_FILES = {
+    "nolabel.csv": "x1,x2\n0,1\n1,0\n0,0\n1,1\n",
+    "text.csv": "x1,x2,label\n0,1,0\n1,0,1\n0,abc,0\n1,1,1\n",
+    "empty_cell.csv": "x1,x2,label\n0,1,0\n,0,1\n0,0,0\n1,1,1\n",
+    "nan.csv": "x1,x2,label\n0,1,0\n1,0,1\n0,0,0\n1,1,NaN\n",
+    "ragged.csv": "x1,x2,label\n0,1,0\n1,0\n0,0,0\n1,1,1\n",
+    "oneclass.csv": "0,1,1\n1,0,1\n0,0,1\n1,1,1\n",
+    "target.csv": "x1,x2,label\n0,1,0.5\n1,0,1.5\n0,0,2.5\n1,1,3.5\n0,2,1\n2,0,2\n",
+}
+
+
+@pytest.fixture(scope="module")
+def csvs(tmp_path_factory) -> Path:
+    """CSV files of points, one per way of being wrong (and one over the row budget)."""
+    folder = tmp_path_factory.mktemp("csvs")
+    for name, text in CSV_FILES.items():
+        (folder / name).write_text(text)
+    (folder / "huge.csv").write_text("0,1,0\n1,0,1\n" * 500_000 + "0,0,0\n")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def plugins(tmp_path_factory) -> Path:
     """Plugin folders, one per way of failing: each loads alone."""
@@ -890,12 +948,12 @@ def run_case(args: list[str], monkeypatch) -> tuple[int, str, BaseException | No
 
 @pytest.mark.parametrize(("args", "code", "fragment", "left"), CASES, ids=[_ids(c) for c in CASES])
 def test_bad_input_gets_one_sentence(
-    args, code, fragment, left, tmp_path, bad, quits, hostile, plugins, monkeypatch
+    args, code, fragment, left, tmp_path, bad, quits, hostile, plugins, csvs, monkeypatch
 ):
     out = tmp_path / "out"
     out.mkdir()
     monkeypatch.setenv("DL_EXPLORER_CACHE", str(tmp_path / "cache"))  # net: slices: no sharing
-    more = {"hostile": hostile, "plugins": plugins}
+    more = {"hostile": hostile, "plugins": plugins, "csvs": csvs}
     exit_code, output, exc = run_case(_expand(args, out, bad, quits, more), monkeypatch)
     assert "Traceback" not in output, output
     assert exc is None or isinstance(exc, SystemExit), repr(exc)
@@ -1032,7 +1090,8 @@ SWEEP = {
         "--width",
         "--epochs",
         "--max-epochs",
-        "--k",
+        "--steps",
+        "--probes",
         "--seed",
         "--method",
         "--optimizer",

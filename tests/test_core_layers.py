@@ -51,13 +51,13 @@ def test_default_optimizers_are_defined_once():
 
 def test_the_race_and_the_network_share_one_rule_step_path(registry, monkeypatch):
     calls = []
-    real = optim.apply_update
+    real = optim.apply_rule
 
     def counting(rule, grad, state, param, hyper):
         calls.append(tuple(param.shape))
         return real(rule, grad, state, param, hyper)
 
-    monkeypatch.setattr(optim, "apply_update", counting)
+    monkeypatch.setattr(optim, "apply_rule", counting)
     race = Race(registry.surface("bowl"), [BallConfig("momentum")], registry=registry)
     race.step(3)
     net = torch.nn.Linear(3, 2)

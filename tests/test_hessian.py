@@ -107,13 +107,48 @@ def test_lanczos_finds_the_exact_extremes_and_estimates_the_ratio(registry):
     scale = np.abs(exact.eigenvalues).max()
     assert np.abs(top - exact.eigenvalues[-4:]).max() < 1e-6 * scale
     assert np.abs(bottom - exact.eigenvalues[:4]).max() < 1e-6 * scale
-    approx = H.spectrum(f, theta, "lanczos", k=4, steps=60, probes=6)
+    approx = H.spectrum(f, theta, "lanczos", steps=60, probes=6)
     assert approx.method == "lanczos" and approx.kind == exact.kind
     assert approx.smallest == pytest.approx(exact.smallest, rel=1e-5)
     assert approx.largest == pytest.approx(exact.largest, rel=1e-6)
-    assert approx.positive == pytest.approx(exact.positive, abs=0.15)
+    share = (exact.eigenvalues > approx.tol).mean()  # counted in the band Lanczos resolved
+    assert abs(approx.positive - share) <= approx.share_error
     nodes, weights = approx.density
-    assert weights.sum() == pytest.approx(1.0) and nodes.min() >= exact.smallest - 1e-9
+    assert weights.sum() == pytest.approx(1.0) and nodes.min() >= exact.smallest - 1e-6 * scale
+
+
+@pytest.mark.slow
+def test_lanczos_shares_agree_with_torchs_own_hessian_within_their_stated_error(registry):
+    # the issue's 522-parameter net (circle, 2 × 20 tanh), trained where near-zero eigenvalues
+    # abound: Lanczos once called most of them "negative curvature" (159 / 288 / 75 against
+    # exact's 208 / 115 / 199). Its shares now hold against torch.autograd.functional.hessian,
+    # counted outside the band it says it resolves, within the error it states (at most 5 %).
+    session = small_session(registry, n=None, width=20, depth=2, batch_size=4096, epochs=100)
+    f, theta = H.training_loss(session)
+    assert theta.numel() == 522
+    reference = torch.autograd.functional.hessian(f, theta.double(), vectorize=True)
+    vals = torch.linalg.eigvalsh((reference + reference.T) / 2).numpy()
+    sp = H.spectrum(f, theta, "lanczos")
+    assert sp.tol > 1e-6 * np.abs(vals).max()  # a band it can resolve, stated
+    assert sp.share_error <= 0.05
+    assert abs(sp.negative - (vals < -sp.tol).mean()) <= sp.share_error
+    assert abs(sp.positive - (vals > sp.tol).mean()) <= sp.share_error
+    # a Ritz value: never below the smallest (up to the float32 products' rounding)
+    assert vals[0] - 1e-6 * vals[-1] <= sp.smallest < 0
+    assert "±" in sp.counts() and "negative," not in sp.counts()  # shares, never counts
+
+
+def test_a_point_where_the_gradient_does_not_vanish_is_never_called_a_saddle(registry):
+    session = small_session(registry, width=8, depth=2, n=200, batch_size=200, epochs=60)
+    f, theta = H.training_loss(session)
+    sp = H.spectrum(f, theta, "exact")
+    assert sp.kind == "saddle" and sp.grad_norm > sp.grad_tol  # curved like one, yet moving
+    assert not sp.critical
+    text = sp.verdict()
+    assert text.startswith(f"not a critical point (|∇L| = {sp.grad_norm:.2g} > tol")
+    assert "neither a saddle nor a minimum" in text
+    assert f"{sp.negative * sp.n_params:.0f} negative" in text
+    assert "minimum ratio" not in text and "is a saddle" not in text
 
 
 def test_the_exact_hessian_refuses_a_net_too_large_for_it():
@@ -167,7 +202,8 @@ def test_critical_net_prints_the_spectrum_and_writes_it(tmp_path):
     assert len(vals) == data["n_params"] == 42
     assert data["minimum_ratio"] == pytest.approx(float((vals > data["tol"]).mean()))
     assert data["positive"] + data["negative"] + data["flat"] == pytest.approx(1.0)
-    assert f"minimum ratio {data['minimum_ratio']:.3f}" in text
+    assert data["critical"] is False and data["grad_norm"] > data["grad_tol"]
+    assert "not a critical point" in text and "minimum ratio" not in text  # no verdict here
     assert data["kind"] in text and "ran 40 epochs" in text
 
 
@@ -182,17 +218,64 @@ def test_critical_net_lanczos_beyond_the_exact_limit():
         "70",
         "--epochs",
         "2",
-        "--k",
-        "2",
+        "--steps",
+        "20",
     )  # 5,322 parameters: auto picks Lanczos
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "5,322 parameters" in text and "Lanczos on Hessian-vector products" in text
-    assert "eigenvalue spectrum (estimated)" in text and "minimum ratio" in text
+    assert "eigenvalue spectrum (estimated)" in text and "4 probes × 20 steps" in text
+    assert "no counts: Lanczos resolves no band thinner than" in text and "counts " not in text
 
 
 def test_bench_hessian_prints_its_figures():
-    result = cli("bench", "hessian", "--width", "6", "--lanczos-width", "8", "--epochs", "2")
+    result = cli(
+        "bench", "hessian", "--widths", "6", "--epochs", "2", "--lab-depth", "2", "--lab-width", "8"
+    )
     assert result.exit_code == 0, result.output
-    for figure in ("exact Hessian", "one Hessian-vector product", "Lanczos: 6 largest", "seconds"):
-        assert figure in result.output
+    text = " ".join(result.output.split())
+    for figure in ("before: ARPACK", "after: one batched run", "Hessian here:", "× faster"):
+        assert figure in text
+    assert "Lanczos against the exact Hessian" in text and "largest gap" in text
+
+
+@pytest.mark.parametrize(
+    ("surface", "at", "shape"),
+    [
+        ("saddle", "0.3,0.2", "curved up one way and down the other"),
+        ("expr:-(x**2 + y**2)", "0.5,0.5", "curved down both ways, like a dome"),
+    ],
+)
+def test_critical_surface_names_no_kind_where_the_gradient_does_not_vanish(surface, at, shape):
+    result = cli("critical", "--surface", surface, "--at", at)
+    assert result.exit_code == 0, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert "is not a critical point (|∇f| = " in last and " > tol " in last
+    assert "no minimum, saddle or maximum" in last and last.endswith(f"{shape}.")
+    assert "kind        none: not a critical point" in result.output
+    assert "escape" not in result.output  # nothing to escape from: the ball rolls on
+
+
+def test_critical_surface_still_names_a_saddle_where_the_gradient_vanishes():
+    result = cli("critical", "--surface", "saddle", "--at", "0,0")
+    assert result.exit_code == 0, result.output
+    assert "kind        saddle: a critical point (|∇f| = 0 ≤ tol " in result.output
+    assert result.output.strip().endswith("a saddle, downhill along the escape direction.")
+
+
+@pytest.mark.slow
+def test_the_saddle_points_lesson_no_longer_calls_a_moving_point_a_saddle(tmp_path):
+    # the lesson's network step, with the old lesson's expects: "hessian_saddle" (a saddle, not a
+    # local minimum) is false where |∇L| is far above the tolerance, so lesson check fails it
+    from importlib import resources
+
+    lesson = resources.files("explorer.assets").joinpath("lessons", "07-saddle-points.toml")
+    text = lesson.read_text(encoding="utf-8")
+    now = cli("lesson", "check", str(lesson))
+    assert now.exit_code == 0, now.output
+    new = '["not hessian_critical", "not hessian_saddle", "hessian_grad_norm > 1e-4", '
+    assert new in text
+    old = tmp_path / "07-saddle-points.toml"
+    old.write_text(text.replace(new, '["hessian_saddle", '), encoding="utf-8")
+    result = cli("lesson", "check", str(old))
+    assert result.exit_code != 0 and "hessian_saddle" in result.output, result.output

@@ -294,6 +294,56 @@ def test_the_layer_check_catches_an_import_that_reaches_up(module, imports, rule
     assert layer_violations(import_graph(sources)) == []
 
 
+# -- rooms a newcomer can read -------------------------------------------------------------------
+ROOM_LIMITS = {"class": 400, "function": 80}  # lines, from the def to its last line, docstring too
+
+
+def oversized_rooms(sources: Mapping[str, str]) -> list[str]:
+    """``module:line kind name (n lines)`` for every class over 400 lines and every function
+    (method, nested function) over 80 in ``sources`` (module → its text)."""
+    out = []
+    for module, text in sorted(sources.items()):
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef):
+                kind = "class"
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                kind = "function"
+            else:
+                continue
+            lines = node.end_lineno - node.lineno + 1
+            if lines > ROOM_LIMITS[kind]:
+                out.append(f"{module}:{node.lineno} {kind} {node.name} ({lines} lines)")
+    return out
+
+
+def test_no_class_over_400_lines_or_function_over_80_in_the_app():
+    """explorer/app/ in rooms a newcomer reads in one sitting: a class that outgrows 400 lines
+    is split into rooms (as LandscapeControls is into its sections), a function over 80 into
+    steps with names."""
+    sources = {
+        module: path.read_text(encoding="utf-8")
+        for module, (path, _) in module_sources(ROOT / "explorer" / "app", "explorer.app").items()
+    }
+    assert len(sources) > 100  # the app's modules were found
+    assert oversized_rooms(sources) == []
+
+
+def test_the_room_check_sees_a_big_class_and_a_big_function_but_not_their_neighbours():
+    def body(n: int) -> str:  # a function of exactly ``n`` lines
+        return "def f():\n" + "    x = 1\n" * (n - 1)
+
+    method = "class Big:\n" + "".join(f"    def m{k}(self):\n        pass\n" for k in range(200))
+    sources = {
+        "explorer.app.fine": body(80) + "class Small:\n    pass\n",
+        "explorer.app.long": body(81),
+        "explorer.app.big": method,  # 401 lines
+    }
+    assert oversized_rooms(sources) == [
+        "explorer.app.big:1 class Big (401 lines)",
+        "explorer.app.long:1 function f (81 lines)",
+    ]
+
+
 # -- packaging -----------------------------------------------------------------------------------
 def packages_on_disk() -> set[str]:
     """Every folder with an __init__.py, as the package the wheel installs it as."""

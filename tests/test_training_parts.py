@@ -48,17 +48,35 @@ def test_toy_datasets_are_2d_seeded_and_noisy(registry, name):
         assert y.shape == (300, 1) and y.dtype == torch.float32
 
 
-def test_digits_load_offline_and_are_standardized(registry):
+def test_digits_load_offline_as_raw_pixels(registry):
     spec = registry.dataset("digits")
     x, y = spec.loader(n=spec.default_n, noise=spec.default_noise, seed=0)
     assert x.shape == (1797, 64) and spec.input_dim == 64 and spec.n_classes == 10
     assert sorted(set(y.tolist())) == list(range(10))
-    used = x.std(0) > 0  # a few border pixels are blank in every image
-    assert used.sum() >= 60
-    assert torch.allclose(x.mean(0), torch.zeros(64), atol=1e-4)
-    assert torch.allclose(x.std(0)[used], torch.ones(int(used.sum())), atol=1e-4)
+    # scikit-learn's pixels: whole numbers 0 to 16 (its own docs), a few border pixels blank
+    assert x.min() == 0 and x.max() == 16 and torch.equal(x, x.round())
+    assert (x.std(0) > 0).sum() >= 60
     with pytest.raises(ValueError, match="digits has 1797 images"):
         spec.loader(n=5000, noise=0.0, seed=0)
+
+
+def test_normalize_off_means_raw_pixels_and_standard_uses_the_training_split(registry):
+    """Issue 20 item 7: ``--normalize standard`` did nothing on digits (the loader had already
+    standardized), and ``off`` could not give raw pixels."""
+    spec = registry.dataset("digits")
+    raw = load_splits(spec, seed=0, normalize="off")
+    std = load_splits(spec, seed=0, normalize="standard")
+    auto = load_splits(spec, seed=0, normalize="auto")
+    assert raw.train.x.max() == 16 and torch.equal(raw.train.x, raw.train.x.round())
+    used = raw.train.x.std(0) > 0
+    # standard: the training split's own mean 0 and (population) std 1, by its definition
+    assert torch.allclose(std.train.x.mean(0), torch.zeros(64), atol=1e-5)
+    assert torch.allclose(std.train.x.std(0, unbiased=False)[used], torch.ones(int(used.sum())))
+    # auto: the digits' convention, every pixel over all 1,797 images (train + val + test)
+    every = torch.cat([auto.train.x, auto.val.x, auto.test.x])
+    assert torch.allclose(every.mean(0), torch.zeros(64), atol=1e-4)
+    assert not torch.allclose(std.train.x, auto.train.x, atol=1e-3)  # three different inputs
+    assert torch.equal(raw.train.y, std.train.y) and torch.equal(raw.train.y, auto.train.y)
 
 
 def test_splits_are_seeded_disjoint_and_sized(registry):

@@ -313,6 +313,26 @@ def lesson_ready(presenter) -> None:
     presenter.fresh_numbers()
 
 
+def _step_frames(
+    presenter, frame: Callable[..., None], frames_per_step: int | None, fps: int
+) -> None:
+    """One lesson step's frames through ``frame(new_step, redraw)``: ``frames_per_step`` of
+    them, or as many as its advance takes plus time to read its caption (a still caption is
+    redrawn every ``HOLD_REDRAW_EVERY``-th frame)."""
+    if frames_per_step is not None:
+        for j in range(frames_per_step):
+            frame(j == 0)
+        return
+    j = 0
+    while not presenter.player.done:
+        frame(j == 0)
+        j += 1
+    chars = len(presenter.caption())
+    hold = min(max(chars / HOLD_CHARS_PER_S, HOLD_RANGE_S[0]), HOLD_RANGE_S[1])
+    for i in range(round(hold * fps)):
+        frame(j == 0 and i == 0, redraw=i % HOLD_REDRAW_EVERY == 0)
+
+
 def render_lesson(
     registry,
     lesson,
@@ -381,18 +401,7 @@ def render_lesson(
                 settled()
                 if progress is not None:
                     progress(k, n)
-                if frames_per_step is not None:
-                    for j in range(frames_per_step):
-                        frame(j == 0)
-                    continue
-                j = 0
-                while not presenter.player.done:
-                    frame(j == 0)
-                    j += 1
-                chars = len(presenter.caption())
-                hold = min(max(chars / HOLD_CHARS_PER_S, HOLD_RANGE_S[0]), HOLD_RANGE_S[1])
-                for i in range(round(hold * fps)):
-                    frame(j == 0 and i == 0, redraw=i % HOLD_REDRAW_EVERY == 0)
+                _step_frames(presenter, frame, frames_per_step, fps)
         finally:
             tabs.close()
     written = frames_out.frames

@@ -1,10 +1,13 @@
-"""``dl-explorer bench race``: the race engine against a plain loop of torch.optim optimizers."""
+"""``dl-explorer bench race``: the race engine against a plain loop of torch.optim optimizers;
+with ``--stacked``, the stacked race (``landscape/stacked.py``) against the per-ball one, side by
+side in one run, on the balls tuning races: many settings of one optimizer."""
 
 from __future__ import annotations
 
 import time
 
 import click
+import numpy as np
 import torch
 
 from explorer.commands.output import console as make_console
@@ -47,12 +50,21 @@ def naive_loop(surface, start, steps: int) -> float:
     type=click.IntRange(1, 64),
     help="torch intra-op threads (the target is stated for one core).",
 )
+@click.option(
+    "--stacked",
+    is_flag=True,
+    help="Time the stacked race against the per-ball one instead (64 Adam balls at 64 rates; "
+    "8 balls of one optimizer at mixed settings; the 8 optimizers above), same numbers checked.",
+)
 @click.pass_obj
-def race(registry, steps: int, surface: str, threads: int) -> None:
+def race(registry, steps: int, surface: str, threads: int, stacked: bool) -> None:
     """Time 8 balls (8 different optimizers) for --steps steps, against the naive torch loop."""
     torch.set_num_threads(threads)
     spec = registry.surface(surface)
     start = tuple(spec.starts[0]) if spec.starts else (0.5, 0.5)
+    if stacked:
+        _stacked(registry, spec, start, steps, threads)
+        return
     configs = [BallConfig(name, hyper) for name, hyper, *_ in BALLS]
     the_race = Race(spec, configs, start, total_steps=steps, registry=registry)
     t0 = time.perf_counter()
@@ -72,3 +84,45 @@ def race(registry, steps: int, surface: str, threads: int) -> None:
     frozen = [b.label for b in the_race.balls if str(b.status) in ("frozen", "diverged")]
     if frozen:
         out.print(f"  note: {', '.join(frozen)} stopped early, which shortens the engine's time")
+
+
+def _stacked_sets() -> list[tuple[str, list[BallConfig], float]]:
+    """(what, balls, target speed-up): the sets ``--stacked`` times."""
+    rates = np.geomspace(1e-3, 0.1, 64)
+    adam64 = [BallConfig("adam", {"lr": float(lr)}) for lr in rates]
+    mixed = [
+        BallConfig("adam", {"lr": lr, "beta1": b1})
+        for lr in (0.003, 0.01, 0.03, 0.1)
+        for b1 in (0.8, 0.9)
+    ]
+    eight = [BallConfig(name, hyper) for name, hyper, *_ in BALLS]
+    return [
+        ("64 adam balls, 64 rates", adam64, 20.0),
+        ("8 adam balls, mixed lr and beta1", mixed, 3.0),
+        ("8 balls, 8 optimizers", eight, 1.0),
+    ]
+
+
+def _stacked(registry, spec, start, steps: int, threads: int) -> None:
+    out = make_console()
+    out.print(f"bench race --stacked: {steps} steps on {spec.name}, {threads} torch thread(s)")
+    for what, configs, target in _stacked_sets():
+        timed = {}
+        for mode in (False, True):
+            the_race = Race(
+                spec, configs, start, total_steps=steps, registry=registry, stacked=mode
+            )
+            t0 = time.perf_counter()
+            the_race.step(steps)
+            timed[mode] = (time.perf_counter() - t0, the_race)
+        (t_one, one), (t_stack, stack) = timed[False], timed[True]
+        same = np.array_equal(one.positions, stack.positions, equal_nan=True)
+        n = len(configs)
+        out.print(f"  {what}:", highlight=False)
+        out.print(f"    per-ball race {t_one:8.2f} s   {n * steps / t_one:10.0f} ball-steps/s")
+        out.print(f"    stacked race  {t_stack:8.2f} s   {n * steps / t_stack:10.0f} ball-steps/s")
+        out.print(
+            f"    speed-up {t_one / t_stack:.1f}×   (target ≥ {target:g}×)   "
+            f"same trajectories: {'yes' if same else 'NO'}",
+            highlight=False,
+        )

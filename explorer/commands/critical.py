@@ -30,7 +30,8 @@ NET_DEFAULTS = {
     "epochs": None,
     "max_epochs": 2000,
     "method": "auto",
-    "k": 6,
+    "steps": 40,
+    "probes": 4,
     "seed": 0,
     "json_path": None,
 }
@@ -99,15 +100,23 @@ def _vec(v: np.ndarray) -> str:
     default="auto",
     show_default=True,
     help="(--net) exact: the whole Hessian by torch.func (up to 4,000 parameters); lanczos: "
-    "Hessian-vector products (extreme eigenvalues, and the spectrum estimated by stochastic "
-    "Lanczos quadrature); auto: exact when it fits.",
+    "Hessian-vector products (the extreme eigenvalues, and the shares of directions curving "
+    "down and up by more than a band it resolves, with their error, by stochastic Lanczos "
+    "quadrature); auto: exact when it fits.",
 )
 @click.option(
-    "--k",
-    type=click.IntRange(1, 100),
-    default=6,
+    "--steps",
+    type=click.IntRange(2, 1000),
+    default=40,
     show_default=True,
-    help="(--net, lanczos) Extreme eigenvalues to find at each end.",
+    help="(--net, lanczos) Lanczos steps per probe (more: a thinner band resolved).",
+)
+@click.option(
+    "--probes",
+    type=click.IntRange(1, 100),
+    default=4,
+    show_default=True,
+    help="(--net, lanczos) Random probe vectors (more: a smaller error on the shares).",
 )
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0, SEED_MAX))
 @click.option(
@@ -145,18 +154,19 @@ def critical(registry, surface: str | None, at: str | None, net: bool, **options
     click.echo(f"            {_vec(cp.hessian[1])}")
     for i, lam in enumerate(cp.eigenvalues):
         click.echo(f"eigenvalue  {lam:+.6g} along {_vec(cp.eigenvectors[:, i])}")
-    click.echo(
-        f"kind        {cp.kind}{'' if cp.is_critical else ' (curvature here; not a critical point)'}"
-    )
+    if cp.is_critical:
+        click.echo(f"kind        {cp.kind}: {cp.where}")
+    else:
+        click.echo(f"kind        none: {cp.where}")
     escape = cp.escape_direction
-    if escape is not None:
+    if escape is not None and cp.is_critical:
         click.echo(
             f"escape      {_vec(escape)} (and its opposite): the loss falls fastest that way"
         )
     click.echo(cp.verdict())
 
 
-def _net(registry, *, json_path, method, k, max_epochs, optimizer, **knobs) -> None:
+def _net(registry, *, json_path, method, steps, probes, max_epochs, optimizer, **knobs) -> None:
     from explorer.training import hessian as H
     from explorer.training.session import TrainingSession, check_config
 
@@ -194,7 +204,7 @@ def _net(registry, *, json_path, method, k, max_epochs, optimizer, **knobs) -> N
         raise ValueError(f"training did not reach a point worth examining: {session.message}")
     f, theta = H.training_loss(session)
     with out.status(f"Hessian of {n_params:,} parameters ({method}) …"):
-        sp = H.spectrum(f, theta, method, k=k)
+        sp = H.spectrum(f, theta, method, steps=steps, probes=probes)
     act = config.activation
     n_train = len(session.splits.train)
     batch = "full batch" if config.batch_size >= n_train else f"batch {config.batch_size}"
@@ -210,8 +220,8 @@ def _net(registry, *, json_path, method, k, max_epochs, optimizer, **knobs) -> N
         how_h = f"exact (torch.func), {n_params:,} × {n_params:,}, {sp.seconds:.2f} s"
     else:
         how_h = (
-            f"Lanczos on Hessian-vector products ({k} extremes at each end, spectrum by "
-            f"stochastic Lanczos quadrature), {sp.seconds:.2f} s"
+            f"Lanczos on Hessian-vector products ({probes} probes × {steps} steps; extremes "
+            f"and shares by stochastic Lanczos quadrature), {sp.seconds:.2f} s"
         )
     out.print(f"hessian      {how_h}", highlight=False)
     out.print(
@@ -219,13 +229,19 @@ def _net(registry, *, json_path, method, k, max_epochs, optimizer, **knobs) -> N
         f"|λ| < {sp.tol:.2g}",
         highlight=False,
     )
-    est = "" if sp.method == "exact" else "≈ "
-    out.print(
-        f"counts       positive {est}{sp.positive * n_params:.0f} · negative "
-        f"{est}{sp.negative * n_params:.0f} · flat {est}{sp.flat * n_params:.0f} "
-        f"of {n_params:,}",
-        highlight=False,
-    )
+    if sp.method == "exact":
+        line = (
+            f"counts       positive {sp.positive * n_params:.0f} · negative "
+            f"{sp.negative * n_params:.0f} · flat {sp.flat * n_params:.0f} of {n_params:,}"
+        )
+    else:  # shares with their error: Lanczos cannot count eigenvalues one by one
+        e = sp.share_error
+        line = (
+            f"shares       positive {sp.positive:.1%} ± {e:.1%} · negative {sp.negative:.1%} "
+            f"± {e:.1%} · flat {sp.flat:.1%} (no counts: Lanczos resolves no band thinner "
+            f"than ±{sp.tol:.2g})"
+        )
+    out.print(line, highlight=False)
     out.print(_histogram(sp))
     out.print(sp.verdict(), highlight=False)
     if out_path is not None:
@@ -244,6 +260,9 @@ def _net(registry, *, json_path, method, k, max_epochs, optimizer, **knobs) -> N
             "positive": sp.positive,
             "negative": sp.negative,
             "flat": sp.flat,
+            "share_error": sp.share_error,
+            "critical": sp.critical,
+            "grad_tol": sp.grad_tol,
             "minimum_ratio": sp.minimum_ratio,
             "kind": sp.kind,
             "histogram": [list(row) for row in sp.histogram()],
@@ -262,7 +281,7 @@ def _histogram(sp) -> Table:
     title = "eigenvalue spectrum" + ("" if sp.method == "exact" else " (estimated)")
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("eigenvalues", justify="right")
-    table.add_column("count", justify="right")
+    table.add_column("count" if sp.method == "exact" else "share", justify="right")
     table.add_column("", justify="left", min_width=30)
     for lo, hi, count in rows:
         if lo < 0 < hi:
@@ -270,7 +289,7 @@ def _histogram(sp) -> Table:
         else:
             label = f"{lo:+.2g} … {hi:+.2g}"
             style = "red" if hi <= 0 else "green"
-        shown = f"{count:.0f}" if sp.method == "exact" else f"{count:.1f}"
+        shown = f"{count:.0f}" if sp.method == "exact" else f"{count / sp.n_params:.1%}"
         table.add_row(
             label, shown, Text("█" * (round(30 * count / top) or (count > 0)), style=style)
         )

@@ -4,6 +4,7 @@ dl-explorer lesson                               # the lessons: name, title, ste
 dl-explorer lesson vanishing-gradients           # the app in presenter mode at step 1
 dl-explorer lesson momentum --lang zh --step 3   # in Chinese, from step 3 (--scale is global)
 dl-explorer lesson check my_lesson.toml          # validate, play headless, check every expect
+dl-explorer lesson check momentum --vary 10      # ... and 10 variants: each expect's pass rate
 dl-explorer lesson prepare all                   # compute every step ahead, kept in the cache
 """
 
@@ -32,8 +33,10 @@ def _list(registry) -> None:
     click.echo("\nPresent one: dl-explorer lesson NAME [--lang zh] [--step N]")
 
 
-def _check(registry, target: str) -> None:
-    """Read, play headless to the end and check every expect; exit 1 with one sentence each."""
+def _check(registry, target: str, vary: int = 0, vary_seed: int = 0) -> None:
+    """Read, play headless to the end and check every expect; exit 1 with one sentence each.
+    With ``vary``: then that many variants of it, and each expect's pass rate (exit 1 when one
+    holds in fewer than 9 of 10)."""
     from explorer.app.headless import single_threaded_torch
     from explorer.app.scene_table import scenes
     from explorer.lessons.catalogue import load
@@ -65,6 +68,64 @@ def _check(registry, target: str) -> None:
         f"{n_expect} expect condition{'s hold' if n_expect != 1 else ' holds'}, and every "
         f"caption was true at the {checked.moments} moments read while its step ran."
     )
+    if vary:
+        _check_variants(registry, lesson, vary, vary_seed)
+
+
+def _check_variants(registry, lesson, n: int, vary_seed: int) -> None:
+    """``n`` variants of the lesson as its ``[vary]`` table allows; a table of each expect's
+    pass rate; exit 1 when one holds in fewer than 9 of 10."""
+    from rich.table import Table
+
+    from explorer.app.scene_table import scenes
+    from explorer.lessons.catalogue import scene_facts
+    from explorer.lessons.sampling import play_sampled
+    from explorer.lessons.variants import PASS_RATE, tally, varies
+    from explorer.output import console
+
+    if not varies(lesson):
+        click.echo(
+            f"{lesson.path.name}: has no [vary] table, so no variant can be drawn (say what may "
+            "vary: seed = [LOW, HIGH], start = [DX, DY], watch = FACTOR).",
+            err=True,
+        )
+        sys.exit(1)
+    out = console()
+
+    def each(variant, sentences: list[str]) -> None:
+        verdict = "all hold" if not sentences else f"{len(sentences)} not true"
+        out.print(f"variant {variant.index:>2} ({variant.describe()}): {verdict}", highlight=False)
+        for sentence in sentences:
+            out.print(f"    {sentence}", highlight=False, markup=False)
+
+    t0 = time.perf_counter()
+    found = tally(
+        lesson,
+        n,
+        scene_facts(registry, scenes()),
+        lambda variant: play_sampled(variant, registry, scenes()),
+        vary_seed,
+        each,
+    )
+    seconds = time.perf_counter() - t0
+    table = Table(title=f"{lesson.name}: {n} variants in {seconds:.0f} s")
+    table.add_column("step", justify="right")
+    table.add_column("claim")
+    table.add_column("held", justify="right")
+    table.add_column("", justify="center")
+    for (k, text), held in found.held.items():
+        ok = found.rate((k, text)) >= PASS_RATE
+        table.add_row(str(k), text, f"{held}/{n}", "ok" if ok else "[red]under 9/10[/red]")
+    out.print(table)
+    below = found.below()
+    if below:
+        click.echo(
+            f"{lesson.path.name}: {len(below)} claim{'s hold' if len(below) != 1 else ' holds'} "
+            f"in fewer than {PASS_RATE:.0%} of the variants: a claim that holds for some seeds "
+            "or starts only is a coincidence; say what is true for all of them.",
+            err=True,
+        )
+        sys.exit(1)
 
 
 def _prepare(registry, target: str) -> None:
@@ -129,8 +190,25 @@ def _glyph_warnings(lesson) -> list[str]:
     type=click.IntRange(1, None),
     help="The step to open at.",
 )
+@click.option(
+    "--vary",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 100),
+    help="check: also play this many variants (other seeds, starts, a longer watch, as the "
+    "lesson's [vary] table allows) and report each expect's pass rate.",
+)
+@click.option(
+    "--vary-seed",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, None),
+    help="check --vary: which variants are drawn (the same seed, the same variants).",
+)
 @click.pass_obj
-def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
+def lesson(
+    registry, words: tuple[str, ...], lang: str, step: int, vary: int, vary_seed: int
+) -> None:
     """Classroom lessons: list them, present one (keys: → next, ← back, R replay, P pause,
     L English/中文, Tab panels, Esc leaves the lesson), check a lesson file, or prepare lessons
     before class (every step computed ahead and kept in the cache)."""
@@ -140,7 +218,7 @@ def lesson(registry, words: tuple[str, ...], lang: str, step: int) -> None:
     if words[0] == "check":
         if len(words) != 2:
             raise click.UsageError("lesson check takes one lesson: a file or a built-in name.")
-        _check(registry, words[1])
+        _check(registry, words[1], vary, vary_seed)
         return
     if words[0] == "prepare":
         if len(words) != 2:

@@ -39,6 +39,7 @@ from explorer.training.config import (
     describe_suggested,
 )
 from explorer.training.session import TrainingFailed, TrainingSession, check_config
+from explorer.training.sharpness import MAX_EVERY, SharpnessTracker
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
 _TYPES = typing.get_type_hints(TrainConfig)
@@ -106,11 +107,13 @@ def describe(session: TrainingSession) -> str:
     extras = [
         label
         for label, on in (
+            ("skip connections", cfg.residual),
             ("batch norm", cfg.batch_norm),
             (f"dropout {cfg.dropout:g}", cfg.dropout),
             (f"input dropout {cfg.input_dropout:g}", cfg.input_dropout),
             (f"{cfg.loss} loss", cfg.loss != "auto"),
             ("standardized inputs", cfg.normalize == "standard"),
+            ("raw inputs", cfg.normalize == "off" and splits.spec.auto_normalize != "off"),
             (f"fold {cfg.fold + 1} of {cfg.folds}", cfg.folds > 1),
             (f"test inputs shifted by {cfg.test_shift:g}", cfg.test_shift),
             (f"L1 {cfg.l1:g}", cfg.l1),
@@ -121,7 +124,7 @@ def describe(session: TrainingSession) -> str:
     ]
     hyper = ",".join(f"{k}={v:g}" for k, v in cfg.optimizer_hyper.items())
     return (
-        f"{cfg.dataset} ({len(splits.train)} train / {len(splits.val)} val / "
+        f"{splits.spec.name} ({len(splits.train)} train / {len(splits.val)} val / "
         f"{len(splits.test)} test) · {cfg.depth} × {cfg.width} {act}, "
         f"{session.model.init_scheme} init"
         + (f" · {', '.join(extras)}" if extras else "")
@@ -243,15 +246,37 @@ def compare_tables(
 )
 @click.option("--noise", type=click.FloatRange(0), default=None, help="Noise of a toy dataset.")
 @click.option(
+    "--data",
+    default=None,
+    metavar="FILE.csv",
+    help="Your own points instead of --dataset: two or more feature columns and a label column "
+    "(headed label, or the last); a header row is optional. Whole-number labels are classes, "
+    "other numbers a regression target.",
+)
+@click.option(
     "--normalize",
     type=click.Choice(NORMALIZE),
-    default="off",
+    default="auto",
     show_default=True,
-    help="standard: every input feature to mean 0, std 1 (training split's statistics).",
+    help="standard: every input feature to mean 0, std 1 (training split's statistics); off: "
+    "the features as loaded (digits: raw pixels 0-16); auto: the dataset's convention (digits "
+    "standardized over all images, the toys as drawn).",
 )
 @click.option("--depth", default=3, show_default=True, type=click.IntRange(0, 1000))
 @click.option("--width", default=32, show_default=True, type=click.IntRange(1, 1_000_000))
-@click.option("--activation", default="relu", show_default=True, help="An activation plugin.")
+@click.option(
+    "--activation",
+    default="relu",
+    show_default=True,
+    help="An activation plugin, or one per hidden layer: relu,sigmoid,relu.",
+)
+@click.option(
+    "--residual/--no-residual",
+    default=False,
+    show_default=True,
+    help="Skip connections: every hidden layer adds its input to its output (a projection "
+    "where the width changes).",
+)
 @click.option("--pieces", type=click.IntRange(1, 64), default=None, help="Maxout's k.")
 @click.option("--init", default="auto", show_default=True, type=click.Choice(INITS))
 @click.option("--init-scale", type=float, default=None, help="Std (normal, small) or value.")
@@ -338,6 +363,26 @@ def compare_tables(
     help="Also write every figure of the table(s) to this JSON file.",
 )
 @click.option(
+    "--export-script",
+    "script_path",
+    default=None,
+    metavar="FILE.py",
+    help="Also write this run as one plain PyTorch script that trains the same net with the same "
+    "numbers (nothing of DL Explorer needed).",
+)
+@click.option(
+    "--sharpness",
+    type=click.IntRange(1, MAX_EVERY),
+    default=None,
+    metavar="K",
+    help="Every K steps, the top eigenvalue λ_max of the training loss's Hessian (Lanczos on "
+    "Hessian-vector products, a fixed batch of 256 training samples), against the learning "
+    "rate's stability threshold: 2/η for sgd, (2 + 2β)/η for momentum, and for adam / adamw the "
+    "preconditioned λ_max(P⁻¹H), P = (1 − β₁ᵗ)·diag(√v̂ + ε), against (2 + 2β₁)/((1 − β₁)η) "
+    "= 38/η at β₁ = 0.9 (Cohen et al. 2021, 2022). Written into --json; the last value is "
+    "printed.",
+)
+@click.option(
     "--compare",
     "compares",
     multiple=True,
@@ -349,10 +394,12 @@ def compare_tables(
 def train(
     registry: Registry | None,
     json_path: str | None,
+    script_path: str | None,
     compares,
     threads: int,
     folds: int,
     use_suggested: bool,
+    sharpness: int | None,
     **options,
 ) -> None:
     """Train a network and print loss, accuracy and gradient flow per epoch.
@@ -364,6 +411,9 @@ def train(
 
         registry = default_registry()
     out_path = check_output(json_path, "--json")
+    script_out = check_output(script_path, "--export-script")
+    if script_out is not None and (compares or folds > 1):
+        raise ValueError("--export-script writes one run; leave out --compare and --folds")
     if options["steps"] is not None and options["epochs"] is not None:
         raise ValueError("give --epochs or --steps, not both (--steps replaces --epochs)")
     ctx = click.get_current_context()
@@ -391,7 +441,7 @@ def train(
         changes = {k: v for change in combo for k, v in change.items() if k != "_label"}
         label = " ".join(change["_label"] for change in combo) or "run"
         config = base.replace(**changes)
-        if use_suggested:
+        if use_suggested and config.data is None:
             spec = registry.dataset(config.dataset)
             config, took = apply_suggested(config, spec.suggested, given | set(changes), spec.name)
             if took and spec.name not in applied:
@@ -401,6 +451,16 @@ def train(
             fold_label = f"{label} fold {fold + 1}" if folds > 1 else label
             runs.append((fold_label, label, config.replace(fold=fold)))
     out = make_console()
+    if script_out is not None:
+        from explorer.training.export_script import write_script
+
+        write_script(script_out, runs[0][2], registry)
+        out.print(
+            f"wrote {script_out}: this run in plain PyTorch (python {script_out.name} trains it "
+            "again)",
+            highlight=False,
+            soft_wrap=True,
+        )
     for name, took in applied.items():
         out.print(
             f"{name}: its suggested settings for what was not given: {describe_suggested(took)} "
@@ -409,6 +469,7 @@ def train(
             soft_wrap=True,
         )
     done: list[tuple[str, TrainingSession, float]] = []
+    trackers: dict[int, SharpnessTracker] = {}  # id(session) -> its λ_max series (--sharpness)
     failures: list[tuple[str, str]] = []
     groups: dict[str, list[TrainingSession]] = {}
     interrupted = False
@@ -437,8 +498,11 @@ def train(
                         task = progress.add_task(
                             label, total=session.total_steps, epoch=0, loss="-"
                         )
+                        tracker = None
+                        if sharpness is not None:
+                            tracker = trackers[id(session)] = SharpnessTracker(session, sharpness)
                         try:
-                            _train_one(session, progress, task)
+                            _train_one(session, progress, task, tracker)
                         except TrainingFailed as exc:
                             failures.append((label, str(exc)))
                         finally:
@@ -453,7 +517,19 @@ def train(
                 interrupted, stop_code = True, int(exc.code)
             finally:  # from here a second Ctrl-C or a SIGTERM waits until the file is written
                 held = stack.enter_context(signals_held())
-        _report(out, done, runs, failures, groups, folds, interrupted, compares, applied, out_path)
+        _report(
+            out,
+            done,
+            runs,
+            failures,
+            groups,
+            folds,
+            interrupted,
+            compares,
+            applied,
+            out_path,
+            trackers,
+        )
     if held:
         out.print("stopped again: the finished epochs were written first", highlight=False)
         sys.exit(128 + held[0])
@@ -486,7 +562,9 @@ def signals_held() -> Iterator[list[int]]:
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
-def _report(out, done, runs, failures, groups, folds, interrupted, compares, applied, out_path):
+def _report(
+    out, done, runs, failures, groups, folds, interrupted, compares, applied, out_path, trackers
+):
     """The finished runs: printed, and written to ``out_path`` (first, so that nothing printed
     can lose them)."""
     cross = _cross_validation(groups) if folds > 1 else []
@@ -497,7 +575,13 @@ def _report(out, done, runs, failures, groups, folds, interrupted, compares, app
             "compare": list(compares),
             "suggested": applied,
             "runs": [
-                {"label": label, "seconds": seconds} | session.result()
+                {"label": label, "seconds": seconds}
+                | session.result()
+                | (
+                    {"sharpness": trackers[id(session)].to_dict()}
+                    if id(session) in trackers
+                    else {}
+                )
                 for label, session, seconds in done
             ],
             "failed": [{"label": label, "reason": reason} for label, reason in failures],
@@ -513,10 +597,13 @@ def _report(out, done, runs, failures, groups, folds, interrupted, compares, app
         )
     for label, session, _ in done:
         out.print(f"{label}: {describe(session)}", highlight=False)
+    for label, session, _ in done:
+        if id(session) in trackers:
+            out.print(f"{label}: {trackers[id(session)].note()}", highlight=False, soft_wrap=True)
     if len(done) == 1 and len(runs) == 1:
         label, session, seconds = done[0]
         title = session.message or f"stopped after {session.global_step} steps"
-        out.print(epoch_table(session, f"{session.config.dataset}: {title}"))
+        out.print(epoch_table(session, f"{session.splits.spec.name}: {title}"))
         out.print(_run_line(session, seconds), highlight=False)
     elif done:
         for table in compare_tables(done, out.width):
@@ -529,9 +616,15 @@ def _report(out, done, runs, failures, groups, folds, interrupted, compares, app
         out.print(f"wrote {out_path}", highlight=False)
 
 
-def _train_one(session: TrainingSession, progress: Progress, task) -> None:
+def _train_one(
+    session: TrainingSession, progress: Progress, task, tracker: SharpnessTracker | None = None
+) -> None:
+    if tracker is not None:
+        tracker.observe()  # step 0
     while not session.done:
         session.step(1)
+        if tracker is not None:
+            tracker.observe()
         if session.global_step % session.steps_per_epoch == 0 or session.done:
             last = session.epochs[-1] if session.epochs else None
             progress.update(

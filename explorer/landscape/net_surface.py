@@ -71,10 +71,11 @@ DEFAULTS: dict[str, int | float | str | None] = {
     "optimizer": "adam",
     "lr": 0.01,
     "run": None,  # a run file recorded by the Network lab (its other settings come from there)
+    "residual": "off",  # on: skip connections around every hidden layer
 }
 # what a net: spec may set, for a surface plugin (public as ``explorer.NET_SURFACE_KEYS``)
 NET_SURFACE_KEYS = tuple(DEFAULTS)
-CHOICES = {"directions": ("random", "pca"), "at": ("trained", "init")}
+CHOICES = {"directions": ("random", "pca"), "at": ("trained", "init"), "residual": ("off", "on")}
 
 
 class NetSurfaceError(ValueError):
@@ -96,6 +97,7 @@ class NetSpec:
     optimizer: str
     lr: float
     run: str | None = None
+    residual: str = "off"
 
     @property
     def text(self) -> str:
@@ -230,8 +232,11 @@ class NetSlice:
     @property
     def _layered(self) -> bool:
         """The project's own Net (linear layers, optional batch norm, an activation): forward
-        with batched weights directly; any other module goes through torch.func's vmap."""
-        return hasattr(self.model, "hidden") and hasattr(self.model, "out")
+        with batched weights directly; any other module (a residual net too: its skips are
+        the Net's own forward) goes through torch.func's vmap."""
+        if not (hasattr(self.model, "hidden") and hasattr(self.model, "out")):
+            return False
+        return all(getattr(layer, "skip", None) is None for layer in self.model.hidden)
 
     def _linear(self, h: torch.Tensor, name: str, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """h @ W(p)ᵀ + bias(p) with W(p) = W₀ + a·D₁ + b·D₂ for each of the P points. The first
@@ -348,7 +353,8 @@ class NetSlice:
 
 
 def describe(spec: NetSpec) -> str:
-    return f"{spec.depth}×{spec.width} {spec.activation} net"
+    skips = " residual" if spec.residual == "on" else ""
+    return f"{spec.depth}×{spec.width}{skips} {spec.activation} net"
 
 
 # -- building ----------------------------------------------------------------------------------
@@ -378,9 +384,16 @@ def check_net_spec(text: str, registry: Registry) -> NetSpec:
             f"{text}: no dataset {spec.dataset!r}{hint}; the datasets are "
             f"{', '.join(registry.datasets)}"
         )
-    if spec.activation not in registry.activations:
+    names = spec.activation.split("/")  # relu/sigmoid: one per hidden layer
+    for name in names:
+        if name not in registry.activations:
+            raise NetSurfaceError(
+                f"{text}: no activation {name!r}; use one of {', '.join(registry.activations)}"
+            )
+    if len(names) > 1 and len(names) != spec.depth:
         raise NetSurfaceError(
-            f"{text}: no activation {spec.activation!r}; use one of {', '.join(registry.activations)}"
+            f"{text}: activation names {len(names)} layers for depth {spec.depth}; give one name "
+            "or one per layer (relu/sigmoid)"
         )
     return spec
 
@@ -495,7 +508,8 @@ def _config(spec: NetSpec) -> TrainConfig:
         n=spec.n,
         depth=spec.depth,
         width=spec.width,
-        activation=spec.activation,
+        activation=spec.activation.replace("/", ","),
+        residual=spec.residual == "on",
         optimizer=spec.optimizer,
         optimizer_hyper={"lr": spec.lr},
         epochs=max(1, spec.epochs),
@@ -548,8 +562,8 @@ def _train_and_pick(spec: NetSpec, session: TrainingSession, names: list[str]) -
     gen = torch.Generator().manual_seed(spec.seed + 7919)
     explained = None
     if spec.directions == "random":
-        d1 = _filter_normalized(theta0, gen)
-        d2 = _filter_normalized(theta0, gen)
+        d1 = filter_normalized(theta0, gen)
+        d2 = filter_normalized(theta0, gen)
         D = torch.stack([_flat(d1), _flat(d2)], 1)  # (P, 2)
         coords = torch.linalg.lstsq(D, traj.T).solution.T  # (T, 2): least-squares projection
     else:
@@ -574,7 +588,7 @@ def _train_and_pick(spec: NetSpec, session: TrainingSession, names: list[str]) -
     }
 
 
-def _filter_normalized(
+def filter_normalized(
     theta0: dict[str, torch.Tensor], gen: torch.Generator
 ) -> dict[str, torch.Tensor]:
     """A Gaussian direction with each row (filter) rescaled to the norm of θ₀'s row; vectors

@@ -2,11 +2,13 @@
 
 All balls' gradients come from one autograd call per step (the surface is elementwise); each ball
 then takes its own optimizer's step on a 2-element tensor: a registered ``UpdateRule`` through
-``optim.apply_update``, the one step path its ``RuleOptimizer`` uses to train networks (the
+``optim.apply_rule``, the one step path its ``RuleOptimizer`` uses to train networks (the
 ball's state lives in that optimizer), a registered torch class as itself. So a ball moves exactly as torch would move
 it, step after step, for as many steps as asked: "converged" is a mark (the first step the ball
 settled), not a stop, because torch keeps stepping a settled parameter and adaptive optimizers can
-burst out again. Nothing a plugin does can stop the race: a ball whose rule raises is frozen with
+burst out again. With ``stacked=True`` the balls of one rule step together as one tensor
+(``landscape/stacked.py``: the same bits, many times the balls per second; what tuning needs).
+Nothing a plugin does can stop the race: a ball whose rule raises is frozen with
 the reason; one that blows up is marked diverged, one that leaves the map downhill escaped. A
 reason is a ``Reason(code, fields)`` (``landscape/reasons.py``): worded from the catalogue, in
 English by ``str()``, in the UI's language by the app.
@@ -28,6 +30,7 @@ import torch
 from explorer import optim
 from explorer.landscape import surface as S
 from explorer.landscape.reasons import Reason
+from explorer.landscape.stacked import Stacker
 from explorer.plugins import Registry, default_registry, plugin_fault
 from explorer.schedules import lr_curve
 from explorer.specs import OptimizerSpec, ScheduleSpec, SurfaceSpec, outside_notes
@@ -158,7 +161,7 @@ class Ball:
         rule = getattr(self._opt, "rule", None)
         if rule is not None:  # the rules' one step path, without torch's per-call bookkeeping
             p = param.clone()  # the rule never sees the stored trajectory
-            return p + optim.apply_update(rule, grad, self.state, p, hyper)
+            return optim.apply_rule(rule, grad, self.state, p, hyper)
         assert self._opt is not None and self._param is not None  # reset made them, or froze
         group = self._opt.param_groups[0]
         group.update(self.spec.arguments(hyper))
@@ -189,8 +192,11 @@ class Race:
         registry: Registry | None = None,
         grad_tol: float = 1e-5,
         curves: ScheduleCurves | None = None,
+        stacked: bool = False,
     ) -> None:
         self.registry = registry or default_registry()
+        self.stacked = stacked  # balls of one rule step as one tensor (landscape/stacked.py)
+        self._stack: Stacker | None = None
         self.curves = curves  # fast lr curves shared across races (the app); None: exact ones
         self.surface = surface
         self.noise = noise
@@ -268,6 +274,16 @@ class Race:
         self._pos[0] = self.start
         self._loss[0] = self._full_loss(self._pos[0])
         self._loss_rows = 1  # rows whose loss is filled in
+        self._stack = None
+        self._restack()
+
+    def _restack(self) -> None:
+        """The stacked groups made again from the balls as they are now (a ball changed)."""
+        if not self.stacked:
+            return
+        if self._stack is not None:
+            self._stack.sync()
+        self._stack = Stacker(self.balls, self.total_steps)
 
     def restart_ball(self, index: int, spec: OptimizerSpec) -> None:
         """Ball ``index`` starts again from the start with ``spec`` (a reloaded plugin) and fresh
@@ -282,6 +298,7 @@ class Race:
         self._pos[: self.t + 1, index] = self.start
         self._loss[: self.t + 1, index] = self._loss[0, index]
         self._settled[: self.t + 1, index] = False
+        self._restack()
 
     def set_hyper(self, index: int, name: str, value: float) -> None:
         """Change one ball's hyperparameter mid-run; a value the maths forbids is refused."""
@@ -294,12 +311,14 @@ class Race:
             self._schedule_ball(ball)
             if ball.lr_schedule is None:  # on a schedule, ``lr`` stays the last step's rate
                 ball.lr = ball.hyper["lr"]
+        self._restack()
 
     def set_schedule(self, index: int, schedule: str, **hyper: float) -> None:
         ball = self.balls[index]
         ball.config.schedule = self.registry.schedule(schedule).name
         ball.config.schedule_hyper = dict(hyper)
         self._schedule_ball(ball)
+        self._restack()
 
     def set_schedule_all(self, schedule: str, **hyper: float) -> None:
         """Every ball on ``schedule``. A schedule plugin that raises (or a value it forbids) puts
@@ -318,6 +337,8 @@ class Race:
             for ball in self.balls:
                 ball.config.schedule, ball.lr_schedule = "constant", None
             raise
+        finally:
+            self._restack()
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -361,11 +382,28 @@ class Race:
     def step(self, n: int = 1, *, stop_when_settled: bool = False) -> None:
         """``n`` steps for every active ball (fewer only if none is active, or, with
         ``stop_when_settled``, once every active ball has settled)."""
+        if self._stack is not None:
+            self._step_stacked(n, stop_when_settled)
+            return
         for _ in range(n):
             active = [b.status for b in self.balls if b.status.active]
             if not active or (stop_when_settled and all(s.settled for s in active)):
                 break
             self._step_once()
+
+    def _step_stacked(self, n: int, stop_when_settled: bool) -> None:
+        """``step`` with the balls' statuses kept as masks between steps (no per-ball loop),
+        and their state handed back once at the end."""
+        assert self._stack is not None
+        active = np.array([b.status.active for b in self.balls], dtype=bool)
+        try:
+            for _ in range(n):
+                settled = self._settled[self.t]
+                if not active.any() or (stop_when_settled and settled[active].all()):
+                    break
+                active = self._step_once(masks=active)
+        finally:
+            self._stack.sync()
 
     def draws(self) -> Draws:
         """The random numbers the next step uses (its mini-batches, or its gradient noise),
@@ -395,6 +433,8 @@ class Race:
         if not isinstance(computed, S.SurfaceError) and isinstance(computed, BaseException):
             raise computed
         self._step_once(computed)
+        if self._stack is not None:
+            self._stack.sync()
 
     def _gradients(
         self, P: np.ndarray | None = None, draws: Draws = None
@@ -416,8 +456,11 @@ class Race:
         return G, L.detach().numpy()
 
     def _step_once(
-        self, computed: tuple[np.ndarray, np.ndarray] | S.SurfaceError | None = None
-    ) -> None:
+        self,
+        computed: tuple[np.ndarray, np.ndarray] | S.SurfaceError | None = None,
+        masks: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """One step of every active ball; the balls active after it (a mask)."""
         t = self.t
         try:
             if isinstance(computed, S.SurfaceError):
@@ -427,22 +470,28 @@ class Race:
             for ball in self.balls:
                 if ball.status.active:
                     ball.freeze(Reason("surface_failed", {"message": str(exc)}), t)
-            return
+            return np.zeros(len(self.balls), dtype=bool)
         if self.noise.mode != "minibatch" and self._loss_rows == t:  # came with the gradient
             self._loss[t] = L
             self._loss_rows = t + 1
         P = self._pos[t]
-        new = P.copy()
-        active = np.array([ball.status.active for ball in self.balls])
-        Gs = torch.from_numpy(G).unbind(0)
-        Ps = torch.from_numpy(P).unbind(0)
-        for i, ball in enumerate(self.balls):
-            if active[i]:
-                moved = self._ball_step(ball, Gs[i], Ps[i], t)
-                if moved is None:
-                    active[i] = False
-                else:
-                    new[i] = moved.numpy()
+        if masks is None:
+            active = np.array([ball.status.active for ball in self.balls], dtype=bool)
+        else:
+            active = masks.copy()
+        if self._stack is not None:
+            new = self._stack.step(G, P, t, active, self._stacked_ball_step)
+        else:
+            new = P.copy()
+            Gs = torch.from_numpy(G).unbind(0)
+            Ps = torch.from_numpy(P).unbind(0)
+            for i, ball in enumerate(self.balls):
+                if active[i]:
+                    moved = self._ball_step(ball, Gs[i], Ps[i], t)
+                    if moved is None:
+                        active[i] = False
+                    else:
+                        new[i] = moved.numpy()
         steps = new - P
         finite = np.isfinite(new).all(axis=1)
         inside = finite & (np.abs(new - self._center).max(axis=1) <= 10 * self._span)
@@ -454,6 +503,8 @@ class Race:
         # A settled ball moves again only past a 100× wider margin: a ball ringing down into its
         # minimum (momentum) passes through near-zero steps without having settled and left.
         moving = (g_norm > 100 * self.grad_tol) | (s_norm > 1e-5 * self._span)
+        if self._stack is not None:
+            return self._events(G, P, new, steps, active, inside, finite, calm, moving)
         for i in np.flatnonzero(active).tolist():
             ball = self.balls[i]
             ball.grad, ball.last_step = G[i], steps[i]
@@ -469,6 +520,52 @@ class Race:
         self._grow()
         self._pos[self.t] = new
         self._settled[self.t] = [b.status.settled for b in self.balls]
+        return np.array([b.status.active for b in self.balls], dtype=bool)
+
+    def _events(
+        self,
+        G: np.ndarray,
+        P: np.ndarray,
+        new: np.ndarray,
+        steps: np.ndarray,
+        active: np.ndarray,
+        inside: np.ndarray,
+        finite: np.ndarray,
+        calm: np.ndarray,
+        moving: np.ndarray,
+    ) -> np.ndarray:
+        """The stacked race's end of a step: the per-ball loop above, run only for the balls
+        something happened to (left the map, settled, moved again); the others' gradient and
+        step are handed to them at the end of ``step`` (``_stack.sync``)."""
+        assert self._stack is not None
+        t = self.t
+        settled = self._settled[t] & active
+        changed = active & (~inside | (calm & ~settled) | (moving & settled))
+        for i in np.flatnonzero(changed).tolist():
+            ball = self.balls[i]
+            ball.grad, ball.last_step = G[i], steps[i]
+            if not inside[i]:
+                self._leave(ball, P[i], new[i], t + 1, bool(finite[i]))
+                new[i] = P[i]  # marked where it left, not at infinity
+                self._stack.release(i)
+                active[i] = False
+            elif calm[i] and not ball.status.settled:
+                self._settle(ball, new[i], t + 1)
+            elif moving[i] and ball.status.settled:
+                ball.status, ball.moved_again_at = Status.RUNNING, t + 1
+                ball.reason = Reason("moving_again", {"step": t + 1, "settled": ball.converged_at})
+            settled[i] = ball.status.settled
+        self._stack.last(G, steps, active)
+        self.t = t + 1
+        self._grow()
+        self._pos[self.t] = new
+        self._settled[self.t] = settled
+        return active
+
+    def _stacked_ball_step(
+        self, i: int, g: torch.Tensor, p: torch.Tensor, t: int
+    ) -> torch.Tensor | None:
+        return self._ball_step(self.balls[i], g, p, t)
 
     def _ball_step(
         self, ball: Ball, g: torch.Tensor, p: torch.Tensor, t: int

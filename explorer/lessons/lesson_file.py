@@ -44,7 +44,7 @@ from explorer.lessons.captions import CaptionError, placeholders
 from explorer.lessons.conditions import Condition, ConditionError, parse_condition
 from explorer.user_files import UserFileError, parse_toml, read_text
 
-TOP_KEYS = {"order", "title", "summary", "steps"}
+TOP_KEYS = {"order", "title", "summary", "steps", "vary"}
 STEP_KEYS = {
     "scene",
     "setup",
@@ -94,6 +94,16 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Vary:
+    """What may change without changing a lesson's story (its ``[vary]`` table), the way a
+    teacher could pick another run: ``lesson check --vary N`` plays N such variants."""
+
+    seeds: tuple[int, int] | None = None  # every seed drawn from this range (inclusive)
+    start: tuple[float, float] | None = None  # every start moved by up to ±dx, ±dy
+    watch: float = 1.0  # every limit stretched by up to this factor (a longer watch)
+
+
+@dataclass(frozen=True)
 class Lesson:
     name: str  # the file's stem: ``dl-explorer lesson NAME``
     path: Path
@@ -101,6 +111,7 @@ class Lesson:
     title: dict[str, str]
     summary: dict[str, str]
     steps: tuple[Step, ...] = field(default_factory=tuple)
+    vary: Vary = field(default_factory=Vary)
 
 
 def read_lesson(path: Path | str, scenes: Mapping[str, SceneFacts]) -> Lesson:
@@ -130,7 +141,51 @@ def read_lesson(path: Path | str, scenes: Mapping[str, SceneFacts]) -> Lesson:
     steps = tuple(
         _step(raw, f"{where}: step {i}", scenes) for i, raw in enumerate(raw_steps, start=1)
     )
-    return Lesson(lesson_name(path), path, order, title, summary, steps)
+    vary = _vary(data.get("vary", {}), where)
+    return Lesson(lesson_name(path), path, order, title, summary, steps, vary)
+
+
+VARY_KEYS = {"seed", "start", "watch"}
+
+
+def _vary(raw: object, where: str) -> Vary:
+    """The ``[vary]`` table: ``seed = [LOW, HIGH]``, ``start = [DX, DY]``, ``watch = FACTOR``."""
+    if not isinstance(raw, dict):
+        raise LessonError(f"{where}: vary must be a table (seed, start, watch).")
+    _no_unknown(raw, VARY_KEYS, where, "the vary table", prefix="vary.")
+    seeds = raw.get("seed")
+    if seeds is not None:
+        if not (
+            isinstance(seeds, list)
+            and len(seeds) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in seeds)
+            and 0 <= seeds[0] <= seeds[1] < 2**31
+        ):
+            raise LessonError(
+                f"{where}: vary.seed must be the range its seeds are drawn from, [LOW, HIGH] "
+                "with 0 ≤ LOW ≤ HIGH, e.g. [0, 999]."
+            )
+        seeds = (seeds[0], seeds[1])
+    start = raw.get("start")
+    if start is not None:
+        if not (
+            isinstance(start, list)
+            and len(start) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in start)
+            and all(0 <= v <= 1e6 for v in start)
+        ):
+            raise LessonError(
+                f"{where}: vary.start must be how far a start may move, [DX, DY] with each "
+                "between 0 and 1e6, e.g. [0.5, 0.1]."
+            )
+        start = (float(start[0]), float(start[1]))
+    watch = raw.get("watch", 1.0)
+    if not (isinstance(watch, int | float) and not isinstance(watch, bool) and 1 <= watch <= 10):
+        raise LessonError(
+            f"{where}: vary.watch must be the most a limit may be stretched by, from 1 to 10, "
+            f"not {watch!r}."
+        )
+    return Vary(seeds, start, float(watch))
 
 
 def lesson_name(path: Path) -> str:

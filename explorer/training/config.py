@@ -21,7 +21,7 @@ INIT_HELP = {
     "torch": "torch's own nn.Linear default: uniform ±1/√fan_in",
 }
 LOSSES = ("auto", "ce", "mse")
-NORMALIZE = ("off", "standard")
+NORMALIZE = ("auto", "off", "standard")
 SEED_MAX = 2**63 - 1  # torch's generators take at most 64 bits; the data split adds 1
 # What one run may allocate before it starts (a typo such as --width 1000000 is refused with
 # these figures instead of exhausting memory).
@@ -38,13 +38,16 @@ class TrainConfig:
     schedules); ``optimizer_hyper`` / ``schedule_hyper`` override the plugin's defaults."""
 
     dataset: str = "digits"
+    data: str | None = None  # a CSV file of your own points: replaces the dataset
+    data_sha256: str | None = None  # the CSV's checksum when a setup was saved with it
     n: int | None = None  # samples; None: the dataset's default
     noise: float | None = None  # None: the dataset's default
     val_fraction: float = 0.2
     test_fraction: float = 0.2
     depth: int = 3  # hidden layers
     width: int = 32  # units per hidden layer
-    activation: str = "relu"
+    activation: str = "relu"  # one name, or one per hidden layer: "relu,sigmoid,relu"
+    residual: bool = False  # skip connections around every hidden layer (x + F(x))
     pieces: int | None = None  # Maxout's k; None: the activation's own
     init: str = "auto"
     init_scale: float | None = None  # std for normal / small, the value for constant
@@ -61,7 +64,10 @@ class TrainConfig:
     epochs: int = 20
     steps: int | None = None  # a budget of updates; when set it replaces epochs
     loss: str = "auto"  # auto (ce to classify, mse to regress), ce or mse
-    normalize: str = "off"  # off, or standard: features to mean 0, std 1 (training statistics)
+    # auto: the dataset's own convention (digits: standardized over all its images; toys and
+    # CSVs: as drawn); off: the features as loaded (digits: raw pixels 0-16); standard: each
+    # feature to mean 0, std 1 with the training split's statistics
+    normalize: str = "auto"
     folds: int = 1  # K > 1: K-fold cross-validation, this run validates on fold ``fold``
     fold: int = 0
     test_shift: float = 0.0  # added to every test input after the split: a train/test mismatch
@@ -78,9 +84,26 @@ class TrainConfig:
         d["schedule_hyper"] = dict(self.schedule_hyper)
         return d
 
+    def layer_activations(self) -> tuple[str, ...]:
+        """The activation of each hidden layer (``activation`` split at its commas; one name
+        stands for every layer)."""
+        names = tuple(name.strip() for name in self.activation.split(","))
+        return names * self.depth if len(names) == 1 else names
+
     def validate(self) -> None:
         """Raise ValueError with one sentence for the first knob out of range."""
         _int_at_least("depth", self.depth, lowest("depth"))
+        if not isinstance(self.activation, str) or not all(self.activation.split(",")):
+            raise ValueError(
+                f"activation must be a name, or one name per hidden layer separated by commas, "
+                f"got {self.activation!r}"
+            )
+        names = self.activation.split(",")
+        if len(names) > 1 and len(names) != self.depth:
+            raise ValueError(
+                f"activation names {len(names)} layers ({self.activation}) but the net has "
+                f"{self.depth} hidden layer(s); give one name for all or one per layer"
+            )
         _int_at_least("width", self.width, lowest("width"))
         _int_at_least("batch_size", self.batch_size, lowest("batch_size"))
         _int_at_least("epochs", self.epochs, lowest("epochs"))
@@ -94,6 +117,10 @@ class TrainConfig:
             raise ValueError(f"seed must be a whole number, got {self.seed!r}")
         if not 0 <= self.seed <= SEED_MAX:
             raise ValueError(f"seed must be a whole number from 0 to 2^63 - 1, got {self.seed}")
+        if self.data is not None and self.n is not None:
+            raise ValueError(
+                f"n does not apply to a CSV file ({self.data}): its rows are the samples"
+            )
         if self.n is not None and self.n > MAX_SAMPLES:
             raise ValueError(
                 f"n = {self.n} samples is over the budget of {MAX_SAMPLES:,} for one run"

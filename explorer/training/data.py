@@ -109,7 +109,7 @@ def load_splits(
     val_fraction: float = 0.2,
     test_fraction: float = 0.2,
     device: torch.device | str = "cpu",
-    normalize: str = "off",
+    normalize: str = "auto",
     folds: int = 1,
     fold: int = 0,
     test_shift: float = 0.0,
@@ -117,7 +117,10 @@ def load_splits(
     """Samples from ``spec`` shuffled with ``seed`` and split; the same seed, the same splits.
 
     ``normalize="standard"`` rescales every feature to mean 0 and std 1 with the training split's
-    own statistics (never the validation or test samples'). With ``folds`` K > 1 the test split is
+    own statistics (never the validation or test samples'); ``"off"`` keeps the features as the
+    loader gives them (the digits' raw pixels, 0 to 16); ``"auto"`` does what the dataset
+    declares (``spec.auto_normalize``: "all" standardizes over every sample loaded, before the
+    split, as scikit-learn's digits examples do). With ``folds`` K > 1 the test split is
     cut off as usual and the rest is cut into K equal folds: fold ``fold`` validates, the others
     train (K-fold cross-validation; ``val_fraction`` is then unused). ``test_shift`` is added to
     every feature of the test samples (before any normalization, whose statistics come from the
@@ -126,6 +129,8 @@ def load_splits(
     if normalize not in NORMALIZE:
         raise ValueError(f"normalize {normalize!r} is unknown; use one of {', '.join(NORMALIZE)}")
     x, y = load_samples(spec, n, noise, seed)
+    if normalize == "auto" and spec.auto_normalize == "all":
+        x = (x - x.mean(0)) / x.std(0).clamp_min(1e-6)  # a constant feature (blank pixel) stays 0
     total = x.shape[0]
     order = torch.randperm(total, generator=torch.Generator().manual_seed(int(seed) + 1))
     n_test = round(total * test_fraction)

@@ -5,8 +5,10 @@ The lecture's test: at a critical point, count the Hessian's eigenvalues; the "m
 the fraction that are positive. A ratio of 1 is a local minimum; below 1 the loss still falls
 along the eigenvectors of the negative ones, a saddle. For up to ``EXACT_LIMIT`` parameters the
 whole Hessian comes from ``torch.func`` (autograd, float64); beyond, Hessian-vector products drive
-Lanczos: ``scipy.sparse.linalg.eigsh`` for the extreme eigenvalues and stochastic Lanczos
-quadrature (Ghorbani et al., 2019) for the shape of the spectrum and the positive fraction.
+Lanczos (``explorer.training.lanczos``): the extreme eigenvalues and the shares of positive,
+negative and flat directions outside a band it can resolve, with their error, never counts it
+cannot give. A point is called a saddle or a minimum only where |∇L| is below ``GRAD_TOL`` (times
+the largest curvature, at least 1); elsewhere the verdict says what the Hessian there shows.
 """
 
 from __future__ import annotations
@@ -21,34 +23,42 @@ import numpy as np
 import torch
 from torch.func import functional_call, grad, jacrev, vjp
 
+from explorer.training import lanczos
+
 if TYPE_CHECKING:
     from explorer.training.session import TrainingSession
 
 EXACT_LIMIT = 4000  # parameters: a 4 000² float64 Hessian is 128 MB
 DTYPE = torch.float64
 REL_TOL = 1e-6  # |λ| below this × the largest |λ| counts as flat (zero curvature)
+GRAD_TOL = 1e-6  # a critical point: |∇L| at most this × max(1, the largest |λ|)
 
 LossFn = Callable[[torch.Tensor], torch.Tensor]
 
 
 def training_loss(session: TrainingSession, split: str = "train") -> tuple[LossFn, torch.Tensor]:
     """``(f, θ)``: the session's loss over a whole split (with its L1 / L2 terms) as a function
-    of one flat float64 parameter vector, and the weights it has now. The net is evaluated as a
-    trained net is used: dropout off, batch norm with its running statistics."""
-    model = session.model.copy().to("cpu", DTYPE).eval()
+    of one flat parameter vector, and the weights it has now (float64). The net is evaluated as
+    a trained net is used: dropout off, batch norm with its running statistics. ``f`` computes
+    in the vector's own dtype (Lanczos's Hessian-vector products run in float32, see
+    ``lanczos.HVP_DTYPE``); the loss, gradient and exact Hessian are float64."""
+    base = session.model.copy().to("cpu").eval()
     data = getattr(session.splits, split)
-    x = data.x.to("cpu", DTYPE)
-    y = data.y.to("cpu") if session.classify else data.y.to("cpu", DTYPE)
-    names = [name for name, _ in model.named_parameters()]
-    shapes = [p.shape for _, p in model.named_parameters()]
-    sizes = [p.numel() for _, p in model.named_parameters()]
-    weight_ids = {id(linear.weight) for linear in model.linears}
-    weights = [n for n, p in model.named_parameters() if id(p) in weight_ids]
-    buffers = dict(model.named_buffers())
+    names = [name for name, _ in base.named_parameters()]
+    shapes = [p.shape for _, p in base.named_parameters()]
+    sizes = [p.numel() for _, p in base.named_parameters()]
+    weight_ids = {id(linear.weight) for linear in base.linears}
+    weights = [n for n, p in base.named_parameters() if id(p) in weight_ids]
     cfg = session.config
-    theta = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+    theta = torch.cat([p.detach().reshape(-1) for p in base.parameters()]).to(DTYPE)
+    inputs = {}  # per dtype: the net, its buffers, x and y (made here, outside any transform)
+    for dtype in (DTYPE, lanczos.HVP_DTYPE):
+        model = base.copy().to("cpu", dtype).eval()
+        y = data.y.to("cpu") if session.classify else data.y.to("cpu", dtype)
+        inputs[dtype] = (model, dict(model.named_buffers()), data.x.to("cpu", dtype), y)
 
     def f(flat: torch.Tensor) -> torch.Tensor:
+        model, buffers, x, y = inputs[flat.dtype]
         params = {
             n: t.reshape(s) for n, t, s in zip(names, torch.split(flat, sizes), shapes, strict=True)
         }
@@ -116,54 +126,14 @@ def lanczos_extremes(
     return np.sort(bottom), np.sort(top)
 
 
-def lanczos_density(
-    f: LossFn, theta: torch.Tensor, steps: int = 80, probes: int = 4, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stochastic Lanczos quadrature: ``(nodes, weights)`` whose weighted histogram estimates
-    the eigenvalue density (the weights sum to 1). Each probe is a random ±1 vector run through
-    ``steps`` Lanczos steps with full re-orthogonalization."""
-    n = theta.numel()
-    steps = max(2, min(steps, n))
-    product = hvp(f, theta)
-    gen = torch.Generator().manual_seed(seed)
-    nodes, weights = [], []
-    for _ in range(probes):
-        v = torch.randint(0, 2, (n,), generator=gen).to(DTYPE) * 2 - 1
-        v = v / v.norm()
-        basis = [v]
-        alphas, betas = [], []
-        w_prev, beta = torch.zeros_like(v), 0.0
-        for j in range(steps):
-            w = product(basis[j]) - beta * w_prev
-            alpha = float(w @ basis[j])
-            w = w - alpha * basis[j]
-            q = torch.stack(basis)
-            w = w - q.T @ (q @ w)  # full re-orthogonalization, twice is enough
-            w = w - q.T @ (q @ w)
-            alphas.append(alpha)
-            beta = float(w.norm())
-            if j == steps - 1 or beta < 1e-10:
-                break
-            betas.append(beta)
-            w_prev = basis[j]
-            basis.append(w / beta)
-        t = (
-            np.diag(alphas)
-            + np.diag(betas[: len(alphas) - 1], 1)
-            + np.diag(betas[: len(alphas) - 1], -1)
-        )
-        vals, vecs = np.linalg.eigh(t)
-        nodes.append(vals)
-        weights.append(vecs[0] ** 2 / probes)
-    return np.concatenate(nodes), np.concatenate(weights)
-
-
 @dataclass(frozen=True)
 class Spectrum:
     """The Hessian's eigenvalues at a point and what they say.
 
-    ``method`` "exact": ``eigenvalues`` are all of them. "lanczos": ``eigenvalues`` are the
-    extremes found, and the fractions come from the quadrature ``density`` (nodes, weights)."""
+    ``method`` "exact": ``eigenvalues`` are all of them, ``tol`` the flat band (10⁻⁶ of the
+    largest |λ|). "lanczos": ``eigenvalues`` are the extremes found, the shares are estimates
+    outside the band ±``tol`` the runs resolve, each within ±``share_error``, and ``density``
+    holds the quadrature's (nodes, weights)."""
 
     n_params: int
     method: str
@@ -176,6 +146,14 @@ class Spectrum:
     negative: float
     flat: float
     density: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    share_error: float = 0.0  # ± on each share (0: exact counts)
+    grad_tol: float = 0.0  # |∇L| at most this: a critical point
+
+    @property
+    def critical(self) -> bool:
+        """The gradient vanishes here (up to ``grad_tol``): only then is the point a saddle,
+        a minimum or a maximum; elsewhere the loss still falls along the gradient."""
+        return self.grad_norm <= self.grad_tol
 
     @property
     def smallest(self) -> float:
@@ -222,14 +200,35 @@ class Spectrum:
             rows.append((lo, hi, float(mass[sel].sum())))
         return rows
 
-    def verdict(self) -> str:
-        n_neg = self.negative * self.n_params
-        how = "" if self.method == "exact" else "about "
-        if self.kind == "saddle":
-            what = (
-                f"a saddle: {how}{n_neg:.0f} direction(s) of negative curvature, where the loss "
-                "still falls"
+    def counts(self) -> str:
+        """How many directions curve down, up and not at all: exact counts, or (Lanczos) shares
+        outside the band it resolves with their error."""
+        if self.method == "exact":
+            n = self.n_params
+            return (
+                f"{self.negative * n:.0f} negative, {self.positive * n:.0f} positive and "
+                f"{self.flat * n:.0f} flat (|λ| < {self.tol:.2g}) eigenvalues"
             )
+        e = self.share_error
+        return (
+            f"{self.negative:.1%} ± {e:.1%} of directions curving down and {self.positive:.1%} "
+            f"± {e:.1%} up by more than {self.tol:.2g}, the rest flat at that resolution "
+            "(estimated by Lanczos)"
+        )
+
+    def verdict(self) -> str:
+        """One sentence: a saddle, minimum or maximum only at a critical point; elsewhere what
+        the Hessian there shows."""
+        g = f"|∇L| = {self.grad_norm:.2g}"
+        if not self.critical:
+            # training stalls near critical points, rarely exactly on one
+            return (
+                f"not a critical point ({g} > tol {self.grad_tol:.2g}), so neither a saddle nor "
+                f"a minimum: the Hessian here has {self.counts()}; λ from {self.smallest:.3g} to "
+                f"{self.largest:.3g}."
+            )
+        if self.kind == "saddle":
+            what = "a saddle: some directions curve down, where the loss still falls"
         elif self.kind == "maximum":
             what = "a maximum: every curvature is negative"
         elif self.kind == "flat":
@@ -237,17 +236,10 @@ class Spectrum:
         elif self.kind == "minimum":
             what = "a local minimum: every curvature is positive"
         else:
-            what = (
-                "a local minimum or a flat valley: no negative curvature, but "
-                f"{how}{self.flat * self.n_params:.0f} flat direction(s)"
-            )
-        ratio = f"minimum ratio {self.minimum_ratio:.3f}"
-        if self.grad_norm < 1e-6 * max(1.0, abs(self.largest)):
-            return f"{ratio}: a critical point (|∇L| = {self.grad_norm:.2g}) and {what}."
-        # training stalls near critical points, rarely exactly on one
+            what = "a local minimum or a flat valley: no negative curvature, but flat directions"
         return (
-            f"{ratio}: not exactly a critical point (|∇L| = {self.grad_norm:.2g}); the curvature "
-            f"here is that of {what}."
+            f"minimum ratio {self.minimum_ratio:.3f}: a critical point ({g} ≤ tol "
+            f"{self.grad_tol:.2g}) and {what}; {self.counts()}."
         )
 
 
@@ -256,8 +248,7 @@ def spectrum(
     theta: torch.Tensor,
     method: str = "auto",
     *,
-    k: int = 6,
-    steps: int = 80,
+    steps: int = 40,
     probes: int = 4,
     rel_tol: float = REL_TOL,
     chunk_size: int | None = 64,
@@ -284,14 +275,16 @@ def spectrum(
         tol = rel_tol * max(float(np.abs(vals).max()), 1e-300)
         fractions = [(vals > tol).mean(), (vals < -tol).mean()]
         density = None
+        error = 0.0
     else:
-        bottom, top = lanczos_extremes(f, theta, k)
-        nodes, weights = lanczos_density(f, theta, steps, probes)
+        runs = lanczos.run(f, theta, steps, probes)
         seconds = time.perf_counter() - t0
-        vals = np.unique(np.concatenate([bottom, top]))
-        tol = rel_tol * max(float(np.abs(vals).max()), 1e-300)
-        fractions = [weights[nodes > tol].sum(), weights[nodes < -tol].sum()]
-        density = (nodes, weights)
+        vals = np.array([runs.smallest[0], runs.largest[0]])
+        tol = runs.band(max(float(np.abs(vals).max()), 1e-300))
+        down, up = runs.below(-tol), runs.below(tol)
+        fractions = [1 - up.value, down.value]
+        error = max(down.error, up.error)
+        density = (np.concatenate(runs.nodes), np.concatenate(runs.weights) / probes)
     pos, neg = (float(v) for v in fractions)
     return Spectrum(
         n_params=n,
@@ -305,6 +298,8 @@ def spectrum(
         negative=neg,
         flat=max(0.0, 1.0 - pos - neg),
         density=density,
+        share_error=error,
+        grad_tol=GRAD_TOL * max(1.0, float(np.abs(vals).max())),
     )
 
 

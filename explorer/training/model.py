@@ -1,6 +1,9 @@
-"""The network the lab trains: a plain stack of hidden layers that remembers what the view shows.
+"""The network the lab trains: a stack of hidden layers that remembers what the view shows.
 
-Each hidden layer is linear → (batch norm) → activation → (dropout). While training the net keeps
+Each hidden layer is linear → (batch norm) → activation → (dropout), each with its own activation
+when the config names one per layer. With ``residual`` every hidden layer's input is added to its
+output (He et al.'s skip connection): the identity where the widths agree, a linear projection
+without bias where they differ (the first layer, from the inputs). While training the net keeps
 references to the last mini-batch's pre-activations, activations and dropout masks (no copies, no
 hooks), so probes cost nothing until someone asks for a snapshot.
 """
@@ -10,14 +13,16 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from collections.abc import Callable, Iterator
-from typing import Literal, Protocol, cast
+from collections.abc import Callable, Iterator, Sequence
+from typing import Literal, Protocol, TypeVar, cast
 
 import torch
 from torch import nn
 
 from explorer.specs import ActivationSpec
 from explorer.training.config import RELU_FAMILY, TrainConfig
+
+_T = TypeVar("_T")
 
 
 class HiddenLayer(nn.Module):
@@ -33,12 +38,14 @@ class HiddenLayer(nn.Module):
         self.linear = nn.Linear(fan_in, width * pieces)
         self.norm = nn.BatchNorm1d(width * pieces) if batch_norm else None
         self.act = act
+        # The skip connection (residual nets only): None, the identity, or a projection.
+        self.skip: nn.Module | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The layer without dropout (``Net.forward`` runs the layers itself, dropout included)."""
         z = self.linear(x)
         y: torch.Tensor = self.act(self.norm(z) if self.norm is not None else z)
-        return y
+        return y if self.skip is None else self.skip(x) + y
 
 
 class HiddenLayers(Protocol):
@@ -66,23 +73,31 @@ class Net(nn.Module):
         input_dim: int,
         output_dim: int,
         config: TrainConfig,
-        spec: ActivationSpec,
-        pieces: int,
+        spec: ActivationSpec | Sequence[ActivationSpec],
+        pieces: int | Sequence[int],
     ) -> None:
         super().__init__()
         self._args = (input_dim, output_dim, config, spec, pieces)
-        self.activation = spec.name
-        self.pieces = pieces
+        specs = per_layer(spec, config.depth)
+        layer_pieces = per_layer(pieces, config.depth)
+        self.activations = tuple(s.name for s in specs)  # one name per hidden layer
+        # The activation as the config names it: one name, or one per layer, comma-separated.
+        self.activation = activation_text(self.activations) or getattr(spec, "name", "")
+        self.layer_pieces = tuple(layer_pieces)
+        self.pieces = max(layer_pieces, default=1)
+        self.residual = bool(getattr(config, "residual", False))
         self.width = config.width
         self.p = float(config.dropout)
         self.p_input = float(getattr(config, "input_dropout", 0.0))
         layers: list[HiddenLayer] = []
         fan_in = input_dim
-        for _ in range(config.depth):
-            act = make_activation(spec, pieces)
-            layers.append(
-                HiddenLayer(fan_in, config.width, act, pieces, config.batch_norm, config.dropout)
-            )
+        for layer_spec, k in zip(specs, layer_pieces, strict=True):
+            act = make_activation(layer_spec, k)
+            layer = HiddenLayer(fan_in, config.width, act, k, config.batch_norm, config.dropout)
+            if self.residual:
+                same = fan_in == config.width
+                layer.skip = nn.Identity() if same else nn.Linear(fan_in, config.width, bias=False)
+            layers.append(layer)
             fan_in = config.width
         self.hidden = cast(HiddenLayers, nn.ModuleList(layers))
         self.out = nn.Linear(fan_in, output_dim)
@@ -111,6 +126,7 @@ class Net(nn.Module):
             noise = torch.rand(shape, generator=self.generator, device=x.device, dtype=x.dtype)
             drawn = torch.where(noise >= self.p, 1.0 / (1.0 - self.p), 0.0)
         for i, layer in enumerate(self.hidden):
+            z_in = x
             z = layer.linear(x)
             if layer.norm is not None:
                 z = layer.norm(z)
@@ -118,10 +134,13 @@ class Net(nn.Module):
             if trace is not None:
                 trace.append((z, x))
             mask = None if masks is None else masks[i]
+            y = x
             if mask is not None:
-                x = x * mask / (1.0 - layer.p)
+                y = y * mask / (1.0 - layer.p)
             elif drawn is not None:
-                x = x * drawn[i]
+                y = y * drawn[i]
+            # The skip carries the layer's input around it, past its dropout: x + F(x).
+            x = y if layer.skip is None else layer.skip(z_in) + y
         if record:
             # Plain attributes set past nn.Module.__setattr__, which costs more than the step's
             # own arithmetic on a small net.
@@ -142,6 +161,11 @@ class Net(nn.Module):
         return [layer.linear for layer in self.hidden] + [self.out]
 
     @property
+    def projections(self) -> list[nn.Linear]:
+        """The skip connections' projection layers (residual nets where widths change)."""
+        return [h.skip for h in self.hidden if isinstance(h.skip, nn.Linear)]
+
+    @property
     def sizes(self) -> tuple[int, ...]:
         """Units per layer as the view draws them: input, each hidden layer, output."""
         return (self.linears[0].in_features, *(h.width for h in self.hidden), self.out.out_features)
@@ -156,6 +180,23 @@ class Net(nn.Module):
     def set_generator(self, generator: torch.Generator) -> None:
         """Dropout draws its masks from ``generator`` (the run's own, for reproducible runs)."""
         self.__dict__["generator"] = generator
+
+
+def per_layer(value: _T | Sequence[_T], depth: int) -> list[_T]:
+    """``value`` for each of ``depth`` hidden layers: one value for all, or one per layer."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        values = list(value)
+        if len(values) == 1:
+            return values * depth
+        if len(values) != depth:
+            raise ValueError(f"{len(values)} activations given for {depth} hidden layer(s)")
+        return values
+    return [value] * depth
+
+
+def activation_text(names: Sequence[str]) -> str:
+    """``relu`` for layers that all use relu, ``relu,sigmoid,relu`` for one name per layer."""
+    return names[0] if len(set(names)) == 1 else ",".join(names)
 
 
 def make_activation(spec: ActivationSpec, pieces: int) -> nn.Module:
@@ -192,42 +233,70 @@ def init_weights(
     scale: float | None,
     generator: torch.Generator,
 ) -> str:
-    """Initialize every linear layer with ``init`` (drawn from ``generator``); returns the scheme
-    used (``auto`` resolved). Biases start at 0, except with torch's own default."""
-    scheme = resolve_init(init, net.activation)
-    relu_gain: Literal["leaky_relu", "relu"] = (
-        "leaky_relu" if net.activation == "leaky_relu" else "relu"
-    )
+    """Initialize every linear layer with ``init`` (drawn from ``generator``), each hidden layer
+    for its own activation, then the skip connections' projections (Xavier, gain 1: so a residual
+    net's other layers start where the plain net's do); returns the scheme used (``auto``
+    resolved; "kaiming/xavier" where the layers' activations resolve differently). Biases start
+    at 0, except with torch's own default."""
+    names = net.activations or (net.activation,)
+    schemes = [resolve_init(init, name) for name in names]
     for i, linear in enumerate(net.linears):
-        w, b = linear.weight, linear.bias
         is_output = i == len(net.linears) - 1
-        with torch.no_grad():
-            b.zero_()
-            if scheme == "xavier" or (scheme == "kaiming" and is_output):
-                # torch's recommended gain for tanh (5/3) keeps the spread through 10 layers; a
-                # linear output layer, sigmoid and the rest take Glorot's gain of 1.
-                tanh = net.activation == "tanh" and not is_output
-                gain = nn.init.calculate_gain("tanh") if tanh else 1.0
-                nn.init.xavier_normal_(w, gain=gain, generator=generator)
-            elif scheme == "kaiming" and net.pieces > 1:
-                std = maxout_gain(net.pieces) / math.sqrt(w.shape[1])
-                nn.init.normal_(w, 0.0, std, generator=generator)
-            elif scheme == "kaiming":
-                a = 0.01 if relu_gain == "leaky_relu" else 0.0
-                nn.init.kaiming_normal_(w, a=a, nonlinearity=relu_gain, generator=generator)
-            elif scheme == "normal":
-                nn.init.normal_(w, 0.0, 1.0 if scale is None else scale, generator=generator)
-            elif scheme == "small":
-                nn.init.normal_(w, 0.0, 0.01 if scale is None else scale, generator=generator)
-            elif scheme == "constant":
-                nn.init.constant_(w, 0.1 if scale is None else scale)
-            elif scheme == "torch":
-                bound = 1.0 / math.sqrt(w.shape[1])
-                nn.init.uniform_(w, -bound, bound, generator=generator)
-                nn.init.uniform_(b, -bound, bound, generator=generator)
-            else:
-                raise ValueError(f"init {init!r} is unknown")
-    return scheme
+        layer = min(i, len(names) - 1)
+        _init_linear(
+            linear,
+            schemes[layer],
+            "" if is_output else names[layer],
+            1 if is_output else net.layer_pieces[layer],
+            is_output,
+            scale,
+            generator,
+        )
+    for projection in net.projections:
+        nn.init.xavier_normal_(projection.weight, generator=generator)
+    return "/".join(dict.fromkeys(schemes))
+
+
+def _init_linear(
+    linear: nn.Linear,
+    scheme: str,
+    activation: str,
+    pieces: int,
+    is_output: bool,
+    scale: float | None,
+    generator: torch.Generator,
+) -> None:
+    """One layer's weights for ``scheme`` and the ``activation`` that follows it."""
+    w, b = linear.weight, linear.bias
+    relu_gain: Literal["leaky_relu", "relu"] = (
+        "leaky_relu" if activation == "leaky_relu" else "relu"
+    )
+    with torch.no_grad():
+        b.zero_()
+        if scheme == "xavier" or (scheme == "kaiming" and is_output):
+            # torch's recommended gain for tanh (5/3) keeps the spread through 10 layers; a
+            # linear output layer, sigmoid and the rest take Glorot's gain of 1.
+            tanh = activation == "tanh" and not is_output
+            gain = nn.init.calculate_gain("tanh") if tanh else 1.0
+            nn.init.xavier_normal_(w, gain=gain, generator=generator)
+        elif scheme == "kaiming" and pieces > 1:
+            std = maxout_gain(pieces) / math.sqrt(w.shape[1])
+            nn.init.normal_(w, 0.0, std, generator=generator)
+        elif scheme == "kaiming":
+            a = 0.01 if relu_gain == "leaky_relu" else 0.0
+            nn.init.kaiming_normal_(w, a=a, nonlinearity=relu_gain, generator=generator)
+        elif scheme == "normal":
+            nn.init.normal_(w, 0.0, 1.0 if scale is None else scale, generator=generator)
+        elif scheme == "small":
+            nn.init.normal_(w, 0.0, 0.01 if scale is None else scale, generator=generator)
+        elif scheme == "constant":
+            nn.init.constant_(w, 0.1 if scale is None else scale)
+        elif scheme == "torch":
+            bound = 1.0 / math.sqrt(w.shape[1])
+            nn.init.uniform_(w, -bound, bound, generator=generator)
+            nn.init.uniform_(b, -bound, bound, generator=generator)
+        else:
+            raise ValueError(f"init {scheme!r} is unknown")
 
 
 @functools.cache
@@ -244,15 +313,20 @@ def maxout_gain(pieces: int) -> float:
 
 def build_model(
     config: TrainConfig,
-    spec: ActivationSpec,
+    spec: ActivationSpec | Sequence[ActivationSpec],
     input_dim: int,
     output_dim: int,
     generator: torch.Generator | None = None,
 ) -> Net:
     """The network for ``config``: ``depth`` hidden layers of ``width`` units (Maxout's layers
-    ``pieces`` times wider before the activation), initialized with ``config.init``."""
-    pieces = config.pieces if config.pieces is not None else spec.pieces
-    net = Net(input_dim, output_dim, config, spec, pieces)
+    ``pieces`` times wider before the activation), initialized with ``config.init``. ``spec``:
+    the activation of every hidden layer, or one per layer."""
+    specs = per_layer(spec, config.depth)
+    pieces = [
+        config.pieces if config.pieces is not None and _takes_pieces(s.factory) else s.pieces
+        for s in specs
+    ]
+    net = Net(input_dim, output_dim, config, specs, pieces)
     if generator is None:
         generator = torch.Generator().manual_seed(config.seed)
     net.init_scheme = init_weights(net, config.init, config.init_scale, generator)

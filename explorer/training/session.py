@@ -27,6 +27,7 @@ from explorer.training.config import (
     MAX_SAMPLES,
     TrainConfig,
 )
+from explorer.training.csv_data import read_csv_cached
 from explorer.training.data import Splits, load_splits
 from explorer.training.device import resolve_device
 from explorer.training.function_view import FunctionProbe, FunctionView
@@ -113,6 +114,26 @@ class _CheckedRule(UpdateRule):
             )
         return step
 
+    def apply(
+        self, grad: torch.Tensor, state: dict[str, Any], param: torch.Tensor, **hyper: Any
+    ) -> torch.Tensor:
+        """The wrapped rule's own ``apply`` where it writes one (torch's roundings), else the
+        parameter plus the checked step."""
+        if type(self.rule).apply is UpdateRule.apply:
+            return param + self.update(grad, state, param, **hyper)
+        new = self.rule.apply(grad, state, param, **hyper)
+        if not isinstance(new, torch.Tensor) or new.shape != param.shape:
+            got = (
+                f"a tensor of shape {tuple(new.shape)}"
+                if isinstance(new, torch.Tensor)
+                else type(new).__name__
+            )
+            raise _BadStep(
+                f"apply() returned {got}; it must return a tensor shaped like the parameter "
+                f"{tuple(param.shape)}"
+            )
+        return new
+
 
 def _checked(rule: UpdateRule) -> _CheckedRule:
     """``rule`` wrapped in a ``_CheckedRule`` subclass whose ``name`` and ``hyper`` are its own
@@ -130,21 +151,38 @@ class Plugins:
     """The four plugins a run uses, looked up once (and what a worker process is sent)."""
 
     dataset: DatasetSpec
-    activation: ActivationSpec
+    activation: ActivationSpec  # the first hidden layer's (every layer's, unless ``layers``)
     optimizer: OptimizerSpec
     schedule: ScheduleSpec
+    layers: tuple[ActivationSpec, ...] = ()  # one per hidden layer where the config names several
+
+    @property
+    def activations(self) -> tuple[ActivationSpec, ...]:
+        """Each distinct activation the net uses, first layer first."""
+        return tuple({id(s): s for s in self.layers or (self.activation,)}.values())
 
 
 def lookup(config: TrainConfig, registry: Registry | None = None) -> Plugins:
     """The plugins ``config`` names, looked up without any check (UnknownName for a name the
     registry lacks): for a worker, whose configuration its caller checked."""
     registry = registry or default_registry()
+    names = [name.strip() for name in config.activation.split(",")]
+    specs = {name: registry.activation(name) for name in dict.fromkeys(names)}
     return Plugins(
-        registry.dataset(config.dataset),
-        registry.activation(config.activation),
+        csv_dataset(config) if config.data is not None else registry.dataset(config.dataset),
+        specs[names[0]],
         registry.optimizer(config.optimizer),
         registry.schedule(config.schedule),
+        tuple(specs[name] for name in names) if len(names) > 1 else (),
     )
+
+
+def csv_dataset(config: TrainConfig) -> DatasetSpec:
+    """The dataset of ``config.data``, a CSV file read and checked (CsvError, one sentence)."""
+    assert config.data is not None
+    return read_csv_cached(
+        config.data, classes_only=config.loss == "ce", sha256=config.data_sha256
+    ).spec()
 
 
 def check_config(config: TrainConfig, registry: Registry | None = None) -> Plugins:
@@ -163,7 +201,9 @@ def check_config(config: TrainConfig, registry: Registry | None = None) -> Plugi
                 f"valid: {', '.join(spec.hyper) or 'none'}"
             )
     act = plugins.activation
-    if config.pieces not in (None, act.pieces) and not _takes_pieces(act.factory):
+    if config.pieces not in (None, act.pieces) and not any(
+        _takes_pieces(a.factory) for a in plugins.activations
+    ):
         raise ValueError(
             f"activation {act.name!r} has no pieces setting; pieces is for Maxout-like activations"
         )
@@ -173,7 +213,8 @@ def check_config(config: TrainConfig, registry: Registry | None = None) -> Plugi
             f"loss 'ce' needs class labels; dataset {data.name!r} is a regression "
             "(use --loss mse or auto)"
         )
-    check_budget(config, data, config.pieces if config.pieces is not None else act.pieces)
+    pieces = max(a.pieces for a in plugins.activations)
+    check_budget(config, data, config.pieces if config.pieces is not None else pieces)
     resolve_device(config.device)
     return plugins
 
@@ -219,7 +260,8 @@ def prepare(config: TrainConfig, registry: Registry | None = None) -> Checked:
     test batch (``check_activation``): ValueError / LookupError with one sentence, else the
     ``Checked`` configuration a ``Trainer`` takes without checking again."""
     plugins = check_config(config, registry)
-    check_activation(plugins.activation)
+    for spec in plugins.activations:
+        check_activation(spec)
     return Checked(config, plugins)
 
 
@@ -355,7 +397,7 @@ class TrainingSession:
         act = self.plugins.activation
         try:
             self.model: Net = build_model(
-                cfg, act, splits.input_dim, splits.output_dim, init_gen
+                cfg, self.plugins.layers or act, splits.input_dim, splits.output_dim, init_gen
             ).to(self.device)
         except ValueError:
             raise
@@ -370,6 +412,8 @@ class TrainingSession:
         self.model.set_generator(torch.Generator(self.device).manual_seed(_seed(cfg.seed, 2)))
         self._shuffle_gen = torch.Generator().manual_seed(_seed(cfg.seed, 3))
         self._weights = [linear.weight for linear in self.model.linears]
+        # L1 / L2 reach every weight, the skip connections' projections too.
+        self._penalized = self._weights + [p.weight for p in self.model.projections]
         hyper = dict(cfg.optimizer_hyper)
         opt_spec = self.plugins.optimizer
         try:
@@ -454,9 +498,9 @@ class TrainingSession:
         cfg = self.config
         total: torch.Tensor | float = 0.0
         if cfg.l1:
-            total = total + cfg.l1 * sum(w.abs().sum() for w in self._weights)
+            total = total + cfg.l1 * sum(w.abs().sum() for w in self._penalized)
         if cfg.l2:
-            total = total + 0.5 * cfg.l2 * sum((w * w).sum() for w in self._weights)
+            total = total + 0.5 * cfg.l2 * sum((w * w).sum() for w in self._penalized)
         return total
 
     def _next_batch(self) -> torch.Tensor:

@@ -62,7 +62,8 @@ def run_worker(
         try:
             found = found or resolve(cfg)
             session = TrainingSession(cfg, plugins=found)
-            bound = slope_bound(found.activation.factory(), found.activation.pieces)
+            (act, *others) = found.activations  # layers of different activations: no one bound
+            bound = None if others else slope_bound(act.factory(), act.pieces)
             state = "idle"
         except Exception as exc:  # noqa: BLE001 - a plugin's or the user's mistake, reported
             state, message = "error", sentence(exc, "could not build the net")
@@ -162,8 +163,10 @@ def hessian_answer(session: TrainingSession | None, method: str = "auto") -> dic
     """The Hessian of ``session``'s training loss (the whole training split, with its L1 / L2
     terms, dropout off) at its weights now, as small torch-free values: ``n_params``, ``method``
     (exact up to hessian.EXACT_LIMIT parameters, else Lanczos), ``minimum_ratio`` (the share of
-    positive eigenvalues), ``positive`` / ``negative`` / ``flat`` shares, ``smallest`` /
-    ``largest`` eigenvalue, ``grad_norm``, ``loss``, ``kind``, ``verdict`` (one sentence),
+    positive eigenvalues), ``positive`` / ``negative`` / ``flat`` shares (``share_error``: their
+    ± for Lanczos, 0 when exact), ``smallest`` / ``largest`` eigenvalue, ``grad_norm``,
+    ``grad_tol`` and ``critical`` (|∇L| at most grad_tol: only then is ``kind`` a verdict),
+    ``loss``, ``kind``, ``verdict`` (one sentence),
     ``histogram`` rows (low, high, count) and ``seconds``; the same numbers as ``dl-explorer
     critical --net`` gives for the same weights. A failure is ``{"error": sentence}``."""
     from explorer.training import hessian as H  # scipy and torch.func: only when asked
@@ -192,11 +195,14 @@ def hessian_answer(session: TrainingSession | None, method: str = "auto") -> dic
         "positive": sp.positive,
         "negative": sp.negative,
         "flat": sp.flat,
+        "share_error": sp.share_error,
         "smallest": sp.smallest,
         "largest": sp.largest,
         "tol": sp.tol,
         "loss": sp.loss,
         "grad_norm": sp.grad_norm,
+        "grad_tol": sp.grad_tol,
+        "critical": sp.critical,
         "kind": sp.kind,
         "verdict": sp.verdict(),
         "histogram": [tuple(float(v) for v in row) for row in sp.histogram()],

@@ -2,7 +2,8 @@
 ``sgd_fast``. A ball's label is its optimizer's name, or a label of its own for a second ball of
 one optimizer; ``BallLabels`` remembers which optimizer each such label races, the colour it
 takes, where it sits in the list and whether a new label may be used. The model keeps the balls'
-hyperparameters and the race; this keeps the names straight."""
+hyperparameters and the race; this keeps the names straight, and the settings kept by name
+(``hyper``, ``arrows_for``, the racing list) in step when a label comes, goes or changes."""
 
 from __future__ import annotations
 
@@ -64,3 +65,39 @@ class BallLabels:
         if label not in self.kinds and new != opt:
             kinds[new] = opt
         self.kinds = kinds
+
+    def copy(self, label: str, hyper: dict[str, dict[str, float]], arrows_for: dict) -> str:
+        """A label for a second ball of ``label``'s optimizer (``sgd_2`` …), written into
+        ``hyper`` and ``arrows_for`` with ``label``'s settings; the new label."""
+        opt = self.optimizer_of(label)
+        new = self.free(opt, hyper)
+        self.kinds[new] = opt
+        hyper[new] = dict(hyper[label])
+        arrows_for[new] = arrows_for.get(label, True)
+        return new
+
+    def rename_with(
+        self, label: str, new: str, hyper: dict[str, dict[str, float]], arrows_for: dict
+    ) -> None:
+        """``rename``, and ``label``'s settings in ``hyper`` and ``arrows_for`` kept under
+        ``new`` (an optimizer's own settings stay under its name too)."""
+        opt = self.optimizer_of(label)
+        self.rename(label, new)
+        hyper[new] = dict(hyper[label])
+        if label != opt:
+            hyper.pop(label, None)
+        arrows_for[new] = arrows_for.get(label, True)
+
+    def toggle(
+        self, label: str, on: bool, enabled: list[str], hyper: dict[str, dict[str, float]]
+    ) -> None:
+        """``label`` put in ``enabled`` (in menu order) or taken out; a labelled ball taken
+        out is gone, its settings in ``hyper`` too (its optimizer's own tick stays)."""
+        if on:
+            enabled.append(label)
+            enabled.sort(key=self.sort_key)
+            return
+        enabled.remove(label)
+        if label in self.kinds:
+            del self.kinds[label]
+            hyper.pop(label, None)

@@ -6,16 +6,38 @@ import math
 
 import pygame
 
-from explorer.app.scenes.landscape.state_vectors import StateView
+from explorer.app.scenes.landscape.state_vectors import StateView, read_ball
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
-from explorer.landscape.race import Status
+from explorer.landscape.race import Race, Status
 
 RADIUS = 7  # pixels at UI scale 1, like every length here
 ARROW_MIN = 22.0  # pixels: any non-zero vector reaches well out of the ball
 ARROW_MAX = 90.0  # pixels: arrows saturate towards this length
+
+
+def arrows_to_draw(race: Race, arrows_for: dict[str, bool], start_grad) -> list[tuple]:
+    """(ball index, gradient, last step, its state) of each ball drawn with arrows: moving or
+    frozen, its arrows not switched off; before the first step the gradient is the start's
+    (``start_grad``: a ball has none yet)."""
+    out = []
+    for i, ball in enumerate(race.balls):
+        if arrows_for.get(ball.label, True) and (
+            ball.status.active or ball.status is Status.FROZEN
+        ):
+            grad = start_grad if race.t == 0 else ball.grad
+            step = ball.last_step
+            out.append(
+                (
+                    i,
+                    (float(grad[0]), float(grad[1])),
+                    (float(step[0]), float(step[1])),
+                    read_ball(ball),
+                )
+            )
+    return out
 
 
 def saturating(magnitude: float, ref: float) -> float:

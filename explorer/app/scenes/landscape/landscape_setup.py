@@ -4,14 +4,19 @@ setup passes before anything changes: the facts the model, its controls and setu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from explorer import setups
+from explorer.app.ui.i18n import t
 from explorer.knob_text import Spec
 from explorer.landscape import surface as S
 from explorer.landscape.race import DEFAULT_OPTIMIZERS
 from explorer.plugins import Registry
 from explorer.setups import SetupError, knob
-from explorer.specs import SurfaceSpec
+from explorer.specs import OptimizerSpec, SurfaceSpec
+
+if TYPE_CHECKING:
+    from explorer.app.scenes.landscape.model import LandscapeModel
 
 DEFAULT_SURFACE = "rosenbrock"
 DEFAULT_SPEED = 120.0  # steps per second
@@ -80,3 +85,66 @@ def checked_surface(
             "noise",
         )
     return spec, (float(start[0]), float(start[1]))
+
+
+def ball_settings(setup: LandscapeSetup, hyper: dict[str, dict[str, float]]) -> dict[str, str]:
+    """``setup``'s balls' hyperparameters written into ``hyper`` (by label, over their
+    optimizer's), and the labels of their own (``sgd_fast`` → ``sgd``)."""
+    for ball in setup.optimizers:
+        hyper[ball.key] = dict(hyper[ball.name]) | dict(ball.values)
+    return {ball.label: ball.name for ball in setup.optimizers if ball.label}
+
+
+def noise_values(mode: str, value: float | None, sigma: float, batch: int) -> tuple[float, int]:
+    """(σ, B) once ``mode``'s knob is set to ``value`` (None: as it was), each held in its
+    range (``SIGMA_RANGE``, ``BATCH_RANGE``)."""
+    if mode == "gaussian" and value is not None:
+        sigma = min(max(float(value), SIGMA_RANGE[0]), SIGMA_RANGE[1])
+    if mode == "minibatch" and value is not None:
+        batch = int(min(max(round(value), BATCH_RANGE[0]), BATCH_RANGE[1]))
+    return sigma, batch
+
+
+def checked_hyper(spec: OptimizerSpec, label: str, key: str, value: float) -> tuple[float, str]:
+    """``value`` of ``spec``'s ``key`` as the ball ``label`` will run it, and a note when it lies
+    outside the slider's range ("" when it does not: it runs as given either way); ValueError
+    (one sentence) for a value the maths forbids."""
+    h = spec.hyper[key]
+    value = h.check(value, key, spec.name)
+    if not h.outside_range(value):
+        return value, ""
+    return value, t(
+        "landscape.outside_range",
+        name=label,
+        setting=f"{key}={value:g}",
+        low=f"{h.low:g}",
+        high=f"{h.high:g}",
+    )
+
+
+def setup_of(m: LandscapeModel) -> LandscapeSetup:
+    """What the user set in ``m``, as a setup file writes it: a start left where the surface
+    puts it is ``None`` (auto), a ball with a label of its own keeps it."""
+    start = (float(m.start[0]), float(m.start[1]))
+    return LandscapeSetup(
+        surface=m.spec.name,
+        start=None if start == default_start(m.spec) else start,
+        optimizers=tuple(
+            Spec(
+                m.optimizer_of(n),
+                {k: float(v) for k, v in m.hyper[n].items()},
+                n if n != m.optimizer_of(n) else "",
+            )
+            for n in m.enabled
+        ),
+        schedule=Spec(m.schedule, {k: float(v) for k, v in m.schedule_values().items()}),
+        noise=m.noise.mode,
+        sigma=float(m.sigma),
+        batch=int(m.batch),
+        arrows=tuple(k for k in ARROW_KINDS if m.arrow_kinds.get(k)),
+        arrows_hidden=tuple(
+            n for n in [*m.optimizer_names, *m.kinds] if not m.arrows_for.get(n, True)
+        ),
+        seed=int(m.seed),
+        speed=float(m.speed),
+    )

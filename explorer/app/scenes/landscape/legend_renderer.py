@@ -69,3 +69,24 @@ def render_legend(rows: list[BallReadout], text: Text, title: str) -> pygame.Sur
             anchor="midleft",
         )
     return surf
+
+
+def least_covered_corner(
+    plot: pygame.Rect, size: tuple[int, int], points: list[tuple[float, float]]
+) -> tuple[int, int]:
+    """Where a legend of ``size`` goes on the map ``plot``: the corner whose box (with a margin)
+    covers the fewest of ``points`` (on screen: the start, the minima, the balls), the first
+    such corner on a tie (top left, top right, bottom left, bottom right)."""
+    w, h = size
+    corners = [
+        (plot.x + 8, plot.y + 8),
+        (plot.right - w - 8, plot.y + 8),
+        (plot.x + 8, plot.bottom - h - 8),
+        (plot.right - w - 8, plot.bottom - h - 8),
+    ]
+
+    def covered(pos) -> int:
+        box = pygame.Rect(pos, (w, h)).inflate(24, 24)
+        return sum(box.collidepoint(p) for p in points)
+
+    return min(corners, key=covered)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +32,6 @@ import numpy as np
 from explorer.app.scenes.landscape import readouts as R
 from explorer.app.scenes.landscape.ball_labels import BallLabels
 from explorer.app.scenes.landscape.followed_path import PATH_POLL_S, PathFollower
-from explorer.app.scenes.landscape.formula_text import Refusal
 from explorer.app.scenes.landscape.inspector import Inspector, snap_to_critical
 from explorer.app.scenes.landscape.landscape_setup import (
     ARROW_KINDS,
@@ -46,9 +44,14 @@ from explorer.app.scenes.landscape.landscape_setup import (
     SIGMA_RANGE,
     SPEED_RANGE,
     LandscapeSetup,
+    ball_settings,
+    checked_hyper,
     checked_surface,
+    noise_values,
+    setup_of,
 )
 from explorer.app.scenes.landscape.landscape_setup import default_start as _default_start
+from explorer.app.scenes.landscape.notices import RACE_OVER_NOTICES, Message, Notices
 from explorer.app.scenes.landscape.race_builder import RaceBuilder
 from explorer.app.scenes.landscape.readouts import BALL_NUMBERS, BallReadout
 from explorer.app.scenes.landscape.runner import (
@@ -57,14 +60,12 @@ from explorer.app.scenes.landscape.runner import (
     SIM_BUDGET_S,
     RaceRunner,
 )
-from explorer.app.scenes.landscape.surface_builds import SurfaceBuilds
-from explorer.app.ui.i18n import LANGUAGES, t
-from explorer.knob_text import Spec
-from explorer.landscape import surface as S
+from explorer.app.scenes.landscape.schedule_choice import ScheduleChoice
+from explorer.app.scenes.landscape.surface_builds import SurfaceBuilds, usable_surface
+from explorer.app.ui.i18n import t
 from explorer.landscape.critical import CriticalPoint
 from explorer.landscape.race import DEFAULT_OPTIMIZERS, Noise
 from explorer.plugins import Registry
-from explorer.safe_eval import SafeEvalError
 from explorer.specs import SurfaceSpec
 
 __all__ = [  # what other modules import from here (the names moved to the rooms stay here)
@@ -89,29 +90,6 @@ __all__ = [  # what other modules import from here (the names moved to the rooms
     "Message",
     "snap_to_critical",
 ]
-
-
-@dataclass
-class Message:
-    text: str
-    level: str  # "info" | "error"
-    until: float
-    of_race: bool = False  # about the race now ("moving again at step 941"): gone when it restarts
-
-
-RACE_OVER_NOTICES = ("every ball has stopped", "paused after ")
-
-
-def _race_over_notices() -> tuple[str, ...]:
-    """How the race-over notices begin, in every language (a notice outlives a Ctrl+L)."""
-    return RACE_OVER_NOTICES + tuple(
-        text
-        for lang in LANGUAGES
-        for text in (
-            t("landscape.all_stopped", lang=lang),
-            t("landscape.paused_after", lang=lang).split("%{")[0],
-        )
-    )
 
 
 def _room(room: str, name: str, doc: str = "") -> property:
@@ -144,14 +122,16 @@ class LandscapeModel:
     ) -> None:
         self.registry = registry
         self.backend = backend  # where slow surfaces are built: "process" in the app
-        self.messages: list[Message] = []
         self.clock = 0.0
         # a slow surface's race steps computed on a helper thread (the app; headless rendering
         # and tests step in the frame, so the same frames show the same steps)
         self._runner = RaceRunner(
             self.notify, timer, backend == "process" if ahead is None else ahead
         )
-        self._builds = SurfaceBuilds(registry, backend, self.notify)
+        self._notices = Notices()
+        self._builds = SurfaceBuilds(
+            registry, backend, self.notify, self.set_surface, self._notices.forget_starting
+        )
         self._inspector = Inspector()
         self._races = RaceBuilder(registry, self.notify)  # races share one cache of lr curves
         self._paths = PathFollower()  # the path a Network-lab run took (``follow``)
@@ -170,7 +150,7 @@ class LandscapeModel:
         }
         self.arrows_for = {name: True for name in self.optimizer_names}
         self.arrow_kinds = {"gradient": True, "step": False, "state": True, "squares": True}
-        self.schedule = registry.schedule(schedule).name
+        self._schedule = ScheduleChoice(registry, self._races, self.notify, schedule)
         self.schedule_hyper = dict(schedule_hyper or {})
         self.noise = noise or Noise()
         self.sigma = self.noise.sigma if self.noise.mode == "gaussian" else 0.3
@@ -185,13 +165,7 @@ class LandscapeModel:
         if surface is not None:
             self.set_surface(surface, start=start)
         else:  # the first screen: rosenbrock, or whatever surface works
-            for name in [DEFAULT_SURFACE, *registry.surfaces, "expr:x**2 + y**2"]:
-                try:
-                    self.set_surface(name, start=start)
-                    break
-                except (ValueError, LookupError) as exc:
-                    if name in registry.surfaces:
-                        self.notify(str(exc), "error", 12)
+            self._builds.first([DEFAULT_SURFACE, *registry.surfaces, "expr:x**2 + y**2"], start)
         for failure in registry.failures:
             self.notify(f"plugin {failure.plugin} failed to load: {failure.reason}", "error", 12)
 
@@ -212,6 +186,9 @@ class LandscapeModel:
     path_live = _room("_paths", "live", "The followed run's lab still extends its path.")
     path_version = _room("_paths", "version", "Goes up when the followed path changes.")
     kinds = _room("_labels", "kinds", "A label of its own (sgd_fast) → the optimizer it races.")
+    messages: list[Message] = _room("_notices", "items", "The notices, oldest first.")
+    schedule = _room("_schedule", "name", "The learning-rate schedule's name.")
+    schedule_hyper = _room("_schedule", "hyper", "Its values the user set (the rest: defaults).")
 
     # -- messages -----------------------------------------------------------------------------
     def notify(
@@ -219,37 +196,17 @@ class LandscapeModel:
     ) -> None:
         """Show ``text`` for ``seconds``; ``of_race``: it is about the race now, and goes when
         the race restarts or is rebuilt."""
-        self.messages = [m for m in self.messages if m.text != text][-3:]
-        self.messages.append(Message(text, level, self.clock + seconds, of_race))
-
-    def _forget_race_notices(self) -> None:
-        """A new race: the old one's "every ball has stopped", "paused after" and "moving again
-        at step 941" notices are stale."""
-        self.messages = [
-            x
-            for x in self.messages
-            if not x.of_race and not x.text.startswith(_race_over_notices())
-        ]
+        self._notices.add(text, level, self.clock + seconds, of_race)
 
     def live_messages(self) -> list[Message]:
-        return [m for m in self.messages if m.until > self.clock]
+        return self._notices.live(self.clock)
 
     # -- surface ------------------------------------------------------------------------------
     def set_surface(self, name: str, start: tuple[float, float] | None = None) -> None:
         """Switch surface (a registered name or ``expr:FORMULA``). A bad name or formula, or a
         surface whose function raises, leaves everything as it was and raises ValueError or
         UnknownName with one sentence."""
-        spec = self.registry.surface(name)
-        try:
-            probe = start if start is not None else _default_start(spec)
-            S.check_surface(spec, probe)
-        except Exception as exc:  # noqa: BLE001 - a plugin's or a formula's function raising
-            inner = Refusal.of(exc)
-            raise SafeEvalError(
-                f"surface {spec.name!r} cannot be used: {exc}",
-                "cannot_use",
-                {"name": spec.name, "inner": inner},
-            ) from None
+        spec = usable_surface(self.registry, name, start)
         self.spec = spec
         self.expr_error = ""
         self._races.retune(self.hyper, spec, self.pinned, self.optimizer_of)
@@ -263,39 +220,14 @@ class LandscapeModel:
 
     def try_expression(self, text: str) -> bool:
         """Switch to the formula ``text``; on a bad formula keep the surface and say why."""
-        text = text.strip()
-        if text.startswith("expr:"):
-            text = text[5:]
-        try:
-            self.set_surface(f"expr:{text}")
-        except ValueError as exc:
-            self.expr_error = Refusal.of(exc)  # English, and its code for the scene's language
-            return False
-        return True
+        self.expr_error = self._builds.expression(text)
+        return not self.expr_error
 
     def request_surface(self, name: str) -> bool:
         """Switch to ``name``. A family's surface other than a formula (``net:moons`` trains a
         real net first) is built in a worker while the app goes on, then switched to; True when
         the switch happened at once."""
-        if not self._builds.needs_worker(name):
-            self.set_surface(name)
-            return True
-        self._builds.start(name)
-        return False
-
-    def _take_built_surface(self) -> None:
-        built = self._builds.finished()
-        if built is None:
-            return
-        name, error = built
-        self.messages = [m for m in self.messages if not m.text.startswith(f"building {name}")]
-        if error:
-            self.notify(f"{name}: {error}", "error", 12)
-            return
-        try:
-            self.set_surface(name)  # the worker left it in the cache: quick now
-        except (ValueError, LookupError) as exc:
-            self.notify(str(exc), "error", 12)
+        return self._builds.request(name)
 
     # -- the race -----------------------------------------------------------------------------
     def _build_race(self) -> None:
@@ -303,16 +235,14 @@ class LandscapeModel:
         settings = (self.hyper, self.start, self.noise, self.seed, self.optimizer_of)
         race, self.enabled = self._races.build(self.spec, list(self.enabled), *settings)
         self._runner.begin(race)
-        self._forget_race_notices()
+        self._notices.forget_race()
         self.race_version += 1
         self.selected = min(self.selected, max(0, len(race.balls) - 1))
-        self._apply_schedule()
+        self._schedule.apply(self.race)
 
     def ball_index(self, label: str) -> int | None:
-        for i, ball in enumerate(self.race.balls):
-            if ball.label == label:
-                return i
-        return None
+        labels = [ball.label for ball in self.race.balls]
+        return labels.index(label) if label in labels else None
 
     def optimizer_of(self, label: str) -> str:
         """The optimizer a ball's label races (``sgd_fast`` → ``sgd``; a name → itself)."""
@@ -328,16 +258,8 @@ class LandscapeModel:
         known = label in self.registry.optimizers or label in self.kinds
         if not known or (label in self.enabled) == on:
             return
-        selected_name = self.selected_name()
-        if on:
-            self.enabled.append(label)
-            self.enabled.sort(key=self._labels.sort_key)
-            selected_name = label
-        else:
-            self.enabled.remove(label)
-            if label in self.kinds:
-                del self.kinds[label]
-                self.hyper.pop(label, None)
+        selected_name = label if on else self.selected_name()
+        self._labels.toggle(label, on, self.enabled, self.hyper)
         self._build_race()
         idx = self.ball_index(selected_name) if selected_name else None
         self.selected = idx if idx is not None else 0
@@ -347,11 +269,7 @@ class LandscapeModel:
         ``sgd_2`` …, racing at once and selected (its sliders are its own); its label."""
         if label not in self.enabled:
             return None
-        opt = self.optimizer_of(label)
-        new = self._labels.free(opt, self.hyper)
-        self.kinds[new] = opt
-        self.hyper[new] = dict(self.hyper[label])
-        self.arrows_for[new] = self.arrows_for.get(label, True)
+        new = self._labels.copy(label, self.hyper, self.arrows_for)
         self.set_enabled(new, True)
         return new if new in self.enabled else None
 
@@ -364,12 +282,7 @@ class LandscapeModel:
         refusal = self._labels.refusal(label, new, self.enabled)
         if refusal:
             return refusal
-        opt = self.optimizer_of(label)
-        self._labels.rename(label, new)
-        self.hyper[new] = dict(self.hyper[label])
-        if label != opt:
-            self.hyper.pop(label, None)
-        self.arrows_for[new] = self.arrows_for.get(label, True)
+        self._labels.rename_with(label, new, self.hyper, self.arrows_for)
         self.enabled[self.enabled.index(label)] = new
         i = self.ball_index(label)
         if i is not None:
@@ -396,21 +309,12 @@ class LandscapeModel:
         if key not in spec.hyper:
             raise ValueError(f"{name} has no hyperparameter {key!r}")
         try:
-            value = spec.hyper[key].check(value, key, spec.name)
+            value, note = checked_hyper(spec, name, key, value)
         except ValueError as exc:
             self.notify(str(exc), "error", 8)
             return False
-        h = spec.hyper[key]
-        if h.outside_range(value):
-            self.notify(
-                t(
-                    "landscape.outside_range",
-                    name=name,
-                    setting=f"{key}={value:g}",
-                    low=f"{h.low:g}",
-                    high=f"{h.high:g}",
-                )
-            )
+        if note:
+            self.notify(note)
         self.hyper[name][key] = value
         i = self.ball_index(name)
         if i is not None:  # racing: an lr change takes the schedule's curve from the cache
@@ -419,37 +323,23 @@ class LandscapeModel:
 
     # -- schedule, noise, speed ---------------------------------------------------------------
     def set_schedule(self, name: str, hyper: dict[str, float] | None = None) -> None:
-        spec = self.registry.schedule(name)
-        try:
-            values = spec.values({k: v for k, v in (hyper or {}).items() if k in spec.hyper})
-        except ValueError as exc:
-            self.notify(str(exc), "error", 8)
-            return
-        self.schedule = spec.name
-        self.schedule_hyper = {k: values[k] for k in (hyper or {}) if k in spec.hyper}
-        self._apply_schedule()
+        """Race on the schedule ``name`` (``ScheduleChoice.choose``), mid-run."""
+        if self._schedule.choose(name, hyper):
+            self._schedule.apply(self.race)
 
     def schedule_values(self) -> dict[str, float]:
-        spec = self.registry.schedule(self.schedule)
-        return spec.defaults() | self.schedule_hyper
-
-    def _apply_schedule(self) -> None:
-        if not self._races.schedule(self.race, self.schedule, self.schedule_hyper):
-            self.schedule, self.schedule_hyper = "constant", {}
+        return self._schedule.values()
 
     def schedule_preview(self) -> np.ndarray | None:
         """lr / lr₀ over the run for the current schedule (None for constant)."""
-        return self._races.preview(self.schedule, self.schedule_values())
+        return self._schedule.preview()
 
     def set_noise(self, mode: str, value: float | None = None) -> None:
         """``none``, ``gaussian`` (value = σ) or ``minibatch`` (value = batch size)."""
         if mode == "minibatch" and not self.spec.has_data:
             self.notify(t("landscape.minibatch_needs_data", surface=self.spec.name), "error")
             return
-        if mode == "gaussian" and value is not None:
-            self.sigma = min(max(float(value), SIGMA_RANGE[0]), SIGMA_RANGE[1])
-        if mode == "minibatch" and value is not None:
-            self.batch = int(min(max(round(value), BATCH_RANGE[0]), BATCH_RANGE[1]))
+        self.sigma, self.batch = noise_values(mode, value, self.sigma, self.batch)
         self.noise = Noise(mode, sigma=self.sigma, batch=self.batch)
         self.race.noise = self.noise
 
@@ -492,13 +382,13 @@ class LandscapeModel:
             self._build_race()
         self._runner.restarted()
         self.race_version += 1
-        self._forget_race_notices()
+        self._notices.forget_race()
 
     def update(self, dt: float) -> int:
         """Advance model time by ``dt`` seconds; returns the race steps taken."""
         self.clock += dt
         if self.pending_surface:
-            self._take_built_surface()
+            self._builds.take_built()
         self._paths.update(self.clock)
         return self._runner.advance(dt, self.speed, self._run_steps)
 
@@ -545,49 +435,19 @@ class LandscapeModel:
 
     def export_csv(self, folder: Path | str = ".") -> Path | None:
         """The race as a CSV file in ``folder`` (None, said, when it cannot be written)."""
-        try:
-            path = R.write_csv(self.race, self.surface_title(), folder)
-        except (OSError, ValueError) as exc:  # OutputError: a full disk, a vanished folder
-            self.notify(f"could not write the CSV: {exc}", "error")
-            return None
-        rows = len(self.race.positions) * len(self.race.balls)
-        self.notify(f"wrote {rows} rows (optimizer,step,x,y,loss) to {path.resolve()}")
-        return path
+        return R.export_csv(self.race, self.surface_title(), folder, self.notify)
 
     # -- the setup (everything a user can set) -------------------------------------------------
     def setup(self) -> LandscapeSetup:
-        start = (float(self.start[0]), float(self.start[1]))
-        return LandscapeSetup(
-            surface=self.spec.name,
-            start=None if start == _default_start(self.spec) else start,
-            optimizers=tuple(
-                Spec(
-                    self.optimizer_of(n),
-                    {k: float(v) for k, v in self.hyper[n].items()},
-                    n if n != self.optimizer_of(n) else "",
-                )
-                for n in self.enabled
-            ),
-            schedule=Spec(self.schedule, {k: float(v) for k, v in self.schedule_values().items()}),
-            noise=self.noise.mode,
-            sigma=float(self.sigma),
-            batch=int(self.batch),
-            arrows=tuple(k for k in ARROW_KINDS if self.arrow_kinds.get(k)),
-            arrows_hidden=tuple(
-                n for n in [*self.optimizer_names, *self.kinds] if not self.arrows_for.get(n, True)
-            ),
-            seed=int(self.seed),
-            speed=float(self.speed),
-        )
+        """Everything the user set, as a setup file writes it (``landscape_setup.setup_of``)."""
+        return setup_of(self)
 
     def apply(self, setup: LandscapeSetup) -> None:
         """Put ``setup`` in place: everything is checked first (SetupError, one sentence, and
         nothing changes), then the race is rebuilt once."""
         spec, start = checked_surface(setup, self.registry)
         hyper = self._races.fresh_hyper(spec, self.pinned)
-        kinds = {ball.label: ball.name for ball in setup.optimizers if ball.label}
-        for ball in setup.optimizers:  # checked above: run as given
-            hyper[ball.key] = dict(hyper[ball.name]) | dict(ball.values)
+        kinds = ball_settings(setup, hyper)  # checked above: run as given
         sched = self.registry.schedule(setup.schedule.name)
         # -- everything is valid: change
         self.spec, self.expr_error, self.start = spec, "", start
@@ -624,13 +484,11 @@ class LandscapeModel:
     # -- live numbers (lesson captions and ``expect`` conditions) --------------------------------
     @staticmethod
     def readout_names(registry: Registry) -> frozenset[str]:
-        """Every live number a Landscape can provide, before it runs: ``step`` and, for each
-        optimizer a lesson may race, ``NAME.loss`` … (see ``BALL_NUMBERS``)."""
+        """Every live number a Landscape can provide, before it runs (``number_names``)."""
         return R.number_names(registry)
 
     def readouts(self, names: Iterable[str] | None = None) -> dict[str, float | int | bool]:
-        """The live numbers of the race now: ``step`` and per ball ``NAME.loss``, ``NAME.x`` …
-        (``readouts.live_numbers`` lists them); ``names``: compute only these."""
+        """The live numbers of the race now (``live_numbers``); ``names``: only these."""
         return R.live_numbers(self.race, self.spec, names)
 
     def wait(self, timeout: float = 60.0) -> None:

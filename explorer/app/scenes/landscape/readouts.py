@@ -189,6 +189,21 @@ def _eigenvalues(spec: SurfaceSpec, name: str, x: float, y: float) -> dict[str, 
     return {f"{name}.min_eig": float(eig[0]), f"{name}.max_eig": float(eig[-1])}
 
 
+def export_csv(
+    race: Race, title: str, folder: Path | str, notify: Callable[..., None]
+) -> Path | None:
+    """The race as a CSV file in ``folder``, said with ``notify`` (None, said, when it cannot
+    be written)."""
+    try:
+        path = write_csv(race, title, folder)
+    except (OSError, ValueError) as exc:  # OutputError: a full disk, a vanished folder
+        notify(f"could not write the CSV: {exc}", "error")
+        return None
+    rows = len(race.positions) * len(race.balls)
+    notify(f"wrote {rows} rows (optimizer,step,x,y,loss) to {path.resolve()}")
+    return path
+
+
 def write_csv(race: Race, title: str, folder: Path | str) -> Path:
     """The race's rows (``Race.to_csv``) in ``folder``, named after the surface and the time."""
     name = re.sub(r"[^A-Za-z0-9_]+", "_", title).strip("_") or "surface"

@@ -7,20 +7,19 @@ import time
 import numpy as np
 import pygame
 
-from explorer.app.scenes.landscape.ball_renderer import arrow_refs, magnitudes
+from explorer.app.scenes.landscape.ball_renderer import arrow_refs, arrows_to_draw, magnitudes
 from explorer.app.scenes.landscape.controls import LandscapeControls
-from explorer.app.scenes.landscape.help import SURFACE_KEYS, help_sheet
+from explorer.app.scenes.landscape.help import help_sheet
 from explorer.app.scenes.landscape.inspector_view import render_panel
 from explorer.app.scenes.landscape.layout import compute_layout
-from explorer.app.scenes.landscape.legend_renderer import render_legend
+from explorer.app.scenes.landscape.legend_renderer import least_covered_corner, render_legend
 from explorer.app.scenes.landscape.loss_chart import render_chart
 from explorer.app.scenes.landscape.map_background import MapPicture, grid_request, render_map
+from explorer.app.scenes.landscape.map_input import MapInput
 from explorer.app.scenes.landscape.model import LandscapeModel
 from explorer.app.scenes.landscape.numbers_panel import render_numbers
 from explorer.app.scenes.landscape.painter import paint
-from explorer.app.scenes.landscape.run_path import nearest_point
 from explorer.app.scenes.landscape.schedule_preview import render_schedule
-from explorer.app.scenes.landscape.state_vectors import read_ball
 from explorer.app.scenes.landscape.trail_renderer import TrailCache
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
@@ -32,11 +31,8 @@ from explorer.landscape import surface as S
 from explorer.landscape.grid_jobs import grid_job, is_slow
 from explorer.landscape.race import Status
 
-DRAG_THRESHOLD = 4  # pixels: below, a press and release is a click
 PANEL_REFRESH_S = 0.2  # numbers and legend redraw at most 5 times a second while racing
 CHART_REFRESH_S = 0.1
-PICK_RADIUS = 12
-SNAP_PX = 14  # a click this close to a critical point inspects the point itself
 
 
 class LandscapeScene(ModelScene):
@@ -67,6 +63,7 @@ class LandscapeScene(ModelScene):
         self.exits: dict[int, tuple[float, float]] = {}  # diverged ball → where it left
         self.arrow_refs: dict[str, float] = {}
         self.controls = LandscapeControls(self)
+        self.input = MapInput(self)
         self.controls_hidden = False
         self.prepare()
 
@@ -225,7 +222,7 @@ class LandscapeScene(ModelScene):
         ):
             self.mouse = tuple(event.pos)
         if self.drag is not None and event.type == pygame.MOUSEBUTTONUP and event.button == 1:
-            return self._mouse_up(event)  # a drag ends wherever the button is let go
+            return self.input.mouse_up(event)  # a drag ends wherever the button is let go
         # While dragging the map, motion belongs to the drag, not to widgets under the pointer.
         dragging = self.drag is not None and event.type == pygame.MOUSEMOTION
         consumed = not dragging and self.manager.process_events(event)
@@ -235,136 +232,17 @@ class LandscapeScene(ModelScene):
         if consumed:
             return True
         if event.type == pygame.KEYDOWN:
-            return self._key(event)
+            return self.input.key(event)
         if event.type == pygame.MOUSEBUTTONDOWN:
-            return self._mouse_down(event)
+            return self.input.mouse_down(event)
         if event.type == pygame.MOUSEMOTION and self.drag is not None:
-            self._drag_to(event.pos)
+            self.input.drag_to(event.pos)
             return True
         if event.type == pygame.MOUSEWHEEL:
-            return self._wheel(event)
+            return self.input.wheel(event)
         if event.type in (pygame.WINDOWFOCUSLOST, pygame.WINDOWLEAVE):
             self.drag = None
         return False
-
-    def _key(self, event) -> bool:
-        if self.controls.text_focused():
-            return False
-        m, key = self.model, event.key
-        if key == pygame.K_SPACE:
-            m.toggle_play()
-        elif key == pygame.K_RIGHT:
-            m.step_once()
-        elif key == pygame.K_r:
-            m.reset()
-        elif key in SURFACE_KEYS:
-            names = list(m.registry.surfaces)
-            k = SURFACE_KEYS.index(key)
-            if k < len(names):
-                self.switch_surface(names[k])
-        elif key in (
-            pygame.K_LEFTBRACKET,
-            pygame.K_RIGHTBRACKET,
-            pygame.K_PAGEUP,
-            pygame.K_PAGEDOWN,
-        ):
-            self.switch_surface_by(-1 if key in (pygame.K_LEFTBRACKET, pygame.K_PAGEUP) else 1)
-        elif key in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
-            m.set_speed(m.speed * 1.5)
-        elif key in (pygame.K_MINUS, pygame.K_KP_MINUS):
-            m.set_speed(m.speed / 1.5)
-        elif key == pygame.K_TAB and m.race.balls:
-            m.select((m.selected + 1) % len(m.race.balls))
-        elif key == pygame.K_a and m.selected_name():
-            name = m.selected_name()
-            m.arrows_for[name] = not m.arrows_for.get(name, True)
-            self.controls.arrows_box.set_state(m.arrows_for[name])
-        elif key == pygame.K_i:
-            m.inspect_ball(m.selected)
-        elif key == pygame.K_f:
-            self.view.fit()
-        elif key == pygame.K_e:
-            m.export_csv()
-        elif key in (pygame.K_COMMA, pygame.K_PERIOD) and m.run_path is not None:
-            self.start_along_path(-1 if key == pygame.K_COMMA else 1)
-        elif key == pygame.K_ESCAPE:
-            if self.inspect_mode or m.inspection is not None or m.inspect_error:
-                self.inspect_mode = False
-                m.close_inspector()
-            else:
-                return False
-        else:
-            return False
-        return True
-
-    def _mouse_down(self, event) -> bool:
-        if not self.view.contains(*event.pos):
-            return False
-        if event.button == 1:
-            self.drag = {"start": tuple(event.pos), "moved": False, "offset": (0, 0)}
-            return True
-        if event.button == 3:
-            i = self._ball_at(event.pos)
-            if i is not None:
-                self.model.inspect_ball(i)
-            else:
-                self.model.inspect(
-                    *self.view.to_world(*event.pos), snap=px(SNAP_PX) / self.view.scale
-                )
-            return True
-        return False
-
-    def _drag_to(self, pos) -> None:
-        sx, sy = self.drag["start"]
-        dx, dy = pos[0] - sx, pos[1] - sy
-        if abs(dx) + abs(dy) > px(DRAG_THRESHOLD):
-            self.drag["moved"] = True
-        if self.drag["moved"]:
-            self.drag["offset"] = (dx, dy)
-
-    def _mouse_up(self, event) -> bool:
-        drag, self.drag = self.drag, None
-        self._drag_to_end(drag, event.pos)
-        if drag["moved"]:
-            self.view.pan_pixels(*drag["offset"])
-        elif self.view.contains(*event.pos):
-            x, y = self.view.to_world(*event.pos)
-            if self.inspect_mode:
-                i = self._ball_at(event.pos)
-                if i is not None:
-                    self.model.inspect_ball(i)
-                else:
-                    self.model.inspect(x, y, snap=px(SNAP_PX) / self.view.scale)
-            else:
-                path = self.model.run_path  # a dot of the lab's training path: start exactly there
-                k = nearest_point(self.view, path, event.pos, px(SNAP_PX))
-                self.start_at(*(path[k] if k is not None else (x, y)))
-        return True
-
-    def _drag_to_end(self, drag, pos) -> None:
-        sx, sy = drag["start"]
-        dx, dy = pos[0] - sx, pos[1] - sy
-        if abs(dx) + abs(dy) > px(DRAG_THRESHOLD):
-            drag["moved"] = True
-            drag["offset"] = (dx, dy)
-
-    def _wheel(self, event) -> bool:
-        pos = self.mouse
-        if not self.view.contains(*pos):
-            return False
-        steps = max(-5.0, min(5.0, float(getattr(event, "precise_y", event.y) or event.y)))
-        if steps:
-            self.view.zoom_at(pos[0], pos[1], 1.2**steps)
-        return True
-
-    def _ball_at(self, pos) -> int | None:
-        race = self.model.race
-        if not race.balls:
-            return None
-        pts = self.view.to_screen(race.positions[-1])
-        d = np.hypot(pts[:, 0] - pos[0], pts[:, 1] - pos[1])
-        i = int(np.argmin(d))
-        return i if d[i] <= px(PICK_RADIUS) else None
 
     # -- time -------------------------------------------------------------------------------------
     def update(self, dt: float) -> None:
@@ -447,21 +325,7 @@ class LandscapeScene(ModelScene):
             for i, b in enumerate(race.balls)
             if b.status in (Status.DIVERGED, Status.ESCAPED)
         }
-        self.arrows = []
-        for i, ball in enumerate(race.balls):
-            if m.arrows_for.get(ball.label, True) and (
-                ball.status.active or ball.status is Status.FROZEN
-            ):
-                grad = self._start_grad[1] if race.t == 0 else ball.grad
-                step = ball.last_step
-                self.arrows.append(
-                    (
-                        i,
-                        (float(grad[0]), float(grad[1])),
-                        (float(step[0]), float(step[1])),
-                        read_ball(ball),
-                    )
-                )
+        self.arrows = arrows_to_draw(race, m.arrows_for, self._start_grad[1])
         floor = 0.1 * (self.picture.grad_scale if self.picture else 1.0)
         self.arrow_refs = arrow_refs(
             [magnitudes(g, s, st, self.view.scale) for _, g, s, st in self.arrows],
@@ -505,23 +369,11 @@ class LandscapeScene(ModelScene):
         if key == self._legend_key or self.legend is None:
             return
         self._legend_key = key
-        w, h = self.legend.get_size()
         points = [m.race.start, *m.spec.minima, *self.exits.values()]  # and diverged balls' marks
         if len(m.race.balls):
             points += [tuple(p) for p in m.race.positions[-1]]
         screen_pts = [self.view.point_to_screen(float(x), float(y)) for x, y in points]
-        corners = [
-            (plot.x + 8, plot.y + 8),
-            (plot.right - w - 8, plot.y + 8),
-            (plot.x + 8, plot.bottom - h - 8),
-            (plot.right - w - 8, plot.bottom - h - 8),
-        ]
-
-        def covered(pos) -> int:
-            box = pygame.Rect(pos, (w, h)).inflate(24, 24)
-            return sum(box.collidepoint(p) for p in screen_pts)
-
-        self.legend_pos = min(corners, key=covered)
+        self.legend_pos = least_covered_corner(plot, self.legend.get_size(), screen_pts)
 
     def _refresh_chart(self) -> None:
         """Like the panels, at most 10 times a second, but never in the same frame as them."""

@@ -35,70 +35,14 @@ def render_hessian(
     answer = snap.hessian or {}
     inner = w - px(16)
     y = px(5) + text.line_height(13) + px(4)
-    if busy or answer.get("computing"):
-        asking = t("network.hessian_computing", step=answer.get("step", snap.step)) + waited
-        lines = [(line, palette.TEXT_DIM) for line in text.wrap(asking, 12, inner)]
-    elif "error" in answer:
-        lines = [(line, palette.ERROR) for line in text.wrap(answer["error"], 12, inner)]
-    elif "minimum_ratio" not in answer:
-        lines = [
-            (line, palette.TEXT_DIM) for line in text.wrap(t("network.hessian_none"), 12, inner)
-        ]
-    else:
-        lines = []
+    lines = _no_answer(snap, answer, busy, waited, text, inner)
     if lines:
         step = text.line_height(12)
         for k, (line, colour) in enumerate(lines[: max(1, (h - y) // step)]):
             text.blit(surface, text.ellipsize(line, 12, inner), (px(8), y + k * step), 12, colour)
         return surface
-    how = t(
-        "network.hessian_method",
-        method=answer["method"],
-        n=f"{answer['n_params']:,}",
-        s=f"{answer['seconds']:.2g}",
-    )
-    if recording.ACTIVE:  # a recording shows the run's state, not this machine's time
-        how = t(
-            "network.hessian_method_recorded", method=answer["method"], n=f"{answer['n_params']:,}"
-        )
-    kind = answer["kind"]
-    colour = NEGATIVE if kind in ("saddle", "maximum") else POSITIVE
-    rows = [
-        (t(HESSIAN_KINDS[kind]), 14, colour, "bold"),
-        (
-            t("network.hessian_ratio", ratio=f"{answer['minimum_ratio']:.3f}"),
-            12,
-            palette.TEXT,
-            "sans",
-        ),
-        (
-            t("network.hessian_down", down=f"{answer['negative']:.1%}"),
-            12,
-            NEGATIVE if answer["negative"] > 0 else palette.TEXT_DIM,
-            "sans",
-        ),
-        (
-            t(
-                "network.hessian_extremes",
-                low=num(answer["smallest"], 3),
-                high=num(answer["largest"], 3),
-            ),
-            11,
-            palette.TEXT_DIM,
-            "mono",
-        ),
-        (
-            t("network.hessian_grad", g=num(answer["grad_norm"], 2), step=answer["step"]),
-            11,
-            palette.WARN if answer["step"] != snap.step else palette.TEXT_DIM,
-            "sans",
-        ),
-        (how, 11, palette.TEXT_DIM, "sans"),
-    ]
-    if answer["step"] != snap.step:
-        rows.append((t("network.hessian_moved", now=snap.step), 11, palette.WARN, "sans"))
     chart_h = max(px(40), int(h * 0.38))
-    for row, size_pt, colour, kind_f in rows:
+    for row, size_pt, colour, kind_f in _answer_rows(snap, answer):
         # a row too long for the panel goes on over a second line (a clipped "minimum ratio
         # 0.685 (positive eigenva…" hides what the number means); a third is ellipsized
         wrapped = text.wrap(row, size_pt, inner, kind_f) if kind_f == "sans" else [row]
@@ -117,6 +61,75 @@ def render_hessian(
         text,
     )
     return surface
+
+
+def _no_answer(
+    snap: Snapshot, answer: dict, busy: bool, waited: str, text: Text, inner: int
+) -> list[tuple[str, tuple[int, int, int]]]:
+    """The panel's lines (wrapped to ``inner``, each with its colour) while there is no answer
+    to show: being computed, refused, or never asked; [] once there is one."""
+    if busy or answer.get("computing"):
+        asking = t("network.hessian_computing", step=answer.get("step", snap.step)) + waited
+        return [(line, palette.TEXT_DIM) for line in text.wrap(asking, 12, inner)]
+    if "error" in answer:
+        return [(line, palette.ERROR) for line in text.wrap(answer["error"], 12, inner)]
+    if "minimum_ratio" not in answer:
+        return [
+            (line, palette.TEXT_DIM) for line in text.wrap(t("network.hessian_none"), 12, inner)
+        ]
+    return []
+
+
+def _answer_rows(snap: Snapshot, answer: dict) -> list[tuple[str, int, tuple, str]]:
+    """(text, size, colour, font kind) of each line of the answer: the kind of point, the
+    minimum ratio, the share of directions down, the extreme eigenvalues, the gradient and the
+    step it was taken at, how it was computed; a warning when the run has moved on since."""
+    how = t(
+        "network.hessian_method",
+        method=answer["method"],
+        n=f"{answer['n_params']:,}",
+        s=f"{answer['seconds']:.2g}",
+    )
+    if recording.ACTIVE:  # a recording shows the run's state, not this machine's time
+        how = t(
+            "network.hessian_method_recorded", method=answer["method"], n=f"{answer['n_params']:,}"
+        )
+    kind = answer["kind"]
+    moved = answer["step"] != snap.step
+    extremes = t(
+        "network.hessian_extremes", low=num(answer["smallest"], 3), high=num(answer["largest"], 3)
+    )
+    rows = [
+        (
+            t(HESSIAN_KINDS[kind]),
+            14,
+            NEGATIVE if kind in ("saddle", "maximum") else POSITIVE,
+            "bold",
+        ),
+        (
+            t("network.hessian_ratio", ratio=f"{answer['minimum_ratio']:.3f}"),
+            12,
+            palette.TEXT,
+            "sans",
+        ),
+        (
+            t("network.hessian_down", down=f"{answer['negative']:.1%}"),
+            12,
+            NEGATIVE if answer["negative"] > 0 else palette.TEXT_DIM,
+            "sans",
+        ),
+        (extremes, 11, palette.TEXT_DIM, "mono"),
+        (
+            t("network.hessian_grad", g=num(answer["grad_norm"], 2), step=answer["step"]),
+            11,
+            palette.WARN if moved else palette.TEXT_DIM,
+            "sans",
+        ),
+        (how, 11, palette.TEXT_DIM, "sans"),
+    ]
+    if moved:
+        rows.append((t("network.hessian_moved", now=snap.step), 11, palette.WARN, "sans"))
+    return rows
 
 
 def _spectrum(surface, rect: pygame.Rect, answer: dict, text: Text) -> None:

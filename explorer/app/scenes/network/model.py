@@ -12,7 +12,6 @@ lockstep, a chunk of steps each, the next chunk only once both are done with the
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +19,17 @@ from typing import Any
 import numpy as np
 
 from explorer import setups
+from explorer.app.scenes.network.comparison import (
+    COMPARE_DEFAULT_B,
+    COMPARE_KEYS,
+    describe,
+    setup_compare,
+    show,
+    variant,
+)
 from explorer.app.scenes.network.hessian_request import HessianRequest
 from explorer.app.scenes.network.message_text import message_text
+from explorer.app.scenes.network.pacer import Pacer
 from explorer.app.scenes.network.path_save import PathSave
 from explorer.app.scenes.network.readouts import readout_names, snapshot_readouts
 from explorer.app.scenes.network.setup_config import config_of, setup_fields
@@ -35,16 +43,6 @@ from explorer.training.pool import POOL
 from explorer.training.ranges import within
 from explorer.training.worker import sentence
 
-# What side-by-side mode can vary, and the B side's default value for each.
-COMPARE_KEYS = ("activation", "init", "batch_norm", "dropout", "optimizer", "depth")
-COMPARE_DEFAULT_B = {
-    "activation": "relu",
-    "init": "small",
-    "batch_norm": True,
-    "dropout": 0.5,
-    "optimizer": "adam",
-    "depth": 2,
-}
 DEFAULT = TrainConfig(
     dataset="digits",
     depth=8,
@@ -95,7 +93,6 @@ class NetworkSetup:
 # biggest net the lab offers (12 × 128, batch 256, batch norm, dropout) takes ~40 ms a step on a
 # busy 2-core machine, an epoch's last step a little more (it evaluates both splits).
 STEP_BUDGET = 1.0
-CHUNK_S = 0.1  # side by side at full speed: each lockstep chunk aims at this long
 
 
 class NetworkModel:
@@ -129,12 +126,9 @@ class NetworkModel:
         self.compare = compare
         self.compare_value = COMPARE_DEFAULT_B[compare] if compare_value is None else compare_value
         self._checked = self.validate(self.configs())  # every mistake before any worker starts
-        self._chunk = 1  # lockstep steps per chunk
-        self._chunk_sent = 0.0
-        self._manual = 0  # lockstep: steps asked for by hand, not yet handed out
+        self._pacer = Pacer()  # the steps handed out in the frame
         self.playing = False
         self.speed: float | None = None
-        self._budget = 0.0
         self.message = ""
         self.message_kind = "info"
         self.version = 0  # goes up whenever the runs restart
@@ -173,21 +167,14 @@ class NetworkModel:
         self, config: TrainConfig, compare: str | None = None, value: Any = None
     ) -> TrainConfig:
         """The B side: ``config`` with the compared setting changed (same data, same seed)."""
-        compare = compare or self.compare
         value = self.compare_value if value is None else value
-        if compare == "activation" and value == config.activation:
-            value = "sigmoid" if value != "sigmoid" else "relu"  # B must differ from A
-        if compare == "optimizer":
-            spec = self.registry.optimizer(str(value))
-            lr = {"lr": spec.hyper["lr"].default} if "lr" in spec.hyper else {}
-            return config.replace(optimizer=spec.name, optimizer_hyper=lr)
-        return config.replace(**{compare: value})
+        return variant(self.registry, config, compare or self.compare, value)
 
     def labels(self) -> list[str]:
         if not self.side_by_side:
             return [describe(self.config)]
         a, b = self.configs()
-        return [f"A · {_show(self.compare, a)}", f"B · {_show(self.compare, b)}"]
+        return [f"A · {show(self.compare, a)}", f"B · {show(self.compare, b)}"]
 
     def set(self, **changes: Any) -> bool:
         """Change settings of the A side (and so of B); restarts the runs. False (and a message)
@@ -276,7 +263,7 @@ class NetworkModel:
         for trainer, cfg in zip(keep, configs, strict=False):
             trainer.reset(cfg)
         self.trainers = keep + made
-        self._chunk, self._manual = 1, 0
+        self._pacer.restart()
         self._hessian.clear()
         self.snapshots = [t.latest() for t in self.trainers]
         self.version += 1
@@ -291,7 +278,7 @@ class NetworkModel:
 
     def _go(self) -> None:
         """Let one trainer run free; two, or a set speed, get their steps from ``update``."""
-        self._budget = 0.0
+        self._pacer.budget = 0.0
         if self.speed is None and not self.lockstep:
             for t in self.trainers:
                 t.start()  # starts an idle run, resumes a paused one
@@ -337,10 +324,10 @@ class NetworkModel:
         """``n`` mini-batches on every net, then paused."""
         self._live()
         self.playing = False
-        self._chunk_sent = 0.0
+        self._pacer.chunk_sent = 0.0
         self._revive()
         if self.lockstep:  # handed out by ``update`` once both nets are between chunks
-            self._manual += n
+            self._pacer.manual += n
             self.update()
             return
         for t in self.trainers:
@@ -363,33 +350,7 @@ class NetworkModel:
         pairs = [
             (t, s) for t, s in zip(self.trainers, self.snapshots, strict=True) if not s.finished
         ]
-        ready = all(s.ack >= t.sent and s.state in ("idle", "paused") for t, s in pairs)
-        if self._manual and ready:
-            for t, _ in pairs:
-                t.step(self._manual)
-            self._manual = 0
-        if not self.playing or (self.speed is None and not self.lockstep):
-            return
-        if self.speed is None:  # lockstep at full speed: chunks sized to about CHUNK_S each
-            if ready and pairs:
-                now = time.perf_counter()
-                if self._chunk_sent:
-                    took = max(now - self._chunk_sent, 1e-3)
-                    self._chunk = int(
-                        min(max(self._chunk * min(max(CHUNK_S / took, 0.5), 2.0), 1), 1000)
-                    )
-                self._chunk_sent = now
-                for t, _ in pairs:
-                    t.step(self._chunk)
-            return
-        # at most a quarter second of steps waits: a trainer that lags drops steps, not frames
-        self._budget = min(self._budget + dt * self.speed, max(1.0, 0.25 * self.speed))
-        due = int(self._budget)
-        if due < 1 or not ready:
-            return
-        self._budget -= due
-        for t, _ in pairs:
-            t.step(due)
+        self._pacer.hand_out(pairs, self.playing, self.speed, self.lockstep, dt)
 
     def _tell_lost(self) -> None:
         """A net whose worker ended is said once, in one sentence; side by side the race stops
@@ -398,7 +359,7 @@ class NetworkModel:
         if not lost or self._told_lost == self.version:
             return
         self._told_lost = self.version
-        self.playing, self._manual = False, 0
+        self.playing, self._pacer.manual = False, 0
         for t in self.trainers:
             t.pause()
         k = lost[0]
@@ -413,7 +374,7 @@ class NetworkModel:
         if self.recorded is not None:
             return
         self.snapshots = [t.wait(timeout) for t in self.trainers]
-        if self._manual or self._hessian.wanted:
+        if self._pacer.manual or self._hessian.wanted:
             self.update()
             self.snapshots = [t.wait(timeout) for t in self.trainers]
         self._hessian_update()
@@ -491,18 +452,7 @@ class NetworkModel:
         one sentence: the current run goes on untouched)."""
         setups.check(setup, self.registry)
         config = config_of(setup, self.config)
-        side = setup.compare is not None
-        compare, value = self.compare, self.compare_value
-        if side:
-            compare, value = setup.compare.key, setup.compare.value
-            if isinstance(value, Spec):
-                if value.values:
-                    raise SetupError(
-                        f'compare.optimizer = "{value.text()}" sets hyperparameters; valid: an '
-                        "optimizer name (B uses its default rate)",
-                        "compare",
-                    )
-                value = value.name
+        side, compare, value = setup_compare(setup.compare, self.compare, self.compare_value)
         try:
             checked = self.validate(
                 [config, self.variant(config, compare, value)] if side else [config]
@@ -545,28 +495,3 @@ class NetworkModel:
             s.ack >= t.sent and s.state not in ("starting", "running")
             for t, s in zip(self.trainers, self.snapshots, strict=False)
         )
-
-
-def describe(config: TrainConfig) -> str:
-    if config.depth == 0:
-        bits = [i18n.t("network.no_hidden")]
-    else:
-        bits = [f"{config.depth} × {config.width} {config.activation}"]
-    if config.batch_norm:
-        bits.append(i18n.t("network.batch_norm"))
-    if config.dropout:
-        bits.append(i18n.t("network.dropout_value", p=f"{config.dropout:g}"))
-    return i18n.t("network.list_separator").join(bits)
-
-
-def _show(key: str, config: TrainConfig) -> str:
-    value = getattr(config, key)
-    if key == "batch_norm":
-        return i18n.t("network.batch_norm") if value else i18n.t("network.no_batch_norm")
-    if key == "depth":
-        return i18n.t("network.hidden_layers", n=value)
-    if key == "dropout":
-        return i18n.t("network.dropout_value", p=f"{value:g}")
-    if key == "init":
-        return i18n.t("network.title_init", init=value)
-    return str(value)

@@ -28,7 +28,11 @@ B_VALUES = {
 WORDS = {"off": "network.word_off", "on": "network.word_on", "max": "network.word_max"}
 MENU_WORDS = {
     "loss": {"auto": "network.word_auto", "ce": "network.word_ce", "mse": "network.word_mse"},
-    "normalize": {"off": "network.word_off", "standard": "network.word_standard"},
+    "normalize": {
+        "auto": "network.word_auto",
+        "off": "network.word_off",
+        "standard": "network.word_standard",
+    },
 }
 
 

@@ -30,6 +30,10 @@ NET_NUMBERS = (
     "lr",
     "hessian_min_ratio",
     "hessian_saddle",
+    "hessian_critical",
+    "hessian_grad_norm",
+    "hessian_negative",
+    "hessian_smallest",
 )
 
 
@@ -79,13 +83,21 @@ def snapshot_readouts(snap: Snapshot, prefix: str = "") -> dict[str, Any]:
 
 
 def hessian_readouts(hessian: dict[str, Any] | None) -> dict[str, Any]:
-    """``hessian_min_ratio`` (the share of positive eigenvalues) and ``hessian_saddle`` (some
-    direction curves down) of the last computed Hessian; nothing before one is done."""
+    """Of the last computed Hessian (nothing before one is done): ``hessian_min_ratio`` (the
+    share of positive eigenvalues), ``hessian_critical`` (|∇L| within the stated tolerance),
+    ``hessian_saddle`` (a critical point with a direction curving down: never true where the
+    gradient does not vanish), ``hessian_grad_norm``, ``hessian_negative`` (the share of
+    directions curving down) and ``hessian_smallest`` (the most negative curvature)."""
     if not hessian or "minimum_ratio" not in hessian:
         return {}
+    critical = bool(hessian.get("critical", False))
     return {
         "hessian_min_ratio": float(hessian["minimum_ratio"]),
-        "hessian_saddle": hessian["kind"] == "saddle",
+        "hessian_critical": critical,
+        "hessian_saddle": critical and hessian["kind"] == "saddle",
+        "hessian_grad_norm": float(hessian["grad_norm"]),
+        "hessian_negative": float(hessian["negative"]),
+        "hessian_smallest": float(hessian["smallest"]),
     }
 
 
@@ -102,12 +114,23 @@ HESSIAN_KINDS = {
 def hessian_sentence(hessian: dict[str, Any], name: str = "") -> str:
     """For the message under the panel: what the Hessian says, in the UI's language (side by
     side, ``name`` "A" or "B": a shorter line each)."""
-    kind = i18n.t(HESSIAN_KINDS[hessian["kind"]])
+    down = f"{hessian['negative']:.0%}"
+    if hessian.get("share_error"):  # Lanczos: a share with its error, never an exact count
+        down = f"{hessian['negative']:.1%} ± {hessian['share_error']:.1%}"
+    if not hessian.get("critical", False):  # no verdict where the gradient does not vanish
+        return i18n.t(
+            "network.hessian_short_not_critical" if name else "network.hessian_not_critical",
+            name=name,
+            step=hessian["step"],
+            g=f"{hessian['grad_norm']:.2g}",
+            tol=f"{hessian.get('grad_tol', 0.0):.2g}",
+            down=down,
+        )
     return i18n.t(
         "network.hessian_short" if name else "network.hessian_summary",
         name=name,
         step=hessian["step"],
-        kind=kind,
-        down=f"{hessian['negative']:.0%}",
+        kind=i18n.t(HESSIAN_KINDS[hessian["kind"]]),
+        down=down,
         ratio=f"{hessian['minimum_ratio']:.3f}",
     )

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu
+from pygame_gui.elements import UICheckBox, UIDropDownMenu
 
+from explorer.app.scenes.network.look_closer import LookCloser
 from explorer.app.scenes.network.model import COMPARE_KEYS
 from explorer.app.scenes.network.panel_words import (
     B_VALUES,
@@ -31,8 +32,8 @@ from explorer.app.scenes.network.panel_words import (
     b_value_text,
 )
 from explorer.app.ui.i18n import t
-from explorer.app.ui.row import Column, Row
-from explorer.app.ui.scale import factor, px
+from explorer.app.ui.row import Column
+from explorer.app.ui.scale import px
 from explorer.app.ui.slider import ValueSlider
 from explorer.specs import Hyper
 from explorer.training import INITS, ranges
@@ -77,7 +78,7 @@ class SidePanel:
         self._regularization_section(col)
         self._training_section(col, hypers)
         self._side_by_side_section(col, fit)
-        self._look_closer(col.x, col.y, col.w, col.head)
+        LookCloser(self.controls).build(col.x, col.y, col.w, col.head)
         col.y += col.head + col.row
         bottom = max(px(20), L.side.bottom - col.y - px(8))
         return pygame.Rect(col.x, col.y + px(4), col.w, bottom)
@@ -400,36 +401,6 @@ class SidePanel:
             lambda v: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, v)),
         )
         col.y += col.row + col.gap
-
-    def _look_closer(self, x0: int, y: int, w: int, head: int) -> None:
-        """The "Look closer" section: "Hessian here" first in its row; ``look_closer_row`` keeps
-        the rest of the row for the next button."""
-        kind = self.scene.text.kind_for(t("network.look_closer"), "bold")
-        text_w = self.scene.text.font(15, kind).size(t("network.look_closer"))[0] + px(4)
-        self.controls.caption((x0, y, min(w, text_w), px(22)), t("network.look_closer"), "header")
-        self.controls.look_closer_row = bar = Row(x0, x0 + w, y + head, 24)
-        labels = (t("network.hessian_here"), t("network.hessian_busy"))
-        text = self.scene.text
-        need = max(text.font(14, text.kind_for(label, "sans")).size(label)[0] for label in labels)
-        need = need / factor() + 28
-        self.controls.hessian_button = self.controls.add(
-            UIButton(
-                bar.take(need),
-                labels[1] if self.model.hessian_busy() else labels[0],
-                self.manager,
-                tool_tip_text=t("network.hessian_tip"),
-            ),
-            lambda e: self.scene.hessian_here(),
-        )
-        self.controls.landscape_button = self.controls.add(
-            UIButton(
-                bar.take(0, stretch=True),
-                t("network.landscape_button"),
-                self.manager,
-                tool_tip_text=t("network.landscape_tooltip"),
-            ),
-            lambda e: self.scene.landscape_of_this_net(),
-        )
 
     def _slider(
         self, key, label, hyper: Hyper, value, x, y, w, apply, limits=None, label_w=None

@@ -1,0 +1,80 @@
+"""Side by side in the Network lab: net B is net A with one setting changed (same data, same
+seed), so the two runs differ in that setting alone. What may differ, B's default for each, how
+B's configuration is made and how a setup names the comparison."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from explorer.app.ui import i18n
+from explorer.knob_text import Pick, Spec
+from explorer.plugins import Registry
+from explorer.setups import SetupError
+from explorer.training import TrainConfig
+
+# What side-by-side mode can vary, and the B side's default value for each.
+COMPARE_KEYS = ("activation", "init", "batch_norm", "dropout", "optimizer", "depth")
+COMPARE_DEFAULT_B = {
+    "activation": "relu",
+    "init": "small",
+    "batch_norm": True,
+    "dropout": 0.5,
+    "optimizer": "adam",
+    "depth": 2,
+}
+
+
+def variant(registry: Registry, config: TrainConfig, compare: str, value: Any) -> TrainConfig:
+    """The B side: ``config`` with ``compare`` set to ``value`` (an activation equal to A's is
+    swapped: B must differ; an optimizer comes with its default rate)."""
+    if compare == "activation" and value == config.activation:
+        value = "sigmoid" if value != "sigmoid" else "relu"
+    if compare == "optimizer":
+        spec = registry.optimizer(str(value))
+        lr = {"lr": spec.hyper["lr"].default} if "lr" in spec.hyper else {}
+        return config.replace(optimizer=spec.name, optimizer_hyper=lr)
+    return config.replace(**{compare: value})
+
+
+def setup_compare(pick: Pick | None, compare: str, value: Any) -> tuple[bool, str, Any]:
+    """(side by side?, the setting B differs in, B's value) a setup's ``compare`` names
+    (``None``: one net, the comparison kept for later); SetupError (one sentence) for an
+    optimizer given with hyperparameters."""
+    if pick is None:
+        return False, compare, value
+    compare, value = pick.key, pick.value
+    if isinstance(value, Spec):
+        if value.values:
+            raise SetupError(
+                f'compare.optimizer = "{value.text()}" sets hyperparameters; valid: an '
+                "optimizer name (B uses its default rate)",
+                "compare",
+            )
+        value = value.name
+    return True, compare, value
+
+
+def describe(config: TrainConfig) -> str:
+    if config.depth == 0:
+        bits = [i18n.t("network.no_hidden")]
+    else:
+        bits = [f"{config.depth} × {config.width} {config.activation}"]
+    if config.batch_norm:
+        bits.append(i18n.t("network.batch_norm"))
+    if config.dropout:
+        bits.append(i18n.t("network.dropout_value", p=f"{config.dropout:g}"))
+    return i18n.t("network.list_separator").join(bits)
+
+
+def show(key: str, config: TrainConfig) -> str:
+    """``config``'s ``key`` as a side's title says it ("B · relu")."""
+    value = getattr(config, key)
+    if key == "batch_norm":
+        return i18n.t("network.batch_norm") if value else i18n.t("network.no_batch_norm")
+    if key == "depth":
+        return i18n.t("network.hidden_layers", n=value)
+    if key == "dropout":
+        return i18n.t("network.dropout_value", p=f"{value:g}")
+    if key == "init":
+        return i18n.t("network.title_init", init=value)
+    return str(value)

@@ -1,0 +1,56 @@
+"""The Network lab's "Look closer" section, the side panel's last: a button for the Hessian at
+the net's weights now, one that opens the Landscape of this net. Each takes what its words need
+on one row (``controls.look_closer_row`` keeps the row, so a further button can take the rest)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pygame_gui.elements import UIButton
+
+from explorer.app.ui.i18n import t
+from explorer.app.ui.row import Row
+from explorer.app.ui.scale import factor, px
+
+if TYPE_CHECKING:
+    from explorer.app.scenes.network.controls import NetworkControls
+
+
+class LookCloser:
+    """Builds the section into ``controls`` (``hessian_button``, ``landscape_button``)."""
+
+    def __init__(self, controls: NetworkControls) -> None:
+        self.controls = controls
+        self.scene = controls.scene
+        self.model = controls.model
+
+    def build(self, x0: int, y: int, w: int, head: int) -> None:
+        """The "Look closer" section: "Hessian here" first in its row; ``look_closer_row`` keeps
+        the rest of the row for the next button."""
+        c = self.controls
+        kind = self.scene.text.kind_for(t("network.look_closer"), "bold")
+        text_w = self.scene.text.font(15, kind).size(t("network.look_closer"))[0] + px(4)
+        c.caption((x0, y, min(w, text_w), px(22)), t("network.look_closer"), "header")
+        c.look_closer_row = bar = Row(x0, x0 + w, y + head, 24)
+        labels = (t("network.hessian_here"), t("network.hessian_busy"))
+        text = self.scene.text
+        need = max(text.font(14, text.kind_for(label, "sans")).size(label)[0] for label in labels)
+        need = need / factor() + 28
+        c.hessian_button = c.add(
+            UIButton(
+                bar.take(need),
+                labels[1] if self.model.hessian_busy() else labels[0],
+                c.manager,
+                tool_tip_text=t("network.hessian_tip"),
+            ),
+            lambda e: self.scene.hessian_here(),
+        )
+        c.landscape_button = c.add(
+            UIButton(
+                bar.take(0, stretch=True),
+                t("network.landscape_button"),
+                c.manager,
+                tool_tip_text=t("network.landscape_tooltip"),
+            ),
+            lambda e: self.scene.landscape_of_this_net(),
+        )

@@ -1,0 +1,124 @@
+"""What a benchmark says: per task the steps to the target, success over seeds, final quality and
+the tuned setting; across tasks AlgoPerf-style performance profiles; a sensitivity plot.
+
+Performance profile (Dolan & Moré; AlgoPerf's aggregate): on each task an optimizer's cost is
+its median steps to the target over the seeds (infinite when fewer than half the seeds reach
+it); its ratio is that cost over the best optimizer's on the task; ρ(τ) is the fraction of tasks
+whose ratio is at most τ. The score is ρ integrated over τ from 1 to ``TAU_MAX`` = 4, divided by
+3: 1 means best on every task, 0 means within 4× of the best on none. Steps, not seconds:
+seconds depend on the machine and its load, steps do not, so the profile is the same anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from explorer.atomic_write import atomic_path, write_text
+
+TAU_MAX = 4.0
+TAUS = np.round(np.linspace(1.0, TAU_MAX, 301), 4)
+
+
+def task_rows(results: list[dict[str, Any]], suite: Any) -> list[dict[str, Any]]:
+    """One row per optimizer and task: what the table shows and the CSV holds."""
+    rows = []
+    for r in results:
+        task = suite.task(r["task"])
+        seeds = r.get("seeds") or []
+        reached = [s["reached_at"] for s in seeds if s.get("reached_at") is not None]
+        seconds = [s["seconds"] for s in seeds if s.get("seconds") is not None]
+        finals = [s["final"] for s in seeds if s.get("final") is not None]
+        finals = [f for f in finals if isinstance(f, float) and math.isfinite(f)]
+        ok = len(reached) * 2 >= len(seeds) > 0
+        rows.append(
+            {
+                "task": r["task"],
+                "optimizer": r["optimizer"],
+                "target": task.target,
+                "quality": task.quality,
+                "steps_budget": task.steps,
+                "success": f"{len(reached)}/{len(seeds)}",
+                "success_rate": len(reached) / len(seeds) if seeds else 0.0,
+                "steps_to_target": float(np.median(reached)) if ok else None,
+                "seconds_to_target": float(np.median(seconds)) if ok and seconds else None,
+                "final": float(np.median(finals)) if finals else None,
+                "tuned": r.get("best"),
+                "failed_trials": sum(1 for t in r.get("trials", []) if t.get("failed")),
+                "note": r.get("note", ""),
+            }
+        )
+    return rows
+
+
+def profiles(rows: list[dict[str, Any]], optimizers: list[str]) -> dict[str, Any]:
+    """ρ(τ) per optimizer on ``TAUS``, and its integral to τ = 4 (normalised to [0, 1])."""
+    tasks = sorted({r["task"] for r in rows}, key=[r["task"] for r in rows].index)
+    cost = {(r["task"], r["optimizer"]): r["steps_to_target"] for r in rows}
+    ratios: dict[str, list[float]] = {o: [] for o in optimizers}
+    for task in tasks:
+        costs = [cost.get((task, o)) for o in optimizers]
+        finite = [max(c, 1.0) for c in costs if c is not None]
+        best = min(finite) if finite else None
+        for o, c in zip(optimizers, costs, strict=True):
+            ratios[o].append(math.inf if c is None or best is None else max(c, 1.0) / best)
+    rho = {o: [float(np.mean([r <= tau for r in ratios[o]])) for tau in TAUS] for o in optimizers}
+    score = {o: float(np.trapezoid(rho[o], TAUS) / (TAU_MAX - 1.0)) for o in optimizers}
+    return {"tau": [float(t) for t in TAUS], "rho": rho, "score": score, "ratios": ratios}
+
+
+def write_all(out: Path, summary: dict[str, Any]) -> list[Path]:
+    """results.json, tasks.csv, profiles.csv/png and sensitivity.png under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "results.json", out / "tasks.csv", out / "profiles.csv"]
+    write_text(written[0], json.dumps(clean(summary), indent=1), "--out")
+    with atomic_path(written[1], "--out") as tmp, open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh)
+        keys = [k for k in summary["rows"][0] if k != "tuned"] if summary["rows"] else []
+        w.writerow([*keys, "tuned"])
+        for row in summary["rows"]:
+            tuned = " ".join(f"{k}={v:.6g}" for k, v in (row["tuned"] or {}).items())
+            w.writerow([*(row[k] for k in keys), tuned])
+    prof = summary["profiles"]
+    with atomic_path(written[2], "--out") as tmp, open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh)
+        names = list(prof["rho"])
+        w.writerow(["tau", *names])
+        for i, tau in enumerate(prof["tau"]):
+            w.writerow([tau, *(prof["rho"][n][i] for n in names)])
+    from explorer.benchmark.plots import profile_png, sensitivity_png
+
+    written.append(profile_png(out / "profiles.png", prof))
+    sens = sensitivity_png(out / "sensitivity.png", summary["results"])
+    if sens is not None:
+        written.append(sens)
+    return written
+
+
+def clean(value: Any) -> Any:
+    """``value`` as strict JSON holds it: an infinite or NaN number becomes null."""
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def latest_path() -> Path:
+    """Where the latest benchmark's results.json is copied for the Scoreboard scene:
+    ``DL_EXPLORER_BENCHMARK`` if set, else the user's data folder."""
+    import os
+
+    override = os.environ.get("DL_EXPLORER_BENCHMARK")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("dl-explorer")) / "benchmark-latest.json"

@@ -1,0 +1,71 @@
+"""``dl-explorer bench sharpness``: what tracking λ_max every 10 steps adds to training a 4×32
+net (issue 23's target: at most 25 % of the training time)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import click
+import torch
+
+from explorer.commands.output import console as make_console
+from explorer.training import TrainConfig, TrainingSession
+from explorer.training.sharpness import SharpnessTracker
+
+TARGET = 0.25
+
+
+def _run(registry, config: TrainConfig, every: int | None) -> tuple[float, int]:
+    """Seconds to train ``config`` to its end (with λ_max every ``every`` steps), and how many
+    measurements were taken."""
+    session = TrainingSession(config, registry)
+    tracker = SharpnessTracker(session, every) if every else None
+    t0 = time.perf_counter()
+    if tracker is not None:
+        tracker.observe()
+    while not session.done:
+        session.step(1)
+        if tracker is not None:
+            tracker.observe()
+    return time.perf_counter() - t0, len(tracker.points) if tracker else 0
+
+
+@click.command()
+@click.option("--dataset", default="digits", show_default=True)
+@click.option("--steps", default=400, show_default=True, type=click.IntRange(20, 100_000))
+@click.option("--every", default=10, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--repeats", default=3, show_default=True, type=click.IntRange(1, 20))
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.pass_obj
+def sharpness(registry, dataset: str, steps: int, every: int, repeats: int, threads: int) -> None:
+    """Train a 4×32 net with and without λ_max every EVERY steps, side by side, and print the
+    cost of tracking it against the target (≤ 25 % of the training time)."""
+    torch.set_num_threads(threads)
+    config = TrainConfig(dataset=dataset, depth=4, width=32, steps=steps, device="cpu")
+    out = make_console()
+    session = TrainingSession(config, registry)  # imports, the data set: not timed
+    params = sum(p.numel() for p in session.model.parameters())
+    SharpnessTracker(session, every).observe()  # scipy's import: not timed
+    out.print(
+        f"bench sharpness: {dataset} 4×32 net ({params:,} parameters), batch "
+        f"{config.batch_size}, {steps} steps, λ_max every {every} steps on a fixed batch of "
+        f"{SharpnessTracker(session, every)._hessian.batch} samples; {threads} torch thread(s); "
+        f"median of {repeats} pairs, run alternately",
+        highlight=False,
+    )
+    plain, tracked, counts = [], [], []
+    for _ in range(repeats):
+        plain.append(_run(registry, config, None)[0])
+        seconds, n = _run(registry, config, every)
+        tracked.append(seconds)
+        counts.append(n)
+    base, with_it = statistics.median(plain), statistics.median(tracked)
+    cost = (with_it - base) / base
+    verdict = "within" if cost <= TARGET else "OVER"
+    out.print(
+        f"  training {base:.3f} s   with λ_max {with_it:.3f} s ({counts[0]} measurements, "
+        f"{1000 * (with_it - base) / max(1, counts[0]):.2f} ms each)   cost {cost:+.0%} of the "
+        f"training time ({verdict} the target ≤ {TARGET:.0%})",
+        highlight=False,
+    )

@@ -1,0 +1,190 @@
+"""``dl-explorer benchmark OPT…``: tune every hyperparameter within a budget, rerun with seeds,
+compare with performance profiles (``explorer/benchmark/``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from explorer.commands.output import console as make_console
+
+
+def store_url(store: str) -> str:
+    """A bare file name is an SQLite file; anything with ``://`` is any URL Optuna takes."""
+    return store if "://" in store else f"sqlite:///{Path(store).resolve()}"
+
+
+@click.command("benchmark")
+@click.argument("optimizers", nargs=-1, required=True, metavar="OPT…")
+@click.option(
+    "--suite",
+    default="classroom",
+    show_default=True,
+    help="classroom (minutes), lecture (every task) or a suite file (.toml).",
+)
+@click.option(
+    "--budget",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Tuning trials per optimizer and task.",
+)
+@click.option(
+    "--seeds",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Seeds the best setting is rerun on.",
+)
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 512),
+    help="Local worker processes [default: every core].",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Folder for results.json, tasks.csv, profiles.csv/png, sensitivity.png "
+    "[default: benchmark-SUITE].",
+)
+@click.option(
+    "--store",
+    default=None,
+    metavar="URL",
+    help="Keep every finished trial in this Optuna storage (bench.sqlite, or any URL Optuna "
+    "takes): a run stopped by Ctrl-C goes on from there; several machines may share it.",
+)
+@click.option(
+    "--ray",
+    "ray_address",
+    default=None,
+    metavar="local|ADDRESS",
+    help="Run the studies as Ray tasks: local starts Ray on this machine; an address joins a "
+    "cluster (needs the cluster extra).",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seeds every sampler.")
+@click.pass_obj
+def benchmark(
+    registry,
+    optimizers: tuple[str, ...],
+    suite: str,
+    budget: int,
+    seeds: int,
+    workers: int | None,
+    out_dir: str | None,
+    store: str | None,
+    ray_address: str | None,
+    seed: int,
+) -> None:
+    """Benchmark OPT… on a suite: every hyperparameter tuned, the best rerun with seeds."""
+    from explorer.atomic_write import write_text
+    from explorer.benchmark.report import latest_path, write_all
+    from explorer.benchmark.runner import run_benchmark
+    from explorer.benchmark.suite import load_suite
+    from explorer.output import LateProgress
+
+    out = make_console()
+    the_suite = load_suite(suite, registry)
+    names = list(dict.fromkeys(optimizers))
+    for name in names:
+        registry.optimizer(name)
+        if not registry.optimizer(name).hyper:
+            out.print(f"note: {name} declares no hyperparameter ranges; it runs at its defaults.")
+    url = store_url(store) if store else None
+    jobs = len(names) * len(the_suite.tasks)
+    workers = workers or os.cpu_count() or 1
+    engine = f"Ray ({ray_address})" if ray_address else f"{min(workers, jobs)} local worker(s)"
+    out.print(
+        f"benchmark: {', '.join(names)} on suite {the_suite.name!r} ({len(the_suite.tasks)} "
+        f"tasks); every hyperparameter tuned with {budget} trials (seeded TPE, seed {seed}), the "
+        f"best rerun on {seeds} seed(s); {engine}",
+        highlight=False,
+    )
+    try:
+        with LateProgress(jobs, "studies", out) as progress:
+            summary = run_benchmark(
+                names,
+                the_suite,
+                registry,
+                budget=budget,
+                seeds=seeds,
+                workers=workers,
+                store=url,
+                ray=ray_address,
+                seed=seed,
+                done=progress.update,
+            )
+    except KeyboardInterrupt:
+        kept = (
+            f"every finished trial is kept in {store}; run the same command to go on"
+            if store
+            else "nothing was kept (--store bench.sqlite keeps every finished trial)"
+        )
+        raise click.ClickException(f"interrupted: {kept}.") from None
+    print_summary(summary, out)
+    folder = Path(out_dir or f"benchmark-{the_suite.name}")
+    written = write_all(folder, summary)
+    latest = latest_path()  # what the Scoreboard scene shows
+    latest.parent.mkdir(parents=True, exist_ok=True)
+    write_text(latest, (folder / "results.json").read_text(), "the latest benchmark")
+    out.print(f"wrote {', '.join(str(p) for p in written)}", highlight=False)
+
+
+def print_summary(summary: dict, out) -> None:
+    """The rich table: per task, each optimizer's steps to target, success and final quality."""
+    from rich.table import Table
+
+    names = summary["optimizers"]
+    rows = {(r["task"], r["optimizer"]): r for r in summary["rows"]}
+    table = Table(title=f"suite {summary['suite']}: steps to target (median over seeds)")
+    table.add_column("task (target)")
+    for name in names:
+        table.add_column(name)
+    for task in summary["tasks"]:
+        cells = []
+        steps = [rows[(task["name"], n)]["steps_to_target"] for n in names]
+        best = min((s for s in steps if s is not None), default=None)
+        for name in names:
+            row = rows[(task["name"], name)]
+            final = "—" if row["final"] is None else f"{row['final']:.3g}"
+            if row["steps_to_target"] is None:
+                text = f"[red]not reached[/red] {row['success']}\n{task['quality']} {final}"
+            else:
+                seconds = row["seconds_to_target"]
+                when = f"{row['steps_to_target']:g} steps" + (
+                    f" ({seconds:.2f} s)" if seconds is not None else ""
+                )
+                mark = "green" if row["steps_to_target"] == best else "default"
+                text = f"[{mark}]{when}[/{mark}] {row['success']}\n{task['quality']} {final}"
+            cells.append(text)
+        table.add_row(f"{task['name']} ({task['quality']} {task['target']:g})", *cells)
+    out.print(table)
+    tuned = Table(title="tuned settings")
+    tuned.add_column("task")
+    for name in names:
+        tuned.add_column(name)
+    for task in summary["tasks"]:
+        cells = []
+        for name in names:
+            setting = rows[(task["name"], name)]["tuned"] or {}
+            cells.append(" ".join(f"{k}={v:.3g}" for k, v in setting.items()) or "—")
+        tuned.add_row(task["name"], *cells)
+    out.print(tuned)
+    score = summary["profiles"]["score"]
+    ranking = sorted(names, key=lambda n: -score[n])
+    out.print(
+        "performance profile, ρ(τ) integrated to τ = 4 (1 = fastest on every task): "
+        + ", ".join(f"{n} {score[n]:.2f}" for n in ranking),
+        highlight=False,
+    )
+    out.print(
+        f"budget {summary['budget']} trials per optimizer and task, {summary['seeds']} seed(s); "
+        f"{summary['engine']}; {summary['seconds']:.1f} s",
+        style="dim",
+        highlight=False,
+    )

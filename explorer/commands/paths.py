@@ -1,0 +1,159 @@
+"""``dl-explorer paths``: several optimizers trained from one initialization on one real net,
+their paths drawn on one shared plane, with how far each path is off the plane and its true loss
+beside the map's (``explorer.landscape.paths``)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+import torch
+
+from explorer.commands.optspec import parse_optimizer_arg
+from explorer.commands.output import check_output, write_text
+from explorer.commands.output import console as make_console
+from explorer.commands.train import _finite
+from explorer.training.config import MAX_SAMPLES, SEED_MAX, TrainConfig
+
+OPTIMIZERS = ("sgd:lr=0.1", "momentum:lr=0.05", "adam:lr=0.001")
+
+
+@click.command()
+@click.option("--dataset", default="digits", show_default=True, help="A dataset plugin.")
+@click.option("--n", type=click.IntRange(4, MAX_SAMPLES), default=None, help="Samples.")
+@click.option("--depth", default=8, show_default=True, type=click.IntRange(0, 100))
+@click.option("--width", default=32, show_default=True, type=click.IntRange(1, 4096))
+@click.option("--activation", default="relu", show_default=True, help="An activation plugin.")
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1))
+@click.option("--steps", default=300, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--optimizer",
+    "optimizers",
+    multiple=True,
+    metavar="NAME[:k=v,...]",
+    help=f"An optimizer to train with; repeat for each (default: {', '.join(OPTIMIZERS)}).",
+)
+@click.option(
+    "--plane",
+    type=click.Choice(("random", "pca", "hessian")),
+    default="pca",
+    show_default=True,
+    help="random: filter-normalized random directions (--seed); pca: the top two principal "
+    "directions of all the paths together; hessian: the top two Hessian eigenvectors at the "
+    "centre.",
+)
+@click.option(
+    "--centre",
+    default="init",
+    show_default=True,
+    metavar="init|OPTIMIZER",
+    help="Where the plane goes through: the shared initialization, or one optimizer's end point "
+    "(as written in --optimizer).",
+)
+@click.option(
+    "--others",
+    default=3,
+    show_default=True,
+    type=click.IntRange(0, 8),
+    help="Also draw the map along this many other random directions (seeds after --seed), with "
+    "the spread of the loss near the centre between them.",
+)
+@click.option("--grid", default=64, show_default=True, type=click.IntRange(8, 256))
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, SEED_MAX))
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 256))
+@click.option("--out", "out_path", default=None, metavar="FILE.png", help="The picture.")
+@click.option("--json", "json_path", default=None, metavar="FILE", help="Every figure, as JSON.")
+@click.pass_obj
+def paths(registry, optimizers, plane, centre, others, grid, threads, out_path, json_path, **net):
+    """Train one net from one initialization with each optimizer and draw all the paths on one
+    shared plane, with the share of each path off the plane and its true loss beside the map's."""
+    from explorer.landscape.paths import compare_on_plane
+
+    torch.set_num_threads(threads)
+    out_file = check_output(out_path, "--out")
+    json_file = check_output(json_path, "--json")
+    if out_file is not None and out_file.suffix.lower() != ".png":
+        raise ValueError(f"--out {out_path}: the picture is a PNG; name it *.png")
+    specs = list(optimizers) or list(OPTIMIZERS)
+    chosen = []
+    for text in specs:
+        name, hyper = parse_optimizer_arg(text, registry)
+        chosen.append((text, name, dict(hyper)))
+    if len({label for label, *_ in chosen}) < len(chosen):
+        raise ValueError("each --optimizer once: two paths with one name cannot be told apart")
+    config = TrainConfig(**net, device="cpu")
+    config.validate()
+    out = make_console()
+    t0 = time.perf_counter()
+    result = compare_on_plane(
+        config,
+        chosen,
+        registry,
+        plane=plane,
+        centre=centre,
+        seed=net["seed"],
+        side=grid,
+        others=others,
+    )
+    seconds = time.perf_counter() - t0
+    _print(out, result, seconds)
+    if json_file is not None:
+        payload = _finite(result.to_dict() | {"seconds": seconds})
+        write_text(json_file, json.dumps(payload, indent=1, allow_nan=False) + "\n", "--json")
+        out.print(f"wrote {json_file}", highlight=False)
+    if out_file is not None:
+        _write_png(result, registry, out_file)
+        out.print(f"wrote {out_file}", highlight=False)
+
+
+def _print(out, result, seconds: float) -> None:
+    head = f"{result.plane} plane through {result.centre}, {result.n_parameters:,} weights"
+    if result.explained:
+        a, b = result.explained
+        head += f"; it holds {a:.1%} + {b:.1%} = {a + b:.1%} of the paths' variance"
+    if result.curvatures:
+        head += f"; Hessian eigenvalues {result.curvatures[0]:.4g}, {result.curvatures[1]:.4g}"
+    out.print(head + f" ({seconds:.1f} s)", highlight=False, soft_wrap=True)
+    for p in result.paths:
+        s = p.summary()
+        out.print(
+            f"  {p.path.label:<20} {len(p.path.steps):>4} points to step {p.path.steps[-1]:<6} "
+            f"off the plane: median {s['median_off']:.0%}, {p.off_share:.0%} of points beyond "
+            f"50%   end loss: true {s['end_true_loss']:.4g}, map {s['end_map_loss']:.4g}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if result.others:
+        maps = [m for m in [result.map, *result.others] if m.seed is not None]
+        means = ", ".join(f"seed {m.seed}: {m.centre_mean:.4g}" for m in maps)
+        spread = result.centre_spread
+        out.print(
+            f"  loss near the centre along other random directions: {means}"
+            + (f" (spread {spread:.3g})" if spread is not None else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
+    for note in result.notes:
+        out.print(note, highlight=False, style="yellow", soft_wrap=True)
+
+
+def _write_png(result, registry, out_file) -> None:
+    import os
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    import pygame
+
+    from explorer.app.scenes.network.plane_picture import draw
+    from explorer.atomic_write import atomic_path
+
+    pygame.font.init()
+    order = list(registry.optimizers)
+    colours = [
+        order.index(p.path.optimizer) if p.path.optimizer in order else i
+        for i, p in enumerate(result.paths)
+    ]
+    picture = draw(result, colours)
+    with atomic_path(out_file, "--out") as tmp:
+        pygame.image.save(picture, str(tmp))  # the temporary keeps the .png suffix

@@ -1,0 +1,407 @@
+"""Many optimizers on one plane: the same net trained from the same initialization by each
+optimizer, every path drawn on one shared 2-D slice of weight space, with what the slice hides.
+
+A 2-D picture of a path through P-dimensional weights lies in two ways: a point off the plane is
+drawn at its projection, and the map's colour there is the loss *on the plane*, not at the point.
+So every projected point carries both: its distance off the plane relative to its distance from
+the centre (0: on the plane; 1: at right angles to it), and its true loss beside the map's value
+at its projection. A path whose points are mostly off the plane is marked (drawn faded).
+
+The plane goes through a centre (the shared initialization, or one optimizer's end point) along
+
+- ``random``: filter-normalized Gaussian directions (Li et al. 2018), drawn with a seed;
+- ``pca``: the top two principal directions of all the paths together (their variance share is
+  reported): the plane that holds the most of the paths' movement;
+- ``hessian``: the top two eigenvectors of the training loss's Hessian at the centre (Lanczos on
+  Hessian-vector products, ``training/hessian.py``): the directions of highest curvature.
+
+The grid, the filter normalization and the PCA are the ``net:`` surfaces' own
+(``net_surface.NetSlice``, ``weight_path.pca_plane``): one computation, one place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from explorer.landscape.net_surface import (
+    DTYPE,
+    NetSlice,
+    filter_normalized,
+    parse_net_spec,
+)
+from explorer.landscape.surface import evaluate_grid
+from explorer.training.weight_path import PathError, pca_plane, unflat
+
+if TYPE_CHECKING:
+    from explorer.plugins import Registry
+    from explorer.training.config import TrainConfig
+    from explorer.training.session import TrainingSession
+
+PLANES = ("random", "pca", "hessian")
+MAX_POINTS = 100  # recorded points per path (every k steps so that the run fits)
+HESSIAN_LIMIT = 50_000  # parameters: Lanczos on the full training loss stays a few seconds
+OFF_PLANE = 0.5  # a point is "off the plane" when its distance off it exceeds this share
+MOSTLY = 0.5  # ... and a path is "mostly off the plane" when more than this share of points are
+GRID = 64
+OTHER_SEEDS = 3
+
+
+class PlaneError(ValueError):
+    """One sentence: why these paths cannot be drawn on this plane."""
+
+
+@dataclass
+class TrainedPath:
+    """One optimizer's path: its weights every ``every`` steps from the shared start."""
+
+    label: str  # the optimizer as the user wrote it
+    optimizer: str  # the registry name (its colour)
+    steps: list[int]
+    points: torch.Tensor  # (T, P) float64
+    cut: str = ""  # why the path ends early ("": it ran to the end)
+
+
+@dataclass
+class ProjectedPath:
+    path: TrainedPath
+    coords: np.ndarray  # (T, 2) on the plane
+    off: np.ndarray  # (T,) distance off the plane ÷ distance from the centre (0 at the centre)
+    true_loss: np.ndarray  # (T,) the training loss at the point itself
+    map_loss: np.ndarray  # (T,) the map's value at its projection
+
+    @property
+    def off_share(self) -> float:
+        """The share of the path's points (the centre itself not counted) off the plane."""
+        moved = self.off[np.isfinite(self.off)]
+        return float((moved > OFF_PLANE).mean()) if len(moved) else 0.0
+
+    @property
+    def mostly_off(self) -> bool:
+        return self.off_share > MOSTLY
+
+    def summary(self) -> dict[str, Any]:
+        gap = np.abs(self.true_loss - self.map_loss)
+        return {
+            "label": self.path.label,
+            "optimizer": self.path.optimizer,
+            "steps": self.path.steps,
+            "cut": self.path.cut,
+            "coords": self.coords.tolist(),
+            "off_plane": self.off.tolist(),
+            "true_loss": self.true_loss.tolist(),
+            "map_loss": self.map_loss.tolist(),
+            "off_share": self.off_share,
+            "mostly_off": self.mostly_off,
+            "median_off": float(np.nanmedian(self.off)) if len(self.off) else 0.0,
+            "end_true_loss": float(self.true_loss[-1]),
+            "end_map_loss": float(self.map_loss[-1]),
+            "largest_loss_gap": float(np.nanmax(gap)) if len(gap) else 0.0,
+        }
+
+
+@dataclass
+class PlaneMap:
+    """The loss over a square of the plane: ``z[row, col]`` at (xs[col], ys[row])."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    z: np.ndarray
+    levels: np.ndarray
+    seed: int | None = None  # the random directions' seed (None: pca or hessian)
+    centre_mean: float = math.nan  # the mean loss within a tenth of the span around the centre
+
+
+@dataclass
+class PlaneResult:
+    plane: str
+    centre: str
+    n_parameters: int
+    paths: list[ProjectedPath]
+    map: PlaneMap
+    explained: tuple[float, float] | None = None  # pca: the share of the paths' variance
+    curvatures: tuple[float, float] | None = None  # hessian: the two eigenvalues
+    others: list[PlaneMap] = field(default_factory=list)  # the map for other random seeds
+    notes: list[str] = field(default_factory=list)  # one sentence each: cut paths, off-plane
+
+    @property
+    def centre_spread(self) -> float | None:
+        """How much the loss near the centre differs between the maps of different random seeds
+        (max − min of their centre means; None with fewer than two)."""
+        maps = [self.map, *self.others]
+        means = [m.centre_mean for m in maps if m.seed is not None and math.isfinite(m.centre_mean)]
+        return max(means) - min(means) if len(means) > 1 else None
+
+    def to_dict(self) -> dict[str, Any]:
+        def grid(m: PlaneMap) -> dict[str, Any]:
+            return {
+                "seed": m.seed,
+                "x": m.xs.tolist(),
+                "y": m.ys.tolist(),
+                "loss": [[v if math.isfinite(v) else None for v in row] for row in m.z.tolist()],
+                "centre_mean": m.centre_mean,
+            }
+
+        return {
+            "plane": self.plane,
+            "centre": self.centre,
+            "parameters": self.n_parameters,
+            "explained": list(self.explained) if self.explained else None,
+            "curvatures": list(self.curvatures) if self.curvatures else None,
+            "paths": [p.summary() for p in self.paths],
+            "map": grid(self.map),
+            "other_directions": [grid(m) for m in self.others],
+            "centre_spread": self.centre_spread,
+            "notes": self.notes,
+        }
+
+
+# -- training ----------------------------------------------------------------------------------
+def train_paths(
+    config: TrainConfig, optimizers: list[tuple[str, str, dict[str, float]]], registry: Registry
+) -> tuple[list[TrainedPath], TrainingSession]:
+    """Train ``config`` once per optimizer ``(label, name, hyper)``, all from the same
+    initialization (the same seed gives the same weights), recording every weight. A path is
+    cut at the first point whose weights or loss are not finite. Returns the paths and the
+    first session (its net, data and loss define the map)."""
+    from explorer.training import TrainingSession
+
+    paths, first = [], None
+    start: torch.Tensor | None = None
+    for label, name, hyper in optimizers:
+        session = TrainingSession(config.replace(optimizer=name, optimizer_hyper=hyper), registry)
+        first = first or session
+        total = session.total_steps
+        every = max(1, math.ceil(total / MAX_POINTS))
+        flat = _flat(session)
+        if start is None:
+            start = flat
+        elif not torch.equal(start, flat):  # the promise of one initialization, checked
+            raise PlaneError(f"{label} did not start from the shared initialization")
+        steps, points, cut = [0], [flat], ""
+        while not session.done:
+            session.step(min(every, total - session.global_step))
+            flat = _flat(session)
+            if not bool(torch.isfinite(flat).all()) or session.diverged:
+                cut = (
+                    f"{label} diverged: its weights or loss are not finite by step "
+                    f"{session.global_step}; its path is cut at step {steps[-1]}"
+                )
+                break
+            steps.append(session.global_step)
+            points.append(flat)
+        paths.append(TrainedPath(label, name, steps, torch.stack(points), cut))
+    assert first is not None  # at least one optimizer: the caller checks
+    return paths, first
+
+
+def _flat(session: TrainingSession) -> torch.Tensor:
+    return torch.cat([p.detach().reshape(-1) for p in session.model.parameters()]).to(DTYPE).cpu()
+
+
+# -- the plane ---------------------------------------------------------------------------------
+def _slice(
+    registry: Registry,
+    session: TrainingSession,
+    theta: torch.Tensor,
+    d1: torch.Tensor,
+    d2: torch.Tensor,
+    explained: tuple[float, float] | None,
+) -> NetSlice:
+    model = session.model.copy().double().eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    shapes = {n: tuple(p.shape) for n, p in model.named_parameters()}
+    cfg = session.config
+    spec = parse_net_spec(
+        f"net:{cfg.dataset}?depth={cfg.depth}&width={cfg.width}&activation={cfg.activation}"
+        f"&seed={cfg.seed}"
+    )
+    classify = session.splits.task == "classification"
+    y = session.splits.train.y.detach().cpu()
+    return NetSlice(
+        spec,
+        registry,
+        model,
+        unflat(theta, shapes),
+        unflat(d1, shapes),
+        unflat(d2, shapes),
+        session.splits.train.x.detach().cpu().to(DTYPE),
+        y if classify else y.to(DTYPE),
+        classify,
+        np.zeros((0, 2)),
+        explained,
+        mse=classify and cfg.loss == "mse",
+    )
+
+
+def directions(
+    plane: str,
+    session: TrainingSession,
+    theta: torch.Tensor,
+    paths: list[TrainedPath],
+    seed: int,
+) -> tuple[torch.Tensor, torch.Tensor, tuple[float, float] | None, tuple[float, float] | None]:
+    """``(d1, d2, pca shares, hessian eigenvalues)`` of ``plane`` through ``theta``."""
+    n = theta.numel()
+    if plane == "random":
+        shapes = {nm: tuple(p.shape) for nm, p in session.model.named_parameters()}
+        gen = torch.Generator().manual_seed(seed)
+        centre = unflat(theta, shapes)
+        d1 = torch.cat([t.reshape(-1) for t in filter_normalized(centre, gen).values()])
+        d2 = torch.cat([t.reshape(-1) for t in filter_normalized(centre, gen).values()])
+        return d1, d2, None, None
+    if plane == "pca":
+        together = torch.cat([p.points for p in paths])
+        try:
+            v1, v2, shares, _ = pca_plane(together, theta)
+        except PathError as exc:
+            raise PlaneError(str(exc)) from None
+        return v1, v2, shares, None
+    if n > HESSIAN_LIMIT:
+        raise PlaneError(
+            f"the net has {n:,} parameters; a Hessian plane is computed for at most "
+            f"{HESSIAN_LIMIT:,} (use --plane pca or random, or a smaller net)"
+        )
+    return _hessian_plane(session, theta)
+
+
+def _hessian_plane(
+    session: TrainingSession, theta: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, None, tuple[float, float]]:
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    from explorer.training.hessian import hvp, training_loss
+
+    f, _ = training_loss(session, "train")
+    product = hvp(f, theta.clone())
+    n = theta.numel()
+
+    def matvec(v: np.ndarray) -> np.ndarray:
+        return product(torch.as_tensor(np.ravel(v), dtype=DTYPE)).numpy()
+
+    op = LinearOperator((n, n), matvec=matvec, dtype=np.float64)
+    start = np.random.default_rng(0).standard_normal(n)
+    vals, vecs = eigsh(op, k=2, which="LA", tol=1e-6, ncv=min(n, 40), v0=start)
+    order = np.argsort(vals)[::-1]
+    d1 = torch.as_tensor(vecs[:, order[0]], dtype=DTYPE)
+    d2 = torch.as_tensor(vecs[:, order[1]], dtype=DTYPE)
+    return d1, d2, None, (float(vals[order[0]]), float(vals[order[1]]))
+
+
+def project(
+    sl: NetSlice, theta: torch.Tensor, d1: torch.Tensor, d2: torch.Tensor, path: TrainedPath
+) -> ProjectedPath:
+    """The path's least-squares coordinates on the plane, how far off it each point is, and its
+    true loss beside the map's value at the projection."""
+    D = torch.stack([d1, d2], 1)  # (P, 2)
+    rel = path.points - theta  # (T, P)
+    coords = torch.linalg.lstsq(D, rel.T).solution.T  # (T, 2)
+    residual = rel - coords @ D.T
+    dist = rel.norm(dim=1)
+    off = torch.where(dist > 0, residual.norm(dim=1) / dist.clamp(min=1e-300), torch.zeros(()))
+    a, b = coords[:, 0].contiguous(), coords[:, 1].contiguous()
+    with torch.no_grad():
+        on_map = sl.per_sample_loss(a, b, sl.x, sl.y).mean(1)
+        true = true_losses(sl, path.points)
+    return ProjectedPath(path, coords.numpy(), off.numpy(), true.numpy(), on_map.numpy())
+
+
+def true_losses(sl: NetSlice, points: torch.Tensor) -> torch.Tensor:
+    """The training loss at each of the (T, P) weight vectors (not on the plane): the slice's
+    own loss, with the point as θ₀ and no direction."""
+    names = list(sl.theta0)
+    shapes = [sl.theta0[n].shape for n in names]
+    sizes = [sl.theta0[n].numel() for n in names]
+    out = []
+    for row in points:
+        params = {
+            n: t.reshape(s) for n, t, s in zip(names, torch.split(row, sizes), shapes, strict=True)
+        }
+        out.append(sl._one(params, sl.x, sl.y).mean())
+    return torch.stack(out)
+
+
+def plane_map(sl: NetSlice, span: float, side: int = GRID, seed: int | None = None) -> PlaneMap:
+    """The loss over [−span, span]² of the slice's plane, ``side`` × ``side`` points."""
+    view = ((-span, span), (-span, span))
+    grid = evaluate_grid(sl.surface(), side, side, view)
+    X, Y = np.meshgrid(grid.xs, grid.ys)
+    cell = 2 * span / max(1, side - 1)
+    near = np.hypot(X, Y) <= max(0.1 * span, 0.75 * cell)  # at least the nearest points
+    values = grid.z[near & np.isfinite(grid.z)]
+    centre = float(values.mean()) if values.size else math.nan
+    return PlaneMap(grid.xs, grid.ys, grid.z, grid.levels, seed, centre)
+
+
+def compare_on_plane(
+    config: TrainConfig,
+    optimizers: list[tuple[str, str, dict[str, float]]],
+    registry: Registry,
+    plane: str = "random",
+    centre: str = "init",
+    seed: int = 0,
+    side: int = GRID,
+    others: int = OTHER_SEEDS,
+    timings: dict[str, float] | None = None,
+) -> PlaneResult:
+    """Train, pick the plane, project every path, and compute the map (and ``others`` maps of
+    other random seeds). Every problem a user can cause is one sentence (PlaneError).
+    ``timings``, when given, receives the seconds of each phase (``bench paths``)."""
+    import time
+
+    clock = [time.perf_counter()]
+    spent = timings if timings is not None else {}
+
+    def lap(phase: str) -> None:
+        now = time.perf_counter()
+        spent[phase] = spent.get(phase, 0.0) + now - clock[0]
+        clock[0] = now
+
+    if not optimizers:
+        raise PlaneError("name at least one optimizer (--optimizer NAME, repeat for more)")
+    if plane not in PLANES:
+        raise PlaneError(f"no plane {plane!r}; choose {', '.join(PLANES)}")
+    labels = [label for label, *_ in optimizers]
+    if centre != "init" and centre not in labels:
+        raise PlaneError(
+            f"--centre {centre!r} is neither 'init' nor one of the optimizers ({', '.join(labels)})"
+        )
+    paths, session = train_paths(config, optimizers, registry)
+    lap("training")
+    theta = paths[0].points[0] if centre == "init" else paths[labels.index(centre)].points[-1]
+    d1, d2, explained, curv = directions(plane, session, theta, paths, seed)
+    sl = _slice(registry, session, theta, d1, d2, explained)
+    lap("plane")
+    projected = [project(sl, theta, d1, d2, p) for p in paths]
+    lap("projections")
+    extent = max(float(np.abs(p.coords).max()) for p in projected)
+    span = 1.25 * extent if extent > 0 else 1.0
+    shown = plane_map(sl, span, side, seed if plane == "random" else None)
+    result = PlaneResult(plane, centre, theta.numel(), projected, shown, explained, curv)
+    lap("map")
+    first = seed + 1 if plane == "random" else seed  # the shown random map is seed's own
+    for k in range(first, first + others):
+        o1, o2, _, _ = directions("random", session, theta, paths, k)
+        other = _slice(registry, session, theta, o1, o2, None)
+        result.others.append(plane_map(other, span, max(16, side // 2), k))
+        lap("other directions")
+    result.notes += [p.cut for p in paths if p.cut]
+    for p in projected:
+        if p.mostly_off:
+            result.notes.append(
+                f"{p.path.label}: {p.off_share:.0%} of its points lie off the plane (farther "
+                f"off it than {OFF_PLANE:.0%} of their distance from the centre); it is drawn "
+                "faded, and the map's colours under it are not its losses"
+            )
+    if all(p.mostly_off for p in projected):
+        result.notes.insert(
+            0,
+            f"every path lies mostly off this {plane} plane: the picture shows where they "
+            "project, not where they went (try --plane pca)",
+        )
+    return result

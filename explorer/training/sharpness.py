@@ -1,0 +1,356 @@
+"""Sharpness live: the top eigenvalue λ_max of the training loss's Hessian, every k steps, against
+the learning rate's stability threshold.
+
+Gradient descent with rate η on a quadratic diverges along any direction whose curvature exceeds
+2/η. Cohen et al. (2021, "Gradient Descent on Neural Networks Typically Occurs at the Edge of
+Stability") found that on real nets λ_max rises until it reaches 2/η and then hovers there. The
+threshold depends on the update rule:
+
+- plain gradient descent (``sgd``): 2/η;
+- heavy-ball momentum (``momentum``: v ← βv + g, θ ← θ − ηv): (2 + 2β)/η;
+- Adam / AdamW (Cohen et al. 2022, "Adaptive Gradient Methods at the Edge of Stability"): the
+  update is θ ← θ − η P⁻¹m with the preconditioner P = (1 − β₁ᵗ)·diag(√v̂ + ε); the quantity that
+  meets the threshold is the *preconditioned* sharpness λ_max(P⁻¹H), and the threshold is
+  (2 + 2β₁)/((1 − β₁)η), i.e. 38/η for β₁ = 0.9.
+
+Any other rule has no threshold here (None): its λ_max is still measured and drawn.
+
+λ_max comes from Lanczos (``scipy.sparse.linalg.eigsh``, the library ``training/hessian.py``
+uses too) on Hessian-vector products by double backward through the net, on a fixed batch of
+the training split (``BATCH`` samples, drawn once with the run's seed), the net in evaluation
+mode (no dropout; batch norm with its running statistics). Each measurement starts from the last
+one's eigenvector, so a few products suffice while λ_max moves slowly. For P⁻¹H the products are
+with the symmetric P^(-1/2) H P^(-1/2), which has the same eigenvalues.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+if TYPE_CHECKING:
+    from explorer.training.session import TrainingSession
+
+BATCH = 128  # samples of the fixed batch the Hessian is taken on
+TOL = 3e-3  # the relative residual λ_max is tracked to (its own error is of order TOL²)
+MAX_ITER = 30  # products per measurement at most
+MAX_EVERY = 1_000_000
+ADAM_LIKE = ("adam", "adamw")
+
+Product = Callable[[torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """What λ_max is compared with: ``value`` (None: no threshold known for this rule), the
+    formula in words, and whether the eigenvalue is the preconditioned one."""
+
+    value: float | None
+    formula: str
+    preconditioned: bool = False
+
+
+def threshold(optimizer: str, hyper: dict[str, float]) -> Threshold:
+    """The stability threshold of ``optimizer`` at its hyperparameters ``hyper`` (lr, beta,
+    beta1 as the project's rules name them)."""
+    lr = float(hyper.get("lr", 0.0))
+    if lr <= 0:
+        return Threshold(None, "no learning rate")
+    if optimizer == "sgd":
+        return Threshold(2 / lr, "2/η")
+    if optimizer == "momentum":
+        beta = float(hyper.get("beta", 0.9))
+        return Threshold((2 + 2 * beta) / lr, f"(2 + 2β)/η with β = {beta:g}")
+    if optimizer in ADAM_LIKE:
+        b1 = float(hyper.get("beta1", 0.9))
+        return Threshold(
+            (2 + 2 * b1) / ((1 - b1) * lr),
+            f"(2 + 2β₁)/((1 − β₁)η) with β₁ = {b1:g}, on the preconditioned λ_max(P⁻¹H)",
+            preconditioned=True,
+        )
+    return Threshold(None, f"no stability threshold is known for {optimizer}")
+
+
+def top_eigen(
+    product: Product,
+    n: int,
+    v0: np.ndarray | None = None,
+    tol: float = TOL,
+    maxiter: int = 200,
+    scale: float | None = None,
+) -> tuple[float, np.ndarray]:
+    """The largest (algebraic) eigenvalue of the symmetric operator ``product`` on Rⁿ and its
+    unit eigenvector, by ``scipy.sparse.linalg.lobpcg`` (a locally optimal Krylov method: one
+    product per iteration) started from ``v0`` (random when None). It stops when the residual
+    ‖Hv − λv‖ ≤ ``tol``·|λ| (the eigenvalue's error is then of order tol²·λ²/gap) or after
+    ``maxiter`` iterations, with the best estimate reached. |λ| is taken as ``scale`` (a
+    tracker's last value), else the start's Rayleigh quotient."""
+    import warnings
+
+    from scipy.sparse.linalg import lobpcg
+
+    def matmat(v: np.ndarray) -> np.ndarray:
+        block = np.asarray(v).reshape(n, -1)
+        cols = [product(torch.as_tensor(np.ascontiguousarray(c))) for c in block.T]
+        return np.stack([c.detach().double().numpy() for c in cols], 1)
+
+    if n < 3:  # lobpcg needs room for its three-vector search space: the whole matrix
+        h = matmat(np.eye(n))
+        vals, vecs = np.linalg.eigh((h + h.T) / 2)
+        return float(vals[-1]), vecs[:, -1]
+    start = v0 if v0 is not None and v0.shape == (n,) else None
+    if start is None:
+        start = np.random.default_rng(0).standard_normal(n)
+    guess = (start / np.linalg.norm(start))[:, None]
+    if scale is None:
+        scale = float(guess[:, 0] @ matmat(guess)[:, 0])
+    absolute = tol * max(abs(scale), 1e-12)
+    with warnings.catch_warnings():  # "not reaching the requested tolerance": the best is kept
+        warnings.simplefilter("ignore")
+        vals, vecs = lobpcg(matmat, guess, largest=True, tol=absolute, maxiter=maxiter)
+    value = float(np.atleast_1d(vals)[0])
+    vec = np.asarray(vecs)[:, 0]
+    return value, vec / np.linalg.norm(vec)
+
+
+class BatchHessian:
+    """Hessian-vector products of the session's training loss (with its L1 / L2 terms) on a
+    fixed batch, at the net's current weights."""
+
+    def __init__(
+        self, session: TrainingSession, batch: int = BATCH, dtype: torch.dtype = torch.float32
+    ) -> None:
+        train = session.splits.train
+        n = len(train)
+        gen = torch.Generator().manual_seed(session.config.seed + 104_729)
+        idx = torch.randperm(n, generator=gen)[: min(batch, n)].to(train.x.device)
+        self.session = session
+        self.dtype = dtype
+        self.x = train.x[idx].detach().to("cpu", dtype)
+        y = train.y[idx].detach().to("cpu")
+        self.y = y if session.classify else y.to(dtype)
+        self.batch = int(idx.numel())
+        self._twin = session.model.copy().to("cpu", dtype).eval()  # weights copied in per use
+
+    def at_current(self) -> tuple[Product, list[str], list[int]]:
+        """``(v ↦ Hv, parameter names, sizes)`` at the session's weights now (a copy of the net:
+        training is not disturbed)."""
+        session, model = self.session, self._twin
+        with torch.no_grad():
+            for mine, theirs in zip(
+                model.state_dict().values(), session.model.state_dict().values(), strict=True
+            ):
+                mine.copy_(theirs)
+        named = list(model.named_parameters())
+        params = [p for _, p in named]
+        weight_ids = {id(linear.weight) for linear in model.linears}
+        loss = session.loss_fn(model(self.x), self.y)
+        cfg = session.config
+        weights = [p for p in params if id(p) in weight_ids]
+        if cfg.l1:
+            loss = loss + cfg.l1 * sum(w.abs().sum() for w in weights)
+        if cfg.l2:
+            loss = loss + 0.5 * cfg.l2 * sum((w * w).sum() for w in weights)
+        grads = torch.autograd.grad(loss, params, create_graph=True)
+        sizes = [p.numel() for p in params]
+        dtype = self.dtype
+
+        def product(v: torch.Tensor) -> torch.Tensor:
+            parts = [
+                t.reshape(p.shape) for t, p in zip(v.to(dtype).split(sizes), params, strict=True)
+            ]
+            hv = torch.autograd.grad(grads, params, grad_outputs=parts, retain_graph=True)
+            return torch.cat([h.reshape(-1) for h in hv])
+
+        return product, [n for n, _ in named], sizes
+
+
+def preconditioner(session: TrainingSession, names: list[str]) -> torch.Tensor | None:
+    """Adam's diagonal P = (1 − β₁^(t+1))·(√(v/(1 − β₂^(t+1))) + ε) for the next step, flat in
+    the order of ``names`` (None before the first step, or for an optimizer without Adam's
+    state). Reads the project's rule state (t, v) or torch.optim.Adam's (step, exp_avg_sq)."""
+    opt = session.optimizer
+    group = opt.param_groups[0]
+    b1 = float(group.get("beta1", group.get("betas", (0.9, 0.999))[0]))
+    b2 = float(group.get("beta2", group.get("betas", (0.9, 0.999))[1]))
+    eps = float(group.get("eps", 1e-8))
+    params = dict(session.model.named_parameters())
+    parts = []
+    for name in names:
+        state = opt.state.get(params[name], {})
+        v = state.get("v", state.get("exp_avg_sq"))
+        t = state.get("t", state.get("step"))
+        if v is None or t is None:
+            return None
+        t = float(t) + 1
+        denom = (v.detach().double().cpu() / (1 - b2**t)).sqrt() + eps
+        parts.append(((1 - b1**t) * denom).reshape(-1))
+    return torch.cat(parts)
+
+
+def layer_of(name: str) -> str:
+    """``hidden.0.linear.weight`` → ``hidden layer 1``; ``out.bias`` → ``output layer``."""
+    bits = name.split(".")
+    if bits[0] == "hidden" and len(bits) > 1 and bits[1].isdigit():
+        return f"hidden layer {int(bits[1]) + 1}"
+    if bits[0] == "out":
+        return "output layer"
+    return ".".join(bits[:-1]) or name
+
+
+def layer_shares(vector: np.ndarray, names: list[str], sizes: list[int]) -> dict[str, float]:
+    """The share of a unit vector's squared length in each layer."""
+    out: dict[str, float] = {}
+    total = float((vector**2).sum()) or 1.0
+    for part, name in zip(np.split(vector, np.cumsum(sizes)[:-1]), names, strict=True):
+        out[layer_of(name)] = out.get(layer_of(name), 0.0) + float((part**2).sum()) / total
+    return out
+
+
+@dataclass
+class SharpnessPoint:
+    step: int
+    value: float  # λ_max (preconditioned for Adam)
+    layer: str  # where the top eigenvector lies most
+    share: float  # its share of the eigenvector there
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "lambda_max": self.value,
+            "layer": self.layer,
+            "share": self.share,
+        }
+
+
+@dataclass
+class SharpnessTracker:
+    """λ_max every ``every`` steps of ``session``: call ``observe()`` after each step."""
+
+    session: TrainingSession
+    every: int = 10
+    tol: float = TOL
+    points: list[SharpnessPoint] = field(default_factory=list)
+    failed: str = ""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.every <= MAX_EVERY:
+            raise ValueError(
+                f"the sharpness interval must be 1 to {MAX_EVERY:,} steps, got {self.every}"
+            )
+        cfg = self.session.config
+        hyper = {
+            k: float(v) for k, v in self.session.optimizer.param_groups[0].items() if _number(v)
+        }
+        self.threshold = threshold(cfg.optimizer, hyper)
+        self._hessian = BatchHessian(self.session)
+        self._v: np.ndarray | None = None
+        self.seconds = 0.0
+
+    def observe(self) -> SharpnessPoint | None:
+        """Measure when the session's step falls on the interval (step 0 included)."""
+        step = self.session.global_step
+        if self.failed or step % self.every or (self.points and self.points[-1].step == step):
+            return None
+        import time
+
+        t0 = time.perf_counter()
+        try:
+            point = self.measure()
+        except (ArithmeticError, RuntimeError, ValueError) as exc:  # non-finite weights, ARPACK
+            self.failed = f"λ_max could not be measured at step {step} ({type(exc).__name__})"
+            return None
+        finally:
+            self.seconds += time.perf_counter() - t0
+        self.points.append(point)
+        return point
+
+    def measure(self) -> SharpnessPoint:
+        product, names, sizes = self._hessian.at_current()
+        n = sum(sizes)
+        scale = None
+        if self.threshold.preconditioned:
+            p = preconditioner(self.session, names)
+            scale = None if p is None else p.rsqrt()
+        if scale is not None:
+            s = scale.to(self._hessian.dtype)
+            inner = product
+
+            def product(v: torch.Tensor) -> torch.Tensor:
+                return s * inner(s * v.to(s.dtype))
+
+        if not all(
+            math.isfinite(float(p.detach().abs().sum())) for p in self.session.model.parameters()
+        ):
+            raise ArithmeticError("the weights are not finite")
+        last = self.points[-1].value if self.points else None
+        value, vec = top_eigen(product, n, self._v, self.tol, MAX_ITER, last)
+        self._v = vec
+        direction = vec if scale is None else vec * scale.double().numpy()
+        shares = layer_shares(direction, names, sizes)
+        layer = max(shares, key=lambda k: shares[k])
+        return SharpnessPoint(self.session.global_step, value, layer, shares[layer])
+
+    def crossed(self) -> SharpnessPoint | None:
+        """The measurement where λ_max last rose to the threshold and stayed at or above it to the
+        last measurement (None: below it at the end, or no threshold)."""
+        limit = self.threshold.value
+        if limit is None or not self.points or self.points[-1].value < limit:
+            return None
+        i = len(self.points) - 1
+        while i > 0 and self.points[i - 1].value >= limit:
+            i -= 1
+        return self.points[i]
+
+    def note(self) -> str:
+        """One sentence for the run's end: where λ_max stood against the threshold, and when the
+        run diverged, when it crossed and along which layer the step blew up."""
+        if not self.points:
+            return self.failed or "λ_max was not measured"
+        t = self.threshold
+        last = self.points[-1]
+        what = "preconditioned λ_max" if t.preconditioned else "λ_max"
+        if t.value is None:
+            return f"{what} {last.value:.4g} at step {last.step} ({t.formula})"
+        cross = self.crossed()
+        if self.session.diverged:
+            if cross is None:
+                return (
+                    f"the run diverged with the last measured {what} below {t.formula} = "
+                    f"{t.value:.4g} ({last.value:.4g} at step {last.step}); it blew up between "
+                    "two measurements"
+                )
+            return (
+                f"{what} crossed {t.formula} = {t.value:.4g} at step {cross.step} "
+                f"({cross.value:.4g}) and stayed above it; the step then blew up along the top "
+                f"curvature direction, {last.share:.0%} of which lies in the {last.layer} "
+                f"(measured at step {last.step})"
+            )
+        peak = max(self.points, key=lambda p: p.value)
+        return (
+            f"{what} {last.value:.4g} at step {last.step} against {t.formula} = {t.value:.4g} "
+            f"(highest {peak.value:.4g} at step {peak.step})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``train --sharpness K`` writes into its JSON."""
+        t = self.threshold
+        return {
+            "every": self.every,
+            "batch": self._hessian.batch,
+            "preconditioned": t.preconditioned,
+            "threshold": t.value,
+            "threshold_formula": t.formula,
+            "series": [p.to_dict() for p in self.points],
+            "note": self.note(),
+            "seconds": self.seconds,
+        }
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

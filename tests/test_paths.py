@@ -1,0 +1,107 @@
+"""One plane, many optimizers (issue 23, items 1 and 2): the paths share one start, a point on the
+plane is drawn where it is with its own loss, the picture says how much it hides, and every bad
+input is one sentence."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from explorer.cli import main
+from explorer.landscape.paths import PlaneError, compare_on_plane
+from explorer.training import TrainConfig
+
+SMALL = {"dataset": "moons", "depth": 1, "width": 6, "device": "cpu"}
+THREE = [
+    ("sgd:lr=0.1", "sgd", {"lr": 0.1}),
+    ("momentum", "momentum", {"lr": 0.05}),
+    ("adam", "adam", {"lr": 0.01}),
+]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_paths_start_together_and_a_path_in_its_own_plane_is_drawn_exactly(registry):
+    # three points (steps 0, 1, 2) with the first at the centre lie in their own PCA plane
+    config = TrainConfig(**SMALL, steps=2)
+    result = compare_on_plane(config, THREE[:1], registry, plane="pca", side=8, others=0)
+    (path,) = result.paths
+    assert np.allclose(path.off, 0, atol=1e-9)
+    assert np.allclose(path.true_loss, path.map_loss, rtol=1e-10)
+    assert path.true_loss[0] > path.true_loss[-1]  # it trained
+    assert result.explained is not None and sum(result.explained) == pytest.approx(1)
+
+
+def test_every_optimizer_starts_from_the_same_weights_and_far_points_say_so(registry):
+    config = TrainConfig(**SMALL, steps=30)
+    result = compare_on_plane(config, THREE, registry, plane="random", side=8, others=2)
+    starts = [p.path.points[0] for p in result.paths]
+    assert all(torch.equal(starts[0], s) for s in starts)
+    assert [m.seed for m in result.others] == [1, 2]
+    assert result.centre_spread is not None and result.centre_spread >= 0
+    # the map's value is the loss at the projection: where a point is off the plane it differs
+    for p in result.paths:
+        assert p.off[0] == 0 and p.true_loss[0] == pytest.approx(p.map_loss[0])
+        if p.mostly_off:
+            assert any(p.path.label in note and "drawn faded" in note for note in result.notes)
+    data = result.to_dict()
+    assert len(data["paths"]) == 3 and len(data["map"]["loss"]) == 8
+
+
+def test_a_diverging_optimizer_is_cut_at_its_first_non_finite_point(registry):
+    config = TrainConfig(**SMALL, steps=40)
+    wild = [("sgd:lr=1e6", "sgd", {"lr": 1e6}), THREE[2]]
+    result = compare_on_plane(config, wild, registry, plane="pca", side=8, others=0)
+    cut = result.paths[0]
+    assert cut.path.cut.startswith("sgd:lr=1e6 diverged")
+    assert np.isfinite(cut.true_loss).all() and cut.path.steps[-1] < 40
+    assert cut.path.cut in result.notes
+
+
+def test_a_hessian_plane_of_a_large_net_is_refused_with_the_count_and_limit(registry):
+    config = TrainConfig(dataset="digits", depth=4, width=128, steps=1, device="cpu")
+    with pytest.raises(PlaneError, match=r"has [0-9,]{6} parameters; .* at most 50,000"):
+        compare_on_plane(config, THREE[:1], registry, plane="hessian", side=8, others=0)
+
+
+def test_the_command_writes_the_picture_and_the_figures(tmp_path):
+    png, js = tmp_path / "paths.png", tmp_path / "paths.json"
+    args = ["paths", "--dataset", "moons", "--depth", "1", "--width", "6", "--steps", "20"]
+    args += ["--optimizer", "sgd:lr=0.1", "--optimizer", "adam:lr=0.01", "--grid", "8"]
+    args += ["--others", "1", "--plane", "hessian", "--out", str(png), "--json", str(js)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    data = json.loads(js.read_text())
+    assert data["plane"] == "hessian" and data["curvatures"][0] >= data["curvatures"][1]
+    assert "Hessian eigenvalues" in result.output and "off the plane: median" in result.output
+
+
+@pytest.mark.parametrize(
+    "extra,said",
+    [
+        (["--centre", "rmsprop"], "--centre 'rmsprop' is neither 'init' nor one of the optimizers"),
+        (["--optimizer", "sgd", "--optimizer", "sgd"], "each --optimizer once"),
+        (["--out", "x.gif"], "the picture is a PNG"),
+    ],
+)
+def test_bad_choices_are_one_sentence(tmp_path, extra, said):
+    args = ["paths", "--dataset", "moons", "--depth", "1", "--width", "4", "--steps", "3"]
+    args += [
+        "--grid",
+        "8",
+        "--others",
+        "0",
+        *[str(tmp_path / a) if a == "x.gif" else a for a in extra],
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0 and said in result.output
+    assert "Traceback" not in result.output

@@ -1,0 +1,125 @@
+"""Sharpness live (issue 23, item 3): λ_max of the training loss's Hessian, tracked every k steps,
+agrees with the exact Hessian's top eigenvalue, is compared with the right threshold, and
+``train --sharpness K`` writes the series a user reads."""
+
+import json
+
+import pytest
+import torch
+from click.testing import CliRunner
+from torch.func import functional_call
+
+from explorer.cli import main
+from explorer.plugins import default_registry
+from explorer.training import TrainConfig, TrainingSession
+from explorer.training.sharpness import BatchHessian, SharpnessTracker, preconditioner, threshold
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return default_registry()
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Small nets run fastest on one thread (and do not fight the other tests for cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def exact_top(session: TrainingSession, scale: torch.Tensor | None = None) -> float:
+    """The top eigenvalue of the fixed batch's Hessian (or of S H S) from the whole matrix,
+    by torch.autograd.functional.hessian in float64: an independent computation."""
+    batch = BatchHessian(session, dtype=torch.float64)
+    model = session.model.copy().double().eval()
+    named = list(model.named_parameters())
+    shapes = [p.shape for _, p in named]
+    sizes = [p.numel() for _, p in named]
+
+    weights = [f"{n}.weight" for n, m in model.named_modules() if m in list(model.linears)]
+
+    def f(flat):
+        parts = torch.split(flat, sizes)
+        params = {n: t.reshape(s) for (n, _), t, s in zip(named, parts, shapes, strict=True)}
+        loss = session.loss_fn(functional_call(model, params, (batch.x,)), batch.y)
+        return loss + 0.5 * session.config.l2 * sum((params[w] ** 2).sum() for w in weights)
+
+    theta = torch.cat([p.detach().reshape(-1) for _, p in named])
+    assert theta.numel() < 4000
+    h = torch.autograd.functional.hessian(f, theta, vectorize=True)
+    if scale is not None:
+        h = scale[:, None] * h * scale[None, :]
+    return float(torch.linalg.eigvalsh((h + h.T) / 2)[-1])
+
+
+def trained(registry, optimizer, hyper, steps=30, **knobs):
+    knobs = {"dataset": "moons"} | knobs
+    config = TrainConfig(
+        depth=2,
+        width=24,
+        activation="tanh",
+        optimizer=optimizer,
+        optimizer_hyper=hyper,
+        steps=steps,
+        device="cpu",
+        **knobs,
+    )
+    session = TrainingSession(config, registry)
+    tracker = SharpnessTracker(session, every=10)
+    tracker.observe()
+    while not session.done:
+        session.step(1)
+        tracker.observe()
+    return session, tracker
+
+
+@pytest.mark.parametrize("optimizer,hyper", [("sgd", {"lr": 0.1}), ("momentum", {"lr": 0.05})])
+def test_lambda_max_agrees_with_the_exact_hessian(registry, optimizer, hyper):
+    session, tracker = trained(registry, optimizer, hyper, l2=1e-3)
+    assert [p.step for p in tracker.points] == [0, 10, 20, 30]
+    assert session.config.l2  # the penalty's curvature counts too
+    exact = exact_top(session)
+    assert tracker.points[-1].value == pytest.approx(exact, rel=1e-4)
+
+
+def test_adams_preconditioned_lambda_max_agrees_with_the_exact_matrix(registry):
+    session, tracker = trained(registry, "adam", {"lr": 0.01})
+    names = [n for n, _ in session.model.named_parameters()]
+    p = preconditioner(session, names)
+    assert p is not None
+    assert tracker.points[-1].value == pytest.approx(exact_top(session, p.rsqrt()), rel=1e-4)
+    assert tracker.threshold.preconditioned
+
+
+def test_thresholds_are_the_papers_formulas():
+    assert threshold("sgd", {"lr": 0.1}).value == pytest.approx(20)
+    assert threshold("momentum", {"lr": 0.1, "beta": 0.9}).value == pytest.approx(38)
+    assert threshold("adam", {"lr": 0.01, "beta1": 0.9}).value == pytest.approx(3800)  # 38/η
+    assert threshold("rmsprop", {"lr": 0.01}).value is None
+
+
+def test_a_diverging_run_says_when_lambda_max_crossed_and_along_which_layer(registry):
+    # full batch, a rate whose 2/η is far below the start's curvature: the run blows up
+    session, tracker = trained(
+        registry, "sgd", {"lr": 0.3}, steps=200, batch_size=1000, dataset="plane", seed=1
+    )
+    assert session.diverged
+    note = tracker.note()
+    cross = tracker.crossed()
+    assert cross is not None and cross.value >= 2 / 0.3
+    assert f"crossed 2/η = {2 / 0.3:.4g} at step {cross.step}" in note
+    assert "layer" in note
+
+
+def test_train_writes_the_series_into_its_json(tmp_path):
+    out = tmp_path / "run.json"
+    args = ["train", "--dataset", "moons", "--depth", "1", "--width", "8", "--steps", "20"]
+    args += ["--optimizer", "sgd:lr=0.2", "--sharpness", "5", "--json", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    sharp = json.loads(out.read_text())["runs"][0]["sharpness"]
+    assert [p["step"] for p in sharp["series"]] == [0, 5, 10, 15, 20]
+    assert sharp["threshold"] == pytest.approx(10.0) and sharp["threshold_formula"] == "2/η"
+    assert f"{sharp['series'][-1]['lambda_max']:.4g}" in result.output
