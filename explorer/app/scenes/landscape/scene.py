@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -19,7 +20,7 @@ from explorer.app.scenes.landscape.map_input import MapInput
 from explorer.app.scenes.landscape.model import LandscapeModel
 from explorer.app.scenes.landscape.numbers_panel import render_numbers
 from explorer.app.scenes.landscape.painter import paint
-from explorer.app.scenes.landscape.schedule_preview import render_schedule
+from explorer.app.scenes.landscape.schedule_preview import part_picture, render_schedule
 from explorer.app.scenes.landscape.trail_renderer import TrailCache
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
@@ -56,6 +57,7 @@ class LandscapeScene(ModelScene):
         self._legend_key = None
         self._schedule_key = None
         self.schedule_picture = None
+        self.part_picture = functools.partial(part_picture, self)  # the presenter's, larger
         self._start_grad = (None, np.zeros(2))
         self.trails = TrailCache()
         self._arrows_key = None
