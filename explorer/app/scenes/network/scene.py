@@ -379,13 +379,9 @@ class NetworkScene(ModelScene):
             palette.TEXT,
             anchor="midleft",
         )
-        for slot in self.controls.captions:
-            style = {"header": (15, palette.TEXT, "bold"), "value": (13, palette.TEXT, "mono")}
-            size, colour, kind = style.get(slot.style, (13, palette.TEXT_DIM, "sans"))
-            slot.draw(screen, text, size, colour, kind)
         self._draw_message(screen)
-        draw_card(self, screen)
-        self.manager.draw_ui(screen)
+        draw_card(self, screen)  # in the nets' area: no caption lies under it
+        self.draw_widgets(screen, self.controls.captions)
 
     def _draw_chart_switch(self, screen, rect: pygame.Rect) -> None:
         """A dotted line under the bottom-left chart's title: click it (or w) to switch."""
