@@ -57,8 +57,7 @@ class LandscapeScene(ModelScene):
         self.legend_pos = (0, 0)
         self._legend_key = None
         self._schedule_key = None
-        self.schedule_picture = None
-        self.part_picture = functools.partial(part_picture, self)  # the presenter's, larger
+        self.schedule_picture, self.part_picture = None, functools.partial(part_picture, self)
         self._start_grad = (None, np.zeros(2))
         self.trails = TrailCache()
         self.view3d = View3D()  # key V: the surface as a lit mesh (view3d.py)
