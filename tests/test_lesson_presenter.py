@@ -263,14 +263,16 @@ def test_scene_keys_during_a_lesson_do_not_end_it_silently(presenting):
 
 
 def test_a_panel_part_the_step_points_at_is_shown_large_enough_to_read(presenting):
-    """A strip drawn 30 px tall in its panel is redrawn by its scene at the presenter's size, or
-    at least enlarged to the width there is."""
-    from explorer.app.ui.presenter import LIFTED_MIN_PT
+    """A strip drawn 30 px tall in its panel is redrawn by its scene at the presenter's size
+    (the Landscape's schedule), or at least enlarged to the width there is."""
+    from explorer.app.ui.presenter import LIFTED_MIN_PT, lifted_part
 
     app, tabs, presenter = presenting
     strip = pygame.Surface((300, 30))
-    shown = presenter._lifted("schedule", strip, 400)
+    shown = lifted_part(presenter, "chart", strip, 400)
     assert shown.get_size() == (400, 40)  # the panel's pixels, as wide as there is room
+    shown = lifted_part(presenter, "schedule", strip, 400)  # the Landscape draws it anew
+    assert shown.get_size() == (400, scale.px(LIFTED_MIN_PT))
     asked = []
 
     def part_picture(name, size):
@@ -278,8 +280,8 @@ def test_a_panel_part_the_step_points_at_is_shown_large_enough_to_read(presentin
         return pygame.Surface(size)
 
     tabs.scene().part_picture = part_picture
-    shown = presenter._lifted("schedule", strip, 400)
+    presenter.clock += 1.0  # the numbers refreshed since: drawn anew
+    shown = lifted_part(presenter, "schedule", strip, 400)
     assert asked == [("schedule", (400, scale.px(LIFTED_MIN_PT)))]
-    assert shown.get_height() >= scale.px(LIFTED_MIN_PT) > 30
-    presenter._lifted("schedule", strip, 400)
+    lifted_part(presenter, "schedule", strip, 400)
     assert len(asked) == 1  # drawn once per refresh of the numbers, not every frame

@@ -173,9 +173,13 @@ def bench_network_frames(
     ui_scale: float | None = 1.0,
 ) -> dict:
     """Frame times of the Network lab at 60 Hz while its net(s) train in a worker process, as
-    in the app; and how fast the training went meanwhile."""
+    in the app; how fast the training went meanwhile; and how often the units' maps drawn in
+    the network picture changed (``maps_per_s``) and how big they were (``tile``, px)."""
+    from explorer.training.pool import POOL
+
     screen = init_offscreen(size)
     scale.set_factor(scale.effective(size, ui_scale))
+    POOL.focus("network")  # its workers join as the shown scene's, as in the app (else held)
     model = NetworkModel(registry, config, backend="process", side_by_side=side_by_side)
     try:
         scene = NetworkScene(model, size)
@@ -203,12 +207,17 @@ def bench_network_frames(
             time.sleep(period)
         step0 = model.snapshots[0].step
         times = []
+        drawn_maps, last = 0, None
         start = time.perf_counter()
         for _ in range(frames):
             a = time.perf_counter()
             app.tick(period, [])
             b = time.perf_counter()
             times.append(b - a)
+            tiles = scene.tiles.get(0)
+            key = tiles._key if tiles is not None else None
+            if key is not None and key != last and scene.nets[0].tile:
+                drawn_maps, last = drawn_maps + 1, key
             time.sleep(max(0.0, period - (b - a)))
         elapsed = time.perf_counter() - start
         model.update()
@@ -221,6 +230,8 @@ def bench_network_frames(
         "steps_per_s": steps / elapsed,
         "finished_early": done,
         "nets": len(model.configs()),
+        "maps_per_s": drawn_maps / elapsed,
+        "tile": scene.nets[0].tile if 0 in scene.nets else 0,
     }
 
 

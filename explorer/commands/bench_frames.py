@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import click
 import numpy as np
 
@@ -35,6 +38,21 @@ TARGETS = {"p50": 4.0, "p99": 12.0, "switch": 60.0}  # milliseconds, on a 2-core
     "--side-by-side", is_flag=True, help="Network lab: two nets training (sigmoid vs ReLU)."
 )
 @click.option("--scale", "ui_scale", default="1", show_default=True, help="UI scale (or auto).")
+@click.option(
+    "--net",
+    "net_shape",
+    default=None,
+    metavar="DEPTHxWIDTH",
+    help="Network lab: the net's hidden layers, e.g. 4x8 (default: the lab's own).",
+)
+@click.option("--dataset", default=None, help="Network lab: a dataset (e.g. moons, 2-D).")
+@click.option(
+    "--preparing",
+    default=None,
+    metavar="LESSON",
+    help="Measure while LESSON is prepared in the background, as the presenter prepares the "
+    "steps ahead (into a cache of its own).",
+)
 @click.pass_obj
 def frames(
     registry,
@@ -45,25 +63,93 @@ def frames(
     speed: float,
     side_by_side: bool,
     ui_scale: str,
+    net_shape: str | None,
+    dataset: str | None,
+    preparing: str | None,
 ) -> None:
     """Frame times: the Landscape with 8 balls, trails, arrows and the chart (and surface-switch
     time), or the Network lab, Dropout or Activations scene while its work runs in the
-    background."""
+    background; with --preparing, while a lesson is prepared in the background too."""
     import math
 
-    from explorer.app.headless import bench_frames, single_threaded_torch
-    from explorer.app.scenes.landscape.model import LandscapeModel
-    from explorer.app.ui import scale
+    from explorer.app.headless import single_threaded_torch
 
     if not math.isfinite(speed):  # click's ranges let NaN through
         raise ValueError(f"--speed must be a number, got {speed}")
 
     single_threaded_torch()
+    with _prepared_meanwhile(registry, preparing):
+        _measure(
+            registry,
+            scene,
+            frames,
+            size,
+            surface,
+            speed,
+            side_by_side,
+            ui_scale,
+            net_shape,
+            dataset,
+        )
+
+
+@contextlib.contextmanager
+def _prepared_meanwhile(registry, name: str | None) -> Iterator[None]:
+    """The lesson ``name`` prepared in the background (a worker at the lowest priority, into a
+    temporary cache) while the block measures; what it got done is said after."""
+    if name is None:
+        yield
+        return
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from explorer.app.scene_table import scenes
+    from explorer.lessons.ahead import NICE, LessonAhead
+    from explorer.lessons.catalogue import load
+    from explorer.lessons.prepared import PreparedStore
+
+    lesson = load(name, registry, scenes())
+    with tempfile.TemporaryDirectory(prefix="dl-explorer-bench-") as folder:
+        store = PreparedStore(Path(folder))
+        ahead = LessonAhead(lesson, scenes(), registry, store)
+        t0 = time.perf_counter()
+        try:
+            ahead.start(0)
+            yield
+            busy = ahead.busy()
+        finally:
+            ahead.close()
+        entries = len(list(Path(folder).glob("*.json")))
+        state = "still preparing at the end" if busy else "done before the end"
+        make_console().print(
+            f"  meanwhile: lesson {lesson.name} prepared in the background (nice "
+            f"{NICE}): {entries} run(s) written in {time.perf_counter() - t0:.0f} s, {state}",
+            highlight=False,
+        )
+
+
+def _measure(
+    registry,
+    scene: str,
+    frames: int,
+    size: str,
+    surface: str,
+    speed: float,
+    side_by_side: bool,
+    ui_scale: str,
+    net_shape: str | None,
+    dataset: str | None,
+) -> None:
+    from explorer.app.headless import bench_frames
+    from explorer.app.scenes.landscape.model import LandscapeModel
+    from explorer.app.ui import scale
+
     w, h = parse_size(size)
     requested = scale.parse_scale(ui_scale)
     drawn = f"UI scale {scale.effective((w, h), requested):g}"
     if scene == "network":
-        _network(registry, (w, h), frames, side_by_side, requested, drawn)
+        _network(registry, (w, h), frames, side_by_side, requested, drawn, net_shape, dataset)
         return
     if scene == "lab-landscape":
         _lab_landscape(registry, (w, h), frames, requested, drawn)
@@ -117,12 +203,26 @@ def frames(
 
 
 def _network(
-    registry, size: tuple[int, int], frames: int, side_by_side: bool, ui_scale, drawn: str
+    registry,
+    size: tuple[int, int],
+    frames: int,
+    side_by_side: bool,
+    ui_scale,
+    drawn: str,
+    net_shape: str | None = None,
+    dataset: str | None = None,
 ) -> None:
     from explorer.app.scene_headless import bench_network_frames
     from explorer.app.scenes.network.model import DEFAULT
 
     config = DEFAULT.replace(dropout=0.2, epochs=10_000)  # trains through the whole measurement
+    if net_shape is not None:
+        depth, _, width = net_shape.lower().partition("x")
+        if not (depth.isdigit() and width.isdigit()):
+            raise click.BadParameter(f"give the net as DEPTHxWIDTH, e.g. 4x8, not {net_shape!r}")
+        config = config.replace(depth=int(depth), width=int(width))
+    if dataset is not None:
+        config = config.replace(dataset=dataset)
     result = bench_network_frames(
         registry, config, size, frames, side_by_side=side_by_side, ui_scale=ui_scale
     )
@@ -143,6 +243,14 @@ def _network(
     out.print(
         f"  training meanwhile: {result['steps_per_s']:.0f} steps/s (first net)", highlight=False
     )
+    if result["tile"]:
+        out.print(
+            f"  units' maps drawn: {result['maps_per_s']:.1f} new sets a second, "
+            f"{result['tile']}×{result['tile']} px each   target ≥ 10 a second",
+            highlight=False,
+        )
+    else:
+        out.print("  units drawn as circles (no room for their maps)", highlight=False)
 
 
 def _lab_landscape(registry, size: tuple[int, int], frames: int, ui_scale, drawn: str) -> None:

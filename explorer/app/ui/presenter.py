@@ -358,7 +358,7 @@ class Presenter(Scene):
             for name, rect in highlights:
                 if side.contains(rect) and rect.w > 0 and rect.h > 0:
                     picture = screen.subsurface(rect.clip(screen.get_rect())).copy()
-                    lifted.append((name, self._lifted(name, picture, room)))
+                    lifted.append((name, lifted_part(self, name, picture, room)))
         if covered:
             self._draw_title_bar(screen, covered[0])
         if side is not None:
@@ -376,31 +376,6 @@ class Presenter(Scene):
         else:
             self._draw_caption_band(screen, [rect for _, rect in highlights])
         self._draw_outlines(screen, highlights)
-
-    def _lifted(self, name: str, picture: pygame.Surface, room: int) -> pygame.Surface:
-        """A part of the hidden panel the step points at, as the class sees it under the
-        caption: at least ``LIFTED_MIN_PT`` tall (a schedule strip drawn 30 px tall in its panel
-        cannot be read from the back of a room). The scene draws it anew at that size where it
-        can (``part_picture(name, size)``: crisp text and lines); otherwise the panel's pixels
-        are enlarged to the width there is, keeping their proportions."""
-        w, h = picture.get_size()
-        tall = scale.px(LIFTED_MIN_PT)
-        if h >= tall:
-            return picture
-        draw = getattr(self.scene(), "part_picture", None)
-        if draw is not None:
-            key = (name, room, tall, self.clock // NUMBERS_REFRESH_S)
-            cached = self._parts.get(name)
-            if cached is not None and cached[0] == key:
-                return cached[1]
-            drawn = draw(name, (room, tall))
-            if drawn is not None:
-                self._parts[name] = (key, drawn)
-                return drawn
-        grow = min(room / w, tall / h) if w and h else 1.0
-        if grow <= 1.0:
-            return picture
-        return pygame.transform.smoothscale(picture, (round(w * grow), round(h * grow)))
 
     def _draw_title_bar(self, screen: pygame.Surface, bar: pygame.Rect) -> None:
         px = scale.px
@@ -537,3 +512,31 @@ class Presenter(Scene):
         if self.ahead is not None:
             self.ahead.close()
             self.ahead = None
+
+
+def lifted_part(
+    presenter: Presenter, name: str, picture: pygame.Surface, room: int
+) -> pygame.Surface:
+    """A part of the hidden panel the step points at, as the class sees it under the caption:
+    at least ``LIFTED_MIN_PT`` tall (a schedule strip drawn 30 px tall in its panel cannot be
+    read from the back of a room). The scene draws it anew at that size where it can
+    (``part_picture(name, size)``: crisp text and lines); otherwise the panel's pixels are
+    enlarged to the width there is, keeping their proportions."""
+    w, h = picture.get_size()
+    tall = scale.px(LIFTED_MIN_PT)
+    if h >= tall:
+        return picture
+    draw = getattr(presenter.scene(), "part_picture", None)
+    if draw is not None:
+        key = (name, room, tall, presenter.clock // NUMBERS_REFRESH_S)
+        cached = presenter._parts.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        drawn = draw(name, (room, tall))
+        if drawn is not None:
+            presenter._parts[name] = (key, drawn)
+            return drawn
+    grow = min(room / w, tall / h) if w and h else 1.0
+    if grow <= 1.0:
+        return picture
+    return pygame.transform.smoothscale(picture, (round(w * grow), round(h * grow)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -19,7 +20,7 @@ from explorer.app.scenes.landscape.map_input import MapInput
 from explorer.app.scenes.landscape.model import LandscapeModel
 from explorer.app.scenes.landscape.numbers_panel import render_numbers
 from explorer.app.scenes.landscape.painter import paint
-from explorer.app.scenes.landscape.schedule_preview import render_schedule
+from explorer.app.scenes.landscape.schedule_preview import part_picture, render_schedule
 from explorer.app.scenes.landscape.trail_renderer import TrailCache
 from explorer.app.scenes.landscape.view3d import View3D
 from explorer.app.ui import palette
@@ -56,7 +57,7 @@ class LandscapeScene(ModelScene):
         self.legend_pos = (0, 0)
         self._legend_key = None
         self._schedule_key = None
-        self.schedule_picture = None
+        self.schedule_picture, self.part_picture = None, functools.partial(part_picture, self)
         self._start_grad = (None, np.zeros(2))
         self.trails = TrailCache()
         self.view3d = View3D()  # key V: the surface as a lit mesh (view3d.py)

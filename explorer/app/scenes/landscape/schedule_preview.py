@@ -33,5 +33,19 @@ def render_schedule(curve: np.ndarray | None, size, text: Text, name: str) -> py
     return surf
 
 
+def part_picture(scene, name: str, size: tuple[int, int]) -> pygame.Surface | None:
+    """A part of the Landscape's hidden panel drawn anew at ``size`` for the presenter (the
+    schedule strip, 30 px tall in its panel, readable from the back of a room); None: a part
+    it only copies."""
+    if name != "schedule":
+        return None
+    m = scene.model
+    surf = render_schedule(m.schedule_preview(), size, scene.text, m.schedule)
+    if m.schedule != "constant":
+        x = marker_x(m.race.t, m.race.total_steps, size[0])
+        pygame.draw.line(surf, palette.WARN, (x, px(14)), (x, size[1] - px(3)), lw(2))
+    return surf
+
+
 def marker_x(t: int, steps: int, width: int) -> float:
     return px(4) + min(t, steps - 1) / max(steps - 1, 1) * (width - px(8))

@@ -135,21 +135,19 @@ def render_network(
                 colour = (200, 204, 214)
             pygame.draw.circle(surface, colour, (x, y), radius)
             pygame.draw.circle(surface, (14, 16, 20), (x, y), radius, lw())
-        label = "in" if k == 0 else ("out" if k == n_layers - 1 else str(k))
-        text.blit(
-            surface, label, (xs[k], h - bottom + px(6)), 12, palette.TEXT_DIM, anchor="midtop"
-        )
-        if len(drawn[k]) < sizes[k]:
-            text.blit(
-                surface,
-                f"{len(drawn[k])}/{sizes[k]}",
-                (xs[k], px(4)),
-                11,
-                palette.TEXT_DIM,
-                anchor="midtop",
-            )
+        _label_column(surface, text, k, n_layers, xs[k], h - bottom, len(drawn[k]), sizes[k])
     sampled = any(len(d) < n for d, n in zip(drawn, sizes, strict=True))
     return NetPicture(surface, centres, dropped, radius, sampled, tile if drawn_tiles else 0)
+
+
+def _label_column(
+    surface, text: Text, k: int, n_layers: int, x: int, y: int, drawn: int, size: int
+) -> None:
+    """A layer's name under it ("in", 1, 2, …, "out"), and drawn/total over a sampled one."""
+    label = "in" if k == 0 else ("out" if k == n_layers - 1 else str(k))
+    text.blit(surface, label, (x, y + px(6)), 12, palette.TEXT_DIM, anchor="midtop")
+    if drawn < size:
+        text.blit(surface, f"{drawn}/{size}", (x, px(4)), 11, palette.TEXT_DIM, anchor="midtop")
 
 
 def _draw_tile(surface, tile: pygame.Surface, centre: tuple[int, int], dropped: bool) -> None:

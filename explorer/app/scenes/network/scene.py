@@ -19,8 +19,9 @@ from explorer.app.scenes.network.help import help_sheet
 from explorer.app.scenes.network.hessian_view import render_hessian
 from explorer.app.scenes.network.message_text import message_text
 from explorer.app.scenes.network.model import NetworkModel
-from explorer.app.scenes.network.network_view import NetPicture, render_network, unit_at
-from explorer.app.scenes.network.neuron_pictures import NeuronTiles, render_card
+from explorer.app.scenes.network.network_view import NetPicture, render_network
+from explorer.app.scenes.network.neuron_card import draw_card, unit_under
+from explorer.app.scenes.network.neuron_pictures import NeuronTiles
 from explorer.app.scenes.network.training_curves import render_curves
 from explorer.app.scenes.network.weight_histograms import render_weight_histograms
 from explorer.app.ui import palette
@@ -156,17 +157,8 @@ class NetworkScene(ModelScene):
         if on_title:
             self.show_chart()
         if event.type == pygame.MOUSEMOTION:
-            self.hover = self._unit_under(event.pos)
+            self.hover = unit_under(self, event.pos)
         return on_title
-
-    def _unit_under(self, pos: tuple[int, int]) -> tuple[int, int, int] | None:
-        """(net, hidden layer, unit) drawn at ``pos``, or None."""
-        for i, cols in enumerate(self.layout.columns):
-            picture, rect = self.nets.get(i), cols["net"]
-            if picture is not None and rect.collidepoint(pos):
-                found = unit_at(picture, (pos[0] - rect.x, pos[1] - rect.y))
-                return (i, *found) if found is not None else None
-        return None
 
     def _key(self, event) -> bool:
         if self.controls.text_focused():
@@ -388,44 +380,8 @@ class NetworkScene(ModelScene):
             anchor="midleft",
         )
         self._draw_message(screen)
-        self._draw_card(screen)  # in the nets' area: no caption lies under it
+        draw_card(self, screen)  # in the nets' area: no caption lies under it
         self.draw_widgets(screen, self.controls.captions)
-
-    def _draw_card(self, screen) -> None:
-        """The hovered hidden unit, enlarged beside it: what it computes, its range and its
-        incoming weights (made once per snapshot's maps)."""
-        if self.hover is None:
-            return
-        i, layer, unit = self.hover
-        snaps, picture = self.model.snapshots, self.nets.get(i)
-        if i >= len(snaps) or picture is None or i >= len(self.layout.columns):
-            return
-        snap = snaps[i]
-        neurons = snap.function.neurons if snap.function is not None else None
-        if neurons is None:
-            return
-        key = (id(neurons), id(snap.layers), i, layer, unit, px(100), t("neurons.incoming", n=0))
-        if self._card[0] != key:
-            weights = None
-            if layer < len(snap.layers) and int(snap.config.get("pieces") or 1) == 1:
-                weights = snap.layers[layer].weight
-            self._card = (key, render_card(neurons, weights, layer, unit, self.text))
-        card = self._card[1]
-        column = picture.centres[layer + 1] if layer + 1 < len(picture.centres) else []
-        centre = next((c for u, c in column if u == unit), None)
-        if card is None or centre is None:
-            return
-        net = self.layout.columns[i]["net"]
-        x, y = net.x + centre[0], net.y + centre[1]
-        half = max(picture.tile, 2 * picture.radius) // 2
-        ring = pygame.Rect(x - half - px(2), y - half - px(2), 2 * half + px(4), 2 * half + px(4))
-        pygame.draw.rect(screen, palette.TEXT, ring, lw(2))
-        gap = half + px(8)
-        at = card.get_rect(midleft=(x + gap, y))
-        if at.right > self.layout.main.right:
-            at.right = x - gap
-        at.clamp_ip(self.layout.main)
-        screen.blit(card, at)
 
     def _draw_chart_switch(self, screen, rect: pygame.Rect) -> None:
         """A dotted line under the bottom-left chart's title: click it (or w) to switch."""
