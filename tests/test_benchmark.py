@@ -194,10 +194,9 @@ def test_profiles_count_the_tasks_within_tau_of_the_best():
 @pytest.mark.slow
 def test_the_same_numbers_whatever_the_number_of_workers(registry, tiny, tmp_path, monkeypatch):
     monkeypatch.setenv("DL_EXPLORER_BENCHMARK", str(tmp_path / "latest.json"))
-    here = [
-        run_job(Job(o, t.name, tiny, 3, 2, 0, None, 60.0), registry)
-        for o in ("sgd", "momentum")
-        for t in tiny.tasks
+    # this process, one torch thread (as every worker computes): the reference
+    here = run_benchmark(["sgd", "momentum"], tiny, registry, budget=3, seeds=2, workers=0)[
+        "results"
     ]
     two = run_benchmark(["sgd", "momentum"], tiny, registry, budget=3, seeds=2, workers=2)
     assert _numbers(two["results"]) == _numbers(here)
@@ -240,7 +239,7 @@ def _tiny_file(tmp_path):
 @pytest.mark.slow
 def test_a_local_ray_instance_gives_the_same_numbers(registry, tiny):
     ray = pytest.importorskip("ray")
-    here = [run_job(Job("sgd", t.name, tiny, 2, 1, 0, None, 60.0), registry) for t in tiny.tasks]
+    here = run_benchmark(["sgd"], tiny, registry, budget=2, seeds=1, workers=0)["results"]
     try:
         remote = run_benchmark(["sgd"], tiny, registry, budget=2, seeds=1, ray="local")
     finally:
