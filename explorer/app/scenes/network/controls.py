@@ -201,7 +201,7 @@ class NetworkControls:
                 self.landscape_button.disable()
             else:
                 self.landscape_button.enable()
-        state = (m.config, m.speed, m.side_by_side, m.compare, m.compare_value)
+        state = (m.config, m.speed, m.side_by_side, m.compare, m.compare_value, m.sharpness)
         if state != self._seen:
             self._seen = state
             if self._disagree():
@@ -231,7 +231,8 @@ class NetworkControls:
             menu = self.menus.get(key)
             if menu is not None and menu.selected_option[0] != _word(text, MENU_WORDS.get(key)):
                 return True
-        for key, value in (("batch_norm", cfg.batch_norm), ("side", m.side_by_side)):
+        boxes = (("batch_norm", cfg.batch_norm), ("side", m.side_by_side))
+        for key, value in (*boxes, ("sharpness", bool(m.sharpness))):
             box = self.boxes.get(key)
             if box is not None and box.get_state() != value:
                 return True
