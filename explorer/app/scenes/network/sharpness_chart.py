@@ -84,10 +84,10 @@ def draw_sharpness(
     series, limit = sharpness["series"], sharpness["threshold"]
     which = "sharpness.title_pre" if sharpness["preconditioned"] else "sharpness.title"
     text.blit(surface, t(which), (rect.x + px(8), rect.y + px(4)), 12, palette.TEXT, "bold")
+    right = rect.right - px(8)  # the title row's right end: the last value, then the limit's
     if series:
         last = t("sharpness.last", value=f"{series[-1][1]:.4g}", step=series[-1][0])
-        at = (rect.right - px(8), rect.y + px(5))
-        text.blit(surface, last, at, 11, LAMBDA, anchor="topright")
+        right = text.blit(surface, last, (right, rect.y + px(5)), 11, LAMBDA, anchor="topright").x
     colour = palette.ERROR if sharpness["diverged"] else palette.TEXT_DIM
     said = note(sharpness)
     lines = text.wrap(said, 10, rect.w - px(16))
@@ -112,7 +112,8 @@ def draw_sharpness(
     def y_of(v: float) -> float:
         return plot.bottom - (v - lo) / (hi - lo) * plot.h
 
-    for v in (lo, (lo + hi) / 2, hi):
+    room = plot.h // text.line_height(10, "mono")  # tick labels that fit one above another
+    for v in (lo, (lo + hi) / 2, hi) if room >= 3 else (lo, hi) if room >= 2 else (hi,):
         y = y_of(v)
         pygame.draw.line(surface, palette.PANEL_LINE, (plot.x, y), (plot.right, y), lw())
         text.blit(surface, num(v, 2), (plot.x - px(4), y), 10, palette.TEXT_DIM, "mono", "midright")
@@ -122,7 +123,12 @@ def draw_sharpness(
         for x in range(plot.x, plot.right, px(8)):
             pygame.draw.line(surface, LIMIT, (x, y), (min(x + px(4), plot.right), y), lw(2))
         label = f"{FORMULAS.get(sharpness['optimizer'], '')} = {limit:.4g}"
-        text.blit(surface, label, (plot.x + px(4), y - px(1)), 10, LIMIT, anchor="bottomleft")
+        if y - plot.y < text.line_height(10):  # no room above the line: in the title row
+            text.blit(
+                surface, label, (right - px(10), rect.y + px(5)), 11, LIMIT, anchor="topright"
+            )
+        else:
+            text.blit(surface, label, (plot.x + px(4), y - px(1)), 10, LIMIT, anchor="bottomleft")
     pts = [(plot.x + plot.w * s / span, y_of(v)) for s, v, _, _ in series if math.isfinite(v)]
     if len(pts) > 1:
         pygame.draw.lines(surface, LAMBDA, False, pts, lw(2))
