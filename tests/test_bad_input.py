@@ -876,6 +876,12 @@ CASES = [
     ),
     (["connect", "--seed-a", "2", "--seed-b", "2"], 1, "give two different seeds", None),
     (["train", "--sharpness", "0"], 2, "is not in the range", None),
+    (
+        ["render", "--scene", "network", "--set", "sharpness=0", "--out", "{out}/x.png"],
+        1,
+        "sharpness = 0 is out of range; valid: whole numbers 1",
+        None,
+    ),
     (["render", "--view", "3d", "--out", "{out}/x.gif"], 1, "--view 3d draws a still", None),
 ]
 

@@ -96,3 +96,21 @@ def test_the_landscape_shows_the_3d_view_on_v_and_a_drag_orbits_it(registry):
     assert view.camera.distance < distance and app.scene.view.key() is not None
     app.key(pygame.K_v)
     assert not view.on
+
+
+def test_faces_filled_from_flat_ints_match_one_polygon_call_per_nested_list():
+    """The 3-D view hands pygame plain ints (no nested lists, which set off the garbage
+    collector's full passes mid-orbit); the picture is the one the nested lists drew."""
+    import numpy as np
+    import pygame
+
+    from explorer.app.scenes.landscape.surface3d import _fill_faces
+
+    rng = np.random.default_rng(0)
+    corners = np.rint(rng.uniform(-20, 220, (300, 4, 2)))
+    colours = rng.uniform(0, 255, (300, 3))
+    ours, reference = pygame.Surface((200, 160)), pygame.Surface((200, 160))
+    _fill_faces(ours, corners, colours)
+    for pts, colour in zip(corners.astype(int).tolist(), colours.astype(int).tolist(), strict=True):
+        pygame.draw.polygon(reference, colour, pts)
+    assert (pygame.surfarray.array3d(ours) == pygame.surfarray.array3d(reference)).all()

@@ -237,6 +237,8 @@ class SharpnessTracker:
     tol: float = TOL
     points: list[SharpnessPoint] = field(default_factory=list)
     failed: str = ""
+    batch: int = BATCH  # samples of the fixed batch (at most the training split)
+    failed_step: int | None = None  # the step whose measurement failed
 
     def __post_init__(self) -> None:
         if not 1 <= self.every <= MAX_EVERY:
@@ -248,7 +250,7 @@ class SharpnessTracker:
             k: float(v) for k, v in self.session.optimizer.param_groups[0].items() if _number(v)
         }
         self.threshold = threshold(cfg.optimizer, hyper)
-        self._hessian = BatchHessian(self.session)
+        self._hessian = BatchHessian(self.session, self.batch)
         self._v: np.ndarray | None = None
         self.seconds = 0.0
 
@@ -264,6 +266,7 @@ class SharpnessTracker:
             point = self.measure()
         except (ArithmeticError, RuntimeError, ValueError) as exc:  # non-finite weights, ARPACK
             self.failed = f"λ_max could not be measured at step {step} ({type(exc).__name__})"
+            self.failed_step = step
             return None
         finally:
             self.seconds += time.perf_counter() - t0
@@ -336,6 +339,26 @@ class SharpnessTracker:
             f"{what} {last.value:.4g} at step {last.step} against {t.formula} = {t.value:.4g} "
             f"(highest {peak.value:.4g} at step {peak.step})"
         )
+
+    def summary(self) -> dict[str, Any]:
+        """What a worker publishes in its snapshot (small, torch-free; a UI words it in its own
+        language): ``every``, ``batch``, ``optimizer``, ``threshold`` (None: none known),
+        ``preconditioned``, ``series`` as (step, λ_max, layer, share) rows, ``crossed`` (the
+        step λ_max rose to the threshold and stayed at or above it, else None), ``diverged``,
+        ``failed_step`` (a measurement that failed, else None). ``layer`` is
+        ``sharpness.layer_of``'s words ("hidden layer 2", "output layer")."""
+        cross = self.crossed()
+        return {
+            "every": self.every,
+            "batch": self._hessian.batch,
+            "optimizer": self.session.config.optimizer,
+            "threshold": self.threshold.value,
+            "preconditioned": self.threshold.preconditioned,
+            "series": tuple((p.step, p.value, p.layer, p.share) for p in self.points),
+            "crossed": None if cross is None else cross.step,
+            "diverged": bool(self.session.diverged),
+            "failed_step": self.failed_step,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """What ``train --sharpness K`` writes into its JSON."""

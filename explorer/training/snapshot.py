@@ -129,6 +129,9 @@ class Snapshot:
     # ``Trainer.hessian()`` (see ``explorer.training.worker.hessian_summary``); {"computing": True,
     # ...} while the worker computes it, {"error": sentence, ...} if it could not; None: not asked
     hessian: dict[str, Any] | None = None
+    # λ_max of the training loss's Hessian every k steps, asked for with ``Trainer.sharpness(k)``
+    # (``explorer.training.sharpness.SharpnessTracker.summary``); None: not tracked
+    sharpness: dict[str, Any] | None = None
 
     @property
     def finished(self) -> bool:

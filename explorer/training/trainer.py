@@ -149,6 +149,12 @@ class Trainer:
         training waits while it computes."""
         self._send("hessian", method)
 
+    def sharpness(self, every: int) -> None:
+        """Track λ_max of the training loss's Hessian every ``every`` steps (0: stop), in the
+        worker, from the step the run is at and again from step 0 after every reset; published
+        as ``latest().sharpness`` (``SharpnessTracker.summary``)."""
+        self._send("sharpness", max(0, int(every)))
+
     def reset(self, config: TrainConfig | Checked | None = None) -> None:
         """Start over from step 0, with ``config`` if given (checked here unless it is
         ``Checked``: a mistake raises)."""

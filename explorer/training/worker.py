@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from explorer.training.config import TrainConfig
 from explorer.training.probes import slope_bound
 from explorer.training.session import Plugins, TrainingSession, check_activation  # noqa: F401
+from explorer.training.sharpness import BATCH, SharpnessTracker
 from explorer.training.snapshot import Snapshot
 
 Command = tuple[str, Any, int]
@@ -55,10 +56,12 @@ def run_worker(
     steps_left: int | None = None
     session: TrainingSession | None = None
     hessian: dict[str, Any] | None = None  # the last "hessian" command's answer (this run's)
+    sharp_every = 0  # λ_max every so many steps ("sharpness" command; 0: off), kept by resets
+    tracker: SharpnessTracker | None = None
 
     def build(cfg: TrainConfig, found: Plugins | None) -> None:
-        nonlocal session, state, message, bound
-        session, message = None, ""
+        nonlocal session, state, message, bound, tracker
+        session, message, tracker = None, "", None
         try:
             found = found or resolve(cfg)
             session = TrainingSession(cfg, plugins=found)
@@ -67,6 +70,7 @@ def run_worker(
             state = "idle"
         except Exception as exc:  # noqa: BLE001 - a plugin's or the user's mistake, reported
             state, message = "error", sentence(exc, "could not build the net")
+        tracker = sharpness_tracker(session, sharp_every)
 
     def bare() -> Snapshot:
         return Snapshot(state, run=run, message=message, ack=ack, config=config.to_dict())
@@ -82,7 +86,12 @@ def run_worker(
             session = None
             return bare()
         return dataclasses.replace(
-            snap, ack=ack, message=message or snap.message, slope_bound=bound, hessian=hessian
+            snap,
+            ack=ack,
+            message=message or snap.message,
+            slope_bound=bound,
+            hessian=hessian,
+            sharpness=None if tracker is None else tracker.summary(),
         )
 
     build(config, plugins)
@@ -110,6 +119,9 @@ def run_worker(
                 state, steps_left = "paused", None
             elif kind == "step" and state in ("idle", "paused"):
                 state, steps_left = "running", max(1, int(arg))
+            elif kind == "sharpness" and int(arg or 0) != sharp_every:
+                sharp_every = int(arg or 0)
+                tracker = sharpness_tracker(session, sharp_every)
             elif kind == "save_path" and session is not None:
                 session.save_path(str(arg))  # a failure is the snapshot's path_note
             elif kind == "reset":
@@ -133,6 +145,7 @@ def run_worker(
                 state, message = "error", sentence(exc, "training stopped")
             else:
                 took = time.perf_counter() - began
+                observe(tracker)  # after the step's timing: a measurement is not its cost
                 # a run's first step is free: it pays one-off warm-up (kernels, caches)
                 if step_budget is not None and took > step_budget and session.global_step > 1:
                     state = "error"
@@ -152,6 +165,30 @@ def run_worker(
         if changed or sink.pending or (state == "running" and now - last >= publish_interval):
             sink.publish(make)
             last = now
+
+
+def sharpness_tracker(session: TrainingSession | None, every: int) -> SharpnessTracker | None:
+    """λ_max every ``every`` steps of ``session`` (None: off, or no net), measured at once (the
+    step the run is at). Its fixed batch is at least the run's own mini-batch: a full-batch run
+    (the edge of stability's setting) is measured on the very loss it descends."""
+    if session is None or every <= 0:
+        return None
+    batch = max(BATCH, session.config.batch_size)
+    tracker = SharpnessTracker(session, every=every, batch=batch)
+    observe(tracker)
+    return tracker
+
+
+def observe(tracker: SharpnessTracker | None) -> None:
+    """Measure λ_max when the step falls on the interval; whatever goes wrong (a plugin's
+    activation that breaks double backward) ends the tracking with its step, not the run."""
+    if tracker is None or tracker.failed:
+        return
+    try:
+        tracker.observe()
+    except Exception as exc:  # noqa: BLE001 - the series stops there, training goes on
+        tracker.failed = sentence(exc, "λ_max failed")
+        tracker.failed_step = tracker.session.global_step
 
 
 # parameters: the largest net whose Hessian the worker computes when asked (Lanczos on ~50,000

@@ -223,7 +223,7 @@ class NetworkControls:
                 self.landscape_button.disable()
             else:
                 self.landscape_button.enable()
-        state = (m.config, m.speed, m.side_by_side, m.compare, m.compare_value)
+        state = (m.config, m.speed, m.side_by_side, m.compare, m.compare_value, m.sharpness)
         if state != self._seen:
             self._seen = state
             if self._disagree():
@@ -258,7 +258,7 @@ class NetworkControls:
             ("residual", cfg.residual),
             ("side", m.side_by_side),
         )
-        for key, value in boxes:
+        for key, value in (*boxes, ("sharpness", bool(m.sharpness))):
             box = self.boxes.get(key)
             if box is not None and box.get_state() != value:
                 return True

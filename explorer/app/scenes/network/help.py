@@ -14,6 +14,7 @@ from explorer.app.scenes.network.network_view import (
     NEUTRAL,
     POSITIVE,
 )
+from explorer.app.scenes.network.sharpness_chart import LAMBDA, LIMIT
 from explorer.app.scenes.network.training_curves import BATCH, BEST, TRAIN, VAL
 from explorer.app.scenes.network.weight_histograms import WEIGHT, ZERO
 from explorer.app.ui import palette
@@ -29,6 +30,7 @@ KEYS = (
     ("b", "help.network.key_bn"),
     ("w", "network.help_key_chart"),
     ("c", "network.help_key_hessian"),
+    ("l", "network.help_key_sharpness"),
 )
 MOUSE = (
     ("help.network.sliders", "help.network.sliders_do"),
@@ -37,6 +39,7 @@ MOUSE = (
     ("help.network.b_menu", "help.network.b_menu_do"),
     ("network.help_chart_title", "network.help_chart_title_do"),
     ("network.landscape_button", "network.help_landscape_do"),
+    ("network.sharpness_box", "network.help_sharpness_do"),
 )
 LEGEND = (
     Swatch("dot", POSITIVE, "help.network.neuron_pos"),
@@ -57,6 +60,8 @@ LEGEND = (
     Swatch("line", BATCH, "help.network.batch"),
     Swatch("line", BEST, "help.network.best"),
     Swatch("line", palette.ERROR, "help.network.stopped"),
+    Swatch("line", LAMBDA, "network.help_lambda"),
+    Swatch("dashed", LIMIT, "network.help_limit"),
     Swatch(
         "ramp",
         CLASS_COLOURS[0],

@@ -1,13 +1,17 @@
 """The Network lab's "Look closer" section, the side panel's last: a button for the Hessian at
-the net's weights now, one that opens the Landscape of this net. Each takes what its words need
+the net's weights now, one that opens the Landscape of this net, and on the header's row the
+λ_max switch (sharpness tracked live, ``sharpness_switch``). Each takes what its words need
 on one row (``controls.look_closer_row`` keeps the row, so a further button can take the rest)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pygame_gui.elements import UIButton
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UICheckBox
 
+from explorer.app.scenes.network.sharpness_switch import EVERY
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
 from explorer.app.ui.scale import factor, px
@@ -31,6 +35,20 @@ class LookCloser:
         kind = self.scene.text.kind_for(t("network.look_closer"), "bold")
         text_w = self.scene.text.font(15, kind).size(t("network.look_closer"))[0] + px(4)
         c.caption((x0, y, min(w, text_w), px(22)), t("network.look_closer"), "header")
+        box = UICheckBox(
+            pygame.Rect(x0 + (w - px(8)) // 2 + px(8), y + px(2), px(18), px(18)),
+            t("network.sharpness_box"),
+            c.manager,
+            tool_tip_text=t("network.sharpness_tip"),
+            initial_state=bool(self.model.sharpness),
+        )
+        c.boxes["sharpness"] = box
+        c.add(
+            box,
+            lambda e: self.model.set_sharpness(
+                EVERY if e.type == pygame_gui.UI_CHECK_BOX_CHECKED else None
+            ),
+        )
         c.look_closer_row = bar = Row(x0, x0 + w, y + head, 24)
         labels = (t("network.hessian_here"), t("network.hessian_busy"))
         text = self.scene.text

@@ -33,6 +33,7 @@ from explorer.app.scenes.network.pacer import Pacer
 from explorer.app.scenes.network.path_save import PathSave
 from explorer.app.scenes.network.readouts import readout_names, snapshot_readouts
 from explorer.app.scenes.network.setup_config import config_of, setup_fields
+from explorer.app.scenes.network.sharpness_switch import SharpnessSwitch
 from explorer.app.ui import i18n
 from explorer.knob_text import Pick, Spec
 from explorer.plugins import Registry
@@ -41,6 +42,7 @@ from explorer.training import INITS, Checked, Snapshot, TrainConfig, Trainer, pr
 from explorer.training.config import LOSSES, NORMALIZE, apply_suggested, describe_suggested
 from explorer.training.pool import POOL
 from explorer.training.ranges import within
+from explorer.training.sharpness import MAX_EVERY
 from explorer.training.worker import sentence
 
 DEFAULT = TrainConfig(
@@ -89,6 +91,7 @@ class NetworkSetup:
     seed: int = knob(DEFAULT.seed, low=0, high=2**32 - 1)
     speed: float | None = knob(None, low=SPEED_RANGE[0], high=SPEED_RANGE[1], none="max")
     compare: Pick | None = knob(None, keys=COMPARE_KEYS, none="off")
+    sharpness: int | None = knob(None, low=1, high=MAX_EVERY, none="off")  # λ_max every k steps
 
 
 # seconds one training step may take in the app: a plugin that stalls (sleeps, loops) is stopped
@@ -98,7 +101,7 @@ class NetworkSetup:
 STEP_BUDGET = 1.0
 
 
-class NetworkModel:
+class NetworkModel(SharpnessSwitch):
     """``configs`` (one, or two in side-by-side mode), their ``trainers`` and ``snapshots``.
 
     ``backend`` "process" keeps training off the UI's core (the app); "thread" starts at once
@@ -266,11 +269,11 @@ class NetworkModel:
         for trainer, cfg in zip(keep, configs, strict=False):
             trainer.reset(cfg)
         self.trainers = keep + made
+        self._send_sharpness()  # a new worker does not know it yet; the others keep it
         self._pacer.restart()
         self._hessian.clear()
         self.snapshots = [t.latest() for t in self.trainers]
-        self.version += 1
-        self.message = ""
+        self.version, self.message = self.version + 1, ""
         if self.playing:
             self._go()
 
@@ -347,8 +350,7 @@ class NetworkModel:
             return
         self.snapshots = [t.latest() for t in self.trainers]
         self._tell_lost()
-        if self.playing and all(s.finished for s in self.snapshots):
-            self.playing = False
+        self.playing = self.playing and not all(s.finished for s in self.snapshots)
         self._hessian_update()
         pairs = [
             (t, s) for t, s in zip(self.trainers, self.snapshots, strict=True) if not s.finished
@@ -448,7 +450,7 @@ class NetworkModel:
     def setup(self) -> NetworkSetup:
         compare = (self.compare, self.compare_value) if self.side_by_side else None
         fields = setup_fields(self.config, self.registry, speed=self.speed, compare=compare)
-        return NetworkSetup(**fields)
+        return NetworkSetup(**fields, sharpness=self.sharpness)
 
     def apply(self, setup: NetworkSetup) -> None:
         """Put ``setup`` in place and restart the run(s); everything is checked first (SetupError,
@@ -465,6 +467,7 @@ class NetworkModel:
         # -- everything is valid: change
         self.config, self._checked = config, checked
         self.side_by_side, self.compare, self.compare_value = side, compare, value
+        self.sharpness = setup.sharpness  # sent with the restart: measured from step 0
         self._restart()
         self.set_speed(setup.speed)
 

@@ -34,6 +34,12 @@ NET_NUMBERS = (
     "hessian_grad_norm",
     "hessian_negative",
     "hessian_smallest",
+    "lambda_max",
+    "lambda_threshold",
+    "lambda_ratio",
+    "lambda_start",
+    "lambda_peak",
+    "lambda_crossed",
 )
 
 
@@ -79,7 +85,32 @@ def snapshot_readouts(snap: Snapshot, prefix: str = "") -> dict[str, Any]:
     if total:  # every weight of the net, counted in the worker (not the truncated matrices)
         out["sparsity"] = sum(p.n_small for p in snap.layers) / total
     out |= hessian_readouts(snap.hessian)
+    out |= sharpness_readouts(snap.sharpness)
     return {prefix + k: v for k, v in out.items()}
+
+
+def sharpness_readouts(sharpness: dict[str, Any] | None) -> dict[str, Any]:
+    """Of the λ_max series (nothing before its first measurement, or with the switch off):
+    ``lambda_max`` (the last measured), ``lambda_start`` (the first), ``lambda_peak`` (the
+    highest so far), and against the rule's stability threshold (2/η for gradient descent; none
+    for a rule without one): ``lambda_threshold``, ``lambda_ratio`` = lambda_max / threshold,
+    ``lambda_crossed`` (the step λ_max rose to the threshold and stayed at or above it, while
+    it does)."""
+    if not sharpness or not sharpness["series"]:
+        return {}
+    values = [float(row[1]) for row in sharpness["series"]]
+    out: dict[str, Any] = {
+        "lambda_max": values[-1],
+        "lambda_start": values[0],
+        "lambda_peak": max(values),
+    }
+    limit = sharpness["threshold"]
+    if limit:
+        out["lambda_threshold"] = float(limit)
+        out["lambda_ratio"] = values[-1] / float(limit)
+    if sharpness["crossed"] is not None:
+        out["lambda_crossed"] = int(sharpness["crossed"])
+    return out
 
 
 def hessian_readouts(hessian: dict[str, Any] | None) -> dict[str, Any]:

@@ -180,6 +180,8 @@ class NetworkScene(ModelScene):
             self.show_chart("gradients" if self.chart == "weights" else "weights")
         elif key == pygame.K_c:
             self.hessian_here()
+        elif key == pygame.K_l:
+            m.toggle_sharpness()
         else:
             return False
         return True

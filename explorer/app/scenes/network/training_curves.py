@@ -1,5 +1,6 @@
 """Train and validation curves per epoch (loss on a log scale, and accuracy), with the epoch whose
-weights early stopping keeps marked."""
+weights early stopping keeps marked. With the λ_max switch on, the sharpness chart
+(``sharpness_chart``) takes the accuracy's place (the title line still says the accuracy)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 import numpy as np
 import pygame
 
+from explorer.app.scenes.network.sharpness_chart import draw_sharpness
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
@@ -26,10 +28,14 @@ def render_curves(snap: Snapshot, size: tuple[int, int], text: Text) -> pygame.S
     surface = pygame.Surface((w, h))
     surface.fill(palette.PANEL)
     classify = snap.task == "classification"
-    half = (h - px(4)) // 2 if classify else h
+    split = classify or snap.sharpness is not None
+    half = (h - px(4)) // 2 if split else h
     _loss_chart(surface, pygame.Rect(0, 0, w, half), snap, text)
-    if classify:
-        _acc_chart(surface, pygame.Rect(0, half + px(4), w, h - half - px(4)), snap, text)
+    lower = pygame.Rect(0, half + px(4), w, h - half - px(4))
+    if snap.sharpness is not None:
+        draw_sharpness(surface, lower, snap.sharpness, snap.total_steps, text)
+    elif classify:
+        _acc_chart(surface, lower, snap, text)
     return surface
 
 
