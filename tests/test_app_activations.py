@@ -39,6 +39,7 @@ def _sky(p) -> bool:
     return p[2] >= 150 and p[2] - p[0] >= 0.5 * (F_COLOUR[2] - F_COLOUR[0])
 
 
+@pytest.mark.slow
 def test_every_activation_has_its_own_cell_with_a_plot(driver, registry):
     scene = driver.scene
     grid = scene.layout.panels["grid"]

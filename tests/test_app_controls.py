@@ -47,6 +47,7 @@ def test_a_click_on_the_map_sets_the_start(app):
     assert np.allclose(app.model.race.positions[-1], (x, y))
 
 
+@pytest.mark.slow
 def test_play_pause_and_step_buttons_and_keys(app):
     m = app.model
     app.click(app.scene.controls.play_button.rect.center)
@@ -70,6 +71,7 @@ def test_play_pause_and_step_buttons_and_keys(app):
     assert m.race.t == 0 and not m.playing
 
 
+@pytest.mark.slow
 def test_a_slider_changes_a_balls_learning_rate_mid_run(app):
     m = app.model
     m.play()
@@ -115,6 +117,7 @@ def test_unticking_an_optimizer_removes_its_ball(app):
     assert "sgd" in [b.spec.name for b in app.model.race.balls]
 
 
+@pytest.mark.slow
 def test_schedule_menu_applies_a_schedule_to_every_ball(app):
     choose(app, app.scene.controls.sections["schedule"][1], "cosine")
     m = app.model
@@ -125,6 +128,7 @@ def test_schedule_menu_applies_a_schedule_to_every_ball(app):
         assert ball.lr_schedule[-1] < 0.01 * ball.hyper["lr"]
 
 
+@pytest.mark.slow
 def test_noise_menu_offers_minibatch_only_on_data_surfaces(app):
     menu = app.scene.controls.sections["noise"][1]
     assert "mini-batch B" not in menu.options_list and "mini-batch B" not in [
@@ -210,6 +214,7 @@ def test_right_click_on_a_ball_inspects_where_it_is(app):
     assert (m.inspection.x, m.inspection.y) == pytest.approx(tuple(m.race.positions[-1, i]))
 
 
+@pytest.mark.slow
 def test_diverged_ball_is_explained_in_one_line(app):
     m = app.model
     app.scene.switch_surface("ravine")

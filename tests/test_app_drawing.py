@@ -14,6 +14,7 @@ from explorer.app.ui.view import View, nice_ticks
 from explorer.landscape.race import Status
 
 
+@pytest.mark.slow
 def test_each_ball_is_drawn_at_its_projected_position(registry):
     d = Driver(registry, surface="bowl", optimizers=["sgd", "adam", "adagrad"], timer=lambda: 0.0)
     d.model.arrows_for = {k: False for k in d.model.arrows_for}  # nothing over the balls
@@ -122,6 +123,7 @@ def test_momentum_velocity_arrow_is_drawn_downhill(registry):
     assert d.pixel(probe) == palette.STATE_ARROW
 
 
+@pytest.mark.slow
 def test_a_frozen_plugin_ball_shows_its_plugin_and_reason(registry):
     from dataclasses import replace
 

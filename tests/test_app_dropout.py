@@ -115,6 +115,7 @@ def test_the_dropped_fraction_over_many_mini_batches_is_close_to_p(driver):
     assert 0.3 < scene.model.view.batch_dropped < 0.7
 
 
+@pytest.mark.slow
 def test_play_trains_at_the_chosen_rate_and_the_button_pauses(driver):
     scene = driver.scene
     assert scene.model.playing and scene.model.rate == pytest.approx(3.0)
@@ -223,6 +224,7 @@ def test_reset_starts_the_same_run_again(driver):
     assert np.array_equal(np.concatenate(current_masks(scene)), first)
 
 
+@pytest.mark.slow
 def test_the_dataset_menu_restarts_on_another_dataset(driver):
     scene = driver.scene
     assert "circle" in scene.model.datasets

@@ -18,6 +18,7 @@ def model(registry, **kw):
     return LandscapeModel(registry, **kw)
 
 
+@pytest.mark.slow
 def test_first_screen_is_rosenbrock_with_the_six_classics_and_good_rates(registry):
     m = model(registry)
     assert m.spec.name == "rosenbrock"

@@ -84,6 +84,7 @@ def test_the_drawn_network_has_the_models_layers_and_follows_a_change_of_depth(d
     assert d.scene.model.snapshots[0].sizes == (2, *[8] * depth, 2)
 
 
+@pytest.mark.slow
 def test_dropped_neurons_are_grey_and_the_thinner_network_changes_every_mini_batch(registry):
     d = lab(registry, SMALL.replace(dropout=0.5, width=10))
     try:
@@ -192,6 +193,7 @@ def test_deep_sigmoid_gradients_vanish_in_the_bars(registry):
         d.scene.close()
 
 
+@pytest.mark.slow
 def test_the_tabs_switch_scenes_and_keep_them(registry):
     pygame.display.init()
     pygame.font.init()
@@ -277,6 +279,7 @@ def test_fuzz_random_events_never_crash_the_lab(registry):
         d.scene.close()
 
 
+@pytest.mark.slow
 def test_the_b_menu_shows_what_the_b_net_really_uses(registry):
     # A is already relu, the default B: B moves to sigmoid, and its menu says so
     d = lab(registry, SMALL, side_by_side=True)
@@ -294,6 +297,7 @@ def test_the_b_menu_shows_what_the_b_net_really_uses(registry):
         d.scene.close()
 
 
+@pytest.mark.slow
 def test_a_set_speed_trains_that_many_mini_batches_a_second(driver):
     d, m = driver, driver.scene.model
     choose(d, d.scene.controls.speed_menu, "10/s")

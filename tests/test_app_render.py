@@ -16,6 +16,7 @@ def run(*args):
     return result
 
 
+@pytest.mark.slow
 def test_render_writes_an_animated_gif(tmp_path):
     out = tmp_path / "run.gif"
     result = run(
@@ -48,6 +49,7 @@ def test_render_writes_an_animated_gif(tmp_path):
             assert {palette.BALL_COLOURS[0], palette.BALL_COLOURS[1]} <= colours
 
 
+@pytest.mark.slow
 def test_render_writes_a_still_png_with_the_race_on_it(tmp_path):
     out = tmp_path / "shot.png"
     result = run(
@@ -88,6 +90,7 @@ def test_bench_frames_prints_percentiles():
         assert word in result.output
 
 
+@pytest.mark.slow
 def test_render_writes_mp4_when_imageio_ffmpeg_is_installed(tmp_path):
     pytest.importorskip("imageio_ffmpeg")
     import imageio.v2 as imageio
@@ -98,6 +101,7 @@ def test_render_writes_mp4_when_imageio_ffmpeg_is_installed(tmp_path):
     assert imageio.get_reader(str(out)).count_frames() == 5
 
 
+@pytest.mark.slow
 def test_render_the_network_lab_side_by_side(tmp_path):
     out = tmp_path / "net.gif"
     result = run(
@@ -151,6 +155,7 @@ def test_network_render_mistakes_are_one_sentence(tmp_path):
     assert result.exit_code != 0 and "dropout" in result.output
 
 
+@pytest.mark.slow
 def test_render_region_records_one_part_of_the_scene_for_slides(tmp_path):
     from PIL import Image
 
@@ -244,6 +249,7 @@ def _ball_frames(n: int, size=(640, 360)) -> list:
     return frames
 
 
+@pytest.mark.slow
 def test_a_gif_stores_only_what_changed_and_plays_back_every_frame(tmp_path):
     from explorer.app.frame_file import frame_file
 
@@ -267,6 +273,7 @@ def test_a_gif_stores_only_what_changed_and_plays_back_every_frame(tmp_path):
             assert np.abs(shown - want).mean() < 3
 
 
+@pytest.mark.slow
 def test_a_lower_fps_records_the_same_race_time(tmp_path):
     """--fps sets how many frames a second of the race gets, not how fast the race goes: half a
     second at speed 60 is 30 race steps at 10 fps as at 30 fps (a live tick would drop time)."""
@@ -293,6 +300,7 @@ def test_a_lower_fps_records_the_same_race_time(tmp_path):
         assert f"{frames} frames at {fps} fps, 30 race steps" in result.output
 
 
+@pytest.mark.slow
 def test_out_width_sizes_the_written_frames(tmp_path):
     out = tmp_path / "small.gif"
     result = run(

@@ -47,6 +47,7 @@ def race_over(model) -> bool:
     return any(n in m.text for m in model.live_messages() for n in RACE_OVER_NOTICES)
 
 
+@pytest.mark.slow
 def test_a_click_on_the_map_after_every_ball_stopped_starts_the_race_again(registry):
     d = stopped_race(registry)
     px, py = d.scene.layout.plot.center
@@ -199,6 +200,7 @@ def test_shared_groups_split_balls_only_when_they_are_apart():
     assert shared_groups(pts, [0, 1, 2, 3]) == [[0, 1, 3], [2]]
 
 
+@pytest.mark.slow
 def test_a_paused_app_stops_drawing_and_input_or_play_brings_frames_back(registry):
     d = Driver(registry, timer=lambda: 0.0)
     app, m = d.app, d.model

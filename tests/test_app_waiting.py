@@ -74,6 +74,7 @@ def bright(screen: pygame.Surface, rect: pygame.Rect) -> int:
     return int((pixels(screen, rect).min(axis=1) > 120).sum())
 
 
+@pytest.mark.slow
 def test_a_new_net_surface_drops_the_old_map_legend_and_numbers_at_once(registry, cache, lang):
     d = Driver(registry, timer=lambda: 0.0)
     scene, m, L = d.scene, d.model, d.scene.layout
@@ -93,6 +94,7 @@ def test_a_new_net_surface_drops_the_old_map_legend_and_numbers_at_once(registry
     assert colours(d.screen, L.chart) == {palette.PANEL}
 
 
+@pytest.mark.slow
 def test_the_dropout_panels_say_what_they_wait_for_while_nothing_has_answered(
     registry, monkeypatch, lang
 ):
@@ -223,6 +225,7 @@ class TrainingForever(NeverAnswers):
         return (12, 40) if key == "relu" else None
 
 
+@pytest.mark.slow
 def test_the_activation_panels_say_which_epoch_they_train(registry, monkeypatch, lang):
     import explorer.app.scenes.activations.model as activations_model
 
@@ -240,6 +243,7 @@ def test_the_activation_panels_say_which_epoch_they_train(registry, monkeypatch,
     d.scene.close()
 
 
+@pytest.mark.slow
 def test_a_network_being_built_says_which_and_for_how_long(registry, lang):
     from explorer.app.scenes.network.network_view import render_network
     from explorer.training import Snapshot
@@ -262,6 +266,7 @@ def test_a_network_being_built_says_which_and_for_how_long(registry, lang):
         d.scene.close()
 
 
+@pytest.mark.slow
 def test_the_hessian_being_computed_says_for_how_long(registry, lang):
     from explorer.app.scenes.network.hessian_view import render_hessian
     from explorer.training import Snapshot

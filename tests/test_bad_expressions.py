@@ -176,6 +176,7 @@ def test_the_largest_limit_is_accepted(tmp_path):
     assert read_lesson(path, FACTS).steps[0].limit == MAX_LIMIT["steps"]
 
 
+@pytest.mark.slow
 def test_lesson_check_answers_a_huge_power_at_once(tmp_path):
     """The issue's reproduction: ``expect = ["9**9**9 > 0"]`` hung ``lesson check`` for good."""
     path = tmp_path / "09-mine.toml"

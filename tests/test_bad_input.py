@@ -979,6 +979,7 @@ def run_case(args: list[str], monkeypatch) -> tuple[int, str, BaseException | No
 
 
 @pytest.mark.parametrize(("args", "code", "fragment", "left"), CASES, ids=[_ids(c) for c in CASES])
+@pytest.mark.slow
 def test_bad_input_gets_one_sentence(
     args, code, fragment, left, tmp_path, bad, quits, hostile, plugins, csvs, monkeypatch
 ):
@@ -1421,6 +1422,7 @@ def test_a_render_that_fails_half_way_keeps_the_previous_file(tmp_path, monkeypa
 
 
 # -- issue 21: plugins check, hot reload, captions, text, colours ----------------------------------
+@pytest.mark.slow
 def test_plugins_check_names_divergence_in_every_check_it_spoils(plugins):
     from explorer.conformance import check_file
 
@@ -1498,6 +1500,7 @@ def test_caption_numbers_are_bounded_however_the_caption_was_made():
     assert len(text) <= 3 * MAX_FILLED_CHARS + 2
 
 
+@pytest.mark.slow
 def test_a_word_wider_than_the_line_is_cut_not_drawn_off_the_picture():
     import pygame
 

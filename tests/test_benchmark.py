@@ -120,6 +120,7 @@ class HangsFast(UpdateRule):
         return -lr * grad
 
 
+@pytest.mark.slow
 def test_a_trial_that_hangs_fails_alone(registry, tiny):
     mine = dataclasses.replace(
         registry, optimizers={**registry.optimizers, "hangs_fast": optimizer_spec(HangsFast)}

@@ -38,6 +38,7 @@ def test_plugins_shows_failed_plugins_with_why(tmp_path, third_party):
     assert "broken" in result.output and "not_a_module_anywhere" in result.output
 
 
+@pytest.mark.slow
 def test_race_prints_a_table_and_writes_the_csv(tmp_path):
     out = tmp_path / "traj.csv"
     result = run(

@@ -22,6 +22,7 @@ def one_thread():
     torch.set_num_threads(before)
 
 
+@pytest.mark.slow
 def test_the_curve_keeps_the_ends_and_lowers_the_lines_barrier(registry):
     config = TrainConfig(
         dataset="moons",

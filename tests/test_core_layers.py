@@ -3,6 +3,7 @@
 import ast
 from pathlib import Path
 
+import pytest
 import torch
 
 import explorer
@@ -36,6 +37,7 @@ def test_expr_surfaces_still_resolve_through_the_registry(registry):
     assert registry.surface("expr:x**2 + y**2").formula == "x**2 + y**2"
 
 
+@pytest.mark.slow
 def test_default_optimizers_are_defined_once():
     hits = [
         p

@@ -152,6 +152,7 @@ def test_the_shift_moves_only_the_test_inputs(registry):
     assert torch.allclose(std_shifted.test.x - std.test.x, (0.7 / scale).expand_as(std.test.x))
 
 
+@pytest.mark.slow
 def test_a_good_validation_score_fails_on_a_shifted_test_split(registry):
     results = {}
     for shift in (0.0, 0.6):

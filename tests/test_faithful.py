@@ -308,6 +308,7 @@ def test_the_lecture_valley_bursts_sideways_with_a_constant_rate(registry):
     ("schedule", "hyper"),
     [("exponential", {"gamma": 0.999}), ("cosine", {}), ("warmup", {})],
 )
+@pytest.mark.slow
 def test_decay_or_warm_up_keeps_the_ball_on_the_valley_floor(registry, schedule, hyper):
     assert cross_valley_burst(registry, schedule, **hyper) < 0.1
 

@@ -99,6 +99,7 @@ def test_a_tanh_net_with_zero_weights_sits_on_a_saddle(registry):
     assert sp.negative > 0
 
 
+@pytest.mark.slow
 def test_lanczos_finds_the_exact_extremes_and_estimates_the_ratio(registry):
     session = small_session(registry, width=8, depth=2, n=200, batch_size=200, epochs=60)
     f, theta = H.training_loss(session)
@@ -228,6 +229,7 @@ def test_critical_net_lanczos_beyond_the_exact_limit():
     assert "no counts: Lanczos resolves no band thinner than" in text and "counts " not in text
 
 
+@pytest.mark.slow
 def test_bench_hessian_prints_its_figures():
     result = cli(
         "bench", "hessian", "--widths", "6", "--epochs", "2", "--lab-depth", "2", "--lab-width", "8"

@@ -106,6 +106,7 @@ def test_the_watcher_sees_a_real_save(tmp_path):
     assert [p.name for p in seen] == ["watched.py"]
 
 
+@pytest.mark.slow
 def test_the_app_reloads_between_frames_and_shows_a_failure(tmp_path, monkeypatch):
     import pygame
 

@@ -181,6 +181,7 @@ def test_every_scene_and_its_help_in_chinese_has_no_missing_glyph(registry, monk
     assert len(chinese) > 100, "the scenes drew hardly any Chinese"
 
 
+@pytest.mark.slow
 def test_ctrl_l_switches_the_visible_labels_live_and_back(registry):
     from explorer.app.headless import init_offscreen
     from explorer.app.shell import build_app
@@ -364,6 +365,7 @@ def _drawn_in(lang: str, registry, monkeypatch) -> dict[str, list[str]]:
     return out
 
 
+@pytest.mark.slow
 def test_dropout_and_activations_drawn_in_chinese_show_no_english_sentence(registry, monkeypatch):
     templates = _english_templates()
     assert len(templates) > 60  # the two sections hold the scenes' sentences

@@ -144,6 +144,7 @@ def test_a_bad_dropout_setup_is_refused_whole(dropout, change, sentence):
     assert dropout.setup() == before
 
 
+@pytest.mark.slow
 def test_a_dropout_setup_round_trips_and_restarts_the_nets(dropout):
     dropout.wait(60, ensemble=False)
     setup = DropoutSetup(p=0.3, dataset="circle", speed=12.0, playing=False, seed=7)
@@ -163,6 +164,7 @@ def test_a_dropout_setup_round_trips_and_restarts_the_nets(dropout):
         ({"input": (0.0, float("nan"))}, "input must be two finite numbers"),
     ],
 )
+@pytest.mark.slow
 def test_a_bad_activations_setup_is_refused_whole(registry, change, sentence):
     model = ActivationsModel(registry, backend="thread")
     try:
@@ -303,6 +305,7 @@ def test_a_job_that_cannot_travel_to_a_process_is_answered_with_why_at_once(regi
         jobs.close()
 
 
+@pytest.mark.slow
 def test_an_ensemble_lost_with_its_worker_is_computed_once_more(registry, monkeypatch):
     import explorer.app.scenes.dropout.model as dropout_model
 

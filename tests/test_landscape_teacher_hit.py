@@ -34,6 +34,7 @@ def _moved_again(registry) -> LandscapeModel:
 
 
 @pytest.mark.parametrize("restart", ["reset", "start", "balls"])
+@pytest.mark.slow
 def test_moving_again_of_the_old_race_is_gone_when_the_race_restarts(registry, restart):
     m = _moved_again(registry)
     if restart == "reset":

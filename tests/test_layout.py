@@ -187,6 +187,7 @@ def test_the_effective_scale_never_needs_more_room_than_the_window():
     assert scale.effective((1280, 720), 2.0) == pytest.approx(1.125)  # as much as fits
 
 
+@pytest.mark.slow
 def test_full_screen_at_1920x1080_draws_body_text_at_20_px_or_more():
     app, tabs = _app("landscape", (1920, 1080), None)  # no --scale: the window picks
     try:
@@ -204,6 +205,7 @@ def test_full_screen_at_1920x1080_draws_body_text_at_20_px_or_more():
         tabs.close()
 
 
+@pytest.mark.slow
 def test_ctrl_keys_scale_text_widgets_and_panels_live_in_every_scene():
     app, tabs = _app("landscape", (1920, 1080), 1.0)
 
@@ -252,6 +254,7 @@ def _ball_area(surface: pygame.Surface, centre, colour) -> int:
     )
 
 
+@pytest.mark.slow
 def test_balls_and_lines_grow_with_the_scale():
     areas, widths = {}, {}
     for ui_scale in (1.0, 2.0):

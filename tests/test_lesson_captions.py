@@ -62,6 +62,7 @@ def test_a_conclusion_shown_before_it_holds_fails_the_check_though_it_holds_at_t
     assert "caption.during" in failures[0].sentence  # how to fix it
 
 
+@pytest.mark.slow
 def test_a_during_caption_holds_the_conclusion_until_the_step_is_done(tmp_path, registry):
     lesson = _lesson(tmp_path, registry, STEP.replace("until =", DURING + "until ="))
     assert lesson.steps[0].during == {
@@ -235,6 +236,7 @@ limit = 100
 )
 
 
+@pytest.mark.slow
 def test_the_presenter_shows_during_then_the_conclusion_then_the_end_of_the_lesson(
     tmp_path, registry
 ):

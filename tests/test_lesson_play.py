@@ -224,6 +224,7 @@ def test_render_lesson_streams_a_deterministic_gif_with_the_captions(tmp_path):
     assert (caption.max(axis=2) > 200).sum() > 100  # bright caption text
 
 
+@pytest.mark.slow
 def test_a_recorded_caption_agrees_with_the_frame_under_it(tmp_path, monkeypatch):
     """--frames-per-step cuts a step short: the caption's numbers are still the frame's own
     ("after 8 steps" over a legend saying step 8, never the 4 of a few frames before)."""

@@ -76,6 +76,7 @@ def test_a_bigger_window_gets_bigger_caption_type(presenting):
     assert scale.factor() > 1 and font.get_height() >= 28 * scale.factor() - 1
 
 
+@pytest.mark.slow
 def test_keys_step_through_the_lesson_and_esc_keeps_the_scene(presenting):
     app, tabs, presenter = presenting
     assert presenter.index == 0
@@ -104,6 +105,7 @@ def test_keys_step_through_the_lesson_and_esc_keeps_the_scene(presenting):
     assert tabs.scene().model.race.t == t_before == 40  # the scene as the lesson left it
 
 
+@pytest.mark.slow
 def test_tab_shows_the_panels_and_the_outline_pulses_around_the_map(presenting):
     app, tabs, presenter = presenting
     app.tick(1 / 30, [])
@@ -124,6 +126,7 @@ def test_tab_shows_the_panels_and_the_outline_pulses_around_the_map(presenting):
     )
 
 
+@pytest.mark.slow
 def test_a_false_expect_is_a_quiet_note_for_the_teacher(presenting):
     app, tabs, presenter = presenting
     key(app, pygame.K_RIGHT)

@@ -29,6 +29,7 @@ def cache(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_picking_a_net_surface_builds_it_in_a_worker_then_maps_it(registry, cache):
     d = Driver(registry, timer=lambda: 0.0)
     scene, m = d.scene, d.model

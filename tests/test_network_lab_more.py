@@ -351,6 +351,7 @@ def test_hessian_here_pauses_asks_and_shows_the_answer(lab):
     assert "hessian_min_ratio" not in m.readouts()  # a new run has no answer yet
 
 
+@pytest.mark.slow
 def test_side_by_side_each_net_gets_its_own_hessian(lab):
     d, m = lab, lab.scene.model
     assert m.set_side_by_side(True, compare="depth", value=1)

@@ -74,6 +74,7 @@ def test_render_draws_the_3d_view_headless(tmp_path):
     assert bad.exit_code != 0 and "--view 3d draws a still" in bad.output
 
 
+@pytest.mark.slow
 def test_the_landscape_shows_the_3d_view_on_v_and_a_drag_orbits_it(registry):
     import pygame
 

@@ -192,6 +192,7 @@ def stuck(tmp_path, monkeypatch, request):
 
 
 @pytest.mark.parametrize("stuck", ["sleeps", "loops"], indirect=True)
+@pytest.mark.slow
 def test_a_ball_whose_update_blocks_is_frozen_with_one_sentence_and_the_race_goes_on(stuck):
     from explorer.landscape.race import BallConfig, Race, Status
 
@@ -214,6 +215,7 @@ def test_a_ball_whose_update_blocks_is_frozen_with_one_sentence_and_the_race_goe
 
 
 @pytest.mark.parametrize("stuck", ["sleeps"], indirect=True)
+@pytest.mark.slow
 def test_the_race_command_freezes_a_blocking_ball_and_finishes(stuck):
     from click.testing import CliRunner
 
@@ -240,6 +242,7 @@ def test_the_race_command_freezes_a_blocking_ball_and_finishes(stuck):
 
 
 @pytest.mark.parametrize("stuck", ["loops"], indirect=True)
+@pytest.mark.slow
 def test_plugins_show_says_a_step_that_blocks(stuck, monkeypatch):
     from click.testing import CliRunner
 
@@ -256,6 +259,7 @@ def test_plugins_show_says_a_step_that_blocks(stuck, monkeypatch):
 
 
 @pytest.mark.parametrize("stuck", ["loops"], indirect=True)
+@pytest.mark.slow
 def test_plugins_check_stops_a_step_that_blocks_with_one_sentence(stuck):
     from click.testing import CliRunner
 

@@ -363,6 +363,7 @@ def load(tmp_path, source, name="plugin.py"):
 
 
 @pytest.mark.parametrize(("kind", "against", "edits", "mistake", "where"), TABLE, ids=IDS)
+@pytest.mark.slow
 def test_the_correct_plugin_passes_and_the_wrong_one_is_named(
     tmp_path, registry, kind, against, edits, mistake, where
 ):
@@ -386,6 +387,7 @@ def test_the_correct_plugin_passes_and_the_wrong_one_is_named(
         ("asgd", "torch.optim.ASGD:lr=0.01,lambd=0.01", "eta (float32), mu (float32)"),
     ],
 )
+@pytest.mark.slow
 def test_state_torch_keeps_in_float32_is_said_and_does_not_fail_a_correct_plugin(
     tmp_path, registry, kind, against, kept
 ):

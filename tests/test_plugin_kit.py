@@ -18,6 +18,7 @@ def run(*args):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.slow
 def test_every_template_runs_as_written_and_passes_its_checks(kind, tmp_path):
     code, out = run("plugins", "new", kind, "my_thing", "--dir", str(tmp_path))
     assert code == 0, out
@@ -29,6 +30,7 @@ def test_every_template_runs_as_written_and_passes_its_checks(kind, tmp_path):
     assert code == 0 and "All checks passed." in out, out
 
 
+@pytest.mark.slow
 def test_the_optimizer_template_declares_its_equation_ranges_and_arrows(tmp_path):
     run("plugins", "new", "optimizer", "my_lion", "--dir", str(tmp_path))
     spec = check_file(tmp_path / "my_lion.py").registry.optimizers["my_lion"]

@@ -12,6 +12,7 @@ from explorer.plugins import optimizer_spec
 from explorer.schedules import lr_curve
 
 
+@pytest.mark.slow
 def test_momentum_crosses_the_hill_that_sgd_cannot(registry):
     spec = registry.surface("two_valleys")
     race = Race(spec, [BallConfig("sgd"), BallConfig("momentum")], registry=registry)

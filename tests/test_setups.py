@@ -525,6 +525,7 @@ def test_render_setup_draws_what_the_equivalent_flags_draw(tmp_path):
     assert a.std() > 10  # a real picture, not two blank frames
 
 
+@pytest.mark.slow
 def test_render_setup_of_the_network_lab_draws_what_the_flags_draw(tmp_path):
     flags = tmp_path / "flags.png"
     common = ["--frames", "3", "--steps-per-frame", "4"]

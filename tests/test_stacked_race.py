@@ -50,6 +50,7 @@ def _assert_same(one, stacked):
 @pytest.mark.parametrize(
     "optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 )
+@pytest.mark.slow
 def test_stacked_balls_move_exactly_as_one_at_a_time(registry, optimizer):
     # A sweep wide enough that some balls settle, some diverge and leave the map.
     configs = [BallConfig(optimizer, {"lr": float(lr)}) for lr in np.geomspace(1e-3, 3.0, 12)]
@@ -58,6 +59,7 @@ def test_stacked_balls_move_exactly_as_one_at_a_time(registry, optimizer):
     assert stacked._stack.groups and not stacked._stack.fallbacks  # it really stacked
 
 
+@pytest.mark.slow
 def test_mixed_settings_schedules_and_noise_keep_the_bits(registry):
     configs = (
         [

@@ -241,11 +241,13 @@ def layer_violations(graph: Mapping[str, set[str]]) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_no_import_circles_in_explorer():
     found = circles(explorer_graph())
     assert found == [], found
 
 
+@pytest.mark.slow
 def test_the_layers_only_import_down():
     found = layer_violations(explorer_graph())
     assert found == []
@@ -381,6 +383,7 @@ def test_every_scene_model_keeps_the_scene_model_contract(scenes):
 
 
 @pytest.mark.parametrize("name", scene_packages())
+@pytest.mark.slow
 def test_no_scene_package_imports_another(name):
     others = [n for n in scene_packages() if n != name]
     for path in sorted((SCENES_DIR / name).rglob("*.py")):

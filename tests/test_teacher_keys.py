@@ -64,6 +64,7 @@ def pick_in_the_dialog(the_app, tabs, path: Path) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.slow
 def test_ctrl_o_of_a_bad_setup_file_is_one_sentence_on_screen(app, tmp_path, lang):
     path = tmp_path / "broken.toml"
     path.write_text("depth = = 3\n")
@@ -88,6 +89,7 @@ def test_ctrl_o_of_a_bad_setup_file_is_one_sentence_on_screen(app, tmp_path, lan
     assert before.get_size() == the_app.screen.get_size()
 
 
+@pytest.mark.slow
 def test_ctrl_o_of_a_good_file_picked_and_okayed_opens_it(app, tmp_path):
     path = tmp_path / "deep.toml"
     path.write_text('version = 1\nscene = "network"\ndepth = 10\nactivation = "relu"\n')
@@ -98,6 +100,7 @@ def test_ctrl_o_of_a_good_file_picked_and_okayed_opens_it(app, tmp_path):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.slow
 def test_a_scale_the_window_cannot_hold_is_said_from_the_first_frame(app, lang):
     i18n.set_language(lang)
     the_app, tabs = app("landscape", ui_scale=1.5)

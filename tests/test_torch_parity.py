@@ -142,6 +142,7 @@ def test_every_twin_on_every_surface_and_schedule_keeps_torchs_bits_for_10000_st
         assert moved.sum() >= len(specs) - 2, label  # nor of balls that stood still
 
 
+@pytest.mark.slow
 def test_stacked_rates_give_every_row_torchs_bits(registry, one_thread):
     # The benchmark steps balls of one optimizer as one (k, 2) tensor with one rate per row, a
     # (k, 1) tensor: each row must move exactly as torch moves that ball alone at its rate.

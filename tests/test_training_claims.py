@@ -36,6 +36,7 @@ def deep_runs(registry):
     return runs
 
 
+@pytest.mark.slow
 def test_deep_sigmoid_gradients_vanish_and_relu_ones_do_not(deep_runs):
     sigmoid, relu = deep_runs["sigmoid"], deep_runs["relu"]
     for record in sigmoid.epochs:  # every epoch, not just a lucky one
@@ -57,6 +58,7 @@ def test_batch_norm_lets_the_deep_sigmoid_net_train(deep_runs):
     assert normed.grad_ratio > 0.1  # the first layer gets a real gradient again
 
 
+@pytest.mark.slow
 def test_a_deeper_plain_net_is_worse_on_the_training_set_itself(registry):
     base = TrainConfig(dataset="digits", width=32, epochs=6, **MOMENTUM)
     shallow = TrainingSession(base.replace(depth=3), registry)
@@ -181,6 +183,7 @@ def test_xavier_keeps_the_spread_of_tanh_activations_and_a_small_normal_shrinks_
     assert small[-1] < 1e-6 * xavier[-1]
 
 
+@pytest.mark.slow
 def test_l1_drives_many_more_weights_to_zero_than_l2_at_the_same_strength(registry):
     base = TrainConfig(dataset="digits", depth=2, width=64, optimizer_hyper={"lr": 0.1}, epochs=15)
     near_zero = {}

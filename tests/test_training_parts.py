@@ -166,6 +166,7 @@ def test_auto_init_is_kaiming_for_the_relu_family_and_xavier_otherwise(registry)
     assert scaled.hidden[1].linear.weight.std().item() == pytest.approx(0.3, rel=0.02)
 
 
+@pytest.mark.slow
 def test_torch_default_init_does_not_train_a_deep_relu_net_on_digits_but_auto_does(registry):
     base = TrainConfig(
         depth=10,

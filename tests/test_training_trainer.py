@@ -150,6 +150,7 @@ def test_the_process_backend_gives_the_same_numbers_and_cleans_up(registry):
     assert t.latest().state == "stopped"
 
 
+@pytest.mark.slow
 def test_a_trainer_dropped_without_stop_still_ends_its_thread(registry):
     import gc
 

@@ -97,6 +97,7 @@ def test_every_block_of_the_tutorial_runs_as_written(tmp_path, monkeypatch):
     assert (tmp_path / "lion-score.csv").is_file()
 
 
+@pytest.mark.slow
 def test_what_the_tutorial_says_about_the_race_is_what_the_race_does(tmp_path):
     """Section 4's prose: at lr 0.02 on two_valleys Lion crosses into the deeper valley (x ≈ 1.44,
     loss −1.33) while Adam settles in the shallow one (x ≈ −1.18); on Rosenbrock Lion reaches

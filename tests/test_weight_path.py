@@ -265,6 +265,7 @@ def test_landscape_of_an_untrained_net_is_a_sentence_and_the_lab_stays(registry,
             scene.close()
 
 
+@pytest.mark.slow
 def test_the_lab_at_a_set_speed_trains_on_behind_the_landscape(registry, cache):
     """A lab handing out its steps at a set speed keeps doing so while another tab is shown,
     so the Landscape's path of it keeps growing."""

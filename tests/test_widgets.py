@@ -104,6 +104,7 @@ def network(registry, size=(1280, 720)) -> Driver:
     return Driver(registry, size=size, scene=make)
 
 
+@pytest.mark.slow
 def test_depth_steps_by_one_layer_a_click_and_takes_40_typed(registry):
     d = network(registry)
     try:
@@ -243,6 +244,7 @@ def test_the_numbers_panel_shows_every_ball_whole_at_1280x720(registry, monkeypa
     assert all(b.label in shown for b in d.model.race.balls)  # a row per ball
 
 
+@pytest.mark.slow
 def test_exit_tags_stay_above_the_message_banner(registry, monkeypatch):
     d = Driver(
         registry,

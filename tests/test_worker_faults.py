@@ -102,6 +102,7 @@ def test_a_read_from_a_worker_that_never_answers_returns_with_nothing_yet():
         proc.stdout.close()
 
 
+@pytest.mark.slow
 def test_a_worker_killed_at_random_moments_leaves_only_whole_snapshots():
     """20 kills at random moments, most of them inside a frame bigger than the pipe's buffer:
     every read returns with whole snapshots only, and the end of the writer shows."""
@@ -270,6 +271,7 @@ SLOW_RULE = """
 """
 
 
+@pytest.mark.slow
 def test_a_step_over_the_budget_stops_the_run_with_the_reason_and_never_stalls_a_read(tmp_path):
     registry = _plugin_registry(tmp_path, SLOW_RULE)
     config = TrainConfig(
