@@ -63,7 +63,9 @@ COMMANDS = [
     ("bench_csv", "csv_cmd", "bench"),
     ("bench_sharpness", "sharpness", "bench"),
     ("paths", "paths", "main"),
+    ("connect", "connect", "main"),
     ("bench_paths", "paths", "bench"),
+    ("bench_orbit", "orbit", "bench"),
 ]
 
 

@@ -26,11 +26,12 @@ every case is that mistake. A gradient changed in place is caught directly.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import inspect
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,44 @@ ABS_TOL = 4e-15  # of the parameter's size: float64 rounding of p + step
 
 class AgainstError(ValueError):
     """An ``--against`` that cannot be used: one sentence."""
+
+
+@contextlib.contextmanager
+def float64_default() -> Iterator[None]:
+    """torch's default dtype is float64 inside: torch keeps some optimizer state in the DEFAULT
+    dtype whatever the parameter's (NAdam's ``mu_product``, ASGD's ``eta`` and ``mu``), so with
+    float32 as the default a correct float64 plugin differs from torch by float32's rounding
+    (~1e-8 of a step), as large as a real mistake (Adamax's ε outside the max)."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(DTYPE)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
+
+
+def low_precision_state(make: Callable[[list[torch.Tensor]], torch.optim.Optimizer]) -> list[str]:
+    """The state a reference keeps below float64 for a float64 parameter under float32 as the
+    default dtype (step counts aside: whole numbers, exact), e.g. ``['mu_product (float32)']``."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    try:
+        p = torch.ones(2, dtype=DTYPE, requires_grad=True)
+        opt = make([p])
+        p.grad = torch.full((2,), 0.5, dtype=DTYPE)
+        opt.step()
+    except Exception:  # noqa: BLE001 - a reference that fails shows in the comparison itself
+        return []
+    finally:
+        torch.set_default_dtype(before)
+    return [
+        f"{key} ({str(value.dtype).removeprefix('torch.')})"
+        for key, value in opt.state[p].items()
+        if key != "step"
+        and isinstance(value, torch.Tensor)
+        and value.is_floating_point()
+        and value.dtype != DTYPE
+    ]
 
 
 # -- the reference -------------------------------------------------------------------------------
@@ -195,9 +234,14 @@ def resolve_reference(text: str, registry: Registry) -> Reference:
             ) from None
     except Exception:  # noqa: BLE001 - a step that fails shows in the comparison itself
         pass
-    return Reference(text, head, lambda ps: cls(ps, **args), _flat_knobs(kwargs), kwargs)
+    # knobs: every argument with a value, switches included (amsgrad=False is 0: a candidate's
+    # amsgrad knob then runs switched off, as the reference does)
+    knobs = _flat_knobs(defaults | args)
+    return Reference(text, head, lambda ps: cls(ps, **args), knobs, kwargs)
 
 
+# a candidate's knob → the reference's knobs it may stand for (a tuple's parts are ``name_1``,
+# ``name_2``: betas=(beta1, beta2), etas=(etaminus, etaplus), step_sizes=(min, max))
 ALIASES = {
     "beta1": ("beta1", "betas_1"),
     "beta2": ("beta2", "betas_2"),
@@ -208,12 +252,55 @@ ALIASES = {
     "mu": ("momentum", "beta"),
     "wd": ("weight_decay",),
     "weight_decay": ("weight_decay", "wd"),
+    "etaminus": ("etas_1",),
+    "eta_minus": ("etas_1",),
+    "etaplus": ("etas_2",),
+    "eta_plus": ("etas_2",),
+    "step_size_min": ("step_sizes_1",),
+    "min_step": ("step_sizes_1",),
+    "step_min": ("step_sizes_1",),
+    "step_size_max": ("step_sizes_2",),
+    "max_step": ("step_sizes_2",),
+    "step_max": ("step_sizes_2",),
+    "lambd": ("lambd", "lambda_", "lam"),
+    "lam": ("lambd",),
+    "lambda_": ("lambd",),
+    "psi": ("momentum_decay",),
+    "rho": ("rho", "alpha"),
+    "initial_accumulator": ("initial_accumulator_value",),
 }
+# how a tuple argument's parts are named on the candidate's side, for the refusal's sentence
+TUPLE_PARTS = {
+    "betas": ("beta1", "beta2"),
+    "etas": ("etaminus", "etaplus"),
+    "step_sizes": ("step_size_min", "step_size_max"),
+}
+
+
+def _reference_names(ref: Reference) -> str:
+    names = []
+    for key, value in ref.kwargs.items():
+        if isinstance(value, tuple):
+            parts = TUPLE_PARTS.get(key, tuple(f"{key}_{i + 1}" for i in range(len(value))))
+            names.append(f"{key} as {'/'.join(parts)}")
+        else:
+            names.append(key)
+    return ", ".join(names) or "none"
+
+
+def unmapped_knobs(spec: OptimizerSpec, ref: Reference) -> list[str]:
+    """The candidate's knobs that stand for none of the reference's arguments."""
+    return [
+        key
+        for key in spec.defaults()
+        if not any(name in ref.knobs for name in (key, *ALIASES.get(key, ())))
+    ]
 
 
 def candidate_values(spec: OptimizerSpec, ref: Reference) -> dict[str, float]:
     """The candidate runs with the reference's values wherever the two share a knob (by name, or
-    beta1 ↔ betas[0], beta ↔ momentum, wd ↔ weight_decay); its other knobs keep their defaults."""
+    beta1 ↔ betas[0], etaminus ↔ etas[0], beta ↔ momentum, wd ↔ weight_decay …); a knob that
+    stands for none of them is refused by ``compare`` (it would silently run at its default)."""
     values = spec.defaults()
     for key in values:
         for name in (key, *ALIASES.get(key, ())):
@@ -278,24 +365,42 @@ class Variant:
 
 
 def _adam_variant(
-    lr, b1, b2, eps, wd, *, decoupled, eps_inside=False, fix_m=True, fix_v=True, offset=0
+    lr,
+    b1,
+    b2,
+    eps,
+    wd,
+    *,
+    decoupled,
+    eps_inside=False,
+    fix_m=True,
+    fix_v=True,
+    offset=0,
+    amsgrad="",
+    decay_after=False,
 ):
     def step(p, g, s):
         s["t"] = s.get("t", 0) + 1
         if wd and not decoupled:
             g = g + wd * p
-        if wd and decoupled:
+        if wd and decoupled and not decay_after:
             p = p * (1 - lr * wd)
         s["m"] = b1 * s.get("m", torch.zeros_like(p)) + (1 - b1) * g
         s["v"] = b2 * s.get("v", torch.zeros_like(p)) + (1 - b2) * g * g
         tb = s["t"] + offset
         bc1 = (1 - b1**tb) if fix_m else 1.0
         bc2 = (1 - b2**tb) if fix_v else 1.0
+        v = s["v"]
+        if amsgrad == "v":  # torch keeps the largest v and corrects it
+            v = s["vmax"] = torch.maximum(s.get("vmax", torch.zeros_like(p)), v)
         # a correction of 0 (t − 1 at the first step) divides by zero as the student's code does
-        v_hat = s["v"] / bc2 if bc2 else s["v"] / torch.zeros(())
+        v_hat = v / bc2 if bc2 else v / torch.zeros(())
+        if amsgrad == "v_hat":
+            v_hat = s["vmax"] = torch.maximum(s.get("vmax", torch.zeros_like(p)), v_hat)
         denom = (v_hat + eps).sqrt() if eps_inside else v_hat.sqrt() + eps
         m_hat = s["m"] / bc1 if bc1 else s["m"] / torch.zeros(())
-        return p - lr * m_hat / denom
+        new = p - lr * m_hat / denom
+        return new * (1 - lr * wd) if wd and decoupled and decay_after else new
 
     return step
 
@@ -304,9 +409,10 @@ def adam_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
     if not {"lr", "beta1", "beta2", "eps"} <= set(k):
         return None
     lr, b1, b2, eps, wd = k["lr"], k["beta1"], k["beta2"], k["eps"], k.get("weight_decay", 0.0)
+    ams = "v" if k.get("amsgrad") else ""
     families = []
     for decoupled in (False, True):
-        a = dict(decoupled=decoupled)
+        a: dict[str, Any] = dict(decoupled=decoupled, amsgrad=ams)
         other = "decoupled (AdamW: θ ← θ − ηλθ)" if not decoupled else "coupled (Adam: g ← g + λθ)"
         own = "coupled (g ← g + λθ)" if not decoupled else "decoupled (θ ← θ − ηλθ)"
         fam = [
@@ -357,7 +463,33 @@ def adam_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
                 Variant(
                     f"weight decay {other.split(' (')[0]} where the reference's is {own.split(' (')[0]}",
                     f"the reference's weight decay is {own}; the rule's is {other}",
-                    _adam_variant(lr, b1, b2, eps, wd, decoupled=not decoupled),
+                    _adam_variant(lr, b1, b2, eps, wd, decoupled=not decoupled, amsgrad=ams),
+                )
+            )
+        if wd and decoupled:
+            fam.append(
+                Variant(
+                    "weight decay applied after the step",
+                    "AdamW shrinks θ ← θ(1 − ηλ) first and steps from there; shrinking the "
+                    "stepped θ instead differs by ηλ times the step",
+                    _adam_variant(lr, b1, b2, eps, wd, decay_after=True, **a),
+                )
+            )
+        if ams:
+            fam.append(
+                Variant(
+                    "AMSGrad's max taken of v̂ instead of v",
+                    "torch keeps v_max ← max(v_max, v) and divides by √(v_max / (1 − β₂^t)); "
+                    "the rule keeps the max of the bias-corrected v̂, which the shrinking "
+                    "correction makes larger early on",
+                    _adam_variant(lr, b1, b2, eps, wd, decoupled=decoupled, amsgrad="v_hat"),
+                )
+            )
+            fam.append(
+                Variant(
+                    "AMSGrad's max left out",
+                    "with amsgrad=True torch divides by the largest v so far, not the current v",
+                    _adam_variant(lr, b1, b2, eps, wd, decoupled=decoupled),
                 )
             )
         families.append(fam)
@@ -497,7 +629,317 @@ def lion_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
     return [fam]
 
 
-FAMILIES = (adam_family, sgd_family, lion_family)
+def _zeros(p: torch.Tensor) -> torch.Tensor:
+    return torch.zeros_like(p)
+
+
+def _adamax_variant(lr, b1, b2, eps, wd, *, eps_outside=False, fix=True):
+    def step(p, g, s):
+        t = s["t"] = s.get("t", 0) + 1
+        if wd:
+            g = g + wd * p
+        s["m"] = b1 * s.get("m", _zeros(p)) + (1 - b1) * g
+        if eps_outside:
+            s["u"] = torch.maximum(b2 * s.get("u", _zeros(p)), g.abs())
+            denom = s["u"] + eps
+        else:
+            denom = s["u"] = torch.maximum(b2 * s.get("u", _zeros(p)), g.abs() + eps)
+        return p - lr / ((1 - b1**t) if fix else 1.0) * s["m"] / denom
+
+    return step
+
+
+def adamax_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
+    if not {"lr", "beta1", "beta2", "eps"} <= set(k):
+        return None
+    lr, b1, b2, eps, wd = k["lr"], k["beta1"], k["beta2"], k["eps"], k.get("weight_decay", 0.0)
+    return [
+        [
+            Variant("", "", _adamax_variant(lr, b1, b2, eps, wd)),
+            Variant(
+                "Adamax's ε outside the max",
+                "torch keeps u ← max(β₂u, |g| + ε) and divides by u; the rule keeps "
+                "max(β₂u, |g|) and divides by u + ε",
+                _adamax_variant(lr, b1, b2, eps, wd, eps_outside=True),
+            ),
+            Variant(
+                "missing bias correction",
+                "the step is η m / u without the 1 / (1 − β₁^t) of the first moment",
+                _adamax_variant(lr, b1, b2, eps, wd, fix=False),
+            ),
+        ]
+    ]
+
+
+def _nadam_variant(lr, b1, b2, eps, wd, psi, *, decoupled, look_ahead=1, schedule=True):
+    def step(p, g, s):
+        t = s["t"] = s.get("t", 0) + 1
+        if wd and decoupled:
+            p = p * (1 - lr * wd)
+        elif wd:
+            g = g + wd * p
+        mu = b1 * (1 - 0.5 * 0.96 ** (t * psi)) if schedule else b1
+        mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + look_ahead) * psi)) if schedule else b1
+        s["prod"] = s.get("prod", 1.0) * mu
+        s["m"] = b1 * s.get("m", _zeros(p)) + (1 - b1) * g
+        s["v"] = b2 * s.get("v", _zeros(p)) + (1 - b2) * g * g
+        denom = (s["v"] / (1 - b2**t)).sqrt() + eps
+        now = lr * (1 - mu) / (1 - s["prod"]) * g / denom
+        ahead = lr * mu_next / (1 - s["prod"] * mu_next) * s["m"] / denom
+        return p - now - ahead
+
+    return step
+
+
+def nadam_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
+    if not {"lr", "beta1", "beta2", "eps", "momentum_decay"} <= set(k):
+        return None
+    lr, b1, b2, eps, psi = k["lr"], k["beta1"], k["beta2"], k["eps"], k["momentum_decay"]
+    wd, dec = k.get("weight_decay", 0.0), bool(k.get("decoupled_weight_decay", 0.0))
+    return [
+        [
+            Variant("", "", _nadam_variant(lr, b1, b2, eps, wd, psi, decoupled=dec)),
+            Variant(
+                "NAdam's look-ahead μ_{t+1} taken as μ_t",
+                "the momentum part of the step uses the NEXT step's μ_{t+1} = β₁(1 − ½·0.96^((t+1)ψ)) "
+                "and the product μ₁…μ_{t+1}",
+                _nadam_variant(lr, b1, b2, eps, wd, psi, decoupled=dec, look_ahead=0),
+            ),
+            Variant(
+                "NAdam's momentum schedule left out (μ_t = β₁)",
+                "torch warms the momentum up: μ_t = β₁(1 − ½·0.96^(tψ)), ψ = momentum_decay",
+                _nadam_variant(lr, b1, b2, eps, wd, psi, decoupled=dec, schedule=False),
+            ),
+        ]
+    ]
+
+
+def _radam_variant(lr, b1, b2, eps, wd, *, decoupled, threshold=5.0, rectify=True):
+    def step(p, g, s):
+        t = s["t"] = s.get("t", 0) + 1
+        if wd and decoupled:
+            p = p * (1 - lr * wd)
+        elif wd:
+            g = g + wd * p
+        s["m"] = b1 * s.get("m", _zeros(p)) + (1 - b1) * g
+        s["v"] = b2 * s.get("v", _zeros(p)) + (1 - b2) * g * g
+        bc1, bc2 = 1 - b1**t, 1 - b2**t
+        m_hat = s["m"] / bc1
+        rho_inf = 2 / (1 - b2) - 1
+        rho = rho_inf - 2 * t * b2**t / bc2
+        if rho <= threshold:
+            return p - lr * m_hat
+        rect = ((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)) ** 0.5
+        return p - lr * m_hat * bc2**0.5 / (s["v"].sqrt() + eps) * (rect if rectify else 1.0)
+
+    return step
+
+
+def radam_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
+    if not {"lr", "beta1", "beta2", "eps"} <= set(k):
+        return None
+    lr, b1, b2, eps = k["lr"], k["beta1"], k["beta2"], k["eps"]
+    wd, dec = k.get("weight_decay", 0.0), bool(k.get("decoupled_weight_decay", 0.0))
+    return [
+        [
+            Variant("", "", _radam_variant(lr, b1, b2, eps, wd, decoupled=dec)),
+            Variant(
+                "RAdam's switch at ρ_t > 4 instead of ρ_t > 5",
+                "torch takes the plain momentum step η m̂ until ρ_t = ρ∞ − 2tβ₂^t/(1 − β₂^t) "
+                "exceeds 5, and the rectified adaptive step after",
+                _radam_variant(lr, b1, b2, eps, wd, decoupled=dec, threshold=4.0),
+            ),
+            Variant(
+                "RAdam's rectification factor left out",
+                "once ρ_t > 5 torch multiplies the adaptive step by "
+                "r_t = √((ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t))",
+                _radam_variant(lr, b1, b2, eps, wd, decoupled=dec, rectify=False),
+            ),
+        ]
+    ]
+
+
+def _asgd_variant(lr, lambd, alpha, t0, wd, *, eta_first=False):
+    def step(p, g, s):
+        t = s["t"] = s.get("t", 0) + 1
+        if wd:
+            g = g + wd * p
+        eta = lr / (1 + lambd * lr * t) ** alpha if eta_first else s.get("eta", lr)
+        p = p * (1 - lambd * eta) - eta * g
+        s["eta"] = lr / (1 + lambd * lr * t) ** alpha
+        return p
+
+    return step
+
+
+def asgd_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
+    if not {"lr", "lambd", "alpha", "t0"} <= set(k):
+        return None
+    lr, lambd, alpha, t0 = k["lr"], k["lambd"], k["alpha"], k["t0"]
+    wd = k.get("weight_decay", 0.0)
+    return [
+        [
+            Variant("", "", _asgd_variant(lr, lambd, alpha, t0, wd)),
+            Variant(
+                "ASGD's η updated before it is used",
+                "torch steps with the η of the step before (η₁ = lr), then sets "
+                "η ← lr / (1 + λ·lr·t)^α for the next step",
+                _asgd_variant(lr, lambd, alpha, t0, wd, eta_first=True),
+            ),
+        ]
+    ]
+
+
+def _rprop_variant(lr, minus, plus, low, high, *, swapped=False, step_on_flip=False):
+    def step(p, g, s):
+        sign = (g * s.get("prev", _zeros(p))).sign()
+        up, down = (minus, plus) if swapped else (plus, minus)
+        factor = torch.where(sign > 0, up, torch.where(sign < 0, down, 1.0))
+        s["size"] = (s.get("size", torch.full_like(p, lr)) * factor).clamp(low, high)
+        if not step_on_flip:  # torch skips a coordinate whose gradient changed sign
+            g = torch.where(sign < 0, 0.0, g)
+        s["prev"] = g
+        return p - g.sign() * s["size"]
+
+    return step
+
+
+def rprop_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
+    if not {"lr", "etas_1", "etas_2", "step_sizes_1", "step_sizes_2"} <= set(k):
+        return None
+    a = (k["lr"], k["etas_1"], k["etas_2"], k["step_sizes_1"], k["step_sizes_2"])
+    return [
+        [
+            Variant("", "", _rprop_variant(*a)),
+            Variant(
+                "Rprop's η⁻ and η⁺ swapped",
+                "the step grows by η⁺ (etas[1]) while the gradient keeps its sign and shrinks "
+                "by η⁻ (etas[0]) when it flips",
+                _rprop_variant(*a, swapped=True),
+            ),
+            Variant(
+                "Rprop steps where the gradient changed sign",
+                "torch shrinks the step there and skips that coordinate's move (its gradient "
+                "is taken as 0, so the next step does not shrink it again)",
+                _rprop_variant(*a, step_on_flip=True),
+            ),
+        ]
+    ]
+
+
+def _rmsprop_variant(lr, alpha, eps, wd, mom, centered, *, mean="", eps_inside=False):
+    def step(p, g, s):
+        if wd:
+            g = g + wd * p
+        v = s["v"] = alpha * s.get("v", _zeros(p)) + (1 - alpha) * g * g
+        if centered:
+            old = s.get("gbar", _zeros(p))
+            gbar = s["gbar"] = alpha * old + (1 - alpha) * g
+            if mean == "old":
+                var = v - old * old
+            elif mean == "outside":
+                var = None
+                avg = v.sqrt() - gbar * gbar
+            else:
+                var = v - gbar * gbar
+        else:
+            var = v
+        if var is not None:
+            avg = (var + eps).sqrt() if eps_inside else var.sqrt()
+        if not eps_inside:
+            avg = avg + eps
+        if mom:
+            s["buf"] = mom * s.get("buf", _zeros(p)) + g / avg
+            return p - lr * s["buf"]
+        return p - lr * g / avg
+
+    return step
+
+
+def rmsprop_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
+    if not {"lr", "alpha", "eps"} <= set(k):
+        return None
+    a = (k["lr"], k["alpha"], k["eps"], k.get("weight_decay", 0.0), k.get("momentum", 0.0))
+    centered = bool(k.get("centered", 0.0))
+    fam = [
+        Variant("", "", _rmsprop_variant(*a, centered)),
+        Variant(
+            "eps inside the square root",
+            "the rule divides by √(v + ε) where torch divides by √v + ε",
+            _rmsprop_variant(*a, centered, eps_inside=True),
+        ),
+    ]
+    if centered:
+        fam += [
+            Variant(
+                "centered RMSprop's mean taken before this gradient joins it",
+                "torch updates ḡ ← αḡ + (1 − α)g first, then divides by √(v − ḡ²) + ε",
+                _rmsprop_variant(*a, centered, mean="old"),
+            ),
+            Variant(
+                "centered RMSprop's mean subtracted outside the square root",
+                "torch divides by √(v − ḡ²) + ε, the root of the variance; the rule by √v − ḡ² + ε",
+                _rmsprop_variant(*a, centered, mean="outside"),
+            ),
+            Variant(
+                "centered RMSprop's mean left out",
+                "with centered=True torch divides by √(v − ḡ²) + ε, not √v + ε",
+                _rmsprop_variant(*a, False),
+            ),
+        ]
+    return [fam]
+
+
+def _adagrad_variant(lr, decay, eps, wd, start, *, offset=0, eps_inside=False):
+    def step(p, g, s):
+        t = s["t"] = s.get("t", 0) + 1
+        if wd:
+            g = g + wd * p
+        rate = lr / (1 + (t - 1 + offset) * decay)
+        s["sum"] = s.get("sum", torch.full_like(p, start)) + g * g
+        std = (s["sum"] + eps).sqrt() if eps_inside else s["sum"].sqrt() + eps
+        return p - rate * g / std
+
+    return step
+
+
+def adagrad_family(k: Mapping[str, float]) -> list[list[Variant]] | None:
+    if not {"lr", "lr_decay", "eps"} <= set(k):
+        return None
+    a = (k["lr"], k["lr_decay"], k["eps"], k.get("weight_decay", 0.0))
+    start = k.get("initial_accumulator_value", 0.0)
+    fam = [
+        Variant("", "", _adagrad_variant(*a, start)),
+        Variant(
+            "eps inside the square root",
+            "the rule divides by √(G + ε) where torch divides by √G + ε",
+            _adagrad_variant(*a, start, eps_inside=True),
+        ),
+    ]
+    if k["lr_decay"]:
+        fam.append(
+            Variant(
+                "Adagrad's lr_decay off by one step",
+                "torch's rate at step t is η / (1 + (t − 1)·lr_decay): the first step is at η "
+                "itself; the rule divides by 1 + t·lr_decay",
+                _adagrad_variant(*a, start, offset=1),
+            )
+        )
+    return [fam]
+
+
+FAMILIES = (
+    adam_family,
+    sgd_family,
+    lion_family,
+    adamax_family,
+    nadam_family,
+    radam_family,
+    asgd_family,
+    rprop_family,
+    rmsprop_family,
+    adagrad_family,
+)
 
 
 # -- the comparison ------------------------------------------------------------------------------
@@ -529,10 +971,12 @@ class Comparison:
     mistake: str = ""  # the named mistake, when one matches
     explain: str = ""
     failure: str = ""  # the candidate raised, or changed the gradient in place
+    refused: str = ""  # the two cannot be compared as asked (a knob torch has no name for)
+    low_precision: list[str] = field(default_factory=list)  # state torch keeps below float64
 
     @property
     def agrees(self) -> bool:
-        return not self.failure and all(r.agrees for r in self.results)
+        return not (self.failure or self.refused) and all(r.agrees for r in self.results)
 
     @property
     def first(self) -> CaseResult | None:
@@ -558,7 +1002,26 @@ def _variant_families(ref: Reference) -> list[list[Variant]]:
 
 def compare(spec: OptimizerSpec, ref: Reference) -> Comparison:
     """Run ``spec`` against ``ref`` on every case, resynchronised each step (see the module's
-    docstring), and name the mistake when one known variant reproduces the candidate."""
+    docstring), in float64 throughout (torch's default dtype included), and name the mistake
+    when one known variant reproduces the candidate. A candidate knob that stands for none of
+    the reference's arguments is refused by name rather than run at its default."""
+    unmapped = unmapped_knobs(spec, ref)
+    if unmapped:
+        names = ", ".join(repr(k) for k in unmapped)
+        refused = (
+            f"{spec.name}'s {'knob' if len(unmapped) == 1 else 'knobs'} {names} "
+            f"{'stands' if len(unmapped) == 1 else 'stand'} for none of {ref.label}'s arguments "
+            f"({_reference_names(ref)}): name each as the reference does, or both would run with "
+            "different values"
+        )
+        return Comparison(spec.name, ref.label, spec.defaults(), ref.kwargs, [], refused=refused)
+    with float64_default():
+        comparison = _compare(spec, ref)
+    comparison.low_precision = low_precision_state(ref.make)
+    return comparison
+
+
+def _compare(spec: OptimizerSpec, ref: Reference) -> Comparison:
     values = candidate_values(spec, ref)
     families = _variant_families(ref)
     comparison = Comparison(spec.name, ref.label, values, ref.kwargs, [])
@@ -654,11 +1117,20 @@ def compare(spec: OptimizerSpec, ref: Reference) -> Comparison:
 
 def describe(c: Comparison) -> list[str]:
     """The verdict as sentences (first difference, size, likely cause)."""
+    if c.refused:
+        return [c.refused + "."]
+    note = []
+    if c.low_precision:
+        note = [
+            f"{c.reference} keeps {', '.join(c.low_precision)} in torch's default dtype, float32 "
+            "unless it is set to float64; this comparison ran with float64 as the default, so "
+            "both sides computed in float64 throughout."
+        ]
     if c.agrees:
         return [
             f"{c.candidate} matches {c.reference} on every case, step by step "
             f"(relative tolerance {REL_TOL:g} of the step, float64)."
-        ]
+        ] + note
     lines = []
     first = c.first
     if first is not None and first.coordinate is not None:
@@ -677,4 +1149,4 @@ def describe(c: Comparison) -> list[str]:
             "No known mistake reproduces it; compare your update with the reference's "
             "equations at that step."
         )
-    return lines
+    return lines + note

@@ -119,12 +119,13 @@ def hessian_answer(step: int = 40) -> dict:
         method="exact",
         eigenvalues=values,
         loss=0.3,
-        grad_norm=0.02,
+        grad_norm=0.0,
         seconds=0.4,
         tol=1e-5,
         positive=66 / 97,
         negative=1 / 97,
         flat=30 / 97,
+        grad_tol=1e-6,
     )
     return {
         "step": step,
@@ -139,6 +140,8 @@ def hessian_answer(step: int = 40) -> dict:
         "tol": sp.tol,
         "loss": sp.loss,
         "grad_norm": sp.grad_norm,
+        "grad_tol": sp.grad_tol,
+        "critical": sp.critical,  # a critical point: the panel's key line is the minimum ratio
         "kind": sp.kind,
         "verdict": sp.verdict(),
         "histogram": [tuple(float(v) for v in r) for r in sp.histogram()],

@@ -337,7 +337,7 @@ CASES = [
     (["critical", "--net", "--method", "svd"], 2, "Invalid value for '--method'", None),
     (["critical", "--net", "--json", "/nonexistent/h.json"], 1, "does not exist", None),
     (["critical", "--net", "--width", "100000"], 1, "over the budget", None),
-    (["critical", "--net", "--dataset", "plane", "--epochs", "1"], 0, "minimum ratio", None),
+    (["critical", "--net", "--dataset", "plane", "--epochs", "1"], 0, "not a critical point", None),
     # -- train: paths, numbers, budgets ---------------------------------------------------------
     ([*TRAIN, "--json", ""], 1, "--json needs a file name", None),
     ([*TRAIN, "--json", "/dev/full"], 1, "not a regular file", None),
@@ -858,6 +858,25 @@ CASES = [
     (["plugins", "check", "{plugins}/infinite_hyper/inf.py"], 1, "slider range [0, inf]", None),
     # -- issue 21: plugins check names divergence ----------------------------------------------
     (["plugins", "check", "{plugins}/diverges/wild.py"], 1, "the runs diverged", None),
+    # -- issue 23: paths, connect, train --sharpness, render --view 3d -------------------------
+    (
+        ["paths", "--dataset", "digits", "--depth", "4", "--width", "128", "--steps", "1"]
+        + ["--plane", "hessian", "--others", "0", "--grid", "8", "--optimizer", "sgd"],
+        1,
+        "a Hessian plane is computed for at most 50,000",
+        None,
+    ),
+    (["paths", "--centre", "lbfgs", "--steps", "1"], 1, "neither 'init' nor one of", None),
+    (["paths", "--optimizer", "sgd", "--optimizer", "sgd"], 1, "each --optimizer once", None),
+    (
+        ["connect", "--depth", "1", "--width", "8", "--epochs", "1", "--other", "depth=2"],
+        1,
+        "the two minima are of different nets",
+        None,
+    ),
+    (["connect", "--seed-a", "2", "--seed-b", "2"], 1, "give two different seeds", None),
+    (["train", "--sharpness", "0"], 2, "is not in the range", None),
+    (["render", "--view", "3d", "--out", "{out}/x.gif"], 1, "--view 3d draws a still", None),
 ]
 
 

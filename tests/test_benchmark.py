@@ -3,6 +3,7 @@ the workers, engine or interruption, a trial that fails failing alone."""
 
 import dataclasses
 import json
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -100,6 +101,32 @@ class RaisesFast(UpdateRule):
         return -lr * grad
 
 
+class HangsFast(UpdateRule):
+    """Sleeps past the step budget on its second step when the rate is large."""
+
+    name = "hangs_fast"
+    hyper = {"lr": Hyper(0.01, 1e-4, 1.0, log=True)}
+
+    def init(self, param):
+        return {"t": 0}
+
+    def update(self, grad, state, param, *, lr):
+        state["t"] += 1
+        if lr > 0.01 and state["t"] == 2:
+            time.sleep(30)
+        return -lr * grad
+
+
+def test_a_trial_that_hangs_fails_alone(registry, tiny):
+    mine = dataclasses.replace(
+        registry, optimizers={**registry.optimizers, "hangs_fast": optimizer_spec(HangsFast)}
+    )
+    record = run_job(Job("hangs_fast", "valley", tiny, 5, 1, 0, None, 60.0), mine)
+    failed = [t for t in record["trials"] if t["failed"]]
+    assert len(record["trials"]) == 5 and failed and len(failed) < 5
+    assert all("longer than" in t["failed"] for t in failed)
+
+
 def test_a_trial_that_raises_fails_alone(registry, tiny):
     mine = dataclasses.replace(
         registry, optimizers={**registry.optimizers, "raises_fast": optimizer_spec(RaisesFast)}
@@ -111,23 +138,26 @@ def test_a_trial_that_raises_fails_alone(registry, tiny):
     assert record["best"]["lr"] <= 0.01
 
 
+@pytest.mark.slow
 def test_a_stored_study_resumes_to_the_same_numbers(registry, tiny, tmp_path, monkeypatch):
-    fresh = run_job(Job("momentum", "valley", tiny, 5, 2, 0, None, 60.0), registry)
+    fresh = run_job(Job("momentum", "valley", tiny, 4, 2, 0, None, 60.0, False), registry)
     url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
     calls = {"n": 0}
     real = T.run
 
     def stops_on_the_fourth(*args, **kw):
         calls["n"] += 1
-        if calls["n"] == 4:
+        if calls["n"] == 4:  # the user's Ctrl-C (not a plugin raising KeyboardInterrupt)
+            monkeypatch.setattr("explorer.plugins._user_pressed_ctrl_c", True)
             raise KeyboardInterrupt
         return real(*args, **kw)
 
     monkeypatch.setattr("explorer.benchmark.study.run", stops_on_the_fourth)
-    job = Job("momentum", "valley", tiny, 5, 2, 0, url, 60.0)
+    job = Job("momentum", "valley", tiny, 4, 2, 0, url, 60.0, False)
     with pytest.raises(KeyboardInterrupt):
         run_job(job, registry)
     monkeypatch.setattr("explorer.benchmark.study.run", real)
+    monkeypatch.setattr("explorer.plugins._user_pressed_ctrl_c", False)
     resumed = run_job(job, registry)
     assert _numbers([resumed]) == _numbers([fresh])
 

@@ -105,3 +105,20 @@ def test_bad_choices_are_one_sentence(tmp_path, extra, said):
     result = CliRunner().invoke(main, args)
     assert result.exit_code != 0 and said in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_plane_through_one_optimizers_end_point_puts_that_end_at_the_origin(registry):
+    config = TrainConfig(**SMALL, steps=10)
+    result = compare_on_plane(config, THREE, registry, plane="pca", centre="adam", side=8, others=0)
+    adam = result.paths[2]
+    assert result.centre == "adam"
+    assert np.allclose(adam.coords[-1], 0, atol=1e-9) and adam.off[-1] == 0
+    assert adam.true_loss[-1] == pytest.approx(adam.map_loss[-1], rel=1e-10)
+
+
+def test_a_plane_every_path_leaves_is_said_first(registry):
+    # random directions through the start: the paths move in directions the plane hardly holds
+    config = TrainConfig(**SMALL, steps=30)
+    result = compare_on_plane(config, THREE, registry, plane="random", seed=5, side=8, others=0)
+    assert all(p.mostly_off for p in result.paths)
+    assert result.notes[0].startswith("every path lies mostly off this random plane")

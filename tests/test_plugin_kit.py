@@ -73,40 +73,22 @@ def test_show_tells_equation_ranges_state_and_where_it_comes_from(registry):
 
 
 @pytest.mark.slow
-def test_score_is_deterministic_with_a_seed(registry):
-    from explorer.scoreboard import MLP_TASK, run_scoreboard
-
-    def score(seed):
-        board = run_scoreboard(
-            registry.optimizer("adam"), registry, seed=seed, others=[], surfaces=["bowl"]
-        )
-        return board, [
-            (e.task, e.optimizer, e.best.lr, e.best.steps, e.best.final_loss, e.best.accuracy)
-            for e in board.entries
-        ]
-
-    a, rows = score(3)
-    assert score(3)[1] == rows
-    assert score(4)[1] != rows  # the digits net's start and batches follow the seed
-    assert a.tasks == ["bowl", MLP_TASK]
-    bowl = a.entry("bowl", "adam")
-    assert bowl.best.outcome == "reached" and len(bowl.tried) == 5
-    # the best of the sweep: no rate it tried reached the bowl's bottom in fewer steps
-    assert bowl.best.steps == min(r.steps for r in bowl.tried if r.outcome == "reached")
-    assert a.entry(MLP_TASK, "adam").best.accuracy > 0.9  # digits, 200 steps
-
-
-@pytest.mark.slow
-def test_score_covers_every_builtin_surface_and_writes_csv(tmp_path, registry):
-    from explorer.scoreboard import MLP_TASK
+def test_score_is_a_small_deterministic_benchmark_and_writes_csv(tmp_path, registry):
+    from explorer.benchmark.suite import load_suite
 
     out = tmp_path / "score.csv"
-    code, text = run("plugins", "score", "adam", "--against", "sgd", "--csv", str(out))
+    args = ("plugins", "score", "adam", "--against", "sgd", "--budget", "2", "--csv", str(out))
+    code, text = run(*args)
     assert code == 0, text
-    assert "lr sweep" in text and "× 0.1, 0.3, 1, 3, 10" in text
+    assert "budget 2 trials per optimizer and task" in text and "is the fair comparison" in text
     with out.open() as fh:
         table = list(csv.DictReader(fh))
     assert {r["optimizer"] for r in table} == {"adam", "sgd"}
-    surfaces = {s for s, spec in registry.surfaces.items() if spec.plugin.startswith("builtin")}
-    assert {r["task"] for r in table} == surfaces | {MLP_TASK}
-    assert len(table) == 2 * (len(surfaces) + 1)
+    assert {r["task"] for r in table} == {t.name for t in load_suite("classroom", registry).tasks}
+    again = tmp_path / "again.csv"
+    code, _ = run(*args[:-1], str(again))
+    strip = [[c for k, c in row.items() if k != "seconds_to_target"] for row in table]
+    with again.open() as fh:
+        assert [
+            [c for k, c in r.items() if k != "seconds_to_target"] for r in csv.DictReader(fh)
+        ] == strip

@@ -162,3 +162,14 @@ def test_a_rule_that_cannot_stack_steps_one_ball_at_a_time(registry, rule):
         del registry.optimizers[rule.name]
     _assert_same(one, stacked)
     assert stacked._stack.fallbacks == [rule.name]
+
+
+def test_bench_race_stacked_times_both_and_checks_the_bits():
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    result = CliRunner().invoke(main, ["bench", "race", "--stacked", "--steps", "20"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("same trajectories: yes") == 4
+    assert "64 adam balls" in result.output and "ball-steps/s" in result.output

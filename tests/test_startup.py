@@ -131,3 +131,47 @@ def test_a_trainer_takes_the_worker_started_ahead_and_answers_at_once(registry):
     finally:
         discard_spares()
     assert not spare.process.is_alive() and not following.process.is_alive()
+
+
+RACE_SCRIPT = """
+import sys
+import torch
+from explorer.app import main
+from explorer.landscape import surface as S
+from explorer.landscape.race import DEFAULT_OPTIMIZERS, BallConfig, Race
+from explorer.plugins import default_registry
+
+if sys.argv[1] == "app":
+    main._no_dynamo_import_for_optimizers()
+else:
+    import torch._dynamo  # torch's own wrappers, as before
+registry = default_registry()
+spec = registry.surface("rosenbrock")  # the first scene's race (torch.optim.Adamax, not in it,
+# imports torch._dynamo at its every step: torch's own step wrapper)
+balls = [BallConfig(n, registry.optimizers[n].defaults(), label=n) for n in DEFAULT_OPTIMIZERS]
+race = Race(spec, balls, (-4.0, 3.0), registry=registry, total_steps=300)
+race.step(300)
+grid = torch.linspace(-5, 5, 41, dtype=torch.float64)
+S.loss(spec, grid[:, None], grid[None, :])
+print(race.positions.tobytes().hex())
+print("torch._dynamo" in sys.modules, "sympy" in sys.modules)
+"""
+
+
+@pytest.mark.slow
+def test_the_landscapes_first_race_pays_no_dynamo_import_and_moves_the_same():
+    """The first scene's race and map no longer import torch._dynamo and sympy (seconds before
+    the first frame); every ball ends where torch's own wrappers leave it, bit for bit."""
+    runs = {}
+    for how in ("app", "torch"):
+        done = subprocess.run(
+            [sys.executable, "-c", RACE_SCRIPT, how],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=os.environ | {"DL_EXPLORER_NO_PLUGINS": "1"},
+        )
+        assert done.returncode == 0, done.stderr
+        runs[how] = done.stdout.splitlines()
+    assert runs["app"][1] == "False False"  # neither imported
+    assert runs["app"][0] == runs["torch"][0]  # the same positions, to the last bit

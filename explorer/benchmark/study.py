@@ -23,7 +23,7 @@ import numpy as np
 
 from explorer.benchmark.suite import Suite
 from explorer.benchmark.tasks import Outcome, Task, TrialFailed, cost, run, surface_start
-from explorer.plugins import Registry
+from explorer.plugins import Registry, describe_fault, plugin_fault
 
 SENSITIVITY_POINTS = 12  # rates in the sensitivity sweep
 STUDY_PREFIX = "dl-explorer-benchmark"
@@ -42,6 +42,7 @@ class Job:
     seed: int
     store: str | None
     time_limit: float
+    sweep: bool = True  # measure the lr sensitivity too (plugins score leaves it out)
 
 
 def derived_seed(*parts: Any) -> int:
@@ -88,8 +89,10 @@ def run_job(job: Job, registry: Registry) -> dict[str, Any]:
         hyper = _suggest(trial, knobs)
         try:
             outcome = run(task, registry, job.optimizer, hyper, seed=0, time_limit=job.time_limit)
-        except TrialFailed as exc:
-            trial.set_user_attr("failed", str(exc))
+        except BaseException as exc:  # noqa: BLE001 - whatever the optimizer did, it fails alone
+            if not isinstance(exc, TrialFailed) and not plugin_fault(exc):
+                raise  # a real Ctrl-C: the finished trials are kept, this one is not
+            trial.set_user_attr("failed", _why(exc))
             study.tell(trial, state=optuna.trial.TrialState.FAIL)
         else:
             trial.set_user_attr("outcome", outcome.as_dict())
@@ -108,8 +111,14 @@ def run_job(job: Job, registry: Registry) -> dict[str, Any]:
     record["best"] = dict(best.params)
     record["best_cost"] = best.value
     record["seeds"] = _reruns(study, task, registry, job, dict(best.params))
-    record["sensitivity"] = _sensitivity(task, registry, job, dict(best.params))
+    record["sensitivity"] = (
+        _sensitivity(task, registry, job, dict(best.params)) if job.sweep else None
+    )
     return record
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, TrialFailed) else describe_fault(exc)
 
 
 def _storage(url: str) -> Any:
@@ -157,8 +166,10 @@ def _reruns(
         if stored is None:
             try:
                 outcome = run(task, registry, job.optimizer, best, seed, job.time_limit).as_dict()
-            except TrialFailed as exc:
-                outcome = Outcome(None, None, math.nan, "failed").as_dict() | {"why": str(exc)}
+            except BaseException as exc:  # noqa: BLE001 - this seed failed, the others go on
+                if not isinstance(exc, TrialFailed) and not plugin_fault(exc):
+                    raise
+                outcome = Outcome(None, None, math.nan, "failed").as_dict() | {"why": _why(exc)}
             stored = outcome | {"seed": seed}
             study.set_user_attr(key, stored)
         out.append(stored)

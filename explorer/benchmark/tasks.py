@@ -149,6 +149,9 @@ def run(
     time_limit: float = 60.0,
 ) -> Outcome:
     """One run of ``task`` with ``optimizer`` at ``hyper``, drawn from ``seed``."""
+    from explorer.landscape.race import warm_optimizers
+
+    warm_optimizers()  # before the step budget (see there)
     if task.kind == "surface":
         return _surface(task, registry, optimizer, hyper, seed, time_limit)
     return _net(task, registry, optimizer, hyper, seed, time_limit)
@@ -260,12 +263,16 @@ NETS: dict[str, tuple[str, dict[str, Any], Callable[[], torch.nn.Module], int]] 
 
 
 def _data(registry: Registry, net: str) -> tuple[torch.Tensor, ...]:
+    """The net's data, split as the lab splits it (its normalization "auto": the digits
+    standardized as scikit-learn's examples do); a quarter held out for the accuracy."""
+    from explorer.training.data import load_splits
+
     dataset, args, _, _ = NETS[net]
-    X, y = registry.dataset(dataset).loader(seed=0, **args)
-    X = X.float()
-    perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(0))
-    cut = int(0.75 * len(X))
-    return X[perm[:cut]], y[perm[:cut]], X[perm[cut:]], y[perm[cut:]]
+    splits = load_splits(
+        registry.dataset(dataset), seed=0, val_fraction=0.0, test_fraction=0.25, **args
+    )
+    train, test = splits.train, splits.test
+    return train.x.float(), train.y, test.x.float(), test.y
 
 
 def _net(

@@ -83,7 +83,7 @@ def benchmark(
 ) -> None:
     """Benchmark OPT… on a suite: every hyperparameter tuned, the best rerun with seeds."""
     from explorer.atomic_write import write_text
-    from explorer.benchmark.report import latest_path, write_all
+    from explorer.benchmark.report import latest_path, print_summary, write_all
     from explorer.benchmark.runner import run_benchmark
     from explorer.benchmark.suite import load_suite
     from explorer.output import LateProgress
@@ -133,58 +133,3 @@ def benchmark(
     latest.parent.mkdir(parents=True, exist_ok=True)
     write_text(latest, (folder / "results.json").read_text(), "the latest benchmark")
     out.print(f"wrote {', '.join(str(p) for p in written)}", highlight=False)
-
-
-def print_summary(summary: dict, out) -> None:
-    """The rich table: per task, each optimizer's steps to target, success and final quality."""
-    from rich.table import Table
-
-    names = summary["optimizers"]
-    rows = {(r["task"], r["optimizer"]): r for r in summary["rows"]}
-    table = Table(title=f"suite {summary['suite']}: steps to target (median over seeds)")
-    table.add_column("task (target)")
-    for name in names:
-        table.add_column(name)
-    for task in summary["tasks"]:
-        cells = []
-        steps = [rows[(task["name"], n)]["steps_to_target"] for n in names]
-        best = min((s for s in steps if s is not None), default=None)
-        for name in names:
-            row = rows[(task["name"], name)]
-            final = "—" if row["final"] is None else f"{row['final']:.3g}"
-            if row["steps_to_target"] is None:
-                text = f"[red]not reached[/red] {row['success']}\n{task['quality']} {final}"
-            else:
-                seconds = row["seconds_to_target"]
-                when = f"{row['steps_to_target']:g} steps" + (
-                    f" ({seconds:.2f} s)" if seconds is not None else ""
-                )
-                mark = "green" if row["steps_to_target"] == best else "default"
-                text = f"[{mark}]{when}[/{mark}] {row['success']}\n{task['quality']} {final}"
-            cells.append(text)
-        table.add_row(f"{task['name']} ({task['quality']} {task['target']:g})", *cells)
-    out.print(table)
-    tuned = Table(title="tuned settings")
-    tuned.add_column("task")
-    for name in names:
-        tuned.add_column(name)
-    for task in summary["tasks"]:
-        cells = []
-        for name in names:
-            setting = rows[(task["name"], name)]["tuned"] or {}
-            cells.append(" ".join(f"{k}={v:.3g}" for k, v in setting.items()) or "—")
-        tuned.add_row(task["name"], *cells)
-    out.print(tuned)
-    score = summary["profiles"]["score"]
-    ranking = sorted(names, key=lambda n: -score[n])
-    out.print(
-        "performance profile, ρ(τ) integrated to τ = 4 (1 = fastest on every task): "
-        + ", ".join(f"{n} {score[n]:.2f}" for n in ranking),
-        highlight=False,
-    )
-    out.print(
-        f"budget {summary['budget']} trials per optimizer and task, {summary['seeds']} seed(s); "
-        f"{summary['engine']}; {summary['seconds']:.1f} s",
-        style="dim",
-        highlight=False,
-    )

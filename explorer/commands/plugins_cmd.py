@@ -141,6 +141,9 @@ def _print_comparison(console, spec, reference) -> bool:
             raise
         console.print(f"[red]FAIL[/red] the comparison stopped: {escape(describe_fault(exc))}")
         return False
+    if comparison.refused:  # nothing ran: a knob the reference has no name for
+        console.print(f"[red]FAIL[/red] {escape(describe(comparison)[0])}", highlight=False)
+        return False
     knobs = ", ".join(f"{k}={v:g}" for k, v in comparison.candidate_values.items())
     ref_args = ", ".join(
         f"{k}={'/'.join(f'{x:g}' for x in v) if isinstance(v, tuple) else v}"
@@ -230,11 +233,20 @@ def show(registry, name: str) -> None:
     "others",
     default=None,
     metavar="NAME,NAME",
-    help="The optimizers to score against (default: the lecture's classics).",
+    help="The optimizers to score against (default: adam,momentum).",
+)
+@click.option(
+    "--budget",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Tuning trials per optimizer and task (dl-explorer benchmark for more).",
 )
 @click.pass_obj
-def score(registry, what: str, csv_path: str | None, seed: int, others: str | None) -> None:
-    """The optimizer against the built-ins on a fixed suite, each at its best swept rate."""
+def score(
+    registry, what: str, csv_path: str | None, seed: int, others: str | None, budget: int
+) -> None:
+    """A quick benchmark: the optimizer against Adam and SGD with momentum, every knob tuned."""
     from explorer.commands.output import check_output
     from explorer.scoreboard import print_scoreboard, run_scoreboard, target_spec, write_csv
 
@@ -243,7 +255,7 @@ def score(registry, what: str, csv_path: str | None, seed: int, others: str | No
     names = [n.strip() for n in others.split(",") if n.strip()] if others else None
     console = make_console()
     started = time.perf_counter()
-    board = run_scoreboard(spec, registry, seed=seed, others=names, console=console)
+    board = run_scoreboard(spec, registry, seed=seed, others=names, console=console, budget=budget)
     print_scoreboard(board, console)
     console.print(
         f"(scored in {time.perf_counter() - started:.1f} s)", style="dim", highlight=False

@@ -75,6 +75,23 @@ def _scale_for(out_width: int, size: tuple[int, int]) -> float:
     return out_width / size[0]
 
 
+def _render_3d(model, out: Path, frames: int, fps: int, speed: float, size) -> None:
+    """The 3-D view after the race steps ``frames`` would show (at ``speed`` steps a second),
+    written as a PNG still."""
+    import pygame
+
+    from explorer.app.scenes.landscape.surface3d import frame_3d
+    from explorer.atomic_write import atomic_path
+
+    if out.suffix.lower() != ".png":
+        raise ValueError(f"--view 3d draws a still; name the --out file *.png, not {out.name}")
+    model.race.step(max(0, round(frames / fps * speed)))
+    picture = frame_3d(model, size)
+    with atomic_path(out, "--out") as tmp:
+        pygame.image.save(picture, str(tmp))
+    click.echo(f"wrote {out} (3-D still, {model.race.t} race steps)")
+
+
 def _render_setup(registry, scene, setup_path, assignments, out, options) -> None:
     """``render --setup FILE`` / ``--set KEY=VALUE``: the scene and its knobs from the setup."""
     from explorer.app import scene_headless
@@ -197,6 +214,14 @@ def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale)
 )
 @click.option("--size", default="1280x720", show_default=True, help="Frame size WIDTHxHEIGHT.")
 @click.option(
+    "--view",
+    type=click.Choice(["map", "3d"]),
+    default="map",
+    show_default=True,
+    help="Landscape: the map seen from above, or (3d) the surface as a lit mesh with the balls "
+    "rolling on it after the race steps the frames cover (a PNG still).",
+)
+@click.option(
     "--scale",
     default=1.0,
     show_default=True,
@@ -294,6 +319,7 @@ def render(
     region,
     frames_per_step,
     out,
+    view,
 ) -> None:
     """Play a scene headless and write it to a GIF, PNG or MP4 (no display needed)."""
     from explorer.app.headless import check_out, cropped_to, render_to_file, single_threaded_torch
@@ -410,6 +436,9 @@ def render(
         seed=seed,
         speed=speed,
     )
+    if view == "3d":
+        _render_3d(model, out, frames, fps, speed, parse_size(size))
+        return
     with LateProgress(frames, f"rendering {out.name}") as bar:  # written atomically
         written = render_to_file(
             model, out, frames, parse_size(size), fps, scale, progress=lambda k: bar.update(k + 1)

@@ -96,6 +96,24 @@ class Noise:
             raise ValueError("mini-batch size must be at least 1")
 
 
+_warm = False
+
+
+def warm_optimizers() -> None:
+    """Pay torch's lazy imports once per process before any optimizer is made under a step
+    budget: a torch optimizer's first ``add_param_group`` imports torch._dynamo, which takes
+    longer than ``FIRST_STEP_BUDGET_S`` on a loaded machine; cut short by the budget it froze a
+    healthy ball and left the module half made for every later ball."""
+    global _warm
+    if _warm:
+        return
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1)
+    p.sum().backward()
+    opt.step()
+    _warm = True
+
+
 def _plugin_error(spec: OptimizerSpec, exc: BaseException) -> Reason:
     who = f"{spec.plugin}/{spec.name}"
     if isinstance(exc, OverBudget):
@@ -138,6 +156,7 @@ class Ball:
         self.last_step = np.zeros(2)
         self.state = {}
         self._param = position.clone().requires_grad_(True)
+        warm_optimizers()
         try:
             with budget(first=True):  # an __init__ or init() that sleeps or loops: frozen, said
                 self._opt = self.spec.make([self._param], **self.config.hyper)

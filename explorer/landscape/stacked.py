@@ -3,18 +3,18 @@
 The per-ball race calls a rule's ``update`` once per ball per step on a 2-element tensor; tuning an
 optimizer races hundreds of balls for thousands of steps, and those calls are most of the time.
 Here the balls of one rule step together: their positions, gradients and state as ``(k, 2)``
-tensors, the learning rate as a ``(k, 1)`` tensor, the rule's own ``update`` called once. The maths
+tensors, the learning rate as a ``(k, 1)`` tensor, the rule's own ``update`` (or ``apply``) called once. The maths
 a rule writes is elementwise, so each row gets exactly the bits its ball would get alone.
 
 Only the learning rate stacks as a tensor; the other hyperparameters group the balls by value and
-reach ``update`` as the floats the per-ball path passes. That is a measured choice, not caution:
+reach the rule as the floats the per-ball path passes. That is a measured choice, not caution:
 ``lr`` enters every rule through products and quotients (IEEE-exact in torch as in Python), while
 ``β₂`` meets a square root (``(1 − β₂ᵗ) ** 0.5``) that torch and Python round differently in the
 last bit a few times in a thousand, and the race promises torch's bits.
 
-Nothing here trusts a plugin. A group's first stacked step is checked against its balls stepped
-one at a time (the same step path as the per-ball race, whose result the balls keep): a rule that
-branches on a value (``if lr:``), calls ``math.*`` on one, returns the wrong shape, raises, or mixes
+Every step goes through ``optim.apply_rule``, the per-ball race's one step path. Nothing here
+trusts a plugin: a group's first stacked step is checked against its balls stepped one at a time
+(whose result the balls keep); a rule that branches on a value (``if lr:``), calls ``math.*`` on one, returns the wrong shape, raises, or mixes
 the rows (``grad.norm()``) fails that check and its balls step one at a time for good. A group
 whose call raises later hands its balls back to the per-ball path at that step, where the ball at
 fault is frozen with the reason, as always. Torch classes (no rule) always step per ball.
@@ -251,7 +251,7 @@ class Stacker:
         trial = dict(group.state)  # the rule replaces entries; a failed call leaves none behind
         try:
             with budget(first=not group.checked):
-                moved = p + optim.apply_update(group.rule, group.take(Gt), trial, p, hyper)
+                moved = optim.apply_rule(group.rule, group.take(Gt), trial, p, hyper)
         except BaseException as exc:  # noqa: BLE001 - the plugin's; its balls go on one by one
             if not plugin_fault(exc):  # a real Ctrl-C or SIGTERM ends the race
                 raise

@@ -60,8 +60,9 @@ def _checked(spec: SurfaceSpec, out: object, x: torch.Tensor, y: torch.Tensor) -
             f"{name} returned a value autograd cannot differentiate (numpy, a Python number or a "
             "detached tensor); compute it from x and y with torch operations"
         )
-    # the usual case first: torch.broadcast_shapes costs more than a fast race's whole step
-    shape = x.shape if x.shape == y.shape else torch.broadcast_shapes(x.shape, y.shape)
+    # the usual case first: broadcasting costs more than a fast race's whole step; numpy's rule
+    # is torch's, without torch's first-call import of sympy (seconds at start-up)
+    shape = x.shape if x.shape == y.shape else torch.Size(np.broadcast_shapes(x.shape, y.shape))
     if out.shape != shape:  # a formula in y alone still gives one value a point
         try:
             out = out.expand(shape)

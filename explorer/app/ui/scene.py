@@ -17,7 +17,7 @@ every scene the same way:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import pygame
@@ -25,6 +25,7 @@ import pygame
 from explorer.app.ui import palette
 from explorer.app.ui.scale import lw
 from explorer.app.ui.text import Text
+from explorer.app.ui.text_slot import CaptionLook, TextSlot
 from explorer.app.ui.theme import ui_manager
 
 
@@ -141,7 +142,15 @@ class Scene:
 class ModelScene(Scene):
     """One screen of the app on its model (every scene of the table builds one as
     ``Scene(model, size)``): what each of them needs is set up here, once: the model, the text
-    renderer, the pygame_gui manager sized to the layout, the toolbar band under the tabs."""
+    renderer, the pygame_gui manager sized to the layout, the toolbar band under the tabs, and
+    the captions and widgets drawn over its pictures (``draw_widgets``)."""
+
+    #: how a caption of each style looks (``TextSlot.style``); a style not listed is a label's
+    CAPTION_LOOKS: Mapping[str, CaptionLook] = {
+        "header": CaptionLook(15, palette.TEXT, "bold"),
+        "value": CaptionLook(13, palette.TEXT, "mono"),
+        "label": CaptionLook(13, palette.TEXT_DIM),
+    }
 
     def __init__(self, model: SceneModel, layout_size: tuple[int, int]) -> None:
         super().__init__()
@@ -158,3 +167,17 @@ class ModelScene(Scene):
         screen.fill(palette.BACKGROUND)
         screen.fill(palette.PANEL, toolbar)
         pygame.draw.line(screen, palette.PANEL_LINE, toolbar.bottomleft, toolbar.bottomright, lw())
+
+    def draw_widgets(
+        self,
+        screen: pygame.Surface,
+        captions: Iterable[TextSlot],
+        looks: Mapping[str, CaptionLook] | None = None,
+    ) -> None:
+        """What every scene draws last, over its pictures: its controls' ``captions``, each in
+        its style's look (``looks``, else ``CAPTION_LOOKS``; a style not in them: ``label``),
+        then the pygame_gui widgets."""
+        looks = self.CAPTION_LOOKS if looks is None else looks
+        for slot in captions:
+            slot.draw_as(screen, self.text, looks.get(slot.style, looks["label"]))
+        self.manager.draw_ui(screen)

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pygame
+
+
+@dataclass(frozen=True)
+class CaptionLook:
+    """How the captions of one style are drawn: size (points at UI scale 1), colour, font kind;
+    ``align`` in the caption's rect ("left", or "right" for a value beside its slider); ``fit``:
+    shortened with … to the rect's width (a header that must never lose a letter says False)."""
+
+    size: int
+    colour: tuple[int, int, int]
+    kind: str = "sans"
+    align: str = "left"
+    fit: bool = True
 
 
 class TextSlot:
@@ -22,5 +37,15 @@ class TextSlot:
 
     def draw(self, screen, text, size: int, colour, kind: str = "sans") -> None:
         """Left-aligned in its rect, vertically centred, shortened with … when it does not fit."""
-        fitted = text.ellipsize(self.text, size, self.rect.w, kind)
-        text.blit(screen, fitted, (self.rect.x, self.rect.centery), size, colour, kind, "midleft")
+        self.draw_as(screen, text, CaptionLook(size, colour, kind))
+
+    def draw_as(self, screen, text, look: CaptionLook) -> None:
+        """In ``look``: vertically centred in its rect, at its left or right edge."""
+        shown = (
+            text.ellipsize(self.text, look.size, self.rect.w, look.kind) if look.fit else self.text
+        )
+        if look.align == "right":
+            at, anchor = (self.rect.right, self.rect.centery), "midright"
+        else:
+            at, anchor = (self.rect.x, self.rect.centery), "midleft"
+        text.blit(screen, shown, at, look.size, look.colour, look.kind, anchor)

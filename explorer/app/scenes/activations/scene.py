@@ -25,6 +25,7 @@ from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.scene import ModelScene
+from explorer.app.ui.text_slot import CaptionLook
 from explorer.app.ui.widget_events import widget_event
 from explorer.training.activation_training import RELU_CONFIG, Results
 from explorer.training.relu_regions import Thinner, thinner_at
@@ -299,12 +300,9 @@ class ActivationScene(ModelScene):
             if name in self.pictures:
                 screen.blit(self.pictures[name], L.areas[name])
         self._draw_relu(screen)
-        for slot in self.controls.captions:
-            size, colour, kind = 13, palette.TEXT_DIM, "sans"
-            if slot.style == "value":
-                colour = palette.TEXT if r.done else palette.WARN
-            slot.draw(screen, text, size, colour, kind)
-        self.manager.draw_ui(screen)
+        label = CaptionLook(13, palette.TEXT_DIM)  # headers too; a value is WARN until trained
+        value = CaptionLook(13, palette.TEXT if r.done else palette.WARN)
+        self.draw_widgets(screen, self.controls.captions, {"label": label, "value": value})
 
     def _acc_note(self, net, error: str) -> str:
         if net is not None:

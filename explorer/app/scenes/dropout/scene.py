@@ -21,10 +21,16 @@ from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.scene import ModelScene
+from explorer.app.ui.text_slot import CaptionLook
 from explorer.app.ui.widget_events import widget_event
 from explorer.training.dropout_numbers import ENSEMBLE_ACTIVATIONS
 
 PAD, TITLE_H = 8, 26  # at UI scale 1
+# the panel's captions: values bright, every other caption (its headers too) a dim label
+CAPTION_LOOKS = {
+    "value": CaptionLook(13, palette.TEXT, "mono"),
+    "label": CaptionLook(13, palette.TEXT_DIM),
+}
 
 
 @dataclass(frozen=True)
@@ -255,14 +261,7 @@ class DropoutScene(ModelScene):
                 self._draw_waiting(screen, L.areas[name], self._live_text)
             elif name in self.pictures:
                 screen.blit(self.pictures[name], L.areas[name])
-        for slot in self.controls.captions:
-            size, colour, kind = (
-                (13, palette.TEXT, "mono")
-                if slot.style == "value"
-                else (13, palette.TEXT_DIM, "sans")
-            )
-            slot.draw(screen, text, size, colour, kind)
-        self.manager.draw_ui(screen)
+        self.draw_widgets(screen, self.controls.captions, CAPTION_LOOKS)
 
     def _draw_nets(self, screen: pygame.Surface) -> None:
         L, text, v = self.layout, self.text, self.model.view

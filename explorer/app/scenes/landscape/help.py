@@ -23,6 +23,7 @@ KEYS = (
     ("tab", "help.landscape.key_select"),
     ("a", "help.landscape.key_arrows"),
     ("i", "help.landscape.key_inspect"),
+    ("v", "help.landscape.key_view3d"),
     ("f", "help.landscape.key_fit"),
     ("e", "help.landscape.key_csv"),
     (",  /  .", "help.landscape.key_path"),

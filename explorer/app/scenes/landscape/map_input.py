@@ -63,6 +63,8 @@ class MapInput:
             name = m.selected_name()
             m.arrows_for[name] = not m.arrows_for.get(name, True)
             scene.controls.arrows_box.set_state(m.arrows_for[name])
+        elif key == pygame.K_v:  # the 3-D view (3 selects the third surface)
+            scene.view3d.toggle()
         elif key == pygame.K_i:
             m.inspect_ball(m.selected)
         elif key == pygame.K_f:
@@ -88,8 +90,11 @@ class MapInput:
             return False
         if event.button == 1:
             scene.drag = {"start": tuple(event.pos), "moved": False, "offset": (0, 0)}
+            if scene.view3d.on:  # a drag orbits the 3-D view
+                scene.drag["orbit"] = True
+                scene.view3d.press(event.pos)
             return True
-        if event.button == 3:
+        if event.button == 3 and not scene.view3d.on:  # the map's points: not in 3-D
             i = self.ball_at(event.pos)
             if i is not None:
                 scene.model.inspect_ball(i)
@@ -103,6 +108,9 @@ class MapInput:
     def drag_to(self, pos) -> None:
         """The map follows a drag once it has moved ``DRAG_THRESHOLD`` pixels."""
         drag = self.scene.drag
+        if drag.get("orbit"):
+            self.scene.view3d.drag(pos)
+            return
         sx, sy = drag["start"]
         dx, dy = pos[0] - sx, pos[1] - sy
         if abs(dx) + abs(dy) > px(DRAG_THRESHOLD):
@@ -115,6 +123,9 @@ class MapInput:
         inspect mode; a dot of the lab's path: exactly there)."""
         scene = self.scene
         drag, scene.drag = scene.drag, None
+        if drag.get("orbit"):
+            scene.view3d.release()
+            return True
         self._drag_to_end(drag, event.pos)
         if drag["moved"]:
             scene.view.pan_pixels(*drag["offset"])
@@ -147,7 +158,9 @@ class MapInput:
         if not scene.view.contains(*pos):
             return False
         steps = max(-5.0, min(5.0, float(getattr(event, "precise_y", event.y) or event.y)))
-        if steps:
+        if scene.view3d.on:
+            scene.view3d.wheel(steps)
+        elif steps:
             scene.view.zoom_at(pos[0], pos[1], 1.2**steps)
         return True
 

@@ -28,7 +28,16 @@ from explorer.app.scenes.landscape.trail_renderer import draw_trails
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
+from explorer.app.ui.text_slot import CaptionLook
 from explorer.landscape.race import Status
+
+# the side panel's captions: section headers in blue (never shortened), values at the right of
+# their rect, beside the slider they belong to
+CAPTION_LOOKS = {
+    "header": CaptionLook(14, (143, 180, 255), "bold", fit=False),
+    "value": CaptionLook(13, palette.TEXT, "mono", align="right"),
+    "label": CaptionLook(14, (200, 204, 214)),
+}
 
 
 def paint(scene, screen: pygame.Surface) -> None:
@@ -42,7 +51,11 @@ def paint(scene, screen: pygame.Surface) -> None:
     pygame.draw.line(screen, palette.PANEL_LINE, L.toolbar.bottomleft, L.toolbar.bottomright, lw())
     screen.fill(palette.PANEL, L.side)
     pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft, lw())
-    _draw_map(scene, screen)
+    if scene.view3d.on:  # key V: the surface as a lit mesh, the balls on it
+        scene.view3d.draw(screen, L.map_area, m, scene.text)
+        _draw_banner(scene, screen, _banner_lines(scene))
+    else:
+        _draw_map(scene, screen)
     # while a new surface is built the race shown is still the old one's: its numbers and chart
     # would read as the new surface's, so they wait with the map
     old_race = bool(m.pending_surface)
@@ -52,8 +65,7 @@ def paint(scene, screen: pygame.Surface) -> None:
         else:
             screen.blit(picture, rect)
     _draw_side(scene, screen)
-    _draw_captions(scene, screen)
-    scene.manager.draw_ui(screen)
+    scene.draw_widgets(screen, scene.controls.captions(), CAPTION_LOOKS)
     if m.expr_error:
         _draw_expr_error(scene, screen)
 
@@ -217,20 +229,6 @@ def _draw_banner(scene, screen: pygame.Surface, wrapped) -> None:
     screen.blit(band, (L.plot.x + px(8), y0))
     for k, (line, colour) in enumerate(wrapped):
         scene.text.blit(screen, line, (L.plot.x + px(16), y0 + px(4) + step * k), 13, colour)
-
-
-def _draw_captions(scene, screen: pygame.Surface) -> None:
-    t = scene.text
-    for slot in scene.controls.captions():
-        r = slot.rect
-        if slot.style == "header":
-            t.blit(screen, slot.text, (r.x, r.centery), 14, (143, 180, 255), "bold", "midleft")
-        elif slot.style == "value":
-            text = t.ellipsize(slot.text, 13, r.w, "mono")
-            t.blit(screen, text, (r.right, r.centery), 13, palette.TEXT, "mono", "midright")
-        else:
-            text = t.ellipsize(slot.text, 14, r.w)
-            t.blit(screen, text, (r.x, r.centery), 14, (200, 204, 214), "sans", "midleft")
 
 
 def _draw_side(scene, screen: pygame.Surface) -> None:

@@ -21,6 +21,7 @@ from explorer.app.scenes.landscape.numbers_panel import render_numbers
 from explorer.app.scenes.landscape.painter import paint
 from explorer.app.scenes.landscape.schedule_preview import render_schedule
 from explorer.app.scenes.landscape.trail_renderer import TrailCache
+from explorer.app.scenes.landscape.view3d import View3D
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import px
@@ -58,6 +59,7 @@ class LandscapeScene(ModelScene):
         self.schedule_picture = None
         self._start_grad = (None, np.zeros(2))
         self.trails = TrailCache()
+        self.view3d = View3D()  # key V: the surface as a lit mesh (view3d.py)
         self._arrows_key = None
         self.arrows: list[tuple] = []  # (ball index, grad, step, state view) to draw
         self.exits: dict[int, tuple[float, float]] = {}  # diverged ball → where it left

@@ -10,6 +10,7 @@ import pygame
 from pygame_gui.elements import UIDropDownMenu
 
 from explorer.app.scenes.landscape.model import BATCH_RANGE, SIGMA_RANGE
+from explorer.app.scenes.landscape.section import Section
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import px
 from explorer.specs import Hyper
@@ -27,13 +28,12 @@ BATCH = Hyper(8, BATCH_RANGE[0], BATCH_RANGE[1], log=True, integer=True)
 SCHEDULE_DEBOUNCE_S = 0.25  # a schedule curve costs ~0.2 s: apply it when the slider rests
 
 
-class ScheduleSection:
+class ScheduleSection(Section):
     """The schedule's menu and up to three sliders; the curve is drawn by the scene in
     ``controls.schedule_rect``. Slider moves wait in ``pending`` until they rest."""
 
     def __init__(self, controls: LandscapeControls) -> None:
-        self.c = controls
-        self.model = controls.model
+        super().__init__(controls)
         self.pending: dict[str, tuple[float, float]] = {}
 
     def build(self) -> None:
@@ -96,12 +96,8 @@ class ScheduleSection:
             self.build()
 
 
-class NoiseSection:
+class NoiseSection(Section):
     """The noise's menu and its one slider (σ or B); mini-batch only on a surface with data."""
-
-    def __init__(self, controls: LandscapeControls) -> None:
-        self.c = controls
-        self.model = controls.model
 
     def build(self) -> None:
         m, c = self.model, self.c
@@ -116,28 +112,21 @@ class NoiseSection:
         )
         c.add("noise", menu, lambda e: self._chosen(e.text))
         x, w = c.x0 + px(192), c.sw - px(192)
-        if m.noise.mode == "gaussian":
+        knob = {
+            "gaussian": ("sigma", "σ", SIGMA, m.sigma),
+            "minibatch": ("batch", "B", BATCH, m.batch),
+        }
+        if m.noise.mode in knob:  # the mode's one slider
+            key, name, hyper, value = knob[m.noise.mode]
+            mode = m.noise.mode
             c.slider_row(
                 "noise",
-                "sigma",
-                "σ",
-                SIGMA,
-                m.sigma,
+                key,
+                name,
+                hyper,
+                value,
                 y + px(1),
-                lambda v: m.set_noise("gaussian", v),
-                label_w=16,
-                x=x,
-                w=w,
-            )
-        elif m.noise.mode == "minibatch":
-            c.slider_row(
-                "noise",
-                "batch",
-                "B",
-                BATCH,
-                m.batch,
-                y + px(1),
-                lambda v: m.set_noise("minibatch", v),
+                lambda v: m.set_noise(mode, v),
                 label_w=16,
                 x=x,
                 w=w,

@@ -11,6 +11,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu, UITextEntryLine
 
 from explorer.app.scenes.landscape.model import SPEED_RANGE
+from explorer.app.scenes.landscape.section import Section
 from explorer.app.scenes.landscape.surface_about import surface_line
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
@@ -21,21 +22,15 @@ from explorer.specs import Hyper
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from explorer.app.scenes.landscape.controls import LandscapeControls
 
 CUSTOM = "landscape.custom_formula"  # catalogue key (assets/i18n): worded when built
 SPEED = Hyper(120.0, SPEED_RANGE[0], SPEED_RANGE[1], log=True)
 
 
-class ToolbarSection:
+class ToolbarSection(Section):
     """Builds the toolbar into ``controls`` (``play_button``, ``speed_slider``, ``surface_menu``,
     ``expr_entry``, ``inspect_button`` are set there, where the scene and tests find them) and
     keeps it showing the model (``sync``)."""
-
-    def __init__(self, controls: LandscapeControls) -> None:
-        self.c = controls
-        self.scene = controls.scene
-        self.model = controls.model
 
     def build(self) -> None:
         """Play, Step, Reset from the left; Help, CSV, Inspect from the right; between them the

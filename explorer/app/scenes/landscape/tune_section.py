@@ -5,27 +5,19 @@ Sections of ``LandscapeControls``; their widgets go in the controls' books
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu, UITextEntryLine
 
+from explorer.app.scenes.landscape.section import Section
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import px
 
-if TYPE_CHECKING:
-    from explorer.app.scenes.landscape.controls import LandscapeControls
 
-
-class OptimizerSection:
+class OptimizerSection(Section):
     """A box per registered optimizer, in the columns ``controls.opt_cols`` fits; ticking one
     puts its ball in the race (``controls.opt_boxes``, ``controls.swatches``)."""
-
-    def __init__(self, controls: LandscapeControls) -> None:
-        self.c = controls
-        self.model = controls.model
 
     def build(self) -> None:
         m, c = self.model, self.c
@@ -67,14 +59,10 @@ class OptimizerSection:
             c.shown[("optimizers", name)] = on
 
 
-class TuneSection:
+class TuneSection(Section):
     """The selected ball's knobs: which ball (a menu), + for a copy (− takes a copy off), its
     arrows box, a slider per hyper-parameter (six at most), its label; under them the rule's
     formula (``controls.tune_doc``) and its state on the menu's row (``state_label_pos``)."""
-
-    def __init__(self, controls: LandscapeControls) -> None:
-        self.c = controls
-        self.model = controls.model
 
     def build(self) -> None:
         m, c = self.model, self.c

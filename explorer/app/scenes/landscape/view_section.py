@@ -4,17 +4,13 @@ of ``LandscapeControls``; their widgets go in the controls' books."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UICheckBox
 
+from explorer.app.scenes.landscape.section import Section
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import px
-
-if TYPE_CHECKING:
-    from explorer.app.scenes.landscape.controls import LandscapeControls
 
 ARROW_LABELS = {  # catalogue keys (assets/i18n); each has its "_tip"
     "gradient": "landscape.arrow_gradient",
@@ -24,12 +20,8 @@ ARROW_LABELS = {  # catalogue keys (assets/i18n); each has its "_tip"
 }
 
 
-class ArrowsSection:
+class ArrowsSection(Section):
     """A box per kind of arrow, four across the panel."""
-
-    def __init__(self, controls: LandscapeControls) -> None:
-        self.c = controls
-        self.model = controls.model
 
     def build(self) -> None:
         m, c = self.model, self.c
@@ -52,14 +44,10 @@ class ArrowsSection:
         self.model.arrow_kinds[kind] = event.type == pygame_gui.UI_CHECK_BOX_CHECKED
 
 
-class InspectorSection:
+class InspectorSection(Section):
     """The inspector's header, the room its picture is drawn in (``controls.inspector_rect``)
     and its two buttons: Start here (``controls.start_here``: a ball from the clicked point,
     nudged along a saddle's way down) and Close."""
-
-    def __init__(self, controls: LandscapeControls) -> None:
-        self.c = controls
-        self.model = controls.model
 
     def build(self) -> None:
         c = self.c

@@ -13,7 +13,7 @@ from explorer.setups import SetupError
 from explorer.training import TrainConfig
 
 # What side-by-side mode can vary, and the B side's default value for each.
-COMPARE_KEYS = ("activation", "init", "batch_norm", "dropout", "optimizer", "depth")
+COMPARE_KEYS = ("activation", "init", "batch_norm", "dropout", "optimizer", "depth", "residual")
 COMPARE_DEFAULT_B = {
     "activation": "relu",
     "init": "small",
@@ -21,6 +21,7 @@ COMPARE_DEFAULT_B = {
     "dropout": 0.5,
     "optimizer": "adam",
     "depth": 2,
+    "residual": True,
 }
 
 
@@ -59,6 +60,8 @@ def describe(config: TrainConfig) -> str:
         bits = [i18n.t("network.no_hidden")]
     else:
         bits = [f"{config.depth} × {config.width} {config.activation}"]
+    if config.residual:
+        bits.append(i18n.t("network.residual"))
     if config.batch_norm:
         bits.append(i18n.t("network.batch_norm"))
     if config.dropout:
@@ -71,6 +74,8 @@ def show(key: str, config: TrainConfig) -> str:
     value = getattr(config, key)
     if key == "batch_norm":
         return i18n.t("network.batch_norm") if value else i18n.t("network.no_batch_norm")
+    if key == "residual":
+        return i18n.t("network.residual") if value else i18n.t("network.no_residual")
     if key == "depth":
         return i18n.t("network.hidden_layers", n=value)
     if key == "dropout":

@@ -13,6 +13,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu
 
+from explorer.app.scenes.network import script_export
 from explorer.app.scenes.network.model import SPEEDS, NetworkModel
 from explorer.app.scenes.network.panel_words import (
     MENU_WORDS,
@@ -22,11 +23,12 @@ from explorer.app.scenes.network.panel_words import (
     _with_value,  # noqa: F401 - read by the tests as controls' own
     _word,
     b_value_text,
+    dataset_text,
 )
 from explorer.app.scenes.network.side_panel import SidePanel
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
-from explorer.app.ui.scale import px
+from explorer.app.ui.scale import factor, px
 from explorer.app.ui.slider import ValueSlider
 from explorer.app.ui.text_slot import TextSlot
 from explorer.app.ui.widget_events import run_action
@@ -124,6 +126,15 @@ class NetworkControls:
             ),
             lambda e: self.scene.show_help(),
         )
+        self.export_button = self.add(
+            UIButton(
+                bar.take_right(self._text_width(t("network.export"))),
+                t("network.export"),
+                self.manager,
+                tool_tip_text=t("network.export_tip"),
+            ),
+            lambda e: self.export_script(),
+        )
         bar.skip(6)
         self.caption(bar.take(44, 22), t("network.speed"))
         options = [_speed_text(v) for v in SPEEDS]
@@ -133,6 +144,17 @@ class NetworkControls:
         self.add(self.speed_menu, lambda e: m.set_speed(SPEEDS[options.index(_unword(e.text))]))
         bar.skip(8)
         self.status_rect = bar.take(0, stretch=True)
+
+    def _text_width(self, label: str) -> float:
+        """A button's width at scale 1 for ``label`` in the UI's font, with its padding."""
+        text = self.scene.text
+        return text.font(14, text.kind_for(label, "sans")).size(label)[0] / factor() + 24
+
+    def export_script(self) -> None:
+        """Export as PyTorch: net A's settings as one plain PyTorch script beside the saved
+        setups; where it went (or why not) is the lab's message."""
+        ok, said = script_export.export(self.model.config, self.model.registry)
+        self.model.notify(said, "info" if ok else "error")
 
     def _panel(self) -> None:
         """The side panel (``SidePanel``), and where the lab's messages go under it."""
@@ -210,7 +232,7 @@ class NetworkControls:
     def _disagree(self) -> bool:
         m, cfg = self.model, self.model.config
         expected = {
-            "dataset": cfg.dataset,
+            "dataset": dataset_text(cfg),
             "batch": str(cfg.batch_size),
             "activation": cfg.activation,
             "init": cfg.init,
@@ -231,7 +253,12 @@ class NetworkControls:
             menu = self.menus.get(key)
             if menu is not None and menu.selected_option[0] != _word(text, MENU_WORDS.get(key)):
                 return True
-        for key, value in (("batch_norm", cfg.batch_norm), ("side", m.side_by_side)):
+        boxes = (
+            ("batch_norm", cfg.batch_norm),
+            ("residual", cfg.residual),
+            ("side", m.side_by_side),
+        )
+        for key, value in boxes:
             box = self.boxes.get(key)
             if box is not None and box.get_state() != value:
                 return True

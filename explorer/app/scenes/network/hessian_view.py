@@ -81,8 +81,9 @@ def _no_answer(
 
 
 def _answer_rows(snap: Snapshot, answer: dict) -> list[tuple[str, int, tuple, str]]:
-    """(text, size, colour, font kind) of each line of the answer: the kind of point, the
-    minimum ratio, the share of directions down, the extreme eigenvalues, the gradient and the
+    """(text, size, colour, font kind) of each line of the answer: the kind of point and the
+    minimum ratio (or, away from a critical point, why there is none), the share of directions
+    down, the extreme eigenvalues, the gradient and the
     step it was taken at, how it was computed; a warning when the run has moved on since."""
     how = t(
         "network.hessian_method",
@@ -94,26 +95,17 @@ def _answer_rows(snap: Snapshot, answer: dict) -> list[tuple[str, int, tuple, st
         how = t(
             "network.hessian_method_recorded", method=answer["method"], n=f"{answer['n_params']:,}"
         )
-    kind = answer["kind"]
     moved = answer["step"] != snap.step
     extremes = t(
         "network.hessian_extremes", low=num(answer["smallest"], 3), high=num(answer["largest"], 3)
     )
+    down = f"{answer['negative']:.1%}"
+    if answer.get("share_error"):  # Lanczos: a share with its error, never an exact count
+        down = f"{down} ± {answer['share_error']:.1%}"
     rows = [
+        *_headline(answer),
         (
-            t(HESSIAN_KINDS[kind]),
-            14,
-            NEGATIVE if kind in ("saddle", "maximum") else POSITIVE,
-            "bold",
-        ),
-        (
-            t("network.hessian_ratio", ratio=f"{answer['minimum_ratio']:.3f}"),
-            12,
-            palette.TEXT,
-            "sans",
-        ),
-        (
-            t("network.hessian_down", down=f"{answer['negative']:.1%}"),
+            t("network.hessian_down", down=down),
             12,
             NEGATIVE if answer["negative"] > 0 else palette.TEXT_DIM,
             "sans",
@@ -130,6 +122,22 @@ def _answer_rows(snap: Snapshot, answer: dict) -> list[tuple[str, int, tuple, st
     if moved:
         rows.append((t("network.hessian_moved", now=snap.step), 11, palette.WARN, "sans"))
     return rows
+
+
+def _headline(answer: dict) -> list[tuple[str, int, tuple, str]]:
+    """The kind of point and its minimum ratio, only where the gradient vanishes; elsewhere
+    "not a critical point" and why (the gradient norm, shown below, above the tolerance), in no
+    verdict colour."""
+    if not answer.get("critical", False):
+        why = t("network.hessian_why_not", tol=num(answer.get("grad_tol", 0.0), 2))
+        return [
+            (t("network.hessian_not_critical_head"), 14, palette.TEXT, "bold"),
+            (why, 12, palette.TEXT, "sans"),
+        ]
+    kind = answer["kind"]
+    colour = NEGATIVE if kind in ("saddle", "maximum") else POSITIVE
+    ratio = t("network.hessian_ratio", ratio=f"{answer['minimum_ratio']:.3f}")
+    return [(t(HESSIAN_KINDS[kind]), 14, colour, "bold"), (ratio, 12, palette.TEXT, "sans")]
 
 
 def _spectrum(surface, rect: pygame.Rect, answer: dict, text: Text) -> None:

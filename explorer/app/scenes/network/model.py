@@ -68,9 +68,10 @@ class NetworkSetup:
     batch_size: int = knob(DEFAULT.batch_size, within=within("batch_size"))
     depth: int = knob(DEFAULT.depth, within=within("depth"))
     width: int = knob(DEFAULT.width, within=within("width"))
-    activation: str = knob(DEFAULT.activation, names="activations")
+    activation: str = knob(DEFAULT.activation, names="activations", listed=True)
     init: str = knob(DEFAULT.init, choices=INITS)
     batch_norm: bool = knob(DEFAULT.batch_norm)
+    residual: bool = knob(DEFAULT.residual)
     dropout: float = knob(DEFAULT.dropout, within=within("dropout"))
     input_dropout: float = knob(DEFAULT.input_dropout, within=within("input_dropout"))
     l1: float = knob(DEFAULT.l1, low=0.0)
@@ -79,6 +80,8 @@ class NetworkSetup:
     epochs: int = knob(DEFAULT.epochs, within=within("epochs"))
     loss: str = knob(DEFAULT.loss, choices=LOSSES, doc="auto, ce (cross-entropy) or mse")
     normalize: str = knob(DEFAULT.normalize, choices=NORMALIZE)
+    data: str | None = knob(None, none="off", doc="a CSV file of your own points (not dataset)")
+    data_sha256: str | None = knob(None, none="off", doc="the CSV's checksum when it was saved")
     optimizer: Spec = knob(
         Spec(DEFAULT.optimizer, dict(DEFAULT.optimizer_hyper)), names="optimizers"
     )

@@ -3,6 +3,8 @@ the words of its menus (menu words that are not names are shown in the UI's lang
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.ui.i18n import t
 from explorer.training import INITS
@@ -21,6 +23,7 @@ B_VALUES = {
     "dropout": ("0", "0.2", "0.5", "0.8"),
     "optimizer": None,
     "depth": ("1", "2", "4", "8", "12"),
+    "residual": ("on", "off"),
 }
 
 
@@ -34,6 +37,11 @@ MENU_WORDS = {
         "standard": "network.word_standard",
     },
 }
+
+
+def dataset_text(config) -> str:
+    """What the dataset menu shows: the dataset's name, or ``csv:FILE`` for your own points."""
+    return f"csv:{Path(config.data).name}" if config.data else config.dataset
 
 
 def _with_value(options: list[str], value: str) -> list[str]:
@@ -89,7 +97,7 @@ def _b_text(value) -> str:
 
 
 def _b_value(key: str, text: str):
-    if key == "batch_norm":
+    if key in ("batch_norm", "residual"):
         return text == "on"
     if key == "dropout":
         return float(text)

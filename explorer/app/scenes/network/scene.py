@@ -387,13 +387,9 @@ class NetworkScene(ModelScene):
             palette.TEXT,
             anchor="midleft",
         )
-        for slot in self.controls.captions:
-            style = {"header": (15, palette.TEXT, "bold"), "value": (13, palette.TEXT, "mono")}
-            size, colour, kind = style.get(slot.style, (13, palette.TEXT_DIM, "sans"))
-            slot.draw(screen, text, size, colour, kind)
         self._draw_message(screen)
-        self._draw_card(screen)
-        self.manager.draw_ui(screen)
+        self._draw_card(screen)  # in the nets' area: no caption lies under it
+        self.draw_widgets(screen, self.controls.captions)
 
     def _draw_card(self, screen) -> None:
         """The hovered hidden unit, enlarged beside it: what it computes, its range and its

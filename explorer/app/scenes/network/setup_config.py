@@ -32,12 +32,15 @@ def setup_fields(
         pick = Pick(key, value)
     return dict(
         dataset=c.dataset,
+        data=c.data,
+        data_sha256=c.data_sha256 or _checksum(c.data),
         batch_size=c.batch_size,
         depth=c.depth,
         width=c.width,
         activation=c.activation,
         init=c.init,
         batch_norm=c.batch_norm,
+        residual=c.residual,
         dropout=float(c.dropout),
         input_dropout=float(c.input_dropout),
         l1=float(c.l1),
@@ -63,10 +66,13 @@ def config_of(setup: Any, config: TrainConfig) -> TrainConfig:
     as it was: the sample count and noise while the dataset stays, Maxout's pieces while the
     activation stays."""
     c = config
+    same = setup.dataset == c.dataset and setup.data is None
     return c.replace(
         dataset=setup.dataset,
-        n=c.n if setup.dataset == c.dataset else None,
-        noise=c.noise if setup.dataset == c.dataset else None,
+        data=setup.data,
+        data_sha256=setup.data_sha256 if setup.data is not None else None,
+        n=c.n if same else None,
+        noise=c.noise if same else None,
         batch_size=setup.batch_size,
         depth=setup.depth,
         width=setup.width,
@@ -74,6 +80,7 @@ def config_of(setup: Any, config: TrainConfig) -> TrainConfig:
         pieces=c.pieces if setup.activation == c.activation else None,
         init=setup.init,
         batch_norm=setup.batch_norm,
+        residual=setup.residual,
         dropout=setup.dropout,
         input_dropout=setup.input_dropout,
         l1=setup.l1,
@@ -88,6 +95,19 @@ def config_of(setup: Any, config: TrainConfig) -> TrainConfig:
         schedule_hyper=dict(setup.schedule.values),
         seed=setup.seed,
     )
+
+
+def _checksum(data: str | None) -> str | None:
+    """The checksum a saved setup keeps of its CSV (None: no file, or one that cannot be read:
+    opening the setup then says why)."""
+    if data is None:
+        return None
+    from explorer.training.csv_data import read_csv_cached
+
+    try:
+        return read_csv_cached(data).sha256
+    except ValueError:
+        return None
 
 
 def _floats(defaults: dict, given) -> dict[str, float]:

@@ -30,6 +30,7 @@ from explorer.app.scenes.network.panel_words import (
     _with_value,
     _word,
     b_value_text,
+    dataset_text,
 )
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Column
@@ -144,10 +145,14 @@ class SidePanel:
             dd, lambda e: apply(_unword(e.text, words)) is False and self.controls.build()
         )
 
-    def _header_box(self, col: Column, key: str, label: str, on: bool, apply) -> None:
-        """A check box on the header's row just above (the panel is short at 1024 × 640)."""
-        rect = pygame.Rect(col.right_half, col.y - col.head + px(2), px(18), px(18))
-        box = UICheckBox(rect, label, self.manager, initial_state=on)
+    def _header_box(
+        self, col: Column, key: str, label: str, on: bool, apply, x=None, tip=None
+    ) -> None:
+        """A check box on the header's row just above (the panel is short at 1024 × 640), at
+        ``x`` (default: the right half)."""
+        x = col.right_half if x is None else x
+        rect = pygame.Rect(x, col.y - col.head + px(2), px(18), px(18))
+        box = UICheckBox(rect, label, self.manager, initial_state=on, tool_tip_text=tip)
         self.controls.boxes[key] = box
         self.controls.add(box, lambda e: apply(e.type == pygame_gui.UI_CHECK_BOX_CHECKED))
 
@@ -159,10 +164,13 @@ class SidePanel:
             "dataset",
             t("network.dataset"),
             list(reg.datasets),
-            cfg.dataset,
+            dataset_text(cfg),  # your own points show as csv:FILE; a dataset picked replaces them
             col.x,
             col.half,
-            lambda v: m.set(dataset=v, n=None, noise=None),
+            lambda v: (
+                v == dataset_text(m.config)
+                or m.set(dataset=v, n=None, noise=None, data=None, data_sha256=None)
+            ),
         )
         self._menu(
             col,
@@ -206,6 +214,17 @@ class SidePanel:
             t("network.batch_norm"),
             cfg.batch_norm,
             lambda on: m.set(batch_norm=on),
+        )
+        head = t("network.network")  # skips: between the header's word and batch norm
+        head_w = self.scene.text.font(15, self.scene.text.kind_for(head, "bold")).size(head)[0]
+        self._header_box(
+            col,
+            "residual",
+            t("network.residual"),
+            cfg.residual,
+            lambda on: m.set(residual=on),
+            x=col.x + head_w + px(16),
+            tip=t("network.residual_tip"),
         )
         self._slider(
             "depth",
