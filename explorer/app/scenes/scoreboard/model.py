@@ -1,0 +1,99 @@
+"""The Scoreboard's model (no pygame): the latest benchmark as ``dl-explorer benchmark`` left it
+(``explorer.benchmark.report.latest_path()``), read again on ``reload``. A missing file is the
+normal first state (the scene says how to make one); an unreadable one is one sentence."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Board:
+    """What the scene draws: the profile curves, one row per optimizer and task, the tuned
+    settings. ``problem`` is the sentence shown instead when the file could not be read."""
+
+    suite: str = ""
+    optimizers: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    tau: tuple[float, ...] = ()
+    rho: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    score: dict[str, float] = field(default_factory=dict)
+    rows: tuple[dict[str, Any], ...] = ()
+    budget: int = 0
+    seeds: int = 0
+    problem: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def read_board(path) -> Board:
+    """The board in ``path`` (an empty one where no benchmark has run yet)."""
+    from explorer.app.ui.i18n import t
+
+    if not path.exists():
+        return Board()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        prof = data["profiles"]
+        rows = tuple(dict(r) for r in data["rows"])
+        return Board(
+            suite=str(data.get("suite", "")),
+            optimizers=tuple(str(o) for o in data["optimizers"]),
+            tasks=tuple(dict.fromkeys(str(r["task"]) for r in rows)),
+            tau=tuple(float(x) for x in prof["tau"]),
+            rho={o: tuple(float(v) for v in r) for o, r in prof["rho"].items()},
+            score={o: float(s) for o, s in prof["score"].items() if s is not None},
+            rows=rows,
+            budget=int(data.get("budget", 0)),
+            seeds=int(data.get("seeds", 0)),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        reason = type(exc).__name__ if not str(exc) else str(exc)
+        return Board(problem=t("scoreboard.unreadable", path=str(path), reason=reason))
+
+
+class ScoreboardModel:
+    """The latest benchmark. Nothing runs in the background: ``reload`` reads the file again."""
+
+    def __init__(self, registry) -> None:
+        self.registry = registry
+        self.board = Board()
+        self.reload()
+
+    @staticmethod
+    def path():
+        from explorer.benchmark.report import latest_path
+
+        return latest_path()
+
+    def reload(self) -> None:
+        self.board = read_board(self.path())
+
+    @staticmethod
+    def readout_names() -> frozenset[str]:
+        return frozenset({"optimizers", "tasks", "best"})
+
+    def setup(self) -> None:
+        return None
+
+    def apply(self, setup: Any) -> None:
+        if setup is not None:
+            raise ValueError("the Scoreboard has no settings: it shows the latest benchmark")
+
+    def update(self, dt: float) -> None:
+        pass
+
+    def readouts(self) -> dict[str, Any]:
+        b = self.board
+        best = max(b.score, key=lambda o: b.score[o]) if b.score else ""
+        return {"optimizers": len(b.optimizers), "tasks": len(b.tasks), "best": best}
+
+    def wait(self, timeout: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
