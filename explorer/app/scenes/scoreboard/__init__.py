@@ -18,6 +18,12 @@ def _scene(model, size):
     return ScoreboardScene(model, size)
 
 
+def _setup():
+    from explorer.app.scenes.scoreboard.model import ScoreboardSetup
+
+    return ScoreboardSetup
+
+
 def _numbers(registry):
     from explorer.app.scenes.scoreboard.model import ScoreboardModel
 
@@ -36,6 +42,7 @@ SCENE = SceneSpec(
     key="F6",
     model=_model,
     scene=_scene,
+    setup=_setup,
     numbers=_numbers,
     driver=_driver,
     highlights=frozenset({"profiles", "table", "tuned"}),

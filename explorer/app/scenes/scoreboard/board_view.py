@@ -22,14 +22,21 @@ def optimizer_colour(optimizers: Sequence[str], name: str) -> tuple[int, int, in
     return palette.ball_colour(list(optimizers).index(name) if name in optimizers else 0)
 
 
+def plot_rect(area: pygame.Rect, optimizers: int, text: Text) -> pygame.Rect:
+    """Where the ρ(τ) axes are inside ``area``: room left for the ρ labels, under them for the τ
+    labels and a legend line per optimizer and one for what the score means."""
+    line = text.line_height(SMALL)
+    legend_h = line * (optimizers + 1)
+    return pygame.Rect(
+        area.x + px(34), area.y + px(6), area.w - px(52), area.h - legend_h - line - px(16)
+    )
+
+
 def draw_profiles(screen: pygame.Surface, area: pygame.Rect, board: Any, text: Text) -> None:
     """ρ(τ): the share of tasks an optimizer reached within τ times the fastest one's steps, for
     τ from 1 to 4, and (in the legend) its integral to τ = 4 scaled to [0, 1]."""
     line = text.line_height(SMALL)
-    legend_h = line * (len(board.optimizers) + 1)
-    plot = pygame.Rect(
-        area.x + px(34), area.y + px(6), area.w - px(52), area.h - legend_h - line - px(16)
-    )
+    plot = plot_rect(area, len(board.optimizers), text)
     if plot.w < px(40) or plot.h < px(30) or not board.tau:
         return
     pygame.draw.rect(screen, palette.PANEL_LINE, plot, lw())

@@ -22,6 +22,7 @@ class ScoreboardControls:
         self.actions: dict[object, Callable] = {}
         self.captions: list[TextSlot] = []
         self.task_menu: UIDropDownMenu | None = None
+        self._shown = ""  # the task the menu was built to show
         self.status = TextSlot((0, 0, 0, 0), "")
         self.build()
 
@@ -36,8 +37,9 @@ class ScoreboardControls:
         row = Row(bar.x + px(10), bar.right - px(10), bar.y + px(6), 32)
         self._caption(row.take(56, 22), t("scoreboard.label_task"))
         options = [t("scoreboard.all_tasks"), *s.model.board.tasks]
-        chosen = s.task if s.task in options else options[0]
+        chosen = s.model.task or options[0]
         self.task_menu = UIDropDownMenu(options, chosen, row.take(190), self.manager)
+        self._shown = s.model.task
         self.actions[self.task_menu] = lambda e: s.choose_task(e.text)
         row.skip(12)
         reload = UIButton(
@@ -59,4 +61,10 @@ class ScoreboardControls:
         return run_action(self.actions, event)
 
     def sync(self) -> None:
+        """A setup opened or a lesson choose the task too: the menu follows (rebuilt, unless it
+        is open)."""
+        menu = self.task_menu
+        moved = menu is not None and self.scene.model.task != self._shown
+        if moved and menu.current_state is not menu.menu_states.get("expanded"):
+            self.build()
         self.status.set_text(self.scene.status_text())

@@ -10,6 +10,13 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class ScoreboardSetup:
+    """What a user can set: which task the table and the tuned settings show ("": all)."""
+
+    task: str = ""
+
+
+@dataclass(frozen=True)
 class Board:
     """What the scene draws: the profile curves, one row per optimizer and task, the tuned
     settings. ``problem`` is the sentence shown instead when the file could not be read."""
@@ -61,6 +68,7 @@ class ScoreboardModel:
 
     def __init__(self, registry) -> None:
         self.registry = registry
+        self.task = ""  # the task the table and the tuned settings show ("": all)
         self.board = Board()
         self.reload()
 
@@ -72,17 +80,23 @@ class ScoreboardModel:
 
     def reload(self) -> None:
         self.board = read_board(self.path())
+        if self.task not in self.board.tasks:
+            self.task = ""  # the new benchmark has no such task: all of them
 
     @staticmethod
     def readout_names() -> frozenset[str]:
         return frozenset({"optimizers", "tasks", "best"})
 
-    def setup(self) -> None:
-        return None
+    def setup(self) -> ScoreboardSetup:
+        return ScoreboardSetup(self.task)
 
-    def apply(self, setup: Any) -> None:
-        if setup is not None:
-            raise ValueError("the Scoreboard has no settings: it shows the latest benchmark")
+    def apply(self, setup: ScoreboardSetup) -> None:
+        if setup.task and setup.task not in self.board.tasks:
+            known = ", ".join(self.board.tasks) or "none: no benchmark has run yet"
+            raise ValueError(
+                f"the latest benchmark has no task {setup.task!r} (its tasks: {known})"
+            )
+        self.task = setup.task
 
     def update(self, dt: float) -> None:
         pass

@@ -16,7 +16,7 @@ from explorer.app.scenes.scoreboard.board_view import (
 )
 from explorer.app.scenes.scoreboard.controls import ScoreboardControls
 from explorer.app.scenes.scoreboard.help import help_sheet
-from explorer.app.scenes.scoreboard.model import ScoreboardModel
+from explorer.app.scenes.scoreboard.model import ScoreboardModel, ScoreboardSetup
 from explorer.app.ui import palette
 from explorer.app.ui.frame import MIN_SIZE, tab_h, toolbar_h
 from explorer.app.ui.i18n import t
@@ -68,22 +68,21 @@ class ScoreboardScene(ModelScene):
         self.layout = compute_layout(size)
         super().__init__(model, self.layout.size)
         self.model: ScoreboardModel = model
-        self.task = ""  # "" or the chosen task's name: all tasks
         self.controls = ScoreboardControls(self)
         self.prepare()
 
     # -- what the controls call ---------------------------------------------------------------
     def choose_task(self, name: str) -> None:
-        self.task = name if name in self.model.board.tasks else ""
+        """A task of the menu, or its first line (all tasks)."""
+        self.model.apply(ScoreboardSetup(name if name in self.model.board.tasks else ""))
 
     def reload(self) -> None:
         self.model.reload()
-        self.choose_task(self.task)
         self.controls.build()
 
     def rows(self) -> list[dict]:
-        board = self.model.board
-        return [r for r in board.rows if not self.task or r["task"] == self.task]
+        task = self.model.task
+        return [r for r in self.model.board.rows if not task or r["task"] == task]
 
     def status_text(self) -> str:
         b = self.model.board
