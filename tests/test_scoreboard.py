@@ -53,6 +53,10 @@ def _summary() -> dict:
         "budget": 20,
         "seeds": 3,
         "rows": ROWS,
+        "tasks": [
+            {"name": "valley", "kind": "surface", "surface": "ravine"},
+            {"name": "rosenbrock", "kind": "surface", "surface": "rosenbrock"},
+        ],
         "profiles": profiles(ROWS, optimizers),  # the benchmark's own ρ(τ)
     }
 
@@ -152,3 +156,19 @@ def test_a_broken_file_and_an_unknown_task_are_one_sentence(scoreboard, monkeypa
     with pytest.raises(ValueError, match="the latest benchmark has no task 'valley'"):
         scene.apply(ScoreboardSetup("valley"))
     assert pygame.display.get_init()  # the app goes on
+
+
+def test_a_chosen_task_is_raced_on_the_landscape_at_its_tuned_settings(scoreboard):
+    app, scene = scoreboard(_summary())
+    scene.race()  # all tasks shown: nothing to race yet, and it says so
+    assert "Pick a task of a surface" in scene.status_text()
+    scene.choose_task("valley")
+    scene.race()
+    tabs = next(s for s in app.scenes if callable(getattr(s, "open", None)))
+    assert tabs.current == "landscape"
+    setup = tabs.scene().setup()
+    assert setup.surface == "ravine"
+    tuned = {spec.name: dict(spec.values) for spec in setup.optimizers}
+    assert set(tuned) == {"adam", "sgd"}
+    assert tuned["adam"]["lr"] == 0.05 and tuned["adam"]["beta1"] == 0.9
+    assert tuned["sgd"]["lr"] == 0.01

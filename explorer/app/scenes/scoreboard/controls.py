@@ -1,5 +1,6 @@
 """The Scoreboard's toolbar (pygame_gui only): which task the table and the tuned settings show
-(all of them, or one), a button that reads the latest benchmark again, and what it was."""
+(all of them, or one), a button that reads the latest benchmark again, one that races the
+chosen task's optimizers at their tuned settings on the Landscape, and what the benchmark was."""
 
 from __future__ import annotations
 
@@ -49,6 +50,15 @@ class ScoreboardControls:
             tool_tip_text=t("scoreboard.reload_tip"),
         )
         self.actions[reload] = lambda e: s.reload()
+        race = UIButton(
+            row.take(170),
+            t("scoreboard.race"),
+            self.manager,
+            tool_tip_text=t("scoreboard.race_tip"),
+        )
+        if s.model.race_values() is None:
+            race.disable()  # all tasks, or a task of a net: nothing to race on the Landscape
+        self.actions[race] = lambda e: s.race()
         row.skip(10)
         self.status = self._caption(row.take(0, 22, stretch=True), "", "value")
 

@@ -28,6 +28,7 @@ class Board:
     rho: dict[str, tuple[float, ...]] = field(default_factory=dict)
     score: dict[str, float] = field(default_factory=dict)
     rows: tuple[dict[str, Any], ...] = ()
+    surfaces: dict[str, str] = field(default_factory=dict)  # a surface task → its surface
     budget: int = 0
     seeds: int = 0
     problem: str = ""
@@ -55,6 +56,11 @@ def read_board(path) -> Board:
             rho={o: tuple(float(v) for v in r) for o, r in prof["rho"].items()},
             score={o: float(s) for o, s in prof["score"].items() if s is not None},
             rows=rows,
+            surfaces={
+                str(k["name"]): str(k["surface"])
+                for k in data.get("tasks", [])
+                if k.get("kind") == "surface" and k.get("surface")
+            },
             budget=int(data.get("budget", 0)),
             seeds=int(data.get("seeds", 0)),
         )
@@ -100,6 +106,21 @@ class ScoreboardModel:
 
     def update(self, dt: float) -> None:
         pass
+
+    def race_values(self) -> dict[str, Any] | None:
+        """The Landscape's settings that race the chosen task's optimizers, each at its tuned
+        setting, on the task's surface (None: no task chosen, or not a surface task)."""
+        from explorer.knob_text import Spec
+
+        surface = self.board.surfaces.get(self.task)
+        if surface is None:
+            return None
+        rows = [r for r in self.board.rows if r["task"] == self.task]
+        optimizers = tuple(
+            Spec(str(r["optimizer"]), {k: float(v) for k, v in (r.get("tuned") or {}).items()})
+            for r in rows
+        )
+        return {"surface": surface, "optimizers": optimizers}
 
     def readouts(self) -> dict[str, Any]:
         b = self.board

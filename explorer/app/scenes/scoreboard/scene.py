@@ -68,6 +68,7 @@ class ScoreboardScene(ModelScene):
         self.layout = compute_layout(size)
         super().__init__(model, self.layout.size)
         self.model: ScoreboardModel = model
+        self.message = ""  # why the last race could not start ("": it did, or none asked)
         self.controls = ScoreboardControls(self)
         self.prepare()
 
@@ -77,8 +78,20 @@ class ScoreboardScene(ModelScene):
         self.model.apply(ScoreboardSetup(name if name in self.model.board.tasks else ""))
 
     def reload(self) -> None:
+        self.message = ""
         self.model.reload()
         self.controls.build()
+
+    def race(self) -> None:
+        """Race the chosen task's optimizers at their tuned settings on the Landscape (the
+        tabs apply the settings as a setup file's; a refusal is said in the toolbar)."""
+        from explorer.app.ui.handoff import SetupHandoff
+
+        values = self.model.race_values()
+        if values is None or self.app is None:
+            self.message = t("scoreboard.race_needs_task")
+            return
+        self.message = self.app.open_scene("landscape", SetupHandoff(values, t("tabs.scoreboard")))
 
     def rows(self) -> list[dict]:
         task = self.model.task
@@ -86,6 +99,8 @@ class ScoreboardScene(ModelScene):
 
     def status_text(self) -> str:
         b = self.model.board
+        if self.message:
+            return self.message
         if b.empty:
             return ""
         return t(
