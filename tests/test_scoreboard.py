@@ -54,8 +54,16 @@ def _summary() -> dict:
         "seeds": 3,
         "rows": ROWS,
         "tasks": [
-            {"name": "valley", "kind": "surface", "surface": "ravine"},
+            {"name": "valley", "kind": "surface", "surface": "ravine", "noise": "none"},
             {"name": "rosenbrock", "kind": "surface", "surface": "rosenbrock"},
+            {
+                "name": "noisy",
+                "kind": "surface",
+                "surface": "linear_regression",
+                "noise": "minibatch",
+                "batch": 8,
+                "sigma": 0.0,
+            },
         ],
         "profiles": profiles(ROWS, optimizers),  # the benchmark's own ρ(τ)
     }
@@ -172,3 +180,14 @@ def test_a_chosen_task_is_raced_on_the_landscape_at_its_tuned_settings(scoreboar
     assert set(tuned) == {"adam", "sgd"}
     assert tuned["adam"]["lr"] == 0.05 and tuned["adam"]["beta1"] == 0.9
     assert tuned["sgd"]["lr"] == 0.01
+    assert setup.noise == "none"
+
+
+def test_a_noisy_task_is_raced_with_its_mini_batch_noise(scoreboard):
+    summary = _summary()
+    summary["rows"] = [{**r, "task": "noisy"} for r in ROWS[:2]]
+    app, scene = scoreboard(summary)
+    scene.choose_task("noisy")
+    scene.race()
+    setup = next(s for s in app.scenes if callable(getattr(s, "open", None))).scene().setup()
+    assert (setup.surface, setup.noise, setup.batch) == ("linear_regression", "minibatch", 8)

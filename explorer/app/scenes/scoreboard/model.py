@@ -28,7 +28,8 @@ class Board:
     rho: dict[str, tuple[float, ...]] = field(default_factory=dict)
     score: dict[str, float] = field(default_factory=dict)
     rows: tuple[dict[str, Any], ...] = ()
-    surfaces: dict[str, str] = field(default_factory=dict)  # a surface task → its surface
+    # a surface task → the Landscape settings of its race: surface, noise (and batch or sigma)
+    races: dict[str, dict[str, Any]] = field(default_factory=dict)
     budget: int = 0
     seeds: int = 0
     problem: str = ""
@@ -36,6 +37,17 @@ class Board:
     @property
     def empty(self) -> bool:
         return not self.rows
+
+
+def _race(task: dict[str, Any]) -> dict[str, Any]:
+    """The Landscape settings a surface task ran under: its surface and its gradient noise."""
+    noise = str(task.get("noise") or "none")
+    values: dict[str, Any] = {"surface": str(task["surface"]), "noise": noise}
+    if noise == "minibatch" and task.get("batch") is not None:
+        values["batch"] = int(task["batch"])
+    if noise == "gaussian" and task.get("sigma") is not None:
+        values["sigma"] = float(task["sigma"])
+    return values
 
 
 def read_board(path) -> Board:
@@ -56,8 +68,8 @@ def read_board(path) -> Board:
             rho={o: tuple(float(v) for v in r) for o, r in prof["rho"].items()},
             score={o: float(s) for o, s in prof["score"].items() if s is not None},
             rows=rows,
-            surfaces={
-                str(k["name"]): str(k["surface"])
+            races={
+                str(k["name"]): _race(k)
                 for k in data.get("tasks", [])
                 if k.get("kind") == "surface" and k.get("surface")
             },
@@ -109,18 +121,18 @@ class ScoreboardModel:
 
     def race_values(self) -> dict[str, Any] | None:
         """The Landscape's settings that race the chosen task's optimizers, each at its tuned
-        setting, on the task's surface (None: no task chosen, or not a surface task)."""
+        setting, on the task's surface with its noise (None: no task chosen, or a net's)."""
         from explorer.knob_text import Spec
 
-        surface = self.board.surfaces.get(self.task)
-        if surface is None:
+        race = self.board.races.get(self.task)
+        if race is None:
             return None
         rows = [r for r in self.board.rows if r["task"] == self.task]
         optimizers = tuple(
             Spec(str(r["optimizer"]), {k: float(v) for k, v in (r.get("tuned") or {}).items()})
             for r in rows
         )
-        return {"surface": surface, "optimizers": optimizers}
+        return {**race, "optimizers": optimizers}
 
     def readouts(self) -> dict[str, Any]:
         b = self.board
