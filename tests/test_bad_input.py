@@ -633,7 +633,7 @@ CASES = [
     (
         ["bench", "frames", "--scene", "nope"],
         2,
-        "'nope' is not one of 'landscape', 'network', 'activations', 'dropout', 'lab-landscape'",
+        "'nope' is not one of 'landscape', 'network', 'activations', 'dropout', 'scoreboard', 'lab-landscape'",
         None,
     ),
     (["bench", "frames", "--surface", "nope"], 1, "Unknown surface 'nope'", None),
