@@ -581,6 +581,12 @@ CASES = [
     (["benchmark", "sgd", "--budget", "0"], 2, "is not in the range", None),
     (["benchmark", "sgd", "--store", "nosuchdb://x", "--out", "{out}/b"], 1, "cannot open", "b"),
     (["benchmark", "sgd", "--ray", "127.0.0.1:1", "--out", "{out}/b"], 1, "Ray cluster", "b"),
+    (
+        ["render", "--scene", "scoreboard", "--set", "task=nope", "--out", "{out}/s.png"],
+        1,
+        "the latest benchmark has no task 'nope'",
+        "s.png",
+    ),
     (["plugins", "score", "{quits}/quit_at_import.py"], 1, "cannot be scored", None),
     (["plugins", "score", "adam", "--csv", "/nonexistent/s.csv"], 1, "does not exist", None),
     (["plugins", "score", "adam", "--against", "sgdd"], 1, "Did you mean 'sgd'?", None),
@@ -627,7 +633,7 @@ CASES = [
     (
         ["bench", "frames", "--scene", "nope"],
         2,
-        "'nope' is not one of 'landscape', 'network', 'activations', 'dropout', 'lab-landscape'",
+        "'nope' is not one of 'landscape', 'network', 'activations', 'dropout', 'scoreboard', 'lab-landscape'",
         None,
     ),
     (["bench", "frames", "--surface", "nope"], 1, "Unknown surface 'nope'", None),

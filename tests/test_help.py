@@ -12,7 +12,7 @@ from explorer.app.ui.frame import MIN_SIZE
 from explorer.app.ui.help_overlay import SWATCH_H, SWATCH_W, HelpOverlay, Swatch, app_keys
 from explorer.app.ui.scene_keys import key_code
 
-SHARED_KEYS = {"F2 – F5", "Ctrl+Tab", "Ctrl+S", "Ctrl+O", "Ctrl+=", "Ctrl+-", "Ctrl+0", "F11"}
+SHARED_KEYS = {"F2 – F6", "Ctrl+Tab", "Ctrl+S", "Ctrl+O", "Ctrl+=", "Ctrl+-", "Ctrl+0", "F11"}
 
 
 def key(app, k, mod=0):

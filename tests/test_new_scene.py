@@ -53,7 +53,7 @@ PACKAGE = {
         SCENE = SceneSpec(
             name="countdown",
             label_key="countdown.tab",
-            key="F6",
+            key="F7",
             model=_model,
             scene=_scene,
             setup=_setup,
@@ -181,17 +181,24 @@ def test_a_registered_scene_is_a_tab_its_key_shows_it_and_the_help_lists_its_key
     screen = init_offscreen((1280, 720))
     app, tabs = build_app(registry, screen, "landscape", windowed=False, backend="thread")
     try:
-        assert tabs.names == ["landscape", "network", "activations", "dropout", "countdown"]
+        assert tabs.names == [
+            "landscape",
+            "network",
+            "activations",
+            "dropout",
+            "scoreboard",
+            "countdown",
+        ]
         assert tabs.buttons["countdown"].text == "Countdown"
-        down = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_F6, mod=0, unicode="", scancode=0)
+        down = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_F7, mod=0, unicode="", scancode=0)
         app.tick(1 / 60, [down])
         assert tabs.current == "countdown"
         assert tabs.scene().model.readouts() == {"left": 10}
         overlay = show_help(app)
         assert isinstance(overlay, HelpOverlay)
         shared = dict(overlay.sections()[-1][1])
-        assert shared["F2 – F6"].endswith("Activations, Dropout, Countdown")
-        assert "F2 – F5" not in shared
+        assert shared["F2 – F7"].endswith("Dropout, Scoreboard, Countdown")
+        assert "F2 – F6" not in shared
     finally:
         tabs.close()
 
@@ -223,5 +230,5 @@ def test_the_scene_leaves_the_table_with_its_package(countdown):
     assert scene_table.names()[-1] == "countdown"
     assert i18n.t("countdown.tab", lang="zh") == "倒数"
     scene_table.unregister("countdown")
-    assert scene_table.names() == ("landscape", "network", "activations", "dropout")
+    assert scene_table.names() == ("landscape", "network", "activations", "dropout", "scoreboard")
     assert countdown.catalogues not in i18n._i18n.config.get("load_path")

@@ -71,8 +71,14 @@ def test_the_scene_packages_are_the_tables_scenes_each_declared_by_its_package()
 
 def test_the_tables_tabs_are_in_key_order_and_a_clash_is_one_sentence():
     rows = scene_table.scenes()
-    assert [r.name for r in rows] == ["landscape", "network", "activations", "dropout"]
-    assert [r.key for r in rows] == ["F2", "F3", "F4", "F5"]
+    assert [r.name for r in rows] == [
+        "landscape",
+        "network",
+        "activations",
+        "dropout",
+        "scoreboard",
+    ]
+    assert [r.key for r in rows] == ["F2", "F3", "F4", "F5", "F6"]
     clash = dataclasses.replace(rows[0], name="again")
     with pytest.raises(ValueError, match="landscape and again scenes both have the key 'F2'"):
         scene_table.register(clash)

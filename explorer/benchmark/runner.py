@@ -98,6 +98,9 @@ def run_benchmark(
                 "quality": t.quality,
                 "steps": t.steps,
                 "surface": t.surface,
+                "noise": t.noise,
+                "batch": t.batch,
+                "sigma": t.sigma,
                 "net": t.net,
             }
             for t in suite.tasks

@@ -3,8 +3,9 @@ never import each other, so the two meet here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -17,3 +18,14 @@ class SliceHandoff:
 
     surface: str
     follow: Callable[[], np.ndarray | None]
+
+
+@dataclass(frozen=True)
+class SetupHandoff:
+    """Settings for the scene opened (typed setup values, as ``--set`` or a setup file gives
+    them), applied over its current setup all or nothing, the way a setup file's are; ``source``
+    names who sent them in a refusal (the Scoreboard races a task's tuned optimizers on the
+    Landscape with one)."""
+
+    values: Mapping[str, Any]
+    source: str

@@ -133,9 +133,24 @@ class SceneTabs(Scene):
         return True
 
     def open(self, name: str, handoff=None) -> str:
-        """Show ``name`` and hand it ``handoff``; "" when done, else why not (one sentence)."""
+        """Show ``name`` and hand it ``handoff``; "" when done, else why not (one sentence). A
+        ``SetupHandoff`` is applied as a setup file's values are (a refusal: the scene shown
+        before is shown again, its state untouched)."""
+        from explorer.app.ui.handoff import SetupHandoff  # numpy: not on the first frame's path
+
+        previous = self.current
         if not self.show(name):
             return self.error or f"there is no {name} scene"
+        if isinstance(handoff, SetupHandoff) and self.setup_keys.files is not None:
+            try:
+                self.setup_keys.files.apply_to_scene(
+                    self.scene(), handoff.values, handoff.source, self.size
+                )
+            except ValueError as exc:
+                if previous and previous != name:
+                    self.show(previous)
+                return str(exc)
+            return ""
         if handoff is not None:
             try:
                 self.scene().receive(handoff)
