@@ -265,7 +265,10 @@ class Stacker:
                 self._one(i, Gt, Pt, new, t, active, one)
             return
         group.state = trial
-        new[group.rows] = moved.numpy()
+        if group.everyone:  # a slice, not a fancy index of a list of rows (µs a step)
+            new[: len(group.rows)] = moved.numpy()
+        else:
+            new[group.rows] = moved.numpy()
 
     def _check(
         self,
