@@ -18,6 +18,10 @@ trusts a plugin: a group's first stacked step is checked against its balls stepp
 the rows (``grad.norm()``) fails that check and its balls step one at a time for good. A group
 whose call raises later hands its balls back to the per-ball path at that step, where the ball at
 fault is frozen with the reason, as always. Torch classes (no rule) always step per ball.
+
+The gradient is the race's (``Race._gradients``): where the surface writes its gradient out
+(``SurfaceSpec.grad``: autograd's own operations, tested to the bit) the stacked race takes it
+without building a graph, and leaves the losses to be filled in blocks of rows when read.
 """
 
 from __future__ import annotations
