@@ -57,6 +57,7 @@ class Group:
     shapes: dict[str, tuple[int, ...]]  # each tensor entry's shape in one ball's state
     checked: bool = False  # its stacked step matched the per-ball one
     index: torch.Tensor = field(init=False)
+    at: np.ndarray | slice = field(init=False)  # where its rows go in an (n, 2) array
     everyone: bool = field(init=False)
     lr_fixed: torch.Tensor | None = field(init=False)
 
@@ -68,6 +69,8 @@ class Group:
         self.index = torch.tensor(self.rows, dtype=torch.long)
         n = self.rows[-1] + 1 if self.rows else 0
         self.everyone = self.rows == list(range(n))  # the first n balls in order: no gather
+        # a slice, or an index array made once: a list of rows is converted on every use
+        self.at = slice(0, n) if self.everyone else np.array(self.rows, dtype=np.intp)
         self.lr_fixed = None
         if self.lr is not None and self.lr.shape[1] == 1:
             self.lr_fixed = torch.from_numpy(np.ascontiguousarray(self.lr))
@@ -269,10 +272,7 @@ class Stacker:
                 self._one(i, Gt, Pt, new, t, active, one)
             return
         group.state = trial
-        if group.everyone:  # a slice, not a fancy index of a list of rows (µs a step)
-            new[: len(group.rows)] = moved.numpy()
-        else:
-            new[group.rows] = moved.numpy()
+        new[group.at] = moved.numpy()
 
     def _check(
         self,
