@@ -221,6 +221,10 @@ class SurfaceSpec:
     sample_loss: Callable[..., torch.Tensor] | None = None
     plugin: str = "?"
     axes: tuple[str, str] = ("x", "y")  # what the two coordinates are called (w, b for a line fit)
+    # (∂f/∂x, ∂f/∂y) written out, optional: autograd's own operations in autograd's order, so the
+    # same bits (tests/test_stacked_race.py checks them against autograd); the stacked race steps
+    # with it instead of building a graph every step.
+    grad: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None
 
     def __post_init__(self) -> None:
         if (

@@ -27,6 +27,23 @@ def rosenbrock(x, y):
     return (1 - x) ** 2 + 100 * (y - x**2) ** 2
 
 
+# The gradients below are what autograd's backward computes for the formulas above, operation for
+# operation (a power's backward is g·(2·u), a constant's g·c), so they give autograd's bits.
+
+
+def bowl_grad(x, y):
+    return 0.5 * (2 * x), 0.5 * (2 * y)
+
+
+def ravine_grad(x, y):
+    return 0.05 * (2 * x), 2.0 * (2 * y)
+
+
+def rosenbrock_grad(x, y):
+    g_valley = 100 * (2 * (y - x**2))
+    return -(2 * (1 - x)) + -g_valley * (2 * x), g_valley
+
+
 def beale(x, y):
     return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
 
@@ -164,6 +181,7 @@ def register_surfaces(register):
             bowl,
             "½(x² + y²)",
             "A round bowl: every optimizer finds the bottom.",
+            grad=bowl_grad,
         )
     )
     register(
@@ -175,6 +193,7 @@ def register_surfaces(register):
             ravine,
             "0.05x² + 2y²",
             "Ill-conditioned: steep across, shallow along. SGD zig-zags, momentum glides.",
+            grad=ravine_grad,
         )
     )
     register(
@@ -186,6 +205,7 @@ def register_surfaces(register):
             rosenbrock,
             "(1 − x)² + 100(y − x²)²",
             "A curved, narrow valley with a flat floor.",
+            grad=rosenbrock_grad,
         )
     )
     register(

@@ -175,3 +175,21 @@ def test_bench_race_stacked_times_both_and_checks_the_bits():
     assert result.exit_code == 0, result.output
     assert result.output.count("same trajectories: yes") == 4
     assert "64 adam balls" in result.output and "ball-steps/s" in result.output
+
+
+def test_a_surface_s_written_out_gradient_is_autograd_s_bits(registry):
+    # The stacked race steps with a surface's ``grad`` where it has one: it must be autograd's
+    # gradient to the bit, signed zeros, infinities and NaNs included, or the race would drift.
+    gen = torch.Generator().manual_seed(0)
+    wide = torch.rand(4000, generator=gen, dtype=torch.float64) * 8 - 4
+    odd = torch.tensor([0.0, -0.0, 1e-320, 1.0, 1e200, -1e200, math.inf, -math.inf, math.nan])
+    x = torch.cat([wide, odd.repeat_interleave(len(odd)).double(), wide[:50] * 1e150])
+    y = torch.cat([wide.flip(0), odd.repeat(len(odd)).double(), wide[:50] * 1e-150])
+    written = [s for s in registry.surfaces.values() if getattr(s, "grad", None) is not None]
+    assert {"bowl", "ravine", "rosenbrock"} <= {s.name for s in written}
+    for spec in written:
+        xr, yr = x.clone().requires_grad_(True), y.clone().requires_grad_(True)
+        want = torch.autograd.grad(spec.fn(xr, yr).sum(), (xr, yr))
+        for a, b in zip(want, spec.grad(x, y), strict=True):
+            same = (a.view(torch.int64) == b.view(torch.int64)) | (a.isnan() & b.isnan())
+            assert bool(same.all()), spec.name

@@ -18,6 +18,10 @@ trusts a plugin: a group's first stacked step is checked against its balls stepp
 the rows (``grad.norm()``) fails that check and its balls step one at a time for good. A group
 whose call raises later hands its balls back to the per-ball path at that step, where the ball at
 fault is frozen with the reason, as always. Torch classes (no rule) always step per ball.
+
+The gradient is the race's (``Race._gradients``): where the surface writes its gradient out
+(``SurfaceSpec.grad``: autograd's own operations, tested to the bit) the stacked race takes it
+without building a graph, and leaves the losses to be filled in blocks of rows when read.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class Group:
     shapes: dict[str, tuple[int, ...]]  # each tensor entry's shape in one ball's state
     checked: bool = False  # its stacked step matched the per-ball one
     index: torch.Tensor = field(init=False)
+    at: np.ndarray | slice = field(init=False)  # where its rows go in an (n, 2) array
     everyone: bool = field(init=False)
     lr_fixed: torch.Tensor | None = field(init=False)
 
@@ -64,6 +69,8 @@ class Group:
         self.index = torch.tensor(self.rows, dtype=torch.long)
         n = self.rows[-1] + 1 if self.rows else 0
         self.everyone = self.rows == list(range(n))  # the first n balls in order: no gather
+        # a slice, or an index array made once: a list of rows is converted on every use
+        self.at = slice(0, n) if self.everyone else np.array(self.rows, dtype=np.intp)
         self.lr_fixed = None
         if self.lr is not None and self.lr.shape[1] == 1:
             self.lr_fixed = torch.from_numpy(np.ascontiguousarray(self.lr))
@@ -265,7 +272,7 @@ class Stacker:
                 self._one(i, Gt, Pt, new, t, active, one)
             return
         group.state = trial
-        new[group.rows] = moved.numpy()
+        new[group.at] = moved.numpy()
 
     def _check(
         self,
