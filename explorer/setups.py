@@ -598,9 +598,9 @@ def from_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
     has the wrong type. Ranges and names are ``check``'s."""
     key = k.name
     base, optional = optional_of(k.kind)
+    if isinstance(value, str) and optional and value.strip().lower() in (k.none, "none"):
+        return None  # the word a saved file writes for None (``data = "off"``), text knobs too
     if isinstance(value, str) and base is not str:
-        if optional and value.strip().lower() in (k.none, "none"):
-            return None
         try:
             return parse_value(
                 value,

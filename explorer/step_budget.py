@@ -74,15 +74,29 @@ class budget:  # noqa: N801 - used as ``with budget():``, like contextlib's lowe
             and signal.getitimer(signal.ITIMER_REAL)[0] == 0.0
             and _handler_ready()
         ):
-            _inside.append(seconds)
-            signal.setitimer(signal.ITIMER_REAL, seconds)
-            self.armed = True
+            try:
+                _inside.append(seconds)
+                signal.setitimer(signal.ITIMER_REAL, seconds)
+                self.armed = True
+            except BaseException:  # Ctrl-C inside __enter__: no __exit__ follows, so disarm here
+                _inside.clear()  # (else the alarm would land later, in code that is no step)
+                signal.setitimer(signal.ITIMER_REAL, 0.0)
+                raise
 
     def __exit__(self, *exc: object) -> None:
         if self.armed:
             _inside.clear()
             signal.setitimer(signal.ITIMER_REAL, 0.0)
             self.armed = False
+
+
+def disarm() -> None:
+    """No budget under way any more: for a caller that caught Ctrl-C, which may have landed
+    between a budget's ``__enter__`` and its ``__exit__`` (an alarm then would strike the code
+    that reports the interruption)."""
+    if _inside and threading.get_ident() == _MAIN:
+        _inside.clear()
+        signal.setitimer(signal.ITIMER_REAL, 0.0)
 
 
 _CAN = hasattr(signal, "setitimer")

@@ -28,6 +28,7 @@ from explorer.commands.output import check_output, write_text
 from explorer.commands.output import console as make_console
 from explorer.knob_text import parse_value, split_specs
 from explorer.plugins import Registry
+from explorer.step_budget import disarm
 from explorer.training.config import (
     INITS,
     LOSSES,
@@ -513,6 +514,7 @@ def train(
                         progress.update(task, visible=False)
             except KeyboardInterrupt:
                 interrupted = True
+                disarm()  # Ctrl-C inside a rule's step budget: its alarm must not follow
             except Terminated as exc:
                 interrupted, stop_code = True, int(exc.code)
             finally:  # from here a second Ctrl-C or a SIGTERM waits until the file is written

@@ -103,14 +103,13 @@ def warm_optimizers() -> None:
     """Pay torch's lazy imports once per process before any optimizer is made under a step
     budget: a torch optimizer's first ``add_param_group`` imports torch._dynamo, which takes
     longer than ``FIRST_STEP_BUDGET_S`` on a loaded machine; cut short by the budget it froze a
-    healthy ball and left the module half made for every later ball."""
+    healthy ball and left the module half made for every later ball. Only the constructor is
+    called: where the app has filled those wrappers' caches (``app/main.py``), it imports
+    nothing, and the first scene stays free of torch._dynamo."""
     global _warm
     if _warm:
         return
-    p = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.SGD([p], lr=0.1)
-    p.sum().backward()
-    opt.step()
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     _warm = True
 
 
