@@ -263,7 +263,7 @@ def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale)
     type=click.Choice(["en", "zh"]),
     default="en",
     show_default=True,
-    help="--lesson: the captions' language.",
+    help="The language of the scene's words (--lesson: of its captions too).",
 )
 @click.option(
     "--region",
@@ -340,6 +340,9 @@ def render(
     if lesson_name is not None:
         _render_lesson(registry, lesson_name, lang, frames_per_step, out, size, fps, scale)
         return
+    from explorer.app.ui import i18n
+
+    i18n.set_language(lang)  # the scene's words in that language, as Ctrl+L would show them
     if out.suffix.lower() == ".gif":  # streamed to disk frame by frame: its size is the limit
         w, h = parse_size(size)
         pixels = frames * round(w * scale) * round(h * scale)
