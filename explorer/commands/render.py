@@ -261,9 +261,9 @@ def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale)
 @click.option(
     "--lang",
     type=click.Choice(["en", "zh"]),
-    default="en",
-    show_default=True,
-    help="The language of the scene's words (--lesson: of its captions too).",
+    default=None,
+    help="The language of the scene's words (--lesson: of its captions too); by default the "
+    "app's (dl-explorer --lang), English unless set.",
 )
 @click.option(
     "--region",
@@ -337,11 +337,12 @@ def render(
     out = check_output(out, "--out")
     if out_width is not None:
         scale = _scale_for(out_width, parse_size(size))
+    from explorer.app.ui import i18n
+
+    lang = lang or i18n.language()
     if lesson_name is not None:
         _render_lesson(registry, lesson_name, lang, frames_per_step, out, size, fps, scale)
         return
-    from explorer.app.ui import i18n
-
     i18n.set_language(lang)  # the scene's words in that language, as Ctrl+L would show them
     if out.suffix.lower() == ".gif":  # streamed to disk frame by frame: its size is the limit
         w, h = parse_size(size)
