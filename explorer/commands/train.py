@@ -377,7 +377,7 @@ def compare_tables(
     default=None,
     metavar="K",
     help="Every K steps, the top eigenvalue λ_max of the training loss's Hessian (Lanczos on "
-    "Hessian-vector products, a fixed batch of 256 training samples), against the learning "
+    "Hessian-vector products, a fixed batch of 128 training samples), against the learning "
     "rate's stability threshold: 2/η for sgd, (2 + 2β)/η for momentum, and for adam / adamw the "
     "preconditioned λ_max(P⁻¹H), P = (1 − β₁ᵗ)·diag(√v̂ + ε), against (2 + 2β₁)/((1 − β₁)η) "
     "= 38/η at β₁ = 0.9 (Cohen et al. 2021, 2022). Written into --json; the last value is "
