@@ -259,6 +259,39 @@ def test_the_layers_only_import_down():
     assert found == []
 
 
+def pygame_outside_the_app(sources: Mapping[str, tuple[str, bool]]) -> list[str]:
+    """Every module outside explorer/app/ that imports pygame or pygame_gui (DESIGN.md's
+    layers: the library and the commands draw through the app's modules)."""
+    out = []
+    for module, (text, is_package) in sorted(sources.items()):
+        if _under(module, "explorer.app"):
+            continue
+        for name, _ in imported_modules(text, module, is_package):
+            if name.split(".")[0] in ("pygame", "pygame_gui"):
+                out.append(f"{module} imports {name}")
+    return sorted(set(out))
+
+
+@pytest.mark.slow
+def test_only_the_app_imports_pygame():
+    found = module_sources(ROOT / "explorer", "explorer")
+    found |= module_sources(ROOT / "plugins", "explorer_plugins")
+    sources = {m: (path.read_text(encoding="utf-8"), pkg) for m, (path, pkg) in found.items()}
+    assert pygame_outside_the_app(sources) == []
+
+
+def test_the_pygame_check_sees_a_lazy_import_outside_the_app_only():
+    sources = {
+        "explorer.commands.x": ("def f():\n    import pygame\n", False),
+        "explorer.app.y": ("import pygame\n", False),
+        "explorer.z": (
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pygame\n",
+            False,
+        ),
+    }
+    assert pygame_outside_the_app(sources) == ["explorer.commands.x imports pygame"]
+
+
 def _graph(**modules: str) -> dict[str, set[str]]:
     """A made-up module graph: ``a__b="import c"`` is the module ``a.b``."""
     sources = {name.replace("__", "."): (text, False) for name, text in modules.items()}

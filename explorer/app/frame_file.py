@@ -16,6 +16,15 @@ import numpy as np
 
 from explorer.atomic_write import atomic_path
 
+
+def save_png(picture, out: Path, option: str = "--out") -> None:
+    """A pygame surface as a PNG at ``out``, atomically (the temporary keeps the .png suffix)."""
+    import pygame
+
+    with atomic_path(out, option) as tmp:
+        pygame.image.save(picture, str(tmp))
+
+
 TRANSPARENT = 255  # the palette's last index: "as the frame before" (never a colour)
 
 

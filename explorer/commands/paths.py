@@ -143,17 +143,11 @@ def _write_png(result, registry, out_file) -> None:
 
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    import pygame
+    from explorer.app.scenes.network.plane_picture import write_png
 
-    from explorer.app.scenes.network.plane_picture import draw
-    from explorer.atomic_write import atomic_path
-
-    pygame.font.init()
     order = list(registry.optimizers)
     colours = [
         order.index(p.path.optimizer) if p.path.optimizer in order else i
         for i, p in enumerate(result.paths)
     ]
-    picture = draw(result, colours)
-    with atomic_path(out_file, "--out") as tmp:
-        pygame.image.save(picture, str(tmp))  # the temporary keeps the .png suffix
+    write_png(result, colours, out_file)

@@ -78,17 +78,13 @@ def _scale_for(out_width: int, size: tuple[int, int]) -> float:
 def _render_3d(model, out: Path, frames: int, fps: int, speed: float, size) -> None:
     """The 3-D view after the race steps ``frames`` would show (at ``speed`` steps a second),
     written as a PNG still."""
-    import pygame
-
+    from explorer.app.frame_file import save_png
     from explorer.app.scenes.landscape.surface3d import frame_3d
-    from explorer.atomic_write import atomic_path
 
     if out.suffix.lower() != ".png":
         raise ValueError(f"--view 3d draws a still; name the --out file *.png, not {out.name}")
     model.race.step(max(0, round(frames / fps * speed)))
-    picture = frame_3d(model, size)
-    with atomic_path(out, "--out") as tmp:
-        pygame.image.save(picture, str(tmp))
+    save_png(frame_3d(model, size), out)
     click.echo(f"wrote {out} (3-D still, {model.race.t} race steps)")
 
 

@@ -134,3 +134,11 @@ def _side(out: pygame.Surface, result: PlaneResult, colours: list[int], text: Te
             text.blit(out, line, (x, y), 13, palette.WARN)
             y += 18
         y += 4
+
+
+def write_png(result: PlaneResult, colours: list[int], out) -> None:
+    """``draw``'s picture as a PNG at ``out`` (``dl-explorer paths --out``), atomically."""
+    from explorer.app.frame_file import save_png
+
+    pygame.font.init()
+    save_png(draw(result, colours), out)
