@@ -1337,7 +1337,10 @@ def test_a_cache_file_with_the_wrong_contents_is_recomputed(registry, tmp_path):
     for planted in ({"x": 1}, {"theta0": {"w": torch.zeros(3)}}, [1, 2], {**{}, "path": 3}):
         torch.save(planted, cached)
         again = build_slice(NET, registry, cache=tmp_path)  # was KeyError: 'theta0'
-        assert np.array_equal(again.path, first.path)
+        # recomputed, not read: the same slice up to BLAS rounding (a zero's sign, the last bit
+        # of a least-squares solve can differ with the state of the thread pool)
+        np.testing.assert_allclose(again.path, first.path, rtol=0, atol=1e-12)
+        assert isinstance(torch.load(cached, weights_only=True)["path"], torch.Tensor)
 
 
 def test_the_cache_key_holds_the_apps_version(registry, tmp_path, monkeypatch):
