@@ -20,6 +20,8 @@ from explorer.benchmark.study import Job, run_job
 from explorer.plugins import Registry
 
 _registry: Registry | None = None  # a worker's plugins, loaded once
+# called with a finished job's index and result, as it finishes (None: nobody asks)
+Finished = Callable[[int, dict[str, Any]], None] | None
 
 
 class EngineError(ValueError):
@@ -45,7 +47,10 @@ def _run_here(job: Job) -> dict[str, Any]:
 
 
 def run_here(
-    jobs: Sequence[Job], registry: Registry, done: Callable[[int], None] = lambda n: None
+    jobs: Sequence[Job],
+    registry: Registry,
+    done: Callable[[int], None] = lambda n: None,
+    finished: Finished = None,
 ) -> list[dict[str, Any]]:
     """Every job in this process, one after another (an optimizer loaded from a file, which a
     worker could not load again, or a quick score)."""
@@ -57,6 +62,8 @@ def run_here(
         results = []
         for n, job in enumerate(jobs, 1):
             results.append(run_job(job, registry))
+            if finished is not None:
+                finished(n - 1, results[-1])
             done(n)
         return results
     finally:
@@ -68,8 +75,10 @@ def run_local(
     registry: Registry,
     workers: int,
     done: Callable[[int], None] = lambda n: None,
+    finished: Finished = None,
 ) -> list[dict[str, Any]]:
-    """Every job in ``workers`` processes; ``done(n)`` after each finished job."""
+    """Every job in ``workers`` processes; ``done(n)`` after each finished job (and
+    ``finished(index, result)``: the Scoreboard shows a running benchmark's results so far)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -81,6 +90,8 @@ def run_local(
         futures = {pool.submit(_run_here, job): i for i, job in enumerate(jobs)}
         for n, future in enumerate(as_completed(futures), 1):
             results[futures[future]] = future.result()
+            if finished is not None:
+                finished(futures[future], results[futures[future]])
             done(n)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -142,6 +153,7 @@ def run_ray(
     registry: Registry,
     address: str,
     done: Callable[[int], None] = lambda n: None,
+    finished: Finished = None,
 ) -> list[dict[str, Any]]:
     """Every job as a Ray task (one CPU each) on the cluster at ``address``."""
     ray = check_ray(address)
@@ -156,6 +168,8 @@ def run_ray(
             ready, pending = ray.wait(pending, num_returns=1)
             for ref in ready:
                 results[index[ref]] = ray.get(ref)
+                if finished is not None:
+                    finished(index[ref], results[index[ref]])
             done(len(jobs) - len(pending))
     except BaseException:
         for ref in pending:

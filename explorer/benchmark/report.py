@@ -56,6 +56,14 @@ def task_rows(results: list[dict[str, Any]], suite: Any) -> list[dict[str, Any]]
     return rows
 
 
+def task_table(suite: Any) -> list[dict[str, Any]]:
+    """The suite's tasks as results.json lists them (the Scoreboard races a surface task and
+    trains a net task from these)."""
+    keys = ("name", "kind", "stresses", "target", "quality", "steps", "surface", "noise")
+    keys += ("batch", "sigma", "net")
+    return [{k: getattr(t, k) for k in keys} for t in suite.tasks]
+
+
 def profiles(rows: list[dict[str, Any]], optimizers: list[str]) -> dict[str, Any]:
     """ρ(τ) per optimizer on ``TAUS``, and its integral to τ = 4 (normalised to [0, 1])."""
     tasks = sorted({r["task"] for r in rows}, key=[r["task"] for r in rows].index)

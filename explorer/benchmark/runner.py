@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from explorer.benchmark import engine
-from explorer.benchmark.report import profiles, task_rows
+from explorer.benchmark.report import profiles, task_rows, task_table
 from explorer.benchmark.study import FORMAT, STUDY_PREFIX, Job, _silence_optuna, _storage
 from explorer.benchmark.suite import Suite
 from explorer.plugins import Registry
@@ -64,9 +64,11 @@ def run_benchmark(
     time_limit: float = TIME_LIMIT_S,
     sweep: bool = True,
     done: Callable[[int], None] = lambda n: None,
+    finished: engine.Finished = None,
 ) -> dict[str, Any]:
     """Every optimizer on every task of ``suite``: the summary ``report.write_all`` writes.
-    ``workers`` 0 runs the studies in this process; None, one worker per core."""
+    ``workers`` 0 runs the studies in this process; None, one worker per core. ``finished``
+    hears of each job's result (its ``task`` and ``optimizer`` in it) as it ends."""
     for name in optimizers:
         registry.optimizer(name)  # an unknown name: one sentence before any work
     if store:
@@ -81,30 +83,15 @@ def run_benchmark(
     workers = (os.cpu_count() or 1) if workers is None else workers
     started = time.perf_counter()
     if ray:
-        results = engine.run_ray(jobs, registry, ray, done)
+        results = engine.run_ray(jobs, registry, ray, done, finished)
     elif workers == 0:
-        results = engine.run_here(jobs, registry, done)
+        results = engine.run_here(jobs, registry, done, finished)
     else:
-        results = engine.run_local(jobs, registry, min(workers, len(jobs)), done)
+        results = engine.run_local(jobs, registry, min(workers, len(jobs)), done, finished)
     rows = task_rows(results, suite)
     return {
         "suite": suite.name,
-        "tasks": [
-            {
-                "name": t.name,
-                "kind": t.kind,
-                "stresses": t.stresses,
-                "target": t.target,
-                "quality": t.quality,
-                "steps": t.steps,
-                "surface": t.surface,
-                "noise": t.noise,
-                "batch": t.batch,
-                "sigma": t.sigma,
-                "net": t.net,
-            }
-            for t in suite.tasks
-        ],
+        "tasks": task_table(suite),
         "optimizers": list(optimizers),
         "budget": budget,
         "seeds": seeds,

@@ -83,6 +83,7 @@ def benchmark(
 ) -> None:
     """Benchmark OPT… on a suite: every hyperparameter tuned, the best rerun with seeds."""
     from explorer.atomic_write import write_text
+    from explorer.benchmark.live import LiveResults, running_path
     from explorer.benchmark.report import latest_path, print_summary, write_all
     from explorer.benchmark.runner import run_benchmark
     from explorer.benchmark.suite import load_suite
@@ -105,20 +106,29 @@ def benchmark(
         f"best rerun on {seeds} seed(s); {engine}",
         highlight=False,
     )
+    latest = latest_path()  # what the Scoreboard scene shows; the run so far beside it
+    live = LiveResults(running_path(latest), the_suite, names, budget, seeds)
     try:
-        with LateProgress(jobs, "studies", out) as progress:
-            summary = run_benchmark(
-                names,
-                the_suite,
-                registry,
-                budget=budget,
-                seeds=seeds,
-                workers=workers,
-                store=url,
-                ray=ray_address,
-                seed=seed,
-                done=progress.update,
-            )
+        with live:  # the Scoreboard shows the run so far until the latest is written
+            with LateProgress(jobs, "studies", out) as progress:
+                summary = run_benchmark(
+                    names,
+                    the_suite,
+                    registry,
+                    budget=budget,
+                    seeds=seeds,
+                    workers=workers,
+                    store=url,
+                    ray=ray_address,
+                    seed=seed,
+                    done=progress.update,
+                    finished=live.finished,
+                )
+            print_summary(summary, out)
+            folder = Path(out_dir or f"benchmark-{the_suite.name}")
+            written = write_all(folder, summary)
+            latest.parent.mkdir(parents=True, exist_ok=True)
+            write_text(latest, (folder / "results.json").read_text(), "the latest benchmark")
     except KeyboardInterrupt:
         kept = (
             f"every finished trial is kept in {store}; run the same command to go on"
@@ -126,10 +136,4 @@ def benchmark(
             else "nothing was kept (--store bench.sqlite keeps every finished trial)"
         )
         raise click.ClickException(f"interrupted: {kept}.") from None
-    print_summary(summary, out)
-    folder = Path(out_dir or f"benchmark-{the_suite.name}")
-    written = write_all(folder, summary)
-    latest = latest_path()  # what the Scoreboard scene shows
-    latest.parent.mkdir(parents=True, exist_ok=True)
-    write_text(latest, (folder / "results.json").read_text(), "the latest benchmark")
     out.print(f"wrote {', '.join(str(p) for p in written)}", highlight=False)

@@ -221,6 +221,11 @@ class App:
             )
         self.scale_note, self._note_left = note, SCALE_NOTE_S
 
+    def say(self, note: str) -> None:
+        """Say ``note`` in the tab strip for a few seconds (where a scale or language note
+        goes): what a scene opened from another was handed."""
+        self.scale_note, self._note_left = note, 2 * SCALE_NOTE_S
+
     def set_language(self, lang: str) -> None:
         """Speak ``lang`` (en, zh) from now on: every scene re-lays out in it (words have other
         widths), as after a change of scale. A lesson presenter's L key calls this too."""

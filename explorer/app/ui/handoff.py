@@ -25,7 +25,9 @@ class SetupHandoff:
     """Settings for the scene opened (typed setup values, as ``--set`` or a setup file gives
     them), applied over its current setup all or nothing, the way a setup file's are; ``source``
     names who sent them in a refusal (the Scoreboard races a task's tuned optimizers on the
-    Landscape with one)."""
+    Landscape with one); ``note``, when given, is said in the tab strip once they are applied
+    (which of the Scoreboard's optimizers the lab shows as A and B)."""
 
     values: Mapping[str, Any]
     source: str
+    note: str = ""

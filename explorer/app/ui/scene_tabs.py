@@ -150,6 +150,8 @@ class SceneTabs(Scene):
                 if previous and previous != name:
                     self.show(previous)
                 return str(exc)
+            if handoff.note and self.app is not None:
+                self.app.say(handoff.note)
             return ""
         if handoff is not None:
             try:

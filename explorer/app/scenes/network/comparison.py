@@ -9,7 +9,6 @@ from typing import Any
 from explorer.app.ui import i18n
 from explorer.knob_text import Pick, Spec
 from explorer.plugins import Registry
-from explorer.setups import SetupError
 from explorer.training import TrainConfig
 
 # What side-by-side mode can vary, and the B side's default value for each.
@@ -27,30 +26,26 @@ COMPARE_DEFAULT_B = {
 
 def variant(registry: Registry, config: TrainConfig, compare: str, value: Any) -> TrainConfig:
     """The B side: ``config`` with ``compare`` set to ``value`` (an activation equal to A's is
-    swapped: B must differ; an optimizer comes with its default rate)."""
+    swapped: B must differ; an optimizer comes with its default rate, or with the values a
+    ``Spec`` gives it: the Scoreboard hands two optimizers at their tuned settings)."""
     if compare == "activation" and value == config.activation:
         value = "sigmoid" if value != "sigmoid" else "relu"
     if compare == "optimizer":
-        spec = registry.optimizer(str(value))
+        given = value.values if isinstance(value, Spec) else {}
+        spec = registry.optimizer(value.name if isinstance(value, Spec) else str(value))
         lr = {"lr": spec.hyper["lr"].default} if "lr" in spec.hyper else {}
-        return config.replace(optimizer=spec.name, optimizer_hyper=lr)
+        return config.replace(optimizer=spec.name, optimizer_hyper={**lr, **given})
     return config.replace(**{compare: value})
 
 
 def setup_compare(pick: Pick | None, compare: str, value: Any) -> tuple[bool, str, Any]:
     """(side by side?, the setting B differs in, B's value) a setup's ``compare`` names
-    (``None``: one net, the comparison kept for later); SetupError (one sentence) for an
-    optimizer given with hyperparameters."""
+    (``None``: one net, the comparison kept for later). An optimizer given with
+    hyperparameters (``compare.optimizer = "adam:lr=0.003"``) stays a ``Spec``: B uses them."""
     if pick is None:
         return False, compare, value
     compare, value = pick.key, pick.value
-    if isinstance(value, Spec):
-        if value.values:
-            raise SetupError(
-                f'compare.optimizer = "{value.text()}" sets hyperparameters; valid: an '
-                "optimizer name (B uses its default rate)",
-                "compare",
-            )
+    if isinstance(value, Spec) and not value.values:
         value = value.name
     return True, compare, value
 

@@ -26,7 +26,7 @@ def setup_fields(
     if compare is not None:
         key, value = compare
         if key == "optimizer":
-            value = Spec(str(value))
+            value = value if isinstance(value, Spec) else Spec(str(value))
         elif key == "dropout":
             value = float(value)
         pick = Pick(key, value)

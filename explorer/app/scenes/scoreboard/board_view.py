@@ -9,6 +9,7 @@ from typing import Any
 
 import pygame
 
+from explorer.app.scenes.scoreboard.board import quality_word, task_label
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
@@ -27,8 +28,9 @@ def plot_rect(area: pygame.Rect, optimizers: int, text: Text) -> pygame.Rect:
     labels and a legend line per optimizer and one for what the score means."""
     line = text.line_height(SMALL)
     legend_h = line * (optimizers + 1)
+    top = line + px(6)  # the ρ axis's title above it
     return pygame.Rect(
-        area.x + px(34), area.y + px(6), area.w - px(52), area.h - legend_h - line - px(16)
+        area.x + px(34), area.y + top, area.w - px(52), area.h - top - legend_h - 2 * line - px(16)
     )
 
 
@@ -59,6 +61,18 @@ def draw_profiles(screen: pygame.Surface, area: pygame.Rect, board: Any, text: T
     text.blit(
         screen, "τ", (plot.right + px(4), plot.bottom), SMALL, palette.TEXT_DIM, "sans", "midleft"
     )
+    rho_title = text.ellipsize(t("scoreboard.axis_rho"), SMALL, area.right - plot.x, "sans")
+    text.blit(screen, rho_title, (plot.x, area.y), SMALL, palette.TEXT_DIM, "sans")
+    tau_title = text.ellipsize(t("scoreboard.axis_tau"), SMALL, plot.w, "sans")
+    text.blit(
+        screen,
+        tau_title,
+        (plot.centerx, plot.bottom + line + px(2)),
+        SMALL,
+        palette.TEXT_DIM,
+        "sans",
+        "midtop",
+    )
     for name in board.optimizers:
         rho = board.rho.get(name, ())
         points: list[tuple[int, int]] = []
@@ -71,7 +85,7 @@ def draw_profiles(screen: pygame.Surface, area: pygame.Rect, board: Any, text: T
             pygame.draw.lines(
                 screen, optimizer_colour(board.optimizers, name), False, points, lw(2)
             )
-    y = plot.bottom + line + px(6)
+    y = plot.bottom + 2 * line + px(6)
     for name in board.optimizers:
         colour = optimizer_colour(board.optimizers, name)
         pygame.draw.line(
@@ -84,8 +98,19 @@ def draw_profiles(screen: pygame.Surface, area: pygame.Rect, board: Any, text: T
         shown = text.ellipsize(words, SMALL, area.right - area.x - px(34), "sans")
         text.blit(screen, shown, (area.x + px(30), y), SMALL, palette.TEXT, "sans")
         y += line
-    note = text.ellipsize(t("scoreboard.profile_note"), SMALL, area.w - px(6), "sans")
+    words = t("scoreboard.profile_note")
+    if board.running is not None:  # a running benchmark: over the tasks every optimizer ended
+        words = t("scoreboard.profile_so_far", n=len(_complete(board)))
+    note = text.ellipsize(words, SMALL, area.w - px(6), "sans")
     text.blit(screen, note, (area.x + px(6), y), SMALL, palette.TEXT_DIM, "sans")
+
+
+def _complete(board: Any) -> list[str]:
+    """The tasks every optimizer has finished (a running benchmark's profiles are over these)."""
+    done: dict[str, set[str]] = {}
+    for row in board.rows:
+        done.setdefault(str(row["task"]), set()).add(str(row["optimizer"]))
+    return [task for task, names in done.items() if names >= set(board.optimizers)]
 
 
 def table_columns(width: int) -> list[tuple[str, float]]:
@@ -105,7 +130,12 @@ def _cells(row: dict[str, Any]) -> list[str]:
     final = row.get("final")
     quality = str(row.get("quality", ""))
     return [
-        f"{row['task']} ({quality} {num(row.get('target'), 3)})",
+        t(
+            "scoreboard.task_cell",
+            task=task_label(str(row["task"])),
+            quality=quality_word(quality),
+            target=num(row.get("target"), 3),
+        ),
         str(row["optimizer"]),
         reached,
         str(row.get("success", "")),
@@ -163,7 +193,7 @@ def draw_table(
                     else palette.TEXT
                 )
             )
-            kind = "sans" if i < 2 else "mono"
+            kind = "sans" if i < 2 or (i == 2 and row.get("steps_to_target") is None) else "mono"
             text.blit(screen, text.ellipsize(cell, BODY, w, kind), (cx, y), BODY, look, kind)
         y += line
     if len(shown) < len(rows) and fits > 0:
@@ -185,7 +215,8 @@ def draw_tuned(
     y = area.y
     for row in shown:
         colour = optimizer_colour(board.optimizers, str(row["optimizer"]))
-        who = text.ellipsize(f"{row['task']} · {row['optimizer']}", BODY, name_w - px(6), "sans")
+        label = f"{task_label(str(row['task']))} · {row['optimizer']}"
+        who = text.ellipsize(label, BODY, name_w - px(6), "sans")
         text.blit(screen, who, (area.x, y), BODY, colour)
         words = text.ellipsize(tuned_words(row), BODY, area.w - name_w, "mono")
         text.blit(screen, words, (area.x + name_w, y), BODY, palette.TEXT, "mono")

@@ -1,6 +1,7 @@
 """The Scoreboard's toolbar (pygame_gui only): which task the table and the tuned settings show
 (all of them, or one), a button that reads the latest benchmark again, one that races the
-chosen task's optimizers at their tuned settings on the Landscape, and what the benchmark was."""
+chosen surface task's optimizers at their tuned settings on the Landscape, one that trains a net
+task's in the Network lab, and what the benchmark was (or how far a running one has come)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ class ScoreboardControls:
         self.actions: dict[object, Callable] = {}
         self.captions: list[TextSlot] = []
         self.task_menu: UIDropDownMenu | None = None
+        self.task_of: dict[str, str] = {}  # a task's words in the menu → its name
         self._shown = ""  # the task the menu was built to show
+        self._version = -1
         self.status = TextSlot((0, 0, 0, 0), "")
         self.build()
 
@@ -37,11 +40,15 @@ class ScoreboardControls:
         bar = s.layout.toolbar
         row = Row(bar.x + px(10), bar.right - px(10), bar.y + px(6), 32)
         self._caption(row.take(56, 22), t("scoreboard.label_task"))
-        options = [t("scoreboard.all_tasks"), *s.model.board.tasks]
-        chosen = s.model.task or options[0]
+        board = s.model.board
+        # the menu shows each task in the UI's language; a choice is read back by its words
+        self.task_of = {board.label(name): name for name in board.tasks}
+        options = [t("scoreboard.all_tasks"), *self.task_of]
+        chosen = board.label(s.model.task) if s.model.task else options[0]
         self.task_menu = UIDropDownMenu(options, chosen, row.take(190), self.manager)
         self._shown = s.model.task
-        self.actions[self.task_menu] = lambda e: s.choose_task(e.text)
+        self._version = s.model.version  # the board the menu and the buttons were built for
+        self.actions[self.task_menu] = lambda e: s.choose_task(self.task_of.get(e.text, ""))
         row.skip(12)
         reload = UIButton(
             row.take(120),
@@ -59,6 +66,15 @@ class ScoreboardControls:
         if s.model.race_values() is None:
             race.disable()  # all tasks, or a task of a net: nothing to race on the Landscape
         self.actions[race] = lambda e: s.race()
+        train = UIButton(
+            row.take(150),
+            t("scoreboard.train"),
+            self.manager,
+            tool_tip_text=t("scoreboard.train_tip"),
+        )
+        if s.model.task not in s.model.board.nets:
+            train.disable()  # all tasks, or a surface's: nothing to train in the lab
+        self.actions[train] = lambda e: s.train()
         row.skip(10)
         self.status = self._caption(row.take(0, 22, stretch=True), "", "value")
 
@@ -71,10 +87,10 @@ class ScoreboardControls:
         return run_action(self.actions, event)
 
     def sync(self) -> None:
-        """A setup opened or a lesson choose the task too: the menu follows (rebuilt, unless it
-        is open)."""
-        menu = self.task_menu
-        moved = menu is not None and self.scene.model.task != self._shown
+        """A setup opened or a lesson choose the task too, and a new benchmark brings other
+        tasks: the menu follows (rebuilt, unless it is open)."""
+        menu, model = self.task_menu, self.scene.model
+        moved = menu is not None and (model.task != self._shown or model.version != self._version)
         if moved and menu.current_state is not menu.menu_states.get("expanded"):
             self.build()
         self.status.set_text(self.scene.status_text())

@@ -1,12 +1,18 @@
 """The Scoreboard's model (no pygame): the latest benchmark as ``dl-explorer benchmark`` left it
-(``explorer.benchmark.report.latest_path()``), read again on ``reload``. A missing file is the
-normal first state (the scene says how to make one); an unreadable one is one sentence."""
+(``explorer.benchmark.report.latest_path()``), or the one running now (``benchmark.live``: its
+results so far, shown as such). It looks at the two files' times every ``POLL_S`` of model time
+(a ``stat`` each) and reads them again when they change, so a benchmark finished in a terminal
+shows up while the scene is open. A missing file is the normal first state (the scene says how
+to make one); an unreadable one is one sentence."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from explorer.app.scenes.scoreboard.board import Board, read_board
+
+POLL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -16,78 +22,25 @@ class ScoreboardSetup:
     task: str = ""
 
 
-@dataclass(frozen=True)
-class Board:
-    """What the scene draws: the profile curves, one row per optimizer and task, the tuned
-    settings. ``problem`` is the sentence shown instead when the file could not be read."""
-
-    suite: str = ""
-    optimizers: tuple[str, ...] = ()
-    tasks: tuple[str, ...] = ()
-    tau: tuple[float, ...] = ()
-    rho: dict[str, tuple[float, ...]] = field(default_factory=dict)
-    score: dict[str, float] = field(default_factory=dict)
-    rows: tuple[dict[str, Any], ...] = ()
-    # a surface task → the Landscape settings of its race: surface, noise (and batch or sigma)
-    races: dict[str, dict[str, Any]] = field(default_factory=dict)
-    budget: int = 0
-    seeds: int = 0
-    problem: str = ""
-
-    @property
-    def empty(self) -> bool:
-        return not self.rows
-
-
-def _race(task: dict[str, Any]) -> dict[str, Any]:
-    """The Landscape settings a surface task ran under: its surface and its gradient noise."""
-    noise = str(task.get("noise") or "none")
-    values: dict[str, Any] = {"surface": str(task["surface"]), "noise": noise}
-    if noise == "minibatch" and task.get("batch") is not None:
-        values["batch"] = int(task["batch"])
-    if noise == "gaussian" and task.get("sigma") is not None:
-        values["sigma"] = float(task["sigma"])
-    return values
-
-
-def read_board(path) -> Board:
-    """The board in ``path`` (an empty one where no benchmark has run yet)."""
-    from explorer.app.ui.i18n import t
-
-    if not path.exists():
-        return Board()
+def _stamp(path) -> tuple[int, int] | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        prof = data["profiles"]
-        rows = tuple(dict(r) for r in data["rows"])
-        return Board(
-            suite=str(data.get("suite", "")),
-            optimizers=tuple(str(o) for o in data["optimizers"]),
-            tasks=tuple(dict.fromkeys(str(r["task"]) for r in rows)),
-            tau=tuple(float(x) for x in prof["tau"]),
-            rho={o: tuple(float(v) for v in r) for o, r in prof["rho"].items()},
-            score={o: float(s) for o, s in prof["score"].items() if s is not None},
-            rows=rows,
-            races={
-                str(k["name"]): _race(k)
-                for k in data.get("tasks", [])
-                if k.get("kind") == "surface" and k.get("surface")
-            },
-            budget=int(data.get("budget", 0)),
-            seeds=int(data.get("seeds", 0)),
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        reason = type(exc).__name__ if not str(exc) else str(exc)
-        return Board(problem=t("scoreboard.unreadable", path=str(path), reason=reason))
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 class ScoreboardModel:
-    """The latest benchmark. Nothing runs in the background: ``reload`` reads the file again."""
+    """The latest benchmark, or the running one. ``version`` goes up whenever what is shown
+    changes (the scene then redraws, and rebuilds its task menu when the tasks changed)."""
 
     def __init__(self, registry) -> None:
         self.registry = registry
         self.task = ""  # the task the table and the tuned settings show ("": all)
         self.board = Board()
+        self.version = 0
+        self._stamps: tuple[Any, ...] | None = None
+        self._since_poll = 0.0
         self.reload()
 
     @staticmethod
@@ -96,10 +49,39 @@ class ScoreboardModel:
 
         return latest_path()
 
-    def reload(self) -> None:
-        self.board = read_board(self.path())
+    @classmethod
+    def running_path(cls):
+        from explorer.benchmark.live import running_path
+
+        return running_path(cls.path())
+
+    def _look(self, now: float | None = None) -> tuple[Any, ...]:
+        """The files' times and sizes, and whether the running one is still fresh."""
+        from explorer.benchmark.live import is_fresh
+
+        running = self.running_path()
+        return _stamp(self.path()), _stamp(running), is_fresh(running, now)
+
+    def reload(self, now: float | None = None) -> None:
+        """Read the running benchmark's file while it is fresh, else the latest one."""
+        self._stamps = self._look(now)
+        fresh = self._stamps[2]
+        board = read_board(self.running_path()) if fresh else Board()
+        if not fresh or board.problem:  # a file caught half-renamed: the latest meanwhile
+            board = read_board(self.path())
+        if board != self.board:
+            self.board = board
+            self.version += 1
         if self.task not in self.board.tasks:
             self.task = ""  # the new benchmark has no such task: all of them
+
+    def poll(self, now: float | None = None) -> bool:
+        """Read again if either file changed (or the running one went stale); whether it did."""
+        if self._look(now) == self._stamps:
+            return False
+        before = self.version
+        self.reload(now)
+        return self.version != before
 
     @staticmethod
     def readout_names() -> frozenset[str]:
@@ -117,7 +99,10 @@ class ScoreboardModel:
         self.task = setup.task
 
     def update(self, dt: float) -> None:
-        pass
+        self._since_poll += dt
+        if self._since_poll >= POLL_S:
+            self._since_poll = 0.0
+            self.poll()
 
     def race_values(self) -> dict[str, Any] | None:
         """The Landscape's settings that race the chosen task's optimizers, each at its tuned
@@ -133,6 +118,12 @@ class ScoreboardModel:
             for r in rows
         )
         return {**race, "optimizers": optimizers}
+
+    def lab_plan(self):
+        """What "Train in the lab" hands the Network lab for the chosen task (``lab_plan``)."""
+        from explorer.app.scenes.scoreboard.lab_plan import lab_plan
+
+        return lab_plan(self.board, self.task, self.registry)
 
     def readouts(self) -> dict[str, Any]:
         b = self.board

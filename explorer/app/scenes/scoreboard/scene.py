@@ -69,6 +69,7 @@ class ScoreboardScene(ModelScene):
         super().__init__(model, self.layout.size)
         self.model: ScoreboardModel = model
         self.message = ""  # why the last race could not start ("": it did, or none asked)
+        self._seen = -1  # the board version last prepared for drawing
         self.controls = ScoreboardControls(self)
         self.prepare()
 
@@ -93,14 +94,32 @@ class ScoreboardScene(ModelScene):
             return
         self.message = self.app.open_scene("landscape", SetupHandoff(values, t("tabs.scoreboard")))
 
+    def train(self) -> None:
+        """Train the chosen net task in the Network lab: its net, its two best optimizers at
+        their tuned settings side by side (the tab strip says which is which, and who is left
+        out); a task the lab cannot build is said in the toolbar."""
+        from explorer.app.ui.handoff import SetupHandoff
+
+        plan = self.model.lab_plan()
+        if plan.refusal or self.app is None:
+            self.message = plan.refusal or t("scoreboard.lab_needs_task")
+            return
+        handoff = SetupHandoff(plan.values, t("tabs.scoreboard"), plan.note())
+        self.message = self.app.open_scene("network", handoff)
+
     def rows(self) -> list[dict]:
-        task = self.model.task
-        return [r for r in self.model.board.rows if not task or r["task"] == task]
+        """The chosen task's rows, or every task's, task by task in the suite's order."""
+        board, task = self.model.board, self.model.task
+        order = {name: i for i, name in enumerate(board.tasks)}
+        shown = [r for r in board.rows if not task or r["task"] == task]
+        return sorted(shown, key=lambda r: order.get(r["task"], len(order)))
 
     def status_text(self) -> str:
         b = self.model.board
         if self.message:
             return self.message
+        if b.running is not None:
+            return t("scoreboard.running", done=b.running[0], of=b.running[1], suite=b.suite)
         if b.empty:
             return ""
         return t(
@@ -116,7 +135,7 @@ class ScoreboardScene(ModelScene):
         return help_sheet(self)
 
     def idle(self) -> bool:
-        return True  # nothing moves until the user reloads or picks a task
+        return self._seen == self.model.version  # still until a new benchmark is read
 
     def highlight_rects(self) -> dict[str, pygame.Rect]:
         return dict(self.layout.panels)
@@ -131,6 +150,7 @@ class ScoreboardScene(ModelScene):
         return False
 
     def update(self, dt: float) -> None:
+        self.model.update(dt)  # a new or a running benchmark's file is read as it changes
         self.manager.update(dt)
 
     def resize(self, size: tuple[int, int]) -> None:
@@ -140,6 +160,7 @@ class ScoreboardScene(ModelScene):
 
     def prepare(self) -> None:
         self.controls.sync()
+        self._seen = self.model.version
 
     # -- drawing ------------------------------------------------------------------------------
     def draw(self, screen: pygame.Surface) -> None:
@@ -148,7 +169,10 @@ class ScoreboardScene(ModelScene):
         for name, rect in L.panels.items():
             screen.fill(palette.PANEL, rect)
             pygame.draw.rect(screen, palette.PANEL_LINE, rect, lw())
-            title = self.text.ellipsize(t(TITLES[name]), 15, rect.w - px(20), "bold")
+            words = t(TITLES[name])
+            if board.running is not None:  # partial results, shown as such
+                words = t("scoreboard.so_far", title=words)
+            title = self.text.ellipsize(words, 15, rect.w - px(20), "bold")
             self.text.blit(
                 screen, title, (rect.x + px(10), rect.y + px(5)), 15, palette.TEXT, "bold"
             )
@@ -158,7 +182,11 @@ class ScoreboardScene(ModelScene):
             draw_sentence(screen, L.areas["table"], words, self.text, colour)
         else:
             rows = self.rows()
-            draw_profiles(screen, L.areas["profiles"], board, self.text)
+            if board.tau:
+                draw_profiles(screen, L.areas["profiles"], board, self.text)
+            else:  # a running benchmark before every optimizer has finished one task
+                words = t("scoreboard.profiles_later")
+                draw_sentence(screen, L.areas["profiles"], words, self.text, palette.TEXT_DIM)
             draw_table(screen, L.areas["table"], rows, board, self.text)
             draw_tuned(screen, L.areas["tuned"], rows, board, self.text)
         self.draw_widgets(screen, self.controls.captions)
