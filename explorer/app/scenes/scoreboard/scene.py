@@ -70,6 +70,7 @@ class ScoreboardScene(ModelScene):
         self.model: ScoreboardModel = model
         self.message = ""  # why the last race could not start ("": it did, or none asked)
         self._seen = -1  # the board version last prepared for drawing
+        self._news = True  # that version is new since the frame before: draw it
         self.controls = ScoreboardControls(self)
         self.prepare()
 
@@ -135,7 +136,7 @@ class ScoreboardScene(ModelScene):
         return help_sheet(self)
 
     def idle(self) -> bool:
-        return self._seen == self.model.version  # still until a new benchmark is read
+        return not self._news  # still until a new benchmark (or more of a running one) is read
 
     def highlight_rects(self) -> dict[str, pygame.Rect]:
         return dict(self.layout.panels)
@@ -160,6 +161,7 @@ class ScoreboardScene(ModelScene):
 
     def prepare(self) -> None:
         self.controls.sync()
+        self._news = self._seen != self.model.version
         self._seen = self.model.version
 
     # -- drawing ------------------------------------------------------------------------------
