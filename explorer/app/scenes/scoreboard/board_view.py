@@ -116,11 +116,11 @@ def _complete(board: Any) -> list[str]:
 def table_columns(width: int) -> list[tuple[str, float]]:
     """(heading key, share of the width) of the per-task table."""
     return [
-        ("scoreboard.col_task", 0.26),
-        ("scoreboard.col_optimizer", 0.2),
-        ("scoreboard.col_steps", 0.2),
-        ("scoreboard.col_success", 0.14),
-        ("scoreboard.col_final", 0.2),
+        ("scoreboard.col_task", 0.35),
+        ("scoreboard.col_optimizer", 0.18),
+        ("scoreboard.col_steps", 0.18),
+        ("scoreboard.col_success", 0.12),
+        ("scoreboard.col_final", 0.17),
     ]
 
 
