@@ -130,6 +130,14 @@ def test_a_net_task_trains_in_the_lab_with_its_two_best_optimizers_at_their_tune
     note = app.scale_note  # the tab strip says which is which and who is not shown
     assert "momentum" in note and "adam" in note and "sgd" in note
     assert ("not shown" if lang == "en" else "未显示") in note
+    # Ctrl+S keeps B's tuned setting: the saved file opens the same two nets
+    from explorer.app.setup_files import open_in, save_current
+
+    saved = save_current(tabs, board.latest.parent)
+    assert "adam:lr=0.01,beta1=0.8" in saved.read_text(encoding="utf-8")
+    lab.model.set_side_by_side(False)
+    open_in(tabs, saved)
+    assert tabs.scene().setup().compare == setup.compare
 
 
 def test_a_convolutional_net_or_a_surface_is_refused_with_the_reason(board):

@@ -77,4 +77,6 @@ def show(key: str, config: TrainConfig) -> str:
         return i18n.t("network.dropout_value", p=f"{value:g}")
     if key == "init":
         return i18n.t("network.title_init", init=value)
+    if key == "optimizer" and "lr" in config.optimizer_hyper:  # B's rate is in no slider
+        return f"{value} (lr {config.optimizer_hyper['lr']:.3g})"
     return str(value)
