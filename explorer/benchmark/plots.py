@@ -1,13 +1,17 @@
 """The benchmark's two pictures, drawn with Pillow: performance profiles and lr sensitivity.
-Pillow's built-in font has no Greek letters: the pictures spell rho and tau out."""
+
+Their words are set in Noto Sans, the font the app draws with (it ships in pygame_gui's data
+folder, found by path: this layer imports no pygame), which has ρ and τ; where it is missing,
+Pillow's own font, which has no Greek letters, spells them out."""
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from explorer.atomic_write import atomic_path
 
@@ -30,11 +34,37 @@ def _save(image: Image.Image, path: Path) -> Path:
     return path
 
 
+@functools.cache
+def _font(size: int = 13) -> Any:
+    """Noto Sans at ``size`` px, else Pillow's default font (then ``_greek`` spells ρ, τ)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pygame_gui")
+    if spec is not None and spec.origin is not None:
+        path = Path(spec.origin).parent / "data" / "NotoSans-Regular.ttf"
+        if path.is_file():
+            try:
+                return ImageFont.truetype(str(path), size)
+            except OSError:
+                pass
+    return ImageFont.load_default()
+
+
+def _greek(words: str) -> str:
+    if isinstance(_font(), ImageFont.FreeTypeFont):
+        return words
+    return words.replace("ρ", "rho").replace("τ", "tau").replace("×", "x").replace("÷", "/")
+
+
+def _text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], words: str, **kw: Any) -> None:
+    draw.text(xy, _greek(words), fill=(0, 0, 0), font=_font(), **kw)
+
+
 def _legend(draw: ImageDraw.ImageDraw, names: list[str], labels: list[str], x: int) -> None:
     for i, label in enumerate(labels):
-        y = PAD + 6 + 16 * i
-        draw.line([(x, y + 6), (x + 18, y + 6)], fill=COLOURS[i % len(COLOURS)], width=3)
-        draw.text((x + 24, y), label, fill=(0, 0, 0))
+        y = PAD + 6 + 18 * i
+        draw.line([(x, y + 8), (x + 18, y + 8)], fill=COLOURS[i % len(COLOURS)], width=3)
+        _text(draw, (x + 24, y), label)
 
 
 def profile_png(path: Path, prof: dict[str, Any]) -> Path:
@@ -47,16 +77,14 @@ def profile_png(path: Path, prof: dict[str, Any]) -> Path:
     lo, hi = taus[0], taus[-1]
     for k in range(5):
         y = y0 + (y1 - y0) * k / 4
-        draw.text((x0 - 30, y - 6), f"{k / 4:.2f}", fill=(0, 0, 0))
+        _text(draw, (x0 - 8, y), f"{k / 4:.2f}", anchor="rm")
     for tau in (1, 2, 3, 4):
         x = x0 + (x1 - x0) * (tau - lo) / (hi - lo)
-        draw.text((x - 4, y0 + 6), str(tau), fill=(0, 0, 0))
-    draw.text(
-        (x0, 12),
-        "performance profile rho(tau): share of tasks within tau x the best steps",
-        fill=(0, 0, 0),
-    )
-    draw.text(((x0 + x1) // 2 - 10, y0 + 24), "tau", fill=(0, 0, 0))
+        _text(draw, (x, y0 + 4), str(tau), anchor="mt")
+    _text(draw, (x0, 14), "performance profiles ρ(τ): the share of tasks an optimizer reached")
+    _text(draw, (x0, 30), "within τ × the fastest optimizer's steps on each task")
+    _text(draw, ((x0 + x1) // 2, y0 + 24), "τ", anchor="mt")
+    _text(draw, (x1 + 14, PAD - 14), "score (area to τ = 4)")
     names = list(prof["rho"])
     for i, name in enumerate(names):
         points = [
@@ -70,7 +98,8 @@ def profile_png(path: Path, prof: dict[str, Any]) -> Path:
 
 
 def sensitivity_png(path: Path, results: list[dict[str, Any]]) -> Path | None:
-    """Per surface task, the final loss over the lr range (other knobs at their best)."""
+    """Per surface task, the final loss over the lr range (other knobs at their best), the
+    tuned rate marked with a tick; the axis is logarithmic where the losses allow it."""
     sweeps = [r for r in results if r.get("sensitivity")]
     if not sweeps:
         return None
@@ -78,42 +107,65 @@ def sensitivity_png(path: Path, results: list[dict[str, Any]]) -> Path | None:
     names = list(dict.fromkeys(r["optimizer"] for r in sweeps))
     cols = min(3, len(tasks))
     rows = math.ceil(len(tasks) / cols)
-    cw, ch = 300, 220
-    image = Image.new("RGB", (cols * cw + 160, rows * ch + 30), "white")
+    cw, ch = 320, 230
+    image = Image.new("RGB", (cols * cw + 170, rows * ch + 44), "white")
     draw = ImageDraw.Draw(image)
-    draw.text(
-        (8, 8), "final loss over lr (log-log), other knobs at their tuned values", fill=(0, 0, 0)
-    )
+    _text(draw, (8, 8), "final loss over lr (surface tasks), every other knob at its tuned value;")
+    _text(draw, (8, 24), "a tick on the lr axis marks the tuned lr, a gap a rate that diverged")
     for k, task in enumerate(tasks):
-        ox, oy = (k % cols) * cw + 40, (k // cols) * ch + 40
-        bx0, by0, bx1, by1 = ox, oy + 14, ox + cw - 60, oy + ch - 40
-        draw.rectangle([bx0, by0, bx1, by1], outline=(0, 0, 0))
-        draw.text((ox, oy), task, fill=(0, 0, 0))
-        mine = [r for r in sweeps if r["task"] == task]
-        values = [v for r in mine for v in r["sensitivity"]["final"] if v is not None]
-        rates = [v for r in mine for v in r["sensitivity"]["lr"]]
-        if not values or not rates:
-            continue
-        shift = 1e-12 - min(0.0, min(values))  # losses below zero (a saddle) still plot
-        ly = [math.log10(v + shift) for v in values]
-        lo_y, hi_y = min(ly), max(ly) if max(ly) > min(ly) else min(ly) + 1
-        lo_x, hi_x = math.log10(min(rates)), math.log10(max(rates))
-        hi_x = hi_x if hi_x > lo_x else lo_x + 1
-        draw.text((bx0, by1 + 4), f"{min(rates):.0e}", fill=(0, 0, 0))
-        draw.text((bx1 - 36, by1 + 4), f"{max(rates):.0e}", fill=(0, 0, 0))
-        for r in mine:
-            i = names.index(r["optimizer"])
-            pts = []
-            for lr, v in zip(r["sensitivity"]["lr"], r["sensitivity"]["final"], strict=True):
-                if v is None:  # diverged: the line breaks
-                    if len(pts) > 1:
-                        draw.line(pts, fill=COLOURS[i % len(COLOURS)], width=2)
-                    pts = []
-                    continue
-                x = bx0 + (bx1 - bx0) * (math.log10(lr) - lo_x) / (hi_x - lo_x)
-                y = by1 - (by1 - by0) * (math.log10(v + shift) - lo_y) / (hi_y - lo_y)
-                pts.append((x, y))
-            if len(pts) > 1:
-                draw.line(pts, fill=COLOURS[i % len(COLOURS)], width=2)
-    _legend(draw, names, names, cols * cw + 10)
+        ox, oy = (k % cols) * cw + 70, (k // cols) * ch + 52
+        box = (ox, oy + 18, ox + cw - 80, oy + ch - 44)
+        draw.rectangle(box, outline=(0, 0, 0))
+        _text(draw, (ox, oy), task)
+        _sweep_panel(draw, box, [r for r in sweeps if r["task"] == task], names)
+    _legend(draw, names, names, cols * cw + 20)
     return _save(image, path)
+
+
+def _sweep_panel(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[int, int, int, int],
+    mine: list[dict[str, Any]],
+    names: list[str],
+) -> None:
+    """One task's curves in ``box``, with the loss and lr at the axes' ends."""
+    bx0, by0, bx1, by1 = box
+    values = [v for r in mine for v in r["sensitivity"]["final"] if v is not None]
+    rates = [v for r in mine for v in r["sensitivity"]["lr"]]
+    if not values or not rates:
+        _text(draw, ((bx0 + bx1) / 2, (by0 + by1) / 2), "every rate diverged", anchor="mm")
+        return
+    log_y = min(values) > 0  # a loss below zero (a saddle's) plots on a linear axis
+    lo_v, hi_v = min(values), max(values)
+
+    def fy(v: float) -> float:
+        return math.log10(v) if log_y else v
+
+    lo_y, hi_y = fy(lo_v), fy(hi_v)
+    hi_y = hi_y if hi_y > lo_y else lo_y + 1
+    lo_x, hi_x = math.log10(min(rates)), math.log10(max(rates))
+    hi_x = hi_x if hi_x > lo_x else lo_x + 1
+    _text(draw, (bx0, by1 + 4), f"lr {min(rates):.0e}")
+    _text(draw, (bx1, by1 + 4), f"{max(rates):.0e}", anchor="ra")
+    _text(draw, (bx0 - 4, by0), f"{hi_v:.2g}", anchor="rt")
+    _text(draw, (bx0 - 4, by1), f"{lo_v:.2g}", anchor="rb")
+
+    def at(lr: float, v: float) -> tuple[float, float]:
+        x = bx0 + (bx1 - bx0) * (math.log10(lr) - lo_x) / (hi_x - lo_x)
+        return x, by1 - (by1 - by0) * (fy(v) - lo_y) / (hi_y - lo_y)
+
+    for r in mine:
+        colour = COLOURS[names.index(r["optimizer"]) % len(COLOURS)]
+        sweep = r["sensitivity"]
+        pts: list[tuple[float, float]] = []
+        for lr, v in [*zip(sweep["lr"], sweep["final"], strict=True), (None, None)]:
+            if v is None or lr is None:  # diverged (or the end): the line breaks
+                if len(pts) > 1:
+                    draw.line(pts, fill=colour, width=2)
+                pts = []
+                continue
+            pts.append(at(lr, v))
+        best = sweep.get("best_lr")
+        if best and best > 0:  # the tuned rate: a tick of the optimizer's colour on the lr axis
+            x = at(best, lo_v)[0]
+            draw.line([(x, by1 - 8), (x, by1)], fill=colour, width=3)
