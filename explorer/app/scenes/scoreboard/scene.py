@@ -77,6 +77,7 @@ class ScoreboardScene(ModelScene):
     # -- what the controls call ---------------------------------------------------------------
     def choose_task(self, name: str) -> None:
         """A task of the menu, or its first line (all tasks)."""
+        self.message = ""  # a refusal was about the task shown before
         self.model.apply(ScoreboardSetup(name if name in self.model.board.tasks else ""))
 
     def reload(self) -> None:
@@ -151,7 +152,10 @@ class ScoreboardScene(ModelScene):
         return False
 
     def update(self, dt: float) -> None:
+        version = self.model.version
         self.model.update(dt)  # a new or a running benchmark's file is read as it changes
+        if self.model.version != version:
+            self.message = ""  # the toolbar says what the new benchmark is
         self.manager.update(dt)
 
     def resize(self, size: tuple[int, int]) -> None:
