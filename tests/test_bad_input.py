@@ -368,6 +368,8 @@ CASES = [
     ([*TRAIN, "--test-shift", "abc"], 2, "is not a valid float", None),
     ([*TRAIN, "--compare", "test_shift=0,inf"], 1, "test_shift: 'inf' is not a number", None),
     (["train", "--compare", "dataset=xor,mnist"], 1, "Unknown dataset 'mnist'", None),
+    ([*TRAIN, "--compare", "activation=relu;sigmoid,tanh"], 1, "activation names 2 layers", None),
+    ([*TRAIN, "--compare", "activation=;;"], 1, "--compare expects KEY=V1,V2 or KEY=V1;V2", None),
     # -- train --data: your own points, one sentence naming file, row and column ---------------
     ([*TRAIN, "--data", "{csvs}/missing.csv"], 1, "missing.csv: there is no such file", None),
     ([*TRAIN, "--data", "{csvs}/nolabel.csv"], 1, "nolabel.csv, row 1: no label column", None),

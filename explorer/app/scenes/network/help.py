@@ -31,6 +31,7 @@ KEYS = (
     ("w", "network.help_key_chart"),
     ("c", "network.help_key_hessian"),
     ("l", "network.help_key_sharpness"),
+    ("d", "network.help_key_data"),
 )
 MOUSE = (
     ("help.network.sliders", "help.network.sliders_do"),
@@ -40,6 +41,7 @@ MOUSE = (
     ("network.help_chart_title", "network.help_chart_title_do"),
     ("network.landscape_button", "network.help_landscape_do"),
     ("network.sharpness_box", "network.help_sharpness_do"),
+    ("network.data_button", "network.help_data_do"),
 )
 LEGEND = (
     Swatch("dot", POSITIVE, "help.network.neuron_pos"),
