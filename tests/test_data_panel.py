@@ -218,3 +218,32 @@ def test_compare_takes_per_layer_activations_separated_by_semicolons(registry):
         ("sgd", {"lr": 0.1}),
         ("adam", {"lr": 0.01}),
     ]
+
+
+def test_digits_cannot_be_drawn_on_a_plane_and_say_so(registry):
+    d = Driver(
+        registry,
+        scene=lambda reg, size: NetworkScene(
+            NetworkModel(reg, SMALL.replace(dataset="digits", n=None), backend="thread"), size
+        ),
+    )
+    try:
+        d.key(pygame.K_d)
+        model = d.scene.model
+        assert not d.scene.data_panel.is_open and model.message_kind == "error"
+        assert model.message.startswith("digits has 64 features") and "\n" not in model.message
+    finally:
+        d.scene.model.close()
+
+
+def test_regression_points_keep_their_targets_whole_numbers_too(registry, tmp_path):
+    e = PointsEditor.of_config(SMALL.replace(dataset="plane", n=None), registry)
+    assert e.task == "regression"
+    e.clear()
+    for k, target in enumerate((0.0, 1.0, -1.0, 1.0, 0.0)):  # whole numbers: still heights
+        e.label = target
+        e.add(0.1 * k, -0.2 * k)
+    path, sha = e.write(SMALL, tmp_path)
+    data = csv_dataset(SMALL.replace(data=str(path), data_sha256=sha, n=None))
+    assert data.task == "regression"
+    assert data.loader()[1].reshape(-1).tolist() == [0.0, 1.0, -1.0, 1.0, 0.0]

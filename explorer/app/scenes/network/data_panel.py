@@ -14,7 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from explorer.app.scenes.network.data_points import NotPlanar, PointsEditor, apply_points
+from explorer.app.scenes.network.data_points import (
+    TARGETS,
+    NotPlanar,
+    PointsEditor,
+    apply_points,
+)
 from explorer.app.scenes.network.function_picture import class_colour
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
@@ -192,8 +197,15 @@ class DataPanel:
         if e is None or e.task == "classification":
             return class_colour(int(label))
         lut = palette.colormap_lut()
-        k = int(np.clip((label + 1.0) / 2.0, 0.0, 1.0) * (len(lut) - 1))  # −1 … 1 across
+        low, high = self.target_range()
+        k = int(np.clip((label - low) / (high - low), 0.0, 1.0) * (len(lut) - 1))
         return tuple(int(c) for c in lut[k])  # type: ignore[return-value]
+
+    def target_range(self) -> tuple[float, float]:
+        """The targets the colours span: the points' and the menu's, whichever reach further."""
+        e = self.editor
+        values = np.concatenate([e.labels, TARGETS]) if e is not None else np.array(TARGETS)
+        return float(values.min()), float(values.max())
 
     def _draw_axes(self, screen: pygame.Surface, p: pygame.Rect) -> None:
         """x = 0 and y = 0, where they cross the window, faint."""
@@ -216,7 +228,9 @@ class DataPanel:
             test=int((roles == 2).sum()),
         )
         if e.task != "classification":
-            return t("data.count_targets", n=e.count) + "  ·  " + split
+            low, high = self.target_range()
+            targets = t("data.count_targets", n=e.count, low=f"{low:.3g}", high=f"{high:.3g}")
+            return targets + "  ·  " + split
         counts = e.counts()
         shown = range(min(e.classes, len(CLASS_NAMES)))
         classes = "  ".join(f"{CLASS_NAMES[k]} {counts.get(float(k), 0)}" for k in shown)

@@ -41,7 +41,6 @@ MOUSE = (
     ("network.help_chart_title", "network.help_chart_title_do"),
     ("network.landscape_button", "network.help_landscape_do"),
     ("network.sharpness_box", "network.help_sharpness_do"),
-    ("network.data_button", "network.help_data_do"),
 )
 LEGEND = (
     Swatch("dot", POSITIVE, "help.network.neuron_pos"),
