@@ -128,6 +128,9 @@ class DataPanel:
             self.dragging = None
             return True
         if event.type == pygame.MOUSEMOTION and self.dragging is not None:
+            if not getattr(event, "buttons", (1,))[0]:  # released over a widget, which took it
+                self.dragging = None
+                return False
             x, y = self.to_data(self._inside(event.pos))
             e.move(self.dragging, x, y)
             return True
