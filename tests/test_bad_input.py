@@ -372,6 +372,8 @@ CASES = [
     (["train", "--compare", "dataset=xor,mnist"], 1, "Unknown dataset 'mnist'", None),
     ([*TRAIN, "--compare", "activation=relu;sigmoid,tanh"], 1, "activation names 2 layers", None),
     ([*TRAIN, "--compare", "activation=;;"], 1, "--compare expects KEY=V1,V2 or KEY=V1;V2", None),
+    ([*TRAIN, "--val-fraction", "0.8"], 1, "val_fraction + test_fraction leave under 10%", None),
+    ([*TRAIN, "--val-fraction", "nan"], 1, "val_fraction must be in [0, 1), got nan", None),
     # -- train --data: your own points, one sentence naming file, row and column ---------------
     ([*TRAIN, "--data", "{csvs}/missing.csv"], 1, "missing.csv: there is no such file", None),
     ([*TRAIN, "--data", "{csvs}/nolabel.csv"], 1, "nolabel.csv, row 1: no label column", None),

@@ -258,7 +258,15 @@ def compare_tables(
     metavar="FILE.csv",
     help="Your own points instead of --dataset: two or more feature columns and a label column "
     "(headed label, or the last); a header row is optional. Whole-number labels are classes, "
-    "other numbers a regression target.",
+    "other numbers a regression target, and so is a column headed value.",
+)
+@click.option(
+    "--val-fraction",
+    default=0.2,
+    show_default=True,
+    type=float,
+    help="The share of the samples that validates (the Network lab's Data panel sets it too); "
+    "the test split keeps its 0.2.",
 )
 @click.option(
     "--normalize",
