@@ -82,6 +82,7 @@ def test_points_drawn_by_hand_are_what_the_net_trains_on(lab):
     drawn = e.xy.copy()
     lab.click(_button(scene, "apply").rect.center)
     assert not panel.is_open and model.message_kind != "error", model.message
+    assert model.message.startswith("Training on your 4 points")
     assert model.config.data is not None and model.config.data_sha256
     # the trainer's dataset is exactly those points, class A = 0, class B = 1
     x, y = csv_dataset(model.config).loader()

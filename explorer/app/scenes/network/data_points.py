@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer import setups
+from explorer.app.ui import i18n
 from explorer.atomic_write import write_text
 from explorer.training import TrainConfig
 from explorer.training.csv_data import read_csv_text, text_sha256
@@ -196,4 +197,7 @@ def apply_points(model, editor: PointsEditor, folder: Path | None = None) -> boo
         model.notify(str(exc), "error")
         return False
     share = editor.val_fraction
-    return bool(model.set(data=str(path), data_sha256=sha, n=None, noise=None, val_fraction=share))
+    if not model.set(data=str(path), data_sha256=sha, n=None, noise=None, val_fraction=share):
+        return False
+    model.notify(i18n.t("data.applied", n=editor.count, file=path.name))
+    return True
