@@ -82,6 +82,7 @@ def knob(
     within: Callable[[], Mapping[str, float]] | None = None,
     on: str | None = None,
     listed: bool = False,
+    file: bool = False,
     doc: str = "",
 ) -> Any:
     """A setup field with what ``check`` enforces: ``low``/``high`` (inclusive) or ``below``
@@ -93,7 +94,9 @@ def knob(
     low/high/below, read at each check instead of copying the numbers here), ``on`` (a point
     field: the surface field whose domain it must lie near, the check ``race --start`` makes),
     ``listed`` (a text knob that also takes a list of names, one per layer: ``activation =
-    ["relu", "sigmoid"]``, kept as ``"relu,sigmoid"`` and each name checked)."""
+    ["relu", "sigmoid"]``, kept as ``"relu,sigmoid"`` and each name checked), ``file`` (a text
+    knob naming a file: in a setup or lesson file a relative path is read from that file's
+    folder, not the working directory, so the two travel together)."""
     meta = {
         "low": low,
         "high": high,
@@ -106,6 +109,7 @@ def knob(
         "within": within,
         "on": on,
         "listed": listed,
+        "file": file,
         "doc": doc,
     }
     return dataclasses.field(default=default, metadata={"knob": meta})
@@ -507,6 +511,36 @@ def overrides_from_text(cls: type, assignments: Iterable[str], scene: str = "") 
     return out
 
 
+# -- files a setup names -----------------------------------------------------------------------
+def resolve_files(cls: type, values: Mapping[str, Any], folder: Path) -> dict[str, Any]:
+    """``values`` with every ``file`` knob's relative path read from ``folder`` (the setup or
+    lesson file's own): ``data = "points.csv"`` is the CSV beside the file, wherever the app was
+    started from. An absolute path, and a path typed on the command line, stay as they are."""
+    ks = knobs(cls)
+    out = dict(values)
+    for key, value in values.items():
+        if key in ks and ks[key].meta.get("file") and isinstance(value, str) and value:
+            path = Path(value).expanduser()
+            out[key] = str(path if path.is_absolute() else folder / path)
+    return out
+
+
+def relative_files(setup: Any, folder: Path) -> Any:
+    """``setup`` with every ``file`` knob under ``folder`` written relative to it (a setup saved
+    beside its CSV keeps pointing at it when the two are moved or sent on together), any other
+    absolute (a path relative to the working directory would be read from the file's folder)."""
+    changes = {}
+    for key, k in _knobs_of(setup).items():
+        value = getattr(setup, key)
+        if k.meta.get("file") and isinstance(value, str) and value:
+            where = Path(value).expanduser().resolve()  # a relative path: the working directory's
+            try:
+                changes[key] = where.relative_to(folder.resolve()).as_posix()
+            except ValueError:
+                changes[key] = str(where)  # elsewhere: absolute, found from any folder
+    return dataclasses.replace(setup, **changes) if changes else setup
+
+
 # -- TOML --------------------------------------------------------------------------------------
 def _to_toml(k: Knob, value: Any, ks: Mapping[str, Knob]) -> Any:
     if value is None:
@@ -554,7 +588,7 @@ def write(path: Path | str, scene: str, setup: Any, lang: str | None = None) -> 
     """Write ``setup`` to ``path`` atomically (a temp file beside it, then a rename); ``lang``:
     the UI's language, opened with it again."""
     path = Path(path)
-    text = dumps(scene, setup, lang)
+    text = dumps(scene, relative_files(setup, path.parent), lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text(path, text, "the setup")
     return path
@@ -735,4 +769,4 @@ def read_with_language(
             values[key] = from_toml(ks[key], value, ks)
         except SetupError as exc:
             raise exc.at(source) from None
-    return scene, values, lang
+    return scene, resolve_files(cls, values, path.parent), lang

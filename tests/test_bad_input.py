@@ -165,6 +165,8 @@ SETUP_FILES = {
     "huge_seed.toml": f"{LANDSCAPE}seed = {HUGE}\n",
     "huge_start.toml": f"{LANDSCAPE}start = [{HUGE}, 0]\n",
     "huge_depth.toml": f'version = 1\nscene = "network"\ndepth = {HUGE}\n',
+    # a setup's CSV is read from the setup's own folder: named with it when it is not there
+    "gone_csv.toml": 'version = 1\nscene = "network"\ndata = "gone.csv"\ndepth = 1\n',
     "longer.toml": f"{LANDSCAPE}speed = {LONGER}\n",
     "deep_array.toml": f"{LANDSCAPE}start = {'[' * 3000}{']' * 3000}\n",
     "deep_table.toml": f"{LANDSCAPE}x = {'{a = ' * 3000}1{'}' * 3000}\n",
@@ -368,6 +370,10 @@ CASES = [
     ([*TRAIN, "--test-shift", "abc"], 2, "is not a valid float", None),
     ([*TRAIN, "--compare", "test_shift=0,inf"], 1, "test_shift: 'inf' is not a number", None),
     (["train", "--compare", "dataset=xor,mnist"], 1, "Unknown dataset 'mnist'", None),
+    ([*TRAIN, "--compare", "activation=relu;sigmoid,tanh"], 1, "activation names 2 layers", None),
+    ([*TRAIN, "--compare", "activation=;;"], 1, "--compare expects KEY=V1,V2 or KEY=V1;V2", None),
+    ([*TRAIN, "--val-fraction", "0.8"], 1, "val_fraction + test_fraction leave under 10%", None),
+    ([*TRAIN, "--val-fraction", "nan"], 1, "val_fraction must be in [0, 1), got nan", None),
     # -- train --data: your own points, one sentence naming file, row and column ---------------
     ([*TRAIN, "--data", "{csvs}/missing.csv"], 1, "missing.csv: there is no such file", None),
     ([*TRAIN, "--data", "{csvs}/nolabel.csv"], 1, "nolabel.csv, row 1: no label column", None),
@@ -674,6 +680,12 @@ CASES = [
     (["render", "--setup", "{hostile}/utf16.toml", *R1], 1, "is saved as UTF-16", "x.png"),
     (["render", "--setup", "{hostile}/latin1.toml", *R1], 1, "is not UTF-8 text (byte", "x.png"),
     (["render", "--setup", "{hostile}/bom.toml", *R1], 0, "wrote", None),  # Notepad's BOM: read
+    (
+        ["render", "--setup", "{hostile}/gone_csv.toml", *R1],
+        1,
+        "/gone.csv: there is no such",
+        "x.png",
+    ),
     (["lesson", "check", "{hostile}/fifo.toml"], 1, "is a pipe (FIFO), not a file", None),
     (["lesson", "check", "/dev/zero"], 1, "/dev/zero is a device, not a file", None),
     (["lesson", "check", "{hostile}/big.toml"], 1, "is over 1 MB", None),

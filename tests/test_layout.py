@@ -68,7 +68,11 @@ def _registry():
 
 def _panels(scene) -> list[pygame.Rect]:
     L = scene.layout
-    return [r for r in (L.toolbar, getattr(L, "side", None)) if r is not None]
+    rects = [r for r in (L.toolbar, getattr(L, "side", None)) if r is not None]
+    data_panel = getattr(scene, "data_panel", None)  # the Network lab's, over its nets
+    if data_panel is not None and data_panel.is_open:
+        rects.append(data_panel.rect)
+    return rects
 
 
 def _widgets(manager) -> list:
@@ -174,6 +178,16 @@ def test_every_widget_and_string_fits_at_every_size_and_scale(name, size, monkey
             scene.model.set_side_by_side(True, compare="optimizer")
             app.tick(1 / 60, [])
             assert check_layout(app, tabs) == [], f"network with {fullest}, side by side"
+            scene.model.set(dataset="blobs")  # three classes: the most class buttons
+            assert scene.data_panel.open()  # the Data panel, its rows of widgets over the nets
+            for ui_scale in SCALES:
+                app.set_scale(ui_scale)
+                app.tick(1 / 60, [])
+                app.tick(1 / 60, [])
+                where = f"the Data panel at {size[0]}×{size[1]}, scale {ui_scale:g}"
+                assert tabs.scene().data_panel.is_open, where
+                assert check_layout(app, tabs) == [], where
+                assert drawn.outside == [], where
     finally:
         tabs.close()
 

@@ -57,12 +57,17 @@ def parse_knob(key: str, raw: str) -> Any:
 
 
 def parse_compare(text: str, registry: Registry) -> tuple[str, list[dict[str, Any]]]:
-    """``activation=sigmoid,relu`` → ``("activation", [{"activation": "sigmoid"}, ...])``."""
+    """``activation=sigmoid,relu`` → ``("activation", [{"activation": "sigmoid"}, ...])``.
+
+    Values are separated by commas, or by semicolons where the text has one: a value that holds
+    commas itself (one activation per layer) needs them, ``activation=relu,sigmoid;sigmoid,relu``
+    compares two nets of two layers each."""
     key, sep, values = text.partition("=")
     key = key.strip().replace("-", "_")
-    if not sep or not values.strip():
+    if not sep or not values.strip(" ;,"):
         raise ValueError(
-            f"--compare expects KEY=V1,V2 (e.g. activation=sigmoid,relu), got {text!r}"
+            f"--compare expects KEY=V1,V2 or KEY=V1;V2 (e.g. activation=sigmoid,relu, or "
+            f"activation=relu,tanh;tanh,relu per layer), got {text!r}"
         )
     if key not in COMPARABLE:
         raise ValueError(
@@ -71,12 +76,13 @@ def parse_compare(text: str, registry: Registry) -> tuple[str, list[dict[str, An
     if key in ("optimizer", "schedule"):
         parse = parse_optimizer_arg if key == "optimizer" else parse_schedule_arg
         changes = []
-        for spec_text in split_specs(values):
+        texts = [v.strip() for v in values.split(";")] if ";" in values else split_specs(values)
+        for spec_text in (t for t in texts if t):
             name, hyper = parse(spec_text, registry)
             changes.append({key: name, f"{key}_hyper": hyper, "_label": f"{key}={spec_text}"})
         return key, changes
     out = []
-    for raw in (v for v in values.split(",") if v.strip()):
+    for raw in (v for v in values.split(";" if ";" in values else ",") if v.strip()):
         out.append({key: parse_knob(key, raw), "_label": f"{key}={raw.strip()}"})
     return key, out
 
@@ -252,7 +258,15 @@ def compare_tables(
     metavar="FILE.csv",
     help="Your own points instead of --dataset: two or more feature columns and a label column "
     "(headed label, or the last); a header row is optional. Whole-number labels are classes, "
-    "other numbers a regression target.",
+    "other numbers a regression target, and so is a column headed value.",
+)
+@click.option(
+    "--val-fraction",
+    default=0.2,
+    show_default=True,
+    type=float,
+    help="The share of the samples that validates (the Network lab's Data panel sets it too); "
+    "the test split keeps its 0.2.",
 )
 @click.option(
     "--normalize",
@@ -389,7 +403,9 @@ def compare_tables(
     multiple=True,
     metavar="KEY=V1,V2,...",
     help="Run one configuration per value and print them side by side, e.g. "
-    "activation=sigmoid,relu or optimizer=sgd:lr=0.1,adam. Repeat for every combination.",
+    "activation=sigmoid,relu or optimizer=sgd:lr=0.1,adam. Values that hold commas themselves "
+    "(one activation per layer) are separated by semicolons instead, quoted for the shell: "
+    "'activation=relu,sigmoid;sigmoid,relu'. Repeat for every combination.",
 )
 @click.pass_obj
 def train(

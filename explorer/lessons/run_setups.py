@@ -37,6 +37,7 @@ def typed_setups(
                 typed[key] = setups.from_toml(ks[key], value, ks)
             except SetupError as exc:
                 raise LessonError(f"{where}: step {k + 1}: setup.{exc.message}") from None
+        typed = setups.resolve_files(cls, typed, lesson.path.parent)  # data = "x.csv" beside it
         mine = so_far.setdefault(step.scene, {})
         mine.update(typed)
         try:

@@ -1,10 +1,12 @@
 """Your own points: a CSV file read, checked and made into a dataset the lab trains on.
 
 The file holds two or more feature columns and a label column: the column headed ``label`` (or
-``class``, ``target``, ``y``), else the last one. The header is optional (a first row that is not
+``class``, ``target``, ``y``, ``value``), else the last one. The header is optional (a first row that is not
 all numbers is one); commas, tabs or semicolons separate the cells; blank lines and lines starting
 with ``#`` are skipped. Whole-number labels are classes (sorted and numbered 0, 1, …: a file
-labelled −1 / 1 trains as classes 0 / 1); other numbers are a regression target.
+labelled −1 / 1 trains as classes 0 / 1); other numbers are a regression target, and so is a column headed
+``value`` whatever its numbers (the Data panel's targets for regression: 0, 1 and 2 are heights
+there, not classes) unless the loss needs classes.
 
 Everything is checked before anything is handed on, and every mistake is one sentence naming the
 file, the row (as a text editor numbers the lines) and the column: a missing label column, a cell
@@ -36,7 +38,8 @@ from explorer.user_files import read_text
 MAX_ROWS = 1_000_000  # the samples budget of one run (config.MAX_SAMPLES)
 MAX_BYTES = 200_000_000  # 1,000,000 rows of a few columns; a bigger file is the wrong file
 MAX_CLASSES = 50  # more distinct whole-number labels than this are a regression target
-LABEL_NAMES = ("label", "class", "target", "y")
+LABEL_NAMES = ("label", "class", "target", "y", "value")
+VALUE_NAME = "value"  # a column headed so is a regression target, whole numbers too
 MIN_ROWS = 4
 
 
@@ -125,12 +128,26 @@ def read_csv(
         text = read_text(where, "a CSV file of points", MAX_BYTES)
     except ValueError as exc:
         raise CsvError(str(exc)) from None
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = text_sha256(text)
     if sha256 is not None and sha256 != digest:
         raise CsvError(
             f"{where} has changed since the setup was saved (its checksum differs): open the "
             "file it was saved with, or drop data_sha256 to use the file as it is now"
         )
+    return read_csv_text(text, where, classes_only=classes_only, max_rows=max_rows)
+
+
+def text_sha256(text: str) -> str:
+    """The checksum a setup keeps of a CSV: SHA-256 of its text as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_csv_text(
+    text: str, where: str, *, classes_only: bool = False, max_rows: int = MAX_ROWS
+) -> CsvData:
+    """``read_csv`` of a CSV's ``text`` (``where``: the file it is, or will be, named in every
+    sentence): the Data panel checks its points this way before it writes them."""
+    digest = text_sha256(text)
     lines = text.splitlines()
     first_at = next((i for i, line in enumerate(lines) if _is_row(line)), None)
     if first_at is None:
@@ -161,7 +178,8 @@ def read_csv(
     whole = y == np.round(y)
     label = names[label_col]
     distinct = np.unique(y) if whole.all() else np.empty(0)
-    if whole.all() and len(distinct) <= MAX_CLASSES:
+    target = header and label.lower() == VALUE_NAME and not classes_only
+    if whole.all() and len(distinct) <= MAX_CLASSES and not target:
         if len(distinct) < 2:
             raise CsvError(
                 f"{_where(where, None, label_col + 1, label)}: every label is {y[0]:g}, one class "

@@ -100,6 +100,13 @@ def load_samples(
     return x, y
 
 
+def split_order(total: int, seed: int) -> torch.Tensor:
+    """The shuffled order of ``total`` samples that the splits are cut from: train first, then
+    validation, then test (the same seed, the same order; the Data panel draws each point's
+    split from it)."""
+    return torch.randperm(total, generator=torch.Generator().manual_seed(int(seed) + 1))
+
+
 def load_splits(
     spec: DatasetSpec,
     *,
@@ -132,7 +139,7 @@ def load_splits(
     if normalize == "auto" and spec.auto_normalize == "all":
         x = (x - x.mean(0)) / x.std(0).clamp_min(1e-6)  # a constant feature (blank pixel) stays 0
     total = x.shape[0]
-    order = torch.randperm(total, generator=torch.Generator().manual_seed(int(seed) + 1))
+    order = split_order(total, seed)
     n_test = round(total * test_fraction)
     if folds > 1:
         rest, test_idx = order[: total - n_test], order[total - n_test :]

@@ -14,6 +14,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu
 
 from explorer.app.scenes.network import script_export
+from explorer.app.scenes.network.data_panel_widgets import DataPanelWidgets
 from explorer.app.scenes.network.model import SPEEDS, NetworkModel
 from explorer.app.scenes.network.panel_words import (
     MENU_WORDS,
@@ -66,6 +67,10 @@ class NetworkControls:
         self.boxes.clear()
         self._toolbar()
         self._panel()
+        panel = self.scene.data_panel
+        if panel.is_open:  # over the nets: its own rows of widgets
+            self.data_widgets = DataPanelWidgets(self, panel)
+            self.data_widgets.build()
 
     def add(self, element, action: Callable | None = None):
         """Put ``element`` in the book (``action``: what its event does)."""
@@ -125,6 +130,15 @@ class NetworkControls:
                 tool_tip_text=t("network.help_tip"),
             ),
             lambda e: self.scene.show_help(),
+        )
+        self.data_button = self.add(
+            UIButton(
+                bar.take_right(self._text_width(t("network.data_button"))),
+                t("network.data_button"),
+                self.manager,
+                tool_tip_text=t("network.data_button_tip"),
+            ),
+            lambda e: self.scene.data_panel.toggle(),
         )
         self.export_button = self.add(
             UIButton(

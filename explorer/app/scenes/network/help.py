@@ -31,6 +31,7 @@ KEYS = (
     ("w", "network.help_key_chart"),
     ("c", "network.help_key_hessian"),
     ("l", "network.help_key_sharpness"),
+    ("d", "network.help_key_data"),
 )
 MOUSE = (
     ("help.network.sliders", "help.network.sliders_do"),

@@ -82,8 +82,13 @@ class NetworkSetup:
     epochs: int = knob(DEFAULT.epochs, within=within("epochs"))
     loss: str = knob(DEFAULT.loss, choices=LOSSES, doc="auto, ce (cross-entropy) or mse")
     normalize: str = knob(DEFAULT.normalize, choices=NORMALIZE)
-    data: str | None = knob(None, none="off", doc="a CSV file of your own points (not dataset)")
+    data: str | None = knob(
+        None, none="off", file=True, doc="a CSV file of your own points (not dataset)"
+    )
     data_sha256: str | None = knob(None, none="off", doc="the CSV's checksum when it was saved")
+    val_fraction: float = knob(
+        DEFAULT.val_fraction, low=0.0, high=0.6, doc="the share of the samples that validates"
+    )
     optimizer: Spec = knob(
         Spec(DEFAULT.optimizer, dict(DEFAULT.optimizer_hyper)), names="optimizers"
     )

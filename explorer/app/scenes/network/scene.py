@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pygame
 
 from explorer.app.scenes.network.controls import NetworkControls
+from explorer.app.scenes.network.data_panel import DataPanel
 from explorer.app.scenes.network.function_picture import render_function
 from explorer.app.scenes.network.gradient_bars import render_gradient_bars, shared_range
 from explorer.app.scenes.network.help import help_sheet
@@ -103,6 +104,7 @@ class NetworkScene(ModelScene):
         self._status = ""
         self._rate = (0.0, 0, 0.0)  # (time, step, steps per second)
         self.chart = "gradients"  # the bottom-left chart: one of CHARTS
+        self.data_panel = DataPanel(self)  # your own points, over the nets (d)
         self.controls = NetworkControls(self)
 
     # -- actions ------------------------------------------------------------------------------
@@ -147,6 +149,8 @@ class NetworkScene(ModelScene):
     def handle_event(self, event: pygame.event.Event) -> bool:
         if widget_event(self.manager, self.controls.handle, event):
             return True
+        if self.data_panel.handle_event(event):
+            return True
         if event.type == pygame.KEYDOWN:
             return self._key(event)
         on_title = (
@@ -182,6 +186,8 @@ class NetworkScene(ModelScene):
             self.hessian_here()
         elif key == pygame.K_l:
             m.toggle_sharpness()
+        elif key == pygame.K_d:
+            self.data_panel.toggle()
         else:
             return False
         return True
@@ -382,7 +388,10 @@ class NetworkScene(ModelScene):
             anchor="midleft",
         )
         self._draw_message(screen)
-        draw_card(self, screen)  # in the nets' area: no caption lies under it
+        if self.data_panel.is_open:
+            self.data_panel.draw(screen)  # over the nets; its widgets are drawn over it
+        else:
+            draw_card(self, screen)  # in the nets' area: no caption lies under it
         self.draw_widgets(screen, self.controls.captions)
 
     def _draw_chart_switch(self, screen, rect: pygame.Rect) -> None:
