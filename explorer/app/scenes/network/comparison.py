@@ -13,7 +13,16 @@ from explorer.setups import SetupError
 from explorer.training import TrainConfig
 
 # What side-by-side mode can vary, and the B side's default value for each.
-COMPARE_KEYS = ("activation", "init", "batch_norm", "dropout", "optimizer", "depth", "residual")
+COMPARE_KEYS = (
+    "activation",
+    "init",
+    "batch_norm",
+    "dropout",
+    "optimizer",
+    "depth",
+    "residual",
+    "fold",  # K-fold: the same model validated on another fold (A's ``folds`` must be ≥ 2)
+)
 COMPARE_DEFAULT_B = {
     "activation": "relu",
     "init": "small",
@@ -22,6 +31,7 @@ COMPARE_DEFAULT_B = {
     "optimizer": "adam",
     "depth": 2,
     "residual": True,
+    "fold": 1,
 }
 
 
@@ -82,4 +92,6 @@ def show(key: str, config: TrainConfig) -> str:
         return i18n.t("network.dropout_value", p=f"{value:g}")
     if key == "init":
         return i18n.t("network.title_init", init=value)
+    if key == "fold":
+        return i18n.t("network.title_fold", n=value + 1, k=config.folds)
     return str(value)
