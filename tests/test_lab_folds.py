@@ -93,3 +93,26 @@ def test_a_fold_that_does_not_exist_is_one_sentence_and_the_run_goes_on(
         assert m.configs() == before
     finally:
         m.close()
+
+
+def test_every_comparison_the_lab_offers_draws_its_b_menu(registry):
+    """The side panel once had no B menu for ``fold`` and the lab crashed drawing it."""
+    import pygame
+
+    from explorer.app.scenes.network.comparison import COMPARE_KEYS
+    from explorer.app.scenes.network.scene import NetworkScene
+
+    pygame.display.init()
+    pygame.font.init()
+    pygame.display.set_mode((1280, 720))
+    model = NetworkModel(registry, backend="thread")
+    scene = NetworkScene(model, (1280, 720))
+    try:
+        model.apply(dataclasses.replace(NetworkSetup(), **(SMALL | {"folds": 5})))
+        for key in COMPARE_KEYS:
+            assert model.set_side_by_side(True, compare=key), model.message
+            scene.controls.build()
+            assert scene.controls.menus["compare"].selected_option[0] == key
+        assert scene.controls.menus["b_value"].selected_option[0] == "1"  # fold 1, from 0
+    finally:
+        scene.close()
