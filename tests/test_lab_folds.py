@@ -116,3 +116,19 @@ def test_every_comparison_the_lab_offers_draws_its_b_menu(registry):
         assert scene.controls.menus["b_value"].selected_option[0] == "1"  # fold 1, from 0
     finally:
         scene.close()
+
+
+def test_the_accuracy_chart_says_the_shifted_test_score_and_no_test_score_otherwise():
+    from explorer.app.scenes.network.training_curves import acc_caption
+    from explorer.training import EpochRecord, Snapshot
+
+    record = EpochRecord(1, 10, 0.3, 0.95, 0.3, 0.96, 0.3, (1.0, 1.0), 0.01, 2.9, 0.41)
+    before = i18n.language()
+    try:
+        i18n.set_language("en")
+        plain = acc_caption(Snapshot("done", epochs=(record,)))
+        shifted = acc_caption(Snapshot("done", epochs=(record,), config={"test_shift": 2.0}))
+    finally:
+        i18n.set_language(before)
+    assert "41%" not in plain and "test" not in plain  # nobody picks a model by the test set
+    assert "96%" in shifted and shifted.endswith("shifted test 41%")
