@@ -929,6 +929,18 @@ CASES = [
         None,
     ),
     (["render", "--view", "3d", "--out", "{out}/x.gif"], 1, "--view 3d draws a still", None),
+    (
+        ["render", "--scene", "network", "--set", "fold=3", "--out", "{out}/x.png"],
+        1,
+        "fold 3 does not exist with 1 fold(s); K-fold cross-validation needs folds of 2 or more",
+        None,
+    ),
+    (
+        ["render", "--scene", "network", "--set", "test_shift=inf", "--out", "{out}/x.png"],
+        1,
+        'test_shift = "inf" is not a number',
+        None,
+    ),
 ]
 
 

@@ -262,8 +262,8 @@ class Race:
             ball.freeze(reason, getattr(self, "t", 0))
 
     def _curve(self, sched: ScheduleSpec, lr: float, values: dict[str, float]) -> np.ndarray:
-        """The learning rate at each step: from the shared cache (one curve at lr = 1, scaled)
-        when the race has one, else the torch scheduler stepped for this ``lr``."""
+        """The learning rate at each step, the torch scheduler stepped for this ``lr``: from the
+        shared cache when the race has one (``landscape/schedule_curves.py``)."""
         if self.curves is None:
             return lr_curve(sched, lr, self.total_steps, **values)
         return self.curves.curve(sched, values, self.total_steps, lr)

@@ -112,7 +112,8 @@ class TrainConfig:
         _int_at_least("folds", self.folds, 1)
         _int_at_least("fold", self.fold, 0)
         if self.fold >= self.folds:
-            raise ValueError(f"fold {self.fold} does not exist with {self.folds} fold(s)")
+            hint = "; K-fold cross-validation needs folds of 2 or more" if self.folds == 1 else ""
+            raise ValueError(f"fold {self.fold} does not exist with {self.folds} fold(s){hint}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"seed must be a whole number, got {self.seed!r}")
         if not 0 <= self.seed <= SEED_MAX:

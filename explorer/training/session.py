@@ -626,6 +626,7 @@ class TrainingSession:
         train_loss, train_acc = self.evaluate("train")
         assert train_loss is not None  # the training split is never empty
         val_loss, val_acc = self.evaluate("val")
+        test_loss, test_acc = self.evaluate("test")
         self.epoch += 1
         record = EpochRecord(
             epoch=self.epoch,
@@ -637,6 +638,8 @@ class TrainingSession:
             batch_loss=float(batch_losses.mean()),
             grad_norms=tuple(norms),
             lr=float(self._lr),
+            test_loss=test_loss,
+            test_acc=test_acc,
         )
         self.epochs.append(record)
         if val_loss is not None and math.isfinite(val_loss) and val_loss < self.best_val:

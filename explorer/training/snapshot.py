@@ -28,6 +28,10 @@ class EpochRecord:
     batch_loss: float  # mean of the epoch's mini-batch losses (what the optimizer saw)
     grad_norms: tuple[float, ...]  # mean ‖∂L/∂W‖ per weight layer over the epoch, input side first
     lr: float  # the learning rate of the epoch's last step
+    # on the held-out test split (None without one): read, never used to train or to stop, so a
+    # lesson can set a validation score beside the test score a mismatch (test_shift) lowers
+    test_loss: float | None = None
+    test_acc: float | None = None
 
     @property
     def grad_first(self) -> float:
@@ -56,6 +60,8 @@ class EpochRecord:
             "grad_ratio": self.grad_ratio,
             "grad_norms": list(self.grad_norms),
             "lr": self.lr,
+            "test_loss": self.test_loss,
+            "test_acc": self.test_acc,
         }
 
 

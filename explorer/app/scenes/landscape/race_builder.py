@@ -1,7 +1,7 @@
 """Races for the Landscape: a fresh race with the chosen optimizers, where one whose plugin cannot
 start is left out (and said), and every ball on the chosen learning-rate schedule. Every race it
-builds shares one cache of fast schedule curves (``explorer.landscape.schedule_curves``), so a
-new race, a slider's lr change or a lesson's next step never recomputes a torch scheduler."""
+builds shares one cache of schedule curves (``explorer.landscape.schedule_curves``), so a new
+race or a lesson's next step never recomputes a torch scheduler; a slider's new lr steps it once."""
 
 from __future__ import annotations
 

@@ -12,7 +12,16 @@ from explorer.plugins import Registry
 from explorer.training import TrainConfig
 
 # What side-by-side mode can vary, and the B side's default value for each.
-COMPARE_KEYS = ("activation", "init", "batch_norm", "dropout", "optimizer", "depth", "residual")
+COMPARE_KEYS = (
+    "activation",
+    "init",
+    "batch_norm",
+    "dropout",
+    "optimizer",
+    "depth",
+    "residual",
+    "fold",  # K-fold: the same model validated on another fold (A's ``folds`` must be ≥ 2)
+)
 COMPARE_DEFAULT_B = {
     "activation": "relu",
     "init": "small",
@@ -21,6 +30,7 @@ COMPARE_DEFAULT_B = {
     "optimizer": "adam",
     "depth": 2,
     "residual": True,
+    "fold": 1,
 }
 
 
@@ -79,4 +89,6 @@ def show(key: str, config: TrainConfig) -> str:
         return i18n.t("network.title_init", init=value)
     if key == "optimizer" and "lr" in config.optimizer_hyper:  # B's rate is in no slider
         return f"{value} (lr {config.optimizer_hyper['lr']:.3g})"
+    if key == "fold":
+        return i18n.t("network.title_fold", n=value + 1, k=config.folds)
     return str(value)

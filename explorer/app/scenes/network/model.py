@@ -58,6 +58,7 @@ DEFAULT = TrainConfig(
 )
 SPEEDS = (None, 200.0, 50.0, 10.0, 2.0)  # mini-batches per second; None: as fast as it trains
 SPEED_RANGE = (0.1, 10_000.0)
+MAX_FOLDS = 20  # the largest K of K-fold cross-validation a setup may ask for
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,9 @@ class NetworkSetup:
     epochs: int = knob(DEFAULT.epochs, within=within("epochs"))
     loss: str = knob(DEFAULT.loss, choices=LOSSES, doc="auto, ce (cross-entropy) or mse")
     normalize: str = knob(DEFAULT.normalize, choices=NORMALIZE)
+    folds: int = knob(DEFAULT.folds, low=1, high=MAX_FOLDS, doc="K of K-fold validation")
+    fold: int = knob(DEFAULT.fold, low=0, high=MAX_FOLDS - 1, doc="the fold that validates, from 0")
+    test_shift: float = knob(DEFAULT.test_shift, doc="added to every test input: a mismatch")
     data: str | None = knob(
         None, none="off", file=True, doc="a CSV file of your own points (not dataset)"
     )

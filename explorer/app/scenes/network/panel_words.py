@@ -24,6 +24,7 @@ B_VALUES = {
     "optimizer": None,
     "depth": ("1", "2", "4", "8", "12"),
     "residual": ("on", "off"),
+    "fold": ("0", "1", "2", "3", "4"),  # the setup's fold, from 0 (B's title counts from 1)
 }
 
 
@@ -101,6 +102,6 @@ def _b_value(key: str, text: str):
         return text == "on"
     if key == "dropout":
         return float(text)
-    if key == "depth":
+    if key in ("depth", "fold"):
         return int(text)
     return text

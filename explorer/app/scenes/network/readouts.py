@@ -17,6 +17,8 @@ NET_NUMBERS = (
     "val_loss",
     "train_acc",
     "val_acc",
+    "test_loss",
+    "test_acc",
     "best_val_loss",
     "best_epoch",
     "stopped",
@@ -42,6 +44,9 @@ NET_NUMBERS = (
     "lambda_crossed",
 )
 
+# Read from the last finished epoch's record (the test split's too: read, never trained on).
+EPOCH_NUMBERS = ("train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr")
+
 
 def readout_names() -> frozenset[str]:
     """Every live number a Network lab can provide, before it runs (A's, and B's as ``b.*``)."""
@@ -65,7 +70,7 @@ def snapshot_readouts(snap: Snapshot, prefix: str = "") -> dict[str, Any]:
     }
     last = snap.last
     if last is not None:
-        for key in ("train_loss", "train_acc", "val_loss", "val_acc", "lr"):
+        for key in EPOCH_NUMBERS:
             value = getattr(last, key)
             if value is not None:
                 out[key] = float(value)

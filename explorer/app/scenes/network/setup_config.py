@@ -50,6 +50,9 @@ def setup_fields(
         epochs=c.epochs,
         loss=c.loss,
         normalize=c.normalize,
+        folds=c.folds,
+        fold=c.fold,
+        test_shift=float(c.test_shift),
         optimizer=Spec(
             c.optimizer, _floats(registry.optimizer(c.optimizer).defaults(), c.optimizer_hyper)
         ),
@@ -91,6 +94,9 @@ def config_of(setup: Any, config: TrainConfig) -> TrainConfig:
         epochs=setup.epochs,
         loss=setup.loss,
         normalize=setup.normalize,
+        folds=setup.folds,
+        fold=setup.fold,
+        test_shift=setup.test_shift,
         optimizer=setup.optimizer.name,
         optimizer_hyper=dict(setup.optimizer.values),
         schedule=setup.schedule.name,

@@ -132,14 +132,24 @@ def _loss_chart(surface, rect, snap: Snapshot, text: Text) -> None:
     _x_axis(surface, plot, epochs, text)
 
 
+def acc_caption(snap: Snapshot) -> str:
+    """The accuracy chart's words: the last epoch's training and validation accuracy, and with a
+    mismatch (test inputs shifted) the test accuracy validation cannot see; never the test score
+    otherwise, so no one picks a model by the test set."""
+    last = snap.epochs[-1]
+    val = t("curves.val_acc", acc=f"{last.val_acc:.0%}") if last.val_acc is not None else ""
+    caption = t("curves.train_acc", acc=f"{last.train_acc:.0%}") + val
+    if snap.config.get("test_shift") and last.test_acc is not None:
+        caption += t("curves.test_shifted", acc=f"{last.test_acc:.0%}")
+    return caption
+
+
 def _acc_chart(surface, rect, snap: Snapshot, text: Text) -> None:
     plot = _frame(surface, rect, t("curves.accuracy"), text)
     recs = snap.epochs
     epochs = _epochs_span(snap)
     if recs:
-        last = recs[-1]
-        val = t("curves.val_acc", acc=f"{last.val_acc:.0%}") if last.val_acc is not None else ""
-        caption = t("curves.train_acc", acc=f"{last.train_acc:.0%}") + val
+        caption = acc_caption(snap)
         text.blit(
             surface,
             caption,
