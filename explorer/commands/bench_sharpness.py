@@ -16,9 +16,10 @@ from explorer.training.sharpness import SharpnessTracker
 TARGET = 0.25
 
 
-def _run(registry, config: TrainConfig, every: int | None) -> tuple[float, int]:
-    """Seconds to train ``config`` to its end (with λ_max every ``every`` steps), and how many
-    measurements were taken."""
+def _run(registry, config: TrainConfig, every: int | None) -> tuple[float, int, int, int]:
+    """Seconds to train ``config`` to its end (with λ_max every ``every`` steps), how many
+    measurements were taken, the Hessian-vector products they took, and how many of them kept
+    an error bar wider than the tracker's tolerance."""
     session = TrainingSession(config, registry)
     tracker = SharpnessTracker(session, every) if every else None
     t0 = time.perf_counter()
@@ -28,7 +29,16 @@ def _run(registry, config: TrainConfig, every: int | None) -> tuple[float, int]:
         session.step(1)
         if tracker is not None:
             tracker.observe()
-    return time.perf_counter() - t0, len(tracker.points) if tracker else 0
+    seconds = time.perf_counter() - t0
+    if tracker is None:
+        return seconds, 0, 0, 0
+    points = tracker.points
+    return (
+        seconds,
+        len(points),
+        sum(p.products for p in points),
+        sum(not p.converged for p in points),
+    )
 
 
 @click.command()
@@ -57,15 +67,17 @@ def sharpness(registry, dataset: str, steps: int, every: int, repeats: int, thre
     plain, tracked, counts = [], [], []
     for _ in range(repeats):
         plain.append(_run(registry, config, None)[0])
-        seconds, n = _run(registry, config, every)
+        seconds, *count = _run(registry, config, every)
         tracked.append(seconds)
-        counts.append(n)
+        counts.append(count)
     base, with_it = statistics.median(plain), statistics.median(tracked)
     cost = (with_it - base) / base
     verdict = "within" if cost <= TARGET else "OVER"
+    n, products, wide = counts[0]
     out.print(
-        f"  training {base:.3f} s   with λ_max {with_it:.3f} s ({counts[0]} measurements, "
-        f"{1000 * (with_it - base) / max(1, counts[0]):.2f} ms each)   cost {cost:+.0%} of the "
-        f"training time ({verdict} the target ≤ {TARGET:.0%})",
+        f"  training {base:.3f} s   with λ_max {with_it:.3f} s ({n} measurements, "
+        f"{1000 * (with_it - base) / max(1, n):.2f} ms each, {products / max(1, n):.1f} "
+        f"Hessian-vector products each, {wide} left with an error bar)   cost {cost:+.0%} of "
+        f"the training time ({verdict} the target ≤ {TARGET:.0%})",
         highlight=False,
     )
