@@ -180,3 +180,77 @@ def face_normals(corners: np.ndarray) -> np.ndarray:
     """Unit normals of quads (F, 4, 3) from their diagonals (up for a face seen from above)."""
     normals = np.cross(corners[:, 2] - corners[:, 0], corners[:, 3] - corners[:, 1])
     return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+
+
+# -- what the camera sees ----------------------------------------------------------------------
+CLEARANCE = 0.004  # world units a sight line may dip under the mesh (its faces are flat quads)
+SIGHT_SAMPLES = 192  # points tested along one sight line (a cell is ~0.02 of the 2-wide square)
+
+
+def height_at(mesh: Mesh, wx: np.ndarray, wy: np.ndarray) -> np.ndarray:
+    """The mesh's height at world points (bilinear between its vertices; outside: its edge)."""
+    heights = mesh.vertices[..., 2]
+    ny, nx = heights.shape
+    u = np.clip((np.asarray(wx, dtype=float) + 1) * ((nx - 1) / 2), 0, nx - 1)
+    v = np.clip((np.asarray(wy, dtype=float) + 1) * ((ny - 1) / 2), 0, ny - 1)
+    j0 = np.minimum(u.astype(np.intp), nx - 2)  # u ≥ 0: truncation is the floor
+    i0 = np.minimum(v.astype(np.intp), ny - 2)
+    fu, fv = u - j0, v - i0
+    flat = heights.reshape(-1)
+    k = i0 * nx + j0  # one flat index, four gathers
+    top = flat[k] + (flat[k + 1] - flat[k]) * fu
+    bottom = flat[k + nx] + (flat[k + nx + 1] - flat[k + nx]) * fu
+    return top + (bottom - top) * fv
+
+
+def hidden(
+    mesh: Mesh, camera: Camera, points: np.ndarray, samples: int = SIGHT_SAMPLES
+) -> np.ndarray:
+    """(m,) True where the mesh stands between the eye and a world point (m, 3): the sight line
+    from the point to the eye, sampled from 1.5 cells off the point (its own face does not hide
+    it) to where it leaves the mesh's box, passes under the surface somewhere. The painter's
+    order cannot settle this for a ball: it sits on a face, and a ridge in front of it is
+    nearer than that face but not than every face drawn after the ball."""
+    eye = camera.basis()[0]
+    p = np.asarray(points, dtype=float).reshape(-1, 3)
+    d = eye - p
+    top = float(mesh.vertices[..., 2].max())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ends = [np.ones(len(p))]
+        ends.append(np.where(d[:, 2] > 0, (top - p[:, 2]) / d[:, 2], np.inf))
+        for k in (0, 1):  # the sides of the square, in the direction the line goes
+            ends.append(np.where(d[:, k] != 0, (np.sign(d[:, k]) - p[:, k]) / d[:, k], np.inf))
+    end = np.clip(np.minimum.reduce(ends), 0.0, 1.0)
+    cell = 2 / (max(mesh.t.shape) - 1)
+    start = np.minimum(1.5 * cell / np.maximum(np.linalg.norm(d, axis=1), 1e-12), end)
+    s = start[:, None] + (end - start)[:, None] * np.linspace(0, 1, samples + 1)[1:]
+    q = p[:, None, :] + s[..., None] * d[:, None, :]
+    under = q[..., 2] < height_at(mesh, q[..., 0], q[..., 1]) - CLEARANCE
+    return np.asarray(under.any(1) & (end > start))
+
+
+def pick(
+    mesh: Mesh, camera: Camera, size: tuple[int, int], pos: tuple[float, float]
+) -> tuple[float, float] | None:
+    """The map point (x, y) of the surface under the screen point ``pos`` (the nearest face whose
+    projection holds it; None: no face there), for a right click's inspection in 3-D."""
+    screen, depth = project(mesh.vertices.reshape(-1, 3), camera, size)
+    f = mesh.faces
+    tris = np.concatenate([f[:, [0, 1, 2]], f[:, [0, 2, 3]]])  # each quad as two triangles
+    a, b, c = screen[tris[:, 0]], screen[tris[:, 1]], screen[tris[:, 2]]
+    px_, py_ = float(pos[0]), float(pos[1])
+    det = (b[:, 1] - c[:, 1]) * (a[:, 0] - c[:, 0]) + (c[:, 0] - b[:, 0]) * (a[:, 1] - c[:, 1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        l1 = ((b[:, 1] - c[:, 1]) * (px_ - c[:, 0]) + (c[:, 0] - b[:, 0]) * (py_ - c[:, 1])) / det
+        l2 = ((c[:, 1] - a[:, 1]) * (px_ - c[:, 0]) + (a[:, 0] - c[:, 0]) * (py_ - c[:, 1])) / det
+    l3 = 1 - l1 - l2
+    weights = np.stack([l1, l2, l3], 1)
+    inside = np.isfinite(weights).all(1) & (weights >= -1e-9).all(1)
+    inside &= (depth[tris] > 0).all(1)
+    if not inside.any():
+        return None
+    z = (weights * depth[tris]).sum(1)
+    k = int(np.flatnonzero(inside)[np.argmin(z[inside])])
+    world = (weights[k][:, None] * mesh.vertices.reshape(-1, 3)[tris[k]]).sum(0)
+    (x0, x1), (y0, y1) = mesh.bounds
+    return (x0 + (world[0] + 1) / 2 * (x1 - x0), y0 + (world[1] + 1) / 2 * (y1 - y0))
