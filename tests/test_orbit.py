@@ -172,25 +172,34 @@ def test_tags_of_balls_on_one_spot_do_not_overlap_and_stay_in_view():
     )
 
 
-def test_the_3d_views_tags_do_not_overlap_when_balls_crowd_together():
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_3d_views_tags_do_not_overlap_when_balls_crowd_together(lang):
     import pygame
 
     from explorer.app.scenes.landscape.surface3d import BallTrack, draw_surface3d
+    from explorer.app.ui import i18n
     from explorer.app.ui.text import Text
 
     pygame.font.init()
-    xs = ys = np.linspace(-2, 2, 33)
-    X, Y = np.meshgrid(xs, ys)
-    mesh = build_mesh(xs, ys, X**2 + Y**2)
+    mesh, camera, _ = _ridge_scene()
+    # six balls bunched behind the wall (their tags say so, in Chinese a wider font), two before
     balls = [
-        BallTrack(np.array([[0.5 + 0.01 * i, 0.5]]), (200, 100 + 10 * i, 50), f"ball{i}")
+        BallTrack(np.array([[0.02 * i, 0.5 if i < 6 else -0.7]]), (200, 100 + 10 * i, 50), f"b{i}")
         for i in range(8)
     ]
-    target = pygame.Surface((640, 360))
-    drawn = draw_surface3d(target, target.get_rect(), mesh, Camera(), balls, Text())
+    before = i18n.language()
+    i18n.set_language(lang)
+    try:
+        target = pygame.Surface((640, 360))
+        drawn = draw_surface3d(target, target.get_rect(), mesh, camera, balls, Text())
+    finally:
+        i18n.set_language(before)
+    assert [b.visible for b in drawn.balls] == [False] * 6 + [True] * 2
     tags = [b.tag for b in drawn.balls]
     assert len(tags) == 8 and all(tags)
     assert not any(a.colliderect(b) for i, a in enumerate(tags) for b in tags[i + 1 :])
+    hidden_words = i18n.t("landscape.view3d_hidden", label="b0")
+    assert "b0" in hidden_words
 
 
 def test_a_right_click_in_3d_picks_the_surface_point_under_the_cursor():

@@ -5,7 +5,9 @@ Drawn with pygame and numpy (the project's own): every vertex is projected and e
 at once with numpy (``orbit.py``), then the faces are drawn farthest first (the painter's
 algorithm) with ``pygame.draw.polygon``. A ball or a point of a trail that a ridge stands in
 front of is not drawn over it: its sight line to the eye is tested against the mesh
-(``orbit.hidden``); a hidden ball keeps its tag, which says it is hidden. Tags are laid out so none
+(``orbit.hidden``); a hidden ball shows as a faint ring only, and its tag says it is hidden
+(balls that have settled into a minimum often are: the heights follow the map's log colour
+scale, so a minimum is a narrow pit whose near wall hides its bottom unless seen from above). Tags are laid out so none
 covers another or a ball (``tag_layout``). No OpenGL: the view must draw headless in CI and in
 ``render --view 3d``, where there is no GL context. While the camera moves, faces are taken two
 cells at a time (a quarter as many polygons), the full mesh once it stops.
@@ -165,7 +167,8 @@ def _draw_balls(target, rect, mesh: Mesh, camera: Camera, balls: list[BallTrack]
     spots = project(np.array([w for _, w, _ in heads]), camera, rect.size)[0] + (rect.x, rect.y)
     discs = []
     for (ball, _, _), (x, y), visible in zip(heads, spots, seen_heads, strict=True):
-        if not visible:
+        if not visible:  # seen through the surface: a faint ring where it is, never its disc
+            pygame.draw.circle(target, palette.dim(ball.colour, 0.45), (x, y), 6, 1)
             continue
         pygame.draw.circle(target, palette.BACKGROUND, (x, y), 8)
         pygame.draw.circle(target, ball.colour, (x, y), 6)
@@ -198,17 +201,22 @@ def _draw_tags(target, rect, text: Text, heads, spots, seen, discs) -> list[pyga
         ball.label if visible else t("landscape.view3d_hidden", label=ball.label)
         for (ball, _, _), visible in zip(heads, seen, strict=True)
     ]
-    font = text.font(12, "mono")
+    colours = [
+        ball.colour if visible else palette.dim(ball.colour, 0.45)
+        for (ball, _, _), visible in zip(heads, seen, strict=True)
+    ]
     pad = (px(8), px(4))
-    sizes = [(font.size(w)[0] + pad[0], font.size(w)[1] + pad[1]) for w in words]
+    # measured as drawn (a Chinese tag's words take another font than the label's)
+    rendered = [
+        text.render(w, 12, c, "mono").get_size() for w, c in zip(words, colours, strict=True)
+    ]
+    sizes = [(w + pad[0], h + pad[1]) for w, h in rendered]
     order = sorted(range(len(heads)), key=lambda i: heads[i][2])
     boxes = place_tags(
         [tuple(p) for p in spots.tolist()], sizes, tuple(rect), order, discs, gap=px(10)
     )
     out: list[pygame.Rect | None] = []
-    rows = zip(heads, words, spots, boxes, seen, strict=True)
-    for (ball, _, _), word, (x, y), box, visible in rows:
-        colour = ball.colour if visible else palette.dim(ball.colour, 0.45)
+    for word, (x, y), box, colour in zip(words, spots, boxes, colours, strict=True):
         r = pygame.Rect(round(box[0]), round(box[1]), round(box[2]), round(box[3]))
         if not r.inflate(px(24), px(24)).collidepoint(x, y):
             end = (min(max(x, r.left), r.right), min(max(y, r.top), r.bottom))
