@@ -109,23 +109,25 @@ def top_eigen(
     itself until the residual is small. Each step's cost beyond its product is a few vector
     operations (scipy's LOBPCG spent as long again as the products on its own bookkeeping)."""
     start = v0 if v0 is not None and v0.shape == (n,) else None
-    gen = np.random.default_rng(0)
-    q = torch.as_tensor(gen.standard_normal(n) if start is None else start, dtype=torch.float64)
+    q = np.random.default_rng(0).standard_normal(n) if start is None else start
     steps = max(1, min(maxiter, n))
-    basis = torch.empty(steps, n, dtype=torch.float64)  # rows filled as the run goes
-    basis[0] = q / q.norm()
+    # the bookkeeping in numpy: a step's few vector operations cost less there than in torch
+    basis = np.empty((steps, n))  # rows filled as the run goes
+    basis[0] = q / np.linalg.norm(q)
     tri = np.zeros((steps, steps))  # the Lanczos tridiagonal matrix, grown in place
-    value, ritz, error, beta = 0.0, np.ones(1), math.inf, 0.0
+    value, ritz, error, beta, top = 0.0, np.ones(1), math.inf, 0.0, 0.0
     for j in range(steps):
-        w = product(basis[j]).detach().to(torch.float64).reshape(-1)
-        alpha = float(w @ basis[j])
+        w = product(torch.from_numpy(basis[j])).detach().reshape(-1).numpy().astype(np.float64)
         q_j = basis[: j + 1]
-        for _ in range(2):  # full re-orthogonalization, twice is enough
-            w = w - q_j.T @ (q_j @ w)
-        beta = float(w.norm())
+        coef = q_j @ w
+        alpha = float(coef[j])
+        w -= coef @ q_j  # full re-orthogonalization, twice is enough
+        w -= (q_j @ w) @ q_j
+        beta = float(np.linalg.norm(w))
         if not (math.isfinite(alpha) and math.isfinite(beta)):
             raise ArithmeticError("a Hessian-vector product is not finite")
         tri[j, j] = alpha
+        top = max(top, abs(alpha))
         thetas, vecs = np.linalg.eigh(tri[: j + 1, : j + 1])
         value, ritz = float(thetas[-1]), vecs[:, -1]
         scale = max(abs(value), 1e-300)
@@ -134,14 +136,14 @@ def top_eigen(
         # the gap's bound only once the residual is small: an early Ritz gap can look too wide
         close = gap > 0 and residual <= RESIDUAL * scale
         error = min(residual, residual**2 / gap) if close else residual
-        if beta <= 1e-12 * max(scale, float(np.abs(np.diag(tri)).max())):
+        if beta <= 1e-12 * max(scale, top):
             error = 0.0  # an invariant subspace: the Ritz value is an eigenvalue
         if error <= tol * scale and (close or error == 0.0) or j + 1 == steps:
             break
         tri[j, j + 1] = tri[j + 1, j] = beta
         basis[j + 1] = w / beta
     steps = len(ritz)
-    vec = (torch.as_tensor(ritz) @ basis[:steps]).numpy()
+    vec = ritz @ basis[:steps]
     return Eigen(value, vec / np.linalg.norm(vec), error, steps)
 
 
