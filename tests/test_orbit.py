@@ -152,7 +152,7 @@ def test_a_ball_behind_a_ridge_is_not_drawn_over_it():
     # from above, nothing stands in the way
     top = Camera(yaw=0.0, pitch=math.radians(85), distance=4.0)
     xy = np.array([[0.0, 0.5], [0.3, -0.7]])
-    assert not hidden(mesh, top, mesh.world(xy, sample_t(mesh, xy)) + [0, 0, 0.012]).any()
+    assert not hidden(mesh, top, mesh.on_surface(xy) + [0, 0, 0.012]).any()
 
 
 def test_tags_of_balls_on_one_spot_do_not_overlap_and_stay_in_view():
@@ -210,7 +210,23 @@ def test_a_right_click_in_3d_picks_the_surface_point_under_the_cursor():
     mesh = build_mesh(xs, ys, X**2 + Y**2)
     camera = Camera()
     for x, y in [(0.5, -1.0), (-1.25, 0.75)]:
-        world = mesh.world(np.array([x, y]), sample_t(mesh, np.array([x, y])))
+        world = mesh.on_surface(np.array([x, y]))
         screen, _ = project(world, camera, (640, 360))
         assert pick(mesh, camera, (640, 360), tuple(screen)) == pytest.approx((x, y), abs=0.02)
     assert pick(mesh, camera, (640, 360), (2, 2)) is None  # the background
+
+
+def test_a_ball_settled_in_a_minimum_stays_in_view_from_the_default_camera():
+    """Heights are the loss's rank: a minimum is a round bowl, not a log funnel whose own wall
+    would hide the ball at its bottom."""
+    from explorer.app.scenes.landscape.orbit import hidden
+
+    for side in (2.0, 5.0):  # a bowl; Himmelblau's four minima
+        xs = ys = np.linspace(-side, side, 96)
+        X, Y = np.meshgrid(xs, ys)
+        bowl = X**2 + Y**2
+        z = bowl if side == 2.0 else (X**2 + Y - 11) ** 2 + (X + Y**2 - 7) ** 2
+        mesh = build_mesh(xs, ys, z)
+        i, j = np.unravel_index(np.argmin(z), z.shape)
+        ball = mesh.on_surface(np.array([[xs[j], ys[i]]])) + [0, 0, 0.012]
+        assert not hidden(mesh, Camera(), ball).any()

@@ -2,10 +2,14 @@
 perspective projection, Lambert shading and the painter's order of the mesh's faces.
 
 World coordinates: the map's square scaled to [−1, 1]² (x to the right, y away from the viewer
-at yaw 0), height z up. Heights are the map's colour scale — log(f − min) mixed with rank, the
-same ``t`` in [0, 1] the heatmap colours by — times ``HEIGHT``, so a valley the map shows is a
-valley the mesh shows, and a loss spanning ten decades does not become one spike and a flat
-plain. A ball sits on the mesh at its own ``t``.
+at yaw 0), height z up. The faces take the map's colours — log(f − min) mixed with rank, the
+same ``t`` in [0, 1] the heatmap colours by — and the heights the rank half of it alone, times
+``HEIGHT``: a valley the map shows is a valley the mesh shows (both rise with the loss), a loss
+spanning ten decades does not become one spike and a flat plain, and a minimum is a bowl, as
+round as the loss is (the rank of f near a quadratic minimum grows as r²). The log half as a
+height made every minimum a narrow funnel (log r² falls without bound), steeper than the sight
+line at most pitches, so a ball that had settled into one was hidden by the funnel's own wall.
+A ball sits on the mesh (``Mesh.on_surface``).
 
 The camera looks at the origin from ``distance`` along the direction given by ``yaw`` (about z)
 and ``pitch`` (above the plane); ``focal`` is the focal length in units of the screen's half
@@ -30,7 +34,7 @@ DISTANCE_RANGE = (2.2, 12.0)
 @dataclass
 class Camera:
     yaw: float = math.radians(-35)
-    pitch: float = math.radians(35)
+    pitch: float = math.radians(50)  # from higher up than a photo: balls in a basin stay in view
     distance: float = 4.2
     focal: float = 3.0
 
@@ -69,6 +73,18 @@ def project(
     safe = np.maximum(depth, 1e-6)
     screen = np.stack([w / 2 + f * x / safe, h / 2 - f * y / safe], -1)
     return screen, depth
+
+
+def height_t(z: np.ndarray) -> np.ndarray:
+    """The mesh's heights in [0, 1] (NaN where z is not finite): the rank of z, ties sharing
+    their average rank, so equal losses stand at equal heights."""
+    from scipy.stats import rankdata
+
+    h = np.full(z.shape, np.nan)
+    finite = np.isfinite(z)
+    if finite.any():
+        h[finite] = (rankdata(z[finite]) - 1) / max(1, int(finite.sum()) - 1)
+    return h
 
 
 def colour_t(z: np.ndarray) -> np.ndarray:
@@ -112,14 +128,21 @@ class Mesh:
         wy = (xy[..., 1] - y0) / (y1 - y0) * 2 - 1
         return np.stack([wx, wy, np.nan_to_num(t) * HEIGHT], -1)
 
+    def on_surface(self, xy: np.ndarray) -> np.ndarray:
+        """Map points (..., 2) → the world points (..., 3) on the mesh above them."""
+        flat = self.world(xy, np.zeros(np.shape(xy)[:-1]))
+        flat[..., 2] = height_at(self, flat[..., 0], flat[..., 1])
+        return flat
+
 
 def build_mesh(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, t: np.ndarray | None = None) -> Mesh:
     """The mesh of ``z[row, col]`` at (xs[col], ys[row]); ``t`` the colour scale (default:
-    ``colour_t(z)``). A non-finite value sits at height 0 and its faces are marked by NaN."""
+    ``colour_t(z)``), the heights ``height_t(z)``. A non-finite value sits at height 0 and its
+    faces are marked by NaN."""
     t = colour_t(z) if t is None else t
     ny, nx = z.shape
     X, Y = np.meshgrid(np.linspace(-1, 1, nx), np.linspace(-1, 1, ny))
-    vertices = np.stack([X, Y, np.nan_to_num(t) * HEIGHT], -1)
+    vertices = np.stack([X, Y, np.nan_to_num(height_t(z)) * HEIGHT], -1)
     idx = np.arange(ny * nx).reshape(ny, nx)
     faces = np.stack([idx[:-1, :-1], idx[:-1, 1:], idx[1:, 1:], idx[1:, :-1]], -1).reshape(-1, 4)
     flat = vertices.reshape(-1, 3)

@@ -28,7 +28,6 @@ from explorer.app.scenes.landscape.orbit import (
     hidden,
     painter_order,
     project,
-    sample_t,
     shade,
 )
 from explorer.app.scenes.landscape.tag_layout import place_tags
@@ -148,7 +147,7 @@ def _draw_balls(target, rect, mesh: Mesh, camera: Camera, balls: list[BallTrack]
     ends = np.cumsum([len(trail) for trail in trails])
     starts = ends - [len(trail) for trail in trails]
     flat = np.concatenate(trails)
-    world = mesh.world(flat, sample_t(mesh, flat))
+    world = mesh.on_surface(flat)
     world[:, 2] += LIFT
     pts, depth = project(world, camera, rect.size)
     pts += (rect.x, rect.y)
@@ -168,7 +167,7 @@ def _draw_balls(target, rect, mesh: Mesh, camera: Camera, balls: list[BallTrack]
     discs = []
     for (ball, _, _), (x, y), visible in zip(heads, spots, seen_heads, strict=True):
         if not visible:  # seen through the surface: a faint ring where it is, never its disc
-            pygame.draw.circle(target, palette.dim(ball.colour, 0.45), (x, y), 6, 1)
+            pygame.draw.circle(target, palette.dim(ball.colour, 0.3), (x, y), 6, 2)
             continue
         pygame.draw.circle(target, palette.BACKGROUND, (x, y), 8)
         pygame.draw.circle(target, ball.colour, (x, y), 6)
