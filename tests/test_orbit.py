@@ -95,6 +95,13 @@ def test_the_landscape_shows_the_3d_view_on_v_and_a_drag_orbits_it(registry):
     distance = view.camera.distance
     app.wheel(plot.center, 2)
     assert view.camera.distance < distance and app.scene.view.key() is not None
+    # a right click inspects the surface point under the cursor (the one pick finds there)
+    app.tick(2)
+    point = view.pick(plot.center)
+    assert point is not None
+    app.click(plot.center, button=3)
+    inspected = app.model.inspection
+    assert inspected is not None and (inspected.x, inspected.y) == pytest.approx(point)
     app.key(pygame.K_v)
     assert not view.on
 
