@@ -95,6 +95,13 @@ def test_the_landscape_shows_the_3d_view_on_v_and_a_drag_orbits_it(registry):
     distance = view.camera.distance
     app.wheel(plot.center, 2)
     assert view.camera.distance < distance and app.scene.view.key() is not None
+    # a right click inspects the surface point under the cursor (the one pick finds there)
+    app.tick(2)
+    point = view.pick(plot.center)
+    assert point is not None
+    app.click(plot.center, button=3)
+    inspected = app.model.inspection
+    assert inspected is not None and (inspected.x, inspected.y) == pytest.approx(point)
     app.key(pygame.K_v)
     assert not view.on
 
@@ -115,3 +122,118 @@ def test_faces_filled_from_flat_ints_match_one_polygon_call_per_nested_list():
     for pts, colour in zip(corners.astype(int).tolist(), colours.astype(int).tolist(), strict=True):
         pygame.draw.polygon(reference, colour, pts)
     assert (pygame.surfarray.array3d(ours) == pygame.surfarray.array3d(reference)).all()
+
+
+def _ridge_scene():
+    """A flat floor with a wall across it at world y = −0.2, seen from the −y side (yaw 0) low
+    down: a ball at y = +0.5 lies behind the wall, one at y = −0.7 in front of it."""
+    from explorer.app.scenes.landscape.surface3d import BallTrack
+
+    xs = ys = np.linspace(-1.0, 1.0, 41)
+    X, Y = np.meshgrid(xs, ys)
+    z = np.where(np.abs(Y + 0.2) < 0.1, 10.0, 0.0) + 0.01 * X**2  # the wall, and a floor
+    mesh = build_mesh(xs, ys, z)
+    camera = Camera(yaw=0.0, pitch=math.radians(14), distance=4.0)
+    behind = BallTrack(np.array([[0.0, 0.5]]), (255, 0, 255), "behind")
+    front = BallTrack(np.array([[0.3, -0.7]]), (0, 255, 255), "front")
+    return mesh, camera, [behind, front]
+
+
+def test_a_ball_behind_a_ridge_is_not_drawn_over_it():
+    import pygame
+
+    from explorer.app.scenes.landscape.orbit import hidden
+    from explorer.app.scenes.landscape.surface3d import draw_surface3d
+
+    mesh, camera, balls = _ridge_scene()
+    target = pygame.Surface((400, 300))
+    drawn = draw_surface3d(target, target.get_rect(), mesh, camera, balls)
+    shown = {b.label: b for b in drawn.balls}
+    assert not shown["behind"].visible and shown["front"].visible
+    pixels = pygame.surfarray.array3d(target)
+    bx, by = (int(round(v)) for v in shown["behind"].at)
+    fx, fy = (int(round(v)) for v in shown["front"].at)
+    assert tuple(pixels[fx, fy]) == (0, 255, 255)  # the ball in front: its colour
+    assert tuple(pixels[bx, by]) != (255, 0, 255)  # the one behind: the wall's
+    assert not (pixels[bx - 8 : bx + 9, by - 8 : by + 9] == (255, 0, 255)).all(-1).any()
+    # from above, nothing stands in the way
+    top = Camera(yaw=0.0, pitch=math.radians(85), distance=4.0)
+    xy = np.array([[0.0, 0.5], [0.3, -0.7]])
+    assert not hidden(mesh, top, mesh.on_surface(xy) + [0, 0, 0.012]).any()
+
+
+def test_tags_of_balls_on_one_spot_do_not_overlap_and_stay_in_view():
+    from explorer.app.scenes.landscape.tag_layout import overlaps, place_tags
+
+    bounds = (0.0, 0.0, 640.0, 360.0)
+    boxes = place_tags([(320.0, 180.0)] * 8, [(60.0, 18.0)] * 8, bounds)
+    assert len(boxes) == 8
+    assert not any(overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert all(x >= 0 and x + w <= 640 and y >= 0 and y + h <= 360 for x, y, w, h in boxes)
+    # the first keeps the usual spot (right and up of its ball); a ball's disc is kept clear
+    assert boxes[0][0] > 320 and boxes[0][1] < 180
+    disc = (300.0, 160.0, 40.0, 40.0)
+    assert not any(
+        overlaps(b, disc)
+        for b in place_tags([(320.0, 180.0)] * 3, [(60.0, 18.0)] * 3, bounds, avoid=[disc])
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_3d_views_tags_do_not_overlap_when_balls_crowd_together(lang):
+    import pygame
+
+    from explorer.app.scenes.landscape.surface3d import BallTrack, draw_surface3d
+    from explorer.app.ui import i18n
+    from explorer.app.ui.text import Text
+
+    pygame.font.init()
+    mesh, camera, _ = _ridge_scene()
+    # six balls bunched behind the wall (their tags say so, in Chinese a wider font), two before
+    balls = [
+        BallTrack(np.array([[0.02 * i, 0.5 if i < 6 else -0.7]]), (200, 100 + 10 * i, 50), f"b{i}")
+        for i in range(8)
+    ]
+    before = i18n.language()
+    i18n.set_language(lang)
+    try:
+        target = pygame.Surface((640, 360))
+        drawn = draw_surface3d(target, target.get_rect(), mesh, camera, balls, Text())
+    finally:
+        i18n.set_language(before)
+    assert [b.visible for b in drawn.balls] == [False] * 6 + [True] * 2
+    tags = [b.tag for b in drawn.balls]
+    assert len(tags) == 8 and all(tags)
+    assert not any(a.colliderect(b) for i, a in enumerate(tags) for b in tags[i + 1 :])
+    hidden_words = i18n.t("landscape.view3d_hidden", label="b0")
+    assert "b0" in hidden_words
+
+
+def test_a_right_click_in_3d_picks_the_surface_point_under_the_cursor():
+    from explorer.app.scenes.landscape.orbit import pick
+
+    xs = ys = np.linspace(-2, 2, 33)
+    X, Y = np.meshgrid(xs, ys)
+    mesh = build_mesh(xs, ys, X**2 + Y**2)
+    camera = Camera()
+    for x, y in [(0.5, -1.0), (-1.25, 0.75)]:
+        world = mesh.on_surface(np.array([x, y]))
+        screen, _ = project(world, camera, (640, 360))
+        assert pick(mesh, camera, (640, 360), tuple(screen)) == pytest.approx((x, y), abs=0.02)
+    assert pick(mesh, camera, (640, 360), (2, 2)) is None  # the background
+
+
+def test_a_ball_settled_in_a_minimum_stays_in_view_from_the_default_camera():
+    """Heights are the loss's rank: a minimum is a round bowl, not a log funnel whose own wall
+    would hide the ball at its bottom."""
+    from explorer.app.scenes.landscape.orbit import hidden
+
+    for side in (2.0, 5.0):  # a bowl; Himmelblau's four minima
+        xs = ys = np.linspace(-side, side, 96)
+        X, Y = np.meshgrid(xs, ys)
+        bowl = X**2 + Y**2
+        z = bowl if side == 2.0 else (X**2 + Y - 11) ** 2 + (X + Y**2 - 7) ** 2
+        mesh = build_mesh(xs, ys, z)
+        i, j = np.unravel_index(np.argmin(z), z.shape)
+        ball = mesh.on_surface(np.array([[xs[j], ys[i]]])) + [0, 0, 0.012]
+        assert not hidden(mesh, Camera(), ball).any()

@@ -12,7 +12,14 @@ from torch.func import functional_call
 from explorer.cli import main
 from explorer.plugins import default_registry
 from explorer.training import TrainConfig, TrainingSession
-from explorer.training.sharpness import BatchHessian, SharpnessTracker, preconditioner, threshold
+from explorer.training.sharpness import (
+    BatchHessian,
+    SharpnessTracker,
+    preconditioner,
+    shown,
+    threshold,
+    top_eigen,
+)
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +130,45 @@ def test_train_writes_the_series_into_its_json(tmp_path):
     assert [p["step"] for p in sharp["series"]] == [0, 5, 10, 15, 20]
     assert sharp["threshold"] == pytest.approx(10.0) and sharp["threshold_formula"] == "2/η"
     assert f"{sharp['series'][-1]['lambda_max']:.4g}" in result.output
+
+
+def test_every_point_the_lab_reports_agrees_with_the_exact_hessian(registry):
+    """Not only the last: each measurement, warm-started from the one before and stopped at its
+    error bound, is within 1e-4 of the exact top eigenvalue at its own step."""
+    config = TrainConfig(
+        dataset="moons",
+        depth=2,
+        width=24,
+        activation="tanh",
+        optimizer="sgd",
+        optimizer_hyper={"lr": 0.2},
+        steps=40,
+        device="cpu",
+    )
+    session = TrainingSession(config, registry)
+    tracker = SharpnessTracker(session, every=10)
+    tracker.observe()
+    exact = [exact_top(session)]
+    while not session.done:
+        session.step(1)
+        if tracker.observe() is not None:
+            exact.append(exact_top(session))
+    assert [p.step for p in tracker.points] == [0, 10, 20, 30, 40]
+    assert [p.value for p in tracker.points] == pytest.approx(exact, rel=1e-4)
+    assert all(p.converged for p in tracker.points)
+    # warm starts: after the first measurement, a handful of products each
+    assert max(p.products for p in tracker.points[1:]) < tracker.points[0].products + 5
+
+
+def test_an_estimate_that_ran_out_of_products_shows_its_range_not_a_false_figure():
+    eigenvalues = torch.linspace(1.0, 10.0, 60, dtype=torch.float64)
+
+    def product(v):
+        return eigenvalues * v
+
+    cut = top_eigen(product, 60, maxiter=3)
+    assert cut.products == 3 and cut.value < 10.0
+    assert cut.value + cut.error >= 10.0  # the bar reaches the truth
+    assert shown(cut.value, cut.error) == f"{cut.value:.4g}–{cut.value + cut.error:.4g}"
+    full = top_eigen(product, 60, maxiter=60)
+    assert full.value == pytest.approx(10.0, rel=1e-5) and shown(full.value, full.error) == "10"

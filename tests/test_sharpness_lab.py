@@ -140,3 +140,22 @@ def test_a_run_at_the_edge_says_how_close_and_since_when(english):
         "lambda_crossed": 80,
     }
     assert sharpness_readouts(summary(series=())) == {}
+
+
+def test_a_measurement_left_with_an_error_bar_is_written_as_its_range(english):
+    from explorer.app.scenes.network.sharpness_chart import figure
+
+    summary = {
+        "every": 10,
+        "optimizer": "sgd",
+        "threshold": 4.0,
+        "preconditioned": False,
+        "series": ((0, 2.0, "output layer", 0.9), (10, 3.0, "output layer", 0.9)),
+        "errors": (0.0, 0.25),
+        "tol": 1e-5,
+        "crossed": None,
+        "diverged": True,
+        "failed_step": None,
+    }
+    assert figure(summary, 0) == "2" and figure(summary) == "3–3.25"
+    assert "3–3.25" in note(summary)

@@ -16,19 +16,31 @@ from explorer.training.sharpness import SharpnessTracker
 TARGET = 0.25
 
 
-def _run(registry, config: TrainConfig, every: int | None) -> tuple[float, int]:
-    """Seconds to train ``config`` to its end (with λ_max every ``every`` steps), and how many
-    measurements were taken."""
+def _run(registry, config: TrainConfig, every: int | None) -> tuple[float, float, int, int, int]:
+    """Seconds to train ``config`` to its end (with λ_max every ``every`` steps), the same in
+    this thread's CPU time (which other processes on a loaded machine do not inflate), how many
+    measurements were taken, the Hessian-vector products they took, and how many of them kept
+    an error bar wider than the tracker's tolerance."""
     session = TrainingSession(config, registry)
     tracker = SharpnessTracker(session, every) if every else None
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     if tracker is not None:
         tracker.observe()
     while not session.done:
         session.step(1)
         if tracker is not None:
             tracker.observe()
-    return time.perf_counter() - t0, len(tracker.points) if tracker else 0
+    seconds, cpu = time.perf_counter() - t0, time.thread_time() - c0
+    if tracker is None:
+        return seconds, cpu, 0, 0, 0
+    points = tracker.points
+    return (
+        seconds,
+        cpu,
+        len(points),
+        sum(p.products for p in points),
+        sum(not p.converged for p in points),
+    )
 
 
 @click.command()
@@ -46,7 +58,7 @@ def sharpness(registry, dataset: str, steps: int, every: int, repeats: int, thre
     out = make_console()
     session = TrainingSession(config, registry)  # imports, the data set: not timed
     params = sum(p.numel() for p in session.model.parameters())
-    SharpnessTracker(session, every).observe()  # scipy's import: not timed
+    SharpnessTracker(session, every).observe()  # first calls' warm-up: not timed
     out.print(
         f"bench sharpness: {dataset} 4×32 net ({params:,} parameters), batch "
         f"{config.batch_size}, {steps} steps, λ_max every {every} steps on a fixed batch of "
@@ -54,18 +66,25 @@ def sharpness(registry, dataset: str, steps: int, every: int, repeats: int, thre
         f"median of {repeats} pairs, run alternately",
         highlight=False,
     )
-    plain, tracked, counts = [], [], []
+    plain, tracked, plain_cpu, tracked_cpu, counts = [], [], [], [], []
     for _ in range(repeats):
-        plain.append(_run(registry, config, None)[0])
-        seconds, n = _run(registry, config, every)
+        seconds, cpu, *_ = _run(registry, config, None)
+        plain.append(seconds)
+        plain_cpu.append(cpu)
+        seconds, cpu, *count = _run(registry, config, every)
         tracked.append(seconds)
-        counts.append(n)
+        tracked_cpu.append(cpu)
+        counts.append(count)
     base, with_it = statistics.median(plain), statistics.median(tracked)
     cost = (with_it - base) / base
+    cpu_base = statistics.median(plain_cpu)
+    cpu_cost = (statistics.median(tracked_cpu) - cpu_base) / cpu_base
     verdict = "within" if cost <= TARGET else "OVER"
+    n, products, wide = counts[0]
     out.print(
-        f"  training {base:.3f} s   with λ_max {with_it:.3f} s ({counts[0]} measurements, "
-        f"{1000 * (with_it - base) / max(1, counts[0]):.2f} ms each)   cost {cost:+.0%} of the "
-        f"training time ({verdict} the target ≤ {TARGET:.0%})",
+        f"  training {base:.3f} s   with λ_max {with_it:.3f} s ({n} measurements, "
+        f"{1000 * (with_it - base) / max(1, n):.2f} ms each, {products / max(1, n):.1f} "
+        f"Hessian-vector products each, {wide} left with an error bar)   cost {cost:+.0%} of "
+        f"the training time ({verdict} the target ≤ {TARGET:.0%}); in CPU time {cpu_cost:+.0%}",
         highlight=False,
     )

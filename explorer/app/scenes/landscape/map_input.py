@@ -94,7 +94,12 @@ class MapInput:
                 scene.drag["orbit"] = True
                 scene.view3d.press(event.pos)
             return True
-        if event.button == 3 and not scene.view3d.on:  # the map's points: not in 3-D
+        if event.button == 3 and scene.view3d.on:  # the surface's point under the cursor
+            point = scene.view3d.pick(event.pos)
+            if point is not None:
+                scene.model.inspect(*point)
+            return True
+        if event.button == 3:
             i = self.ball_at(event.pos)
             if i is not None:
                 scene.model.inspect_ball(i)

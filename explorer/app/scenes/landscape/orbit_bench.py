@@ -39,7 +39,8 @@ def orbit_frame_times(
         for _ in range(frames):
             camera.orbit(math.radians(2), 0.0)
             t0 = time.perf_counter()
-            faces = draw_surface3d(target, target.get_rect(), mesh, camera, tracks, text, moving)
+            drawn = draw_surface3d(target, target.get_rect(), mesh, camera, tracks, text, moving)
+            faces = drawn.faces
             times.append(1000 * (time.perf_counter() - t0))
         rows.append((moving, faces, times))
     return rows

@@ -3,7 +3,12 @@ balls on it with their trails, in their own colours and with their tags.
 
 Drawn with pygame and numpy (the project's own): every vertex is projected and every face shaded
 at once with numpy (``orbit.py``), then the faces are drawn farthest first (the painter's
-algorithm) with ``pygame.draw.polygon``. No OpenGL: the view must draw headless in CI and in
+algorithm) with ``pygame.draw.polygon``. A ball or a point of a trail that a ridge stands in
+front of is not drawn over it: its sight line to the eye is tested against the mesh
+(``orbit.hidden``); a hidden ball shows as a faint ring only, and its tag says it is hidden
+(balls that have settled into a minimum often are: the heights follow the map's log colour
+scale, so a minimum is a narrow pit whose near wall hides its bottom unless seen from above). Tags are laid out so none
+covers another or a ball (``tag_layout``). No OpenGL: the view must draw headless in CI and in
 ``render --view 3d``, where there is no GL context. While the camera moves, faces are taken two
 cells at a time (a quarter as many polygons), the full mesh once it stops.
 """
@@ -20,16 +25,21 @@ from explorer.app.scenes.landscape.orbit import (
     Mesh,
     coarse_faces,
     face_normals,
+    hidden,
     painter_order,
     project,
-    sample_t,
     shade,
 )
+from explorer.app.scenes.landscape.tag_layout import place_tags
 from explorer.app.ui import palette
+from explorer.app.ui.i18n import t
+from explorer.app.ui.scale import px
 from explorer.app.ui.text import Text
 
 _LUT = palette.colormap_lut().astype(float)
 LIFT = 0.012  # balls and trails float this far above the mesh (world units), never inside it
+TRAIL_TESTS = 48  # points of a trail whose sight line is tested (the rest take the nearest's)
+TRAIL_SAMPLES = 48  # samples along a trail point's sight line (a ball's: orbit.SIGHT_SAMPLES)
 
 
 @dataclass
@@ -40,6 +50,25 @@ class BallTrack:
     colour: tuple[int, int, int]
     label: str
     stopped: bool = False
+
+
+@dataclass
+class BallShown:
+    """What the view drew for one ball: where (screen), whether the surface hides it, and its
+    tag's box (None: no tag)."""
+
+    label: str
+    at: tuple[float, float]
+    visible: bool
+    tag: pygame.Rect | None
+
+
+@dataclass
+class Drawn:
+    """One frame: how many faces were drawn and each ball as shown."""
+
+    faces: int
+    balls: list[BallShown]
 
 
 def face_colours(mesh: Mesh, faces: np.ndarray) -> np.ndarray:
@@ -62,9 +91,9 @@ def draw_surface3d(
     balls: list[BallTrack],
     text: Text | None = None,
     moving: bool = False,
-) -> int:
-    """Draw the mesh and the balls into ``rect`` of ``target``; returns how many faces were
-    drawn (fewer while ``moving``)."""
+) -> Drawn:
+    """Draw the mesh and the balls into ``rect`` of ``target``: how many faces were drawn (fewer
+    while ``moving``) and where each ball went."""
     ny, nx = mesh.t.shape
     faces = coarse_faces(ny, nx, 2) if moving else mesh.faces
     # while moving, the mesh is drawn at half size and stretched: a quarter of the pixels to fill
@@ -80,9 +109,9 @@ def draw_surface3d(
         target.blit(pygame.transform.smoothscale(layer, rect.size), rect.topleft)
     clip = target.get_clip()
     target.set_clip(rect)
-    _draw_balls(target, rect, mesh, camera, balls, text)
+    shown = _draw_balls(target, rect, mesh, camera, balls, text)
     target.set_clip(clip)
-    return len(faces)
+    return Drawn(len(faces), shown)
 
 
 def _fill_faces(layer: pygame.Surface, corners: np.ndarray, colours: np.ndarray) -> None:
@@ -102,26 +131,97 @@ def _fill_faces(layer: pygame.Surface, corners: np.ndarray, colours: np.ndarray)
         polygon(layer, c, ((x0, y0), (x1, y1), (x2, y2), (x3, y3)))
 
 
-def _draw_balls(target, rect, mesh: Mesh, camera: Camera, balls: list[BallTrack], text) -> None:
+def _draw_balls(target, rect, mesh: Mesh, camera: Camera, balls: list[BallTrack], text):
+    """Trails (their hidden stretches left out), then the balls the surface does not hide, then
+    every tag where ``place_tags`` puts it."""
+    kept, trails = [], []
     for ball in balls:
         trail = np.asarray(ball.trail, dtype=float).reshape(-1, 2)
         trail = trail[np.isfinite(trail).all(1)]
-        if not len(trail):
+        if len(trail):
+            kept.append(ball)
+            trails.append(trail)
+    if not kept:
+        return []
+    # every trail at once: one projection and one sight test for all (numpy calls, not balls)
+    ends = np.cumsum([len(trail) for trail in trails])
+    starts = ends - [len(trail) for trail in trails]
+    flat = np.concatenate(trails)
+    world = mesh.on_surface(flat)
+    world[:, 2] += LIFT
+    pts, depth = project(world, camera, rect.size)
+    pts += (rect.x, rect.y)
+    tested = [
+        a + np.unique(np.linspace(0, b - a - 1, TRAIL_TESTS).astype(np.intp))
+        for a, b in zip(starts, ends, strict=True)
+    ]
+    seen = ~hidden(mesh, camera, world[np.concatenate(tested)], TRAIL_SAMPLES)
+    seen_of = np.split(seen, np.cumsum([len(k) for k in tested])[:-1])
+    for ball, a, b, ks, ok in zip(kept, starts, ends, tested, seen_of, strict=True):
+        if b - a > 1:  # each point as its nearest tested point; drawn where both ends are seen
+            near = np.clip(np.searchsorted(ks, np.arange(a, b)), 0, len(ks) - 1)
+            _draw_runs(target, palette.dim(ball.colour, 0.25), pts[a:b], ok[near])
+    heads = [(ball, world[b - 1], float(depth[b - 1])) for ball, b in zip(kept, ends, strict=True)]
+    seen_heads = ~hidden(mesh, camera, np.array([w for _, w, _ in heads]))
+    spots = project(np.array([w for _, w, _ in heads]), camera, rect.size)[0] + (rect.x, rect.y)
+    discs = []
+    for (ball, _, _), (x, y), visible in zip(heads, spots, seen_heads, strict=True):
+        if not visible:  # seen through the surface: a faint ring where it is, never its disc
+            pygame.draw.circle(target, palette.dim(ball.colour, 0.3), (x, y), 6, 2)
             continue
-        world = mesh.world(trail, sample_t(mesh, trail))
-        world[:, 2] += LIFT
-        pts, _ = project(world, camera, rect.size)
-        pts += (rect.x, rect.y)
-        if len(pts) > 1:
-            line = list(zip(pts[:, 0].tolist(), pts[:, 1].tolist(), strict=True))  # no lists
-            pygame.draw.aalines(target, palette.dim(ball.colour, 0.25), False, line)
-        x, y = pts[-1]
         pygame.draw.circle(target, palette.BACKGROUND, (x, y), 8)
         pygame.draw.circle(target, ball.colour, (x, y), 6)
         if ball.stopped:
             pygame.draw.circle(target, palette.MARK, (x, y), 9, 1)
-        if text is not None and ball.label:
-            text.tag(target, ball.label, (x + 10, y - 18), 12, ball.colour)
+        discs.append((x - 9, y - 9, 18, 18))
+    tags = [None] * len(heads)
+    if text is not None:
+        tags = _draw_tags(target, rect, text, heads, spots, seen_heads, discs)
+    return [
+        BallShown(ball.label, (float(x), float(y)), bool(visible), tag)
+        for (ball, _, _), (x, y), visible, tag in zip(heads, spots, seen_heads, tags, strict=True)
+    ]
+
+
+def _draw_runs(target, colour, pts: np.ndarray, visible: np.ndarray) -> None:
+    """The polyline ``pts`` where consecutive points are both ``visible``."""
+    edges = np.flatnonzero(np.diff(np.r_[0, visible.astype(np.int8), 0]))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if b - a > 1:
+            run = pts[a:b]
+            line = list(zip(run[:, 0].tolist(), run[:, 1].tolist(), strict=True))  # no lists
+            pygame.draw.aalines(target, colour, False, line)
+
+
+def _draw_tags(target, rect, text: Text, heads, spots, seen, discs) -> list[pygame.Rect | None]:
+    """Each ball's tag (a hidden ball's says so, dimmed), nearest ball first, none over another
+    tag or a ball; a tag pushed away from its ball gets a thin line back to it."""
+    words = [
+        ball.label if visible else t("landscape.view3d_hidden", label=ball.label)
+        for (ball, _, _), visible in zip(heads, seen, strict=True)
+    ]
+    colours = [
+        ball.colour if visible else palette.dim(ball.colour, 0.45)
+        for (ball, _, _), visible in zip(heads, seen, strict=True)
+    ]
+    pad = (px(8), px(4))
+    # measured as drawn (a Chinese tag's words take another font than the label's)
+    rendered = [
+        text.render(w, 12, c, "mono").get_size() for w, c in zip(words, colours, strict=True)
+    ]
+    sizes = [(w + pad[0], h + pad[1]) for w, h in rendered]
+    order = sorted(range(len(heads)), key=lambda i: heads[i][2])
+    boxes = place_tags(
+        [tuple(p) for p in spots.tolist()], sizes, tuple(rect), order, discs, gap=px(10)
+    )
+    out: list[pygame.Rect | None] = []
+    for word, (x, y), box, colour in zip(words, spots, boxes, colours, strict=True):
+        r = pygame.Rect(round(box[0]), round(box[1]), round(box[2]), round(box[3]))
+        if not r.inflate(px(24), px(24)).collidepoint(x, y):
+            end = (min(max(x, r.left), r.right), min(max(y, r.top), r.bottom))
+            pygame.draw.aaline(target, palette.dim(colour, 0.3), (x, y), end)
+        out.append(text.tag(target, word, (r.x + pad[0] // 2, r.y + pad[1] // 2), 12, colour))
+    return out
 
 
 MESH_SIDE = 96

@@ -13,7 +13,7 @@ import time
 
 import pygame
 
-from explorer.app.scenes.landscape.orbit import Camera, Mesh
+from explorer.app.scenes.landscape.orbit import Camera, Mesh, pick
 from explorer.app.scenes.landscape.surface3d import draw_surface3d, surface_mesh, tracks_of
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
@@ -34,6 +34,7 @@ class View3D:
         self._error = ""
         self._last: tuple[int, int] | None = None
         self._moved_at = -1e9
+        self._drawn_in: pygame.Rect | None = None  # where the last frame was drawn
 
     def toggle(self) -> None:
         self.on = not self.on
@@ -59,6 +60,14 @@ class View3D:
     def wheel(self, steps: float) -> None:
         self.camera.zoom(ZOOM_PER_STEP**steps)
         self._moved_at = time.perf_counter()
+
+    def pick(self, pos: tuple[int, int]) -> tuple[float, float] | None:
+        """The map point of the surface under ``pos`` as last drawn (a right click inspects it);
+        None off the surface or before a mesh is shown."""
+        rect = self._drawn_in
+        if self._mesh is None or rect is None or not rect.collidepoint(pos):
+            return None
+        return pick(self._mesh, self.camera, rect.size, (pos[0] - rect.x, pos[1] - rect.y))
 
     @property
     def moving(self) -> bool:
@@ -99,4 +108,5 @@ class View3D:
             )
             text.blit(screen, words, rect.center, 15, palette.TEXT_DIM, anchor="center")
             return
+        self._drawn_in = pygame.Rect(rect)
         draw_surface3d(screen, rect, mesh, self.camera, tracks_of(model), text, self.moving)

@@ -4,6 +4,10 @@ steps (``explorer.training.sharpness``), drawn against the update rule's stabili
 with one line that says what the series did: where it stands, when it crossed the threshold,
 and, when the run diverged, along which layer the step blew up.
 
+A measurement that ran out of Hessian-vector products before its error bound met the tracker's
+tolerance shows as the range λ_max lies in (``12.3–12.9``) and an error bar above its point (a
+Ritz value is a lower bound), never as a bare figure.
+
 The y-axis is linear from 0 (or the lowest value) to a little over the highest value or the
 threshold, whichever is higher: nothing is cut off, so a diverging run's jump shows as it is."""
 
@@ -20,6 +24,7 @@ from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
+from explorer.training.sharpness import TOL, shown
 
 LAMBDA = (230, 140, 255)  # the λ_max series
 LIMIT = (255, 120, 90)  # the threshold line (2/η …)
@@ -41,6 +46,17 @@ def layer_words(layer: str) -> str:
     return t("sharpness.layer_output") if layer == "output layer" else layer
 
 
+def bars(sharpness: dict[str, Any]) -> list[float]:
+    """Each row's error bound (zeros from a worker that sent none)."""
+    errors = sharpness.get("errors") or ()
+    return [float(e) for e in errors] + [0.0] * (len(sharpness["series"]) - len(errors))
+
+
+def figure(sharpness: dict[str, Any], i: int = -1) -> str:
+    """Row ``i``'s λ_max as the chart writes it: the figure, or its range (see the docstring)."""
+    return shown(sharpness["series"][i][1], bars(sharpness)[i], sharpness.get("tol", TOL))
+
+
 def note(sharpness: dict[str, Any]) -> str:
     """One line: what the series says now (see the module's docstring)."""
     series = sharpness["series"]
@@ -51,7 +67,7 @@ def note(sharpness: dict[str, Any]) -> str:
     formula = FORMULAS.get(sharpness["optimizer"], "")
     if sharpness["diverged"]:
         if sharpness["crossed"] is None or limit is None:
-            return t("sharpness.diverged_between", value=f"{value:.4g}", step=step)
+            return t("sharpness.diverged_between", value=figure(sharpness), step=step)
         return t(
             "sharpness.diverged",
             formula=formula,
@@ -86,7 +102,7 @@ def draw_sharpness(
     text.blit(surface, t(which), (rect.x + px(8), rect.y + px(4)), 12, palette.TEXT, "bold")
     right = rect.right - px(8)  # the title row's right end: the last value, then the limit's
     if series:
-        last = t("sharpness.last", value=f"{series[-1][1]:.4g}", step=series[-1][0])
+        last = t("sharpness.last", value=figure(sharpness), step=series[-1][0])
         right = text.blit(surface, last, (right, rect.y + px(5)), 11, LAMBDA, anchor="topright").x
     colour = palette.ERROR if sharpness["diverged"] else palette.TEXT_DIM
     said = note(sharpness)
@@ -101,7 +117,13 @@ def draw_sharpness(
     left = max(px(44), text.font(10, "mono").size("0.0012")[0] + px(8))
     bottom = rect.bottom - px(6) - 2 * text.line_height(10)
     plot = pygame.Rect(rect.x + left, top, rect.w - left - px(12), max(px(10), bottom - top))
-    values = [v for _, v, _, _ in series if math.isfinite(v)]
+    tol = sharpness.get("tol", TOL)
+    wide = [
+        (s, v, e)
+        for (s, v, _, _), e in zip(series, bars(sharpness), strict=True)
+        if math.isfinite(v) and math.isfinite(e) and e > tol * abs(v)
+    ]
+    values = [v for _, v, _, _ in series if math.isfinite(v)] + [v + e for _, v, e in wide]
     if limit is not None:
         values.append(limit)
     if not values:
@@ -132,5 +154,9 @@ def draw_sharpness(
     pts = [(plot.x + plot.w * s / span, y_of(v)) for s, v, _, _ in series if math.isfinite(v)]
     if len(pts) > 1:
         pygame.draw.lines(surface, LAMBDA, False, pts, lw(2))
+    for s, v, e in wide:  # the range a measurement left open: from its value up
+        x = plot.x + plot.w * s / span
+        pygame.draw.line(surface, LAMBDA, (x, y_of(v)), (x, y_of(v + e)), lw(1))
+        pygame.draw.line(surface, LAMBDA, (x - px(3), y_of(v + e)), (x + px(3), y_of(v + e)), lw(1))
     for p in pts[-1:]:
         pygame.draw.circle(surface, LAMBDA, (int(p[0]), int(p[1])), px(3))
