@@ -255,5 +255,6 @@ def frame_3d(model, size: tuple[int, int], camera: Camera | None = None) -> pyga
     out.fill(palette.BACKGROUND)
     mesh = surface_mesh(model.spec)
     draw_surface3d(out, out.get_rect(), mesh, camera or Camera(), tracks_of(model), text)
-    text.blit(out, f"{model.spec.name} · 3-D · step {model.race.t}", (16, 12), 16, palette.TEXT)
+    title = t("landscape.view3d_title", name=model.spec.name, step=model.race.t)
+    text.blit(out, title, (16, 12), 16, palette.TEXT)
     return out
