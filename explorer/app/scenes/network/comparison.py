@@ -30,11 +30,23 @@ def variant(registry: Registry, config: TrainConfig, compare: str, value: Any) -
     swapped: B must differ; an optimizer comes with its default rate)."""
     if compare == "activation" and value == config.activation:
         value = "sigmoid" if value != "sigmoid" else "relu"
+    if compare == "depth":  # an activation per layer: one per B's layer too
+        return config.replace(depth=value, activation=for_depth(config.activation, int(value)))
     if compare == "optimizer":
         spec = registry.optimizer(str(value))
         lr = {"lr": spec.hyper["lr"].default} if "lr" in spec.hyper else {}
         return config.replace(optimizer=spec.name, optimizer_hyper=lr)
     return config.replace(**{compare: value})
+
+
+def for_depth(activation: str, depth: int) -> str:
+    """``activation`` for a net of ``depth`` hidden layers: one name stays; one per layer is
+    cut to the first ``depth``, or the last layer's repeated for new ones."""
+    names = [name.strip() for name in activation.split(",")]
+    if len(names) == 1 or depth < 1:
+        return activation if len(names) == 1 else names[0]
+    names = names[:depth] + names[-1:] * (depth - len(names))
+    return names[0] if len(set(names)) == 1 else ",".join(names)
 
 
 def setup_compare(pick: Pick | None, compare: str, value: Any) -> tuple[bool, str, Any]:

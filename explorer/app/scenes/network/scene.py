@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from explorer.app.scenes.network import maps_view
+from explorer.app.scenes.network import maps_view, per_layer
 from explorer.app.scenes.network.controls import NetworkControls
 from explorer.app.scenes.network.function_picture import render_function
 from explorer.app.scenes.network.gradient_bars import render_gradient_bars, shared_range
@@ -401,6 +401,7 @@ class NetworkScene(ModelScene):
         )
         self._draw_message(screen)
         draw_card(self, screen)  # in the nets' area: no caption lies under it
+        per_layer.draw_back(self.controls, screen)  # an activation per layer: its panel
         self.draw_widgets(screen, self.controls.captions)
 
     def _draw_chart_switch(self, screen, rect: pygame.Rect) -> None:
