@@ -163,6 +163,13 @@ class PerLayerPanel:
         self.controls.build()
 
 
+def covers(controls: NetworkControls, event) -> bool:
+    """A mouse event over the open panel (its widgets had it first): not the nets' under it."""
+    r = controls.per_layer_rect
+    pos = getattr(event, "pos", None)
+    return controls.per_layer_open and r is not None and pos is not None and r.collidepoint(pos)
+
+
 def draw_back(controls: NetworkControls, screen: pygame.Surface) -> None:
     """The open panel's background, under its captions and widgets."""
     if not controls.per_layer_open or controls.per_layer_rect is None:

@@ -159,6 +159,9 @@ class NetworkScene(ModelScene):
             return True
         if event.type == pygame.KEYDOWN:
             return self._key(event)
+        if per_layer.covers(self.controls, event):  # its panel lies over the nets
+            self.hover = None
+            return True
         on_title = (
             event.type == pygame.MOUSEBUTTONDOWN
             and event.button == 1
