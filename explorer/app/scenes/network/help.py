@@ -32,7 +32,6 @@ KEYS = (
     ("w", "network.help_key_chart"),
     ("c", "network.help_key_hessian"),
     ("l", "network.help_key_sharpness"),
-    ("n", "network.help_key_maps"),
 )
 MOUSE = (
     ("help.network.sliders", "help.network.sliders_do"),
@@ -48,8 +47,7 @@ LEGEND = (
     Swatch("dot", NEGATIVE, "help.network.neuron_neg"),
     Swatch("dot", NEUTRAL, "help.network.near_zero"),
     Swatch("dot", DROPPED, "help.network.dropped", (DROPPED_RING,)),
-    Swatch("line", ARC, "network.help_skip"),
-    Swatch("dashed", ARC, "network.help_projection"),
+    Swatch("line", ARC, "network.help_skip"),  # "big maps (N)" says its key on the screen
     Swatch("box", BAR, "help.network.grad_hidden"),
     Swatch("box", (200, 204, 214), "help.network.grad_output"),
     Swatch("dashed", GUIDE, "help.network.sigmoid_bound"),

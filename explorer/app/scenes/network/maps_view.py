@@ -9,7 +9,9 @@ words at the right of the net's title ("big maps"), turns it on and off.
 
 With one net the network takes the whole height, its other panels in a column beside it (the
 decision regions on top: what the whole net computes next to what each unit computes); with two
-the networks take most of the height and their other panels are shorter below.
+the networks take most of the height with their curves and decision regions below, and the
+bottom-left chart (gradients, weights, Hessian) is left out: three charts in half the width were
+too narrow to read; N brings it back.
 """
 
 from __future__ import annotations
@@ -49,10 +51,10 @@ def big_maps_columns(main: pygame.Rect, nets: int) -> tuple[dict[str, pygame.Rec
         body_h = main.bottom - title.bottom - m8
         net = pygame.Rect(x, title.bottom, col_w, int(body_h * NET_SHARE_TWO))
         row_h = body_h - net.h - m6
-        mid_w = (col_w - 2 * m6) // 3
-        grads = pygame.Rect(x, net.bottom + m6, mid_w, row_h)
-        curves = pygame.Rect(grads.right + m6, grads.y, mid_w, row_h)
-        function = pygame.Rect(curves.right + m6, grads.y, col_w - 2 * mid_w - 2 * m6, row_h)
+        fn_w = min(row_h, int(col_w * 0.45))
+        curves = pygame.Rect(x, net.bottom + m6, col_w - fn_w - m6, row_h)
+        function = pygame.Rect(curves.right + m6, curves.y, fn_w, row_h)
+        grads = pygame.Rect(x, curves.y, 0, 0)  # no room: N (or w) brings it back
         columns.append(
             {"title": title, "net": net, "grads": grads, "curves": curves, "function": function}
         )

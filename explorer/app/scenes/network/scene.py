@@ -264,6 +264,8 @@ class NetworkScene(ModelScene):
             cols = self.layout.columns[i]
             for name in PANELS:
                 rect = cols[name]
+                if not rect.w:
+                    continue  # a panel the layout leaves out (big maps, two nets)
                 key = (m.version, snap.run, snap.step, snap.state, len(snap.epochs), rect.size)
                 if name == "function":
                     key = (id(snap.function), rect.size, m.version, px(100))
@@ -392,7 +394,8 @@ class NetworkScene(ModelScene):
                 picture = self.pictures.get((i, name))
                 if picture is not None:
                     screen.blit(picture, cols[name], area=pygame.Rect((0, 0), cols[name].size))
-            self._draw_chart_switch(screen, cols["grads"])
+            if cols["grads"].w:
+                self._draw_chart_switch(screen, cols["grads"])
         sr = self.controls.status_rect
         text.blit(
             screen,
