@@ -124,3 +124,19 @@ def test_the_panel_fits_the_window_for_the_deepest_net_the_slider_offers(registr
         assert all(r.bottom <= s.top for r, s in zip(menus, menus[1:], strict=False))
     finally:
         d.scene.close()
+
+
+def test_b_with_another_depth_keeps_a_per_layer_activation_for_its_layers(registry):
+    model = NetworkModel(
+        registry,
+        SMALL.replace(activation="relu,tanh,sigmoid"),
+        backend="thread",
+        side_by_side=True,
+        compare="depth",
+        compare_value=5,
+    )
+    try:
+        a, b = model.configs()
+        assert b.depth == 5 and b.activation == "relu,tanh,sigmoid,sigmoid,sigmoid"
+    finally:
+        model.close()

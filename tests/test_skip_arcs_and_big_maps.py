@@ -90,3 +90,31 @@ def test_big_maps_give_a_4x8_net_48_px_maps_at_1280x720_and_n_turns_them_off(reg
         assert not d.scene.big_maps and d.scene.nets[0].tile == usual
     finally:
         d.scene.close()
+
+
+@pytest.mark.parametrize("window", [(1024, 640), (1280, 720), (1920, 1080)])
+def test_big_maps_panels_lie_inside_the_main_area_without_overlapping(window):
+    scale.set_factor(scale.effective(window, None))
+    for nets in (1, 2):
+        layout = compute_layout(window, nets, True)
+        rects = [r for cols in layout.columns for r in cols.values() if r.w]
+        assert all(layout.main.contains(r) for r in rects)
+        assert all(a.collidelist([b for b in rects if b is not a]) == -1 for a in rects)
+        if nets == 2:  # the bottom-left chart is left out; w brings the usual layout back
+            assert all(not cols["grads"].w for cols in layout.columns)
+
+
+def test_asking_for_a_chart_big_maps_left_out_brings_the_usual_layout_back(registry):
+    def make(reg, size):
+        model = NetworkModel(reg, MOONS, backend="thread", side_by_side=True)
+        return NetworkScene(model, size)
+
+    d = Driver(registry, scene=make)
+    try:
+        d.key(pygame.K_n)
+        assert d.scene.big_maps
+        d.key(pygame.K_w)
+        assert not d.scene.big_maps and d.scene.chart == "weights"
+        assert all(cols["grads"].w for cols in d.scene.layout.columns)
+    finally:
+        d.scene.close()

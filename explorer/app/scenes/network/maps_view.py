@@ -98,6 +98,13 @@ def draw_switch(scene, screen: pygame.Surface) -> int:
     return rect.x
 
 
+def chart_asked(scene) -> None:
+    """A chart of the bottom-left panel asked for (w, c) where big maps left that panel out
+    (two nets): the usual layout comes back, so what was asked for shows."""
+    if scene.big_maps and not scene.layout.columns[0]["grads"].w:
+        toggle(scene)
+
+
 def toggle(scene) -> None:
     """Big maps on or off (the panels are laid out again; the widgets stay as they are)."""
     scene.big_maps = not scene.big_maps

@@ -135,11 +135,13 @@ class NetworkScene(ModelScene):
                 else charts[0]
             )
         self.chart = chart
+        maps_view.chart_asked(self)
 
     def hessian_here(self) -> None:
         """Pause, ask for the Hessian at these weights, and show it."""
         self.model.ask_hessian()
         self.chart = "hessian"
+        maps_view.chart_asked(self)
 
     def chart_title_rects(self) -> list[pygame.Rect]:
         """The bottom-left chart's title strip, per net: a click there switches the chart."""
