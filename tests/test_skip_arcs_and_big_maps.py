@@ -13,7 +13,7 @@ from explorer.app.harness import Driver
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import render_network
 from explorer.app.scenes.network.neuron_pictures import MAX_TILE, NeuronTiles
-from explorer.app.scenes.network.scene import NetworkScene, compute_layout
+from explorer.app.scenes.network.scene import PANELS, NetworkScene, compute_layout
 from explorer.app.scenes.network.skip_arcs import ARC, label_rect
 from explorer.app.ui import scale
 from explorer.app.ui.scale import px
@@ -118,3 +118,26 @@ def test_asking_for_a_chart_big_maps_left_out_brings_the_usual_layout_back(regis
         assert all(cols["grads"].w for cols in d.scene.layout.columns)
     finally:
         d.scene.close()
+
+
+def test_new_maps_are_made_in_one_frame_and_the_net_drawn_with_them_in_the_next(registry):
+    def make(reg, size):
+        return NetworkScene(NetworkModel(reg, MOONS, backend="thread"), size)
+
+    d = Driver(registry, scene=make)
+    try:
+        scene, model = d.scene, d.scene.model
+        model.step(2)
+        scene.wait_ready()
+        model.step(3)
+        model.wait(60)
+        neurons = model.snapshots[0].function.neurons
+        before = scene.nets[0]
+        scene._next = PANELS.index("net")  # the net's turn
+        scene.prepare()
+        assert scene.nets[0] is before  # this frame made the maps' tiles only
+        assert scene.tiles[0].ready(neurons, before.tile)
+        scene.prepare()
+        assert scene.nets[0] is not before  # the next drew the net with them
+    finally:
+        scene.close()

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import pygame
 
+from explorer.app.scenes.network.network_view import maps_tile
+from explorer.app.scenes.network.neuron_pictures import NeuronTiles
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
@@ -96,6 +98,22 @@ def draw_switch(scene, screen: pygame.Surface) -> int:
     for x in range(rect.x, rect.right, px(4)):
         pygame.draw.line(screen, palette.TEXT_DIM, (x, y), (x + px(1), y), lw())
     return rect.x
+
+
+def maps_first(scene, i: int) -> bool:
+    """Net ``i``'s picture is due: where new maps came with its snapshot, make their tiles
+    now and draw the picture in the next frame (True), so no frame pays for both."""
+    snaps = scene.model.snapshots
+    if i >= len(snaps) or snaps[i].function is None or snaps[i].function.neurons is None:
+        return False
+    snap, size = snaps[i], scene.layout.columns[i]["net"].size
+    tile = maps_tile(snap, size, scene.text)
+    tiles = scene.tiles.setdefault(i, NeuronTiles())
+    neurons = snap.function.neurons
+    if not tile or tiles.ready(neurons, tile):
+        return False
+    tiles.tiles(neurons, tile)
+    return True
 
 
 def chart_asked(scene) -> None:

@@ -95,13 +95,7 @@ def render_network(
         return NetPicture(surface)
     n_layers = len(sizes)
     residual = bool(snap.config.get("residual")) and n_layers > 2
-    top, bottom = px(22) + (band() if residual else 0), px(10) + text.line_height(12)
-    left, right = px(36), px(36)
-    span = max(1, n_layers - 1)
-    xs = [int(left + (w - left - right) * k / span) for k in range(n_layers)]
-    drawn = [sample_units(n) for n in sizes]
-    tallest = max(len(d) for d in drawn)
-    gap = (h - top - bottom) / max(tallest, 1)
+    top, bottom, xs, drawn, gap = _grid(snap, (w, h), text)
     biggest = px(11)
     radius = int(max(3, min(biggest, gap * 0.36, (xs[1] - xs[0]) * 0.2 if n_layers > 1 else 99)))
     neurons = snap.function.neurons if snap.function is not None else None
@@ -163,6 +157,33 @@ def _draw_column(surface, probes, k: int, n_layers: int, column, layer_tiles, dr
             colour = (200, 204, 214)
         pygame.draw.circle(surface, colour, (x, y), radius)
         pygame.draw.circle(surface, (14, 16, 20), (x, y), radius, lw())
+
+
+def _grid(snap: Snapshot, size: tuple[int, int], text: Text):
+    """Where the layers go: the room above and below the units, each layer's x, the units
+    drawn of each layer, and the pitch of a unit in the tallest column."""
+    w, h = size
+    sizes = snap.sizes
+    n_layers = len(sizes)
+    residual = bool(snap.config.get("residual")) and n_layers > 2
+    top, bottom = px(22) + (band() if residual else 0), px(10) + text.line_height(12)
+    left, right = px(36), px(36)
+    span = max(1, n_layers - 1)
+    xs = [int(left + (w - left - right) * k / span) for k in range(n_layers)]
+    drawn = [sample_units(n) for n in sizes]
+    tallest = max(len(d) for d in drawn)
+    return top, bottom, xs, drawn, (h - top - bottom) / max(tallest, 1)
+
+
+def maps_tile(snap: Snapshot, size: tuple[int, int], text: Text) -> int:
+    """The side of each unit's map ``render_network`` will draw at ``size`` (0: none), so the
+    maps can be made a frame before the picture (``maps_view.maps_first``)."""
+    neurons = snap.function.neurons if snap.function is not None else None
+    if neurons is None or len(snap.sizes) <= 2:
+        return 0
+    w, h = max(size[0], px(60)), max(size[1], px(60))
+    _, _, xs, _, gap = _grid(snap, (w, h), text)
+    return tile_size(gap, xs[1] - xs[0])
 
 
 def _label_column(

@@ -87,6 +87,10 @@ class NeuronTiles:
         self._key: tuple | None = None
         self._tiles: list[list[pygame.Surface]] = []
 
+    def ready(self, neurons: NeuronMaps, size: int) -> bool:
+        """These maps' tiles at this size are made already."""
+        return self._key == (id(neurons), size)
+
     def tiles(self, neurons: NeuronMaps, size: int) -> list[list[pygame.Surface]]:
         key = (id(neurons), size)
         if key != self._key:

@@ -283,7 +283,10 @@ class NetworkScene(ModelScene):
             # one picture per frame, taking turns, so no frame pays for all of them
             stale.sort(key=lambda s: (PANELS.index(s[1]) - self._next) % len(PANELS))
             stale = stale[:1]
-            self._next = (PANELS.index(stale[0][1]) + 1) % len(PANELS)
+            if stale[0][1] == "net" and maps_view.maps_first(self, stale[0][0]):
+                stale = []  # this frame made the units' maps: the net is drawn with them next
+            else:
+                self._next = (PANELS.index(stale[0][1]) + 1) % len(PANELS)
         for i, name, key in stale:
             self._render(i, name)
             self._keys[(i, name)] = key
