@@ -140,3 +140,18 @@ def test_b_with_another_depth_keeps_a_per_layer_activation_for_its_layers(regist
         assert b.depth == 5 and b.activation == "relu,tanh,sigmoid,sigmoid,sigmoid"
     finally:
         model.close()
+
+
+def test_titles_name_the_layers_activations_shortly(registry):
+    model = NetworkModel(
+        registry,
+        SMALL.replace(depth=6, activation="relu,relu,tanh,tanh,relu,sigmoid"),
+        backend="thread",
+        side_by_side=True,
+        compare="activation",
+        compare_value="tanh,relu,relu,relu,relu,relu",
+    )
+    try:
+        assert model.labels() == ["A · relu/tanh/sigmoid", "B · tanh/relu"]
+    finally:
+        model.close()

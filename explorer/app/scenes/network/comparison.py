@@ -71,7 +71,7 @@ def describe(config: TrainConfig) -> str:
     if config.depth == 0:
         bits = [i18n.t("network.no_hidden")]
     else:
-        bits = [f"{config.depth} × {config.width} {config.activation}"]
+        bits = [f"{config.depth} × {config.width} {activation_words(config.activation)}"]
     if config.residual:
         bits.append(i18n.t("network.residual"))
     if config.batch_norm:
@@ -94,4 +94,15 @@ def show(key: str, config: TrainConfig) -> str:
         return i18n.t("network.dropout_value", p=f"{value:g}")
     if key == "init":
         return i18n.t("network.title_init", init=value)
+    if key == "activation":
+        return activation_words(str(value))
     return str(value)
+
+
+def activation_words(activation: str) -> str:
+    """An activation as a title says it: one name; up to four layers' names in order; a deeper
+    net's different names in the order they first come ("relu/tanh/sigmoid")."""
+    names = activation.split(",")
+    if len(names) <= 4:
+        return ", ".join(names) if len(names) > 1 else activation
+    return "/".join(dict.fromkeys(names))

@@ -430,6 +430,7 @@ class NetworkScene(ModelScene):
 
     def _draw_title(self, screen, rect, label: str, snap, right: int) -> None:
         text = self.text
+        label = text.ellipsize(label, 14, right - rect.x - px(8), "bold")
         r = text.blit(screen, label, (rect.x, rect.centery), 14, palette.TEXT, "bold", "midleft")
         bits = []
         if snap.last is not None:
