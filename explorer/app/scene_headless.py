@@ -171,10 +171,12 @@ def bench_network_frames(
     side_by_side: bool = False,
     warmup_s: float = 3.0,
     ui_scale: float | None = 1.0,
+    big_maps: bool = False,
 ) -> dict:
     """Frame times of the Network lab at 60 Hz while its net(s) train in a worker process, as
     in the app; how fast the training went meanwhile; and how often the units' maps drawn in
-    the network picture changed (``maps_per_s``) and how big they were (``tile``, px)."""
+    the network picture changed (``maps_per_s``) and how big they were (``tile``, px).
+    ``big_maps``: in the view that gives the maps the network's full height (N)."""
     from explorer.training.pool import POOL
 
     screen = init_offscreen(size)
@@ -183,6 +185,7 @@ def bench_network_frames(
     model = NetworkModel(registry, config, backend="process", side_by_side=side_by_side)
     try:
         scene = NetworkScene(model, size)
+        scene.big_maps = big_maps
         app, tabs = build_app(
             registry,
             screen,

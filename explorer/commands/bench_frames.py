@@ -47,6 +47,11 @@ TARGETS = {"p50": 4.0, "p99": 12.0, "switch": 60.0}  # milliseconds, on a 2-core
 )
 @click.option("--dataset", default=None, help="Network lab: a dataset (e.g. moons, 2-D).")
 @click.option(
+    "--big-maps",
+    is_flag=True,
+    help="Network lab: in the big-maps view (N), the units' maps at their full size.",
+)
+@click.option(
     "--preparing",
     default=None,
     metavar="LESSON",
@@ -65,6 +70,7 @@ def frames(
     ui_scale: str,
     net_shape: str | None,
     dataset: str | None,
+    big_maps: bool,
     preparing: str | None,
 ) -> None:
     """Frame times: the Landscape with 8 balls, trails, arrows and the chart (and surface-switch
@@ -90,6 +96,7 @@ def frames(
             ui_scale,
             net_shape,
             dataset,
+            big_maps,
         )
 
 
@@ -140,6 +147,7 @@ def _measure(
     ui_scale: str,
     net_shape: str | None,
     dataset: str | None,
+    big_maps: bool = False,
 ) -> None:
     from explorer.app.headless import bench_frames
     from explorer.app.scenes.landscape.model import LandscapeModel
@@ -149,7 +157,9 @@ def _measure(
     requested = scale.parse_scale(ui_scale)
     drawn = f"UI scale {scale.effective((w, h), requested):g}"
     if scene == "network":
-        _network(registry, (w, h), frames, side_by_side, requested, drawn, net_shape, dataset)
+        _network(
+            registry, (w, h), frames, side_by_side, requested, drawn, net_shape, dataset, big_maps
+        )
         return
     if scene == "lab-landscape":
         _lab_landscape(registry, (w, h), frames, requested, drawn)
@@ -211,6 +221,7 @@ def _network(
     drawn: str,
     net_shape: str | None = None,
     dataset: str | None = None,
+    big_maps: bool = False,
 ) -> None:
     from explorer.app.scene_headless import bench_network_frames
     from explorer.app.scenes.network.model import DEFAULT
@@ -224,10 +235,17 @@ def _network(
     if dataset is not None:
         config = config.replace(dataset=dataset)
     result = bench_network_frames(
-        registry, config, size, frames, side_by_side=side_by_side, ui_scale=ui_scale
+        registry,
+        config,
+        size,
+        frames,
+        side_by_side=side_by_side,
+        ui_scale=ui_scale,
+        big_maps=big_maps,
     )
     out = make_console()
     nets = "two nets (sigmoid vs relu)" if side_by_side else "one net"
+    nets += ", big maps (N)" if big_maps else ""
     out.print(
         f"bench frames: network lab at {size[0]}×{size[1]}, {drawn}, {nets}: {config.depth} × "
         f"{config.width} {config.activation} on {config.dataset}, dropout {config.dropout:g}, "

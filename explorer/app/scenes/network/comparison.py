@@ -40,12 +40,24 @@ def variant(registry: Registry, config: TrainConfig, compare: str, value: Any) -
     ``Spec`` gives it: the Scoreboard hands two optimizers at their tuned settings)."""
     if compare == "activation" and value == config.activation:
         value = "sigmoid" if value != "sigmoid" else "relu"
+    if compare == "depth":  # an activation per layer: one per B's layer too
+        return config.replace(depth=value, activation=for_depth(config.activation, int(value)))
     if compare == "optimizer":
         given = value.values if isinstance(value, Spec) else {}
         spec = registry.optimizer(value.name if isinstance(value, Spec) else str(value))
         lr = {"lr": spec.hyper["lr"].default} if "lr" in spec.hyper else {}
         return config.replace(optimizer=spec.name, optimizer_hyper={**lr, **given})
     return config.replace(**{compare: value})
+
+
+def for_depth(activation: str, depth: int) -> str:
+    """``activation`` for a net of ``depth`` hidden layers: one name stays; one per layer is
+    cut to the first ``depth``, or the last layer's repeated for new ones."""
+    names = [name.strip() for name in activation.split(",")]
+    if len(names) == 1 or depth < 1:
+        return activation if len(names) == 1 else names[0]
+    names = names[:depth] + names[-1:] * (depth - len(names))
+    return names[0] if len(set(names)) == 1 else ",".join(names)
 
 
 def setup_compare(pick: Pick | None, compare: str, value: Any) -> tuple[bool, str, Any]:
@@ -64,7 +76,7 @@ def describe(config: TrainConfig) -> str:
     if config.depth == 0:
         bits = [i18n.t("network.no_hidden")]
     else:
-        bits = [f"{config.depth} × {config.width} {config.activation}"]
+        bits = [f"{config.depth} × {config.width} {activation_words(config.activation)}"]
     if config.residual:
         bits.append(i18n.t("network.residual"))
     if config.batch_norm:
@@ -91,4 +103,15 @@ def show(key: str, config: TrainConfig) -> str:
         return f"{value} (lr {config.optimizer_hyper['lr']:.3g})"
     if key == "fold":
         return i18n.t("network.title_fold", n=value + 1, k=config.folds)
+    if key == "activation":
+        return activation_words(str(value))
     return str(value)
+
+
+def activation_words(activation: str) -> str:
+    """An activation as a title says it: one name; up to four layers' names in order; a deeper
+    net's different names in the order they first come ("relu/tanh/sigmoid")."""
+    names = activation.split(",")
+    if len(names) <= 4:
+        return ", ".join(names) if len(names) > 1 else activation
+    return "/".join(dict.fromkeys(names))

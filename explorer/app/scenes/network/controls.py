@@ -26,6 +26,11 @@ from explorer.app.scenes.network.panel_words import (
     b_value_text,
     dataset_text,
 )
+from explorer.app.scenes.network.per_layer import (
+    PerLayerPanel,
+    b_differs_in_activation,
+    menu_value,
+)
 from explorer.app.scenes.network.side_panel import SidePanel
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
@@ -53,6 +58,9 @@ class NetworkControls:
         self.pending: dict[str, tuple[float, Callable[[], None]]] = {}
         self.status_rect = pygame.Rect(0, 0, 0, 0)
         self._seen: tuple = ()
+        self.per_layer_open = False  # the panel of an activation per layer (per_layer.py)
+        self.per_layer_rect: pygame.Rect | None = None
+        self.activation_y = 0  # where the activation menu's row is: the panel opens beside it
         self.build()
 
     # -- building -----------------------------------------------------------------------------
@@ -65,12 +73,15 @@ class NetworkControls:
         self.sliders.clear()
         self.menus.clear()
         self.boxes.clear()
+        self.per_layer_rect = None
         self._toolbar()
         self._panel()
         panel = self.scene.data_panel
         if panel.is_open:  # over the nets: its own rows of widgets
             self.data_widgets = DataPanelWidgets(self, panel)
             self.data_widgets.build()
+        if self.per_layer_open:
+            PerLayerPanel(self).build(self.activation_y)
 
     def add(self, element, action: Callable | None = None):
         """Put ``element`` in the book (``action``: what its event does)."""
@@ -248,7 +259,7 @@ class NetworkControls:
         expected = {
             "dataset": dataset_text(cfg),
             "batch": str(cfg.batch_size),
-            "activation": cfg.activation,
+            "activation": menu_value(self),
             "init": cfg.init,
             "loss": cfg.loss,
             "normalize": cfg.normalize,
@@ -263,6 +274,12 @@ class NetworkControls:
         }
         if self.speed_menu.selected_option[0] != _word(_speed_text(m.speed)):
             return True
+        if self.per_layer_open:  # the panel's menus: each layer's activation, A's and B's
+            b = m.variant(cfg).layer_activations() if b_differs_in_activation(m) else ()
+            for i, name in enumerate(cfg.layer_activations()):
+                expected[f"layer_a{i}"] = name
+            for i, name in enumerate(b):
+                expected[f"layer_b{i}"] = name
         for key, text in expected.items():
             menu = self.menus.get(key)
             if menu is not None and menu.selected_option[0] != _word(text, MENU_WORDS.get(key)):

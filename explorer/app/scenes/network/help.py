@@ -15,6 +15,7 @@ from explorer.app.scenes.network.network_view import (
     POSITIVE,
 )
 from explorer.app.scenes.network.sharpness_chart import LAMBDA, LIMIT
+from explorer.app.scenes.network.skip_arcs import ARC
 from explorer.app.scenes.network.training_curves import BATCH, BEST, TRAIN, VAL
 from explorer.app.scenes.network.weight_histograms import WEIGHT, ZERO
 from explorer.app.ui import palette
@@ -47,6 +48,7 @@ LEGEND = (
     Swatch("dot", NEGATIVE, "help.network.neuron_neg"),
     Swatch("dot", NEUTRAL, "help.network.near_zero"),
     Swatch("dot", DROPPED, "help.network.dropped", (DROPPED_RING,)),
+    Swatch("line", ARC, "network.help_skip"),  # "big maps (N)" says its key on the screen
     Swatch("box", BAR, "help.network.grad_hidden"),
     Swatch("box", (200, 204, 214), "help.network.grad_output"),
     Swatch("dashed", GUIDE, "help.network.sigmoid_bound"),

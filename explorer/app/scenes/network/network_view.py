@@ -3,7 +3,8 @@ mini-batch, links coloured by the weight's sign and thickened by its size, and t
 in this mini-batch greyed out with their links (the "thinner network"). Where the snapshot says
 what each hidden unit computes (``FunctionView.neurons``) and there is room, a hidden unit is
 drawn as that picture (``neuron_pictures``): its map over the input plane, or for digits its
-weight image / top-activating digit."""
+weight image / top-activating digit. A residual net's skips are arcs over its columns
+(``skip_arcs``), in a band kept free for them above the units."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from explorer.app.scenes.network.neuron_pictures import (
     NeuronTiles,
     tile_size,
 )
+from explorer.app.scenes.network.skip_arcs import Arc, band, draw_arcs, draw_labels, skip_arcs
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
 from explorer.app.ui.scale import lw, px
@@ -41,6 +43,16 @@ class NetPicture:
     radius: int = 8
     sampled: bool = False  # some layer is wider than what is drawn
     tile: int = 0  # the side of a hidden unit's map (0: units are circles)
+    arcs: list[Arc] = field(default_factory=list)  # a residual net's skips
+
+    def unit_rects(self) -> list[pygame.Rect]:
+        """The room every drawn unit takes (its map, or its circle)."""
+        side = max(self.tile, 2 * self.radius)
+        return [
+            pygame.Rect(x - side // 2, y - side // 2, side, side)
+            for column in self.centres
+            for _, (x, y) in column
+        ]
 
 
 def diverging(value: float, scale: float = 1.0) -> tuple[int, int, int]:
@@ -82,13 +94,8 @@ def render_network(
             )
         return NetPicture(surface)
     n_layers = len(sizes)
-    top, bottom = px(22), px(10) + text.line_height(12)
-    left, right = px(36), px(36)
-    span = max(1, n_layers - 1)
-    xs = [int(left + (w - left - right) * k / span) for k in range(n_layers)]
-    drawn = [sample_units(n) for n in sizes]
-    tallest = max(len(d) for d in drawn)
-    gap = (h - top - bottom) / max(tallest, 1)
+    residual = bool(snap.config.get("residual")) and n_layers > 2
+    top, bottom, xs, drawn, gap = _grid(snap, (w, h), text)
     biggest = px(11)
     radius = int(max(3, min(biggest, gap * 0.36, (xs[1] - xs[0]) * 0.2 if n_layers > 1 else 99)))
     neurons = snap.function.neurons if snap.function is not None else None
@@ -112,32 +119,71 @@ def render_network(
     pieces = int(snap.config.get("pieces") or 0) or _pieces(snap)
     _draw_links(surface, probes, centres, dropped, pieces)
     for k, column in enumerate(centres):
-        acts = None
-        if 0 < k < n_layers - 1 and k - 1 < len(probes):
-            acts = probes[k - 1].unit_act
         layer_tiles = (
             drawn_tiles[k - 1] if 0 < k < n_layers - 1 and k - 1 < len(drawn_tiles) else []
         )
-        for j, (u, (x, y)) in enumerate(column):
-            if j < len(layer_tiles):
-                _draw_tile(surface, layer_tiles[j], (x, y), u in dropped[k])
-                continue
-            if u in dropped[k]:
-                pygame.draw.circle(surface, DROPPED, (x, y), radius)
-                pygame.draw.circle(surface, DROPPED_RING, (x, y), radius, lw())
-                continue
-            colour = NEUTRAL
-            if acts is not None and u < len(acts) and np.isfinite(acts[u]):
-                colour = diverging(float(acts[u]))
-            elif k == 0:
-                colour = (150, 155, 168)
-            elif k == n_layers - 1:
-                colour = (200, 204, 214)
-            pygame.draw.circle(surface, colour, (x, y), radius)
-            pygame.draw.circle(surface, (14, 16, 20), (x, y), radius, lw())
+        _draw_column(surface, probes, k, n_layers, column, layer_tiles, dropped[k], radius)
         _label_column(surface, text, k, n_layers, xs[k], h - bottom, len(drawn[k]), sizes[k])
     sampled = any(len(d) < n for d, n in zip(drawn, sizes, strict=True))
-    return NetPicture(surface, centres, dropped, radius, sampled, tile if drawn_tiles else 0)
+    tile = tile if drawn_tiles else 0
+    arcs = []
+    if residual:  # over the units, in the band kept for them
+        arcs = skip_arcs(centres, max(tile, 2 * radius) // 2, sizes, px(30))
+        draw_arcs(surface, arcs)
+        draw_labels(surface, text, arcs)
+    return NetPicture(surface, centres, dropped, radius, sampled, tile, arcs)
+
+
+def _draw_column(surface, probes, k: int, n_layers: int, column, layer_tiles, dropped, radius):
+    """Layer ``k``'s units: a hidden unit as its map where there is one, else a circle coloured
+    by its mean activation; a unit dropped in this mini-batch greyed."""
+    acts = None
+    if 0 < k < n_layers - 1 and k - 1 < len(probes):
+        acts = probes[k - 1].unit_act
+    for j, (u, (x, y)) in enumerate(column):
+        if j < len(layer_tiles):
+            _draw_tile(surface, layer_tiles[j], (x, y), u in dropped)
+            continue
+        if u in dropped:
+            pygame.draw.circle(surface, DROPPED, (x, y), radius)
+            pygame.draw.circle(surface, DROPPED_RING, (x, y), radius, lw())
+            continue
+        colour = NEUTRAL
+        if acts is not None and u < len(acts) and np.isfinite(acts[u]):
+            colour = diverging(float(acts[u]))
+        elif k == 0:
+            colour = (150, 155, 168)
+        elif k == n_layers - 1:
+            colour = (200, 204, 214)
+        pygame.draw.circle(surface, colour, (x, y), radius)
+        pygame.draw.circle(surface, (14, 16, 20), (x, y), radius, lw())
+
+
+def _grid(snap: Snapshot, size: tuple[int, int], text: Text):
+    """Where the layers go: the room above and below the units, each layer's x, the units
+    drawn of each layer, and the pitch of a unit in the tallest column."""
+    w, h = size
+    sizes = snap.sizes
+    n_layers = len(sizes)
+    residual = bool(snap.config.get("residual")) and n_layers > 2
+    top, bottom = px(22) + (band() if residual else 0), px(10) + text.line_height(12)
+    left, right = px(36), px(36)
+    span = max(1, n_layers - 1)
+    xs = [int(left + (w - left - right) * k / span) for k in range(n_layers)]
+    drawn = [sample_units(n) for n in sizes]
+    tallest = max(len(d) for d in drawn)
+    return top, bottom, xs, drawn, (h - top - bottom) / max(tallest, 1)
+
+
+def maps_tile(snap: Snapshot, size: tuple[int, int], text: Text) -> int:
+    """The side of each unit's map ``render_network`` will draw at ``size`` (0: none), so the
+    maps can be made a frame before the picture (``maps_view.maps_first``)."""
+    neurons = snap.function.neurons if snap.function is not None else None
+    if neurons is None or len(snap.sizes) <= 2:
+        return 0
+    w, h = max(size[0], px(60)), max(size[1], px(60))
+    _, _, xs, _, gap = _grid(snap, (w, h), text)
+    return tile_size(gap, xs[1] - xs[0])
 
 
 def _label_column(

@@ -87,6 +87,10 @@ class NeuronTiles:
         self._key: tuple | None = None
         self._tiles: list[list[pygame.Surface]] = []
 
+    def ready(self, neurons: NeuronMaps, size: int) -> bool:
+        """These maps' tiles at this size are made already."""
+        return self._key == (id(neurons), size)
+
     def tiles(self, neurons: NeuronMaps, size: int) -> list[list[pygame.Surface]]:
         key = (id(neurons), size)
         if key != self._key:
@@ -118,7 +122,7 @@ def _strip(neurons: NeuronMaps, layer: int, size: int) -> pygame.Surface | None:
 def tile_size(gap: float, column_space: float) -> int:
     """A unit's tile in the network picture: as big as its row and column allow, at most
     ``MAX_TILE``; 0 when it would be too small to read (the unit stays a circle)."""
-    size = int(min(px(MAX_TILE), gap * 0.88, column_space * 0.55))
+    size = int(min(px(MAX_TILE), gap * 0.88, column_space * 0.66))
     return size if size >= px(MIN_TILE) else 0
 
 

@@ -31,6 +31,7 @@ B_VALUES = {
 # menu words that are not names (of a plugin, a dataset): shown in the UI's language
 WORDS = {"off": "network.word_off", "on": "network.word_on", "max": "network.word_max"}
 MENU_WORDS = {
+    "activation": {"per_layer": "network.per_layer"},  # one per hidden layer (per_layer.py)
     "loss": {"auto": "network.word_auto", "ce": "network.word_ce", "mse": "network.word_mse"},
     "normalize": {
         "auto": "network.word_auto",

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 import pygame
 
+from explorer.app.scenes.network import maps_view, per_layer
 from explorer.app.scenes.network.controls import NetworkControls
 from explorer.app.scenes.network.data_panel import DataPanel
 from explorer.app.scenes.network.function_picture import render_function
 from explorer.app.scenes.network.gradient_bars import render_gradient_bars, shared_range
 from explorer.app.scenes.network.help import help_sheet
 from explorer.app.scenes.network.hessian_view import render_hessian
+from explorer.app.scenes.network.maps_view import big_maps_columns
 from explorer.app.scenes.network.message_text import message_text
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import NetPicture, render_network
@@ -47,13 +49,19 @@ class NetLayout:
     columns: tuple[dict[str, pygame.Rect], ...]  # per net: title, net, grads, curves, function
 
 
-def compute_layout(size: tuple[int, int], nets: int) -> NetLayout:
+def compute_layout(size: tuple[int, int], nets: int, big_maps: bool = False) -> NetLayout:
+    """Where each panel goes. ``big_maps`` (N, or the words over the net): the network takes
+    the main area's height so its units' maps are drawn at their full size (48 px for a 4 × 8
+    net at 1280 × 720); one net has its other panels in a column beside it, two nets have
+    theirs shorter below."""
     w, h = max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1])
     side_w = max(px(360), min(px(420), int(w * 0.3)))
     toolbar = pygame.Rect(0, tab_h(), w, toolbar_h())
     top = toolbar.bottom
     side = pygame.Rect(w - side_w, top, side_w, h - top)
     main = pygame.Rect(0, top, w - side_w, h - top)
+    if big_maps:
+        return NetLayout((w, h), toolbar, side, main, big_maps_columns(main, nets))
     columns = []
     m4, m6, m8 = px(4), px(6), px(8)
     title_h = px(20)
@@ -90,6 +98,8 @@ def compute_layout(size: tuple[int, int], nets: int) -> NetLayout:
 
 
 class NetworkScene(ModelScene):
+    big_maps = False  # the view for the units' maps (maps_view): N, or the words over the net
+
     def __init__(self, model: NetworkModel, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size, len(model.configs()))
         super().__init__(model, self.layout.size)
@@ -99,7 +109,7 @@ class NetworkScene(ModelScene):
         self.hover: tuple[int, int, int] | None = None  # (net, hidden layer, unit) under the mouse
         self._card: tuple[tuple, pygame.Surface | None] = ((), None)
         self._keys: dict[tuple[int, str], tuple] = {}
-        self._layout_key = (self.layout.size, len(model.configs()))
+        self._layout_key = (self.layout.size, len(model.configs()), self.big_maps)
         self._next = 0
         self._status = ""
         self._rate = (0.0, 0, 0.0)  # (time, step, steps per second)
@@ -127,11 +137,13 @@ class NetworkScene(ModelScene):
                 else charts[0]
             )
         self.chart = chart
+        maps_view.chart_asked(self)
 
     def hessian_here(self) -> None:
         """Pause, ask for the Hessian at these weights, and show it."""
         self.model.ask_hessian()
         self.chart = "hessian"
+        maps_view.chart_asked(self)
 
     def chart_title_rects(self) -> list[pygame.Rect]:
         """The bottom-left chart's title strip, per net: a click there switches the chart."""
@@ -153,6 +165,9 @@ class NetworkScene(ModelScene):
             return True
         if event.type == pygame.KEYDOWN:
             return self._key(event)
+        if per_layer.covers(self.controls, event):  # its panel lies over the nets
+            self.hover = None
+            return True
         on_title = (
             event.type == pygame.MOUSEBUTTONDOWN
             and event.button == 1
@@ -160,6 +175,10 @@ class NetworkScene(ModelScene):
         )
         if on_title:
             self.show_chart()
+        switch = maps_view.switch_rect(self)
+        if event.type == pygame.MOUSEBUTTONDOWN and switch and switch.collidepoint(event.pos):
+            maps_view.toggle(self)
+            return True
         if event.type == pygame.MOUSEMOTION:
             self.hover = unit_under(self, event.pos)
         return on_title
@@ -188,6 +207,8 @@ class NetworkScene(ModelScene):
             m.toggle_sharpness()
         elif key == pygame.K_d:
             self.data_panel.toggle()
+        elif key == pygame.K_n:
+            maps_view.toggle(self)
         else:
             return False
         return True
@@ -225,8 +246,8 @@ class NetworkScene(ModelScene):
             model.notify(why, "error")
 
     def resize(self, size: tuple[int, int]) -> None:
-        self.layout = compute_layout(size, len(self.model.configs()))
-        self._layout_key = (self.layout.size, len(self.model.configs()))
+        self.layout = compute_layout(size, len(self.model.configs()), self.big_maps)
+        self._layout_key = (self.layout.size, len(self.model.configs()), self.big_maps)
         self.renew_manager(self.layout.size)
         self.controls.build()
         self._keys.clear()
@@ -240,10 +261,10 @@ class NetworkScene(ModelScene):
     def prepare(self, all_panels: bool = False) -> None:
         m = self.model
         nets = len(m.configs())
-        if (self.layout.size, nets) != self._layout_key:
-            # one net or two: only the main area changes; the widgets stay as they are
-            self.layout = compute_layout(self.layout.size, nets)
-            self._layout_key = (self.layout.size, nets)
+        if (self.layout.size, nets, self.big_maps) != self._layout_key:
+            # one net or two, big maps or not: only the main area changes; the widgets stay
+            self.layout = compute_layout(self.layout.size, nets, self.big_maps)
+            self._layout_key = (self.layout.size, nets, self.big_maps)
             self._keys.clear()
         self.controls.sync()
         stale = []
@@ -251,6 +272,8 @@ class NetworkScene(ModelScene):
             cols = self.layout.columns[i]
             for name in PANELS:
                 rect = cols[name]
+                if not rect.w:
+                    continue  # a panel the layout leaves out (big maps, two nets)
                 key = (m.version, snap.run, snap.step, snap.state, len(snap.epochs), rect.size)
                 if name == "function":
                     key = (id(snap.function), rect.size, m.version, px(100))
@@ -266,7 +289,10 @@ class NetworkScene(ModelScene):
             # one picture per frame, taking turns, so no frame pays for all of them
             stale.sort(key=lambda s: (PANELS.index(s[1]) - self._next) % len(PANELS))
             stale = stale[:1]
-            self._next = (PANELS.index(stale[0][1]) + 1) % len(PANELS)
+            if stale[0][1] == "net" and maps_view.maps_first(self, stale[0][0]):
+                stale = []  # this frame made the units' maps: the net is drawn with them next
+            else:
+                self._next = (PANELS.index(stale[0][1]) + 1) % len(PANELS)
         for i, name, key in stale:
             self._render(i, name)
             self._keys[(i, name)] = key
@@ -368,16 +394,19 @@ class NetworkScene(ModelScene):
         screen.fill(palette.PANEL, L.side)
         pygame.draw.line(screen, palette.PANEL_LINE, L.side.topleft, L.side.bottomleft, lw())
         labels = m.labels()
+        switch_x = maps_view.draw_switch(self, screen)
         for i, cols in enumerate(L.columns):
             if i >= len(m.snapshots):
                 break
             snap = m.snapshots[i]
-            self._draw_title(screen, cols["title"], labels[i], snap)
+            right = switch_x if i == 0 else cols["title"].right
+            self._draw_title(screen, cols["title"], labels[i], snap, right)
             for name in PANELS:
                 picture = self.pictures.get((i, name))
                 if picture is not None:
                     screen.blit(picture, cols[name], area=pygame.Rect((0, 0), cols[name].size))
-            self._draw_chart_switch(screen, cols["grads"])
+            if cols["grads"].w:
+                self._draw_chart_switch(screen, cols["grads"])
         sr = self.controls.status_rect
         text.blit(
             screen,
@@ -392,6 +421,7 @@ class NetworkScene(ModelScene):
             self.data_panel.draw(screen)  # over the nets; its widgets are drawn over it
         else:
             draw_card(self, screen)  # in the nets' area: no caption lies under it
+        per_layer.draw_back(self.controls, screen)  # an activation per layer: its panel
         self.draw_widgets(screen, self.controls.captions)
 
     def _draw_chart_switch(self, screen, rect: pygame.Rect) -> None:
@@ -407,8 +437,9 @@ class NetworkScene(ModelScene):
         for x in range(rect.x + px(8), rect.x + px(8) + width, px(4)):
             pygame.draw.line(screen, palette.TEXT_DIM, (x, y), (x + px(1), y), lw())
 
-    def _draw_title(self, screen, rect, label: str, snap) -> None:
+    def _draw_title(self, screen, rect, label: str, snap, right: int) -> None:
         text = self.text
+        label = text.ellipsize(label, 14, right - rect.x - px(8), "bold")
         r = text.blit(screen, label, (rect.x, rect.centery), 14, palette.TEXT, "bold", "midleft")
         bits = []
         if snap.last is not None:
@@ -429,7 +460,7 @@ class NetworkScene(ModelScene):
         elif snap.finished and snap.message:
             bits.append(message_text(snap.message))
         colour = palette.ERROR if snap.state == "error" else palette.TEXT_DIM
-        info = text.ellipsize("   ".join(bits), 12, rect.right - r.right - px(12))
+        info = text.ellipsize("   ".join(bits), 12, right - r.right - px(12))
         text.blit(screen, info, (r.right + px(12), rect.centery), 12, colour, anchor="midleft")
 
     def _draw_message(self, screen) -> None:

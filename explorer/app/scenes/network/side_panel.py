@@ -32,6 +32,7 @@ from explorer.app.scenes.network.panel_words import (
     b_value_text,
     dataset_text,
 )
+from explorer.app.scenes.network.per_layer import PER_LAYER, chosen, menu_value, set_depth
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Column
 from explorer.app.ui.scale import px
@@ -234,7 +235,7 @@ class SidePanel:
             col.x,
             col.y,
             col.w,
-            lambda v: m.set(depth=int(round(v))),
+            lambda v: set_depth(m, int(round(v))),
             limits=ranges.limits("depth"),
         )
         col.y += col.row
@@ -255,12 +256,13 @@ class SidePanel:
             col,
             "activation",
             t("network.activation"),
-            list(reg.activations),
-            cfg.activation,
+            [*reg.activations, PER_LAYER],
+            menu_value(self.controls),
             col.x,
             wide,
-            lambda v: m.set(activation=v, pieces=None),
+            lambda v: chosen(self.controls, v),
         )
+        self.controls.activation_y = col.y
         self._menu(
             col,
             "init",
