@@ -122,3 +122,35 @@ def test_a_plane_every_path_leaves_is_said_first(registry):
     result = compare_on_plane(config, THREE, registry, plane="random", seed=5, side=8, others=0)
     assert all(p.mostly_off for p in result.paths)
     assert result.notes[0].startswith("every path lies mostly off this random plane")
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        {"dataset": "digits", "depth": 2, "width": 8},  # many samples: the forward goes in blocks
+        {"dataset": "moons", "depth": 2, "width": 6, "batch_norm": True},
+        {"dataset": "moons", "depth": 1, "width": 4, "activation": "maxout"},
+    ],
+    ids=["digits-blocks", "batch-norm", "maxout"],
+)
+def test_each_points_true_loss_is_the_nets_own_loss_with_those_weights(registry, net):
+    """The "true loss" beside the map's is the net's loss with the recorded weights, as torch's
+    own module computes it (the batched forward is checked against it, point by point)."""
+    from explorer.training import TrainingSession
+
+    config = TrainConfig(**net, steps=12, device="cpu")
+    result = compare_on_plane(config, THREE[:1], registry, plane="pca", side=8, others=0)
+    path = result.paths[0]
+    session = TrainingSession(
+        config.replace(optimizer="sgd", optimizer_hyper={"lr": 0.1}), registry
+    )
+    session.step(session.total_steps)  # batch norm's running statistics: the map's, the end's
+    model = session.model.double().eval()
+    x = session.splits.train.x.double()
+    y = session.splits.train.y
+    for k in (0, len(path.path.steps) // 2, -1):
+        flat = path.path.points[k]
+        torch.nn.utils.vector_to_parameters(flat, model.parameters())
+        with torch.no_grad():
+            want = float(session.loss_fn(model(x), y))
+        assert path.true_loss[k] == pytest.approx(want, rel=1e-12)
