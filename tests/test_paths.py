@@ -154,3 +154,22 @@ def test_each_points_true_loss_is_the_nets_own_loss_with_those_weights(registry,
         with torch.no_grad():
             want = float(session.loss_fn(model(x), y))
         assert path.true_loss[k] == pytest.approx(want, rel=1e-12)
+
+
+def test_the_figures_the_picture_and_the_notes_speak_chinese(tmp_path):
+    """``dl-explorer --lang zh paths``: the printed figures and what the plane hides are in
+    Chinese, with the computation's own numbers; the JSON keeps the English sentences."""
+    png, js = tmp_path / "paths.png", tmp_path / "paths.json"
+    args = ["--lang", "zh", "paths", "--dataset", "moons", "--depth", "1", "--width", "6"]
+    args += ["--steps", "20", "--plane", "random", "--grid", "8", "--others", "1"]
+    args += ["--out", str(png), "--json", str(js)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(js.read_text())
+    assert "穿过初始化的随机平面" in result.output and "离开平面：中位数" in result.output
+    first = data["paths"][0]
+    assert f"终点损失：真实 {first['end_true_loss']:.4g}" in result.output
+    assert data["notes"] and "every path lies mostly off this random plane" in data["notes"][0]
+    assert "每条路径大部分都不在这个随机平面上" in result.output
+    assert "off the plane" not in result.output
+    assert png.read_bytes()[:4] == b"\x89PNG"

@@ -21,9 +21,13 @@ The grid, the filter normalization and the PCA are the ``net:`` surfaces' own
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,6 +58,52 @@ MAP_BAND = 512  # grid points per band of rows: the waiting bar moves every band
 
 class PlaneError(ValueError):
     """One sentence: why these paths cannot be drawn on this plane."""
+
+
+Say = Callable[..., str]  # say(catalogue key, **fields) -> the sentence in some language
+
+
+class Note(str):
+    """One sentence of what the picture hides: as a string, English (the JSON, the tests); its
+    ``code`` and ``fields`` word it in any language (``word(t)``: the catalogue's
+    ``planes.note_<code>``). Numbers are formatted here, the same in every language; a
+    ``plane`` field names a plane (``planes.plane_<name>``) and is worded too."""
+
+    code: str
+    fields: dict[str, str]
+
+    def __new__(cls, code: str, fields: dict[str, str]) -> Note:
+        self = super().__new__(cls, _word(_english, code, fields))
+        self.code, self.fields = code, dict(fields)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Note, (self.code, self.fields))
+
+    def word(self, say: Say) -> str:
+        return _word(say, self.code, self.fields)
+
+
+def _word(say: Say, code: str, fields: dict[str, str]) -> str:
+    texts = dict(fields)
+    if "plane" in texts:
+        texts["plane"] = say(f"planes.plane_{texts['plane']}")
+    return say(f"planes.note_{code}", **texts)
+
+
+def _english(key: str, **fields: str) -> str:
+    """``key`` from the English catalogue with its ``%{field}`` places filled (the command line
+    and the JSON need no app; the app words notes with its own ``t``)."""
+    section, _, name = key.partition(".")
+    template = _english_catalogue()[section][name]
+    return re.sub(r"%\{(\w+)\}", lambda m: fields[m.group(1)], template)
+
+
+@cache
+def _english_catalogue() -> dict[str, dict[str, str]]:
+    path = resources.files("explorer.assets").joinpath("i18n", "dl-explorer.en.json")
+    catalogue: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))["en"]
+    return catalogue
 
 
 @dataclass
@@ -127,7 +177,7 @@ class PlaneResult:
     explained: tuple[float, float] | None = None  # pca: the share of the paths' variance
     curvatures: tuple[float, float] | None = None  # hessian: the two eigenvalues
     others: list[PlaneMap] = field(default_factory=list)  # the map for other random seeds
-    notes: list[str] = field(default_factory=list)  # one sentence each: cut paths, off-plane
+    notes: list[Note] = field(default_factory=list)  # one sentence each: cut paths, off-plane
 
     @property
     def centre_spread(self) -> float | None:
@@ -187,15 +237,14 @@ def train_paths(
             start = flat
         elif not torch.equal(start, flat):  # the promise of one initialization, checked
             raise PlaneError(f"{label} did not start from the shared initialization")
-        steps, points, cut = [0], [flat], ""
+        steps, points = [0], [flat]
+        cut = ""  # or the Note that says where it was cut
         while not session.done:
             session.step(min(every, total - session.global_step))
             flat = _flat(session)
             if not bool(torch.isfinite(flat).all()) or session.diverged:
-                cut = (
-                    f"{label} diverged: its weights or loss are not finite by step "
-                    f"{session.global_step}; its path is cut at step {steps[-1]}"
-                )
+                fields = {"label": label, "step": str(session.global_step), "cut": str(steps[-1])}
+                cut = Note("cut", fields)
                 break
             steps.append(session.global_step)
             points.append(flat)
@@ -422,18 +471,13 @@ def compare_on_plane(
         other = _slice(registry, session, theta, o1, o2, None)
         result.others.append(plane_map(other, span, max(16, side // 2), k))
         lap("other directions")
-    result.notes += [p.cut for p in paths if p.cut]
+    result.notes += [p.cut for p in paths if isinstance(p.cut, Note)]
     for p in projected:
         if p.mostly_off:
+            share, limit = f"{p.off_share:.0%}", f"{OFF_PLANE:.0%}"
             result.notes.append(
-                f"{p.path.label}: {p.off_share:.0%} of its points lie off the plane (farther "
-                f"off it than {OFF_PLANE:.0%} of their distance from the centre); it is drawn "
-                "faded, and the map's colours under it are not its losses"
+                Note("mostly_off", {"label": p.path.label, "share": share, "limit": limit})
             )
     if all(p.mostly_off for p in projected):
-        result.notes.insert(
-            0,
-            f"every path lies mostly off this {plane} plane: the picture shows where they "
-            "project, not where they went (try --plane pca)",
-        )
+        result.notes.insert(0, Note("all_off", {"plane": plane}))
     return result
