@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pygame
 
+from explorer.app.scenes.network import plane_view
 from explorer.app.scenes.network.controls import NetworkControls
 from explorer.app.scenes.network.function_picture import render_function
 from explorer.app.scenes.network.gradient_bars import render_gradient_bars, shared_range
@@ -22,6 +23,7 @@ from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import NetPicture, render_network
 from explorer.app.scenes.network.neuron_card import draw_card, unit_under
 from explorer.app.scenes.network.neuron_pictures import NeuronTiles
+from explorer.app.scenes.network.plane_lab import PlaneLab
 from explorer.app.scenes.network.training_curves import render_curves
 from explorer.app.scenes.network.weight_histograms import render_weight_histograms
 from explorer.app.ui import palette
@@ -103,6 +105,7 @@ class NetworkScene(ModelScene):
         self._status = ""
         self._rate = (0.0, 0, 0.0)  # (time, step, steps per second)
         self.chart = "gradients"  # the bottom-left chart: one of CHARTS
+        self.planes = PlaneLab(model)  # "Optimizers on one plane", "Between two minima"
         self.controls = NetworkControls(self)
 
     # -- actions ------------------------------------------------------------------------------
@@ -146,6 +149,8 @@ class NetworkScene(ModelScene):
     # -- events -------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
         if widget_event(self.manager, self.controls.handle, event):
+            return True
+        if plane_view.handle(self, event):
             return True
         if event.type == pygame.KEYDOWN:
             return self._key(event)
@@ -191,6 +196,7 @@ class NetworkScene(ModelScene):
         self.manager.update(dt)
         self.controls.apply_pending()
         self.model.update(dt)
+        plane_view.update(self)
         self._clock += dt  # how long a net has been built is said in seconds
         if self.model.hessian_busy():  # asked here, by a key or by a lesson: its answer shows
             self.chart = "hessian"
@@ -217,6 +223,10 @@ class NetworkScene(ModelScene):
         why = self.app.open_scene("landscape", SliceHandoff(surface, lambda: model.path_on(file)))
         if why:
             model.notify(why, "error")
+
+    def close(self) -> None:
+        self.planes.close()
+        super().close()
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size, len(self.model.configs()))
@@ -372,6 +382,8 @@ class NetworkScene(ModelScene):
                 if picture is not None:
                     screen.blit(picture, cols[name], area=pygame.Rect((0, 0), cols[name].size))
             self._draw_chart_switch(screen, cols["grads"])
+        if plane_view.covering(self):
+            plane_view.draw(self, screen)
         sr = self.controls.status_rect
         text.blit(
             screen,
