@@ -82,10 +82,12 @@ class LookCloser:
         """ "Optimizers on one plane" and "Between two minima", half the row each; the one under
         way reads "Cancel" (``plane_view.sync_buttons``)."""
         c, names = self.controls, ", ".join(n for n, *_ in self._optimizers())
-        half = (bar.right - bar.left) / factor() / 2 - 3
+        text = self.scene.text
+        label = t("planes.lab_button")
+        need = text.font(14, text.kind_for(label, "sans")).size(label)[0] / factor() + 28
         c.paths_button = c.add(
             UIButton(
-                bar.take(half),
+                bar.take(need),
                 t("planes.lab_button"),
                 c.manager,
                 tool_tip_text=t("planes.lab_tip", names=names, steps=PATH_STEPS),
