@@ -90,13 +90,20 @@ def draw(
         text.blit(out, line, (m, y), 18, palette.TEXT)
         y += text.line_height(18)
     top = y + px(12)
-    side = max(px(120), min(h - top - m, int(w * 0.5)))
+    # what the plane hides goes across the bottom, in full: the map leaves it the room
+    notes = [line for note in result.notes for line in text.wrap(note.word(t), 13, w - 2 * m)]
+    notes_h = len(notes) * (text.line_height(13) + px(1)) + (px(10) if notes else 0)
+    side = max(px(120), min(h - top - m - notes_h, int(w * 0.5)))
     main = pygame.Rect(m, top, side, side)
     out.blit(heat(result.map, main.size), main.topleft)
     pygame.draw.rect(out, palette.PANEL_LINE, main, 1)
     _paths(out, result, colours, main)
-    column = pygame.Rect(main.right + px(28), top, w - main.right - px(28) - px(16), h - top)
+    column = pygame.Rect(main.right + px(28), top, w - main.right - px(28) - px(16), side)
     _side(out, result, colours, text, column)
+    y = max(main.bottom, column.bottom) + px(10)
+    for line in notes:
+        text.blit(out, line, (m, y), 13, palette.WARN)
+        y += text.line_height(13) + px(1)
     return out
 
 
@@ -148,14 +155,7 @@ def _side(
                 y += text.line_height(13)
         y += px(8)
     if result.others:
-        y = _others(out, result, text, col, y + px(6))
-    for note in result.notes:
-        for line in text.wrap(note.word(t), 13, col.w):
-            if y > col.bottom - text.line_height(13):
-                return
-            text.blit(out, line, (x, y), 13, palette.WARN)
-            y += text.line_height(13) + px(1)
-        y += px(4)
+        _others(out, result, text, col, y + px(6))
 
 
 def _others(out: pygame.Surface, result: PlaneResult, text: Text, col: pygame.Rect, y: int) -> int:
@@ -172,13 +172,23 @@ def _others(out: pygame.Surface, result: PlaneResult, text: Text, col: pygame.Re
     shown = result.others[:3]
     gap = px(12)
     small = max(px(48), min(px(176), (col.w - gap * (len(shown) - 1)) // max(1, len(shown))))
-    for k, m in enumerate(shown):
-        rect = pygame.Rect(col.x + k * (small + gap), y, small, small)
+    small = min(small, col.bottom - y - 2 * text.line_height(13) - px(4))
+    if small < px(48):  # no room for the maps themselves: their figures, in words
+        words = " · ".join(
+            t("planes.seed_mean", seed=m.seed, mean=f"{m.centre_mean:.3g}") for m in shown
+        )
+        for line in text.wrap(words, 13, col.w):
+            text.blit(out, line, (col.x, y), 13, palette.TEXT_DIM)
+            y += text.line_height(13)
+        return y
+    for i, m in enumerate(shown):
+        rect = pygame.Rect(col.x + i * (small + gap), y, small, small)
         out.blit(heat(m, rect.size), rect.topleft)
         pygame.draw.rect(out, palette.PANEL_LINE, rect, 1)
         label = t("planes.seed_mean", seed=m.seed, mean=f"{m.centre_mean:.3g}")
-        label = text.ellipsize(label, 13, small + gap)
-        text.blit(out, label, (rect.x, rect.bottom + px(4)), 13, palette.TEXT_DIM)
+        for k, line in enumerate(text.wrap(label, 13, small + gap - px(4))[:2]):
+            at = (rect.x, rect.bottom + px(4) + k * text.line_height(13))
+            text.blit(out, line, at, 13, palette.TEXT_DIM)
     return y + small + px(8) + text.line_height(13) + px(8)
 
 
