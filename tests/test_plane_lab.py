@@ -101,3 +101,13 @@ def test_cancel_stops_the_comparison_and_nothing_shows_later(lab):
     scene.planes.runner.wait(plane_lab.KEY, 90)
     d.tick(3)
     assert scene.planes.shown is None and button.text == t("planes.lab_button")
+
+
+def test_one_comparison_at_a_time_the_second_press_is_one_sentence(lab):
+    d, scene = lab, lab.scene
+    d.click(scene.controls.paths_button.rect.center)
+    d.click(scene.controls.connect_button.rect.center)
+    assert scene.model.message == t("planes.lab_busy") and scene.model.message_kind == "error"
+    assert scene.planes.kind == "paths", "the first goes on"
+    wait_answer(d)
+    assert scene.planes.shown is not None and scene.planes.shown.kind == "paths"
