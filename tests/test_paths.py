@@ -173,3 +173,22 @@ def test_the_figures_the_picture_and_the_notes_speak_chinese(tmp_path):
     assert "每条路径大部分都不在这个随机平面上" in result.output
     assert "off the plane" not in result.output
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_note_crosses_to_the_lab_and_is_worded_in_either_language():
+    """What the plane hides travels from the lab's worker process (pickled) and is worded in the
+    app's language there; as a string it stays the English sentence (the JSON, the tests)."""
+    import pickle
+
+    from explorer.app.ui import i18n
+    from explorer.landscape.paths import Note
+
+    note = pickle.loads(
+        pickle.dumps(Note("mostly_off", {"label": "adam", "share": "97%", "limit": "50%"}))
+    )
+    assert note.startswith("adam: 97% of its points lie off the plane")
+    i18n.set_language("zh")
+    assert note.word(i18n.t).startswith("adam：97% 的点不在平面上")
+    said = Note("all_off", {"plane": "random"}).word(i18n.t)
+    assert "随机平面" in said and "PCA" in said  # the hint: try the PCA plane
+    assert "两个以上的方向" in Note("all_off_pca", {}).word(i18n.t)

@@ -479,5 +479,7 @@ def compare_on_plane(
                 Note("mostly_off", {"label": p.path.label, "share": share, "limit": limit})
             )
     if all(p.mostly_off for p in projected):
-        result.notes.insert(0, Note("all_off", {"plane": plane}))
+        # the PCA plane already holds the most of the paths' movement: no better plane to try
+        code = "all_off_pca" if plane == "pca" else "all_off"
+        result.notes.insert(0, Note(code, {} if plane == "pca" else {"plane": plane}))
     return result
