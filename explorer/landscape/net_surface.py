@@ -352,9 +352,12 @@ class NetSlice:
                 mean, var = layer.norm.running_mean, layer.norm.running_var
                 assert mean is not None and var is not None  # Net's batch norm tracks them
                 z = (z - mean) / torch.sqrt(var + layer.norm.eps) * gamma + beta
-            p, n, f = z.shape
-            h = layer.act(z.reshape(p * n, f))
-            z = self._affine(h.reshape(p, n, h.shape[-1]), *layers[k])
+            if type(layer.act) is torch.nn.ReLU and not z.requires_grad:
+                h = z.relu_()  # z is this block's own: no copy (measured ~15% of the grid)
+            else:
+                p, n, f = z.shape
+                h = layer.act(z.reshape(p * n, f)).reshape(p, n, -1)
+            z = self._affine(h, *layers[k])
             k += 1
         return z
 
