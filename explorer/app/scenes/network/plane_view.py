@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from explorer.landscape.connect import Connection
 
 LABELS = {"paths": "planes.lab_button", "connect": "planes.lab_connect"}
-_cache: dict[str, tuple[tuple, pygame.Surface]] = {}
+# the picture drawn last: (the answer it shows, its size/scale/language, the surface); the answer
+# is held, so a new one is never mistaken for it
+_cache: dict[str, tuple[object, tuple, pygame.Surface]] = {}
 
 
 def update(scene: NetworkScene) -> None:
@@ -66,12 +68,12 @@ def covering(scene: NetworkScene) -> bool:
 def draw(scene: NetworkScene, screen: pygame.Surface) -> None:
     planes, area = scene.planes, scene.layout.main
     if planes.shown is not None:
-        key = (id(planes.shown), area.size, px(100), t("planes.lab_close"))
+        key = (area.size, px(100), t("planes.lab_close"))  # a new size, scale or language
         cached = _cache.get("picture")
-        if cached is None or cached[0] != key:
-            cached = (key, _picture(scene, area.size))
+        if cached is None or cached[0] is not planes.shown or cached[1] != key:
+            cached = (planes.shown, key, _picture(scene, area.size))
             _cache["picture"] = cached
-        screen.blit(cached[1], area.topleft)
+        screen.blit(cached[2], area.topleft)
         return
     said = planes.progress()
     if said is not None:
