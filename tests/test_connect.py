@@ -65,3 +65,14 @@ def test_the_command_prints_both_barriers_and_writes_them(tmp_path):
     data = json.loads(out.read_text())
     assert f"barrier on the line {data['line_barrier']:.4g}" in result.output
     assert f"on the curve {data['curve_barrier']:.4g}" in result.output
+
+
+def test_the_barriers_are_printed_in_chinese_with_their_own_numbers(tmp_path):
+    out = tmp_path / "c.json"
+    args = ["--lang", "zh", "connect", "--depth", "1", "--width", "8", "--epochs", "5"]
+    result = CliRunner().invoke(main, [*args, "--curve-steps", "10", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert f"直线上的势垒 {data['line_barrier']:.4g}" in result.output
+    assert f"曲线上的势垒 {data['curve_barrier']:.4g}" in result.output
+    assert "两个解之间的训练损失" in result.output and "barrier on the line" not in result.output

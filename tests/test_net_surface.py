@@ -118,6 +118,21 @@ def test_the_same_spec_gives_the_same_surface_bit_for_bit_and_the_cache_keeps_it
     assert not np.array_equal(evaluate_grid(other.surface(), 6, 5).z, grids[0])
 
 
+def test_a_slice_trained_under_another_thread_count_is_not_read_from_the_cache(registry, tmp_path):
+    """Training's sums are split across torch's threads, so its weights differ in the last bits
+    with the count: a slice cached under one thread is not handed to a run under two."""
+    text = "net:moons?n=60&epochs=2&seed=3"
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        build_slice(text, registry, cache=tmp_path)
+        torch.set_num_threads(2)
+        build_slice(text, registry, cache=tmp_path)
+    finally:
+        torch.set_num_threads(before)
+    assert len(list(tmp_path.glob("*.pt"))) == 2, "one cache file per thread count"
+
+
 def test_a_damaged_cache_file_is_recomputed(registry, tmp_path):
     text = "net:moons?n=60&epochs=2"
     build_slice(text, registry, cache=tmp_path)

@@ -122,3 +122,73 @@ def test_a_plane_every_path_leaves_is_said_first(registry):
     result = compare_on_plane(config, THREE, registry, plane="random", seed=5, side=8, others=0)
     assert all(p.mostly_off for p in result.paths)
     assert result.notes[0].startswith("every path lies mostly off this random plane")
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        {"dataset": "digits", "depth": 2, "width": 8},  # many samples: the forward goes in blocks
+        {"dataset": "moons", "depth": 2, "width": 6, "batch_norm": True},
+        {"dataset": "moons", "depth": 1, "width": 4, "activation": "maxout"},
+    ],
+    ids=["digits-blocks", "batch-norm", "maxout"],
+)
+def test_each_points_true_loss_is_the_nets_own_loss_with_those_weights(registry, net):
+    """The "true loss" beside the map's is the net's loss with the recorded weights, as torch's
+    own module computes it (the batched forward is checked against it, point by point)."""
+    from explorer.training import TrainingSession
+
+    config = TrainConfig(**net, steps=12, device="cpu")
+    result = compare_on_plane(config, THREE[:1], registry, plane="pca", side=8, others=0)
+    path = result.paths[0]
+    session = TrainingSession(
+        config.replace(optimizer="sgd", optimizer_hyper={"lr": 0.1}), registry
+    )
+    session.step(session.total_steps)  # batch norm's running statistics: the map's, the end's
+    model = session.model.double().eval()
+    x = session.splits.train.x.double()
+    y = session.splits.train.y
+    for k in (0, len(path.path.steps) // 2, -1):
+        flat = path.path.points[k]
+        torch.nn.utils.vector_to_parameters(flat, model.parameters())
+        with torch.no_grad():
+            want = float(session.loss_fn(model(x), y))
+        assert path.true_loss[k] == pytest.approx(want, rel=1e-12)
+
+
+def test_the_figures_the_picture_and_the_notes_speak_chinese(tmp_path):
+    """``dl-explorer --lang zh paths``: the printed figures and what the plane hides are in
+    Chinese, with the computation's own numbers; the JSON keeps the English sentences."""
+    png, js = tmp_path / "paths.png", tmp_path / "paths.json"
+    args = ["--lang", "zh", "paths", "--dataset", "moons", "--depth", "1", "--width", "6"]
+    args += ["--steps", "20", "--plane", "random", "--grid", "8", "--others", "1"]
+    args += ["--out", str(png), "--json", str(js)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(js.read_text())
+    assert "穿过初始化的随机平面" in result.output and "离开平面：中位数" in result.output
+    first = data["paths"][0]
+    assert f"终点损失：真实 {first['end_true_loss']:.4g}" in result.output
+    assert data["notes"] and "every path lies mostly off this random plane" in data["notes"][0]
+    assert "每条路径大部分都不在这个随机平面上" in result.output
+    assert "off the plane" not in result.output
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_note_crosses_to_the_lab_and_is_worded_in_either_language():
+    """What the plane hides travels from the lab's worker process (pickled) and is worded in the
+    app's language there; as a string it stays the English sentence (the JSON, the tests)."""
+    import pickle
+
+    from explorer.app.ui import i18n
+    from explorer.landscape.paths import Note
+
+    note = pickle.loads(
+        pickle.dumps(Note("mostly_off", {"label": "adam", "share": "97%", "limit": "50%"}))
+    )
+    assert note.startswith("adam: 97% of its points lie off the plane")
+    i18n.set_language("zh")
+    assert note.word(i18n.t).startswith("adam：97% 的点不在平面上")
+    said = Note("all_off", {"plane": "random"}).word(i18n.t)
+    assert "随机平面" in said and "PCA" in said  # the hint: try the PCA plane
+    assert "两个以上的方向" in Note("all_off_pca", {}).word(i18n.t)

@@ -59,6 +59,7 @@ def connect(registry, optimizer, seed_a, seed_b, other, curve_steps, threads, js
     """Train one net with two seeds; print the loss along the straight line between the two
     solutions and along a quadratic Bezier curve trained to connect them (Garipov et al. 2018):
     the barrier on the line, and what is left of it on the curve."""
+    from explorer.app.ui.i18n import t
     from explorer.landscape.connect import connect as run
 
     torch.set_num_threads(threads)
@@ -68,19 +69,23 @@ def connect(registry, optimizer, seed_a, seed_b, other, curve_steps, threads, js
     config.validate()
     result = run(config, registry, (seed_a, seed_b), parse_other(other), curve_steps)
     out = make_console()
-    table = Table(box=box.SIMPLE_HEAD, title="training loss between the two solutions")
-    for head in ("t", "line", "curve"):
-        table.add_column(head, justify="right")
-    for t, a, b in zip(result.t, result.line, result.curve, strict=True):
-        table.add_row(f"{t:.2f}", f"{a:.4f}", f"{b:.4f}")
+    table = Table(box=box.SIMPLE_HEAD, title=t("planes.connect_table"))
+    for head in ("connect_t", "connect_line", "connect_curve"):
+        table.add_column(t(f"planes.{head}"), justify="right")
+    for t_, a, b in zip(result.t, result.line, result.curve, strict=True):
+        table.add_row(f"{t_:.2f}", f"{a:.4f}", f"{b:.4f}")
     out.print(table)
-    out.print(
-        f"{result.parameters:,} weights, seeds {seed_a} and {seed_b}, {result.distance:.3g} "
-        f"apart · barrier on the line {result.line_barrier:.4g} · on the curve "
-        f"{result.curve_barrier:.4g} ({curve_steps} curve steps)",
-        highlight=False,
-        soft_wrap=True,
+    summary = t(
+        "planes.connect_summary",
+        weights=f"{result.parameters:,}",
+        a=seed_a,
+        b=seed_b,
+        distance=f"{result.distance:.3g}",
+        line=f"{result.line_barrier:.4g}",
+        curve=f"{result.curve_barrier:.4g}",
+        steps=curve_steps,
     )
+    out.print(summary, highlight=False, soft_wrap=True)
     if out_file is not None:
         write_text(out_file, json.dumps(result.to_dict(), indent=1) + "\n", "--json")
-        out.print(f"wrote {out_file}", highlight=False)
+        out.print(t("planes.wrote", file=out_file), highlight=False)

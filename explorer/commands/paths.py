@@ -68,6 +68,7 @@ OPTIMIZERS = ("sgd:lr=0.1", "momentum:lr=0.05", "adam:lr=0.001")
 def paths(registry, optimizers, plane, centre, others, grid, threads, out_path, json_path, **net):
     """Train one net from one initialization with each optimizer and draw all the paths on one
     shared plane, with the share of each path off the plane and its true loss beside the map's."""
+    from explorer.app.ui.i18n import t
     from explorer.landscape.paths import compare_on_plane
 
     torch.set_num_threads(threads)
@@ -101,41 +102,54 @@ def paths(registry, optimizers, plane, centre, others, grid, threads, out_path, 
     if json_file is not None:
         payload = _finite(result.to_dict() | {"seconds": seconds})
         write_text(json_file, json.dumps(payload, indent=1, allow_nan=False) + "\n", "--json")
-        out.print(f"wrote {json_file}", highlight=False)
+        out.print(t("planes.wrote", file=json_file), highlight=False)
     if out_file is not None:
         _write_png(result, registry, out_file)
-        out.print(f"wrote {out_file}", highlight=False)
+        out.print(t("planes.wrote", file=out_file), highlight=False)
 
 
 def _print(out, result, seconds: float) -> None:
-    head = f"{result.plane} plane through {result.centre}, {result.n_parameters:,} weights"
+    """The figures, in the app's language (``dl-explorer --lang zh paths``)."""
+    from explorer.app.ui.i18n import t
+    from explorer.landscape.paths import OFF_PLANE
+
+    centre = t("planes.centre_init") if result.centre == "init" else result.centre
+    plane = t(f"planes.plane_{result.plane}")
+    weights = f"{result.n_parameters:,}"
+    head = t("planes.print_head", plane=plane, centre=centre, weights=weights)
     if result.explained:
         a, b = result.explained
-        head += f"; it holds {a:.1%} + {b:.1%} = {a + b:.1%} of the paths' variance"
+        head += t("planes.print_explained", a=f"{a:.1%}", b=f"{b:.1%}", sum=f"{a + b:.1%}")
     if result.curvatures:
-        head += f"; Hessian eigenvalues {result.curvatures[0]:.4g}, {result.curvatures[1]:.4g}"
-    out.print(head + f" ({seconds:.1f} s)", highlight=False, soft_wrap=True)
+        a, b = result.curvatures
+        head += t("planes.print_curvatures", a=f"{a:.4g}", b=f"{b:.4g}")
+    head += t("planes.print_seconds", seconds=f"{seconds:.1f}")
+    out.print(head, highlight=False, soft_wrap=True)
     for p in result.paths:
         s = p.summary()
-        out.print(
-            f"  {p.path.label:<20} {len(p.path.steps):>4} points to step {p.path.steps[-1]:<6} "
-            f"off the plane: median {s['median_off']:.0%}, {p.off_share:.0%} of points beyond "
-            f"50%   end loss: true {s['end_true_loss']:.4g}, map {s['end_map_loss']:.4g}",
-            highlight=False,
-            soft_wrap=True,
+        row = t(
+            "planes.print_row",
+            points=len(p.path.steps),
+            step=p.path.steps[-1],
+            median=f"{s['median_off']:.0%}",
+            share=f"{p.off_share:.0%}",
+            limit=f"{OFF_PLANE:.0%}",
+            true=f"{s['end_true_loss']:.4g}",
+            map=f"{s['end_map_loss']:.4g}",
         )
+        out.print(f"  {p.path.label:<20} {row}", highlight=False, soft_wrap=True)
     if result.others:
         maps = [m for m in [result.map, *result.others] if m.seed is not None]
-        means = ", ".join(f"seed {m.seed}: {m.centre_mean:.4g}" for m in maps)
-        spread = result.centre_spread
-        out.print(
-            f"  loss near the centre along other random directions: {means}"
-            + (f" (spread {spread:.3g})" if spread is not None else ""),
-            highlight=False,
-            soft_wrap=True,
+        means = ", ".join(
+            t("planes.seed_mean", seed=m.seed, mean=f"{m.centre_mean:.4g}") for m in maps
         )
+        spread = result.centre_spread
+        line = t("planes.print_others", means=means)
+        if spread is not None:
+            line += t("planes.print_spread", spread=f"{spread:.3g}")
+        out.print(f"  {line}", highlight=False, soft_wrap=True)
     for note in result.notes:
-        out.print(note, highlight=False, style="yellow", soft_wrap=True)
+        out.print(note.word(t), highlight=False, style="yellow", soft_wrap=True)
 
 
 def _write_png(result, registry, out_file) -> None:

@@ -13,6 +13,7 @@ Every loss is the net's mean training loss over the whole training split, in eva
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 POINTS = 21  # t = 0, 0.05, …, 1
 CURVE_STEPS = 400
 CURVE_LR = 0.01
+STEPS_BETWEEN_NEWS = 20  # steps between two words of progress (a waiting panel's bar)
 
 
 class ConnectError(ValueError):
@@ -109,9 +111,12 @@ def connect(
     other: dict[str, Any] | None = None,
     steps: int = CURVE_STEPS,
     points: int = POINTS,
+    progress: Callable[[float], None] | None = None,
 ) -> Connection:
     """Train ``config`` with each seed (the second with ``other``'s settings changed, if any),
-    then measure the line and train and measure the curve."""
+    then measure the line and train and measure the curve. ``progress(share)``, when given,
+    hears how much of the work is done (0 to 1) every few steps (it may raise to stop)."""
+    said = progress or (lambda share: None)
     from explorer.training import TrainingSession
 
     if seeds[0] == seeds[1] and not other:
@@ -128,8 +133,10 @@ def connect(
             f"the two minima are of different nets ({_architecture(first)} and "
             f"{_architecture(second)}); a path between weights needs one architecture"
         )
-    first.fit()
-    second.fit()
+    for k, session in enumerate((first, second)):  # the two solutions: 30 % of the work each
+        while not session.done:
+            session.step(STEPS_BETWEEN_NEWS)
+            said(0.3 * k + 0.3 * session.global_step / max(1, session.total_steps))
     for s in (first, second):
         if s.diverged or s.failed:
             raise ConnectError(
@@ -141,22 +148,30 @@ def connect(
     t = np.linspace(0.0, 1.0, points)
     with torch.no_grad():
         line = np.array([float(loss((1 - s) * a + s * b)) for s in t])
-    mid = train_curve(loss, a, b, steps, seed=seeds[0])
+    mid = train_curve(loss, a, b, steps, seed=seeds[0], done=lambda k: said(0.6 + 0.4 * k / steps))
     with torch.no_grad():
         curve = np.array([float(loss(bezier(a, mid, b, float(s)))) for s in t])
     return Connection(t, line, curve, seeds, a.numel(), float((b - a).norm()))
 
 
 def train_curve(
-    loss: _Loss, a: torch.Tensor, b: torch.Tensor, steps: int, seed: int = 0, batch: int = 128
+    loss: _Loss,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    steps: int,
+    seed: int = 0,
+    batch: int = 128,
+    done: Callable[[int], None] | None = None,
 ) -> torch.Tensor:
     """The Bezier curve's free point, trained from the line's middle: Adam on L(φ(t)) with one
-    uniform t and one mini-batch a step."""
+    uniform t and one mini-batch a step (``done(k)`` every few steps)."""
     gen = torch.Generator().manual_seed(seed + 7)
     mid = ((a + b) / 2).clone().requires_grad_(True)
     opt = torch.optim.Adam([mid], lr=CURVE_LR)
     n = loss.x.shape[0]
-    for _ in range(steps):
+    for k in range(steps):
+        if done is not None and k % STEPS_BETWEEN_NEWS == 0:
+            done(k)
         s = float(torch.rand((), generator=gen))
         rows = torch.randint(0, n, (min(batch, n),), generator=gen)
         opt.zero_grad()

@@ -25,6 +25,7 @@ import difflib
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -51,6 +52,11 @@ DTYPE = torch.float64
 CACHE_VERSION = 1
 # What one vmap chunk may hold: points × samples × widest layer, in numbers.
 CHUNK_NUMBERS = 250_000  # measured: small chunks stay in cache (3× faster than 4M here)
+# The project's Net goes through a block of points × a block of samples at a time: the weights of
+# POINT_BLOCK points built at once, a layer's outputs (points × samples × widest) at most
+# BLOCK_NUMBERS numbers, which stay in the cache (``bench paths``).
+POINT_BLOCK = 32
+BLOCK_NUMBERS = 65_536
 # A net whose grid would be too slow to draw is refused up front.
 MAX_PARAMETERS = 200_000
 MAX_SAMPLES = 5_000
@@ -213,6 +219,14 @@ class NetSlice:
         """Losses (P, N) at P points; ``x`` is (N, d) for every point or (P, B, d) per point."""
         shared = x.dim() == 2
         n = x.shape[-2]
+        if self._layered and a.shape[0]:
+
+            def coeffs(i: int, j: int) -> torch.Tensor:
+                return torch.stack([torch.ones_like(a[i:j]), a[i:j], b[i:j]], 1)
+
+            return self._blocked_losses(
+                a.shape[0], lambda i, j: self.params_at(a[i:j], b[i:j]), x, y, coeffs
+            )
         # per point, the widest hidden layer's outputs are held (the shared data is not copied)
         widest = max(max(self.model.sizes), 1) * max(1, getattr(self.model, "pieces", 1))
         chunk = max(16, CHUNK_NUMBERS // max(1, n * widest))
@@ -221,13 +235,28 @@ class NetSlice:
             ai, bi = a[i : i + chunk], b[i : i + chunk]
             xi = x if shared else x[i : i + chunk]
             yi = y if shared else y[i : i + chunk]
-            if self._layered:
-                out = self._forward_layers(ai, bi, xi)  # (p, N, C)
-                outs.append(self._loss(out, yi, shared))
-            else:
-                fn = vmap(self._one, in_dims=(0, None, None) if shared else (0, 0, 0))
-                outs.append(fn(self.params_at(ai, bi), xi, yi))
+            fn = vmap(self._one, in_dims=(0, None, None) if shared else (0, 0, 0))
+            outs.append(fn(self.params_at(ai, bi), xi, yi))
         return torch.cat(outs) if outs else torch.zeros((0, n), dtype=DTYPE)
+
+    def losses_at(self, points: torch.Tensor) -> torch.Tensor:
+        """The training losses (T, N) at each of the (T, P) flat weight vectors ``points`` (not on
+        the plane): the same forward as the grid's, batched over the points."""
+        names = list(self.theta0)
+        shapes = [self.theta0[k].shape for k in names]
+        sizes = [self.theta0[k].numel() for k in names]
+
+        def params(i: int, j: int) -> dict[str, torch.Tensor]:
+            parts = torch.split(points[i:j], sizes, dim=1)
+            return {k: t.reshape(j - i, *s) for k, t, s in zip(names, parts, shapes, strict=True)}
+
+        if self._layered and points.shape[0]:
+            return self._blocked_losses(points.shape[0], params, self.x, self.y)
+        rows = [
+            self._one({k: t[0] for k, t in params(i, i + 1).items()}, self.x, self.y)
+            for i in range(points.shape[0])
+        ]
+        return torch.stack(rows) if rows else torch.zeros((0, self.x.shape[0]), dtype=DTYPE)
 
     @property
     def _layered(self) -> bool:
@@ -238,49 +267,99 @@ class NetSlice:
             return False
         return all(getattr(layer, "skip", None) is None for layer in self.model.hidden)
 
-    def _linear(self, h: torch.Tensor, name: str, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """h @ W(p)ᵀ + bias(p) with W(p) = W₀ + a·D₁ + b·D₂ for each of the P points. The first
-        layer's input is the same data for every point: three shared products, then a cheap
-        combination. Later layers have an input per point: one batched product with each point's
-        own weights (measured 10× faster than the three-product form there)."""
-        t0, d1, d2 = self.theta0, self.d1, self.d2
-        w, bias = f"{name}.weight", f"{name}.bias"
-        A, B = a[:, None, None], b[:, None, None]
-        shift = t0[bias] + A * d1[bias] + B * d2[bias]  # (P, 1, out)
-        if h.dim() == 2:
-            z = h @ t0[w].T
-            if d1[w].any():
-                z = z + A * (h @ d1[w].T)
-            if d2[w].any():
-                z = z + B * (h @ d2[w].T)
-            return z + shift
-        weights = t0[w] + A * d1[w] + B * d2[w]  # (P, out, in)
-        return torch.baddbmm(shift, h, weights.transpose(1, 2))
+    def _blocked_losses(
+        self,
+        count: int,
+        params_of: Callable[[int, int], dict[str, torch.Tensor]],
+        x: torch.Tensor,
+        y: torch.Tensor,
+        coeffs_of: Callable[[int, int], torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        """Losses (count, N) of the project's Net at ``count`` points, a block of points by a
+        block of samples at a time. ``params_of(i, j)``: the weights of points i…j−1, (p, …)
+        each, built once per block of points; the samples go through in blocks small enough
+        that a layer's outputs stay in the cache (the grid is memory-bound: measured about 2×
+        faster than all samples at once, ``bench paths``). ``coeffs_of(i, j)``: for points on the
+        plane with data shared by every point, (p, 3) rows [1, a, b], so the first layer is
+        three products of the data made once and combined per point."""
+        shared = x.dim() == 2
+        n = x.shape[-2]
+        widest = max(max(self.model.sizes[1:]), 1) * max(1, getattr(self.model, "pieces", 1))
+        points = min(POINT_BLOCK, count)
+        samples = max(8, BLOCK_NUMBERS // (points * widest)) if shared else n
+        starts = range(0, n, samples)
+        first = None
+        if shared and coeffs_of is not None:
+            first = [self._first_products(x[s : s + samples]) for s in starts]
+        rows = []
+        for i in range(0, count, points):
+            j = min(i + points, count)
+            layers = self._layers(params_of(i, j))
+            if not shared:
+                z = self._affine(x[i:j], *layers[0])
+                rows.append(self._loss(self._forward(layers, z), y[i:j], False))
+                continue
+            cols = []
+            for k, s in enumerate(starts):
+                if first is not None and coeffs_of is not None:
+                    z = (coeffs_of(i, j) @ first[k]).reshape(j - i, -1, layers[0][0].shape[-1])
+                else:
+                    z = self._affine(x[s : s + samples], *layers[0])
+                cols.append(self._loss(self._forward(layers, z), y[s : s + samples], True))
+            rows.append(torch.cat(cols, 1) if len(cols) > 1 else cols[0])
+        return torch.cat(rows) if len(rows) > 1 else rows[0]
 
-    def _forward_layers(self, a: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        h = x
-        for i, layer in enumerate(self.model.hidden):
-            z = self._linear(h, f"hidden.{i}.linear", a, b)  # (p, N, width·pieces)
+    def _linear_names(self) -> list[str]:
+        return [f"hidden.{i}.linear" for i in range(len(self.model.hidden))] + ["out"]
+
+    def _first_products(self, x: torch.Tensor) -> torch.Tensor:
+        """(3, N·out): the first layer's x·W₀ᵀ + b₀, x·D₁ᵀ + d₁ and x·D₂ᵀ + d₂ for shared data
+        ``x``; a point's first layer is [1, a, b] times these."""
+        name = self._linear_names()[0]
+        w, bias = f"{name}.weight", f"{name}.bias"
+        parts = [x @ d[w].T + d[bias] for d in (self.theta0, self.d1, self.d2)]
+        return torch.stack(parts).reshape(3, -1)
+
+    def _layers(self, params: dict[str, torch.Tensor]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Per linear layer, (Wᵀ (p, in, out), bias (p, 1, out)); per batch norm after a hidden
+        layer's linear, (γ (p, 1, f), β (p, 1, f)) after it."""
+        out = []
+        for i, name in enumerate(self._linear_names()):
+            out.append(
+                (params[f"{name}.weight"].transpose(1, 2), params[f"{name}.bias"].unsqueeze(1))
+            )
+            if name != "out" and self.model.hidden[i].norm is not None:
+                norm = f"hidden.{i}.norm"
+                gamma, beta = params[f"{norm}.weight"], params[f"{norm}.bias"]
+                out.append((gamma.unsqueeze(1), beta.unsqueeze(1)))
+        return out
+
+    @staticmethod
+    def _affine(h: torch.Tensor, wt: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """h·W(p)ᵀ + b(p) for each point p (``h`` (p, n, in), or (n, in) shared)."""
+        z = torch.matmul(h, wt) if h.dim() == 2 else torch.bmm(h, wt)
+        return z.add_(bias)
+
+    def _forward(
+        self, layers: list[tuple[torch.Tensor, torch.Tensor]], z: torch.Tensor
+    ) -> torch.Tensor:
+        """The rest of the net from the first linear layer's output ``z`` (p, n, out)."""
+        k = 1
+        for layer in self.model.hidden:
             if layer.norm is not None:
-                norm, name = layer.norm, f"hidden.{i}.norm"
-                A, B = a[:, None, None], b[:, None, None]
-                gamma = (
-                    self.theta0[f"{name}.weight"]
-                    + A * self.d1[f"{name}.weight"]
-                    + B * self.d2[f"{name}.weight"]
-                )
-                beta = (
-                    self.theta0[f"{name}.bias"]
-                    + A * self.d1[f"{name}.bias"]
-                    + B * self.d2[f"{name}.bias"]
-                )
-                mean, var = norm.running_mean, norm.running_var
+                gamma, beta = layers[k]
+                k += 1
+                mean, var = layer.norm.running_mean, layer.norm.running_var
                 assert mean is not None and var is not None  # Net's batch norm tracks them
-                z = (z - mean) / torch.sqrt(var + norm.eps) * gamma + beta
-            p, n, f = z.shape
-            h = layer.act(z.reshape(p * n, f))
-            h = h.reshape(p, n, h.shape[-1])
-        return self._linear(h, "out", a, b)
+                z = (z - mean) / torch.sqrt(var + layer.norm.eps) * gamma + beta
+            if type(layer.act) is torch.nn.ReLU and not z.requires_grad:
+                h = z.relu_()  # z is this block's own: no copy (measured ~15% of the grid)
+            else:
+                p, n, f = z.shape
+                h = layer.act(z.reshape(p * n, f)).reshape(p, n, -1)
+            z = self._affine(h, *layers[k])
+            k += 1
+        return z
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor, shared: bool) -> torch.Tensor:
         p, n, c = out.shape
@@ -619,13 +698,19 @@ def _cache_dir(cache: Path | None | bool) -> Path | None:
 
 def _cache_file(spec: NetSpec, cache: Path | None | bool) -> Path | None:
     """The cache file of ``spec``: its key holds the cache format, the app's version (a release
-    that computes the slice differently never reads an older release's numbers) and torch's."""
+    that computes the slice differently never reads an older release's numbers), torch's, and
+    torch's thread count: training splits its sums across the threads, so the trained weights
+    differ in the last bits with it, and a slice opened under 2 threads must be the one 2
+    threads compute (the same spec gives the same numbers bit for bit, whatever ran first)."""
     from explorer import __version__
 
     folder = _cache_dir(cache)
     if folder is None:
         return None
-    key = json.dumps([CACHE_VERSION, __version__, spec.text, torch.__version__], sort_keys=True)
+    key = json.dumps(
+        [CACHE_VERSION, __version__, spec.text, torch.__version__, torch.get_num_threads()],
+        sort_keys=True,
+    )
     return folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.pt"
 
 

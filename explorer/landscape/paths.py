@@ -21,8 +21,13 @@ The grid, the filter normalization and the PCA are the ``net:`` surfaces' own
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,7 +39,6 @@ from explorer.landscape.net_surface import (
     filter_normalized,
     parse_net_spec,
 )
-from explorer.landscape.surface import evaluate_grid
 from explorer.training.weight_path import PathError, pca_plane, unflat
 
 if TYPE_CHECKING:
@@ -49,10 +53,57 @@ OFF_PLANE = 0.5  # a point is "off the plane" when its distance off it exceeds t
 MOSTLY = 0.5  # ... and a path is "mostly off the plane" when more than this share of points are
 GRID = 64
 OTHER_SEEDS = 3
+MAP_BAND = 512  # grid points per band of rows: the waiting bar moves every band
 
 
 class PlaneError(ValueError):
     """One sentence: why these paths cannot be drawn on this plane."""
+
+
+Say = Callable[..., str]  # say(catalogue key, **fields) -> the sentence in some language
+
+
+class Note(str):
+    """One sentence of what the picture hides: as a string, English (the JSON, the tests); its
+    ``code`` and ``fields`` word it in any language (``word(t)``: the catalogue's
+    ``planes.note_<code>``). Numbers are formatted here, the same in every language; a
+    ``plane`` field names a plane (``planes.plane_<name>``) and is worded too."""
+
+    code: str
+    fields: dict[str, str]
+
+    def __new__(cls, code: str, fields: dict[str, str]) -> Note:
+        self = super().__new__(cls, _word(_english, code, fields))
+        self.code, self.fields = code, dict(fields)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Note, (self.code, self.fields))
+
+    def word(self, say: Say) -> str:
+        return _word(say, self.code, self.fields)
+
+
+def _word(say: Say, code: str, fields: dict[str, str]) -> str:
+    texts = dict(fields)
+    if "plane" in texts:
+        texts["plane"] = say(f"planes.plane_{texts['plane']}")
+    return say(f"planes.note_{code}", **texts)
+
+
+def _english(key: str, **fields: str) -> str:
+    """``key`` from the English catalogue with its ``%{field}`` places filled (the command line
+    and the JSON need no app; the app words notes with its own ``t``)."""
+    section, _, name = key.partition(".")
+    template = _english_catalogue()[section][name]
+    return re.sub(r"%\{(\w+)\}", lambda m: fields[m.group(1)], template)
+
+
+@cache
+def _english_catalogue() -> dict[str, dict[str, str]]:
+    path = resources.files("explorer.assets").joinpath("i18n", "dl-explorer.en.json")
+    catalogue: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))["en"]
+    return catalogue
 
 
 @dataclass
@@ -126,7 +177,7 @@ class PlaneResult:
     explained: tuple[float, float] | None = None  # pca: the share of the paths' variance
     curvatures: tuple[float, float] | None = None  # hessian: the two eigenvalues
     others: list[PlaneMap] = field(default_factory=list)  # the map for other random seeds
-    notes: list[str] = field(default_factory=list)  # one sentence each: cut paths, off-plane
+    notes: list[Note] = field(default_factory=list)  # one sentence each: cut paths, off-plane
 
     @property
     def centre_spread(self) -> float | None:
@@ -162,17 +213,21 @@ class PlaneResult:
 
 # -- training ----------------------------------------------------------------------------------
 def train_paths(
-    config: TrainConfig, optimizers: list[tuple[str, str, dict[str, float]]], registry: Registry
+    config: TrainConfig,
+    optimizers: list[tuple[str, str, dict[str, float]]],
+    registry: Registry,
+    steps_done: Callable[[int, int], None] | None = None,
 ) -> tuple[list[TrainedPath], TrainingSession]:
     """Train ``config`` once per optimizer ``(label, name, hyper)``, all from the same
     initialization (the same seed gives the same weights), recording every weight. A path is
     cut at the first point whose weights or loss are not finite. Returns the paths and the
-    first session (its net, data and loss define the map)."""
+    first session (its net, data and loss define the map). ``steps_done(done, total)`` hears
+    the steps taken by all the optimizers together after each recorded point."""
     from explorer.training import TrainingSession
 
     paths, first = [], None
     start: torch.Tensor | None = None
-    for label, name, hyper in optimizers:
+    for k, (label, name, hyper) in enumerate(optimizers):
         session = TrainingSession(config.replace(optimizer=name, optimizer_hyper=hyper), registry)
         first = first or session
         total = session.total_steps
@@ -182,18 +237,19 @@ def train_paths(
             start = flat
         elif not torch.equal(start, flat):  # the promise of one initialization, checked
             raise PlaneError(f"{label} did not start from the shared initialization")
-        steps, points, cut = [0], [flat], ""
+        steps, points = [0], [flat]
+        cut = ""  # or the Note that says where it was cut
         while not session.done:
             session.step(min(every, total - session.global_step))
             flat = _flat(session)
             if not bool(torch.isfinite(flat).all()) or session.diverged:
-                cut = (
-                    f"{label} diverged: its weights or loss are not finite by step "
-                    f"{session.global_step}; its path is cut at step {steps[-1]}"
-                )
+                fields = {"label": label, "step": str(session.global_step), "cut": str(steps[-1])}
+                cut = Note("cut", fields)
                 break
             steps.append(session.global_step)
             points.append(flat)
+            if steps_done is not None:
+                steps_done(k * total + session.global_step, len(optimizers) * total)
         paths.append(TrainedPath(label, name, steps, torch.stack(points), cut))
     assert first is not None  # at least one optimizer: the caller checks
     return paths, first
@@ -313,29 +369,43 @@ def project(
 
 def true_losses(sl: NetSlice, points: torch.Tensor) -> torch.Tensor:
     """The training loss at each of the (T, P) weight vectors (not on the plane): the slice's
-    own loss, with the point as θ₀ and no direction."""
-    names = list(sl.theta0)
-    shapes = [sl.theta0[n].shape for n in names]
-    sizes = [sl.theta0[n].numel() for n in names]
-    out = []
-    for row in points:
-        params = {
-            n: t.reshape(s) for n, t, s in zip(names, torch.split(row, sizes), shapes, strict=True)
-        }
-        out.append(sl._one(params, sl.x, sl.y).mean())
-    return torch.stack(out)
+    own forward with each point's weights, batched over the points."""
+    return sl.losses_at(points).mean(1)
 
 
-def plane_map(sl: NetSlice, span: float, side: int = GRID, seed: int | None = None) -> PlaneMap:
-    """The loss over [−span, span]² of the slice's plane, ``side`` × ``side`` points."""
-    view = ((-span, span), (-span, span))
-    grid = evaluate_grid(sl.surface(), side, side, view)
-    X, Y = np.meshgrid(grid.xs, grid.ys)
+def plane_map(
+    sl: NetSlice,
+    span: float,
+    side: int = GRID,
+    seed: int | None = None,
+    rows_done: Callable[[int, int], None] | None = None,
+) -> PlaneMap:
+    """The loss over [−span, span]² of the slice's plane, ``side`` × ``side`` points, a band of
+    rows at a time (``rows_done(done, side)`` after each: a waiting panel's bar)."""
+    from explorer.landscape.surface import contour_levels, loss
+
+    xs = np.linspace(-span, span, side)
+    ys = xs.copy()
+    spec = sl.surface()
+    band = max(1, MAP_BAND // side)
+    bands = []
+    for i in range(0, side, band):
+        Y, X = torch.meshgrid(
+            torch.tensor(ys[i : i + band], dtype=DTYPE),
+            torch.tensor(xs, dtype=DTYPE),
+            indexing="ij",
+        )
+        with torch.no_grad():
+            bands.append(loss(spec, X, Y))
+        if rows_done is not None:
+            rows_done(min(side, i + band), side)
+    z = torch.cat(bands).numpy().astype(np.float64)
+    gx, gy = np.meshgrid(xs, ys)
     cell = 2 * span / max(1, side - 1)
-    near = np.hypot(X, Y) <= max(0.1 * span, 0.75 * cell)  # at least the nearest points
-    values = grid.z[near & np.isfinite(grid.z)]
+    near = np.hypot(gx, gy) <= max(0.1 * span, 0.75 * cell)  # at least the nearest points
+    values = z[near & np.isfinite(z)]
     centre = float(values.mean()) if values.size else math.nan
-    return PlaneMap(grid.xs, grid.ys, grid.z, grid.levels, seed, centre)
+    return PlaneMap(xs, ys, z, contour_levels(z), seed, centre)
 
 
 def compare_on_plane(
@@ -347,20 +417,23 @@ def compare_on_plane(
     seed: int = 0,
     side: int = GRID,
     others: int = OTHER_SEEDS,
-    timings: dict[str, float] | None = None,
+    timings: dict[str, tuple[float, float]] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> PlaneResult:
     """Train, pick the plane, project every path, and compute the map (and ``others`` maps of
     other random seeds). Every problem a user can cause is one sentence (PlaneError).
-    ``timings``, when given, receives the seconds of each phase (``bench paths``)."""
+    ``timings``, when given, receives the (wall, CPU) seconds of each phase (``bench paths``);
+    ``progress(phase, done, total)``, when given, hears how far the work is (the lab's bar)."""
     import time
 
-    clock = [time.perf_counter()]
+    clock = [time.perf_counter(), time.process_time()]
     spent = timings if timings is not None else {}
 
     def lap(phase: str) -> None:
-        now = time.perf_counter()
-        spent[phase] = spent.get(phase, 0.0) + now - clock[0]
-        clock[0] = now
+        now = [time.perf_counter(), time.process_time()]
+        wall, cpu = spent.get(phase, (0.0, 0.0))
+        spent[phase] = (wall + now[0] - clock[0], cpu + now[1] - clock[1])
+        clock[:] = now
 
     if not optimizers:
         raise PlaneError("name at least one optimizer (--optimizer NAME, repeat for more)")
@@ -371,7 +444,13 @@ def compare_on_plane(
         raise PlaneError(
             f"--centre {centre!r} is neither 'init' nor one of the optimizers ({', '.join(labels)})"
         )
-    paths, session = train_paths(config, optimizers, registry)
+
+    def say(phase: str) -> Callable[[int, int], None] | None:
+        if progress is None:
+            return None
+        return lambda done, total: progress(phase, done, total)
+
+    paths, session = train_paths(config, optimizers, registry, say("training"))
     lap("training")
     theta = paths[0].points[0] if centre == "init" else paths[labels.index(centre)].points[-1]
     d1, d2, explained, curv = directions(plane, session, theta, paths, seed)
@@ -381,27 +460,26 @@ def compare_on_plane(
     lap("projections")
     extent = max(float(np.abs(p.coords).max()) for p in projected)
     span = 1.25 * extent if extent > 0 else 1.0
-    shown = plane_map(sl, span, side, seed if plane == "random" else None)
+    shown = plane_map(sl, span, side, seed if plane == "random" else None, say("map"))
     result = PlaneResult(plane, centre, theta.numel(), projected, shown, explained, curv)
     lap("map")
     first = seed + 1 if plane == "random" else seed  # the shown random map is seed's own
     for k in range(first, first + others):
+        if progress is not None:
+            progress("others", k - first, others)
         o1, o2, _, _ = directions("random", session, theta, paths, k)
         other = _slice(registry, session, theta, o1, o2, None)
         result.others.append(plane_map(other, span, max(16, side // 2), k))
         lap("other directions")
-    result.notes += [p.cut for p in paths if p.cut]
+    result.notes += [p.cut for p in paths if isinstance(p.cut, Note)]
     for p in projected:
         if p.mostly_off:
+            share, limit = f"{p.off_share:.0%}", f"{OFF_PLANE:.0%}"
             result.notes.append(
-                f"{p.path.label}: {p.off_share:.0%} of its points lie off the plane (farther "
-                f"off it than {OFF_PLANE:.0%} of their distance from the centre); it is drawn "
-                "faded, and the map's colours under it are not its losses"
+                Note("mostly_off", {"label": p.path.label, "share": share, "limit": limit})
             )
     if all(p.mostly_off for p in projected):
-        result.notes.insert(
-            0,
-            f"every path lies mostly off this {plane} plane: the picture shows where they "
-            "project, not where they went (try --plane pca)",
-        )
+        # the PCA plane already holds the most of the paths' movement: no better plane to try
+        code = "all_off_pca" if plane == "pca" else "all_off"
+        result.notes.insert(0, Note(code, {} if plane == "pca" else {"plane": plane}))
     return result

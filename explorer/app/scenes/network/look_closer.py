@@ -11,6 +11,8 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UICheckBox
 
+from explorer.app.scenes.network import plane_view
+from explorer.app.scenes.network.plane_lab import PATH_STEPS, lab_optimizers
 from explorer.app.scenes.network.sharpness_switch import EVERY
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
@@ -28,9 +30,10 @@ class LookCloser:
         self.scene = controls.scene
         self.model = controls.model
 
-    def build(self, x0: int, y: int, w: int, head: int) -> None:
+    def build(self, x0: int, y: int, w: int, head: int, row: int = 0) -> None:
         """The "Look closer" section: "Hessian here" first in its row; ``look_closer_row`` keeps
-        the rest of the row for the next button."""
+        the rest of the row for the next button. Under it (``row`` lower), the two comparisons
+        that train nets of their own (``plane_lab``)."""
         c = self.controls
         kind = self.scene.text.kind_for(t("network.look_closer"), "bold")
         text_w = self.scene.text.font(15, kind).size(t("network.look_closer"))[0] + px(4)
@@ -72,3 +75,34 @@ class LookCloser:
             ),
             lambda e: self.scene.landscape_of_this_net(),
         )
+        if row:
+            self._comparisons(Row(x0, x0 + w, y + head + row, 24))
+
+    def _comparisons(self, bar: Row) -> None:
+        """ "Optimizers on one plane" and "Between two minima", half the row each; the one under
+        way reads "Cancel" (``plane_view.sync_buttons``)."""
+        c, names = self.controls, ", ".join(n for n, *_ in self._optimizers())
+        text = self.scene.text
+        label = t("planes.lab_button")
+        need = text.font(14, text.kind_for(label, "sans")).size(label)[0] / factor() + 28
+        c.paths_button = c.add(
+            UIButton(
+                bar.take(need),
+                t("planes.lab_button"),
+                c.manager,
+                tool_tip_text=t("planes.lab_tip", names=names, steps=PATH_STEPS),
+            ),
+            lambda e: plane_view.press(self.scene, "paths"),
+        )
+        c.connect_button = c.add(
+            UIButton(
+                bar.take(0, stretch=True),
+                t("planes.lab_connect"),
+                c.manager,
+                tool_tip_text=t("planes.lab_connect_tip"),
+            ),
+            lambda e: plane_view.press(self.scene, "connect"),
+        )
+
+    def _optimizers(self) -> list:
+        return lab_optimizers(self.model.config, self.model.registry.optimizers)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from explorer.app.scenes.network import maps_view, per_layer
+from explorer.app.scenes.network import maps_view, per_layer, plane_view
 from explorer.app.scenes.network.controls import NetworkControls
 from explorer.app.scenes.network.data_panel import DataPanel
 from explorer.app.scenes.network.function_picture import render_function
@@ -25,6 +25,8 @@ from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import NetPicture, render_network
 from explorer.app.scenes.network.neuron_card import draw_card, unit_under
 from explorer.app.scenes.network.neuron_pictures import NeuronTiles
+from explorer.app.scenes.network.plane_lab import PlaneLab
+from explorer.app.scenes.network.side_message import draw_side_message
 from explorer.app.scenes.network.training_curves import render_curves
 from explorer.app.scenes.network.weight_histograms import render_weight_histograms
 from explorer.app.ui import palette
@@ -115,6 +117,7 @@ class NetworkScene(ModelScene):
         self._rate = (0.0, 0, 0.0)  # (time, step, steps per second)
         self.chart = "gradients"  # the bottom-left chart: one of CHARTS
         self.data_panel = DataPanel(self)  # your own points, over the nets (d)
+        self.planes = PlaneLab(model)  # "Optimizers on one plane", "Between two minima"
         self.controls = NetworkControls(self)
 
     # -- actions ------------------------------------------------------------------------------
@@ -160,6 +163,8 @@ class NetworkScene(ModelScene):
     # -- events -------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
         if widget_event(self.manager, self.controls.handle, event):
+            return True
+        if plane_view.handle(self, event):  # its picture lies over the nets
             return True
         if self.data_panel.handle_event(event):
             return True
@@ -218,6 +223,7 @@ class NetworkScene(ModelScene):
         self.manager.update(dt)
         self.controls.apply_pending()
         self.model.update(dt)
+        plane_view.update(self)
         self._clock += dt  # how long a net has been built is said in seconds
         if self.model.hessian_busy():  # asked here, by a key or by a lesson: its answer shows
             self.chart = "hessian"
@@ -244,6 +250,10 @@ class NetworkScene(ModelScene):
         why = self.app.open_scene("landscape", SliceHandoff(surface, lambda: model.path_on(file)))
         if why:
             model.notify(why, "error")
+
+    def close(self) -> None:
+        self.planes.close()
+        super().close()
 
     def resize(self, size: tuple[int, int]) -> None:
         self.layout = compute_layout(size, len(self.model.configs()), self.big_maps)
@@ -407,6 +417,8 @@ class NetworkScene(ModelScene):
                     screen.blit(picture, cols[name], area=pygame.Rect((0, 0), cols[name].size))
             if cols["grads"].w:
                 self._draw_chart_switch(screen, cols["grads"])
+        if plane_view.covering(self):
+            plane_view.draw(self, screen)
         sr = self.controls.status_rect
         text.blit(
             screen,
@@ -416,7 +428,7 @@ class NetworkScene(ModelScene):
             palette.TEXT,
             anchor="midleft",
         )
-        self._draw_message(screen)
+        draw_side_message(self, screen)
         if self.data_panel.is_open:
             self.data_panel.draw(screen)  # over the nets; its widgets are drawn over it
         else:
@@ -462,21 +474,6 @@ class NetworkScene(ModelScene):
         colour = palette.ERROR if snap.state == "error" else palette.TEXT_DIM
         info = text.ellipsize("   ".join(bits), 12, right - r.right - px(12))
         text.blit(screen, info, (r.right + px(12), rect.centery), 12, colour, anchor="midleft")
-
-    def _draw_message(self, screen) -> None:
-        m, rect = self.model, self.controls.message_rect
-        lines = []
-        if m.message:
-            colour = palette.ERROR if m.message_kind == "error" else palette.TEXT
-            lines = [(line, colour) for line in self.text.wrap(m.message, 13, rect.w)]
-        else:
-            sampled = any(p.sampled for p in self.nets.values())
-            note = t("network.note_sampled") if sampled else ""
-            note += t("network.note_dropped") if m.config.dropout else ""
-            lines = [(line, palette.TEXT_DIM) for line in self.text.wrap(note, 13, rect.w)]
-        step = self.text.line_height(13)
-        for k, (line, colour) in enumerate(lines[: max(1, rect.h // step)]):
-            self.text.blit(screen, line, (rect.x, rect.y + step * k), 13, colour)
 
     # -- lessons ------------------------------------------------------------------------------
     def highlight_rects(self) -> dict[str, list[pygame.Rect]]:

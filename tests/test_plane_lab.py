@@ -1,0 +1,113 @@
+"""The Network lab's "Optimizers on one plane" and "Between two minima" (issue 23, items 1 and 4 in
+the lab), driven through the scene as a user would: the button starts the work in the background
+and reads Cancel meanwhile, the picture shows the lab's own optimizer among the others (or the
+two barriers), Esc puts it away, a change of the lab never leaves a stale picture, and Cancel
+stops it."""
+
+import time
+
+import pygame
+import pytest
+
+from explorer.app.harness import Driver
+from explorer.app.scenes.network import plane_lab
+from explorer.app.scenes.network.model import NetworkModel
+from explorer.app.scenes.network.scene import NetworkScene
+from explorer.app.ui.i18n import t
+from explorer.training import TrainConfig
+
+TINY = TrainConfig(
+    dataset="moons",
+    n=120,
+    depth=1,
+    width=6,
+    activation="relu",
+    optimizer="rmsprop",
+    optimizer_hyper={"lr": 0.01},
+    epochs=3,
+    device="cpu",
+)
+
+
+@pytest.fixture
+def lab(registry, monkeypatch):
+    monkeypatch.setattr(plane_lab, "PATH_STEPS", 30)
+    monkeypatch.setattr(plane_lab, "GRID", 12)
+    monkeypatch.setattr(plane_lab, "OTHERS", 1)
+    monkeypatch.setattr(plane_lab, "CURVE_STEPS", 30)
+    d = Driver(
+        registry,
+        scene=lambda reg, size: NetworkScene(NetworkModel(reg, TINY, backend="thread"), size),
+    )
+    d.tick(2)
+    yield d
+    d.scene.close()
+
+
+def wait_answer(d: Driver, timeout: float = 90.0) -> None:
+    end = time.monotonic() + timeout  # however busy the machine: the job's thread needs the CPU
+    while d.scene.planes.busy and time.monotonic() < end:
+        d.tick(1)
+        pygame.time.wait(20)
+    d.tick(2)
+
+
+def test_optimizers_on_one_plane_shows_the_labs_optimizer_among_the_others(lab):
+    d, scene = lab, lab.scene
+    button = scene.controls.paths_button
+    d.click(button.rect.center)
+    assert scene.planes.busy and button.text == t("planes.lab_cancel")
+    assert scene.planes.progress() is not None  # the card says what is being done
+    wait_answer(d)
+    shown = scene.planes.shown
+    assert shown is not None and shown.kind == "paths"
+    labels = [p.path.label for p in shown.value.paths]
+    assert labels == ["rmsprop:lr=0.01", "sgd:lr=0.1", "momentum:lr=0.05"]
+    starts = {tuple(p.coords[0]) for p in shown.value.paths}
+    assert len(starts) == 1, "every path starts from the lab's one initialization"
+    assert scene.model.message == t("planes.lab_ready") and button.text == t("planes.lab_button")
+    before = d.screen.get_at(scene.layout.main.center)
+    d.key(pygame.K_ESCAPE)
+    assert scene.planes.shown is None
+    assert d.screen.get_at(scene.layout.main.center) != before, "the lab shows again"
+
+
+def test_a_change_of_the_lab_puts_the_picture_away_and_stops_the_work(lab):
+    d, scene = lab, lab.scene
+    d.click(scene.controls.connect_button.rect.center)
+    wait_answer(d)
+    c = scene.planes.shown.value
+    line, curve = f"{c.line_barrier:.4g}", f"{c.curve_barrier:.4g}"
+    assert scene.model.message == t("planes.lab_connect_ready", line=line, curve=curve)
+    assert c.line[0] == pytest.approx(c.curve[0]) and c.line[-1] == pytest.approx(c.curve[-1])
+    scene.model.set(width=7)
+    d.tick(2)
+    assert scene.planes.shown is None, "no picture of a net the lab no longer trains"
+    d.click(scene.controls.paths_button.rect.center)
+    scene.model.set(width=8)
+    d.tick(2)
+    assert not scene.planes.busy and scene.model.message == t("planes.lab_dropped")
+    scene.planes.runner.wait(plane_lab.KEY, 90)
+    d.tick(3)
+    assert scene.planes.shown is None
+
+
+def test_cancel_stops_the_comparison_and_nothing_shows_later(lab):
+    d, scene = lab, lab.scene
+    button = scene.controls.paths_button
+    d.click(button.rect.center)
+    d.click(button.rect.center)  # now "Cancel"
+    assert not scene.planes.busy and scene.model.message == t("planes.lab_cancelled")
+    scene.planes.runner.wait(plane_lab.KEY, 90)
+    d.tick(3)
+    assert scene.planes.shown is None and button.text == t("planes.lab_button")
+
+
+def test_one_comparison_at_a_time_the_second_press_is_one_sentence(lab):
+    d, scene = lab, lab.scene
+    d.click(scene.controls.paths_button.rect.center)
+    d.click(scene.controls.connect_button.rect.center)
+    assert scene.model.message == t("planes.lab_busy") and scene.model.message_kind == "error"
+    assert scene.planes.kind == "paths", "the first goes on"
+    wait_answer(d)
+    assert scene.planes.shown is not None and scene.planes.shown.kind == "paths"
