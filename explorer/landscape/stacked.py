@@ -83,8 +83,8 @@ class Group:
 
     def take(self, rows: torch.Tensor) -> torch.Tensor:
         """This group's rows of ``rows`` (every ball's)."""
-        if self.everyone:
-            return rows[: len(self.rows)]
+        if self.everyone:  # no copy, and the whole tensor where the group is every ball
+            return rows if rows.shape[0] == len(self.rows) else rows[: len(self.rows)]
         return rows.index_select(0, self.index)
 
     def row_state(self, j: int) -> dict[str, Any]:
