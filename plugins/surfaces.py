@@ -46,6 +46,10 @@ def rosenbrock_grad(x, y):
     return -(2 * torch.rsub(x, 1)) + -g_valley * (2 * x), g_valley
 
 
+def saddle_grad(x, y):
+    return 2 * x, -(2 * y)  # the second term's backward is −1 · (2y)
+
+
 def beale(x, y):
     return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
 
@@ -252,6 +256,7 @@ def register_surfaces(register):
             saddle,
             "x² − y²",
             "A saddle at the origin: the gradient vanishes there, yet it is no minimum.",
+            grad=saddle_grad,
         )
     )
     register(
