@@ -40,9 +40,10 @@ def ravine_grad(x, y):
 
 
 def rosenbrock_grad(x, y):
-    g_valley = 100 * (2 * (y - x**2))
-    # torch.rsub(x, 1) is 1 − x, the same kernel without the Python wrapper of a number minus a
-    # tensor (a quarter of this function's time when the stacked race steps 64 balls)
+    # x.pow(2) is x**2 and torch.rsub(x, 1) is 1 − x: the same kernels without the Python
+    # wrappers of ``**`` and of a number minus a tensor (a third of this function's time when
+    # the stacked race steps 64 balls)
+    g_valley = 100 * (2 * (y - x.pow(2)))
     return -(2 * torch.rsub(x, 1)) + -g_valley * (2 * x), g_valley
 
 

@@ -424,7 +424,7 @@ class Race:
         try:
             for _ in range(n):
                 settled = self._settled[self.t]
-                if not active.any() or (stop_when_settled and settled[active].all()):
+                if not np.count_nonzero(active) or (stop_when_settled and settled[active].all()):
                     break
                 active = self._step_once(masks=active)
         finally:
@@ -483,7 +483,8 @@ class Race:
         ):
             # the surface's gradient written out, autograd's bits without a graph each step:
             # x and y need no gradient, so none is recorded (no ``no_grad`` to enter and leave)
-            x, y = torch.from_numpy(P.T.copy()).unbind(0)  # one copy, two contiguous rows
+            x = torch.from_numpy(P[:, 0].copy())  # copies: the formula never sees the trajectory
+            y = torch.from_numpy(P[:, 1].copy())
             L = None
             if loss:
                 with torch.no_grad():
