@@ -67,6 +67,12 @@ def saddle(x, y):
     return x**2 - y**2
 
 
+def plateau_grad(x, y):
+    # σ's backward is g·(1 − σ)·σ with g = 2 from the factor in front, then ·(−6) from inside
+    s = torch.sigmoid(-6 * (x - 1.5))
+    return 2 * (1 - s) * s * -6 + 0.02 * (2 * (x - 2.5)), 0.5 * (2 * y)
+
+
 def monkey_saddle(x, y):
     return x**3 - 3 * x * y**2
 
@@ -280,6 +286,7 @@ def register_surfaces(register):
             plateau,
             "2σ(−6(x − 1.5)) + 0.02(x − 2.5)² + ½y²",
             "A plateau where gradients almost vanish, then a cliff.",
+            grad=plateau_grad,
         )
     )
     register(
