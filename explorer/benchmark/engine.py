@@ -99,7 +99,7 @@ def run_local(
             done(n)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.terminate()  # the pool's own workers, by their handles
         raise
     pool.shutdown()
