@@ -70,7 +70,6 @@ class _Timer:
 
 
 _timer = _Timer()
-_inside = _timer.inside  # the budget of the call under way (empty: none)
 
 
 def _importing(frame: FrameType | None) -> bool:
