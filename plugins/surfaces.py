@@ -40,11 +40,13 @@ def ravine_grad(x, y):
 
 
 def rosenbrock_grad(x, y):
-    # x.pow(2) is x**2 and torch.rsub(x, 1) is 1 − x: the same kernels without the Python
-    # wrappers of ``**`` and of a number minus a tensor (a third of this function's time when
-    # the stacked race steps 64 balls)
-    g_valley = 100 * (2 * (y - x.pow(2)))
-    return -(2 * torch.rsub(x, 1)) + -g_valley * (2 * x), g_valley
+    # Autograd computes g = 100·(2·(y − x²)) and −(2·(1 − x)) + (−g)·(2·x). Doubling is exact
+    # and a sign flips exactly, so 200·(…), (1 − x)·(−2) and g·(x·(−2)) round to the very same
+    # bits in 8 operations instead of 11; x.pow(2) and torch.rsub(x, 1) are x**2 and 1 − x
+    # without the Python wrappers of ``**`` and of a number minus a tensor. (This is the stacked
+    # race's gradient: a third of its step with 64 balls.)
+    g_valley = 200 * (y - x.pow(2))
+    return torch.rsub(x, 1) * -2 + g_valley * (x * -2), g_valley
 
 
 def saddle_grad(x, y):
