@@ -53,6 +53,7 @@ COMMANDS = [
     ("lesson_cmd", "lesson", "main"),
     ("benchmark", "benchmark", "main"),
     ("bench_race", "race", "bench"),
+    ("bench_suite", "suite", "bench"),
     ("bench_train", "train", "bench"),
     ("bench_frames", "frames", "bench"),
     ("bench_startup", "startup", "bench"),

@@ -18,10 +18,13 @@ import torch
 from explorer import Hyper, UpdateRule, hookimpl
 
 
-def _rate(lr, param):
-    """``lr`` as a tensor of ``param``'s dtype, for ``torch.addcmul(param, g, -lr)``: torch's
-    ``param.add_(g, alpha=-lr)`` (one rounding) for a number or a tensor of rates alike."""
-    return torch.as_tensor(lr, dtype=param.dtype)
+def _add_scaled(x, y, a):
+    """``x + a·y`` rounded as torch's ``x.add_(y, alpha=a)``: for a number, that very call; for a
+    tensor of one value per row (stacked balls), ``torch.addcmul(x, y, a)``, which rounds the
+    same way. (Making every number a tensor cost a ball 6 µs of its 26 µs step.)"""
+    if isinstance(a, torch.Tensor):
+        return torch.addcmul(x, y, a)
+    return x.add(y, alpha=a)
 
 
 LR = Hyper(0.01, 1e-5, 1.0, log=True, help="learning rate η")
@@ -70,7 +73,7 @@ class SGD(UpdateRule):
     lr_scale = "curvature"
 
     def apply(self, grad, state, param, *, lr):
-        return torch.addcmul(param, grad, -_rate(lr, param))  # torch: param.add_(g, alpha=-lr)
+        return _add_scaled(param, grad, -lr)  # torch: param.add_(g, alpha=-lr)
 
 
 class Momentum(UpdateRule):
@@ -88,7 +91,7 @@ class Momentum(UpdateRule):
     def apply(self, grad, state, param, *, lr, beta):
         # torch: buf.mul_(β).add_(g) (βv + g, one rounding each); param.add_(buf, alpha=-lr)
         state["velocity"] = beta * state["velocity"] + grad
-        return torch.addcmul(param, state["velocity"], -_rate(lr, param))
+        return _add_scaled(param, state["velocity"], -lr)
 
 
 class Nesterov(Momentum):
@@ -98,8 +101,8 @@ class Nesterov(Momentum):
 
     def apply(self, grad, state, param, *, lr, beta):
         state["velocity"] = beta * state["velocity"] + grad
-        ahead = torch.addcmul(grad, state["velocity"], _rate(beta, param))  # g.add(v, alpha=β)
-        return torch.addcmul(param, ahead, -_rate(lr, param))
+        ahead = _add_scaled(grad, state["velocity"], beta)  # torch: g.add(v, alpha=β)
+        return _add_scaled(param, ahead, -lr)
 
 
 class Adagrad(UpdateRule):

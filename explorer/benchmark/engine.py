@@ -70,6 +70,21 @@ def run_here(
         torch.set_num_threads(threads)
 
 
+NET_STEP_WEIGHT = 15  # a net's step costs about this many surface steps (a forward, a backward)
+
+
+def heaviest_first(jobs: Sequence[Job]) -> list[int]:
+    """The jobs' indices, the longest expected first: with the long ones (the nets) started
+    first, the short ones fill the workers' ends and no worker runs one long job alone at the
+    end. The results do not depend on the order (each study is seeded on its own)."""
+
+    def weight(i: int) -> float:
+        task = jobs[i].suite.task(jobs[i].task)
+        return task.steps * (NET_STEP_WEIGHT if task.kind == "net" else 1)
+
+    return sorted(range(len(jobs)), key=lambda i: (-weight(i), i))
+
+
 def run_local(
     jobs: Sequence[Job],
     registry: Registry,
@@ -87,7 +102,7 @@ def run_local(
     results: list[dict[str, Any] | None] = [None] * len(jobs)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=args)
     try:
-        futures = {pool.submit(_run_here, job): i for i, job in enumerate(jobs)}
+        futures = {pool.submit(_run_here, jobs[i]): i for i in heaviest_first(jobs)}
         for n, future in enumerate(as_completed(futures), 1):
             results[futures[future]] = future.result()
             if finished is not None:
@@ -95,7 +110,7 @@ def run_local(
             done(n)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.terminate()  # the pool's own workers, by their handles
         raise
     pool.shutdown()

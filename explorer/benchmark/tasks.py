@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from explorer.plugins import Registry
-from explorer.step_budget import budget
+from explorer.step_budget import budget, clock
 
 EVAL_EVERY = 10  # a net's test accuracy is measured every this many steps
 START_JITTER = 0.05  # a seed's start moves by up to this fraction of the surface's span
@@ -191,7 +191,8 @@ def _surface(
             seed=seed,
             total_steps=task.steps,
             registry=registry,
-        )
+            stacked=True,  # one ball stacks with none, but steps the stacked race's fast way:
+        )  # the surface's written-out gradient where it has one (no graph), the same bits
     except ValueError as exc:  # a value the maths forbids
         raise TrialFailed(str(exc)) from None
     reached_at, seconds = None, None
@@ -262,17 +263,25 @@ NETS: dict[str, tuple[str, dict[str, Any], Callable[[], torch.nn.Module], int]] 
 }
 
 
+_loaded: dict[tuple[int, str], tuple[torch.Tensor, ...]] = {}  # a worker's data, per net
+
+
 def _data(registry: Registry, net: str) -> tuple[torch.Tensor, ...]:
     """The net's data, split as the lab splits it (its normalization "auto": the digits
-    standardized as scikit-learn's examples do); a quarter held out for the accuracy."""
+    standardized as scikit-learn's examples do); a quarter held out for the accuracy. Loaded
+    once per process: every trial and seed of a study trains on the same split (and only
+    reads it)."""
     from explorer.training.data import load_splits
 
-    dataset, args, _, _ = NETS[net]
-    splits = load_splits(
-        registry.dataset(dataset), seed=0, val_fraction=0.0, test_fraction=0.25, **args
-    )
-    train, test = splits.train, splits.test
-    return train.x.float(), train.y, test.x.float(), test.y
+    key = (id(registry.dataset(NETS[net][0])), net)
+    if key not in _loaded:
+        dataset, args, _, _ = NETS[net]
+        splits = load_splits(
+            registry.dataset(dataset), seed=0, val_fraction=0.0, test_fraction=0.25, **args
+        )
+        train, test = splits.train, splits.test
+        _loaded[key] = (train.x.float(), train.y, test.x.float(), test.y)
+    return _loaded[key]
 
 
 def _net(
@@ -298,23 +307,24 @@ def _net(
         raise TrialFailed(str(exc)) from None
     reached_at, seconds, acc = None, None, 0.0
     t0 = time.perf_counter()
-    for step in range(1, task.steps + 1):
-        idx = torch.randint(len(Xtr), (batch,), generator=g)
-        loss = torch.nn.functional.cross_entropy(model(Xtr[idx]), ytr[idx])
-        if not torch.isfinite(loss):
-            return Outcome(reached_at, seconds, math.nan, "diverged")
-        opt.zero_grad()
-        loss.backward()
-        try:
-            with budget(first=step == 1):
-                opt.step()
-        except Exception as exc:  # noqa: BLE001 - the optimizer's failure fails this trial
-            raise TrialFailed(f"{type(exc).__name__}: {exc}") from None
-        if step % EVAL_EVERY == 0 or step == task.steps:
-            with torch.no_grad():
-                acc = float((model(Xte).argmax(1) == yte).float().mean())
-            if reached_at is None and acc >= task.target:
-                reached_at, seconds = step, time.perf_counter() - t0
-            if time.perf_counter() - t0 > time_limit:
-                raise TrialFailed(f"ran past the {time_limit:g} s time limit of one trial")
+    with clock():  # the steps' budgets share one timer
+        for step in range(1, task.steps + 1):
+            idx = torch.randint(len(Xtr), (batch,), generator=g)
+            loss = torch.nn.functional.cross_entropy(model(Xtr[idx]), ytr[idx])
+            if not torch.isfinite(loss):
+                return Outcome(reached_at, seconds, math.nan, "diverged")
+            opt.zero_grad()
+            loss.backward()
+            try:
+                with budget(first=step == 1):
+                    opt.step()
+            except Exception as exc:  # noqa: BLE001 - the optimizer's failure fails this trial
+                raise TrialFailed(f"{type(exc).__name__}: {exc}") from None
+            if step % EVAL_EVERY == 0 or step == task.steps:
+                with torch.no_grad():
+                    acc = float((model(Xte).argmax(1) == yte).float().mean())
+                if reached_at is None and acc >= task.target:
+                    reached_at, seconds = step, time.perf_counter() - t0
+                if time.perf_counter() - t0 > time_limit:
+                    raise TrialFailed(f"ran past the {time_limit:g} s time limit of one trial")
     return Outcome(reached_at, seconds, acc, "reached" if reached_at is not None else "short")

@@ -34,7 +34,7 @@ from explorer.landscape.stacked import Stacker
 from explorer.plugins import Registry, default_registry, plugin_fault
 from explorer.schedules import lr_curve
 from explorer.specs import OptimizerSpec, ScheduleSpec, SurfaceSpec, outside_notes
-from explorer.step_budget import OverBudget, budget
+from explorer.step_budget import OverBudget, budget, clock
 
 if TYPE_CHECKING:
     from explorer.landscape.schedule_curves import ScheduleCurves
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 # The balls a race gets when nobody picks: the lecture's classics.
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 LOSS_CHUNK = 4096  # trajectory rows per full-data loss evaluation (bounds its memory)
+ROWS_BYTES = 1 << 25  # a race's trajectory is made this big at the start, at most (it grows after)
 # What a step draws ahead (``Race.draws``): mini-batch indices (balls, batch), Gaussian gradient
 # noise (balls, 2), or nothing.
 Draws = torch.Tensor | np.ndarray | None
@@ -286,9 +287,11 @@ class Race:
             ball.reset(torch.tensor(self.start, dtype=S.DTYPE))
             if frozen and ball.status is not Status.FROZEN:  # e.g. its schedule failed
                 ball.freeze(frozen, 0)
-        self._pos = np.full((1024, n, 2), np.nan)
-        self._loss = np.full((1024, n), np.nan)
-        self._settled = np.zeros((1024, n), dtype=bool)
+        rows = max(1024, min(self.total_steps + 1, ROWS_BYTES // (16 * max(1, n))))
+        self._pos = np.full((rows, n, 2), np.nan)  # room for the whole race: no copies as it grows
+        self._loss = np.full((rows, n), np.nan)
+        self._settled = np.zeros((rows, n), dtype=bool)
+        self._unresolved: list[tuple[Ball, np.ndarray, Reason]] = []  # see ``_settle``
         self._pos[0] = self.start
         self._loss[0] = self._full_loss(self._pos[0])
         self._loss_rows = 1  # rows whose loss is filled in
@@ -400,14 +403,18 @@ class Race:
     def step(self, n: int = 1, *, stop_when_settled: bool = False) -> None:
         """``n`` steps for every active ball (fewer only if none is active, or, with
         ``stop_when_settled``, once every active ball has settled)."""
-        if self._stack is not None:
-            self._step_stacked(n, stop_when_settled)
-            return
-        for _ in range(n):
-            active = [b.status for b in self.balls if b.status.active]
-            if not active or (stop_when_settled and all(s.settled for s in active)):
-                break
-            self._step_once()
+        try:
+            with clock():  # the balls' step budgets share one timer (a clock read a call)
+                if self._stack is not None:
+                    self._step_stacked(n, stop_when_settled)
+                    return
+                for _ in range(n):
+                    active = [b.status for b in self.balls if b.status.active]
+                    if not active or (stop_when_settled and all(s.settled for s in active)):
+                        break
+                    self._step_once()
+        finally:
+            self._resolve_settled()
 
     def _step_stacked(self, n: int, stop_when_settled: bool) -> None:
         """``step`` with the balls' statuses kept as masks between steps (no per-ball loop),
@@ -417,7 +424,7 @@ class Race:
         try:
             for _ in range(n):
                 settled = self._settled[self.t]
-                if not active.any() or (stop_when_settled and settled[active].all()):
+                if not np.count_nonzero(active) or (stop_when_settled and settled[active].all()):
                     break
                 active = self._step_once(masks=active)
         finally:
@@ -452,9 +459,13 @@ class Race:
         """One step from gradients computed ahead (``gradients_at(positions[-1])``)."""
         if not isinstance(computed, S.SurfaceError) and isinstance(computed, BaseException):
             raise computed
-        self._step_once(computed)
-        if self._stack is not None:
-            self._stack.sync()
+        try:
+            with clock():
+                self._step_once(computed)
+        finally:
+            if self._stack is not None:
+                self._stack.sync()
+            self._resolve_settled()
 
     def _gradients(
         self, P: np.ndarray | None = None, draws: Draws = None, *, loss: bool = True
@@ -465,26 +476,35 @@ class Race:
         one call instead of one a step."""
         P = self._pos[self.t] if P is None else P
         draws = self.draws() if draws is None else draws
-        x = torch.from_numpy(P[:, 0].copy())
-        y = torch.from_numpy(P[:, 1].copy())
         if (
             self._stack is not None
             and self.surface.grad is not None
             and self.noise.mode != "minibatch"
         ):
-            # the surface's gradient written out, autograd's bits without a graph each step
-            with torch.no_grad():
-                L = S.loss(self.surface, x, y) if loss else None
-                gx, gy = self.surface.grad(x, y)
-        else:
-            x.requires_grad_(True)
-            y.requires_grad_(True)
-            with torch.enable_grad():
-                if self.noise.mode == "minibatch":
-                    L = S.batch_loss(self.surface, x, y, cast(torch.Tensor, draws))
-                else:
+            # the surface's gradient written out, autograd's bits without a graph each step:
+            # x and y need no gradient, so none is recorded (no ``no_grad`` to enter and leave)
+            x = torch.from_numpy(P[:, 0].copy())  # copies: the formula never sees the trajectory
+            y = torch.from_numpy(P[:, 1].copy())
+            L = None
+            if loss:
+                with torch.no_grad():
                     L = S.loss(self.surface, x, y)
-                gx, gy = S.grad_xy(self.surface, L, x, y)
+            gx, gy = self.surface.grad(x, y)
+            stacked = torch.stack([gx, gy], dim=1)
+            G = (stacked.detach() if stacked.requires_grad else stacked).numpy()
+            if self.noise.mode == "gaussian" and self.noise.sigma > 0:
+                G += self.noise.sigma * cast(np.ndarray, draws)
+            return G, None if L is None else L.numpy()
+        x = torch.from_numpy(P[:, 0].copy())
+        y = torch.from_numpy(P[:, 1].copy())
+        x.requires_grad_(True)
+        y.requires_grad_(True)
+        with torch.enable_grad():
+            if self.noise.mode == "minibatch":
+                L = S.batch_loss(self.surface, x, y, cast(torch.Tensor, draws))
+            else:
+                L = S.loss(self.surface, x, y)
+            gx, gy = S.grad_xy(self.surface, L, x, y)
         G = torch.stack([gx, gy], dim=1).numpy()  # the same copy as numpy's stack, in fewer µs
         if self.noise.mode == "gaussian" and self.noise.sigma > 0:
             G += self.noise.sigma * cast(np.ndarray, draws)
@@ -529,8 +549,9 @@ class Race:
                     else:
                         new[i] = moved.numpy()
         steps = new - P
-        finite = np.isfinite(new).all(axis=1)
-        inside = finite & (np.abs(new - self._center).max(axis=1) <= 10 * self._span)
+        far = np.abs(new - self._center)
+        # NaN and ±inf compare false: ``inside`` is finite and on the map
+        inside = np.maximum(far[:, 0], far[:, 1]) <= 10 * self._span
         g_norm, s_norm = np.hypot(G[:, 0], G[:, 1]), np.hypot(steps[:, 0], steps[:, 1])
         if self.noise.mode == "none":
             calm = (g_norm < self.grad_tol) & (s_norm < 1e-7 * self._span)
@@ -540,12 +561,12 @@ class Race:
         # minimum (momentum) passes through near-zero steps without having settled and left.
         moving = (g_norm > 100 * self.grad_tol) | (s_norm > 1e-5 * self._span)
         if self._stack is not None:
-            return self._events(G, P, new, steps, active, inside, finite, calm, moving)
+            return self._events(G, P, new, steps, active, inside, calm, moving)
         for i in np.flatnonzero(active).tolist():
             ball = self.balls[i]
             ball.grad, ball.last_step = G[i], steps[i]
             if not inside[i]:
-                self._leave(ball, P[i], new[i], t + 1, bool(finite[i]))
+                self._leave(ball, P[i], new[i], t + 1, bool(np.isfinite(new[i]).all()))
                 new[i] = P[i]  # marked where it left, not at infinity
             elif calm[i] and not ball.status.settled:
                 self._settle(ball, new[i], t + 1)
@@ -566,7 +587,6 @@ class Race:
         steps: np.ndarray,
         active: np.ndarray,
         inside: np.ndarray,
-        finite: np.ndarray,
         calm: np.ndarray,
         moving: np.ndarray,
     ) -> np.ndarray:
@@ -576,12 +596,13 @@ class Race:
         assert self._stack is not None
         t = self.t
         settled = self._settled[t] & active
-        changed = active & (~inside | (calm & ~settled) | (moving & settled))
-        for i in np.flatnonzero(changed).tolist():
+        # left the map, or settled (calm), or a settled ball moving again
+        changed = (~inside | np.where(settled, moving, calm)) & active
+        for i in np.flatnonzero(changed).tolist() if np.count_nonzero(changed) else ():
             ball = self.balls[i]
             ball.grad, ball.last_step = G[i], steps[i]
             if not inside[i]:
-                self._leave(ball, P[i], new[i], t + 1, bool(finite[i]))
+                self._leave(ball, P[i], new[i], t + 1, bool(np.isfinite(new[i]).all()))
                 new[i] = P[i]  # marked where it left, not at infinity
                 self._stack.release(i)
                 active[i] = False
@@ -620,16 +641,30 @@ class Race:
             return None
 
     def _settle(self, ball: Ball, at: np.ndarray, t: int) -> None:
+        """The ball settled at ``at`` after step ``t``: converged, or stuck at a saddle, which the
+        Hessian there tells. The Hessian waits for the end of ``step``: a ball that moves again
+        before then (Adam at a minimum rescales rounding noise to full steps, and settles and
+        leaves hundreds of times) never needed it, and the race reads no status in between but
+        ``settled``, which is the same for both."""
         if ball.converged_at is None:
             ball.converged_at = t
-        lam, vec = self._curvatures(at)
-        if lam is not None and lam[0] < -1e-8 * max(1.0, float(np.abs(lam).max())):
-            ball.status = Status.SADDLE
-            along = {"x": float(vec[0, 0]), "y": float(vec[1, 0])}
-            ball.reason = Reason("saddle", {"step": t, **along, "curvature": float(lam[0])})
-        else:
-            ball.status = Status.CONVERGED
-            ball.reason = Reason("converged", {"tol": self.grad_tol, "step": t})
+        ball.status = Status.CONVERGED
+        ball.reason = Reason("converged", {"tol": self.grad_tol, "step": t})
+        self._unresolved.append((ball, at.copy(), ball.reason))
+
+    def _resolve_settled(self) -> None:
+        """Every ball still settled where ``_settle`` left it: at a saddle where the Hessian
+        there has a negative eigenvalue."""
+        pending, self._unresolved = self._unresolved, []
+        for ball, at, reason in pending:
+            if ball.reason is not reason:  # it moved again (or stopped) since
+                continue
+            lam, vec = self._curvatures(at)
+            if lam is not None and lam[0] < -1e-8 * max(1.0, float(np.abs(lam).max())):
+                ball.status = Status.SADDLE
+                along = {"x": float(vec[0, 0]), "y": float(vec[1, 0])}
+                t = reason.fields["step"]
+                ball.reason = Reason("saddle", {"step": t, **along, "curvature": float(lam[0])})
 
     def _leave(self, ball: Ball, last: np.ndarray, new: np.ndarray, t: int, finite: bool) -> None:
         """The ball left the map: escaped downhill, or diverged."""
