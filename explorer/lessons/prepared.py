@@ -36,9 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2  # 2: pictures as JSON and an array block (state_codec), no longer torch.save
 MAX_BYTES = 64 * 1024 * 1024  # an entry larger than this is not ours: not even read
 CAP_BYTES = 512 * 1024 * 1024  # the whole folder, beyond which the least recently used go
+STATES = ".states.bin"  # an entry's pictures, beside its JSON
+OLD_STATES = (".states.pt",)  # the pictures of format 1: only ever pruned
 ORPHAN_S = 600.0  # a states file without its entry, older than this, was left by a failed write
 
 
@@ -108,7 +110,7 @@ class PreparedStore:
         return self.folder / f"{code_tag()}-{key[:32]}.json"
 
     def states_path(self, key: str) -> Path:
-        return self.folder / f"{code_tag()}-{key[:32]}.states.pt"
+        return self.folder / f"{code_tag()}-{key[:32]}{STATES}"
 
     def load(self, key: str, types: Sequence[type] = ()) -> list[Frame] | None:
         """The run's frames, or None (recompute) when there is no entry or it is not exactly
@@ -194,7 +196,7 @@ class PreparedStore:
         except OSError:
             return 0
         for p in files:
-            if p.name.endswith((".json", ".states.pt")) and not p.name.startswith("."):
+            if p.name.endswith((".json", STATES, *OLD_STATES)) and not p.name.startswith("."):
                 entries.setdefault(p.name.split(".", 1)[0], []).append(p)
         kept = f"{tag}-{keep[:32]}" if keep is not None else None
         now = time.time()
@@ -204,7 +206,7 @@ class PreparedStore:
             stats = [_stat(p) for p in paths]
             size = sum(st.st_size for st in stats if st is not None)
             used = max((st.st_mtime for st in stats if st is not None), default=0.0)
-            orphan = all(p.name.endswith(".states.pt") for p in paths) and now - used > ORPHAN_S
+            orphan = all(not p.name.endswith(".json") for p in paths) and now - used > ORPHAN_S
             if not stem.startswith(f"{tag}-") or orphan:
                 freed += _remove(paths, size)
             elif stem != kept:
