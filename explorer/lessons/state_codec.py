@@ -17,35 +17,89 @@ import json
 import math
 import struct
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
-MAGIC = b"DLX-STATES 2\n"
+MAGIC = b"DLX-STATES 3\n"
 _ALIGN = 16  # each array starts on a 16-byte boundary of the block (aligned views)
 
 
-def dumps(state: Any) -> bytes:
-    arrays = _Arrays()
-    tree = _encode(state, {}, arrays)
-    header = json.dumps(tree, separators=(",", ":"), allow_nan=False).encode()
-    return b"".join([MAGIC, struct.pack("<Q", len(header)), header, arrays.block()])
+def dumps(states: Sequence[Any]) -> bytes:
+    """Each frame's state as a JSON document of its own (read when that frame is shown), after
+    an index of their lengths, then the array block."""
+    arrays, seen = _Arrays(), dict[int, int]()
+    items = [
+        json.dumps(_encode(s, seen, arrays), separators=(",", ":"), allow_nan=False).encode()
+        for s in states
+    ]
+    index = json.dumps([len(i) for i in items]).encode()
+    return b"".join([MAGIC, struct.pack("<Q", len(index)), index, *items, arrays.block()])
 
 
-def loads(data: bytes, types: Sequence[type]) -> Any:
-    """The state ``dumps`` wrote; ValueError for anything else."""
-    start = len(MAGIC) + 8
-    if not data.startswith(MAGIC) or len(data) < start:
-        raise ValueError("not a prepared state")
-    (size,) = struct.unpack_from("<Q", data, len(MAGIC))
-    if start + size > len(data):
-        raise ValueError("a prepared state cut short")
-    try:
-        tree = json.loads(data[start : start + size])
-    except (ValueError, RecursionError):
-        raise ValueError("not a prepared state") from None
-    block = memoryview(data)[start + size :]
-    return _decode(tree, {t.__name__: t for t in types}, [], block)
+def loads(data: bytes, types: Sequence[type]) -> list[Any]:
+    """Every state ``dumps`` wrote; ValueError for anything else."""
+    states = States(data, types)
+    return [states[k] for k in range(len(states))]
+
+
+class States(Sequence[Any]):
+    """The states of a file ``dumps`` wrote, each decoded the first time it is asked for (in
+    order: a state refers to objects of those before it). Opening reads only the index, so a
+    prepared run's first picture is drawn without decoding the other 200; each later one costs
+    a fraction of a millisecond when its frame comes. ValueError (on opening, or for a state
+    that is not ours) for anything else."""
+
+    def __init__(self, data: bytes, types: Sequence[type]) -> None:
+        start = len(MAGIC) + 8
+        if not data.startswith(MAGIC) or len(data) < start:
+            raise ValueError("not a prepared state")
+        (size,) = struct.unpack_from("<Q", data, len(MAGIC))
+        try:
+            lengths = json.loads(data[start : start + size])
+        except (ValueError, RecursionError):
+            raise ValueError("not a prepared state") from None
+        if not isinstance(lengths, list) or not all(isinstance(n, int) and n >= 0 for n in lengths):
+            raise ValueError("not a prepared state")
+        self._bounds: list[tuple[int, int]] = []  # each state's JSON: (begin, end)
+        at = start + size
+        for n in lengths:
+            self._bounds.append((at, at + n))
+            at += n
+        if at > len(data):
+            raise ValueError("a prepared state cut short")
+        self._data = data
+        self._block = memoryview(data)[at:]
+        self._types = {t.__name__: t for t in types}
+        self._met: list[Any] = []  # the objects met so far (what ``~ref`` points to)
+        self._done: list[Any] = []
+        self._broken = False
+
+    def __len__(self) -> int:
+        return len(self._bounds)
+
+    @overload
+    def __getitem__(self, k: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[Any]: ...
+
+    def __getitem__(self, k: int | slice) -> Any:
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(len(self)))]
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        while len(self._done) <= k:
+            if self._broken:  # a state not ours: those after it are not read either
+                raise ValueError("not a prepared state")
+            begin, end = self._bounds[len(self._done)]
+            try:
+                tree = json.loads(self._data[begin:end])
+                self._done.append(_decode(tree, self._types, self._met, self._block))
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+                self._broken = True
+                raise ValueError("not a prepared state") from None
+        return self._done[k]
 
 
 class _Arrays:

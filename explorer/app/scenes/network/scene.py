@@ -104,6 +104,7 @@ class NetworkScene(ModelScene):
         self._rate = (0.0, 0, 0.0)  # (time, step, steps per second)
         self.chart = "gradients"  # the bottom-left chart: one of CHARTS
         self.controls = NetworkControls(self)
+        self.controls_hidden = False  # a lesson's presenter hides them (synced when shown)
 
     # -- actions ------------------------------------------------------------------------------
     def help_sheet(self):
@@ -239,7 +240,8 @@ class NetworkScene(ModelScene):
             self.layout = compute_layout(self.layout.size, nets)
             self._layout_key = (self.layout.size, nets)
             self._keys.clear()
-        self.controls.sync()
+        if not self.controls_hidden:  # hidden: rebuilt when shown, not on a lesson's →
+            self.controls.sync()
         stale = []
         for i, snap in enumerate(m.snapshots[:nets]):
             cols = self.layout.columns[i]
