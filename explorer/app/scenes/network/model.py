@@ -495,9 +495,9 @@ class NetworkModel(SharpnessSwitch):
         return out
 
     def settled(self) -> bool:
-        """Every net has done what it was told: its last snapshot is in and it is not running
-        (a lesson waits for this; the scene stops drawing while it holds and the lab is paused)."""
+        """Every net has done what it was told (a lesson waits for this; the scene stops drawing
+        while it holds): its snapshot is in and it is not running, or its worker died (said)."""
         return all(
-            s.ack >= t.sent and s.state not in ("starting", "running")
+            (s.ack >= t.sent or not t.alive) and s.state not in ("starting", "running")
             for t, s in zip(self.trainers, self.snapshots, strict=False)
         )
