@@ -282,6 +282,7 @@ class Presenter(Scene):
     def update(self, dt: float) -> None:
         self.clock += dt
         if self.paused or self.player.done:
+            self.player.get_ready()  # the next run, while the teacher talks
             return
         budget = catch_up = None
         step = self.lesson.steps[self.index]
