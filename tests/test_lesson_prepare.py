@@ -241,3 +241,50 @@ def test_the_cache_drops_other_codes_entries_and_stays_under_its_cap_least_recen
     assert [store.load(key) is not None for key in keys] == [True, False, True, True]
     assert _entry_bytes(store) <= store.cap
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporaries left
+
+
+def _one_more_after_step_two(lesson, registry, replays):
+    """Step 2 shown, then the teacher's three more mini-batches: (the step shown before, the
+    steps the lab showed meanwhile, its step and its losses after, whether it was a replay)."""
+    import time
+
+    player = LessonPlayer(
+        lesson,
+        lambda s: headless_driver(spec(s), registry),
+        setup_class,
+        registry,
+        replays=replays,
+    )
+    try:
+        for k in (0, 1):
+            player.go(k)
+            while not player.poll(None):
+                player.queue[0][0].driver.wait(120)
+        replayed = isinstance(player.driver("network"), ReplayDriver)
+        model = player.live_driver("network").model
+        at = model.snapshots[0].step
+        model.step(3)
+        seen, deadline = [], time.monotonic() + 300
+        while not model.settled() and time.monotonic() < deadline:  # as the app's frames do
+            model.update()
+            seen.append(model.snapshots[0].step)
+            time.sleep(0.01)
+        snap = model.snapshots[0]
+        return at, min(seen, default=snap.step), snap.step, snap.losses.tolist(), replayed
+    finally:
+        player.close()
+
+
+@pytest.mark.slow
+def test_a_step_during_a_replay_goes_on_from_the_replayed_step_not_from_zero(tmp_path, registry):
+    path = tmp_path / "01-longer.toml"
+    path.write_text(LESSON.replace("epochs = 4", "epochs = 30"), encoding="utf-8")  # not over
+    lesson = read_lesson(path, scene_facts(registry, scenes()))
+    live = _one_more_after_step_two(lesson, registry, None)
+    store = PreparedStore(tmp_path / "cache")
+    prepare_lesson(lesson, registry, scenes(), store)
+    replayed = _one_more_after_step_two(lesson, registry, Replays(store))
+    assert replayed[4] and not live[4]
+    at, lowest, step, losses, _ = replayed
+    assert at > 0 and lowest >= at  # the class never sees the run start over
+    assert step == at + 3 and (at, step, losses) == (live[0], live[2], live[3])  # bit for bit

@@ -113,6 +113,19 @@ def test_without_a_scene_on_screen_nothing_is_held():
     assert all(gate.is_set() for _, gate in lanes)
 
 
+def test_a_worker_started_before_any_scene_was_shown_is_the_first_scenes():
+    """The app builds its first scene (whose nets start their workers) before it shows it."""
+    pool = Pool(size=2)
+    lane, gate = Lane(), threading.Event()
+    pool.join(lane, gate)  # no scene on screen yet: no owner
+    pool.focus("network")
+    assert gate.is_set()  # the first scene's net computes (it was held for good)
+    pool.focus("dropout")
+    assert not gate.is_set()  # and waits behind its tab like any of the lab's
+    pool.focus("network")
+    assert gate.is_set()
+
+
 def test_the_pool_is_sized_to_the_machine():
     assert pool_size(2) == 2  # two cores: a side-by-side pair runs together
     assert pool_size(1) == 2 and pool_size(8) == 7  # one core left for the UI

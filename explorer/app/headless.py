@@ -434,6 +434,7 @@ def bench_lesson_steps(registry, the_lesson, size: tuple[int, int], store=None) 
             while not presenter.player.done and time.perf_counter() < deadline:
                 app.tick(dt, [])
                 time.sleep(0.002)
+            app.tick(dt, [])  # the frame that shows the step done: → comes after it is seen
             step = the_lesson.steps[k]
             t0 = time.perf_counter()
             app.tick(dt, [right])  # the key, the new setup applied, the first frame drawn

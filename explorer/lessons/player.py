@@ -231,6 +231,7 @@ class LessonPlayer:
         self.queue: list[tuple[StepRun, bool]] = []  # (run, catching up)
         self.failures: dict[int, list[Failure]] = {}
         self.checked: set[int] = set()
+        self._warm_due: int | None = None  # the next run to get ready, at the next poll
 
     # -- structure ---------------------------------------------------------------------------
     @property
@@ -312,6 +313,7 @@ class LessonPlayer:
         """Advance the current step by up to ``budget`` units and the earlier steps it must catch
         up first by up to ``catch_up`` (None: no limit). Returns True once the current step is
         done (and checked)."""
+        self.get_ready()
         while self.queue:
             run, catching = self.queue[0]
             if catching:
@@ -327,8 +329,17 @@ class LessonPlayer:
                 self.queue.pop(0)
             if not catching:
                 self._check(run)
-                self._warm_next(run.index + 1)
+                self._warm_due = run.index + 1
         return True
+
+    def get_ready(self) -> None:
+        """The next step's run made ready (``_warm_next``), in a frame after the one that ended
+        this step: building the next scene takes half a second, which the frame drawing the →
+        must not pay (the presenter calls this every frame, done or not)."""
+        if self._warm_due is not None:
+            k, self._warm_due = self._warm_due, None
+            if k == self.current + 1:
+                self._warm_next(k)
 
     def _warm_next(self, k: int) -> None:
         """While the teacher talks: get the next step's run ready (if it starts one)."""

@@ -34,11 +34,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-FORMAT = 1
+if TYPE_CHECKING:
+    from explorer.lessons import state_codec
+
+FORMAT = 2  # 2: pictures as JSON and an array block (state_codec), no longer torch.save
 MAX_BYTES = 64 * 1024 * 1024  # an entry larger than this is not ours: not even read
 CAP_BYTES = 512 * 1024 * 1024  # the whole folder, beyond which the least recently used go
+STATES = ".states.bin"  # an entry's pictures, beside its JSON
+OLD_STATES = (".states.pt",)  # the pictures of format 1: only ever pruned
 ORPHAN_S = 600.0  # a states file without its entry, older than this, was left by a failed write
 
 
@@ -108,28 +113,47 @@ class PreparedStore:
         return self.folder / f"{code_tag()}-{key[:32]}.json"
 
     def states_path(self, key: str) -> Path:
-        return self.folder / f"{code_tag()}-{key[:32]}.states.pt"
+        return self.folder / f"{code_tag()}-{key[:32]}{STATES}"
 
     def load(self, key: str, types: Sequence[type] = ()) -> list[Frame] | None:
         """The run's frames, or None (recompute) when there is no entry or it is not exactly
         the one written for ``key``. ``types``: the classes its states may hold."""
+        opened = self.open(key, types)
+        if opened is None:
+            return None
+        frames, states = opened
+        if states is None:
+            return frames
+        try:
+            every = states[:]
+        except ValueError:
+            return None
+        return [dataclasses.replace(f, state=st) for f, st in zip(frames, every, strict=True)]
+
+    def open(
+        self, key: str, types: Sequence[type] = ()
+    ) -> tuple[list[Frame], state_codec.States | None] | None:
+        """The run's frames (their numbers) and its pictures, each read when asked for (a replay
+        draws its first picture at once, not after reading 200); None as ``load``. The pictures'
+        file is checked whole (its digest) here: a picture that still cannot be read later was
+        planted with a forged digest, and the replay ends there."""
+        from explorer.lessons import state_codec
+
         frames = self._frames(key)
         if frames is not None:
             _touch(self.path(key))  # used: the last to be pruned
         if frames is None or frames[1] is None:
-            return frames[0] if frames is not None else None
-        from explorer.lessons import state_codec
-
+            return (frames[0], None) if frames is not None else None
         try:
             data = self.states_path(key).read_bytes()
             if hashlib.sha256(data).hexdigest() != frames[1]:
                 return None
-            states = state_codec.loads(data, types)
-        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            states = state_codec.States(data, types)
+        except (OSError, ValueError):
             return None
-        if not isinstance(states, list) or len(states) != len(frames[0]):
+        if len(states) != len(frames[0]):
             return None
-        return [dataclasses.replace(f, state=st) for f, st in zip(frames[0], states, strict=True)]
+        return frames[0], states
 
     def _frames(self, key: str) -> tuple[list[Frame], str | None] | None:
         path = self.path(key)
@@ -194,7 +218,7 @@ class PreparedStore:
         except OSError:
             return 0
         for p in files:
-            if p.name.endswith((".json", ".states.pt")) and not p.name.startswith("."):
+            if p.name.endswith((".json", STATES, *OLD_STATES)) and not p.name.startswith("."):
                 entries.setdefault(p.name.split(".", 1)[0], []).append(p)
         kept = f"{tag}-{keep[:32]}" if keep is not None else None
         now = time.time()
@@ -204,7 +228,7 @@ class PreparedStore:
             stats = [_stat(p) for p in paths]
             size = sum(st.st_size for st in stats if st is not None)
             used = max((st.st_mtime for st in stats if st is not None), default=0.0)
-            orphan = all(p.name.endswith(".states.pt") for p in paths) and now - used > ORPHAN_S
+            orphan = all(not p.name.endswith(".json") for p in paths) and now - used > ORPHAN_S
             if not stem.startswith(f"{tag}-") or orphan:
                 freed += _remove(paths, size)
             elif stem != kept:

@@ -21,7 +21,7 @@ autograd's Jacobian, which a prepared file (no pickle) cannot hold.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from explorer.lessons.conditions import Condition
@@ -103,11 +103,16 @@ class ReplayDriver(Driver):
     teacher changed something) every question goes to the live driver. Past the last frame (a
     recording that does not fit how it is played) it says it has finished."""
 
-    def __init__(self, live: Driver, frames: list[Frame]) -> None:
+    def __init__(
+        self, live: Driver, frames: list[Frame], states: Sequence[Any] | None = None
+    ) -> None:
         super().__init__(live.model, owned=False)
         self.live = live  # the scene's own driver: the one the teacher takes over
         self.scene, self.unit = live.scene, live.unit
         self.frames = frames
+        # each frame's picture: read when its frame comes (``PreparedStore.open``), or the
+        # frames' own ``state``
+        self.states: Sequence[Any] = states if states is not None else [f.state for f in frames]
         self.at = 0
         self.overrun = False  # asked past the recording
         self._drawn = True  # the frame ``at`` has been polled once (shown for a frame)
@@ -115,7 +120,7 @@ class ReplayDriver(Driver):
     @property
     def taken_over(self) -> bool:
         """The teacher changed something: the scene computes live."""
-        return self.frames[0].state is not None and not self.live.shows_state()
+        return bool(self.states) and self._state(0) is not None and not self.live.shows_state()
 
     def _next(self) -> Frame:
         if self.at + 1 < len(self.frames):
@@ -125,15 +130,25 @@ class ReplayDriver(Driver):
             self.overrun = True
         return self.frames[self.at]
 
+    def _state(self, k: int) -> Any:
+        """Frame ``k``'s picture (None: none recorded, or a picture that cannot be read: the
+        replay ends at the frame before, as a recording that does not fit)."""
+        try:
+            return self.states[k]
+        except ValueError:
+            self.overrun = True
+            return None
+
     def _show(self) -> None:
         self._drawn = False
-        if self.frames[self.at].state is not None:
-            self.live.show_state(self.frames[self.at].state)
+        state = self._state(self.at)
+        if state is not None:
+            self.live.show_state(state)
 
     def apply(self, setup: Any) -> None:
         # the panels show the step's setup (the teacher changes it there), nothing computed
         self.at, self.overrun = 0, False
-        self.live.apply_recorded(setup, self.frames[0].state)
+        self.live.apply_recorded(setup, self._state(0))
         self._drawn = False
 
     def advance(self, budget: int | None, until: Condition | None, left: int | None) -> int:
@@ -188,7 +203,8 @@ class Replays:
 
     def __init__(self, store: PreparedStore) -> None:
         self.store = store
-        self._read: dict[str, list[Frame]] = {}  # key → its frames, read ahead (never None)
+        # key → its frames and pictures, read ahead (never None)
+        self._read: dict[str, tuple[list[Frame], Sequence[Any] | None]] = {}
         self._reading: dict[str, threading.Thread] = {}
 
     def driver_for(self, player: LessonPlayer, start: int, live: Driver) -> Driver | None:
@@ -202,12 +218,13 @@ class Replays:
         reading = self._reading.pop(key, None)
         if reading is not None:  # read ahead, not done yet: its rest, not a second read
             reading.join()
-        frames = self._read.get(key) or self.store.load(key, live.state_types)
-        return ReplayDriver(live, frames) if frames else None
+        opened = self._read.get(key) or self.store.open(key, live.state_types)
+        return ReplayDriver(live, *opened) if opened and opened[0] else None
 
     def warm(self, player: LessonPlayer, start: int, live: Driver) -> None:
-        """Read the run starting at ``start`` in a thread while the teacher talks (reading its
-        pictures takes a few hundred milliseconds on a busy machine: not in a frame, not on →)."""
+        """Read the run starting at ``start`` in a thread while the teacher talks (its file and
+        its digest: tens of milliseconds on a busy machine, not in a frame, not on →; each
+        picture is decoded when its frame comes)."""
         key = key_of(player, start) if live.recorded else None
         if key is None or key in self._read or key in self._reading:
             return
@@ -221,9 +238,9 @@ class Replays:
         thread.start()
 
     def _read_ahead(self, key: str, types: tuple[type, ...]) -> None:
-        frames = self.store.load(key, types)
-        if frames:  # not prepared yet: asked again on →, when the background may have made it
-            self._read[key] = frames
+        opened = self.store.open(key, types)
+        if opened and opened[0]:  # not prepared yet: asked again on →, when the background
+            self._read[key] = opened  # may have made it
 
 
 # -- which runs, and their keys ----------------------------------------------------------------

@@ -97,7 +97,13 @@ class Pool:
         self.balance()
 
     def focus(self, owner: str) -> None:
-        """``owner`` is the scene on screen now: its lanes first, hidden ones held."""
+        """``owner`` is the scene on screen now: its lanes first, hidden ones held. Lanes that
+        joined before any scene was shown (the first scene's own, started while it was built)
+        become the first scene's: owned by no scene, they were held for good once one was."""
+        with self._lock:
+            if owner and not self.focused:
+                for m in self._members:
+                    m.owner = m.owner or owner
         self.focused = owner
         self.balance()
 

@@ -86,10 +86,7 @@ def missing_glyphs(text: str) -> str:
 def _app_driver(tabs, scene_name: str) -> Driver:
     """The lesson's driver on the app's own scene (built by the tabs on first use): the class its
     row in the tabs' table names (none: the scene is shown as it is, not advanced)."""
-    scene = tabs.built.get(scene_name)
-    if scene is None:
-        scene = tabs.factories[scene_name](tabs.size)
-        tabs.built[scene_name] = scene
+    scene = tabs.build(scene_name)
     row = by_name(tabs.entries).get(scene_name)
     cls = row.driver_class() if row is not None else None
     return (cls or Driver)(scene.model)
@@ -285,6 +282,7 @@ class Presenter(Scene):
     def update(self, dt: float) -> None:
         self.clock += dt
         if self.paused or self.player.done:
+            self.player.get_ready()  # the next run, while the teacher talks
             return
         budget = catch_up = None
         step = self.lesson.steps[self.index]

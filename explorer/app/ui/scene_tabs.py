@@ -97,6 +97,23 @@ class SceneTabs(Scene):
     def scene(self) -> Scene | None:
         return self.built.get(self.current)
 
+    def build(self, name: str) -> Scene:
+        """``name``'s scene, built now if it is not yet (a lesson builds its next scene while the
+        teacher talks), laid out for the tabs' size, scale and language: shown later without
+        being laid out again (that was half a second of the lesson's → on the Network lab)."""
+        scene = self.built.get(name)
+        if scene is None:
+            if self.follow is not None:
+                self.follow(name)  # the workers it starts are its own, not the shown scene's
+            try:
+                scene = self.factories[name](self.size)
+            finally:
+                if self.follow is not None:
+                    self.follow(self.current)
+            scene.__dict__["_shown_size"] = (self.size, scale.factor(), language())
+            self.built[name] = scene
+        return scene
+
     def show(self, name: str) -> bool:
         """Make ``name`` the scene under the tabs (built on first use)."""
         if name == self.current or name not in self.factories or self.app is None:

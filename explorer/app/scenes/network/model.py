@@ -32,6 +32,7 @@ from explorer.app.scenes.network.message_text import message_text
 from explorer.app.scenes.network.pacer import Pacer
 from explorer.app.scenes.network.path_save import PathSave
 from explorer.app.scenes.network.readouts import readout_names, snapshot_readouts
+from explorer.app.scenes.network.resume import Resume
 from explorer.app.scenes.network.setup_config import config_of, setup_fields
 from explorer.app.scenes.network.sharpness_switch import SharpnessSwitch
 from explorer.app.ui import i18n
@@ -152,9 +153,8 @@ class NetworkModel(SharpnessSwitch):
         self.snapshots: list[Snapshot] = []
         self._hessian = HessianRequest()  # "Hessian here"
         self._told_lost = -1  # the version whose lost worker was put into words
-        # a prepared lesson step: the snapshots it recorded, shown instead of the trainers' until
-        # anything changes (``show_recorded``); None: the trainers' own
-        self.recorded: list[Snapshot] | None = None
+        self.recorded: list[Snapshot] | None = None  # a prepared step's (``show_recorded``)
+        self._resume = Resume()  # Play or a step during a replay: on from the replayed step
         self._restart()
 
     # -- configurations ---------------------------------------------------------------------
@@ -239,24 +239,22 @@ class NetworkModel(SharpnessSwitch):
 
     # -- runs -------------------------------------------------------------------------------
     def show_recorded(self, snapshots: list[Snapshot]) -> None:
-        """Show a prepared run's recorded ``snapshots`` (the same as its trainers would publish,
-        bit for bit) until the next change, Play or step, which compute live from the start.
-        Their ``ack`` is the live trainers' (every command they were sent is answered), so the
-        scene treats them as its own; it redraws on ``version``, which ``apply`` moved."""
+        """Show a prepared run's ``snapshots`` (its trainers', bit for bit) until the teacher acts."""
         self.recorded = [
             dataclasses.replace(snap, ack=t.sent)
             for snap, t in zip(snapshots, self.trainers, strict=False)
         ]
         self.snapshots = self.recorded
 
-    def _live(self) -> None:
-        """Leave a recorded run: live from the setup's start (the trainers are there)."""
-        if self.recorded is not None:
-            self.recorded = None
+    def _live(self, then: Callable[[], None]) -> bool:
+        """Leave a recorded run: True if the trainers catch up with it first, then ``then``."""
+        shown, self.recorded = self.recorded, None
+        if shown is not None:
             self._restart()
+        return self._resume.begin(shown, self.trainers, then)
 
     def _restart(self) -> None:
-        self.recorded = None
+        self.recorded = self._resume.shown = self._resume.then = None
         if [c.config for c in self._checked] != self.configs():  # ``config`` set from outside
             self._checked = self.validate(self.configs())
         configs = self._checked  # checked when they were set: not again on their way
@@ -299,7 +297,8 @@ class NetworkModel(SharpnessSwitch):
                 t.start()  # starts an idle run, resumes a paused one
 
     def play(self) -> None:
-        self._live()
+        if self._live(self.play):
+            return
         self.playing = True
         if not self._revive():
             self._go()
@@ -337,7 +336,8 @@ class NetworkModel(SharpnessSwitch):
 
     def step(self, n: int = 1) -> None:
         """``n`` mini-batches on every net, then paused."""
-        self._live()
+        if self._live(lambda: self.step(n)):
+            return
         self.playing = False
         self._pacer.chunk_sent = 0.0
         self._revive()
@@ -357,7 +357,7 @@ class NetworkModel(SharpnessSwitch):
         if self.recorded is not None:  # a prepared step: the trainers wait at the start
             self.snapshots = self.recorded
             return
-        self.snapshots = [t.latest() for t in self.trainers]
+        self.snapshots = self._resume.picture([t.latest() for t in self.trainers])
         self._tell_lost()
         self.playing = self.playing and not all(s.finished for s in self.snapshots)
         self._hessian_update()
@@ -388,7 +388,7 @@ class NetworkModel(SharpnessSwitch):
         if self.recorded is not None:
             return
         self.snapshots = [t.wait(timeout) for t in self.trainers]
-        if self._pacer.manual or self._hessian.wanted:
+        if self._pacer.manual or self._hessian.wanted or self._resume.then:
             self.update()
             self.snapshots = [t.wait(timeout) for t in self.trainers]
         self._hessian_update()
@@ -504,9 +504,9 @@ class NetworkModel(SharpnessSwitch):
         return out
 
     def settled(self) -> bool:
-        """Every net has done what it was told: its last snapshot is in and it is not running
-        (a lesson waits for this; the scene stops drawing while it holds and the lab is paused)."""
+        """Every net has done what it was told (a lesson waits for this; the scene stops drawing
+        while it holds): its snapshot is in and it is not running, or its worker died (said)."""
         return all(
-            s.ack >= t.sent and s.state not in ("starting", "running")
+            (s.ack >= t.sent or not t.alive) and s.state not in ("starting", "running")
             for t, s in zip(self.trainers, self.snapshots, strict=False)
         )

@@ -119,6 +119,7 @@ class NetworkScene(ModelScene):
         self.data_panel = DataPanel(self)  # your own points, over the nets (d)
         self.planes = PlaneLab(model)  # "Optimizers on one plane", "Between two minima"
         self.controls = NetworkControls(self)
+        self.controls_hidden = False  # a lesson's presenter hides them (synced when shown)
 
     # -- actions ------------------------------------------------------------------------------
     def help_sheet(self):
@@ -276,7 +277,8 @@ class NetworkScene(ModelScene):
             self.layout = compute_layout(self.layout.size, nets, self.big_maps)
             self._layout_key = (self.layout.size, nets, self.big_maps)
             self._keys.clear()
-        self.controls.sync()
+        if not self.controls_hidden:  # hidden: rebuilt when shown, not on a lesson's →
+            self.controls.sync()
         stale = []
         for i, snap in enumerate(m.snapshots[:nets]):
             cols = self.layout.columns[i]
