@@ -419,7 +419,7 @@ class SidePanel:
             b_value_text(m),
             col.x + w - b_w,
             b_w,
-            lambda v: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, v)),
+            lambda v: m.set_side_by_side(m.side_by_side, value=_b_value(m, v)),
         )
         col.y += col.row + col.gap
 
