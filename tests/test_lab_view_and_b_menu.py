@@ -145,6 +145,14 @@ def test_b_menu_shows_a_deep_per_layer_activation_as_titles_say_it(registry, eng
         assert button.text == "tanh/relu/sigmoid" == model.labels()[1].removeprefix("B · ")
         assert button.font.size(button.text)[0] <= button.rect.w - 4  # whole, not cut off
         assert _b_value(model, "tanh/relu/sigmoid") == layers  # what it shows: B's layers
+        i18n.set_language("zh")  # "B 不同之处" is wider: B's menu takes a row of its own
+        d.scene.controls.build()
+        button = d.scene.controls.menus["b_value"].current_state.selected_option_button
+        assert button.text == "tanh/relu/sigmoid"
+        assert button.font.size(button.text)[0] <= button.rect.w - 4
+        i18n.set_language("en")
+        d.scene.controls.build()
+        menu = d.scene.controls.menus["b_value"]
         choose(d, menu, "sigmoid")  # a name: every layer's
         assert model.configs()[1].layer_activations() == ("sigmoid",) * 6
     finally:
