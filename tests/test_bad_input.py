@@ -941,6 +941,12 @@ CASES = [
         'test_shift = "inf" is not a number',
         None,
     ),
+    (
+        ["render", "--scene", "network", "--set", "big_maps=maybe", "--out", "{out}/x.png"],
+        1,
+        'big_maps = "maybe" is not on or off; valid: true or false',
+        None,
+    ),
 ]
 
 

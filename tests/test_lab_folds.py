@@ -113,7 +113,7 @@ def test_every_comparison_the_lab_offers_draws_its_b_menu(registry):
             assert model.set_side_by_side(True, compare=key), model.message
             scene.controls.build()
             assert scene.controls.menus["compare"].selected_option[0] == key
-        assert scene.controls.menus["b_value"].selected_option[0] == "1"  # fold 1, from 0
+        assert scene.controls.menus["b_value"].selected_option[0] == "2"  # fold 1 shown from 1
     finally:
         scene.close()
 

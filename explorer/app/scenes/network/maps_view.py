@@ -5,7 +5,8 @@ of eight units gets ~330 px at 1280 × 720 and each unit's map ~31 px: too small
 back of a room. Shrinking the charts for everyone, or packing a layer's maps two abreast (links
 then run under the maps), were the other choices; a view the teacher turns on when the maps are
 the lesson keeps the everyday layout as it was and gives the maps their full 48 px. N, or the
-words at the right of the net's title ("big maps"), turns it on and off.
+words at the right of the net's title ("big maps"), turns it on and off; so does the setup key
+``big_maps`` (a lesson on what each neuron computes turns it on in a step's setup).
 
 With one net the network takes the whole height, its other panels in a column beside it (the
 decision regions on top: what the whole net computes next to what each unit computes); with two
@@ -125,5 +126,5 @@ def chart_asked(scene) -> None:
 
 def toggle(scene) -> None:
     """Big maps on or off (the panels are laid out again; the widgets stay as they are)."""
-    scene.big_maps = not scene.big_maps
+    scene.model.toggle_big_maps()  # a setup key (view_keys): saved with the setup
     scene.hover = None

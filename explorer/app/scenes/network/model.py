@@ -35,6 +35,7 @@ from explorer.app.scenes.network.readouts import readout_names, snapshot_readout
 from explorer.app.scenes.network.resume import Resume
 from explorer.app.scenes.network.setup_config import config_of, setup_fields
 from explorer.app.scenes.network.sharpness_switch import SharpnessSwitch
+from explorer.app.scenes.network.view_keys import ViewKeys
 from explorer.app.ui import i18n
 from explorer.knob_text import Pick, Spec
 from explorer.plugins import Registry
@@ -102,6 +103,7 @@ class NetworkSetup:
     speed: float | None = knob(None, low=SPEED_RANGE[0], high=SPEED_RANGE[1], none="max")
     compare: Pick | None = knob(None, keys=COMPARE_KEYS, none="off")
     sharpness: int | None = knob(None, low=1, high=MAX_EVERY, none="off")  # λ_max every k steps
+    big_maps: bool = knob(False, doc="the view for what each neuron computes: maps up to 48 px")
 
 
 # seconds one training step may take in the app: a plugin that stalls (sleeps, loops) is stopped
@@ -111,7 +113,7 @@ class NetworkSetup:
 STEP_BUDGET = 1.0
 
 
-class NetworkModel(SharpnessSwitch):
+class NetworkModel(SharpnessSwitch, ViewKeys):
     """``configs`` (one, or two in side-by-side mode), their ``trainers`` and ``snapshots``.
 
     ``backend`` "process" keeps training off the UI's core (the app); "thread" starts at once
@@ -459,7 +461,7 @@ class NetworkModel(SharpnessSwitch):
     def setup(self) -> NetworkSetup:
         compare = (self.compare, self.compare_value) if self.side_by_side else None
         fields = setup_fields(self.config, self.registry, speed=self.speed, compare=compare)
-        return NetworkSetup(**fields, sharpness=self.sharpness)
+        return NetworkSetup(**fields, sharpness=self.sharpness, big_maps=self.big_maps)
 
     def apply(self, setup: NetworkSetup) -> None:
         """Put ``setup`` in place and restart the run(s); everything is checked first (SetupError,
@@ -476,7 +478,7 @@ class NetworkModel(SharpnessSwitch):
         # -- everything is valid: change
         self.config, self._checked = config, checked
         self.side_by_side, self.compare, self.compare_value = side, compare, value
-        self.sharpness = setup.sharpness  # sent with the restart: measured from step 0
+        self.sharpness, self.big_maps = setup.sharpness, setup.big_maps  # λ_max: from step 0
         self._restart()
         self.set_speed(setup.speed)
 

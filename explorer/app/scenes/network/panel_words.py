@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from explorer.app.scenes.network.comparison import activation_words
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.ui.i18n import t
 from explorer.training import INITS
@@ -24,7 +25,7 @@ B_VALUES = {
     "optimizer": None,
     "depth": ("1", "2", "4", "8", "12"),
     "residual": ("on", "off"),
-    "fold": ("0", "1", "2", "3", "4"),  # the setup's fold, from 0 (B's title counts from 1)
+    "fold": ("1", "2", "3", "4", "5"),  # counted from 1 as B's title counts (the setup's from 0)
 }
 
 
@@ -85,24 +86,37 @@ def _penalty(value: float) -> str:
 
 
 def b_value_text(model: NetworkModel) -> str:
-    """What the B side really uses for the compared setting, as its menu writes it."""
+    """What the B side really uses for the compared setting, as its menu writes it: a fold
+    counted from 1 (as B's title says "fold 2 of 5"; the setup key counts from 0), an
+    activation per layer as titles say it ("relu/tanh/sigmoid", not a list cut off)."""
     b = model.variant(model.config)
-    return _b_text(getattr(b, model.compare))
+    return _b_text(model.compare, getattr(b, model.compare))
 
 
-def _b_text(value) -> str:
+def _b_text(key: str, value) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
         return f"{value:g}"
+    if key == "fold":
+        return str(value + 1)
+    if key == "activation":
+        return activation_words(str(value))
     return str(value)
 
 
-def _b_value(key: str, text: str):
+def _b_value(model: NetworkModel, text: str):
+    """B's value for the menu's ``text``: what B uses now where the menu shows it (a list of
+    layers' activations is shown shortened), a fold from 1 back to the setup's from 0."""
+    key = model.compare
+    if text == b_value_text(model):
+        return getattr(model.variant(model.config), key)
     if key in ("batch_norm", "residual"):
         return text == "on"
     if key == "dropout":
         return float(text)
-    if key in ("depth", "fold"):
+    if key == "depth":
         return int(text)
+    if key == "fold":
+        return int(text) - 1
     return text

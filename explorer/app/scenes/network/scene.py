@@ -100,10 +100,8 @@ def compute_layout(size: tuple[int, int], nets: int, big_maps: bool = False) -> 
 
 
 class NetworkScene(ModelScene):
-    big_maps = False  # the view for the units' maps (maps_view): N, or the words over the net
-
     def __init__(self, model: NetworkModel, size: tuple[int, int]) -> None:
-        self.layout = compute_layout(size, len(model.configs()))
+        self.layout = compute_layout(size, len(model.configs()), model.big_maps)
         super().__init__(model, self.layout.size)
         self.pictures: dict[tuple[int, str], pygame.Surface] = {}
         self.nets: dict[int, NetPicture] = {}
@@ -120,6 +118,12 @@ class NetworkScene(ModelScene):
         self.planes = PlaneLab(model)  # "Optimizers on one plane", "Between two minima"
         self.controls = NetworkControls(self)
         self.controls_hidden = False  # a lesson's presenter hides them (synced when shown)
+
+    @property
+    def big_maps(self) -> bool:
+        """The view for the units' maps (maps_view): N, the words over the net, or a setup's
+        ``big_maps`` (a lesson step's): the model keeps it with the rest of the setup."""
+        return self.model.big_maps
 
     # -- actions ------------------------------------------------------------------------------
     def help_sheet(self):

@@ -98,7 +98,8 @@ class SidePanel:
             label_font = text.font(13, text.kind_for(label, "sans"))
             return label_font.size(label)[0] + max(font.size(str(o))[0] for o in options) + px(50)
 
-        want_a, want_b = need(t("network.b_differs"), COMPARE_KEYS), need("B =", values)
+        shown = [*values, b_value_text(m)]  # B's own value too ("tanh/relu/sigmoid", a name)
+        want_a, want_b = need(t("network.b_differs"), COMPARE_KEYS), need("B =", shown)
         return _CompareFit(values, want_a, want_b, want_a + want_b <= w - px(8))
 
     def _pitch(self, col: Column, one_row: bool) -> list[tuple[str, Hyper]]:
@@ -419,7 +420,7 @@ class SidePanel:
             b_value_text(m),
             col.x + w - b_w,
             b_w,
-            lambda v: m.set_side_by_side(m.side_by_side, value=_b_value(m.compare, v)),
+            lambda v: m.set_side_by_side(m.side_by_side, value=_b_value(m, v)),
         )
         col.y += col.row + col.gap
 
