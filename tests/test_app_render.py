@@ -91,6 +91,16 @@ def test_bench_frames_prints_percentiles():
 
 
 @pytest.mark.slow
+def test_bench_frames_of_the_lab_in_its_big_maps_view_prints_the_maps_size_and_rate():
+    result = run(
+        "bench", "frames", "--scene", "network", "--net", "4x8", "--dataset", "moons",
+        "--big-maps", "--frames", "20",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "p95" in result.output and "48" in result.output
+
+
+@pytest.mark.slow
 def test_render_writes_mp4_when_imageio_ffmpeg_is_installed(tmp_path):
     pytest.importorskip("imageio_ffmpeg")
     import imageio.v2 as imageio

@@ -183,9 +183,9 @@ def bench_network_frames(
     scale.set_factor(scale.effective(size, ui_scale))
     POOL.focus("network")  # its workers join as the shown scene's, as in the app (else held)
     model = NetworkModel(registry, config, backend="process", side_by_side=side_by_side)
+    model.big_maps = big_maps  # a view key the model keeps (a setup's), the scene reads it
     try:
         scene = NetworkScene(model, size)
-        scene.big_maps = big_maps
         app, tabs = build_app(
             registry,
             screen,
