@@ -143,11 +143,12 @@ def run_app(
                 tabs.built.clear()
         finally:
             pygame.quit()
-            # the window is gone; an interpreter that ends while a thread imports can hang or abort:
-            # let the warm-up's imports finish (its step, torch computing, need not), and end the
-            # worker it started ahead
+            # the window is gone; an interpreter that ends while a thread imports or while torch
+            # computes in it aborts ("terminate called without an active exception", seen 1 in 3
+            # when the app quit right after its first frame): let the warm-up end (its imports,
+            # then one step of a 16-sample net), and end the worker it started ahead
             if warm is not None:
-                warm_imported.wait(30.0)
+                warm.join(30.0)
             discard_spares()
 
 
