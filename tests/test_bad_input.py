@@ -915,6 +915,12 @@ CASES = [
     (["paths", "--centre", "lbfgs", "--steps", "1"], 1, "neither 'init' nor one of", None),
     (["paths", "--optimizer", "sgd", "--optimizer", "sgd"], 1, "each --optimizer once", None),
     (
+        ["paths", "--optimizer", "sgd", "--steps", "1", "--others", "0", "--grid", "8"],
+        1,
+        "the paths hold 2 recorded point(s) in all; a PCA plane needs at least three",
+        None,
+    ),
+    (
         ["connect", "--depth", "1", "--width", "8", "--epochs", "1", "--other", "depth=2"],
         1,
         "the two minima are of different nets",

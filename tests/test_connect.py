@@ -76,3 +76,23 @@ def test_the_barriers_are_printed_in_chinese_with_their_own_numbers(tmp_path):
     assert f"直线上的势垒 {data['line_barrier']:.4g}" in result.output
     assert f"曲线上的势垒 {data['curve_barrier']:.4g}" in result.output
     assert "两个解之间的训练损失" in result.output and "barrier on the line" not in result.output
+
+
+def test_a_refusal_reads_wholly_in_chinese(tmp_path):
+    args = ["--lang", "zh", "connect", "--depth", "1", "--width", "8", "--epochs", "1"]
+    result = CliRunner().invoke(main, [*args, "--other", "width=4"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "这两个极小值属于不同的网络（1×8 relu，2 个输入；1×4 relu，2 个输入）" in result.output
+    assert "different nets" not in result.output and "inputs" not in result.output
+    bad = CliRunner().invoke(main, ["--lang", "zh", "connect", "--other", "lr=3"])
+    assert "KEY 是 depth, width, activation 之一" in bad.output and "give" not in bad.output
+
+
+def test_a_refusal_crosses_to_the_worker_and_back_with_its_reason(registry):
+    import pickle
+
+    with pytest.raises(ConnectError) as caught:
+        connect(TrainConfig(dataset="moons", device="cpu"), registry, (3, 3))
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert isinstance(again, ConnectError) and str(again) == str(caught.value)
+    assert again.note.word(lambda key, **f: key) == "planes.note_same_seed"

@@ -107,6 +107,20 @@ def test_bad_choices_are_one_sentence(tmp_path, extra, said):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    "extra,said",
+    [
+        (["--centre", "rmsprop"], "--centre 'rmsprop' 既不是 'init'，也不是所给的优化器之一"),
+        (["--optimizer", "sgd", "--optimizer", "sgd"], "每个 --optimizer 只能给一次"),
+    ],
+)
+def test_bad_choices_are_one_chinese_sentence(extra, said):
+    args = ["--lang", "zh", "paths", "--dataset", "moons", "--depth", "1", "--width", "4"]
+    result = CliRunner().invoke(main, [*args, "--steps", "3", "--grid", "8", *extra])
+    assert result.exit_code != 0 and said in result.output and "Traceback" not in result.output
+    assert "neither" not in result.output and "each --optimizer" not in result.output
+
+
 def test_a_plane_through_one_optimizers_end_point_puts_that_end_at_the_origin(registry):
     config = TrainConfig(**SMALL, steps=10)
     result = compare_on_plane(config, THREE, registry, plane="pca", centre="adam", side=8, others=0)

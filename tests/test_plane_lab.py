@@ -111,3 +111,21 @@ def test_one_comparison_at_a_time_the_second_press_is_one_sentence(lab):
     assert scene.planes.kind == "paths", "the first goes on"
     wait_answer(d)
     assert scene.planes.shown is not None and scene.planes.shown.kind == "paths"
+
+
+def test_a_refused_comparison_gives_its_reason_in_the_labs_language(lab):
+    from explorer.app.ui import i18n
+
+    d, scene = lab, lab.scene
+    assert scene.model.set(optimizer="sgd", optimizer_hyper={"lr": 1e9})  # no minima to connect
+    d.tick(2)
+    i18n.set_language("zh")
+    try:
+        d.click(scene.controls.connect_button.rect.center)
+        wait_answer(d)
+        said = scene.model.message
+        assert scene.model.message_kind == "error" and scene.planes.shown is None, said
+        assert said.startswith("无法完成比较：种子 0 没有训练出一个解（"), said
+        assert "diverged" not in said and "seed" not in said and "learning rate" not in said
+    finally:
+        i18n.set_language("en")

@@ -19,18 +19,18 @@ OTHER_KEYS = {"depth": int, "width": int, "activation": str}
 
 
 def parse_other(items: tuple[str, ...]) -> dict[str, object]:
+    from explorer.app.ui.i18n import t
+
     out: dict[str, object] = {}
     for item in items:
         key, eq, raw = item.partition("=")
         key = key.strip()
         if not eq or key not in OTHER_KEYS:
-            raise ValueError(
-                f"--other {item!r}: give KEY=VALUE with KEY one of {', '.join(OTHER_KEYS)}"
-            )
+            raise ValueError(t("planes.cli_other_key", item=repr(item), keys=", ".join(OTHER_KEYS)))
         try:
             out[key] = OTHER_KEYS[key](raw.strip())
         except ValueError:
-            raise ValueError(f"--other {item!r}: {key} must be a whole number") from None
+            raise ValueError(t("planes.cli_other_number", item=repr(item), name=key)) from None
     return out
 
 
@@ -59,7 +59,9 @@ def connect(registry, optimizer, seed_a, seed_b, other, curve_steps, threads, js
     """Train one net with two seeds; print the loss along the straight line between the two
     solutions and along a quadratic Bezier curve trained to connect them (Garipov et al. 2018):
     the barrier on the line, and what is left of it on the curve."""
+    from explorer.app.scenes.network.message_text import message_text
     from explorer.app.ui.i18n import t
+    from explorer.landscape.connect import ConnectError
     from explorer.landscape.connect import connect as run
 
     torch.set_num_threads(threads)
@@ -67,7 +69,10 @@ def connect(registry, optimizer, seed_a, seed_b, other, curve_steps, threads, js
     name, hyper = parse_optimizer_arg(optimizer, registry)
     config = TrainConfig(**net, optimizer=name, optimizer_hyper=hyper, device="cpu")
     config.validate()
-    result = run(config, registry, (seed_a, seed_b), parse_other(other), curve_steps)
+    try:
+        result = run(config, registry, (seed_a, seed_b), parse_other(other), curve_steps)
+    except ConnectError as exc:  # one sentence, in the command's language
+        raise ValueError(exc.note.word(t, message=message_text)) from None
     out = make_console()
     table = Table(box=box.SIMPLE_HEAD, title=t("planes.connect_table"))
     for head in ("connect_t", "connect_line", "connect_curve"):

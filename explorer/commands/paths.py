@@ -69,34 +69,37 @@ def paths(registry, optimizers, plane, centre, others, grid, threads, out_path, 
     """Train one net from one initialization with each optimizer and draw all the paths on one
     shared plane, with the share of each path off the plane and its true loss beside the map's."""
     from explorer.app.ui.i18n import t
-    from explorer.landscape.paths import compare_on_plane
+    from explorer.landscape.paths import PlaneError, compare_on_plane
 
     torch.set_num_threads(threads)
     out_file = check_output(out_path, "--out")
     json_file = check_output(json_path, "--json")
     if out_file is not None and out_file.suffix.lower() != ".png":
-        raise ValueError(f"--out {out_path}: the picture is a PNG; name it *.png")
+        raise ValueError(t("planes.cli_png", file=out_path))
     specs = list(optimizers) or list(OPTIMIZERS)
     chosen = []
     for text in specs:
         name, hyper = parse_optimizer_arg(text, registry)
         chosen.append((text, name, dict(hyper)))
     if len({label for label, *_ in chosen}) < len(chosen):
-        raise ValueError("each --optimizer once: two paths with one name cannot be told apart")
+        raise ValueError(t("planes.cli_twice"))
     config = TrainConfig(**net, device="cpu")
     config.validate()
     out = make_console()
     t0 = time.perf_counter()
-    result = compare_on_plane(
-        config,
-        chosen,
-        registry,
-        plane=plane,
-        centre=centre,
-        seed=net["seed"],
-        side=grid,
-        others=others,
-    )
+    try:
+        result = compare_on_plane(
+            config,
+            chosen,
+            registry,
+            plane=plane,
+            centre=centre,
+            seed=net["seed"],
+            side=grid,
+            others=others,
+        )
+    except PlaneError as exc:  # one sentence, in the command's language
+        raise ValueError(exc.note.word(t)) from None
     seconds = time.perf_counter() - t0
     _print(out, result, seconds)
     if json_file is not None:

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch.func import functional_call
 
+from explorer.landscape.paths import Refusal
+
 if TYPE_CHECKING:
     from explorer.plugins import Registry
     from explorer.training.config import TrainConfig
@@ -32,8 +34,9 @@ CURVE_LR = 0.01
 STEPS_BETWEEN_NEWS = 20  # steps between two words of progress (a waiting panel's bar)
 
 
-class ConnectError(ValueError):
-    """One sentence: why these two solutions cannot be connected."""
+class ConnectError(Refusal):
+    """One sentence: why these two solutions cannot be connected (``planes.note_<code>`` in
+    either language: ``exc.note.word(t)``)."""
 
 
 @dataclass
@@ -70,9 +73,13 @@ class Connection:
         }
 
 
-def _architecture(session: TrainingSession) -> str:
+def _architecture(session: TrainingSession, side: str) -> dict[str, str]:
+    """``{a: "2×32 relu", a_inputs: "2"}``: one net, for the sentence that refuses two."""
     cfg = session.config
-    return f"{cfg.depth}×{cfg.width} {cfg.activation} ({session.model.sizes[0]} inputs)"
+    return {
+        side: f"{cfg.depth}×{cfg.width} {cfg.activation}",
+        f"{side}_inputs": str(session.model.sizes[0]),
+    }
 
 
 def _flat(session: TrainingSession) -> torch.Tensor:
@@ -120,7 +127,7 @@ def connect(
     from explorer.training import TrainingSession
 
     if seeds[0] == seeds[1] and not other:
-        raise ConnectError("give two different seeds: one seed trains the same solution twice")
+        raise ConnectError("same_seed")
     first = TrainingSession(config.replace(seed=seeds[0]), registry)
     second = TrainingSession(config.replace(seed=seeds[1], **(other or {})), registry)
     if [p.shape for p in first.model.parameters()] != [
@@ -129,20 +136,14 @@ def connect(
         second.config.activation,
         second.config.batch_norm,
     ):
-        raise ConnectError(
-            f"the two minima are of different nets ({_architecture(first)} and "
-            f"{_architecture(second)}); a path between weights needs one architecture"
-        )
+        raise ConnectError("other_net", **_architecture(first, "a"), **_architecture(second, "b"))
     for k, session in enumerate((first, second)):  # the two solutions: 30 % of the work each
         while not session.done:
             session.step(STEPS_BETWEEN_NEWS)
             said(0.3 * k + 0.3 * session.global_step / max(1, session.total_steps))
     for s in (first, second):
         if s.diverged or s.failed:
-            raise ConnectError(
-                f"seed {s.config.seed} did not train to a solution ({s.message}); lower the "
-                "learning rate"
-            )
+            raise ConnectError("untrained", seed=str(s.config.seed), message=s.message)
     a, b = _flat(first), _flat(second)
     loss = _Loss(first)
     t = np.linspace(0.0, 1.0, points)

@@ -56,11 +56,28 @@ OTHER_SEEDS = 3
 MAP_BAND = 512  # grid points per band of rows: the waiting bar moves every band
 
 
-class PlaneError(ValueError):
-    """One sentence: why these paths cannot be drawn on this plane."""
-
-
 Say = Callable[..., str]  # say(catalogue key, **fields) -> the sentence in some language
+
+
+class Refusal(ValueError):
+    """One sentence a user caused, as a ``Note`` (``planes.note_<code>``): as a string, English
+    (the JSON, the tests); ``note.word(t)`` in the app's language. The lab's worker hands the
+    note back, not the English text, so a Chinese lab reads a Chinese reason."""
+
+    def __init__(self, code: str, **fields: str) -> None:
+        self.note = Note(code, fields)
+        super().__init__(str(self.note))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_refused, (type(self), self.note.code, self.note.fields))
+
+
+def _refused(cls: type[Refusal], code: str, fields: dict[str, str]) -> Refusal:
+    return cls(code, **fields)
+
+
+class PlaneError(Refusal):
+    """One sentence: why these paths cannot be drawn on this plane."""
 
 
 class Note(str):
@@ -80,8 +97,11 @@ class Note(str):
     def __reduce__(self) -> tuple[Any, ...]:
         return (Note, (self.code, self.fields))
 
-    def word(self, say: Say) -> str:
-        return _word(say, self.code, self.fields)
+    def word(self, say: Say, **reword: Callable[[str], str]) -> str:
+        """The sentence in ``say``'s language; ``reword[field]`` words a field that is itself an
+        English sentence from elsewhere (a run's stop message: the app's ``message_text``)."""
+        fields = {k: reword[k](v) if k in reword else v for k, v in self.fields.items()}
+        return _word(say, self.code, fields)
 
 
 def _word(say: Say, code: str, fields: dict[str, str]) -> str:
@@ -236,7 +256,7 @@ def train_paths(
         if start is None:
             start = flat
         elif not torch.equal(start, flat):  # the promise of one initialization, checked
-            raise PlaneError(f"{label} did not start from the shared initialization")
+            raise PlaneError("not_shared", label=label)
         steps, points = [0], [flat]
         cut = ""  # or the Note that says where it was cut
         while not session.done:
@@ -313,16 +333,15 @@ def directions(
         return d1, d2, None, None
     if plane == "pca":
         together = torch.cat([p.points for p in paths])
+        if together.shape[0] < 3:
+            raise PlaneError("pca_few", points=str(together.shape[0]))
         try:
             v1, v2, shares, _ = pca_plane(together, theta)
-        except PathError as exc:
-            raise PlaneError(str(exc)) from None
+        except PathError:  # its one other refusal: no two independent directions
+            raise PlaneError("pca_flat") from None
         return v1, v2, shares, None
     if n > HESSIAN_LIMIT:
-        raise PlaneError(
-            f"the net has {n:,} parameters; a Hessian plane is computed for at most "
-            f"{HESSIAN_LIMIT:,} (use --plane pca or random, or a smaller net)"
-        )
+        raise PlaneError("hessian_too_big", weights=f"{n:,}", limit=f"{HESSIAN_LIMIT:,}")
     return _hessian_plane(session, theta)
 
 
@@ -436,14 +455,12 @@ def compare_on_plane(
         clock[:] = now
 
     if not optimizers:
-        raise PlaneError("name at least one optimizer (--optimizer NAME, repeat for more)")
+        raise PlaneError("no_optimizer")
     if plane not in PLANES:
-        raise PlaneError(f"no plane {plane!r}; choose {', '.join(PLANES)}")
+        raise PlaneError("no_plane", name=repr(plane), planes=", ".join(PLANES))
     labels = [label for label, *_ in optimizers]
     if centre != "init" and centre not in labels:
-        raise PlaneError(
-            f"--centre {centre!r} is neither 'init' nor one of the optimizers ({', '.join(labels)})"
-        )
+        raise PlaneError("no_centre", centre=repr(centre), labels=", ".join(labels))
 
     def say(phase: str) -> Callable[[int, int], None] | None:
         if progress is None:

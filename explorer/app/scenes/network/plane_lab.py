@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from explorer.app.scenes.network.message_text import message_text
 from explorer.app.ui.i18n import t
+from explorer.landscape.paths import Note, Refusal
 from explorer.training.jobs import JobContext, JobRunner, nothing
 
 KEY = "planes"
@@ -59,7 +61,8 @@ def _checked(ctx: JobContext) -> None:
 
 def paths_job(ctx: JobContext, config: Any, optimizers: list) -> Any:
     """The worker's side of "Optimizers on one plane": the result without the recorded weights
-    (the picture needs the coordinates and figures only: the answer stays small)."""
+    (the picture needs the coordinates and figures only: the answer stays small), or the note
+    that says why not (worded in the lab's language by ``poll``)."""
     from explorer.landscape.paths import compare_on_plane
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -67,22 +70,26 @@ def paths_job(ctx: JobContext, config: Any, optimizers: list) -> Any:
         start, share = PHASES[phase]
         ctx.progress(int(1000 * (start + share * done / max(1, total))), 1000)
 
-    result = compare_on_plane(
-        config,
-        optimizers,
-        ctx.registry,
-        plane="pca",
-        side=GRID,
-        others=OTHERS,
-        progress=progress,
-    )
+    try:
+        result = compare_on_plane(
+            config,
+            optimizers,
+            ctx.registry,
+            plane="pca",
+            side=GRID,
+            others=OTHERS,
+            progress=progress,
+        )
+    except Refusal as exc:
+        return exc.note
     for p in result.paths:
         p.path.points = p.path.points[:0]
     return result
 
 
 def connect_job(ctx: JobContext, config: Any) -> Any:
-    """The worker's side of "Between two minima": the lab's seed and the next."""
+    """The worker's side of "Between two minima": the lab's seed and the next (or the note
+    that says why not)."""
     from explorer.landscape.connect import connect
 
     def progress(share: float) -> None:
@@ -90,7 +97,10 @@ def connect_job(ctx: JobContext, config: Any) -> Any:
         ctx.progress(int(1000 * share), 1000)
 
     seeds = (config.seed, config.seed + 1)
-    return connect(config, ctx.registry, seeds, steps=CURVE_STEPS, progress=progress)
+    try:
+        return connect(config, ctx.registry, seeds, steps=CURVE_STEPS, progress=progress)
+    except Refusal as exc:
+        return exc.note
 
 
 @dataclass
@@ -179,8 +189,9 @@ class PlaneLab:
         if answer is None or answer.job != self.job:
             return
         kind, self.kind = self.kind, ""
-        if answer.error:
-            m.notify(t("planes.lab_failed", why=answer.error), "error")
+        if answer.error or isinstance(answer.value, Note):
+            why = answer.error or answer.value.word(t, message=message_text)
+            m.notify(t("planes.lab_failed", why=why), "error")
             return
         self.shown = Shown(kind, answer.value, self._colours)
         if kind == "paths":
