@@ -129,3 +129,41 @@ def test_a_refused_comparison_gives_its_reason_in_the_labs_language(lab):
         assert "diverged" not in said and "seed" not in said and "learning rate" not in said
     finally:
         i18n.set_language("en")
+
+
+def choose(d: Driver, menu, option: str) -> None:
+    d.click(menu.rect.center)
+    items = menu.current_state.options_selection_list.item_list
+    buttons = {i["text"]: i["button_element"] for i in items if i["button_element"] is not None}
+    assert option in buttons, f"{option!r} not in the menu"
+    d.click(buttons[option].rect.center)
+
+
+def test_the_teacher_picks_the_optimizers_that_race_the_labs_own(lab):
+    d, scene = lab, lab.scene
+    menus = [scene.controls.menus[f"planes_{k}"] for k in (0, 1)]
+    assert [m.selected_option[0] for m in menus] == ["sgd", "momentum"]  # the defaults
+    choose(d, menus[0], "adam")
+    choose(d, scene.controls.menus["planes_1"], plane_lab.NONE)  # no third one
+    tip = scene.controls.paths_button.tool_tip_text
+    assert "rmsprop:lr=0.01, adam:lr=0.001" in tip and "sgd" not in tip
+    d.click(scene.controls.paths_button.rect.center)
+    wait_answer(d)
+    labels = [p.path.label for p in scene.planes.shown.value.paths]
+    assert labels == ["rmsprop:lr=0.01", "adam:lr=0.001"]
+    scene.model.set(width=7)  # the lab's net changes: the picks stay
+    d.tick(2)
+    assert scene.controls.menus["planes_0"].selected_option[0] == "adam"
+
+
+def test_the_labs_own_optimizer_picked_again_races_at_its_default_rate(registry):
+    config = TINY.replace(optimizer="sgd", optimizer_hyper={"lr": 0.5})
+    known = registry.optimizers
+    chosen = plane_lab.lab_optimizers(config, known, ["sgd", "adagrad"])
+    assert chosen == [
+        ("sgd:lr=0.5", "sgd", {"lr": 0.5}),
+        ("sgd:lr=0.1", "sgd", {"lr": 0.1}),
+        ("adagrad:lr=0.1", "adagrad", {"lr": known["adagrad"].hyper["lr"].default}),
+    ]
+    same = plane_lab.lab_optimizers(config.replace(optimizer_hyper={"lr": 0.1}), known, ["sgd"])
+    assert [label for label, *_ in same] == ["sgd:lr=0.1"], "one path, not the same one twice"

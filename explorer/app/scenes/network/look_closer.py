@@ -1,7 +1,9 @@
 """The Network lab's "Look closer" section, the side panel's last: a button for the Hessian at
 the net's weights now, one that opens the Landscape of this net, and on the header's row the
 λ_max switch (sharpness tracked live, ``sharpness_switch``). Each takes what its words need
-on one row (``controls.look_closer_row`` keeps the row, so a further button can take the rest)."""
+on one row (``controls.look_closer_row`` keeps the row, so a further button can take the rest).
+Under them the two comparisons that train nets of their own, and the row that picks the two
+optimizers "Paths on one plane" trains beside the lab's own (``plane_lab``)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,11 @@ from typing import TYPE_CHECKING
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UIButton, UICheckBox
+from pygame_gui.core import ObjectID
+from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu
 
 from explorer.app.scenes.network import plane_view
-from explorer.app.scenes.network.plane_lab import PATH_STEPS, lab_optimizers
+from explorer.app.scenes.network.plane_lab import NONE, PATH_STEPS
 from explorer.app.scenes.network.sharpness_switch import EVERY
 from explorer.app.ui.i18n import t
 from explorer.app.ui.row import Row
@@ -30,10 +33,11 @@ class LookCloser:
         self.scene = controls.scene
         self.model = controls.model
 
-    def build(self, x0: int, y: int, w: int, head: int, row: int = 0) -> None:
+    def build(self, x0: int, y: int, w: int, head: int, row: int = 0, chooser: bool = True) -> None:
         """The "Look closer" section: "Hessian here" first in its row; ``look_closer_row`` keeps
         the rest of the row for the next button. Under it (``row`` lower), the two comparisons
-        that train nets of their own (``plane_lab``)."""
+        that train nets of their own (``plane_lab``), and (``chooser``, where the panel has the
+        room) the row that picks the optimizers of "Paths on one plane"."""
         c = self.controls
         kind = self.scene.text.kind_for(t("network.look_closer"), "bold")
         text_w = self.scene.text.font(15, kind).size(t("network.look_closer"))[0] + px(4)
@@ -77,6 +81,8 @@ class LookCloser:
         )
         if row:
             self._comparisons(Row(x0, x0 + w, y + head + row, 24))
+            if chooser:
+                self._chooser(Row(x0, x0 + w, y + head + 2 * row, 24))
 
     def _comparisons(self, bar: Row) -> None:
         """ "Optimizers on one plane" and "Between two minima", half the row each; the one under
@@ -104,5 +110,36 @@ class LookCloser:
             lambda e: plane_view.press(self.scene, "connect"),
         )
 
+    def _chooser(self, bar: Row) -> None:
+        """ "with [adam] [rmsprop]": the two optimizers trained beside the lab's own (the second
+        may be "—", none), each at its default rate; the lab's own name is that optimizer at
+        its default rate beside the lab's. The menus open upwards: the panel ends under them."""
+        c, text, planes = self.controls, self.scene.text, self.scene.planes
+        label = t("planes.lab_with")
+        need = text.font(13, text.kind_for(label, "sans")).size(label)[0] / factor() + 4
+        c.caption(bar.take(need), label)
+        names = list(self.model.registry.optimizers)
+        half = (bar.rest() - bar.gap) / factor() / 2
+        for slot, current in enumerate(planes.chosen()):
+            options = names + [NONE] if slot else names
+            if current not in options:  # a plugin gone since it was picked
+                current = options[0]
+            menu = UIDropDownMenu(
+                options,
+                current,
+                bar.take(half) if slot == 0 else bar.take(0, stretch=True),
+                c.manager,
+                object_id=ObjectID(class_id="@opens_up"),
+                expansion_height_limit=px(300),
+            )
+            menu.set_tooltip(t("planes.lab_pick_tip", own=self.model.config.optimizer))
+            c.menus[f"planes_{slot}"] = menu
+            c.add(menu, lambda e, k=slot: self._pick(k, e.text))
+
+    def _pick(self, slot: int, name: str) -> None:
+        """A pick in a chooser: the next press trains it (the button's tip names it now)."""
+        self.scene.planes.choose(slot, name)
+        self.controls.build()
+
     def _optimizers(self) -> list:
-        return lab_optimizers(self.model.config, self.model.registry.optimizers)
+        return self.scene.planes.optimizers(self.model.config)

@@ -1,6 +1,6 @@
 """The Network lab's two comparisons that train nets of their own, without pygame: "Optimizers on
 one plane" (``explorer.landscape.paths``: the lab's net trained from its initialization by its
-optimizer and two others, every path on one PCA plane) and "Between two minima"
+optimizer and the one or two others the user picks, every path on one PCA plane) and "Between two minima"
 (``explorer.landscape.connect``: the lab's net trained with two seeds, the line and the trained
 curve between them).
 
@@ -23,6 +23,7 @@ from explorer.training.jobs import JobContext, JobRunner, nothing
 
 KEY = "planes"
 PATH_STEPS = 300  # the issue's case: 3 optimizers × 300 steps
+NONE = "—"  # the second chooser's "no third optimizer"
 GRID = 64
 OTHERS = 3
 CURVE_STEPS = 400
@@ -46,12 +47,33 @@ def spec_text(name: str, hyper: dict[str, float]) -> str:
     return name + (":" + ",".join(f"{k}={v:g}" for k, v in hyper.items()) if hyper else "")
 
 
-def lab_optimizers(config: Any, known: Any) -> list[tuple[str, str, dict[str, float]]]:
-    """The lab's own optimizer with its settings first, then the defaults of other names (three
-    in all): ``(label, name, hyper)``."""
-    own = (config.optimizer, dict(config.optimizer_hyper))
-    chosen = [own] + [(n, h) for n, h in DEFAULTS if n != own[0] and n in known]
-    return [(spec_text(n, h), n, dict(h)) for n, h in chosen[:3]]
+def default_others(own: str, known: Any) -> list[str]:
+    """The two optimizers trained beside the lab's own until the user picks others: the first
+    names of ``DEFAULTS`` that are not the lab's own."""
+    return [n for n, _ in DEFAULTS if n != own and n in known][:2]
+
+
+def lab_optimizers(
+    config: Any, known: Any, others: list[str] | None = None
+) -> list[tuple[str, str, dict[str, float]]]:
+    """The lab's own optimizer with its settings first, then ``others`` (``NONE``: no one; None:
+    ``default_others``), each at the rate of ``DEFAULTS`` or else its plugin's default rate:
+    ``(label, name, hyper)``. The lab's own name among the others is the same optimizer at
+    that other rate; a path identical to one before it (same name, same settings) is left out.
+    ``known``: the registry's optimizers (name -> spec)."""
+    names = default_others(config.optimizer, known) if others is None else others
+    rates = dict(DEFAULTS)
+    chosen = [(config.optimizer, dict(config.optimizer_hyper))]
+    for n in names:
+        if n in known:
+            hyper = known[n].hyper
+            rate = rates.get(n) or ({"lr": hyper["lr"].default} if "lr" in hyper else {})
+            chosen.append((n, dict(rate)))
+    out: list[tuple[str, str, dict[str, float]]] = []
+    for n, h in chosen:
+        if spec_text(n, h) not in [label for label, *_ in out]:
+            out.append((spec_text(n, h), n, h))
+    return out
 
 
 def _checked(ctx: JobContext) -> None:
@@ -122,6 +144,25 @@ class PlaneLab:
         self.job = -1
         self.shown: Shown | None = None
         self._colours: list[int] = []
+        self.others: list[str] | None = None  # the two beside the lab's own (None: the defaults)
+
+    def chosen(self) -> list[str]:
+        """The two optimizers (the second may be ``NONE``) trained beside the lab's own."""
+        m = self.model
+        if self.others is not None:
+            return list(self.others)
+        picked = default_others(m.config.optimizer, m.registry.optimizers)
+        return (picked + [NONE, NONE])[:2]
+
+    def choose(self, slot: int, name: str) -> None:
+        """The user's pick in chooser ``slot`` (0 or 1); the next press trains it."""
+        others = self.chosen()
+        others[slot] = name
+        self.others = others
+
+    def optimizers(self, config: Any) -> list[tuple[str, str, dict[str, float]]]:
+        """``(label, name, hyper)`` of every path the next press trains, the lab's own first."""
+        return lab_optimizers(config, self.model.registry.optimizers, self.chosen())
 
     @property
     def busy(self) -> bool:
@@ -138,7 +179,7 @@ class PlaneLab:
         if self.runner is None:
             self.runner = JobRunner(m.registry, backend=m.backend)
         if kind == "paths":
-            chosen = lab_optimizers(config, m.registry.optimizers)
+            chosen = self.optimizers(config)
             order = list(m.registry.optimizers)
             self._colours = [
                 order.index(n) if n in order else i for i, (_, n, _) in enumerate(chosen)

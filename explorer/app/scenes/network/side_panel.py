@@ -80,8 +80,12 @@ class SidePanel:
         self._regularization_section(col)
         self._training_section(col, hypers)
         self._side_by_side_section(col, fit)
-        LookCloser(self.controls).build(col.x, col.y, col.w, col.head, col.row)
-        col.y += col.head + 2 * col.row
+        # the row of "Paths on one plane"'s optimizers only where a line of message still fits
+        # under it (1024 × 640 with B's menu on a row of its own: not)
+        line = self.scene.text.line_height(13) + px(4)
+        chooser = L.side.bottom - col.y >= col.head + 3 * col.row + line
+        LookCloser(self.controls).build(col.x, col.y, col.w, col.head, col.row, chooser)
+        col.y += col.head + (3 if chooser else 2) * col.row  # Hessian …, comparisons, chooser
         bottom = max(px(20), L.side.bottom - col.y - px(8))
         return pygame.Rect(col.x, col.y + px(4), col.w, bottom)
 
@@ -107,7 +111,7 @@ class SidePanel:
         optimizer's sliders that fit (its rate at least), leaving two lines for a message."""
         cfg = self.model.config
         hypers = list(self.model.registry.optimizer(cfg.optimizer).hyper.items())[:3]
-        fixed = 15 + (0 if one_row else 1)  # rows of the panel besides the optimizer's
+        fixed = 16 + (0 if one_row else 1)  # rows of the panel besides the optimizer's
         room = self.scene.layout.side.bottom - col.y
         room -= 2 * self.scene.text.line_height(13) + px(10)
         for row, head, gap in ((ROW, 24, 4), (26, 22, 0), (25, 22, 0)):  # the last: a crowd
