@@ -148,26 +148,43 @@ def test_a_plane_every_path_leaves_is_said_first(registry):
     ids=["digits-blocks", "batch-norm", "maxout"],
 )
 def test_each_points_true_loss_is_the_nets_own_loss_with_those_weights(registry, net):
-    """The "true loss" beside the map's is the net's loss with the recorded weights, as torch's
-    own module computes it (the batched forward is checked against it, point by point)."""
+    """The "true loss" beside the map's is the net's loss with the recorded weights (and, with
+    batch norm, that optimizer's own running statistics at that step), as torch's own module
+    computes it: checked point by point on the second optimizer's path, whose statistics are
+    not the first's."""
     from explorer.training import TrainingSession
 
     config = TrainConfig(**net, steps=12, device="cpu")
-    result = compare_on_plane(config, THREE[:1], registry, plane="pca", side=8, others=0)
-    path = result.paths[0]
-    session = TrainingSession(
-        config.replace(optimizer="sgd", optimizer_hyper={"lr": 0.1}), registry
-    )
-    session.step(session.total_steps)  # batch norm's running statistics: the map's, the end's
-    model = session.model.double().eval()
-    x = session.splits.train.x.double()
-    y = session.splits.train.y
+    result = compare_on_plane(config, THREE[:3:2], registry, plane="pca", side=8, others=0)
+    path = result.paths[1]
+    assert path.path.optimizer == "adam"
+    model = TrainingSession(config, registry).model.double().eval()  # the architecture only
+    x = TrainingSession(config, registry).splits.train
     for k in (0, len(path.path.steps) // 2, -1):
-        flat = path.path.points[k]
-        torch.nn.utils.vector_to_parameters(flat, model.parameters())
+        torch.nn.utils.vector_to_parameters(path.path.points[k], model.parameters())
         with torch.no_grad():
-            want = float(session.loss_fn(model(x), y))
+            for name, values in path.path.buffers.items():
+                model.get_buffer(name).copy_(values[k])
+            want = float(torch.nn.functional.cross_entropy(model(x.x.double()), x.y))
         assert path.true_loss[k] == pytest.approx(want, rel=1e-12)
+    if net.get("batch_norm"):
+        ends = [p.path.buffers["hidden.0.norm.running_mean"][-1] for p in result.paths]
+        assert not torch.equal(ends[0], ends[1]), "each optimizer's net has statistics of its own"
+        assert result.to_dict()["batch_norm_statistics"]["map"] == "the centre's"
+        assert any("running statistics" in note for note in result.notes)
+    else:
+        assert result.to_dict()["batch_norm_statistics"] is None
+
+
+def test_with_batch_norm_the_map_agrees_with_the_truth_at_the_centre(registry):
+    """The map uses the centre's statistics: at the end point of the optimizer the plane goes
+    through, the map's value is that net's own loss."""
+    config = TrainConfig(dataset="moons", depth=2, width=6, batch_norm=True, steps=12, device="cpu")
+    two = THREE[:3:2]
+    result = compare_on_plane(config, two, registry, plane="pca", centre="adam", side=8, others=0)
+    adam = result.paths[1]
+    assert adam.true_loss[-1] == pytest.approx(adam.map_loss[-1], rel=1e-10)
+    assert any("those of adam at its end" in note for note in result.notes)
 
 
 def test_the_figures_the_picture_and_the_notes_speak_chinese(tmp_path):

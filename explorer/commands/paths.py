@@ -25,6 +25,13 @@ OPTIMIZERS = ("sgd:lr=0.1", "momentum:lr=0.05", "adam:lr=0.001")
 @click.option("--depth", default=8, show_default=True, type=click.IntRange(0, 100))
 @click.option("--width", default=32, show_default=True, type=click.IntRange(1, 4096))
 @click.option("--activation", default="relu", show_default=True, help="An activation plugin.")
+@click.option(
+    "--batch-norm/--no-batch-norm",
+    default=False,
+    show_default=True,
+    help="Batch norm after each hidden layer: each point's true loss then uses its own "
+    "optimizer's running statistics at that step, the map the centre's.",
+)
 @click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1))
 @click.option("--steps", default=300, show_default=True, type=click.IntRange(1, 100_000))
 @click.option(

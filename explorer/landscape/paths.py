@@ -17,6 +17,12 @@ The plane goes through a centre (the shared initialization, or one optimizer's e
 
 The grid, the filter normalization and the PCA are the ``net:`` surfaces' own
 (``net_surface.NetSlice``, ``weight_path.pca_plane``): one computation, one place.
+
+Batch norm: a net with it is evaluated as a trained net is used, with running statistics, and
+those are not weights: they are not on the plane. Each path records its own statistics with its
+weights, so a point's true loss is its optimizer's net at that step exactly; the map (and the
+Hessian plane) use the centre's statistics (the initialization's, or the end point's of the
+optimizer the plane goes through), so at the centre the map and the truth agree. A note says so.
 """
 
 from __future__ import annotations
@@ -135,6 +141,11 @@ class TrainedPath:
     steps: list[int]
     points: torch.Tensor  # (T, P) float64
     cut: str = ""  # why the path ends early ("": it ran to the end)
+    # batch norm's running statistics at each point, by buffer name: (T, ...) float64 each
+    buffers: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    def buffers_at(self, k: int) -> dict[str, torch.Tensor]:
+        return {name: values[k] for name, values in self.buffers.items()}
 
 
 @dataclass
@@ -198,6 +209,9 @@ class PlaneResult:
     curvatures: tuple[float, float] | None = None  # hessian: the two eigenvalues
     others: list[PlaneMap] = field(default_factory=list)  # the map for other random seeds
     notes: list[Note] = field(default_factory=list)  # one sentence each: cut paths, off-plane
+    # batch norm's running statistics: "" (none), or "centre": the map uses the centre's, each
+    # point's true loss its own optimizer's at that step
+    statistics: str = ""
 
     @property
     def centre_spread(self) -> float | None:
@@ -227,6 +241,11 @@ class PlaneResult:
             "map": grid(self.map),
             "other_directions": [grid(m) for m in self.others],
             "centre_spread": self.centre_spread,
+            "batch_norm_statistics": (
+                {"map": "the centre's", "true_loss": "each point's own, recorded with it"}
+                if self.statistics
+                else None
+            ),
             "notes": self.notes,
         }
 
@@ -257,7 +276,7 @@ def train_paths(
             start = flat
         elif not torch.equal(start, flat):  # the promise of one initialization, checked
             raise PlaneError("not_shared", label=label)
-        steps, points = [0], [flat]
+        steps, points, stats = [0], [flat], [_statistics(session)]
         cut = ""  # or the Note that says where it was cut
         while not session.done:
             session.step(min(every, total - session.global_step))
@@ -268,15 +287,35 @@ def train_paths(
                 break
             steps.append(session.global_step)
             points.append(flat)
+            stats.append(_statistics(session))
             if steps_done is not None:
                 steps_done(k * total + session.global_step, len(optimizers) * total)
-        paths.append(TrainedPath(label, name, steps, torch.stack(points), cut))
+        buffers = {n: torch.stack([s[n] for s in stats]) for n in stats[0]}
+        paths.append(TrainedPath(label, name, steps, torch.stack(points), cut, buffers))
     assert first is not None  # at least one optimizer: the caller checks
     return paths, first
 
 
 def _flat(session: TrainingSession) -> torch.Tensor:
     return torch.cat([p.detach().reshape(-1) for p in session.model.parameters()]).to(DTYPE).cpu()
+
+
+STATISTICS = ("running_mean", "running_var")  # batch norm's buffers an evaluation reads
+
+
+def _statistics(session: TrainingSession) -> dict[str, torch.Tensor]:
+    """The net's batch-norm running statistics now, by buffer name ({} without batch norm)."""
+    return {
+        name: b.detach().to(DTYPE).cpu().clone()
+        for name, b in session.model.named_buffers()
+        if name.endswith(STATISTICS)
+    }
+
+
+def _load_statistics(model: torch.nn.Module, values: dict[str, torch.Tensor]) -> None:
+    with torch.no_grad():
+        for name, value in values.items():
+            model.get_buffer(name).copy_(value)
 
 
 # -- the plane ---------------------------------------------------------------------------------
@@ -382,14 +421,28 @@ def project(
     a, b = coords[:, 0].contiguous(), coords[:, 1].contiguous()
     with torch.no_grad():
         on_map = sl.per_sample_loss(a, b, sl.x, sl.y).mean(1)
-        true = true_losses(sl, path.points)
+        true = true_losses(sl, path.points, path.buffers)
     return ProjectedPath(path, coords.numpy(), off.numpy(), true.numpy(), on_map.numpy())
 
 
-def true_losses(sl: NetSlice, points: torch.Tensor) -> torch.Tensor:
+def true_losses(
+    sl: NetSlice, points: torch.Tensor, buffers: dict[str, torch.Tensor] | None = None
+) -> torch.Tensor:
     """The training loss at each of the (T, P) weight vectors (not on the plane): the slice's
-    own forward with each point's weights, batched over the points."""
-    return sl.losses_at(points).mean(1)
+    own forward with each point's weights, batched over the points. With batch norm,
+    ``buffers`` holds each point's own running statistics (T, ...): a point at a time, each
+    with its own (the slice's are put back after)."""
+    if not buffers:
+        return sl.losses_at(points).mean(1)
+    kept = {name: sl.model.get_buffer(name).clone() for name in buffers}
+    try:
+        rows = []
+        for k in range(points.shape[0]):
+            _load_statistics(sl.model, {n: v[k] for n, v in buffers.items()})
+            rows.append(sl.losses_at(points[k : k + 1]).mean(1))
+    finally:
+        _load_statistics(sl.model, kept)
+    return torch.cat(rows)
 
 
 def plane_map(
@@ -469,7 +522,11 @@ def compare_on_plane(
 
     paths, session = train_paths(config, optimizers, registry, say("training"))
     lap("training")
-    theta = paths[0].points[0] if centre == "init" else paths[labels.index(centre)].points[-1]
+    through = paths[0] if centre == "init" else paths[labels.index(centre)]
+    at = 0 if centre == "init" else -1
+    theta = through.points[at]
+    # the map and the Hessian plane: the net with the centre's own batch-norm statistics
+    _load_statistics(session.model, through.buffers_at(at))
     d1, d2, explained, curv = directions(plane, session, theta, paths, seed)
     sl = _slice(registry, session, theta, d1, d2, explained)
     lap("plane")
@@ -489,6 +546,10 @@ def compare_on_plane(
         result.others.append(plane_map(other, span, max(16, side // 2), k))
         lap("other directions")
     result.notes += [p.cut for p in paths if isinstance(p.cut, Note)]
+    if through.buffers:
+        result.statistics = "centre"
+        named = "init" if centre == "init" else "end"
+        result.notes.append(Note(f"statistics_{named}", {"label": centre}))
     for p in projected:
         if p.mostly_off:
             share, limit = f"{p.off_share:.0%}", f"{OFF_PLANE:.0%}"

@@ -105,7 +105,7 @@ def paths_job(ctx: JobContext, config: Any, optimizers: list) -> Any:
     except Refusal as exc:
         return exc.note
     for p in result.paths:
-        p.path.points = p.path.points[:0]
+        p.path.points, p.path.buffers = p.path.points[:0], {}
     return result
 
 
