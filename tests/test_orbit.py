@@ -202,11 +202,50 @@ def test_the_3d_views_tags_do_not_overlap_when_balls_crowd_together(lang):
     finally:
         i18n.set_language(before)
     assert [b.visible for b in drawn.balls] == [False] * 6 + [True] * 2
-    tags = [b.tag for b in drawn.balls]
-    assert len(tags) == 8 and all(tags)
+    assert len(drawn.balls) == 8 and all(b.tag for b in drawn.balls)
+    tags = list({id(b.tag): b.tag for b in drawn.balls}.values())  # one spot: one shared tag
     assert not any(a.colliderect(b) for i, a in enumerate(tags) for b in tags[i + 1 :])
     hidden_words = i18n.t("landscape.view3d_hidden", label="b0")
     assert "b0" in hidden_words
+
+
+def test_balls_settled_on_one_spot_in_3d_show_every_colour_and_one_tag_naming_them():
+    """Three balls in one minimum drew over one another: the last one's colour and three tags
+    in a pile. Now one disc with a wedge per ball (as the map's shared point) and one tag."""
+    import pygame
+
+    from explorer.app.scenes.landscape.surface3d import BallTrack, draw_surface3d
+    from explorer.app.ui.text import Text
+
+    pygame.font.init()
+    xs = ys = np.linspace(-1.0, 1.0, 41)
+    X, Y = np.meshgrid(xs, ys)
+    mesh = build_mesh(xs, ys, X**2 + Y**2)  # one bowl, its minimum at the middle
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+    trails = [np.array([[0.8, 0.1 * k], [0.0, 0.0]]) for k in range(3)]  # all end at (0, 0)
+    balls = [
+        BallTrack(trail, c, n, True) for trail, c, n in zip(trails, colours, "abc", strict=True)
+    ]
+    balls.append(BallTrack(np.array([[0.5, 0.5]]), (255, 255, 0), "alone"))
+    target = pygame.Surface((480, 360))
+    top = Camera(yaw=0.0, pitch=math.radians(80), distance=4.0)
+    said = []
+
+    class Words(Text):
+        def tag(self, target, label, pos, size, colour):
+            said.append(label)
+            return super().tag(target, label, pos, size, colour)
+
+    drawn = draw_surface3d(target, target.get_rect(), mesh, top, balls, Words())
+    assert sorted(said) == ["a, b, c", "alone"]
+    a, b, c, alone = drawn.balls
+    assert a.tag is b.tag is c.tag and alone.tag is not a.tag
+    x, y = (int(round(v)) for v in a.at)
+    disc = pygame.surfarray.array3d(target)[x - 5 : x + 6, y - 5 : y + 6].reshape(-1, 3)
+    seen = {tuple(p) for p in disc.tolist()}
+    assert all(colour in seen for colour in colours), "every ball's colour shows"
+    ax, ay = (int(round(v)) for v in alone.at)
+    assert tuple(pygame.surfarray.array3d(target)[ax, ay]) == (255, 255, 0)
 
 
 def test_a_right_click_in_3d_picks_the_surface_point_under_the_cursor():

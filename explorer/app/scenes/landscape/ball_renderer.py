@@ -262,6 +262,20 @@ def draw_shared(target, text: Text, pos_px, colours, selected: bool, plot=None) 
         pygame.draw.circle(target, palette.BACKGROUND, (x, y), r + px(6), lw(3))
         pygame.draw.aacircle(target, (255, 255, 255), (x, y), r + px(5), lw(2))
     pygame.draw.circle(target, palette.BACKGROUND, (x, y), r + px(2))
+    draw_pie(target, (x, y), colours, r)
+    pygame.draw.aacircle(target, palette.BACKGROUND, (x, y), r + px(1), lw())
+    label = t("landscape.balls_here", n=n)
+    pos = (x + r + px(6), y - px(8))
+    if plot is not None and pos[0] + text.font(12, "mono").size(label)[0] + px(8) > plot.right:
+        pos = (x - r - px(10) - text.font(12, "mono").size(label)[0], y - px(8))
+    return text.tag(target, label, pos, 12, palette.TEXT)
+
+
+def draw_pie(target, centre: tuple[int, int], colours, r: int) -> None:
+    """A disc of radius ``r`` cut into one wedge per colour, the first from the top, clockwise:
+    several balls on one point, none hiding another (the map's and the 3-D view's)."""
+    x, y = centre
+    n = len(colours)
     for k, colour in enumerate(colours):
         a0 = -math.pi / 2 + 2 * math.pi * k / n
         a1 = -math.pi / 2 + 2 * math.pi * (k + 1) / n
@@ -274,9 +288,3 @@ def draw_shared(target, text: Text, pos_px, colours, selected: bool, plot=None) 
             for s in range(steps + 1)
         ]
         pygame.draw.polygon(target, colour, pts)
-    pygame.draw.aacircle(target, palette.BACKGROUND, (x, y), r + px(1), lw())
-    label = t("landscape.balls_here", n=n)
-    pos = (x + r + px(6), y - px(8))
-    if plot is not None and pos[0] + text.font(12, "mono").size(label)[0] + px(8) > plot.right:
-        pos = (x - r - px(10) - text.font(12, "mono").size(label)[0], y - px(8))
-    return text.tag(target, label, pos, 12, palette.TEXT)

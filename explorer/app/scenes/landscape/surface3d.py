@@ -8,7 +8,8 @@ front of is not drawn over it: its sight line to the eye is tested against the m
 (``orbit.hidden``); a hidden ball shows as a faint ring only, and its tag says it is hidden
 (balls that have settled into a minimum often are: the heights follow the map's log colour
 scale, so a minimum is a narrow pit whose near wall hides its bottom unless seen from above). Tags are laid out so none
-covers another or a ball (``tag_layout``). No OpenGL: the view must draw headless in CI and in
+covers another or a ball (``tag_layout``); balls on one spot (settled in one minimum) are one
+disc cut into a wedge per ball with one tag naming them all, as the map's shared point is. No OpenGL: the view must draw headless in CI and in
 ``render --view 3d``, where there is no GL context. While the camera moves, faces are taken two
 cells at a time (a quarter as many polygons), the full mesh once it stops.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pygame
 
+from explorer.app.scenes.landscape.ball_renderer import draw_pie, shared_groups
 from explorer.app.scenes.landscape.orbit import (
     Camera,
     Mesh,
@@ -164,19 +166,28 @@ def _draw_balls(target, rect, mesh: Mesh, camera: Camera, balls: list[BallTrack]
     heads = [(ball, world[b - 1], float(depth[b - 1])) for ball, b in zip(kept, ends, strict=True)]
     seen_heads = ~hidden(mesh, camera, np.array([w for _, w, _ in heads]))
     spots = project(np.array([w for _, w, _ in heads]), camera, rect.size)[0] + (rect.x, rect.y)
+    # balls on one spot of the screen (settled in one minimum): one group, one disc, one tag
+    index = range(len(heads))
+    groups = shared_groups(spots, [i for i in index if seen_heads[i]])
+    groups += shared_groups(spots, [i for i in index if not seen_heads[i]])
     discs = []
-    for (ball, _, _), (x, y), visible in zip(heads, spots, seen_heads, strict=True):
-        if not visible:  # seen through the surface: a faint ring where it is, never its disc
-            pygame.draw.circle(target, palette.dim(ball.colour, 0.3), (x, y), 6, 2)
+    for group in groups:
+        x, y = spots[group[0]]
+        colours = [heads[i][0].colour for i in sorted(group)]
+        if not seen_heads[group[0]]:  # seen through the surface: a faint ring, never its disc
+            pygame.draw.circle(target, palette.dim(colours[0], 0.3), (x, y), 6, 2)
             continue
         pygame.draw.circle(target, palette.BACKGROUND, (x, y), 8)
-        pygame.draw.circle(target, ball.colour, (x, y), 6)
-        if ball.stopped:
+        if len(colours) == 1:
+            pygame.draw.circle(target, colours[0], (x, y), 6)
+        else:
+            draw_pie(target, (round(x), round(y)), colours, 6)
+        if all(heads[i][0].stopped for i in group):
             pygame.draw.circle(target, palette.MARK, (x, y), 9, 1)
         discs.append((x - 9, y - 9, 18, 18))
-    tags = [None] * len(heads)
+    tags: list[pygame.Rect | None] = [None] * len(heads)
     if text is not None:
-        tags = _draw_tags(target, rect, text, heads, spots, seen_heads, discs)
+        tags = _draw_tags(target, rect, text, heads, spots, seen_heads, discs, groups)
     return [
         BallShown(ball.label, (float(x), float(y)), bool(visible), tag)
         for (ball, _, _), (x, y), visible, tag in zip(heads, spots, seen_heads, tags, strict=True)
@@ -193,34 +204,41 @@ def _draw_runs(target, colour, pts: np.ndarray, visible: np.ndarray) -> None:
             pygame.draw.aalines(target, colour, False, line)
 
 
-def _draw_tags(target, rect, text: Text, heads, spots, seen, discs) -> list[pygame.Rect | None]:
-    """Each ball's tag (a hidden ball's says so, dimmed), nearest ball first, none over another
-    tag or a ball; a tag pushed away from its ball gets a thin line back to it."""
-    words = [
-        ball.label if visible else t("landscape.view3d_hidden", label=ball.label)
-        for (ball, _, _), visible in zip(heads, seen, strict=True)
-    ]
-    colours = [
-        ball.colour if visible else palette.dim(ball.colour, 0.45)
-        for (ball, _, _), visible in zip(heads, seen, strict=True)
-    ]
+def _draw_tags(
+    target, rect, text: Text, heads, spots, seen, discs, groups: list[list[int]]
+) -> list[pygame.Rect | None]:
+    """Each group's tag (a hidden one's says so, dimmed): one ball's label in its colour, or the
+    labels of the balls on one spot ("adam, rmsprop"), nearest first, none over another tag or a
+    ball; a tag pushed away from its ball gets a thin line back to it. Returns each ball's tag
+    (the balls of a group share theirs)."""
+    words, colours = [], []
+    for group in groups:
+        ball, visible = heads[group[0]][0], seen[group[0]]
+        label = ", ".join(heads[i][0].label for i in sorted(group))
+        words.append(label if visible else t("landscape.view3d_hidden", label=label))
+        colour = ball.colour if len(group) == 1 else palette.TEXT
+        colours.append(colour if visible else palette.dim(colour, 0.45))
+    anchors = [tuple(spots[group[0]].tolist()) for group in groups]
+    depths = [min(heads[i][2] for i in group) for group in groups]
     pad = (px(8), px(4))
     # measured as drawn (a Chinese tag's words take another font than the label's)
     rendered = [
         text.render(w, 12, c, "mono").get_size() for w, c in zip(words, colours, strict=True)
     ]
     sizes = [(w + pad[0], h + pad[1]) for w, h in rendered]
-    order = sorted(range(len(heads)), key=lambda i: heads[i][2])
-    boxes = place_tags(
-        [tuple(p) for p in spots.tolist()], sizes, tuple(rect), order, discs, gap=px(10)
-    )
-    out: list[pygame.Rect | None] = []
-    for word, (x, y), box, colour in zip(words, spots, boxes, colours, strict=True):
+    order = sorted(range(len(groups)), key=lambda k: depths[k])
+    boxes = place_tags(anchors, sizes, tuple(rect), order, discs, gap=px(10))
+    out: list[pygame.Rect | None] = [None] * len(heads)
+    for group, word, (x, y), box, colour in zip(
+        groups, words, anchors, boxes, colours, strict=True
+    ):
         r = pygame.Rect(round(box[0]), round(box[1]), round(box[2]), round(box[3]))
         if not r.inflate(px(24), px(24)).collidepoint(x, y):
             end = (min(max(x, r.left), r.right), min(max(y, r.top), r.bottom))
             pygame.draw.aaline(target, palette.dim(colour, 0.3), (x, y), end)
-        out.append(text.tag(target, word, (r.x + pad[0] // 2, r.y + pad[1] // 2), 12, colour))
+        tag = text.tag(target, word, (r.x + pad[0] // 2, r.y + pad[1] // 2), 12, colour)
+        for i in group:
+            out[i] = tag
     return out
 
 
