@@ -111,7 +111,7 @@ def draw_surface3d(
         target.blit(pygame.transform.smoothscale(layer, rect.size), rect.topleft)
     clip = target.get_clip()
     target.set_clip(rect)
-    shown = _draw_balls(target, rect, mesh, camera, balls, text)
+    shown = _draw_balls(target, rect, mesh, camera, balls, text, smooth=not moving)
     target.set_clip(clip)
     return Drawn(len(faces), shown)
 
@@ -133,9 +133,12 @@ def _fill_faces(layer: pygame.Surface, corners: np.ndarray, colours: np.ndarray)
         polygon(layer, c, ((x0, y0), (x1, y1), (x2, y2), (x3, y3)))
 
 
-def _draw_balls(target, rect, mesh: Mesh, camera: Camera, balls: list[BallTrack], text):
+def _draw_balls(
+    target, rect, mesh: Mesh, camera: Camera, balls: list[BallTrack], text, smooth: bool = True
+):
     """Trails (their hidden stretches left out), then the balls the surface does not hide, then
-    every tag where ``place_tags`` puts it."""
+    every tag where ``place_tags`` puts it. ``smooth``: antialiased trails (not while the
+    camera moves: plain lines cost a fifth, measured, and the coarse mesh is moving too)."""
     kept, trails = [], []
     for ball in balls:
         trail = np.asarray(ball.trail, dtype=float).reshape(-1, 2)
@@ -162,7 +165,7 @@ def _draw_balls(target, rect, mesh: Mesh, camera: Camera, balls: list[BallTrack]
     for ball, a, b, ks, ok in zip(kept, starts, ends, tested, seen_of, strict=True):
         if b - a > 1:  # each point as its nearest tested point; drawn where both ends are seen
             near = np.clip(np.searchsorted(ks, np.arange(a, b)), 0, len(ks) - 1)
-            _draw_runs(target, palette.dim(ball.colour, 0.25), pts[a:b], ok[near])
+            _draw_runs(target, palette.dim(ball.colour, 0.25), pts[a:b], ok[near], smooth)
     heads = [(ball, world[b - 1], float(depth[b - 1])) for ball, b in zip(kept, ends, strict=True)]
     seen_heads = ~hidden(mesh, camera, np.array([w for _, w, _ in heads]))
     spots = project(np.array([w for _, w, _ in heads]), camera, rect.size)[0] + (rect.x, rect.y)
@@ -194,14 +197,16 @@ def _draw_balls(target, rect, mesh: Mesh, camera: Camera, balls: list[BallTrack]
     ]
 
 
-def _draw_runs(target, colour, pts: np.ndarray, visible: np.ndarray) -> None:
-    """The polyline ``pts`` where consecutive points are both ``visible``."""
+def _draw_runs(target, colour, pts: np.ndarray, visible: np.ndarray, smooth: bool = True) -> None:
+    """The polyline ``pts`` where consecutive points are both ``visible`` (``smooth``:
+    antialiased)."""
+    draw = pygame.draw.aalines if smooth else pygame.draw.lines
     edges = np.flatnonzero(np.diff(np.r_[0, visible.astype(np.int8), 0]))
     for a, b in zip(edges[::2], edges[1::2], strict=True):
         if b - a > 1:
             run = pts[a:b]
             line = list(zip(run[:, 0].tolist(), run[:, 1].tolist(), strict=True))  # no lists
-            pygame.draw.aalines(target, colour, False, line)
+            draw(target, colour, False, line)
 
 
 def _draw_tags(
