@@ -133,14 +133,18 @@ def _loss_chart(surface, rect, snap: Snapshot, text: Text) -> None:
 
 
 def acc_caption(snap: Snapshot) -> str:
-    """The accuracy chart's words: the last epoch's training and validation accuracy, and with a
-    mismatch (test inputs shifted) the test accuracy validation cannot see; never the test score
-    otherwise, so no one picks a model by the test set."""
+    """The accuracy chart's words: the last epoch's training and validation accuracy; with a
+    mismatch (test inputs shifted) the test accuracy validation cannot see; with N-fold validation
+    (the test split cut off before the folds, as a lesson shows) the test accuracy beside the
+    validation it should agree with, since a caption that quotes it must point at it. Never the
+    test score otherwise, so no one picks a model by the test set."""
     last = snap.epochs[-1]
     val = t("curves.val_acc", acc=f"{last.val_acc:.0%}") if last.val_acc is not None else ""
     caption = t("curves.train_acc", acc=f"{last.train_acc:.0%}") + val
-    if snap.config.get("test_shift") and last.test_acc is not None:
+    if last.test_acc is not None and snap.config.get("test_shift"):
         caption += t("curves.test_shifted", acc=f"{last.test_acc:.0%}")
+    elif last.test_acc is not None and snap.config.get("folds"):
+        caption += t("curves.test_acc", acc=f"{last.test_acc:.0%}")
     return caption
 
 
