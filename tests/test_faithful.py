@@ -362,3 +362,20 @@ def test_a_ball_ringing_down_into_its_minimum_is_not_said_to_move_again(registry
     race.step(2000)
     ball = race.balls[0]
     assert ball.status is Status.CONVERGED and ball.moved_again_at is None
+
+
+def test_the_loss_chart_never_prints_one_value_on_two_lines():
+    """Warm-up's first step: losses 0.81–0.83 on a log axis printed 0.83, 0.82, 0.82, 0.81."""
+    from explorer.app.scenes.landscape.loss_chart import tick_labels
+    from explorer.app.ui.view import nice_ticks
+
+    lo, hi = np.log10(0.8126), np.log10(0.8264)
+    ticks = nice_ticks(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo), 4)
+    labels = tick_labels(ticks, "log₁₀ loss")
+    assert len(ticks) >= 3 and len(set(labels)) == len(labels), labels
+    assert all(
+        abs(float(label) - 10**tick) < 0.005 for label, tick in zip(labels, ticks, strict=True)
+    )
+    assert tick_labels([-2.0, -1.0, 0.0], "log₁₀ loss") == ["1e−2", "1e−1", "1"]  # decades stay
+    wide = tick_labels([0.0, 1.0, 2.0], "symlog loss")
+    assert wide == ["0", "9", "99"]

@@ -32,11 +32,27 @@ def chart_transform(losses: np.ndarray, floor: float | None) -> tuple[np.ndarray
     return np.sign(losses) * np.log10(1 + np.abs(losses)), t("chart.symlog_loss")
 
 
-def _decade(tick: float) -> str:
+def _decade(tick: float, digits: int = 2) -> str:
     if float(tick).is_integer():
         k = int(tick)
         return str(10**k) if 0 <= k <= 3 else f"1e{k}".replace("-", "−")
-    return num(10.0**tick, 2)
+    return num(10.0**tick, digits)
+
+
+def tick_labels(ticks: list[float], title: str) -> list[str]:
+    """The y axis's labels, with just enough digits that no two read the same: a narrow range
+    (a loss between 0.81 and 0.83) at two digits printed 0.82 on two different lines."""
+    labels: list[str] = []
+    for digits in range(2, 8):
+        if title.startswith("log"):
+            labels = [_decade(tick, digits) for tick in ticks]
+        else:  # symlog: the axis value v stands for sign(v)·(10^|v| − 1)
+            labels = [
+                num(float(np.sign(tick) * (10 ** abs(tick) - 1)), digits + 1) for tick in ticks
+            ]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
 
 
 def render_chart(
@@ -76,13 +92,9 @@ def render_chart(
         stride = max(1, math.ceil((last - first + 1) / 5))
         decades = list(range(first, last + 1, stride))
         ticks = decades if len(decades) >= 2 else ticks
-    for tick in ticks:
+    for tick, label in zip(ticks, tick_labels(ticks, title), strict=True):
         y = plot.bottom - (tick - lo) * sy
         pygame.draw.line(surf, palette.PANEL_LINE, (plot.x, y), (plot.right, y))
-        if title.startswith("log"):
-            label = _decade(tick)
-        else:  # symlog: the axis value v stands for sign(v)·(10^|v| − 1)
-            label = num(float(np.sign(tick) * (10 ** abs(tick) - 1)), 3)
         text.blit(surf, label, (plot.x - px(4), y), 11, palette.TEXT_DIM, "mono", "midright")
     ticks = nice_ticks(0, x_max, 4)
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
