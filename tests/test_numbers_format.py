@@ -34,3 +34,19 @@ def test_a_drawn_minus_is_a_minus_not_a_hyphen_in_every_font(kind):
     assert text.kind_for(f"loss {MINUS}1", kind) == kind  # the rest stays in its own font
     words = f"ill-conditioned valley (loss {MINUS}1)"
     assert text.ellipsize(words, 13, text.render(words, 13, white, kind).get_width(), kind) == words
+
+
+def test_files_keep_plain_ascii_numbers_and_plugins_score_writes_the_benchmarks_tasks_csv(tmp_path):
+    import json
+
+    from explorer.benchmark.report import clean, write_tasks_csv
+    from explorer.scoreboard import write_csv
+
+    row = {"task": "valley", "optimizer": "adam", "target": -1.0, "final": -1440.0}
+    rows = [{**row, "tuned": {"lr": -1.2e-4}}]
+    write_tasks_csv(tmp_path / "tasks.csv", rows, "--out")
+    write_csv({"rows": rows}, tmp_path / "score.csv")  # one writer: the same file
+    text = (tmp_path / "tasks.csv").read_text()
+    assert text == (tmp_path / "score.csv").read_text()
+    assert "-1440.0" in text and "lr=-0.00012" in text and MINUS not in text
+    assert MINUS not in json.dumps(clean(rows))
