@@ -19,6 +19,22 @@ def test_a_negative_number_and_a_small_exponent_take_the_typographic_minus(value
     assert "-" not in short(value)
 
 
+def test_map_ticks_optimizer_state_and_data_targets_are_shown_the_same_way():
+    # each wrote its own f"{v:g}": "-1.5" and "1e-05" on the map's axes beside "−1.5" in the
+    # numbers panel
+    import torch
+
+    from explorer.app.scenes.landscape.state_vectors import read_state
+    from explorer.app.scenes.network.data_panel_widgets import _number
+    from explorer.app.ui.view import format_tick
+
+    assert [format_tick(v, 0.5) for v in (-1.5, 0.0, 2.0)] == ["−1.5", "0", "2.0"]
+    assert format_tick(-2e-5, 1e-5) == "−2e−5" and format_tick(3e5, 1e5) == "3e5"
+    labels = dict(read_state({"t": 3, "beta": torch.tensor(-1.2e-5)}).labels)
+    assert labels == {"t": "3", "beta": "−1.2e−5"}
+    assert _number(-1.0) == "−1" and _number(0.5) == "0.5"
+
+
 @pytest.mark.parametrize("kind", ["sans", "bold", "mono"])
 def test_a_drawn_minus_is_a_minus_not_a_hyphen_in_every_font(kind):
     # pygame_gui's Noto Sans draws U+2212 with its hyphen's outline: "−1" in a sans label read as
