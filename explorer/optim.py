@@ -191,6 +191,9 @@ class RuleOptimizer(torch.optim.Optimizer):
         checked = check_values(self.rule.hyper, hyper, rule_label(self.rule))
         defaults = {k: h.default for k, h in self.rule.hyper.items()} | checked
         super().__init__(params, defaults)
+        # the first step's longer budget is for the first step: a rule that keeps no state (SGD)
+        # leaves ``self.state[p]`` empty, which made every step a first one (10 s, not 1 s)
+        self._stepped = False
 
     @torch.no_grad()
     def step(  # type: ignore[override]  # torch types the closure's loss as a float; it is a tensor
@@ -207,10 +210,12 @@ class RuleOptimizer(torch.optim.Optimizer):
                 if p.grad is None:
                     continue
                 state = self.state[p]
-                with budget(first=not state):  # a rule that sleeps or loops: OverBudget, said
+                first = not (state or self._stepped)
+                with budget(first=first):  # a rule that sleeps or loops: OverBudget, said
                     if not state:
                         state.update(self.rule.init(p))
                     p.copy_(apply_rule(self.rule, p.grad, state, p, hyper))
+        self._stepped = True
         return loss
 
 

@@ -11,17 +11,16 @@ could not load the file again); registered names go to one worker per core.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from explorer.benchmark.report import print_summary
+from explorer.benchmark.report import print_summary, write_tasks_csv
 from explorer.benchmark.runner import run_benchmark
 from explorer.benchmark.suite import load_suite
-from explorer.output import LateProgress, atomic_path
+from explorer.output import LateProgress
 from explorer.plugins import Registry
 from explorer.specs import OptimizerSpec
 
@@ -120,12 +119,5 @@ def print_scoreboard(summary: dict[str, Any], console: Console) -> None:
 
 
 def write_csv(summary: dict[str, Any], path: Path) -> None:
-    """One row per task and optimizer (the benchmark's tasks.csv columns)."""
-    rows = summary["rows"]
-    with atomic_path(path, "--csv") as tmp, open(tmp, "w", newline="") as fh:
-        w = csv.writer(fh)
-        keys = [k for k in rows[0] if k != "tuned"]
-        w.writerow([*keys, "tuned"])
-        for row in rows:
-            tuned = " ".join(f"{k}={v:.6g}" for k, v in (row["tuned"] or {}).items())
-            w.writerow([*(row[k] for k in keys), tuned])
+    """One row per task and optimizer: the benchmark's own tasks.csv."""
+    write_tasks_csv(path, summary["rows"], "--csv")

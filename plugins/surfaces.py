@@ -91,6 +91,16 @@ def two_valleys(x, y):
     return 0.2 * (x - 0.3) ** 2 - shallow - deep + 0.5 * y**2
 
 
+def two_valleys_grad(x, y):
+    # Each Gaussian's backward: −1 (it is subtracted) · its height, · e (exp's result), ÷ its
+    # width, negated, · (2·u). Autograd adds x's three terms deep valley + bowl first, then the
+    # shallow valley: that order gives its bits (another order differs in the last bit).
+    u_shallow, u_deep = x + 1.3, x - 1.5
+    shallow = -(-0.5 * torch.exp(-(u_shallow**2) / 0.18) / 0.18) * (2 * u_shallow)
+    deep = -(-1.6 * torch.exp(-(u_deep**2) / 0.5) / 0.5) * (2 * u_deep)
+    return (deep + 0.2 * (2 * (x - 0.3))) + shallow, 0.5 * (2 * y)
+
+
 def lecture_valley(x, y):
     # The lecture's error surface: a long, very flat valley floor (along x) between steep walls
     # (across, y). 200× more curvature across than along.
@@ -300,6 +310,7 @@ def register_surfaces(register):
             two_valleys,
             "0.2(x − 0.3)² − 0.5e^(−(x+1.3)²/0.18) − 1.6e^(−(x−1.5)²/0.5) + ½y²",
             "A shallow valley, a small hill, a deeper valley: momentum crosses, SGD stays.",
+            grad=two_valleys_grad,
         )
     )
     register(

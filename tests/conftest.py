@@ -25,6 +25,30 @@ def registry():
     return load_plugins(third_party=False)
 
 
+@pytest.fixture
+def network_lab(registry):
+    """``network_lab(config, size=(1280, 720), **model_kwargs)``: the harness's Driver on the
+    Network lab training ``config`` (its runs in threads); each one made is closed when the test
+    ends. Menus are chosen as a user would with the Driver's ``choose(menu, option)``."""
+    from explorer.app.harness import Driver
+    from explorer.app.scenes.network.model import NetworkModel
+    from explorer.app.scenes.network.scene import NetworkScene
+
+    made = []
+
+    def make(config, size=(1280, 720), **model_kwargs):
+        def scene(reg, window):
+            model = NetworkModel(reg, config, backend="thread", **model_kwargs)
+            return NetworkScene(model, window)
+
+        made.append(Driver(registry, size=size, scene=scene))
+        return made[-1]
+
+    yield make
+    for driver in made:
+        driver.scene.close()
+
+
 @pytest.fixture(autouse=True)
 def _ui_scale_one():
     """Every test starts at UI scale 1 (the scale is one number the whole UI reads)."""

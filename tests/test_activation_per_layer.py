@@ -9,11 +9,9 @@ import pygame
 import pytest
 
 from explorer import setups
-from explorer.app.harness import Driver
 from explorer.app.scenes.network.comparison import for_depth
 from explorer.app.scenes.network.model import NetworkModel, NetworkSetup
 from explorer.app.scenes.network.per_layer import set_depth
-from explorer.app.scenes.network.scene import NetworkScene
 from explorer.training import TrainConfig
 
 SMALL = TrainConfig(
@@ -21,43 +19,26 @@ SMALL = TrainConfig(
 )
 
 
-def lab(registry, **kwargs) -> Driver:
-    def make(reg, size):
-        return NetworkScene(NetworkModel(reg, SMALL, backend="thread", **kwargs), size)
-
-    return Driver(registry, scene=make)
-
-
-def choose(d: Driver, menu, option: str) -> None:
-    d.click(menu.rect.center)
-    items = menu.current_state.options_selection_list.item_list
-    buttons = {i["text"]: i["button_element"] for i in items if i["button_element"] is not None}
-    assert option in buttons, f"{option!r} not in the menu"
-    d.click(buttons[option].rect.center)
-
-
 @pytest.fixture
-def driver(registry):
-    d = lab(registry)
-    yield d
-    d.scene.close()
+def driver(network_lab):
+    return network_lab(SMALL)
 
 
 def test_per_layer_opens_a_menu_per_layer_and_a_layers_choice_reaches_the_trainer(driver):
     d = driver
     d.scene.wait_ready()
     controls, model = d.scene.controls, d.scene.model
-    choose(d, controls.menus["activation"], "per layer…")
+    d.choose(controls.menus["activation"], "per layer…")
     assert controls.per_layer_open and {f"layer_a{i}" for i in range(3)} <= set(controls.menus)
     assert controls.per_layer_rect.colliderect(d.scene.layout.main)  # beside the side panel
     assert not controls.per_layer_rect.colliderect(d.scene.layout.side)
-    choose(d, controls.menus["layer_a1"], "tanh")
+    d.choose(controls.menus["layer_a1"], "tanh")
     d.scene.wait_ready()
     assert model.config.activation == "relu,tanh,relu"
     assert model.snapshots[0].config["activation"] == "relu,tanh,relu"  # what the worker ran
     shown = controls.menus["activation"].selected_option
     assert (shown[0] if isinstance(shown, tuple) else shown) == "per layer…"
-    choose(d, controls.menus["activation"], "sigmoid")  # one name: every layer, as before
+    d.choose(controls.menus["activation"], "sigmoid")  # one name: every layer, as before
     assert model.config.activation == "sigmoid" and not controls.per_layer_open
 
 
@@ -70,20 +51,17 @@ def test_the_depth_slider_keeps_each_layers_choice(driver):
     assert for_depth("relu", 7) == "relu" and for_depth("relu,relu,tanh", 2) == "relu"
 
 
-def test_side_by_side_b_differs_from_a_layer_by_layer(registry):
-    d = lab(registry, side_by_side=True, compare="activation", compare_value="tanh")
-    try:
-        d.scene.wait_ready()
-        controls, model = d.scene.controls, d.scene.model
-        choose(d, controls.menus["activation"], "per layer…")
-        assert "layer_b2" in controls.menus  # B's column beside A's
-        choose(d, controls.menus["layer_b2"], "sigmoid")
-        d.scene.wait_ready()
-        a, b = model.configs()
-        assert (a.activation, b.activation) == ("relu", "tanh,tanh,sigmoid")
-        assert [s.config["activation"] for s in model.snapshots] == ["relu", "tanh,tanh,sigmoid"]
-    finally:
-        d.scene.close()
+def test_side_by_side_b_differs_from_a_layer_by_layer(network_lab):
+    d = network_lab(SMALL, side_by_side=True, compare="activation", compare_value="tanh")
+    d.scene.wait_ready()
+    controls, model = d.scene.controls, d.scene.model
+    d.choose(controls.menus["activation"], "per layer…")
+    assert "layer_b2" in controls.menus  # B's column beside A's
+    d.choose(controls.menus["layer_b2"], "sigmoid")
+    d.scene.wait_ready()
+    a, b = model.configs()
+    assert (a.activation, b.activation) == ("relu", "tanh,tanh,sigmoid")
+    assert [s.config["activation"] for s in model.snapshots] == ["relu", "tanh,tanh,sigmoid"]
 
 
 def test_a_setup_saved_with_an_activation_per_layer_and_b_per_layer_opens_with_them(
@@ -111,20 +89,17 @@ def test_a_setup_saved_with_an_activation_per_layer_and_b_per_layer_opens_with_t
         again.close()
 
 
-def test_the_panel_fits_the_window_for_the_deepest_net_the_slider_offers(registry):
-    d = lab(registry)
-    try:
-        model = d.scene.model
-        assert model.set(depth=12, activation="relu")
-        d.tick(2)  # the panel follows the model
-        choose(d, d.scene.controls.menus["activation"], "per layer…")
-        box = d.scene.controls.per_layer_rect
-        assert pygame.Rect((0, 0), d.screen.get_size()).contains(box)
-        menus = [d.scene.controls.menus[f"layer_a{i}"].rect for i in range(12)]
-        assert all(box.contains(r) for r in menus)
-        assert all(r.bottom <= s.top for r, s in zip(menus, menus[1:], strict=False))
-    finally:
-        d.scene.close()
+def test_the_panel_fits_the_window_for_the_deepest_net_the_slider_offers(network_lab):
+    d = network_lab(SMALL)
+    model = d.scene.model
+    assert model.set(depth=12, activation="relu")
+    d.tick(2)  # the panel follows the model
+    d.choose(d.scene.controls.menus["activation"], "per layer…")
+    box = d.scene.controls.per_layer_rect
+    assert pygame.Rect((0, 0), d.screen.get_size()).contains(box)
+    menus = [d.scene.controls.menus[f"layer_a{i}"].rect for i in range(12)]
+    assert all(box.contains(r) for r in menus)
+    assert all(r.bottom <= s.top for r, s in zip(menus, menus[1:], strict=False))
 
 
 def test_b_with_another_depth_keeps_a_per_layer_activation_for_its_layers(registry):

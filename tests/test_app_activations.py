@@ -90,10 +90,7 @@ def test_clicking_a_cell_or_the_menu_selects_an_activation(driver):
     assert scene.model.selected == "relu"
     # the drop-down, clicked open, then an option clicked
     menu = scene.controls.activation_menu
-    driver.click(menu.rect.center)
-    items = menu.current_state.options_selection_list.item_list
-    target = next(i["button_element"] for i in items if i["text"] == "elu")
-    driver.click(target.rect.center)
+    driver.choose(menu, "elu")
     assert scene.model.selected == "elu"
     driver.click(scene.cell_rect("sigmoid").center)
     assert scene.model.selected == "sigmoid"

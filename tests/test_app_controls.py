@@ -23,19 +23,6 @@ def slider_for(controls: LandscapeControls, section: str, key):
     return vs.slider, vs.entry, vs.hyper
 
 
-def choose(driver: Driver, menu, option: str) -> None:
-    """Open a pygame_gui drop-down and click one of its options, as a user would."""
-    driver.click(menu.rect.center)
-    state = menu.current_state
-    buttons = {
-        item["text"]: item["button_element"]
-        for item in state.options_selection_list.item_list
-        if item["button_element"] is not None
-    }
-    assert option in buttons, f"{option!r} not visible in the menu"
-    driver.click(buttons[option].rect.center)
-
-
 def test_a_click_on_the_map_sets_the_start(app):
     px, py = app.scene.layout.plot.center
     target = (px + 120, py - 60)
@@ -93,7 +80,7 @@ def test_a_slider_changes_a_balls_learning_rate_mid_run(app):
 
 
 def test_the_surface_menu_changes_the_surface(app):
-    choose(app, app.scene.controls.surface_menu, "himmelblau")
+    app.choose(app.scene.controls.surface_menu, "himmelblau")
     assert app.model.spec.name == "himmelblau"
     assert app.model.race.start == pytest.approx(tuple(app.model.spec.starts[0]))
     # the view now frames himmelblau's domain
@@ -119,7 +106,7 @@ def test_unticking_an_optimizer_removes_its_ball(app):
 
 @pytest.mark.slow
 def test_schedule_menu_applies_a_schedule_to_every_ball(app):
-    choose(app, app.scene.controls.sections["schedule"][1], "cosine")
+    app.choose(app.scene.controls.sections["schedule"][1], "cosine")
     m = app.model
     assert m.schedule == "cosine"
     for ball in m.race.balls:
@@ -134,11 +121,11 @@ def test_noise_menu_offers_minibatch_only_on_data_surfaces(app):
     assert "mini-batch B" not in menu.options_list and "mini-batch B" not in [
         o[0] if isinstance(o, tuple) else o for o in menu.options_list
     ]
-    choose(app, menu, "gaussian σ")
+    app.choose(menu, "gaussian σ")
     assert app.model.noise.mode == "gaussian" and app.model.race.noise.mode == "gaussian"
     app.scene.switch_surface("linear_regression")
     app.tick(2)
-    choose(app, app.scene.controls.sections["noise"][1], "mini-batch B")
+    app.choose(app.scene.controls.sections["noise"][1], "mini-batch B")
     assert app.model.race.noise.mode == "minibatch"
 
 

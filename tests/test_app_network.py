@@ -10,7 +10,6 @@ import pytest
 
 from explorer.app.harness import Driver
 from explorer.app.scenes.network.gradient_bars import sigmoid_guide
-from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import DROPPED
 from explorer.app.scenes.network.scene import NetworkScene
 from explorer.app.shell import build_app
@@ -29,18 +28,9 @@ SMALL = TrainConfig(
 )
 
 
-def lab(registry, config=SMALL, **kwargs) -> Driver:
-    def make(reg, size):
-        return NetworkScene(NetworkModel(reg, config, backend="thread", **kwargs), size)
-
-    return Driver(registry, scene=make)
-
-
 @pytest.fixture
-def driver(registry):
-    d = lab(registry)
-    yield d
-    d.scene.close()
+def driver(network_lab):
+    return network_lab(SMALL)
 
 
 def settle(d: Driver) -> None:
@@ -48,14 +38,6 @@ def settle(d: Driver) -> None:
     d.tick(2)
     d.scene.wait_ready()
     d.tick(1)
-
-
-def choose(d: Driver, menu, option: str) -> None:
-    d.click(menu.rect.center)
-    items = menu.current_state.options_selection_list.item_list
-    buttons = {i["text"]: i["button_element"] for i in items if i["button_element"] is not None}
-    assert option in buttons, f"{option!r} not in the menu"
-    d.click(buttons[option].rect.center)
 
 
 def screen_centres(d: Driver, net: int = 0):
@@ -85,40 +67,37 @@ def test_the_drawn_network_has_the_models_layers_and_follows_a_change_of_depth(d
 
 
 @pytest.mark.slow
-def test_dropped_neurons_are_grey_and_the_thinner_network_changes_every_mini_batch(registry):
-    d = lab(registry, SMALL.replace(dropout=0.5, width=10))
-    try:
-        d.click(d.scene.controls.step_button.rect.center)  # one mini-batch
-        settle(d)
-        snap = d.scene.model.snapshots[0]
-        assert snap.step == 1
-        first_masks = [p.mask[0].copy() for p in snap.layers if p.hidden]
-        centres = screen_centres(d)
-        greys = kept = 0
-        for k, layer in enumerate(centres[1:-1]):
-            mask = first_masks[k]
-            for u, pos in layer:
-                colour = d.pixel(pos)
-                if not mask[u]:
-                    assert colour == DROPPED, f"dropped unit {u} of layer {k + 1} is not grey"
-                    greys += 1
-                else:
-                    assert colour != DROPPED
-                    kept += 1
-        assert greys > 0 and kept > 0
-        d.key(pygame.K_RIGHT)  # the next mini-batch draws a new thinner network
-        settle(d)
-        snap = d.scene.model.snapshots[0]
-        assert snap.step == 2
-        second = [p.mask[0] for p in snap.layers if p.hidden]
-        assert any((a != b).any() for a, b in zip(first_masks, second, strict=True))
-        # over a few batches the dropped fraction is close to the rate
-        d.scene.model.step(30)
-        settle(d)
-        dropped = [p.dropped_fraction for p in d.scene.model.snapshots[0].layers if p.hidden]
-        assert np.mean(dropped) == pytest.approx(0.5, abs=0.15)
-    finally:
-        d.scene.close()
+def test_dropped_neurons_are_grey_and_the_thinner_network_changes_every_mini_batch(network_lab):
+    d = network_lab(SMALL.replace(dropout=0.5, width=10))
+    d.click(d.scene.controls.step_button.rect.center)  # one mini-batch
+    settle(d)
+    snap = d.scene.model.snapshots[0]
+    assert snap.step == 1
+    first_masks = [p.mask[0].copy() for p in snap.layers if p.hidden]
+    centres = screen_centres(d)
+    greys = kept = 0
+    for k, layer in enumerate(centres[1:-1]):
+        mask = first_masks[k]
+        for u, pos in layer:
+            colour = d.pixel(pos)
+            if not mask[u]:
+                assert colour == DROPPED, f"dropped unit {u} of layer {k + 1} is not grey"
+                greys += 1
+            else:
+                assert colour != DROPPED
+                kept += 1
+    assert greys > 0 and kept > 0
+    d.key(pygame.K_RIGHT)  # the next mini-batch draws a new thinner network
+    settle(d)
+    snap = d.scene.model.snapshots[0]
+    assert snap.step == 2
+    second = [p.mask[0] for p in snap.layers if p.hidden]
+    assert any((a != b).any() for a, b in zip(first_masks, second, strict=True))
+    # over a few batches the dropped fraction is close to the rate
+    d.scene.model.step(30)
+    settle(d)
+    dropped = [p.dropped_fraction for p in d.scene.model.snapshots[0].layers if p.hidden]
+    assert np.mean(dropped) == pytest.approx(0.5, abs=0.15)
 
 
 def test_play_pause_and_the_buttons(driver):
@@ -144,7 +123,7 @@ def test_play_pause_and_the_buttons(driver):
 
 def test_a_menu_changes_the_activation_and_side_by_side_shows_two_nets(driver):
     d, m = driver, driver.scene.model
-    choose(d, d.scene.controls.menus["activation"], "tanh")
+    d.choose(d.scene.controls.menus["activation"], "tanh")
     assert m.config.activation == "tanh"
     settle(d)
     assert m.snapshots[0].config["activation"] == "tanh"
@@ -179,18 +158,15 @@ def test_the_sigmoid_guide_falls_by_a_quarter_per_layer():
     assert guide == pytest.approx([0.4 / 64, 0.4 / 16, 0.4 / 4, 0.4])
 
 
-def test_deep_sigmoid_gradients_vanish_in_the_bars(registry):
+def test_deep_sigmoid_gradients_vanish_in_the_bars(network_lab):
     """The lecture's picture: the first bar of a deep sigmoid net is far below the last."""
-    d = lab(registry, TrainConfig(dataset="digits", depth=8, width=32, activation="sigmoid"))
-    try:
-        d.scene.model.step(20)
-        settle(d)
-        norms = d.scene.model.snapshots[0].epochs or None
-        layers = d.scene.model.snapshots[0].layers
-        grads = [p.grad_norm for p in layers] if norms is None else list(norms[-1].grad_norms)
-        assert grads[0] < 0.01 * grads[-1]
-    finally:
-        d.scene.close()
+    d = network_lab(TrainConfig(dataset="digits", depth=8, width=32, activation="sigmoid"))
+    d.scene.model.step(20)
+    settle(d)
+    norms = d.scene.model.snapshots[0].epochs or None
+    layers = d.scene.model.snapshots[0].layers
+    grads = [p.grad_norm for p in layers] if norms is None else list(norms[-1].grad_norms)
+    assert grads[0] < 0.01 * grads[-1]
 
 
 @pytest.mark.slow
@@ -217,8 +193,8 @@ def test_the_tabs_switch_scenes_and_keep_them(registry):
 
 
 @pytest.mark.slow
-def test_fuzz_random_events_never_crash_the_lab(registry):
-    d = lab(registry, SMALL.replace(dropout=0.3))
+def test_fuzz_random_events_never_crash_the_lab(network_lab):
+    d = network_lab(SMALL.replace(dropout=0.3))
     rng = random.Random(5)
     keys = [
         pygame.K_SPACE,
@@ -232,75 +208,67 @@ def test_fuzz_random_events_never_crash_the_lab(registry):
         pygame.K_a,
         pygame.K_TAB,
     ]
-    try:
-        for k in range(1500):
-            kind = rng.random()
-            w, h = d.screen.get_size()
-            pos = (rng.randrange(-20, w + 20), rng.randrange(-20, h + 20))
-            if kind < 0.3:
-                key = rng.choice(keys)
-                events = [
-                    pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0)
-                ]
-            elif kind < 0.75:
-                button = rng.choice([1, 1, 1, 3])
-                events = [
-                    pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button),
-                    pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button),
-                ]
-            elif kind < 0.95:
-                events = [
-                    pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(1, 1), buttons=(1, 0, 0))
-                ]
-            elif kind < 0.99:
-                events = [
-                    pygame.event.Event(
-                        pygame.MOUSEWHEEL,
-                        x=0,
-                        y=rng.choice([-1, 1]),
-                        precise_x=0.0,
-                        precise_y=1.0,
-                        flipped=False,
-                    )
-                ]
-            else:
-                events = [
-                    pygame.event.Event(
-                        pygame.VIDEORESIZE,
-                        size=(rng.randrange(600, 1600), rng.randrange(400, 1000)),
-                    )
-                ]
-            d.tick(1, events)
-            if k % 300 == 0:
-                d.scene.controls.flush()
-        settle(d)
-        assert d.scene.model.snapshots[0].state != "error"
-    finally:
-        d.scene.close()
+    for k in range(1500):
+        kind = rng.random()
+        w, h = d.screen.get_size()
+        pos = (rng.randrange(-20, w + 20), rng.randrange(-20, h + 20))
+        if kind < 0.3:
+            key = rng.choice(keys)
+            events = [pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0)]
+        elif kind < 0.75:
+            button = rng.choice([1, 1, 1, 3])
+            events = [
+                pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button),
+                pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button),
+            ]
+        elif kind < 0.95:
+            events = [
+                pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(1, 1), buttons=(1, 0, 0))
+            ]
+        elif kind < 0.99:
+            events = [
+                pygame.event.Event(
+                    pygame.MOUSEWHEEL,
+                    x=0,
+                    y=rng.choice([-1, 1]),
+                    precise_x=0.0,
+                    precise_y=1.0,
+                    flipped=False,
+                )
+            ]
+        else:
+            events = [
+                pygame.event.Event(
+                    pygame.VIDEORESIZE,
+                    size=(rng.randrange(600, 1600), rng.randrange(400, 1000)),
+                )
+            ]
+        d.tick(1, events)
+        if k % 300 == 0:
+            d.scene.controls.flush()
+    settle(d)
+    assert d.scene.model.snapshots[0].state != "error"
 
 
 @pytest.mark.slow
-def test_the_b_menu_shows_what_the_b_net_really_uses(registry):
+def test_the_b_menu_shows_what_the_b_net_really_uses(network_lab):
     # A is already relu, the default B: B moves to sigmoid, and its menu says so
-    d = lab(registry, SMALL, side_by_side=True)
-    try:
-        d.tick(2)
-        m = d.scene.model
-        assert [c.activation for c in m.configs()] == ["relu", "sigmoid"]
-        assert d.scene.controls.menus["b_value"].selected_option[0] == "sigmoid"
-        choose(d, d.scene.controls.menus["activation"], "sigmoid")
-        d.tick(2)
-        assert [c.activation for c in m.configs()] == ["sigmoid", "relu"]
-        assert d.scene.controls.menus["b_value"].selected_option[0] == "relu"
-        assert d.scene.model.labels() == ["A · sigmoid", "B · relu"]
-    finally:
-        d.scene.close()
+    d = network_lab(SMALL, side_by_side=True)
+    d.tick(2)
+    m = d.scene.model
+    assert [c.activation for c in m.configs()] == ["relu", "sigmoid"]
+    assert d.scene.controls.menus["b_value"].selected_option[0] == "sigmoid"
+    d.choose(d.scene.controls.menus["activation"], "sigmoid")
+    d.tick(2)
+    assert [c.activation for c in m.configs()] == ["sigmoid", "relu"]
+    assert d.scene.controls.menus["b_value"].selected_option[0] == "relu"
+    assert d.scene.model.labels() == ["A · sigmoid", "B · relu"]
 
 
 @pytest.mark.slow
 def test_a_set_speed_trains_that_many_mini_batches_a_second(driver):
     d, m = driver, driver.scene.model
-    choose(d, d.scene.controls.speed_menu, "10/s")
+    d.choose(d.scene.controls.speed_menu, "10/s")
     assert m.speed == 10
     d.key(pygame.K_SPACE)
     assert m.playing
@@ -308,7 +276,7 @@ def test_a_set_speed_trains_that_many_mini_batches_a_second(driver):
         d.tick(1)
         m.wait()
     assert m.snapshots[0].step in (9, 10)
-    choose(d, d.scene.controls.speed_menu, "max")  # flat out again
+    d.choose(d.scene.controls.speed_menu, "max")  # flat out again
     end = time.monotonic() + 120  # however busy the machine: the worker thread needs the CPU
     while time.monotonic() < end and not m.snapshots[0].finished:
         d.tick(1)

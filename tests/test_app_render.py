@@ -82,6 +82,16 @@ def test_render_mistakes_are_one_sentence(tmp_path):
     assert result.exit_code != 0 and "no hyperparameter 'beta'" in result.output
 
 
+def test_render_help_names_every_key_side_by_side_can_compare():
+    # the keys come from the lab's own table: residual and fold were missing from a typed list
+    from explorer.app.scenes.network.comparison import COMPARE_KEYS
+
+    words = " ".join(run("render", "--help").output.split())
+    listed = words.split("(keys: ", 1)[1].split(")", 1)[0]
+    assert listed.split(", ") == list(COMPARE_KEYS)
+    assert {"residual", "fold"} <= set(listed.split(", "))
+
+
 @pytest.mark.slow
 def test_bench_frames_prints_percentiles():
     result = run("bench", "frames", "--scene", "landscape", "--frames", "20")

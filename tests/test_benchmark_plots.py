@@ -8,7 +8,15 @@ import math
 
 from PIL import Image
 
-from explorer.benchmark.plots import COLOURS, PAD, H, W, profile_png, sensitivity_png
+from explorer.benchmark.plots import (
+    COLOURS,
+    PAD,
+    H,
+    W,
+    profile_png,
+    same_curves,
+    sensitivity_png,
+)
 from explorer.benchmark.report import profiles
 
 
@@ -27,6 +35,16 @@ def test_the_profile_png_draws_each_optimizer_at_its_rho(tmp_path):
     assert image.getpixel((at_tau_3, y1 + 1))[:3] == COLOURS[1]
     half = round(y0 + (y1 - y0) * 0.5)
     assert COLOURS[0] in [image.getpixel((at_tau_3, half + d)) for d in (-1, 0, 1)]
+
+
+def test_equal_profiles_both_show_in_the_png_and_the_legend_pairs_them(tmp_path):
+    rows = [_row("a", "sgd", 50.0), _row("a", "adam", 50.0), _row("a", "nesterov", 50.0)]
+    prof = profiles(rows, ["sgd", "adam", "nesterov"])
+    assert same_curves(prof["rho"]) == {"sgd": ["adam", "nesterov"]}
+    image = Image.open(profile_png(tmp_path / "p.png", prof)).convert("RGB")
+    x0, x1, y1 = PAD, W - 200, PAD
+    top = {image.getpixel((x, y1 + 1))[:3] for x in range(x0 + 2, x1 - 2)}
+    assert set(COLOURS[:3]) <= top  # every colour shows along the one curve
 
 
 def test_the_sensitivity_png_ticks_the_tuned_rate_and_says_when_all_diverged(tmp_path):

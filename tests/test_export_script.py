@@ -187,21 +187,11 @@ def test_export_as_pytorch_in_the_lab_writes_a_script_or_says_why(registry, tmp_
         i18n.set_language("en")
 
 
-def test_the_labs_export_button_writes_net_a_as_a_script(registry, tmp_path, monkeypatch):
+def test_the_labs_export_button_writes_net_a_as_a_script(network_lab, tmp_path, monkeypatch):
     """Click "Export as PyTorch": the script is in the setups folder and the lab says where."""
-    from explorer.app.harness import Driver
-    from explorer.app.scenes.network.model import NetworkModel
-    from explorer.app.scenes.network.scene import NetworkScene
-
     monkeypatch.setenv("DL_EXPLORER_SETUPS", str(tmp_path))
     config = TrainConfig(dataset="moons", depth=2, width=6, activation="tanh", epochs=2)
-    d = Driver(
-        registry,
-        scene=lambda reg, size: NetworkScene(NetworkModel(reg, config, backend="thread"), size),
-    )
-    try:
-        d.click(d.scene.controls.export_button.rect.center)
-        (script,) = tmp_path.glob("network-*.py")
-        assert "nn.Tanh()" in script.read_text() and str(script) in d.scene.model.message
-    finally:
-        d.scene.close()
+    d = network_lab(config)
+    d.click(d.scene.controls.export_button.rect.center)
+    (script,) = tmp_path.glob("network-*.py")
+    assert "nn.Tanh()" in script.read_text() and str(script) in d.scene.model.message

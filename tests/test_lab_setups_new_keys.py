@@ -73,10 +73,7 @@ def test_the_dataset_menu_shows_your_points_and_a_dataset_picked_replaces_them(r
     try:
         menu = d.scene.controls.menus["dataset"]
         assert menu.selected_option[0] == "csv:mine.csv"
-        d.click(menu.rect.center)
-        items = menu.current_state.options_selection_list.item_list
-        button = next(i["button_element"] for i in items if i["text"] == "xor")
-        d.click(button.rect.center)
+        d.choose(menu, "xor")
         assert d.scene.model.config.dataset == "xor" and d.scene.model.config.data is None
     finally:
         d.scene.close()

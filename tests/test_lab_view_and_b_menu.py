@@ -6,7 +6,6 @@ not as a list cut off."""
 from __future__ import annotations
 
 import pygame
-import pytest
 
 from explorer import setups
 from explorer.app.harness import Driver
@@ -43,29 +42,6 @@ caption.zh = "4 × 8 网络的每个单元。"
 """
 
 
-def lab(registry, **kwargs) -> Driver:
-    def make(reg, size):
-        return NetworkScene(NetworkModel(reg, MOONS, backend="thread", **kwargs), size)
-
-    return Driver(registry, scene=make)
-
-
-def choose(d: Driver, menu, option: str) -> None:
-    d.click(menu.rect.center)
-    items = menu.current_state.options_selection_list.item_list
-    buttons = {i["text"]: i["button_element"] for i in items if i["button_element"] is not None}
-    assert option in buttons, f"{option!r} not in the menu {sorted(buttons)}"
-    d.click(buttons[option].rect.center)
-
-
-@pytest.fixture
-def english():
-    before = i18n.language()
-    i18n.set_language("en")
-    yield
-    i18n.set_language(before)
-
-
 def test_a_lesson_step_reads_big_maps_as_a_setup_key(registry, tmp_path):
     path = tmp_path / "maps.toml"
     path.write_text(LESSON, encoding="utf-8")
@@ -76,27 +52,26 @@ def test_a_lesson_step_reads_big_maps_as_a_setup_key(registry, tmp_path):
     assert NetworkSetup().big_maps is False  # the everyday layout unless a setup says so
 
 
-def test_a_setup_with_big_maps_lays_the_lab_out_big_and_a_saved_setup_keeps_it(registry, tmp_path):
-    d = lab(registry)
-    try:
-        scene, model = d.scene, d.scene.model
-        assert not scene.big_maps
-        model.apply(setups.merge(model.setup(), {"big_maps": True}))  # as a lesson step does
-        model.step(2)
-        scene.wait_ready()
-        d.tick(2)
-        assert scene.big_maps
-        assert scene.layout.columns == compute_layout(scene.layout.size, 1, True).columns
-        assert scene.nets[0].tile == px(MAX_TILE)  # each unit's map at its full 48 px
-        saved = setups.write(tmp_path / "lab.toml", "network", model.setup())
-        assert "big_maps = true" in saved.read_text()
-        _, values = setups.read(saved, {"network": NetworkSetup})
-        assert values["big_maps"] is True
-        d.key(pygame.K_n)  # N turns it off, and the setup says so
-        assert not model.setup().big_maps
-        assert "big_maps = false" in setups.dumps("network", model.setup())
-    finally:
-        d.scene.close()
+def test_a_setup_with_big_maps_lays_the_lab_out_big_and_a_saved_setup_keeps_it(
+    network_lab, tmp_path
+):
+    d = network_lab(MOONS)
+    scene, model = d.scene, d.scene.model
+    assert not scene.big_maps
+    model.apply(setups.merge(model.setup(), {"big_maps": True}))  # as a lesson step does
+    model.step(2)
+    scene.wait_ready()
+    d.tick(2)
+    assert scene.big_maps
+    assert scene.layout.columns == compute_layout(scene.layout.size, 1, True).columns
+    assert scene.nets[0].tile == px(MAX_TILE)  # each unit's map at its full 48 px
+    saved = setups.write(tmp_path / "lab.toml", "network", model.setup())
+    assert "big_maps = true" in saved.read_text()
+    _, values = setups.read(saved, {"network": NetworkSetup})
+    assert values["big_maps"] is True
+    d.key(pygame.K_n)  # N turns it off, and the setup says so
+    assert not model.setup().big_maps
+    assert "big_maps = false" in setups.dumps("network", model.setup())
 
 
 def test_a_scene_opened_on_a_big_maps_setup_starts_in_that_view(registry):
@@ -113,47 +88,41 @@ def test_a_scene_opened_on_a_big_maps_setup_starts_in_that_view(registry):
         d.scene.close()
 
 
-def test_b_menu_counts_folds_from_1_as_bs_title_does(registry, english):
-    d = lab(registry)
-    try:
-        model = d.scene.model
-        assert model.set(folds=5)
-        assert model.set_side_by_side(True, compare="fold", value=1)
-        d.tick(2)
-        menu = d.scene.controls.menus["b_value"]
-        assert model.labels()[1] == "B · validated on fold 2 of 5"
-        assert menu.selected_option[0] == "2"  # the same fold, the same number
-        choose(d, menu, "3")
-        assert model.compare_value == 2 and model.configs()[1].fold == 2  # the setup's, from 0
-        assert model.labels()[1] == "B · validated on fold 3 of 5"
-        assert d.scene.controls.menus["b_value"].selected_option[0] == "3"
-        assert model.setup().compare.value == 2  # the key stays counted from 0
-    finally:
-        d.scene.close()
+def test_b_menu_counts_folds_from_1_as_bs_title_does(network_lab):
+    d = network_lab(MOONS)
+    model = d.scene.model
+    assert model.set(folds=5)
+    assert model.set_side_by_side(True, compare="fold", value=1)
+    d.tick(2)
+    menu = d.scene.controls.menus["b_value"]
+    assert model.labels()[1] == "B · validated on fold 2 of 5"
+    assert menu.selected_option[0] == "2"  # the same fold, the same number
+    d.choose(menu, "3")
+    assert model.compare_value == 2 and model.configs()[1].fold == 2  # the setup's, from 0
+    assert model.labels()[1] == "B · validated on fold 3 of 5"
+    assert d.scene.controls.menus["b_value"].selected_option[0] == "3"
+    assert model.setup().compare.value == 2  # the key stays counted from 0
 
 
-def test_b_menu_shows_a_deep_per_layer_activation_as_titles_say_it(registry, english):
+def test_b_menu_shows_a_deep_per_layer_activation_as_titles_say_it(network_lab):
     layers = "tanh,relu,relu,relu,relu,sigmoid"
-    d = lab(registry)
-    try:
-        model = d.scene.model
-        assert model.set(depth=6, activation="relu")
-        assert model.set_side_by_side(True, compare="activation", value=layers)
-        d.tick(2)
-        menu = d.scene.controls.menus["b_value"]
-        button = menu.current_state.selected_option_button
-        assert button.text == "tanh/relu/sigmoid" == model.labels()[1].removeprefix("B · ")
-        assert button.font.size(button.text)[0] <= button.rect.w - 4  # whole, not cut off
-        assert _b_value(model, "tanh/relu/sigmoid") == layers  # what it shows: B's layers
-        i18n.set_language("zh")  # "B 不同之处" is wider: B's menu takes a row of its own
-        d.scene.controls.build()
-        button = d.scene.controls.menus["b_value"].current_state.selected_option_button
-        assert button.text == "tanh/relu/sigmoid"
-        assert button.font.size(button.text)[0] <= button.rect.w - 4
-        i18n.set_language("en")
-        d.scene.controls.build()
-        menu = d.scene.controls.menus["b_value"]
-        choose(d, menu, "sigmoid")  # a name: every layer's
-        assert model.configs()[1].layer_activations() == ("sigmoid",) * 6
-    finally:
-        d.scene.close()
+    d = network_lab(MOONS)
+    model = d.scene.model
+    assert model.set(depth=6, activation="relu")
+    assert model.set_side_by_side(True, compare="activation", value=layers)
+    d.tick(2)
+    menu = d.scene.controls.menus["b_value"]
+    button = menu.current_state.selected_option_button
+    assert button.text == "tanh/relu/sigmoid" == model.labels()[1].removeprefix("B · ")
+    assert button.font.size(button.text)[0] <= button.rect.w - 4  # whole, not cut off
+    assert _b_value(model, "tanh/relu/sigmoid") == layers  # what it shows: B's layers
+    i18n.set_language("zh")  # "B 不同之处" is wider: B's menu takes a row of its own
+    d.scene.controls.build()
+    button = d.scene.controls.menus["b_value"].current_state.selected_option_button
+    assert button.text == "tanh/relu/sigmoid"
+    assert button.font.size(button.text)[0] <= button.rect.w - 4
+    i18n.set_language("en")
+    d.scene.controls.build()
+    menu = d.scene.controls.menus["b_value"]
+    d.choose(menu, "sigmoid")  # a name: every layer's
+    assert model.configs()[1].layer_activations() == ("sigmoid",) * 6

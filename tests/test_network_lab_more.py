@@ -199,25 +199,8 @@ SMALL = TrainConfig(
 
 
 @pytest.fixture
-def lab(registry):
-    from explorer.app.harness import Driver
-    from explorer.app.scenes.network.model import NetworkModel
-    from explorer.app.scenes.network.scene import NetworkScene
-
-    d = Driver(
-        registry,
-        scene=lambda reg, size: NetworkScene(NetworkModel(reg, SMALL, backend="thread"), size),
-    )
-    yield d
-    d.scene.close()
-
-
-def _choose(d, menu, option: str) -> None:
-    d.click(menu.rect.center)
-    items = menu.current_state.options_selection_list.item_list
-    buttons = {i["text"]: i["button_element"] for i in items if i["button_element"] is not None}
-    assert option in buttons, f"{option!r} not in the menu"
-    d.click(buttons[option].rect.center)
+def lab(network_lab):
+    return network_lab(SMALL)
 
 
 def _settle(d) -> None:
@@ -230,8 +213,8 @@ def test_loss_normalize_and_input_dropout_set_what_set_does(lab, registry):
     from explorer.app.scenes.network.model import NetworkSetup
 
     d, m, controls = lab, lab.scene.model, lab.scene.controls
-    _choose(d, controls.menus["loss"], "MSE")
-    _choose(d, controls.menus["normalize"], "standard")
+    d.choose(controls.menus["loss"], "MSE")
+    d.choose(controls.menus["normalize"], "standard")
     entry = controls.sliders["input_dropout"].entry
     d.click(entry.rect.center)
     entry.set_text("")
@@ -274,7 +257,7 @@ def test_cross_entropy_on_a_regression_is_refused_in_one_sentence(lab):
     d, m = lab, lab.scene.model
     assert m.set(dataset="plane")
     d.tick(2)
-    _choose(d, d.scene.controls.menus["loss"], "cross-entropy")
+    d.choose(d.scene.controls.menus["loss"], "cross-entropy")
     assert m.config.loss == "auto"
     assert "needs class labels" in m.message and m.message_kind == "error"
     d.tick(2)

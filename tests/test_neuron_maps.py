@@ -9,11 +9,8 @@ import numpy as np
 import pygame
 import torch
 
-from explorer.app.harness import Driver
-from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import DROPPED, render_network
 from explorer.app.scenes.network.neuron_pictures import MAX_TILE, NeuronTiles
-from explorer.app.scenes.network.scene import NetworkScene
 from explorer.app.ui.scale import px
 from explorer.app.ui.text import Text
 from explorer.training import TrainConfig, TrainingSession
@@ -101,26 +98,20 @@ def test_the_picture_draws_each_hidden_unit_as_its_map_and_a_dropped_one_grey(re
     assert tiles.tiles(snap.function.neurons, picture.tile) is first  # made once a snapshot
 
 
-def test_hovering_a_unit_shows_its_card(registry):
-    def make(reg, size):
-        return NetworkScene(NetworkModel(reg, MOONS, backend="thread"), size)
-
-    d = Driver(registry, scene=make)
-    try:
-        d.scene.model.step(10)
-        d.scene.wait_ready()
-        d.tick(2)
-        picture, rect = d.scene.nets[0], d.scene.layout.columns[0]["net"]
-        unit, (x, y) = picture.centres[2][3]
-        before = pygame.surfarray.array3d(d.screen).copy()
-        move = pygame.event.Event(pygame.MOUSEMOTION, pos=(rect.x + x, rect.y + y), rel=(0, 0))
-        d.tick(2, [move])
-        assert d.scene.hover == (0, 1, unit)
-        assert d.scene._card[1] is not None
-        changed = (pygame.surfarray.array3d(d.screen) != before).any(axis=2)
-        assert changed.sum() > px(150) ** 2  # the enlarged map and its words are drawn
-        away = pygame.event.Event(pygame.MOUSEMOTION, pos=(5, rect.bottom - 2), rel=(0, 0))
-        d.tick(1, [away])
-        assert d.scene.hover is None
-    finally:
-        d.scene.close()
+def test_hovering_a_unit_shows_its_card(network_lab):
+    d = network_lab(MOONS)
+    d.scene.model.step(10)
+    d.scene.wait_ready()
+    d.tick(2)
+    picture, rect = d.scene.nets[0], d.scene.layout.columns[0]["net"]
+    unit, (x, y) = picture.centres[2][3]
+    before = pygame.surfarray.array3d(d.screen).copy()
+    move = pygame.event.Event(pygame.MOUSEMOTION, pos=(rect.x + x, rect.y + y), rel=(0, 0))
+    d.tick(2, [move])
+    assert d.scene.hover == (0, 1, unit)
+    assert d.scene._card[1] is not None
+    changed = (pygame.surfarray.array3d(d.screen) != before).any(axis=2)
+    assert changed.sum() > px(150) ** 2  # the enlarged map and its words are drawn
+    away = pygame.event.Event(pygame.MOUSEMOTION, pos=(5, rect.bottom - 2), rel=(0, 0))
+    d.tick(1, [away])
+    assert d.scene.hover is None

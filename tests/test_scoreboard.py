@@ -155,6 +155,21 @@ def test_the_profiles_are_drawn_where_rho_puts_them(scoreboard):
     assert app.screen.get_at((before, middle))[:3] != palette.ball_colour(1)
 
 
+def test_two_optimizers_with_one_curve_both_show_and_the_legend_says_so(scoreboard, monkeypatch):
+    # equally fast on every task: one ρ(τ) to the bit; drawn solid, the second hid the first
+    rows = [{**r, "steps_to_target": 40.0} if r["task"] == "valley" else r for r in ROWS]
+    rows = [{**r, "steps_to_target": 120.0} if r["task"] == "rosenbrock" else r for r in rows]
+    app, scene = scoreboard(
+        {**_summary(), "rows": rows, "profiles": profiles(rows, ["adam", "sgd"])}
+    )
+    drawn = Drawn(monkeypatch)
+    scene.draw(app.screen)
+    plot = plot_rect(scene.layout.areas["profiles"], 2, scene.text)
+    top = {app.screen.get_at((x, plot.y))[:3] for x in range(plot.x + 1, plot.right - 1)}
+    assert {palette.ball_colour(0), palette.ball_colour(1)} <= top
+    assert "sgd: 1.00, the same curve as adam (dashed over it)" in drawn.strings
+
+
 def test_a_broken_file_and_an_unknown_task_are_one_sentence(scoreboard, monkeypatch):
     app, scene = scoreboard(text="{not json")
     drawn = Drawn(monkeypatch)

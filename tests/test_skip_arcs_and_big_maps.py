@@ -9,11 +9,9 @@ import dataclasses
 import pygame
 import pytest
 
-from explorer.app.harness import Driver
-from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.network_view import render_network
 from explorer.app.scenes.network.neuron_pictures import MAX_TILE, NeuronTiles
-from explorer.app.scenes.network.scene import PANELS, NetworkScene, compute_layout
+from explorer.app.scenes.network.scene import PANELS, compute_layout
 from explorer.app.scenes.network.skip_arcs import ARC, label_rect
 from explorer.app.ui import scale
 from explorer.app.ui.scale import px
@@ -70,26 +68,20 @@ def test_the_first_skip_is_a_dashed_projection_and_the_rest_solid_identities(sna
     assert plain.arcs == []  # a net without skips: no arcs
 
 
-def test_big_maps_give_a_4x8_net_48_px_maps_at_1280x720_and_n_turns_them_off(registry):
-    def make(reg, size):
-        return NetworkScene(NetworkModel(reg, MOONS, backend="thread"), size)
-
-    d = Driver(registry, scene=make)
-    try:
-        d.scene.model.step(3)
-        d.scene.wait_ready()
-        usual = d.scene.nets[0].tile
-        assert 0 < usual < px(MAX_TILE)  # eight units share the net's ~330 px
-        d.key(pygame.K_n)
-        d.scene.wait_ready()
-        assert d.scene.big_maps and d.scene.nets[0].tile == px(MAX_TILE) == 48
-        layout = d.scene.layout.columns[0]
-        assert not layout["net"].colliderect(layout["function"])  # the other panels beside it
-        d.key(pygame.K_n)
-        d.scene.wait_ready()
-        assert not d.scene.big_maps and d.scene.nets[0].tile == usual
-    finally:
-        d.scene.close()
+def test_big_maps_give_a_4x8_net_48_px_maps_at_1280x720_and_n_turns_them_off(network_lab):
+    d = network_lab(MOONS)
+    d.scene.model.step(3)
+    d.scene.wait_ready()
+    usual = d.scene.nets[0].tile
+    assert 0 < usual < px(MAX_TILE)  # eight units share the net's ~330 px
+    d.key(pygame.K_n)
+    d.scene.wait_ready()
+    assert d.scene.big_maps and d.scene.nets[0].tile == px(MAX_TILE) == 48
+    layout = d.scene.layout.columns[0]
+    assert not layout["net"].colliderect(layout["function"])  # the other panels beside it
+    d.key(pygame.K_n)
+    d.scene.wait_ready()
+    assert not d.scene.big_maps and d.scene.nets[0].tile == usual
 
 
 @pytest.mark.parametrize("window", [(1024, 640), (1280, 720), (1920, 1080)])
@@ -104,27 +96,17 @@ def test_big_maps_panels_lie_inside_the_main_area_without_overlapping(window):
             assert all(not cols["grads"].w for cols in layout.columns)
 
 
-def test_asking_for_a_chart_big_maps_left_out_brings_the_usual_layout_back(registry):
-    def make(reg, size):
-        model = NetworkModel(reg, MOONS, backend="thread", side_by_side=True)
-        return NetworkScene(model, size)
-
-    d = Driver(registry, scene=make)
-    try:
-        d.key(pygame.K_n)
-        assert d.scene.big_maps
-        d.key(pygame.K_w)
-        assert not d.scene.big_maps and d.scene.chart == "weights"
-        assert all(cols["grads"].w for cols in d.scene.layout.columns)
-    finally:
-        d.scene.close()
+def test_asking_for_a_chart_big_maps_left_out_brings_the_usual_layout_back(network_lab):
+    d = network_lab(MOONS, side_by_side=True)
+    d.key(pygame.K_n)
+    assert d.scene.big_maps
+    d.key(pygame.K_w)
+    assert not d.scene.big_maps and d.scene.chart == "weights"
+    assert all(cols["grads"].w for cols in d.scene.layout.columns)
 
 
-def test_new_maps_are_made_in_one_frame_and_the_net_drawn_with_them_in_the_next(registry):
-    def make(reg, size):
-        return NetworkScene(NetworkModel(reg, MOONS, backend="thread"), size)
-
-    d = Driver(registry, scene=make)
+def test_new_maps_are_made_in_one_frame_and_the_net_drawn_with_them_in_the_next(network_lab):
+    d = network_lab(MOONS)
     try:
         scene, model = d.scene, d.scene.model
         model.step(2)

@@ -110,3 +110,70 @@ def test_steps_under_one_clock_are_each_still_budgeted(monkeypatch):
         with budget():  # the next call has its whole budget again
             pass
     assert signal.getitimer(signal.ITIMER_REAL)[0] == 0.0
+
+
+SLEEPY = """
+import time
+
+from explorer import Hyper, UpdateRule, hookimpl
+
+
+class Sleepy(UpdateRule):
+    \"\"\"Sleeps a minute in its 30th update (the 5th step of a net with six parameters).\"\"\"
+
+    name = "sleepy"
+    hyper = {"lr": Hyper(0.01, 1e-4, 1.0, log=True)}
+
+    def init(self, param):
+        return {}  # no state, as SGD: every step after the first has the ordinary budget
+
+    def update(self, grad, state, param, *, lr):
+        Sleepy.calls = getattr(Sleepy, "calls", 0) + 1
+        if Sleepy.calls == 30:
+            time.sleep(60)
+        return -lr * grad
+
+
+@hookimpl
+def register_optimizers(register):
+    register(Sleepy)
+"""
+
+
+def test_a_training_run_sets_the_timer_once_a_run_and_still_stops_a_step_that_sleeps(
+    tmp_path, monkeypatch
+):
+    # `train`'s RuleOptimizer budgets each parameter's update: outside a clock that was three
+    # system calls per parameter per step; under TrainingSession's clock it is a clock read
+    from explorer.step_budget import SLACK, STEP_BUDGET_S
+    from explorer.training import TrainConfig
+    from explorer.training.session import TrainingFailed, TrainingSession
+
+    monkeypatch.delenv("DL_EXPLORER_NO_PLUGINS", raising=False)
+    (tmp_path / "sleepy.py").write_text(SLEEPY)
+    registry = load_plugins([tmp_path])
+    config = TrainConfig(dataset="moons", n=64, depth=2, width=4, optimizer="sgd", device="cpu")
+    session = TrainingSession(config, registry)
+    assert len(list(session.model.parameters())) == 6
+    real, armed = signal.setitimer, []
+
+    def counted(which, seconds, *interval):
+        armed.append(seconds)
+        return real(which, seconds, *interval)
+
+    monkeypatch.setattr("explorer.step_budget.signal.setitimer", counted)
+    assert session.step(20) == 20
+    armed = [s for s in armed if s > 0]
+    # 120 budgeted updates: set once, then again only as the real time runs out (each 1.25 s);
+    # without the clock, twice per update
+    assert len(armed) < 20
+    assert armed[0] > armed[-1] == pytest.approx(STEP_BUDGET_S * (1 + SLACK))  # SGD keeps no
+    # state: only its first step has the first step's longer budget
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0.0
+
+    monkeypatch.setattr("explorer.step_budget.signal.setitimer", real)
+    monkeypatch.setattr("explorer.step_budget.STEP_BUDGET_S", 0.2)
+    sleepy = TrainingSession(config.replace(optimizer="sleepy"), registry)
+    with pytest.raises(TrainingFailed, match="longer than 0.2 s"):
+        sleepy.step(10)  # its 5th step sleeps: stopped within 1.25 budgets, with the reason
+    assert sleepy.global_step == 4 and signal.getitimer(signal.ITIMER_REAL)[0] == 0.0

@@ -9,8 +9,6 @@ import pytest
 
 from explorer.app.harness import Driver
 from explorer.app.scenes.landscape import painter
-from explorer.app.scenes.network.model import NetworkModel
-from explorer.app.scenes.network.scene import NetworkScene
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.slider import parse_typed, step_value
 from explorer.app.ui.text import Text
@@ -97,39 +95,29 @@ def test_a_value_typed_into_the_landscape_box_is_used(landscape):
     assert m.playing
 
 
-def network(registry, size=(1280, 720)) -> Driver:
-    def make(reg, size):
-        return NetworkScene(NetworkModel(reg, SMALL, backend="thread"), size)
-
-    return Driver(registry, size=size, scene=make)
-
-
 @pytest.mark.slow
-def test_depth_steps_by_one_layer_a_click_and_takes_40_typed(registry):
-    d = network(registry)
-    try:
-        controls = d.scene.controls
-        depth = controls.sliders["depth"]
-        d.click(depth.slider.right_button.rect.center, ticks=3)
-        controls.flush()
-        assert d.scene.model.config.depth == 4  # one click, one layer
-        type_into(d, depth.entry, "40")
-        controls.flush()
-        assert d.scene.model.config.depth == 40  # past the slider's 12, as render allows
-        assert depth.entry.get_text() == "40"
-        d.tick(2)
-        assert d.scene.model.config.depth == 40  # the widgets do not pull it back to 12
-        type_into(d, depth.entry, "deep")
-        controls.flush()
-        assert d.scene.model.config.depth == 40
-        assert "not a number" in d.scene.model.message
-        dropout = controls.sliders["dropout"]
-        for _ in range(2):
-            d.click(dropout.slider.right_button.rect.center, ticks=3)
-        controls.flush()
-        assert d.scene.model.config.dropout == pytest.approx(0.1)  # two clicks: 0.05 each
-    finally:
-        d.scene.close()
+def test_depth_steps_by_one_layer_a_click_and_takes_40_typed(network_lab):
+    d = network_lab(SMALL)
+    controls = d.scene.controls
+    depth = controls.sliders["depth"]
+    d.click(depth.slider.right_button.rect.center, ticks=3)
+    controls.flush()
+    assert d.scene.model.config.depth == 4  # one click, one layer
+    type_into(d, depth.entry, "40")
+    controls.flush()
+    assert d.scene.model.config.depth == 40  # past the slider's 12, as render allows
+    assert depth.entry.get_text() == "40"
+    d.tick(2)
+    assert d.scene.model.config.depth == 40  # the widgets do not pull it back to 12
+    type_into(d, depth.entry, "deep")
+    controls.flush()
+    assert d.scene.model.config.depth == 40
+    assert "not a number" in d.scene.model.message
+    dropout = controls.sliders["dropout"]
+    for _ in range(2):
+        d.click(dropout.slider.right_button.rect.center, ticks=3)
+    controls.flush()
+    assert d.scene.model.config.dropout == pytest.approx(0.1)  # two clicks: 0.05 each
 
 
 # -- the formula box ------------------------------------------------------------------------------
@@ -268,18 +256,15 @@ def test_exit_tags_stay_above_the_message_banner(registry, monkeypatch):
     assert _no_overlaps(tags) == []
 
 
-def test_the_b_menu_shows_sigmoid_whole_at_1024x640(registry):
-    d = network(registry, size=(1024, 640))
-    try:
-        m = d.scene.model
-        m.set_side_by_side(True, compare="activation", value="sigmoid")
-        d.tick(2)
-        menu = d.scene.controls.menus["b_value"]
-        button = menu.current_state.selected_option_button
-        assert button.text == "sigmoid"
-        assert button.font.size("sigmoid")[0] <= button.rect.w - 4
-    finally:
-        d.scene.close()
+def test_the_b_menu_shows_sigmoid_whole_at_1024x640(network_lab):
+    d = network_lab(SMALL, size=(1024, 640))
+    m = d.scene.model
+    m.set_side_by_side(True, compare="activation", value="sigmoid")
+    d.tick(2)
+    menu = d.scene.controls.menus["b_value"]
+    button = menu.current_state.selected_option_button
+    assert button.text == "sigmoid"
+    assert button.font.size("sigmoid")[0] <= button.rect.w - 4
 
 
 def test_the_selected_activation_shows_its_whole_formula(registry, monkeypatch):

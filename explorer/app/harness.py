@@ -92,6 +92,9 @@ class Driver:
         self.key(pygame.K_RETURN, ticks=3, unicode="\r")
 
     def wheel(self, pos, y: int) -> None:
+        """The wheel turned with the pointer at ``pos``: pygame_gui asks SDL where the pointer
+        is (not the events) before it lets a list under it scroll, so the pointer goes there."""
+        pygame.mouse.set_pos(pos)
         self.tick(
             1, [pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))]
         )
@@ -103,6 +106,33 @@ class Driver:
                 )
             ],
         )
+
+    def choose(self, menu, option: str) -> None:
+        """Open the drop-down ``menu`` with a click and click ``option`` in its list, as a user
+        would: a list too long for its room scrolls, so the wheel turns it (over the list) until
+        the option shows whole. An option outside the window is an AssertionError: no user
+        could click it (a list that ran past the window's edge once hid the lab's last
+        options)."""
+        self.click(menu.rect.center)
+        state = menu.current_state
+        listing = getattr(state, "options_selection_list", None)
+        assert listing is not None, "the menu did not open"
+        names = [item["text"] for item in listing.item_list]
+        assert option in names, f"{option!r} not in the menu {names}"
+        index = names.index(option)
+        for _ in range(len(names) + 1):
+            shown = [i for i, item in enumerate(listing.item_list) if item["button_element"]]
+            button = listing.item_list[index]["button_element"]
+            if button is not None and listing.rect.contains(button.rect):
+                break
+            self.wheel(listing.rect.center, 1 if index < min(shown, default=0) else -1)
+        else:
+            raise AssertionError(f"{option!r} never came into view in the menu's list")
+        window = self.screen.get_rect()
+        assert window.contains(button.rect), (
+            f"{option!r} is drawn at {tuple(button.rect)}, outside the {window.size} window"
+        )
+        self.click(button.rect.center)
 
     def run(self, seconds: float) -> None:
         self.tick(max(1, round(seconds / DT)))

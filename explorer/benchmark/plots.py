@@ -14,6 +14,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from explorer.atomic_write import atomic_path
+from explorer.dashes import dash_segments
 
 COLOURS = [
     (31, 119, 180),
@@ -26,6 +27,7 @@ COLOURS = [
     (127, 127, 127),
 ]
 W, H, PAD = 720, 440, 56
+DASH = 6  # px: a curve that is another's is dashed over it
 
 
 def _save(image: Image.Image, path: Path) -> Path:
@@ -60,11 +62,50 @@ def _text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], words: str, **kw: 
     draw.text(xy, _greek(words), fill=(0, 0, 0), font=_font(), **kw)
 
 
-def _legend(draw: ImageDraw.ImageDraw, names: list[str], labels: list[str], x: int) -> None:
+def _legend(
+    draw: ImageDraw.ImageDraw,
+    names: list[str],
+    labels: list[str],
+    x: int,
+    twins: dict[str, tuple[int, int, int]] | None = None,
+) -> None:
     for i, label in enumerate(labels):
         y = PAD + 6 + 18 * i
-        draw.line([(x, y + 8), (x + 18, y + 8)], fill=COLOURS[i % len(COLOURS)], width=3)
+        twin = (twins or {}).get(names[i])
+        if twin is not None:  # dashed over the colour of the curve it shares
+            draw.line([(x, y + 8), (x + 18, y + 8)], fill=COLOURS[twin[0] % len(COLOURS)], width=3)
+        _line(draw, [(x, y + 8), (x + 18, y + 8)], COLOURS[i % len(COLOURS)], 3, twin)
         _text(draw, (x + 24, y), label)
+
+
+def _line(draw: ImageDraw.ImageDraw, points, colour, width: int, twin) -> None:
+    """A line; dashed when it is a copy of an earlier curve (``twin`` = (its index, which copy,
+    how many share it)): each copy in its own stretches of the pattern, so every colour shows."""
+    if twin is None:
+        draw.line(points, fill=colour, width=width)
+        return
+    _, k, m = twin
+    for a, b in dash_segments(points, DASH, (m - 1) * DASH, -k * DASH):
+        draw.line([a, b], fill=colour, width=width)
+
+
+def same_curves(rho: dict[str, Any]) -> dict[str, list[str]]:
+    """Optimizers whose ρ(τ) is exactly another's, under the first of them: {first: [the others]}.
+    ρ counts tasks, so two optimizers equally fast on every task share a curve to the bit, and
+    the line drawn last would hide the other; the pictures dash the others over the first."""
+    groups: dict[tuple[float, ...], list[str]] = {}
+    for name, curve in rho.items():
+        groups.setdefault(tuple(curve), []).append(name)
+    return {names[0]: names[1:] for names in groups.values() if len(names) > 1}
+
+
+def _twins(names: list[str], rho: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
+    """Each optimizer whose ρ(τ) is an earlier one's: (that one's index, which copy, how many)."""
+    twins = {}
+    for first, others in same_curves(rho).items():
+        for k, name in enumerate(others, 1):
+            twins[name] = (names.index(first), k, len(others) + 1)
+    return twins
 
 
 def profile_png(path: Path, prof: dict[str, Any]) -> Path:
@@ -86,14 +127,19 @@ def profile_png(path: Path, prof: dict[str, Any]) -> Path:
     _text(draw, ((x0 + x1) // 2, y0 + 24), "τ", anchor="mt")
     _text(draw, (x1 + 14, PAD - 14), "score (area to τ = 4)")
     names = list(prof["rho"])
+    twins = _twins(names, prof["rho"])
     for i, name in enumerate(names):
         points = [
             (x0 + (x1 - x0) * (t - lo) / (hi - lo), y0 + (y1 - y0) * r)
             for t, r in zip(taus, prof["rho"][name], strict=True)
         ]
-        draw.line(points, fill=COLOURS[i % len(COLOURS)], width=2)
+        _line(draw, points, COLOURS[i % len(COLOURS)], 2, twins.get(name))
     labels = [f"{n}  {prof['score'][n]:.2f}" for n in names]
-    _legend(draw, names, labels, x1 + 14)
+    labels = [
+        label + (f"  (= {names[twins[n][0]]})" if n in twins else "")
+        for n, label in zip(names, labels, strict=True)
+    ]
+    _legend(draw, names, labels, x1 + 14, twins)
     return _save(image, path)
 
 

@@ -85,13 +85,7 @@ def write_all(out: Path, summary: dict[str, Any]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "results.json", out / "tasks.csv", out / "profiles.csv"]
     write_text(written[0], json.dumps(clean(summary), indent=1), "--out")
-    with atomic_path(written[1], "--out") as tmp, open(tmp, "w", newline="") as fh:
-        w = csv.writer(fh)
-        keys = [k for k in summary["rows"][0] if k != "tuned"] if summary["rows"] else []
-        w.writerow([*keys, "tuned"])
-        for row in summary["rows"]:
-            tuned = " ".join(f"{k}={v:.6g}" for k, v in (row["tuned"] or {}).items())
-            w.writerow([*(row[k] for k in keys), tuned])
+    write_tasks_csv(written[1], summary["rows"], "--out")
     prof = summary["profiles"]
     with atomic_path(written[2], "--out") as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
@@ -106,6 +100,19 @@ def write_all(out: Path, summary: dict[str, Any]) -> list[Path]:
     if sens is not None:
         written.append(sens)
     return written
+
+
+def write_tasks_csv(path: Path, rows: list[dict[str, Any]], what: str) -> None:
+    """One line per task and optimizer: every column of ``task_rows`` but the tuned setting,
+    then that setting as ``k=v`` words (a benchmark's tasks.csv, ``plugins score --csv``);
+    ``what`` names the option a write failure is blamed on."""
+    with atomic_path(path, what) as tmp, open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh)
+        keys = [k for k in rows[0] if k != "tuned"] if rows else []
+        w.writerow([*keys, "tuned"])
+        for row in rows:
+            tuned = " ".join(f"{k}={v:.6g}" for k, v in (row["tuned"] or {}).items())
+            w.writerow([*(row[k] for k in keys), tuned])
 
 
 def clean(value: Any) -> Any:

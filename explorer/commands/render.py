@@ -190,7 +190,7 @@ def _render_lesson(registry, name, lang, frames_per_step, out, size, fps, scale)
     default=None,
     metavar="KEY=VALUE",
     help="Network lab side by side: a second net that differs in one setting, e.g. "
-    "activation=relu (keys: activation, init, batch_norm, dropout, optimizer, depth).",
+    f"activation=relu (keys: {', '.join(COMPARE_KEYS)}).",  # the lab's own keys: never drifts
 )
 @click.option(
     "--steps-per-frame",

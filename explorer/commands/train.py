@@ -28,7 +28,7 @@ from explorer.commands.output import check_output, write_text
 from explorer.commands.output import console as make_console
 from explorer.knob_text import parse_value, split_specs
 from explorer.plugins import Registry
-from explorer.step_budget import disarm
+from explorer.step_budget import clock, disarm
 from explorer.training.config import (
     INITS,
     LOSSES,
@@ -639,6 +639,11 @@ def _train_one(
 ) -> None:
     if tracker is not None:
         tracker.observe()  # step 0
+    with clock():  # the whole run's step budgets share one timer (see TrainingSession.step)
+        _steps(session, progress, task, tracker)
+
+
+def _steps(session: TrainingSession, progress: Progress, task, tracker) -> None:
     while not session.done:
         session.step(1)
         if tracker is not None:

@@ -21,6 +21,7 @@ from explorer.optim import RuleOptimizer, UpdateRule, rule_label
 from explorer.plugins import Registry, default_registry, describe_fault, plugin_fault
 from explorer.schedules import make_scheduler
 from explorer.specs import ActivationSpec, DatasetSpec, OptimizerSpec, ScheduleSpec
+from explorer.step_budget import clock
 from explorer.training.config import (
     MAX_ACTIVATIONS,
     MAX_PARAMETERS,
@@ -570,26 +571,32 @@ class TrainingSession:
             self._finish(self.failed)
             raise TrainingFailed(self.failed) from None
 
+    # The steps below run under one ``step_budget.clock()``: a rule's update is budgeted per
+    # parameter (``RuleOptimizer``), and inside a clock those calls share one timer (a clock read
+    # each) instead of setting and stopping it for every parameter of every step.
     def step(self, n: int = 1) -> int:
         """Take up to ``n`` optimizer steps (fewer when the run ends); returns how many."""
         taken = 0
-        while taken < n and not self.done:
-            self._train_step()
-            taken += 1
+        with clock():
+            while taken < n and not self.done:
+                self._train_step()
+                taken += 1
         return taken
 
     def run_epochs(self, n: int = 1) -> list[EpochRecord]:
         """Train until ``n`` more epochs are complete (or the run ends); their records."""
         start = len(self.epochs)
         target = self.epoch + n
-        while self.epoch < target and not self.done:
-            self._train_step()
+        with clock():
+            while self.epoch < target and not self.done:
+                self._train_step()
         return self.epochs[start:]
 
     def fit(self) -> list[EpochRecord]:
         """Train to the end of the budget (or until early stopping); every epoch's record."""
-        while not self.done:
-            self._train_step()
+        with clock():
+            while not self.done:
+                self._train_step()
         return list(self.epochs)
 
     # -- epochs ----------------------------------------------------------------------------

@@ -12,7 +12,13 @@ def num(v: float, digits: int = 4) -> str:
         return "0"
     a = abs(v)
     text = f"{v:.{digits}g}" if 1e-3 <= a < 1e5 else f"{v:.{max(1, digits - 2)}e}"
-    # 1.2e+04 → 1.2e4, 5.0e-05 → 5.0e-5: the short forms fit the panels' columns
+    return typeset(text)
+
+
+def typeset(text: str) -> str:
+    """A number Python wrote (``f"{v:g}"``, ``f"{v:.2f}"``) as the app shows every number: the
+    typographic minus (U+2212) and the short exponent, 1.2e+04 → 1.2e4, 5.0e-05 → 5.0e−5 (the
+    short forms fit the panels' columns). Files (CSV, JSON, setups) keep Python's ASCII."""
     text = text.replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
     return text.replace("-", "−")
 

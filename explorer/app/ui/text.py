@@ -22,6 +22,12 @@ _FONTS = {
     "cjk": "NotoSansSC-Regular.otf",
     "cjk_bold": "NotoSansSC-Bold.otf",
 }
+# pygame_gui's Noto Sans draws the minus sign (U+2212) with its hyphen's outline, so "−1" in a
+# label read as the ASCII "-1" beside Fira Code's and Noto Sans SC's true minus (as wide as the
+# plus). A font whose minus is narrower than its plus lacks the sign: in a Latin string it is drawn
+# from Noto Sans SC (the same design), the rest of the string staying in its own font.
+MINUS = "\u2212"
+_MINUS_FROM = {"sans": "cjk", "bold": "cjk_bold"}
 # a line may break before any Chinese character, never before closing punctuation
 _TOKENS = re.compile(rf"\s+|[{CJK_CHARS}]|[^\s{CJK_CHARS}]+")
 _CLOSING = set("，。：；、！？）》」』”’,.:;!?)]")
@@ -115,8 +121,19 @@ class Text:
             font = self._font(14, kind)
             missing = pygame.image.tobytes(font.render("\ue000", True, (255, 255, 255)), "RGBA")
             drawn = pygame.image.tobytes(font.render(ch, True, (255, 255, 255)), "RGBA")
-            found = self._glyphs[key] = drawn != missing
+            found = drawn != missing
+            if found and ch == MINUS:  # a hyphen's outline is no minus (see MINUS)
+                widths = font.metrics(MINUS + "+")
+                found = bool(widths[0] and widths[1] and widths[0][4] >= 0.8 * widths[1][4])
+            self._glyphs[key] = found
         return found
+
+    def _measured(self, text: str, kind: str) -> str:
+        """``text`` as wide as it is drawn in ``kind``'s font: a minus drawn from Noto Sans SC
+        is as wide as the plus (see MINUS)."""
+        if MINUS in text and kind in _MINUS_FROM and not self._has_glyph(kind, MINUS):
+            return text.replace(MINUS, "+")
+        return text
 
     def kind_for(self, text: str, kind: str) -> str:
         """``kind``; Noto Sans SC ("cjk", "cjk_bold") for a string with a Chinese character;
@@ -127,8 +144,8 @@ class Text:
             return "cjk_bold" if kind == "bold" else "cjk"
         if kind == "mono":
             return kind
-        if all(self._has_glyph(kind, ch) for ch in set(text) if not ch.isascii()):
-            return kind
+        if all(self._has_glyph(kind, ch) for ch in set(text) - {MINUS} if not ch.isascii()):
+            return kind  # (a minus the font lacks is drawn from Noto Sans SC on the same line)
         return "mono"
 
     def render(self, text: str, size: int, colour, kind: str = "sans") -> pygame.Surface:
@@ -166,6 +183,8 @@ class Text:
         runs: list[tuple[str, str]] = []
         for ch in text:
             k = next((k for k in self._chain(kind) if ch == " " or self._has_glyph(k, ch)), kind)
+            if ch == MINUS and kind in _MINUS_FROM and k != kind:
+                k = _MINUS_FROM[kind]
             if runs and runs[-1][0] == k:
                 runs[-1] = (k, runs[-1][1] + ch)
             else:
@@ -206,7 +225,8 @@ class Text:
 
     def wrap(self, text: str, size: int, width: int, kind: str = "sans") -> list[str]:
         """Greedy word wrap to ``width`` pixels (Chinese breaks between characters)."""
-        font = self.font(size, self.kind_for(text, kind))
+        kind = self.kind_for(text, kind)
+        font = self.font(size, kind)
         lines: list[str] = []
         for paragraph in text.split("\n"):
             if i18n.has_cjk(paragraph):
@@ -215,7 +235,7 @@ class Text:
             line = ""
             for word in paragraph.split(" "):
                 trial = f"{line} {word}" if line else word
-                if font.size(trial)[0] <= width:
+                if font.size(self._measured(trial, kind))[0] <= width:
                     line = trial
                     continue
                 if line:
@@ -253,13 +273,14 @@ class Text:
         return self._fits[key]
 
     def _ellipsize(self, text: str, size: int, width: int, kind: str) -> str:
-        font = self.font(size, self.kind_for(text, kind))
-        if font.size(text)[0] <= width:
+        kind = self.kind_for(text, kind)
+        font = self.font(size, kind)
+        if font.size(self._measured(text, kind))[0] <= width:
             return text
         lo, hi = 0, len(text)
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if font.size(text[:mid] + "…")[0] <= width:
+            if font.size(self._measured(text[:mid], kind) + "…")[0] <= width:
                 lo = mid
             else:
                 hi = mid - 1

@@ -16,7 +16,13 @@ from explorer.app.ui import i18n, scale
 
 _FONT_ELEMENTS = ("button", "label", "text_entry_line", "tool_tip", "text_box")
 # theme "misc" entries that are lengths in pixels
-_PIXEL_MISC = ("shape_corner_radius", "border_width", "sliding_button_width", "text_shadow_size")
+_PIXEL_MISC = (
+    "shape_corner_radius",
+    "border_width",
+    "sliding_button_width",
+    "text_shadow_size",
+    "list_item_height",  # a menu's options: a row as tall as its text at every scale
+)
 # Chinese: pygame_gui's own Noto Sans SC, as each font block's "zh" locale entry
 _LATIN_FONTS = {
     "noto_sans": {

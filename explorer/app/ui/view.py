@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from explorer.app.ui.numbers_format import typeset
+
 Rect = tuple[int, int, int, int]  # x, y, width, height on screen
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
@@ -110,9 +112,10 @@ def nice_ticks(lo: float, hi: float, target: int = 6) -> list[float]:
 
 
 def format_tick(v: float, step: float) -> str:
+    """An axis tick's label, its minus and exponent as every number the app shows."""
     if abs(v) < step * 1e-6:
         return "0"
     digits = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
     if abs(v) >= 1e5 or (abs(v) < 1e-3):
-        return f"{v:.2g}"
-    return f"{v:.{digits + (1 if step * 10**digits % 1 else 0)}f}"
+        return typeset(f"{v:.2g}")
+    return typeset(f"{v:.{digits + (1 if step * 10**digits % 1 else 0)}f}")

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
+from explorer.app.ui.numbers_format import typeset
+
 Vec = tuple[float, float]
 
 
@@ -54,9 +56,9 @@ def read_state(
             # An accumulator is a per-axis scale: its size, whatever its sign convention.
             scales.append((accumulators[key], (abs(pair[0]), abs(pair[1]))))
         elif isinstance(value, torch.Tensor) and value.numel() == 1:
-            labels.append((key, f"{value.item():g}"))
+            labels.append((key, typeset(f"{value.item():g}")))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            labels.append((key, f"{value:g}"))
+            labels.append((key, typeset(f"{value:g}")))
     return StateView(vectors, scales, labels)
 
 

@@ -15,6 +15,7 @@ from pygame_gui.elements import UIButton, UIDropDownMenu
 from explorer.app.scenes.network.data_panel import CLASS_NAMES, ROW_H
 from explorer.app.scenes.network.data_points import SHARES, SIGMAS, TARGETS
 from explorer.app.ui.i18n import t
+from explorer.app.ui.numbers_format import typeset
 from explorer.app.ui.row import Row
 from explorer.app.ui.scale import factor, px
 
@@ -26,7 +27,7 @@ MAX_CLASS_BUTTONS = 4
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    return typeset(f"{value:g}")  # a target of −1 as every number is shown
 
 
 def _share(value: float) -> str:

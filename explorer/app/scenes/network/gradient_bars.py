@@ -15,6 +15,7 @@ from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
+from explorer.dashes import dash_segments
 from explorer.training import Snapshot
 
 BAR = (110, 190, 255)
@@ -208,15 +209,7 @@ def _ratio_colour(ratio: float):
 
 
 def _dashed(surface, colour, a, b, dash: int = 5) -> None:
-    dash = px(dash)
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    length = math.hypot(dx, dy)
-    if length < 1:
+    if math.hypot(b[0] - a[0], b[1] - a[1]) < 1:
         return
-    k = 0.0
-    while k < length:
-        e = min(k + dash, length)
-        p0 = (a[0] + dx * k / length, a[1] + dy * k / length)
-        p1 = (a[0] + dx * e / length, a[1] + dy * e / length)
+    for p0, p1 in dash_segments([a, b], px(dash)):
         pygame.draw.line(surface, colour, p0, p1, lw())
-        k += 2 * dash

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import pygame
 import pygame_gui
-from pygame_gui.core import ObjectID
-from pygame_gui.elements import UIButton, UICheckBox, UIDropDownMenu
+from pygame_gui.elements import UIButton, UICheckBox
 
 from explorer.app.scenes.network import plane_view
 from explorer.app.scenes.network.plane_lab import NONE, PATH_STEPS
 from explorer.app.scenes.network.sharpness_switch import EVERY
 from explorer.app.ui.i18n import t
+from explorer.app.ui.menus import drop_down
 from explorer.app.ui.row import Row
 from explorer.app.ui.scale import factor, px
 
@@ -113,7 +113,7 @@ class LookCloser:
     def _chooser(self, bar: Row) -> None:
         """ "with [adam] [rmsprop]": the two optimizers trained beside the lab's own (the second
         may be "—", none), each at its default rate; the lab's own name is that optimizer at
-        its default rate beside the lab's. The menus open upwards: the panel ends under them."""
+        its default rate beside the lab's. The menus open upwards where the panel ends under them (``menus.drop_down``)."""
         c, text, planes = self.controls, self.scene.text, self.scene.planes
         label = t("planes.lab_with")
         need = text.font(13, text.kind_for(label, "sans")).size(label)[0] / factor() + 4
@@ -124,13 +124,12 @@ class LookCloser:
             options = names + [NONE] if slot else names
             if current not in options:  # a plugin gone since it was picked
                 current = options[0]
-            menu = UIDropDownMenu(
+            menu = drop_down(
                 options,
                 current,
                 bar.take(half) if slot == 0 else bar.take(0, stretch=True),
                 c.manager,
-                object_id=ObjectID(class_id="@opens_up"),
-                expansion_height_limit=px(300),
+                limit=px(300),
             )
             menu.set_tooltip(t("planes.lab_pick_tip", own=self.model.config.optimizer))
             c.menus[f"planes_{slot}"] = menu

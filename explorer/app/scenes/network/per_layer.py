@@ -14,11 +14,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pygame
-from pygame_gui.elements import UIButton, UIDropDownMenu
+from pygame_gui.elements import UIButton
 
 from explorer.app.scenes.network.comparison import for_depth
 from explorer.app.ui import palette
 from explorer.app.ui.i18n import t
+from explorer.app.ui.menus import drop_down
 from explorer.app.ui.scale import lw, px
 from explorer.training.model import activation_text
 
@@ -138,7 +139,7 @@ class PerLayerPanel:
         c = self.controls
         current = layers[i] if i < len(layers) else layers[-1]
         shown = options if current in options else [*options, current]
-        menu = UIDropDownMenu(shown, current, rect, c.manager, expansion_height_limit=px(300))
+        menu = drop_down(shown, current, rect, c.manager, limit=px(300))  # in the window
         c.menus[f"layer_{side}{i}"] = menu
         c.add(menu, lambda e: self._pick(side, i, e.text) is False and c.build())
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 import pygame_gui
-from pygame_gui.elements import UICheckBox, UIDropDownMenu
+from pygame_gui.elements import UICheckBox
 
 from explorer.app.scenes.network.look_closer import LookCloser
 from explorer.app.scenes.network.model import COMPARE_KEYS
@@ -34,6 +34,7 @@ from explorer.app.scenes.network.panel_words import (
 )
 from explorer.app.scenes.network.per_layer import PER_LAYER, chosen, menu_value, set_depth
 from explorer.app.ui.i18n import t
+from explorer.app.ui.menus import drop_down
 from explorer.app.ui.row import Column
 from explorer.app.ui.scale import px
 from explorer.app.ui.slider import ValueSlider
@@ -138,12 +139,12 @@ class SidePanel:
         if current not in options:  # set by a setup, a lesson or --set: shown as it is
             options = _with_value(options, current)
         words = MENU_WORDS.get(key, WORDS)
-        dd = UIDropDownMenu(
+        dd = drop_down(  # its open list stays in the window: up where below is too short
             [_word(o, words) for o in options],  # "off", "on", "max" in the UI's language
             _word(current, words),
             pygame.Rect(x + label_w, col.y, width - label_w, px(24)),
             self.manager,
-            expansion_height_limit=px(300),
+            limit=px(300),
         )
         self.controls.menus[key] = dd
         # a refused choice (one sentence below the panel) puts the menus back as they were

@@ -15,6 +15,7 @@ import pygame
 from explorer.app.ui import palette
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
+from explorer.dashes import dash_segments
 
 ARC = (170, 176, 192)  # lighter than a faint link, darker than the text: under attention
 BAND = 24  # px at scale 1: the room kept above the columns for the arcs
@@ -101,23 +102,8 @@ def draw_arcs(surface: pygame.Surface, arcs: list[Arc]) -> None:
 
 def _dashed(surface: pygame.Surface, points, dash: int, width: int) -> None:
     """A line through ``points`` drawn ``dash`` on, ``dash`` off, however long each piece."""
-    run = 0.0  # how far along the whole line
-    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
-        length = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
-        done = 0.0
-        while done < length:
-            step = min(dash - run % dash, length - done)
-            if int(run // dash) % 2 == 0:
-                a, b = done / length, (done + step) / length
-                pygame.draw.line(
-                    surface,
-                    ARC,
-                    (x0 + (x1 - x0) * a, y0 + (y1 - y0) * a),
-                    (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b),
-                    width,
-                )
-            done += step
-            run += step
+    for a, b in dash_segments(points, dash):
+        pygame.draw.line(surface, ARC, a, b, width)
 
 
 def label_rect(arc: Arc, text: Text) -> pygame.Rect:

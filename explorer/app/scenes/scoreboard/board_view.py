@@ -15,8 +15,11 @@ from explorer.app.ui.i18n import t
 from explorer.app.ui.numbers_format import num
 from explorer.app.ui.scale import lw, px
 from explorer.app.ui.text import Text
+from explorer.benchmark.plots import same_curves
+from explorer.dashes import dash_segments
 
 BODY, SMALL = 13, 11  # text sizes at UI scale 1
+DASH = 6  # px at UI scale 1: a curve that is another's is dashed over it
 
 
 def optimizer_colour(optimizers: Sequence[str], name: str) -> tuple[int, int, int]:
@@ -73,6 +76,7 @@ def draw_profiles(screen: pygame.Surface, area: pygame.Rect, board: Any, text: T
         "sans",
         "midtop",
     )
+    twins = _twins(board)
     for name in board.optimizers:
         rho = board.rho.get(name, ())
         points: list[tuple[int, int]] = []
@@ -82,27 +86,57 @@ def draw_profiles(screen: pygame.Surface, area: pygame.Rect, board: Any, text: T
                 points.append((x, points[-1][1]))  # a step: ρ jumps where a task is reached
             points.append((x, y))
         if len(points) > 1:
-            pygame.draw.lines(
-                screen, optimizer_colour(board.optimizers, name), False, points, lw(2)
-            )
-    y = plot.bottom + 2 * line + px(6)
-    for name in board.optimizers:
-        colour = optimizer_colour(board.optimizers, name)
-        pygame.draw.line(
-            screen, colour, (area.x + px(6), y + line // 2), (area.x + px(24), y + line // 2), lw(2)
-        )
-        score = board.score.get(name)
-        words = t(
-            "scoreboard.profile_score", name=name, score="—" if score is None else f"{score:.2f}"
-        )
-        shown = text.ellipsize(words, SMALL, area.right - area.x - px(34), "sans")
-        text.blit(screen, shown, (area.x + px(30), y), SMALL, palette.TEXT, "sans")
-        y += line
+            _curve(screen, optimizer_colour(board.optimizers, name), points, twins.get(name))
+    y = _legend(screen, area, board, text, plot.bottom + 2 * line + px(6), twins)
     words = t("scoreboard.profile_note")
     if board.running is not None:  # a running benchmark: over the tasks every optimizer ended
         words = t("scoreboard.profile_so_far", n=len(_complete(board)))
     note = text.ellipsize(words, SMALL, area.w - px(6), "sans")
     text.blit(screen, note, (area.x + px(6), y), SMALL, palette.TEXT_DIM, "sans")
+
+
+def _twins(board: Any) -> dict[str, tuple[str, int, int]]:
+    """Each optimizer whose ρ(τ) is an earlier one's: (that one, which copy it is (1, 2, …), how
+    many share the curve)."""
+    twins = {}
+    for first, others in same_curves(board.rho).items():
+        for k, name in enumerate(others, 1):
+            twins[name] = (first, k, len(others) + 1)
+    return twins
+
+
+def _curve(screen: pygame.Surface, colour, points, twin: tuple[str, int, int] | None) -> None:
+    """A profile's line; one whose curve is an earlier one's is dashed over it, each copy in its
+    own stretches of the dash pattern, so every colour shows."""
+    if twin is None:
+        pygame.draw.lines(screen, colour, False, points, lw(2))
+        return
+    _, k, m = twin
+    dash = px(DASH)
+    for a, b in dash_segments(points, dash, (m - 1) * dash, -k * dash):
+        pygame.draw.line(screen, colour, a, b, lw(2))
+
+
+def _legend(screen, area: pygame.Rect, board: Any, text: Text, y: int, twins) -> int:
+    """One line per optimizer: its colour (dashed over its twin's where their curves are one),
+    its score, and which curve it shares; returns where the next line goes."""
+    line = text.line_height(SMALL)
+    for name in board.optimizers:
+        colour = optimizer_colour(board.optimizers, name)
+        swatch = [(area.x + px(6), y + line // 2), (area.x + px(24), y + line // 2)]
+        twin = twins.get(name)
+        if twin is not None:
+            pygame.draw.line(screen, optimizer_colour(board.optimizers, twin[0]), *swatch, lw(2))
+        _curve(screen, colour, swatch, twin)
+        score = board.score.get(name)
+        shown = "—" if score is None else f"{score:.2f}"
+        words = t("scoreboard.profile_score", name=name, score=shown)
+        if twin is not None:
+            words = t("scoreboard.profile_same", name=name, score=shown, other=twin[0])
+        shown = text.ellipsize(words, SMALL, area.right - area.x - px(34), "sans")
+        text.blit(screen, shown, (area.x + px(30), y), SMALL, palette.TEXT, "sans")
+        y += line
+    return y
 
 
 def _complete(board: Any) -> list[str]:
