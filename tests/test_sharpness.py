@@ -223,3 +223,27 @@ def test_the_traced_products_are_autograds_own(registry):
     )
     theirs = torch.cat([h.reshape(-1) for h in hv]).double().numpy()
     assert np.abs(mine - theirs).max() <= 1e-5 * np.abs(theirs).max()
+
+
+def test_the_traced_lanczos_steps_are_the_ones_top_eigen_takes(registry):
+    """The first Lanczos steps, taken in one pass through the traced graph, give the eigenvalue
+    the step-by-step run on the checked products gives: the head changes the cost, not the
+    figure (and an Adam scale S goes into S·H·S the same way)."""
+    session, tracker = trained(registry, "sgd", {"lr": 0.1}, steps=10)
+    batch = tracker._hessian
+    product, names, sizes = batch.at_current()
+    n = sum(sizes)
+    start = np.random.default_rng(5).standard_normal(n)
+    start /= np.linalg.norm(start)
+    scale = np.random.default_rng(6).uniform(0.5, 2.0, n)
+    head = batch.head(start, scale)
+    assert head is not None and len(head[1]) >= 3
+
+    def scaled(block):
+        return scale * product(scale * block)
+
+    for maxiter in (3, 12):
+        fast = top_eigen(scaled, n, start, 1e-12, maxiter, head)
+        slow = top_eigen(scaled, n, start, 1e-12, maxiter)
+        assert fast.value == pytest.approx(slow.value, rel=1e-6)
+        assert fast.error == pytest.approx(slow.error, rel=1e-3, abs=1e-6 * slow.value)

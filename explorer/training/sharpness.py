@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from explorer.training.sharpness_graph import GraphProducts
+from explorer.training.sharpness_graph import GraphProducts, Head
 
 if TYPE_CHECKING:
     from explorer.training.session import TrainingSession
@@ -101,6 +101,7 @@ def top_eigen(
     v0: np.ndarray | None = None,
     tol: float = TOL,
     maxiter: int = MAX_ITER,
+    head: Head | None = None,
 ) -> Eigen:
     """The largest (algebraic) eigenvalue of the symmetric operator ``product`` on Rⁿ, by Lanczos
     with full re-orthogonalization (float64 basis) started from ``v0`` (random when None): a
@@ -111,7 +112,9 @@ def top_eigen(
     early Ritz gap can look wider than the true one) is at most ``tol``·|λ|, in an invariant
     subspace, or after ``maxiter`` products: then its error bar is the bound it reached, ‖r‖
     itself until the residual is small. Each step's cost beyond its product is a few vector
-    operations (scipy's LOBPCG spent as long again as the products on its own bookkeeping)."""
+    operations (scipy's LOBPCG spent as long again as the products on its own bookkeeping).
+    ``head``: the first steps from ``v0``, taken already (``GraphProducts.head``): they count
+    as products spent even where the run stops before their end."""
     start = v0 if v0 is not None and v0.shape == (n,) else None
     q = np.random.default_rng(0).standard_normal(n) if start is None else start
     steps = max(1, min(maxiter, n))
@@ -120,14 +123,18 @@ def top_eigen(
     basis[0] = q / np.linalg.norm(q)
     tri = np.zeros((steps, steps))  # the Lanczos tridiagonal matrix, grown in place
     value, ritz, error, beta, top = 0.0, np.ones(1), math.inf, 0.0, 0.0
+    ahead = 0 if head is None or start is None else min(len(head[1]), steps)
     for j in range(steps):
-        w = np.array(product(basis[j][None])[0], dtype=np.float64)
-        q_j = basis[: j + 1]
-        coef = q_j @ w
-        alpha = float(coef[j])
-        w -= coef @ q_j  # full re-orthogonalization, twice is enough
-        w -= (q_j @ w) @ q_j
-        beta = float(np.linalg.norm(w))
+        if j < ahead:
+            alpha, beta = float(head[1][j]), float(head[2][j])  # type: ignore[index]
+        else:
+            w = np.array(product(basis[j][None])[0], dtype=np.float64)
+            q_j = basis[: j + 1]
+            coef = q_j @ w
+            alpha = float(coef[j])
+            w -= coef @ q_j  # full re-orthogonalization, twice is enough
+            w -= (q_j @ w) @ q_j
+            beta = float(np.linalg.norm(w))
         if not (math.isfinite(alpha) and math.isfinite(beta)):
             raise ArithmeticError("a Hessian-vector product is not finite")
         tri[j, j] = alpha
@@ -145,10 +152,10 @@ def top_eigen(
         if error <= tol * scale and (close or error == 0.0) or j + 1 == steps:
             break
         tri[j, j + 1] = tri[j + 1, j] = beta
-        basis[j + 1] = w / beta
+        basis[j + 1] = head[0][j + 1] if j < ahead else w / beta  # type: ignore[index]
     steps = len(ritz)
     vec = ritz @ basis[:steps]
-    return Eigen(value, vec / np.linalg.norm(vec), error, steps)
+    return Eigen(value, vec / np.linalg.norm(vec), error, max(steps, ahead))
 
 
 class BatchHessian:
@@ -193,7 +200,13 @@ class BatchHessian:
             b.detach().to("cpu", dtype) if b.is_floating_point() else b.detach().to("cpu")
             for b in model.buffers()
         ]
+        self._now = (params, buffers)
         return self.products.at(params, buffers), self._names, self._sizes
+
+    def head(self, start: np.ndarray, scale: np.ndarray | None) -> Head | None:
+        """The first Lanczos steps from ``start`` at the weights ``at_current`` read, in one
+        pass (None where the net has no traced graph)."""
+        return self.products.head(*self._now, start, scale)
 
 
 def preconditioner(session: TrainingSession, names: list[str]) -> torch.Tensor | None:
@@ -321,7 +334,12 @@ class SharpnessTracker:
             def product(block: np.ndarray) -> np.ndarray:
                 return s * inner(s * block)
 
-        found = top_eigen(product, n, self._v, self.tol, MAX_ITER)
+        start = self._v
+        if start is None or start.shape != (n,):
+            start = np.random.default_rng(0).standard_normal(n)  # as top_eigen would draw it
+        start = start / np.linalg.norm(start)
+        head = self._hessian.head(start, scale)
+        found = top_eigen(product, n, start, self.tol, MAX_ITER, head)
         self._v = found.vector
         direction = found.vector if scale is None else found.vector * scale
         shares = layer_shares(direction, names, sizes)

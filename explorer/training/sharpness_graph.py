@@ -24,10 +24,13 @@ takes ~0.5 s. The last ``KEEP`` shapes are kept.
 
 from __future__ import annotations
 
+import functools
+import operator
 import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from operator import getitem
 from typing import Any
 
 import numpy as np
@@ -36,15 +39,16 @@ from torch import fx, nn
 from torch.func import functional_call, grad, vjp, vmap
 
 KEEP = 8  # traced net shapes kept
+HEAD = 5  # Lanczos steps the traced graph takes in one pass (most measurements need 4 to 6)
 AGREE = 1e-4  # the traced products' largest relative difference from autograd's, on trust
 
 Block = Callable[[np.ndarray], np.ndarray]  # (k, n) float64 vectors ↦ H times each of them
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 _lock = threading.Lock()
-_traced: OrderedDict[tuple[Any, ...], tuple[Callable[..., Any], Callable[..., Any]] | None] = (
-    OrderedDict()
-)
+Parts = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any] | None]
+Head = tuple[np.ndarray, np.ndarray, np.ndarray]  # Lanczos basis (m + 1 rows), alphas, betas
+_traced: OrderedDict[tuple[Any, ...], Parts | None] = OrderedDict()
 
 
 class GraphProducts:
@@ -96,7 +100,37 @@ class GraphProducts:
 
     def at(self, params: Sequence[torch.Tensor], buffers: Sequence[torch.Tensor]) -> Block:
         """The block product at these weights and batch-norm statistics (float32 CPU tensors,
-        in the model's order)."""
+        in the model's order); the weights-only part runs at its first use."""
+        parts = self._parts(params, buffers)
+        if parts is None:
+            return self.autograd(params, buffers)
+        return self._graph(parts, params, buffers)
+
+    def head(
+        self,
+        params: Sequence[torch.Tensor],
+        buffers: Sequence[torch.Tensor],
+        start: np.ndarray,
+        scale: np.ndarray | None,
+    ) -> Head | None:
+        """The first ``HEAD`` Lanczos steps from ``start`` (unit length) on S·H·S (S: the
+        diagonal ``scale``, none where None), in one pass through a traced graph: the basis
+        (``HEAD`` + 1 rows), alphas and betas, as ``sharpness.top_eigen`` computes them
+        (None where the net has no traced graph)."""
+        parts = self._parts(params, buffers)
+        if parts is None or parts[2] is None:
+            return None
+        s = (
+            torch.ones(len(start), dtype=torch.float64)
+            if scale is None
+            else torch.from_numpy(scale)
+        )
+        q, a, b = parts[2](*params, *buffers, self.x, self.y, torch.from_numpy(start), s)
+        return q.numpy(), a.numpy(), b.numpy()
+
+    def _parts(
+        self, params: Sequence[torch.Tensor], buffers: Sequence[torch.Tensor]
+    ) -> Parts | None:
         with _lock:
             if self.key not in _traced:
                 try:
@@ -106,22 +140,18 @@ class GraphProducts:
                 while len(_traced) > KEEP:
                     _traced.popitem(last=False)
             _traced.move_to_end(self.key)
-            parts = _traced[self.key]
-        if parts is None:
-            return self._autograd(params, buffers)
-        return self._graph(parts, params, buffers)
+            return _traced[self.key]
 
     def _graph(
-        self,
-        parts: tuple[Callable[..., Any], Callable[..., Any]],
-        params: Sequence[torch.Tensor],
-        buffers: Sequence[torch.Tensor],
+        self, parts: Parts, params: Sequence[torch.Tensor], buffers: Sequence[torch.Tensor]
     ) -> Block:
-        build, product = parts
-        saved = build(*params, *buffers, self.x, self.y)
+        build, product, _ = parts
         width, dtype = self.width, self.x.dtype
+        saved: list[Any] = []
 
         def block(vectors: np.ndarray) -> np.ndarray:
+            if not saved:
+                saved.extend(build(*params, *buffers, self.x, self.y))
             k, n = vectors.shape
             full = torch.zeros((width, n), dtype=dtype)
             full[:k] = torch.from_numpy(vectors)
@@ -132,7 +162,7 @@ class GraphProducts:
 
     def _trace(
         self, params: Sequence[torch.Tensor], buffers: Sequence[torch.Tensor]
-    ) -> tuple[Callable[..., Any], Callable[..., Any]] | None:
+    ) -> Parts | None:
         from torch.fx.experimental.proxy_tensor import make_fx
 
         loss_of, sizes, shapes = self._loss_of, self.sizes, self.shapes
@@ -157,15 +187,25 @@ class GraphProducts:
         fixed = (*params, *buffers, self.x, self.y)
         build, product = split(make_fx(blocked)(*fixed, probe), len(fixed))
         saved = build(*fixed)
-        parts = _script(build, fixed), _script(product, (*saved, probe))
+        parts = _script(build, fixed), _script(product, (*saved, probe)), None
         # trusted only where it agrees with autograd's own products
         flat = probe.double().numpy()
         mine = self._graph(parts, params, buffers)(flat)
-        theirs = self._autograd(params, buffers)(flat)
+        theirs = self.autograd(params, buffers)(flat)
         scale = float(np.abs(theirs).max()) or 1.0
-        return parts if float(np.abs(mine - theirs).max()) <= AGREE * scale else None
+        if not float(np.abs(mine - theirs).max()) <= AGREE * scale:
+            return None
+        if self.width != 1:
+            return parts
+        head = _script(_lanczos(build, product, len(fixed), self.x.dtype), (*fixed, *_start(n)))
+        basis, alphas, _ = head(*fixed, *_start(n))
+        first = basis[:1].numpy()  # its first step against the checked product's
+        alpha = float(first[0] @ self._graph(parts, params, buffers)(first)[0])
+        if not abs(float(alphas[0]) - alpha) <= AGREE * scale:
+            return parts
+        return parts[0], parts[1], head
 
-    def _autograd(self, params: Sequence[torch.Tensor], buffers: Sequence[torch.Tensor]) -> Block:
+    def autograd(self, params: Sequence[torch.Tensor], buffers: Sequence[torch.Tensor]) -> Block:
         """Double backward, one vector at a time: the products without a traced graph."""
         leaves = tuple(p.detach().requires_grad_(True) for p in params)
         with torch.enable_grad():
@@ -182,6 +222,65 @@ class GraphProducts:
             return torch.stack(rows).double().numpy()
 
         return block
+
+
+def _start(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A unit start vector and a scale of ones (what the Lanczos graph is traced with)."""
+    q = torch.randn(n, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    return q / q.norm(), torch.ones(n, dtype=torch.float64)
+
+
+def _lanczos(
+    build: fx.GraphModule, product: fx.GraphModule, n_fixed: int, dtype: torch.dtype
+) -> fx.GraphModule:
+    """``HEAD`` Lanczos steps (full re-orthogonalization in float64, products with S·H·S) as
+    one graph: ``build`` once, then ``product`` ``HEAD`` times, copied node by node (tracing
+    them again through make_fx took ~2 s)."""
+    graph, root = fx.Graph(), nn.Module()
+    fixed = [graph.placeholder(f"fixed_{i}") for i in range(n_fixed)]
+    start, scale = graph.placeholder("start"), graph.placeholder("scale")
+    saved = _inline(graph, build, fixed, root, "build")
+
+    def call(fn: Callable[..., Any], *args: Any) -> fx.Node:
+        return graph.call_function(fn, args)
+
+    basis = call(torch.unsqueeze, start, 0)
+    alphas, betas = [], []
+    for j in range(HEAD):
+        row = call(operator.mul, scale, call(getitem, basis, j))
+        vector = graph.call_method("to", (row,), {"dtype": dtype})
+        out = _inline(graph, product, [*saved, call(torch.unsqueeze, vector, 0)], root, f"step{j}")
+        w = call(operator.mul, graph.call_method("double", (call(getitem, out, 0),)), scale)
+        coef = call(torch.matmul, basis, w)
+        alphas.append(call(getitem, coef, j))
+        w = call(operator.sub, w, call(torch.matmul, coef, basis))  # twice is enough
+        w = call(operator.sub, w, call(torch.matmul, call(torch.matmul, basis, w), basis))
+        beta = graph.call_method("norm", (w,))
+        betas.append(beta)
+        unit = call(operator.truediv, w, graph.call_method("clamp_min", (beta, 1e-300)))
+        basis = call(torch.cat, [basis, call(torch.unsqueeze, unit, 0)])
+    graph.output((basis, call(torch.stack, alphas), call(torch.stack, betas)))
+    return fx.GraphModule(root, graph)
+
+
+def _inline(
+    graph: fx.Graph, module: fx.GraphModule, args: Sequence[Any], root: nn.Module, prefix: str
+) -> Any:
+    """``module``'s nodes copied into ``graph`` with its inputs bound to ``args`` (its constants
+    moved to ``root``); returns what its output holds, as nodes of ``graph``."""
+    env: dict[fx.Node, Any] = {}
+    inputs = [node for node in module.graph.nodes if node.op == "placeholder"]
+    env.update(zip(inputs, args, strict=True))
+    for node in module.graph.nodes:
+        if node.op == "output":
+            return fx.map_arg(node.args[0], lambda a: env[a])
+        if node.op == "get_attr":
+            name = f"{prefix}_{node.target}".replace(".", "_")
+            setattr(root, name, functools.reduce(getattr, str(node.target).split("."), module))
+            env[node] = graph.get_attr(name)
+        elif node.op != "placeholder":
+            env[node] = graph.node_copy(node, lambda a: env[a])
+    raise ValueError("a graph without an output")
 
 
 def split(whole: fx.GraphModule, n_fixed: int) -> tuple[fx.GraphModule, fx.GraphModule]:
