@@ -1,25 +1,29 @@
-"""Hessian-vector products for ``sharpness``: a block of vectors per call, through a graph traced
-once per net shape.
+"""Hessian-vector products for ``sharpness`` through a graph traced once per net shape.
 
-Why a graph: on the lab's nets a product costs almost nothing in arithmetic (a 4×32 net on 128
-samples: ~0.1 ms of matrix products) and ~0.7 ms in the ~250 tensor operations autograd's double
-backward dispatches one by one from Python. So the loss's gradient and the vector-Jacobian
-product of that gradient, mapped over a block of vectors (``torch.func``: grad, vjp, vmap), are
-traced once into one flat graph of aten operations (``make_fx``) and split in two: what depends
-on the weights alone (the forward pass and the gradient, run once per measurement) and what
-depends on the vectors too (run once per block). Each part runs in TorchScript's interpreter
-(``torch.jit.trace``), which dispatches an operation in ~1 µs where Python takes ~3. The
-arithmetic is autograd's own, operation for operation: the same float32 products as before.
+Why a graph: on the lab's nets a product costs little in arithmetic (a 4×32 net on 128 samples:
+~0.1 ms of matrix products) and ~0.7 ms in the ~250 tensor operations autograd's double backward
+dispatches one by one from Python. So the loss's gradient and the vector-Jacobian product of
+that gradient (``torch.func``: grad, vjp; vmap over a block where ``width`` > 1) are traced once
+into one flat graph of aten operations (``make_fx``) and split in two: what depends on the
+weights alone (the forward pass and the gradient, once per measurement) and what depends on the
+vector too (once per product). Each part runs in TorchScript's interpreter (``torch.jit.trace``),
+which dispatches an operation in ~1 µs where Python takes ~3. A third graph strings the
+weights-only part and ``HEAD`` copies of the product part together with Lanczos's
+re-orthogonalization, so a measurement's first ``HEAD`` steps are one call (``head``): between
+separate calls each product ran ~40 % slower. The arithmetic is autograd's own, operation for
+operation: the same float32 products, the same float64 Lanczos vectors.
 
-Where this torch has no TorchScript (it is deprecated) the split graphs run as fx code (slower,
-the same numbers). Where the net cannot be traced (a plugin activation that does what ``make_fx``
-cannot follow), or the traced products disagree with autograd's on a random block at the weights
-they were traced at, the products are autograd's own, one vector at a time.
+Where this torch has no TorchScript (it is deprecated) the graphs run as fx code (slower, the
+same numbers). Where the net cannot be traced (``make_fx`` refuses data-dependent control flow
+rather than fixing one branch: a plugin activation that branches on its values; the lecture's
+squared-error loss, whose one-hot encoding checks the labels), or the traced products disagree
+with autograd's on random vectors at the weights they were traced at, the products are
+autograd's own, one vector at a time (``autograd``).
 
 A traced graph holds the net's layers and activation modules, the batch's shape, the loss and
 the L1 / L2 factors, and takes the weights, batch-norm statistics and batch as inputs: it serves
 every later tracker of the same net (a reset, the next run of ``train --sharpness``), as tracing
-takes ~0.5 s. The last ``KEEP`` shapes are kept.
+takes ~0.5–1 s. The last ``KEEP`` shapes are kept.
 """
 
 from __future__ import annotations
