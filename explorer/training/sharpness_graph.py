@@ -248,21 +248,25 @@ def _lanczos(
     def call(fn: Callable[..., Any], *args: Any) -> fx.Node:
         return graph.call_function(fn, args)
 
-    basis = call(torch.unsqueeze, start, 0)
+    # the basis in one block filled row by row (rows not reached yet are zero: they take no part
+    # in the re-orthogonalization), not grown by concatenation: one allocation, not HEAD
+    first = call(torch.unsqueeze, start, 0)
+    basis = call(torch.cat, [first] + [call(torch.zeros_like, first)] * HEAD)
     alphas, betas = [], []
     for j in range(HEAD):
         row = call(operator.mul, scale, call(getitem, basis, j))
         vector = graph.call_method("to", (row,), {"dtype": dtype})
         out = _inline(graph, product, [*saved, call(torch.unsqueeze, vector, 0)], root, f"step{j}")
         w = call(operator.mul, graph.call_method("double", (call(getitem, out, 0),)), scale)
-        coef = call(torch.matmul, basis, w)
+        coef = call(torch.mv, basis, w)
         alphas.append(call(getitem, coef, j))
-        w = call(operator.sub, w, call(torch.matmul, coef, basis))  # twice is enough
-        w = call(operator.sub, w, call(torch.matmul, call(torch.matmul, basis, w), basis))
+        w = call(operator.sub, w, call(torch.mv, graph.call_method("t", (basis,)), coef))
+        again = call(torch.mv, basis, w)  # twice is enough
+        w = call(operator.sub, w, call(torch.mv, graph.call_method("t", (basis,)), again))
         beta = graph.call_method("norm", (w,))
         betas.append(beta)
         unit = call(operator.truediv, w, graph.call_method("clamp_min", (beta, 1e-300)))
-        basis = call(torch.cat, [basis, call(torch.unsqueeze, unit, 0)])
+        graph.call_method("copy_", (graph.call_method("select", (basis, 0, j + 1)), unit))
     graph.output((basis, call(torch.stack, alphas), call(torch.stack, betas)))
     return fx.GraphModule(root, graph)
 
