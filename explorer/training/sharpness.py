@@ -188,7 +188,7 @@ class BatchHessian:
         # what the traced graph depends on: the layers and their activations, and the loss
         key = (repr(twin), tuple(type(m) for m in twin.modules()), session.classify, cfg.loss)
         self.products = GraphProducts(
-            twin, self.x, self.y, session.loss_fn, (cfg.l1, cfg.l2, penalized), 1, key
+            twin, self.x, self.y, session.loss_fn, (cfg.l1, cfg.l2, penalized), key
         )
 
     def at_current(self) -> tuple[Product, list[str], list[int]]:

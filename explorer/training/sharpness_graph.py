@@ -3,7 +3,7 @@
 Why a graph: on the lab's nets a product costs little in arithmetic (a 4×32 net on 128 samples:
 ~0.1 ms of matrix products) and ~0.7 ms in the ~250 tensor operations autograd's double backward
 dispatches one by one from Python. So the loss's gradient and the vector-Jacobian product of
-that gradient (``torch.func``: grad, vjp; vmap over a block where ``width`` > 1) are traced once
+that gradient (``torch.func``: grad, vjp) are traced once
 into one flat graph of aten operations (``make_fx``) and split in two: what depends on the
 weights alone (the forward pass and the gradient, once per measurement) and what depends on the
 vector too (once per product). Each part runs in TorchScript's interpreter (``torch.jit.trace``),
@@ -40,13 +40,15 @@ from typing import Any
 import numpy as np
 import torch
 from torch import fx, nn
-from torch.func import functional_call, grad, vjp, vmap
+from torch.func import functional_call, grad, vjp
 
 KEEP = 8  # traced net shapes kept
 HEAD = 5  # Lanczos steps the traced graph takes in one pass (most measurements need 4 to 6)
 AGREE = 1e-4  # the traced products' largest relative difference from autograd's, on trust
 
 Block = Callable[[np.ndarray], np.ndarray]  # (k, n) float64 vectors ↦ H times each of them
+# (a block of vectors through one vmapped graph cost ~0.1 ms more per vector, about one
+# product's arithmetic: block methods needed ~3 times Lanczos's products; so one at a time)
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 _lock = threading.Lock()
@@ -57,8 +59,7 @@ _traced: OrderedDict[tuple[Any, ...], Parts | None] = OrderedDict()
 
 class GraphProducts:
     """Products with the Hessian of ``loss(model(x), y) + l1·Σ|w| + ½·l2·Σw²`` (w: the weights
-    named in ``penalized``) for blocks of up to ``width`` vectors; ``model`` is an
-    evaluation-mode, float32, CPU net whose parameters and buffers ``at`` replaces with its own;
+    named in ``penalized``); ``model`` is an evaluation-mode, float32, CPU net whose parameters and buffers ``at`` replaces with its own;
     ``key`` says what in the net the graph depends on (its layers, activations, loss)."""
 
     def __init__(
@@ -68,10 +69,9 @@ class GraphProducts:
         y: torch.Tensor,
         loss: Loss,
         penalty: tuple[float, float, Sequence[str]],
-        width: int,
         key: tuple[Any, ...],
     ) -> None:
-        self.x, self.y, self.width = x, y, width
+        self.x, self.y = x, y
         self.names = [name for name, _ in model.named_parameters()]
         self.shapes = [p.shape for _, p in model.named_parameters()]
         self.sizes = [p.numel() for _, p in model.named_parameters()]
@@ -95,7 +95,7 @@ class GraphProducts:
             return total
 
         self._loss_of = loss_of
-        self.key = (*key, tuple(x.shape), x.dtype, tuple(y.shape), y.dtype, l1, l2, width)
+        self.key = (*key, tuple(x.shape), x.dtype, tuple(y.shape), y.dtype, l1, l2)
 
     @property
     def traced(self) -> bool:
@@ -150,17 +150,14 @@ class GraphProducts:
         self, parts: Parts, params: Sequence[torch.Tensor], buffers: Sequence[torch.Tensor]
     ) -> Block:
         build, product, _ = parts
-        width, dtype = self.width, self.x.dtype
+        dtype = self.x.dtype
         saved: list[Any] = []
 
         def block(vectors: np.ndarray) -> np.ndarray:
             if not saved:
                 saved.extend(build(*params, *buffers, self.x, self.y))
-            k, n = vectors.shape
-            full = torch.zeros((width, n), dtype=dtype)
-            full[:k] = torch.from_numpy(vectors)
-            out: torch.Tensor = product(*saved, full)
-            return out[:k].numpy().astype(np.float64)
+            rows = [product(*saved, torch.from_numpy(v[None]).to(dtype))[0] for v in vectors]
+            return torch.stack(rows).numpy().astype(np.float64)
 
         return block
 
@@ -172,26 +169,21 @@ class GraphProducts:
         loss_of, sizes, shapes = self._loss_of, self.sizes, self.shapes
         n_params, n_buffers = len(params), len(buffers)
 
-        def one(pullback: Callable[..., Any], flat: torch.Tensor) -> torch.Tensor:
-            parts = tuple(t.reshape(s) for t, s in zip(flat.split(sizes), shapes, strict=True))
-            return torch.cat([h.reshape(-1) for h in pullback(parts)[0]])
-
-        def blocked(*inputs: torch.Tensor) -> torch.Tensor:
+        def single(*inputs: torch.Tensor) -> torch.Tensor:
             ps, bs = tuple(inputs[:n_params]), tuple(inputs[n_params : n_params + n_buffers])
-            x, y, vectors = inputs[n_params + n_buffers :]
+            x, y, vector = inputs[n_params + n_buffers :]  # vector: (1, n)
             pullback = vjp(lambda q: grad(loss_of)(q, bs, x, y), ps)[1]
-            if self.width == 1:  # one vector: no batching (~15 % fewer operations)
-                return one(pullback, vectors[0])[None]
-            out: torch.Tensor = vmap(lambda v: one(pullback, v))(vectors)
-            return out
+            split = vector[0].split(sizes)
+            parts = tuple(t.reshape(s) for t, s in zip(split, shapes, strict=True))
+            return torch.cat([h.reshape(-1) for h in pullback(parts)[0]])[None]
 
         n = sum(sizes)
-        probe = torch.randn(self.width, n, generator=torch.Generator().manual_seed(0))
+        probe = torch.randn(2, n, generator=torch.Generator().manual_seed(0))
         probe = probe.to(self.x.dtype)
         fixed = (*params, *buffers, self.x, self.y)
-        build, product = split(make_fx(blocked)(*fixed, probe), len(fixed))
+        build, product = split(make_fx(single)(*fixed, probe[:1]), len(fixed))
         saved = build(*fixed)
-        parts = _script(build, fixed), _script(product, (*saved, probe)), None
+        parts = _script(build, fixed), _script(product, (*saved, probe[:1])), None
         # trusted only where it agrees with autograd's own products
         flat = probe.double().numpy()
         mine = self._graph(parts, params, buffers)(flat)
@@ -199,8 +191,6 @@ class GraphProducts:
         scale = float(np.abs(theirs).max()) or 1.0
         if not float(np.abs(mine - theirs).max()) <= AGREE * scale:
             return None
-        if self.width != 1:
-            return parts
         head = _script(_lanczos(build, product, len(fixed), self.x.dtype), (*fixed, *_start(n)))
         basis, alphas, _ = head(*fixed, *_start(n))
         first = basis[:1].numpy()  # its first step against the checked product's
