@@ -4,6 +4,7 @@ agrees with the exact Hessian's top eigenvalue, is compared with the right thres
 
 import json
 
+import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
@@ -163,8 +164,8 @@ def test_every_point_the_lab_reports_agrees_with_the_exact_hessian(registry):
 def test_an_estimate_that_ran_out_of_products_shows_its_range_not_a_false_figure():
     eigenvalues = torch.linspace(1.0, 10.0, 60, dtype=torch.float64)
 
-    def product(v):
-        return eigenvalues * v
+    def product(block):
+        return eigenvalues.numpy() * block
 
     cut = top_eigen(product, 60, maxiter=3)
     assert cut.products == 3 and cut.value < 10.0
@@ -172,3 +173,77 @@ def test_an_estimate_that_ran_out_of_products_shows_its_range_not_a_false_figure
     assert shown(cut.value, cut.error) == f"{cut.value:.4g}–{cut.value + cut.error:.4g}"
     full = top_eigen(product, 60, maxiter=60)
     assert full.value == pytest.approx(10.0, rel=1e-5) and shown(full.value, full.error) == "10"
+
+
+def test_measuring_lambda_max_does_not_change_the_training(registry):
+    """The same losses, bit for bit, with and without λ_max every 5 steps: the tracker reads the
+    weights and never writes them, nor draws from the run's random numbers."""
+    config = TrainConfig(
+        dataset="moons", depth=2, width=16, dropout=0.2, steps=20, device="cpu", batch_size=32
+    )
+    plain = TrainingSession(config, registry)
+    plain.step(20)
+    tracked = TrainingSession(config, registry)
+    tracker = SharpnessTracker(tracked, every=5)
+    tracker.observe()
+    for _ in range(20):
+        tracked.step(1)
+        tracker.observe()
+    assert len(tracker.points) == 5
+    assert len(plain.snapshot().losses) == 20
+    assert list(tracked.snapshot().losses) == list(plain.snapshot().losses)
+    for a, b in zip(plain.model.parameters(), tracked.model.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_the_traced_products_are_autograds_own(registry):
+    """The graph traced once per net shape gives the products plain double backward gives (an
+    independent computation, torch.autograd on the whole fixed-batch loss), at weights other
+    than the ones it was traced at, for a net with batch norm and an L2 term."""
+    config = TrainConfig(
+        dataset="moons", depth=2, width=12, batch_norm=True, l2=1e-3, steps=10, device="cpu"
+    )
+    session = TrainingSession(config, registry)
+    batch = BatchHessian(session)
+    batch.at_current()  # traced here
+    session.step(10)  # new weights and batch-norm statistics
+    product, names, sizes = batch.at_current()
+    assert batch.products.traced
+    block = np.random.default_rng(3).standard_normal((1, sum(sizes)))
+    mine = product(block)[0]
+    model = session.model.copy().eval()
+    params = list(model.parameters())
+    weights = [layer.weight for layer in model.linears]
+    loss = session.loss_fn(model(batch.x), batch.y)
+    loss = loss + 0.5 * config.l2 * sum((w * w).sum() for w in weights)
+    grads = torch.autograd.grad(loss, params, create_graph=True)
+    parts = torch.from_numpy(block[0]).float().split(sizes)
+    hv = torch.autograd.grad(
+        grads, params, grad_outputs=[t.reshape(p.shape) for t, p in zip(parts, params, strict=True)]
+    )
+    theirs = torch.cat([h.reshape(-1) for h in hv]).double().numpy()
+    assert np.abs(mine - theirs).max() <= 1e-5 * np.abs(theirs).max()
+
+
+def test_the_traced_lanczos_steps_are_the_ones_top_eigen_takes(registry):
+    """The first Lanczos steps, taken in one pass through the traced graph, give the eigenvalue
+    the step-by-step run on the checked products gives: the head changes the cost, not the
+    figure (and an Adam scale S goes into S·H·S the same way)."""
+    session, tracker = trained(registry, "sgd", {"lr": 0.1}, steps=10)
+    batch = tracker._hessian
+    product, names, sizes = batch.at_current()
+    n = sum(sizes)
+    start = np.random.default_rng(5).standard_normal(n)
+    start /= np.linalg.norm(start)
+    scale = np.random.default_rng(6).uniform(0.5, 2.0, n)
+    head = batch.head(start, scale)
+    assert head is not None and len(head[1]) >= 3
+
+    def scaled(block):
+        return scale * product(scale * block)
+
+    for maxiter in (3, 12):
+        fast = top_eigen(scaled, n, start, 1e-12, maxiter, head)
+        slow = top_eigen(scaled, n, start, 1e-12, maxiter)
+        assert fast.value == pytest.approx(slow.value, rel=1e-6)
+        assert fast.error == pytest.approx(slow.error, rel=1e-3, abs=1e-6 * slow.value)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 
 import click
+import numpy as np
 import torch
 
 from explorer.commands.output import console as make_console
 from explorer.training import TrainConfig, TrainingSession
 from explorer.training.sharpness import SharpnessTracker
+from explorer.training.sharpness_graph import HEAD
 
 TARGET = 0.25
 
@@ -52,13 +55,16 @@ def _run(registry, config: TrainConfig, every: int | None) -> tuple[float, float
 @click.pass_obj
 def sharpness(registry, dataset: str, steps: int, every: int, repeats: int, threads: int) -> None:
     """Train a 4×32 net with and without λ_max every EVERY steps, side by side, and print the
-    cost of tracking it against the target (≤ 25 % of the training time)."""
+    cost of tracking it against the target (≤ 25 % of the training time), then one
+    Hessian-vector product's cost through autograd and through the traced graph."""
     torch.set_num_threads(threads)
     config = TrainConfig(dataset=dataset, depth=4, width=32, steps=steps, device="cpu")
     out = make_console()
     session = TrainingSession(config, registry)  # imports, the data set: not timed
     params = sum(p.numel() for p in session.model.parameters())
-    SharpnessTracker(session, every).observe()  # first calls' warm-up: not timed
+    t0 = time.perf_counter()
+    SharpnessTracker(session, every).observe()  # the graph's tracing, warm-up: not timed
+    first = time.perf_counter() - t0
     out.print(
         f"bench sharpness: {dataset} 4×32 net ({params:,} parameters), batch "
         f"{config.batch_size}, {steps} steps, λ_max every {every} steps on a fixed batch of "
@@ -75,6 +81,7 @@ def sharpness(registry, dataset: str, steps: int, every: int, repeats: int, thre
         tracked.append(seconds)
         tracked_cpu.append(cpu)
         counts.append(count)
+    per_product = _products(session, every)
     base, with_it = statistics.median(plain), statistics.median(tracked)
     cost = (with_it - base) / base
     cpu_base = statistics.median(plain_cpu)
@@ -87,4 +94,41 @@ def sharpness(registry, dataset: str, steps: int, every: int, repeats: int, thre
         f"Hessian-vector products each, {wide} left with an error bar)   cost {cost:+.0%} of "
         f"the training time ({verdict} the target ≤ {TARGET:.0%}); in CPU time {cpu_cost:+.0%}",
         highlight=False,
+    )
+    autograd, traced, head = per_product
+    out.print(
+        f"  one Hessian-vector product (CPU time, the same weights and vectors): autograd's "
+        f"double backward {autograd:.3f} ms, the traced graph {traced:.3f} ms, inside its "
+        f"{HEAD}-step Lanczos pass {head:.3f} ms; the first measurement, tracing included, "
+        f"took {first:.2f} s (once per net shape)",
+        highlight=False,
+    )
+
+
+def _products(session: TrainingSession, every: int) -> tuple[float, float, float]:
+    """Milliseconds of thread CPU time per Hessian-vector product, side by side at one point:
+    autograd's double backward (the products before the graph), the traced product graph, and
+    a step of the traced Lanczos pass (the weights-only part shared by its steps)."""
+    batch = SharpnessTracker(session, every)._hessian
+    product, names, sizes = batch.at_current()
+    params, buffers = batch._now
+    autograd = batch.products.autograd(params, buffers)
+    n = sum(sizes)
+    vector = np.random.default_rng(0).standard_normal((1, n))
+    start = vector[0] / np.linalg.norm(vector)
+
+    def timed(work: Callable[[], object], per: int = 1, repeats: int = 40) -> float:
+        work()
+        best = []
+        for _ in range(3):
+            c0 = time.thread_time()
+            for _ in range(repeats):
+                work()
+            best.append((time.thread_time() - c0) / repeats / per * 1000)
+        return min(best)
+
+    return (
+        timed(lambda: autograd(vector)),
+        timed(lambda: product(vector)),
+        timed(lambda: batch.head(start, None), per=HEAD),
     )

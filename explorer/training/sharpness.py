@@ -15,13 +15,15 @@ threshold depends on the update rule:
 
 Any other rule has no threshold here (None): its λ_max is still measured and drawn.
 
-λ_max comes from Lanczos (``top_eigen``) on Hessian-vector products by double backward through
-the net, on a fixed batch of the training split (``BATCH`` samples, drawn once with the run's
-seed), the net in evaluation mode (no dropout; batch norm with its running statistics). Each
-measurement starts from the last one's eigenvector and stops once its error bound is within
-``TOL`` of λ_max, so while λ_max moves slowly three or four products suffice; one that runs out
-of products (``MAX_ITER``) keeps the bound it reached as its error bar, and says so. For P⁻¹H
-the products are with the symmetric P^(-1/2) H P^(-1/2), which has the same eigenvalues.
+λ_max comes from Lanczos (``top_eigen``) on Hessian-vector products on a fixed batch of the
+training split (``BATCH`` samples, drawn once with the run's seed), the net in evaluation mode
+(no dropout; batch norm with its running statistics), through a graph of the double backward
+traced once per net shape (``sharpness_graph``: on these small nets a product is mostly the
+~250 operations' dispatch, not their arithmetic). Each measurement starts from the last one's
+eigenvector and stops once its error bound is within ``TOL`` of λ_max, so while λ_max moves
+slowly a handful of products suffice; one that runs out of products (``MAX_ITER``) keeps the
+bound it reached as its error bar, and says so. For P⁻¹H the products are with the symmetric
+P^(-1/2) H P^(-1/2), which has the same eigenvalues.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from explorer.training.sharpness_graph import GraphProducts, Head
+
 if TYPE_CHECKING:
     from explorer.training.session import TrainingSession
 
@@ -44,7 +48,7 @@ MAX_ITER = 30  # products per measurement at most (beyond: the bound reached is 
 MAX_EVERY = 1_000_000
 ADAM_LIKE = ("adam", "adamw")
 
-Product = Callable[[torch.Tensor], torch.Tensor]
+Product = Callable[[np.ndarray], np.ndarray]  # a (k, n) block of vectors ↦ H times each one
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ def top_eigen(
     v0: np.ndarray | None = None,
     tol: float = TOL,
     maxiter: int = MAX_ITER,
+    head: Head | None = None,
 ) -> Eigen:
     """The largest (algebraic) eigenvalue of the symmetric operator ``product`` on Rⁿ, by Lanczos
     with full re-orthogonalization (float64 basis) started from ``v0`` (random when None): a
@@ -107,7 +112,9 @@ def top_eigen(
     early Ritz gap can look wider than the true one) is at most ``tol``·|λ|, in an invariant
     subspace, or after ``maxiter`` products: then its error bar is the bound it reached, ‖r‖
     itself until the residual is small. Each step's cost beyond its product is a few vector
-    operations (scipy's LOBPCG spent as long again as the products on its own bookkeeping)."""
+    operations (scipy's LOBPCG spent as long again as the products on its own bookkeeping).
+    ``head``: the first steps from ``v0``, taken already (``GraphProducts.head``): they count
+    as products spent even where the run stops before their end."""
     start = v0 if v0 is not None and v0.shape == (n,) else None
     q = np.random.default_rng(0).standard_normal(n) if start is None else start
     steps = max(1, min(maxiter, n))
@@ -116,14 +123,18 @@ def top_eigen(
     basis[0] = q / np.linalg.norm(q)
     tri = np.zeros((steps, steps))  # the Lanczos tridiagonal matrix, grown in place
     value, ritz, error, beta, top = 0.0, np.ones(1), math.inf, 0.0, 0.0
+    ahead = 0 if head is None or start is None else min(len(head[1]), steps)
     for j in range(steps):
-        w = product(torch.from_numpy(basis[j])).detach().reshape(-1).numpy().astype(np.float64)
-        q_j = basis[: j + 1]
-        coef = q_j @ w
-        alpha = float(coef[j])
-        w -= coef @ q_j  # full re-orthogonalization, twice is enough
-        w -= (q_j @ w) @ q_j
-        beta = float(np.linalg.norm(w))
+        if j < ahead:
+            alpha, beta = float(head[1][j]), float(head[2][j])  # type: ignore[index]
+        else:
+            w = np.array(product(basis[j][None])[0], dtype=np.float64)
+            q_j = basis[: j + 1]
+            coef = q_j @ w
+            alpha = float(coef[j])
+            w -= coef @ q_j  # full re-orthogonalization, twice is enough
+            w -= (q_j @ w) @ q_j
+            beta = float(np.linalg.norm(w))
         if not (math.isfinite(alpha) and math.isfinite(beta)):
             raise ArithmeticError("a Hessian-vector product is not finite")
         tri[j, j] = alpha
@@ -141,18 +152,21 @@ def top_eigen(
         if error <= tol * scale and (close or error == 0.0) or j + 1 == steps:
             break
         tri[j, j + 1] = tri[j + 1, j] = beta
-        basis[j + 1] = w / beta
+        basis[j + 1] = head[0][j + 1] if j < ahead else w / beta  # type: ignore[index]
     steps = len(ritz)
     vec = ritz @ basis[:steps]
-    return Eigen(value, vec / np.linalg.norm(vec), error, steps)
+    return Eigen(value, vec / np.linalg.norm(vec), error, max(steps, ahead))
 
 
 class BatchHessian:
     """Hessian-vector products of the session's training loss (with its L1 / L2 terms) on a
-    fixed batch, at the net's current weights."""
+    fixed batch, at the net's current weights, through ``sharpness_graph``."""
 
     def __init__(
-        self, session: TrainingSession, batch: int = BATCH, dtype: torch.dtype = torch.float32
+        self,
+        session: TrainingSession,
+        batch: int = BATCH,
+        dtype: torch.dtype = torch.float32,
     ) -> None:
         train = session.splits.train
         n = len(train)
@@ -164,40 +178,35 @@ class BatchHessian:
         y = train.y[idx].detach().to("cpu")
         self.y = y if session.classify else y.to(dtype)
         self.batch = int(idx.numel())
-        self._twin = session.model.copy().to("cpu", dtype).eval()  # weights copied in per use
-        self._mine = [*self._twin.parameters(), *self._twin.buffers()]
-        named = list(self._twin.named_parameters())
-        self._params = [p for _, p in named]
+        twin = session.model.copy().to("cpu", dtype).eval()  # its weights: the session's, per use
+        named = list(twin.named_parameters())
         self._names = [n for n, _ in named]
-        self._sizes = [p.numel() for p in self._params]
-        ids = {id(linear.weight) for linear in self._twin.linears}
-        self._weights = [p for p in self._params if id(p) in ids]
+        self._sizes = [p.numel() for _, p in named]
+        ids = {id(linear.weight) for linear in twin.linears}
+        penalized = [name for name, p in named if id(p) in ids]
+        cfg = session.config
+        # what the traced graph depends on: the layers and their activations, and the loss
+        key = (repr(twin), tuple(type(m) for m in twin.modules()), session.classify, cfg.loss)
+        self.products = GraphProducts(
+            twin, self.x, self.y, session.loss_fn, (cfg.l1, cfg.l2, penalized), key
+        )
 
     def at_current(self) -> tuple[Product, list[str], list[int]]:
-        """``(v ↦ Hv, parameter names, sizes)`` at the session's weights now (a copy of the net:
-        training is not disturbed)."""
-        session, model, params, weights = self.session, self._twin, self._params, self._weights
-        theirs = [*session.model.parameters(), *session.model.buffers()]
-        with torch.no_grad():
-            for mine, their in zip(self._mine, theirs, strict=True):
-                mine.copy_(their)
-        loss = session.loss_fn(model(self.x), self.y)
-        cfg = session.config
-        if cfg.l1:
-            loss = loss + cfg.l1 * sum(w.abs().sum() for w in weights)
-        if cfg.l2:
-            loss = loss + 0.5 * cfg.l2 * sum((w * w).sum() for w in weights)
-        grads = torch.autograd.grad(loss, params, create_graph=True)
-        sizes, dtype = self._sizes, self.dtype
+        """``(block ↦ H·block, parameter names, sizes)`` at the session's weights now (read,
+        never written: training is not disturbed)."""
+        model, dtype = self.session.model, self.dtype
+        params = [p.detach().to("cpu", dtype) for p in model.parameters()]
+        buffers = [
+            b.detach().to("cpu", dtype) if b.is_floating_point() else b.detach().to("cpu")
+            for b in model.buffers()
+        ]
+        self._now = (params, buffers)
+        return self.products.at(params, buffers), self._names, self._sizes
 
-        def product(v: torch.Tensor) -> torch.Tensor:
-            parts = [
-                t.reshape(p.shape) for t, p in zip(v.to(dtype).split(sizes), params, strict=True)
-            ]
-            hv = torch.autograd.grad(grads, params, grad_outputs=parts, retain_graph=True)
-            return torch.cat([h.reshape(-1) for h in hv])
-
-        return product, self._names, sizes
+    def head(self, start: np.ndarray, scale: np.ndarray | None) -> Head | None:
+        """The first Lanczos steps from ``start`` at the weights ``at_current`` read, in one
+        pass (None where the net has no traced graph)."""
+        return self.products.head(*self._now, start, scale)
 
 
 def preconditioner(session: TrainingSession, names: list[str]) -> torch.Tensor | None:
@@ -290,7 +299,7 @@ class SharpnessTracker:
         }
         self.threshold = threshold(cfg.optimizer, hyper)
         self._hessian = BatchHessian(self.session, self.batch)
-        self._v: np.ndarray | None = None
+        self._v: np.ndarray | None = None  # the last measurement's eigenvector
         self.seconds = 0.0
 
     def observe(self) -> SharpnessPoint | None:
@@ -318,21 +327,21 @@ class SharpnessTracker:
         scale = None
         if self.threshold.preconditioned:
             p = preconditioner(self.session, names)
-            scale = None if p is None else p.rsqrt()
+            scale = None if p is None else p.rsqrt().numpy()
         if scale is not None:
-            s = scale.to(self._hessian.dtype)
-            inner = product
+            s, inner = scale, product
 
-            def product(v: torch.Tensor) -> torch.Tensor:
-                return s * inner(s * v.to(s.dtype))
+            def product(block: np.ndarray) -> np.ndarray:
+                return s * inner(s * block)
 
-        if not all(
-            math.isfinite(float(p.detach().abs().sum())) for p in self.session.model.parameters()
-        ):
-            raise ArithmeticError("the weights are not finite")
-        found = top_eigen(product, n, self._v, self.tol, MAX_ITER)
+        start = self._v
+        if start is None or start.shape != (n,):
+            start = np.random.default_rng(0).standard_normal(n)  # as top_eigen would draw it
+        start = start / np.linalg.norm(start)
+        head = self._hessian.head(start, scale)
+        found = top_eigen(product, n, start, self.tol, MAX_ITER, head)
         self._v = found.vector
-        direction = found.vector if scale is None else found.vector * scale.double().numpy()
+        direction = found.vector if scale is None else found.vector * scale
         shares = layer_shares(direction, names, sizes)
         layer = max(shares, key=lambda k: shares[k])
         step = self.session.global_step
