@@ -371,3 +371,41 @@ def test_a_recording_shows_no_time_measured_on_this_machine(registry):
     assert picture(0.11) != picture(2.5)  # live, the panel says how long it took
     with recording():
         assert picture(0.11) == picture(2.5)
+
+
+def test_a_large_network_render_builds_its_widgets_at_the_scale_its_words_are_drawn(
+    monkeypatch, tmp_path
+):
+    """A 1920 × 1080 render drew the lab's side panel words at 1.5 and its widgets at 1 ("D…",
+    "Net…"): the scene was built before the render's scale was set."""
+    from explorer.app import scene_headless
+    from explorer.app.scenes.network.model import NetworkModel
+    from explorer.app.ui import scale
+    from explorer.plugins import load_plugins
+    from explorer.training import TrainConfig
+
+    built, seen = [], {}
+
+    def scene(*args, **kwargs):
+        built.append(scene_headless.NetworkScene.__wrapped__(*args, **kwargs))
+        return built[-1]
+
+    def grab(app, out, frames, fps, frame_scale, before_frame=None):
+        seen["factor"] = scale.factor()  # the words' scale, as the frames are drawn
+        seen["play"] = built[0].controls.play_button.rect.height
+        return 0
+
+    scene.__wrapped__ = scene_headless.NetworkScene
+    monkeypatch.setattr(scene_headless, "NetworkScene", scene)
+    monkeypatch.setattr(scene_headless, "record", grab)
+    registry = load_plugins([], third_party=False)
+    model = NetworkModel(registry, TrainConfig(dataset="moons", depth=2, width=4), backend="thread")
+    try:
+        scene_headless.record_network(model, tmp_path / "x.png", 1, 1, (1920, 1080))
+    finally:
+        for each in built:
+            each.close()
+        model.close()
+        scale.set_factor(1.0)
+    assert seen["factor"] == 1.5  # auto at 1920 × 1080, as the app full screen
+    assert seen["play"] == round(32 * 1.5)  # the toolbar's buttons at that scale too

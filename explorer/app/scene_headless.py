@@ -13,6 +13,7 @@ from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.scene import NetworkScene
 from explorer.app.shell import build_app
 from explorer.app.ui import scale
+from explorer.app.ui import scale as ui  # beside parameters named scale (the frames')
 from explorer.plugins import Registry
 from explorer.training import TrainConfig
 
@@ -52,13 +53,24 @@ def record_network(
     size: tuple[int, int] = (1280, 720),
     fps: int = 30,
     scale: float = 1.0,
+    ui_scale: float | None = None,
 ) -> int:
-    """The Network lab on ``model`` (thread backend), ``steps_per_frame`` mini-batches a frame."""
+    """The Network lab on ``model`` (thread backend), ``steps_per_frame`` mini-batches a frame,
+    at the UI scale the app would draw at this size (``ui_scale``; None: auto, as the other
+    scenes' renders). The scene is built at that scale, as the app's tabs build theirs: built
+    first at scale 1, a 1920 × 1080 render drew its side panel's widgets small and its words
+    at 1.5 ("D…", "Net…")."""
     screen = init_offscreen(size)
+    ui.set_factor(ui.effective(size, ui_scale))
     try:
         scene = NetworkScene(model, size)
         app, tabs = build_app(
-            model.registry, screen, "network", windowed=False, scenes={"network": lambda _s: scene}
+            model.registry,
+            screen,
+            "network",
+            windowed=False,
+            scenes={"network": lambda _s: scene},
+            ui_scale=ui_scale,
         )
     except BaseException:
         model.close()  # no trainer thread outlives a failed start (it would abort the exit)
