@@ -129,9 +129,11 @@ def test_the_accuracy_chart_says_the_test_score_with_folds_or_a_shift_and_never_
         plain = acc_caption(Snapshot("done", epochs=(record,)))
         shifted = acc_caption(Snapshot("done", epochs=(record,), config={"test_shift": 2.0}))
         folds = acc_caption(Snapshot("done", epochs=(record,), config={"folds": 5}))
+        default = acc_caption(Snapshot("done", epochs=(record,), config={"folds": 1}))
     finally:
         i18n.set_language(before)
     assert "41%" not in plain and "test" not in plain  # nobody picks a model by the test set
+    assert "41%" not in default and "test" not in default  # the lab's default: one split
     assert "96%" in shifted and shifted.endswith("shifted test 41%")
     # lesson 24 step 2 quotes the test score of a k-fold setup: the chart shows the number it quotes
     assert folds.endswith("val 96%   test 41%")

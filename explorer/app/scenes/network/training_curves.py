@@ -143,7 +143,7 @@ def acc_caption(snap: Snapshot) -> str:
     caption = t("curves.train_acc", acc=f"{last.train_acc:.0%}") + val
     if last.test_acc is not None and snap.config.get("test_shift"):
         caption += t("curves.test_shifted", acc=f"{last.test_acc:.0%}")
-    elif last.test_acc is not None and snap.config.get("folds"):
+    elif last.test_acc is not None and (snap.config.get("folds") or 1) > 1:
         caption += t("curves.test_acc", acc=f"{last.test_acc:.0%}")
     return caption
 
