@@ -58,6 +58,14 @@ TARGETS = {"p50": 4.0, "p99": 12.0, "switch": 60.0}  # milliseconds, on a 2-core
     help="Measure while LESSON is prepared in the background, as the presenter prepares the "
     "steps ahead (into a cache of its own).",
 )
+@click.option(
+    "--handover",
+    default=None,
+    metavar="LESSON",
+    help="The frames from each step's end of LESSON to the → of the next, in presenter mode, "
+    "while the next step's scene is built: a piece a frame (as the app does) and at once (as "
+    "before), side by side. The other options do not apply (--size does).",
+)
 @click.pass_obj
 def frames(
     registry,
@@ -72,6 +80,7 @@ def frames(
     dataset: str | None,
     big_maps: bool,
     preparing: str | None,
+    handover: str | None,
 ) -> None:
     """Frame times: the Landscape with 8 balls, trails, arrows and the chart (and surface-switch
     time), or the Network lab, Dropout or Activations scene while its work runs in the
@@ -84,6 +93,9 @@ def frames(
         raise ValueError(f"--speed must be a number, got {speed}")
 
     single_threaded_torch()
+    if handover is not None:
+        _handover(registry, handover, parse_size(size))
+        return
     with _prepared_meanwhile(registry, preparing):
         _measure(
             registry,
@@ -335,5 +347,47 @@ def _scene(registry, name: str, size: tuple[int, int], frames: int) -> None:
     out.print(
         f"  work running during {result['busy']:.0%} of the frames ({result['jobs']} jobs "
         f"started while measuring{steps})",
+        highlight=False,
+    )
+
+
+HANDOVER_TARGET_MS = 50.0
+
+
+def _handover(registry, name: str, size: tuple[int, int]) -> None:
+    from explorer.app.handover_bench import bench_handovers
+    from explorer.app.scene_table import scenes
+    from explorer.lessons.catalogue import load
+
+    lesson = load(name, registry, scenes())
+    out = make_console()
+    out.print(
+        f"bench frames --handover {lesson.name} at {size[0]}×{size[1]}: presenter mode (workers in "
+        "processes), the frames from each step's end to the → of the next while the next run is "
+        "made ready; its scene built a piece a frame (as the app does) and at once (as before), "
+        "in one run (headless, 60 Hz)",
+        highlight=False,
+    )
+    pieces = bench_handovers(registry, lesson, size, at_once=False)
+    at_once = bench_handovers(registry, lesson, size, at_once=True)
+    out.print(
+        f"  {'step':<7} {'scenes':<26} {'frames':>6}  {'longest frame':>13}  {'(at once)':>9}  "
+        f"{'the → frame':>11}  {'(at once)':>9}",
+        highlight=False,
+    )
+    for a, b in zip(pieces, at_once, strict=True):
+        move = f"{a.scenes[0]} → {a.scenes[1]}" + (", built" if a.built else "")
+        cut = " (not ready in 20 s)" if a.cut_off else ""
+        out.print(
+            f"  {a.step:>2} → {a.step + 1:<2} {move:<26} {a.frames:>6}  {a.longest_s * 1e3:>10.0f} ms"
+            f"  {b.longest_s * 1e3:>6.0f} ms  {a.right_s * 1e3:>8.0f} ms  {b.right_s * 1e3:>6.0f} ms"
+            f"{cut}",
+            highlight=False,
+        )
+    worst = max((h.longest_s for h in pieces), default=0.0) * 1e3
+    before = max((h.longest_s for h in at_once), default=0.0) * 1e3
+    out.print(
+        f"  longest frame while a step hands over: {worst:.0f} ms in pieces, {before:.0f} ms at "
+        f"once   target ≤ {HANDOVER_TARGET_MS:g} ms",
         highlight=False,
     )

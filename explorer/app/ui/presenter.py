@@ -149,6 +149,7 @@ class Presenter(Scene):
             registry,
             on_scene=self._show_scene,
             replays=Replays(store) if store is not None else None,
+            build_pieces=tabs.pieces,  # the next scene built a piece a frame, not in one frame
         )
         self.ahead: LessonAhead | None = None  # the lesson prepared in the background
 
