@@ -59,6 +59,15 @@ TARGETS = {"p50": 4.0, "p99": 12.0, "switch": 60.0}  # milliseconds, on a 2-core
     "steps ahead (into a cache of its own).",
 )
 @click.option(
+    "--beside",
+    "hogs",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 16),
+    help="Measure twice in one run: as it is, then with N CPU-bound processes running beside "
+    "the app (each `python -c 'while True: pass'`, ended after), the frame times of both printed.",
+)
+@click.option(
     "--handover",
     default=None,
     metavar="LESSON",
@@ -81,6 +90,7 @@ def frames(
     big_maps: bool,
     preparing: str | None,
     handover: str | None,
+    hogs: int,
 ) -> None:
     """Frame times: the Landscape with 8 balls, trails, arrows and the chart (and surface-switch
     time), or the Network lab, Dropout or Activations scene while its work runs in the
@@ -96,20 +106,46 @@ def frames(
     if handover is not None:
         _handover(registry, handover, parse_size(size))
         return
-    with _prepared_meanwhile(registry, preparing):
-        _measure(
-            registry,
-            scene,
-            frames,
-            size,
-            surface,
-            speed,
-            side_by_side,
-            ui_scale,
-            net_shape,
-            dataset,
-            big_maps,
-        )
+    for busy in (0, hogs) if hogs else (0,):
+        with _beside(busy), _prepared_meanwhile(registry, preparing):
+            _measure(
+                registry,
+                scene,
+                frames,
+                size,
+                surface,
+                speed,
+                side_by_side,
+                ui_scale,
+                net_shape,
+                dataset,
+                big_maps,
+            )
+
+
+@contextlib.contextmanager
+def _beside(n: int) -> Iterator[None]:
+    """``n`` CPU-bound processes running while the block measures (said first; ended after)."""
+    if not n:
+        yield
+        return
+    import subprocess
+    import sys
+
+    make_console().print(
+        f"with {n} CPU-bound process{'es' if n > 1 else ''} running beside the app:",
+        highlight=False,
+    )
+    hogs = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])  # noqa: S603 - our own
+        for _ in range(n)
+    ]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
 
 
 @contextlib.contextmanager
