@@ -33,7 +33,8 @@ class Handover:
     scenes: tuple[str, str]  # the step's scene, the next step's
     built: bool  # the next step's scene was built while the teacher talked
     frames: int  # frames from the step's end until its next run was ready
-    longest_s: float  # the longest of them (and of the TALK_FRAMES after)
+    longest_s: float  # the longest of them (0: none)
+    after_s: float  # the longest of the TALK_FRAMES after: the scene's own frames meanwhile
     right_s: float  # the frame of the → press itself
     cut_off: bool = False  # not ready after MAX_TALK_FRAMES
 
@@ -73,7 +74,9 @@ def bench_handovers(registry, lesson, size: tuple[int, int], at_once: bool) -> l
                 built = bool(set(tabs.built) - had)
                 cut = len(times) >= MAX_TALK_FRAMES
                 right_s = _frame(app, [right])
-                out.append(Handover(k + 1, scenes, built, frames, max(times), right_s, cut))
+                longest = max(times[:frames], default=0.0)
+                after_s = max(times[frames:], default=0.0)
+                out.append(Handover(k + 1, scenes, built, frames, longest, after_s, right_s, cut))
         finally:
             tabs.close()
             discard_spares()

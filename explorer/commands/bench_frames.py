@@ -104,7 +104,9 @@ def frames(
 
     single_threaded_torch()
     if handover is not None:
-        _handover(registry, handover, parse_size(size))
+        for busy in (0, hogs) if hogs else (0,):
+            with _beside(busy):
+                _handover(registry, handover, parse_size(size))
         return
     for busy in (0, hogs) if hogs else (0,):
         with _beside(busy), _prepared_meanwhile(registry, preparing):
@@ -407,23 +409,32 @@ def _handover(registry, name: str, size: tuple[int, int]) -> None:
     pieces = bench_handovers(registry, lesson, size, at_once=False)
     at_once = bench_handovers(registry, lesson, size, at_once=True)
     out.print(
-        f"  {'step':<7} {'scenes':<26} {'frames':>6}  {'longest frame':>13}  {'(at once)':>9}  "
-        f"{'the → frame':>11}  {'(at once)':>9}",
+        "  the longest frame while the next run is made ready (at once: in the frame after the "
+        "step's end), the longest of the 30 frames after it (the scene's own meanwhile), and "
+        "the → frame",
         highlight=False,
     )
+    out.print(
+        f"  {'step':<7} {'scenes':<32} {'frames':>6}  {'readying':>8} {'at once':>8}  "
+        f"{'after':>6}  {'→':>5} {'at once':>8}",
+        highlight=False,
+    )
+
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1e3:.0f} ms" if seconds else "—"
+
     for a, b in zip(pieces, at_once, strict=True):
         move = f"{a.scenes[0]} → {a.scenes[1]}" + (", built" if a.built else "")
         cut = " (not ready in 20 s)" if a.cut_off else ""
         out.print(
-            f"  {a.step:>2} → {a.step + 1:<2} {move:<26} {a.frames:>6}  {a.longest_s * 1e3:>10.0f} ms"
-            f"  {b.longest_s * 1e3:>6.0f} ms  {a.right_s * 1e3:>8.0f} ms  {b.right_s * 1e3:>6.0f} ms"
-            f"{cut}",
+            f"  {a.step:>2} → {a.step + 1:<2} {move:<32} {a.frames:>6}  {ms(a.longest_s):>8} "
+            f"{ms(b.longest_s):>8}  {ms(a.after_s):>6}  {ms(a.right_s):>5} {ms(b.right_s):>8}{cut}",
             highlight=False,
         )
     worst = max((h.longest_s for h in pieces), default=0.0) * 1e3
     before = max((h.longest_s for h in at_once), default=0.0) * 1e3
     out.print(
-        f"  longest frame while a step hands over: {worst:.0f} ms in pieces, {before:.0f} ms at "
-        f"once   target ≤ {HANDOVER_TARGET_MS:g} ms",
+        f"  longest frame while the next run is made ready: {worst:.0f} ms in pieces, {before:.0f} "
+        f"ms at once   target ≤ {HANDOVER_TARGET_MS:g} ms",
         highlight=False,
     )
