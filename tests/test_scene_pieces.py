@@ -165,3 +165,17 @@ def test_a_piece_that_fails_leaves_the_build_to_the_step_itself(tmp_path, regist
     assert player.ready and "network" not in player.drivers
     player.go(1)  # the step builds it itself (and says why, were it to fail there)
     assert "network" in player.drivers
+
+
+@pytest.mark.slow
+def test_bench_frames_handover_prints_each_handover_in_pieces_and_at_once(tmp_path):
+    from click.testing import CliRunner
+
+    from explorer.cli import main
+
+    path = tmp_path / "two.toml"
+    path.write_text(LESSON, encoding="utf-8")
+    result = CliRunner().invoke(main, ["bench", "frames", "--handover", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "landscape → network, built" in result.output
+    assert "ms in pieces" in result.output and "ms at once" in result.output
