@@ -179,3 +179,18 @@ def test_bench_frames_handover_prints_each_handover_in_pieces_and_at_once(tmp_pa
     assert result.exit_code == 0, result.output
     assert "landscape → network, built" in result.output
     assert "ms in pieces" in result.output and "ms at once" in result.output
+
+
+def test_a_scene_built_after_pygame_quit_gets_a_live_theme():
+    """Every manager of one scale and language shares one loaded theme; one loaded before an
+    app run ended (pygame.quit: its fonts dead) is not handed to the next."""
+    from pygame_gui.elements import UIButton
+
+    from explorer.app.ui.theme import ui_manager
+
+    init_offscreen((320, 200))
+    ui_manager((320, 200))
+    pygame.quit()
+    init_offscreen((320, 200))
+    button = UIButton(pygame.Rect(0, 0, 90, 30), "Play", ui_manager((320, 200)))
+    assert button.text == "Play"  # made ("font module quit since font created" before)

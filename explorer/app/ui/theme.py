@@ -78,8 +78,19 @@ def load_theme(factor: float | None = None, lang: str | None = None) -> dict:
 
 # the loaded theme of each scale and language, shared by every manager made for them: loading it
 # (its colours parsed, its fonts and shadows made) was 50 ms of each scene's build, and widgets
-# drawn once are found in its shape cache by the next scene's
-_THEMES: dict[tuple[float, str], object] = {}
+# drawn once are found in its shape cache by the next scene's. Each with a font made with it: a
+# theme whose fonts died with pygame's font module (an app run ended: pygame.quit) is not reused
+_THEMES: dict[tuple[float, str], tuple[object, object]] = {}
+
+
+def _alive(font) -> bool:
+    import pygame
+
+    try:
+        font.size("x")
+    except pygame.error:  # "font module quit since font created"
+        return False
+    return True
 
 
 class _Loaded:
@@ -113,12 +124,18 @@ def ui_manager(size: tuple[int, int], old=None):
         old.set_window_resolution(size)
         return old
     loaded = _THEMES.get((f, lang))
+    if loaded is not None and not _alive(loaded[1]):
+        _THEMES.clear()  # every one of them died with the font module
+        loaded = None
     manager = _manager_class()(
         size,
-        load_theme(f, lang) if loaded is None else _Loaded(loaded),
+        load_theme(f, lang) if loaded is None else _Loaded(loaded[0]),
         enable_live_theme_updates=False,
         starting_language=lang,  # python-i18n's locale; i18n.py put the catalogues on its path
     )
-    _THEMES.setdefault((f, lang), manager.get_theme())
+    if loaded is None:
+        import pygame
+
+        _THEMES[(f, lang)] = (manager.get_theme(), pygame.font.Font(None, 12))
     manager.explorer_scale = (f, lang)
     return manager
