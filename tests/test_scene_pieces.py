@@ -143,6 +143,8 @@ def test_get_ready_does_one_piece_a_call_and_go_finishes_the_rest(tmp_path, regi
     player = two_step_player(tmp_path, registry, pieces)
     player.go(0)
     assert player.poll() and pieces.done == 0  # the step's own frame builds nothing ahead
+    player.get_ready()  # (in the frame that ended the step: nothing yet)
+    assert pieces.done == 0
     player.get_ready()
     assert pieces.log == ["network"] and pieces.done == 1
     player.get_ready()

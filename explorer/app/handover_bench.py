@@ -63,7 +63,7 @@ def bench_handovers(registry, lesson, size: tuple[int, int], at_once: bool) -> l
             for k in range(len(lesson.steps) - 1):
                 deadline = time.perf_counter() + STEP_TIMEOUT_S
                 while not player.done and time.perf_counter() < deadline:
-                    _frame(app, [])
+                    _frame(app, [])  # (the frame that ends the step begins nothing of the next)
                 had = set(tabs.built)
                 times, after = [], 0
                 while after < TALK_FRAMES and len(times) < MAX_TALK_FRAMES:

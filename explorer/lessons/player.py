@@ -349,6 +349,7 @@ class LessonPlayer:
             k, self._warm_due = self._warm_due, None
             if k == self.current + 1:
                 self._readying = self._warm_next(k)
+            return  # its first piece in the next frame (this one may have ended the step)
         if self._readying is not None:
             try:
                 next(self._readying)
