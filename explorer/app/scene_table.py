@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,9 @@ class SceneSpec:
     lesson_model: Callable[[Registry], SceneModel] | None = None
     render: Callable[..., tuple[int, str]] | None = None
     catalogues: str | None = None
+    # the scene built a piece at a time (a generator that returns what ``scene`` would): a
+    # lesson builds its next scene so, a piece a frame, while the step before is on screen
+    pieces: Callable[[SceneModel, tuple[int, int]], Generator[None, None, Scene]] | None = None
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", self.name):
@@ -92,6 +95,22 @@ class SceneSpec:
             close = getattr(model, "close", None)
             if close is not None:
                 close()  # no worker outlives a scene that could not start
+            raise
+
+    def build_pieces(
+        self, registry: Registry, size: tuple[int, int], backend: str = "process"
+    ) -> Generator[None, None, Scene]:
+        """``build``, a piece at a time (in one piece where the row has no ``pieces``)."""
+        model = self.model(registry, backend)
+        try:
+            yield
+            if self.pieces is None:
+                return self.scene(model, size)
+            return (yield from self.pieces(model, size))
+        except BaseException:
+            close = getattr(model, "close", None)
+            if close is not None:
+                close()  # no worker outlives a scene that could not start (or was let go)
             raise
 
     # -- what lessons read (explorer.lessons.scenes.LessonScene) -------------------------------

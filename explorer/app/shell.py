@@ -24,11 +24,23 @@ SCENES = scene_table.builtin()
 SCENE_NAMES = tuple(e.name for e in SCENES)
 
 
+class SceneFactory:
+    """A row's scene for the tabs: ``factory(size)`` builds it at once, ``factory.pieces(size)``
+    a piece at a time (a generator returning it)."""
+
+    def __init__(self, row: scene_table.SceneSpec, registry: Registry, backend: str) -> None:
+        self.row, self.registry, self.backend = row, registry, backend
+
+    def __call__(self, size: tuple[int, int]):
+        return self.row.build(self.registry, size, self.backend)
+
+    def pieces(self, size: tuple[int, int]):
+        return self.row.build_pieces(self.registry, size, self.backend)
+
+
 def scene_factories(registry: Registry, backend: str = "process") -> dict:
     """name → ``factory(size) -> Scene``; each imports its scene only when first shown."""
-    return {
-        e.name: (lambda size, e=e: e.build(registry, size, backend)) for e in scene_table.scenes()
-    }
+    return {e.name: SceneFactory(e, registry, backend) for e in scene_table.scenes()}
 
 
 def _pool_focus(scene: str) -> None:

@@ -58,6 +58,23 @@ TARGETS = {"p50": 4.0, "p99": 12.0, "switch": 60.0}  # milliseconds, on a 2-core
     help="Measure while LESSON is prepared in the background, as the presenter prepares the "
     "steps ahead (into a cache of its own).",
 )
+@click.option(
+    "--beside",
+    "hogs",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 16),
+    help="Measure twice in one run: as it is, then with N CPU-bound processes running beside "
+    "the app (each `python -c 'while True: pass'`, ended after), the frame times of both printed.",
+)
+@click.option(
+    "--handover",
+    default=None,
+    metavar="LESSON",
+    help="The frames from each step's end of LESSON to the → of the next, in presenter mode, "
+    "while the next step's scene is built: a piece a frame (as the app does) and at once (as "
+    "before), side by side. The other options do not apply (--size does).",
+)
 @click.pass_obj
 def frames(
     registry,
@@ -72,6 +89,8 @@ def frames(
     dataset: str | None,
     big_maps: bool,
     preparing: str | None,
+    handover: str | None,
+    hogs: int,
 ) -> None:
     """Frame times: the Landscape with 8 balls, trails, arrows and the chart (and surface-switch
     time), or the Network lab, Dropout or Activations scene while its work runs in the
@@ -84,20 +103,51 @@ def frames(
         raise ValueError(f"--speed must be a number, got {speed}")
 
     single_threaded_torch()
-    with _prepared_meanwhile(registry, preparing):
-        _measure(
-            registry,
-            scene,
-            frames,
-            size,
-            surface,
-            speed,
-            side_by_side,
-            ui_scale,
-            net_shape,
-            dataset,
-            big_maps,
-        )
+    if handover is not None:
+        for busy in (0, hogs) if hogs else (0,):
+            with _beside(busy):
+                _handover(registry, handover, parse_size(size))
+        return
+    for busy in (0, hogs) if hogs else (0,):
+        with _beside(busy), _prepared_meanwhile(registry, preparing):
+            _measure(
+                registry,
+                scene,
+                frames,
+                size,
+                surface,
+                speed,
+                side_by_side,
+                ui_scale,
+                net_shape,
+                dataset,
+                big_maps,
+            )
+
+
+@contextlib.contextmanager
+def _beside(n: int) -> Iterator[None]:
+    """``n`` CPU-bound processes running while the block measures (said first; ended after)."""
+    if not n:
+        yield
+        return
+    import subprocess
+    import sys
+
+    make_console().print(
+        f"with {n} CPU-bound process{'es' if n > 1 else ''} running beside the app:",
+        highlight=False,
+    )
+    hogs = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])  # noqa: S603 - our own
+        for _ in range(n)
+    ]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
 
 
 @contextlib.contextmanager
@@ -335,5 +385,56 @@ def _scene(registry, name: str, size: tuple[int, int], frames: int) -> None:
     out.print(
         f"  work running during {result['busy']:.0%} of the frames ({result['jobs']} jobs "
         f"started while measuring{steps})",
+        highlight=False,
+    )
+
+
+HANDOVER_TARGET_MS = 50.0
+
+
+def _handover(registry, name: str, size: tuple[int, int]) -> None:
+    from explorer.app.handover_bench import bench_handovers
+    from explorer.app.scene_table import scenes
+    from explorer.lessons.catalogue import load
+
+    lesson = load(name, registry, scenes())
+    out = make_console()
+    out.print(
+        f"bench frames --handover {lesson.name} at {size[0]}×{size[1]}: presenter mode (workers in "
+        "processes), the frames from each step's end to the → of the next while the next run is "
+        "made ready; its scene built a piece a frame (as the app does) and at once (as before), "
+        "in one run (headless, 60 Hz)",
+        highlight=False,
+    )
+    pieces = bench_handovers(registry, lesson, size, at_once=False)
+    at_once = bench_handovers(registry, lesson, size, at_once=True)
+    out.print(
+        "  the longest frame while the next run is made ready (at once: in the frame after the "
+        "step's end), the longest of the 30 frames after it (the scene's own meanwhile), and "
+        "the → frame",
+        highlight=False,
+    )
+    out.print(
+        f"  {'step':<7} {'scenes':<32} {'frames':>6}  {'readying':>8} {'at once':>8}  "
+        f"{'after':>6}  {'→':>5} {'at once':>8}",
+        highlight=False,
+    )
+
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1e3:.0f} ms" if seconds else "—"
+
+    for a, b in zip(pieces, at_once, strict=True):
+        move = f"{a.scenes[0]} → {a.scenes[1]}" + (", built" if a.built else "")
+        cut = " (not ready in 20 s)" if a.cut_off else ""
+        out.print(
+            f"  {a.step:>2} → {a.step + 1:<2} {move:<32} {a.frames:>6}  {ms(a.longest_s):>8} "
+            f"{ms(b.longest_s):>8}  {ms(a.after_s):>6}  {ms(a.right_s):>5} {ms(b.right_s):>8}{cut}",
+            highlight=False,
+        )
+    worst = max((h.longest_s for h in pieces), default=0.0) * 1e3
+    before = max((h.longest_s for h in at_once), default=0.0) * 1e3
+    out.print(
+        f"  longest frame while the next run is made ready: {worst:.0f} ms in pieces, {before:.0f} "
+        f"ms at once   target ≤ {HANDOVER_TARGET_MS:g} ms",
         highlight=False,
     )

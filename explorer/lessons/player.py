@@ -25,7 +25,7 @@ lab and the job scenes asynchronously (work sent to workers; ``busy`` until it i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from explorer.lessons.conditions import Condition, ConditionError
 from explorer.lessons.lesson_file import Lesson, LessonError, Step
 from explorer.lessons.run_setups import typed_setups
 from explorer.lessons.scenes import LessonScene, by_name
+from explorer.pieces import in_thread
 
 if TYPE_CHECKING:
     from explorer.plugins import Registry
@@ -216,6 +217,7 @@ class LessonPlayer:
         registry: Any = None,
         on_scene: Callable[[str, Driver], None] | None = None,
         replays: Any = None,
+        build_pieces: Callable[[str], Iterator[None]] | None = None,
     ) -> None:
         self.lesson = lesson
         self.make_driver = make_driver
@@ -232,6 +234,10 @@ class LessonPlayer:
         self.failures: dict[int, list[Failure]] = {}
         self.checked: set[int] = set()
         self._warm_due: int | None = None  # the next run to get ready, at the next poll
+        # the app: a scene built a piece per ``get_ready`` before its driver is made (building
+        # it at once froze the picture for a second); None: ``make_driver`` builds it at once
+        self.build_pieces = build_pieces
+        self._readying: Generator[None, None, None] | None = None  # the next run readied, in pieces
 
     # -- structure ---------------------------------------------------------------------------
     @property
@@ -272,6 +278,7 @@ class LessonPlayer:
         """Show step ``k`` (0-based): from the step before in the same run, finish that step's
         advance first; otherwise apply the run's setup and catch up its earlier steps."""
         k = max(0, min(k, len(self.steps) - 1))
+        self.finish_ready()  # → before the next run was ready: the rest of it now
         step = self.steps[k]
         continuing = (
             k == self.current + 1
@@ -333,24 +340,57 @@ class LessonPlayer:
         return True
 
     def get_ready(self) -> None:
-        """The next step's run made ready (``_warm_next``), in a frame after the one that ended
-        this step: building the next scene takes half a second, which the frame drawing the →
-        must not pay (the presenter calls this every frame, done or not)."""
+        """One piece of getting the next step's run ready (``_warm_next``), from the frame after
+        the one that ended this step: building the next scene takes half a second or more,
+        which neither the frame drawing the → nor any one frame may pay (the presenter calls
+        this every frame, done or not). A piece that fails leaves the rest to →, which says
+        why in a sentence."""
         if self._warm_due is not None:
             k, self._warm_due = self._warm_due, None
             if k == self.current + 1:
-                self._warm_next(k)
+                self._readying = self._warm_next(k)
+            return  # its first piece in the next frame (this one may have ended the step)
+        if self._readying is not None:
+            try:
+                next(self._readying)
+            except StopIteration:
+                self._readying = None
+            except Exception:  # noqa: BLE001 - only a head start: go() tries again and says why
+                self._readying = None
 
-    def _warm_next(self, k: int) -> None:
-        """While the teacher talks: get the next step's run ready (if it starts one)."""
+    @property
+    def ready(self) -> bool:
+        """Nothing left to get ready for the next step."""
+        return self._readying is None and self._warm_due is None
+
+    def finish_ready(self) -> None:
+        """What is left of getting the next run ready, at once (its failure too is left to
+        whoever needs the run: it is tried again there)."""
+        readying, self._readying = self._readying, None
+        if readying is not None:
+            try:
+                for _ in readying:
+                    pass
+            except Exception:  # noqa: BLE001 - tried again by go(), which says why
+                pass
+
+    def _warm_next(self, k: int) -> Generator[None, None, None]:
+        """While the teacher talks: get the next step's run ready (if it starts one), a piece at
+        a time: its scene built (in pieces where the app can), its driver warmed, its prepared
+        run read ahead."""
         if k < len(self.steps) and self.run_start(k) == k and k in self.setups:
             scene = self.steps[k].scene
             if self.replays is not None:  # the next scene built now, not on → (the app: seconds)
+                if self.build_pieces is not None and scene not in self.drivers:
+                    yield from self.build_pieces(scene)
                 self.live_driver(scene)
+                yield
             if scene in self.drivers:
-                self.drivers[scene].warm(self.setups[k])
-                if self.replays is not None:  # its prepared run read ahead
-                    self.replays.warm(self, k, self.drivers[scene])
+                driver = self.drivers[scene]
+                driver.warm(self.setups[k])
+                if self.replays is not None:  # its prepared run read ahead (its key: 40 ms)
+                    replays = self.replays
+                    yield from in_thread(lambda: replays.warm(self, k, driver))
 
     @property
     def done(self) -> bool:
@@ -391,6 +431,9 @@ class LessonPlayer:
         return fill(self.caption_text(lang), values)
 
     def close(self) -> None:
+        if self._readying is not None:
+            self._readying.close()  # a scene half built stays with whoever builds it
+            self._readying = None
         for d in self.drivers.values():
             d.close()
         self.drivers.clear()

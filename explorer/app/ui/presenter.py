@@ -149,6 +149,7 @@ class Presenter(Scene):
             registry,
             on_scene=self._show_scene,
             replays=Replays(store) if store is not None else None,
+            build_pieces=tabs.pieces,  # the next scene built a piece a frame, not in one frame
         )
         self.ahead: LessonAhead | None = None  # the lesson prepared in the background
 
@@ -282,8 +283,7 @@ class Presenter(Scene):
     def update(self, dt: float) -> None:
         self.clock += dt
         if self.paused or self.player.done:
-            self.player.get_ready()  # the next run, while the teacher talks
-            return
+            return  # (the next run is made ready meanwhile: ``prepare``)
         budget = catch_up = None
         step = self.lesson.steps[self.index]
         driver = self.player.driver(step.scene)
@@ -310,6 +310,9 @@ class Presenter(Scene):
                 + ("did not hold here" if f.checked else "could not be checked here")
                 for f in failures
             ]
+
+    def prepare(self) -> None:
+        self.player.get_ready()  # the next run, a piece a frame (not an update), while one talks
 
     def at_end(self) -> bool:
         """The last step is shown and done: the title bar says the lesson is over."""

@@ -9,7 +9,7 @@ in the strip and the current one stays.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 
 import pygame
 import pygame_gui
@@ -51,6 +51,8 @@ class SceneTabs(Scene):
         self.entries = tuple(entries)
         self.factories = factories
         self.built: dict[str, Scene] = {}
+        # scenes being built in pieces, each with the size, scale and language it is laid out for
+        self.building: dict[str, tuple[Generator[None, None, Scene], tuple]] = {}
         self.current = ""
         self.size = size
         self.text = text or Text()
@@ -100,19 +102,46 @@ class SceneTabs(Scene):
     def build(self, name: str) -> Scene:
         """``name``'s scene, built now if it is not yet (a lesson builds its next scene while the
         teacher talks), laid out for the tabs' size, scale and language: shown later without
-        being laid out again (that was half a second of the lesson's → on the Network lab)."""
-        scene = self.built.get(name)
-        if scene is None:
+        being laid out again (that was half a second of the lesson's → on the Network lab).
+        A build begun in pieces is finished at once."""
+        while name not in self.built:
+            self.build_piece(name)
+        return self.built[name]
+
+    def pieces(self, name: str) -> Iterator[None]:
+        """``build(name)`` a piece at a time, for a caller that draws a frame between pieces (a
+        lesson readying its next scene: building it at once froze the picture for a second)."""
+        while not self.build_piece(name):
+            yield
+
+    def build_piece(self, name: str) -> bool:
+        """One more piece of ``name``'s scene (its factory's ``pieces``; a factory without them
+        builds it in one); True once it is built. Its failure is raised, its model closed."""
+        if name in self.built:
+            return True
+        if name not in self.building:
+            factory = self.factories[name]
+            maker = getattr(factory, "pieces", None)
+            pieces = maker(self.size) if maker is not None else _one_piece(factory, self.size)
+            self.building[name] = (pieces, (self.size, scale.factor(), language()))
+        pieces, laid_out = self.building[name]
+        if self.follow is not None:
+            self.follow(name)  # the workers it starts are its own, not the shown scene's
+        try:
+            next(pieces)
+            return False
+        except StopIteration as done:
+            scene = done.value
+        except BaseException:
+            del self.building[name]
+            raise
+        finally:
             if self.follow is not None:
-                self.follow(name)  # the workers it starts are its own, not the shown scene's
-            try:
-                scene = self.factories[name](self.size)
-            finally:
-                if self.follow is not None:
-                    self.follow(self.current)
-            scene.__dict__["_shown_size"] = (self.size, scale.factor(), language())
-            self.built[name] = scene
-        return scene
+                self.follow(self.current)
+        del self.building[name]
+        scene.__dict__["_shown_size"] = laid_out  # (shown in another: laid out again then)
+        self.built[name] = scene
+        return True
 
     def show(self, name: str) -> bool:
         """Make ``name`` the scene under the tabs (built on first use)."""
@@ -123,15 +152,16 @@ class SceneTabs(Scene):
             self.follow(name)  # (before it is built: the workers it starts are its own)
         if scene is None:
             try:
-                scene = self.factories[name](self.size)
+                scene = self.build(name)  # (one begun in pieces: finished now)
             except Exception as exc:  # noqa: BLE001 - a scene that cannot start is reported
                 if self.follow is not None:
                     self.follow(self.current)
                 labels = {e.name: e.label for e in self.entries}
                 self.error = t("tabs.could_not_start", scene=labels.get(name, name), reason=exc)
                 return False
-            self.built[name] = scene
-        elif scene.__dict__.get("_shown_size") != (self.size, scale.factor(), language()):
+            if self.follow is not None:
+                self.follow(name)
+        if scene.__dict__.get("_shown_size") != (self.size, scale.factor(), language()):
             scene.resize(self.size)  # a size, scale or language it has not been laid out for
         scene.app = self.app
         scene.__dict__["_shown_size"] = (self.size, scale.factor(), language())
@@ -267,6 +297,15 @@ class SceneTabs(Scene):
         self.setup_keys.draw(screen)
 
     def close(self) -> None:
+        for pieces, _ in self.building.values():
+            pieces.close()  # a scene half built: its model closed
+        self.building.clear()
         for scene in self.built.values():
             scene.close()
         self.built.clear()
+
+
+def _one_piece(factory: Callable[[tuple[int, int]], Scene], size) -> Generator[None, None, Scene]:
+    """A factory that cannot build in pieces, as one piece."""
+    return factory(size)
+    yield  # (a generator)

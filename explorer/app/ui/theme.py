@@ -82,21 +82,66 @@ def load_theme(factor: float | None = None, lang: str | None = None) -> dict:
     return theme
 
 
+# the loaded theme of each scale and language, shared by every manager made for them: loading it
+# (its colours parsed, its fonts and shadows made) was 50 ms of each scene's build, and widgets
+# drawn once are found in its shape cache by the next scene's. Each with a font made with it: a
+# theme whose fonts died with pygame's font module (an app run ended: pygame.quit) is not reused
+_THEMES: dict[tuple[float, str], tuple[object, object]] = {}
+
+
+def _alive(font) -> bool:
+    import pygame
+
+    try:
+        font.size("x")
+    except pygame.error:  # "font module quit since font created"
+        return False
+    return True
+
+
+class _Loaded:
+    """A theme already loaded, handed to a new manager instead of a theme file."""
+
+    def __init__(self, theme: object) -> None:
+        self.theme = theme
+
+
+@cache
+def _manager_class():
+    import pygame_gui
+
+    class Manager(pygame_gui.UIManager):
+        """pygame_gui's manager, on a theme loaded before where it is given one."""
+
+        def create_new_theme(self, theme_path=None):
+            if isinstance(theme_path, _Loaded):
+                return theme_path.theme
+            return super().create_new_theme(theme_path)
+
+    return Manager
+
+
 def ui_manager(size: tuple[int, int], old=None):
     """A pygame_gui manager for a window of ``size`` with the theme at the current scale:
     ``old`` itself, resized, while the scale and language it was built for still hold; a new one
     otherwise (its widgets are gone: the caller rebuilds them, as after any re-layout)."""
-    import pygame_gui
-
     f, lang = scale.factor(), i18n.language()
     if old is not None and getattr(old, "explorer_scale", None) == (f, lang):
         old.set_window_resolution(size)
         return old
-    manager = pygame_gui.UIManager(
+    loaded = _THEMES.get((f, lang))
+    if loaded is not None and not _alive(loaded[1]):
+        _THEMES.clear()  # every one of them died with the font module
+        loaded = None
+    manager = _manager_class()(
         size,
-        load_theme(f, lang),
+        load_theme(f, lang) if loaded is None else _Loaded(loaded[0]),
         enable_live_theme_updates=False,
         starting_language=lang,  # python-i18n's locale; i18n.py put the catalogues on its path
     )
+    if loaded is None:
+        import pygame
+
+        _THEMES[(f, lang)] = (manager.get_theme(), pygame.font.Font(None, 12))
     manager.explorer_scale = (f, lang)
     return manager

@@ -7,7 +7,7 @@ otherwise restart the run every frame); menus and boxes apply at once.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 import pygame
 import pygame_gui
@@ -38,6 +38,7 @@ from explorer.app.ui.scale import factor, px
 from explorer.app.ui.slider import ValueSlider
 from explorer.app.ui.text_slot import TextSlot
 from explorer.app.ui.widget_events import run_action
+from explorer.pieces import finish
 
 SETTLE_S = 0.3
 
@@ -46,7 +47,8 @@ class NetworkControls:
     """Every widget of the lab, the books that route their events to the model (``actions``,
     ``sliders``, ``menus``, ``boxes``), and keeping them in step with the model (``sync``)."""
 
-    def __init__(self, scene) -> None:
+    def __init__(self, scene, build: bool = True) -> None:
+        """``build`` False: no widget yet (``build_pieces`` makes them, a piece a frame)."""
         self.scene = scene
         self.model: NetworkModel = scene.model
         self.manager: pygame_gui.UIManager = scene.manager
@@ -61,11 +63,17 @@ class NetworkControls:
         self.per_layer_open = False  # the panel of an activation per layer (per_layer.py)
         self.per_layer_rect: pygame.Rect | None = None
         self.activation_y = 0  # where the activation menu's row is: the panel opens beside it
-        self.build()
+        self.message_rect = pygame.Rect(0, 0, 0, 0)
+        if build:
+            self.build()
 
     # -- building -----------------------------------------------------------------------------
     def build(self) -> None:
         """Every widget, placed for the scene's layout at the current UI scale."""
+        finish(self.build_pieces())
+
+    def build_pieces(self) -> Generator[None, None, None]:
+        """``build``, a piece at a time: the toolbar, then each section of the side panel."""
         self.manager = self.scene.manager
         self.manager.clear_and_reset()
         self.actions.clear()
@@ -75,7 +83,8 @@ class NetworkControls:
         self.boxes.clear()
         self.per_layer_rect = None
         self._toolbar()
-        self._panel()
+        yield
+        self.message_rect = yield from SidePanel(self).pieces()
         panel = self.scene.data_panel
         if panel.is_open:  # over the nets: its own rows of widgets
             self.data_widgets = DataPanelWidgets(self, panel)
@@ -180,10 +189,6 @@ class NetworkControls:
         setups; where it went (or why not) is the lab's message."""
         ok, said = script_export.export(self.model.config, self.model.registry)
         self.model.notify(said, "info" if ok else "error")
-
-    def _panel(self) -> None:
-        """The side panel (``SidePanel``), and where the lab's messages go under it."""
-        self.message_rect = SidePanel(self).build()
 
     # -- events -------------------------------------------------------------------------------
     def handle(self, event) -> bool:

@@ -56,9 +56,9 @@ def _surface(rgb: np.ndarray, size: int, smooth: bool = True) -> pygame.Surface:
 
 def _grey(image: np.ndarray) -> np.ndarray:
     """A standardized input image as ink (above-average pixels light), as the function panel
-    draws digits."""
+    draws digits (or a stack of them)."""
     g = np.clip(np.nan_to_num(image) / 2.0 * 255, 0, 255).astype(np.uint8)
-    return np.repeat(g[..., None], 3, axis=2)
+    return np.repeat(g[..., None], 3, axis=-1)
 
 
 def layer_pictures(neurons: NeuronMaps, layer: int) -> np.ndarray | None:
@@ -76,7 +76,7 @@ def layer_pictures(neurons: NeuronMaps, layer: int) -> np.ndarray | None:
         top = neurons.top[layer - 1]
         if top.size == 0:
             return None
-        return np.stack([_grey(neurons.bank[int(i)]) for i in top[:, 0]])
+        return _grey(np.asarray(neurons.bank)[top[:, 0].astype(np.intp)])  # all at once
     return None
 
 

@@ -8,6 +8,7 @@ stays flat however fast the net trains.
 from __future__ import annotations
 
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import pygame
@@ -99,8 +100,17 @@ def compute_layout(size: tuple[int, int], nets: int, big_maps: bool = False) -> 
     return NetLayout((w, h), toolbar, side, main, tuple(columns))
 
 
+def in_pieces(model: NetworkModel, size: tuple[int, int]) -> Generator[None, None, NetworkScene]:
+    """The scene ``NetworkScene(model, size)`` is, built a piece at a time (a lesson's next
+    scene, between the frames of the step before): its manager, then its widgets."""
+    scene = NetworkScene(model, size, build=False)  # (no widget yet)
+    yield
+    yield from scene.controls.build_pieces()
+    return scene
+
+
 class NetworkScene(ModelScene):
-    def __init__(self, model: NetworkModel, size: tuple[int, int]) -> None:
+    def __init__(self, model: NetworkModel, size: tuple[int, int], build: bool = True) -> None:
         self.layout = compute_layout(size, len(model.configs()), model.big_maps)
         super().__init__(model, self.layout.size)
         self.pictures: dict[tuple[int, str], pygame.Surface] = {}
@@ -116,7 +126,7 @@ class NetworkScene(ModelScene):
         self.chart = "gradients"  # the bottom-left chart: one of CHARTS
         self.data_panel = DataPanel(self)  # your own points, over the nets (d)
         self.planes = PlaneLab(model)  # "Optimizers on one plane", "Between two minima"
-        self.controls = NetworkControls(self)
+        self.controls = NetworkControls(self, build)
         self.controls_hidden = False  # a lesson's presenter hides them (synced when shown)
 
     @property

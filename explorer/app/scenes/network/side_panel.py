@@ -6,6 +6,7 @@ sliders, menus, boxes) that route its events to the model."""
 from __future__ import annotations
 
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,7 @@ from explorer.app.ui.menus import drop_down
 from explorer.app.ui.row import Column
 from explorer.app.ui.scale import px
 from explorer.app.ui.slider import ValueSlider
+from explorer.pieces import finish
 from explorer.specs import Hyper
 from explorer.training import INITS, ranges
 from explorer.training.config import LOSSES, NORMALIZE
@@ -72,15 +74,24 @@ class SidePanel:
         ``Column``) gives every widget its place at the UI scale, at the roomiest pitch that
         fits the window (docs/architecture.md, "Panels", says why not pygame_gui containers).
         Returns the room left under it, for the lab's messages."""
+        return finish(self.pieces())
+
+    def pieces(self) -> Generator[None, None, pygame.Rect]:
+        """``build``, a section a piece (a lesson's next scene is built between frames)."""
         L = self.scene.layout
         col = Column(L.side.x + px(12), L.side.y + px(8), L.side.w - px(24))
         fit = self._compare_fit(col.w)
         hypers = self._pitch(col, fit.one_row)
         self._data_section(col)
+        yield
         self._network_section(col)
+        yield
         self._regularization_section(col)
+        yield
         self._training_section(col, hypers)
+        yield
         self._side_by_side_section(col, fit)
+        yield
         # the row of "Paths on one plane"'s optimizers only where a line of message still fits
         # under it (1024 × 640 with B's menu on a row of its own: not)
         line = self.scene.text.line_height(13) + px(4)
