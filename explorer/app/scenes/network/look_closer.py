@@ -18,7 +18,7 @@ from explorer.app.scenes.network.plane_lab import NONE, PATH_STEPS
 from explorer.app.scenes.network.sharpness_switch import EVERY
 from explorer.app.ui.i18n import t
 from explorer.app.ui.menus import drop_down
-from explorer.app.ui.row import Row
+from explorer.app.ui.row import Column, Row
 from explorer.app.ui.scale import factor, px
 
 if TYPE_CHECKING:
@@ -32,6 +32,15 @@ class LookCloser:
         self.controls = controls
         self.scene = controls.scene
         self.model = controls.model
+
+    def section(self, col: Column, bottom: int) -> None:
+        """The section at ``col``'s next row, ``col`` moved under it; the row of "Paths on one
+        plane"'s optimizers only where a line of message still fits between it and ``bottom``
+        (1024 × 640 with B's menu on a row of its own: not)."""
+        line = self.scene.text.line_height(13) + px(4)
+        chooser = bottom - col.y >= col.head + 3 * col.row + line
+        self.build(col.x, col.y, col.w, col.head, col.row, chooser)
+        col.y += col.head + (3 if chooser else 2) * col.row  # Hessian …, comparisons, chooser
 
     def build(self, x0: int, y: int, w: int, head: int, row: int = 0, chooser: bool = True) -> None:
         """The "Look closer" section: "Hessian here" first in its row; ``look_closer_row`` keeps

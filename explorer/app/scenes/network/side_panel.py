@@ -92,12 +92,7 @@ class SidePanel:
         yield
         self._side_by_side_section(col, fit)
         yield
-        # the row of "Paths on one plane"'s optimizers only where a line of message still fits
-        # under it (1024 × 640 with B's menu on a row of its own: not)
-        line = self.scene.text.line_height(13) + px(4)
-        chooser = L.side.bottom - col.y >= col.head + 3 * col.row + line
-        LookCloser(self.controls).build(col.x, col.y, col.w, col.head, col.row, chooser)
-        col.y += col.head + (3 if chooser else 2) * col.row  # Hessian …, comparisons, chooser
+        LookCloser(self.controls).section(col, L.side.bottom)
         bottom = max(px(20), L.side.bottom - col.y - px(8))
         return pygame.Rect(col.x, col.y + px(4), col.w, bottom)
 
