@@ -167,6 +167,7 @@ class NetworkModel(SharpnessSwitch, ViewKeys):
             backend=self.backend,
             publish_hz=30.0,
             step_budget=STEP_BUDGET if self.backend == "process" else None,
+            owner="network",  # a lesson applies its setup before the lab's tab is shown
         )
 
     def validate(self, configs: list[TrainConfig]) -> list[Checked]:
