@@ -169,12 +169,13 @@ class Trainer:
             config = checked.config
         self._send("reset", (config, self._portable(plugins)))
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """End the worker (the run is kept in ``latest()`` as stopped)."""
+    def stop(self, timeout: float = 5.0, wait: bool = True) -> None:
+        """End the worker (the run is kept in ``latest()`` as stopped); ``wait`` False: without
+        waiting for it to end (a run the UI no longer needs)."""
         if not self._stopped:
             self._send("stop")
             self._stopped = True
-            self._impl.close(timeout)
+            self._impl.close(timeout, wait)
 
     close = stop
 

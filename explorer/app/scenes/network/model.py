@@ -266,7 +266,7 @@ class NetworkModel(SharpnessSwitch, ViewKeys):
         keep = [t for t in self.trainers if t.alive][: len(configs)]
         for t in self.trainers:
             if t not in keep:
-                t.stop()
+                t.stop(wait=False)  # (ends in the background: a → never waits for it)
         made: list[Trainer] = []
         try:
             for cfg in configs[len(keep) :]:
