@@ -311,3 +311,40 @@ def test_going_side_by_side_keeps_net_a_worker_and_starts_only_b(registry):
         assert model.snapshots[0].step == 2 and len(model.snapshots[0].layers) == 4
     finally:
         model.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="POSIX signals")
+def test_turning_side_by_side_off_never_waits_for_net_b_to_end(registry):
+    """Issue 19: ``validation-and-mismatch`` step 3 (compare off) showed 2 s after →, prepared:
+    the lab waited for net B's worker, still busy starting its run, to read its stop, and
+    killed it after 2 s. Now B is asked to stop and ends in the background: here B cannot run
+    at all while the lab goes on with one net, and once it runs again it ends by itself."""
+
+    def trainer(config: TrainConfig) -> Trainer:  # at the test's priority (conftest.py)
+        return Trainer(config, registry, backend="process", nice=0)
+
+    model = NetworkModel(
+        registry,
+        SMALL,
+        backend="process",
+        side_by_side=True,
+        compare="depth",
+        compare_value=2,
+        make_trainer=trainer,
+    )
+    try:
+        model.step(1)
+        _until(model, lambda: model.settled() and model.step_count() == 1)
+        b = model.trainers[1]._impl.process
+        os.kill(b.pid, signal.SIGSTOP)  # B cannot read anything now
+        try:
+            assert model.set_side_by_side(False) and len(model.trainers) == 1
+        finally:
+            os.kill(b.pid, signal.SIGCONT)
+        b.join(60)
+        assert b.exitcode == 0  # it read its stop: not killed (-15) after the lab waited
+        model.step(1)  # and net A goes on alone, from the start of its run
+        _until(model, lambda: model.settled() and model.step_count() == 1)
+    finally:
+        model.close()

@@ -165,3 +165,41 @@ def test_a_hidden_scenes_worker_waits_and_its_death_is_still_said(registry):
         hidden.close()
         shown.close()
         POOL.focus("")
+
+
+def nap(ctx, seconds):
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.mark.slow
+def test_a_side_by_side_lesson_step_right_after_a_job_scene_starts_both_nets(registry):
+    """Issue 19: ``relu-family`` step 4 and ``dropout`` step 5 never showed a first picture. A
+    lesson puts the lab's setup in place before its tab is shown: net B's worker, started then,
+    was counted as the shown job scene's, and held for good once the lab was on screen."""
+    import time
+
+    from explorer.app.scenes.network.model import NetworkModel
+    from explorer.training import TrainConfig
+
+    small = TrainConfig(dataset="moons", n=64, depth=2, width=4, epochs=50, device="cpu")
+    scene_jobs = JobRunner(registry, backend="process")
+    POOL.focus("network")  # the lesson builds the lab ahead, as its own (one net)
+    model = NetworkModel(registry, small, backend="process")
+    try:
+        POOL.focus("activations")  # the Activations steps are shown, their job computing
+        scene_jobs.submit("curves", nap, 30.0)  # (its worker: the shown scene's)
+        model.set_side_by_side(True, "activation", "relu")  # → : the lab's setup, B starts
+        POOL.focus("network")  # then its tab is shown
+        model.step(1)
+        deadline = time.perf_counter() + 120
+        while not model.settled() and time.perf_counter() < deadline:
+            model.update(0.0)
+            time.sleep(0.02)
+        assert [s.step for s in model.snapshots] == [1, 1]  # both nets' first picture
+    finally:
+        model.close()
+        scene_jobs.close()
+        POOL.focus("")

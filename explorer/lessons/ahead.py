@@ -13,6 +13,7 @@ from explorer.lessons.prepared import PreparedStore
 from explorer.lessons.scenes import LessonScene
 
 NICE = 19  # below the app's own workers (10): preparing never slows what is shown
+OWNER = "lesson"  # the pool's name for this work: it goes on whichever scene is shown
 
 
 def prepare_job(ctx: Any, path: str, scenes: list[LessonScene], folder: str, first: int) -> int:
@@ -47,9 +48,13 @@ class LessonAhead:
         backend: str = "process",
     ) -> None:
         from explorer.training.jobs import JobRunner
+        from explorer.training.pool import POOL
 
         self.lesson, self.scenes, self.store = lesson, list(scenes), store
-        self.jobs = JobRunner(registry, backend=backend, nice=NICE)
+        # not the shown scene's work (held the moment the lesson moved to another scene), but
+        # the lesson's: on behind every tab, after the shown scene's lanes, while there is room
+        POOL.keep_going(OWNER)
+        self.jobs = JobRunner(registry, backend=backend, nice=NICE, owner=OWNER)
 
     def start(self, first: int) -> None:
         """Prepare the runs from step ``first`` (0-based) on; a newer start replaces it."""

@@ -182,12 +182,16 @@ class JobRunner:
         backend: str = "process",
         nice: int = 10,
         torch_threads: int | None = None,
+        owner: str | None = None,
     ) -> None:
         check_backend(backend)
         self.registry = registry or default_registry()
         self.backend = backend
         self.nice = nice
         self.torch_threads = torch_threads
+        # the scene whose jobs these are, for the worker pool (None: the scene on screen when a
+        # lane starts; a lane starts at the first job, which may come while another scene shows)
+        self.owner = owner
         self._workers: dict[str, ThreadLane | ProcessLane] = {}
         self._number = 0
         self._asked: dict[str, int] = {}  # key → the newest job submitted
@@ -228,6 +232,7 @@ class JobRunner:
                 nice=self.nice,
                 torch_threads=self.torch_threads,
                 name="dl-explorer-jobs",
+                owner=self.owner,
             )
             if isinstance(worker, ProcessLane):
                 worker.working = _has_work(weakref.ref(self), lane)

@@ -4,8 +4,10 @@ net of every scene at once.
 Each Network-lab net, each Dropout or Activations job lane and each Landscape build is a worker
 process (``workers.start_lane``); with every scene open that made about five processes fighting
 over two cores, and the scene on screen got a fifth of them. Now every process lane *joins* the
-pool under an owner (the scene that was shown when it started, or the one named), and the pool
-decides which lanes may go on:
+pool under an owner (the one its scene names, or else the scene shown when it started), and the
+pool decides which lanes may go on. A scene names itself: a lesson puts the next step's setup
+in place before its tab is shown, and a net B started then and counted as the shown scene's was
+held for good once the lab was on screen (``relu-family`` step 4 never drew). The pool:
 
 - the lanes of the scene on screen first (``focus``); then those of scenes that asked to go on
   behind their tab (``keep_going``: the Network lab, whose path the Landscape draws), while

@@ -61,7 +61,9 @@ class Trainer:
     UI wins when cores are short (costs nothing when a core is free), and ``plugin_dirs`` (by
     default the registry's own) are loaded by the worker, so a plugin loaded from a file trains
     there too. ``step_budget``: seconds one step may take before the run is stopped with the
-    reason (the app's budget for a slow plugin).
+    reason (the app's budget for a slow plugin). ``owner``: the scene whose run this is, for the
+    worker pool (None: the scene on screen when it starts; a scene that may start runs while
+    another is shown, as a lesson's setup applied before its tab is, must name itself).
     """
 
     def __init__(
@@ -75,6 +77,7 @@ class Trainer:
         plugin_dirs: Iterable[str | os.PathLike[str]] | None = None,
         nice: int = 10,
         step_budget: float | None = None,
+        owner: str | None = None,
     ) -> None:
         check_backend(backend)
         self.registry = registry or default_registry()
@@ -96,6 +99,7 @@ class Trainer:
             torch_threads=torch_threads,
             plugin_dirs=plugin_dirs,
             name="dl-explorer-trainer",
+            owner=owner,
         )
         if isinstance(self._impl, ProcessLane):  # the pool lets a run that goes on go first
             self._impl.working = _running(weakref.ref(self._assembler))
@@ -165,12 +169,13 @@ class Trainer:
             config = checked.config
         self._send("reset", (config, self._portable(plugins)))
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """End the worker (the run is kept in ``latest()`` as stopped)."""
+    def stop(self, timeout: float = 5.0, wait: bool = True) -> None:
+        """End the worker (the run is kept in ``latest()`` as stopped); ``wait`` False: without
+        waiting for it to end (a run the UI no longer needs)."""
         if not self._stopped:
             self._send("stop")
             self._stopped = True
-            self._impl.close(timeout)
+            self._impl.close(timeout, wait)
 
     close = stop
 

@@ -169,9 +169,10 @@ class ThreadLane:
     def why(self) -> str:
         return self._crash[0] or "the background thread ended without a reason"
 
-    def close(self, timeout: float = 5.0) -> None:
+    def close(self, timeout: float = 5.0, wait: bool = True) -> None:
         self.link.commands.put(STOP)
-        self.thread.join(timeout)
+        if wait:
+            self.thread.join(timeout)
 
 
 def _run_role(
@@ -231,10 +232,17 @@ class ProcessLane:
     def why(self) -> str:
         return death(self.process.exitcode)
 
-    def close(self, timeout: float = 5.0) -> None:
+    def close(self, timeout: float = 5.0, wait: bool = True) -> None:
+        """End the worker: asked, then insisted on (``_shutdown``). ``wait`` False: it ends in
+        the background, so the UI never waits for it. A worker still starting, or inside a
+        step, reads its stop only seconds later: turning side by side off (``validation-and-
+        mismatch`` step 3) froze the → for the 2 s ``_shutdown`` gives it before insisting."""
         self.closed = True  # asked to end: its end is no death
         POOL.leave(self)  # a held worker must get to read its stop
-        self._finalizer()
+        if wait:
+            self._finalizer()
+        else:
+            threading.Thread(target=self._finalizer, name="dl-explorer-stop", daemon=True).start()
 
 
 def death(code: int | None) -> str:

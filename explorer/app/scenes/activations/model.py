@@ -42,7 +42,7 @@ class ActivationsModel:
         self, registry: Registry, backend: str = "process", setup: ActivationsSetup | None = None
     ) -> None:
         self.registry = registry
-        self.jobs = JobRunner(registry, backend=backend)
+        self.jobs = JobRunner(registry, backend=backend, owner="activations")
         self.curves = compute_curves(registry.activations)
         self.dataset = pick_dataset(registry)
         names = list(self.curves)

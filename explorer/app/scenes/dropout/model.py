@@ -58,7 +58,7 @@ class DropoutModel:
         self, registry: Registry, backend: str = "process", setup: DropoutSetup | None = None
     ) -> None:
         self.registry = registry
-        self.jobs = JobRunner(registry, backend=backend)
+        self.jobs = JobRunner(registry, backend=backend, owner="dropout")
         self.datasets = usable_datasets(registry)
         base = setup or DropoutSetup()
         if base.dataset not in self.datasets:

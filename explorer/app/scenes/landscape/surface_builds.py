@@ -59,7 +59,7 @@ class SurfaceBuilds:
         if self._jobs is None:
             from explorer.training.jobs import JobRunner
 
-            self._jobs = JobRunner(self.registry, backend=self.backend)
+            self._jobs = JobRunner(self.registry, backend=self.backend, owner="landscape")
         return self._jobs
 
     def needs_worker(self, name: str) -> bool:

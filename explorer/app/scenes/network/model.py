@@ -167,6 +167,7 @@ class NetworkModel(SharpnessSwitch, ViewKeys):
             backend=self.backend,
             publish_hz=30.0,
             step_budget=STEP_BUDGET if self.backend == "process" else None,
+            owner="network",  # a lesson applies its setup before the lab's tab is shown
         )
 
     def validate(self, configs: list[TrainConfig]) -> list[Checked]:
@@ -265,7 +266,7 @@ class NetworkModel(SharpnessSwitch, ViewKeys):
         keep = [t for t in self.trainers if t.alive][: len(configs)]
         for t in self.trainers:
             if t not in keep:
-                t.stop()
+                t.stop(wait=False)  # (ends in the background: a → never waits for it)
         made: list[Trainer] = []
         try:
             for cfg in configs[len(keep) :]:

@@ -177,7 +177,7 @@ class PlaneLab:
         m.pause()
         config = m.config.replace(device="cpu")
         if self.runner is None:
-            self.runner = JobRunner(m.registry, backend=m.backend)
+            self.runner = JobRunner(m.registry, backend=m.backend, owner="network")
         if kind == "paths":
             chosen = self.optimizers(config)
             order = list(m.registry.optimizers)
