@@ -203,3 +203,25 @@ def test_a_side_by_side_lesson_step_right_after_a_job_scene_starts_both_nets(reg
         model.close()
         scene_jobs.close()
         POOL.focus("")
+
+
+def test_bench_lesson_counts_the_lab_s_first_picture_not_the_end_of_the_step():
+    """``bench lesson``'s first picture of a lab step is when every net is drawn (built, a first
+    snapshot in), not when the step's epochs are done: saddle-points step 4 read 20 s (its 200
+    epochs) for a picture on screen in about one."""
+    from types import SimpleNamespace
+
+    from explorer.app.headless import _waiting
+    from explorer.app.scenes.network.driver import NetworkDriver
+    from explorer.training.snapshot import Snapshot
+
+    model = SimpleNamespace(snapshots=[Snapshot("starting"), Snapshot("starting")])
+    model.update = lambda dt: None
+    model.hessian_busy = lambda: False
+    model.settled = lambda: False  # its epochs still running: busy
+    driver = NetworkDriver(model)
+    assert _waiting(driver) and driver.busy()
+    model.snapshots = [Snapshot("running", sizes=(2, 8, 2)), Snapshot("starting")]
+    assert _waiting(driver)  # B not drawn yet
+    model.snapshots = [Snapshot("running", sizes=(2, 8, 2)), Snapshot("running", sizes=(2, 8, 2))]
+    assert not _waiting(driver) and driver.busy()  # both drawn, the step still running

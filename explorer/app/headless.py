@@ -408,6 +408,13 @@ def render_lesson(
     return {"frames": written, "seconds": written / fps, "steps": len(lesson.steps)}
 
 
+def _waiting(driver) -> bool:
+    """A step's new run not yet pictured: the lab's nets not yet drawn (``pictured``), a job
+    scene's answers not yet in (``busy``)."""
+    pictured = getattr(driver, "pictured", None)
+    return not pictured() if pictured is not None else bool(driver.busy())
+
+
 def bench_lesson_steps(registry, the_lesson, size: tuple[int, int], store=None) -> list[tuple]:
     """Next-step response of ``the_lesson`` in presenter mode (offscreen): per → press, (step,
     scene, "new setup" | "goes on", seconds to the frame showing it, seconds to the first
@@ -443,7 +450,8 @@ def bench_lesson_steps(registry, the_lesson, size: tuple[int, int], store=None) 
             driver = presenter.player.driver(step.scene)
             if driver.speed() is None and presenter.player.run_start(k) == k:
                 # a new run of a scene whose work runs in the background: its first picture
-                while driver.busy() and time.perf_counter() - t0 < 60:
+                # (the lab's nets drawn; a job scene's answers in)
+                while _waiting(driver) and time.perf_counter() - t0 < 60:
                     app.tick(dt, [])
                     time.sleep(0.002)
                 app.tick(dt, [])

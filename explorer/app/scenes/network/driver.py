@@ -47,6 +47,16 @@ class NetworkDriver(Driver):
         """The Hessian of the training loss at the weights now (the lab's "Hessian here")."""
         self.model.ask_hessian()
 
+    def pictured(self) -> bool:
+        """Every net of the step's run is on screen: its worker has built it and sent a first
+        snapshot (``bench lesson``'s "first picture"; ``busy`` stays True while the step's
+        epochs run, which a long step's first picture need not wait for)."""
+        m = self.model
+        m.update(0.0)
+        return bool(m.snapshots) and all(
+            s.state != "starting" and bool(s.sizes) for s in m.snapshots
+        )
+
     def busy(self) -> bool:
         m = self.model
         m.update(0.0)  # read the newest snapshots (never waits)
