@@ -60,6 +60,20 @@ def _ui_scale_one():
 
 
 @pytest.fixture(autouse=True)
+def _no_scene_on_screen():
+    """Every test starts with no scene on the worker pool's screen (``POOL.focus``: an app a
+    test built names its first scene there, and a later test's Dropout workers, owned by
+    "dropout", were held behind a "network" no one showed: CI timed out waiting for them)."""
+    from explorer.training.pool import POOL
+
+    POOL.focus("")
+    POOL.background.clear()
+    yield
+    POOL.focus("")
+    POOL.background.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english():
     """Every test starts in English (the language is one setting the whole UI reads)."""
     from explorer.app.ui import i18n
