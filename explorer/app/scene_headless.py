@@ -12,7 +12,6 @@ from explorer.app.headless import init_offscreen, record
 from explorer.app.scenes.network.model import NetworkModel
 from explorer.app.scenes.network.scene import NetworkScene
 from explorer.app.shell import build_app
-from explorer.app.ui import scale
 from explorer.app.ui import scale as ui  # beside parameters named scale (the frames')
 from explorer.plugins import Registry
 from explorer.training import TrainConfig
@@ -192,7 +191,7 @@ def bench_network_frames(
     from explorer.training.pool import POOL
 
     screen = init_offscreen(size)
-    scale.set_factor(scale.effective(size, ui_scale))
+    ui.set_factor(ui.effective(size, ui_scale))
     POOL.focus("network")  # its workers join as the shown scene's, as in the app (else held)
     model = NetworkModel(registry, config, backend="process", side_by_side=side_by_side)
     model.big_maps = big_maps  # a view key the model keeps (a setup's), the scene reads it
@@ -320,7 +319,7 @@ def bench_lab_landscape_frames(
     from explorer.training.trainer import discard_spares, prestart
 
     screen = init_offscreen(size)
-    scale.set_factor(scale.effective(size, ui_scale))
+    ui.set_factor(ui.effective(size, ui_scale))
     app, tabs = build_app(
         registry, screen, "network", windowed=False, backend="process", ui_scale=ui_scale
     )

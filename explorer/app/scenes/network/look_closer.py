@@ -122,7 +122,8 @@ class LookCloser:
     def _chooser(self, bar: Row) -> None:
         """ "with [adam] [rmsprop]": the two optimizers trained beside the lab's own (the second
         may be "—", none), each at its default rate; the lab's own name is that optimizer at
-        its default rate beside the lab's. The menus open upwards where the panel ends under them (``menus.drop_down``)."""
+        its default rate beside the lab's. The menus open upwards where the panel ends under
+        them (``menus.drop_down``)."""
         c, text, planes = self.controls, self.scene.text, self.scene.planes
         label = t("planes.lab_with")
         need = text.font(13, text.kind_for(label, "sans")).size(label)[0] / factor() + 4
